@@ -1,0 +1,174 @@
+// The one API between the UI and the engine (ARCHITECTURE.md "One contract, two transports").
+// Declared once here as zod schemas; implemented once by the engine (analysis/api/handlers.ts);
+// carried by Electron IPC (electron/preload.ts exposes one method per entry) and by local HTTP
+// (analysis/transport/http-server.ts). Both transports validate every payload against these schemas.
+// This module imports nothing from Node, so the renderer may import it for schemas and types.
+import { z } from 'zod';
+import { FindingSchema, SummarySchema, SourceSummarySchema, RefusedSchema, ScenariosSchema, InputKindSchema } from '../model';
+import { SettingsSchema, ScenarioSchema } from '../settings';
+
+const Path = z.string().min(1).max(4096);
+const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+const JobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+const Empty = z.object({}).strict();
+const Ok = z.object({ ok: z.literal(true) });
+
+export const EngagementInfoSchema = z.object({
+  path: z.string(),
+  folder: z.string(),
+  client: z.string(),
+  as_of: z.string().nullable(),
+  read_only: z.boolean(),
+  reviewed: z.boolean(),
+  headline: z.object({ savings_annual: z.number(), gap_units: z.number(), findings: z.number(), audit_exposure_high: z.number() }).nullable(),
+});
+export type EngagementInfo = z.infer<typeof EngagementInfoSchema>;
+
+export const RecentEngagementSchema = EngagementInfoSchema.pick({ path: true, client: true, as_of: true, headline: true }).extend({ opened_at: z.string() });
+
+/** Column mapping: canonical column -> source header (as written in the file), or null to unmap. */
+export const MappingSchema = z.record(z.string().max(64), z.string().max(512).nullable());
+
+export const FilePlanSchema = z.object({
+  path: z.string(),
+  file: z.string(),
+  size_bytes: z.number(),
+  kind: InputKindSchema.nullable(),
+  sheet: z.string().nullable(),
+  headers: z.array(z.string()),
+  mapping: MappingSchema,
+  unmapped_headers: z.array(z.string()),
+  missing_required: z.array(z.string()),
+  preview: z.array(z.array(z.string())),
+  refused: z.string().nullable(),
+  notes: z.array(z.string()),
+});
+export type FilePlan = z.infer<typeof FilePlanSchema>;
+
+export const ImportFileSchema = z.object({ path: Path, kind: InputKindSchema.optional(), mapping: MappingSchema.optional() });
+
+export const ImportResultSchema = z.object({
+  sources: z.array(SourceSummarySchema),
+  refused: z.array(RefusedSchema),
+  cancelled: z.boolean(),
+});
+
+export const RejectRowSchema = z.object({ source_id: z.number(), file: z.string(), line: z.number(), raw: z.string().nullable(), reason: z.string() });
+
+export const EvidenceRowSchema = z.object({ table: z.string(), source_id: z.number().nullable(), file: z.string().nullable(), line: z.number().nullable(), note: z.string().nullable(), values: z.record(z.string(), z.unknown()) });
+
+export const DecisionActionSchema = z.enum(['reclaim', 'keep', 'buy', 'remediate', 'dispute', 'investigate', 'accept', 'reject']);
+export const DecisionSchema = z.object({
+  finding_id: z.string(),
+  action: DecisionActionSchema,
+  owner: z.string().max(200).nullable(),
+  due_date: IsoDate.nullable(),
+  justification: z.string().max(4000).nullable(),
+  updated_at: z.string().optional(),
+  carried_from: z.string().nullable().optional(),
+});
+export type Decision = z.infer<typeof DecisionSchema>;
+
+export const PriceBookRowSchema = z.object({
+  code: z.string(), name: z.string(), kind: z.enum(['product', 'collection']), function_group: z.string().nullable(),
+  annual: z.number().nullable(), list_annual: z.number().nullable(), flex_tokens_per_day: z.number().nullable(),
+  source: z.string(), source_date: z.string(), overridden: z.boolean(),
+});
+
+export const QualitySchema = z.object({
+  heatmap: z.array(z.object({ site: z.string(), day: z.string(), users: z.number() })),
+  telemetry_gaps: z.array(z.object({ site: z.string(), from: z.string(), to: z.string(), days: z.number() })),
+  identities: z.array(z.object({ alias: z.string(), user: z.string(), method: z.string(), detail: z.string().nullable() })),
+  unmatched: z.array(z.object({ alias: z.string(), seen_in: z.string() })),
+  disagreements: z.array(z.object({ user: z.string(), note: z.string() })),
+  unknown_products: z.array(z.object({ product_raw: z.string(), rows: z.number() })),
+  suggestions: z.object({ corporate_email_domains: z.array(z.string()), corporate_network_domains: z.array(z.string()), corporate_ip_ranges: z.array(z.string()) }),
+});
+
+export const RenewalRowSchema = z.object({
+  offering: z.string(), name: z.string(), seats: z.number(), active_assignments: z.number(), active_users: z.number(),
+  peak_monthly_active: z.number(), trend: z.number().nullable(), true_denials: z.number(),
+  recommendation: z.enum(['increase', 'reduce', 'convert_to_flex', 'keep']), target_quantity: z.number(), reason: z.string(),
+  monthly: z.array(z.object({ month: z.string(), active_users: z.number(), seats: z.number() })),
+});
+
+export const VerifyResultSchema = z.object({ ok: z.boolean(), message: z.string(), failing_file: z.string().nullable(), fingerprint: z.string().nullable() });
+
+export const ComparisonSchema = z.object({
+  previous_as_of: z.string().nullable(),
+  new: z.array(z.string()), resolved: z.array(z.string()), still_open: z.array(z.string()),
+});
+
+/** Every method: name -> input and output schema. Progress-reporting methods take a jobId. */
+export const API = {
+  'engagement.create': { input: z.object({ path: Path, client: z.string().min(1).max(200), as_of: IsoDate.optional() }), output: EngagementInfoSchema },
+  'engagement.open': { input: z.object({ path: Path }), output: EngagementInfoSchema },
+  'engagement.info': { input: Empty, output: EngagementInfoSchema.nullable() },
+  'engagement.recent': { input: Empty, output: z.array(RecentEngagementSchema) },
+  'engagement.close': { input: Empty, output: Ok },
+  'sample.create': { input: z.object({ jobId: JobId, users: z.number().int().min(10).max(50000).optional(), months: z.number().int().min(1).max(36).optional(), seed: z.number().int().optional() }), output: EngagementInfoSchema },
+  'import.scan': { input: z.object({ paths: z.array(Path).min(1).max(1000) }), output: z.array(FilePlanSchema) },
+  'import.run': { input: z.object({ jobId: JobId, files: z.array(ImportFileSchema).min(1).max(1000) }), output: ImportResultSchema },
+  'job.cancel': { input: z.object({ jobId: JobId }), output: Ok },
+  'sources.list': { input: Empty, output: z.array(SourceSummarySchema.extend({ source_id: z.number(), imported_at: z.string(), mapping: MappingSchema.nullable() })) },
+  'refused.list': { input: Empty, output: z.array(RefusedSchema) },
+  'rejects.list': { input: z.object({ source_id: z.number().int().optional(), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(5000).default(500) }), output: z.object({ total: z.number(), rows: z.array(RejectRowSchema) }) },
+  'settings.get': { input: Empty, output: SettingsSchema },
+  'settings.update': { input: z.object({ settings: SettingsSchema.partial() }), output: SettingsSchema },
+  'pricebook.list': { input: Empty, output: z.array(PriceBookRowSchema) },
+  'review.run': { input: z.object({ jobId: JobId }), output: SummarySchema },
+  'summary.get': { input: Empty, output: SummarySchema.nullable() },
+  'findings.list': { input: z.object({ types: z.array(z.string()).optional() }), output: z.array(FindingSchema) },
+  'findings.evidence': { input: z.object({ finding_id: z.string().max(128), limit: z.number().int().min(1).max(10000).default(1000) }), output: z.object({ total: z.number(), rows: z.array(EvidenceRowSchema) }) },
+  'decisions.list': { input: Empty, output: z.array(DecisionSchema) },
+  'decisions.set': { input: z.object({ finding_ids: z.array(z.string().max(128)).min(1).max(100000), action: DecisionActionSchema, owner: z.string().max(200).nullable(), due_date: IsoDate.nullable(), justification: z.string().max(4000).nullable() }), output: z.object({ saved: z.number() }) },
+  'decisions.clear': { input: z.object({ finding_ids: z.array(z.string().max(128)).min(1).max(100000) }), output: z.object({ cleared: z.number() }) },
+  'quality.get': { input: Empty, output: QualitySchema },
+  'renewal.get': { input: Empty, output: z.array(RenewalRowSchema) },
+  'scenarios.compute': { input: z.object({ assumptions: ScenarioSchema.partial() }), output: ScenariosSchema },
+  'export.workbook': { input: z.object({ jobId: JobId, dir: Path.optional() }), output: z.object({ path: z.string() }) },
+  'export.evidencePack': { input: z.object({ jobId: JobId, dir: Path.optional() }), output: z.object({ path: z.string(), fingerprint: z.string() }) },
+  'compare.previous': { input: z.object({ path: Path }), output: ComparisonSchema },
+  'pack.open': { input: z.object({ path: Path }), output: z.object({ verify: VerifyResultSchema, summary: SummarySchema.nullable(), findings: z.array(FindingSchema), report_html: z.string().nullable() }) },
+  'pack.verify': { input: z.object({ path: Path }), output: VerifyResultSchema },
+} as const;
+
+export type ApiMethods = typeof API;
+export type MethodName = keyof ApiMethods;
+export type Input<M extends MethodName> = z.input<ApiMethods[M]['input']>;
+export type ParsedInput<M extends MethodName> = z.output<ApiMethods[M]['input']>;
+export type Output<M extends MethodName> = z.output<ApiMethods[M]['output']>;
+export const METHOD_NAMES = Object.keys(API) as MethodName[];
+
+export function isMethodName(s: string): s is MethodName {
+  return Object.prototype.hasOwnProperty.call(API, s);
+}
+
+/** Progress of a long job (import, review, sample, export); the UI shows a bar and can cancel. */
+export const ProgressEventSchema = z.object({
+  jobId: z.string(),
+  phase: z.string(),
+  file: z.string().nullable(),
+  done: z.number(),
+  total: z.number().nullable(),
+  rows_per_second: z.number().nullable(),
+  message: z.string(),
+  finished: z.boolean(),
+});
+export type ProgressEvent = z.infer<typeof ProgressEventSchema>;
+
+/** The client both transports implement: one typed function per method, plus progress events. */
+export type WorkbenchApi = { [M in MethodName]: (input: Input<M>) => Promise<Output<M>> } & {
+  onProgress(cb: (e: ProgressEvent) => void): () => void;
+};
+
+/** Errors crossing a transport: a message for the user and a machine code. */
+export const ApiErrorSchema = z.object({ code: z.enum(['invalid_input', 'not_found', 'no_engagement', 'cancelled', 'read_only', 'failed']), message: z.string() });
+export type ApiErrorBody = z.infer<typeof ApiErrorSchema>;
+
+export class ApiError extends Error {
+  constructor(readonly code: ApiErrorBody['code'], message: string) {
+    super(message);
+  }
+}
+export { ScenariosSchema, SummarySchema, FindingSchema };

@@ -1,0 +1,99 @@
+// Shapes shared by the engine, the CLI, the workbook and the UI: sources, findings, summary.json.
+// Schemas are zod so the same definitions validate data at every boundary.
+import { z } from 'zod';
+
+export const INPUT_KINDS = ['sessions', 'usage_report', 'usage_daily', 'users', 'subscriptions', 'tokenflex', 'flexnet_log', 'identity_map'] as const;
+export const InputKindSchema = z.enum(INPUT_KINDS);
+export type InputKind = z.infer<typeof InputKindSchema>;
+
+export const CLAIMS = ['named_user', 'flex', 'network', 'serial', 'unknown'] as const;
+export type Claim = (typeof CLAIMS)[number];
+
+export const SAVINGS_TYPES = ['dormant_user', 'unused_assignment', 'duplicate_access', 'collection_single_product', 'low_frequency_user'] as const;
+export const GAP_TYPES = ['out_of_scope_product', 'unassigned_usage', 'contractor_unassigned', 'shared_account', 'legacy_serial_use', 'network_over_use'] as const;
+export const SIGNAL_TYPES = ['telemetry_gap', 'usage_spike', 'new_domain', 'network_denials'] as const;
+export const FINDING_TYPES = [...SAVINGS_TYPES, ...GAP_TYPES, ...SIGNAL_TYPES] as const;
+export const FindingTypeSchema = z.enum(FINDING_TYPES);
+export type FindingType = z.infer<typeof FindingTypeSchema>;
+export type FindingFamily = 'savings' | 'gap' | 'signal';
+export function familyOf(t: FindingType): FindingFamily {
+  if ((SAVINGS_TYPES as readonly string[]).includes(t)) return 'savings';
+  if ((GAP_TYPES as readonly string[]).includes(t)) return 'gap';
+  return 'signal';
+}
+
+export const SourceSummarySchema = z.object({
+  source_id: z.number().int().optional(),
+  file: z.string(),
+  kind: z.string(),
+  sha256: z.string(),
+  rows_read: z.number().int(),
+  rows_loaded: z.number().int(),
+  rows_rejected: z.number().int(),
+  rows_duplicate: z.number().int(),
+});
+export type SourceSummary = z.infer<typeof SourceSummarySchema>;
+
+export const RefusedSchema = z.object({ file: z.string(), reason: z.string() });
+export type Refused = z.infer<typeof RefusedSchema>;
+
+export const UsageEntrySchema = z.object({
+  sessions: z.number().int(),
+  usage_days: z.number().int(),
+  users: z.number().int(),
+  devices: z.number().int(),
+  first_day: z.string().nullable(),
+  last_day: z.string().nullable(),
+  denials: z.number().int(),
+  tokens: z.number().optional(),
+});
+export type UsageEntry = z.infer<typeof UsageEntrySchema>;
+
+export const ScenariosSchema = z.object({
+  self_review_best: z.number(),
+  self_review_typical: z.number(),
+  audit_negotiated_low: z.number(),
+  audit_negotiated_high: z.number(),
+  audit_no_cooperation_low: z.number(),
+  audit_no_cooperation_high: z.number(),
+});
+export type Scenarios = z.infer<typeof ScenariosSchema>;
+
+/** One row of findings.csv (DATA-CONTRACT §3.2), column order as listed. */
+export const FINDINGS_CSV_COLUMNS = ['finding_id', 'type', 'severity', 'user', 'product', 'offering', 'units', 'annual_value', 'first_seen', 'last_seen', 'evidence_count', 'detail'] as const;
+
+export const FindingSchema = z.object({
+  finding_id: z.string(),
+  type: FindingTypeSchema,
+  family: z.enum(['savings', 'gap', 'signal']),
+  severity: z.enum(['high', 'medium', 'low', 'info']),
+  user: z.string().nullable(),
+  product: z.string().nullable(),
+  offering: z.string().nullable(),
+  units: z.number(),
+  annual_value: z.number(),
+  price: z.number().nullable(),
+  list_price: z.number().nullable(),
+  months: z.number().nullable(),
+  first_seen: z.string().nullable(),
+  last_seen: z.string().nullable(),
+  evidence_count: z.number().int(),
+  detail: z.string().nullable(),
+  counted_in_savings: z.boolean(),
+});
+export type Finding = z.infer<typeof FindingSchema>;
+
+export const SummarySchema = z.object({
+  client: z.string(),
+  as_of: z.string().nullable(),
+  currency: z.string(),
+  sources: z.array(SourceSummarySchema),
+  refused: z.array(RefusedSchema),
+  findings: z.record(z.string(), z.number()),
+  savings_annual: z.record(z.string(), z.number()),
+  usage: z.record(z.string(), UsageEntrySchema),
+  gap_units: z.number(),
+  scenarios: ScenariosSchema,
+  outputs: z.object({ workbook: z.string().nullable(), evidence_pack: z.string().nullable() }),
+});
+export type Summary = z.infer<typeof SummarySchema>;

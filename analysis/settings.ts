@@ -1,0 +1,68 @@
+// engagement.json (DATA-CONTRACT §1.6): every field optional, defaults below. Validated with zod
+// wherever settings cross a boundary (file, API, engagement database).
+import { z } from 'zod';
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
+
+export const ThresholdsSchema = z.object({
+  dormant_days: z.number().int().positive().default(90),
+  low_frequency_days_per_month: z.number().positive().default(4),
+  frequency_window_days: z.number().int().positive().default(365),
+  shared_overlap_minutes: z.number().nonnegative().default(15),
+  shared_min_days: z.number().int().positive().default(3),
+  sustained_months: z.number().int().positive().default(3),
+  telemetry_gap_days: z.number().int().positive().default(14),
+  spike_ratio: z.number().positive().default(1.5),
+  spike_min_users: z.number().int().nonnegative().default(10),
+  new_domain_min_users: z.number().int().positive().default(5),
+  lookback_months: z.number().int().positive().max(120).default(24),
+  renewal_buffer: z.number().nonnegative().default(0.05),
+});
+
+export const PriceOverrideSchema = z.object({
+  annual: z.number().nonnegative().optional(),
+  list_annual: z.number().nonnegative().optional(),
+  flex_tokens_per_day: z.number().nonnegative().optional(),
+});
+
+export const ScenarioSchema = z.object({
+  negotiated_back_period_rate: z.number().nonnegative().default(0.464),
+  audit_settlement_rate_low: z.number().nonnegative().default(1.0),
+  audit_settlement_rate_high: z.number().nonnegative().default(1.65),
+  no_cooperation_loading_low: z.number().nonnegative().default(1.0),
+  no_cooperation_loading_high: z.number().nonnegative().default(2.33),
+});
+
+export const SettingsSchema = z.object({
+  client: z.string().max(200).default('Client'),
+  as_of: isoDate.optional(),
+  currency: z.string().regex(/^[A-Z]{3}$/).default('USD'),
+  timezone: z.string().max(64).default('UTC'),
+  corporate_email_domains: z.array(z.string().max(253)).default([]),
+  corporate_network_domains: z.array(z.string().max(253)).default([]),
+  corporate_ip_ranges: z.array(z.string().max(64)).default([]),
+  thresholds: ThresholdsSchema.default(ThresholdsSchema.parse({})),
+  prices: z.record(z.string().max(200), PriceOverrideSchema).default({}),
+  flex_token_price: z.number().nonnegative().default(3.0),
+  scenario: ScenarioSchema.default(ScenarioSchema.parse({})),
+});
+
+export type Settings = z.infer<typeof SettingsSchema>;
+export type SettingsInput = z.input<typeof SettingsSchema>;
+export type Thresholds = z.infer<typeof ThresholdsSchema>;
+export type ScenarioAssumptions = z.infer<typeof ScenarioSchema>;
+
+/** Parses engagement.json text; errors name the file and the field. */
+export function parseSettings(json: unknown, file = 'engagement.json'): Settings {
+  const r = SettingsSchema.safeParse(json);
+  if (!r.success) {
+    const first = r.error.issues[0];
+    const where = first ? first.path.join('.') || '(root)' : '(root)';
+    throw new Error(`${file}: ${where}: ${first?.message ?? 'invalid'}. Fix the value or remove the field to use the default.`);
+  }
+  return r.data;
+}
+
+export function defaultSettings(): Settings {
+  return SettingsSchema.parse({});
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// Runs every *.test.ts under tests/ with Node's own test runner (through tsx).
+// Node 20's --test does not expand globs or pick up .ts files, hence this small finder.
+// Usage: node tests/run.mjs [substring-filter ...]
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const root = new URL('.', import.meta.url).pathname;
+const filters = process.argv.slice(2);
+const found = [];
+(function walk(dir) {
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (name === 'node_modules' || name === 'fixtures' || name === 'artifacts') continue;
+    if (statSync(p).isDirectory()) walk(p);
+    else if (name.endsWith('.test.ts')) found.push(p);
+  }
+})(root);
+const files = found.filter((f) => filters.length === 0 || filters.some((s) => relative(root, f).includes(s)));
+if (files.length === 0) {
+  console.error('tests/run.mjs: no test files matched', filters.join(' '));
+  process.exit(1);
+}
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+process.exit(r.status ?? 1);
