@@ -125,6 +125,8 @@ export const API = {
   'decisions.clear': { input: z.object({ finding_ids: z.array(z.string().max(128)).min(1).max(100000) }), output: z.object({ cleared: z.number() }) },
   'quality.get': { input: Empty, output: QualitySchema },
   'renewal.get': { input: Empty, output: z.array(RenewalRowSchema) },
+  /** The analyst's target quantity per offering (RenewalRow.target_quantity then reflects it). Added for the Renewal step. */
+  'renewal.setTargets': { input: z.object({ targets: z.record(z.string().max(64), z.number().int().min(0).max(1000000)) }), output: Ok },
   'scenarios.compute': { input: z.object({ assumptions: ScenarioSchema.partial() }), output: ScenariosSchema },
   'export.workbook': { input: z.object({ jobId: JobId, dir: Path.optional() }), output: z.object({ path: z.string() }) },
   'export.evidencePack': { input: z.object({ jobId: JobId, dir: Path.optional() }), output: z.object({ path: z.string(), fingerprint: z.string() }) },

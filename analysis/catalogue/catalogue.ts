@@ -51,11 +51,16 @@ export class Catalogue {
 
   constructor(readonly file: CatalogueFile) {
     for (const e of file.entries) this.byCode.set(e.code.toUpperCase(), e);
+    // Names and aliases win over codes read as names: "Revit" is RVT's name, not the legacy code REVIT.
     for (const e of file.entries) {
-      for (const n of [e.code, e.name, ...e.aliases]) {
+      for (const n of [e.name, ...e.aliases]) {
         const k = normaliseName(n);
         if (k && !this.byName.has(k)) this.byName.set(k, e.code);
       }
+    }
+    for (const e of file.entries) {
+      const k = normaliseName(e.code);
+      if (k && !this.byName.has(k)) this.byName.set(k, e.code);
       for (const s of [e.code, ...e.feature_stems]) if (!this.byStem.has(s.toUpperCase())) this.byStem.set(s.toUpperCase(), e.code);
     }
   }
@@ -73,10 +78,13 @@ export class Catalogue {
     if (!raw) return null;
     const t = raw.trim();
     if (!t) return null;
-    const direct = this.byCode.get(t.toUpperCase());
-    if (direct) return direct.code;
+    // A code written as a code (RVT, REVIT) is that code; mixed case ("Revit") is read as a name first.
+    const exact = this.byCode.get(t);
+    if (exact) return exact.code;
     const byName = this.byName.get(normaliseName(t));
     if (byName) return byName;
+    const direct = this.byCode.get(t.toUpperCase());
+    if (direct) return direct.code;
     // Names with a release year or edition suffix: "Revit 2025", "AutoCAD - including specialized toolsets".
     const stripped = t.replace(/\b(19|20)\d{2}\b/g, '').replace(/\s+-\s+.*$/, '').trim();
     if (stripped && stripped !== t) {
@@ -94,7 +102,17 @@ export class Catalogue {
     const m = /^\d{5}([A-Z0-9]+?)(?:_(?:\d{4}_\d+F|T_F|F|\d+F|[A-Z0-9_]*F))?$/.exec(feature.trim().toUpperCase());
     if (!m) return null;
     const stem = m[1]!;
-    return this.byStem.get(stem) ?? null;
+    return this.byStem.get(stem) ?? this.longestStemPrefix(feature.trim().toUpperCase().slice(5));
+  }
+
+  /** Stems with an underscore (ACAD_E, AMECH_PP): the longest known stem followed by `_` or the end. */
+  private longestStemPrefix(rest: string): string | null {
+    let best: string | null = null;
+    for (const [stem, code] of this.byStem) {
+      if (rest.startsWith(stem) && (rest.length === stem.length || rest[stem.length] === '_') && (!best || stem.length > best.length)) best = stem;
+      void code;
+    }
+    return best ? this.byStem.get(best)! : null;
   }
 
   /** Member product codes of a collection (itself for a product). */

@@ -1,0 +1,297 @@
+// The engine behind the API contract: one handler per method of analysis/api/contract.ts.
+// Both transports (Electron utilityProcess, local HTTP) call `createEngine` and dispatch through
+// `dispatch`, which validates input and output against the contract's schemas.
+import { mkdirSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { API, ApiError, isMethodName, type MethodName, type ParsedInput, type Output, type ProgressEvent, type EngagementInfo } from './contract';
+import { Engagement } from '../engagement';
+import { SettingsSchema, parseSettings, defaultSettings } from '../settings';
+import { importFiles, scanFiles } from '../ingest/import';
+import { listSources, listRefused } from '../usage';
+import { runReview, listFindings } from '../review';
+import { getEvidence } from '../rules/evidence';
+import { getRenewal } from '../rules/renewal';
+import { computeScenarios } from '../scenarios';
+import { setDecisions, listDecisions, clearDecisions, compareWithPrevious } from '../decisions';
+import { writeWorkbook } from '../export/workbook';
+import { writeEvidencePack } from '../export/evidence-pack';
+import { verifyPack } from '../export/verify';
+import { openPack } from '../export/open-pack';
+import { generateSample } from '../sample/generate';
+import { getQuality } from '../quality';
+import { listPriceBook } from '../pricebook';
+import { buildSummary, readSummary } from '../summary';
+import { gapLinesForScenarios } from '../rules/gap-lines';
+
+export interface HandlerContext {
+  emitProgress(e: ProgressEvent): void;
+  signalFor(jobId: string): AbortSignal;
+}
+
+export type Handlers = { [M in MethodName]: (input: ParsedInput<M>, ctx: HandlerContext) => Promise<Output<M>> };
+
+const RecentSchema = z.array(z.object({ path: z.string(), client: z.string(), as_of: z.string().nullable(), opened_at: z.string(), headline: z.unknown().optional() }));
+
+export interface EngineOptions {
+  /** Where the engine keeps its own state (recent engagements, sample engagements). */
+  stateDir: string;
+  /** Where the analyst's signing key lives (outside engagements). */
+  keyDir?: string;
+}
+
+export function createEngine(opts: EngineOptions) {
+  const stateDir = resolve(opts.stateDir);
+  mkdirSync(stateDir, { recursive: true });
+  let current: Engagement | null = null;
+  const jobs = new Map<string, AbortController>();
+  let busy: Promise<unknown> = Promise.resolve();
+
+  /** DuckDB connections are not re-entrant: calls on the open engagement run one at a time. */
+  function serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = busy.then(fn, fn);
+    busy = next.catch(() => undefined);
+    return next;
+  }
+
+  function need(): Engagement {
+    if (!current) throw new ApiError('no_engagement', 'No engagement is open. Create one, open one, or try the sample data first.');
+    return current;
+  }
+  function writable(): Engagement {
+    const e = need();
+    if (e.readOnly) throw new ApiError('read_only', 'This engagement is open read-only (auditor mode); nothing can change.');
+    return e;
+  }
+
+  function signalFor(jobId: string): AbortSignal {
+    let c = jobs.get(jobId);
+    if (!c) {
+      c = new AbortController();
+      jobs.set(jobId, c);
+    }
+    return c.signal;
+  }
+
+  const recentFile = join(stateDir, 'recent.json');
+  function readRecent(): z.infer<typeof RecentSchema> {
+    try {
+      const r = RecentSchema.safeParse(JSON.parse(readFileSync(recentFile, 'utf8')));
+      return r.success ? r.data.filter((x) => existsSync(x.path)) : [];
+    } catch {
+      return [];
+    }
+  }
+  async function remember(e: Engagement): Promise<void> {
+    const info = await infoOf(e);
+    const list = readRecent().filter((r) => r.path !== e.path);
+    list.unshift({ path: e.path, client: info.client, as_of: info.as_of, opened_at: new Date().toISOString(), headline: info.headline });
+    writeFileSync(recentFile, JSON.stringify(list.slice(0, 20), null, 1));
+  }
+
+  async function infoOf(e: Engagement): Promise<EngagementInfo> {
+    const summary = await readSummary(e.db);
+    return {
+      path: e.path,
+      folder: e.folder,
+      client: e.settings.client,
+      as_of: summary?.as_of ?? e.settings.as_of ?? null,
+      read_only: e.readOnly,
+      reviewed: summary !== null,
+      headline: summary
+        ? {
+            savings_annual: summary.savings_annual.total ?? 0,
+            gap_units: summary.gap_units,
+            findings: Object.values(summary.findings).reduce((a, b) => a + b, 0),
+            audit_exposure_high: summary.scenarios.audit_no_cooperation_high,
+          }
+        : null,
+    };
+  }
+
+  async function switchTo(e: Engagement): Promise<EngagementInfo> {
+    if (current) current.close();
+    current = e;
+    await remember(e);
+    return infoOf(e);
+  }
+
+  function progress(ctx: HandlerContext, jobId: string, phase: string, message: string, done = 0, total: number | null = null, finished = false): void {
+    ctx.emitProgress({ jobId, phase, file: null, done, total, rows_per_second: null, message, finished });
+  }
+
+  async function review(e: Engagement, jobId: string, ctx: HandlerContext) {
+    const result = await runReview(e.db, e.settings, { signal: ctx.signalFor(jobId), onProgress: (ev) => ctx.emitProgress({ ...ev, jobId }) });
+    return buildSummary(e.db, e.settings, result, { workbook: null, evidence_pack: null });
+  }
+
+  const handlers: Handlers = {
+    'engagement.create': (input) =>
+      serial(async () => {
+        const settings = parseSettings({ ...defaultSettings(), client: input.client, as_of: input.as_of });
+        return switchTo(await Engagement.create(input.path, settings));
+      }),
+    'engagement.open': (input) => serial(async () => switchTo(await Engagement.open(input.path))),
+    'engagement.info': () => serial(async () => (current ? infoOf(current) : null)),
+    'engagement.recent': async () => readRecent().map((r) => ({ path: r.path, client: r.client, as_of: r.as_of, opened_at: r.opened_at, headline: (r.headline as EngagementInfo['headline']) ?? null })),
+    'engagement.close': () =>
+      serial(async () => {
+        current?.close();
+        current = null;
+        return { ok: true as const };
+      }),
+    'sample.create': (input, ctx) =>
+      serial(async () => {
+        const seed = input.seed ?? 1;
+        const dir = join(stateDir, 'samples', `sample-seed${seed}-${input.users ?? 'default'}u-${Date.now().toString(36)}`);
+        mkdirSync(dir, { recursive: true });
+        progress(ctx, input.jobId, 'sample', 'Writing the sample estate…');
+        const gen = await generateSample(join(dir, 'input'), { users: input.users, months: input.months, seed });
+        const cfgPath = join(dir, 'input', 'engagement.json');
+        const settings = existsSync(cfgPath) ? parseSettings(JSON.parse(readFileSync(cfgPath, 'utf8')), cfgPath) : defaultSettings();
+        const e = await Engagement.create(join(dir, 'engagement.lrtw'), settings);
+        if (current) current.close();
+        current = e;
+        const files = gen.files.filter((f) => !f.endsWith('engagement.json')).map((path) => ({ path }));
+        const imported = await importFiles(e.db, files, { settings, signal: ctx.signalFor(input.jobId), onProgress: (ev) => ctx.emitProgress({ ...ev, jobId: input.jobId }), storeDir: join(dir, 'sources') });
+        if (imported.cancelled) throw new ApiError('cancelled', 'The sample import was cancelled.');
+        progress(ctx, input.jobId, 'review', 'Running every rule…');
+        await review(e, input.jobId, ctx);
+        progress(ctx, input.jobId, 'done', 'Sample ready', 1, 1, true);
+        await remember(e);
+        return infoOf(e);
+      }),
+    'import.scan': (input) => serial(async () => scanFiles(need().db, input.paths, need().settings)),
+    'import.run': (input, ctx) =>
+      serial(async () => {
+        const e = writable();
+        const r = await importFiles(e.db, input.files, {
+          settings: e.settings,
+          signal: ctx.signalFor(input.jobId),
+          onProgress: (ev) => ctx.emitProgress({ ...ev, jobId: input.jobId }),
+          storeDir: join(e.folder, 'sources'),
+        });
+        jobs.delete(input.jobId);
+        return r;
+      }),
+    'job.cancel': async (input) => {
+      jobs.get(input.jobId)?.abort();
+      return { ok: true as const };
+    },
+    'sources.list': () => serial(async () => listSources(need().db)),
+    'refused.list': () => serial(async () => listRefused(need().db)),
+    'rejects.list': (input) =>
+      serial(async () => {
+        const db = need().db;
+        const where = input.source_id === undefined ? '' : 'WHERE r.source_id = $1';
+        const params = input.source_id === undefined ? [] : [input.source_id];
+        const total = await db.one<{ n: number }>(`SELECT count(*) AS n FROM rejects r ${where}`, params);
+        const rows = await db.all<{ source_id: number; file: string; line: number; raw: string | null; reason: string }>(
+          `SELECT r.source_id, s.file, r.line, r.raw, r.reason FROM rejects r JOIN sources s USING (source_id) ${where}
+           ORDER BY r.source_id, r.line LIMIT ${Number(input.limit)} OFFSET ${Number(input.offset)}`,
+          params,
+        );
+        return { total: total?.n ?? 0, rows };
+      }),
+    'settings.get': () => serial(async () => need().settings),
+    'settings.update': (input) =>
+      serial(async () => {
+        const e = writable();
+        const merged = SettingsSchema.parse({ ...e.settings, ...input.settings });
+        await e.saveSettings(merged);
+        return merged;
+      }),
+    'pricebook.list': () => serial(async () => listPriceBook(need().settings)),
+    'review.run': (input, ctx) => serial(async () => review(writable(), input.jobId, ctx)),
+    'summary.get': () => serial(async () => readSummary(need().db)),
+    'findings.list': (input) => serial(async () => listFindings(need().db, input.types)),
+    'findings.evidence': (input) => serial(async () => getEvidence(need().db, input.finding_id, input.limit)),
+    'decisions.list': () => serial(async () => listDecisions(need().db)),
+    'decisions.set': (input) =>
+      serial(async () => ({ saved: await setDecisions(writable().db, input.finding_ids, { action: input.action, owner: input.owner, due_date: input.due_date, justification: input.justification }) })),
+    'decisions.clear': (input) => serial(async () => ({ cleared: await clearDecisions(writable().db, input.finding_ids) })),
+    'quality.get': () => serial(async () => getQuality(need().db, need().settings)),
+    'renewal.get': () => serial(async () => getRenewal(need().db)),
+    'scenarios.compute': (input) =>
+      serial(async () => {
+        const e = need();
+        const assumptions = { ...e.settings.scenario, ...input.assumptions };
+        return computeScenarios(await gapLinesForScenarios(e.db), assumptions);
+      }),
+    'export.workbook': (input, ctx) =>
+      serial(async () => {
+        const e = need();
+        progress(ctx, input.jobId, 'workbook', 'Writing the workbook…');
+        const path = await writeWorkbook(e.db, e.settings, input.dir ?? join(e.folder, 'exports'));
+        progress(ctx, input.jobId, 'workbook', 'Workbook written', 1, 1, true);
+        return { path };
+      }),
+    'export.evidencePack': (input, ctx) =>
+      serial(async () => {
+        const e = need();
+        progress(ctx, input.jobId, 'evidence', 'Writing the evidence pack…');
+        const out = input.dir ?? join(e.folder, 'exports');
+        const r = await writeEvidencePack(e.db, e.settings, out, { keyDir: opts.keyDir });
+        progress(ctx, input.jobId, 'evidence', 'Evidence pack written', 1, 1, true);
+        return r;
+      }),
+    'compare.previous': (input) =>
+      serial(async () => {
+        const prev = await Engagement.open(input.path, { readOnly: true });
+        try {
+          return await compareWithPrevious(prev.db, need().db);
+        } finally {
+          prev.close();
+        }
+      }),
+    'pack.open': (input) => serial(async () => openPack(input.path)),
+    'pack.verify': (input) => serial(async () => verifyPack(input.path)),
+  };
+
+  return {
+    handlers,
+    ctx(emit: (e: ProgressEvent) => void): HandlerContext {
+      return { emitProgress: emit, signalFor };
+    },
+    cancel(jobId: string): void {
+      jobs.get(jobId)?.abort();
+    },
+    /** Current engagement path, so a restarted engine host can reopen it. */
+    currentPath(): string | null {
+      return current?.path ?? null;
+    },
+    async dispose(): Promise<void> {
+      for (const c of jobs.values()) c.abort();
+      await busy.catch(() => undefined);
+      current?.close();
+      current = null;
+    },
+  };
+}
+
+export type Engine = ReturnType<typeof createEngine>;
+
+/**
+ * Validates a call against the contract, runs it, and validates the result: the one entry point
+ * both transports use. Unknown methods and invalid payloads never reach a handler.
+ */
+export async function dispatch(engine: Engine, method: string, rawInput: unknown, ctx: HandlerContext): Promise<unknown> {
+  if (!isMethodName(method)) throw new ApiError('invalid_input', `Unknown method "${method.slice(0, 64)}".`);
+  const spec = API[method];
+  const parsed = spec.input.safeParse(rawInput ?? {});
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new ApiError('invalid_input', `${method}: ${i ? `${i.path.join('.') || 'input'}: ${i.message}` : 'invalid input'}`);
+  }
+  const handler = engine.handlers[method] as (input: unknown, ctx: HandlerContext) => Promise<unknown>;
+  const out = await handler(parsed.data, ctx);
+  return spec.output.parse(out);
+}
+
+/** Turns any thrown value into the contract's error body. */
+export function toApiError(e: unknown): { code: ApiError['code']; message: string } {
+  if (e instanceof ApiError) return { code: e.code, message: e.message };
+  if (e instanceof z.ZodError) return { code: 'failed', message: `The engine produced an invalid result: ${e.issues[0]?.message ?? ''}` };
+  return { code: 'failed', message: e instanceof Error ? e.message : String(e) };
+}
+

@@ -1,0 +1,197 @@
+// The command line (DATA-CONTRACT §3.1): `npm run cli -- <review|sample|verify> ...`.
+// The same engine the desktop app hosts; one line of progress per file on a terminal.
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { Engagement } from './engagement';
+import { parseSettings, defaultSettings, type Settings } from './settings';
+import { importFiles } from './ingest/import';
+import { runReview } from './review';
+import { writeFindingsCsv } from './findings-csv';
+import { writeWorkbook } from './export/workbook';
+import { writeEvidencePack } from './export/evidence-pack';
+import { runVerifyCommand } from './export/verify';
+import { runSampleCommand } from './sample/cli-sample';
+import { generateSample } from './sample/generate';
+import { buildSummary } from './summary';
+import { exportParquet } from './parquet';
+import { TOOL_VERSION } from './version';
+import type { ProgressEvent } from './api/contract';
+
+const USAGE = `LRT Workbench ${TOOL_VERSION}
+Usage:
+  npm run cli -- review [--input DIR] --out DIR [--config engagement.json] [--as-of YYYY-MM-DD] [--strict] [--parquet]
+      Imports every file in DIR, runs every rule, writes engagement.lrtw, summary.json, findings.csv,
+      the workbook and the evidence pack to --out. Without --input it reviews the bundled sample estate.
+  npm run cli -- sample --out DIR [--users N] [--months M] [--seed S]
+      Writes a realistic synthetic engagement (every input kind plus engagement.json).
+  npm run cli -- verify PACK
+      Checks every hash and the signature of an evidence pack; exit 0 and "verified", or names the first file that fails.`;
+
+export interface ParsedArgs {
+  positional: string[];
+  flags: Map<string, string | true>;
+}
+
+export function parseArgs(argv: string[]): ParsedArgs {
+  const positional: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      if (eq > 0) flags.set(a.slice(2, eq), a.slice(eq + 1));
+      else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) flags.set(a.slice(2), argv[++i]!);
+      else flags.set(a.slice(2), true);
+    } else positional.push(a);
+  }
+  return { positional, flags };
+}
+
+function flag(args: ParsedArgs, name: string): string | undefined {
+  const v = args.flags.get(name);
+  return typeof v === 'string' ? v : undefined;
+}
+
+class UsageError extends Error {}
+
+function loadSettings(inputDir: string, configPath: string | undefined, asOf: string | undefined): Settings {
+  const path = configPath ? resolve(configPath) : join(inputDir, 'engagement.json');
+  let settings = defaultSettings();
+  if (existsSync(path)) {
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (e) {
+      throw new UsageError(`${path}: not valid JSON (${(e as Error).message}). Fix the file or pass another with --config.`);
+    }
+    settings = parseSettings(json, path);
+  } else if (configPath) {
+    throw new UsageError(`${path} does not exist. Check the --config path.`);
+  }
+  if (asOf) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) throw new UsageError(`--as-of ${asOf}: expected YYYY-MM-DD.`);
+    settings = { ...settings, as_of: asOf };
+  }
+  return settings;
+}
+
+/** One line per file on a terminal: the file name, then its counts when it is done. */
+function fileProgressPrinter(out: NodeJS.WriteStream) {
+  let lastFile: string | null = null;
+  let lastDraw = 0;
+  return (e: ProgressEvent) => {
+    if (!out.isTTY) {
+      if (e.finished && e.file) out.write(`  ${e.file}: ${e.message}\n`);
+      return;
+    }
+    const now = Date.now();
+    if (e.file !== lastFile && lastFile !== null) out.write('\n');
+    if (e.finished || now - lastDraw > 100 || e.file !== lastFile) {
+      const rate = e.rows_per_second ? `  ${Math.round(e.rows_per_second).toLocaleString('en-US')} rows/s` : '';
+      out.write(`\r\x1b[K  ${e.file ?? e.phase}: ${e.message}${rate}`);
+      lastDraw = now;
+    }
+    lastFile = e.file;
+    if (e.finished && e.file) {
+      out.write('\n');
+      lastFile = null;
+    }
+  };
+}
+
+export async function runReviewCommand(args: ParsedArgs): Promise<number> {
+  const outDir = flag(args, 'out');
+  if (!outDir) throw new UsageError('review needs --out DIR.');
+  const out = resolve(outDir);
+  mkdirSync(out, { recursive: true });
+  let inputDir = flag(args, 'input');
+  if (!inputDir) {
+    inputDir = join(out, 'sample-input');
+    console.log(`No --input given: reviewing the bundled sample estate (written to ${inputDir}).`);
+    if (!existsSync(join(inputDir, 'engagement.json'))) await generateSample(inputDir, {});
+  }
+  const input = resolve(inputDir);
+  if (!existsSync(input) || !statSync(input).isDirectory()) throw new UsageError(`--input ${input} is not a folder. Point it at the folder holding the client's exports.`);
+  const settings = loadSettings(input, flag(args, 'config'), flag(args, 'as-of'));
+
+  const dbPath = join(out, 'engagement.lrtw');
+  for (const p of [dbPath, `${dbPath}.wal`]) if (existsSync(p)) rmSync(p);
+  const started = Date.now();
+  const eng = await Engagement.create(dbPath, settings, { allowedDirectories: [out] });
+  try {
+    console.log(`Importing ${input}`);
+    const imported = await importFiles(eng.db, [{ path: input }], { settings, onProgress: fileProgressPrinter(process.stdout) });
+    for (const r of imported.refused) console.log(`  refused ${r.file}: ${r.reason}`);
+    const loaded = imported.sources.reduce((a, s) => a + s.rows_loaded, 0);
+    if (loaded === 0) {
+      console.error(`review: nothing usable was loaded from ${input} (${imported.sources.length} files read, ${imported.refused.length} refused).`);
+      return 2;
+    }
+    console.log('Running the review');
+    const result = await runReview(eng.db, settings);
+    const findingsPath = join(out, 'findings.csv');
+    await writeFindingsCsv(eng.db, findingsPath);
+    console.log('Writing the workbook');
+    const workbook = await writeWorkbook(eng.db, settings, out);
+    // The evidence pack embeds summary.json, so the summary is assembled first with both output names.
+    const packName = `${basename(workbook).replace(/_quarterly-review\.xlsx$/, '')}_evidence-pack`;
+    const summary = await buildSummary(eng.db, settings, result, { workbook: basename(workbook), evidence_pack: packName });
+    writeFileSync(join(out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+    console.log('Writing the evidence pack');
+    const pack = await writeEvidencePack(eng.db, settings, out, { toolVersion: TOOL_VERSION, name: packName });
+    if (args.flags.has('parquet')) {
+      const dir = await exportParquet(eng.db, join(out, 'parquet'));
+      console.log(`Parquet tables: ${dir}`);
+    }
+    const secs = ((Date.now() - started) / 1000).toFixed(1);
+    const total = summary.savings_annual.total ?? 0;
+    console.log(
+      `Done in ${secs} s: ${Object.values(summary.findings).reduce((a, b) => a + b, 0)} findings, ` +
+        `${summary.currency} ${Math.round(total).toLocaleString('en-US')} annual savings, ${summary.gap_units} gap units; ` +
+        `audit exposure up to ${summary.currency} ${Math.round(summary.scenarios.audit_no_cooperation_high).toLocaleString('en-US')}.`,
+    );
+    console.log(`Outputs in ${out}: engagement.lrtw, summary.json, findings.csv, ${basename(workbook)}, ${basename(pack.path)}/`);
+    if (args.flags.has('strict') && imported.refused.length > 0) {
+      console.error(`review --strict: ${imported.refused.length} file(s) refused, first: ${imported.refused[0]!.file}: ${imported.refused[0]!.reason}`);
+      return 3;
+    }
+    return 0;
+  } finally {
+    eng.close();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'review':
+        return await runReviewCommand(parseArgs(rest));
+      case 'sample':
+        return await runSampleCommand(rest);
+      case 'verify':
+        return await runVerifyCommand(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        return command ? 0 : 1;
+      default:
+        console.error(`Unknown command "${command}".\n${USAGE}`);
+        return 1;
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`${command}: ${e.message}`);
+      return 1;
+    }
+    console.error(`${command}: ${(e as Error).message}`);
+    return 2;
+  }
+}
+
+const isEntry = process.argv[1] && /cli\.(ts|js|mjs|cjs)$/.test(process.argv[1]);
+if (isEntry) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

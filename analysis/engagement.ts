@@ -1,0 +1,55 @@
+// One open engagement: its database, folder and settings. Settings live inside the engagement file
+// (table `settings`), validated with zod on the way in and out.
+import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { EngagementDb } from './db/engine';
+import { parseSettings, defaultSettings, type Settings } from './settings';
+
+export class Engagement {
+  private constructor(
+    readonly db: EngagementDb,
+    readonly path: string,
+    readonly readOnly: boolean,
+    private current: Settings,
+  ) {}
+
+  get folder(): string {
+    return dirname(this.path);
+  }
+
+  get settings(): Settings {
+    return this.current;
+  }
+
+  /** Creates a new engagement file; fails if one exists already at that path. */
+  static async create(path: string, settings: Settings, opts: { allowedDirectories?: string[] } = {}): Promise<Engagement> {
+    const abs = resolve(path);
+    if (existsSync(abs)) throw new Error(`${abs} exists already. Open it instead, or choose another file name.`);
+    const db = await EngagementDb.open(abs, { allowedDirectories: opts.allowedDirectories });
+    const e = new Engagement(db, abs, false, settings);
+    await e.saveSettings(settings);
+    await db.audit('engagement.create', { client: settings.client });
+    return e;
+  }
+
+  static async open(path: string, opts: { readOnly?: boolean; allowedDirectories?: string[] } = {}): Promise<Engagement> {
+    const abs = resolve(path);
+    if (!existsSync(abs)) throw new Error(`${abs} does not exist. Check the path, or create a new engagement.`);
+    const db = await EngagementDb.open(abs, { readOnly: opts.readOnly, allowedDirectories: opts.allowedDirectories });
+    const row = await db.one<{ json: string }>('SELECT json FROM settings WHERE id = 1');
+    const settings = row ? parseSettings(JSON.parse(row.json), `${abs} (settings)`) : defaultSettings();
+    return new Engagement(db, abs, opts.readOnly ?? false, settings);
+  }
+
+  async saveSettings(s: Settings): Promise<void> {
+    if (this.readOnly) throw new Error('This engagement is open read-only; settings cannot change.');
+    const valid = parseSettings(s, 'settings');
+    await this.db.run('INSERT OR REPLACE INTO settings (id, json, updated_at) VALUES (1, $1, current_timestamp)', [JSON.stringify(valid)]);
+    await this.db.audit('settings.update', {});
+    this.current = valid;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

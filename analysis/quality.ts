@@ -1,0 +1,84 @@
+// Data quality (REVIEW-FLOW step 3): coverage per site and day, telemetry gaps, who was joined to
+// whom, disagreements between sources, products the catalogue does not know, and settings suggestions.
+import type { EngagementDb } from './db/engine';
+import type { Settings } from './settings';
+import { loadCatalogue } from './catalogue/catalogue';
+
+export interface Quality {
+  heatmap: Array<{ site: string; day: string; users: number }>;
+  telemetry_gaps: Array<{ site: string; from: string; to: string; days: number }>;
+  identities: Array<{ alias: string; user: string; method: string; detail: string | null }>;
+  unmatched: Array<{ alias: string; seen_in: string }>;
+  disagreements: Array<{ user: string; note: string }>;
+  unknown_products: Array<{ product_raw: string; rows: number }>;
+  suggestions: { corporate_email_domains: string[]; corporate_network_domains: string[]; corporate_ip_ranges: string[] };
+}
+
+export async function getQuality(db: EngagementDb, _settings: Settings): Promise<Quality> {
+  // Usage per site (network domain; one "All sites" row set when no domain is known) over the last year of data.
+  const heatmap = await db.all<{ site: string; day: string; users: number }>(`
+    WITH u AS (
+      SELECT coalesce(network_domain, 'All sites') AS site, CAST(start_time AS DATE) AS day, "user" FROM sessions
+      UNION ALL SELECT 'All sites', day, "user" FROM usage_daily WHERE NOT EXISTS (SELECT 1 FROM sessions LIMIT 1)
+    ), last AS (SELECT max(day) AS d FROM u)
+    SELECT site, strftime(day, '%Y-%m-%d') AS day, count(DISTINCT "user")::INTEGER AS users
+    FROM u, last WHERE day > last.d - INTERVAL 365 DAY GROUP BY ALL ORDER BY site, day`);
+
+  const telemetry_gaps = await db.all<{ site: string; from: string; to: string; days: number }>(`
+    SELECT coalesce(detail, 'All sites') AS site, strftime(first_seen, '%Y-%m-%d') AS "from",
+           strftime(last_seen, '%Y-%m-%d') AS "to", units::INTEGER AS days
+    FROM findings WHERE type = 'telemetry_gap' ORDER BY first_seen`);
+
+  const identities = await db.all<{ alias: string; user: string; method: string; detail: string | null }>(
+    `SELECT alias, "user", method, detail FROM identities WHERE method <> 'unmatched' AND alias <> "user" ORDER BY method, alias LIMIT 5000`,
+  );
+  const unmatched = await db.all<{ alias: string; seen_in: string }>(
+    `SELECT alias, coalesce(detail, '') AS seen_in FROM identities WHERE method = 'unmatched' ORDER BY alias LIMIT 5000`,
+  );
+
+  // The portal's last_accessed against the telemetry's last usage day of the same user.
+  const disagreements = await db.all<{ user: string; note: string }>(`
+    WITH tel AS (
+      SELECT "user", max(d) AS last_day FROM (
+        SELECT "user", CAST(start_time AS DATE) AS d FROM sessions UNION ALL SELECT "user", day FROM usage_daily
+      ) GROUP BY "user"
+    ), portal AS (SELECT "user", max(last_accessed) AS last_accessed FROM usage_report WHERE last_accessed IS NOT NULL GROUP BY "user")
+    SELECT p."user" AS "user",
+      'Usage Report says last accessed ' || strftime(p.last_accessed, '%Y-%m-%d') || ', telemetry last shows use on ' || strftime(t.last_day, '%Y-%m-%d') AS note
+    FROM portal p JOIN tel t USING ("user") WHERE abs(date_diff('day', p.last_accessed, t.last_day)) > 1
+    ORDER BY p."user" LIMIT 2000`);
+
+  const catalogue = loadCatalogue();
+  const products = await db.all<{ product: string; product_raw: string; rows: number }>(`
+    SELECT product, any_value(product_raw) AS product_raw, count(*)::INTEGER AS rows FROM (
+      SELECT product, product_raw FROM sessions UNION ALL SELECT product, product_raw FROM usage_daily
+      UNION ALL SELECT product, product_raw FROM tokenflex WHERE product IS NOT NULL
+    ) GROUP BY product`);
+  const unknown_products = products
+    .filter((p) => !catalogue.get(p.product))
+    .map((p) => ({ product_raw: p.product_raw ?? p.product, rows: p.rows }));
+
+  const emailDomains = await db.all<{ d: string; n: number }>(`
+    SELECT split_part("user", '@', 2) AS d, count(DISTINCT "user")::INTEGER AS n FROM users WHERE "user" LIKE '%@%'
+    GROUP BY 1 ORDER BY n DESC LIMIT 5`);
+  const netDomains = await db.all<{ d: string; n: number }>(`
+    SELECT network_domain AS d, count(DISTINCT "user")::INTEGER AS n FROM sessions WHERE network_domain IS NOT NULL
+    GROUP BY 1 ORDER BY n DESC LIMIT 5`);
+  const ipRanges = await db.all<{ d: string; n: number }>(`
+    SELECT split_part(ip_address, '.', 1) || '.' || split_part(ip_address, '.', 2) || '.0.0/16' AS d, count(*)::INTEGER AS n
+    FROM sessions WHERE regexp_matches(ip_address, '^\\d+\\.\\d+\\.\\d+\\.\\d+$') GROUP BY 1 ORDER BY n DESC LIMIT 5`);
+  const major = (rows: Array<{ d: string; n: number }>) => {
+    const total = rows.reduce((a, r) => a + r.n, 0);
+    return rows.filter((r) => r.d && r.n >= total * 0.1).map((r) => r.d);
+  };
+
+  return {
+    heatmap,
+    telemetry_gaps,
+    identities,
+    unmatched,
+    disagreements,
+    unknown_products,
+    suggestions: { corporate_email_domains: major(emailDomains), corporate_network_domains: major(netDomains), corporate_ip_ranges: major(ipRanges) },
+  };
+}

@@ -1,0 +1,56 @@
+// summary.json (DATA-CONTRACT §3.2): assembled from the sources, the usage block and the review's
+// totals, stored with the review run so the UI and the next export read the same figures.
+import type { EngagementDb } from './db/engine';
+import type { Settings } from './settings';
+import { SummarySchema, type Summary, type Scenarios } from './model';
+import { listSources, listRefused, computeUsage } from './usage';
+
+export interface ReviewTotals {
+  as_of: string;
+  findings: Record<string, number>;
+  savings_annual: Record<string, number>;
+  gap_units: number;
+  scenarios: Scenarios;
+}
+
+const ZERO_SCENARIOS: Scenarios = {
+  self_review_best: 0, self_review_typical: 0, audit_negotiated_low: 0, audit_negotiated_high: 0,
+  audit_no_cooperation_low: 0, audit_no_cooperation_high: 0,
+};
+
+export async function buildSummary(db: EngagementDb, settings: Settings, review: ReviewTotals | null, outputs: Summary['outputs']): Promise<Summary> {
+  const summary: Summary = SummarySchema.parse({
+    client: settings.client,
+    as_of: review?.as_of ?? settings.as_of ?? null,
+    currency: settings.currency,
+    sources: await listSources(db),
+    refused: await listRefused(db),
+    findings: review?.findings ?? {},
+    savings_annual: review?.savings_annual ?? { total: 0 },
+    usage: await computeUsage(db),
+    gap_units: review?.gap_units ?? 0,
+    scenarios: review?.scenarios ?? ZERO_SCENARIOS,
+    outputs,
+  });
+  if (review) {
+    await db.run('UPDATE review_runs SET summary = $1 WHERE run_id = (SELECT max(run_id) FROM review_runs)', [JSON.stringify(summary)]);
+  }
+  return summary;
+}
+
+/** The summary of the latest review run, or null before the first review. */
+export async function readSummary(db: EngagementDb): Promise<Summary | null> {
+  const row = await db.one<{ summary: string | null }>('SELECT summary FROM review_runs WHERE summary IS NOT NULL ORDER BY run_id DESC LIMIT 1');
+  if (!row?.summary) return null;
+  const r = SummarySchema.safeParse(JSON.parse(row.summary));
+  return r.success ? r.data : null;
+}
+
+/** Records where the outputs were written, on the stored summary. */
+export async function setSummaryOutputs(db: EngagementDb, outputs: Summary['outputs']): Promise<Summary | null> {
+  const s = await readSummary(db);
+  if (!s) return null;
+  const next = { ...s, outputs };
+  await db.run('UPDATE review_runs SET summary = $1 WHERE run_id = (SELECT max(run_id) FROM review_runs)', [JSON.stringify(next)]);
+  return next;
+}

@@ -1,0 +1,62 @@
+// Number, money and date formatting in one place so every figure lines up the same way.
+const moneyCache = new Map<string, Intl.NumberFormat>();
+
+export function money(n: number | null | undefined, currency: string, opts: { compact?: boolean } = {}): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '—';
+  const key = `${currency}:${opts.compact ? 'c' : 'f'}`;
+  let f = moneyCache.get(key);
+  if (!f) {
+    try {
+      f = new Intl.NumberFormat('en-US', opts.compact
+        ? { style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1 }
+        : { style: 'currency', currency, maximumFractionDigits: 0 });
+    } catch {
+      f = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+    }
+    moneyCache.set(key, f);
+  }
+  return f.format(n);
+}
+
+const intFmt = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const decFmt = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
+export function int(n: number | null | undefined): string {
+  return n === null || n === undefined || !Number.isFinite(n) ? '—' : intFmt.format(n);
+}
+export function num(n: number | null | undefined): string {
+  return n === null || n === undefined || !Number.isFinite(n) ? '—' : decFmt.format(n);
+}
+export function pct(n: number | null | undefined): string {
+  return n === null || n === undefined || !Number.isFinite(n) ? '—' : `${decFmt.format(n * 100)}%`;
+}
+export function date(s: string | null | undefined): string {
+  if (!s) return '—';
+  return s.slice(0, 10);
+}
+export function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GB`;
+}
+
+export const TYPE_LABELS: Record<string, string> = {
+  dormant_user: 'Dormant user',
+  unused_assignment: 'Unused assignment',
+  duplicate_access: 'Duplicate access',
+  collection_single_product: 'Collection, one product used',
+  low_frequency_user: 'Low-frequency user (Flex)',
+  out_of_scope_product: 'Out-of-scope product',
+  unassigned_usage: 'Unassigned usage',
+  contractor_unassigned: 'Contractor, unassigned',
+  shared_account: 'Shared account',
+  legacy_serial_use: 'Legacy serial use',
+  network_over_use: 'Network over-use',
+  telemetry_gap: 'Telemetry gap',
+  usage_spike: 'Usage spike',
+  new_domain: 'New domain',
+  network_denials: 'Network denials',
+};
+export function typeLabel(t: string): string {
+  return TYPE_LABELS[t] ?? t;
+}

@@ -1,0 +1,128 @@
+// App state (zustand): the open engagement, where the analyst is in the review, the findings and
+// decisions they work on, and progress of long jobs. Figures come from the engine, never recomputed.
+import { create } from 'zustand';
+import type { Decision, EngagementInfo, Output, ProgressEvent } from '../analysis/api/contract';
+import type { Finding, Summary } from '../analysis/model';
+import type { Settings } from '../analysis/settings';
+import { api, client, errorMessage } from './api/client';
+
+export const STEPS = [
+  { id: 'start', label: 'Start' },
+  { id: 'load', label: 'Load data' },
+  { id: 'settings', label: 'Settings' },
+  { id: 'quality', label: 'Data quality' },
+  { id: 'reclamation', label: 'Reclamation' },
+  { id: 'gaps', label: 'Compliance gaps' },
+  { id: 'optimisation', label: 'Optimisation' },
+  { id: 'renewal', label: 'Renewal' },
+  { id: 'settlement', label: 'Settlement' },
+  { id: 'export', label: 'Export' },
+] as const;
+export type StepId = (typeof STEPS)[number]['id'];
+
+export type PackView = Output<'pack.open'> & { path: string };
+
+export interface DecisionInput {
+  action: Decision['action'];
+  owner: string | null;
+  due_date: string | null;
+  justification: string | null;
+}
+
+interface State {
+  info: EngagementInfo | null;
+  step: StepId;
+  summary: Summary | null;
+  settings: Settings | null;
+  findings: Finding[] | null;
+  decisions: Map<string, Decision>;
+  jobs: Record<string, ProgressEvent>;
+  pack: PackView | null;
+  error: string | null;
+  notice: string | null;
+  setStep(step: StepId): void;
+  setError(e: unknown): void;
+  setNotice(text: string | null): void;
+  /** Re-reads engagement info, summary, settings, findings and decisions after a change. */
+  refresh(): Promise<void>;
+  openedEngagement(info: EngagementInfo): Promise<void>;
+  saveDecisions(ids: string[], d: DecisionInput): Promise<void>;
+  clearDecisions(ids: string[]): Promise<void>;
+  openPack(view: PackView): void;
+  closePack(): void;
+}
+
+const stepKey = (path: string) => `lrtw.step:${path}`;
+
+export const useApp = create<State>((set, get) => ({
+  info: null,
+  step: 'start',
+  summary: null,
+  settings: null,
+  findings: null,
+  decisions: new Map(),
+  jobs: {},
+  pack: null,
+  error: null,
+  notice: null,
+  setStep(step) {
+    const info = get().info;
+    if (info) localStorage.setItem(stepKey(info.path), step);
+    set({ step, error: null, notice: null });
+  },
+  setError(e) {
+    set({ error: e === null ? null : errorMessage(e) });
+  },
+  setNotice(text) {
+    set({ notice: text });
+  },
+  async refresh() {
+    const info = await api('engagement.info', {});
+    if (!info) {
+      set({ info: null, summary: null, settings: null, findings: null, decisions: new Map() });
+      return;
+    }
+    const [summary, settings, findings, decisions] = await Promise.all([
+      api('summary.get', {}),
+      api('settings.get', {}),
+      api('findings.list', {}),
+      api('decisions.list', {}),
+    ]);
+    set({ info, summary, settings, findings, decisions: new Map(decisions.map((d) => [d.finding_id, d])) });
+  },
+  async openedEngagement(info) {
+    set({ info, pack: null });
+    await get().refresh();
+    const remembered = localStorage.getItem(stepKey(info.path)) as StepId | null;
+    const valid = remembered && STEPS.some((s) => s.id === remembered) && remembered !== 'start';
+    set({ step: valid ? remembered : info.reviewed ? 'quality' : 'load' });
+  },
+  async saveDecisions(ids, d) {
+    if (ids.length === 0) return;
+    await api('decisions.set', { finding_ids: ids, ...d });
+    const now = new Date().toISOString();
+    const next = new Map(get().decisions);
+    for (const id of ids) next.set(id, { finding_id: id, ...d, updated_at: now });
+    set({ decisions: next, notice: `Saved ${ids.length === 1 ? 'the decision' : `${ids.length} decisions`}.` });
+  },
+  async clearDecisions(ids) {
+    if (ids.length === 0) return;
+    await api('decisions.clear', { finding_ids: ids });
+    const next = new Map(get().decisions);
+    for (const id of ids) next.delete(id);
+    set({ decisions: next, notice: `Cleared ${ids.length === 1 ? 'the decision' : `${ids.length} decisions`}.` });
+  },
+  openPack(view) {
+    set({ pack: view });
+  },
+  closePack() {
+    set({ pack: null });
+  },
+}));
+
+/** Subscribes once to progress events from whichever transport is in use. */
+export function startProgressFeed(): () => void {
+  return client().onProgress((e) => {
+    useApp.setState((s) => ({ jobs: { ...s.jobs, [e.jobId]: e } }));
+  });
+}

@@ -1,0 +1,142 @@
+// `npm run bench` — a script, not a test. Measures the engine against DuckDB's own read_csv floor.
+//   npm run bench -- ingest [--sessions 1000000]           ingest throughput of one session CSV vs read_csv
+//   npm run bench [-- full] [--users 20000] [--months 24]   the whole review per phase vs the read_csv floor
+// Last line of `full`: `bench: N sessions, review X s, floor Y s, ratio X/Y, peak Z MB`.
+import { mkdirSync, readdirSync, rmSync, statSync, createWriteStream, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { Engagement } from '../../analysis/engagement';
+import { defaultSettings, parseSettings } from '../../analysis/settings';
+import { importFiles } from '../../analysis/ingest/import';
+import { runReview } from '../../analysis/review';
+import { writeFindingsCsv } from '../../analysis/findings-csv';
+import { writeWorkbook } from '../../analysis/export/workbook';
+import { writeEvidencePack } from '../../analysis/export/evidence-pack';
+import { generateSample } from '../../analysis/sample/generate';
+import { buildSummary } from '../../analysis/summary';
+import { TOOL_VERSION } from '../../analysis/version';
+import { readFileSync } from 'node:fs';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+let peakRss = 0;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 50);
+sampler.unref();
+function peakMb(): number {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
+  return Math.round(peakRss / 1024 / 1024);
+}
+
+async function timed<T>(label: string, rows: number | null, fn: () => Promise<T>): Promise<{ value: T; secs: number }> {
+  const t0 = performance.now();
+  const value = await fn();
+  const secs = (performance.now() - t0) / 1000;
+  const rate = rows ? `${Math.round(rows / secs).toLocaleString('en-US')} rows/s` : '';
+  console.log(`${label.padEnd(28)} ${secs.toFixed(2).padStart(8)} s  ${rate.padStart(18)}  peak ${peakMb()} MB`);
+  return { value, secs };
+}
+
+/** DuckDB's own CSV reader into tables: the floor no import can beat. */
+async function readCsvFloor(files: string[]): Promise<number> {
+  const dir = join(tmpdir(), `lrtw-floor-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  const inst = await DuckDBInstance.create(join(dir, 'floor.duckdb'));
+  const conn = await inst.connect();
+  await conn.run("SET memory_limit = '1536MB'");
+  const t0 = performance.now();
+  let i = 0;
+  for (const f of files) {
+    await conn.run(`CREATE TABLE t${i++} AS SELECT * FROM read_csv($1, header = true, all_varchar = true)`, [f]);
+  }
+  const secs = (performance.now() - t0) / 1000;
+  conn.closeSync();
+  inst.closeSync();
+  rmSync(dir, { recursive: true, force: true });
+  return secs;
+}
+
+async function benchIngest(): Promise<void> {
+  const n = arg('sessions', 1_000_000);
+  const dir = join(tmpdir(), `lrtw-bench-ingest-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'sessions.csv');
+  await new Promise<void>((res, rej) => {
+    const out = createWriteStream(file);
+    out.on('error', rej);
+    out.write('session_id,user,product,version,device_name,start_time,end_time,licence_type,ip_address,network_domain\n');
+    const products = ['RVT', 'ACD', 'CIV3D', 'NAVMAN', 'ACDLT', 'INVPROSA'];
+    let i = 0;
+    const write = () => {
+      let ok = true;
+      while (i < n && ok) {
+        const day = 1 + (i % 28);
+        const hh = 8 + (i % 9);
+        const line = `s${i},user${i % 5000}@contoso.com,${products[i % products.length]},2025,PC-${i % 4000},2026-03-${String(day).padStart(2, '0')} ${hh}:00:00,2026-03-${String(day).padStart(2, '0')} ${hh}:45:00,named_user,10.1.${i % 250}.${i % 200},corp.contoso.com\n`;
+        ok = out.write(line);
+        i++;
+      }
+      if (i < n) out.once('drain', write);
+      else out.end(res);
+    };
+    write();
+  });
+  console.log(`bench ingest: ${n.toLocaleString('en-US')} sessions, ${(statSync(file).size / 1e6).toFixed(0)} MB CSV`);
+  const eng = await Engagement.create(join(dir, 'bench.lrtw'), defaultSettings());
+  const imp = await timed('import (engine)', n, () => importFiles(eng.db, [{ path: file }], { settings: eng.settings }));
+  eng.close();
+  const floor = await readCsvFloor([file]);
+  console.log(`${'read_csv (DuckDB floor)'.padEnd(28)} ${floor.toFixed(2).padStart(8)} s  ${`${Math.round(n / floor).toLocaleString('en-US')} rows/s`.padStart(18)}`);
+  const loaded = imp.value.sources.reduce((a, s) => a + s.rows_loaded, 0);
+  console.log(`bench ingest: ${loaded} rows loaded, engine ${imp.secs.toFixed(2)} s, floor ${floor.toFixed(2)} s, ratio ${(imp.secs / floor).toFixed(2)}, peak ${peakMb()} MB`);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+function csvFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.csv'))
+    .map((f) => join(dir, f))
+    .sort();
+}
+
+async function benchFull(): Promise<void> {
+  const users = arg('users', 20000);
+  const months = arg('months', 24);
+  const root = resolve(join(tmpdir(), `lrtw-bench-full-${users}-${months}`));
+  const input = join(root, 'input');
+  const out = join(root, 'out');
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const gen = await timed(`generate sample (${users} users, ${months} months)`, null, () => generateSample(input, { users, months, seed: 1 }));
+  const sessions = gen.value.sessions;
+  const settings = parseSettings(JSON.parse(readFileSync(join(input, 'engagement.json'), 'utf8')));
+  const eng = await Engagement.create(join(out, 'engagement.lrtw'), settings, { allowedDirectories: [out] });
+  const t0 = performance.now();
+  const imp = await timed('import', sessions, () => importFiles(eng.db, [{ path: input }], { settings }));
+  const rev = await timed('rules (review)', sessions, () => runReview(eng.db, settings));
+  await timed('findings.csv', null, () => writeFindingsCsv(eng.db, join(out, 'findings.csv')));
+  const wb = await timed('workbook', null, () => writeWorkbook(eng.db, settings, out));
+  const summary = await buildSummary(eng.db, settings, rev.value, { workbook: wb.value, evidence_pack: null });
+  writeFileSync(join(out, 'summary.json'), JSON.stringify(summary, null, 2));
+  await timed('evidence pack', null, () => writeEvidencePack(eng.db, settings, out, { toolVersion: TOOL_VERSION }));
+  const review = (performance.now() - t0) / 1000;
+  eng.close();
+  const loaded = imp.value.sources.reduce((a, s) => a + s.rows_loaded, 0);
+  const floor = await readCsvFloor(csvFiles(input));
+  console.log(`${'read_csv floor (all CSVs)'.padEnd(28)} ${floor.toFixed(2).padStart(8)} s`);
+  console.log(`rows loaded: ${loaded.toLocaleString('en-US')}`);
+  console.log(`bench: ${sessions} sessions, review ${review.toFixed(1)} s, floor ${floor.toFixed(1)} s, ratio ${(review / floor).toFixed(2)}, peak ${peakMb()} MB`);
+}
+
+const mode = process.argv[2] && !process.argv[2].startsWith('--') ? process.argv[2] : 'full';
+(mode === 'ingest' ? benchIngest() : benchFull())
+  .then(() => process.exit(0))
+  .catch((e: unknown) => {
+    console.error(`bench: ${(e as Error).stack ?? e}`);
+    process.exit(1);
+  });
