@@ -96,7 +96,7 @@ const PRICES: Record<string, [number, number | null]> = {
   '3DSMAX': [1975, 8], MAYA: [1975, 8], MOBPRO: [1975, 8], MBXPRO: [95, null], ARNOL: [420, null],
   F360PRO: [680, null], INFMDR: [955, 6], IW360P: [955, 6], RECAP: [405, 3], ADSTPR: [2760, 8], RSAPRO: [3300, 9],
   VEHTRK: [1200, null], FORMIT: [150, null], VLTM: [2130, 5], VLTWG: [1300, null], VRDDES: [3330, null], VRDPRO: [7600, null],
-  INHSMP: [8650, null], NINCAD: [2390, null], FDU: [1100, null], CADMEP: [2150, null], SBRDES: [1950, null],
+  NINCAD: [2390, null], FDU: [1100, null], CADMEP: [2150, null], SBRDES: [1950, null],
 };
 
 const COLLECTIONS: Array<{ code: string; name: string; aliases: string[]; stems: string[]; members: string[]; annual: number }> = [

@@ -108,9 +108,8 @@ export class Catalogue {
   /** Stems with an underscore (ACAD_E, AMECH_PP): the longest known stem followed by `_` or the end. */
   private longestStemPrefix(rest: string): string | null {
     let best: string | null = null;
-    for (const [stem, code] of this.byStem) {
+    for (const stem of this.byStem.keys()) {
       if (rest.startsWith(stem) && (rest.length === stem.length || rest[stem.length] === '_') && (!best || stem.length > best.length)) best = stem;
-      void code;
     }
     return best ? this.byStem.get(best)! : null;
   }

@@ -1,5 +1,5 @@
-// Names and message shapes shared by main, preload and the engine utility process.
-// No Electron import here (only zod and the API contract), so tests and the preload bundle can use it.
+// Message shapes (zod) between main, the renderer and the engine utility process, validated on arrival.
+// No Electron import here, so unit tests load it in plain Node.
 import { z } from 'zod';
 import { ApiErrorSchema, ProgressEventSchema } from '../analysis/api/contract';
 import type { OpenRequest, EngineRestartedEvent } from './channels';

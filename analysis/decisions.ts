@@ -1,0 +1,104 @@
+// The analyst's decisions per finding (action, owner, due date, justification), saved as they are made,
+// keyed by stable finding id so they carry into next quarter's engagement.
+import type { EngagementDb } from './db/engine';
+import { EngagementDb as Db } from './db/engine';
+import { DecisionActionSchema, DecisionSchema, type Decision } from './api/contract';
+import { z } from 'zod';
+
+export const DecisionInputSchema = z.object({
+  action: DecisionActionSchema,
+  owner: z.string().max(200).nullable(),
+  due_date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable(),
+  justification: z.string().max(4000).nullable(),
+});
+export type DecisionInput = z.infer<typeof DecisionInputSchema>;
+
+async function insertDecisions(db: EngagementDb, rows: Array<[string, string, string | null, string | null, string | null, string | null]>): Promise<void> {
+  for (let i = 0; i < rows.length; i += 500) {
+    const batch = rows.slice(i, i + 500);
+    const ph = batch.map((_, r) => `($${r * 6 + 1}, $${r * 6 + 2}, $${r * 6 + 3}, CAST($${r * 6 + 4} AS DATE), $${r * 6 + 5}, current_timestamp, $${r * 6 + 6})`).join(', ');
+    await db.run(`INSERT OR REPLACE INTO decisions (finding_id, action, owner, due_date, justification, updated_at, carried_from) VALUES ${ph}`, batch.flat());
+  }
+}
+
+/** Sets one decision on every given finding; returns how many were saved. */
+export async function setDecisions(db: EngagementDb, findingIds: string[], input: DecisionInput): Promise<number> {
+  const d = DecisionInputSchema.parse(input);
+  const ids = [...new Set(findingIds)];
+  await db.transaction(async () => {
+    await insertDecisions(db, ids.map((id) => [id, d.action, d.owner, d.due_date, d.justification, null]));
+    await db.audit('decisions.set', { count: ids.length, action: d.action, owner: d.owner, due_date: d.due_date }, 'analyst');
+  });
+  return ids.length;
+}
+
+export async function listDecisions(db: EngagementDb): Promise<Decision[]> {
+  const rows = await db.all(
+    `SELECT finding_id, action, owner, CAST(due_date AS VARCHAR) AS due_date, justification, CAST(updated_at AS VARCHAR) AS updated_at, carried_from
+     FROM decisions ORDER BY finding_id`,
+  );
+  return rows.map((r) => DecisionSchema.parse(r));
+}
+
+export async function clearDecisions(db: EngagementDb, findingIds: string[]): Promise<number> {
+  const ids = [...new Set(findingIds)];
+  let cleared = 0;
+  await db.transaction(async () => {
+    for (let i = 0; i < ids.length; i += 500) {
+      const batch = ids.slice(i, i + 500);
+      const ph = batch.map((_, k) => `$${k + 1}`).join(', ');
+      const n = await db.one<{ n: number }>(`SELECT count(*) AS n FROM decisions WHERE finding_id IN (${ph})`, batch);
+      cleared += Number(n?.n ?? 0);
+      await db.run(`DELETE FROM decisions WHERE finding_id IN (${ph})`, batch);
+    }
+    await db.audit('decisions.clear', { count: cleared }, 'analyst');
+  });
+  return cleared;
+}
+
+async function asOfOf(db: EngagementDb): Promise<string | null> {
+  const r = await db.one<{ d: string | null }>('SELECT CAST(as_of AS VARCHAR) AS d FROM review_runs ORDER BY run_id DESC LIMIT 1');
+  return r?.d ?? null;
+}
+
+async function withDb<T>(from: string | EngagementDb, fn: (db: EngagementDb) => Promise<T>): Promise<T> {
+  if (typeof from !== 'string') return fn(from);
+  const db = await Db.open(from, { readOnly: true });
+  try {
+    return await fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Copies last quarter's decisions into this engagement for findings that are still present (same id),
+ * leaving decisions already made here untouched. carried_from names the previous review (its as_of, else its file).
+ */
+export async function carryDecisions(from: string | EngagementDb, to: EngagementDb): Promise<number> {
+  const { prev, label } = await withDb(from, async (p) => ({ prev: await listDecisions(p), label: (await asOfOf(p)) ?? p.path }));
+  if (prev.length === 0) return 0;
+  const present = new Set((await to.all<{ id: string }>('SELECT finding_id AS id FROM findings')).map((r) => r.id));
+  const mine = new Set((await to.all<{ id: string }>('SELECT finding_id AS id FROM decisions')).map((r) => r.id));
+  const rows = prev
+    .filter((d) => present.has(d.finding_id) && !mine.has(d.finding_id))
+    .map((d): [string, string, string | null, string | null, string | null, string | null] => [d.finding_id, d.action, d.owner, d.due_date, d.justification, label]);
+  await to.transaction(async () => {
+    await insertDecisions(to, rows);
+    await to.audit('decisions.carry', { from: label, carried: rows.length });
+  });
+  return rows.length;
+}
+
+/** Findings new, resolved and still open since the previous engagement (by stable finding id). */
+export async function compareWithPrevious(prevDb: EngagementDb, db: EngagementDb): Promise<{ previous_as_of: string | null; new: string[]; resolved: string[]; still_open: string[] }> {
+  const ids = async (d: EngagementDb) => new Set((await d.all<{ id: string }>('SELECT finding_id AS id FROM findings ORDER BY finding_id')).map((r) => r.id));
+  const before = await ids(prevDb);
+  const now = await ids(db);
+  return {
+    previous_as_of: await asOfOf(prevDb),
+    new: [...now].filter((id) => !before.has(id)),
+    resolved: [...before].filter((id) => !now.has(id)),
+    still_open: [...now].filter((id) => before.has(id)),
+  };
+}

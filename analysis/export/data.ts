@@ -1,0 +1,200 @@
+// Reads what the exporters need from the engagement database, validated with zod at the boundary.
+// Large tables (findings, rejects) are read in pages so a 100,000-row register never sits in memory twice.
+import { z } from 'zod';
+import type { EngagementDb, SqlParam } from '../db/engine';
+import type { Settings } from '../settings';
+import { SummarySchema, type Summary } from '../model';
+
+const num = z.number();
+const numOrNull = z.number();
+const str = z.string();
+const strOrNull = z.string().nullable();
+const bool = z.union([z.boolean(), z.null()]).transform((b) => b === true);
+
+export const FindingRowSchema = z.object({
+  finding_id: str,
+  type: str,
+  family: str,
+  severity: str,
+  user: strOrNull,
+  product: strOrNull,
+  offering: strOrNull,
+  units: num,
+  annual_value: num,
+  price: numOrNull.nullable(),
+  list_price: numOrNull.nullable(),
+  months: numOrNull.nullable(),
+  first_seen: strOrNull,
+  last_seen: strOrNull,
+  evidence_count: num,
+  detail: strOrNull,
+  counted_in_savings: bool,
+  action: strOrNull,
+  owner: strOrNull,
+  due_date: strOrNull,
+  justification: strOrNull,
+});
+export type FindingRow = z.infer<typeof FindingRowSchema>;
+
+export const RenewalRowSchema = z.object({
+  offering: str,
+  seats: numOrNull.nullable(),
+  active_assignments: numOrNull.nullable(),
+  active_users: numOrNull.nullable(),
+  peak_monthly_active: numOrNull.nullable(),
+  trend: numOrNull.nullable(),
+  true_denials: numOrNull.nullable(),
+  recommendation: str,
+  target_quantity: numOrNull.nullable(),
+  reason: strOrNull,
+});
+export type RenewalRow = z.infer<typeof RenewalRowSchema>;
+
+export const SourceRowSchema = z.object({
+  source_id: num,
+  file: str,
+  original_path: strOrNull,
+  stored_path: strOrNull,
+  sha256: str,
+  size_bytes: num,
+  kind: str,
+  rows_read: num,
+  rows_loaded: num,
+  rows_rejected: num,
+  rows_duplicate: num,
+  imported_at: strOrNull,
+});
+export type SourceRow = z.infer<typeof SourceRowSchema>;
+
+export const RejectRowSchema = z.object({ file: strOrNull, line: num, reason: str, raw: strOrNull });
+export type RejectRow = z.infer<typeof RejectRowSchema>;
+
+export const RefusedRowSchema = z.object({ file: str, sha256: strOrNull, reason: str });
+export type RefusedRow = z.infer<typeof RefusedRowSchema>;
+
+export const DecisionRowSchema = z.object({
+  finding_id: str,
+  type: strOrNull,
+  user: strOrNull,
+  product: strOrNull,
+  offering: strOrNull,
+  action: str,
+  owner: strOrNull,
+  due_date: strOrNull,
+  justification: strOrNull,
+  updated_at: strOrNull,
+  carried_from: strOrNull,
+});
+export type DecisionRow = z.infer<typeof DecisionRowSchema>;
+
+export const EvidenceRowSchema = z.object({
+  finding_id: str,
+  table_name: str,
+  source_id: numOrNull.nullable(),
+  file: strOrNull,
+  line: numOrNull.nullable(),
+  note: strOrNull,
+});
+export type EvidenceRow = z.infer<typeof EvidenceRowSchema>;
+
+function parseRows<T>(schema: z.ZodType<T>, rows: unknown[], what: string): T[] {
+  return rows.map((r, i) => {
+    const p = schema.safeParse(r);
+    if (!p.success) {
+      const issue = p.error.issues[0];
+      throw new Error(`Engagement database, ${what} row ${i + 1}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'invalid'}. Re-run the review to rebuild the table.`);
+    }
+    return p.data;
+  });
+}
+
+/** Yields pages of validated rows; `sql` must have a stable ORDER BY and end before LIMIT/OFFSET. */
+export async function* pages<T>(db: EngagementDb, schema: z.ZodType<T>, sql: string, params: SqlParam[], what: string, pageSize = 5000): AsyncGenerator<T[]> {
+  const n = params.length;
+  for (let offset = 0; ; offset += pageSize) {
+    const rows = await db.all(`${sql} LIMIT $${n + 1} OFFSET $${n + 2}`, [...params, pageSize, offset]);
+    if (rows.length === 0) return;
+    yield parseRows(schema, rows, what);
+    if (rows.length < pageSize) return;
+  }
+}
+
+const FINDINGS_SELECT = `SELECT f.finding_id, f.type, f.family, f.severity, f."user", f.product, f.offering, f.units, f.annual_value,
+  f.price, f.list_price, f.months, CAST(f.first_seen AS VARCHAR) AS first_seen, CAST(f.last_seen AS VARCHAR) AS last_seen,
+  f.evidence_count, f.detail, f.counted_in_savings, d.action, d.owner, CAST(d.due_date AS VARCHAR) AS due_date, d.justification
+  FROM findings f LEFT JOIN decisions d ON d.finding_id = f.finding_id`;
+
+/** Findings of the given types (with the analyst's decision, if any), ordered for a register. */
+export function findingPages(db: EngagementDb, types: readonly string[], pageSize?: number): AsyncGenerator<FindingRow[]> {
+  return pages(db, FindingRowSchema, `${FINDINGS_SELECT} WHERE list_contains(string_split($1, ','), f.type) ORDER BY f.annual_value DESC, f.finding_id`, [types.join(',')], 'findings', pageSize);
+}
+
+export async function allFindings(db: EngagementDb, types: readonly string[]): Promise<FindingRow[]> {
+  const out: FindingRow[] = [];
+  for await (const p of findingPages(db, types)) out.push(...p);
+  return out;
+}
+
+export function allFindingPages(db: EngagementDb, pageSize?: number): AsyncGenerator<FindingRow[]> {
+  return pages(db, FindingRowSchema, `${FINDINGS_SELECT} ORDER BY f.finding_id`, [], 'findings', pageSize);
+}
+
+export async function countFindings(db: EngagementDb, types: readonly string[]): Promise<number> {
+  const r = await db.one<{ n: number }>(`SELECT count(*) AS n FROM findings WHERE list_contains(string_split($1, ','), type)`, [types.join(',')]);
+  return Number(r?.n ?? 0);
+}
+
+export async function renewalRows(db: EngagementDb): Promise<RenewalRow[]> {
+  return parseRows(RenewalRowSchema, await db.all('SELECT * FROM renewal_brief ORDER BY offering'), 'renewal_brief');
+}
+
+export async function sourceRows(db: EngagementDb): Promise<SourceRow[]> {
+  const rows = await db.all(`SELECT source_id, file, original_path, stored_path, sha256, size_bytes, kind, rows_read, rows_loaded,
+    rows_rejected, rows_duplicate, CAST(imported_at AS VARCHAR) AS imported_at FROM sources ORDER BY source_id`);
+  return parseRows(SourceRowSchema, rows, 'sources');
+}
+
+export async function refusedRows(db: EngagementDb): Promise<RefusedRow[]> {
+  return parseRows(RefusedRowSchema, await db.all('SELECT file, sha256, reason FROM refused ORDER BY refused_at, file'), 'refused');
+}
+
+export function rejectPages(db: EngagementDb): AsyncGenerator<RejectRow[]> {
+  return pages(db, RejectRowSchema, `SELECT s.file, r.line, r.reason, r.raw FROM rejects r LEFT JOIN sources s ON s.source_id = r.source_id ORDER BY r.source_id, r.line`, [], 'rejects');
+}
+
+export async function rejectCount(db: EngagementDb): Promise<number> {
+  return Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM rejects'))?.n ?? 0);
+}
+
+export async function decisionRows(db: EngagementDb): Promise<DecisionRow[]> {
+  const rows = await db.all(`SELECT d.finding_id, f.type, f."user", f.product, f.offering, d.action, d.owner,
+    CAST(d.due_date AS VARCHAR) AS due_date, d.justification, CAST(d.updated_at AS VARCHAR) AS updated_at, d.carried_from
+    FROM decisions d LEFT JOIN findings f ON f.finding_id = d.finding_id ORDER BY d.due_date NULLS LAST, d.finding_id`);
+  return parseRows(DecisionRowSchema, rows, 'decisions');
+}
+
+export function evidencePages(db: EngagementDb): AsyncGenerator<EvidenceRow[]> {
+  return pages(db, EvidenceRowSchema, `SELECT e.finding_id, e.table_name, e.source_id, s.file, e.line, e.note
+    FROM finding_evidence e LEFT JOIN sources s ON s.source_id = e.source_id ORDER BY e.finding_id, e.table_name, e.source_id, e.line`, [], 'finding_evidence');
+}
+
+/** The summary stored with the latest review run, or null before the first review (or when it no longer validates). */
+export async function latestSummary(db: EngagementDb): Promise<Summary | null> {
+  const row = await db.one<{ summary: string | null }>('SELECT CAST(summary AS VARCHAR) AS summary FROM review_runs WHERE summary IS NOT NULL ORDER BY run_id DESC LIMIT 1');
+  if (!row?.summary) return null;
+  try {
+    const r = SummarySchema.safeParse(JSON.parse(row.summary));
+    return r.success ? r.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The review date: settings, else the latest review run, else the last day any finding was seen. */
+export async function resolveAsOf(db: EngagementDb, settings: Settings): Promise<string | null> {
+  if (settings.as_of) return settings.as_of;
+  const run = await db.one<{ d: string | null }>('SELECT CAST(as_of AS VARCHAR) AS d FROM review_runs ORDER BY run_id DESC LIMIT 1');
+  if (run?.d) return run.d;
+  const f = await db.one<{ d: string | null }>('SELECT CAST(max(last_seen) AS VARCHAR) AS d FROM findings');
+  return f?.d ?? null;
+}

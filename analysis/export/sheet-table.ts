@@ -1,0 +1,76 @@
+// Streams one table (header row + data rows) into a worksheet of ExcelJS's streaming writer: rows are
+// committed as they are written, so memory stays bounded however long the register is.
+import type ExcelJS from 'exceljs';
+import { columnLetter, displayWidth, putCell, styleHeaderRow, type CellInput, type CellKind, type Formats } from './sheet-style';
+
+export interface TableColumn<T> {
+  header: string;
+  kind: CellKind;
+  value: (row: T) => CellInput;
+  /** Width limits in characters; long free text wraps at `max`. */
+  min?: number;
+  max?: number;
+  /** Short categorical values (Yes/No, decision) read best centred. */
+  center?: boolean;
+}
+
+const NUMERIC: ReadonlySet<CellKind> = new Set(['money', 'money0', 'int', 'num', 'pct', 'rate']);
+
+function alignmentOf<T>(c: TableColumn<T>, index: number): Partial<ExcelJS.Alignment> | undefined {
+  if (c.center || c.kind === 'date' || c.kind === 'datetime') return { horizontal: 'center' };
+  if (NUMERIC.has(c.kind)) return undefined;
+  // A little air between a right-aligned number and the text after it.
+  return index > 0 ? { indent: 1 } : undefined;
+}
+
+const WIDTH_SAMPLE_ROWS = 2000;
+
+export function columnWidths<T>(columns: readonly TableColumn<T>[], sample: readonly T[]): number[] {
+  return columns.map((c) => {
+    let w = c.header.length + 2;
+    for (let i = 0; i < sample.length && i < WIDTH_SAMPLE_ROWS; i++) w = Math.max(w, displayWidth(c.kind, c.value(sample[i]!)) + 2);
+    return Math.min(Math.max(w, c.min ?? 8), c.max ?? 60);
+  });
+}
+
+/**
+ * Writes a header-first table into an empty worksheet: widths from the header and the first page,
+ * bold filled header, frozen by the sheet's view, autofilter over the header. Returns the data row count.
+ */
+export async function writeTable<T>(ws: ExcelJS.Worksheet, columns: readonly TableColumn<T>[], source: AsyncIterable<T[]> | T[][], f: Formats): Promise<number> {
+  const it = (Symbol.asyncIterator in source ? (source as AsyncIterable<T[]>)[Symbol.asyncIterator]() : toAsync(source as T[][])) as AsyncIterator<T[]>;
+  const first = await it.next();
+  const firstPage = first.done ? [] : first.value;
+  const widths = columnWidths(columns, firstPage);
+  ws.columns = widths.map((w) => ({ width: w }));
+  const header = ws.addRow(columns.map((c) => c.header));
+  styleHeaderRow(header, columns.length);
+  columns.forEach((c, i) => {
+    const a = alignmentOf(c, i);
+    header.getCell(i + 1).alignment = { vertical: 'middle', horizontal: NUMERIC.has(c.kind) ? 'right' : (a?.horizontal ?? 'left'), indent: a?.indent };
+  });
+  header.commit();
+  const aligns = columns.map((c, i) => alignmentOf(c, i));
+  ws.autoFilter = `A1:${columnLetter(columns.length)}1`;
+  let n = 0;
+  const writePage = (page: T[]) => {
+    for (const r of page) {
+      const row = ws.addRow([]);
+      columns.forEach((c, i) => {
+        const cell = row.getCell(i + 1);
+        putCell(cell, c.kind, c.value(r), f);
+        const a = aligns[i];
+        if (a) cell.alignment = a;
+      });
+      row.commit();
+      n++;
+    }
+  };
+  writePage(firstPage);
+  for (let next = await it.next(); !next.done; next = await it.next()) writePage(next.value);
+  return n;
+}
+
+async function* toAsync<T>(pages: T[][]): AsyncGenerator<T[]> {
+  for (const p of pages) yield p;
+}

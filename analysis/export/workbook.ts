@@ -1,0 +1,558 @@
+// The finance workbook (DATA-CONTRACT §3.3), written with ExcelJS's streaming writer so a register of
+// 100,000 lines stays in bounded memory. Client data goes in as plain values only (text as text);
+// the only formulas are ours: Settlement totals over the Gap Register and the Assumptions cells, and
+// Summary figures over the other sheets, each with its cached result equal to the engine's figure.
+import ExcelJS from 'exceljs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { EngagementDb } from '../db/engine';
+import type { Settings } from '../settings';
+import { GAP_TYPES, SIGNAL_TYPES, type Scenarios } from '../model';
+import { loadCatalogue } from '../catalogue/catalogue';
+import {
+  allFindings, countFindings, decisionRows, findingPages, refusedRows, rejectCount, rejectPages, renewalRows, resolveAsOf, sourceRows,
+  type FindingRow, type RejectRow, type SourceRow, type DecisionRow, type RenewalRow, type RefusedRow,
+} from './data';
+import { workbookFileName } from './file-names';
+import { ASSUMPTION_NAMES, SCENARIO_KEYS, SCENARIO_LABELS, gapLineOf, scenarioTotals, typeLabel, type GapLine } from './settlement';
+import {
+  inputFill, moneyFormats, putCell, sectionFill, sheetRef, styleHeaderRow, thinBottom, thinTop,
+  type CellInput, type CellKind, type Formats,
+} from './sheet-style';
+import { writeTable, type TableColumn } from './sheet-table';
+
+export const SHEETS = ['Summary', 'Reclamation', 'Gap Register', 'Optimisation', 'Renewal', 'Settlement', 'Assumptions', 'Data Quality', 'Decisions'] as const;
+
+export const RECLAMATION_TYPES = ['dormant_user', 'unused_assignment'] as const;
+export const OPTIMISATION_TYPES = ['duplicate_access', 'collection_single_product', 'low_frequency_user'] as const;
+
+export interface WorkbookOptions {
+  /** Protect every sheet (read-only) — the copy that goes into the evidence pack. */
+  protect?: boolean;
+  /** File name inside outDir; defaults to `<client>_<as_of>_quarterly-review.xlsx`. */
+  fileName?: string;
+}
+
+const productName = (code: string | null): string | null => (code ? (loadCatalogue().get(code)?.name ?? null) : null);
+const nameWithCode = (code: string | null): string | null => {
+  if (!code) return null;
+  const n = productName(code);
+  return n && n !== code ? `${n} (${code})` : code;
+};
+const decisionLabel = (a: string | null): string | null => (a ? a.charAt(0).toUpperCase() + a.slice(1).replace(/_/g, ' ') : null);
+
+/** Columns of the Reclamation and Optimisation sheets; letters are used by Summary formulas. */
+const SAVINGS_COLUMNS: TableColumn<FindingRow>[] = [
+  { header: 'Finding ID', kind: 'text', value: (r) => r.finding_id, max: 28 },
+  { header: 'Type', kind: 'text', value: (r) => typeLabel(r.type) },
+  { header: 'User', kind: 'text', value: (r) => r.user, max: 40 },
+  { header: 'Offering', kind: 'text', value: (r) => nameWithCode(r.offering), max: 44 },
+  { header: 'Product', kind: 'text', value: (r) => nameWithCode(r.product), max: 36 },
+  { header: 'Seats', kind: 'num', value: (r) => r.units },
+  { header: 'Annual value', kind: 'money', value: (r) => r.annual_value, min: 14 },
+  { header: 'Counted in savings', kind: 'text', center: true, value: (r) => (r.counted_in_savings ? 'Yes' : 'No') },
+  { header: 'First seen', kind: 'date', value: (r) => r.first_seen },
+  { header: 'Last seen', kind: 'date', value: (r) => r.last_seen },
+  { header: 'Evidence rows', kind: 'int', value: (r) => r.evidence_count },
+  { header: 'Decision', kind: 'text', center: true, value: (r) => decisionLabel(r.action) },
+  { header: 'Owner', kind: 'text', value: (r) => r.owner, max: 28 },
+  { header: 'Due date', kind: 'date', value: (r) => r.due_date },
+  { header: 'Detail', kind: 'text', value: (r) => r.detail, max: 70 },
+];
+const SAV = { type: 'B', units: 'F', value: 'G', counted: 'H' } as const;
+
+interface GapRow { f: FindingRow; line: GapLine }
+const GAP_COLUMNS: TableColumn<GapRow>[] = [
+  { header: 'Finding ID', kind: 'text', value: (r) => r.f.finding_id, max: 28 },
+  { header: 'Type', kind: 'text', value: (r) => typeLabel(r.f.type) },
+  { header: 'Severity', kind: 'text', center: true, value: (r) => r.f.severity },
+  { header: 'User', kind: 'text', value: (r) => r.f.user, max: 40 },
+  { header: 'Product', kind: 'text', value: (r) => nameWithCode(r.f.product), max: 36 },
+  { header: 'Offering', kind: 'text', value: (r) => nameWithCode(r.f.offering), max: 36 },
+  { header: 'Units', kind: 'num', value: (r) => r.line.units },
+  { header: 'Unit price', kind: 'money', value: (r) => r.line.price, min: 12 },
+  { header: 'List price', kind: 'money', value: (r) => r.line.list_price, min: 12 },
+  { header: 'Months exposed', kind: 'int', value: (r) => r.line.months },
+  { header: 'Annual value', kind: 'money', value: (r) => r.f.annual_value, min: 14 },
+  { header: 'First seen', kind: 'date', value: (r) => r.f.first_seen },
+  { header: 'Last seen', kind: 'date', value: (r) => r.f.last_seen },
+  { header: 'Evidence rows', kind: 'int', value: (r) => r.f.evidence_count },
+  { header: 'Decision', kind: 'text', center: true, value: (r) => decisionLabel(r.f.action) },
+  { header: 'Owner', kind: 'text', value: (r) => r.f.owner, max: 28 },
+  { header: 'Due date', kind: 'date', value: (r) => r.f.due_date },
+  { header: 'Detail', kind: 'text', value: (r) => r.f.detail, max: 70 },
+];
+/** Gap Register column letters the Settlement and Summary formulas read. */
+export const GAP_COL = { type: 'B', units: 'G', price: 'H', list: 'I', months: 'J', value: 'K' } as const;
+
+const RENEWAL_COLUMNS: TableColumn<RenewalRow>[] = [
+  { header: 'Offering', kind: 'text', value: (r) => r.offering },
+  { header: 'Name', kind: 'text', value: (r) => productName(r.offering), max: 44 },
+  { header: 'Seats', kind: 'num', value: (r) => r.seats },
+  { header: 'Active assignments', kind: 'int', value: (r) => r.active_assignments },
+  { header: 'Active users', kind: 'int', value: (r) => r.active_users },
+  { header: 'Peak monthly active', kind: 'int', value: (r) => r.peak_monthly_active },
+  { header: 'Trend', kind: 'pct', value: (r) => r.trend },
+  { header: 'True denials', kind: 'int', value: (r) => r.true_denials },
+  { header: 'Recommendation', kind: 'text', center: true, value: (r) => decisionLabel(r.recommendation) },
+  { header: 'Target quantity', kind: 'num', value: (r) => r.target_quantity },
+  { header: 'Reason', kind: 'text', value: (r) => r.reason, max: 80 },
+];
+
+const DECISION_COLUMNS: TableColumn<DecisionRow>[] = [
+  { header: 'Finding ID', kind: 'text', value: (r) => r.finding_id, max: 28 },
+  { header: 'Type', kind: 'text', value: (r) => (r.type ? typeLabel(r.type) : null) },
+  { header: 'User', kind: 'text', value: (r) => r.user, max: 40 },
+  { header: 'Product', kind: 'text', value: (r) => nameWithCode(r.product), max: 36 },
+  { header: 'Offering', kind: 'text', value: (r) => nameWithCode(r.offering), max: 36 },
+  { header: 'Action', kind: 'text', center: true, value: (r) => decisionLabel(r.action) },
+  { header: 'Owner', kind: 'text', value: (r) => r.owner, max: 30 },
+  { header: 'Due date', kind: 'date', value: (r) => r.due_date },
+  { header: 'Justification', kind: 'text', value: (r) => r.justification, max: 80 },
+  { header: 'Updated', kind: 'datetime', value: (r) => r.updated_at },
+  { header: 'Carried from', kind: 'text', value: (r) => r.carried_from },
+];
+
+/** Ranges `'Sheet'!$X$2:$X$n` over a register's data rows (one empty row when the register is empty). */
+function colRange(sheet: string, col: string, rows: number): string {
+  return `${sheetRef(sheet)}!$${col}$2:$${col}$${Math.max(rows, 1) + 1}`;
+}
+
+interface Ctx {
+  f: Formats;
+  /** The read-only copy: even the assumption cells stay locked. */
+  protect: boolean;
+  settings: Settings;
+  asOf: string | null;
+}
+
+/** A small helper for the hand-laid-out sheets (Summary, Settlement, Assumptions, Data Quality). */
+class Layout {
+  rowNo = 0;
+  constructor(readonly ws: ExcelJS.Worksheet, readonly f: Formats) {}
+  row(cells: { kind?: CellKind; v?: CellInput; formula?: string; result?: number; indent?: boolean }[], style?: (r: ExcelJS.Row) => void): number {
+    const r = this.ws.addRow([]);
+    cells.forEach((c, i) => {
+      const cell = r.getCell(i + 1);
+      if (c.formula !== undefined) {
+        // Our own formula text only; never built from client strings.
+        cell.value = { formula: c.formula, result: c.result ?? 0 } as ExcelJS.CellFormulaValue;
+        if (c.kind && c.kind !== 'text') putFormat(cell, c.kind, this.f);
+      } else {
+        putCell(cell, c.kind ?? 'text', c.v, this.f);
+      }
+      if (c.indent) cell.alignment = { indent: 1 };
+    });
+    style?.(r);
+    r.commit();
+    return ++this.rowNo;
+  }
+  blank(): number {
+    return this.row([]);
+  }
+  title(text: string, sub?: string): void {
+    this.row([{ v: text }], (r) => {
+      r.height = 26;
+      r.getCell(1).font = { name: 'Calibri', bold: true, size: 16, color: { argb: 'FF1F3864' } };
+    });
+    if (sub) this.row([{ v: sub }], (r) => (r.getCell(1).font = { name: 'Calibri', italic: true, color: { argb: 'FF595959' } }));
+  }
+  section(text: string, headers: string[] = []): void {
+    this.row([{ v: text }, ...headers.map((h) => ({ v: h }))], (r) => {
+      r.height = 20;
+      for (let c = 1; c <= Math.max(1, headers.length + 1); c++) {
+        const cell = r.getCell(c);
+        cell.font = { name: 'Calibri', bold: true, color: { argb: 'FF1F3864' } };
+        cell.fill = sectionFill;
+        cell.border = thinBottom;
+        if (c > 1) cell.alignment = { horizontal: 'right' };
+      }
+    });
+  }
+}
+
+function putFormat(cell: ExcelJS.Cell, kind: CellKind, f: Formats): void {
+  const fmts: Partial<Record<CellKind, string>> = { money: f.money, money0: f.money0, int: '#,##0', num: '#,##0.##', pct: '0%', rate: '0.000' };
+  const fmt = fmts[kind];
+  if (fmt) cell.numFmt = fmt;
+}
+
+const boldTotal = (cols: number) => (r: ExcelJS.Row) => {
+  for (let c = 1; c <= cols; c++) {
+    r.getCell(c).font = { name: 'Calibri', bold: true };
+    r.getCell(c).border = thinTop;
+  }
+};
+
+async function protectIfAsked(ws: ExcelJS.Worksheet, password: string | null): Promise<void> {
+  if (!password) return;
+  // A random password nobody keeps: the pack copy is read-only; the analyst edits the unprotected original.
+  await ws.protect(password, { selectLockedCells: true, selectUnlockedCells: true, autoFilter: true, sort: true, formatColumns: true, spinCount: 1000 });
+}
+
+export async function writeWorkbook(db: EngagementDb, settings: Settings, outDir: string, opts: WorkbookOptions = {}): Promise<string> {
+  const asOf = await resolveAsOf(db, settings);
+  const dir = resolve(outDir);
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, opts.fileName ?? workbookFileName(settings.client, asOf));
+  const partial = `${path}.partial`;
+  const f = moneyFormats(settings.currency);
+  const ctx: Ctx = { f, settings, asOf, protect: opts.protect === true };
+  const password = opts.protect ? randomBytes(18).toString('base64') : null;
+
+  // Counts first: Summary is written first and its formulas address the other sheets' ranges.
+  const nRecl = await countFindings(db, RECLAMATION_TYPES);
+  const nOpt = await countFindings(db, OPTIMISATION_TYPES);
+  const nGap = await countFindings(db, GAP_TYPES);
+  const gapLines: GapLine[] = [];
+  const gapByType = new Map<string, { n: number; units: number; value: number }>();
+  for await (const page of findingPages(db, GAP_TYPES)) {
+    for (const g of page) {
+      gapLines.push(gapLineOf(g));
+      const t = gapByType.get(g.type) ?? { n: 0, units: 0, value: 0 };
+      t.n++; t.units += g.units; t.value += g.annual_value;
+      gapByType.set(g.type, t);
+    }
+  }
+  const scenarios = scenarioTotals(gapLines, settings.scenario);
+  const savingsByType = await savingsAggregates(db);
+
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: partial, useStyles: true, useSharedStrings: false });
+  wb.creator = 'LRT Workbench';
+  wb.created = asOf ? new Date(`${asOf}T00:00:00Z`) : new Date(0);
+  wb.modified = wb.created;
+  const frozen = (ySplit: number): Partial<ExcelJS.AddWorksheetOptions> => ({ views: [{ state: 'frozen', xSplit: 0, ySplit, showGridLines: true }] });
+  const sheet = async (name: (typeof SHEETS)[number], ySplit: number, tab: string) => {
+    const ws = wb.addWorksheet(name, {
+      ...frozen(ySplit),
+      properties: { tabColor: { argb: tab } },
+      // Printed or saved as PDF: landscape, one page wide.
+      pageSetup: { paperSize: 9, orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0, margins: { left: 0.4, right: 0.4, top: 0.5, bottom: 0.5, header: 0.3, footer: 0.3 } },
+    });
+    await protectIfAsked(ws, password);
+    return ws;
+  };
+  for (const a of ASSUMPTION_NAMES) wb.definedNames.add(`Assumptions!$B$${ASSUMPTION_NAMES.indexOf(a) + 2}`, a.name);
+
+  try {
+    // ---------- Summary ----------
+    const sum = await sheet('Summary', 0, 'FF1F3864');
+    await writeSummary(db, sum, ctx, { nRecl, nOpt, nGap, savingsByType, gapByType, scenarios, gapUnits: gapLines.reduce((a, l) => a + l.units, 0) });
+    sum.commit();
+
+    // ---------- Reclamation ----------
+    const recl = await sheet('Reclamation', 1, 'FF548235');
+    await writeTable(recl, SAVINGS_COLUMNS, findingPages(db, RECLAMATION_TYPES), f);
+    recl.commit();
+
+    // ---------- Gap Register ----------
+    const gap = await sheet('Gap Register', 1, 'FFC00000');
+    const gapPages = async function* () {
+      for await (const page of findingPages(db, GAP_TYPES)) yield page.map((g) => ({ f: g, line: gapLineOf(g) }));
+    };
+    await writeTable(gap, GAP_COLUMNS, gapPages(), f);
+    gap.commit();
+
+    // ---------- Optimisation ----------
+    const opt = await sheet('Optimisation', 1, 'FF2E75B6');
+    await writeTable(opt, SAVINGS_COLUMNS, findingPages(db, OPTIMISATION_TYPES), f);
+    opt.commit();
+
+    // ---------- Renewal ----------
+    const ren = await sheet('Renewal', 1, 'FF7030A0');
+    await writeTable(ren, RENEWAL_COLUMNS, [await renewalRows(db)], f);
+    ren.commit();
+
+    // ---------- Settlement ----------
+    const set = await sheet('Settlement', 1, 'FFBF8F00');
+    writeSettlement(set, ctx, nGap, scenarios, gapLines);
+    set.commit();
+
+    // ---------- Assumptions ----------
+    const asm = await sheet('Assumptions', 1, 'FFBF8F00');
+    writeAssumptions(asm, ctx);
+    asm.commit();
+
+    // ---------- Data Quality ----------
+    const dq = await sheet('Data Quality', 1, 'FF7F7F7F');
+    await writeDataQuality(db, dq, ctx);
+    dq.commit();
+
+    // ---------- Decisions ----------
+    const dec = await sheet('Decisions', 1, 'FF7F7F7F');
+    await writeTable(dec, DECISION_COLUMNS, [await decisionRows(db)], f);
+    dec.commit();
+
+    await wb.commit();
+    renameSync(partial, path);
+  } catch (e) {
+    rmSync(partial, { force: true });
+    throw new Error(`Could not write the workbook ${path}: ${(e as Error).message}. Check the folder is writable and the file is not open in Excel.`);
+  }
+  return path;
+}
+
+async function savingsAggregates(db: EngagementDb): Promise<Map<string, { n: number; units: number; value: number }>> {
+  const rows = await db.all<{ type: string; n: number; units: number | null; value: number | null }>(
+    `SELECT type, count(*) AS n, sum(units) AS units, sum(annual_value) AS value FROM findings WHERE counted_in_savings GROUP BY type`,
+  );
+  return new Map(rows.map((r) => [r.type, { n: Number(r.n), units: Number(r.units ?? 0), value: Number(r.value ?? 0) }]));
+}
+
+interface SummaryFacts {
+  nRecl: number;
+  nOpt: number;
+  nGap: number;
+  savingsByType: Map<string, { n: number; units: number; value: number }>;
+  gapByType: Map<string, { n: number; units: number; value: number }>;
+  scenarios: Scenarios;
+  gapUnits: number;
+}
+
+async function writeSummary(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ctx, x: SummaryFacts): Promise<void> {
+  const { f, settings } = ctx;
+  ws.columns = [{ width: 46 }, { width: 14 }, { width: 14 }, { width: 20 }, { width: 64 }];
+  const L = new Layout(ws, f);
+  const money = (n: number) => new Intl.NumberFormat('en-US', { style: 'currency', currency: settings.currency, maximumFractionDigits: 0 }).format(n);
+
+  L.title('Quarterly licence review', 'Autodesk named-user licences: what to reclaim, what to buy, what an audit would cost.');
+  const fact = (r: ExcelJS.Row) => {
+    r.getCell(1).font = { name: 'Calibri', bold: true };
+    r.getCell(2).alignment = { horizontal: 'left' };
+  };
+  L.row([{ v: 'Client' }, { v: settings.client }], fact);
+  L.row([{ v: 'As of' }, { kind: 'date', v: ctx.asOf }], fact);
+  L.row([{ v: 'Currency' }, { v: settings.currency }], fact);
+  L.blank();
+
+  // Savings by lever: COUNTIFS/SUMIFS over the Reclamation and Optimisation sheets, counted lines only.
+  L.section('Savings to reclaim this quarter (annual)', ['Findings', 'Seats', 'Annual value']);
+  const lever = (t: string, sheet: 'Reclamation' | 'Optimisation', n: number) => {
+    const crit = `${colRange(sheet, SAV.type, n)},"${typeLabel(t)}",${colRange(sheet, SAV.counted, n)},"Yes"`;
+    const a = x.savingsByType.get(t) ?? { n: 0, units: 0, value: 0 };
+    return L.row([
+      { v: typeLabel(t), indent: true },
+      { kind: 'int', formula: `COUNTIFS(${crit})`, result: a.n },
+      { kind: 'num', formula: `SUMIFS(${colRange(sheet, SAV.units, n)},${crit})`, result: a.units },
+      { kind: 'money0', formula: `SUMIFS(${colRange(sheet, SAV.value, n)},${crit})`, result: a.value },
+    ]);
+  };
+  const first = lever('dormant_user', 'Reclamation', x.nRecl);
+  lever('unused_assignment', 'Reclamation', x.nRecl);
+  lever('duplicate_access', 'Optimisation', x.nOpt);
+  lever('collection_single_product', 'Optimisation', x.nOpt);
+  const last = lever('low_frequency_user', 'Optimisation', x.nOpt);
+  const tot = [...x.savingsByType.values()].reduce((a, s) => ({ n: a.n + s.n, units: a.units + s.units, value: a.value + s.value }), { n: 0, units: 0, value: 0 });
+  L.row([
+    { v: 'Total savings' },
+    { kind: 'int', formula: `SUM(B${first}:B${last})`, result: tot.n },
+    { kind: 'num', formula: `SUM(C${first}:C${last})`, result: tot.units },
+    { kind: 'money0', formula: `SUM(D${first}:D${last})`, result: tot.value },
+  ], boldTotal(4));
+  L.blank();
+
+  L.section('Compliance gaps: seats to buy', ['Lines', 'Units', 'Annual cost']);
+  const G = 'Gap Register';
+  let gFirst = 0, gLast = 0;
+  for (const t of GAP_TYPES) {
+    const a = x.gapByType.get(t) ?? { n: 0, units: 0, value: 0 };
+    const crit = `${colRange(G, GAP_COL.type, x.nGap)},"${typeLabel(t)}"`;
+    const r = L.row([
+      { v: typeLabel(t), indent: true },
+      { kind: 'int', formula: `COUNTIFS(${crit})`, result: a.n },
+      { kind: 'num', formula: `SUMIFS(${colRange(G, GAP_COL.units, x.nGap)},${crit})`, result: a.units },
+      { kind: 'money0', formula: `SUMIFS(${colRange(G, GAP_COL.value, x.nGap)},${crit})`, result: a.value },
+    ]);
+    if (!gFirst) gFirst = r;
+    gLast = r;
+  }
+  const gapValue = [...x.gapByType.values()].reduce((a, s) => a + s.value, 0);
+  L.row([
+    { v: 'Seats to buy (gap units)' },
+    { kind: 'int', formula: `SUM(B${gFirst}:B${gLast})`, result: x.nGap },
+    { kind: 'num', formula: `SUM(C${gFirst}:C${gLast})`, result: x.gapUnits },
+    { kind: 'money0', formula: `SUM(D${gFirst}:D${gLast})`, result: gapValue },
+  ], boldTotal(4));
+  L.blank();
+
+  L.section('Closing the gaps now vs. an audit', ['', '', 'Cost']);
+  SCENARIO_KEYS.forEach((k, i) => {
+    L.row([{ v: SCENARIO_LABELS[k].label, indent: true }, {}, {}, { kind: 'money0', formula: `Settlement!$C$${i + 2}`, result: x.scenarios[k] }, { v: SCENARIO_LABELS[k].means, indent: true }], (r) => {
+      r.getCell(5).font = { name: 'Calibri', color: { argb: 'FF595959' }, size: 9 };
+      if (i === 0) r.getCell(4).font = { name: 'Calibri', bold: true, color: { argb: 'FF375623' } };
+      if (i === 5) r.getCell(4).font = { name: 'Calibri', bold: true, color: { argb: 'FFC00000' } };
+    });
+  });
+  L.row([{ v: 'Change the yellow cells on the Assumptions sheet to test other settlement terms; these figures recalculate.' }], (r) => (r.getCell(1).font = { name: 'Calibri', italic: true, size: 9, color: { argb: 'FF595959' } }));
+  L.blank();
+
+  // Headline counts: plain values from the engagement.
+  const sources = await sourceRows(db);
+  const refused = await refusedRows(db);
+  const rejects = await rejectCount(db);
+  const nSignals = await countFindings(db, SIGNAL_TYPES);
+  const renewal = await renewalRows(db);
+  const rec = (k: string) => renewal.filter((r) => r.recommendation === k).length;
+  L.section('Headline counts', ['Count']);
+  const count = (label: string, n: number) => L.row([{ v: label, indent: true }, { kind: 'int', v: n }]);
+  count('Source files loaded', sources.length);
+  count('Rows loaded', sources.reduce((a, s) => a + s.rows_loaded, 0));
+  count('Rows rejected (see Data Quality)', rejects);
+  count('Files refused', refused.length);
+  count('Reclamation findings', x.nRecl);
+  count('Optimisation candidates', x.nOpt);
+  count('Compliance gap lines', x.nGap);
+  count('Signals (telemetry gaps, spikes, new domains, denials)', nSignals);
+  count('Offerings under contract', renewal.length);
+  L.blank();
+
+  L.section('What to do this quarter');
+  const todo: string[] = [];
+  const recl = (x.savingsByType.get('dormant_user')?.value ?? 0) + (x.savingsByType.get('unused_assignment')?.value ?? 0);
+  const reclSeats = (x.savingsByType.get('dormant_user')?.units ?? 0) + (x.savingsByType.get('unused_assignment')?.units ?? 0);
+  if (reclSeats > 0) todo.push(`Reclaim ${reclSeats} seats from dormant users and unused assignments: ${money(recl)} a year (Reclamation sheet).`);
+  const optV = OPTIMISATION_TYPES.reduce((a, t) => a + (x.savingsByType.get(t)?.value ?? 0), 0);
+  if (optV > 0) todo.push(`Review ${x.nOpt} optimisation candidates (duplicates, collection downgrades, Flex): ${money(optV)} a year (Optimisation sheet).`);
+  if (x.gapUnits > 0) todo.push(`Buy or remediate ${x.gapUnits} seats across ${x.nGap} gap lines now: ${money(x.scenarios.self_review_best)}, against ${money(x.scenarios.audit_negotiated_low)}–${money(x.scenarios.audit_no_cooperation_high)} if an audit finds them.`);
+  else todo.push('No compliance gaps were found in the lookback: keep the quarterly review going.');
+  if (renewal.length) todo.push(`Renewal: ${rec('reduce')} offerings to reduce, ${rec('increase')} to increase, ${rec('convert_to_flex')} to consider for Flex, ${rec('keep')} to keep (Renewal sheet).`);
+  if (rejects > 0 || refused.length > 0) todo.push(`Check data quality: ${rejects} rejected rows and ${refused.length} refused files (Data Quality sheet).`);
+  for (const t of todo) L.row([{ v: `•  ${t}` }]);
+}
+
+function writeSettlement(ws: ExcelJS.Worksheet, ctx: Ctx, nGap: number, s: Scenarios, lines: GapLine[]): void {
+  const { f } = ctx;
+  ws.columns = [{ width: 32 }, { width: 92 }, { width: 18 }, { width: 20 }];
+  const L = new Layout(ws, f);
+  const G = 'Gap Register';
+  const U = colRange(G, GAP_COL.units, nGap);
+  const P = colRange(G, GAP_COL.price, nGap);
+  const Li = colRange(G, GAP_COL.list, nGap);
+  const M = colRange(G, GAP_COL.months, nGap);
+  const gc = `SUMPRODUCT(${U},${P})`;
+  const gl = `SUMPRODUCT(${U},${Li})`;
+  const gcm = `SUMPRODUCT(${U},${P},${M})/12`;
+  const glm = `SUMPRODUCT(${U},${Li},${M})/12`;
+  const formulas: Record<keyof Scenarios, string> = {
+    self_review_best: gc,
+    self_review_typical: `${gc}+${gcm}*Negotiated_back_period_rate`,
+    audit_negotiated_low: `${gc}+${glm}*Audit_settlement_rate_low`,
+    audit_negotiated_high: `${gc}+${glm}*Audit_settlement_rate_high`,
+    audit_no_cooperation_low: `${gl}+${glm}*(1+No_cooperation_loading_low)`,
+    audit_no_cooperation_high: `${gl}+${glm}*(1+No_cooperation_loading_high)`,
+  };
+  const header = ws.addRow(['Scenario', 'What it assumes', 'Total cost', 'Above closing now']);
+  styleHeaderRow(header, 4);
+  header.commit();
+  L.rowNo = 1;
+  SCENARIO_KEYS.forEach((k, i) => {
+    L.row([
+      { v: SCENARIO_LABELS[k].label },
+      { v: SCENARIO_LABELS[k].means },
+      { kind: 'money0', formula: formulas[k], result: s[k] },
+      { kind: 'money0', formula: `C${i + 2}-$C$2`, result: s[k] - s.self_review_best },
+    ], (r) => {
+      r.getCell(1).font = { name: 'Calibri', bold: true };
+      r.getCell(2).alignment = { wrapText: true, vertical: 'top' };
+    });
+  });
+  L.blank();
+  const sum = (fn: (l: GapLine) => number) => lines.reduce((a, l) => a + fn(l), 0);
+  L.section('Inputs from the Gap Register', ['', 'Value']);
+  L.row([{ v: 'Gap lines' }, { v: 'Lines in the Gap Register' }, { kind: 'int', formula: `COUNT(${U})`, result: lines.length }]);
+  L.row([{ v: 'Units short' }, { v: 'Σ units (seats to buy)' }, { kind: 'num', formula: `SUM(${U})`, result: sum((l) => l.units) }]);
+  L.row([{ v: 'Annual cost at your prices' }, { v: 'Σ units × unit price' }, { kind: 'money0', formula: gc, result: s.self_review_best }]);
+  L.row([{ v: 'Annual cost at list prices' }, { v: 'Σ units × list price' }, { kind: 'money0', formula: gl, result: sum((l) => l.units * l.list_price) }]);
+  L.row([{ v: 'Back period at list (years)' }, { v: 'Σ units × list price × months exposed ÷ 12' }, { kind: 'money0', formula: glm, result: sum((l) => l.units * l.list_price * (l.months / 12)) }]);
+  L.blank();
+  L.row([{ v: 'The totals are live formulas over the Gap Register (units, unit price, list price, months exposed) and the named cells on the Assumptions sheet.' }], (r) => (r.getCell(1).font = { name: 'Calibri', italic: true, size: 9, color: { argb: 'FF595959' } }));
+}
+
+function writeAssumptions(ws: ExcelJS.Worksheet, ctx: Ctx): void {
+  const { f, settings } = ctx;
+  ws.columns = [{ width: 36 }, { width: 16 }, { width: 96 }];
+  const header = ws.addRow(['Assumption', 'Value', 'What it means']);
+  styleHeaderRow(header, 3);
+  header.commit();
+  const L = new Layout(ws, f);
+  L.rowNo = 1;
+  for (const a of ASSUMPTION_NAMES) {
+    L.row([{ v: a.label }, { kind: 'rate', v: settings.scenario[a.key] }, { v: `${a.means} (name: ${a.name})`, indent: true }], (r) => {
+      const c = r.getCell(2);
+      c.fill = inputFill;
+      c.font = { name: 'Calibri', bold: true, color: { argb: 'FF0000FF' } };
+      if (!ctx.protect) c.protection = { locked: false };
+      c.border = { top: { style: 'thin', color: { argb: 'FFBF8F00' } }, bottom: { style: 'thin', color: { argb: 'FFBF8F00' } }, left: { style: 'thin', color: { argb: 'FFBF8F00' } }, right: { style: 'thin', color: { argb: 'FFBF8F00' } } };
+    });
+  }
+  L.row([{ v: 'Yellow cells are inputs: change them and the Settlement and Summary figures recalculate.' }], (r) => (r.getCell(1).font = { name: 'Calibri', italic: true, size: 9, color: { argb: 'FF595959' } }));
+  L.blank();
+  L.section('Review settings used (for reference)', ['Value']);
+  const t = settings.thresholds;
+  const ref = (label: string, kind: CellKind, v: CellInput, means = '') => L.row([{ v: label }, { kind, v }, { v: means, indent: true }], (r) => (r.getCell(2).alignment = { horizontal: 'right' }));
+  ref('Client', 'text', settings.client);
+  ref('As of', 'date', ctx.asOf, 'Review date D; every rule counts back from it.');
+  ref('Currency', 'text', settings.currency);
+  ref('Lookback (months)', 'int', t.lookback_months, 'Gap rules look only inside it; months of exposure are capped at it.');
+  ref('Dormant after (days)', 'int', t.dormant_days);
+  ref('Low frequency (usage days / month)', 'num', t.low_frequency_days_per_month);
+  ref('Frequency window (days)', 'int', t.frequency_window_days);
+  ref('Shared account overlap (minutes)', 'num', t.shared_overlap_minutes);
+  ref('Shared account minimum days', 'int', t.shared_min_days);
+  ref('Sustained over-use (months)', 'int', t.sustained_months);
+  ref('Telemetry gap (days)', 'int', t.telemetry_gap_days);
+  ref('Renewal buffer', 'pct', t.renewal_buffer);
+  ref('Flex token price', 'money', settings.flex_token_price);
+  const prices = Object.entries(settings.prices);
+  if (prices.length) {
+    L.blank();
+    L.section('Price overrides', ['Annual', 'List annual']);
+    for (const [code, p] of prices) L.row([{ v: code }, { kind: 'money', v: p.annual ?? null }, { kind: 'money', v: p.list_annual ?? null }]);
+  }
+}
+
+async function writeDataQuality(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ctx): Promise<void> {
+  const { f } = ctx;
+  ws.columns = [{ width: 40 }, { width: 16 }, { width: 12 }, { width: 12 }, { width: 12 }, { width: 12 }, { width: 12 }, { width: 70 }];
+  const header = ws.addRow(['Data quality', 'Kind / line', 'Rows read', 'Loaded', 'Rejected', 'Duplicate', 'Size (bytes)', 'SHA-256 / reason / detail']);
+  styleHeaderRow(header, 8);
+  header.commit();
+  const L = new Layout(ws, f);
+  L.rowNo = 1;
+  const sources: SourceRow[] = await sourceRows(db);
+  L.section(`Sources (${sources.length})`);
+  for (const s of sources) {
+    L.row([{ v: s.file }, { v: s.kind }, { kind: 'int', v: s.rows_read }, { kind: 'int', v: s.rows_loaded }, { kind: 'int', v: s.rows_rejected }, { kind: 'int', v: s.rows_duplicate }, { kind: 'int', v: s.size_bytes }, { v: s.sha256, indent: true }], (r) => (r.getCell(8).font = { name: 'Consolas', size: 9 }));
+  }
+  if (sources.length) {
+    L.row([
+      { v: 'Total' }, {},
+      { kind: 'int', formula: `SUM(C3:C${L.rowNo})`, result: sources.reduce((a, s) => a + s.rows_read, 0) },
+      { kind: 'int', formula: `SUM(D3:D${L.rowNo})`, result: sources.reduce((a, s) => a + s.rows_loaded, 0) },
+      { kind: 'int', formula: `SUM(E3:E${L.rowNo})`, result: sources.reduce((a, s) => a + s.rows_rejected, 0) },
+      { kind: 'int', formula: `SUM(F3:F${L.rowNo})`, result: sources.reduce((a, s) => a + s.rows_duplicate, 0) },
+    ], boldTotal(8));
+  }
+  L.blank();
+  const refused: RefusedRow[] = await refusedRows(db);
+  L.section(`Files refused (${refused.length})`);
+  for (const r of refused) L.row([{ v: r.file }, { v: 'refused' }, {}, {}, {}, {}, {}, { v: r.reason, indent: true }]);
+  if (!refused.length) L.row([{ v: 'None.' }]);
+  L.blank();
+  const signals = await allFindings(db, SIGNAL_TYPES);
+  L.section(`Signals (${signals.length}): telemetry gaps, usage spikes, new domains, denials`);
+  for (const s of signals) {
+    L.row([{ v: typeLabel(s.type) }, { v: s.product ?? s.user ?? '' }, { kind: 'num', v: s.units }, { kind: 'date', v: s.first_seen }, { kind: 'date', v: s.last_seen }, {}, {}, { v: s.detail, indent: true }]);
+  }
+  if (!signals.length) L.row([{ v: 'None.' }]);
+  L.blank();
+  const nRejects = await rejectCount(db);
+  L.section(`Rejected rows (${nRejects}): file, line, reason, raw text`);
+  for await (const page of rejectPages(db)) {
+    for (const r of page as RejectRow[]) {
+      L.row([{ v: r.file }, { kind: 'int', v: r.line }, {}, {}, {}, {}, {}, { v: `${r.reason}${r.raw ? ` | ${r.raw}` : ''}`, indent: true }]);
+    }
+  }
+  if (!nRejects) L.row([{ v: 'None.' }]);
+}

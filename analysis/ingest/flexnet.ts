@@ -1,0 +1,371 @@
+// FlexNet licence-server debug log reader (lmgrd / adskflex), DATA-CONTRACT §1.4.
+// Turns `H:MM:SS (daemon) OUT|IN|DENIED|UNSUPPORTED` lines into `sessions` rows (licence_type 'network')
+// and `flexnet_events` rows. The log carries no date on its lines: the date comes from TIMESTAMP lines and
+// the start banner and is carried forward across midnight. Autodesk checks out a package feature and a
+// version feature per session; the pair is counted as one session.
+import { createHash } from 'node:crypto';
+import type { Catalogue } from '../catalogue/catalogue';
+import { RefusalError, type CanonicalRow, type CellValue, type ParsedItem } from './types';
+
+/** Package and version check-outs of one user@host this close together belong to one session. */
+const GROUP_WINDOW_S = 5;
+/** A successful check-out this soon after a denial makes the denial a retry, not a true denial (RULES.md). */
+const DENIAL_RETRY_S = 60;
+/** A backwards step of the clock larger than this (with no new date) is midnight; smaller steps are
+ * interleaving of the lmgrd and vendor daemon writers or a daylight-saving change. */
+const MIDNIGHT_BACKSTEP_S = 3600;
+
+const LINE_RX = /^\s*(\d{1,2}):(\d{2}):(\d{2})\s+\(([^)\s]+)\)\s?(.*)$/;
+const EVENT_WORD_RX = /\b(OUT|IN|DENIED|UNSUPPORTED):/;
+// UNSUPPORTED lines carry a transport note before the user: `"f" (PORT_AT_HOST_PLUS   ) user@host (reason)`.
+const EVENT_RX = /^(OUT|IN|DENIED|UNSUPPORTED):\s+"([^"]+)"\s+(?:\([A-Z_]+\s*\)\s+)?([^@"()]+?)@([^\s@()"]+)\s*(.*)$/;
+const MONTHS: Record<string, number> = { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12 };
+
+/** True when the first lines of a file look like a FlexNet debug log. */
+export function looksLikeFlexnetLog(headText: string): boolean {
+  const lines = headText.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/).filter((l) => l.trim() !== '').slice(0, 60);
+  if (lines.length === 0) return false;
+  const hits = lines.filter((l) => LINE_RX.test(l)).length;
+  const flexWords = /\((lmgrd|adskflex)\)|FlexNet Licensing|\bTIMESTAMP \d{1,2}\/\d{1,2}\/\d{4}|\b(OUT|IN|DENIED):\s+"/.test(headText);
+  return hits >= Math.min(2, lines.length) && hits * 2 >= lines.length && flexWords;
+}
+
+interface LogLine {
+  no: number; // 1-based
+  raw: string;
+  tod: number | null; // seconds since midnight
+  daemon: string;
+  msg: string;
+}
+
+interface Checkout {
+  feature: string;
+  kind: 'package' | 'version';
+  userRaw: string;
+  host: string;
+  key: string; // lower-cased user@host
+  start: number; // epoch seconds (wall clock of the server, treated as UTC)
+  line: number;
+  end: number | null;
+  endedBy: string | null;
+  grouped: boolean;
+}
+
+interface Denial {
+  event: 'DENIED' | 'UNSUPPORTED';
+  feature: string;
+  kind: 'package' | 'version';
+  userRaw: string;
+  host: string;
+  key: string;
+  ts: number;
+  line: number;
+  reason: string | null;
+  merged: boolean;
+}
+
+function dayNumber(y: number, m: number, d: number): number | null {
+  if (m < 1 || m > 12 || d < 1 || d > 31 || y < 1990 || y > 2100) return null;
+  const t = Date.UTC(y, m - 1, d);
+  const back = new Date(t);
+  if (back.getUTCDate() !== d) return null;
+  return Math.round(t / 86_400_000);
+}
+
+/** A date this line states about itself (TIMESTAMP, start banner, SLOG), as a day number. */
+function anchorDay(msg: string): number | null {
+  let m = /^TIMESTAMP\s+(\d{1,2})\/(\d{1,2})\/(\d{4})\b/.exec(msg);
+  if (m) return dayNumber(+m[3]!, +m[1]!, +m[2]!);
+  m = /(?:Server's System Date and Time:|Start-Date:|^\(@[\w-]+-SLOG@\)\s+Time:)\s*[A-Za-z]{3},?\s+([A-Za-z]{3})\s+(\d{1,2}),?\s+(\d{4})/.exec(msg);
+  if (m) {
+    const mon = MONTHS[m[1]!.toLowerCase()];
+    return mon ? dayNumber(+m[3]!, mon, +m[2]!) : null;
+  }
+  m = /\bstarted on .*\((\d{1,2})\/(\d{1,2})\/(\d{4})\)\s*$/.exec(msg);
+  if (m) return dayNumber(+m[3]!, +m[1]!, +m[2]!);
+  return null;
+}
+
+/** The server (re)started: every check-out it held is gone. */
+function isRestart(daemon: string, msg: string): boolean {
+  return (
+    /^Server's System Date and Time:/.test(msg) ||
+    /^FlexNet Licensing \(.*\) started on /.test(msg) ||
+    (daemon !== 'lmgrd' && /^Server started on /.test(msg))
+  );
+}
+
+/** The lmgrd "Please Note" box and blank lines that open a banner: not activity of the running server. */
+function isBannerPreamble(daemon: string, msg: string, inBox: boolean): boolean {
+  if (daemon !== 'lmgrd') return false;
+  return inBox || msg.trim() === '' || /^-{10,}\s*$/.test(msg.trim());
+}
+
+function fmt(ts: number): string {
+  return new Date(ts * 1000).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** `87545ACD_2022_0F` -> stem ACD, release 2022; `64300ACD_F`, `86815AECCOL_T_F` -> package. */
+function splitFeature(feature: string): { stem: string; version: string | null; kind: 'package' | 'version' } {
+  const f = feature.trim().toUpperCase();
+  let m = /^\d{5}(.+?)_((?:19|20)\d{2})_\d+F$/.exec(f);
+  if (m) return { stem: m[1]!, version: m[2]!, kind: 'version' };
+  m = /^\d{5}(.+?)(?:_T)?_F$/.exec(f);
+  if (m) return { stem: m[1]!, version: null, kind: 'package' };
+  return { stem: f, version: null, kind: 'package' };
+}
+
+/** Feature code -> catalogue code; an unknown feature keeps its product line stem (never dropped). */
+function productOf(catalogue: Catalogue, feature: string): string {
+  const { stem } = splitFeature(feature);
+  // The stem is itself a product line code (ACAD_E, CIV3D): exact code first, then the catalogue's own rules.
+  return catalogue.get(stem)?.code ?? catalogue.resolveFeatureCode(feature) ?? catalogue.resolve(stem) ?? stem;
+}
+
+function shortHash(s: string): string {
+  return createHash('sha256').update(s).digest('hex').slice(0, 20);
+}
+
+function splitLines(text: string): LogLine[] {
+  const rawLines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
+  if (rawLines.length > 0 && rawLines[rawLines.length - 1] === '') rawLines.pop();
+  return rawLines.map((raw, i) => {
+    const m = LINE_RX.exec(raw);
+    if (!m) return { no: i + 1, raw, tod: null, daemon: '', msg: raw };
+    const h = +m[1]!, mi = +m[2]!, s = +m[3]!;
+    const ok = h < 24 && mi < 60 && s < 60;
+    return { no: i + 1, raw, tod: ok ? h * 3600 + mi * 60 + s : null, daemon: m[4]!, msg: ok ? m[5]!.replace(/\s+$/, '') : raw };
+  });
+}
+
+/**
+ * Dates every timed line: anchors set the day, a large backwards step of the clock is the next day.
+ * Lines before the first anchor are dated backwards from it. Returns epoch seconds per line (null when untimed).
+ */
+function dateLines(lines: LogLine[], fileName: string): Array<number | null> {
+  const rel: Array<number | null> = new Array(lines.length).fill(null);
+  const out: Array<number | null> = new Array(lines.length).fill(null);
+  let day: number | null = null; // absolute day number once known
+  let relDay = 0; // day count before the first anchor
+  let firstAnchor: { idx: number; day: number; rel: number } | null = null;
+  let prevTod: number | null = null;
+  lines.forEach((l, i) => {
+    if (l.tod === null) return;
+    if (prevTod !== null && prevTod - l.tod > MIDNIGHT_BACKSTEP_S) {
+      if (day !== null) day += 1;
+      else relDay += 1;
+    }
+    prevTod = l.tod;
+    const a = anchorDay(l.msg);
+    if (a !== null) {
+      if (day === null) firstAnchor = { idx: i, day: a, rel: relDay };
+      day = a;
+    }
+    if (day !== null) out[i] = day * 86_400 + l.tod;
+    else rel[i] = relDay;
+  });
+  const fa = firstAnchor as { idx: number; day: number; rel: number } | null;
+  if (!fa) {
+    if (lines.some((l) => l.tod !== null && EVENT_WORD_RX.test(l.msg))) {
+      throw new RefusalError(
+        `${fileName}: this FlexNet log has no date (no TIMESTAMP line and no server start banner), so its check-outs cannot be placed in time. Export a log that includes the server start or a TIMESTAMP line.`,
+      );
+    }
+    return out;
+  }
+  for (let i = 0; i < fa.idx; i++) {
+    const r = rel[i];
+    const tod = lines[i]!.tod;
+    if (r !== null && r !== undefined && tod !== null) out[i] = (fa.day - (fa.rel - r)) * 86_400 + tod;
+  }
+  return out;
+}
+
+/** Reads a FlexNet debug log into session and denial rows; unreadable event lines become rejects. */
+export function parseFlexnetLog(text: string, ctx: { catalogue: Catalogue; fileName: string }): ParsedItem[] {
+  const { catalogue, fileName } = ctx;
+  const lines = splitLines(text);
+  const when = dateLines(lines, fileName);
+  const items: Array<{ order: number; item: ParsedItem }> = [];
+  const reject = (l: LogLine, reason: string) => items.push({ order: l.no, item: { reject: { line: l.no, raw: l.raw, reason } } });
+
+  const checkouts: Checkout[] = [];
+  const denials: Denial[] = [];
+  const open = new Map<string, Checkout[]>(); // feature + user@host -> FIFO of open check-outs
+  let lastTs: number | null = null; // last line of the running server (banner preamble excluded)
+  let inBox = false;
+
+  const closeAll = (at: number | null, why: string) => {
+    for (const q of open.values()) for (const c of q) { c.end = at ?? c.start; c.endedBy = why; }
+    open.clear();
+  };
+
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    const ts = when[i] ?? null;
+    if (l.tod === null || ts === null) {
+      if (EVENT_WORD_RX.test(l.raw) && /"/.test(l.raw)) reject(l, 'looks like a FlexNet event but has no readable H:MM:SS (daemon) prefix; check the log was not cut or merged');
+      continue;
+    }
+    if (isRestart(l.daemon, l.msg)) closeAll(lastTs, 'server restart');
+    const preamble = isBannerPreamble(l.daemon, l.msg, inBox);
+    if (l.daemon === 'lmgrd' && /^-{10,}\s*$/.test(l.msg.trim())) inBox = !inBox;
+    if (!preamble) lastTs = ts;
+
+    if (!EVENT_WORD_RX.test(l.msg)) continue;
+    const m = EVENT_RX.exec(l.msg);
+    if (!m) {
+      if (/^(OUT|IN|DENIED|UNSUPPORTED):/.test(l.msg)) reject(l, 'FlexNet event line without the expected "feature" user@host; the line was not counted');
+      continue;
+    }
+    const [, ev, feature, userRaw, host, tail] = m as unknown as [string, string, string, string, string, string];
+    const key = `${userRaw}@${host}`.toLowerCase();
+    const fkey = `${feature.toUpperCase()}\u0000${key}`;
+    const kind = splitFeature(feature).kind;
+    if (ev === 'OUT') {
+      const c: Checkout = { feature, kind, userRaw, host, key, start: ts, line: l.no, end: null, endedBy: null, grouped: false };
+      checkouts.push(c);
+      const q = open.get(fkey);
+      if (q) q.push(c);
+      else open.set(fkey, [c]);
+    } else if (ev === 'IN') {
+      const q = open.get(fkey);
+      const c = q?.shift();
+      if (!c) {
+        reject(l, 'IN without an earlier OUT of this feature by this user@host (checked out before this log or the last server restart); not counted as a session');
+        continue;
+      }
+      if (q && q.length === 0) open.delete(fkey);
+      c.end = ts;
+      c.endedBy = /\(INACTIVE\)/i.test(tail) ? 'inactive (seat reclaimed by the server)' : 'IN';
+    } else {
+      const reason = tail.trim().replace(/^\((.*)\)$/, '$1').trim() || null;
+      denials.push({ event: ev as 'DENIED' | 'UNSUPPORTED', feature, kind, userRaw, host, key, ts, line: l.no, reason, merged: false });
+    }
+  }
+  closeAll(lastTs, 'end of log');
+
+  for (const row of sessionRows(checkouts, catalogue)) items.push({ order: row.line, item: { row } });
+  for (const row of denialRows(denials, checkouts, catalogue)) items.push({ order: row.line, item: { row } });
+  items.sort((a, b) => a.order - b.order);
+  return items.map((x) => x.item);
+}
+
+/** The closest ungrouped check-out of the other kind by the same user@host within the window. */
+function partnerOf<T extends { key: string; kind: 'package' | 'version'; line: number }>(
+  list: T[], idx: number, time: (t: T) => number, free: (t: T) => boolean, sameProduct: (a: T, b: T) => boolean,
+): T | null {
+  const me = list[idx]!;
+  let best: T | null = null;
+  let bestScore = Infinity;
+  for (let j = idx - 1; j >= 0 && time(me) - time(list[j]!) <= GROUP_WINDOW_S; j--) consider(list[j]!);
+  for (let j = idx + 1; j < list.length && time(list[j]!) - time(me) <= GROUP_WINDOW_S; j++) consider(list[j]!);
+  return best;
+  function consider(o: T) {
+    if (o.key !== me.key || o.kind === me.kind || !free(o)) return;
+    // Prefer the same product (64300ACD_F with an ACD release), then the nearest in time, then in the file.
+    const score = (sameProduct(me, o) ? 0 : 1_000_000) + Math.abs(time(o) - time(me)) * 1000 + Math.abs(o.line - me.line);
+    if (score < bestScore) { bestScore = score; best = o; }
+  }
+}
+
+function sessionRows(checkouts: Checkout[], catalogue: Catalogue): CanonicalRow[] {
+  const list = [...checkouts].sort((a, b) => a.start - b.start || a.line - b.line);
+  const same = (a: Checkout, b: Checkout) => productOf(catalogue, a.feature) === productOf(catalogue, b.feature);
+  const rows: CanonicalRow[] = [];
+  const seen = new Map<string, number>();
+  list.forEach((c, idx) => {
+    if (c.grouped) return;
+    c.grouped = true;
+    const partner = partnerOf(list, idx, (x) => x.start, (x) => !x.grouped, same);
+    if (partner) partner.grouped = true;
+    const pkg = c.kind === 'package' ? c : partner;
+    const ver = c.kind === 'version' ? c : partner;
+    const main = ver ?? pkg!;
+    const start = Math.min(c.start, partner?.start ?? c.start);
+    // The version feature is the specific one; a package feature can be shared by two sessions of one user.
+    const end = main.end ?? start;
+    const line = Math.min(c.line, partner?.line ?? c.line);
+    const product = productOf(catalogue, main.feature);
+    const idBase = `${fmt(start)}|${c.key}|${main.feature.toUpperCase()}`;
+    const nth = (seen.get(idBase) ?? 0) + 1;
+    seen.set(idBase, nth);
+    const values: Record<string, CellValue> = {
+      // Content-derived, so the same log imported again (or a later log that repeats these lines) is a duplicate.
+      session_id: `flexnet-${shortHash(`${idBase}|${nth}`)}`,
+      user: main.userRaw.trim().toLowerCase(),
+      user_raw: main.userRaw.trim(),
+      product,
+      product_raw: main.feature,
+      version: ver ? splitFeature(ver.feature).version : null,
+      device_name: main.host,
+      start_time: fmt(start),
+      end_time: fmt(end),
+      duration_minutes: Math.max(0, end - start) / 60,
+      licence_type: 'network',
+      feature_code: main.feature,
+      licence_offering: pkg ? productOf(catalogue, pkg.feature) : null,
+    };
+    const extra: Array<[string, string]> = [['ended_by', main.endedBy ?? 'end of log']];
+    if (pkg && ver) extra.push(['package_feature', pkg.feature], ['package_line', String(pkg.line)], ['version_line', String(ver.line)]);
+    rows.push({ table: 'sessions', line, values, extra });
+  });
+  return rows;
+}
+
+/**
+ * Denials. Autodesk logs a DENIED for the package and for the version feature of one attempt; we emit ONE
+ * row per attempt (the version feature's, line = first of the pair, the companion line kept in `extra`),
+ * so `event='DENIED' AND true_denial IS NOT FALSE` counts each attempt once without relying on NULL tricks.
+ */
+function denialRows(denials: Denial[], checkouts: Checkout[], catalogue: Catalogue): CanonicalRow[] {
+  const list = [...denials].sort((a, b) => a.ts - b.ts || a.line - b.line);
+  const same = (a: Denial, b: Denial) => a.event === b.event && productOf(catalogue, a.feature) === productOf(catalogue, b.feature);
+  const rows: CanonicalRow[] = [];
+  const outsByUser = new Map<string, Checkout[]>();
+  for (const c of checkouts) {
+    const u = c.userRaw.trim().toLowerCase();
+    const q = outsByUser.get(u);
+    if (q) q.push(c);
+    else outsByUser.set(u, [c]);
+  }
+  list.forEach((d, idx) => {
+    if (d.merged) return;
+    d.merged = true;
+    const partner = partnerOf(list, idx, (x) => x.ts, (x) => !x.merged && x.event === d.event, same);
+    if (partner) partner.merged = true;
+    const main = d.kind === 'version' ? d : partner && partner.kind === 'version' ? partner : d;
+    const other = main === d ? partner : d;
+    const user = main.userRaw.trim().toLowerCase();
+    const features = new Set([d.feature.toUpperCase(), ...(partner ? [partner.feature.toUpperCase()] : [])]);
+    // The attempt's product (the version feature's); a collection package alone would match unrelated check-outs.
+    const products = new Set([productOf(catalogue, main.feature)]);
+    let trueDenial: boolean | null = null;
+    if (main.event === 'DENIED') {
+      const t0 = Math.min(d.ts, partner?.ts ?? d.ts);
+      const retried = (outsByUser.get(user) ?? []).some(
+        (c) => c.start >= t0 && c.start - t0 <= DENIAL_RETRY_S && (features.has(c.feature.toUpperCase()) || products.has(productOf(catalogue, c.feature))),
+      );
+      trueDenial = !retried;
+    }
+    const extra: Array<[string, string]> = [];
+    if (other) extra.push(['companion_feature', other.feature], ['companion_line', String(other.line)]);
+    rows.push({
+      table: 'flexnet_events',
+      line: Math.min(d.line, partner?.line ?? d.line),
+      values: {
+        ts: fmt(Math.min(d.ts, partner?.ts ?? d.ts)),
+        event: main.event,
+        feature: main.feature,
+        product: productOf(catalogue, main.feature),
+        user,
+        user_raw: main.userRaw.trim(),
+        host: main.host,
+        reason: main.reason ?? other?.reason ?? null,
+        true_denial: trueDenial,
+      },
+      extra: extra.length ? extra : null,
+    });
+  });
+  return rows;
+}

@@ -1,0 +1,497 @@
+// Import pipeline (DATA-CONTRACT §1, §1.7): folders -> files -> sniff -> detect kind and mapping ->
+// stream rows through the normaliser into the loader. Each file loads in one transaction (whole or not
+// at all); a file that cannot be read is refused with a reason and the import goes on.
+import { createReadStream } from 'node:fs';
+import { copyFile, mkdir, readFile, readdir, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { basename, join, resolve } from 'node:path';
+import type { EngagementDb } from '../db/engine';
+import type { FilePlan, ProgressEvent } from '../api/contract';
+import type { InputKind, Refused, SourceSummary } from '../model';
+import type { Settings } from '../settings';
+import { loadCatalogue } from '../catalogue/catalogue';
+import { resolveIdentities } from '../identity';
+import { DEFAULT_LIMITS, type IngestLimits } from './limits';
+import { RefusalError, type ParsedItem } from './types';
+import { isTabularKind, type TabularKind } from './aliases';
+import { detectAs, findHeaderRow, MappingError, type Detection } from './detect';
+import { checkTimezone, makeRowNormaliser, type NormaliseContext } from './normalise';
+import { decodeBytes, detectEncoding, readTextRecords, sniffDelimiter, Utf8Validator, type TextEncoding, type TextRecord } from './text-reader';
+import { CancelledError, loadItems } from './loader';
+import { sniffBytes } from './sniff';
+import { readXlsx } from './xlsx';
+import { looksLikeFlexnetLog, parseFlexnetLog } from './flexnet';
+
+const HEAD_BYTES = 64 * 1024;
+const HEADER_SCAN_ROWS = 30;
+const PREVIEW_ROWS = 20;
+/** A FlexNet log is parsed as one string; larger logs must be split. */
+const MAX_LOG_BYTES = 512 * 1024 * 1024;
+
+export interface ImportFileRequest {
+  path: string;
+  kind?: InputKind;
+  mapping?: Record<string, string | null>;
+}
+
+export interface ImportOptions {
+  settings: Settings;
+  limits?: Partial<IngestLimits>;
+  signal?: AbortSignal;
+  onProgress?: (e: ProgressEvent) => void;
+  /** Where originals are copied byte for byte (the evidence pack needs them). */
+  storeDir?: string;
+  jobId?: string;
+  /** Rows staged per set-based insert (tests use small batches). */
+  batchRows?: number;
+}
+
+export interface ImportResult {
+  sources: SourceSummary[];
+  refused: Refused[];
+  cancelled: boolean;
+}
+
+// ---------- files ----------
+
+/** Folders expand recursively to their files, sorted; engagement.json, *.lrtw and hidden files are skipped. */
+export async function expandPaths(paths: string[]): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (p: string, top: boolean): Promise<void> => {
+    const name = basename(p);
+    if (!top && (name.startsWith('.') || name === 'engagement.json' || name.toLowerCase().endsWith('.lrtw'))) return;
+    const st = await stat(p);
+    if (st.isDirectory()) {
+      const names = (await readdir(p)).sort();
+      for (const n of names) await walk(join(p, n), false);
+    } else if (st.isFile()) out.push(p);
+  };
+  for (const p of paths) await walk(resolve(p), true);
+  return out;
+}
+
+interface FileFacts {
+  path: string;
+  file: string;
+  size: number;
+  sha256: string;
+  head: Buffer;
+  utf8Valid: boolean;
+}
+
+/** One streaming pass: size limit, SHA-256, the first bytes and whether the file is valid UTF-8. */
+async function fileFacts(path: string, limits: IngestLimits): Promise<FileFacts> {
+  const st = await stat(path);
+  const file = basename(path);
+  if (st.size > limits.maxFileBytes) throw new RefusalError(`file is ${st.size.toLocaleString('en-US')} bytes, over the limit of ${limits.maxFileBytes.toLocaleString('en-US')}; split the export`);
+  const hash = createHash('sha256');
+  const utf8 = new Utf8Validator();
+  const headParts: Buffer[] = [];
+  let headLen = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    utf8.push(chunk);
+    if (headLen < HEAD_BYTES) {
+      headParts.push(chunk.subarray(0, HEAD_BYTES - headLen));
+      headLen += Math.min(chunk.length, HEAD_BYTES - headLen);
+    }
+  }
+  return { path, file, size: st.size, sha256: hash.digest('hex'), head: Buffer.concat(headParts), utf8Valid: utf8.end() };
+}
+
+// ---------- preparing a file: kind, sheet, header, row stream ----------
+
+type RowSource = AsyncIterable<TextRecord[]>;
+
+interface TabularPlan {
+  type: 'tabular';
+  detection: Detection;
+  headers: string[];
+  sheet: string | null;
+  encoding: TextEncoding | null;
+  delimiter: string | null;
+  notes: string[];
+  preview: string[][];
+  /** Records after the header row. */
+  rows: () => RowSource;
+  /** Closes the underlying stream when rows are never read (scan, refusal). */
+  close?: () => Promise<unknown>;
+}
+
+interface LogPlan {
+  type: 'flexnet';
+  encoding: TextEncoding;
+  notes: string[];
+  preview: string[][];
+  text: () => Promise<string>;
+}
+
+type Plan = TabularPlan | LogPlan;
+
+function headerDetection(rows: string[][], kind: TabularKind | undefined, mapping: Record<string, string | null> | undefined): { offset: number; detection: Detection } {
+  const found = findHeaderRow(rows, kind, HEADER_SCAN_ROWS);
+  if (!found) {
+    const first = rows.find((r) => r.some((c) => c.trim() !== '')) ?? [];
+    if (kind && first.length) return { offset: rows.indexOf(first), detection: detectAs(kind, first, mapping) };
+    throw new RefusalError(
+      `not a known kind of export: no header row in the first ${HEADER_SCAN_ROWS} rows matches sessions, usage report, usage, users, subscriptions, Token Flex or identity map columns` +
+        (first.length ? ` (first row: ${first.slice(0, 12).join(', ')})` : '') +
+        '; choose the kind and map the columns by hand',
+    );
+  }
+  const detection = mapping ? detectAs(found.detection.kind, rows[found.offset]!, mapping) : found.detection;
+  return { offset: found.offset, detection };
+}
+
+async function prepare(facts: FileFacts, limits: IngestLimits, req: ImportFileRequest, signal?: AbortSignal): Promise<Plan> {
+  const sniff = sniffBytes(facts.head, facts.size);
+  if (sniff.type === 'empty') throw new RefusalError(sniff.reason ?? 'file is empty');
+  if (sniff.type === 'binary') throw new RefusalError(sniff.reason ?? 'file is binary, not a CSV, TSV, XLSX or FlexNet log');
+  const forced = req.kind && req.kind !== 'flexnet_log' ? req.kind : undefined;
+  if (req.kind && !isTabularKind(req.kind) && req.kind !== 'flexnet_log') throw new RefusalError(`unknown kind ${req.kind}`);
+
+  if (sniff.type === 'zip') {
+    if (req.kind === 'flexnet_log') throw new RefusalError('file is a ZIP/XLSX workbook, not a FlexNet log');
+    const sheets = readXlsx(await readFile(facts.path), limits);
+    let best: { sheet: (typeof sheets)[number]; offset: number; detection: Detection } | null = null;
+    for (const sheet of sheets) {
+      const found = findHeaderRow(sheet.rows.slice(0, HEADER_SCAN_ROWS).map((r) => r.cells), forced, HEADER_SCAN_ROWS);
+      if (found && (!best || found.detection.score > best.detection.score)) best = { sheet, ...found };
+    }
+    if (!best) {
+      throw new RefusalError(
+        `not a known kind of export: no sheet (${sheets.map((s) => s.name).join(', ') || 'none'}) has a header row matching a known kind in its first ${HEADER_SCAN_ROWS} rows; choose the kind and map the columns by hand`,
+      );
+    }
+    const { sheet, offset } = best;
+    const headers = sheet.rows[offset]!.cells;
+    const detection = req.mapping ? detectAs(best.detection.kind, headers, req.mapping) : best.detection;
+    const body = sheet.rows.slice(offset + 1);
+    const notes = [`sheet "${sheet.name}", header on row ${sheet.rows[offset]!.line}`];
+    return {
+      type: 'tabular',
+      detection,
+      headers,
+      sheet: sheet.name,
+      encoding: null,
+      delimiter: null,
+      notes,
+      preview: body.slice(0, PREVIEW_ROWS).map((r) => r.cells),
+      rows: async function* () {
+        const BATCH = 5000;
+        for (let i = 0; i < body.length; i += BATCH) yield body.slice(i, i + BATCH).map((r) => ({ line: r.line, cells: r.cells }));
+      },
+    };
+  }
+
+  const encoding = detectEncoding(facts.head, facts.utf8Valid);
+  // The head may end inside a character; a replacement char there does not matter for sniffing.
+  const headText = decodeBytes(facts.head, encoding);
+  const encNote = `encoding ${encoding}${facts.head[0] === 0xef || facts.head[0] === 0xff || facts.head[0] === 0xfe ? ' (with byte-order mark)' : ''}`;
+  if (req.kind === 'flexnet_log' || (!forced && looksLikeFlexnetLog(headText))) {
+    if (facts.size > MAX_LOG_BYTES) throw new RefusalError(`FlexNet log is larger than ${MAX_LOG_BYTES / 1024 / 1024} MB; split it by date`);
+    return {
+      type: 'flexnet',
+      encoding,
+      notes: [encNote, 'FlexNet debug log'],
+      preview: headText.split(/\r\n|\n|\r/).slice(0, PREVIEW_ROWS).map((l) => [l]),
+      text: async () => decodeBytes(await readFile(facts.path), encoding),
+    };
+  }
+
+  const delimiter = sniffDelimiter(headText);
+  const textOpts = { encoding, delimiter, limits, signal };
+  // Read the first records to find the header row, then continue the same stream.
+  const gen = readTextRecords(facts.path, textOpts);
+  const first: TextRecord[] = [];
+  let done = false;
+  while (first.length < HEADER_SCAN_ROWS + PREVIEW_ROWS) {
+    const next = await gen.next();
+    if (next.done) {
+      done = true;
+      break;
+    }
+    first.push(...next.value);
+  }
+  const scanRows = first.slice(0, HEADER_SCAN_ROWS);
+  const asCells = scanRows.map((r) => r.cells ?? []);
+  let header: { offset: number; detection: Detection };
+  try {
+    header = headerDetection(asCells, forced, req.mapping);
+  } catch (e) {
+    await gen.return(undefined);
+    throw e;
+  }
+  const headerRec = scanRows[header.offset]!;
+  const notes = [encNote, `delimiter ${delimiter === '\t' ? 'TAB' : delimiter}`, `header on line ${headerRec.line}`];
+  if (header.offset > 0) notes.push(`${header.offset} line(s) before the header were skipped (title or filter block)`);
+  const after = first.slice(header.offset + 1);
+  let used = false;
+  return {
+    type: 'tabular',
+    detection: header.detection,
+    headers: headerRec.cells!,
+    sheet: null,
+    encoding,
+    delimiter,
+    notes,
+    preview: after.filter((r) => r.cells).slice(0, PREVIEW_ROWS).map((r) => r.cells!),
+    rows: async function* () {
+      if (used) throw new Error('rows already read');
+      used = true;
+      try {
+        if (after.length) yield after;
+        if (!done) for await (const batch of gen) yield batch;
+      } finally {
+        await gen.return(undefined);
+      }
+    },
+    close: () => gen.return(undefined),
+  };
+}
+
+async function closePlan(plan: Plan): Promise<void> {
+  if (plan.type === 'tabular' && plan.close) await plan.close();
+}
+
+function normalisedItems(plan: TabularPlan, ctx: NormaliseContext): AsyncIterable<ParsedItem[]> {
+  const norm = makeRowNormaliser(plan.detection, plan.headers, ctx);
+  const source = plan.rows();
+  return (async function* () {
+    for await (const batch of source) {
+      const out: ParsedItem[] = new Array(batch.length);
+      for (let i = 0; i < batch.length; i++) {
+        const r = batch[i]!;
+        out[i] = r.cells ? norm(r.cells, r.line) : { reject: { line: r.line, raw: r.raw, reason: r.reason } };
+      }
+      yield out;
+    }
+  })();
+}
+
+function limitsOf(l?: Partial<IngestLimits>): IngestLimits {
+  return { ...DEFAULT_LIMITS, ...(l ?? {}) };
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof RefusalError) return e.reason;
+  if (e instanceof MappingError) return e.message;
+  if (e && typeof e === 'object' && 'code' in e && (e as { code: unknown }).code === 'ENOENT') return 'file not found';
+  return e instanceof Error ? e.message : String(e);
+}
+
+// ---------- scan ----------
+
+/** What the import would do with each file: kind, sheet, headers, mapping and a preview, or why it is refused. */
+export async function scanFiles(_db: EngagementDb | null, paths: string[], settings: Settings, limitsIn?: Partial<IngestLimits>): Promise<FilePlan[]> {
+  checkTimezone(settings.timezone);
+  const limits = limitsOf(limitsIn);
+  const plans: FilePlan[] = [];
+  let files: string[];
+  try {
+    files = await expandPaths(paths);
+  } catch (e) {
+    return paths.map((p) => emptyPlan(p, 0, `cannot read: ${errorText(e)}`));
+  }
+  for (const path of files) {
+    let size = 0;
+    try {
+      const facts = await fileFacts(path, limits);
+      size = facts.size;
+      const plan = await prepare(facts, limits, { path });
+      await closePlan(plan);
+      if (plan.type === 'flexnet') {
+        plans.push({ ...emptyPlan(path, size, null), kind: 'flexnet_log', preview: plan.preview, notes: plan.notes });
+      } else {
+        const d = plan.detection;
+        plans.push({
+          path,
+          file: basename(path),
+          size_bytes: size,
+          kind: d.kind,
+          sheet: plan.sheet,
+          headers: plan.headers,
+          mapping: d.mapping,
+          unmapped_headers: d.unmapped,
+          missing_required: d.missing_required,
+          preview: plan.preview,
+          refused: null,
+          notes: plan.notes,
+        });
+      }
+    } catch (e) {
+      plans.push(emptyPlan(path, size, errorText(e)));
+    }
+  }
+  return plans;
+}
+
+function emptyPlan(path: string, size: number, refused: string | null): FilePlan {
+  return { path, file: basename(path), size_bytes: size, kind: null, sheet: null, headers: [], mapping: {}, unmapped_headers: [], missing_required: [], preview: [], refused, notes: [] };
+}
+
+// ---------- import ----------
+
+export async function importFiles(db: EngagementDb, files: ImportFileRequest[], opts: ImportOptions): Promise<ImportResult> {
+  checkTimezone(opts.settings.timezone);
+  const limits = limitsOf(opts.limits);
+  const ctx: NormaliseContext = { catalogue: loadCatalogue(), timezone: opts.settings.timezone };
+  const jobId = opts.jobId ?? 'import';
+  const sources: SourceSummary[] = [];
+  const refused: Refused[] = [];
+  let cancelled = false;
+
+  // Folders expand; a request's kind/mapping applies to each file it expands to.
+  const queue: ImportFileRequest[] = [];
+  for (const f of files) {
+    try {
+      for (const p of await expandPaths([f.path])) queue.push({ ...f, path: p });
+    } catch (e) {
+      await recordRefusal(db, { path: resolve(f.path), file: basename(f.path), size: null, sha256: null }, `cannot read: ${errorText(e)}`, refused);
+    }
+  }
+
+  const emit = (e: Omit<ProgressEvent, 'jobId'>) => opts.onProgress?.({ jobId, ...e });
+  let totalRows = 0;
+  const started = Date.now();
+
+  for (let n = 0; n < queue.length; n++) {
+    const req = queue[n]!;
+    const file = basename(req.path);
+    if (opts.signal?.aborted) {
+      cancelled = true;
+      break;
+    }
+    emit({ phase: 'import', file, done: n, total: queue.length, rows_per_second: null, message: `Reading ${file}`, finished: false });
+    let facts: FileFacts | null = null;
+    try {
+      facts = await fileFacts(req.path, limits);
+      const plan = await prepare(facts, limits, req, opts.signal);
+      const summary = await importOne(db, facts, plan, req, ctx, limits, opts, (fileRows) => {
+        const elapsed = (Date.now() - started) / 1000;
+        emit({
+          phase: 'import',
+          file,
+          done: totalRows + fileRows,
+          total: null,
+          rows_per_second: elapsed > 0 ? Math.round((totalRows + fileRows) / elapsed) : null,
+          message: `${file}: ${fileRows.toLocaleString('en-US')} rows`,
+          finished: false,
+        });
+      });
+      totalRows += summary.rows_read;
+      sources.push(summary);
+    } catch (e) {
+      if (e instanceof CancelledError || (opts.signal?.aborted && !(e instanceof RefusalError))) {
+        cancelled = true;
+        break;
+      }
+      const f = facts ?? { path: req.path, file, size: null, sha256: null };
+      await recordRefusal(db, { path: f.path, file: f.file, size: f.size, sha256: f.sha256 }, errorText(e), refused);
+    }
+  }
+
+  if (sources.length > 0) {
+    emit({ phase: 'identities', file: null, done: queue.length, total: queue.length, rows_per_second: null, message: 'Resolving identities', finished: false });
+    await resolveIdentities(db);
+  }
+  const elapsed = (Date.now() - started) / 1000;
+  emit({
+    phase: 'import',
+    file: null,
+    done: totalRows,
+    total: totalRows,
+    rows_per_second: elapsed > 0 ? Math.round(totalRows / elapsed) : null,
+    message: cancelled ? 'Import cancelled' : `Imported ${sources.length} file(s), refused ${refused.length}`,
+    finished: true,
+  });
+  return { sources, refused, cancelled };
+}
+
+async function recordRefusal(db: EngagementDb, f: { path: string; file: string; size: number | null; sha256: string | null }, reason: string, out: Refused[]): Promise<void> {
+  await db.run('INSERT INTO refused (file, original_path, sha256, size_bytes, reason) VALUES ($1, $2, $3, $4, $5)', [f.file, f.path, f.sha256, f.size, reason]);
+  await db.audit('import.refused', { file: f.file, sha256: f.sha256, reason });
+  out.push({ file: f.file, reason });
+}
+
+async function importOne(
+  db: EngagementDb,
+  facts: FileFacts,
+  plan: Plan,
+  req: ImportFileRequest,
+  ctx: NormaliseContext,
+  limits: IngestLimits,
+  opts: ImportOptions,
+  onRows: (n: number) => void,
+): Promise<SourceSummary> {
+  let kind: InputKind;
+  let items: Iterable<ParsedItem> | AsyncIterable<ParsedItem[]>;
+  let mapping: Record<string, string | null> | null = null;
+  let extraColumns: string[] = [];
+  if (plan.type === 'tabular') {
+    const d = plan.detection;
+    if (d.missing_required.length) {
+      await closePlan(plan);
+      throw new RefusalError(
+        `looks like ${d.kind} but has no column for ${d.missing_required.join('; ')} (headers: ${plan.headers.join(', ')}); map the column by hand or fix the export`,
+      );
+    }
+    kind = d.kind;
+    mapping = d.mapping;
+    extraColumns = d.unmapped;
+    items = normalisedItems(plan, ctx);
+  } else {
+    kind = 'flexnet_log';
+    items = parseFlexnetLog(await plan.text(), { catalogue: ctx.catalogue, fileName: facts.file });
+  }
+
+  let lastEmit = 0;
+  const throttled = (n: number) => {
+    const now = Date.now();
+    if (now - lastEmit >= 250 || n % 50_000 < 1024) {
+      lastEmit = now;
+      onRows(n);
+    }
+  };
+
+  return db.transaction(async () => {
+    const idRow = await db.one<{ id: number }>('SELECT COALESCE(MAX(source_id), 0) + 1 AS id FROM sources');
+    const sourceId = Number(idRow?.id ?? 1);
+    let storedPath: string | null = null;
+    if (opts.storeDir) {
+      await mkdir(opts.storeDir, { recursive: true });
+      storedPath = join(opts.storeDir, `${facts.sha256.slice(0, 16)}-${facts.file}`);
+      await copyFile(facts.path, storedPath);
+    }
+    await db.run(
+      `INSERT INTO sources (source_id, file, original_path, stored_path, sha256, size_bytes, kind, sheet, encoding, delimiter, mapping, extra_columns, notes)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      [
+        sourceId,
+        facts.file,
+        facts.path,
+        storedPath,
+        facts.sha256,
+        facts.size,
+        kind,
+        plan.type === 'tabular' ? plan.sheet : null,
+        plan.encoding,
+        plan.type === 'tabular' ? plan.delimiter : null,
+        mapping ? JSON.stringify(mapping) : null,
+        JSON.stringify(extraColumns),
+        JSON.stringify(plan.notes),
+      ],
+    );
+    const counts = await loadItems(db, sourceId, items, { signal: opts.signal, maxRows: limits.maxRows, batchRows: opts.batchRows, onRows: throttled, file: facts.file });
+    await db.run('UPDATE sources SET rows_read = $2, rows_loaded = $3, rows_rejected = $4, rows_duplicate = $5 WHERE source_id = $1', [
+      sourceId,
+      counts.rows_read,
+      counts.rows_loaded,
+      counts.rows_rejected,
+      counts.rows_duplicate,
+    ]);
+    await db.audit('import', { file: facts.file, sha256: facts.sha256, kind, source_id: sourceId, requested_kind: req.kind ?? null, mapping_overridden: !!req.mapping, ...counts });
+    return { source_id: sourceId, file: facts.file, kind, sha256: facts.sha256, ...counts };
+  });
+}
+

@@ -1,0 +1,260 @@
+// Loads canonical rows into the engagement database with provenance and de-duplication.
+// Rows are appended (DuckDB appender) as text into a temporary staging table per canonical table, then
+// moved with one set-based INSERT ... SELECT per batch that casts, skips keys already loaded (from an
+// earlier file or earlier in this file) and counts the duplicates. The caller owns the transaction.
+import { createHash } from 'node:crypto';
+import type { DuckDBAppender } from '@duckdb/node-api';
+import type { EngagementDb } from '../db/engine';
+import { RefusalError, type CanonicalRow, type CanonicalTable, type CellValue, type ParsedItem } from './types';
+
+export interface LoadCounts {
+  rows_read: number;
+  rows_loaded: number;
+  rows_rejected: number;
+  rows_duplicate: number;
+}
+
+export interface LoadOptions {
+  signal?: AbortSignal;
+  /** Most rows (loaded + rejected + duplicate) one source may hold; more refuses the file. */
+  maxRows?: number;
+  /** Rows staged before each set-based insert. */
+  batchRows?: number;
+  /** Called about every 1,000 rows with the running count of rows read. */
+  onRows?: (rowsRead: number) => void;
+  /** Name of the file, for error messages. */
+  file?: string;
+}
+
+export class CancelledError extends Error {
+  constructor() {
+    super('import cancelled');
+  }
+}
+
+const TABLES: readonly CanonicalTable[] = ['sessions', 'usage_report', 'usage_daily', 'users', 'subscriptions', 'tokenflex', 'flexnet_events', 'identity_map'];
+const PROVENANCE = new Set(['source_id', 'line', 'row_key', 'extra']);
+const SQL_TYPE = /^[A-Z][A-Z0-9 ]*$/;
+
+interface TableColumns {
+  names: string[];
+  types: string[];
+  position: Map<string, number>;
+}
+
+async function columnsOf(db: EngagementDb, table: CanonicalTable): Promise<TableColumns> {
+  const rows = await db.all<{ column_name: string; data_type: string }>(
+    `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'main' AND table_name = $1 ORDER BY ordinal_position`,
+    [table],
+  );
+  const cols = rows.filter((r) => !PROVENANCE.has(r.column_name));
+  if (cols.length === 0) throw new Error(`table ${table} is missing from the engagement database`);
+  for (const c of cols) if (!SQL_TYPE.test(c.data_type)) throw new Error(`unexpected column type ${c.data_type} in ${table}`);
+  return { names: cols.map((c) => c.column_name), types: cols.map((c) => c.data_type), position: new Map(cols.map((c, i) => [c.column_name, i])) };
+}
+
+function text(v: CellValue | undefined): string | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) return null;
+    return String(v);
+  }
+  return v ? 'true' : 'false';
+}
+
+/** Unknown columns as a JSON object; a null-prototype object so header text stays data. */
+export function extraJson(extra: Array<[string, string]> | null | undefined): string | null {
+  if (!extra || extra.length === 0) return null;
+  const o: Record<string, string> = Object.create(null);
+  for (const [k, v] of extra) {
+    let key = k;
+    for (let n = 2; Object.prototype.hasOwnProperty.call(o, key); n++) key = `${k} (${n})`;
+    o[key] = v;
+  }
+  return JSON.stringify(o);
+}
+
+class Stage {
+  private appender!: DuckDBAppender;
+  private pending = 0;
+  private seq = 0;
+  readonly stageName: string;
+  loaded = 0;
+  staged = 0;
+
+  constructor(
+    private readonly db: EngagementDb,
+    readonly table: CanonicalTable,
+    private readonly cols: TableColumns,
+    private readonly sourceId: number,
+  ) {
+    this.stageName = `stage_${table}`;
+  }
+
+  async open(): Promise<void> {
+    const defs = this.cols.names.map((_, i) => `c${i} VARCHAR`).join(', ');
+    // Table names come from the fixed CanonicalTable list, never from a file.
+    await this.db.run(`CREATE OR REPLACE TEMP TABLE ${this.stageName} (seq BIGINT, line BIGINT, row_key VARCHAR, extra VARCHAR, ${defs})`);
+    this.appender = await this.db.conn.createAppender(this.stageName, 'main', 'temp');
+  }
+
+  append(row: CanonicalRow): void {
+    const vals: Array<string | null> = new Array(this.cols.names.length).fill(null);
+    for (const k of Object.keys(row.values)) {
+      const p = this.cols.position.get(k);
+      if (p === undefined) throw new Error(`${this.table} has no column "${k}" (line ${row.line})`);
+      vals[p] = text(row.values[k]);
+    }
+    const sid = this.table === 'sessions' ? vals[this.cols.position.get('session_id') ?? -1] : null;
+    const key = sid ?? createHash('sha1').update(JSON.stringify(vals)).digest('hex');
+    const a = this.appender;
+    a.appendBigInt(BigInt(this.seq++));
+    a.appendBigInt(BigInt(row.line));
+    a.appendVarchar(key);
+    const ex = extraJson(row.extra);
+    if (ex === null) a.appendNull();
+    else a.appendVarchar(ex);
+    for (const v of vals) {
+      if (v === null) a.appendNull();
+      else a.appendVarchar(v);
+    }
+    a.endRow();
+    this.pending++;
+    this.staged++;
+  }
+
+  get hasPending(): boolean {
+    return this.pending > 0;
+  }
+
+  /** Moves staged rows into the canonical table: first occurrence of each new key only. */
+  async flush(): Promise<void> {
+    if (this.pending === 0) return;
+    this.appender.flushSync();
+    const names = this.cols.names.map((n) => `"${n}"`).join(', ');
+    const casts = this.cols.names.map((_, i) => (this.cols.types[i] === 'VARCHAR' ? `c${i}` : `CAST(c${i} AS ${this.cols.types[i]})`)).join(', ');
+    const res = await this.db.conn.run(
+      `INSERT INTO ${this.table} (source_id, line, row_key, extra, ${names})
+       SELECT $1, line, row_key, CAST(extra AS JSON), ${casts}
+       FROM (SELECT *, row_number() OVER (PARTITION BY row_key ORDER BY seq) AS rn FROM temp.main.${this.stageName}) s
+       WHERE rn = 1 AND NOT EXISTS (SELECT 1 FROM ${this.table} t WHERE t.row_key = s.row_key)`,
+      [this.sourceId],
+    );
+    this.loaded += res.rowsChanged;
+    await this.db.run(`DELETE FROM temp.main.${this.stageName}`);
+    this.pending = 0;
+  }
+
+  async close(): Promise<void> {
+    this.appender.closeSync();
+    await this.db.run(`DROP TABLE IF EXISTS temp.main.${this.stageName}`);
+  }
+}
+
+function isAsync<T>(x: Iterable<T> | AsyncIterable<T>): x is AsyncIterable<T> {
+  return typeof (x as AsyncIterable<T>)[Symbol.asyncIterator] === 'function';
+}
+
+/**
+ * Loads items (rows or rejects, singly or in batches) for one source. Must run inside the caller's
+ * transaction so a failure or cancellation leaves nothing behind.
+ */
+export async function loadItems(
+  db: EngagementDb,
+  sourceId: number,
+  items: Iterable<ParsedItem | ParsedItem[]> | AsyncIterable<ParsedItem | ParsedItem[]>,
+  opts: LoadOptions = {},
+): Promise<LoadCounts> {
+  const batchRows = opts.batchRows ?? 100_000;
+  const maxRows = opts.maxRows ?? Number.MAX_SAFE_INTEGER;
+  const stages = new Map<CanonicalTable, Stage>();
+  const rejects = await db.conn.createAppender('rejects');
+  let read = 0;
+  let rejected = 0;
+  let sinceFlush = 0;
+  let lastLine = 0;
+
+  const stageFor = async (table: CanonicalTable): Promise<Stage> => {
+    let s = stages.get(table);
+    if (!s) {
+      if (!TABLES.includes(table)) throw new Error(`unknown canonical table ${String(table)}`);
+      s = new Stage(db, table, await columnsOf(db, table), sourceId);
+      await s.open();
+      stages.set(table, s);
+    }
+    return s;
+  };
+
+  const one = async (item: ParsedItem): Promise<void> => {
+    read++;
+    if (read > maxRows) throw new RefusalError(`${opts.file ?? 'file'} has more than ${maxRows.toLocaleString('en-US')} rows (the row limit); split the export into smaller files`);
+    if (item.reject) {
+      lastLine = item.reject.line;
+      rejects.appendInteger(sourceId);
+      rejects.appendBigInt(BigInt(item.reject.line));
+      rejects.appendVarchar(item.reject.raw);
+      rejects.appendVarchar(item.reject.reason);
+      rejects.endRow();
+      rejected++;
+    } else {
+      lastLine = item.row.line;
+      (stages.get(item.row.table) ?? (await stageFor(item.row.table))).append(item.row);
+      sinceFlush++;
+    }
+    if ((read & 1023) === 0) {
+      if (opts.signal?.aborted) throw new CancelledError();
+      opts.onRows?.(read);
+    }
+    if (sinceFlush >= batchRows) {
+      sinceFlush = 0;
+      for (const s of stages.values()) await s.flush();
+    }
+  };
+
+  try {
+    if (isAsync(items)) {
+      for await (const it of items) {
+        if (Array.isArray(it)) for (const x of it) await one(x);
+        else await one(it);
+      }
+    } else {
+      for (const it of items) {
+        if (Array.isArray(it)) for (const x of it) await one(x);
+        else await one(it);
+      }
+    }
+    if (opts.signal?.aborted) throw new CancelledError();
+    rejects.flushSync();
+    for (const s of stages.values()) await s.flush();
+  } catch (e) {
+    if (e instanceof RefusalError || e instanceof CancelledError) throw e;
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new LoadError(`${opts.file ?? 'file'}, near line ${lastLine}: ${msg}`, lastLine);
+  } finally {
+    try {
+      rejects.closeSync();
+    } catch {
+      /* already failing */
+    }
+    for (const s of stages.values()) await s.close().catch(() => undefined);
+  }
+  opts.onRows?.(read);
+  let loaded = 0;
+  let staged = 0;
+  for (const s of stages.values()) {
+    loaded += s.loaded;
+    staged += s.staged;
+  }
+  return { rows_read: read, rows_loaded: loaded, rows_rejected: rejected, rows_duplicate: staged - loaded };
+}
+
+/** An unexpected failure while loading a file; names the file and the line. */
+export class LoadError extends Error {
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,483 @@
+// Turns one source row (cells under a detected mapping) into canonical values, or a reject with a
+// reason the analyst can act on. Dates become 'YYYY-MM-DD' / 'YYYY-MM-DD HH:MM:SS' in the engagement
+// time zone, users are trimmed (e-mails lower-cased), products resolve through the catalogue and an
+// unknown product is kept (upper-cased, with its raw text) so data quality can list it.
+import type { Catalogue } from '../catalogue/catalogue';
+import type { Claim } from '../model';
+import { KIND_SPECS, type TabularKind } from './aliases';
+import type { Detection } from './detect';
+import type { CanonicalTable, CellValue, ParsedItem } from './types';
+
+export interface NormaliseContext {
+  catalogue: Catalogue;
+  /** IANA time zone of the engagement; timestamps with an offset are converted into it. */
+  timezone: string;
+}
+
+export class RowError extends Error {}
+
+// ---------- dates ----------
+
+const TS_EXPECTED = 'expected ISO 8601, YYYY-MM-DD HH:MM[:SS] or M/D/YYYY H:MM[:SS] [AM/PM]';
+const DATE_EXPECTED = 'expected YYYY-MM-DD, ISO 8601 or M/D/YYYY';
+
+const ISO_RE = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|UTC|[+-]\d{2}(?::?\d{2})?)?$/i;
+const US_RE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*([AaPp][Mm])?)?$/;
+
+const pad2 = (n: number) => (n < 10 ? '0' + n : String(n));
+
+function daysInMonth(y: number, m: number): number {
+  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Validates an IANA zone name; throws a message naming the setting. */
+export function checkTimezone(tz: string): void {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+  } catch {
+    throw new Error(`engagement.json: timezone "${tz}" is not an IANA time zone (e.g. UTC, Europe/Berlin)`);
+  }
+}
+
+/** Wall-clock text of an instant in a time zone. */
+function wallClock(epochMs: number, tz: string): string {
+  if (tz === 'UTC' || tz === 'Etc/UTC') {
+    const d = new Date(epochMs);
+    return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
+  }
+  let f = formatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    formatters.set(tz, f);
+  }
+  const p: Record<string, string> = Object.create(null);
+  for (const part of f.formatToParts(new Date(epochMs))) p[part.type] = part.value;
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
+}
+
+/**
+ * 'YYYY-MM-DD HH:MM:SS' in the engagement zone, or null when the text is not a possible date/time.
+ * Text without an offset is taken as already being engagement-local wall-clock time.
+ */
+export function parseTimestamp(text: string, tz: string): string | null {
+  const s = text.trim();
+  let y: number, mo: number, d: number, h = 0, mi = 0, se = 0;
+  let offset: string | undefined;
+  let m = ISO_RE.exec(s);
+  if (m) {
+    y = +m[1]!;
+    mo = +m[2]!;
+    d = +m[3]!;
+    if (m[4] !== undefined) {
+      h = +m[4];
+      mi = +m[5]!;
+      se = m[6] !== undefined ? +m[6] : 0;
+    }
+    offset = m[8];
+  } else if ((m = US_RE.exec(s))) {
+    mo = +m[1]!;
+    d = +m[2]!;
+    y = +m[3]!;
+    if (m[4] !== undefined) {
+      h = +m[4];
+      mi = +m[5]!;
+      se = m[6] !== undefined ? +m[6] : 0;
+      const ampm = m[8]?.toUpperCase();
+      if (ampm) {
+        if (h < 1 || h > 12) return null;
+        if (ampm === 'AM' && h === 12) h = 0;
+        else if (ampm === 'PM' && h !== 12) h += 12;
+      }
+    }
+  } else return null;
+  if (y < 1900 || y > 2200 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || se > 59) return null;
+  const local = `${y}-${pad2(mo)}-${pad2(d)} ${pad2(h)}:${pad2(mi)}:${pad2(se)}`;
+  if (!offset) return local;
+  let offMin = 0;
+  if (!/^(z|utc)$/i.test(offset)) {
+    const om = /^([+-])(\d{2}):?(\d{2})?$/.exec(offset)!;
+    offMin = (om[1] === '-' ? -1 : 1) * (+om[2]! * 60 + (om[3] ? +om[3] : 0));
+  }
+  return wallClock(Date.UTC(y, mo - 1, d, h, mi, se) - offMin * 60_000, tz);
+}
+
+export function parseDate(text: string, tz: string): string | null {
+  const ts = parseTimestamp(text, tz);
+  return ts ? ts.slice(0, 10) : null;
+}
+
+// ---------- numbers, users, claims ----------
+
+/** Numbers as exports write them: `1,234.50`, `1.234,50`, `$ 2,985`, `(120)`, `12 %`. */
+export function parseNumber(text: string): number | null {
+  let s = text.trim().replace(/[\s\u00a0\u202f'$€£¥%]|USD|EUR|GBP|CHF/g, '');
+  let neg = false;
+  if (/^\(.*\)$/.test(s)) {
+    neg = true;
+    s = s.slice(1, -1);
+  }
+  if (s === '') return null;
+  const lastComma = s.lastIndexOf(',');
+  const lastDot = s.lastIndexOf('.');
+  if (lastComma >= 0 && lastDot >= 0) {
+    s = lastComma > lastDot ? s.replace(/\./g, '').replace(',', '.') : s.replace(/,/g, '');
+  } else if (lastComma >= 0) {
+    s = /^-?\d{1,3}(,\d{3})+$/.test(s) ? s.replace(/,/g, '') : s.replace(',', '.');
+  } else if (/^-?\d{1,3}(\.\d{3}){2,}$/.test(s)) {
+    s = s.replace(/\./g, '');
+  }
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s)) return null;
+  const n = Number(s);
+  if (!Number.isFinite(n)) return null;
+  return neg ? -n : n;
+}
+
+export function isMasked(v: string): boolean {
+  return /^\*{3,}$/.test(v);
+}
+
+/** Trimmed; e-mail addresses lower-cased; masked (`*****`) -> null. */
+export function normaliseUser(v: string | null): string | null {
+  if (v === null) return null;
+  const t = v.trim();
+  if (t === '' || isMasked(t)) return null;
+  return t.includes('@') ? t.toLowerCase() : t;
+}
+
+/** Licence claim wording -> named_user | flex | network | serial | unknown. */
+export function claimOf(text: string | null): Claim {
+  if (!text) return 'unknown';
+  const t = text.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+  if (t === '') return 'unknown';
+  if (/\b(multi ?user|network|concurrent|floating|nlm)\b/.test(t)) return 'network';
+  if (/\b(token|tokens|flex)\b/.test(t)) return 'flex';
+  if (/\b(serial|perpetual|stand ?alone|standalone|maintenance)\b/.test(t)) return 'serial';
+  if (/\b(named|user|single ?user|subscription|nu|su)\b/.test(t)) return 'named_user';
+  return 'unknown';
+}
+
+// ---------- rows ----------
+
+type Getter = (col: string) => string | null;
+
+function rawLine(cells: string[]): string {
+  return cells.map((c) => (/[",\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',');
+}
+
+/** Resolutions per catalogue: exports repeat a handful of product names millions of times. */
+const resolveCache = new WeakMap<Catalogue, Map<string, string | null>>();
+
+function resolveCached(cat: Catalogue, raw: string): string | null {
+  let m = resolveCache.get(cat);
+  if (!m) resolveCache.set(cat, (m = new Map()));
+  let v = m.get(raw);
+  if (v === undefined) {
+    v = cat.resolve(raw);
+    if (m.size > 100_000) m.clear();
+    m.set(raw, v);
+  }
+  return v;
+}
+
+/** A product or offering name -> [catalogue code or UPPER(raw), raw]. */
+function product(cat: Catalogue, raw: string | null): [string | null, string | null] {
+  if (raw === null) return [null, null];
+  return [resolveCached(cat, raw) ?? raw.toUpperCase(), raw];
+}
+
+export interface RowNormaliser {
+  table: CanonicalTable;
+  (cells: string[], line: number): ParsedItem;
+}
+
+/** Builds the per-row function for one detected file. Header texts are only ever data here. */
+export function makeRowNormaliser(det: Detection, headers: string[], ctx: NormaliseContext): RowNormaliser {
+  const spec = KIND_SPECS[det.kind];
+  const types = new Map(spec.columns.map((c) => [c.name, c.type] as const));
+  const idx = det.index;
+  const used = new Set(idx.values());
+  const extraIdx: Array<[number, string]> = [];
+  headers.forEach((h, i) => {
+    if (!used.has(i)) extraIdx.push([i, h.trim() === '' ? `column_${i + 1}` : h]);
+  });
+  const tz = ctx.timezone;
+  const cat = ctx.catalogue;
+  const build = ROW_BUILDERS[det.kind];
+
+  const fn = ((cells: string[], line: number): ParsedItem => {
+    const get: Getter = (col) => {
+      const i = idx.get(col);
+      if (i === undefined) return null;
+      const v = cells[i];
+      if (v === undefined) return null;
+      const t = v.trim();
+      return t === '' ? null : t;
+    };
+    const ts: Getter = (col) => {
+      const v = get(col);
+      if (v === null) return null;
+      const out = parseTimestamp(v, tz);
+      if (out === null) throw new RowError(`${col} "${v}" is not a date (${TS_EXPECTED})`);
+      return out;
+    };
+    const date: Getter = (col) => {
+      const v = get(col);
+      if (v === null) return null;
+      const out = parseDate(v, tz);
+      if (out === null) throw new RowError(`${col} "${v}" is not a date (${DATE_EXPECTED})`);
+      return out;
+    };
+    const num = (col: string): number | null => {
+      const v = get(col);
+      if (v === null) return null;
+      const n = parseNumber(v);
+      if (n === null) throw new RowError(`${col} "${v}" is not a number`);
+      if (types.get(col) === 'integer') {
+        if (!Number.isInteger(n)) throw new RowError(`${col} "${v}" is not a whole number`);
+        if (Math.abs(n) > 2_000_000_000) throw new RowError(`${col} "${v}" is out of range`);
+      }
+      return n;
+    };
+    try {
+      const values = build({ get, ts, date, num, cat });
+      let extra: Array<[string, string]> | null = null;
+      for (const [i, h] of extraIdx) {
+        const v = cells[i];
+        if (v !== undefined && v.trim() !== '') (extra ??= []).push([h, v]);
+      }
+      if (cells.length > headers.length) {
+        for (let i = headers.length; i < cells.length; i++) {
+          const v = cells[i]!;
+          if (v.trim() !== '') (extra ??= []).push([`column_${i + 1}`, v]);
+        }
+      }
+      return { row: { table: spec.table, line, values, extra } };
+    } catch (e) {
+      if (e instanceof RowError) return { reject: { line, raw: rawLine(cells), reason: e.message } };
+      throw e;
+    }
+  }) as RowNormaliser;
+  fn.table = spec.table;
+  return fn;
+}
+
+interface Helpers {
+  get: Getter;
+  ts: Getter;
+  date: Getter;
+  num: (col: string) => number | null;
+  cat: Catalogue;
+}
+
+type Values = Record<string, CellValue>;
+
+function need<T>(v: T | null, message: string): T {
+  if (v === null) throw new RowError(message);
+  return v;
+}
+
+const lower = (v: string | null) => (v === null ? null : v.toLowerCase());
+
+const ROW_BUILDERS: Record<TabularKind, (h: Helpers) => Values> = {
+  sessions({ get, ts, num, cat }) {
+    const userRaw = get('user');
+    const user = normaliseUser(userRaw);
+    const device = get('device_name');
+    if (user === null && device === null) throw new RowError(userRaw ? `user "${userRaw}" is masked and device_name is empty` : 'user and device_name are both empty');
+    const [prod, prodRaw] = product(cat, need(get('product'), 'product is empty'));
+    const start = need(ts('start_time'), 'start_time is empty');
+    let end = ts('end_time');
+    let duration = num('duration_minutes');
+    if (duration !== null && duration < 0) throw new RowError(`duration_minutes "${get('duration_minutes')}" is negative`);
+    const startMs = Date.parse(start.replace(' ', 'T') + 'Z');
+    if (end !== null) {
+      const endMs = Date.parse(end.replace(' ', 'T') + 'Z');
+      if (endMs < startMs) throw new RowError(`end_time "${get('end_time')}" is before start_time "${get('start_time')}"`);
+      if (duration === null) duration = (endMs - startMs) / 60_000;
+    } else if (duration !== null) {
+      end = new Date(startMs + Math.round(duration * 60_000)).toISOString().slice(0, 19).replace('T', ' ');
+    }
+    let version = get('version');
+    if (version === null && prodRaw) version = /\b((?:19|20)\d{2})\b/.exec(prodRaw)?.[1] ?? null;
+    const offeringRaw = get('licence_offering');
+    return {
+      session_id: get('session_id'),
+      user,
+      user_raw: userRaw,
+      product: prod,
+      product_raw: prodRaw,
+      version,
+      device_name: device,
+      device_id: get('device_id'),
+      os: get('os'),
+      start_time: start,
+      end_time: end,
+      duration_minutes: duration,
+      licence_type: claimOf(get('licence_type')),
+      features: get('features'),
+      ip_address: get('ip_address'),
+      network_domain: lower(get('network_domain')),
+      tokens: num('tokens'),
+      feature_code: prodRaw && /^\d{5}[A-Z0-9]+_/i.test(prodRaw) ? prodRaw.toUpperCase() : null,
+      licence_offering: offeringRaw === null ? null : product(cat, offeringRaw)[0],
+    };
+  },
+
+  usage_report({ get, date, num, cat }) {
+    const userRaw = get('user');
+    const hashed = get('hashed_autodesk_id');
+    const user = normaliseUser(userRaw) ?? (hashed !== null && !isMasked(hashed) ? hashed : null);
+    if (user === null) throw new RowError('row has no user: email and hashed_autodesk_id are empty or masked');
+    const [offering, offeringRaw] = product(cat, need(get('offering'), 'offering_name is empty'));
+    const access = get('access_option');
+    const claim = claimOf(access);
+    return {
+      user,
+      user_raw: userRaw,
+      hashed_autodesk_id: hashed,
+      first_name: unmask(get('first_name')),
+      last_name: unmask(get('last_name')),
+      autodesk_id: unmask(get('autodesk_id')),
+      team_alias: get('team_alias'),
+      group_name: get('group_name'),
+      offering,
+      offering_raw: offeringRaw,
+      version: get('version'),
+      seat_assignment: lower(get('seat_assignment')),
+      assigned_date: date('assigned_date'),
+      unassigned_date: date('unassigned_date'),
+      user_activity: lower(get('user_activity')),
+      days_inactive: num('days_inactive'),
+      access_option: access,
+      licence_type: claim === 'unknown' && access === null ? 'named_user' : claim,
+      days_used: num('days_used'),
+      monthly_average: num('monthly_average'),
+      tokens_used: num('tokens_used'),
+      last_accessed: date('last_accessed'),
+    };
+  },
+
+  usage_daily({ get, date, num, cat }) {
+    const userRaw = get('user');
+    const hashed = get('hashed_autodesk_id');
+    const user = normaliseUser(userRaw) ?? (hashed !== null && !isMasked(hashed) ? hashed : null);
+    if (user === null) throw new RowError('row has no user: email and hashed_autodesk_id are empty or masked');
+    const [prod, prodRaw] = product(cat, need(get('product'), 'product is empty'));
+    const access = get('licence_type');
+    const tokens = num('tokens');
+    let claim = claimOf(access);
+    // Autodesk Account usage is Named User unless tokens were charged.
+    if (claim === 'unknown' && access === null) claim = tokens !== null && tokens > 0 ? 'flex' : 'named_user';
+    return {
+      user,
+      user_raw: userRaw,
+      hashed_autodesk_id: hashed,
+      day: need(date('day'), 'day_used is empty'),
+      product: prod,
+      product_raw: prodRaw,
+      version: get('version'),
+      licence_type: claim,
+      feature: get('feature'),
+      tokens,
+      team: get('team'),
+    };
+  },
+
+  users({ get, date, cat }) {
+    const userRaw = get('user');
+    const user = normaliseUser(userRaw) ?? unmask(get('autodesk_id'));
+    if (user === null) throw new RowError('row has no user: email is empty or masked and autodesk_id is empty');
+    const [prod, prodRaw] = product(cat, get('product'));
+    let [offering, offeringRaw] = product(cat, get('offering'));
+    if (offering === null) [offering, offeringRaw] = [prod, prodRaw];
+    return {
+      user,
+      user_raw: userRaw,
+      autodesk_id: unmask(get('autodesk_id')),
+      first_name: unmask(get('first_name')),
+      last_name: unmask(get('last_name')),
+      role: get('role'),
+      account_status: lower(get('account_status')),
+      group_name: get('group_name'),
+      offering,
+      offering_raw: offeringRaw,
+      product: prod,
+      product_raw: prodRaw,
+      team: get('team'),
+      seat_assignment: lower(get('seat_assignment')) ?? 'assigned',
+      assigned_date: date('assigned_date'),
+      unassigned_date: date('unassigned_date'),
+      user_type: lower(get('user_type')),
+      cost_centre: get('cost_centre'),
+    };
+  },
+
+  subscriptions({ get, date, num, cat }) {
+    const [offering, offeringRaw] = product(cat, need(get('offering'), 'offering_name is empty'));
+    const seats = need(num('seat_quantity'), 'seat_quantity is empty');
+    if (seats < 0) throw new RowError(`seat_quantity "${get('seat_quantity')}" is negative`);
+    const modelText = get('licence_model');
+    let model = claimOf(modelText);
+    if (model === 'unknown') model = claimOf(get('plan'));
+    if (model === 'unknown') model = 'named_user';
+    return {
+      contract_number: get('contract_number'),
+      offering,
+      offering_raw: offeringRaw,
+      seat_quantity: seats,
+      start_date: date('start_date'),
+      end_date: date('end_date'),
+      autorenew_date: date('autorenew_date'),
+      subscription_id: get('subscription_id'),
+      subscription_status: lower(get('subscription_status')),
+      term: get('term'),
+      reseller_name: get('reseller_name'),
+      reseller_email: lower(get('reseller_email')),
+      team: get('team'),
+      plan: get('plan'),
+      contract_manager_email: lower(get('contract_manager_email')),
+      licence_model: model,
+      unit_price: num('unit_price'),
+      list_price: num('list_price'),
+      tokens: num('tokens'),
+    };
+  },
+
+  tokenflex({ get, ts, date, num, cat }) {
+    const code = get('product');
+    const name = get('product_name');
+    const resolved = (code && resolveCached(cat, code)) || (name && resolveCached(cat, name)) || null;
+    const raw = code ?? name;
+    if (raw === null) throw new RowError('productLineCode and productName are empty');
+    const sessionStart = ts('session_start');
+    const day = date('usage_date') ?? (sessionStart ? sessionStart.slice(0, 10) : null);
+    const userRaw = get('user');
+    return {
+      contract_year: get('contract_year'),
+      token_pool: get('token_pool'),
+      usage_category: get('usage_category'),
+      usage_date: need(day, 'usageDate is empty'),
+      product: resolved ?? raw.toUpperCase(),
+      product_raw: raw,
+      product_name: name,
+      tokens: need(num('tokens'), 'tokensConsumed is empty'),
+      user: normaliseUser(userRaw),
+      user_raw: userRaw,
+      machine: get('machine'),
+      session_start: sessionStart,
+      charged_item_id: get('charged_item_id'),
+    };
+  },
+
+  identity_map({ get }) {
+    const alias = need(get('alias'), 'alias is empty');
+    const user = need(normaliseUser(get('user')), 'user is empty');
+    return { alias: alias.includes('@') ? alias.toLowerCase() : alias, user };
+  },
+};
+
+function unmask(v: string | null): string | null {
+  return v === null || isMasked(v) ? null : v;
+}

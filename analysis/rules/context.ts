@@ -1,0 +1,179 @@
+// Shared building blocks of every rule family (RULES.md "Terms"), as temp tables over the canonical
+// tables. Everything is set-based SQL; thresholds and D live in the one-row table `_p`, so rule SQL is
+// static text and client values only ever arrive as parameters.
+//
+//   _p        parameters: d (= D), thresholds, lookback start (exclusive), token price
+//   _cat      catalogue entries; _members (offering -> member products); _covers (offering covers product)
+//   _price    price(o), list(o), Flex tokens/day per code
+//   _u        every usage row with provenance (sessions, usage_daily, tokenflex with a date)
+//   _ud       usage days (user, product, day) up to D
+//   _act      "last used" days: usage days plus usage_report.last_accessed for users with no usage rows
+//   _a        assignment rows (roster; usage_report 'assigned' rows where the roster lacks the user x offering)
+//   _aa       active assignments at D, one per (user, offering)
+//   _e / _ent subscription lines; per covered product
+//   _f / _ev  staged findings and their evidence rows
+import type { EngagementDb, SqlParam } from '../db/engine';
+import type { Settings } from '../settings';
+import type { Catalogue } from '../catalogue/catalogue';
+import { FID_MACRO_SQL } from './ids';
+
+export interface RuleContext {
+  db: EngagementDb;
+  settings: Settings;
+  catalogue: Catalogue;
+  asOf: string;
+}
+
+async function insertRows(db: EngagementDb, table: string, cols: number, rows: SqlParam[][]): Promise<void> {
+  // Parameterised multi-row inserts in modest batches (catalogue-sized data only).
+  for (let i = 0; i < rows.length; i += 200) {
+    const batch = rows.slice(i, i + 200);
+    const ph = batch.map((_, r) => `(${Array.from({ length: cols }, (_x, c) => `$${r * cols + c + 1}`).join(', ')})`).join(', ');
+    await db.run(`INSERT INTO ${table} VALUES ${ph}`, batch.flat());
+  }
+}
+
+/** D: settings.as_of, else the last usage day in the data (never the wall clock). */
+export async function resolveAsOf(db: EngagementDb, settings: Settings): Promise<string> {
+  if (settings.as_of) return settings.as_of;
+  const r = await db.one<{ d: string | null }>(`SELECT CAST(max(d) AS VARCHAR) AS d FROM (
+      SELECT max(CAST(start_time AS DATE)) AS d FROM sessions
+      UNION ALL SELECT max(day) FROM usage_daily
+      UNION ALL SELECT max(usage_date) FROM tokenflex)`);
+  if (r?.d) return r.d;
+  const f = await db.one<{ d: string | null }>(`SELECT CAST(max(d) AS VARCHAR) AS d FROM (
+      SELECT max(last_accessed) AS d FROM usage_report UNION ALL SELECT max(assigned_date) FROM users
+      UNION ALL SELECT max(assigned_date) FROM usage_report)`);
+  if (f?.d) return f.d;
+  throw new Error('The review has no date: the engagement holds no usage rows. Load usage data or set as_of (YYYY-MM-DD) in the settings.');
+}
+
+export async function prepareContext(db: EngagementDb, settings: Settings, catalogue: Catalogue): Promise<RuleContext> {
+  const asOf = await resolveAsOf(db, settings);
+  const t = settings.thresholds;
+  await db.run(FID_MACRO_SQL);
+  await db.run(`CREATE OR REPLACE TEMP MACRO complete_months(a, b) AS
+    12 * (year(b) - year(a)) + (month(b) - month(a)) - CASE WHEN day(b) < day(a) THEN 1 ELSE 0 END`);
+  await db.run(`CREATE OR REPLACE TEMP MACRO months_up(a, b) AS
+    12 * (year(b) - year(a)) + (month(b) - month(a)) + CASE WHEN day(b) > day(a) THEN 1 ELSE 0 END`);
+
+  await db.run(`CREATE OR REPLACE TEMP TABLE _p (d DATE, dd INTEGER, fw INTEGER, lfd DOUBLE, ovl DOUBLE, smd INTEGER,
+    sus INTEGER, tgd INTEGER, sr DOUBLE, smu INTEGER, ndm INTEGER, lbm INTEGER, buf DOUBLE, tp DOUBLE,
+    any_corp BOOLEAN, lb_start DATE, d_dd DATE, d_fw DATE)`);
+  await db.run(`INSERT INTO _p SELECT d, dd, fw, lfd, ovl, smd, sus, tgd, sr, smu, ndm, lbm, buf, tp, any_corp,
+      CAST(d - to_months(lbm) AS DATE), CAST(d - dd AS DATE), CAST(d - fw AS DATE)
+    FROM (SELECT CAST($1 AS DATE) d, CAST($2 AS INTEGER) dd, CAST($3 AS INTEGER) fw, CAST($4 AS DOUBLE) lfd, CAST($5 AS DOUBLE) ovl,
+      CAST($6 AS INTEGER) smd, CAST($7 AS INTEGER) sus, CAST($8 AS INTEGER) tgd, CAST($9 AS DOUBLE) sr, CAST($10 AS INTEGER) smu,
+      CAST($11 AS INTEGER) ndm, CAST($12 AS INTEGER) lbm, CAST($13 AS DOUBLE) buf, CAST($14 AS DOUBLE) tp, CAST($15 AS BOOLEAN) any_corp)`,
+    [asOf, t.dormant_days, t.frequency_window_days, t.low_frequency_days_per_month, t.shared_overlap_minutes, t.shared_min_days,
+      t.sustained_months, t.telemetry_gap_days, t.spike_ratio, t.spike_min_users, t.new_domain_min_users, t.lookback_months,
+      t.renewal_buffer, settings.flex_token_price, settings.corporate_email_domains.length > 0]);
+
+  await db.run(`CREATE OR REPLACE TEMP TABLE _corp_domain (domain VARCHAR)`);
+  await insertRows(db, '_corp_domain', 1, settings.corporate_email_domains.map((d) => [d.trim().toLowerCase().replace(/^@/, '')]));
+
+  // Catalogue: entries, members, covers.
+  await db.run(`CREATE OR REPLACE TEMP TABLE _cat (code VARCHAR, name VARCHAR, kind VARCHAR, fgroup VARCHAR, annual DOUBLE, list_annual DOUBLE, tokens DOUBLE)`);
+  await insertRows(db, '_cat', 7, catalogue.entries().map((e) => [e.code, e.name, e.kind, e.function_group, e.annual, e.list_annual, e.flex_tokens_per_day]));
+  await db.run(`CREATE OR REPLACE TEMP TABLE _members (offering VARCHAR, product VARCHAR)`);
+  const members: SqlParam[][] = [];
+  for (const e of catalogue.entries()) {
+    if (e.kind === 'collection') for (const m of e.members) members.push([e.code, catalogue.get(m)?.code ?? m]);
+    else members.push([e.code, e.code]);
+  }
+  await insertRows(db, '_members', 2, members);
+
+  // Price overrides from settings: keys are codes or any alias the catalogue resolves.
+  await db.run(`CREATE OR REPLACE TEMP TABLE _price_override (code VARCHAR, annual DOUBLE, list_annual DOUBLE, tokens DOUBLE)`);
+  await insertRows(db, '_price_override', 4, Object.entries(settings.prices).map(([k, v]) => [catalogue.resolve(k) ?? k.trim().toUpperCase(), v.annual ?? null, v.list_annual ?? null, v.flex_tokens_per_day ?? null]));
+
+  // Subscription lines (entitlements).
+  await db.run(`CREATE OR REPLACE TEMP TABLE _e AS
+    SELECT 'subscriptions' AS tbl, source_id, line, offering, lower(coalesce(licence_model, 'named_user')) AS model,
+      coalesce(seat_quantity, 0) AS seats, coalesce(start_date, DATE '0001-01-01') AS s, coalesce(end_date, DATE '9999-12-31') AS e,
+      unit_price, list_price
+    FROM subscriptions WHERE offering IS NOT NULL`);
+
+  // Assignment rows. The roster (users) is the assignment truth for every user x offering it lists;
+  // usage_report 'assigned' rows stand in where the roster has no row, and fill a missing assigned_date.
+  await db.run(`CREATE OR REPLACE TEMP TABLE _a AS
+    WITH ur AS (
+      SELECT "user" AS usr, offering, source_id, line, assigned_date, unassigned_date
+      FROM usage_report WHERE "user" IS NOT NULL AND offering IS NOT NULL AND lower(trim(coalesce(seat_assignment, ''))) = 'assigned'),
+    ur_dates AS (SELECT usr, offering, max(assigned_date) AS asg FROM ur GROUP BY ALL),
+    roster AS (
+      SELECT "user" AS usr, coalesce(offering, product) AS offering, source_id, line, assigned_date, unassigned_date, seat_assignment
+      FROM users WHERE coalesce(offering, product) IS NOT NULL),
+    rows AS (
+      SELECT 'users' AS tbl, r.source_id, r.line, r.usr, r.offering, coalesce(r.assigned_date, d.asg) AS assigned, r.unassigned_date AS unassigned
+      FROM roster r LEFT JOIN ur_dates d USING (usr, offering)
+      WHERE lower(trim(coalesce(r.seat_assignment, ''))) <> 'unassigned'
+      UNION ALL
+      SELECT 'usage_report', source_id, line, usr, offering, assigned_date, unassigned_date FROM ur
+      WHERE NOT EXISTS (SELECT 1 FROM roster r WHERE r.usr = ur.usr AND r.offering = ur.offering))
+    SELECT tbl, source_id, line, usr, offering, assigned, unassigned FROM (
+      SELECT *, row_number() OVER (PARTITION BY usr, offering, assigned, unassigned ORDER BY tbl DESC, source_id, line) AS rn FROM rows)
+    WHERE rn = 1`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE _aa AS
+    SELECT a.usr, a.offering, min(coalesce(a.assigned, DATE '0001-01-01')) AS asg
+    FROM _a a, _p WHERE coalesce(a.assigned, DATE '0001-01-01') <= _p.d AND (a.unassigned IS NULL OR a.unassigned > _p.d)
+    GROUP BY ALL`);
+
+  // Usage rows with provenance. Sessions carry FlexNet check-outs too (licence_type 'network').
+  await db.run(`CREATE OR REPLACE TEMP TABLE _u AS
+    SELECT 'sessions' AS tbl, source_id, line, "user" AS usr, product, CAST(start_time AS DATE) AS day, lower(licence_type) AS claim,
+      lower(nullif(trim(network_domain), '')) AS site, coalesce(nullif(device_id, ''), nullif(device_name, '')) AS device,
+      start_time AS st, coalesce(end_time, start_time + to_microseconds(CAST(round(duration_minutes * 60000000) AS BIGINT))) AS et
+    FROM sessions
+    UNION ALL
+    SELECT 'usage_daily', source_id, line, "user", product, day, lower(licence_type), NULL, NULL, NULL, NULL FROM usage_daily
+    UNION ALL
+    SELECT 'tokenflex', source_id, line, "user", product, usage_date, 'flex', NULL, nullif(machine, ''), session_start, NULL
+    FROM tokenflex WHERE product IS NOT NULL`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE _ud AS
+    SELECT DISTINCT usr, product, day FROM _u, _p WHERE usr IS NOT NULL AND day <= _p.d`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE _act AS
+    SELECT usr, product, day FROM _ud
+    UNION
+    SELECT r."user", r.offering, r.last_accessed FROM usage_report r, _p
+    WHERE r."user" IS NOT NULL AND r.offering IS NOT NULL AND r.last_accessed IS NOT NULL AND r.last_accessed <= _p.d
+      AND NOT EXISTS (SELECT 1 FROM _ud WHERE _ud.usr = r."user")`);
+
+  // Covers: catalogue, plus every code seen in the data covering itself.
+  await db.run(`CREATE OR REPLACE TEMP TABLE _codes AS
+    SELECT code FROM _cat UNION SELECT offering FROM _a UNION SELECT offering FROM _e UNION SELECT DISTINCT product FROM _u WHERE product IS NOT NULL
+    UNION SELECT code FROM _price_override`);
+  await db.run(`INSERT INTO _members SELECT code, code FROM _codes WHERE code NOT IN (SELECT code FROM _cat)`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE _covers AS
+    SELECT offering, product FROM _members UNION SELECT code, code FROM _codes`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE _ent AS
+    SELECT e.*, c.product FROM _e e JOIN _covers c ON c.offering = e.offering`);
+
+  // price(o): entitlement unit_price (the line in term at D first, then the latest), else settings, else the book.
+  await db.run(`CREATE OR REPLACE TEMP TABLE _price AS
+    WITH sub AS (
+      SELECT offering AS code,
+        arg_max(unit_price, (CASE WHEN s <= _p.d AND e >= _p.d THEN 1 ELSE 0 END, e, s)) FILTER (WHERE unit_price IS NOT NULL) AS unit_price,
+        arg_max(list_price, (CASE WHEN s <= _p.d AND e >= _p.d THEN 1 ELSE 0 END, e, s)) FILTER (WHERE list_price IS NOT NULL) AS list_price
+      FROM _e, _p GROUP BY offering)
+    SELECT c.code,
+      coalesce(sub.unit_price, o.annual, k.annual) AS price_raw,
+      coalesce(sub.unit_price, o.annual, k.annual, 0) AS price,
+      coalesce(sub.list_price, o.list_annual, k.list_annual, sub.unit_price, o.annual, k.annual, 0) AS list_price,
+      coalesce(o.tokens, k.tokens) AS tokens,
+      coalesce(k.kind, 'product') AS kind, k.fgroup, coalesce(k.name, c.code) AS name
+    FROM _codes c LEFT JOIN sub ON sub.code = c.code LEFT JOIN _price_override o ON o.code = c.code LEFT JOIN _cat k ON k.code = c.code`);
+
+  await db.run(`CREATE OR REPLACE TEMP TABLE _f (finding_id VARCHAR, type VARCHAR, family VARCHAR, severity VARCHAR, usr VARCHAR,
+    product VARCHAR, offering VARCHAR, units DOUBLE, annual_value DOUBLE, price DOUBLE, list_price DOUBLE, months DOUBLE,
+    first_seen DATE, last_seen DATE, detail VARCHAR, counted_in_savings BOOLEAN)`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE _ev (finding_id VARCHAR, table_name VARCHAR, source_id INTEGER, line BIGINT, note VARCHAR)`);
+  return { db, settings, catalogue, asOf };
+}
+
+/** Drops the temp tables (they live on the connection until then). */
+export async function releaseContext(db: EngagementDb): Promise<void> {
+  for (const t of ['_p', '_corp_domain', '_cat', '_members', '_price_override', '_e', '_a', '_aa', '_u', '_ud', '_act', '_codes', '_covers', '_ent', '_price', '_f', '_ev']) {
+    await db.run(`DROP TABLE IF EXISTS ${t}`);
+  }
+}

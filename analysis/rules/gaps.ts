@@ -1,0 +1,146 @@
+// Compliance gaps (RULES.md "Compliance gaps"): out_of_scope_product, unassigned_usage, contractor_unassigned,
+// shared_account, legacy_serial_use, network_over_use. Gap rules look only inside the lookback
+// (D - lookback_months, D]. Each line carries units, price(product), list(product), months of exposure
+// (months rounded up from first_seen to D, at least 1, at most lookback_months) and first/last seen.
+//
+// Entitlement choices where RULES leaves room:
+// - a Flex-claimed usage row is entitled on a day any `flex` subscription line is in term (tokens are
+//   spent on any product), or when a line covers its product;
+// - out-of-scope use (no line entitles the product that day) is never also unassigned use: the
+//   unassigned rules only look at days the product is entitled.
+import type { RuleContext } from './context';
+
+/** Inserts staged gap lines (_gap_stage) into _f with prices and months of exposure. */
+async function emitGapLines(ctx: RuleContext): Promise<void> {
+  await ctx.db.run(`INSERT INTO _f SELECT fid(g.type, g.usr, g.product, g.offering, NULL), g.type, 'gap', g.severity, g.usr, g.product, g.offering,
+      g.units, g.units * coalesce(pr.price, 0), coalesce(pr.price, 0), coalesce(pr.list_price, pr.price, 0),
+      least(_p.lbm, greatest(1, months_up(g.first_day, _p.d))), g.first_day, g.last_day,
+      g.detail || CASE WHEN pr.price_raw IS NULL THEN '; no price for ' || g.product || ' in the price book' ELSE '' END, false
+    FROM _gap_stage g LEFT JOIN _price pr ON pr.code = g.product, _p`);
+  await ctx.db.run(`DELETE FROM _gap_stage`);
+}
+
+export async function runGaps(ctx: RuleContext): Promise<void> {
+  const { db } = ctx;
+  await db.run(`CREATE OR REPLACE TEMP TABLE _gap_stage (type VARCHAR, severity VARCHAR, usr VARCHAR, product VARCHAR, offering VARCHAR,
+    units DOUBLE, first_day DATE, last_day DATE, detail VARCHAR)`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE _lb AS SELECT u.* FROM _u u, _p WHERE u.day > _p.lb_start AND u.day <= _p.d AND u.product IS NOT NULL`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE _pd AS
+    SELECT x.product, x.day,
+      EXISTS (SELECT 1 FROM _ent e WHERE e.product = x.product AND x.day BETWEEN e.s AND e.e) AS ent,
+      EXISTS (SELECT 1 FROM _e e WHERE e.model = 'flex' AND x.day BETWEEN e.s AND e.e) AS flex_ent,
+      EXISTS (SELECT 1 FROM _ent e WHERE e.model = 'serial' AND e.product = x.product AND x.day BETWEEN e.s AND e.e) AS serial_ent
+    FROM (SELECT DISTINCT product, day FROM _lb) x`);
+
+  // out_of_scope_product
+  await db.run(`CREATE OR REPLACE TEMP TABLE _oos_rows AS
+    SELECT l.* FROM _lb l JOIN _pd USING (product, day) WHERE NOT (_pd.ent OR (l.claim = 'flex' AND _pd.flex_ent))`);
+  await db.run(`INSERT INTO _gap_stage
+    WITH monthly AS (
+      SELECT product, date_trunc('month', day) AS m, count(DISTINCT coalesce(usr, 'device:' || device)) AS users
+      FROM _oos_rows GROUP BY ALL),
+    span AS (SELECT product, min(day) AS first_day, max(day) AS last_day, count(DISTINCT day) AS days FROM _oos_rows GROUP BY product)
+    SELECT 'out_of_scope_product', 'high', NULL, s.product, NULL, greatest(1, max(m.users)), s.first_day, s.last_day,
+      printf('used on %d days with no subscription line entitling it; peak %d users in a month', s.days, max(m.users))
+    FROM span s JOIN monthly m USING (product) GROUP BY s.product, s.first_day, s.last_day, s.days`);
+  await db.run(`INSERT INTO _ev SELECT fid('out_of_scope_product', NULL, product, NULL, NULL), tbl, source_id, line, 'use on ' || CAST(day AS VARCHAR) || ' without entitlement'
+    FROM _oos_rows`);
+  await emitGapLines(ctx);
+
+  // unassigned_usage / contractor_unassigned
+  await db.run(`CREATE OR REPLACE TEMP TABLE _acov AS SELECT a.usr, c.product, coalesce(a.assigned, DATE '0001-01-01') AS s, coalesce(a.unassigned, DATE '9999-12-31') AS e
+    FROM _a a JOIN _covers c ON c.offering = a.offering`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE _contractor AS SELECT DISTINCT "user" AS usr FROM users WHERE lower(trim(coalesce(user_type, ''))) = 'contractor'`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE _un_rows AS
+    SELECT l.* FROM _lb l JOIN _pd USING (product, day)
+    WHERE _pd.ent AND l.usr IS NOT NULL AND l.claim IN ('named_user', 'unknown')
+      AND NOT EXISTS (SELECT 1 FROM _acov a WHERE a.usr = l.usr AND a.product = l.product AND a.s <= l.day AND a.e > l.day)`);
+  await db.run(`INSERT INTO _gap_stage
+    WITH per AS (
+      SELECT usr, product, min(day) AS first_day, max(day) AS last_day, count(DISTINCT day) AS days FROM _un_rows GROUP BY usr, product),
+    corp AS (
+      SELECT p.*, (NOT _p.any_corp OR lower(split_part(p.usr, '@', 2)) IN (SELECT domain FROM _corp_domain))
+        AND p.usr NOT IN (SELECT usr FROM _contractor) AS corporate
+      FROM per p, _p)
+    SELECT CASE WHEN corporate THEN 'unassigned_usage' ELSE 'contractor_unassigned' END, 'high', c.usr, c.product,
+      (SELECT arg_min(e.offering, (e.offering <> c.product, e.offering)) FROM _ent e WHERE e.product = c.product AND c.last_day BETWEEN e.s AND e.e),
+      1, first_day, last_day,
+      printf('%d usage days without an assignment covering %s', days, c.product)
+        || CASE WHEN corporate THEN '' WHEN c.usr IN (SELECT usr FROM _contractor) THEN '; contractor' ELSE '; e-mail domain outside the corporate domains' END
+    FROM corp c`);
+  await db.run(`INSERT INTO _ev SELECT fid(g.type, g.usr, g.product, g.offering, NULL), r.tbl, r.source_id, r.line, 'unassigned use on ' || CAST(r.day AS VARCHAR)
+    FROM _gap_stage g JOIN _un_rows r ON r.usr = g.usr AND r.product = g.product`);
+  await emitGapLines(ctx);
+
+  // shared_account: overlapping sessions of one user and product on distinct devices.
+  await db.run(`CREATE OR REPLACE TEMP TABLE _ss AS
+    SELECT row_number() OVER () AS sid, tbl, source_id, line, usr, product, device, st, et
+    FROM _lb WHERE tbl = 'sessions' AND usr IS NOT NULL AND device IS NOT NULL AND et IS NOT NULL AND et > st`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE _ss_day AS
+    SELECT sid, usr, product, device, st, et, unnest(generate_series(CAST(st AS DATE), least(CAST(et AS DATE), CAST(st AS DATE) + 2), INTERVAL 1 DAY)) AS bucket
+    FROM _ss`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE _overlaps AS
+    SELECT DISTINCT a.sid AS sid1, b.sid AS sid2, a.usr, a.product, CAST(greatest(a.st, b.st) AS DATE) AS day
+    FROM _ss_day a JOIN _ss_day b ON a.usr = b.usr AND a.product = b.product AND a.bucket = b.bucket AND a.device < b.device, _p
+    WHERE least(a.et, b.et) - greatest(a.st, b.st) >= to_microseconds(CAST(round(_p.ovl * 60000000) AS BIGINT))
+      AND CAST(greatest(a.st, b.st) AS DATE) > _p.lb_start AND CAST(greatest(a.st, b.st) AS DATE) <= _p.d`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE _shared AS
+    SELECT usr, product, min(day) AS first_day, max(day) AS last_day, count(DISTINCT day) AS days
+    FROM _overlaps GROUP BY usr, product HAVING count(DISTINCT day) >= (SELECT smd FROM _p)`);
+  // Peak simultaneous devices: merge each device's own overlapping sessions, then sweep.
+  await db.run(`CREATE OR REPLACE TEMP TABLE _shared_peak AS
+    WITH s AS (SELECT ss.* FROM _ss ss JOIN _shared USING (usr, product)),
+    ordered AS (
+      SELECT *, max(et) OVER (PARTITION BY usr, product, device ORDER BY st, et ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end FROM s),
+    islands AS (
+      SELECT *, sum(CASE WHEN prev_end IS NULL OR st > prev_end THEN 1 ELSE 0 END) OVER (PARTITION BY usr, product, device ORDER BY st, et ROWS UNBOUNDED PRECEDING) AS isl
+      FROM ordered),
+    merged AS (SELECT usr, product, device, min(st) AS st, max(et) AS et FROM islands GROUP BY usr, product, device, isl),
+    ev AS (SELECT usr, product, st AS t, 1 AS delta FROM merged UNION ALL SELECT usr, product, et, -1 FROM merged),
+    run AS (SELECT usr, product, sum(delta) OVER (PARTITION BY usr, product ORDER BY t, delta ROWS UNBOUNDED PRECEDING) AS level FROM ev)
+    SELECT usr, product, max(level) AS peak FROM run GROUP BY usr, product`);
+  await db.run(`INSERT INTO _gap_stage SELECT 'shared_account', 'medium', s.usr, s.product, NULL, greatest(1, p.peak - 1), s.first_day, s.last_day,
+      printf('sessions on distinct devices overlapped on %d days; peak %d devices at once', s.days, p.peak)
+    FROM _shared s JOIN _shared_peak p USING (usr, product)`);
+  await db.run(`INSERT INTO _ev SELECT DISTINCT fid('shared_account', o.usr, o.product, NULL, NULL), ss.tbl, ss.source_id, ss.line, 'overlapping session on ' || ss.device
+    FROM _overlaps o JOIN _shared USING (usr, product) JOIN _ss ss ON ss.sid IN (o.sid1, o.sid2)`);
+  await emitGapLines(ctx);
+
+  // legacy_serial_use
+  await db.run(`CREATE OR REPLACE TEMP TABLE _serial_rows AS
+    SELECT l.* FROM _lb l JOIN _pd USING (product, day) WHERE l.claim = 'serial' AND NOT _pd.serial_ent`);
+  await db.run(`INSERT INTO _gap_stage SELECT 'legacy_serial_use', 'high', NULL, product, NULL,
+      greatest(1, count(DISTINCT coalesce(device, 'user:' || usr))), min(day), max(day),
+      printf('serial-number use on %d days on %d devices with no serial entitlement', count(DISTINCT day), count(DISTINCT device))
+    FROM _serial_rows GROUP BY product`);
+  await db.run(`INSERT INTO _ev SELECT fid('legacy_serial_use', NULL, product, NULL, NULL), tbl, source_id, line, 'serial use on ' || coalesce(device, 'unknown device')
+    FROM _serial_rows`);
+  await emitGapLines(ctx);
+
+  // network_over_use: sustained months where peak simultaneous network sessions exceed network seats.
+  await db.run(`CREATE OR REPLACE TEMP TABLE _ns AS
+    SELECT l.tbl, l.source_id, l.line, l.product, l.st, CASE WHEN l.et IS NULL OR l.et <= l.st THEN l.st + INTERVAL 1 SECOND ELSE l.et END AS et
+    FROM _lb l WHERE l.claim = 'network' AND l.st IS NOT NULL
+      AND l.product IN (SELECT product FROM _ent WHERE model = 'network')`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE _net_month AS
+    WITH ev AS (SELECT product, st AS t, 1 AS delta FROM _ns UNION ALL SELECT product, et, -1 FROM _ns),
+    run AS (SELECT product, t, delta, sum(delta) OVER (PARTITION BY product ORDER BY t, delta ROWS UNBOUNDED PRECEDING) AS level FROM ev),
+    daily AS (SELECT product, CAST(t AS DATE) AS day, max(level) AS peak FROM run WHERE delta = 1 GROUP BY ALL),
+    seats AS (
+      SELECT d.product, d.day, d.peak, coalesce(sum(e.seats), 0) AS seats
+      FROM daily d LEFT JOIN _ent e ON e.product = d.product AND e.model = 'network' AND d.day BETWEEN e.s AND e.e, _p
+      WHERE d.day > _p.lb_start AND d.day <= _p.d GROUP BY d.product, d.day, d.peak),
+    monthly AS (
+      SELECT product, date_trunc('month', day) AS m, max(peak - seats) AS excess, min(day) FILTER (WHERE peak > seats) AS first_day,
+        max(day) FILTER (WHERE peak > seats) AS last_day, arg_max(day, peak - seats) AS peak_day
+      FROM seats GROUP BY ALL HAVING max(peak - seats) > 0),
+    runs AS (
+      SELECT *, (year(m) * 12 + month(m)) - row_number() OVER (PARTITION BY product ORDER BY m) AS grp FROM monthly)
+    SELECT r.* FROM runs r JOIN (SELECT product, grp FROM runs GROUP BY ALL HAVING count(*) >= (SELECT sus FROM _p)) q USING (product, grp)`);
+  await db.run(`INSERT INTO _gap_stage SELECT 'network_over_use', 'medium', NULL, product, NULL, max(excess), min(first_day), max(last_day),
+      printf('peak simultaneous network sessions above the network seats in %d months (largest excess %d)', count(*), max(excess))
+    FROM _net_month GROUP BY product`);
+  await db.run(`INSERT INTO _ev SELECT fid('network_over_use', NULL, n.product, NULL, NULL), s.tbl, s.source_id, s.line, 'network session on ' || CAST(n.peak_day AS VARCHAR)
+    FROM _net_month n JOIN _ns s ON s.product = n.product AND CAST(s.st AS DATE) <= n.peak_day AND CAST(s.et AS DATE) >= n.peak_day`);
+  await emitGapLines(ctx);
+}

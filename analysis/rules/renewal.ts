@@ -1,0 +1,120 @@
+// Renewal brief (RULES.md "Renewal brief"): one row per offering under contract at D (a subscription line
+// whose term contains D), with monthly active users against seats over the lookback for the chart.
+import { z } from 'zod';
+import type { EngagementDb } from '../db/engine';
+import type { RuleContext } from './context';
+import { RenewalRowSchema } from '../api/contract';
+import { loadCatalogue } from '../catalogue/catalogue';
+
+export type RenewalRow = z.infer<typeof RenewalRowSchema>;
+
+/** Created on demand (additive to schema.ts): monthly active users vs seats per offering. */
+export const RENEWAL_MONTHLY_DDL = `CREATE TABLE IF NOT EXISTS renewal_monthly (offering VARCHAR NOT NULL, month VARCHAR NOT NULL, active_users BIGINT NOT NULL, seats DOUBLE NOT NULL)`;
+
+/** Stages _rb (brief) and _rm (monthly); runs after savings and gaps (it reads their findings). */
+export async function runRenewal(ctx: RuleContext): Promise<void> {
+  const { db } = ctx;
+  await db.run(`CREATE OR REPLACE TEMP TABLE _contract AS
+    SELECT offering, CAST(sum(seats) AS DOUBLE) AS seats FROM _e, _p WHERE s <= _p.d AND e >= _p.d GROUP BY offering`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE _rm AS
+    WITH months AS (
+      SELECT CAST(m AS DATE) AS m, CAST(m + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE) AS m_end FROM _p,
+        unnest(generate_series(CAST(date_trunc('month', _p.lb_start + 1) AS TIMESTAMP), CAST(date_trunc('month', _p.d) AS TIMESTAMP), INTERVAL 1 MONTH)) t(m)),
+    has_assign AS (SELECT DISTINCT offering FROM _a),
+    used AS (
+      SELECT c.offering, CAST(date_trunc('month', u.day) AS DATE) AS m, u.usr
+      FROM _ud u JOIN _covers c ON c.product = u.product JOIN _contract k ON k.offering = c.offering, _p
+      WHERE u.day > _p.lb_start AND u.day <= _p.d),
+    active AS (
+      SELECT u.offering, u.m, count(DISTINCT u.usr) AS users FROM used u JOIN months USING (m)
+      WHERE u.offering NOT IN (SELECT offering FROM has_assign)
+         OR EXISTS (SELECT 1 FROM _a a WHERE a.usr = u.usr AND a.offering = u.offering
+                    AND coalesce(a.assigned, DATE '0001-01-01') <= months.m_end AND (a.unassigned IS NULL OR a.unassigned > months.m))
+      GROUP BY ALL),
+    seats AS (
+      SELECT k.offering, months.m, coalesce(sum(e.seats), 0) AS seats
+      FROM _contract k CROSS JOIN months LEFT JOIN _e e ON e.offering = k.offering AND e.s <= least(months.m_end, (SELECT d FROM _p)) AND e.e >= least(months.m_end, (SELECT d FROM _p))
+      GROUP BY ALL)
+    SELECT s.offering, s.m, months.m_end, coalesce(a.users, 0) AS active_users, s.seats, months.m_end <= (SELECT d FROM _p) AS complete
+    FROM seats s JOIN months USING (m) LEFT JOIN active a ON a.offering = s.offering AND a.m = s.m`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE _rb AS
+    WITH ranked AS (
+      SELECT offering, active_users, row_number() OVER (PARTITION BY offering ORDER BY m DESC) AS k FROM _rm WHERE complete),
+    stats AS (
+      SELECT offering, max(active_users) FILTER (WHERE k <= 6) AS peak,
+        avg(active_users) FILTER (WHERE k <= 3) AS recent, avg(active_users) FILTER (WHERE k BETWEEN 4 AND 6) AS before
+      FROM ranked GROUP BY offering),
+    assigned AS (SELECT offering, count(*) AS n FROM _aa GROUP BY offering),
+    act AS (
+      SELECT aa.offering, count(DISTINCT aa.usr) AS n FROM _aa aa, _p
+      WHERE EXISTS (SELECT 1 FROM _act x JOIN _covers c ON c.product = x.product
+                    WHERE x.usr = aa.usr AND c.offering = aa.offering AND x.day > _p.d_dd AND x.day <= _p.d)
+      GROUP BY aa.offering),
+    lowf AS (
+      SELECT aa.offering, count(DISTINCT aa.usr) AS n FROM _aa aa JOIN _f f ON f.usr = aa.usr AND f.type = 'low_frequency_user' GROUP BY aa.offering),
+    gaps AS (
+      SELECT k.offering, sum(f.units) AS units FROM _contract k JOIN _f f ON f.family = 'gap'
+        AND (f.offering = k.offering OR (f.offering IS NULL AND f.product IN (SELECT product FROM _covers c WHERE c.offering = k.offering)))
+      GROUP BY k.offering),
+    den AS (
+      SELECT k.offering, count(*) AS n FROM _contract k JOIN _covers c ON c.offering = k.offering JOIN _den d ON d.product = c.product AND d.is_true
+      GROUP BY k.offering)
+    SELECT k.offering, k.seats, coalesce(assigned.n, 0) AS active_assignments, coalesce(act.n, 0) AS active_users,
+      coalesce(stats.peak, 0) AS peak, CASE WHEN coalesce(stats.before, 0) > 0 THEN stats.recent / stats.before END AS trend,
+      coalesce(den.n, 0) AS true_denials, coalesce(gaps.units, 0) AS gap_units, coalesce(lowf.n, 0) AS low_frequency_users,
+      CAST(ceil(coalesce(stats.peak, 0) * (1 + _p.buf)) AS DOUBLE) AS needed
+    FROM _contract k LEFT JOIN stats USING (offering) LEFT JOIN assigned USING (offering) LEFT JOIN act USING (offering)
+      LEFT JOIN lowf USING (offering) LEFT JOIN gaps USING (offering) LEFT JOIN den USING (offering), _p`);
+}
+
+/** Writes the staged brief into renewal_brief / renewal_monthly (inside the review's transaction). */
+export async function saveRenewal(db: EngagementDb): Promise<void> {
+  await db.run(RENEWAL_MONTHLY_DDL);
+  await db.run('DELETE FROM renewal_brief');
+  await db.run('DELETE FROM renewal_monthly');
+  await db.run(`INSERT INTO renewal_brief
+    SELECT offering, seats, active_assignments, active_users, peak, trend, true_denials,
+      CASE WHEN gap_units > 0 THEN 'increase' WHEN needed < seats THEN 'reduce'
+           WHEN active_assignments > 0 AND low_frequency_users >= 0.25 * active_assignments THEN 'convert_to_flex' ELSE 'keep' END,
+      CASE WHEN gap_units > 0 THEN seats + gap_units WHEN needed < seats THEN needed
+           WHEN active_assignments > 0 AND low_frequency_users >= 0.25 * active_assignments THEN seats - low_frequency_users ELSE seats END,
+      CASE WHEN gap_units > 0 THEN printf('the gap register holds %g units for its products', CAST(gap_units AS DOUBLE))
+           WHEN needed < seats THEN printf('peak %d monthly active users over the last six complete months plus %g%% buffer needs %g of %g seats', peak, CAST(buf * 100 AS DOUBLE), CAST(needed AS DOUBLE), CAST(seats AS DOUBLE))
+           WHEN active_assignments > 0 AND low_frequency_users >= 0.25 * active_assignments THEN printf('%d of %d assigned users are low-frequency users', low_frequency_users, active_assignments)
+           ELSE 'seats match use' END
+    FROM _rb, (SELECT buf FROM _p)`);
+  await db.run(`INSERT INTO renewal_monthly SELECT offering, strftime(m, '%Y-%m'), active_users, seats FROM _rm`);
+}
+
+/** The renewal brief with its monthly series (the UI charts it). */
+export async function getRenewal(db: EngagementDb, names: (code: string) => string = (c) => loadCatalogue().get(c)?.name ?? c): Promise<RenewalRow[]> {
+  // Read-only engagements (auditor mode) cannot create the table; an engagement never reviewed has none.
+  const has = await db.one(`SELECT 1 AS x FROM information_schema.tables WHERE table_name = 'renewal_monthly'`);
+  const brief = await db.all<{
+    offering: string; seats: number | null; active_assignments: number | null; active_users: number | null; peak_monthly_active: number | null;
+    trend: number | null; true_denials: number | null; recommendation: string; target_quantity: number | null; reason: string | null;
+  }>('SELECT * FROM renewal_brief ORDER BY offering');
+  const monthly = has ? await db.all<{ offering: string; month: string; active_users: number; seats: number }>('SELECT * FROM renewal_monthly ORDER BY offering, month') : [];
+  const byOffering = new Map<string, Array<{ month: string; active_users: number; seats: number }>>();
+  for (const m of monthly) {
+    const list = byOffering.get(m.offering) ?? [];
+    list.push({ month: m.month, active_users: Number(m.active_users), seats: Number(m.seats) });
+    byOffering.set(m.offering, list);
+  }
+  return brief.map((b) =>
+    RenewalRowSchema.parse({
+      offering: b.offering,
+      name: names(b.offering),
+      seats: Number(b.seats ?? 0),
+      active_assignments: Number(b.active_assignments ?? 0),
+      active_users: Number(b.active_users ?? 0),
+      peak_monthly_active: Number(b.peak_monthly_active ?? 0),
+      trend: b.trend === null ? null : Number(b.trend),
+      true_denials: Number(b.true_denials ?? 0),
+      recommendation: b.recommendation,
+      target_quantity: Number(b.target_quantity ?? 0),
+      reason: b.reason ?? '',
+      monthly: byOffering.get(b.offering) ?? [],
+    }),
+  );
+}

@@ -1,0 +1,141 @@
+// Savings findings (RULES.md "Savings findings"): dormant_user, unused_assignment, duplicate_access,
+// collection_single_product, low_frequency_user. A (user, offering) is counted once, in that order:
+// a later finding over an already-counted (user, offering) stays on the list (it is true) but carries
+// annual_value 0 and counted_in_savings false, so summary savings never count an assignment twice.
+import type { RuleContext } from './context';
+
+export async function runSavings(ctx: RuleContext): Promise<void> {
+  const { db } = ctx;
+  // Activity windows per user: last used (any product) and any use inside (D - dormant_days, D].
+  await db.run(`CREATE OR REPLACE TEMP TABLE _user_act AS
+    SELECT usr, min(day) AS first_day, max(day) AS last_day, bool_or(day > _p.d_dd) AS recent
+    FROM _act, _p GROUP BY usr`);
+
+  // dormant_user
+  await db.run(`CREATE OR REPLACE TEMP TABLE _dormant AS
+    SELECT aa.usr, count(*) AS n, sum(pr.price) AS value, min(aa.asg) AS first_asg, any_value(ua.first_day) AS first_day,
+      any_value(ua.last_day) AS last_day, string_agg(aa.offering, ', ' ORDER BY aa.offering) AS offerings
+    FROM _aa aa JOIN _price pr ON pr.code = aa.offering LEFT JOIN _user_act ua ON ua.usr = aa.usr, _p
+    GROUP BY aa.usr, _p.d_dd
+    HAVING min(aa.asg) <= _p.d_dd AND NOT coalesce(bool_or(ua.recent), false)`);
+  await db.run(`INSERT INTO _f SELECT fid('dormant_user', usr, NULL, NULL, NULL), 'dormant_user', 'savings', 'medium', usr, NULL, NULL,
+      n, value, NULL, NULL, NULL, first_day, last_day,
+      CASE WHEN last_day IS NULL THEN 'never used' ELSE 'last used ' || CAST(last_day AS VARCHAR) END || '; assignments: ' || offerings,
+      value > 0
+    FROM _dormant`);
+  // The detail must read exactly 'never used' for users with no usage at all.
+  await db.run(`UPDATE _f SET detail = 'never used' WHERE type = 'dormant_user' AND last_seen IS NULL`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE _claimed AS SELECT aa.usr, aa.offering, 'dormant_user' AS claimed_by FROM _aa aa JOIN _dormant USING (usr)`);
+  await db.run(`INSERT INTO _ev SELECT fid('dormant_user', a.usr, NULL, NULL, NULL), a.tbl, a.source_id, a.line, 'active assignment ' || a.offering
+    FROM _a a JOIN _aa aa USING (usr, offering) JOIN _dormant USING (usr), _p
+    WHERE coalesce(a.assigned, DATE '0001-01-01') <= _p.d AND (a.unassigned IS NULL OR a.unassigned > _p.d)`);
+
+  // unused_assignment: not dormant, assigned before the window, no use of any covered product inside it.
+  await db.run(`CREATE OR REPLACE TEMP TABLE _unused AS
+    SELECT aa.usr, aa.offering, pr.price, max(x.day) AS last_day, min(x.day) AS first_day
+    FROM _aa aa JOIN _price pr ON pr.code = aa.offering
+      LEFT JOIN (SELECT act.usr, c.offering, act.day FROM _act act JOIN _covers c ON c.product = act.product) x
+        ON x.usr = aa.usr AND x.offering = aa.offering, _p
+    WHERE aa.usr NOT IN (SELECT usr FROM _dormant) AND aa.asg <= _p.d_dd
+    GROUP BY aa.usr, aa.offering, pr.price, _p.d_dd
+    HAVING NOT coalesce(bool_or(x.day > _p.d_dd), false)`);
+  await db.run(`INSERT INTO _f SELECT fid('unused_assignment', usr, NULL, offering, NULL), 'unused_assignment', 'savings', 'medium', usr, NULL, offering,
+      1, price, price, NULL, NULL, first_day, last_day,
+      CASE WHEN last_day IS NULL THEN 'never used' ELSE 'last used ' || CAST(last_day AS VARCHAR) END, price > 0
+    FROM _unused`);
+  await db.run(`INSERT INTO _claimed SELECT usr, offering, 'unused_assignment' FROM _unused`);
+  await db.run(`INSERT INTO _ev SELECT fid('unused_assignment', a.usr, NULL, a.offering, NULL), a.tbl, a.source_id, a.line, 'active assignment'
+    FROM _a a JOIN _unused USING (usr, offering), _p
+    WHERE coalesce(a.assigned, DATE '0001-01-01') <= _p.d AND (a.unassigned IS NULL OR a.unassigned > _p.d)`);
+
+  // duplicate_access: covered offering beside its cover, or two standalone products of one function group.
+  await db.run(`CREATE OR REPLACE TEMP TABLE _pairs AS
+    WITH pa AS (
+      SELECT a.usr, a.offering AS o1, b.offering AS o2, p1.price AS c1, p2.price AS c2, p1.kind AS k1, p2.kind AS k2, p1.fgroup AS g1, p2.fgroup AS g2,
+        NOT EXISTS (SELECT 1 FROM _members m WHERE m.offering = a.offering AND m.product NOT IN (SELECT product FROM _members n WHERE n.offering = b.offering)) AS sub12,
+        NOT EXISTS (SELECT 1 FROM _members m WHERE m.offering = b.offering AND m.product NOT IN (SELECT product FROM _members n WHERE n.offering = a.offering)) AS sub21
+      FROM _aa a JOIN _aa b ON a.usr = b.usr AND a.offering <> b.offering
+        JOIN _price p1 ON p1.code = a.offering JOIN _price p2 ON p2.code = b.offering)
+    SELECT usr, o1 AS redundant, o2 AS kept, c1 AS price,
+      CASE WHEN sub12 AND NOT sub21 THEN 'covered by ' || o2 WHEN sub12 AND sub21 THEN 'same products as ' || o2 || ', the cheaper one'
+           ELSE 'same function group (' || g1 || ') as ' || o2 || ', the cheaper one' END AS why,
+      CASE WHEN sub12 AND NOT sub21 THEN 0 ELSE 1 END AS pref
+    FROM pa
+    WHERE (sub12 AND NOT sub21)
+       OR (((sub12 AND sub21) OR (k1 = 'product' AND k2 = 'product' AND g1 IS NOT NULL AND g1 = g2 AND NOT sub12 AND NOT sub21))
+           AND (c1 < c2 OR (c1 = c2 AND o1 > o2)))`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE _dup AS
+    SELECT usr, redundant AS offering, any_value(price) AS price, arg_min(kept, (pref, kept)) AS kept, arg_min(why, (pref, kept)) AS why,
+      (usr, redundant) IN (SELECT (usr, offering) FROM _claimed) AS already
+    FROM _pairs GROUP BY usr, redundant`);
+  await db.run(`INSERT INTO _f SELECT fid('duplicate_access', d.usr, NULL, d.offering, NULL), 'duplicate_access', 'savings', 'low', d.usr, NULL, d.offering,
+      1, CASE WHEN already THEN 0 ELSE price END, price, NULL, NULL, NULL, NULL,
+      why || CASE WHEN already THEN '; already counted as ' || (SELECT min(claimed_by) FROM _claimed c WHERE c.usr = d.usr AND c.offering = d.offering) ELSE '' END,
+      NOT already AND price > 0
+    FROM _dup d`);
+  await db.run(`INSERT INTO _ev SELECT fid('duplicate_access', d.usr, NULL, d.offering, NULL), a.tbl, a.source_id, a.line,
+      CASE WHEN a.offering = d.offering THEN 'redundant assignment' ELSE 'kept assignment' END
+    FROM _dup d JOIN _a a ON a.usr = d.usr AND a.offering IN (d.offering, d.kept), _p
+    WHERE coalesce(a.assigned, DATE '0001-01-01') <= _p.d AND (a.unassigned IS NULL OR a.unassigned > _p.d)`);
+  await db.run(`INSERT INTO _claimed SELECT usr, offering, 'duplicate_access' FROM _dup WHERE NOT already`);
+
+  // collection_single_product: exactly one member product used inside the frequency window.
+  await db.run(`CREATE OR REPLACE TEMP TABLE _coll AS
+    WITH used AS (
+      SELECT aa.usr, aa.offering, m.product, count(*) AS days, min(u.day) AS first_day, max(u.day) AS last_day
+      FROM _aa aa JOIN _price pc ON pc.code = aa.offering AND pc.kind = 'collection'
+        JOIN _members m ON m.offering = aa.offering AND m.product <> aa.offering
+        JOIN _ud u ON u.usr = aa.usr AND u.product = m.product, _p
+      WHERE u.day > _p.d_fw AND u.day <= _p.d AND aa.usr NOT IN (SELECT usr FROM _dormant)
+      GROUP BY ALL)
+    SELECT u.usr, u.offering, any_value(u.product) AS product, any_value(u.days) AS days, any_value(u.first_day) AS first_day,
+      any_value(u.last_day) AS last_day, any_value(pc.price) AS cprice, any_value(pp.price) AS pprice,
+      any_value(pc.price) - any_value(pp.price) AS saving
+    FROM used u JOIN _price pc ON pc.code = u.offering JOIN _price pp ON pp.code = u.product
+    GROUP BY u.usr, u.offering HAVING count(*) = 1 AND any_value(pc.price) - any_value(pp.price) > 0`);
+  await db.run(`ALTER TABLE _coll ADD COLUMN already BOOLEAN`);
+  await db.run(`UPDATE _coll SET already = (usr, offering) IN (SELECT (usr, offering) FROM _claimed)`);
+  await db.run(`INSERT INTO _f SELECT fid('collection_single_product', c.usr, c.product, c.offering, NULL), 'collection_single_product', 'savings', 'low',
+      c.usr, c.product, c.offering, 1, CASE WHEN already THEN 0 ELSE saving END, cprice, NULL, NULL, first_day, last_day,
+      'uses only ' || c.product || ' (' || CAST(days AS VARCHAR) || ' usage days): ' || CAST(cprice AS VARCHAR) || ' - ' || CAST(pprice AS VARCHAR)
+        || CASE WHEN already THEN '; already counted as ' || (SELECT min(claimed_by) FROM _claimed x WHERE x.usr = c.usr AND x.offering = c.offering) ELSE '' END,
+      NOT already
+    FROM _coll c`);
+  await db.run(`INSERT INTO _ev SELECT fid('collection_single_product', c.usr, c.product, c.offering, NULL), a.tbl, a.source_id, a.line, 'active assignment'
+    FROM _coll c JOIN _a a ON a.usr = c.usr AND a.offering = c.offering, _p
+    WHERE coalesce(a.assigned, DATE '0001-01-01') <= _p.d AND (a.unassigned IS NULL OR a.unassigned > _p.d)`);
+  await db.run(`INSERT INTO _ev SELECT fid('collection_single_product', c.usr, c.product, c.offering, NULL), u.tbl, u.source_id, u.line, 'use of ' || c.product
+    FROM _coll c JOIN _u u ON u.usr = c.usr AND u.product = c.product, _p WHERE u.day > _p.d_fw AND u.day <= _p.d`);
+  await db.run(`INSERT INTO _claimed SELECT usr, offering, 'collection_single_product' FROM _coll WHERE NOT already`);
+
+  // low_frequency_user: usage days per observed month below the threshold; compare with a Flex estimate.
+  await db.run(`CREATE OR REPLACE TEMP TABLE _lf AS
+    WITH obs AS (
+      SELECT usr, least(12, complete_months(greatest(_p.d_fw, min(asg)), _p.d)) AS months, sum(pr.price) AS total,
+        sum(pr.price) FILTER (WHERE (usr, offering) NOT IN (SELECT (usr, offering) FROM _claimed)) AS remaining
+      FROM _aa JOIN _price pr ON pr.code = _aa.offering, _p
+      WHERE usr NOT IN (SELECT usr FROM _dormant) GROUP BY usr, _p.d_fw, _p.d),
+    days AS (
+      SELECT u.usr, u.product, count(*) AS n, any_value(pr.tokens) AS tokens, min(u.day) AS first_day, max(u.day) AS last_day
+      FROM _ud u JOIN _price pr ON pr.code = u.product, _p WHERE u.day > _p.d_fw AND u.day <= _p.d GROUP BY u.usr, u.product),
+    per_user AS (
+      SELECT o.usr, o.months, o.total, coalesce(o.remaining, 0) AS remaining, coalesce(sum(d.n), 0) AS n,
+        coalesce(sum(d.n * coalesce(d.tokens, 0)), 0) AS tokens, string_agg(d.product, ', ' ORDER BY d.product) FILTER (WHERE d.tokens IS NULL) AS no_rate,
+        min(d.first_day) AS first_day, max(d.last_day) AS last_day
+      FROM obs o LEFT JOIN days d USING (usr) GROUP BY o.usr, o.months, o.total, o.remaining)
+    SELECT p.*, p.tokens * _p.tp * 12.0 / p.months AS flex, p.n / p.months AS per_month
+    FROM per_user p, _p
+    WHERE p.months >= 3 AND p.n / p.months < _p.lfd AND p.total - p.tokens * _p.tp * 12.0 / p.months > 0`);
+  await db.run(`INSERT INTO _f SELECT fid('low_frequency_user', usr, NULL, NULL, NULL), 'low_frequency_user', 'savings', 'low', usr, NULL, NULL,
+      1, greatest(0, remaining - flex), total, NULL, months, first_day, last_day,
+      printf('%d usage days in %d observed months (%.2f/month); Flex estimate %.2f/yr against %.2f/yr of assignments', n, months, per_month, flex, total)
+        || CASE WHEN remaining < total THEN printf('; %.2f/yr already counted by earlier findings', total - remaining) ELSE '' END
+        || CASE WHEN no_rate IS NOT NULL THEN '; no Flex token rate for ' || no_rate ELSE '' END,
+      remaining - flex > 0
+    FROM _lf`);
+  await db.run(`INSERT INTO _ev SELECT fid('low_frequency_user', l.usr, NULL, NULL, NULL), u.tbl, u.source_id, u.line, 'use in the frequency window'
+    FROM _lf l JOIN _u u ON u.usr = l.usr, _p WHERE u.day > _p.d_fw AND u.day <= _p.d`);
+  await db.run(`INSERT INTO _ev SELECT fid('low_frequency_user', l.usr, NULL, NULL, NULL), a.tbl, a.source_id, a.line, 'active assignment ' || a.offering
+    FROM _lf l JOIN _a a ON a.usr = l.usr, _p
+    WHERE coalesce(a.assigned, DATE '0001-01-01') <= _p.d AND (a.unassigned IS NULL OR a.unassigned > _p.d)`);
+}

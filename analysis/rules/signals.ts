@@ -1,0 +1,87 @@
+// Signals (RULES.md "Signals"): telemetry_gap, usage_spike, new_domain, network_denials. No money; on the
+// register so the analyst sees them. All look inside the lookback. Per-site / per-month signals put the
+// site or month into the finding id (key), so the same hole or spike keeps its id next quarter.
+import type { RuleContext } from './context';
+
+export async function runSignals(ctx: RuleContext): Promise<void> {
+  const { db } = ctx;
+
+  // telemetry_gap: per network domain (the whole estate when no row names one).
+  await db.run(`CREATE OR REPLACE TEMP TABLE _site_rows AS
+    SELECT CASE WHEN (SELECT count(*) FROM _lb WHERE site IS NOT NULL) > 0 THEN site ELSE 'estate' END AS site, tbl, source_id, line, day
+    FROM _lb`);
+  await db.run(`DELETE FROM _site_rows WHERE site IS NULL`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE _tgap AS
+    WITH days AS (SELECT DISTINCT site, day FROM _site_rows),
+    nxt AS (SELECT site, day, lead(day) OVER (PARTITION BY site ORDER BY day) AS next_day FROM days)
+    SELECT site, day AS before_day, next_day AS after_day, CAST(day + 1 AS DATE) AS gap_from, CAST(next_day - 1 AS DATE) AS gap_to,
+      CAST(next_day - day - 1 AS INTEGER) AS days
+    FROM nxt, _p WHERE next_day IS NOT NULL AND next_day - day - 1 >= _p.tgd`);
+  await db.run(`INSERT INTO _f SELECT fid('telemetry_gap', NULL, NULL, NULL, site || '|' || CAST(gap_from AS VARCHAR)), 'telemetry_gap', 'signal', 'medium',
+      NULL, NULL, NULL, days, 0, NULL, NULL, NULL, gap_from, gap_to,
+      printf('site %s: no usage at all for %d consecutive days (%s to %s); an auditor fills such a hole with the worst case', site, days, CAST(gap_from AS VARCHAR), CAST(gap_to AS VARCHAR)),
+      false
+    FROM _tgap`);
+  await db.run(`INSERT INTO _ev SELECT fid('telemetry_gap', NULL, NULL, NULL, g.site || '|' || CAST(g.gap_from AS VARCHAR)), r.tbl, r.source_id, r.line,
+      CASE WHEN r.day = g.before_day THEN 'last usage before the gap' ELSE 'first usage after the gap' END
+    FROM _tgap g JOIN _site_rows r ON r.site = g.site AND r.day IN (g.before_day, g.after_day)`);
+
+  // usage_spike: product x complete month against the mean of the previous three months.
+  await db.run(`CREATE OR REPLACE TEMP TABLE _spike AS
+    WITH bounds AS (
+      SELECT date_trunc('month', min(day)) AS first_m FROM _ud),
+    months AS (
+      SELECT CAST(m AS DATE) AS m FROM bounds, _p,
+        unnest(generate_series(CAST(bounds.first_m AS TIMESTAMP), CAST(date_trunc('month', _p.d) AS TIMESTAMP), INTERVAL 1 MONTH)) t(m)
+      WHERE bounds.first_m IS NOT NULL),
+    counts AS (SELECT product, CAST(date_trunc('month', day) AS DATE) AS m, count(DISTINCT usr) AS users FROM _ud GROUP BY ALL),
+    grid AS (
+      SELECT p.product, months.m, coalesce(c.users, 0) AS users
+      FROM (SELECT DISTINCT product FROM counts) p CROSS JOIN months LEFT JOIN counts c ON c.product = p.product AND c.m = months.m),
+    w AS (
+      SELECT *, avg(users) OVER (PARTITION BY product ORDER BY m ROWS BETWEEN 3 PRECEDING AND 1 PRECEDING) AS prev_mean,
+        count(*) OVER (PARTITION BY product ORDER BY m ROWS BETWEEN 3 PRECEDING AND 1 PRECEDING) AS prev_n
+      FROM grid)
+    SELECT w.product, w.m, w.users, w.prev_mean, CAST(w.m + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE) AS m_end
+    FROM w, _p
+    WHERE w.prev_n = 3 AND CAST(w.m + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE) <= _p.d AND w.m > _p.lb_start
+      AND w.users >= _p.sr * w.prev_mean AND w.users >= w.prev_mean + _p.smu AND w.users > 0`);
+  await db.run(`INSERT INTO _f SELECT fid('usage_spike', NULL, product, NULL, strftime(m, '%Y-%m')), 'usage_spike', 'signal', 'info',
+      NULL, product, NULL, users, 0, NULL, NULL, NULL, m, m_end,
+      printf('%s: %d distinct users in %s against a mean of %.2f in the previous three months', product, users, strftime(m, '%Y-%m'), prev_mean),
+      false
+    FROM _spike`);
+  await db.run(`INSERT INTO _ev SELECT fid('usage_spike', NULL, s.product, NULL, strftime(s.m, '%Y-%m')), u.tbl, u.source_id, u.line, 'use in the month'
+    FROM _spike s JOIN _lb u ON u.product = s.product AND u.usr IS NOT NULL AND u.day BETWEEN s.m AND s.m_end`);
+
+  // new_domain: an e-mail or network domain first seen inside (D - dormant_days, D], not present from the start.
+  await db.run(`CREATE OR REPLACE TEMP TABLE _dom_rows AS
+    SELECT 'e-mail' AS kind, lower(split_part(usr, '@', 2)) AS domain, usr, day, tbl, source_id, line FROM _u, _p
+    WHERE usr LIKE '%@%' AND day <= _p.d
+    UNION ALL
+    SELECT 'network', site, usr, day, tbl, source_id, line FROM _u, _p WHERE site IS NOT NULL AND day <= _p.d`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE _newdom AS
+    SELECT kind, domain, min(day) AS first_day, max(day) AS last_day, count(DISTINCT usr) AS users
+    FROM _dom_rows GROUP BY kind, domain
+    HAVING min(day) > (SELECT d_dd FROM _p) AND count(DISTINCT usr) >= (SELECT ndm FROM _p)
+      AND min(day) > (SELECT min(day) FROM _u WHERE day IS NOT NULL)`);
+  await db.run(`INSERT INTO _f SELECT fid('new_domain', NULL, NULL, NULL, kind || ':' || domain), 'new_domain', 'signal', 'info',
+      NULL, NULL, NULL, users, 0, NULL, NULL, NULL, first_day, last_day,
+      printf('%s domain %s first seen %s with %d users', kind, domain, CAST(first_day AS VARCHAR), users), false
+    FROM _newdom`);
+  await db.run(`INSERT INTO _ev SELECT fid('new_domain', NULL, NULL, NULL, n.kind || ':' || n.domain), r.tbl, r.source_id, r.line, 'row naming ' || n.domain
+    FROM _newdom n JOIN _dom_rows r USING (kind, domain)`);
+
+  // network_denials: product x month; a denial retried successfully within 60 s is counted apart.
+  await db.run(`CREATE OR REPLACE TEMP TABLE _den AS
+    SELECT 'flexnet_events' AS tbl, source_id, line, coalesce(product, feature) AS product, CAST(ts AS DATE) AS day,
+      strftime(ts, '%Y-%m') AS month, coalesce(true_denial, true) AS is_true
+    FROM flexnet_events, _p WHERE upper(event) = 'DENIED' AND CAST(ts AS DATE) > _p.lb_start AND CAST(ts AS DATE) <= _p.d`);
+  await db.run(`INSERT INTO _f SELECT fid('network_denials', NULL, product, NULL, month), 'network_denials', 'signal', 'low',
+      NULL, product, NULL, count(*) FILTER (WHERE is_true), 0, NULL, NULL, NULL, min(day), max(day),
+      printf('%s in %s: %d true denials; %d denials followed within 60 s by a successful check-out counted apart', product, month,
+        count(*) FILTER (WHERE is_true), count(*) FILTER (WHERE NOT is_true)), false
+    FROM _den GROUP BY product, month`);
+  await db.run(`INSERT INTO _ev SELECT fid('network_denials', NULL, product, NULL, month), tbl, source_id, line,
+      CASE WHEN is_true THEN 'true denial' ELSE 'denial retried within 60 s' END FROM _den`);
+}

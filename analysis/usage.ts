@@ -1,0 +1,97 @@
+// summary.json `usage`, `sources` and `refused` (DATA-CONTRACT §3.2), computed in SQL over the canonical tables.
+import type { EngagementDb } from './db/engine';
+import { loadCatalogue } from './catalogue/catalogue';
+import type { Refused, SourceSummary, UsageEntry } from './model';
+
+interface UsageRow {
+  product: string;
+  sessions: number;
+  usage_days: number;
+  users: number;
+  devices: number;
+  first_day: string | null;
+  last_day: string | null;
+  denials: number;
+  tokens: number | null;
+  [k: string]: unknown;
+}
+
+/**
+ * One entry per catalogue product seen in any source. Usage days and users come from rows that name a
+ * user (sessions, usage_daily, tokenflex); Token Flex rows without a user are product-level consumption
+ * and count only toward first/last day and tokens.
+ */
+export async function computeUsage(db: EngagementDb): Promise<Record<string, UsageEntry>> {
+  const rows = await db.all<UsageRow>(`
+    WITH days AS (
+      SELECT product, "user", CAST(start_time AS DATE) AS day FROM sessions
+      UNION ALL SELECT product, "user", day FROM usage_daily
+      UNION ALL SELECT product, "user", usage_date FROM tokenflex WHERE product IS NOT NULL
+    ),
+    -- Denials name a product but are not usage: the product is listed, its days and users are not counted.
+    products AS (SELECT DISTINCT product FROM (SELECT product FROM days UNION ALL SELECT product FROM flexnet_events) WHERE product IS NOT NULL),
+    s AS (SELECT product, count(*) AS sessions FROM sessions GROUP BY product),
+    d AS (
+      SELECT product,
+        count(DISTINCT CASE WHEN "user" IS NOT NULL THEN "user" || chr(31) || CAST(day AS VARCHAR) END) AS usage_days,
+        count(DISTINCT "user") AS users,
+        CAST(min(day) AS VARCHAR) AS first_day, CAST(max(day) AS VARCHAR) AS last_day
+      FROM days GROUP BY product
+    ),
+    dev AS (
+      SELECT product, count(DISTINCT device) AS devices FROM (
+        SELECT product, COALESCE(lower(device_name), device_id) AS device FROM sessions
+        UNION ALL SELECT product, lower(machine) FROM tokenflex
+      ) WHERE device IS NOT NULL GROUP BY product
+    ),
+    den AS (SELECT product, count(*) AS denials FROM flexnet_events WHERE event = 'DENIED' AND true_denial IS DISTINCT FROM false GROUP BY product),
+    tf AS (SELECT product, sum(tokens) AS tokens FROM tokenflex GROUP BY product),
+    ud AS (SELECT product, sum(tokens) AS tokens FROM usage_daily WHERE tokens IS NOT NULL GROUP BY product)
+    SELECT p.product,
+      COALESCE(s.sessions, 0) AS sessions, COALESCE(d.usage_days, 0) AS usage_days, COALESCE(d.users, 0) AS users,
+      COALESCE(dev.devices, 0) AS devices, d.first_day, d.last_day, COALESCE(den.denials, 0) AS denials,
+      COALESCE(tf.tokens, ud.tokens) AS tokens
+    FROM products p
+    LEFT JOIN s USING (product) LEFT JOIN d USING (product) LEFT JOIN dev USING (product)
+    LEFT JOIN den USING (product) LEFT JOIN tf USING (product) LEFT JOIN ud USING (product)
+    ORDER BY p.product`);
+  const cat = loadCatalogue();
+  const out: Record<string, UsageEntry> = {};
+  for (const r of rows) {
+    const entry = cat.get(r.product);
+    if (!entry) continue; // unknown products are listed by data quality, not here
+    const u: UsageEntry = {
+      sessions: Number(r.sessions),
+      usage_days: Number(r.usage_days),
+      users: Number(r.users),
+      devices: Number(r.devices),
+      first_day: r.first_day,
+      last_day: r.last_day,
+      denials: Number(r.denials),
+    };
+    if (r.tokens !== null && r.tokens !== undefined) u.tokens = Number(r.tokens);
+    out[entry.code] = u;
+  }
+  return out;
+}
+
+export async function listSources(db: EngagementDb): Promise<SourceSummary[]> {
+  const rows = await db.all<{ source_id: number; file: string; kind: string; sha256: string; rows_read: number; rows_loaded: number; rows_rejected: number; rows_duplicate: number }>(
+    `SELECT source_id, file, kind, sha256, rows_read, rows_loaded, rows_rejected, rows_duplicate FROM sources ORDER BY source_id`,
+  );
+  return rows.map((r) => ({
+    source_id: Number(r.source_id),
+    file: r.file,
+    kind: r.kind,
+    sha256: r.sha256,
+    rows_read: Number(r.rows_read),
+    rows_loaded: Number(r.rows_loaded),
+    rows_rejected: Number(r.rows_rejected),
+    rows_duplicate: Number(r.rows_duplicate),
+  }));
+}
+
+export async function listRefused(db: EngagementDb): Promise<Refused[]> {
+  const rows = await db.all<{ file: string; reason: string }>(`SELECT file, reason FROM refused ORDER BY refused_at, file`);
+  return rows.map((r) => ({ file: r.file, reason: r.reason }));
+}

@@ -1,0 +1,158 @@
+// The shell: the review steps as a left navigation the analyst can jump around in (buttons, arrow
+// keys), the open engagement's headline at the top, and the current step's screen.
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { BarChart3, ClipboardCheck, Database, FileOutput, Gauge, Home, Recycle, Scale, Settings2, ShieldAlert, TrendingUp, Upload } from 'lucide-react';
+import { STEPS, useApp, startProgressFeed, type StepId } from './store';
+import { client } from './api/client';
+import { Empty, ErrorBox } from './components/ui';
+import { money, int, date } from './format';
+import { StartStep } from './steps/Start';
+import { LoadDataStep } from './steps/LoadData';
+import { SettingsStep } from './steps/Settings';
+import { QualityStep } from './steps/Quality';
+import { ReclamationStep, GapsStep, OptimisationStep } from './steps/FindingSteps';
+import { RenewalStep } from './steps/Renewal';
+import { SettlementStep } from './steps/Settlement';
+import { ExportStep } from './steps/Export';
+import { AuditorView } from './steps/Auditor';
+
+const ICONS: Record<StepId, typeof Home> = {
+  start: Home, load: Upload, settings: Settings2, quality: Gauge, reclamation: Recycle, gaps: ShieldAlert,
+  optimisation: TrendingUp, renewal: BarChart3, settlement: Scale, export: FileOutput,
+};
+
+function StepScreen({ step }: { step: StepId }) {
+  const info = useApp((s) => s.info);
+  const setStep = useApp((s) => s.setStep);
+  if (step === 'start') return <StartStep />;
+  if (!info)
+    return (
+      <div className="page">
+        <Empty title="No engagement is open" action={<button type="button" className="btn primary" onClick={() => setStep('start')}>Go to Start</button>}>
+          Open or create an engagement, or try the sample data, to use this step.
+        </Empty>
+      </div>
+    );
+  switch (step) {
+    case 'load': return <LoadDataStep />;
+    case 'settings': return <SettingsStep />;
+    case 'quality': return <QualityStep />;
+    case 'reclamation': return <ReclamationStep />;
+    case 'gaps': return <GapsStep />;
+    case 'optimisation': return <OptimisationStep />;
+    case 'renewal': return <RenewalStep />;
+    case 'settlement': return <SettlementStep />;
+    case 'export': return <ExportStep />;
+  }
+}
+
+export function App() {
+  const { step, setStep, info, summary, settings, pack, error, setError, notice, setNotice } = useApp();
+  const [booted, setBooted] = useState(false);
+  const navRefs = useRef<(HTMLButtonElement | null)[]>([]);
+  const main = useRef<HTMLElement>(null);
+
+  useEffect(() => {
+    const stop = startProgressFeed();
+    void useApp.getState().refresh().then(
+      async () => {
+        const i = useApp.getState().info;
+        if (i) await useApp.getState().openedEngagement(i);
+        setBooted(true);
+      },
+      (e: unknown) => {
+        setError(e);
+        setBooted(true);
+      },
+    );
+    return stop;
+  }, [setError]);
+  useEffect(() => {
+    if (!notice) return;
+    const t = setTimeout(() => setNotice(null), 3000);
+    return () => clearTimeout(t);
+  }, [notice, setNotice]);
+  useEffect(() => {
+    main.current?.scrollTo({ top: 0 });
+  }, [step, pack]);
+
+  function onNavKey(e: KeyboardEvent<HTMLElement>, i: number) {
+    const to = e.key === 'ArrowDown' ? i + 1 : e.key === 'ArrowUp' ? i - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? STEPS.length - 1 : null;
+    if (to === null) return;
+    e.preventDefault();
+    navRefs.current[(to + STEPS.length) % STEPS.length]?.focus();
+  }
+
+  const currency = settings?.currency ?? summary?.currency ?? 'USD';
+  const findingsCount = summary ? Object.values(summary.findings).reduce((a, b) => a + b, 0) : 0;
+  return (
+    <div className="shell">
+      <aside className="sidebar">
+        <div className="brand">
+          <ClipboardCheck size={22} aria-hidden />
+          <div>
+            <div className="brand-name">LRT Workbench</div>
+            <div className="brand-sub">Quarterly licence review</div>
+          </div>
+        </div>
+        <nav aria-label="Review steps">
+          <ol className="steps">
+            {STEPS.map((s, i) => {
+              const Icon = ICONS[s.id];
+              const current = !pack && step === s.id;
+              return (
+                <li key={s.id}>
+                  <button
+                    ref={(el) => { navRefs.current[i] = el; }}
+                    type="button"
+                    className={`step ${current ? 'current' : ''}`}
+                    aria-current={current ? 'step' : undefined}
+                    onClick={() => { useApp.getState().closePack(); setStep(s.id); }}
+                    onKeyDown={(e) => onNavKey(e, i)}
+                  >
+                    <span className="step-no num" aria-hidden>{i}</span>
+                    <Icon size={16} aria-hidden />
+                    <span>{s.label}</span>
+                  </button>
+                </li>
+              );
+            })}
+          </ol>
+        </nav>
+        <div className="sidebar-foot">
+          <Database size={14} aria-hidden /> Offline · {client().transport === 'electron' ? 'desktop' : 'local server'}
+        </div>
+      </aside>
+      <div className="content">
+        <header className="topbar">
+          {pack ? (
+            <div className="topbar-title"><span className="badge warn">Auditor mode</span> Evidence pack, read-only</div>
+          ) : info ? (
+            <>
+              <div className="topbar-title">
+                <span className="strong">{info.client}</span>
+                <span className="muted"> · as of {date(info.as_of)}</span>
+                {info.read_only && <span className="badge warn">Read-only</span>}
+              </div>
+              {summary && (
+                <dl className="headline">
+                  <div><dt>Savings / year</dt><dd className="num">{money(summary.savings_annual.total ?? 0, currency)}</dd></div>
+                  <div><dt>Gap units</dt><dd className="num">{int(summary.gap_units)}</dd></div>
+                  <div><dt>Findings</dt><dd className="num">{int(findingsCount)}</dd></div>
+                  <div><dt>Audit exposure</dt><dd className="num">{money(summary.scenarios.audit_no_cooperation_high, currency, { compact: true })}</dd></div>
+                </dl>
+              )}
+            </>
+          ) : (
+            <div className="topbar-title muted">No engagement open</div>
+          )}
+        </header>
+        <main ref={main} className="main" aria-label={pack ? 'Auditor mode' : STEPS.find((s) => s.id === step)?.label}>
+          {error && <div className="page-top"><ErrorBox message={error} onDismiss={() => setError(null)} /></div>}
+          {!booted ? null : pack ? <AuditorView pack={pack} /> : <StepScreen step={step} />}
+        </main>
+        <div className="toast-region" aria-live="polite">{notice && <div className="toast">{notice}</div>}</div>
+      </div>
+    </div>
+  );
+}

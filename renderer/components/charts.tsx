@@ -1,0 +1,186 @@
+// Charts as plain SVG React components: nothing from the network, no chart library. Each chart has
+// an accessible name and a text alternative (title/desc), and numbers use tabular figures.
+import { useMemo } from 'react';
+
+const PALETTE = ['#2f6f8f', '#4f9d8a', '#c08a3e', '#8a6bb0', '#b65c5c', '#5b7fb5'];
+
+/** Calendar heat map: one row of weeks per site, one cell per day, shade = distinct users that day. */
+export function UsageHeatMap(props: { cells: { site: string; day: string; users: number }[] }) {
+  const { sites, days, max, lookup } = useMemo(() => {
+    const sites = [...new Set(props.cells.map((c) => c.site))].sort();
+    const allDays = props.cells.map((c) => c.day).sort();
+    const lookup = new Map(props.cells.map((c) => [`${c.site}|${c.day}`, c.users]));
+    const max = Math.max(1, ...props.cells.map((c) => c.users));
+    const days: string[] = [];
+    if (allDays.length) {
+      const start = new Date(`${allDays[0]}T00:00:00Z`);
+      const end = new Date(`${allDays[allDays.length - 1]}T00:00:00Z`);
+      start.setUTCDate(start.getUTCDate() - start.getUTCDay());
+      for (let d = new Date(start); d <= end; d.setUTCDate(d.getUTCDate() + 1)) days.push(d.toISOString().slice(0, 10));
+    }
+    return { sites, days, max, lookup };
+  }, [props.cells]);
+  if (sites.length === 0) return <p className="muted">No usage days to show.</p>;
+  const cell = 11;
+  const gap = 2;
+  const weeks = Math.ceil(days.length / 7);
+  const labelW = 0;
+  const w = labelW + weeks * (cell + gap);
+  const h = 7 * (cell + gap) + 18;
+  return (
+    <div className="heatmaps">
+      {sites.map((site) => {
+        const total = days.reduce((a, d) => a + (lookup.get(`${site}|${d}`) ?? 0), 0);
+        return (
+          <figure key={site} className="heatmap">
+            <figcaption>
+              <span className="strong">{site}</span> <span className="muted num">{total.toLocaleString('en-US')} user-days</span>
+            </figcaption>
+            <div className="chart-scroll">
+              <svg width={w} height={h} role="img" aria-label={`Usage calendar for ${site}`}>
+                <desc>{`Daily distinct users at ${site} from ${days[0]} to ${days[days.length - 1]}; busiest day ${max} users.`}</desc>
+                {days.map((d, i) => {
+                  const wk = Math.floor(i / 7);
+                  const dow = i % 7;
+                  const v = lookup.get(`${site}|${d}`) ?? 0;
+                  const t = v === 0 ? 0 : 0.18 + 0.82 * (v / max);
+                  const month = d.slice(8, 10) === '01';
+                  return (
+                    <g key={d}>
+                      <rect x={labelW + wk * (cell + gap)} y={dow * (cell + gap)} width={cell} height={cell} rx={2} fill={v === 0 ? '#eef1f4' : `rgba(47,111,143,${t.toFixed(3)})`}>
+                        <title>{`${d}: ${v} users`}</title>
+                      </rect>
+                      {month && dow <= 6 && i % 7 === dow && (
+                        <text x={labelW + wk * (cell + gap)} y={7 * (cell + gap) + 12} className="axis">
+                          {new Date(`${d}T00:00:00Z`).toLocaleString('en-US', { month: 'short', timeZone: 'UTC' })}
+                        </text>
+                      )}
+                    </g>
+                  );
+                })}
+              </svg>
+            </div>
+          </figure>
+        );
+      })}
+      <div className="legend">
+        <span className="muted">Fewer users</span>
+        {[0, 0.25, 0.5, 0.75, 1].map((t) => (
+          <span key={t} className="swatch" style={{ background: t === 0 ? '#eef1f4' : `rgba(47,111,143,${0.18 + 0.82 * t})` }} />
+        ))}
+        <span className="muted">More</span>
+      </div>
+    </div>
+  );
+}
+
+function niceMax(v: number): number {
+  if (v <= 0) return 1;
+  const p = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= v) return m * p;
+  return 10 * p;
+}
+
+/** Monthly active users (line) against seats (step line) over the lookback. */
+export function ActiveVsSeats(props: { name: string; monthly: { month: string; active_users: number; seats: number }[] }) {
+  const data = props.monthly;
+  const W = 560;
+  const H = 200;
+  const pad = { l: 44, r: 12, t: 12, b: 28 };
+  if (data.length === 0) return <p className="muted">No monthly usage for {props.name}.</p>;
+  const max = niceMax(Math.max(...data.map((d) => Math.max(d.active_users, d.seats))));
+  const x = (i: number) => pad.l + (data.length === 1 ? 0 : (i * (W - pad.l - pad.r)) / (data.length - 1));
+  const y = (v: number) => pad.t + (H - pad.t - pad.b) * (1 - v / max);
+  const line = (k: 'active_users' | 'seats') => data.map((d, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)},${y(d[k]).toFixed(1)}`).join(' ');
+  const ticks = [0, max / 2, max];
+  const every = Math.max(1, Math.ceil(data.length / 8));
+  return (
+    <figure className="chart">
+      <svg viewBox={`0 0 ${W} ${H}`} width="100%" role="img" aria-label={`Monthly active users against seats for ${props.name}`}>
+        <desc>{data.map((d) => `${d.month}: ${d.active_users} active of ${d.seats} seats`).join('; ')}</desc>
+        {ticks.map((t) => (
+          <g key={t}>
+            <line x1={pad.l} x2={W - pad.r} y1={y(t)} y2={y(t)} className="gridline" />
+            <text x={pad.l - 6} y={y(t) + 4} textAnchor="end" className="axis num">{Math.round(t)}</text>
+          </g>
+        ))}
+        {data.map((d, i) => (i % every === 0 || i === data.length - 1) && (
+          <text key={d.month} x={x(i)} y={H - 8} textAnchor="middle" className="axis">{d.month.slice(2)}</text>
+        ))}
+        <path d={line('seats')} fill="none" stroke="#9aa5b1" strokeWidth={2} strokeDasharray="5 4" />
+        <path d={line('active_users')} fill="none" stroke={PALETTE[0]} strokeWidth={2.5} />
+        {data.map((d, i) => (
+          <circle key={d.month} cx={x(i)} cy={y(d.active_users)} r={3} fill={PALETTE[0]}>
+            <title>{`${d.month}: ${d.active_users} active users, ${d.seats} seats`}</title>
+          </circle>
+        ))}
+      </svg>
+      <figcaption className="legend">
+        <span className="key" style={{ background: PALETTE[0] }} /> Monthly active users
+        <span className="key dashed" /> Seats
+      </figcaption>
+    </figure>
+  );
+}
+
+/** Horizontal bars: one per label, value formatted by the caller. */
+export function HBars(props: { label: string; items: { label: string; value: number }[]; format: (n: number) => string }) {
+  const items = props.items.filter((i) => i.value > 0);
+  if (items.length === 0) return <p className="muted">Nothing to chart yet.</p>;
+  const max = Math.max(...items.map((i) => i.value));
+  const rowH = 30;
+  const W = 560;
+  const labelW = 210;
+  const valueW = 96;
+  return (
+    <svg viewBox={`0 0 ${W} ${items.length * rowH}`} width="100%" role="img" aria-label={props.label}>
+      <desc>{items.map((i) => `${i.label}: ${props.format(i.value)}`).join('; ')}</desc>
+      {items.map((it, n) => {
+        const bw = ((W - labelW - valueW) * it.value) / max;
+        return (
+          <g key={it.label} transform={`translate(0 ${n * rowH})`}>
+            <text x={0} y={19} className="bar-label">{it.label}</text>
+            <rect x={labelW} y={6} width={Math.max(2, bw)} height={18} rx={3} fill={PALETTE[n % PALETTE.length]} />
+            <text x={labelW + bw + 8} y={19} className="bar-value num">{props.format(it.value)}</text>
+          </g>
+        );
+      })}
+    </svg>
+  );
+}
+
+/** The four settlement scenarios side by side; audit scenarios drawn as a low–high range. */
+export function ScenarioChart(props: { bars: { label: string; low: number; high: number }[]; format: (n: number) => string }) {
+  const W = 640;
+  const H = 260;
+  const pad = { l: 64, r: 12, t: 16, b: 44 };
+  const max = niceMax(Math.max(1, ...props.bars.map((b) => b.high)));
+  const bw = (W - pad.l - pad.r) / props.bars.length;
+  const y = (v: number) => pad.t + (H - pad.t - pad.b) * (1 - v / max);
+  return (
+    <svg viewBox={`0 0 ${W} ${H}`} width="100%" role="img" aria-label="Settlement scenarios compared">
+      <desc>{props.bars.map((b) => `${b.label}: ${props.format(b.low)}${b.high !== b.low ? ` to ${props.format(b.high)}` : ''}`).join('; ')}</desc>
+      {[0, 0.25, 0.5, 0.75, 1].map((t) => (
+        <g key={t}>
+          <line x1={pad.l} x2={W - pad.r} y1={y(max * t)} y2={y(max * t)} className="gridline" />
+          <text x={pad.l - 8} y={y(max * t) + 4} textAnchor="end" className="axis num">{props.format(max * t)}</text>
+        </g>
+      ))}
+      {props.bars.map((b, i) => {
+        const x = pad.l + i * bw + bw * 0.2;
+        const w = bw * 0.6;
+        const color = PALETTE[i % PALETTE.length]!;
+        return (
+          <g key={b.label}>
+            <rect x={x} y={y(b.low)} width={w} height={Math.max(1, y(0) - y(b.low))} rx={3} fill={color} />
+            {b.high > b.low && <rect x={x} y={y(b.high)} width={w} height={y(b.low) - y(b.high)} rx={3} fill={color} opacity={0.35} />}
+            <text x={x + w / 2} y={y(b.high) - 6} textAnchor="middle" className="bar-value num">
+              {b.high > b.low ? `${props.format(b.low)}–${props.format(b.high)}` : props.format(b.low)}
+            </text>
+            <text x={x + w / 2} y={H - 24} textAnchor="middle" className="axis">{b.label}</text>
+          </g>
+        );
+      })}
+    </svg>
+  );
+}

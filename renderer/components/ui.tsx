@@ -1,0 +1,152 @@
+// Small shared pieces: page header, stat tiles, progress bar, empty/loading/error states, and
+// hooks for loading engine data and following a long job.
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { AlertTriangle, CheckCircle2, Inbox, Loader2, X } from 'lucide-react';
+import { errorMessage } from '../api/client';
+import { useApp } from '../store';
+import type { ProgressEvent } from '../../analysis/api/contract';
+import { int } from '../format';
+
+export function PageHeader(props: { title: string; lead: ReactNode; actions?: ReactNode }) {
+  return (
+    <header className="page-header">
+      <div>
+        <h1>{props.title}</h1>
+        <p className="lead">{props.lead}</p>
+      </div>
+      {props.actions && <div className="page-actions">{props.actions}</div>}
+    </header>
+  );
+}
+
+export function Stat(props: { label: string; value: ReactNode; hint?: ReactNode; tone?: 'good' | 'warn' | 'bad' }) {
+  return (
+    <div className={`stat ${props.tone ?? ''}`}>
+      <div className="stat-label">{props.label}</div>
+      <div className="stat-value num">{props.value}</div>
+      {props.hint && <div className="stat-hint">{props.hint}</div>}
+    </div>
+  );
+}
+
+export function Card(props: { title?: string; children: ReactNode; actions?: ReactNode; className?: string; id?: string }) {
+  return (
+    <section className={`card ${props.className ?? ''}`} aria-labelledby={props.title && props.id ? `${props.id}-title` : undefined}>
+      {(props.title || props.actions) && (
+        <div className="card-head">
+          {props.title && <h2 id={props.id ? `${props.id}-title` : undefined}>{props.title}</h2>}
+          {props.actions && <div className="card-actions">{props.actions}</div>}
+        </div>
+      )}
+      {props.children}
+    </section>
+  );
+}
+
+export function Empty(props: { title: string; children?: ReactNode; action?: ReactNode }) {
+  return (
+    <div className="empty">
+      <Inbox size={28} aria-hidden />
+      <div className="empty-title">{props.title}</div>
+      {props.children && <div className="empty-text">{props.children}</div>}
+      {props.action}
+    </div>
+  );
+}
+
+export function Loading(props: { what: string }) {
+  return (
+    <div className="loading" role="status">
+      <Loader2 size={18} className="spin" aria-hidden /> Loading {props.what}…
+    </div>
+  );
+}
+
+export function ErrorBox(props: { message: string; onDismiss?: () => void }) {
+  return (
+    <div className="alert error" role="alert">
+      <AlertTriangle size={18} aria-hidden />
+      <div className="alert-body">{props.message}</div>
+      {props.onDismiss && (
+        <button type="button" className="icon-btn" aria-label="Dismiss the error" onClick={props.onDismiss}>
+          <X size={16} aria-hidden />
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Success(props: { children: ReactNode }) {
+  return (
+    <div className="alert success" role="status">
+      <CheckCircle2 size={18} aria-hidden />
+      <div className="alert-body">{props.children}</div>
+    </div>
+  );
+}
+
+export function ProgressBar(props: { label: string; event: ProgressEvent | undefined; onCancel?: () => void }) {
+  const e = props.event;
+  const frac = e && e.total ? Math.min(1, e.done / e.total) : null;
+  return (
+    <div className="progress">
+      <div className="progress-top">
+        <span className="progress-label">{e?.message || props.label}</span>
+        <span className="progress-meta num">
+          {e?.file ? `${e.file} · ` : ''}
+          {e && e.total ? `${int(e.done)} / ${int(e.total)}` : e && e.done ? int(e.done) : ''}
+          {e?.rows_per_second ? ` · ${int(e.rows_per_second)} rows/s` : ''}
+        </span>
+      </div>
+      <div
+        className={`progress-track ${frac === null ? 'indeterminate' : ''}`}
+        role="progressbar"
+        aria-label={props.label}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={frac === null ? undefined : Math.round(frac * 100)}
+      >
+        <div className="progress-fill" style={{ width: frac === null ? '35%' : `${frac * 100}%` }} />
+      </div>
+      {props.onCancel && (
+        <button type="button" className="btn subtle small" onClick={props.onCancel}>
+          Cancel
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** Loads engine data; reloads when deps change. */
+export function useLoad<T>(fn: () => Promise<T>, deps: unknown[]): { data: T | null; error: string | null; loading: boolean; reload: () => void } {
+  const [state, setState] = useState<{ data: T | null; error: string | null; loading: boolean }>({ data: null, error: null, loading: true });
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    let live = true;
+    setState((s) => ({ ...s, loading: true, error: null }));
+    fn().then(
+      (data) => live && setState({ data, error: null, loading: false }),
+      (e: unknown) => live && setState({ data: null, error: errorMessage(e), loading: false }),
+    );
+    return () => {
+      live = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [...deps, tick]);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  return { ...state, reload };
+}
+
+export function useJob(jobId: string | null): ProgressEvent | undefined {
+  return useApp((s) => (jobId ? s.jobs[jobId] : undefined));
+}
+
+export function Field(props: { label: string; hint?: string; children: ReactNode; htmlFor: string }) {
+  return (
+    <div className="field">
+      <label htmlFor={props.htmlFor}>{props.label}</label>
+      {props.children}
+      {props.hint && <div className="hint">{props.hint}</div>}
+    </div>
+  );
+}

@@ -1,0 +1,156 @@
+// Steps 4-6: Reclamation, Compliance gaps and Optimisation. Each is the shared findings workbench
+// over its finding types, with the figures around it taken from the engine's findings as they are.
+import { useMemo, useState } from 'react';
+import { GAP_TYPES, SIGNAL_TYPES, type Finding } from '../../analysis/model';
+import { useApp } from '../store';
+import { FindingsWorkbench, useFindings } from '../components/Findings';
+import type { Column } from '../components/DataTable';
+import { HBars } from '../components/charts';
+import { Card, Empty, Loading, PageHeader, Stat } from '../components/ui';
+import { date, int, money, num, typeLabel } from '../format';
+
+const RECLAIM_TYPES = ['dormant_user', 'unused_assignment'] as const;
+const OPTIMISE_TYPES = ['duplicate_access', 'collection_single_product', 'low_frequency_user'] as const;
+const GAP_AND_SIGNAL = [...GAP_TYPES, ...SIGNAL_TYPES] as const;
+
+function useCurrency(): string {
+  return useApp((s) => s.settings?.currency ?? s.summary?.currency ?? 'USD');
+}
+
+function NotReviewed() {
+  const setStep = useApp((s) => s.setStep);
+  return (
+    <Empty title="The review has not run yet" action={<button type="button" className="btn primary" onClick={() => setStep('load')}>Go to Load data</button>}>
+      Load the client's files and run the review; its findings appear here.
+    </Empty>
+  );
+}
+
+const lastSeenCol: Column<Finding> = { id: 'last', header: 'Last used', value: (f) => f.last_seen, render: (f) => date(f.last_seen), width: '110px' };
+
+export function ReclamationStep() {
+  const findings = useFindings(RECLAIM_TYPES);
+  const decisions = useApp((s) => s.decisions);
+  const summary = useApp((s) => s.summary);
+  const currency = useCurrency();
+  const reclaimed = useMemo(() => {
+    let seats = 0;
+    let value = 0;
+    for (const f of findings ?? []) if (decisions.get(f.finding_id)?.action === 'reclaim') { seats += f.units; value += f.annual_value; }
+    return { seats, value };
+  }, [findings, decisions]);
+  const candidate = (findings ?? []).reduce((a, f) => a + (f.counted_in_savings ? f.annual_value : 0), 0);
+  const levers = summary ? Object.entries(summary.savings_annual).filter(([k]) => k !== 'total').map(([k, v]) => ({ label: typeLabel(k), value: v })) : [];
+  return (
+    <div className="page">
+      <PageHeader title="Reclamation" lead="Users who have not used their licence within the dormancy window, and assignments nobody uses. Decide per user: reclaim, keep (with a reason), or investigate." />
+      {!findings ? <Loading what="findings" /> : !summary ? <NotReviewed /> : (
+        <>
+          <div className="stats">
+            <Stat label="Dormant users" value={int(findings.filter((f) => f.type === 'dormant_user').length)} />
+            <Stat label="Unused assignments" value={int(findings.filter((f) => f.type === 'unused_assignment').length)} />
+            <Stat label="Reclaimable per year" value={money(candidate, currency)} />
+            <Stat label="Decided to reclaim" value={money(reclaimed.value, currency)} hint={`${int(reclaimed.seats)} seats`} tone="good" />
+          </div>
+          <FindingsWorkbench
+            label="Reclamation candidates"
+            findings={findings}
+            actions={['reclaim', 'keep', 'investigate']}
+            extraColumns={[lastSeenCol, { id: 'detail', header: 'Detail', value: (f) => f.detail, width: 'minmax(120px, 1fr)' }]}
+            empty="No dormant users or unused assignments: every assigned licence was used within the dormancy window."
+          />
+          <Card title="Savings by lever (per year)" id="levers">
+            <HBars label="Savings by lever" items={levers} format={(n) => money(n, currency)} />
+          </Card>
+        </>
+      )}
+    </div>
+  );
+}
+
+export function GapsStep() {
+  const findings = useFindings(GAP_AND_SIGNAL);
+  const summary = useApp((s) => s.summary);
+  const currency = useCurrency();
+  const [type, setType] = useState<string>('all');
+  const counts = useMemo(() => {
+    const m = new Map<string, number>();
+    for (const f of findings ?? []) m.set(f.type, (m.get(f.type) ?? 0) + 1);
+    return m;
+  }, [findings]);
+  const shown = useMemo(() => (findings ?? []).filter((f) => type === 'all' || (type === 'gaps' ? f.family === 'gap' : type === 'signals' ? f.family === 'signal' : f.type === type)), [findings, type]);
+  const gaps = (findings ?? []).filter((f) => f.family === 'gap');
+  return (
+    <div className="page">
+      <PageHeader title="Compliance gaps" lead="The gap register: use the contract does not cover. Decide per gap (buy, remediate, dispute with justification, investigate) and set an owner and a due date. Each line's evidence is one click away." />
+      {!findings ? <Loading what="findings" /> : !summary ? <NotReviewed /> : (
+        <>
+          <div className="stats">
+            <Stat label="Gap lines" value={int(gaps.length)} tone={gaps.length ? 'bad' : 'good'} />
+            <Stat label="Gap units" value={int(summary.gap_units)} />
+            <Stat label="Annual value of gaps" value={money(gaps.reduce((a, f) => a + f.annual_value, 0), currency)} />
+            <Stat label="Signals" value={int(findings.length - gaps.length)} hint="Telemetry gaps, spikes, new domains, denials" />
+          </div>
+          <div className="segmented" role="group" aria-label="Show gap type">
+            {[['all', 'All'], ['gaps', 'All gaps'], ...GAP_TYPES.filter((t) => counts.get(t)).map((t) => [t, typeLabel(t)]), ['signals', 'Signals']].map(([id, label]) => (
+              <button key={id} type="button" aria-pressed={type === id} className={type === id ? 'on' : ''} onClick={() => setType(id!)}>
+                {label} <span className="num muted">{id === 'all' ? findings.length : id === 'gaps' ? gaps.length : id === 'signals' ? findings.length - gaps.length : counts.get(id!) ?? 0}</span>
+              </button>
+            ))}
+          </div>
+          <FindingsWorkbench
+            label="Gap register"
+            findings={shown}
+            actions={['buy', 'remediate', 'dispute', 'investigate']}
+            withOwner
+            extraColumns={[
+              { id: 'severity', header: 'Severity', value: (f) => f.severity, render: (f) => <span className={`sev ${f.severity}`}>{f.severity}</span>, width: '96px' },
+              { id: 'first', header: 'First seen', value: (f) => f.first_seen, render: (f) => date(f.first_seen), width: '110px' },
+            ]}
+            empty="No compliance gaps: all use in the lookback is covered by the contract."
+          />
+        </>
+      )}
+    </div>
+  );
+}
+
+export function OptimisationStep() {
+  const findings = useFindings(OPTIMISE_TYPES);
+  const summary = useApp((s) => s.summary);
+  const decisions = useApp((s) => s.decisions);
+  const currency = useCurrency();
+  const accepted = (findings ?? []).filter((f) => decisions.get(f.finding_id)?.action === 'accept').reduce((a, f) => a + f.annual_value, 0);
+  const arithmetic: Column<Finding> = {
+    id: 'arith',
+    header: 'Arithmetic',
+    width: 'minmax(220px, 2fr)',
+    value: (f) => f.detail,
+    render: (f) => (
+      <span className="small">
+        {f.price !== null ? `${money(f.price, currency)}${f.months !== null ? ` × ${num(f.months)} mo` : ''}` : ''}
+        {f.detail ? `${f.price !== null ? ' — ' : ''}${f.detail}` : ''}
+      </span>
+    ),
+  };
+  const byLever = OPTIMISE_TYPES.map((t) => ({ label: typeLabel(t), value: (findings ?? []).filter((f) => f.type === t).reduce((a, f) => a + f.annual_value, 0) }));
+  return (
+    <div className="page">
+      <PageHeader title="Optimisation" lead="Flex conversions for occasional users, collection downgrades where one product is used, and duplicate access. Accept or reject each candidate; the arithmetic behind each saving is shown." />
+      {!findings ? <Loading what="findings" /> : !summary ? <NotReviewed /> : (
+        <>
+          <div className="stats">
+            {OPTIMISE_TYPES.map((t) => (
+              <Stat key={t} label={typeLabel(t)} value={int(findings.filter((f) => f.type === t).length)} hint={money(findings.filter((f) => f.type === t).reduce((a, f) => a + f.annual_value, 0), currency)} />
+            ))}
+            <Stat label="Accepted per year" value={money(accepted, currency)} tone="good" />
+          </div>
+          <FindingsWorkbench label="Optimisation candidates" findings={findings} actions={['accept', 'reject', 'investigate']} extraColumns={[arithmetic]} empty="No optimisation candidates in this estate." />
+          <Card title="Savings by lever (per year)" id="opt-levers">
+            <HBars label="Optimisation savings by lever" items={byLever} format={(n) => money(n, currency)} />
+          </Card>
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,392 @@
+// Step 1: drop files or give a folder path; per file the detected kind, the editable mapping, a
+// preview; then the import with progress and cancel; then counts, refusals and a rejects viewer.
+import { useRef, useState, type DragEvent } from 'react';
+import { Ban, FileUp, FolderSearch, PlayCircle, Upload } from 'lucide-react';
+import type { FilePlan, Output } from '../../analysis/api/contract';
+import { INPUT_KINDS, type InputKind } from '../../analysis/model';
+import { api, client, newJobId } from '../api/client';
+import { useApp } from '../store';
+import { DataTable, type Column } from '../components/DataTable';
+import { Card, Empty, ErrorBox, Loading, PageHeader, ProgressBar, Success, useJob, useLoad } from '../components/ui';
+import { bytes, int } from '../format';
+
+const KIND_LABELS: Record<InputKind, string> = {
+  sessions: 'LRT sessions',
+  usage_report: 'Usage report (Autodesk Account)',
+  usage_daily: 'Daily usage (Autodesk Account)',
+  users: 'Users roster',
+  subscriptions: 'Subscriptions',
+  tokenflex: 'Token Flex usage',
+  flexnet_log: 'FlexNet debug log',
+  identity_map: 'Identity map',
+};
+
+type RejectRow = Output<'rejects.list'>['rows'][number];
+type Plan = FilePlan & { include: boolean; kindChanged: boolean };
+
+export function LoadDataStep() {
+  const refresh = useApp((s) => s.refresh);
+  const setStep = useApp((s) => s.setStep);
+  const readOnly = useApp((s) => s.info?.read_only ?? false);
+  const [plans, setPlans] = useState<Plan[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [phase, setPhase] = useState<'idle' | 'uploading' | 'scanning' | 'importing' | 'reviewing'>('idle');
+  const [uploadNote, setUploadNote] = useState('');
+  const [job, setJob] = useState<string | null>(null);
+  const [result, setResult] = useState<Output<'import.run'> | null>(null);
+  const [path, setPath] = useState('');
+  const [dragging, setDragging] = useState(false);
+  const [tick, setTick] = useState(0);
+  const event = useJob(job);
+  const fileInput = useRef<HTMLInputElement>(null);
+
+  async function scan(paths: string[]) {
+    setPhase('scanning');
+    try {
+      const r = await api('import.scan', { paths });
+      setPlans(r.map((p) => ({ ...p, include: p.refused === null, kindChanged: false })));
+    } finally {
+      setPhase('idle');
+    }
+  }
+
+  async function takeFiles(files: File[]) {
+    if (files.length === 0) return;
+    setError(null);
+    setResult(null);
+    try {
+      const c = client();
+      const paths: string[] = [];
+      if (c.upload) {
+        setPhase('uploading');
+        for (const [i, f] of files.entries()) {
+          setUploadNote(`Copying ${f.name} (${i + 1} of ${files.length}, ${bytes(f.size)}) into the engagement's inbox…`);
+          paths.push((await c.upload(f)).path);
+        }
+      } else {
+        for (const f of files) {
+          const p = c.pathOf(f);
+          if (!p) throw new Error(`${f.name}: the app could not read this file's location. Type its folder in the path field instead.`);
+          paths.push(p);
+        }
+      }
+      await scan(paths);
+    } catch (e) {
+      setError((e as Error).message);
+      setPhase('idle');
+    } finally {
+      setUploadNote('');
+    }
+  }
+
+  async function runImport() {
+    if (!plans) return;
+    const files = plans.filter((p) => p.include && p.refused === null).map((p) => ({ path: p.path, kind: p.kind ?? undefined, mapping: p.kindChanged ? undefined : p.mapping }));
+    if (files.length === 0) {
+      setError('No file is selected for import. Tick at least one file that was not refused.');
+      return;
+    }
+    setError(null);
+    const jobId = newJobId('import');
+    setJob(jobId);
+    setPhase('importing');
+    try {
+      const r = await api('import.run', { jobId, files });
+      const refusedAtScan = plans.filter((p) => p.refused !== null).map((p) => ({ file: p.file, reason: p.refused! }));
+      setResult({ ...r, refused: [...refusedAtScan, ...r.refused.filter((x) => !refusedAtScan.some((y) => y.file === x.file))] });
+      setPlans(null);
+      await refresh();
+      setTick((t) => t + 1);
+    } catch (e) {
+      setError(`The import did not finish: ${(e as Error).message}. Nothing from this import was kept; fix the file and import again.`);
+    } finally {
+      setPhase('idle');
+      setJob(null);
+    }
+  }
+
+  async function runReview() {
+    setError(null);
+    const jobId = newJobId('review');
+    setJob(jobId);
+    setPhase('reviewing');
+    try {
+      await api('review.run', { jobId });
+      await refresh();
+      setStep('quality');
+    } catch (e) {
+      setError(`The review did not finish: ${(e as Error).message}`);
+    } finally {
+      setPhase('idle');
+      setJob(null);
+    }
+  }
+
+  function onDrop(e: DragEvent) {
+    e.preventDefault();
+    setDragging(false);
+    void takeFiles([...e.dataTransfer.files]);
+  }
+
+  const busy = phase !== 'idle';
+  return (
+    <div className="page">
+      <PageHeader
+        title="Load data"
+        lead="Drop the client's exports: LRT session exports, Autodesk Account reports, Token Flex exports, FlexNet logs and an identity map. Each file's kind is detected from its headers; check the mapping before importing."
+        actions={
+          <button type="button" className="btn primary" onClick={() => void runReview()} disabled={busy || readOnly}>
+            <PlayCircle size={16} aria-hidden /> Run the review
+          </button>
+        }
+      />
+      {error && <ErrorBox message={error} onDismiss={() => setError(null)} />}
+      {phase === 'reviewing' && <ProgressBar label="Running the review" event={event} onCancel={() => job && void api('job.cancel', { jobId: job })} />}
+
+      {!readOnly && (
+        <div
+          className={`dropzone ${dragging ? 'over' : ''}`}
+          onDragOver={(e) => {
+            e.preventDefault();
+            setDragging(true);
+          }}
+          onDragLeave={() => setDragging(false)}
+          onDrop={onDrop}
+        >
+          <Upload size={28} aria-hidden />
+          <div className="strong">Drop files here</div>
+          <div className="muted">CSV, TSV, XLSX, FlexNet .log or .txt</div>
+          <input ref={fileInput} type="file" multiple className="sr-only" aria-label="Choose files to import" onChange={(e) => void takeFiles([...(e.target.files ?? [])])} tabIndex={-1} />
+          <button type="button" className="btn" onClick={() => fileInput.current?.click()} disabled={busy}>
+            <FileUp size={16} aria-hidden /> Choose files
+          </button>
+          <form
+            className="inline-form path-form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              setError(null);
+              setResult(null);
+              void scan([path.trim()]).catch((err: Error) => {
+                setError(err.message);
+                setPhase('idle');
+              });
+            }}
+          >
+            <input aria-label="Folder or file path on this machine" placeholder="…or type a folder path on this machine" value={path} onChange={(e) => setPath(e.target.value)} />
+            <button type="submit" className="btn" disabled={busy || !path.trim()}>
+              <FolderSearch size={16} aria-hidden /> Scan folder
+            </button>
+          </form>
+        </div>
+      )}
+      {phase === 'uploading' && <ProgressBar label={uploadNote || 'Copying files'} event={undefined} />}
+      {phase === 'scanning' && <Loading what="the files (detecting kinds and mappings)" />}
+
+      {plans && (
+        <Card title={`Files to import (${plans.length})`} id="plans" actions={
+          <button type="button" className="btn primary" onClick={() => void runImport()} disabled={busy}>
+            Import {plans.filter((p) => p.include && p.refused === null).length} files
+          </button>
+        }>
+          {phase === 'importing' && <ProgressBar label="Importing" event={event} onCancel={() => job && void api('job.cancel', { jobId: job })} />}
+          <div className="plans">
+            {plans.map((p, i) => (
+              <PlanCard key={p.path} plan={p} onChange={(np) => setPlans((ps) => ps && ps.map((x, j) => (j === i ? np : x)))} />
+            ))}
+          </div>
+        </Card>
+      )}
+      {!plans && phase === 'importing' && <ProgressBar label="Importing" event={event} onCancel={() => job && void api('job.cancel', { jobId: job })} />}
+
+      {result && <ImportResult result={result} />}
+      <LoadedSources tick={tick} />
+    </div>
+  );
+}
+
+function PlanCard(props: { plan: Plan; onChange: (p: Plan) => void }) {
+  const p = props.plan;
+  const canonical = Object.keys(p.mapping);
+  return (
+    <article className={`plan ${p.refused ? 'refused' : ''}`} aria-label={`File ${p.file}`}>
+      <div className="plan-head">
+        <label className="check">
+          <input type="checkbox" aria-label={`Import ${p.file}`} checked={p.include && !p.refused} disabled={p.refused !== null} onChange={(e) => props.onChange({ ...p, include: e.target.checked })} />
+          <span className="strong mono">{p.file}</span>
+        </label>
+        <span className="muted num">{bytes(p.size_bytes)}{p.sheet ? ` · sheet ${p.sheet}` : ''}</span>
+        {p.refused === null && (
+          <label className="field compact inline">
+            <span>Kind</span>
+            <select aria-label={`Kind of ${p.file}`} value={p.kind ?? ''} onChange={(e) => props.onChange({ ...p, kind: (e.target.value || null) as InputKind | null, kindChanged: true })}>
+              <option value="">Not detected</option>
+              {INPUT_KINDS.map((k) => (
+                <option key={k} value={k}>{KIND_LABELS[k]}</option>
+              ))}
+            </select>
+          </label>
+        )}
+      </div>
+      {p.refused !== null && (
+        <div className="alert error" role="alert">
+          <Ban size={16} aria-hidden />
+          <div className="alert-body"><strong>Refused:</strong> {p.refused}</div>
+        </div>
+      )}
+      {p.missing_required.length > 0 && p.refused === null && (
+        <div className="alert warn" role="alert">
+          <div className="alert-body">Required columns not found: <strong>{p.missing_required.join(', ')}</strong>. Choose the matching source column below, or rows without them will be rejected.</div>
+        </div>
+      )}
+      {p.notes.map((n) => (
+        <p key={n} className="muted small">{n}</p>
+      ))}
+      {p.refused === null && canonical.length > 0 && !p.kindChanged && (
+        <details className="mapping" open={p.missing_required.length > 0}>
+          <summary>Column mapping ({canonical.filter((c) => p.mapping[c]).length} of {canonical.length} mapped{p.unmapped_headers.length ? `, ${p.unmapped_headers.length} extra columns kept` : ''})</summary>
+          <div className="mapping-grid">
+            {canonical.map((c) => (
+              <label key={c} className="mapping-row">
+                <span className="mono">{c}{p.missing_required.includes(c) ? ' *' : ''}</span>
+                <select aria-label={`Source column for ${c} in ${p.file}`} value={p.mapping[c] ?? ''} onChange={(e) => props.onChange({ ...p, mapping: { ...p.mapping, [c]: e.target.value || null } })}>
+                  <option value="">(not mapped)</option>
+                  {p.headers.map((h) => (
+                    <option key={h} value={h}>{h}</option>
+                  ))}
+                </select>
+              </label>
+            ))}
+          </div>
+        </details>
+      )}
+      {p.kindChanged && <p className="muted small">The mapping for the new kind is chosen again from the headers when the import runs.</p>}
+      {p.preview.length > 0 && (
+        <div className="preview" role="region" aria-label={`Preview of ${p.file}`} tabIndex={0}>
+          <table className="simple-table compact">
+            <thead>
+              <tr>{p.headers.map((h) => <th key={h} scope="col">{h}</th>)}</tr>
+            </thead>
+            <tbody>
+              {p.preview.slice(0, 5).map((row, i) => (
+                <tr key={i}>{row.map((v, j) => <td key={j} className="mono">{v}</td>)}</tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </article>
+  );
+}
+
+function ImportResult(props: { result: Output<'import.run'> }) {
+  const r = props.result;
+  const loaded = r.sources.reduce((a, s) => a + s.rows_loaded, 0);
+  const rejected = r.sources.reduce((a, s) => a + s.rows_rejected, 0);
+  return (
+    <Card title="Import finished" id="import-result">
+      {r.cancelled ? (
+        <div className="alert warn" role="alert"><div className="alert-body">The import was cancelled; the engagement is as it was before.</div></div>
+      ) : (
+        <Success>
+          Loaded <span className="num">{int(loaded)}</span> rows from {r.sources.length} files; <span className="num">{int(rejected)}</span> rows rejected (see the rejects below).
+        </Success>
+      )}
+      {r.refused.length > 0 && (
+        <div className="alert error" role="alert">
+          <Ban size={16} aria-hidden />
+          <div className="alert-body">
+            <strong>{r.refused.length === 1 ? '1 file was refused' : `${r.refused.length} files were refused`}</strong>
+            <ul className="plain">
+              {r.refused.map((x) => (
+                <li key={x.file}><span className="mono">{x.file}</span>: {x.reason}</li>
+              ))}
+            </ul>
+          </div>
+        </div>
+      )}
+    </Card>
+  );
+}
+
+function LoadedSources(props: { tick: number }) {
+  const sources = useLoad(() => api('sources.list', {}), [props.tick]);
+  const refused = useLoad(() => api('refused.list', {}), [props.tick]);
+  const [sourceId, setSourceId] = useState<number | undefined>(undefined);
+  const rejects = useLoad(() => api('rejects.list', { source_id: sourceId, offset: 0, limit: 5000 }), [props.tick, sourceId]);
+  const rejectCols: Column<RejectRow>[] = [
+    { id: 'file', header: 'File', value: (r) => r.file, width: 'minmax(160px, 1fr)' },
+    { id: 'line', header: 'Line', value: (r) => r.line, align: 'right', width: '80px' },
+    { id: 'reason', header: 'Reason', value: (r) => r.reason, width: 'minmax(220px, 2fr)' },
+    { id: 'raw', header: 'Raw text', value: (r) => r.raw, render: (r) => <span className="mono">{r.raw ?? '—'}</span>, width: 'minmax(240px, 3fr)' },
+  ];
+  return (
+    <>
+      <Card title="Loaded sources" id="sources">
+        {sources.loading && <Loading what="sources" />}
+        {sources.error && <ErrorBox message={sources.error} />}
+        {sources.data && sources.data.length === 0 && <Empty title="Nothing loaded yet">Drop files above, or give a folder path, to load the client's data.</Empty>}
+        {sources.data && sources.data.length > 0 && (
+          <table className="simple-table">
+            <thead>
+              <tr>
+                <th scope="col">File</th><th scope="col">Kind</th>
+                <th scope="col" className="right">Read</th><th scope="col" className="right">Loaded</th>
+                <th scope="col" className="right">Rejected</th><th scope="col" className="right">Duplicate</th><th scope="col"><span className="sr-only">Rejects</span></th>
+              </tr>
+            </thead>
+            <tbody>
+              {sources.data.map((s) => (
+                <tr key={s.source_id}>
+                  <td className="mono ellipsis" title={`${s.file}\nSHA-256 ${s.sha256}`}>{s.file}</td>
+                  <td>{KIND_LABELS[s.kind as InputKind] ?? s.kind}</td>
+                  <td className="right num">{int(s.rows_read)}</td>
+                  <td className="right num">{int(s.rows_loaded)}</td>
+                  <td className={`right num ${s.rows_rejected ? 'bad' : ''}`}>{int(s.rows_rejected)}</td>
+                  <td className="right num">{int(s.rows_duplicate)}</td>
+                  <td className="right">
+                    {s.rows_rejected > 0 && (
+                      <button type="button" className="btn small subtle" aria-label={`Show rejects of ${s.file}`} onClick={() => setSourceId(s.source_id)}>Rejects</button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {refused.data && refused.data.length > 0 && (
+          <div className="alert error" role="alert">
+            <Ban size={16} aria-hidden />
+            <div className="alert-body">
+              <strong>Refused files</strong>
+              <ul className="plain">
+                {refused.data.map((x) => (
+                  <li key={x.file}><span className="mono">{x.file}</span>: {x.reason}</li>
+                ))}
+              </ul>
+            </div>
+          </div>
+        )}
+      </Card>
+      <Card
+        title={`Rejected rows${rejects.data ? ` (${int(rejects.data.total)})` : ''}`}
+        id="rejects"
+        actions={sourceId !== undefined ? <button type="button" className="btn small subtle" onClick={() => setSourceId(undefined)}>Show every file</button> : undefined}
+      >
+        {rejects.loading && !rejects.data && <Loading what="rejected rows" />}
+        {rejects.error && <ErrorBox message={rejects.error} />}
+        {rejects.data && (
+          <DataTable
+            label="Rejected rows"
+            rows={rejects.data.rows}
+            columns={rejectCols}
+            rowKey={(r) => `${r.source_id}:${r.line}`}
+            rowLabel={(r) => `${r.file} line ${r.line}`}
+            height={280}
+            empty="No row was rejected. Every row read is either loaded or a duplicate of an earlier file."
+          />
+        )}
+        {rejects.data && rejects.data.total > rejects.data.rows.length && <p className="muted small">Showing the first {int(rejects.data.rows.length)} of {int(rejects.data.total)}; every rejected row is in the workbook's Data Quality sheet.</p>}
+      </Card>
+    </>
+  );
+}

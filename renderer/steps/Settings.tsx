@@ -1,0 +1,211 @@
+// Step 2: corporate domains and IP ranges (suggested from the data), thresholds, prices, token price;
+// the price book as an editable table with each figure's source and date.
+import { useEffect, useMemo, useState } from 'react';
+import { PlayCircle, Save } from 'lucide-react';
+import type { Output } from '../../analysis/api/contract';
+import type { Settings, Thresholds } from '../../analysis/settings';
+import { api, newJobId } from '../api/client';
+import { useApp } from '../store';
+import { DataTable, type Column } from '../components/DataTable';
+import { Card, ErrorBox, Loading, PageHeader, ProgressBar, Success, useJob, useLoad } from '../components/ui';
+import { money } from '../format';
+
+type PriceRow = Output<'pricebook.list'>[number];
+type Override = Settings['prices'][string];
+
+const THRESHOLD_LABELS: Record<keyof Thresholds, string> = {
+  dormant_days: 'Dormant after (days)',
+  low_frequency_days_per_month: 'Low frequency below (days per month)',
+  frequency_window_days: 'Frequency window (days)',
+  shared_overlap_minutes: 'Shared account overlap (minutes)',
+  shared_min_days: 'Shared account on at least (days)',
+  sustained_months: 'Network over-use sustained for (months)',
+  telemetry_gap_days: 'Telemetry gap from (days)',
+  spike_ratio: 'Usage spike ratio',
+  spike_min_users: 'Usage spike at least (users)',
+  new_domain_min_users: 'New domain at least (users)',
+  lookback_months: 'Lookback (months)',
+  renewal_buffer: 'Renewal buffer (fraction)',
+};
+
+function lines(s: string): string[] {
+  return s.split(/[\n,]/).map((x) => x.trim()).filter(Boolean);
+}
+
+export function SettingsStep() {
+  const settings = useApp((s) => s.settings);
+  const refresh = useApp((s) => s.refresh);
+  const readOnly = useApp((s) => s.info?.read_only ?? false);
+  const quality = useLoad(() => api('quality.get', {}), []);
+  const pricebook = useLoad(() => api('pricebook.list', {}), [settings]);
+  const [draft, setDraft] = useState<Settings | null>(settings);
+  const [text, setText] = useState({ email: '', network: '', ip: '' });
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  const [job, setJob] = useState<string | null>(null);
+  const event = useJob(job);
+
+  useEffect(() => {
+    if (!settings) return;
+    setDraft(settings);
+    setText({ email: settings.corporate_email_domains.join('\n'), network: settings.corporate_network_domains.join('\n'), ip: settings.corporate_ip_ranges.join('\n') });
+  }, [settings]);
+
+  const priceCols = useMemo<Column<PriceRow>[]>(() => {
+    const cur = draft?.currency ?? 'USD';
+    const edit = (r: PriceRow, k: keyof Override, label: string) => {
+      const o = draft?.prices[r.code]?.[k];
+      const base = k === 'annual' ? r.annual : k === 'list_annual' ? r.list_annual : r.flex_tokens_per_day;
+      return (
+        <input
+          className="cell-input num"
+          type="number"
+          min={0}
+          step="any"
+          aria-label={`${label} for ${r.name}`}
+          disabled={readOnly}
+          value={o ?? base ?? ''}
+          onChange={(e) => {
+            const v = e.target.value === '' ? undefined : Number(e.target.value);
+            setDraft((d) => {
+              if (!d) return d;
+              const cur = { ...(d.prices[r.code] ?? {}) };
+              if (v === undefined || v === base) delete cur[k];
+              else cur[k] = v;
+              const prices = { ...d.prices };
+              if (Object.keys(cur).length) prices[r.code] = cur;
+              else delete prices[r.code];
+              return { ...d, prices };
+            });
+            setSaved(false);
+          }}
+        />
+      );
+    };
+    return [
+      { id: 'code', header: 'Code', value: (r) => r.code, width: '100px', render: (r) => <span className="mono">{r.code}</span> },
+      { id: 'name', header: 'Product or collection', value: (r) => r.name, width: 'minmax(220px, 2fr)' },
+      { id: 'kind', header: 'Kind', value: (r) => r.kind, width: '100px' },
+      { id: 'annual', header: `Annual (${cur})`, value: (r) => draft?.prices[r.code]?.annual ?? r.annual, render: (r) => edit(r, 'annual', 'Annual price'), align: 'right', width: '130px' },
+      { id: 'list', header: `List (${cur})`, value: (r) => draft?.prices[r.code]?.list_annual ?? r.list_annual, render: (r) => edit(r, 'list_annual', 'List price'), align: 'right', width: '130px' },
+      { id: 'tokens', header: 'Tokens/day', value: (r) => draft?.prices[r.code]?.flex_tokens_per_day ?? r.flex_tokens_per_day, render: (r) => edit(r, 'flex_tokens_per_day', 'Flex tokens per day'), align: 'right', width: '110px' },
+      { id: 'source', header: 'Source', value: (r) => (draft?.prices[r.code] ? 'Engagement override' : r.source), width: 'minmax(160px, 1.5fr)' },
+      { id: 'date', header: 'Date', value: (r) => r.source_date, width: '110px' },
+    ];
+  }, [draft, readOnly]);
+
+  if (!draft) return <Loading what="settings" />;
+  const sugg = quality.data?.suggestions;
+
+  async function save(): Promise<boolean> {
+    if (!draft) return false;
+    setError(null);
+    try {
+      await api('settings.update', {
+        settings: { ...draft, corporate_email_domains: lines(text.email), corporate_network_domains: lines(text.network), corporate_ip_ranges: lines(text.ip) },
+      });
+      await refresh();
+      setSaved(true);
+      return true;
+    } catch (e) {
+      setError(`Settings were not saved: ${(e as Error).message}`);
+      return false;
+    }
+  }
+  async function saveAndReview() {
+    if (!(await save())) return;
+    const jobId = newJobId('review');
+    setJob(jobId);
+    try {
+      await api('review.run', { jobId });
+      await refresh();
+    } catch (e) {
+      setError(`The review did not finish: ${(e as Error).message}`);
+    } finally {
+      setJob(null);
+    }
+  }
+  const addSuggestion = (k: 'email' | 'network' | 'ip', v: string) => {
+    setText((t) => ({ ...t, [k]: lines(t[k]).includes(v) ? t[k] : [...lines(t[k]), v].join('\n') }));
+    setSaved(false);
+  };
+
+  return (
+    <div className="page">
+      <PageHeader
+        title="Settings"
+        lead="Confirm what counts as the client's own network and people, the thresholds of each rule, and the prices. Changes apply when the review runs again."
+        actions={
+          !readOnly && (
+            <>
+              <button type="button" className="btn" onClick={() => void save()} disabled={job !== null}><Save size={16} aria-hidden /> Save settings</button>
+              <button type="button" className="btn primary" onClick={() => void saveAndReview()} disabled={job !== null}><PlayCircle size={16} aria-hidden /> Save and re-run review</button>
+            </>
+          )
+        }
+      />
+      {error && <ErrorBox message={error} onDismiss={() => setError(null)} />}
+      {saved && !job && <Success>Settings saved.</Success>}
+      {job && <ProgressBar label="Running the review" event={event} onCancel={() => void api('job.cancel', { jobId: job })} />}
+
+      <div className="grid-3">
+        {([
+          ['email', 'Corporate e-mail domains', sugg?.corporate_email_domains ?? []],
+          ['network', 'Corporate network domains', sugg?.corporate_network_domains ?? []],
+          ['ip', 'Corporate IP ranges (CIDR)', sugg?.corporate_ip_ranges ?? []],
+        ] as const).map(([k, label, s]) => (
+          <Card key={k} title={label} id={`set-${k}`}>
+            <textarea aria-label={label} rows={5} value={text[k]} disabled={readOnly} onChange={(e) => { setText((t) => ({ ...t, [k]: e.target.value })); setSaved(false); }} placeholder="One per line" />
+            {s.length > 0 && (
+              <div className="chips">
+                <span className="muted small">Seen in the data:</span>
+                {s.map((v) => (
+                  <button key={v} type="button" className="chip" disabled={readOnly || lines(text[k]).includes(v)} onClick={() => addSuggestion(k, v)} aria-label={`Add ${v} to ${label}`}>
+                    + {v}
+                  </button>
+                ))}
+              </div>
+            )}
+          </Card>
+        ))}
+      </div>
+
+      <Card title="Engagement and thresholds" id="thresholds">
+        <div className="form-grid">
+          <div className="field">
+            <label htmlFor="set-client">Client</label>
+            <input id="set-client" value={draft.client} disabled={readOnly} onChange={(e) => setDraft({ ...draft, client: e.target.value })} />
+          </div>
+          <div className="field">
+            <label htmlFor="set-asof">As of</label>
+            <input id="set-asof" type="date" value={draft.as_of ?? ''} disabled={readOnly} onChange={(e) => setDraft({ ...draft, as_of: e.target.value || undefined })} />
+          </div>
+          <div className="field">
+            <label htmlFor="set-currency">Currency</label>
+            <input id="set-currency" value={draft.currency} maxLength={3} disabled={readOnly} onChange={(e) => setDraft({ ...draft, currency: e.target.value.toUpperCase() })} />
+          </div>
+          <div className="field">
+            <label htmlFor="set-token">Flex token price ({draft.currency})</label>
+            <input id="set-token" type="number" min={0} step="0.01" value={draft.flex_token_price} disabled={readOnly} onChange={(e) => setDraft({ ...draft, flex_token_price: Number(e.target.value) })} />
+          </div>
+          {(Object.keys(THRESHOLD_LABELS) as (keyof Thresholds)[]).map((k) => (
+            <div className="field" key={k}>
+              <label htmlFor={`th-${k}`}>{THRESHOLD_LABELS[k]}</label>
+              <input id={`th-${k}`} type="number" min={0} step="any" value={draft.thresholds[k]} disabled={readOnly} onChange={(e) => setDraft({ ...draft, thresholds: { ...draft.thresholds, [k]: Number(e.target.value) } })} />
+            </div>
+          ))}
+        </div>
+      </Card>
+
+      <Card title="Price book" id="pricebook">
+        <p className="muted">Figures from the shipped price book with their source and date. Edit a figure to override it for this engagement; entitlement prices in the subscriptions export take precedence.</p>
+        {pricebook.loading && !pricebook.data && <Loading what="the price book" />}
+        {pricebook.error && <ErrorBox message={pricebook.error} />}
+        {pricebook.data && (
+          <DataTable label="Price book" rows={pricebook.data} columns={priceCols} rowKey={(r) => r.code} rowLabel={(r) => r.name} height={360} empty="The price book is empty." />
+        )}
+        <p className="muted small">Token price {money(draft.flex_token_price, draft.currency)} per token.</p>
+      </Card>
+    </div>
+  );
+}

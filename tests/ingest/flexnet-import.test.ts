@@ -1,0 +1,59 @@
+// The FlexNet reader through the generic import: rows land in sessions / flexnet_events, identities run,
+// a re-import of the same log is all duplicates, and usage-style counting sees one denial per attempt.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EngagementDb } from '../../analysis/db/engine';
+import { importFiles } from '../../analysis/ingest/import';
+import { defaultSettings } from '../../analysis/settings';
+
+const LOG = fileURLToPath(new URL('../../../shared/fixtures/flexnet/adskflex-2018-denials.log', import.meta.url));
+let dir: string;
+let db: EngagementDb;
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'lrtw-flexnet-'));
+  db = await EngagementDb.open(join(dir, 'e.lrtw'));
+});
+after(() => {
+  db?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('2018 log imports: sessions per product, one denial, users joined to the roster', async () => {
+  // A roster with JohnDoe's e-mail, so the FlexNet login joins to it.
+  const roster = join(dir, 'users.csv');
+  writeFileSync(roster, 'email,first_name,last_name,offering_name\njohn.doe@contoso.com,John,Doe,AutoCAD\njohndoe@contoso.com,John,Doe,Civil 3D\n');
+  const res = await importFiles(db, [{ path: LOG }, { path: roster }], { settings: defaultSettings() });
+  assert.deepEqual(res.refused, []);
+  const src = res.sources.find((s) => s.kind === 'flexnet_log')!;
+  assert.ok(src, 'detected as a FlexNet log');
+  // 85 sessions + 1 denial row (the package+version pair), counted in flexnet.test.ts from the raw log.
+  assert.deepEqual([src.rows_read, src.rows_loaded, src.rows_rejected, src.rows_duplicate], [86, 86, 0, 0]);
+  const per = await db.all<{ product: string; n: number }>(`SELECT product, count(*) AS n FROM sessions GROUP BY product ORDER BY product`);
+  assert.deepEqual(per, [{ product: '3DSMAX', n: 1 }, { product: 'ACD', n: 3 }, { product: 'CIV3D', n: 80 }, { product: 'MAP', n: 1 }]);
+  const denials = await db.one<{ n: number; all: number }>(
+    `SELECT count(*) FILTER (WHERE event = 'DENIED' AND true_denial IS NOT FALSE) AS n, count(*) FILTER (WHERE event = 'DENIED') AS all FROM flexnet_events`,
+  );
+  assert.deepEqual(denials, { n: 0, all: 1 });
+  const john = await db.all<{ user: string }>(`SELECT DISTINCT "user" FROM sessions WHERE user_raw = 'JohnDoe'`);
+  assert.deepEqual(john, [{ user: 'johndoe@contoso.com' }]);
+  const giovanni = await db.all<{ user: string }>(`SELECT DISTINCT "user" FROM sessions WHERE user_raw = 'Giovanni'`);
+  assert.deepEqual(giovanni, [{ user: 'giovanni' }]);
+});
+
+test('re-importing the same log (under another name) loads nothing new', async () => {
+  const copy = join(dir, 'copy-of-server.log');
+  writeFileSync(copy, readFileSync(LOG));
+  const res = await importFiles(db, [{ path: copy }], { settings: defaultSettings() });
+  const src = res.sources[0];
+  if (!src) {
+    // The import may refuse an identical file outright; that is also "loads nothing new".
+    assert.equal(res.refused.length, 1);
+  } else {
+    assert.equal(src.rows_loaded, 0, JSON.stringify(src));
+  }
+  assert.equal((await db.one<{ n: number }>(`SELECT count(*) AS n FROM sessions`))!.n, 85);
+});

@@ -1,0 +1,231 @@
+// The import pipeline end to end on realistic files: every kind, duplicates across overlapping
+// exports, rejects with line numbers, all-or-nothing per file, overrides, refusals, originals kept.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { importFiles, scanFiles } from '../../analysis/ingest/import';
+import { tempDir, freshDb, write, settings, FIXTURES } from './helpers';
+import { writeWorkbook } from './xlsx-helpers';
+
+const SESSIONS_HEADER = 'session_id,user,product,version,device_name,start_time,end_time,licence_type,ip_address';
+function sessionLine(i: number): string {
+  const day = String(1 + (i % 28)).padStart(2, '0');
+  return `S${i},user${i % 7}@contoso.com,Revit,2025,PC-${i % 5},2025-03-${day} 09:00:00,2025-03-${day} 11:30:00,Named User,10.0.0.${i % 250}`;
+}
+
+test('two overlapping session exports load each session once; rows_read = loaded + rejected + duplicate', async () => {
+  const dir = tempDir();
+  const db = await freshDb(dir);
+  const a = [SESSIONS_HEADER, ...Array.from({ length: 60 }, (_, i) => sessionLine(i))];
+  a.splice(10, 0, 'S-bad,x@contoso.com,Revit,2025,PC-1,2025-02-30 09:00,,Named User,');
+  const b = [SESSIONS_HEADER, ...Array.from({ length: 60 }, (_, i) => sessionLine(i + 40))];
+  const pa = write(dir, 'in/lrt-part1.csv', a.join('\n') + '\n');
+  const pb = write(dir, 'in/lrt-part2.csv', b.join('\r\n'));
+  const r = await importFiles(db, [{ path: pa }, { path: pb }], { settings: settings() });
+  assert.deepEqual(r.refused, []);
+  assert.equal(r.cancelled, false);
+  const [s1, s2] = r.sources;
+  assert.deepEqual([s1!.rows_read, s1!.rows_loaded, s1!.rows_rejected, s1!.rows_duplicate], [61, 60, 1, 0]);
+  assert.deepEqual([s2!.rows_read, s2!.rows_loaded, s2!.rows_rejected, s2!.rows_duplicate], [60, 40, 0, 20]);
+  const n = await db.one<{ n: number; d: number }>('SELECT count(*) AS n, count(DISTINCT session_id) AS d FROM sessions');
+  assert.deepEqual(n, { n: 100, d: 100 });
+  const rej = await db.all('SELECT source_id, line, raw, reason FROM rejects');
+  assert.equal(rej.length, 1);
+  assert.equal(rej[0]!.line, 11);
+  assert.equal(rej[0]!.source_id, s1!.source_id);
+  assert.match(String(rej[0]!.raw), /^S-bad,/);
+  assert.match(String(rej[0]!.reason), /start_time "2025-02-30 09:00" is not a date/);
+  const stored = await db.all('SELECT file, rows_read, rows_loaded, rows_rejected, rows_duplicate FROM sources ORDER BY source_id');
+  assert.deepEqual(stored.map((x) => x.rows_loaded), [60, 40]);
+  db.close();
+});
+
+test('sessions without session ids de-duplicate on their content, also inside one file', async () => {
+  const dir = tempDir();
+  const db = await freshDb(dir);
+  const p = write(dir, 'lrt.csv', 'User,Product name,Hostname,Session start,Duration\na@x.com,AutoCAD,H1,2025-01-02 08:00,30\nb@x.com,AutoCAD,H2,2025-01-02 08:00,30\na@x.com,AutoCAD,H1,2025-01-02 08:00,30\n');
+  const r = await importFiles(db, [{ path: p }], { settings: settings() });
+  assert.deepEqual([r.sources[0]!.rows_read, r.sources[0]!.rows_loaded, r.sources[0]!.rows_duplicate], [3, 2, 1]);
+  assert.equal((await db.one<{ e: string }>(`SELECT CAST(end_time AS VARCHAR) AS e FROM sessions WHERE "user" = 'b@x.com'`))!.e, '2025-01-02 08:30:00');
+  db.close();
+});
+
+test('a file refused mid-way (row limit) leaves nothing behind, and the next file still loads', async () => {
+  const dir = tempDir();
+  const db = await freshDb(dir);
+  const big = write(dir, 'big.csv', [SESSIONS_HEADER, ...Array.from({ length: 40 }, (_, i) => sessionLine(i))].join('\n'));
+  const small = write(dir, 'small.csv', [SESSIONS_HEADER, sessionLine(100), sessionLine(101)].join('\n'));
+  const r = await importFiles(db, [{ path: big }, { path: small }], { settings: settings(), limits: { maxRows: 25 }, batchRows: 5 });
+  assert.equal(r.refused.length, 1);
+  assert.equal(r.refused[0]!.file, 'big.csv');
+  assert.match(r.refused[0]!.reason, /more than 25 rows/);
+  assert.equal(r.sources.length, 1);
+  assert.deepEqual(await db.all('SELECT count(*) AS n FROM sessions'), [{ n: 2 }]);
+  assert.deepEqual(await db.all(`SELECT file FROM sources`), [{ file: 'small.csv' }]);
+  assert.deepEqual(await db.all(`SELECT file FROM refused`), [{ file: 'big.csv' }]);
+  db.close();
+});
+
+test('cancelling rolls back the file in flight and reports cancelled', async () => {
+  const dir = tempDir();
+  const db = await freshDb(dir);
+  const p = write(dir, 'many.csv', [SESSIONS_HEADER, ...Array.from({ length: 5000 }, (_, i) => sessionLine(i))].join('\n'));
+  const ac = new AbortController();
+  const events: number[] = [];
+  const r = await importFiles(db, [{ path: p }], {
+    settings: settings(),
+    signal: ac.signal,
+    batchRows: 500,
+    onProgress: (e) => {
+      if (e.file === 'many.csv' && e.done > 0) {
+        events.push(e.done);
+        ac.abort();
+      }
+    },
+  });
+  assert.equal(r.cancelled, true);
+  assert.ok(events.length > 0, 'progress was reported while loading');
+  assert.deepEqual(r.sources, []);
+  assert.deepEqual(await db.all('SELECT count(*) AS n FROM sessions'), [{ n: 0 }]);
+  assert.deepEqual(await db.all('SELECT count(*) AS n FROM sources'), [{ n: 0 }]);
+  db.close();
+});
+
+test('a mapping override and a forced kind load a file detection would not understand', async () => {
+  const dir = tempDir();
+  const db = await freshDb(dir);
+  const p = write(dir, 'odd.csv', 'Who,What,When,Box\nann@x.com,Revit,2025-04-01 10:00,WS1\n');
+  const scan = await scanFiles(db, [p], settings());
+  assert.equal(scan[0]!.kind, null);
+  assert.match(scan[0]!.refused ?? '', /not a known kind/);
+  const r = await importFiles(db, [{ path: p, kind: 'sessions', mapping: { user: 'Who', product: 'What', start_time: 'When', device_name: 'Box' } }], { settings: settings() });
+  assert.deepEqual(r.refused, []);
+  assert.equal(r.sources[0]!.rows_loaded, 1);
+  const row = await db.one<Record<string, unknown>>('SELECT "user", product, device_name, CAST(start_time AS VARCHAR) AS st FROM sessions');
+  assert.deepEqual(row, { user: 'ann@x.com', product: 'RVT', device_name: 'WS1', st: '2025-04-01 10:00:00' });
+  const src = await db.one<{ mapping: string }>('SELECT CAST(mapping AS VARCHAR) AS mapping FROM sources');
+  assert.equal(JSON.parse(src!.mapping).start_time, 'When');
+  db.close();
+});
+
+test('Latin-1 and BOM+semicolon exports load with the right text; unknown columns are kept', async () => {
+  const dir = tempDir();
+  const db = await freshDb(dir);
+  const latin = write(dir, 'roster-latin1.csv', Buffer.from('email,first_name,last_name,role,offering_name,Badge\nm.muller@contoso.com,Jürgen,Müller,User,AutoCAD,B-7\n', 'latin1'));
+  const bom = write(
+    dir,
+    'daily-bom.csv',
+    Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('Day used;Product;Email;Tokens used;Access option;Kostenstelle\n2025-06-02;Revit;Søren@Contoso.com;1.234,5;Flex;K-1\n', 'utf8')]),
+  );
+  const r = await importFiles(db, [{ path: latin }, { path: bom }], { settings: settings() });
+  assert.deepEqual(r.refused, []);
+  assert.deepEqual(r.sources.map((s) => [s.kind, s.rows_loaded]), [['users', 1], ['usage_daily', 1]]);
+  const u = await db.one<Record<string, unknown>>('SELECT "user", first_name, last_name, offering, seat_assignment, CAST(extra AS VARCHAR) AS extra FROM users');
+  assert.deepEqual(u, { user: 'm.muller@contoso.com', first_name: 'Jürgen', last_name: 'Müller', offering: 'ACD', seat_assignment: 'assigned', extra: '{"Badge":"B-7"}' });
+  const d = await db.one<Record<string, unknown>>('SELECT "user", CAST(day AS VARCHAR) AS day, product, tokens, licence_type, CAST(extra AS VARCHAR) AS extra FROM usage_daily');
+  assert.deepEqual(d, { user: 'søren@contoso.com', day: '2025-06-02', product: 'RVT', tokens: 1234.5, licence_type: 'flex', extra: '{"Kostenstelle":"K-1"}' });
+  const src = await db.all<{ encoding: string; delimiter: string; extra_columns: string }>('SELECT encoding, delimiter, CAST(extra_columns AS VARCHAR) AS extra_columns FROM sources ORDER BY source_id');
+  assert.deepEqual(src.map((s) => [s.encoding, s.delimiter, JSON.parse(s.extra_columns)]), [['windows-1252', ',', ['Badge']], ['utf-8', ';', ['Kostenstelle']]]);
+  db.close();
+});
+
+test('header text can never become object behaviour: __proto__ and constructor columns stay data', async () => {
+  const dir = tempDir();
+  const db = await freshDb(dir);
+  const p = write(dir, 'proto.csv', 'alias,user,__proto__,constructor\nJDOE,john.doe@contoso.com,{"polluted":1},x\n');
+  const r = await importFiles(db, [{ path: p }], { settings: settings() });
+  assert.equal(r.sources[0]!.kind, 'identity_map');
+  const row = await db.one<{ extra: string }>('SELECT CAST(extra AS VARCHAR) AS extra FROM identity_map');
+  assert.deepEqual(Object.entries(JSON.parse(row!.extra)), [['__proto__', '{"polluted":1}'], ['constructor', 'x']]);
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  db.close();
+});
+
+test('empty, binary and unknown files are refused with a reason and the import goes on', async () => {
+  const dir = tempDir();
+  const db = await freshDb(dir);
+  write(dir, 'in/a-empty.csv', '');
+  write(dir, 'in/b-binary.dat', Buffer.from([0, 1, 2, 3, 0, 0, 0xff, 0x10, 0, 0, 0, 7, 8, 0, 0, 0, 1, 2, 3, 4]));
+  write(dir, 'in/c-shopping.csv', 'item,price\nmilk,1.20\n');
+  write(dir, 'in/d-subs.csv', 'Contract number,Seat quantity,Term\n123,5,Annual\n');
+  write(dir, 'in/e-ok.csv', 'alias,user\njd,john@x.com\n');
+  write(dir, 'in/.hidden.csv', 'alias,user\nzz,z@x.com\n');
+  write(dir, 'in/engagement.json', '{"client":"X"}');
+  const r = await importFiles(db, [{ path: join(dir, 'in') }], { settings: settings() });
+  assert.deepEqual(r.sources.map((s) => s.file), ['e-ok.csv']);
+  assert.deepEqual(r.refused.map((x) => x.file), ['a-empty.csv', 'b-binary.dat', 'c-shopping.csv', 'd-subs.csv']);
+  assert.match(r.refused[0]!.reason, /empty/i);
+  assert.match(r.refused[2]!.reason, /not a known kind/);
+  assert.match(r.refused[3]!.reason, /looks like subscriptions but has no column for offering/);
+  assert.equal((await db.all('SELECT * FROM refused')).length, 4);
+  db.close();
+});
+
+test('originals are copied byte for byte to the store and recorded', async () => {
+  const dir = tempDir();
+  const db = await freshDb(dir);
+  const bytes = Buffer.from('alias;user\r\nJD;John@X.com\r\n', 'latin1');
+  const p = write(dir, 'map.csv', bytes);
+  const store = join(dir, 'originals');
+  const r = await importFiles(db, [{ path: p }], { settings: settings(), storeDir: store });
+  const src = await db.one<{ stored_path: string; sha256: string }>('SELECT stored_path, sha256 FROM sources');
+  assert.ok(src!.stored_path.startsWith(store));
+  assert.ok(src!.stored_path.endsWith('-map.csv'));
+  assert.deepEqual(readFileSync(src!.stored_path), bytes);
+  assert.equal(src!.sha256, r.sources[0]!.sha256);
+  assert.ok(existsSync(src!.stored_path));
+  const audit = await db.all<{ action: string }>(`SELECT action FROM audit_log WHERE action LIKE 'import%'`);
+  assert.deepEqual(audit.map((a) => a.action), ['import']);
+  db.close();
+});
+
+test('the real Token Flex sample loads every row once', async () => {
+  const dir = tempDir();
+  const db = await freshDb(dir);
+  const path = FIXTURES + 'tokenflex/tokenflex-usage-sample.csv';
+  const lines = readFileSync(path, 'utf8').split(/\r?\n/).slice(1).filter((l) => l.trim() !== '');
+  const distinct = new Set(lines).size;
+  const r = await importFiles(db, [{ path }], { settings: settings() });
+  const s = r.sources[0]!;
+  assert.equal(s.kind, 'tokenflex');
+  assert.deepEqual([s.rows_read, s.rows_loaded, s.rows_rejected, s.rows_duplicate], [lines.length, distinct, 0, lines.length - distinct]);
+  const t = await db.one<{ tokens: number; first: string }>('SELECT sum(tokens) AS tokens, CAST(min(usage_date) AS VARCHAR) AS first FROM tokenflex');
+  assert.equal(t!.first, '2016-01-01');
+  assert.ok(t!.tokens > 0);
+  db.close();
+});
+
+test('Usage Report XLSX: filter block on sheet 1, Title Case rows on sheet 2', async () => {
+  const dir = tempDir();
+  const db = await freshDb(dir);
+  const p = join(dir, 'UsageReport.xlsx');
+  await writeWorkbook(p, [
+    { name: 'Filters', rows: [['Usage report'], ['Team', 'All'], ['Date range', 'Last 12 months']] },
+    {
+      name: 'Usage',
+      rows: [
+        ['Hashed Autodesk ID', 'First name', 'Last name', 'Email', 'Offering name', 'Seat assignment', 'Assigned date', 'User activity', 'Days inactive', 'Access option', 'Days used', 'Last accessed'],
+        ['h1', 'Ann', 'Berg', 'Ann@Contoso.com', 'Revit', 'Assigned', '2025-01-10T00:00:00Z', 'Active', 3, 'Named User', 120, '2025-09-27'],
+        ['h2', '*****', '*****', '*****', 'AutoCAD LT', 'Assigned', '2025-02-01T00:00:00Z', 'Inactive', 200, 'Named User', 0, ''],
+        ['h3', 'Cy', 'Dahl', 'cy@contoso.com', 'AutoCAD', 'Unassigned', '2025-13-01', 'Inactive', 10, 'Named User', 2, ''],
+      ],
+    },
+  ]);
+  const plan = (await scanFiles(db, [p], settings()))[0]!;
+  assert.equal(plan.kind, 'usage_report');
+  assert.equal(plan.sheet, 'Usage');
+  assert.equal(plan.preview.length, 3);
+  const r = await importFiles(db, [{ path: p }], { settings: settings() });
+  const s = r.sources[0]!;
+  assert.deepEqual([s.rows_read, s.rows_loaded, s.rows_rejected], [3, 2, 1]);
+  const rows = await db.all('SELECT "user", offering, seat_assignment, CAST(assigned_date AS VARCHAR) AS a, CAST(last_accessed AS VARCHAR) AS l, days_used FROM usage_report ORDER BY "user"');
+  assert.deepEqual(rows, [
+    { user: 'ann@contoso.com', offering: 'RVT', seat_assignment: 'assigned', a: '2025-01-10', l: '2025-09-27', days_used: 120 },
+    { user: 'h2', offering: 'ACDLT', seat_assignment: 'assigned', a: '2025-02-01', l: null, days_used: 0 },
+  ]);
+  const rej = await db.one<{ line: number; reason: string }>('SELECT line, reason FROM rejects');
+  assert.equal(rej!.line, 4, 'the XLSX row number of the bad row');
+  assert.match(rej!.reason, /assigned_date "2025-13-01" is not a date/);
+  db.close();
+});

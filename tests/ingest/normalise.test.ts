@@ -1,0 +1,115 @@
+// Row normalisation: every accepted date format, time zones, impossible dates as rejects with a reason,
+// numbers as finance writes them, licence claims, masked users, unknown products kept.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseTimestamp, parseDate, parseNumber, claimOf, normaliseUser, makeRowNormaliser } from '../../analysis/ingest/normalise';
+import { detectAs } from '../../analysis/ingest/detect';
+import { loadCatalogue } from '../../analysis/catalogue/catalogue';
+
+test('each accepted date format gives the same wall-clock time', () => {
+  const want = '2025-03-07 14:05:09';
+  for (const s of ['2025-03-07T14:05:09', '2025-03-07T14:05:09Z', '2025-03-07T16:05:09+02:00', '2025-03-07T09:05:09-0500', '2025-03-07 14:05:09', '3/7/2025 14:05:09', '3/7/2025 2:05:09 PM', '03/07/2025 02:05:09 pm', '2025-03-07T14:05:09.123Z']) {
+    assert.equal(parseTimestamp(s, 'UTC'), want, s);
+  }
+  assert.equal(parseTimestamp('2025-03-07 14:05', 'UTC'), '2025-03-07 14:05:00');
+  assert.equal(parseTimestamp('3/7/2025 12:15 AM', 'UTC'), '2025-03-07 00:15:00');
+  assert.equal(parseTimestamp('3/7/2025 12:15 PM', 'UTC'), '2025-03-07 12:15:00');
+  assert.equal(parseTimestamp('2025-03-07', 'UTC'), '2025-03-07 00:00:00');
+  assert.equal(parseDate('3/7/2025', 'UTC'), '2025-03-07');
+});
+
+test('an instant with an offset is converted to the engagement time zone; local text is kept as is', () => {
+  assert.equal(parseTimestamp('2025-07-01T06:30:00Z', 'Europe/Berlin'), '2025-07-01 08:30:00');
+  assert.equal(parseTimestamp('2025-01-01T06:30:00Z', 'Europe/Berlin'), '2025-01-01 07:30:00');
+  assert.equal(parseTimestamp('2025-01-01T02:00:00Z', 'America/New_York'), '2024-12-31 21:00:00');
+  assert.equal(parseTimestamp('2025-07-01 06:30:00', 'Europe/Berlin'), '2025-07-01 06:30:00');
+});
+
+test('impossible dates are not dates', () => {
+  for (const s of ['13/45/2025 9:00', '2025-02-29', '2024-13-01', '2025-04-31 10:00', '2025-01-01 24:00', '2025-01-01 10:60', '3/7/2025 13:00 PM', 'yesterday', '45000']) {
+    assert.equal(parseTimestamp(s, 'UTC'), null, s);
+  }
+  assert.equal(parseTimestamp('2024-02-29 10:00', 'UTC'), '2024-02-29 10:00:00', 'leap day exists in 2024');
+});
+
+test('numbers with thousands separators, currency signs and decimal commas', () => {
+  assert.equal(parseNumber('1,234'), 1234);
+  assert.equal(parseNumber('$2,985.00'), 2985);
+  assert.equal(parseNumber('€ 1.234,50'), 1234.5);
+  assert.equal(parseNumber('1 234,5'), 1234.5);
+  assert.equal(parseNumber('12,5'), 12.5);
+  assert.equal(parseNumber('(120)'), -120);
+  assert.equal(parseNumber('USD 3,000'), 3000);
+  assert.equal(parseNumber('ten'), null);
+  assert.equal(parseNumber(''), null);
+});
+
+test('licence claims map to the five claim types', () => {
+  const cases: Array<[string, string]> = [
+    ['Named User', 'named_user'], ['user', 'named_user'], ['subscription', 'named_user'], ['Single-user', 'named_user'],
+    ['token', 'flex'], ['Flex', 'flex'], ['Token Flex', 'flex'],
+    ['multi-user', 'network'], ['Network', 'network'], ['concurrent', 'network'],
+    ['stand-alone serial', 'serial'], ['serial', 'serial'], ['Perpetual', 'serial'],
+    ['', 'unknown'], ['banana', 'unknown'],
+  ];
+  for (const [raw, want] of cases) assert.equal(claimOf(raw), want, raw);
+});
+
+test('users are trimmed, e-mails lower-cased, masked values are no user', () => {
+  assert.equal(normaliseUser('  Anna.Berg@Contoso.COM '), 'anna.berg@contoso.com');
+  assert.equal(normaliseUser('CONTOSO\\jdoe'), 'CONTOSO\\jdoe');
+  assert.equal(normaliseUser('*****'), null);
+});
+
+const ctx = { catalogue: loadCatalogue(), timezone: 'UTC' };
+
+test('sessions: end = start + duration, catalogue products, unknown product kept upper-cased', () => {
+  const headers = ['User', 'Product', 'Start', 'Duration', 'Claim', 'Host'];
+  const n = makeRowNormaliser(detectAs('sessions', headers), headers, ctx);
+  const a = n([' Ann@X.com', 'Revit 2025', '2025-03-01 09:00', '90', 'Named User', 'PC-1'], 2);
+  assert.ok(a.row);
+  assert.equal(a.row.values.user, 'ann@x.com');
+  assert.equal(a.row.values.product, 'RVT');
+  assert.equal(a.row.values.end_time, '2025-03-01 10:30:00');
+  assert.equal(a.row.values.licence_type, 'named_user');
+  const b = n(['bob@x.com', 'Acme Widget Designer', '2025-03-01 09:00', '', '', 'PC-2'], 3);
+  assert.equal(b.row?.values.product, 'ACME WIDGET DESIGNER');
+  assert.equal(b.row?.values.product_raw, 'Acme Widget Designer');
+  assert.equal(b.row?.values.licence_type, 'unknown');
+  const bad = n(['c@x.com', 'Revit', '13/45/2025 9:00', '', '', ''], 9);
+  assert.equal(bad.reject?.line, 9);
+  assert.equal(bad.reject?.reason, 'start_time "13/45/2025 9:00" is not a date (expected ISO 8601, YYYY-MM-DD HH:MM[:SS] or M/D/YYYY H:MM[:SS] [AM/PM])');
+  assert.match(n(['', 'Revit', '2025-03-01 09:00', '', '', ''], 10).reject?.reason ?? '', /user and device_name are both empty/);
+});
+
+test('usage_daily: masked e-mail falls back to the hashed Autodesk id as its own identity', () => {
+  const headers = ['Day used', 'Product', 'Email', 'hashed_autodesk_id', 'Access option'];
+  const n = makeRowNormaliser(detectAs('usage_daily', headers), headers, ctx);
+  const r = n(['2025-05-02', 'AutoCAD', '*****', 'HASH123', 'Named user'], 4);
+  assert.equal(r.row?.values.user, 'HASH123');
+  assert.equal(r.row?.values.user_raw, '*****');
+  assert.equal(r.row?.values.day, '2025-05-02');
+  assert.equal(r.row?.values.product, 'ACD');
+  assert.match(n(['2025-05-02', 'AutoCAD', '*****', '*****', ''], 5).reject?.reason ?? '', /no user/);
+});
+
+test('subscriptions: seat numbers and prices parsed, licence model from text with named_user default', () => {
+  const headers = ['Offering name', 'Seat quantity', 'Plan', 'Unit price', 'Licence model'];
+  const n = makeRowNormaliser(detectAs('subscriptions', headers), headers, ctx);
+  const a = n(['Revit', '1,200', 'Standard', '$2,985.00', ''], 2);
+  assert.equal(a.row?.values.seat_quantity, 1200);
+  assert.equal(a.row?.values.unit_price, 2985);
+  assert.equal(a.row?.values.licence_model, 'named_user');
+  assert.equal(n(['Revit', '5', '', '', 'Multi-user'], 3).row?.values.licence_model, 'network');
+  assert.match(n(['Revit', '2.5', '', '', ''], 4).reject?.reason ?? '', /seat_quantity "2.5" is not a whole number/);
+});
+
+test('users: seat_assignment defaults to assigned; unknown columns are kept as extra', () => {
+  const headers = ['Email', 'Offering', 'Assigned date', 'Badge colour'];
+  const n = makeRowNormaliser(detectAs('users', headers), headers, ctx);
+  const r = n(['Eve@X.com', 'AutoCAD LT', '1/15/2025', 'green'], 2);
+  assert.equal(r.row?.values.seat_assignment, 'assigned');
+  assert.equal(r.row?.values.assigned_date, '2025-01-15');
+  assert.equal(r.row?.values.offering, 'ACDLT');
+  assert.deepEqual(r.row?.extra, [['Badge colour', 'green']]);
+});

@@ -1,0 +1,11 @@
+// Writes .xlsx test inputs with ExcelJS (writing is safe; reading goes through our own reader).
+import ExcelJS from 'exceljs';
+
+export async function writeWorkbook(path: string, sheets: Array<{ name: string; rows: unknown[][] }>): Promise<void> {
+  const wb = new ExcelJS.Workbook();
+  for (const s of sheets) {
+    const ws = wb.addWorksheet(s.name);
+    for (const r of s.rows) ws.addRow(r);
+  }
+  await wb.xlsx.writeFile(path);
+}
