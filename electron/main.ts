@@ -37,24 +37,30 @@ const fsProbe: FsProbe = {
 
 // ---- before ready: scheme privileges, hardening, single instance ----
 
+// Tests (and only unpackaged builds) may point the profile elsewhere so runs never share state or the
+// single-instance lock with a real session.
+if (dev && process.env.LRTW_USER_DATA_DIR) app.setPath('userData', process.env.LRTW_USER_DATA_DIR);
+
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } }]);
 hardenApp(app, { dev, log });
 app.setName(APP_NAME);
+if (process.platform === 'win32') app.setAppUserModelId('com.lrtworkbench.desktop');
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   app.on('second-instance', (_event, argv, cwd) => {
+    if (!app.isReady()) return;
     const targets = openTargetsFromArgv(argv, { packaged: app.isPackaged, cwd }, fsProbe);
     if (targets.length === 0) focusSomeWindow();
-    for (const t of targets) void openTarget(t);
+    for (const t of targets) void openTarget(t).catch((e: unknown) => log(`could not open ${t.path}: ${String(e)}`));
   });
   // macOS: double-clicked files arrive here, possibly before ready.
   app.on('open-file', (event, path) => {
     event.preventDefault();
     const t = classifyOpenTarget(path, fsProbe);
     if (!t) return;
-    if (app.isReady()) void openTarget(t);
+    if (app.isReady()) void openTarget(t).catch((e: unknown) => log(`could not open ${t.path}: ${String(e)}`));
     else launchTargets.push(t);
   });
   app.whenReady().then(onReady).catch((e: unknown) => {
@@ -98,6 +104,11 @@ function createWindow(): BrowserWindow {
   webContentsIds.add(wcId);
   engine.attachWindow(id);
   win.once('ready-to-show', () => win.show());
+  win.webContents.on('render-process-gone', (_e, details) => {
+    if (details.reason === 'clean-exit') return;
+    log(`window ${id} renderer gone (${details.reason}); reloading`);
+    if (!win.isDestroyed()) load(win);
+  });
   const remember = () => {
     windowState = stateFromBounds(win.getNormalBounds(), win.isMaximized());
   };
@@ -155,7 +166,10 @@ async function openTarget(t: OpenTarget): Promise<void> {
     }
   }
   const focused = BrowserWindow.getFocusedWindow();
-  const reuse = focused && windows.has(focused.id) && engine.engagementOf(focused.id) === null ? windows.get(focused.id) ?? null : null;
+  // Reuse the focused window only if it is empty: no engagement open and nothing running (a sample
+  // being generated has no engagement yet).
+  const idle = (id: number) => engine.engagementOf(id) === null && !engine.runningJobs().some((j) => j.windowId === id);
+  const reuse = focused && windows.has(focused.id) && idle(focused.id) ? windows.get(focused.id) ?? null : null;
   const entry = reuse ?? windows.get(createWindow().id);
   if (!entry) return;
   const fresh = !reuse;
@@ -171,10 +185,14 @@ async function openTarget(t: OpenTarget): Promise<void> {
     else entry.win.webContents.reload();
   } else {
     // Evidence packs are read in auditor mode by the UI (pack.open); hand it the request.
-    entry.pendingOpen = { kind: t.kind, path: t.path };
+    const request: OpenRequest = { kind: t.kind, path: t.path };
     rememberRecent(t);
-    if (fresh) load(entry.win);
-    else entry.win.webContents.send(OPEN_REQUEST_CHANNEL, entry.pendingOpen);
+    if (fresh) {
+      entry.pendingOpen = request; // the new page takes it with workbenchShell.takeOpenRequest()
+      load(entry.win);
+    } else {
+      entry.win.webContents.send(OPEN_REQUEST_CHANNEL, request);
+    }
   }
   entry.win.focus();
 }
@@ -190,7 +208,7 @@ function rememberRecent(t: OpenTarget): void {
 
 function rebuildMenu(): void {
   const model = buildMenuModel({ platform: process.platform, dev, appName: APP_NAME, recent: recent.map((r) => ({ path: r.path, kind: r.kind, label: recentLabel(r) })) });
-  Menu.setApplicationMenu(Menu.buildFromTemplate(toMenuTemplate(model, (c) => void runCommand(c))));
+  Menu.setApplicationMenu(Menu.buildFromTemplate(toMenuTemplate(model, (c) => void runCommand(c).catch((e: unknown) => log(`menu command ${c.type} failed: ${String(e)}`)))));
 }
 
 async function pick(options: OpenDialogOptions): Promise<string[]> {
@@ -206,8 +224,10 @@ async function runCommand(c: MenuCommand): Promise<void> {
       return load(createWindow());
     case 'open-engagement': {
       const [p] = await pick({ title: 'Open engagement', properties: ['openFile'], filters: [{ name: 'LRT Workbench engagement', extensions: [ENGAGEMENT_EXTENSION.slice(1)] }] });
-      const t = p ? classifyOpenTarget(p, fsProbe) : null;
-      return t ? openTarget(t) : undefined;
+      if (!p) return;
+      const t = classifyOpenTarget(p, fsProbe);
+      if (!t) return void dialog.showMessageBox({ type: 'error', title: APP_NAME, message: `${basename(p)} is not an engagement`, detail: `Engagements are ${ENGAGEMENT_EXTENSION} files created by LRT Workbench. To load client exports, open an engagement and use Load data.` });
+      return openTarget(t);
     }
     case 'open-evidence-pack': {
       const [p] = await pick({ title: 'Open evidence pack (the folder holding bagit.txt)', properties: ['openDirectory'] });
@@ -220,14 +240,14 @@ async function runCommand(c: MenuCommand): Promise<void> {
       const t = classifyOpenTarget(c.path, fsProbe);
       if (t) return openTarget(t);
       recent = recent.filter((r) => r.path !== c.path);
-      void saveRecent(recentFile(), recent);
+      void saveRecent(recentFile(), recent).catch((e: unknown) => log(`could not save recent list: ${String(e)}`));
       rebuildMenu();
       return void dialog.showMessageBox({ type: 'warning', title: APP_NAME, message: `${basename(c.path)} is no longer there`, detail: `${c.path} was moved or deleted; it was removed from Open Recent.` });
     }
     case 'clear-recent':
       recent = [];
       app.clearRecentDocuments();
-      void saveRecent(recentFile(), recent);
+      void saveRecent(recentFile(), recent).catch((e: unknown) => log(`could not save recent list: ${String(e)}`));
       return rebuildMenu();
     case 'close-window':
       return BrowserWindow.getFocusedWindow()?.close();
@@ -237,7 +257,7 @@ async function runCommand(c: MenuCommand): Promise<void> {
       return void dialog.showMessageBox({ type: 'info', title: `About ${APP_NAME}`, message: `${APP_NAME} ${app.getVersion()}`, detail: `Offline audit-readiness workbench for Autodesk licence usage.\nElectron ${process.versions.electron}, Node ${process.versions.node}.\nNo data leaves this computer.` });
     case 'documentation': {
       // The README shipped inside the app, opened by the OS; never a web page.
-      const readme = join(appRoot, 'README.md');
+      const readme = app.isPackaged ? join(process.resourcesPath, 'README.md') : join(appRoot, 'README.md');
       const err = existsSync(readme) ? await shell.openPath(readme) : `${readme} is missing from this installation.`;
       if (err) void dialog.showMessageBox({ type: 'error', title: APP_NAME, message: 'Could not open the documentation', detail: err });
       return;
@@ -341,14 +361,19 @@ app.on('before-quit', (event) => {
   event.preventDefault();
   if (quitting === 'in-progress') return;
   quitting = 'in-progress';
-  void quitCleanly().then((proceed) => {
-    if (!proceed) {
-      quitting = 'no';
-      return;
-    }
-    quitting = 'done';
-    app.quit();
-  });
+  void quitCleanly()
+    .catch((e: unknown) => {
+      log(`clean quit failed (${String(e)}); quitting anyway`);
+      return true;
+    })
+    .then((proceed) => {
+      if (!proceed) {
+        quitting = 'no';
+        return;
+      }
+      quitting = 'done';
+      app.quit();
+    });
 });
 
 /** Resolves false when the user chose to keep working. */

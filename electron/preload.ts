@@ -15,8 +15,8 @@ interface CallReply { ok: boolean; result?: unknown; error?: { code: string; mes
 async function call<M extends MethodName>(method: M, input: Input<M>): Promise<Output<M>> {
   const reply = (await ipcRenderer.invoke(callChannel(method), input)) as CallReply;
   if (reply && reply.ok) return reply.result as Output<M>;
-  // contextBridge copies only an Error's message, so the code travels in the message prefix-free
-  // form the renderer client understands: it maps messages, and 'cancelled' results come as data.
+  // contextBridge copies only an Error's message across worlds (custom fields such as `code` are
+  // dropped), so the page gets the engine's sentence; cancellations arrive as data (cancelled: true).
   const err = new Error(reply?.error?.message ?? `${method} failed without an answer from the engine.`);
   err.name = 'ApiError';
   throw err;

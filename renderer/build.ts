@@ -28,6 +28,7 @@ const INDEX_HTML = `<!doctype html>
 <meta http-equiv="Content-Security-Policy" content="${RENDERER_CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>LRT Workbench</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="./main.css">
 </head>
 <body>

@@ -22,6 +22,8 @@ const EXTRA_PRODUCTS: Array<Pick<CatalogueEntry, 'code' | 'name'>> = [
   { code: 'ARNOL', name: 'Arnold' },
   { code: 'FCMPLH', name: 'FeatureCAM - Premium - license holder' },
   { code: 'FCMSLH', name: 'FeatureCAM - Standard - license holder' },
+  // Token packs appear as a subscription line ("Flex"); products used under Flex are charged per product.
+  { code: 'FLEX', name: 'Autodesk Flex' },
 ];
 
 const ALIASES: Record<string, string[]> = {
@@ -44,6 +46,7 @@ const ALIASES: Record<string, string[]> = {
   MAP: ['Map 3D', 'AutoCAD Map 3D Enterprise'],
   COLLRVT: ['BIM Collaborate Pro', 'BIM 360 Design', 'Collaboration for Revit'],
   ARNOL: ['Autodesk Arnold', 'Arnold Renderer'],
+  FLEX: ['Flex', 'Flex tokens', 'Token Flex', 'Autodesk Flex tokens'],
 };
 
 /** FlexNet feature stems other than the product line code itself (e.g. 85850MAP3DE_2012_0F is Map 3D Enterprise). */
@@ -84,7 +87,7 @@ const GROUPS: Record<string, string> = {
   '3DSMAX': 'media', MAXDES: 'media', '3DSMXS': 'media', MAYA: 'media', MAYAIO: 'media', SFTIM: 'media', SFTIMA: 'media', MOBPRO: 'animation', MBXPRO: 'sculpt', ARNOL: 'render',
   A250: 'finishing', A350: 'finishing', A400: 'finishing', C300: 'finishing', K100: 'finishing', LSTRSR: 'finishing', WTGTWY: 'finishing', STUWAL: 'finishing',
   VLTM: 'data', VLTWG: 'data', VLTC: 'data', VLTEAD: 'data', PCOFFI: 'data', PCEASY: 'data', PCPRO: 'data',
-  RECAP: 'reality', MMNTO: 'reality', FORMIT: 'concept', DYNSTD: 'visual_programming', ECOA: 'analysis_energy', PNTLAY: 'layout', WTHNLBS: 'additive',
+  FLEX: 'flex', RECAP: 'reality', MMNTO: 'reality', FORMIT: 'concept', DYNSTD: 'visual_programming', ECOA: 'analysis_energy', PNTLAY: 'layout', WTHNLBS: 'additive',
 };
 
 /** [annual, flex tokens/day]; list_annual = annual (public list prices). All estimates except RVT. */

@@ -20,7 +20,7 @@ function alignmentOf<T>(c: TableColumn<T>, index: number): Partial<ExcelJS.Align
   if (c.center || c.kind === 'date' || c.kind === 'datetime') return { horizontal: 'center' };
   if (NUMERIC.has(c.kind)) return undefined;
   // A little air between a right-aligned number and the text after it.
-  return index > 0 ? { indent: 1 } : undefined;
+  return index > 0 ? { horizontal: 'left', indent: 1 } : undefined;
 }
 
 const WIDTH_SAMPLE_ROWS = 2000;

@@ -40,6 +40,7 @@ const nameWithCode = (code: string | null): string | null => {
   const n = productName(code);
   return n && n !== code ? `${n} (${code})` : code;
 };
+const plural = (n: number, word: string): string => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 const decisionLabel = (a: string | null): string | null => (a ? a.charAt(0).toUpperCase() + a.slice(1).replace(/_/g, ' ') : null);
 
 /** Columns of the Reclamation and Optimisation sheets; letters are used by Summary formulas. */
@@ -142,7 +143,7 @@ class Layout {
       } else {
         putCell(cell, c.kind ?? 'text', c.v, this.f);
       }
-      if (c.indent) cell.alignment = { indent: 1 };
+      if (c.indent) cell.alignment = { horizontal: 'left', indent: 1 };
     });
     style?.(r);
     r.commit();
@@ -326,6 +327,25 @@ async function writeSummary(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ctx, x
   L.row([{ v: 'Currency' }, { v: settings.currency }], fact);
   L.blank();
 
+  // At a glance: four figures, linked to the totals further down (row numbers fixed by the layout below).
+  const glance = L.rowNo + 1;
+  const savingsTotalRow = glance + 6 + 1 + 5 + 1;
+  const seatsTotalRow = savingsTotalRow + 2 + GAP_TYPES.length + 1;
+  const savingsTotalValue = [...x.savingsByType.values()].reduce((a, s) => a + s.value, 0);
+  const big = (color: string) => (r: ExcelJS.Row) => {
+    r.height = 20;
+    r.getCell(1).font = { name: 'Calibri', bold: true, size: 12 };
+    r.getCell(4).font = { name: 'Calibri', bold: true, size: 14, color: { argb: color } };
+    r.getCell(5).font = { name: 'Calibri', size: 9, color: { argb: 'FF595959' } };
+  };
+  L.section('At a glance', ['', '', '']);
+  L.row([{ v: 'Savings to reclaim (annual)' }, {}, {}, { kind: 'money0', formula: `D${savingsTotalRow}`, result: savingsTotalValue }, { v: 'dormant users, unused assignments and optimisation levers', indent: true }], big('FF375623'));
+  L.row([{ v: 'Seats to buy (compliance gaps)' }, {}, {}, { kind: 'int', formula: `C${seatsTotalRow}`, result: x.gapUnits }, { v: 'units across every gap line in the Gap Register', indent: true }], big('FF1F3864'));
+  L.row([{ v: 'Cost to close the gaps now' }, {}, {}, { kind: 'money0', formula: 'Settlement!$C$2', result: x.scenarios.self_review_best }, { v: 'self-review, best case', indent: true }], big('FF1F3864'));
+  L.row([{ v: 'If an audit finds them (low)' }, {}, {}, { kind: 'money0', formula: 'Settlement!$C$4', result: x.scenarios.audit_negotiated_low }, { v: 'audit settled by negotiation', indent: true }], big('FFC00000'));
+  L.row([{ v: 'If an audit finds them (high)' }, {}, {}, { kind: 'money0', formula: 'Settlement!$C$7', result: x.scenarios.audit_no_cooperation_high }, { v: 'audit with limited cooperation', indent: true }], big('FFC00000'));
+  L.blank();
+
   // Savings by lever: COUNTIFS/SUMIFS over the Reclamation and Optimisation sheets, counted lines only.
   L.section('Savings to reclaim this quarter (annual)', ['Findings', 'Seats', 'Annual value']);
   const lever = (t: string, sheet: 'Reclamation' | 'Optimisation', n: number) => {
@@ -344,12 +364,13 @@ async function writeSummary(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ctx, x
   lever('collection_single_product', 'Optimisation', x.nOpt);
   const last = lever('low_frequency_user', 'Optimisation', x.nOpt);
   const tot = [...x.savingsByType.values()].reduce((a, s) => ({ n: a.n + s.n, units: a.units + s.units, value: a.value + s.value }), { n: 0, units: 0, value: 0 });
-  L.row([
+  const totalRow = L.row([
     { v: 'Total savings' },
     { kind: 'int', formula: `SUM(B${first}:B${last})`, result: tot.n },
     { kind: 'num', formula: `SUM(C${first}:C${last})`, result: tot.units },
     { kind: 'money0', formula: `SUM(D${first}:D${last})`, result: tot.value },
   ], boldTotal(4));
+  if (totalRow !== savingsTotalRow) throw new Error(`Summary layout: total savings on row ${totalRow}, expected ${savingsTotalRow}`);
   L.blank();
 
   L.section('Compliance gaps: seats to buy', ['Lines', 'Units', 'Annual cost']);
@@ -368,12 +389,13 @@ async function writeSummary(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ctx, x
     gLast = r;
   }
   const gapValue = [...x.gapByType.values()].reduce((a, s) => a + s.value, 0);
-  L.row([
+  const seatsRow = L.row([
     { v: 'Seats to buy (gap units)' },
     { kind: 'int', formula: `SUM(B${gFirst}:B${gLast})`, result: x.nGap },
     { kind: 'num', formula: `SUM(C${gFirst}:C${gLast})`, result: x.gapUnits },
     { kind: 'money0', formula: `SUM(D${gFirst}:D${gLast})`, result: gapValue },
   ], boldTotal(4));
+  if (seatsRow !== seatsTotalRow) throw new Error(`Summary layout: seats to buy on row ${seatsRow}, expected ${seatsTotalRow}`);
   L.blank();
 
   L.section('Closing the gaps now vs. an audit', ['', '', 'Cost']);
@@ -411,13 +433,13 @@ async function writeSummary(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ctx, x
   const todo: string[] = [];
   const recl = (x.savingsByType.get('dormant_user')?.value ?? 0) + (x.savingsByType.get('unused_assignment')?.value ?? 0);
   const reclSeats = (x.savingsByType.get('dormant_user')?.units ?? 0) + (x.savingsByType.get('unused_assignment')?.units ?? 0);
-  if (reclSeats > 0) todo.push(`Reclaim ${reclSeats} seats from dormant users and unused assignments: ${money(recl)} a year (Reclamation sheet).`);
+  if (reclSeats > 0) todo.push(`Reclaim ${plural(reclSeats, 'seat')} from dormant users and unused assignments: ${money(recl)} a year (Reclamation sheet).`);
   const optV = OPTIMISATION_TYPES.reduce((a, t) => a + (x.savingsByType.get(t)?.value ?? 0), 0);
-  if (optV > 0) todo.push(`Review ${x.nOpt} optimisation candidates (duplicates, collection downgrades, Flex): ${money(optV)} a year (Optimisation sheet).`);
-  if (x.gapUnits > 0) todo.push(`Buy or remediate ${x.gapUnits} seats across ${x.nGap} gap lines now: ${money(x.scenarios.self_review_best)}, against ${money(x.scenarios.audit_negotiated_low)}–${money(x.scenarios.audit_no_cooperation_high)} if an audit finds them.`);
+  if (optV > 0) todo.push(`Review ${plural(x.nOpt, 'optimisation candidate')} (duplicates, collection downgrades, Flex): ${money(optV)} a year (Optimisation sheet).`);
+  if (x.gapUnits > 0) todo.push(`Buy or remediate ${plural(x.gapUnits, 'seat')} across ${plural(x.nGap, 'gap line')} now: ${money(x.scenarios.self_review_best)}, against ${money(x.scenarios.audit_negotiated_low)}–${money(x.scenarios.audit_no_cooperation_high)} if an audit finds them.`);
   else todo.push('No compliance gaps were found in the lookback: keep the quarterly review going.');
-  if (renewal.length) todo.push(`Renewal: ${rec('reduce')} offerings to reduce, ${rec('increase')} to increase, ${rec('convert_to_flex')} to consider for Flex, ${rec('keep')} to keep (Renewal sheet).`);
-  if (rejects > 0 || refused.length > 0) todo.push(`Check data quality: ${rejects} rejected rows and ${refused.length} refused files (Data Quality sheet).`);
+  if (renewal.length) todo.push(`Renewal: ${plural(rec('reduce'), 'offering')} to reduce, ${rec('increase')} to increase, ${rec('convert_to_flex')} to consider for Flex, ${rec('keep')} to keep (Renewal sheet).`);
+  if (rejects > 0 || refused.length > 0) todo.push(`Check data quality: ${plural(rejects, 'rejected row')} and ${plural(refused.length, 'refused file')} (Data Quality sheet).`);
   for (const t of todo) L.row([{ v: `•  ${t}` }]);
 }
 

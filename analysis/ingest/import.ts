@@ -54,7 +54,11 @@ export interface ImportResult {
 
 // ---------- files ----------
 
-/** Folders expand recursively to their files, sorted; engagement.json, *.lrtw and hidden files are skipped. */
+/** Natural, case-insensitive order (part2 before part10), stable across machines. */
+const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+const byName = (a: string, b: string): number => collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
+
+/** Folders expand recursively to their files, sorted by name; engagement.json, *.lrtw and hidden files are skipped. */
 export async function expandPaths(paths: string[]): Promise<string[]> {
   const out: string[] = [];
   const walk = async (p: string, top: boolean): Promise<void> => {
@@ -62,7 +66,7 @@ export async function expandPaths(paths: string[]): Promise<string[]> {
     if (!top && (name.startsWith('.') || name === 'engagement.json' || name.toLowerCase().endsWith('.lrtw'))) return;
     const st = await stat(p);
     if (st.isDirectory()) {
-      const names = (await readdir(p)).sort();
+      const names = (await readdir(p)).sort(byName);
       for (const n of names) await walk(join(p, n), false);
     } else if (st.isFile()) out.push(p);
   };

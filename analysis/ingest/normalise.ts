@@ -147,8 +147,18 @@ export function normaliseUser(v: string | null): string | null {
 }
 
 /** Licence claim wording -> named_user | flex | network | serial | unknown. */
+const claimCache = new Map<string, Claim>();
+
 export function claimOf(text: string | null): Claim {
   if (!text) return 'unknown';
+  const hit = claimCache.get(text);
+  if (hit) return hit;
+  const c = claimOfUncached(text);
+  if (claimCache.size < 10_000) claimCache.set(text, c);
+  return c;
+}
+
+function claimOfUncached(text: string): Claim {
   const t = text.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
   if (t === '') return 'unknown';
   if (/\b(multi ?user|network|concurrent|floating|nlm)\b/.test(t)) return 'network';
@@ -159,8 +169,6 @@ export function claimOf(text: string | null): Claim {
 }
 
 // ---------- rows ----------
-
-type Getter = (col: string) => string | null;
 
 function rawLine(cells: string[]): string {
   return cells.map((c) => (/[",\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',');
@@ -202,46 +210,14 @@ export function makeRowNormaliser(det: Detection, headers: string[], ctx: Normal
   headers.forEach((h, i) => {
     if (!used.has(i)) extraIdx.push([i, h.trim() === '' ? `column_${i + 1}` : h]);
   });
-  const tz = ctx.timezone;
-  const cat = ctx.catalogue;
   const build = ROW_BUILDERS[det.kind];
 
+  // One reader object per file, re-pointed at each row: no closures allocated per row on the hot path.
+  const reader = new CellReader(idx, types, ctx.timezone, ctx.catalogue);
   const fn = ((cells: string[], line: number): ParsedItem => {
-    const get: Getter = (col) => {
-      const i = idx.get(col);
-      if (i === undefined) return null;
-      const v = cells[i];
-      if (v === undefined) return null;
-      const t = v.trim();
-      return t === '' ? null : t;
-    };
-    const ts: Getter = (col) => {
-      const v = get(col);
-      if (v === null) return null;
-      const out = parseTimestamp(v, tz);
-      if (out === null) throw new RowError(`${col} "${v}" is not a date (${TS_EXPECTED})`);
-      return out;
-    };
-    const date: Getter = (col) => {
-      const v = get(col);
-      if (v === null) return null;
-      const out = parseDate(v, tz);
-      if (out === null) throw new RowError(`${col} "${v}" is not a date (${DATE_EXPECTED})`);
-      return out;
-    };
-    const num = (col: string): number | null => {
-      const v = get(col);
-      if (v === null) return null;
-      const n = parseNumber(v);
-      if (n === null) throw new RowError(`${col} "${v}" is not a number`);
-      if (types.get(col) === 'integer') {
-        if (!Number.isInteger(n)) throw new RowError(`${col} "${v}" is not a whole number`);
-        if (Math.abs(n) > 2_000_000_000) throw new RowError(`${col} "${v}" is out of range`);
-      }
-      return n;
-    };
+    reader.cells = cells;
     try {
-      const values = build({ get, ts, date, num, cat });
+      const values = build(reader);
       let extra: Array<[string, string]> | null = null;
       for (const [i, h] of extraIdx) {
         const v = cells[i];
@@ -263,13 +239,55 @@ export function makeRowNormaliser(det: Detection, headers: string[], ctx: Normal
   return fn;
 }
 
-interface Helpers {
-  get: Getter;
-  ts: Getter;
-  date: Getter;
-  num: (col: string) => number | null;
-  cat: Catalogue;
+/** Typed access to the mapped cells of the current row; a bad value throws a RowError naming the column. */
+class CellReader {
+  cells: string[] = [];
+  constructor(
+    private readonly idx: Map<string, number>,
+    private readonly types: Map<string, string>,
+    private readonly tz: string,
+    readonly cat: Catalogue,
+  ) {}
+
+  get = (col: string): string | null => {
+    const i = this.idx.get(col);
+    if (i === undefined) return null;
+    const v = this.cells[i];
+    if (v === undefined) return null;
+    const t = v.trim();
+    return t === '' ? null : t;
+  };
+
+  ts = (col: string): string | null => {
+    const v = this.get(col);
+    if (v === null) return null;
+    const out = parseTimestamp(v, this.tz);
+    if (out === null) throw new RowError(`${col} "${v}" is not a date (${TS_EXPECTED})`);
+    return out;
+  };
+
+  date = (col: string): string | null => {
+    const v = this.get(col);
+    if (v === null) return null;
+    const out = parseDate(v, this.tz);
+    if (out === null) throw new RowError(`${col} "${v}" is not a date (${DATE_EXPECTED})`);
+    return out;
+  };
+
+  num = (col: string): number | null => {
+    const v = this.get(col);
+    if (v === null) return null;
+    const n = parseNumber(v);
+    if (n === null) throw new RowError(`${col} "${v}" is not a number`);
+    if (this.types.get(col) === 'integer') {
+      if (!Number.isInteger(n)) throw new RowError(`${col} "${v}" is not a whole number`);
+      if (Math.abs(n) > 2_000_000_000) throw new RowError(`${col} "${v}" is out of range`);
+    }
+    return n;
+  };
 }
+
+type Helpers = CellReader;
 
 type Values = Record<string, CellValue>;
 
@@ -291,9 +309,9 @@ const ROW_BUILDERS: Record<TabularKind, (h: Helpers) => Values> = {
     let end = ts('end_time');
     let duration = num('duration_minutes');
     if (duration !== null && duration < 0) throw new RowError(`duration_minutes "${get('duration_minutes')}" is negative`);
-    const startMs = Date.parse(start.replace(' ', 'T') + 'Z');
+    const startMs = wallMs(start);
     if (end !== null) {
-      const endMs = Date.parse(end.replace(' ', 'T') + 'Z');
+      const endMs = wallMs(end);
       if (endMs < startMs) throw new RowError(`end_time "${get('end_time')}" is before start_time "${get('start_time')}"`);
       if (duration === null) duration = (endMs - startMs) / 60_000;
     } else if (duration !== null) {
@@ -477,6 +495,11 @@ const ROW_BUILDERS: Record<TabularKind, (h: Helpers) => Values> = {
     return { alias: alias.includes('@') ? alias.toLowerCase() : alias, user };
   },
 };
+
+/** 'YYYY-MM-DD HH:MM:SS' -> milliseconds on a UTC scale (for differences only). */
+function wallMs(t: string): number {
+  return Date.UTC(+t.slice(0, 4), +t.slice(5, 7) - 1, +t.slice(8, 10), +t.slice(11, 13), +t.slice(14, 16), +t.slice(17, 19));
+}
 
 function unmask(v: string | null): string | null {
   return v === null || isMasked(v) ? null : v;

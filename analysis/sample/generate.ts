@@ -38,9 +38,10 @@ const FEATURES: Record<string, string> = {
   INVPROSA: 'Part;Assembly;Drawing', '3DSMAX': 'Modeling;Arnold Render', MAYA: 'Modeling;Rigging;Animation', NAVMAN: 'Clash Detective;TimeLiner',
 };
 
+/** Per assignment: distinct usage days of covered products and the last one (kept compact: one entry per user). */
 interface AssignmentStats {
-  days: Set<number>;
-  tokens: number;
+  daysUsed: number;
+  last: number | null;
 }
 
 export async function generateSample(outDir: string, input: Partial<SampleOptions> = {}): Promise<SampleResult> {
@@ -71,7 +72,7 @@ export async function generateSample(outDir: string, input: Partial<SampleOption
   for (const u of plan.users) {
     if (u.kind === 'network') continue;
     const covers = u.assignments.map((a) => new Set(cat.covers(a.offering)));
-    const st: AssignmentStats[] = u.assignments.map(() => ({ days: new Set<number>(), tokens: 0 }));
+    const seenDays: Array<Set<number>> = u.assignments.map(() => new Set<number>());
     const dayRows = new Map<string, { day: number; product: string; version: string; claim: string; tokens: number }>();
     let seq = 0;
     userSessions(plan, u, flexRate, (s: SessionRec) => {
@@ -80,10 +81,7 @@ export async function generateSample(outDir: string, input: Partial<SampleOption
       if (s.day <= split + 2) fileA.line(line);
       if (s.day >= split - 2) fileB.line(line);
       covers.forEach((c, i) => {
-        if (c.has(s.product)) {
-          st[i]!.days.add(s.day);
-          st[i]!.tokens += s.tokens ?? 0;
-        }
+        if (c.has(s.product)) seenDays[i]!.add(s.day);
       });
       if (s.claim === 'Serial') return; // the portal never sees serial (perpetual) use
       const k = `${s.day}|${s.product}`;
@@ -99,7 +97,7 @@ export async function generateSample(outDir: string, input: Partial<SampleOption
       daily.line(csvRow([names.iso(r.day), DISPLAY_NAME[r.product] ?? r.product, r.version, r.claim, u.masked ? '*****' : u.email, u.hashedId,
         r.claim === 'Flex' ? r.tokens : '', TEAM]));
     }
-    stats.set(u, st);
+    if (u.kind === 'named') stats.set(u, seenDays.map((d) => ({ daysUsed: d.size, last: d.size ? Math.max(...d) : null })));
     await Promise.all([fileA.maybeFlush(), fileB.maybeFlush(), daily.maybeFlush()]);
   }
   await Promise.all([fileA.close(), fileB.close(), daily.close()]);
@@ -117,12 +115,8 @@ export async function generateSample(outDir: string, input: Partial<SampleOption
 function sessionLine(u: PlannedUser, s: SessionRec, seq: number, names: DayNames): string {
   const sec = (s.start * 7 + seq * 13) % 60;
   const d = names.iso(s.day);
-  return csvRow([
-    `${u.hashedId.slice(0, 12)}-${seq.toString(16).padStart(6, '0')}`,
-    s.email, DISPLAY_NAME[s.product] ?? s.product, s.version, s.device, s.deviceId, s.os,
-    `${d} ${hhmmss(s.start, sec)}`, `${d} ${hhmmss(s.start + s.duration, sec)}`, s.duration, s.claim,
-    FEATURES[s.product] ?? '', s.ip, s.domain, s.tokens ?? '',
-  ]);
+  // Hot path (millions of rows): every field is generated here and holds no comma, quote or newline, so no quoting.
+  return `${u.hashedId.slice(0, 12)}-${seq.toString(16).padStart(6, '0')},${s.email},${DISPLAY_NAME[s.product] ?? s.product},${s.version},${s.device},${s.deviceId},${s.os},${d} ${hhmmss(s.start, sec)},${d} ${hhmmss(s.start + s.duration, sec)},${s.duration},${s.claim},${FEATURES[s.product] ?? ''},${s.ip},${s.domain},${s.tokens ?? ''}`;
 }
 
 async function writeUsageReport(plan: EstatePlan, stats: Map<PlannedUser, AssignmentStats[]>, file: string, names: DayNames): Promise<void> {
@@ -133,17 +127,15 @@ async function writeUsageReport(plan: EstatePlan, stats: Map<PlannedUser, Assign
     if (u.kind !== 'named') continue;
     const st = stats.get(u) ?? [];
     u.assignments.forEach((a, i) => {
-      const days = st[i]?.days ?? new Set<number>();
-      let last = -Infinity;
-      for (const d of days) last = Math.max(last, d);
-      const used = Number.isFinite(last);
-      const since = used ? plan.end - last : plan.end - Math.max(a.assigned, plan.start);
+      const { daysUsed, last } = st[i] ?? { daysUsed: 0, last: null };
+      const used = last !== null;
+      const since = last !== null ? plan.end - last : plan.end - Math.max(a.assigned, plan.start);
       const assignedNow = a.unassigned === null || a.unassigned > plan.end;
       w.line(csvRow([
         u.hashedId, u.first, u.last, u.email, u.autodeskId, TEAM, u.role === 'viz' ? 'Media' : 'Engineering', OFFERING_NAME[a.offering] ?? a.offering,
         '2026', assignedNow ? 'assigned' : 'unassigned', `${names.iso(a.assigned)}T00:00:00Z`, a.unassigned !== null ? `${names.iso(a.unassigned)}T00:00:00Z` : '',
-        used && since < 90 ? 'active' : 'inactive', since, 'Named User', days.size, Math.round((days.size / months) * 100) / 100, '',
-        used ? names.iso(last) : '',
+        used && since < 90 ? 'active' : 'inactive', since, 'Named User', daysUsed, Math.round((daysUsed / months) * 100) / 100, '',
+        last !== null ? names.iso(last) : '',
       ]));
     });
     await w.maybeFlush();

@@ -88,6 +88,7 @@ export function userSessions(plan: EstatePlan, u: PlannedUser, flexRate: (code: 
   const homeDevice = `HOME-${u.first.slice(0, 3).toUpperCase()}-PC${u.index % 97}`;
   const homeIp = `81.${(u.ipHost >> 8) & 255}.${u.ipHost & 255}.${(u.index % 200) + 20}`;
   const multi = u.mix.length > 1;
+  const mixWeights = u.mix.map((c, j) => [c, u.weights[j]!] as const);
 
   for (let i = 0; i < days.length; i++) {
     const day = days[i]!;
@@ -96,7 +97,7 @@ export function userSessions(plan: EstatePlan, u: PlannedUser, flexRate: (code: 
     let t = 540 + rng.int(0, 150);
     const charged = new Set<string>();
     for (let k = 0; k < n && t <= 1080; k++) {
-      let product = multi ? rng.weighted(u.mix.map((c, j) => [c, u.weights[j]!] as const)) : u.mix[0]!;
+      let product = multi ? rng.weighted(mixWeights) : u.mix[0]!;
       // Make sure multi-product users really use two members in the last year.
       if (multi && k === 0 && i === days.length - 1) product = u.mix[1]!;
       if (multi && k === 0 && i === days.length - 2) product = u.mix[0]!;

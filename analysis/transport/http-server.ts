@@ -186,6 +186,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
       sendJson(res, 200, out ?? null);
     } catch (e) {
       const body = opts.engine.toError(e);
+      // Unexpected failures go to the operator's terminal too; expected ones are the UI's business.
+      if (body.code === 'failed') process.stderr.write(`lrtw serve: ${method} failed: ${body.message}\n`);
       sendError(res, body.code, body.message);
     }
   }

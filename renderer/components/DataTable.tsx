@@ -37,6 +37,7 @@ export interface DataTableProps<T> {
 }
 
 const ROW_HEIGHT = 40;
+const HEAD_HEIGHT = 72;
 
 function cmp(a: string | number | null, b: string | number | null): number {
   if (a === b) return 0;
@@ -80,8 +81,10 @@ export function DataTable<T>(props: DataTableProps<T>) {
     if (active >= view.length) setActive(Math.max(0, view.length - 1));
   }, [view.length, active]);
 
-  const virtualizer = useVirtualizer({ count: view.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
+  const virtualizer = useVirtualizer({ count: view.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12, scrollPaddingStart: HEAD_HEIGHT });
   const template = [selectable ? '44px' : null, ...columns.map((c) => c.width ?? 'minmax(120px, 1fr)')].filter(Boolean).join(' ');
+  // Header and body rows share one scroll container and one width, so their columns always line up.
+  const minWidth = (selectable ? 44 : 0) + columns.reduce((a, c) => a + Number(/(\d+)px/.exec(c.width ?? '120px')?.[1] ?? 120), 0);
 
   const allSelected = selectable && view.length > 0 && view.every((r) => selected?.has(rowKey(r)));
   const toggle = useCallback(
@@ -137,106 +140,107 @@ export function DataTable<T>(props: DataTableProps<T>) {
           <input type="search" aria-label={`Search ${label}`} placeholder="Search" value={search} onChange={(e) => setSearch(e.target.value)} />
         </label>
         <span className="dt-count num" aria-live="polite">
-          {filtered ? `${view.length.toLocaleString('en-US')} of ${rows.length.toLocaleString('en-US')}` : `${rows.length.toLocaleString('en-US')}`} rows
+          {filtered ? `${view.length.toLocaleString('en-US')} of ${rows.length.toLocaleString('en-US')}` : `${rows.length.toLocaleString('en-US')}`} {rows.length === 1 ? 'row' : 'rows'}
           {selectable && selected && selected.size > 0 ? ` · ${selected.size.toLocaleString('en-US')} selected` : ''}
         </span>
         <div className="dt-toolbar-extra">{props.toolbar}</div>
       </div>
       <div
+        ref={scrollRef}
         className="dt-grid"
         role="grid"
         aria-label={label}
         aria-rowcount={view.length + 1}
         aria-multiselectable={selectable || undefined}
+        tabIndex={0}
+        aria-activedescendant={activeRow ? `${idBase}-${active}` : undefined}
+        onKeyDown={onKey}
+        style={{ height: props.height ?? 420 }}
       >
-        <div className="dt-head" role="rowgroup">
-          <div className="dt-row dt-header-row" role="row" aria-rowindex={1} style={{ gridTemplateColumns: template }}>
-            {selectable && (
-              <div className="dt-cell dt-check" role="columnheader">
-                <input type="checkbox" aria-label="Select all visible rows" checked={!!allSelected} onChange={toggleAll} />
-              </div>
-            )}
-            {columns.map((c) => {
-              const dir = sort?.id === c.id ? (sort.desc ? 'descending' : 'ascending') : 'none';
-              return (
-                <div key={c.id} className={`dt-cell ${c.align === 'right' ? 'right' : ''}`} role="columnheader" aria-sort={dir}>
-                  <button
-                    type="button"
-                    className="dt-sort"
-                    aria-label={`Sort by ${c.header}`}
-                    onClick={() => setSort((s) => (s?.id === c.id ? (s.desc ? null : { id: c.id, desc: true }) : { id: c.id, desc: false }))}
-                  >
-                    <span>{c.header}</span>
-                    {dir === 'ascending' ? <ArrowUp size={14} aria-hidden /> : dir === 'descending' ? <ArrowDown size={14} aria-hidden /> : <ArrowUpDown size={14} aria-hidden className="dim" />}
-                  </button>
+        <div className="dt-inner" style={{ minWidth }}>
+          <div className="dt-head" role="rowgroup">
+            <div className="dt-row dt-header-row" role="row" aria-rowindex={1} style={{ gridTemplateColumns: template }}>
+              {selectable && (
+                <div className="dt-cell dt-check" role="columnheader">
+                  <input type="checkbox" aria-label="Select all visible rows" checked={!!allSelected} onChange={toggleAll} />
                 </div>
-              );
-            })}
-          </div>
-          <div className="dt-row dt-filter-row" role="row" style={{ gridTemplateColumns: template }}>
-            {selectable && <div className="dt-cell" role="gridcell" />}
-            {columns.map((c) => (
-              <div key={c.id} className="dt-cell" role="gridcell">
-                {c.filterable !== false && (
-                  <input
-                    className="dt-filter"
-                    aria-label={`Filter ${c.header}`}
-                    placeholder="Filter"
-                    value={filters[c.id] ?? ''}
-                    onChange={(e) => setFilters((f) => ({ ...f, [c.id]: e.target.value }))}
-                  />
-                )}
-              </div>
-            ))}
-          </div>
-        </div>
-        <div
-          ref={scrollRef}
-          className="dt-body"
-          role="rowgroup"
-          tabIndex={0}
-          aria-label={`${label} rows`}
-          aria-activedescendant={activeRow ? `${idBase}-${active}` : undefined}
-          onKeyDown={onKey}
-          style={{ height: props.height ?? 420 }}
-        >
-          {view.length === 0 ? (
-            <div className="dt-empty">{rows.length === 0 ? props.empty : 'No rows match the search and filters. Clear them to see every row.'}</div>
-          ) : (
-            <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-              {virtualizer.getVirtualItems().map((vi) => {
-                const r = view[vi.index]!;
-                const key = rowKey(r);
-                const isSel = !!selected?.has(key);
-                const isActive = vi.index === active;
+              )}
+              {columns.map((c) => {
+                const dir = sort?.id === c.id ? (sort.desc ? 'descending' : 'ascending') : 'none';
                 return (
-                  <div
-                    key={key}
-                    id={`${idBase}-${vi.index}`}
-                    role="row"
-                    aria-rowindex={vi.index + 2}
-                    aria-selected={selectable ? isSel : undefined}
-                    aria-label={props.rowLabel?.(r)}
-                    className={`dt-row${isSel ? ' selected' : ''}${isActive ? ' active' : ''}${props.activeKey === key ? ' open' : ''}`}
-                    style={{ gridTemplateColumns: template, transform: `translateY(${vi.start}px)`, height: ROW_HEIGHT }}
-                    onClick={() => setActive(vi.index)}
-                    onDoubleClick={() => onOpen?.(r)}
-                  >
-                    {selectable && (
-                      <div className="dt-cell dt-check" role="gridcell">
-                        <input type="checkbox" aria-label={`Select ${props.rowLabel?.(r) ?? key}`} checked={isSel} onChange={() => toggle(key)} />
-                      </div>
-                    )}
-                    {columns.map((c) => (
-                      <div key={c.id} role="gridcell" className={`dt-cell ${c.align === 'right' ? 'right num' : ''}`} title={typeof c.value(r) === 'string' ? String(c.value(r)) : undefined}>
-                        {c.render ? c.render(r) : String(c.value(r) ?? '—')}
-                      </div>
-                    ))}
+                  <div key={c.id} className={`dt-cell ${c.align === 'right' ? 'right' : ''}`} role="columnheader" aria-sort={dir}>
+                    <button
+                      type="button"
+                      className="dt-sort"
+                      aria-label={`Sort by ${c.header}`}
+                      onClick={() => setSort((s) => (s?.id === c.id ? (s.desc ? null : { id: c.id, desc: true }) : { id: c.id, desc: false }))}
+                    >
+                      <span>{c.header}</span>
+                      {dir === 'ascending' ? <ArrowUp size={14} aria-hidden /> : dir === 'descending' ? <ArrowDown size={14} aria-hidden /> : <ArrowUpDown size={14} aria-hidden className="dim" />}
+                    </button>
                   </div>
                 );
               })}
             </div>
-          )}
+            <div className="dt-row dt-filter-row" role="row" style={{ gridTemplateColumns: template }}>
+              {selectable && <div className="dt-cell" role="gridcell" />}
+              {columns.map((c) => (
+                <div key={c.id} className="dt-cell" role="gridcell">
+                  {c.filterable !== false && (
+                    <input
+                      className="dt-filter"
+                      aria-label={`Filter ${c.header}`}
+                      placeholder="Filter"
+                      value={filters[c.id] ?? ''}
+                      onChange={(e) => setFilters((f) => ({ ...f, [c.id]: e.target.value }))}
+                    />
+                  )}
+                </div>
+              ))}
+            </div>
+          </div>
+          <div className="dt-body" role="rowgroup">
+            {view.length === 0 ? (
+              <div className="dt-empty">{rows.length === 0 ? props.empty : 'No rows match the search and filters. Clear them to see every row.'}</div>
+            ) : (
+              <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+                {virtualizer.getVirtualItems().map((vi) => {
+                  const r = view[vi.index]!;
+                  const key = rowKey(r);
+                  const isSel = !!selected?.has(key);
+                  const isActive = vi.index === active;
+                  return (
+                    <div
+                      key={key}
+                      id={`${idBase}-${vi.index}`}
+                      role="row"
+                      aria-rowindex={vi.index + 2}
+                      aria-selected={selectable ? isSel : undefined}
+                      aria-label={props.rowLabel?.(r)}
+                      className={`dt-row${isSel ? ' selected' : ''}${isActive ? ' active' : ''}${props.activeKey === key ? ' open' : ''}`}
+                      style={{ gridTemplateColumns: template, transform: `translateY(${vi.start}px)`, height: ROW_HEIGHT }}
+                      onClick={() => setActive(vi.index)}
+                      onDoubleClick={() => onOpen?.(r)}
+                    >
+                      {selectable && (
+                        <div className="dt-cell dt-check" role="gridcell">
+                          <input type="checkbox" aria-label={`Select ${props.rowLabel?.(r) ?? key}`} checked={isSel} onChange={() => toggle(key)} />
+                        </div>
+                      )}
+                      {columns.map((c) => {
+                        const v = c.value(r);
+                        return (
+                          <div key={c.id} role="gridcell" className={`dt-cell ${c.align === 'right' ? 'right num' : ''}`} title={typeof v === 'string' ? v : undefined}>
+                            {c.render ? c.render(r) : v === null || v === '' ? '—' : String(v)}
+                          </div>
+                        );
+                      })}
+                    </div>
+                  );
+                })}
+              </div>
+            )}
+          </div>
         </div>
       </div>
     </div>

@@ -86,9 +86,10 @@ export function ActiveVsSeats(props: { name: string; monthly: { month: string; a
   const data = props.monthly;
   const W = 560;
   const H = 200;
-  const pad = { l: 44, r: 12, t: 12, b: 28 };
+  const pad = { l: 44, r: 24, t: 12, b: 28 };
   if (data.length === 0) return <p className="muted">No monthly usage for {props.name}.</p>;
-  const max = niceMax(Math.max(...data.map((d) => Math.max(d.active_users, d.seats))));
+  // Whole people: at least 2 so the middle tick is a whole number too.
+  const max = Math.max(2, Math.ceil(niceMax(Math.max(...data.map((d) => Math.max(d.active_users, d.seats)))) / 2) * 2);
   const x = (i: number) => pad.l + (data.length === 1 ? 0 : (i * (W - pad.l - pad.r)) / (data.length - 1));
   const y = (v: number) => pad.t + (H - pad.t - pad.b) * (1 - v / max);
   const line = (k: 'active_users' | 'seats') => data.map((d, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)},${y(d[k]).toFixed(1)}`).join(' ');

@@ -185,7 +185,7 @@ export function LoadDataStep() {
       {plans && (
         <Card title={`Files to import (${plans.length})`} id="plans" actions={
           <button type="button" className="btn primary" onClick={() => void runImport()} disabled={busy}>
-            Import {plans.filter((p) => p.include && p.refused === null).length} files
+            {(() => { const n = plans.filter((p) => p.include && p.refused === null).length; return `Import ${n} ${n === 1 ? "file" : "files"}`; })()}
           </button>
         }>
           {phase === 'importing' && <ProgressBar label="Importing" event={event} onCancel={() => job && void api('job.cancel', { jobId: job })} />}

@@ -11,10 +11,10 @@ import { date, int } from '../format';
 type Q = Output<'quality.get'>;
 
 const idCols: Column<Q['identities'][number]>[] = [
-  { id: 'alias', header: 'Alias', value: (r) => r.alias, width: 'minmax(160px, 1fr)' },
-  { id: 'user', header: 'Joined to', value: (r) => r.user, width: 'minmax(180px, 1fr)' },
-  { id: 'method', header: 'How', value: (r) => r.method, width: '140px' },
-  { id: 'detail', header: 'Detail', value: (r) => r.detail, width: 'minmax(160px, 1fr)' },
+  { id: 'alias', header: 'Alias', value: (r) => r.alias, width: 'minmax(100px, 1fr)' },
+  { id: 'user', header: 'Joined to', value: (r) => r.user, width: 'minmax(140px, 1.4fr)' },
+  { id: 'method', header: 'How', value: (r) => r.method, width: 'minmax(90px, 0.6fr)' },
+  { id: 'detail', header: 'Detail', value: (r) => r.detail, width: 'minmax(90px, 1fr)' },
 ];
 const unmatchedCols: Column<Q['unmatched'][number]>[] = [
   { id: 'alias', header: 'Alias', value: (r) => r.alias, width: 'minmax(160px, 1fr)' },

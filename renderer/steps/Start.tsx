@@ -42,7 +42,8 @@ export function StartStep() {
       const jobId = newJobId('sample');
       setSampleJob(jobId);
       try {
-        const created = await api('sample.create', { jobId });
+        // An explicit size keeps the walk-through quick (about half a minute) and reproducible.
+        const created = await api('sample.create', { jobId, users: 300, months: 24, seed: 1 });
         await openedEngagement(created);
       } finally {
         setSampleJob(null);

@@ -71,7 +71,7 @@ test('every FlexNet feature code in the fixture logs resolves to a catalogue ent
     assert.ok(r, `feature ${f} does not resolve`);
     if (expected[f]) assert.equal(r, expected[f], f);
   }
-  for (const [f, code] of Object.entries(expected)) assert.ok(features.has(f), `${f} is in the fixture logs`), assert.equal(cat.resolve(f), code);
+  for (const f of Object.keys(expected)) assert.ok(features.has(f), `${f} is in the fixture logs`);
 });
 
 test('collections list catalogue products and cover their members', () => {

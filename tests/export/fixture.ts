@@ -40,7 +40,7 @@ export const SAVINGS: FixtureSaving[] = [
   { id: 'S-0004', type: 'duplicate_access', user: 'li.wu@contoso.com', offering: 'ACD', units: 1, value: 1955.5, counted: true, detail: 'AutoCAD beside AEC Collection' },
   { id: 'S-0005', type: 'collection_single_product', user: 'tom.hart@contoso.com', offering: 'AECCOL', units: 1, value: 690, counted: true, detail: 'only Revit used' },
   { id: 'S-0006', type: 'low_frequency_user', user: 'eva.ruiz@contoso.com', offering: 'RVT', units: 1, value: 1805, counted: true, detail: '2.1 usage days per month' },
-  { id: 'S-0007', type: 'low_frequency_user', user: 'ann.berg@contoso.com', offering: 'RVT', units: 1, value: 2985, counted: false, detail: 'already reclaimed as dormant' },
+  { id: 'S-0007', type: 'low_frequency_user', user: 'ann.berg@contoso.com', offering: 'RVT', units: 1, value: 0, counted: false, detail: 'already reclaimed as dormant' },
 ];
 
 export interface Fixture {

@@ -229,3 +229,38 @@ test('Usage Report XLSX: filter block on sheet 1, Title Case rows on sheet 2', a
   assert.match(rej!.reason, /assigned_date "2025-13-01" is not a date/);
   db.close();
 });
+
+test('a FlexNet debug log is recognised by its content and a repeated import is all duplicates', async () => {
+  const dir = tempDir();
+  const db = await freshDb(dir);
+  const path = FIXTURES + 'flexnet/adskflex-2018-denials.log';
+  const scan = await scanFiles(db, [path], settings());
+  assert.equal(scan[0]!.kind, 'flexnet_log');
+  assert.equal(scan[0]!.refused, null);
+  const first = await importFiles(db, [{ path }], { settings: settings() });
+  const s = first.sources[0]!;
+  assert.equal(s.kind, 'flexnet_log');
+  assert.ok(s.rows_loaded > 0);
+  assert.equal(s.rows_read, s.rows_loaded + s.rows_rejected + s.rows_duplicate);
+  const stored = await db.one<{ n: number }>('SELECT (SELECT count(*) FROM sessions) + (SELECT count(*) FROM flexnet_events) AS n');
+  assert.equal(stored!.n, s.rows_loaded);
+  const again = await importFiles(db, [{ path }], { settings: settings() });
+  const t = again.sources[0]!;
+  assert.deepEqual([t.rows_loaded, t.rows_duplicate], [0, s.rows_loaded]);
+  db.close();
+});
+
+test('a TAB-separated Title Case usage export with a title line above the header loads', async () => {
+  const dir = tempDir();
+  const db = await freshDb(dir);
+  const p = write(dir, 'usage.tsv', 'Seat usage export\t\t\n\nDay used\tProduct\tEmail\tAccess option\n2025-02-03\tAutoCAD\tA@X.com\tNamed user\n2/4/2025\tAutoCAD\ta@x.com\tNamed user\n');
+  const r = await importFiles(db, [{ path: p }], { settings: settings() });
+  assert.deepEqual(r.refused, []);
+  assert.deepEqual([r.sources[0]!.kind, r.sources[0]!.rows_loaded], ['usage_daily', 2]);
+  const rows = await db.all(`SELECT "user", CAST(day AS VARCHAR) AS day, line FROM usage_daily ORDER BY day`);
+  assert.deepEqual(rows, [
+    { user: 'a@x.com', day: '2025-02-03', line: 4 },
+    { user: 'a@x.com', day: '2025-02-04', line: 5 },
+  ]);
+  db.close();
+});

@@ -16,6 +16,8 @@ async function excelJsBytes(wb: ExcelJS.Workbook, useSharedStrings = true): Prom
 
 const isoDay = (d: Date): string => d.toISOString().slice(0, 10);
 const isoStamp = (d: Date): string => d.toISOString().slice(0, 19).replace('T', ' ');
+/** The contract: whole days as 'YYYY-MM-DD', anything with a time of day as 'YYYY-MM-DD HH:MM:SS'. */
+const excelText = (d: Date): string => (d.getTime() % 86_400_000 === 0 ? isoDay(d) : isoStamp(d));
 
 function sheet(sheets: XlsxSheet[], name: string): XlsxSheet {
   const s = sheets.find((x) => x.name === name);
@@ -90,7 +92,7 @@ test('Usage Report export: filter block on sheet 1, data on sheet 2, read back e
       String(r.daysUsed),
       String(r.monthlyAverage),
       String(r.tokens),
-      r.lastAccessed ? isoStamp(r.lastAccessed) : '',
+      r.lastAccessed ? excelText(r.lastAccessed) : '',
     ];
     // An empty last cell does not widen the row: trailing blanks are dropped, middle blanks kept as ''.
     while (expected.length > 0 && expected[expected.length - 1] === '') expected.pop();

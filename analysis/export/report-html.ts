@@ -1,0 +1,191 @@
+// The read-only HTML report inside the evidence pack: one self-contained file (inline CSS, no scripts,
+// no external assets, no network URLs; a CSP forbids loading anything). Every string is escaped,
+// and ':' too, so client text such as "http://..." can never become a link or a fetch.
+import type { Scenarios } from '../model';
+import type { FindingRow, RenewalRow, SourceRow, RefusedRow } from './data';
+import { SCENARIO_KEYS, SCENARIO_LABELS, typeLabel } from './settlement';
+
+export interface ReportInput {
+  client: string;
+  asOf: string | null;
+  currency: string;
+  toolVersion: string;
+  baggingDate: string;
+  fingerprint: string;
+  scenarios: Scenarios;
+  savingsByType: Map<string, { n: number; units: number; value: number }>;
+  gapUnits: number;
+  gaps: FindingRow[];
+  gapTotal: number;
+  reclamation: FindingRow[];
+  reclamationTotal: number;
+  optimisation: FindingRow[];
+  optimisationTotal: number;
+  renewal: RenewalRow[];
+  sources: (SourceRow & { included: boolean; packPath: string | null })[];
+  refused: RefusedRow[];
+  rejects: number;
+  signals: number;
+  workbookName: string;
+}
+
+export function esc(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  return String(v)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;')
+    .replace(/:/g, '&#58;');
+}
+
+const CSS = `
+:root{--navy:#1f3864;--ink:#1d2433;--muted:#5b6475;--line:#dfe4ec;--band:#f3f6fa;--green:#2e7d32;--red:#b71c1c;--amber:#8a6100}
+*{box-sizing:border-box}
+body{margin:0;font:14px/1.45 "Segoe UI",system-ui,-apple-system,"Helvetica Neue",Arial,sans-serif;color:var(--ink);background:#fff}
+header{background:var(--navy);color:#fff;padding:28px 40px 22px}
+header h1{margin:0 0 4px;font-size:24px;font-weight:600;letter-spacing:.2px}
+header .sub{opacity:.85;font-size:13px}
+header dl{display:flex;flex-wrap:wrap;gap:8px 32px;margin:16px 0 0}
+header dt{font-size:11px;text-transform:uppercase;letter-spacing:.6px;opacity:.7}
+header dd{margin:0;font-size:14px;font-weight:600}
+main{padding:24px 40px 48px;max-width:1480px}
+.scroll{overflow-x:auto}
+h2{font-size:17px;color:var(--navy);margin:32px 0 10px;padding-bottom:6px;border-bottom:2px solid var(--navy)}
+h2 .count{font-weight:400;color:var(--muted);font-size:13px;margin-left:8px}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(220px,1fr));gap:14px;margin-top:8px}
+.card{border:1px solid var(--line);border-radius:8px;padding:14px 16px;background:#fff;box-shadow:0 1px 2px rgba(16,24,40,.04)}
+.card .label{font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.5px}
+.card .value{font-size:24px;font-weight:650;margin-top:4px;font-variant-numeric:tabular-nums}
+.card .note{font-size:12px;color:var(--muted);margin-top:2px}
+.good .value{color:var(--green)} .bad .value{color:var(--red)} .range .value{font-size:20px;white-space:nowrap}
+table{border-collapse:collapse;width:100%;font-size:12.5px;margin-top:6px}
+th{background:var(--band);color:var(--navy);text-align:left;font-weight:600;padding:7px 8px;border-bottom:1px solid #c9d3e3;white-space:nowrap}
+td{padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top}
+tr:nth-child(even) td{background:#fafbfd}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.date,td.nowrap{white-space:nowrap}
+td.mono.nowrap{word-break:normal}
+td.mono{font-family:Consolas,"SFMono-Regular",Menlo,monospace;font-size:11.5px;word-break:break-all}
+tr.total td{font-weight:650;border-top:2px solid var(--navy);background:#fff}
+.pill{display:inline-block;padding:1px 8px;border-radius:10px;font-size:11px;font-weight:600;background:#eef1f6;color:var(--muted)}
+.pill.high{background:#fdecea;color:var(--red)} .pill.medium{background:#fff4e0;color:var(--amber)} .pill.low{background:#e8f5e9;color:var(--green)}
+.pill.missing{background:#fdecea;color:var(--red)} .pill.ok{background:#e8f5e9;color:var(--green)}
+.note{color:var(--muted);font-size:12.5px}
+footer{margin-top:40px;padding-top:12px;border-top:1px solid var(--line);color:var(--muted);font-size:12px}
+@media print{.scroll{overflow:visible}table{font-size:10.5px}header{-webkit-print-color-adjust:exact;print-color-adjust:exact}main{padding:16px 24px}h2{break-after:avoid}tr{break-inside:avoid}}
+`;
+
+export function renderReport(r: ReportInput): string {
+  const money = (n: number | null | undefined, digits = 0) =>
+    n === null || n === undefined ? '' : new Intl.NumberFormat('en-US', { style: 'currency', currency: r.currency, maximumFractionDigits: digits, minimumFractionDigits: digits }).format(n);
+  const num = (n: number | null | undefined) => (n === null || n === undefined ? '' : new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 }).format(n));
+  const savingsTotal = [...r.savingsByType.values()].reduce((a, s) => a + s.value, 0);
+  const seatsToReclaim = ['dormant_user', 'unused_assignment'].reduce((a, t) => a + (r.savingsByType.get(t)?.units ?? 0), 0);
+  const capped = (shown: number, total: number, what: string) =>
+    total > shown ? `<p class="note">Showing the ${shown.toLocaleString('en-US')} largest of ${total.toLocaleString('en-US')} ${what}; every line is in findings.csv and in the workbook (${esc(r.workbookName)}).</p>` : '';
+  const sev = (s: string) => `<span class="pill ${esc(s)}">${esc(s)}</span>`;
+
+  const savingsRows = ['dormant_user', 'unused_assignment', 'duplicate_access', 'collection_single_product', 'low_frequency_user']
+    .map((t) => {
+      const a = r.savingsByType.get(t) ?? { n: 0, units: 0, value: 0 };
+      return `<tr><td>${esc(typeLabel(t))}</td><td class="num">${num(a.n)}</td><td class="num">${num(a.units)}</td><td class="num">${money(a.value)}</td></tr>`;
+    })
+    .join('');
+
+  const scenarioRows = SCENARIO_KEYS.map(
+    (k) => `<tr><td><strong>${esc(SCENARIO_LABELS[k].label)}</strong></td><td>${esc(SCENARIO_LABELS[k].means)}</td><td class="num">${money(r.scenarios[k])}</td><td class="num">${money(r.scenarios[k] - r.scenarios.self_review_best)}</td></tr>`,
+  ).join('');
+
+  const gapRows = r.gaps
+    .map(
+      (g) => `<tr><td class="mono nowrap">${esc(g.finding_id)}</td><td class="nowrap">${esc(typeLabel(g.type))}</td><td>${sev(g.severity)}</td><td>${esc(g.user)}</td><td>${esc(g.product)}</td>
+<td class="num">${num(g.units)}</td><td class="num">${money(g.price, 2)}</td><td class="num">${money(g.list_price ?? g.price, 2)}</td><td class="num">${num(g.months)}</td>
+<td class="num">${money(g.annual_value)}</td><td class="date">${esc(g.first_seen)}</td><td class="date">${esc(g.last_seen)}</td><td>${esc(g.action)}</td></tr>`,
+    )
+    .join('');
+
+  const savingsTable = (rows: FindingRow[]) =>
+    rows
+      .map(
+        (s) => `<tr><td class="mono">${esc(s.finding_id)}</td><td>${esc(typeLabel(s.type))}</td><td>${esc(s.user)}</td><td>${esc(s.offering ?? s.product)}</td>
+<td class="num">${num(s.units)}</td><td class="num">${money(s.annual_value)}</td><td class="date">${esc(s.last_seen)}</td><td>${esc(s.detail)}</td><td>${esc(s.action)}</td></tr>`,
+      )
+      .join('');
+
+  const renewalRows = r.renewal
+    .map(
+      (x) => `<tr><td>${esc(x.offering)}</td><td class="num">${num(x.seats)}</td><td class="num">${num(x.active_assignments)}</td><td class="num">${num(x.active_users)}</td>
+<td class="num">${num(x.peak_monthly_active)}</td><td class="num">${x.trend === null ? '' : `${Math.round(x.trend * 100)}%`}</td><td class="num">${num(x.true_denials)}</td>
+<td><span class="pill">${esc(x.recommendation.replace(/_/g, ' '))}</span></td><td class="num">${num(x.target_quantity)}</td><td>${esc(x.reason)}</td></tr>`,
+    )
+    .join('');
+
+  const sourceRows = r.sources
+    .map(
+      (s) => `<tr><td>${esc(s.file)}</td><td>${esc(s.kind)}</td><td class="num">${num(s.rows_read)}</td><td class="num">${num(s.rows_loaded)}</td><td class="num">${num(s.rows_rejected)}</td>
+<td class="num">${num(s.size_bytes)}</td><td class="mono">${esc(s.sha256)}</td><td>${s.included ? `<span class="pill ok">in pack</span>` : `<span class="pill missing">missing</span>`}</td></tr>`,
+    )
+    .join('');
+  const refusedRows = r.refused.map((x) => `<tr><td>${esc(x.file)}</td><td>${esc(x.reason)}</td></tr>`).join('');
+
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data&#58;">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(r.client)} — licence review ${esc(r.asOf ?? '')}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<header>
+<h1>Licence review — ${esc(r.client)}</h1>
+<div class="sub">Autodesk named-user licences: reclamation, compliance gaps, settlement scenarios and renewal. Read-only evidence report.</div>
+<dl>
+<div><dt>As of</dt><dd>${esc(r.asOf ?? 'undated')}</dd></div>
+<div><dt>Currency</dt><dd>${esc(r.currency)}</dd></div>
+<div><dt>Packed</dt><dd>${esc(r.baggingDate)}</dd></div>
+<div><dt>Tool</dt><dd>${esc(r.toolVersion)}</dd></div>
+<div><dt>Signing key fingerprint</dt><dd>${esc(r.fingerprint)}</dd></div>
+</dl>
+</header>
+<main>
+<h2>Headline</h2>
+<div class="cards">
+<div class="card good"><div class="label">Savings to reclaim (annual)</div><div class="value">${money(savingsTotal)}</div><div class="note">${num(seatsToReclaim)} seats from dormant users and unused assignments</div></div>
+<div class="card"><div class="label">Seats to buy</div><div class="value">${num(r.gapUnits)}</div><div class="note">${num(r.gapTotal)} compliance gap lines</div></div>
+<div class="card"><div class="label">Close the gaps now</div><div class="value">${money(r.scenarios.self_review_best)}</div><div class="note">self-review, best case</div></div>
+<div class="card bad range"><div class="label">If an audit finds them</div><div class="value">${money(r.scenarios.audit_negotiated_low)} – ${money(r.scenarios.audit_no_cooperation_high)}</div><div class="note">negotiated low to no cooperation high</div></div>
+</div>
+
+<h2>Savings by lever</h2>
+<table><thead><tr><th>Lever</th><th class="num">Findings</th><th class="num">Seats</th><th class="num">Annual value</th></tr></thead>
+<tbody>${savingsRows}<tr class="total"><td>Total</td><td class="num">${num([...r.savingsByType.values()].reduce((a, s) => a + s.n, 0))}</td><td class="num">${num([...r.savingsByType.values()].reduce((a, s) => a + s.units, 0))}</td><td class="num">${money(savingsTotal)}</td></tr></tbody></table>
+
+<h2>Settlement scenarios</h2>
+<table><thead><tr><th>Scenario</th><th>What it assumes</th><th class="num">Total cost</th><th class="num">Above closing now</th></tr></thead><tbody>${scenarioRows}</tbody></table>
+
+<h2>Compliance gap register<span class="count">${num(r.gapTotal)} lines</span></h2>
+${r.gaps.length ? `<div class="scroll"><table><thead><tr><th>Finding</th><th>Type</th><th>Severity</th><th>User</th><th>Product</th><th class="num">Units</th><th class="num">Unit price</th><th class="num">List price</th><th class="num">Months</th><th class="num">Annual value</th><th>First seen</th><th>Last seen</th><th>Decision</th></tr></thead><tbody>${gapRows}</tbody></table></div>${capped(r.gaps.length, r.gapTotal, 'gap lines')}` : '<p class="note">No compliance gaps in the lookback.</p>'}
+
+<h2>Reclamation<span class="count">${num(r.reclamationTotal)} findings</span></h2>
+${r.reclamation.length ? `<table><thead><tr><th>Finding</th><th>Type</th><th>User</th><th>Offering</th><th class="num">Seats</th><th class="num">Annual value</th><th>Last seen</th><th>Detail</th><th>Decision</th></tr></thead><tbody>${savingsTable(r.reclamation)}</tbody></table>${capped(r.reclamation.length, r.reclamationTotal, 'reclamation findings')}` : '<p class="note">No dormant users or unused assignments.</p>'}
+
+<h2>Optimisation<span class="count">${num(r.optimisationTotal)} candidates</span></h2>
+${r.optimisation.length ? `<table><thead><tr><th>Finding</th><th>Type</th><th>User</th><th>Offering</th><th class="num">Seats</th><th class="num">Annual value</th><th>Last seen</th><th>Detail</th><th>Decision</th></tr></thead><tbody>${savingsTable(r.optimisation)}</tbody></table>${capped(r.optimisation.length, r.optimisationTotal, 'optimisation candidates')}` : '<p class="note">No optimisation candidates.</p>'}
+
+<h2>Renewal brief</h2>
+${r.renewal.length ? `<table><thead><tr><th>Offering</th><th class="num">Seats</th><th class="num">Assigned</th><th class="num">Active users</th><th class="num">Peak monthly</th><th class="num">Trend</th><th class="num">Denials</th><th>Recommendation</th><th class="num">Target</th><th>Reason</th></tr></thead><tbody>${renewalRows}</tbody></table>` : '<p class="note">No offerings under contract.</p>'}
+
+<h2>Sources<span class="count">${num(r.sources.length)} files, ${num(r.rejects)} rejected rows, ${num(r.signals)} signals</span></h2>
+<table><thead><tr><th>File</th><th>Kind</th><th class="num">Rows read</th><th class="num">Loaded</th><th class="num">Rejected</th><th class="num">Bytes</th><th>SHA-256</th><th>Copy</th></tr></thead><tbody>${sourceRows}</tbody></table>
+${r.refused.length ? `<h2>Files refused<span class="count">${num(r.refused.length)}</span></h2><table><thead><tr><th>File</th><th>Reason</th></tr></thead><tbody>${refusedRows}</tbody></table>` : ''}
+
+<footer>This report is part of a signed BagIt evidence pack. Check it with <code>lrtw verify &lt;pack&gt;</code>: every file’s SHA-256 and the Ed25519 signature over the tag manifest must match, and the signing key fingerprint above must be the analyst’s.</footer>
+</main>
+</body>
+</html>
+`;
+}

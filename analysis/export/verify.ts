@@ -1,0 +1,142 @@
+// `verify PACK` (DATA-CONTRACT §3.1, §3.4): checks an evidence pack the way an auditor needs it checked.
+// Order: the signature over the tag manifest (the root of trust), then every tag file against the tag
+// manifest, then every payload file against the manifest, then nothing unlisted, then Payload-Oxum.
+// The first failure is reported with the file it concerns.
+import { verify as verifySignature } from 'node:crypto';
+import { existsSync, lstatSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { VerifyResultSchema } from '../api/contract';
+import { BAGIT, BAG_INFO, MANIFEST, SIGNATURE, TAGMANIFEST, TAG_FILES, parseBagInfo, parseManifest, sha256File, walkFiles } from './bagit';
+import { fingerprintOf, publicKeyFromRaw } from './signing-key';
+
+export interface VerifyResult {
+  ok: boolean;
+  message: string;
+  failing_file: string | null;
+  fingerprint: string | null;
+}
+
+class PackFailure extends Error {
+  constructor(readonly file: string, message: string) {
+    super(message);
+  }
+}
+
+function readTag(dir: string, name: string): string {
+  const p = join(dir, name);
+  if (!existsSync(p) || !lstatSync(p).isFile()) throw new PackFailure(name, `${name} is missing`);
+  return readFileSync(p, 'utf8');
+}
+
+export async function verifyPack(dir: string): Promise<VerifyResult> {
+  const root = resolve(dir);
+  let fingerprint: string | null = null;
+  const result = (ok: boolean, message: string, failing_file: string | null): VerifyResult => VerifyResultSchema.parse({ ok, message, failing_file, fingerprint });
+  try {
+    if (!existsSync(root) || !statSync(root).isDirectory()) throw new PackFailure('.', `${root} is not a folder; point verify at the evidence pack folder`);
+    const bagit = readTag(root, BAGIT);
+    if (!/^BagIt-Version: \d+\.\d+\r?\nTag-File-Character-Encoding: UTF-8\r?\n?$/.test(bagit)) throw new PackFailure(BAGIT, `${BAGIT} is not a BagIt declaration`);
+
+    // 1. Signature over the tag manifest, with the public key the bag names.
+    const info = parseBagInfo(readTag(root, BAG_INFO));
+    const keyB64 = info.get('Signing-Public-Key');
+    if (!keyB64) throw new PackFailure(BAG_INFO, `${BAG_INFO} carries no Signing-Public-Key`);
+    const raw = Buffer.from(keyB64, 'base64');
+    let pub;
+    try {
+      pub = publicKeyFromRaw(raw);
+    } catch (e) {
+      throw new PackFailure(BAG_INFO, `${BAG_INFO}: Signing-Public-Key is not an Ed25519 key (${(e as Error).message})`);
+    }
+    fingerprint = fingerprintOf(raw);
+    const stated = info.get('Signing-Key-Fingerprint')?.replace(/^SHA256:/, '');
+    if (stated !== fingerprint) throw new PackFailure(BAG_INFO, `${BAG_INFO}: Signing-Key-Fingerprint does not match Signing-Public-Key`);
+    const tagmanifestText = readTag(root, TAGMANIFEST);
+    // The signature file is not itself hashed, so its form is exact: 64 bytes base64, one line.
+    const sigText = readTag(root, SIGNATURE);
+    if (!/^[A-Za-z0-9+/]{86}==\n$/.test(sigText)) throw new PackFailure(SIGNATURE, `${SIGNATURE} is not one base64 Ed25519 signature line`);
+    const sig = Buffer.from(sigText.trim(), 'base64');
+    if (sig.length !== 64 || !verifySignature(null, Buffer.from(tagmanifestText, 'utf8'), pub, sig)) {
+      throw new PackFailure(TAGMANIFEST, `${SIGNATURE} does not verify ${TAGMANIFEST}: the tag manifest (or the signature) was changed after signing`);
+    }
+    // The signed bytes must be exactly the file's bytes (no re-encoding slipped in).
+    if (!Buffer.from(tagmanifestText, 'utf8').equals(readFileSync(join(root, TAGMANIFEST)))) throw new PackFailure(TAGMANIFEST, `${TAGMANIFEST} is not valid UTF-8`);
+
+    // 2. Tag files against the tag manifest.
+    const tagEntries = parseManifestOr(tagmanifestText, TAGMANIFEST);
+    const tagListed = new Set(tagEntries.map((e) => e.path));
+    for (const t of TAG_FILES) if (!tagListed.has(t)) throw new PackFailure(t, `${t} is not covered by ${TAGMANIFEST}`);
+    for (const e of tagEntries) await checkHash(root, e.path, e.sha256, TAGMANIFEST);
+
+    // 3. Payload against the manifest.
+    const entries = parseManifestOr(readTag(root, MANIFEST), MANIFEST);
+    const listed = new Set<string>();
+    for (const e of entries) {
+      if (!e.path.startsWith('data/')) throw new PackFailure(MANIFEST, `${MANIFEST} line ${e.line} lists ${e.path}, outside data/`);
+      if (listed.has(e.path)) throw new PackFailure(MANIFEST, `${MANIFEST} lists ${e.path} twice`);
+      listed.add(e.path);
+      await checkHash(root, e.path, e.sha256, MANIFEST);
+    }
+
+    // 4. Nothing unlisted: every payload file is in the manifest; no tag file beyond the known ones.
+    if (!existsSync(join(root, 'data')) || !lstatSync(join(root, 'data')).isDirectory()) throw new PackFailure('data', 'the payload folder data/ is missing');
+    let bytes = 0;
+    let count = 0;
+    for (const f of walkFiles(join(root, 'data'), 'data')) {
+      if (f.problem) throw new PackFailure(f.path, `${f.path} ${f.problem}; a pack holds regular files only`);
+      if (!listed.has(f.path)) throw new PackFailure(f.path, `${f.path} is not listed in ${MANIFEST} (a file was added to the pack)`);
+      bytes += statSync(join(root, f.path)).size;
+      count++;
+    }
+    const allowedTop = new Set<string>([...tagListed, TAGMANIFEST, SIGNATURE, 'data']);
+    for (const name of readdirSync(root).sort()) {
+      if (!allowedTop.has(name)) throw new PackFailure(name, `${name} is not part of the signed pack (not listed in ${TAGMANIFEST})`);
+    }
+
+    // 5. Payload-Oxum.
+    const oxum = info.get('Payload-Oxum');
+    if (oxum !== `${bytes}.${count}`) throw new PackFailure(BAG_INFO, `${BAG_INFO}: Payload-Oxum ${oxum ?? '(missing)'} does not match the payload (${bytes}.${count})`);
+
+    return result(true, 'verified', null);
+  } catch (e) {
+    if (e instanceof PackFailure) return result(false, e.message, e.file);
+    return result(false, `could not check ${root}: ${(e as Error).message}`, null);
+  }
+}
+
+function parseManifestOr(text: string, name: string) {
+  try {
+    return parseManifest(text, name);
+  } catch (e) {
+    throw new PackFailure(name, (e as Error).message);
+  }
+}
+
+async function checkHash(root: string, rel: string, expected: string, manifest: string): Promise<void> {
+  const p = join(root, ...rel.split('/'));
+  if (!existsSync(p)) throw new PackFailure(rel, `${rel} is listed in ${manifest} but missing from the pack`);
+  const st = lstatSync(p);
+  if (!st.isFile()) throw new PackFailure(rel, `${rel} is not a regular file`);
+  const got = await sha256File(p);
+  if (got !== expected) throw new PackFailure(rel, `${rel} does not match its SHA-256 in ${manifest}: it was changed after the pack was signed`);
+}
+
+/** CLI: `verify PACK` — prints "verified" and the signing key fingerprint (exit 0), or the failing file (exit 1). */
+export async function runVerifyCommand(argv: string[]): Promise<number> {
+  const args = argv[0] === 'verify' ? argv.slice(1) : argv;
+  const pack = args.find((a) => !a.startsWith('-'));
+  if (!pack) {
+    console.error('verify: give the evidence pack folder, e.g. `lrtw verify Contoso_2026-09-30_evidence-pack`.');
+    return 1;
+  }
+  const r = await verifyPack(pack);
+  if (r.ok) {
+    console.log('verified');
+    console.log(`signing key fingerprint: SHA256:${r.fingerprint}`);
+    console.log('Compare this fingerprint with the one the analyst gave you.');
+    return 0;
+  }
+  console.error(`NOT verified: ${r.failing_file ?? pack}`);
+  console.error(r.message);
+  return 1;
+}

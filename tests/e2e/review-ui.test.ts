@@ -1,0 +1,202 @@
+// End to end: the real engine in serve mode, the built UI in Debian's Chromium. One server and one
+// browser for the file; the tests run in order (the sample engagement is reused by later tests).
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { callApi, goStep, launch, openPage, shot, startServe, type Served, type Watched } from './harness';
+
+let served: Served;
+let browser: Browser;
+let w: Watched;
+
+const money = (n: number) => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 }).format(n);
+
+describe('review UI over serve mode', { timeout: 600_000 }, () => {
+  before(async () => {
+    served = await startServe();
+    browser = await launch();
+    w = await openPage(browser);
+  });
+  after(async () => {
+    await browser?.close();
+    await served?.stop();
+  });
+
+  it('loads the start screen with no console errors and no request leaving 127.0.0.1', async () => {
+    await w.page.goto(served.url);
+    await w.page.getByRole('heading', { name: 'Quarterly licence review' }).waitFor();
+    await w.page.getByRole('button', { name: 'Try with sample data' }).waitFor();
+    await w.page.getByRole('heading', { name: 'Recent engagements' }).waitFor();
+    await w.page.getByText('No engagements yet').waitFor();
+    // The token is not left in the address bar.
+    assert.equal(new URL(w.page.url()).search, '');
+    await shot(w.page, '00-start');
+    assert.deepEqual(w.consoleErrors, []);
+    const foreign = w.requests.filter((u) => !u.startsWith(`${served.origin}/`) && !u.startsWith('data:'));
+    assert.deepEqual(foreign, [], 'every request stays on the loopback server');
+    assert.ok(w.requests.some((u) => u.endsWith('.woff2')), 'the Inter font is served locally');
+  });
+
+  it('walks the sample review through every step', async () => {
+    const p = w.page;
+    await p.getByRole('button', { name: 'Try with sample data' }).click();
+    await p.getByRole('progressbar', { name: 'Preparing the sample engagement' }).waitFor();
+    await shot(p, '00b-sample-progress');
+    await p.getByRole('main', { name: 'Data quality' }).waitFor({ timeout: 240_000 });
+    await p.getByRole('img', { name: /^Usage calendar for / }).first().waitFor();
+    await shot(p, '03-data-quality');
+
+    await goStep(p, 'Load data');
+    const sources = p.getByRole('table').first();
+    await sources.getByRole('row').nth(1).waitFor();
+    await shot(p, '01-load-data');
+
+    await goStep(p, 'Settings');
+    await p.getByRole('grid', { name: 'Price book' }).getByRole('row').nth(2).waitFor();
+    await shot(p, '02-settings');
+
+    await goStep(p, 'Reclamation');
+    const reclaim = p.getByRole('grid', { name: 'Reclamation candidates' });
+    await reclaim.getByRole('row', { name: /^Dormant user · / }).first().waitFor();
+    await p.getByRole('img', { name: 'Savings by lever' }).waitFor();
+    await shot(p, '04-reclamation');
+
+    await goStep(p, 'Compliance gaps');
+    const register = p.getByRole('grid', { name: 'Gap register' });
+    const gapRows = register.getByRole('row', { name: /^(Unassigned usage|Contractor, unassigned|Out-of-scope product|Shared account|Legacy serial use|Network over-use) · / });
+    await gapRows.first().waitFor();
+    // Evidence one click away.
+    await register.getByRole('button', { name: /^Show evidence for / }).first().click();
+    const panel = p.getByRole('complementary', { name: 'Evidence' });
+    await panel.getByRole('heading', { name: /^Evidence/ }).waitFor();
+    await panel.locator('.evidence-list li').first().waitFor();
+    await shot(p, '05-compliance-gaps');
+    await panel.getByRole('button', { name: 'Close evidence' }).click();
+
+    await goStep(p, 'Optimisation');
+    await p.getByRole('grid', { name: 'Optimisation candidates' }).waitFor();
+    await shot(p, '06-optimisation');
+
+    await goStep(p, 'Renewal');
+    await p.getByRole('img', { name: /^Monthly active users against seats for / }).first().waitFor();
+    await shot(p, '07-renewal');
+
+    await goStep(p, 'Settlement');
+    const table = p.getByRole('table', { name: 'Settlement scenarios' });
+    const row = table.getByRole('row', { name: /Audit, no cooperation/ });
+    await row.waitFor();
+    for (const name of ['Self-review, best', 'Self-review, typical', 'Audit, negotiated', 'Audit, no cooperation']) await table.getByRole('row', { name: new RegExp(name) }).waitFor();
+    const before = await row.getByRole('cell').nth(1).innerText();
+    // Moving a slider asks the engine again; the UI shows exactly the engine's figure.
+    await p.getByRole('slider', { name: 'No-cooperation loading (high)' }).fill('3.5');
+    const expected = await callApi<{ audit_no_cooperation_high: number }>(served, 'scenarios.compute', { assumptions: { no_cooperation_loading_high: 3.5 } });
+    await p.waitForFunction(
+      ([txt]) => [...document.querySelectorAll('table[aria-label="Settlement scenarios"] tr')].some((tr) => tr.textContent?.includes('Audit, no cooperation') && tr.textContent.includes(txt!)),
+      [money(expected.audit_no_cooperation_high)],
+    );
+    assert.notEqual(await row.getByRole('cell').nth(1).innerText(), before);
+    await shot(p, '08-settlement');
+
+    await goStep(p, 'Export');
+    await p.getByRole('button', { name: 'Write workbook' }).click();
+    await p.getByText(/^Workbook written to/).waitFor({ timeout: 120_000 });
+    await shot(p, '09-export');
+    assert.deepEqual(w.consoleErrors, []);
+  });
+
+  it('keeps a decision across a reload', async () => {
+    const p = w.page;
+    await goStep(p, 'Reclamation');
+    const select = p.getByRole('grid', { name: 'Reclamation candidates' }).getByRole('combobox', { name: /^Decision for / }).first();
+    const label = await select.getAttribute('aria-label');
+    assert.ok(label);
+    await select.selectOption('reclaim');
+    await p.getByText('Saved the decision.').waitFor();
+    await p.reload();
+    await p.getByRole('main', { name: 'Reclamation' }).waitFor();
+    const again = p.getByRole('combobox', { name: label, exact: true });
+    await again.waitFor();
+    assert.equal(await again.inputValue(), 'reclaim');
+    const stored = await callApi<{ finding_id: string; action: string }[]>(served, 'decisions.list', {});
+    assert.ok(stored.some((d) => d.action === 'reclaim'), 'the engine holds the decision');
+    await shot(p, '04b-reclamation-decided');
+  });
+
+  it('shows a verified pack as verified and a tampered pack as FAILED in auditor mode', async () => {
+    const p = w.page;
+    const out = mkdtempSync(join(tmpdir(), 'lrtw-e2e-pack-'));
+    const pack = await callApi<{ path: string }>(served, 'export.evidencePack', { jobId: 'e2e-pack', dir: out });
+    await goStep(p, 'Start');
+    await p.getByRole('textbox', { name: 'Evidence pack folder' }).fill(pack.path);
+    await p.getByRole('button', { name: 'Open evidence pack' }).click();
+    const banner = p.getByRole('status', { name: 'Verification result' });
+    await banner.waitFor({ timeout: 60_000 });
+    assert.match(await banner.innerText(), /Verified/);
+    assert.equal(await p.getByRole('combobox', { name: /^Decision for / }).count(), 0, 'nothing is editable in auditor mode');
+    await shot(p, '10-auditor-verified');
+    await p.getByRole('button', { name: 'Close evidence pack' }).click();
+
+    // Flip one byte of a payload file.
+    const data = join(pack.path, 'data');
+    const victim = readdirSync(data).map((f) => join(data, f)).find((f) => statSync(f).isFile() && f.endsWith('.csv'))!;
+    assert.ok(victim, 'the pack holds a CSV payload');
+    const bytes = readFileSync(victim);
+    bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
+    writeFileSync(victim, bytes);
+
+    await goStep(p, 'Start');
+    await p.getByRole('textbox', { name: 'Evidence pack folder' }).fill(pack.path);
+    await p.getByRole('button', { name: 'Open evidence pack' }).click();
+    await banner.waitFor();
+    await p.getByText(/^FAILED/).waitFor();
+    assert.match(await banner.innerText(), /FAILED/);
+    await shot(p, '11-auditor-tampered');
+    await p.getByRole('button', { name: 'Close evidence pack' }).click();
+  });
+
+  it('imports a folder with a bad file: shows the refusal and the rejected rows', async () => {
+    const p = w.page;
+    const dir = mkdtempSync(join(tmpdir(), 'lrtw-e2e-import-'));
+    writeFileSync(
+      join(dir, 'sessions-q3.csv'),
+      [
+        'session_id,user,product,device_name,start_time,end_time,licence_type,network_domain',
+        's1,alice@contoso.com,Revit,WS-01,2026-07-01 09:00,2026-07-01 12:00,named_user,corp.contoso.com',
+        's2,bob@contoso.com,AutoCAD,WS-02,2026-07-02 09:00,2026-07-02 11:30,named_user,corp.contoso.com',
+        's3,carol@contoso.com,Revit,WS-03,not-a-date,2026-07-02 11:30,named_user,corp.contoso.com',
+        's4,dave@contoso.com,AutoCAD,WS-04,2026-07-03 10:00,2026-07-03 12:00,named_user,corp.contoso.com',
+      ].join('\n') + '\n',
+    );
+    writeFileSync(join(dir, 'roster.xlsx'), Buffer.from('PK\x03\x04 not really a workbook \x00\x01\x02', 'binary'));
+
+    await goStep(p, 'Start');
+    await p.getByRole('textbox', { name: 'Client' }).fill('Fabrikam Design');
+    await p.getByRole('textbox', { name: 'Folder' }).fill(join(dir, 'engagement'));
+    await p.getByRole('button', { name: 'Create engagement' }).click();
+    await p.getByRole('main', { name: 'Load data' }).waitFor();
+    await p.getByText('Nothing loaded yet').waitFor();
+
+    await p.getByLabel('Choose files to import').setInputFiles([join(dir, 'sessions-q3.csv'), join(dir, 'roster.xlsx')]);
+    const bad = p.getByRole('article', { name: 'File roster.xlsx' });
+    await bad.getByText('Refused:').waitFor({ timeout: 60_000 });
+    assert.equal(await p.getByRole('combobox', { name: 'Kind of sessions-q3.csv' }).inputValue(), 'sessions');
+    await p.getByRole('region', { name: 'Preview of sessions-q3.csv' }).getByText('alice@contoso.com').waitFor();
+    await shot(p, '12-import-plan');
+
+    await p.getByRole('button', { name: 'Import 1 file' }).click();
+    await p.getByRole('heading', { name: 'Import finished' }).waitFor({ timeout: 60_000 });
+    await p.getByText('1 file was refused').waitFor();
+    const rejects = p.getByRole('grid', { name: 'Rejected rows' });
+    const rejectRow = rejects.getByRole('row', { name: 'sessions-q3.csv line 4' });
+    await rejectRow.waitFor();
+    assert.match(await rejectRow.innerText(), /not-a-date/);
+    await shot(p, '13-import-result');
+
+    const foreign = w.requests.filter((u) => !u.startsWith(`${served.origin}/`) && !u.startsWith('data:'));
+    assert.deepEqual(foreign, [], 'no request left 127.0.0.1 during the whole session');
+    assert.deepEqual(w.consoleErrors, []);
+  });
+});

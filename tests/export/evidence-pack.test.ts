@@ -1,0 +1,242 @@
+// The auditor's evidence pack: a signed BagIt bag that `verify` accepts untouched and rejects, naming
+// the file, after any change; the signing key stays outside engagements; the report is inert HTML.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeEvidencePack } from '../../analysis/export/evidence-pack';
+import { runVerifyCommand, verifyPack } from '../../analysis/export/verify';
+import { openPack } from '../../analysis/export/open-pack';
+import { buildFixture, EVIL, GAPS, SAVINGS, type Fixture } from './fixture';
+
+const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+
+describe('evidence pack', () => {
+  let fx: Fixture;
+  let pack: string;
+  let fingerprint: string;
+  let keyDir: string;
+  const copies = mkdtempSync(join(tmpdir(), 'lrtw-pack-copies-'));
+  let n = 0;
+  /** A fresh copy of the pristine pack to tamper with. */
+  const copy = () => {
+    const d = join(copies, `pack-${n++}`);
+    cpSync(pack, d, { recursive: true });
+    return d;
+  };
+
+  before(async () => {
+    fx = await buildFixture();
+    keyDir = join(mkdtempSync(join(tmpdir(), 'lrtw-keys-')), 'keys');
+    const r = await writeEvidencePack(fx.db, fx.settings, join(fx.dir, 'exports'), { keyDir, toolVersion: '0.1.0', now: new Date('2026-10-02T09:30:00Z') });
+    pack = r.path;
+    fingerprint = r.fingerprint;
+  });
+  after(() => fx.db.close());
+
+  it('is a BagIt bag with the payload the auditor needs', () => {
+    assert.match(pack, /Contoso-Engineering_2026-09-30_evidence-pack$/);
+    assert.equal(readFileSync(join(pack, 'bagit.txt'), 'utf8'), 'BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n');
+    const info = readFileSync(join(pack, 'bag-info.txt'), 'utf8');
+    for (const label of ['Source-Organization: Contoso Engineering', 'As-Of: 2026-09-30', 'Bagging-Date: 2026-10-02', 'Tool-Version: LRT Workbench 0.1.0', `Signing-Key-Fingerprint: SHA256:${fingerprint}`]) {
+      assert.ok(info.includes(label), `bag-info.txt has "${label}"`);
+    }
+    assert.match(info, /^Signing-Public-Key: [A-Za-z0-9+/]{43}=$/m);
+    const data = readdirSync(join(pack, 'data')).sort();
+    for (const f of ['findings.csv', 'evidence.csv', 'settings.json', 'report.html', 'sources', 'Contoso-Engineering_2026-09-30_quarterly-review.xlsx']) assert.ok(data.includes(f), `data/${f}`);
+    // Sources byte for byte; the one whose stored copy is gone is named, not dropped.
+    for (const s of fx.sourceFiles) assert.equal(sha(readFileSync(join(pack, 'data', 'sources', s.file))), sha(s.bytes), s.file);
+    assert.match(readFileSync(join(pack, 'data', 'SOURCES-NOT-PACKED.txt'), 'utf8'), /flexlm-debug\.log: no stored copy/);
+    // Payload-Oxum and the manifest cover every payload file.
+    const manifest = readFileSync(join(pack, 'manifest-sha256.txt'), 'utf8').trim().split('\n');
+    let bytes = 0;
+    for (const line of manifest) {
+      const [hash, path] = line.split(/ {2}/) as [string, string];
+      const body = readFileSync(join(pack, path));
+      assert.equal(sha(body), hash, path);
+      bytes += body.length;
+    }
+    assert.match(info, new RegExp(`Payload-Oxum: ${bytes}\\.${manifest.length}\\n`));
+    assert.equal(JSON.parse(readFileSync(join(pack, 'data', 'settings.json'), 'utf8')).client, 'Contoso Engineering');
+  });
+
+  it('writes findings.csv in the contract column order with injection-safe text', () => {
+    const lines = readFileSync(join(pack, 'data', 'findings.csv'), 'utf8').split('\r\n');
+    assert.equal(lines[0], 'finding_id,type,severity,user,product,offering,units,annual_value,first_seen,last_seen,evidence_count,detail');
+    assert.equal(lines.filter(Boolean).length - 1, GAPS.length + SAVINGS.length + 2);
+    const g3 = lines.find((l) => l.startsWith('G-0003,'))!;
+    assert.ok(g3.startsWith(`G-0003,shared_account,high,"'${EVIL.plus}",ACD,ACD,1,1955.5,2026-04-02,2026-09-28,3,`), g3);
+    assert.match(readFileSync(join(pack, 'data', 'evidence.csv'), 'utf8'), /G-0001,usage_report,1,usage-report\.csv,3,last_accessed 2026-09-12/);
+  });
+
+  it('verifies untouched, and the CLI says so with the fingerprint', async () => {
+    const r = await verifyPack(pack);
+    assert.deepEqual(r, { ok: true, message: 'verified', failing_file: null, fingerprint });
+    const logs: string[] = [];
+    const orig = console.log;
+    console.log = (...a: unknown[]) => void logs.push(a.join(' '));
+    try {
+      assert.equal(await runVerifyCommand([pack]), 0);
+    } finally {
+      console.log = orig;
+    }
+    assert.equal(logs[0], 'verified');
+    assert.ok(logs.join('\n').includes(fingerprint));
+  });
+
+  it('fails naming the payload file when one byte changes', async () => {
+    const d = copy();
+    const f = join(d, 'data', 'sources', 'usage-report.csv');
+    const b = readFileSync(f);
+    b[10] = b[10]! ^ 0x01;
+    writeFileSync(f, b);
+    const r = await verifyPack(d);
+    assert.equal(r.ok, false);
+    assert.equal(r.failing_file, 'data/sources/usage-report.csv');
+    assert.match(r.message, /usage-report\.csv/);
+    const errs: string[] = [];
+    const orig = console.error;
+    console.error = (...a: unknown[]) => void errs.push(a.join(' '));
+    try {
+      assert.equal(await runVerifyCommand(['verify', d]), 1);
+    } finally {
+      console.error = orig;
+    }
+    assert.match(errs.join('\n'), /data\/sources\/usage-report\.csv/);
+  });
+
+  it('fails when a file is added to the payload or beside the tag files', async () => {
+    const d = copy();
+    writeFileSync(join(d, 'data', 'extra-findings.csv'), 'finding_id\nX\n');
+    const r = await verifyPack(d);
+    assert.equal(r.ok, false);
+    assert.equal(r.failing_file, 'data/extra-findings.csv');
+    const d2 = copy();
+    writeFileSync(join(d2, 'notes.txt'), 'looks fine to me');
+    const r2 = await verifyPack(d2);
+    assert.equal(r2.ok, false);
+    assert.equal(r2.failing_file, 'notes.txt');
+  });
+
+  it('fails when a payload file is removed', async () => {
+    const d = copy();
+    const { rmSync } = await import('node:fs');
+    rmSync(join(d, 'data', 'report.html'));
+    const r = await verifyPack(d);
+    assert.equal(r.ok, false);
+    assert.equal(r.failing_file, 'data/report.html');
+  });
+
+  it('fails naming bag-info.txt when it is edited', async () => {
+    const d = copy();
+    const p = join(d, 'bag-info.txt');
+    writeFileSync(p, readFileSync(p, 'utf8').replace('As-Of: 2026-09-30', 'As-Of: 2026-06-30'));
+    const r = await verifyPack(d);
+    assert.equal(r.ok, false);
+    assert.equal(r.failing_file, 'bag-info.txt');
+  });
+
+  it('fails on the signature when a file is rewritten together with its manifest line and the tag manifest', async () => {
+    const d = copy();
+    const target = 'data/findings.csv';
+    const forged = readFileSync(join(d, target), 'utf8').replace(/^G-0006,.*\r\n/m, '');
+    writeFileSync(join(d, target), forged);
+    const mPath = join(d, 'manifest-sha256.txt');
+    const old = readFileSync(mPath, 'utf8');
+    writeFileSync(mPath, old.replace(/^[0-9a-f]{64} {2}data\/findings\.csv$/m, `${sha(forged)}  ${target}`));
+    // Payload-Oxum would give the forgery away first; a careful forger fixes it too.
+    const infoPath = join(d, 'bag-info.txt');
+    const info = readFileSync(infoPath, 'utf8');
+    const oxum = /Payload-Oxum: (\d+)\.(\d+)/.exec(info)!;
+    const delta = Buffer.byteLength(forged) - statSync(join(pack, target)).size;
+    writeFileSync(infoPath, info.replace(oxum[0], `Payload-Oxum: ${Number(oxum[1]) + delta}.${oxum[2]}`));
+    const tPath = join(d, 'tagmanifest-sha256.txt');
+    const tags = ['bag-info.txt', 'bagit.txt', 'manifest-sha256.txt'].map((t) => `${sha(readFileSync(join(d, t)))}  ${t}\n`).join('');
+    writeFileSync(tPath, tags);
+    const r = await verifyPack(d);
+    assert.equal(r.ok, false);
+    assert.equal(r.failing_file, 'tagmanifest-sha256.txt');
+    assert.match(r.message, /signature/);
+  });
+
+  it('fails when the signature is missing or damaged', async () => {
+    const d = copy();
+    const { rmSync } = await import('node:fs');
+    rmSync(join(d, 'signature.ed25519'));
+    assert.equal((await verifyPack(d)).failing_file, 'signature.ed25519');
+    const d2 = copy();
+    const s = readFileSync(join(d2, 'signature.ed25519'), 'utf8').trim();
+    writeFileSync(join(d2, 'signature.ed25519'), `${s.slice(0, 10)}${s[10] === 'A' ? 'B' : 'A'}${s.slice(11)}\n`);
+    assert.equal((await verifyPack(d2)).ok, false);
+  });
+
+  it('changing any byte of any file fails verification', async () => {
+    const files: string[] = [];
+    const walk = (dir: string, rel: string) => {
+      for (const name of readdirSync(dir)) {
+        const p = join(dir, name);
+        if (statSync(p).isDirectory()) walk(p, `${rel}${name}/`);
+        else files.push(`${rel}${name}`);
+      }
+    };
+    walk(pack, '');
+    assert.ok(files.length >= 12);
+    for (const f of files) {
+      const d = copy();
+      appendFileSync(join(d, f), ' ');
+      const r = await verifyPack(d);
+      assert.equal(r.ok, false, `appending to ${f} must fail verification`);
+    }
+  });
+
+  it('keeps one signing key per analyst outside the engagement, private key mode 0600', async () => {
+    const priv = join(keyDir, 'signing-key.pem');
+    assert.ok(existsSync(priv));
+    if (process.platform !== 'win32') assert.equal(statSync(priv).mode & 0o777, 0o600);
+    const again = await writeEvidencePack(fx.db, fx.settings, join(fx.dir, 'exports-2'), { keyDir, toolVersion: '0.1.0' });
+    assert.equal(again.fingerprint, fingerprint, 'the same analyst key signs every pack');
+    assert.equal((await verifyPack(again.path)).ok, true);
+    await assert.rejects(
+      writeEvidencePack(fx.db, fx.settings, join(fx.dir, 'exports-3'), { keyDir: join(fx.dir, 'exports-3', 'keys'), toolVersion: '0.1.0' }),
+      /keys must stay outside engagements/,
+    );
+    // LRTW_KEY_DIR is the default key folder.
+    const envDir = join(mkdtempSync(join(tmpdir(), 'lrtw-envkeys-')), 'k');
+    const prev = process.env.LRTW_KEY_DIR;
+    process.env.LRTW_KEY_DIR = envDir;
+    try {
+      const r = await writeEvidencePack(fx.db, fx.settings, join(fx.dir, 'exports-4'), {});
+      assert.ok(existsSync(join(envDir, 'signing-key.pem')));
+      assert.notEqual(r.fingerprint, fingerprint);
+    } finally {
+      if (prev === undefined) delete process.env.LRTW_KEY_DIR;
+      else process.env.LRTW_KEY_DIR = prev;
+    }
+  });
+
+  it('ships a self-contained report: no script, no network URL, client text escaped', () => {
+    const html = readFileSync(join(pack, 'data', 'report.html'), 'utf8');
+    assert.doesNotMatch(html, /<script/i);
+    assert.doesNotMatch(html, /https?:\/\//i);
+    assert.doesNotMatch(html, /\b(src|href)\s*=/i);
+    assert.doesNotMatch(html, /@import|url\(/i);
+    assert.match(html, /Content-Security-Policy/);
+    assert.match(html, /Contoso Engineering/);
+    assert.match(html, /G-0006/);
+    // The hostile user name is shown, escaped, as text.
+    assert.ok(html.includes('=HYPERLINK(&quot;http&#58;//evil.example&quot;,&quot;x&quot;)'));
+    for (const s of fx.sourceFiles) assert.ok(html.includes(sha(s.bytes)), `report lists ${s.file} with its hash`);
+  });
+
+  it('opens in auditor mode with the verification result, findings and report', async () => {
+    const opened = await openPack(pack);
+    assert.equal(opened.verify.ok, true);
+    assert.equal(opened.findings.length, GAPS.length + SAVINGS.length + 2);
+    const g1 = opened.findings.find((f) => f.finding_id === 'G-0001')!;
+    assert.equal(g1.user, EVIL.hyperlink, 'the CSV guard apostrophe is removed when reading back');
+    assert.equal(g1.family, 'gap');
+    assert.ok(opened.report_html?.includes('Licence review'));
+  });
+});

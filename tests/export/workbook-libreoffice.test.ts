@@ -1,0 +1,142 @@
+// Recalculates the workbook in a real spreadsheet engine (LibreOffice, headless) and checks the
+// settlement formulas give the scenario figures computed here from the gap lines, and that changing an
+// assumption cell moves the totals. LibreOffice normally trusts cached results in .xlsx files, so a
+// private profile sets Calc's "recalculation on file load" to Always, and the copies we convert have
+// their cached formula results zeroed: every number read back was computed by LibreOffice.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import JSZip from 'jszip';
+import { writeWorkbook } from '../../analysis/export/workbook';
+import { buildFixture, expectedScenarios, SAVINGS, type Fixture } from './fixture';
+import { sheetParts } from './xlsx-xml';
+
+const SOFFICE = ['soffice', 'libreoffice'].find((c) => spawnSync(c, ['--version'], { encoding: 'utf8' }).status === 0) ?? null;
+const skip = SOFFICE ? false : 'LibreOffice (soffice) is not installed: install libreoffice-calc-nogui to run the recalculation test';
+
+const SCENARIO_ORDER = ['self_review_best', 'self_review_typical', 'audit_negotiated_low', 'audit_negotiated_high', 'audit_no_cooperation_low', 'audit_no_cooperation_high'] as const;
+
+/** A LibreOffice user profile whose Calc recalculates every formula of an OOXML file on load. */
+function recalcProfile(dir: string): string {
+  const user = join(dir, 'user');
+  mkdirSync(user, { recursive: true });
+  writeFileSync(
+    join(user, 'registrymodifications.xcu'),
+    `<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+`,
+  );
+  return pathToFileURL(dir).href;
+}
+
+/** Rewrites parts of an xlsx: zero every cached formula result, optionally set some plain cells. */
+async function variant(src: string, dest: string, setCells: { sheet: string; ref: string; value: number }[] = []): Promise<void> {
+  const zip = await JSZip.loadAsync(readFileSync(src));
+  const parts = await sheetParts(zip);
+  for (const [sheet, part] of parts) {
+    let xml = await zip.file(part)!.async('string');
+    xml = xml.replace(/(<\/f>)<v>[^<]*<\/v>/g, '$1<v>0</v>');
+    for (const c of setCells.filter((s) => s.sheet === sheet)) {
+      const re = new RegExp(`(<c r="${c.ref}"[^>]*>)<v>[^<]*</v>`);
+      assert.match(xml, re, `${sheet}!${c.ref} is a plain number cell`);
+      xml = xml.replace(re, `$1<v>${c.value}</v>`);
+    }
+    zip.file(part, xml);
+  }
+  writeFileSync(dest, await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' }));
+}
+
+/** Converts one sheet (1-based index) to CSV with raw, full-precision values; returns its rows. */
+function sheetCsv(profileUrl: string, xlsx: string, sheetIndex: number, outDir: string): string[][] {
+  mkdirSync(outDir, { recursive: true });
+  // Filter options: comma, double quote, UTF-8, from line 1, ..., "as shown" off (raw values), sheet N.
+  const filter = `csv:Text - txt - csv (StarCalc):44,34,76,1,,1033,false,true,false,false,false,${sheetIndex}`;
+  const r = spawnSync(SOFFICE!, [`-env:UserInstallation=${profileUrl}`, '--headless', '--norestore', '--convert-to', filter, '--outdir', outDir, xlsx], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, `soffice failed: ${r.stderr}`);
+  const csv = readdirSync(outDir).find((f) => f.endsWith('.csv'));
+  assert.ok(csv, `soffice wrote no CSV: ${r.stdout} ${r.stderr}`);
+  const text = readFileSync(join(outDir, csv!), 'utf8');
+  return text.split(/\r?\n/).filter(Boolean).map(parseCsvLine);
+}
+
+function parseCsvLine(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let q = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (q) {
+      if (ch === '"' && line[i + 1] === '"') { cur += '"'; i++; }
+      else if (ch === '"') q = false;
+      else cur += ch;
+    } else if (ch === '"') q = true;
+    else if (ch === ',') { out.push(cur); cur = ''; }
+    else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
+
+function close(actual: number, expected: number, what: string): void {
+  assert.ok(Number.isFinite(actual), `${what}: not a number`);
+  assert.ok(Math.abs(actual - expected) <= 1e-6 * Math.max(1, Math.abs(expected)), `${what}: LibreOffice computed ${actual}, expected ${expected}`);
+}
+
+describe('workbook recalculated by LibreOffice', { skip }, () => {
+  let fx: Fixture;
+  let path: string;
+  let work: string;
+  let profile: string;
+
+  before(async () => {
+    fx = await buildFixture();
+    path = await writeWorkbook(fx.db, fx.settings, join(fx.dir, 'exports'));
+    work = mkdtempSync(join(tmpdir(), 'lrtw-lo-'));
+    profile = recalcProfile(join(work, 'profile'));
+  });
+  after(() => fx.db.close());
+
+  it('recomputes the six settlement totals to the scenario figures', async () => {
+    const copy = join(work, 'recalc.xlsx');
+    await variant(path, copy);
+    const rows = sheetCsv(profile, copy, 6, join(work, 'settlement'));
+    assert.equal(rows[0]![0], 'Scenario');
+    const expected = expectedScenarios(fx.settings);
+    SCENARIO_ORDER.forEach((k, i) => close(Number(rows[i + 1]![2]), expected[k]!, k));
+    // "Above closing now" is a formula too.
+    close(Number(rows[6]![3]), expected.audit_no_cooperation_high! - expected.self_review_best!, 'above closing now');
+  });
+
+  it('recomputes the Summary savings and scenario links', async () => {
+    const copy = join(work, 'recalc-summary.xlsx');
+    await variant(path, copy);
+    const rows = sheetCsv(profile, copy, 1, join(work, 'summary'));
+    const row = (label: string) => rows.find((r) => r[0]?.trim() === label) ?? assert.fail(`no "${label}" row on Summary`);
+    close(Number(row('Total savings')[3]), SAVINGS.filter((s) => s.counted).reduce((a, s) => a + s.value, 0), 'total savings');
+    close(Number(row('Self-review, best case')[3]), expectedScenarios(fx.settings).self_review_best!, 'summary best case');
+    close(Number(row('Audit, no cooperation (high)')[3]), expectedScenarios(fx.settings).audit_no_cooperation_high!, 'summary worst case');
+  });
+
+  it('moves the totals when finance changes an assumption cell', async () => {
+    const copy = join(work, 'changed.xlsx');
+    // Assumptions!B2 = negotiated back-period rate, B6 = no-cooperation loading (high).
+    await variant(path, copy, [
+      { sheet: 'Assumptions', ref: 'B2', value: 0.8 },
+      { sheet: 'Assumptions', ref: 'B6', value: 3 },
+    ]);
+    const rows = sheetCsv(profile, copy, 6, join(work, 'changed'));
+    const before = expectedScenarios(fx.settings);
+    const after = expectedScenarios({ ...fx.settings, scenario: { ...fx.settings.scenario, negotiated_back_period_rate: 0.8, no_cooperation_loading_high: 3 } });
+    assert.notEqual(after.self_review_typical, before.self_review_typical);
+    SCENARIO_ORDER.forEach((k, i) => close(Number(rows[i + 1]![2]), after[k]!, `${k} after the change`));
+    assert.ok(Number(rows[2]![2]) > before.self_review_typical!, 'typical cost rose with the back-period rate');
+    close(Number(rows[1]![2]), before.self_review_best!, 'best case does not depend on the assumptions');
+  });
+});

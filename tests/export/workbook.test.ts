@@ -1,0 +1,196 @@
+// The finance workbook: file name, sheets, live settlement formulas whose cached results equal the
+// scenario figures, Summary figures, formula-injection safety, frozen/filtered headers, protection,
+// and a long register written by the streaming writer.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { basename, join } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import ExcelJS from 'exceljs';
+import { writeWorkbook, SHEETS } from '../../analysis/export/workbook';
+import { buildFixture, expectedScenarios, EVIL, GAPS, SAVINGS, type Fixture } from './fixture';
+import { allFormulas, cellsOf, openXlsx, sheetXml } from './xlsx-xml';
+
+const SCENARIO_ORDER = ['self_review_best', 'self_review_typical', 'audit_negotiated_low', 'audit_negotiated_high', 'audit_no_cooperation_low', 'audit_no_cooperation_high'];
+
+function close(actual: number, expected: number, what: string): void {
+  assert.ok(Math.abs(actual - expected) <= 1e-6 * Math.max(1, Math.abs(expected)), `${what}: ${actual} != ${expected}`);
+}
+
+function resultOf(v: ExcelJS.CellValue): number {
+  assert.ok(v && typeof v === 'object' && 'formula' in v, `expected a formula cell, got ${JSON.stringify(v)}`);
+  return Number((v as ExcelJS.CellFormulaValue).result);
+}
+
+describe('finance workbook', () => {
+  let fx: Fixture;
+  let path: string;
+  let wb: ExcelJS.Workbook;
+
+  before(async () => {
+    fx = await buildFixture();
+    path = await writeWorkbook(fx.db, fx.settings, join(fx.dir, 'exports'));
+    wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(path);
+  });
+  after(() => fx.db.close());
+
+  it('is named after the client and the review date and holds the nine sheets in order', () => {
+    assert.equal(basename(path), 'Contoso-Engineering_2026-09-30_quarterly-review.xlsx');
+    assert.deepEqual(wb.worksheets.map((w) => w.name), [...SHEETS]);
+    assert.deepEqual([...SHEETS], ['Summary', 'Reclamation', 'Gap Register', 'Optimisation', 'Renewal', 'Settlement', 'Assumptions', 'Data Quality', 'Decisions']);
+  });
+
+  it('lists every gap line with units, prices and months in the Gap Register', () => {
+    const ws = wb.getWorksheet('Gap Register')!;
+    const header = (ws.getRow(1).values as unknown[]).slice(1);
+    const col = (h: string) => header.indexOf(h) + 1;
+    const byId = new Map<string, ExcelJS.Row>();
+    ws.eachRow((r, n) => { if (n > 1) byId.set(String(r.getCell(1).value), r); });
+    assert.equal(byId.size, GAPS.length);
+    for (const g of GAPS) {
+      const r = byId.get(g.id)!;
+      assert.equal(r.getCell(col('Units')).value, g.units, g.id);
+      assert.equal(r.getCell(col('Unit price')).value, g.price, g.id);
+      assert.equal(r.getCell(col('List price')).value, g.list_price ?? g.price, `${g.id} list price falls back to price`);
+      assert.equal(r.getCell(col('Months exposed')).value, g.months, g.id);
+      const first = r.getCell(col('First seen')).value as Date;
+      assert.equal(first.toISOString().slice(0, 10), g.first_seen, `${g.id} first seen is a real date`);
+    }
+    assert.match(String(ws.getCell('H2').numFmt), /\$/, 'unit price carries the currency format');
+  });
+
+  it('computes the six settlement scenarios with live formulas whose cached results equal the figures', () => {
+    const ws = wb.getWorksheet('Settlement')!;
+    const expected = expectedScenarios(fx.settings);
+    SCENARIO_ORDER.forEach((k, i) => {
+      const v = ws.getCell(`C${i + 2}`).value as ExcelJS.CellFormulaValue;
+      assert.match(v.formula, /SUMPRODUCT\('Gap Register'!\$G\$2:\$G\$8/, `${k} reads the Gap Register units`);
+      close(resultOf(v), expected[k]!, k);
+    });
+    assert.match((ws.getCell('C3').value as ExcelJS.CellFormulaValue).formula, /Negotiated_back_period_rate/);
+    assert.match((ws.getCell('C4').value as ExcelJS.CellFormulaValue).formula, /Audit_settlement_rate_low/);
+    assert.match((ws.getCell('C7').value as ExcelJS.CellFormulaValue).formula, /No_cooperation_loading_high/);
+    // The names point at the labelled assumption cells holding the settings' values.
+    const names = wb.definedNames.model as { name: string; ranges: string[] }[];
+    const neg = names.find((n) => n.name === 'Negotiated_back_period_rate');
+    assert.deepEqual(neg?.ranges, ['Assumptions!$B$2']);
+    const asm = wb.getWorksheet('Assumptions')!;
+    assert.equal(asm.getCell('A2').value, 'Negotiated back-period rate');
+    assert.equal(asm.getCell('B2').value, fx.settings.scenario.negotiated_back_period_rate);
+    assert.equal(asm.getCell('B6').value, fx.settings.scenario.no_cooperation_loading_high);
+  });
+
+  it('gives the CFO savings by lever, seats to buy and the scenarios on the Summary, as formulas over the sheets', () => {
+    const ws = wb.getWorksheet('Summary')!;
+    const rowOf = (label: string) => {
+      let found = 0;
+      ws.eachRow((r, n) => { if (String(r.getCell(1).value).trim() === label) found = n; });
+      assert.ok(found, `Summary has a "${label}" row`);
+      return ws.getRow(found);
+    };
+    const counted = SAVINGS.filter((s) => s.counted);
+    const total = rowOf('Total savings');
+    close(resultOf(total.getCell(4).value), counted.reduce((a, s) => a + s.value, 0), 'total savings');
+    assert.equal(resultOf(total.getCell(3).value), counted.reduce((a, s) => a + s.units, 0));
+    const dormant = rowOf('Dormant user');
+    assert.match((dormant.getCell(4).value as ExcelJS.CellFormulaValue).formula, /SUMIFS\(Reclamation!/);
+    close(resultOf(dormant.getCell(4).value), SAVINGS.filter((s) => s.type === 'dormant_user').reduce((a, s) => a + s.value, 0), 'dormant savings');
+    const seats = rowOf('Seats to buy (gap units)');
+    assert.equal(resultOf(seats.getCell(3).value), GAPS.reduce((a, g) => a + g.units, 0));
+    const best = rowOf('Self-review, best case');
+    assert.equal((best.getCell(4).value as ExcelJS.CellFormulaValue).formula, 'Settlement!$C$2');
+    close(resultOf(best.getCell(4).value), expectedScenarios(fx.settings).self_review_best!, 'summary best case');
+    assert.equal(ws.getCell('B3').value, 'Contoso Engineering');
+  });
+
+  it('writes client text that looks like a formula as text, never as a formula', async () => {
+    const zip = await openXlsx(path);
+    for (const sheet of ['Gap Register', 'Reclamation', 'Decisions', 'Data Quality']) {
+      const cells = await cellsOf(zip, sheet);
+      for (const c of cells) if (c.text !== null) assert.equal(c.formula, null, `${sheet}!${c.ref}`);
+    }
+    const gap = await cellsOf(zip, 'Gap Register');
+    for (const evil of [EVIL.hyperlink, EVIL.plus, EVIL.minus]) {
+      const hits = gap.filter((c) => c.text === evil);
+      assert.ok(hits.length >= 1, `${evil} is in the Gap Register as text`);
+      for (const h of hits) {
+        assert.ok(['s', 'str', 'inlineStr'].includes(h.type ?? ''), `${evil} at ${h.ref} is a string cell (t=${h.type})`);
+        assert.equal(h.formula, null);
+      }
+    }
+    const recl = await cellsOf(zip, 'Reclamation');
+    assert.ok(recl.some((c) => c.text === EVIL.at && c.formula === null), '@SUM(A1) stays text');
+    const dec = await cellsOf(zip, 'Decisions');
+    assert.ok(dec.some((c) => c.text === EVIL.plus), 'a decision owner "+SUM(1,2)" stays text');
+    // No formula anywhere carries client text: formulas are built from our labels and cell references only.
+    const formulas = await allFormulas(zip);
+    assert.ok(formulas.length >= 20, 'the workbook has its own formulas');
+    const clientText = [...Object.values(EVIL), 'evil.example', 'HYPERLINK', 'contoso.com', 'usage-report.csv', 'cmd|'];
+    for (const f of formulas) {
+      for (const t of clientText) assert.ok(!f.formula.includes(t), `${f.sheet}!${f.ref} formula ${f.formula} contains client text ${t}`);
+    }
+  });
+
+  it('freezes header rows, filters the registers and formats money in the engagement currency', async () => {
+    const zip = await openXlsx(path);
+    const gap = await sheetXml(zip, 'Gap Register');
+    assert.match(gap, /<pane [^>]*ySplit="1"[^>]*state="frozen"/);
+    assert.match(gap, /<autoFilter ref="A1:R1"\/>/);
+    assert.match(await sheetXml(zip, 'Reclamation'), /<autoFilter ref="A1:O1"\/>/);
+    const styles = await zip.file('xl/styles.xml')!.async('string');
+    assert.match(styles, /formatCode="&quot;\$&quot;#,##0\.00/);
+    // <col min max width>: adjacent columns of equal width share one element.
+    const widths: number[] = [];
+    for (const m of gap.matchAll(/<col min="(\d+)" max="(\d+)" width="([\d.]+)"/g)) for (let c = Number(m[1]); c <= Number(m[2]); c++) widths.push(Number(m[3]));
+    assert.equal(widths.length, 18);
+    assert.ok(widths.every((w) => w >= 8 && w <= 70), `column widths fit: ${widths.join(',')}`);
+  });
+
+  it('protects every sheet of the evidence-pack copy', async () => {
+    const p = await writeWorkbook(fx.db, fx.settings, join(fx.dir, 'pack-copy'), { protect: true });
+    const zip = await openXlsx(p);
+    for (const s of SHEETS) assert.match(await sheetXml(zip, s), /<sheetProtection [^>]*sheet="1"/, `${s} is protected`);
+    const plain = await openXlsx(path);
+    assert.doesNotMatch(await sheetXml(plain, 'Gap Register'), /<sheetProtection/);
+  });
+
+  it('uses the currency of the engagement', async () => {
+    const eur = await buildFixture({ currency: 'EUR', client: 'Müller & Söhne GmbH / Köln' });
+    try {
+      const p = await writeWorkbook(eur.db, eur.settings, join(eur.dir, 'x'));
+      assert.equal(basename(p), 'Muller-Sohne-GmbH-Koln_2026-09-30_quarterly-review.xlsx');
+      const styles = await (await openXlsx(p)).file('xl/styles.xml')!.async('string');
+      assert.match(styles, /formatCode="&quot;€&quot;#,##0\.00/);
+    } finally {
+      eur.db.close();
+    }
+  });
+});
+
+describe('a long gap register', () => {
+  it('streams 20,000 lines and still totals them exactly', async () => {
+    const fx = await buildFixture();
+    try {
+      const N = 20000;
+      await fx.db.run(`INSERT INTO findings (finding_id, type, family, severity, "user", product, offering, units, annual_value, price, list_price, months, first_seen, last_seen, evidence_count, counted_in_savings)
+        SELECT 'B-' || lpad(CAST(i AS VARCHAR), 6, '0'), 'unassigned_usage', 'gap', 'high', 'user' || i || '@contoso.com', 'RVT', 'RVT', 1 + (i % 3), (1 + (i % 3)) * 2985, 2985, 3100, 1 + (i % 24), DATE '2024-10-01', DATE '2026-09-01', 1, false
+        FROM range(${N}) t(i)`);
+      const started = Date.now();
+      const p = await writeWorkbook(fx.db, fx.settings, join(mkdtempSync(join(tmpdir(), 'lrtw-big-')), 'out'));
+      const secs = (Date.now() - started) / 1000;
+      const zip = await openXlsx(p);
+      const xml = await sheetXml(zip, 'Gap Register');
+      assert.equal((xml.match(/<row /g) ?? []).length, N + GAPS.length + 1, 'every line plus the header');
+      const settlement = await cellsOf(zip, 'Settlement');
+      const best = settlement.find((c) => c.ref === 'C2')!;
+      assert.match(best.formula!, new RegExp(`\\$G\\$2:\\$G\\$${N + GAPS.length + 1}`));
+      let expected = GAPS.reduce((a, g) => a + g.units * g.price, 0);
+      for (let i = 0; i < N; i++) expected += (1 + (i % 3)) * 2985;
+      close(Number(best.value), expected, 'best case over 20,000 lines');
+      assert.ok(secs < 45, `took ${secs}s`);
+    } finally {
+      fx.db.close();
+    }
+  });
+});

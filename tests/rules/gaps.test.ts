@@ -1,0 +1,132 @@
+// Compliance gap rules on hand-built estates (RULES.md "Compliance gaps"). D = 2026-09-30, lookback 24
+// months: (2024-09-30, 2026-09-30]. Corporate e-mail domain contoso.com. Prices from the test catalogue.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { makeEstate, of, days } from './helpers';
+
+const D = '2026-09-30';
+const SETTINGS = { as_of: D, corporate_email_domains: ['contoso.com'] };
+
+function s(user: string, product: string, day: string, extra: Record<string, string | number | null> = {}) {
+  return { user, product, start_time: `${day} 09:00:00`, end_time: `${day} 10:00:00`, device_name: 'pc-' + user.split('@')[0], ...extra };
+}
+
+test('out_of_scope_product, unassigned_usage and contractor_unassigned; flex and serial claims are not unassigned', async () => {
+  const e = await makeEstate();
+  try {
+    await e.insert('subscriptions', [
+      { offering: 'RVT', seat_quantity: 10, start_date: '2026-01-01', end_date: '2026-12-31' },
+      { offering: 'AECCOL', seat_quantity: 5, start_date: '2026-01-01', end_date: '2026-12-31' },
+      { offering: 'ACD', seat_quantity: 3, start_date: '2020-01-01', licence_model: 'serial' },
+    ]);
+    await e.insert('users', [
+      { user: 'a@contoso.com', offering: 'AECCOL', assigned_date: '2025-06-01' },
+      { user: 'ended@contoso.com', offering: 'RVT', assigned_date: '2025-06-01', unassigned_date: '2026-03-01' },
+      { user: 't@contoso.com', offering: 'ACD', assigned_date: '2025-06-01', user_type: 'contractor' },
+    ]);
+    await e.insert('sessions', [
+      // MAYA has no subscription at all: 2 users in March, 3 in April; one use before the lookback.
+      s('old@contoso.com', 'MAYA', '2024-09-30'),
+      s('m1@contoso.com', 'MAYA', '2026-03-05'), s('m2@contoso.com', 'MAYA', '2026-03-06'),
+      s('m1@contoso.com', 'MAYA', '2026-04-01'), s('m2@contoso.com', 'MAYA', '2026-04-02'), s('m3@contoso.com', 'MAYA', '2026-04-03'),
+      // RVT before its subscription started is out of scope, after it is unassigned use.
+      s('x@contoso.com', 'RVT', '2025-12-15'), s('x@contoso.com', 'RVT', '2026-02-10'), s('x@contoso.com', 'RVT', '2026-03-10', { licence_type: 'unknown' }),
+      s('a@contoso.com', 'RVT', '2026-02-10'),
+      s('ended@contoso.com', 'RVT', '2026-02-15'), s('ended@contoso.com', 'RVT', '2026-03-15'),
+      s('c@vendor.com', 'RVT', '2026-05-01'),
+      s('t@contoso.com', 'RVT', '2026-05-02'),
+      s('f@contoso.com', 'RVT', '2026-05-03', { licence_type: 'flex' }),
+      s('sr@contoso.com', 'RVT', '2026-05-04', { licence_type: 'serial', device_name: 'd1' }),
+      s('sr@contoso.com', 'RVT', '2026-05-05', { licence_type: 'serial', device_name: 'd2' }),
+      s('sr@contoso.com', 'ACD', '2026-05-05', { licence_type: 'serial', device_name: 'd2' }),
+    ]);
+    const { findings } = await e.review(SETTINGS);
+
+    const oos = of(findings, 'out_of_scope_product').map((f) => `${f.product} ${f.units} ${f.first_seen} ${f.last_seen}`).sort();
+    assert.deepEqual(oos, ['MAYA 3 2026-03-05 2026-04-03', 'RVT 1 2025-12-15 2025-12-15']);
+    const maya = of(findings, 'out_of_scope_product').find((f) => f.product === 'MAYA')!;
+    assert.equal(maya.annual_value, 3 * 1900);
+    assert.equal(maya.price, 1900);
+    assert.equal(maya.list_price, 1940);
+    assert.equal(maya.months, 7, 'months rounded up from 2026-03-05 to 2026-09-30');
+    assert.equal(maya.evidence_count, 5);
+
+    const un = of(findings, 'unassigned_usage').map((f) => `${f.user} ${f.product} ${f.offering} ${f.first_seen} ${f.last_seen}`).sort();
+    assert.deepEqual(un, ['ended@contoso.com RVT RVT 2026-03-15 2026-03-15', 'x@contoso.com RVT RVT 2026-02-10 2026-03-10']);
+    const x = of(findings, 'unassigned_usage').find((f) => f.user === 'x@contoso.com')!;
+    assert.equal(x.units, 1);
+    assert.equal(x.annual_value, 3000);
+    assert.equal(x.months, 8);
+
+    assert.deepEqual(of(findings, 'contractor_unassigned').map((f) => f.user).sort(), ['c@vendor.com', 't@contoso.com']);
+
+    const serial = of(findings, 'legacy_serial_use');
+    assert.deepEqual(serial.map((f) => `${f.product} ${f.units}`), ['RVT 2']);
+    assert.equal(serial[0]!.annual_value, 2 * 3000);
+  } finally {
+    e.close();
+  }
+});
+
+test('shared_account: overlap of at least shared_overlap_minutes on at least shared_min_days days', async () => {
+  const e = await makeEstate();
+  try {
+    await e.insert('subscriptions', [{ offering: 'RVT', seat_quantity: 10, start_date: '2025-01-01', end_date: '2027-01-01' }]);
+    await e.insert('users', ['sh', 'short', 'two'].map((u) => ({ user: `${u}@contoso.com`, offering: 'RVT', assigned_date: '2025-01-01' })));
+    const rows = [];
+    for (const d of days('2026-06-01', 3)) {
+      // 15 minutes of overlap: counts.
+      rows.push(s('sh@contoso.com', 'RVT', d, { device_name: 'A', start_time: `${d} 09:00:00`, end_time: `${d} 10:00:00` }));
+      rows.push(s('sh@contoso.com', 'RVT', d, { device_name: 'B', start_time: `${d} 09:45:00`, end_time: `${d} 11:00:00` }));
+      // 14 minutes: does not.
+      rows.push(s('short@contoso.com', 'RVT', d, { device_name: 'A', start_time: `${d} 09:00:00`, end_time: `${d} 10:00:00` }));
+      rows.push(s('short@contoso.com', 'RVT', d, { device_name: 'B', start_time: `${d} 09:46:00`, end_time: `${d} 11:00:00` }));
+    }
+    // A third device on one day: three devices at once.
+    rows.push(s('sh@contoso.com', 'RVT', '2026-06-02', { device_name: 'C', start_time: '2026-06-02 09:30:00', end_time: '2026-06-02 09:50:00' }));
+    for (const d of days('2026-06-01', 2)) {
+      rows.push(s('two@contoso.com', 'RVT', d, { device_name: 'A', start_time: `${d} 09:00:00`, end_time: `${d} 10:00:00` }));
+      rows.push(s('two@contoso.com', 'RVT', d, { device_name: 'B', start_time: `${d} 09:00:00`, duration_minutes: 60, end_time: null }));
+    }
+    await e.insert('sessions', rows);
+    const { findings } = await e.review(SETTINGS);
+    const shared = of(findings, 'shared_account');
+    assert.deepEqual(shared.map((f) => `${f.user} ${f.product} ${f.units} ${f.first_seen} ${f.last_seen}`), ['sh@contoso.com RVT 2 2026-06-01 2026-06-03']);
+    assert.equal(shared[0]!.annual_value, 2 * 3000);
+    assert.equal(shared[0]!.evidence_count, 7);
+  } finally {
+    e.close();
+  }
+});
+
+test('network_over_use: peak simultaneous network sessions above seats in sustained consecutive months', async () => {
+  const e = await makeEstate();
+  try {
+    await e.insert('subscriptions', [
+      { offering: 'INVPROSA', seat_quantity: 2, start_date: '2026-01-01', end_date: '2026-12-31', licence_model: 'network' },
+      { offering: 'CIV3D', seat_quantity: 2, start_date: '2026-01-01', end_date: '2026-12-31', licence_model: 'network' },
+    ]);
+    const rows = [];
+    const burst = (product: string, day: string, n: number) => {
+      for (let i = 0; i < n; i++) rows.push(s(`n${i}@contoso.com`, product, day, { licence_type: 'network', device_name: `h${i}` }));
+    };
+    burst('INVPROSA', '2026-04-10', 3);
+    burst('INVPROSA', '2026-05-12', 4);
+    burst('INVPROSA', '2026-06-15', 3);
+    burst('INVPROSA', '2026-08-15', 9); // a later single month, not part of a sustained run
+    burst('CIV3D', '2026-04-10', 3);
+    burst('CIV3D', '2026-05-10', 3); // only two consecutive months
+    burst('CIV3D', '2026-07-10', 2); // at the seats: no excess
+    // Back-to-back sessions (one ends as the next starts) are not simultaneous.
+    rows.push(s('b1@contoso.com', 'CIV3D', '2026-06-10', { licence_type: 'network', start_time: '2026-06-10 08:00:00', end_time: '2026-06-10 09:00:00' }));
+    burst('CIV3D', '2026-06-10', 2);
+    await e.insert('sessions', rows);
+    const { findings } = await e.review(SETTINGS);
+    const net = of(findings, 'network_over_use');
+    assert.deepEqual(net.map((f) => `${f.product} ${f.units} ${f.first_seen} ${f.last_seen}`), ['INVPROSA 2 2026-04-10 2026-06-15']);
+    assert.equal(net[0]!.annual_value, 2 * 2800);
+    assert.equal(of(findings, 'unassigned_usage').length + of(findings, 'contractor_unassigned').length, 0, 'network claims are not unassigned use');
+  } finally {
+    e.close();
+  }
+});

@@ -1,0 +1,147 @@
+// The whole review: stable ids across re-runs and engagements, evidence, findings.csv, decisions carried
+// into next quarter, comparison with the previous quarter, and the renewal brief.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeEstate, of, days, addDays, type Estate } from './helpers';
+import { findingIdOf } from '../../analysis/rules/ids';
+import { getEvidence } from '../../analysis/rules/evidence';
+import { getRenewal } from '../../analysis/rules/renewal';
+import { writeFindingsCsv, neutraliseFormula } from '../../analysis/findings-csv';
+import { setDecisions, listDecisions, clearDecisions, carryDecisions, compareWithPrevious } from '../../analysis/decisions';
+import { FINDINGS_CSV_COLUMNS } from '../../analysis/model';
+
+const D = '2026-09-30';
+
+async function quarter(e: Estate, opts: { sleeperUsesAgain?: boolean } = {}) {
+  await e.insert('subscriptions', [
+    { offering: 'AECCOL', seat_quantity: 10, start_date: '2026-01-01', end_date: '2026-12-31' },
+    { offering: 'RVT', seat_quantity: 2, start_date: '2026-01-01', end_date: '2026-12-31' },
+    { offering: 'ACD', seat_quantity: 4, start_date: '2026-01-01', end_date: '2026-12-31' },
+    { offering: 'MAYA', seat_quantity: 3, start_date: '2026-01-01', end_date: '2026-12-31' },
+  ]);
+  const roster = [
+    ...['c1', 'c2', 'c3', 'c4'].map((u) => ({ user: `${u}@contoso.com`, offering: 'AECCOL', assigned_date: '2025-01-01' })),
+    ...['a1', 'a2', 'a3', 'a4'].map((u) => ({ user: `${u}@contoso.com`, offering: 'ACD', assigned_date: '2025-01-01' })),
+    ...['m1', 'm2', 'm3'].map((u) => ({ user: `${u}@contoso.com`, offering: 'MAYA', assigned_date: '2025-01-01' })),
+    { user: '=HYPERLINK("http://x")@contoso.com', offering: 'RVT', assigned_date: '2025-01-01' },
+    { user: 'r1@contoso.com', offering: 'RVT', assigned_date: '2025-01-01' },
+  ];
+  await e.insert('users', roster);
+  const rows: Array<Record<string, string>> = [];
+  for (const d of days('2026-01-01', 273)) {
+    for (const u of ['c1', 'c2', 'c3', 'c4', 'a1', 'a2', 'a3', 'm1', 'm2', 'm3', 'r1']) {
+      const product = u.startsWith('c') ? 'RVT' : u.startsWith('a') ? 'ACD' : u.startsWith('m') ? 'MAYA' : 'RVT';
+      rows.push({ user: `${u}@contoso.com`, product, day: d });
+    }
+  }
+  for (const d of days('2026-01-05', 18, 15)) rows.push({ user: 'a4@contoso.com', product: 'ACD', day: d }); // two days a month
+  rows.push({ user: 'x@contoso.com', product: 'RVT', day: '2026-09-01' }); // unassigned use of RVT
+  if (opts.sleeperUsesAgain) rows.push({ user: '=HYPERLINK("http://x")@contoso.com', product: 'RVT', day: addDays(D, -3) });
+  await e.insert('usage_daily', rows);
+}
+
+test('re-running gives the same findings and ids; ids are the hash of (type, user, product, offering); evidence and CSV', async () => {
+  const e = await makeEstate();
+  const f = await makeEstate();
+  try {
+    await quarter(e);
+    const first = await e.review({ corporate_email_domains: ['contoso.com'] });
+    assert.equal(first.result.as_of, '2026-09-30', 'as_of defaults to the last usage day');
+    const second = await e.review({ corporate_email_domains: ['contoso.com'] });
+    assert.deepEqual(second.findings, first.findings);
+    await quarter(f);
+    const other = await f.review({ corporate_email_domains: ['contoso.com'] });
+    assert.deepEqual(other.findings.map((x) => x.finding_id).sort(), first.findings.map((x) => x.finding_id).sort());
+    const evil = '=HYPERLINK("http://x")@contoso.com';
+    const dormant = of(first.findings, 'dormant_user');
+    assert.deepEqual(dormant.map((x) => x.user), [evil]);
+    assert.equal(dormant[0]!.finding_id, findingIdOf('dormant_user', evil, null, null));
+    const un = of(first.findings, 'unassigned_usage')[0]!;
+    assert.equal(un.finding_id, findingIdOf('unassigned_usage', 'x@contoso.com', 'RVT', 'RVT'));
+
+    const ev = await getEvidence(e.db, un.finding_id, 10);
+    assert.equal(ev.total, 1);
+    assert.equal(ev.rows[0]!.table, 'usage_daily');
+    assert.equal(ev.rows[0]!.file, 'hand-built.csv');
+    assert.equal(ev.rows[0]!.values.user, 'x@contoso.com');
+    assert.equal(String(ev.rows[0]!.values.day).slice(0, 10), '2026-09-01');
+
+    const csvPath = join(e.dir, 'findings.csv');
+    const n = await writeFindingsCsv(e.db, csvPath);
+    const text = readFileSync(csvPath, 'utf8');
+    const lines = text.trimEnd().split('\r\n');
+    assert.equal(lines[0], FINDINGS_CSV_COLUMNS.join(','));
+    assert.equal(lines.length, n + 1);
+    const evilLine = lines.find((l) => l.includes('HYPERLINK'))!;
+    assert.ok(evilLine.includes(`"'=HYPERLINK(""http://x"")@contoso.com"`), evilLine);
+    const unLine = lines.find((l) => l.startsWith(un.finding_id))!;
+    assert.equal(unLine.split(',').slice(1, 11).join(','), 'unassigned_usage,high,x@contoso.com,RVT,RVT,1,3000,2026-09-01,2026-09-01,1');
+    assert.equal(neutraliseFormula('+1'), "'+1");
+    assert.equal(neutraliseFormula('@SUM(A1)'), "'@SUM(A1)");
+    assert.equal(neutraliseFormula('\tx'), "'\tx");
+    assert.equal(neutraliseFormula('plain'), 'plain');
+  } finally {
+    e.close();
+    f.close();
+  }
+});
+
+test('decisions carry to next quarter by finding id; comparison lists new, resolved and still open', async () => {
+  const prev = await makeEstate();
+  const next = await makeEstate();
+  try {
+    await quarter(prev);
+    const q1 = await prev.review({ corporate_email_domains: ['contoso.com'] });
+    const dormantId = of(q1.findings, 'dormant_user')[0]!.finding_id;
+    const unId = of(q1.findings, 'unassigned_usage')[0]!.finding_id;
+    assert.equal(await setDecisions(prev.db, [dormantId, unId], { action: 'investigate', owner: 'IT', due_date: '2026-10-31', justification: null }), 2);
+    assert.equal(await clearDecisions(prev.db, [dormantId]), 1);
+    await setDecisions(prev.db, [dormantId], { action: 'reclaim', owner: 'Ana', due_date: '2026-10-15', justification: 'left the company' });
+
+    await quarter(next, { sleeperUsesAgain: true });
+    const q2 = await next.review({ corporate_email_domains: ['contoso.com'] });
+    const carried = await carryDecisions(prev.db, next.db);
+    assert.equal(carried, 1, 'only the still-present finding takes its decision along');
+    const decisions = await listDecisions(next.db);
+    assert.deepEqual(decisions.map((d) => [d.finding_id, d.action, d.owner, d.due_date, d.carried_from]), [[unId, 'investigate', 'IT', '2026-10-31', '2026-09-30']]);
+
+    const cmp = await compareWithPrevious(prev.db, next.db);
+    assert.deepEqual(cmp.resolved, [dormantId]);
+    assert.ok(cmp.still_open.includes(unId));
+    assert.equal(cmp.new.length + cmp.still_open.length, q2.findings.length);
+  } finally {
+    prev.close();
+    next.close();
+  }
+});
+
+test('renewal brief: increase for gaps, reduce to peak plus buffer, convert to Flex, keep; monthly series', async () => {
+  const e = await makeEstate();
+  try {
+    await quarter(e);
+    await e.review({ corporate_email_domains: ['contoso.com'] });
+    const brief = await getRenewal(e.db, (c) => c);
+    const by = Object.fromEntries(brief.map((b) => [b.offering, b]));
+    assert.deepEqual(Object.keys(by).sort(), ['ACD', 'AECCOL', 'MAYA', 'RVT']);
+    // AECCOL: 10 seats, 4 monthly active users: ceil(4 x 1.05) = 5 < 10.
+    assert.equal(by.AECCOL!.recommendation, 'reduce');
+    assert.equal(by.AECCOL!.target_quantity, 5);
+    assert.equal(by.AECCOL!.peak_monthly_active, 4);
+    assert.equal(by.AECCOL!.active_users, 4);
+    // RVT: x@contoso.com used it unassigned: one gap unit on 2 seats.
+    assert.equal(by.RVT!.recommendation, 'increase');
+    assert.equal(by.RVT!.target_quantity, 3);
+    // ACD: 4 assigned, a4 uses it twice a month: a quarter are low-frequency users.
+    assert.equal(by.ACD!.recommendation, 'convert_to_flex');
+    assert.equal(by.ACD!.active_assignments, 4);
+    assert.equal(by.MAYA!.recommendation, 'keep');
+    assert.equal(by.MAYA!.trend, 1);
+    assert.equal(by.MAYA!.monthly.length, 24);
+    assert.deepEqual(by.MAYA!.monthly.at(-1), { month: '2026-09', active_users: 3, seats: 3 });
+    assert.deepEqual(by.MAYA!.monthly[0], { month: '2024-10', active_users: 0, seats: 0 });
+  } finally {
+    e.close();
+  }
+});
