@@ -7,11 +7,12 @@
 //  3. The UI is served by our app:// protocol with the strict CSP below (no file://, no network).
 //  4. Every web contents: window.open denied, navigation and redirects blocked except to our own
 //     entry page, <webview> attachment refused.
-//  5. Session: permission requests and checks denied, device/display-media access denied, every
+//  5. Session: permission requests and checks denied (except clipboard write from our page), device/display-media access denied, every
 //     request that is not app:// (or data:/blob:) cancelled, so the app opens no network connection.
 //  6. IPC: every ipcMain handler validates its sender (sender-validation.ts) and every payload (zod).
 import type { App, Session, WebContents, WebPreferences } from 'electron';
 import { isNavigationAllowed, isRequestAllowed, windowOpenDecision } from './navigation-guard';
+import { isAppOriginUrl } from './sender-validation';
 
 /** Strict CSP for app:// responses. React sets styles via the CSSOM (allowed by CSP), so no 'unsafe-inline'. */
 export const CONTENT_SECURITY_POLICY = [
@@ -91,13 +92,23 @@ export function hardenWebContents(contents: WebContents, opts: HardeningOptions)
   });
 }
 
-/** Session policy: deny every permission, cancel every non-local request, no spellchecker downloads. */
+/**
+ * The one permission the UI may use: writing plain text to the clipboard (a "copy" button for a
+ * fingerprint or a path), and only from our own page. Camera, microphone, location, notifications,
+ * clipboard READ, HID/serial/USB, display capture, etc. are all denied.
+ */
+export function isPermissionGranted(permission: string, requestingUrl: string): boolean {
+  return permission === 'clipboard-sanitized-write' && isAppOriginUrl(requestingUrl);
+}
+
+/** Session policy: deny permissions (but the one above), cancel every non-local request, no spellchecker downloads. */
 export function hardenSession(session: Session, opts: HardeningOptions): void {
-  session.setPermissionRequestHandler((_wc, permission, callback) => {
-    opts.log(`denied permission request: ${permission}`);
-    callback(false);
+  session.setPermissionRequestHandler((_wc, permission, callback, details) => {
+    const granted = isPermissionGranted(permission, details.requestingUrl);
+    if (!granted) opts.log(`denied permission request: ${permission}`);
+    callback(granted);
   });
-  session.setPermissionCheckHandler(() => false);
+  session.setPermissionCheckHandler((_wc, permission, requestingOrigin) => isPermissionGranted(permission, requestingOrigin));
   session.setDevicePermissionHandler(() => false);
   session.setDisplayMediaRequestHandler((_request, callback) => callback({}));
   session.setSpellCheckerEnabled(false);

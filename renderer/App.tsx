@@ -131,7 +131,7 @@ export function App() {
             <>
               <div className="topbar-title">
                 <span className="strong">{info.client}</span>
-                <span className="muted"> · as of {date(info.as_of)}</span>
+                <span className="muted"> · {info.as_of ? `as of ${date(info.as_of)}` : 'as of the last usage day (set when data is loaded)'}</span>
                 {info.read_only && <span className="badge warn">Read-only</span>}
               </div>
               {summary && (

@@ -11,7 +11,8 @@ export const RENDERER_DIR = dirname(fileURLToPath(import.meta.url));
 export const RENDERER_CSP = [
   "default-src 'self'",
   "script-src 'self'",
-  "style-src 'self'",
+  // Inline styles only (never scripts): the evidence pack's self-contained HTML report carries its own <style>.
+  "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data:",
   "font-src 'self'",
   "connect-src 'self'",

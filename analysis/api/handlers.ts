@@ -8,7 +8,7 @@ import { API, ApiError, isMethodName, type MethodName, type ParsedInput, type Ou
 import { Engagement } from '../engagement';
 import { SettingsSchema, parseSettings, defaultSettings } from '../settings';
 import { importFiles, scanFiles } from '../ingest/import';
-import { listSources, listRefused } from '../usage';
+import { listRefused } from '../usage';
 import { runReview, listFindings } from '../review';
 import { getEvidence } from '../rules/evidence';
 import { getRenewal } from '../rules/renewal';
@@ -178,7 +178,14 @@ export function createEngine(opts: EngineOptions) {
       jobs.get(input.jobId)?.abort();
       return { ok: true as const };
     },
-    'sources.list': () => serial(async () => listSources(need().db)),
+    'sources.list': () =>
+      serial(async () =>
+        (
+          await need().db.all<{ source_id: number; file: string; kind: string; sha256: string; rows_read: number; rows_loaded: number; rows_rejected: number; rows_duplicate: number; imported_at: string; mapping: string | null }>(
+            `SELECT source_id, file, kind, sha256, rows_read, rows_loaded, rows_rejected, rows_duplicate, strftime(imported_at, '%Y-%m-%d %H:%M:%S') AS imported_at, mapping FROM sources ORDER BY source_id`,
+          )
+        ).map((r) => ({ ...r, mapping: r.mapping ? (JSON.parse(r.mapping) as Record<string, string | null>) : null })),
+      ),
     'refused.list': () => serial(async () => listRefused(need().db)),
     'rejects.list': (input) =>
       serial(async () => {
@@ -211,7 +218,23 @@ export function createEngine(opts: EngineOptions) {
       serial(async () => ({ saved: await setDecisions(writable().db, input.finding_ids, { action: input.action, owner: input.owner, due_date: input.due_date, justification: input.justification }) })),
     'decisions.clear': (input) => serial(async () => ({ cleared: await clearDecisions(writable().db, input.finding_ids) })),
     'quality.get': () => serial(async () => getQuality(need().db, need().settings)),
-    'renewal.get': () => serial(async () => getRenewal(need().db)),
+    'renewal.get': () =>
+      serial(async () => {
+        const db = need().db;
+        const targets = new Map((await db.all<{ offering: string; target_quantity: number }>('SELECT offering, target_quantity FROM renewal_targets')).map((t) => [t.offering, t.target_quantity]));
+        return (await getRenewal(db)).map((r) => (targets.has(r.offering) ? { ...r, target_quantity: targets.get(r.offering)!, reason: `${r.reason} Target set by the analyst.` } : r));
+      }),
+    'renewal.setTargets': (input) =>
+      serial(async () => {
+        const db = writable().db;
+        await db.transaction(async () => {
+          for (const [offering, qty] of Object.entries(input.targets)) {
+            await db.run('INSERT OR REPLACE INTO renewal_targets (offering, target_quantity, updated_at) VALUES ($1, $2, current_timestamp)', [offering, qty]);
+          }
+          await db.audit('renewal.setTargets', { offerings: Object.keys(input.targets).length }, 'analyst');
+        });
+        return { ok: true as const };
+      }),
     'scenarios.compute': (input) =>
       serial(async () => {
         const e = need();

@@ -76,6 +76,11 @@ export const MIGRATIONS: { version: number; name: string; sql: string[] }[] = [
         justification VARCHAR, updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp, carried_from VARCHAR)`,
     ],
   },
+  {
+    version: 2,
+    name: "the analyst's renewal targets per offering",
+    sql: [`CREATE TABLE IF NOT EXISTS renewal_targets (offering VARCHAR PRIMARY KEY, target_quantity INTEGER NOT NULL, updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp)`],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

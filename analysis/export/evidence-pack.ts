@@ -3,7 +3,7 @@
 // and a self-contained HTML report, with an Ed25519 signature over the tag manifest. The tag manifest
 // covers bag-info.txt (which carries the public key), so changing one byte anywhere fails `verify`.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { randomBytes, sign } from 'node:crypto';
 import type { EngagementDb } from '../db/engine';
 import type { Settings } from '../settings';
@@ -47,7 +47,7 @@ async function firstRows(pagesIt: AsyncGenerator<FindingRow[]>, n: number): Prom
 export async function writeEvidencePack(db: EngagementDb, settings: Settings, outDir: string, opts: EvidencePackOptions = {}): Promise<{ path: string; fingerprint: string }> {
   const out = resolve(outDir);
   mkdirSync(out, { recursive: true });
-  const key = loadOrCreateSigningKey(opts.keyDir, [out, join(db.path, '..')]);
+  const key = loadOrCreateSigningKey(opts.keyDir, [out, dirname(db.path)]);
   const asOf = await resolveAsOf(db, settings);
   const name = safeFileSegment(opts.name ?? evidencePackName(settings.client, asOf));
   const finalPath = join(out, name);

@@ -55,8 +55,10 @@ function isInside(child: string, parent: string): boolean {
  */
 export function loadOrCreateSigningKey(keyDir?: string, forbiddenInside: string[] = []): SigningKey {
   const dir = resolve(keyDir ?? defaultKeyDir());
+  // A folder that also holds the per-analyst default (the home folder, say) is not an engagement folder.
+  const analystHome = join(homedir(), '.lrt-workbench');
   for (const f of forbiddenInside) {
-    if (isInside(dir, resolve(f))) {
+    if (isInside(dir, resolve(f)) && !isInside(analystHome, resolve(f))) {
       throw new Error(`The signing key folder ${dir} is inside ${resolve(f)}; keys must stay outside engagements and exports. Set LRTW_KEY_DIR to a folder of your own.`);
     }
   }

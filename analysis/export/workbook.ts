@@ -159,10 +159,10 @@ class Layout {
     });
     if (sub) this.row([{ v: sub }], (r) => (r.getCell(1).font = { name: 'Calibri', italic: true, color: { argb: 'FF595959' } }));
   }
-  section(text: string, headers: string[] = []): void {
+  section(text: string, headers: string[] = [], span = 1): void {
     this.row([{ v: text }, ...headers.map((h) => ({ v: h }))], (r) => {
       r.height = 20;
-      for (let c = 1; c <= Math.max(1, headers.length + 1); c++) {
+      for (let c = 1; c <= Math.max(span, headers.length + 1); c++) {
         const cell = r.getCell(c);
         cell.font = { name: 'Calibri', bold: true, color: { argb: 'FF1F3864' } };
         cell.fill = sectionFill;
@@ -510,7 +510,7 @@ function writeAssumptions(ws: ExcelJS.Worksheet, ctx: Ctx): void {
   }
   L.row([{ v: 'Yellow cells are inputs: change them and the Settlement and Summary figures recalculate.' }], (r) => (r.getCell(1).font = { name: 'Calibri', italic: true, size: 9, color: { argb: 'FF595959' } }));
   L.blank();
-  L.section('Review settings used (for reference)', ['Value']);
+  L.section('Review settings used (for reference)', ['Value'], 3);
   const t = settings.thresholds;
   const ref = (label: string, kind: CellKind, v: CellInput, means = '') => L.row([{ v: label }, { kind, v }, { v: means, indent: true }], (r) => (r.getCell(2).alignment = { horizontal: 'right' }));
   ref('Client', 'text', settings.client);
@@ -536,44 +536,59 @@ function writeAssumptions(ws: ExcelJS.Worksheet, ctx: Ctx): void {
 
 async function writeDataQuality(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ctx): Promise<void> {
   const { f } = ctx;
-  ws.columns = [{ width: 40 }, { width: 16 }, { width: 12 }, { width: 12 }, { width: 12 }, { width: 12 }, { width: 12 }, { width: 70 }];
-  const header = ws.addRow(['Data quality', 'Kind / line', 'Rows read', 'Loaded', 'Rejected', 'Duplicate', 'Size (bytes)', 'SHA-256 / reason / detail']);
+  ws.columns = [{ width: 40 }, { width: 16 }, { width: 12 }, { width: 12 }, { width: 12 }, { width: 12 }, { width: 13 }, { width: 70 }];
+  const header = ws.addRow(['Data quality: sources, refused files, signals and rejected rows']);
   styleHeaderRow(header, 8);
   header.commit();
   const L = new Layout(ws, f);
   L.rowNo = 1;
+  // Each block has its own column headings: the sections hold different things.
+  const block = (title: string, headings: string[], right: number[]) => {
+    L.section(title, [], 8);
+    L.row(headings.map((h) => ({ v: h })), (r) => {
+      headings.forEach((h, i) => {
+        const c = r.getCell(i + 1);
+        c.font = { name: 'Calibri', bold: true, size: 10, color: { argb: 'FF595959' } };
+        c.border = thinBottom;
+        c.alignment = right.includes(i + 1) ? { horizontal: 'right' } : { horizontal: 'left', indent: i > 0 ? 1 : 0 };
+      });
+    });
+  };
   const sources: SourceRow[] = await sourceRows(db);
-  L.section(`Sources (${sources.length})`);
+  block(`Sources (${sources.length})`, ['File', 'Kind', 'Rows read', 'Loaded', 'Rejected', 'Duplicate', 'Size (bytes)', 'SHA-256'], [3, 4, 5, 6, 7]);
+  const firstSource = L.rowNo + 1;
   for (const s of sources) {
-    L.row([{ v: s.file }, { v: s.kind }, { kind: 'int', v: s.rows_read }, { kind: 'int', v: s.rows_loaded }, { kind: 'int', v: s.rows_rejected }, { kind: 'int', v: s.rows_duplicate }, { kind: 'int', v: s.size_bytes }, { v: s.sha256, indent: true }], (r) => (r.getCell(8).font = { name: 'Consolas', size: 9 }));
+    L.row([{ v: s.file }, { v: s.kind, indent: true }, { kind: 'int', v: s.rows_read }, { kind: 'int', v: s.rows_loaded }, { kind: 'int', v: s.rows_rejected }, { kind: 'int', v: s.rows_duplicate }, { kind: 'int', v: s.size_bytes }, { v: s.sha256, indent: true }], (r) => (r.getCell(8).font = { name: 'Consolas', size: 9 }));
   }
   if (sources.length) {
+    const last = L.rowNo;
     L.row([
       { v: 'Total' }, {},
-      { kind: 'int', formula: `SUM(C3:C${L.rowNo})`, result: sources.reduce((a, s) => a + s.rows_read, 0) },
-      { kind: 'int', formula: `SUM(D3:D${L.rowNo})`, result: sources.reduce((a, s) => a + s.rows_loaded, 0) },
-      { kind: 'int', formula: `SUM(E3:E${L.rowNo})`, result: sources.reduce((a, s) => a + s.rows_rejected, 0) },
-      { kind: 'int', formula: `SUM(F3:F${L.rowNo})`, result: sources.reduce((a, s) => a + s.rows_duplicate, 0) },
+      { kind: 'int', formula: `SUM(C${firstSource}:C${last})`, result: sources.reduce((a, s) => a + s.rows_read, 0) },
+      { kind: 'int', formula: `SUM(D${firstSource}:D${last})`, result: sources.reduce((a, s) => a + s.rows_loaded, 0) },
+      { kind: 'int', formula: `SUM(E${firstSource}:E${last})`, result: sources.reduce((a, s) => a + s.rows_rejected, 0) },
+      { kind: 'int', formula: `SUM(F${firstSource}:F${last})`, result: sources.reduce((a, s) => a + s.rows_duplicate, 0) },
+      { kind: 'int', formula: `SUM(G${firstSource}:G${last})`, result: sources.reduce((a, s) => a + s.size_bytes, 0) },
     ], boldTotal(8));
   }
   L.blank();
   const refused: RefusedRow[] = await refusedRows(db);
-  L.section(`Files refused (${refused.length})`);
-  for (const r of refused) L.row([{ v: r.file }, { v: 'refused' }, {}, {}, {}, {}, {}, { v: r.reason, indent: true }]);
+  block(`Files refused (${refused.length})`, ['File', 'Reason'], []);
+  for (const r of refused) L.row([{ v: r.file }, { v: r.reason, indent: true }]);
   if (!refused.length) L.row([{ v: 'None.' }]);
   L.blank();
   const signals = await allFindings(db, SIGNAL_TYPES);
-  L.section(`Signals (${signals.length}): telemetry gaps, usage spikes, new domains, denials`);
+  block(`Signals (${signals.length}): telemetry gaps, usage spikes, new domains, denials`, ['Signal', 'Product / user', 'Units', 'From', 'To', '', '', 'Detail'], [3, 4, 5]);
   for (const s of signals) {
-    L.row([{ v: typeLabel(s.type) }, { v: s.product ?? s.user ?? '' }, { kind: 'num', v: s.units }, { kind: 'date', v: s.first_seen }, { kind: 'date', v: s.last_seen }, {}, {}, { v: s.detail, indent: true }]);
+    L.row([{ v: typeLabel(s.type) }, { v: s.product ?? s.user ?? '', indent: true }, { kind: 'num', v: s.units }, { kind: 'date', v: s.first_seen }, { kind: 'date', v: s.last_seen }, {}, {}, { v: s.detail, indent: true }]);
   }
   if (!signals.length) L.row([{ v: 'None.' }]);
   L.blank();
   const nRejects = await rejectCount(db);
-  L.section(`Rejected rows (${nRejects}): file, line, reason, raw text`);
+  block(`Rejected rows (${nRejects})`, ['File', 'Line', 'Reason', '', '', '', '', 'Raw text'], [2]);
   for await (const page of rejectPages(db)) {
     for (const r of page as RejectRow[]) {
-      L.row([{ v: r.file }, { kind: 'int', v: r.line }, {}, {}, {}, {}, {}, { v: `${r.reason}${r.raw ? ` | ${r.raw}` : ''}`, indent: true }]);
+      L.row([{ v: r.file }, { kind: 'int', v: r.line }, { v: r.reason, indent: true }, {}, {}, {}, {}, { v: r.raw, indent: true }], (x) => (x.getCell(8).font = { name: 'Consolas', size: 9 }));
     }
   }
   if (!nRejects) L.row([{ v: 'None.' }]);

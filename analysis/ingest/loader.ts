@@ -1,6 +1,6 @@
 // Loads canonical rows into the engagement database with provenance and de-duplication.
 // Rows are appended (DuckDB appender) as text into a temporary staging table per canonical table, then
-// moved with one set-based INSERT ... SELECT per batch that casts, skips keys already loaded (from an
+// moved with one set-based INSERT ... SELECT per file that casts, skips keys already loaded (from an
 // earlier file or earlier in this file) and counts the duplicates. The caller owns the transaction.
 import { createHash } from 'node:crypto';
 import type { DuckDBAppender } from '@duckdb/node-api';
@@ -18,7 +18,7 @@ export interface LoadOptions {
   signal?: AbortSignal;
   /** Most rows (loaded + rejected + duplicate) one source may hold; more refuses the file. */
   maxRows?: number;
-  /** Rows staged before each set-based insert. */
+  /** Rows appended between appender flushes (the set-based insert runs once, at the end of the file). */
   batchRows?: number;
   /** Called about every 1,000 rows with the running count of rows read. */
   onRows?: (rowsRead: number) => void;
@@ -124,26 +124,32 @@ class Stage {
     this.staged++;
   }
 
-  get hasPending(): boolean {
-    return this.pending > 0;
-  }
-
-  /** Moves staged rows into the canonical table: first occurrence of each new key only. */
-  async flush(): Promise<void> {
+  /** Hands appended rows to DuckDB (which spills them to disk when large), bounding JS-side memory. */
+  flushAppender(): void {
     if (this.pending === 0) return;
     this.appender.flushSync();
+    this.pending = 0;
+  }
+
+  /**
+   * Moves all staged rows into the canonical table, first occurrence of each new key only. Run once per
+   * file, so the existing table is scanned for keys once rather than once per batch.
+   */
+  async finish(): Promise<void> {
+    this.appender.flushSync();
+    this.pending = 0;
+    if (this.staged === 0) return;
     const names = this.cols.names.map((n) => `"${n}"`).join(', ');
     const casts = this.cols.names.map((_, i) => (this.cols.types[i] === 'VARCHAR' ? `c${i}` : `CAST(c${i} AS ${this.cols.types[i]})`)).join(', ');
     const res = await this.db.conn.run(
       `INSERT INTO ${this.table} (source_id, line, row_key, extra, ${names})
        SELECT $1, line, row_key, CAST(extra AS JSON), ${casts}
-       FROM (SELECT *, row_number() OVER (PARTITION BY row_key ORDER BY seq) AS rn FROM temp.main.${this.stageName}) s
-       WHERE rn = 1 AND NOT EXISTS (SELECT 1 FROM ${this.table} t WHERE t.row_key = s.row_key)`,
+       FROM temp.main.${this.stageName} s
+       WHERE s.seq IN (SELECT min(seq) FROM temp.main.${this.stageName} GROUP BY row_key)
+         AND NOT EXISTS (SELECT 1 FROM ${this.table} t WHERE t.row_key = s.row_key)`,
       [this.sourceId],
     );
     this.loaded += res.rowsChanged;
-    await this.db.run(`DELETE FROM temp.main.${this.stageName}`);
-    this.pending = 0;
   }
 
   async close(): Promise<void> {
@@ -186,47 +192,56 @@ export async function loadItems(
     return s;
   };
 
-  const one = async (item: ParsedItem): Promise<void> => {
-    read++;
-    if (read > maxRows) throw new RefusalError(`${opts.file ?? 'file'} has more than ${maxRows.toLocaleString('en-US')} rows (the row limit); split the export into smaller files`);
-    if (item.reject) {
-      lastLine = item.reject.line;
-      rejects.appendInteger(sourceId);
-      rejects.appendBigInt(BigInt(item.reject.line));
-      rejects.appendVarchar(item.reject.raw);
-      rejects.appendVarchar(item.reject.reason);
-      rejects.endRow();
-      rejected++;
-    } else {
-      lastLine = item.row.line;
-      (stages.get(item.row.table) ?? (await stageFor(item.row.table))).append(item.row);
-      sinceFlush++;
-    }
-    if ((read & 1023) === 0) {
-      if (opts.signal?.aborted) throw new CancelledError();
-      opts.onRows?.(read);
-    }
-    if (sinceFlush >= batchRows) {
-      sinceFlush = 0;
-      for (const s of stages.values()) await s.flush();
+  // One await per batch, not per row: the per-row path below is synchronous unless a stage must be
+  // created or a batch flushed.
+  const batch = async (list: readonly ParsedItem[]): Promise<void> => {
+    for (const item of list) {
+      read++;
+      if (read > maxRows) throw new RefusalError(`${opts.file ?? 'file'} has more than ${maxRows.toLocaleString('en-US')} rows (the row limit); split the export into smaller files`);
+      if (item.reject) {
+        lastLine = item.reject.line;
+        rejects.appendInteger(sourceId);
+        rejects.appendBigInt(BigInt(item.reject.line));
+        rejects.appendVarchar(item.reject.raw);
+        rejects.appendVarchar(item.reject.reason);
+        rejects.endRow();
+        rejected++;
+      } else {
+        lastLine = item.row.line;
+        (stages.get(item.row.table) ?? (await stageFor(item.row.table))).append(item.row);
+        sinceFlush++;
+      }
+      if ((read & 1023) === 0) {
+        if (opts.signal?.aborted) throw new CancelledError();
+        opts.onRows?.(read);
+      }
+      if (sinceFlush >= batchRows) {
+        sinceFlush = 0;
+        for (const st of stages.values()) st.flushAppender();
+      }
     }
   };
 
   try {
     if (isAsync(items)) {
-      for await (const it of items) {
-        if (Array.isArray(it)) for (const x of it) await one(x);
-        else await one(it);
-      }
+      for await (const it of items) await batch(Array.isArray(it) ? it : [it]);
     } else {
+      let pending: ParsedItem[] = [];
       for (const it of items) {
-        if (Array.isArray(it)) for (const x of it) await one(x);
-        else await one(it);
+        if (Array.isArray(it)) {
+          await batch(pending);
+          pending = [];
+          await batch(it);
+        } else if (pending.push(it) >= 5000) {
+          await batch(pending);
+          pending = [];
+        }
       }
+      await batch(pending);
     }
     if (opts.signal?.aborted) throw new CancelledError();
     rejects.flushSync();
-    for (const s of stages.values()) await s.flush();
+    for (const s of stages.values()) await s.finish();
   } catch (e) {
     if (e instanceof RefusalError || e instanceof CancelledError) throw e;
     const msg = e instanceof Error ? e.message : String(e);

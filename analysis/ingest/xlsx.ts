@@ -37,6 +37,7 @@ export function readXlsx(bytes: Buffer, limits: IngestLimits): XlsxSheet[] {
       `This XLSX file is ${formatBytes(bytes.length)}, larger than the limit of ${formatBytes(limits.maxFileBytes)}. Split the workbook or export the sheet as CSV.`,
     );
   }
+  if (bytes.length === 0) throw new RefusalError('This file is empty (0 bytes). Export it again from the source system.');
   if (bytes.length >= 8 && bytes.readUInt32BE(0) === 0xd0cf11e0 && bytes.readUInt32BE(4) === 0xa1b11ae1) {
     throw new RefusalError(
       'This file is an old-format .xls workbook or a password-protected .xlsx. Remove any password, save it in Excel as .xlsx (Excel Workbook), and import it again.',
@@ -171,8 +172,7 @@ class Attrs {
 
   add(nameStart: number, nameEnd: number, valueStart: number, valueEnd: number): void {
     // Local name: whatever follows a namespace prefix (r:id -> id).
-    const colon = this.src.indexOf(':', nameStart);
-    if (colon >= 0 && colon < nameEnd) nameStart = colon + 1;
+    for (let k = nameStart; k < nameEnd; k++) if (this.src.charCodeAt(k) === 58 /* : */) nameStart = k + 1;
     this.nameStart[this.n] = nameStart;
     this.nameEnd[this.n] = nameEnd;
     this.valueStart[this.n] = valueStart;
@@ -424,9 +424,15 @@ export function decodeEntities(s: string): string {
   let out = '';
   let from = 0;
   while (amp >= 0) {
-    const semi = s.indexOf(';', amp + 1);
-    if (semi < 0) break;
-    if (semi - amp > 12) {
+    // Look for the ';' only a few characters ahead, so text full of bare '&' stays linear.
+    let semi = -1;
+    for (let k = amp + 1, stop = Math.min(s.length, amp + 12); k < stop; k++) {
+      if (s.charCodeAt(k) === 59) {
+        semi = k;
+        break;
+      }
+    }
+    if (semi < 0) {
       amp = s.indexOf('&', amp + 1);
       continue;
     }

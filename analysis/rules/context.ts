@@ -120,7 +120,8 @@ export async function prepareContext(db: EngagementDb, settings: Settings, catal
     GROUP BY ALL`);
 
   // Usage rows with provenance. Sessions carry FlexNet check-outs too (licence_type 'network').
-  await db.run(`CREATE OR REPLACE TEMP TABLE _u AS
+  // A view, not a copy: DuckDB scans the columnar fact tables faster than it copies them.
+  await db.run(`CREATE OR REPLACE TEMP VIEW _u AS
     SELECT 'sessions' AS tbl, source_id, line, "user" AS usr, product, CAST(start_time AS DATE) AS day, lower(licence_type) AS claim,
       lower(nullif(trim(network_domain), '')) AS site, coalesce(nullif(device_id, ''), nullif(device_name, '')) AS device,
       start_time AS st, coalesce(end_time, start_time + to_microseconds(CAST(round(duration_minutes * 60000000) AS BIGINT))) AS et
@@ -132,9 +133,9 @@ export async function prepareContext(db: EngagementDb, settings: Settings, catal
     FROM tokenflex WHERE product IS NOT NULL`);
   await db.run(`CREATE OR REPLACE TEMP TABLE _ud AS
     SELECT DISTINCT usr, product, day FROM _u, _p WHERE usr IS NOT NULL AND day <= _p.d`);
-  await db.run(`CREATE OR REPLACE TEMP TABLE _act AS
+  await db.run(`CREATE OR REPLACE TEMP VIEW _act AS
     SELECT usr, product, day FROM _ud
-    UNION
+    UNION ALL
     SELECT r."user", r.offering, r.last_accessed FROM usage_report r, _p
     WHERE r."user" IS NOT NULL AND r.offering IS NOT NULL AND r.last_accessed IS NOT NULL AND r.last_accessed <= _p.d
       AND NOT EXISTS (SELECT 1 FROM _ud WHERE _ud.usr = r."user")`);
@@ -167,13 +168,35 @@ export async function prepareContext(db: EngagementDb, settings: Settings, catal
   await db.run(`CREATE OR REPLACE TEMP TABLE _f (finding_id VARCHAR, type VARCHAR, family VARCHAR, severity VARCHAR, usr VARCHAR,
     product VARCHAR, offering VARCHAR, units DOUBLE, annual_value DOUBLE, price DOUBLE, list_price DOUBLE, months DOUBLE,
     first_seen DATE, last_seen DATE, detail VARCHAR, counted_in_savings BOOLEAN)`);
-  await db.run(`CREATE OR REPLACE TEMP TABLE _ev (finding_id VARCHAR, table_name VARCHAR, source_id INTEGER, line BIGINT, note VARCHAR)`);
+  // Evidence is capped as it is staged (see addEvidence); n keeps the exact count of each batch.
+  await db.run(`CREATE OR REPLACE TEMP TABLE _ev (finding_id VARCHAR, table_name VARCHAR, source_id INTEGER, line BIGINT, note VARCHAR, batch INTEGER, n BIGINT)`);
+  evidenceBatch = 0;
   return { db, settings, catalogue, asOf };
 }
 
-/** Drops the temp tables (they live on the connection until then). */
+/** Rows of evidence kept per finding; evidence_count still counts all of them. */
+export const EVIDENCE_CAP = 1000;
+let evidenceBatch = 0;
+
+/**
+ * Stages evidence from a SELECT of (finding_id, table_name, source_id, line, note): at most EVIDENCE_CAP rows
+ * per finding are kept, the exact count travels along in n.
+ */
+export async function addEvidence(db: EngagementDb, select: string): Promise<void> {
+  evidenceBatch += 1;
+  await db.run(`INSERT INTO _ev SELECT finding_id, table_name, source_id, line, note, $1, n FROM (
+      SELECT x.*, count(*) OVER (PARTITION BY finding_id) AS n,
+        row_number() OVER (PARTITION BY finding_id ORDER BY table_name, source_id, line) AS rn
+      FROM (${select}) x(finding_id, table_name, source_id, line, note)) WHERE rn <= $2`, [evidenceBatch, EVIDENCE_CAP]);
+}
+
+/** Drops the temp tables and views (they live on the connection until then). */
 export async function releaseContext(db: EngagementDb): Promise<void> {
-  for (const t of ['_p', '_corp_domain', '_cat', '_members', '_price_override', '_e', '_a', '_aa', '_u', '_ud', '_act', '_codes', '_covers', '_ent', '_price', '_f', '_ev']) {
-    await db.run(`DROP TABLE IF EXISTS ${t}`);
+  const rows = await db.all<{ name: string; kind: string }>(
+    `SELECT table_name AS name, table_type AS kind FROM information_schema.tables WHERE table_catalog = 'temp' AND table_name LIKE '\_%' ESCAPE '\\'`,
+  );
+  for (const r of rows) {
+    if (!/^_[a-z0-9_]+$/.test(r.name)) continue;
+    await db.run(`DROP ${r.kind === 'VIEW' ? 'VIEW' : 'TABLE'} IF EXISTS ${r.name}`);
   }
 }

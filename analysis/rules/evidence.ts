@@ -3,24 +3,22 @@
 import { z } from 'zod';
 import type { EngagementDb } from '../db/engine';
 import { EvidenceRowSchema } from '../api/contract';
+import { EVIDENCE_CAP } from './context';
 
 export type EvidenceRow = z.infer<typeof EvidenceRowSchema>;
 
-/** Rows of evidence kept per finding; evidence_count still counts all of them. */
-export const EVIDENCE_CAP = 1000;
+export { EVIDENCE_CAP };
 
 const FACT_TABLES = new Set(['sessions', 'usage_report', 'usage_daily', 'users', 'subscriptions', 'tokenflex', 'flexnet_events', 'identity_map']);
 
-/** Copies staged evidence (_ev) into finding_evidence, capped, and sets findings.evidence_count. */
+/** Copies staged evidence (_ev, already capped per batch) into finding_evidence and sets findings.evidence_count. */
 export async function saveEvidence(db: EngagementDb, cap = EVIDENCE_CAP): Promise<void> {
-  await db.run(`CREATE OR REPLACE TEMP TABLE _ev1 AS
-    SELECT finding_id, table_name, source_id, line, min(note) AS note FROM _ev GROUP BY finding_id, table_name, source_id, line`);
   await db.run('DELETE FROM finding_evidence');
   await db.run(`INSERT INTO finding_evidence SELECT finding_id, table_name, source_id, line, note FROM (
-      SELECT *, row_number() OVER (PARTITION BY finding_id ORDER BY table_name, source_id, line) AS rn FROM _ev1) WHERE rn <= $1`, [cap]);
-  await db.run(`UPDATE findings SET evidence_count = c.n FROM (SELECT finding_id, count(*) AS n FROM _ev1 GROUP BY finding_id) c
+      SELECT *, row_number() OVER (PARTITION BY finding_id ORDER BY batch, table_name, source_id, line) AS rn FROM _ev) WHERE rn <= $1`, [cap]);
+  await db.run(`UPDATE findings SET evidence_count = c.n FROM (
+      SELECT finding_id, sum(n) AS n FROM (SELECT finding_id, batch, max(n) AS n FROM _ev GROUP BY finding_id, batch) GROUP BY finding_id) c
     WHERE findings.finding_id = c.finding_id`);
-  await db.run('DROP TABLE IF EXISTS _ev1');
 }
 
 /** The evidence rows of one finding with the values of the fact row each points to. */

@@ -8,7 +8,7 @@
 //   spent on any product), or when a line covers its product;
 // - out-of-scope use (no line entitles the product that day) is never also unassigned use: the
 //   unassigned rules only look at days the product is entitled.
-import type { RuleContext } from './context';
+import { addEvidence, type RuleContext } from './context';
 
 /** Inserts staged gap lines (_gap_stage) into _f with prices and months of exposure. */
 async function emitGapLines(ctx: RuleContext): Promise<void> {
@@ -24,7 +24,7 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
   const { db } = ctx;
   await db.run(`CREATE OR REPLACE TEMP TABLE _gap_stage (type VARCHAR, severity VARCHAR, usr VARCHAR, product VARCHAR, offering VARCHAR,
     units DOUBLE, first_day DATE, last_day DATE, detail VARCHAR)`);
-  await db.run(`CREATE OR REPLACE TEMP TABLE _lb AS SELECT u.* FROM _u u, _p WHERE u.day > _p.lb_start AND u.day <= _p.d AND u.product IS NOT NULL`);
+  await db.run(`CREATE OR REPLACE TEMP VIEW _lb AS SELECT u.* FROM _u u, _p WHERE u.day > _p.lb_start AND u.day <= _p.d AND u.product IS NOT NULL`);
   await db.run(`CREATE OR REPLACE TEMP TABLE _pd AS
     SELECT x.product, x.day,
       EXISTS (SELECT 1 FROM _ent e WHERE e.product = x.product AND x.day BETWEEN e.s AND e.e) AS ent,
@@ -43,7 +43,7 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
     SELECT 'out_of_scope_product', 'high', NULL, s.product, NULL, greatest(1, max(m.users)), s.first_day, s.last_day,
       printf('used on %d days with no subscription line entitling it; peak %d users in a month', s.days, max(m.users))
     FROM span s JOIN monthly m USING (product) GROUP BY s.product, s.first_day, s.last_day, s.days`);
-  await db.run(`INSERT INTO _ev SELECT fid('out_of_scope_product', NULL, product, NULL, NULL), tbl, source_id, line, 'use on ' || CAST(day AS VARCHAR) || ' without entitlement'
+  await addEvidence(db, `SELECT fid('out_of_scope_product', NULL, product, NULL, NULL), tbl, source_id, line, 'use on ' || CAST(day AS VARCHAR) || ' without entitlement'
     FROM _oos_rows`);
   await emitGapLines(ctx);
 
@@ -68,14 +68,16 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
       printf('%d usage days without an assignment covering %s', days, c.product)
         || CASE WHEN corporate THEN '' WHEN c.usr IN (SELECT usr FROM _contractor) THEN '; contractor' ELSE '; e-mail domain outside the corporate domains' END
     FROM corp c`);
-  await db.run(`INSERT INTO _ev SELECT fid(g.type, g.usr, g.product, g.offering, NULL), r.tbl, r.source_id, r.line, 'unassigned use on ' || CAST(r.day AS VARCHAR)
+  await addEvidence(db, `SELECT fid(g.type, g.usr, g.product, g.offering, NULL), r.tbl, r.source_id, r.line, 'unassigned use on ' || CAST(r.day AS VARCHAR)
     FROM _gap_stage g JOIN _un_rows r ON r.usr = g.usr AND r.product = g.product`);
   await emitGapLines(ctx);
 
   // shared_account: overlapping sessions of one user and product on distinct devices.
   await db.run(`CREATE OR REPLACE TEMP TABLE _ss AS
     SELECT row_number() OVER () AS sid, tbl, source_id, line, usr, product, device, st, et
-    FROM _lb WHERE tbl = 'sessions' AND usr IS NOT NULL AND device IS NOT NULL AND et IS NOT NULL AND et > st`);
+    FROM _lb WHERE tbl = 'sessions' AND usr IS NOT NULL AND device IS NOT NULL AND et IS NOT NULL AND et > st
+      AND (usr, product) IN (SELECT (usr, product) FROM _lb WHERE tbl = 'sessions' AND usr IS NOT NULL AND device IS NOT NULL
+                             GROUP BY usr, product HAVING count(DISTINCT device) >= 2)`);
   await db.run(`CREATE OR REPLACE TEMP TABLE _ss_day AS
     SELECT sid, usr, product, device, st, et, unnest(generate_series(CAST(st AS DATE), least(CAST(et AS DATE), CAST(st AS DATE) + 2), INTERVAL 1 DAY)) AS bucket
     FROM _ss`);
@@ -102,7 +104,7 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
   await db.run(`INSERT INTO _gap_stage SELECT 'shared_account', 'medium', s.usr, s.product, NULL, greatest(1, p.peak - 1), s.first_day, s.last_day,
       printf('sessions on distinct devices overlapped on %d days; peak %d devices at once', s.days, p.peak)
     FROM _shared s JOIN _shared_peak p USING (usr, product)`);
-  await db.run(`INSERT INTO _ev SELECT DISTINCT fid('shared_account', o.usr, o.product, NULL, NULL), ss.tbl, ss.source_id, ss.line, 'overlapping session on ' || ss.device
+  await addEvidence(db, `SELECT DISTINCT fid('shared_account', o.usr, o.product, NULL, NULL), ss.tbl, ss.source_id, ss.line, 'overlapping session on ' || ss.device
     FROM _overlaps o JOIN _shared USING (usr, product) JOIN _ss ss ON ss.sid IN (o.sid1, o.sid2)`);
   await emitGapLines(ctx);
 
@@ -113,7 +115,7 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
       greatest(1, count(DISTINCT coalesce(device, 'user:' || usr))), min(day), max(day),
       printf('serial-number use on %d days on %d devices with no serial entitlement', count(DISTINCT day), count(DISTINCT device))
     FROM _serial_rows GROUP BY product`);
-  await db.run(`INSERT INTO _ev SELECT fid('legacy_serial_use', NULL, product, NULL, NULL), tbl, source_id, line, 'serial use on ' || coalesce(device, 'unknown device')
+  await addEvidence(db, `SELECT fid('legacy_serial_use', NULL, product, NULL, NULL), tbl, source_id, line, 'serial use on ' || coalesce(device, 'unknown device')
     FROM _serial_rows`);
   await emitGapLines(ctx);
 
@@ -140,7 +142,7 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
   await db.run(`INSERT INTO _gap_stage SELECT 'network_over_use', 'medium', NULL, product, NULL, max(excess), min(first_day), max(last_day),
       printf('peak simultaneous network sessions above the network seats in %d months (largest excess %d)', count(*), max(excess))
     FROM _net_month GROUP BY product`);
-  await db.run(`INSERT INTO _ev SELECT fid('network_over_use', NULL, n.product, NULL, NULL), s.tbl, s.source_id, s.line, 'network session on ' || CAST(n.peak_day AS VARCHAR)
+  await addEvidence(db, `SELECT fid('network_over_use', NULL, n.product, NULL, NULL), s.tbl, s.source_id, s.line, 'network session on ' || CAST(n.peak_day AS VARCHAR)
     FROM _net_month n JOIN _ns s ON s.product = n.product AND CAST(s.st AS DATE) <= n.peak_day AND CAST(s.et AS DATE) >= n.peak_day`);
   await emitGapLines(ctx);
 }

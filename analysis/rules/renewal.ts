@@ -21,16 +21,18 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
       SELECT CAST(m AS DATE) AS m, CAST(m + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE) AS m_end FROM _p,
         unnest(generate_series(CAST(date_trunc('month', _p.lb_start + 1) AS TIMESTAMP), CAST(date_trunc('month', _p.d) AS TIMESTAMP), INTERVAL 1 MONTH)) t(m)),
     has_assign AS (SELECT DISTINCT offering FROM _a),
+    monthly_use AS (
+      SELECT DISTINCT usr, product, CAST(date_trunc('month', day) AS DATE) AS m FROM _ud, _p WHERE day > _p.lb_start AND day <= _p.d),
     used AS (
-      SELECT c.offering, CAST(date_trunc('month', u.day) AS DATE) AS m, u.usr
-      FROM _ud u JOIN _covers c ON c.product = u.product JOIN _contract k ON k.offering = c.offering, _p
-      WHERE u.day > _p.lb_start AND u.day <= _p.d),
-    active AS (
-      SELECT u.offering, u.m, count(DISTINCT u.usr) AS users FROM used u JOIN months USING (m)
-      WHERE u.offering NOT IN (SELECT offering FROM has_assign)
-         OR EXISTS (SELECT 1 FROM _a a WHERE a.usr = u.usr AND a.offering = u.offering
-                    AND coalesce(a.assigned, DATE '0001-01-01') <= months.m_end AND (a.unassigned IS NULL OR a.unassigned > months.m))
-      GROUP BY ALL),
+      SELECT DISTINCT c.offering, mu.m, mu.usr FROM monthly_use mu JOIN _covers c ON c.product = mu.product JOIN _contract k ON k.offering = c.offering),
+    -- Offerings with assignments count their assigned users; others (network, Flex) everyone using a covered product.
+    users_in_month AS (
+      SELECT DISTINCT u.offering, u.m, u.usr FROM used u JOIN months USING (m)
+        JOIN _a a ON a.usr = u.usr AND a.offering = u.offering
+          AND coalesce(a.assigned, DATE '0001-01-01') <= months.m_end AND (a.unassigned IS NULL OR a.unassigned > months.m)
+      UNION ALL
+      SELECT u.offering, u.m, u.usr FROM used u WHERE u.offering NOT IN (SELECT offering FROM has_assign)),
+    active AS (SELECT offering, m, count(*) AS users FROM users_in_month GROUP BY ALL),
     seats AS (
       SELECT k.offering, months.m, coalesce(sum(e.seats), 0) AS seats
       FROM _contract k CROSS JOIN months LEFT JOIN _e e ON e.offering = k.offering AND e.s <= least(months.m_end, (SELECT d FROM _p)) AND e.e >= least(months.m_end, (SELECT d FROM _p))

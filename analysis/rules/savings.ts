@@ -2,7 +2,7 @@
 // collection_single_product, low_frequency_user. A (user, offering) is counted once, in that order:
 // a later finding over an already-counted (user, offering) stays on the list (it is true) but carries
 // annual_value 0 and counted_in_savings false, so summary savings never count an assignment twice.
-import type { RuleContext } from './context';
+import { addEvidence, type RuleContext } from './context';
 
 export async function runSavings(ctx: RuleContext): Promise<void> {
   const { db } = ctx;
@@ -26,7 +26,7 @@ export async function runSavings(ctx: RuleContext): Promise<void> {
   // The detail must read exactly 'never used' for users with no usage at all.
   await db.run(`UPDATE _f SET detail = 'never used' WHERE type = 'dormant_user' AND last_seen IS NULL`);
   await db.run(`CREATE OR REPLACE TEMP TABLE _claimed AS SELECT aa.usr, aa.offering, 'dormant_user' AS claimed_by FROM _aa aa JOIN _dormant USING (usr)`);
-  await db.run(`INSERT INTO _ev SELECT fid('dormant_user', a.usr, NULL, NULL, NULL), a.tbl, a.source_id, a.line, 'active assignment ' || a.offering
+  await addEvidence(db, `SELECT fid('dormant_user', a.usr, NULL, NULL, NULL), a.tbl, a.source_id, a.line, 'active assignment ' || a.offering
     FROM _a a JOIN _aa aa USING (usr, offering) JOIN _dormant USING (usr), _p
     WHERE coalesce(a.assigned, DATE '0001-01-01') <= _p.d AND (a.unassigned IS NULL OR a.unassigned > _p.d)`);
 
@@ -44,7 +44,7 @@ export async function runSavings(ctx: RuleContext): Promise<void> {
       CASE WHEN last_day IS NULL THEN 'never used' ELSE 'last used ' || CAST(last_day AS VARCHAR) END, price > 0
     FROM _unused`);
   await db.run(`INSERT INTO _claimed SELECT usr, offering, 'unused_assignment' FROM _unused`);
-  await db.run(`INSERT INTO _ev SELECT fid('unused_assignment', a.usr, NULL, a.offering, NULL), a.tbl, a.source_id, a.line, 'active assignment'
+  await addEvidence(db, `SELECT fid('unused_assignment', a.usr, NULL, a.offering, NULL), a.tbl, a.source_id, a.line, 'active assignment'
     FROM _a a JOIN _unused USING (usr, offering), _p
     WHERE coalesce(a.assigned, DATE '0001-01-01') <= _p.d AND (a.unassigned IS NULL OR a.unassigned > _p.d)`);
 
@@ -73,7 +73,7 @@ export async function runSavings(ctx: RuleContext): Promise<void> {
       why || CASE WHEN already THEN '; already counted as ' || (SELECT min(claimed_by) FROM _claimed c WHERE c.usr = d.usr AND c.offering = d.offering) ELSE '' END,
       NOT already AND price > 0
     FROM _dup d`);
-  await db.run(`INSERT INTO _ev SELECT fid('duplicate_access', d.usr, NULL, d.offering, NULL), a.tbl, a.source_id, a.line,
+  await addEvidence(db, `SELECT fid('duplicate_access', d.usr, NULL, d.offering, NULL), a.tbl, a.source_id, a.line,
       CASE WHEN a.offering = d.offering THEN 'redundant assignment' ELSE 'kept assignment' END
     FROM _dup d JOIN _a a ON a.usr = d.usr AND a.offering IN (d.offering, d.kept), _p
     WHERE coalesce(a.assigned, DATE '0001-01-01') <= _p.d AND (a.unassigned IS NULL OR a.unassigned > _p.d)`);
@@ -101,10 +101,10 @@ export async function runSavings(ctx: RuleContext): Promise<void> {
         || CASE WHEN already THEN '; already counted as ' || (SELECT min(claimed_by) FROM _claimed x WHERE x.usr = c.usr AND x.offering = c.offering) ELSE '' END,
       NOT already
     FROM _coll c`);
-  await db.run(`INSERT INTO _ev SELECT fid('collection_single_product', c.usr, c.product, c.offering, NULL), a.tbl, a.source_id, a.line, 'active assignment'
+  await addEvidence(db, `SELECT fid('collection_single_product', c.usr, c.product, c.offering, NULL), a.tbl, a.source_id, a.line, 'active assignment'
     FROM _coll c JOIN _a a ON a.usr = c.usr AND a.offering = c.offering, _p
     WHERE coalesce(a.assigned, DATE '0001-01-01') <= _p.d AND (a.unassigned IS NULL OR a.unassigned > _p.d)`);
-  await db.run(`INSERT INTO _ev SELECT fid('collection_single_product', c.usr, c.product, c.offering, NULL), u.tbl, u.source_id, u.line, 'use of ' || c.product
+  await addEvidence(db, `SELECT fid('collection_single_product', c.usr, c.product, c.offering, NULL), u.tbl, u.source_id, u.line, 'use of ' || c.product
     FROM _coll c JOIN _u u ON u.usr = c.usr AND u.product = c.product, _p WHERE u.day > _p.d_fw AND u.day <= _p.d`);
   await db.run(`INSERT INTO _claimed SELECT usr, offering, 'collection_single_product' FROM _coll WHERE NOT already`);
 
@@ -133,9 +133,9 @@ export async function runSavings(ctx: RuleContext): Promise<void> {
         || CASE WHEN no_rate IS NOT NULL THEN '; no Flex token rate for ' || no_rate ELSE '' END,
       remaining - flex > 0
     FROM _lf`);
-  await db.run(`INSERT INTO _ev SELECT fid('low_frequency_user', l.usr, NULL, NULL, NULL), u.tbl, u.source_id, u.line, 'use in the frequency window'
+  await addEvidence(db, `SELECT fid('low_frequency_user', l.usr, NULL, NULL, NULL), u.tbl, u.source_id, u.line, 'use in the frequency window'
     FROM _lf l JOIN _u u ON u.usr = l.usr, _p WHERE u.day > _p.d_fw AND u.day <= _p.d`);
-  await db.run(`INSERT INTO _ev SELECT fid('low_frequency_user', l.usr, NULL, NULL, NULL), a.tbl, a.source_id, a.line, 'active assignment ' || a.offering
+  await addEvidence(db, `SELECT fid('low_frequency_user', l.usr, NULL, NULL, NULL), a.tbl, a.source_id, a.line, 'active assignment ' || a.offering
     FROM _lf l JOIN _a a ON a.usr = l.usr, _p
     WHERE coalesce(a.assigned, DATE '0001-01-01') <= _p.d AND (a.unassigned IS NULL OR a.unassigned > _p.d)`);
 }

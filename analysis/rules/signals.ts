@@ -1,16 +1,16 @@
 // Signals (RULES.md "Signals"): telemetry_gap, usage_spike, new_domain, network_denials. No money; on the
 // register so the analyst sees them. All look inside the lookback. Per-site / per-month signals put the
 // site or month into the finding id (key), so the same hole or spike keeps its id next quarter.
-import type { RuleContext } from './context';
+import { addEvidence, type RuleContext } from './context';
 
 export async function runSignals(ctx: RuleContext): Promise<void> {
   const { db } = ctx;
 
   // telemetry_gap: per network domain (the whole estate when no row names one).
-  await db.run(`CREATE OR REPLACE TEMP TABLE _site_rows AS
-    SELECT CASE WHEN (SELECT count(*) FROM _lb WHERE site IS NOT NULL) > 0 THEN site ELSE 'estate' END AS site, tbl, source_id, line, day
-    FROM _lb`);
-  await db.run(`DELETE FROM _site_rows WHERE site IS NULL`);
+  const sites = await db.one<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM _lb WHERE site IS NOT NULL LIMIT 1)`);
+  await db.run(Number(sites?.n ?? 0) > 0
+    ? `CREATE OR REPLACE TEMP VIEW _site_rows AS SELECT site, tbl, source_id, line, day FROM _lb WHERE site IS NOT NULL`
+    : `CREATE OR REPLACE TEMP VIEW _site_rows AS SELECT 'estate' AS site, tbl, source_id, line, day FROM _lb`);
   await db.run(`CREATE OR REPLACE TEMP TABLE _tgap AS
     WITH days AS (SELECT DISTINCT site, day FROM _site_rows),
     nxt AS (SELECT site, day, lead(day) OVER (PARTITION BY site ORDER BY day) AS next_day FROM days)
@@ -22,7 +22,7 @@ export async function runSignals(ctx: RuleContext): Promise<void> {
       printf('site %s: no usage at all for %d consecutive days (%s to %s); an auditor fills such a hole with the worst case', site, days, CAST(gap_from AS VARCHAR), CAST(gap_to AS VARCHAR)),
       false
     FROM _tgap`);
-  await db.run(`INSERT INTO _ev SELECT fid('telemetry_gap', NULL, NULL, NULL, g.site || '|' || CAST(g.gap_from AS VARCHAR)), r.tbl, r.source_id, r.line,
+  await addEvidence(db, `SELECT fid('telemetry_gap', NULL, NULL, NULL, g.site || '|' || CAST(g.gap_from AS VARCHAR)), r.tbl, r.source_id, r.line,
       CASE WHEN r.day = g.before_day THEN 'last usage before the gap' ELSE 'first usage after the gap' END
     FROM _tgap g JOIN _site_rows r ON r.site = g.site AND r.day IN (g.before_day, g.after_day)`);
 
@@ -51,26 +51,27 @@ export async function runSignals(ctx: RuleContext): Promise<void> {
       printf('%s: %d distinct users in %s against a mean of %.2f in the previous three months', product, users, strftime(m, '%Y-%m'), prev_mean),
       false
     FROM _spike`);
-  await db.run(`INSERT INTO _ev SELECT fid('usage_spike', NULL, s.product, NULL, strftime(s.m, '%Y-%m')), u.tbl, u.source_id, u.line, 'use in the month'
+  await addEvidence(db, `SELECT fid('usage_spike', NULL, s.product, NULL, strftime(s.m, '%Y-%m')), u.tbl, u.source_id, u.line, 'use in the month'
     FROM _spike s JOIN _lb u ON u.product = s.product AND u.usr IS NOT NULL AND u.day BETWEEN s.m AND s.m_end`);
 
   // new_domain: an e-mail or network domain first seen inside (D - dormant_days, D], not present from the start.
-  await db.run(`CREATE OR REPLACE TEMP TABLE _dom_rows AS
-    SELECT 'e-mail' AS kind, lower(split_part(usr, '@', 2)) AS domain, usr, day, tbl, source_id, line FROM _u, _p
-    WHERE usr LIKE '%@%' AND day <= _p.d
-    UNION ALL
-    SELECT 'network', site, usr, day, tbl, source_id, line FROM _u, _p WHERE site IS NOT NULL AND day <= _p.d`);
   await db.run(`CREATE OR REPLACE TEMP TABLE _newdom AS
-    SELECT kind, domain, min(day) AS first_day, max(day) AS last_day, count(DISTINCT usr) AS users
-    FROM _dom_rows GROUP BY kind, domain
-    HAVING min(day) > (SELECT d_dd FROM _p) AND count(DISTINCT usr) >= (SELECT ndm FROM _p)
-      AND min(day) > (SELECT min(day) FROM _u WHERE day IS NOT NULL)`);
+    WITH dom AS (
+      SELECT 'e-mail' AS kind, lower(split_part(usr, '@', 2)) AS domain, min(day) AS first_day, max(day) AS last_day, count(DISTINCT usr) AS users
+      FROM _ud WHERE usr LIKE '%@%' GROUP BY ALL
+      UNION ALL
+      SELECT 'network', site, min(day), max(day), count(DISTINCT usr) FROM _u, _p WHERE site IS NOT NULL AND day <= _p.d GROUP BY ALL)
+    SELECT dom.* FROM dom, _p
+    WHERE first_day > _p.d_dd AND users >= _p.ndm AND first_day > (SELECT min(day) FROM _u WHERE day IS NOT NULL)`);
   await db.run(`INSERT INTO _f SELECT fid('new_domain', NULL, NULL, NULL, kind || ':' || domain), 'new_domain', 'signal', 'info',
       NULL, NULL, NULL, users, 0, NULL, NULL, NULL, first_day, last_day,
       printf('%s domain %s first seen %s with %d users', kind, domain, CAST(first_day AS VARCHAR), users), false
     FROM _newdom`);
-  await db.run(`INSERT INTO _ev SELECT fid('new_domain', NULL, NULL, NULL, n.kind || ':' || n.domain), r.tbl, r.source_id, r.line, 'row naming ' || n.domain
-    FROM _newdom n JOIN _dom_rows r USING (kind, domain)`);
+  await addEvidence(db, `SELECT fid('new_domain', NULL, NULL, NULL, n.kind || ':' || n.domain), r.tbl, r.source_id, r.line, 'row naming ' || n.domain
+    FROM _newdom n JOIN (
+      SELECT 'e-mail' AS kind, lower(split_part(usr, '@', 2)) AS domain, tbl, source_id, line FROM _u, _p WHERE usr LIKE '%@%' AND day <= _p.d
+      UNION ALL SELECT 'network', site, tbl, source_id, line FROM _u, _p WHERE site IS NOT NULL AND day <= _p.d) r
+      ON r.kind = n.kind AND r.domain = n.domain`);
 
   // network_denials: product x month; a denial retried successfully within 60 s is counted apart.
   await db.run(`CREATE OR REPLACE TEMP TABLE _den AS
@@ -82,6 +83,6 @@ export async function runSignals(ctx: RuleContext): Promise<void> {
       printf('%s in %s: %d true denials; %d denials followed within 60 s by a successful check-out counted apart', product, month,
         count(*) FILTER (WHERE is_true), count(*) FILTER (WHERE NOT is_true)), false
     FROM _den GROUP BY product, month`);
-  await db.run(`INSERT INTO _ev SELECT fid('network_denials', NULL, product, NULL, month), tbl, source_id, line,
+  await addEvidence(db, `SELECT fid('network_denials', NULL, product, NULL, month), tbl, source_id, line,
       CASE WHEN is_true THEN 'true denial' ELSE 'denial retried within 60 s' END FROM _den`);
 }

@@ -5,7 +5,7 @@
 // stops DNS rebinding. Payloads are validated against the contract by the engine host's dispatch.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
@@ -46,7 +46,8 @@ export interface RunningServer {
 export const CSP = [
   "default-src 'self'",
   "script-src 'self'",
-  "style-src 'self'",
+  // Inline styles only (never scripts): the evidence pack's self-contained HTML report carries its own <style>.
+  "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data:",
   "font-src 'self'",
   "connect-src 'self'",
@@ -54,7 +55,8 @@ export const CSP = [
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'none'",
-  "frame-ancestors 'none'",
+  // 'self', not 'none': the sandboxed srcdoc frame that shows the evidence pack's report inherits this policy.
+  "frame-ancestors 'self'",
 ].join('; ');
 
 const MIME: Record<string, string> = {
@@ -229,7 +231,10 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
       await pipeline(req, limiter, createWriteStream(target, { flags: 'wx' }));
       sendJson(res, 200, { path: target, file: basename(target), size_bytes: seen });
     } catch (e) {
-      sendError(res, 'failed', `Could not store ${name}: ${(e as Error).message}. Try again, or give the folder path instead.`, 500);
+      // Never leave a half-written file in the inbox.
+      rmSync(target, { force: true });
+      if (seen > maxUpload) sendError(res, 'invalid_input', `${name} is larger than the upload limit of ${maxUpload} bytes. Use the folder path field instead.`, 413);
+      else sendError(res, 'failed', `Could not store ${name}: ${(e as Error).message}. Try again, or give the folder path instead.`, 500);
     }
   }
 

@@ -62,17 +62,17 @@ export function FindingsWorkbench(props: {
 
   const columns = useMemo<Column<Finding>[]>(() => {
     const cols: Column<Finding>[] = [
-      { id: 'type', header: 'Type', value: (f) => typeLabel(f.type), width: 'minmax(150px, 1.2fr)' },
-      { id: 'user', header: 'User', value: (f) => f.user, width: 'minmax(180px, 1.6fr)' },
-      { id: 'what', header: 'Offering / product', value: (f) => f.offering ?? f.product, width: 'minmax(110px, 1fr)' },
+      { id: 'type', header: 'Type', value: (f) => typeLabel(f.type), width: 'minmax(130px, 1.2fr)' },
+      { id: 'user', header: 'User', value: (f) => f.user, width: 'minmax(170px, 1.6fr)' },
+      { id: 'what', header: 'Offering / product', value: (f) => f.offering ?? f.product, width: 'minmax(100px, 0.8fr)' },
       ...(props.extraColumns ?? []),
       { id: 'units', header: 'Units', value: (f) => f.units, render: (f) => int(f.units), align: 'right', width: '80px' },
-      { id: 'value', header: 'Annual value', value: (f) => f.annual_value, render: (f) => money(f.annual_value, currency), align: 'right', width: '130px' },
+      { id: 'value', header: 'Annual value', value: (f) => f.annual_value, render: (f) => money(f.annual_value, currency), align: 'right', width: '120px' },
       {
         id: 'decision',
         header: 'Decision',
         value: (f) => decisions.get(f.finding_id)?.action ?? '',
-        width: '170px',
+        width: '150px',
         render: (f) => {
           const d = decisions.get(f.finding_id);
           if (props.readOnly) return d ? ACTION_LABELS[d.action] : '—';
@@ -100,7 +100,7 @@ export function FindingsWorkbench(props: {
         header: 'Evidence',
         value: (f) => f.evidence_count,
         align: 'right',
-        width: '110px',
+        width: '96px',
         filterable: false,
         render: (f) => (
           <button type="button" className="link-btn" aria-label={`Show evidence for ${describeFinding(f)}`} onClick={() => setEvidenceFor(f)}>

@@ -134,7 +134,7 @@ export function HBars(props: { label: string; items: { label: string; value: num
   const labelW = 210;
   const valueW = 96;
   return (
-    <svg viewBox={`0 0 ${W} ${items.length * rowH}`} width="100%" role="img" aria-label={props.label}>
+    <svg viewBox={`0 0 ${W} ${items.length * rowH}`} width={W} height={items.length * rowH} className="hbars" role="img" aria-label={props.label}>
       <desc>{items.map((i) => `${i.label}: ${props.format(i.value)}`).join('; ')}</desc>
       {items.map((it, n) => {
         const bw = ((W - labelW - valueW) * it.value) / max;

@@ -7,7 +7,7 @@ import { FindingsWorkbench, useFindings } from '../components/Findings';
 import type { Column } from '../components/DataTable';
 import { HBars } from '../components/charts';
 import { Card, Empty, Loading, PageHeader, Stat } from '../components/ui';
-import { date, int, money, num, typeLabel } from '../format';
+import { date, int, money, typeLabel } from '../format';
 
 const RECLAIM_TYPES = ['dormant_user', 'unused_assignment'] as const;
 const OPTIMISE_TYPES = ['duplicate_access', 'collection_single_product', 'low_frequency_user'] as const;
@@ -50,13 +50,13 @@ export function ReclamationStep() {
             <Stat label="Dormant users" value={int(findings.filter((f) => f.type === 'dormant_user').length)} />
             <Stat label="Unused assignments" value={int(findings.filter((f) => f.type === 'unused_assignment').length)} />
             <Stat label="Reclaimable per year" value={money(candidate, currency)} />
-            <Stat label="Decided to reclaim" value={money(reclaimed.value, currency)} hint={`${int(reclaimed.seats)} seats`} tone="good" />
+            <Stat label="Decided to reclaim" value={money(reclaimed.value, currency)} hint={`${int(reclaimed.seats)} ${reclaimed.seats === 1 ? 'seat' : 'seats'}`} tone="good" />
           </div>
           <FindingsWorkbench
             label="Reclamation candidates"
             findings={findings}
             actions={['reclaim', 'keep', 'investigate']}
-            extraColumns={[lastSeenCol, { id: 'detail', header: 'Detail', value: (f) => f.detail, width: 'minmax(120px, 1fr)' }]}
+            extraColumns={[lastSeenCol, { id: 'detail', header: 'Detail', value: (f) => f.detail, width: 'minmax(100px, 1fr)' }]}
             empty="No dormant users or unused assignments: every assigned licence was used within the dormancy window."
           />
           <Card title="Savings by lever (per year)" id="levers">
@@ -121,17 +121,13 @@ export function OptimisationStep() {
   const decisions = useApp((s) => s.decisions);
   const currency = useCurrency();
   const accepted = (findings ?? []).filter((f) => decisions.get(f.finding_id)?.action === 'accept').reduce((a, f) => a + f.annual_value, 0);
+  // The engine states the arithmetic in each finding's detail; the UI shows it as written.
   const arithmetic: Column<Finding> = {
     id: 'arith',
-    header: 'Arithmetic',
-    width: 'minmax(220px, 2fr)',
+    header: 'How the saving is computed',
+    width: 'minmax(240px, 2.4fr)',
     value: (f) => f.detail,
-    render: (f) => (
-      <span className="small">
-        {f.price !== null ? `${money(f.price, currency)}${f.months !== null ? ` × ${num(f.months)} mo` : ''}` : ''}
-        {f.detail ? `${f.price !== null ? ' — ' : ''}${f.detail}` : ''}
-      </span>
-    ),
+    render: (f) => <span className="clamp2" title={f.detail ?? undefined}>{f.detail ?? (f.price !== null ? `${money(f.price, currency)} per year` : '—')}</span>,
   };
   const byLever = OPTIMISE_TYPES.map((t) => ({ label: typeLabel(t), value: (findings ?? []).filter((f) => f.type === t).reduce((a, f) => a + f.annual_value, 0) }));
   return (

@@ -238,9 +238,7 @@ function PlanCard(props: { plan: Plan; onChange: (p: Plan) => void }) {
           <div className="alert-body">Required columns not found: <strong>{p.missing_required.join(', ')}</strong>. Choose the matching source column below, or rows without them will be rejected.</div>
         </div>
       )}
-      {p.notes.map((n) => (
-        <p key={n} className="muted small">{n}</p>
-      ))}
+      {p.notes.length > 0 && <p className="muted small notes">{p.notes.join(' · ')}</p>}
       {p.refused === null && canonical.length > 0 && !p.kindChanged && (
         <details className="mapping" open={p.missing_required.length > 0}>
           <summary>Column mapping ({canonical.filter((c) => p.mapping[c]).length} of {canonical.length} mapped{p.unmapped_headers.length ? `, ${p.unmapped_headers.length} extra columns kept` : ''})</summary>
@@ -374,7 +372,8 @@ function LoadedSources(props: { tick: number }) {
       >
         {rejects.loading && !rejects.data && <Loading what="rejected rows" />}
         {rejects.error && <ErrorBox message={rejects.error} />}
-        {rejects.data && (
+        {rejects.data && rejects.data.total === 0 && <Empty title="No rejected rows">Every row read so far was loaded or recognised as a duplicate of an earlier file.</Empty>}
+        {rejects.data && rejects.data.total > 0 && (
           <DataTable
             label="Rejected rows"
             rows={rejects.data.rows}

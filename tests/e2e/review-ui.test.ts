@@ -50,8 +50,8 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await shot(p, '03-data-quality');
 
     await goStep(p, 'Load data');
-    const sources = p.getByRole('table').first();
-    await sources.getByRole('row').nth(1).waitFor();
+    await p.getByRole('button', { name: 'Choose files', exact: true }).waitFor();
+    await p.getByRole('heading', { name: /^Rejected rows \(\d+\)$/ }).waitFor();
     await shot(p, '01-load-data');
 
     await goStep(p, 'Settings');
@@ -173,8 +173,8 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     writeFileSync(join(dir, 'roster.xlsx'), Buffer.from('PK\x03\x04 not really a workbook \x00\x01\x02', 'binary'));
 
     await goStep(p, 'Start');
-    await p.getByRole('textbox', { name: 'Client' }).fill('Fabrikam Design');
-    await p.getByRole('textbox', { name: 'Folder' }).fill(join(dir, 'engagement'));
+    await p.getByRole('textbox', { name: 'Client', exact: true }).fill('Fabrikam Design');
+    await p.getByRole('textbox', { name: 'Folder', exact: true }).fill(join(dir, 'engagement'));
     await p.getByRole('button', { name: 'Create engagement' }).click();
     await p.getByRole('main', { name: 'Load data' }).waitFor();
     await p.getByText('Nothing loaded yet').waitFor();
@@ -193,6 +193,10 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     const rejectRow = rejects.getByRole('row', { name: 'sessions-q3.csv line 4' });
     await rejectRow.waitFor();
     assert.match(await rejectRow.innerText(), /not-a-date/);
+    // The loaded source is listed with its counts: 4 read, 3 loaded, 1 rejected.
+    const source = p.getByRole('row', { name: /sessions-q3\.csv/ }).filter({ has: p.getByRole('cell', { name: 'LRT sessions' }) });
+    await source.waitFor();
+    assert.match((await source.innerText()).replace(/\s+/g, ' '), /LRT sessions 4 3 1 0/);
     await shot(p, '13-import-result');
 
     const foreign = w.requests.filter((u) => !u.startsWith(`${served.origin}/`) && !u.startsWith('data:'));

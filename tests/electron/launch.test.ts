@@ -47,7 +47,7 @@ test('the desktop app launches, opens the sample engagement and quits', { skip: 
     assert.ok(posture.keys.includes('sample.create') && posture.keys.includes('onProgress'));
     const sample = await page.evaluate(async () => {
       const wb = (window as unknown as { workbench: Record<string, (i: unknown) => Promise<unknown>> }).workbench;
-      const made = (await wb['sample.create']!({ jobId: 'launch-test', users: 40, months: 2, seed: 7 })) as { path: string };
+      const made = (await wb['sample.create']!({ jobId: 'launch-test', users: 40, months: 4, seed: 7 })) as { path: string };
       const info = (await wb['engagement.info']!({})) as { path: string } | null;
       return { made: made.path, open: info?.path ?? null };
     });

@@ -70,3 +70,15 @@ test('icnsFromPngs writes lengths an icns reader can walk', () => {
   assert.equal(out.subarray(16 + a.length, 20 + a.length).toString(), 'ic09');
   assert.throws(() => icnsFromPngs([{ type: 'toolong', png: a }]), /4 characters/);
 });
+
+test('electron-builder accepts the configuration (its own schema validation)', async () => {
+  const { getConfig, validateConfiguration } = require(join(ROOT, 'node_modules/app-builder-lib/out/util/config/config.js')) as {
+    getConfig(dir: string, file: string, opts: null): Promise<unknown>;
+    validateConfiguration(cfg: unknown, logger: unknown): Promise<void>;
+  };
+  const { DebugLogger } = require(join(ROOT, 'node_modules/builder-util')) as { DebugLogger: new (enabled: boolean) => unknown };
+  const loaded = await getConfig(ROOT, join(ROOT, 'build/electron-builder.yml'), null);
+  await validateConfiguration(loaded, new DebugLogger(false));
+  // And a broken one is rejected, so the check above means something.
+  await assert.rejects(() => validateConfiguration({ ...(loaded as object), afterPackk: 'build/fuses.cjs' }, new DebugLogger(false)), /afterPackk/);
+});

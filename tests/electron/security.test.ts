@@ -36,7 +36,7 @@ test('CSP: self only, no inline or eval script, no objects, no framing, nothing 
   assert.equal(APP_RESPONSE_HEADERS['X-Content-Type-Options'], 'nosniff');
 });
 
-test('session: every permission denied, every non-local request cancelled, spellchecker off', () => {
+test('session: every permission denied (but clipboard write from our page), every non-local request cancelled, spellchecker off', () => {
   const reg: Record<string, Fn> = {};
   let spell: boolean | null = null;
   let filter: unknown;
@@ -50,12 +50,20 @@ test('session: every permission denied, every non-local request cancelled, spell
   };
   hardenSession(fake as unknown as Session, quiet);
   assert.equal(spell, false);
-  for (const permission of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal']) {
+  const request = (permission: string, requestingUrl: string) => {
     let granted: boolean | null = null;
-    (reg.request as unknown as (wc: unknown, p: string, cb: (g: boolean) => void) => void)({}, permission, (g) => (granted = g));
-    assert.equal(granted, false, permission);
+    (reg.request as unknown as (wc: unknown, p: string, cb: (g: boolean) => void, d: { requestingUrl: string }) => void)({}, permission, (g) => (granted = g), { requestingUrl });
+    return granted;
+  };
+  const check = (permission: string, origin: string) => (reg.check as unknown as (wc: unknown, p: string, o: string) => boolean)({}, permission, origin);
+  for (const permission of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal', 'hid', 'fullscreen', 'pointerLock']) {
+    assert.equal(request(permission, 'app://workbench/index.html'), false, permission);
+    assert.equal(check(permission, 'app://workbench'), false, permission);
   }
-  assert.equal((reg.check as unknown as () => boolean)(), false);
+  assert.equal(request('clipboard-sanitized-write', 'app://workbench/index.html'), true);
+  assert.equal(check('clipboard-sanitized-write', 'app://workbench'), true);
+  assert.equal(request('clipboard-sanitized-write', 'https://evil.example/'), false);
+  assert.equal(check('clipboard-sanitized-write', 'devtools://devtools'), false);
   assert.equal((reg.device as unknown as () => boolean)(), false);
   assert.deepEqual(filter, { urls: ['<all_urls>'] });
   const decide = (url: string) => {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import JSZip from 'jszip';
 import { writeWorkbook } from '../../analysis/export/workbook';
-import { buildFixture, expectedScenarios, SAVINGS, type Fixture } from './fixture';
+import { buildFixture, expectedScenarios, EVIL, GAPS, SAVINGS, type Fixture } from './fixture';
 import { sheetParts } from './xlsx-xml';
 
 const SOFFICE = ['soffice', 'libreoffice'].find((c) => spawnSync(c, ['--version'], { encoding: 'utf8' }).status === 0) ?? null;
@@ -119,9 +119,22 @@ describe('workbook recalculated by LibreOffice', { skip }, () => {
     await variant(path, copy);
     const rows = sheetCsv(profile, copy, 1, join(work, 'summary'));
     const row = (label: string) => rows.find((r) => r[0]?.trim() === label) ?? assert.fail(`no "${label}" row on Summary`);
-    close(Number(row('Total savings')[3]), SAVINGS.filter((s) => s.counted).reduce((a, s) => a + s.value, 0), 'total savings');
+    const savings = SAVINGS.filter((s) => s.counted).reduce((a, s) => a + s.value, 0);
+    close(Number(row('Total savings')[3]), savings, 'total savings');
+    close(Number(row('Savings to reclaim (annual)')[3]), savings, 'at a glance: savings');
+    close(Number(row('Seats to buy (compliance gaps)')[3]), GAPS.reduce((a, g) => a + g.units, 0), 'at a glance: seats to buy');
+    close(Number(row('If an audit finds them (low)')[3]), expectedScenarios(fx.settings).audit_negotiated_low!, 'at a glance: audit low');
     close(Number(row('Self-review, best case')[3]), expectedScenarios(fx.settings).self_review_best!, 'summary best case');
     close(Number(row('Audit, no cooperation (high)')[3]), expectedScenarios(fx.settings).audit_no_cooperation_high!, 'summary worst case');
+  });
+
+  it('shows formula-looking client text as that text, not as a computed value', async () => {
+    const rows = sheetCsv(profile, path, 3, join(work, 'gap-register'));
+    const header = rows[0]!;
+    const user = header.indexOf('User');
+    const users = rows.slice(1).map((r) => r[user]);
+    for (const evil of [EVIL.hyperlink, EVIL.plus, EVIL.minus]) assert.ok(users.includes(evil), `${evil} shown as text; got ${JSON.stringify(users)}`);
+    assert.ok(!users.includes('x') && !users.includes('3') && !users.includes('1'), 'nothing was evaluated');
   });
 
   it('moves the totals when finance changes an assumption cell', async () => {
