@@ -1,7 +1,6 @@
 // The analyst's decisions per finding (action, owner, due date, justification), saved as they are made,
 // keyed by stable finding id so they carry into next quarter's engagement.
-import type { EngagementDb } from './db/engine';
-import { EngagementDb as Db } from './db/engine';
+import { EngagementDb } from './db/engine';
 import { DecisionActionSchema, DecisionSchema, type Decision } from './api/contract';
 import { z } from 'zod';
 
@@ -63,7 +62,7 @@ async function asOfOf(db: EngagementDb): Promise<string | null> {
 
 async function withDb<T>(from: string | EngagementDb, fn: (db: EngagementDb) => Promise<T>): Promise<T> {
   if (typeof from !== 'string') return fn(from);
-  const db = await Db.open(from, { readOnly: true });
+  const db = await EngagementDb.open(from, { readOnly: true });
   try {
     return await fn(db);
   } finally {

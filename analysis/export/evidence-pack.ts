@@ -101,7 +101,7 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
 
     // The report.
     const gapLines = [];
-    for await (const p of findingPages(db, GAP_TYPES)) for (const g of p) gapLines.push(gapLineOf(g));
+    for await (const p of findingPages(db, GAP_TYPES)) for (const g of p) gapLines.push({ finding_id: g.finding_id, line: gapLineOf(g) });
     const agg = await db.all<{ type: string; n: number; units: number | null; value: number | null }>(
       `SELECT type, count(*) AS n, sum(units) AS units, sum(annual_value) AS value FROM findings WHERE counted_in_savings GROUP BY type`,
     );
@@ -114,7 +114,7 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
       fingerprint: key.fingerprint,
       scenarios: scenarioTotals(gapLines, settings.scenario),
       savingsByType: new Map(agg.map((a) => [a.type, { n: Number(a.n), units: Number(a.units ?? 0), value: Number(a.value ?? 0) }])),
-      gapUnits: gapLines.reduce((a, l) => a + l.units, 0),
+      gapUnits: gapLines.reduce((a, l) => a + l.line.units, 0),
       gaps: await firstRows(findingPages(db, GAP_TYPES, REPORT_ROWS), REPORT_ROWS),
       gapTotal: gapLines.length,
       reclamation: await firstRows(findingPages(db, RECLAMATION_TYPES, REPORT_ROWS), REPORT_ROWS),

@@ -18,9 +18,13 @@ export function gapLineOf(f: FindingRow): GapLine {
   return { units: f.units, price, list_price: f.list_price ?? price, months: f.months ?? 1 };
 }
 
-/** The six totals the Settlement formulas cache: the engine's computeScenarios over the same lines. */
-export function scenarioTotals(lines: GapLine[], a: ScenarioAssumptions): Scenarios {
-  return computeScenarios(lines, a);
+/**
+ * The six totals the Settlement formulas cache: the engine's computeScenarios over the same lines, taken
+ * in the engine's order (finding_id, units > 0; analysis/rules/gap-lines.ts) so the sums agree to the last bit.
+ */
+export function scenarioTotals(lines: { finding_id: string; line: GapLine }[], a: ScenarioAssumptions): Scenarios {
+  const ordered = lines.filter((l) => l.line.units > 0).sort((x, y) => (x.finding_id < y.finding_id ? -1 : x.finding_id > y.finding_id ? 1 : 0));
+  return computeScenarios(ordered.map((l) => l.line), a);
 }
 
 export const SCENARIO_KEYS = [

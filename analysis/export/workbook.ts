@@ -207,16 +207,19 @@ export async function writeWorkbook(db: EngagementDb, settings: Settings, outDir
   const nOpt = await countFindings(db, OPTIMISATION_TYPES);
   const nGap = await countFindings(db, GAP_TYPES);
   const gapLines: GapLine[] = [];
+  const keyed: { finding_id: string; line: GapLine }[] = [];
   const gapByType = new Map<string, { n: number; units: number; value: number }>();
   for await (const page of findingPages(db, GAP_TYPES)) {
     for (const g of page) {
-      gapLines.push(gapLineOf(g));
+      const line = gapLineOf(g);
+      gapLines.push(line);
+      keyed.push({ finding_id: g.finding_id, line });
       const t = gapByType.get(g.type) ?? { n: 0, units: 0, value: 0 };
       t.n++; t.units += g.units; t.value += g.annual_value;
       gapByType.set(g.type, t);
     }
   }
-  const scenarios = scenarioTotals(gapLines, settings.scenario);
+  const scenarios = scenarioTotals(keyed, settings.scenario);
   const savingsByType = await savingsAggregates(db);
 
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: partial, useStyles: true, useSharedStrings: false });

@@ -83,8 +83,11 @@ interface FileFacts {
   utf8Valid: boolean;
 }
 
-/** One streaming pass: size limit, SHA-256, the first bytes and whether the file is valid UTF-8. */
-async function fileFacts(path: string, limits: IngestLimits): Promise<FileFacts> {
+/**
+ * One streaming pass: size limit, SHA-256, the first bytes and whether the file is valid UTF-8.
+ * A scan (`headOnly`) reads just the first bytes so planning a folder of large exports is instant.
+ */
+async function fileFacts(path: string, limits: IngestLimits, headOnly = false): Promise<FileFacts> {
   const st = await stat(path);
   const file = basename(path);
   if (st.size > limits.maxFileBytes) throw new RefusalError(`file is ${st.size.toLocaleString('en-US')} bytes, over the limit of ${limits.maxFileBytes.toLocaleString('en-US')}; split the export`);
@@ -92,7 +95,8 @@ async function fileFacts(path: string, limits: IngestLimits): Promise<FileFacts>
   const utf8 = new Utf8Validator();
   const headParts: Buffer[] = [];
   let headLen = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+  const stream = createReadStream(path, headOnly ? { start: 0, end: HEAD_BYTES - 1 } : { highWaterMark: 1 << 20 });
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
     hash.update(chunk);
     utf8.push(chunk);
     if (headLen < HEAD_BYTES) {
@@ -100,7 +104,9 @@ async function fileFacts(path: string, limits: IngestLimits): Promise<FileFacts>
       headLen += Math.min(chunk.length, HEAD_BYTES - headLen);
     }
   }
-  return { path, file, size: st.size, sha256: hash.digest('hex'), head: Buffer.concat(headParts), utf8Valid: utf8.end() };
+  // A head cut inside a character is still UTF-8: only completed bytes count.
+  const utf8Valid = headOnly && st.size > HEAD_BYTES ? utf8.validSoFar() : utf8.end();
+  return { path, file, size: st.size, sha256: headOnly ? '' : hash.digest('hex'), head: Buffer.concat(headParts), utf8Valid };
 }
 
 // ---------- preparing a file: kind, sheet, header, row stream ----------
@@ -132,19 +138,37 @@ interface LogPlan {
 
 type Plan = TabularPlan | LogPlan;
 
-function headerDetection(rows: string[][], kind: TabularKind | undefined, mapping: Record<string, string | null> | undefined): { offset: number; detection: Detection } {
-  const found = findHeaderRow(rows, kind, HEADER_SCAN_ROWS);
-  if (!found) {
-    const first = rows.find((r) => r.some((c) => c.trim() !== '')) ?? [];
-    if (kind && first.length) return { offset: rows.indexOf(first), detection: detectAs(kind, first, mapping) };
-    throw new RefusalError(
-      `not a known kind of export: no header row in the first ${HEADER_SCAN_ROWS} rows matches sessions, usage report, usage, users, subscriptions, Token Flex or identity map columns` +
-        (first.length ? ` (first row: ${first.slice(0, 12).join(', ')})` : '') +
-        '; choose the kind and map the columns by hand',
-    );
+/**
+ * The header row of one table (text file or sheet) and its detection, or null when none is found.
+ * With a mapping override, the row holding every overridden header wins; with a forced kind, the row
+ * that maps best for it, else the first non-empty row.
+ */
+function chooseHeader(rows: string[][], kind: TabularKind | undefined, mapping: Record<string, string | null> | undefined): { offset: number; detection: Detection } | null {
+  const scan = rows.slice(0, HEADER_SCAN_ROWS);
+  const named = mapping ? Object.values(mapping).filter((h): h is string => typeof h === 'string') : [];
+  if (named.length) {
+    const offset = scan.findIndex((r) => named.every((h) => r.includes(h)));
+    if (offset >= 0) {
+      const k = kind ?? findHeaderRow([scan[offset]!], undefined, 1)?.detection.kind;
+      if (!k) throw new RefusalError('the header row is not a known kind of export; choose the kind as well as the mapping');
+      return { offset, detection: detectAs(k, scan[offset]!, mapping) };
+    }
   }
-  const detection = mapping ? detectAs(found.detection.kind, rows[found.offset]!, mapping) : found.detection;
-  return { offset: found.offset, detection };
+  const found = findHeaderRow(scan, kind, HEADER_SCAN_ROWS);
+  if (found) return { offset: found.offset, detection: mapping ? detectAs(found.detection.kind, scan[found.offset]!, mapping) : found.detection };
+  if (kind) {
+    const offset = scan.findIndex((r) => r.some((c) => c.trim() !== ''));
+    if (offset >= 0) return { offset, detection: detectAs(kind, scan[offset]!, mapping) };
+  }
+  return null;
+}
+
+function unknownKind(where: string, firstRow: string[] | undefined): RefusalError {
+  return new RefusalError(
+    `not a known kind of export: no header row in the first ${HEADER_SCAN_ROWS} rows of ${where} matches sessions, usage report, usage, users, subscriptions, Token Flex or identity map columns` +
+      (firstRow && firstRow.length ? ` (first row: ${firstRow.slice(0, 12).join(', ')})` : '') +
+      '; choose the kind and map the columns by hand',
+  );
 }
 
 async function prepare(facts: FileFacts, limits: IngestLimits, req: ImportFileRequest, signal?: AbortSignal): Promise<Plan> {
@@ -159,18 +183,15 @@ async function prepare(facts: FileFacts, limits: IngestLimits, req: ImportFileRe
     const sheets = readXlsx(await readFile(facts.path), limits);
     let best: { sheet: (typeof sheets)[number]; offset: number; detection: Detection } | null = null;
     for (const sheet of sheets) {
-      const found = findHeaderRow(sheet.rows.slice(0, HEADER_SCAN_ROWS).map((r) => r.cells), forced, HEADER_SCAN_ROWS);
+      const found = chooseHeader(sheet.rows.slice(0, HEADER_SCAN_ROWS).map((r) => r.cells), forced, req.mapping);
       if (found && (!best || found.detection.score > best.detection.score)) best = { sheet, ...found };
     }
-    if (!best) {
-      throw new RefusalError(
-        `not a known kind of export: no sheet (${sheets.map((s) => s.name).join(', ') || 'none'}) has a header row matching a known kind in its first ${HEADER_SCAN_ROWS} rows; choose the kind and map the columns by hand`,
-      );
-    }
+    if (!best) throw unknownKind(`any sheet (${sheets.map((s) => s.name).join(', ') || 'none'})`, sheets[0]?.rows[0]?.cells);
     const { sheet, offset } = best;
     const headers = sheet.rows[offset]!.cells;
-    const detection = req.mapping ? detectAs(best.detection.kind, headers, req.mapping) : best.detection;
-    const body = sheet.rows.slice(offset + 1);
+    const detection = best.detection;
+    // Blank rows (formatting left below the data) are not rows.
+    const body = sheet.rows.slice(offset + 1).filter((r) => r.cells.some((c) => c.trim() !== ''));
     const notes = [`sheet "${sheet.name}", header on row ${sheet.rows[offset]!.line}`];
     return {
       type: 'tabular',
@@ -219,9 +240,10 @@ async function prepare(facts: FileFacts, limits: IngestLimits, req: ImportFileRe
   }
   const scanRows = first.slice(0, HEADER_SCAN_ROWS);
   const asCells = scanRows.map((r) => r.cells ?? []);
-  let header: { offset: number; detection: Detection };
+  let header: { offset: number; detection: Detection } | null;
   try {
-    header = headerDetection(asCells, forced, req.mapping);
+    header = chooseHeader(asCells, forced, req.mapping);
+    if (!header) throw unknownKind('the file', asCells.find((r) => r.some((c) => c.trim() !== '')));
   } catch (e) {
     await gen.return(undefined);
     throw e;
@@ -300,7 +322,7 @@ export async function scanFiles(_db: EngagementDb | null, paths: string[], setti
   for (const path of files) {
     let size = 0;
     try {
-      const facts = await fileFacts(path, limits);
+      const facts = await fileFacts(path, limits, true);
       size = facts.size;
       const plan = await prepare(facts, limits, { path });
       await closePlan(plan);
@@ -366,11 +388,12 @@ export async function importFiles(db: EngagementDb, files: ImportFileRequest[], 
       cancelled = true;
       break;
     }
-    emit({ phase: 'import', file, done: n, total: queue.length, rows_per_second: null, message: `Reading ${file}`, finished: false });
+    emit({ phase: 'import', file, done: totalRows, total: null, rows_per_second: null, message: `Reading ${file} (file ${n + 1} of ${queue.length})`, finished: false });
     let facts: FileFacts | null = null;
+    let plan: Plan | null = null;
     try {
       facts = await fileFacts(req.path, limits);
-      const plan = await prepare(facts, limits, req, opts.signal);
+      plan = await prepare(facts, limits, req, opts.signal);
       const summary = await importOne(db, facts, plan, req, ctx, limits, opts, (fileRows) => {
         const elapsed = (Date.now() - started) / 1000;
         emit({
@@ -386,6 +409,7 @@ export async function importFiles(db: EngagementDb, files: ImportFileRequest[], 
       totalRows += summary.rows_read;
       sources.push(summary);
     } catch (e) {
+      if (plan) await closePlan(plan).catch(() => undefined);
       if (e instanceof CancelledError || (opts.signal?.aborted && !(e instanceof RefusalError))) {
         cancelled = true;
         break;
@@ -396,7 +420,7 @@ export async function importFiles(db: EngagementDb, files: ImportFileRequest[], 
   }
 
   if (sources.length > 0) {
-    emit({ phase: 'identities', file: null, done: queue.length, total: queue.length, rows_per_second: null, message: 'Resolving identities', finished: false });
+    emit({ phase: 'identities', file: null, done: totalRows, total: null, rows_per_second: null, message: 'Resolving identities', finished: false });
     await resolveIdentities(db);
   }
   const elapsed = (Date.now() - started) / 1000;

@@ -29,6 +29,11 @@ export class Utf8Validator {
     if (!isUtf8(buf.subarray(0, cut))) this.ok = false;
   }
 
+  /** True when every complete character seen so far was valid UTF-8 (a cut-off tail is allowed). */
+  validSoFar(): boolean {
+    return this.ok;
+  }
+
   /** True when every byte seen was valid UTF-8. */
   end(): boolean {
     return this.ok && this.carry.length === 0;

@@ -92,7 +92,7 @@ export async function prepareContext(db: EngagementDb, settings: Settings, catal
     SELECT 'subscriptions' AS tbl, source_id, line, offering, lower(coalesce(licence_model, 'named_user')) AS model,
       coalesce(seat_quantity, 0) AS seats, coalesce(start_date, DATE '0001-01-01') AS s, coalesce(end_date, DATE '9999-12-31') AS e,
       unit_price, list_price
-    FROM subscriptions WHERE offering IS NOT NULL`);
+    FROM subscriptions WHERE offering IS NOT NULL OR lower(licence_model) = 'flex'`);
 
   // Assignment rows. The roster (users) is the assignment truth for every user x offering it lists;
   // usage_report 'assigned' rows stand in where the roster has no row, and fill a missing assigned_date.
@@ -142,7 +142,7 @@ export async function prepareContext(db: EngagementDb, settings: Settings, catal
 
   // Covers: catalogue, plus every code seen in the data covering itself.
   await db.run(`CREATE OR REPLACE TEMP TABLE _codes AS
-    SELECT code FROM _cat UNION SELECT offering FROM _a UNION SELECT offering FROM _e UNION SELECT DISTINCT product FROM _u WHERE product IS NOT NULL
+    SELECT code FROM _cat UNION SELECT offering FROM _a UNION SELECT offering FROM _e WHERE offering IS NOT NULL UNION SELECT DISTINCT product FROM _u WHERE product IS NOT NULL
     UNION SELECT code FROM _price_override`);
   await db.run(`INSERT INTO _members SELECT code, code FROM _codes WHERE code NOT IN (SELECT code FROM _cat)`);
   await db.run(`CREATE OR REPLACE TEMP TABLE _covers AS

@@ -34,7 +34,7 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
 
   // out_of_scope_product
   await db.run(`CREATE OR REPLACE TEMP TABLE _oos_rows AS
-    SELECT l.* FROM _lb l JOIN _pd USING (product, day) WHERE NOT (_pd.ent OR (l.claim = 'flex' AND _pd.flex_ent))`);
+    SELECT l.tbl, l.source_id, l.line, l.usr, l.product, l.day, l.claim, l.device FROM _lb l JOIN _pd USING (product, day) WHERE NOT (_pd.ent OR (l.claim = 'flex' AND _pd.flex_ent))`);
   await db.run(`INSERT INTO _gap_stage
     WITH monthly AS (
       SELECT product, date_trunc('month', day) AS m, count(DISTINCT coalesce(usr, 'device:' || device)) AS users
@@ -51,10 +51,18 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
   await db.run(`CREATE OR REPLACE TEMP TABLE _acov AS SELECT a.usr, c.product, coalesce(a.assigned, DATE '0001-01-01') AS s, coalesce(a.unassigned, DATE '9999-12-31') AS e
     FROM _a a JOIN _covers c ON c.offering = a.offering`);
   await db.run(`CREATE OR REPLACE TEMP TABLE _contractor AS SELECT DISTINCT "user" AS usr FROM users WHERE lower(trim(coalesce(user_type, ''))) = 'contractor'`);
+  // Distinct (user, product, day) first, then an anti-join on the covering assignments (hash join on user and
+  // product with the date range as a residual), then back to the rows for evidence.
+  await db.run(`CREATE OR REPLACE TEMP TABLE _un_days AS
+    WITH d AS (
+      SELECT DISTINCT l.usr, l.product, l.day FROM _lb l JOIN _pd USING (product, day)
+      WHERE _pd.ent AND l.usr IS NOT NULL AND l.claim IN ('named_user', 'unknown'))
+    SELECT d.* FROM d LEFT JOIN _acov a ON a.usr = d.usr AND a.product = d.product AND a.s <= d.day AND a.e > d.day
+    WHERE a.usr IS NULL`);
   await db.run(`CREATE OR REPLACE TEMP TABLE _un_rows AS
-    SELECT l.* FROM _lb l JOIN _pd USING (product, day)
-    WHERE _pd.ent AND l.usr IS NOT NULL AND l.claim IN ('named_user', 'unknown')
-      AND NOT EXISTS (SELECT 1 FROM _acov a WHERE a.usr = l.usr AND a.product = l.product AND a.s <= l.day AND a.e > l.day)`);
+    SELECT l.tbl, l.source_id, l.line, l.usr, l.product, l.day, l.claim, l.device
+    FROM _lb l JOIN _un_days d ON d.usr = l.usr AND d.product = l.product AND d.day = l.day
+    WHERE l.claim IN ('named_user', 'unknown')`);
   await db.run(`INSERT INTO _gap_stage
     WITH per AS (
       SELECT usr, product, min(day) AS first_day, max(day) AS last_day, count(DISTINCT day) AS days FROM _un_rows GROUP BY usr, product),
@@ -77,7 +85,7 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
     SELECT row_number() OVER () AS sid, tbl, source_id, line, usr, product, device, st, et
     FROM _lb WHERE tbl = 'sessions' AND usr IS NOT NULL AND device IS NOT NULL AND et IS NOT NULL AND et > st
       AND (usr, product) IN (SELECT (usr, product) FROM _lb WHERE tbl = 'sessions' AND usr IS NOT NULL AND device IS NOT NULL
-                             GROUP BY usr, product HAVING count(DISTINCT device) >= 2)`);
+                             GROUP BY usr, product HAVING min(device) <> max(device))`);
   await db.run(`CREATE OR REPLACE TEMP TABLE _ss_day AS
     SELECT sid, usr, product, device, st, et, unnest(generate_series(CAST(st AS DATE), least(CAST(et AS DATE), CAST(st AS DATE) + 2), INTERVAL 1 DAY)) AS bucket
     FROM _ss`);
@@ -110,7 +118,7 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
 
   // legacy_serial_use
   await db.run(`CREATE OR REPLACE TEMP TABLE _serial_rows AS
-    SELECT l.* FROM _lb l JOIN _pd USING (product, day) WHERE l.claim = 'serial' AND NOT _pd.serial_ent`);
+    SELECT l.tbl, l.source_id, l.line, l.usr, l.product, l.day, l.claim, l.device FROM _lb l JOIN _pd USING (product, day) WHERE l.claim = 'serial' AND NOT _pd.serial_ent`);
   await db.run(`INSERT INTO _gap_stage SELECT 'legacy_serial_use', 'high', NULL, product, NULL,
       greatest(1, count(DISTINCT coalesce(device, 'user:' || usr))), min(day), max(day),
       printf('serial-number use on %d days on %d devices with no serial entitlement', count(DISTINCT day), count(DISTINCT device))

@@ -15,7 +15,7 @@ export const RENEWAL_MONTHLY_DDL = `CREATE TABLE IF NOT EXISTS renewal_monthly (
 export async function runRenewal(ctx: RuleContext): Promise<void> {
   const { db } = ctx;
   await db.run(`CREATE OR REPLACE TEMP TABLE _contract AS
-    SELECT offering, CAST(sum(seats) AS DOUBLE) AS seats FROM _e, _p WHERE s <= _p.d AND e >= _p.d GROUP BY offering`);
+    SELECT offering, CAST(sum(seats) AS DOUBLE) AS seats FROM _e, _p WHERE offering IS NOT NULL AND s <= _p.d AND e >= _p.d GROUP BY offering`);
   await db.run(`CREATE OR REPLACE TEMP TABLE _rm AS
     WITH months AS (
       SELECT CAST(m AS DATE) AS m, CAST(m + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE) AS m_end FROM _p,

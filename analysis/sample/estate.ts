@@ -142,7 +142,7 @@ export function planEstate(input: Partial<SampleOptions> = {}): EstatePlan {
       if (pattern === 'leaver') {
         unassigned = rng.int(start + 30, end - 40);
         // Half of the leavers only changed role: the seat was taken back but they kept opening the product for a while.
-        usageTo = rng.chance(0.5) ? Math.min(end, unassigned + rng.int(20, 40)) : unassigned;
+        usageTo = rng.chance(0.5) ? Math.min(end, unassigned + rng.int(20, 40)) : unassigned - 1;
       }
       assignments.push({ offering: profile.offering, assigned, unassigned });
       usageFrom = Math.max(start, assigned);

@@ -115,10 +115,13 @@ export function userSessions(plan: EstatePlan, u: PlannedUser, flexRate: (code: 
       t += duration + rng.int(10, 60);
     }
     if (u.outOfScope && rng.chance(0.12)) {
-      emit({ day, product: 'VRDPRO', version: '2025', start: Math.min(t, 1020), duration: rng.int(30, 120), claim, email, device: u.device.name, deviceId: u.device.id, os: u.device.os, ip, domain, tokens: null });
+      const duration = rng.int(30, 120);
+      emit({ day, product: 'VRDPRO', version: '2025', start: Math.min(t, 1020), duration, claim, email, device: u.device.name, deviceId: u.device.id, os: u.device.os, ip, domain, tokens: null });
+      t = Math.min(t, 1020) + duration + rng.int(10, 30);
     }
-    if (serialDays.has(day)) {
-      emit({ day, product: 'ACD', version: '2018', start: 600 + rng.int(0, 300), duration: rng.int(20, 90), claim: 'Serial', email, device: oldDevice, deviceId: `OLD-${u.device.id.slice(4)}`, os: 'Windows 7 Professional', ip, domain, tokens: null });
+    // Serial use on the old PC comes after the day's other sessions, so it never looks like a shared account.
+    if (serialDays.has(day) && t <= 1080) {
+      emit({ day, product: 'ACD', version: '2018', start: t, duration: rng.int(20, 90), claim: 'Serial', email, device: oldDevice, deviceId: `OLD-${u.device.id.slice(4)}`, os: 'Windows 7 Professional', ip, domain, tokens: null });
     }
   }
 }

@@ -155,7 +155,7 @@ export function DataTable<T>(props: DataTableProps<T>) {
         tabIndex={0}
         aria-activedescendant={activeRow ? `${idBase}-${active}` : undefined}
         onKeyDown={onKey}
-        style={{ height: props.height ?? 420 }}
+        style={{ height: Math.min(props.height ?? 420, HEAD_HEIGHT + Math.max(view.length, 3) * ROW_HEIGHT + 2) }}
       >
         <div className="dt-inner" style={{ minWidth }}>
           <div className="dt-head" role="rowgroup">

@@ -46,6 +46,7 @@ export function FindingsWorkbench(props: {
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [evidenceFor, setEvidenceFor] = useState<Finding | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const compact = evidenceFor !== null;
 
   async function decide(ids: string[], d: DecisionInput) {
     setError(null);
@@ -64,8 +65,8 @@ export function FindingsWorkbench(props: {
     const cols: Column<Finding>[] = [
       { id: 'type', header: 'Type', value: (f) => typeLabel(f.type), width: 'minmax(130px, 1.2fr)' },
       { id: 'user', header: 'User', value: (f) => f.user, width: 'minmax(170px, 1.6fr)' },
-      { id: 'what', header: 'Offering / product', value: (f) => f.offering ?? f.product, width: 'minmax(100px, 0.8fr)' },
-      ...(props.extraColumns ?? []),
+      // With the evidence panel open the table keeps only what a decision needs, so nothing scrolls out of view.
+      ...(compact ? [] : [{ id: 'what', header: 'Offering / product', value: (f: Finding) => f.offering ?? f.product, width: 'minmax(100px, 0.8fr)' }, ...(props.extraColumns ?? [])]),
       { id: 'units', header: 'Units', value: (f) => f.units, render: (f) => int(f.units), align: 'right', width: '80px' },
       { id: 'value', header: 'Annual value', value: (f) => f.annual_value, render: (f) => money(f.annual_value, currency), align: 'right', width: '120px' },
       {
@@ -111,7 +112,7 @@ export function FindingsWorkbench(props: {
     ];
     return cols;
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [decisions, currency, props.actions, props.extraColumns, props.readOnly]);
+  }, [decisions, currency, props.actions, props.extraColumns, props.readOnly, compact]);
 
   const selectedIds = [...selected];
   return (

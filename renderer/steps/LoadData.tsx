@@ -286,7 +286,7 @@ function ImportResult(props: { result: Output<'import.run'> }) {
         <div className="alert warn" role="alert"><div className="alert-body">The import was cancelled; the engagement is as it was before.</div></div>
       ) : (
         <Success>
-          Loaded <span className="num">{int(loaded)}</span> rows from {r.sources.length} files; <span className="num">{int(rejected)}</span> rows rejected (see the rejects below).
+          Loaded <span className="num">{int(loaded)}</span> {loaded === 1 ? 'row' : 'rows'} from {r.sources.length} {r.sources.length === 1 ? 'file' : 'files'}; <span className="num">{int(rejected)}</span> {rejected === 1 ? 'row' : 'rows'} rejected{rejected > 0 ? ' (see the rejected rows below)' : ''}.
         </Success>
       )}
       {r.refused.length > 0 && (
@@ -314,8 +314,8 @@ function LoadedSources(props: { tick: number }) {
   const rejectCols: Column<RejectRow>[] = [
     { id: 'file', header: 'File', value: (r) => r.file, width: 'minmax(160px, 1fr)' },
     { id: 'line', header: 'Line', value: (r) => r.line, align: 'right', width: '80px' },
-    { id: 'reason', header: 'Reason', value: (r) => r.reason, width: 'minmax(220px, 2fr)' },
-    { id: 'raw', header: 'Raw text', value: (r) => r.raw, render: (r) => <span className="mono">{r.raw ?? '—'}</span>, width: 'minmax(240px, 3fr)' },
+    { id: 'reason', header: 'Reason', value: (r) => r.reason, render: (r) => <span className="clamp2" title={r.reason}>{r.reason}</span>, width: 'minmax(260px, 3fr)' },
+    { id: 'raw', header: 'Raw text', value: (r) => r.raw, render: (r) => <span className="mono ellipsis" title={r.raw ?? undefined}>{r.raw ?? '—'}</span>, width: 'minmax(220px, 2fr)' },
   ];
   return (
     <>

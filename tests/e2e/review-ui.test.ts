@@ -61,6 +61,12 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await goStep(p, 'Reclamation');
     const reclaim = p.getByRole('grid', { name: 'Reclamation candidates' });
     await reclaim.getByRole('row', { name: /^Dormant user · / }).first().waitFor();
+    // Keyboard: focus the table, move down one row, select it with Space; the decision bar appears.
+    await reclaim.focus();
+    await p.keyboard.press('ArrowDown');
+    await p.keyboard.press(' ');
+    await p.getByRole('form', { name: 'Decision for the selected findings' }).getByRole('button', { name: 'Apply to 1 finding' }).waitFor();
+    assert.equal(await reclaim.getByRole('row', { selected: true }).count(), 1);
     await p.getByRole('img', { name: 'Savings by lever' }).waitFor();
     await shot(p, '04-reclamation');
 
@@ -136,6 +142,8 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await banner.waitFor({ timeout: 60_000 });
     assert.match(await banner.innerText(), /Verified/);
     assert.equal(await p.getByRole('combobox', { name: /^Decision for / }).count(), 0, 'nothing is editable in auditor mode');
+    assert.ok((await p.getByRole('grid', { name: 'Findings in the pack' }).getByRole('row').count()) > 2, 'the pack\'s findings are listed');
+    await p.frameLocator('iframe[title="Evidence pack report"]').getByRole('heading').first().waitFor();
     await shot(p, '10-auditor-verified');
     await p.getByRole('button', { name: 'Close evidence pack' }).click();
 

@@ -2,14 +2,14 @@
 // the file, after any change; the signing key stays outside engagements; the report is inert HTML.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeEvidencePack } from '../../analysis/export/evidence-pack';
 import { runVerifyCommand, verifyPack } from '../../analysis/export/verify';
 import { openPack } from '../../analysis/export/open-pack';
-import { buildFixture, EVIL, GAPS, SAVINGS, type Fixture } from './fixture';
+import { buildFixture, disposeFixture, EVIL, GAPS, SAVINGS, type Fixture } from './fixture';
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
@@ -34,7 +34,11 @@ describe('evidence pack', () => {
     pack = r.path;
     fingerprint = r.fingerprint;
   });
-  after(() => fx.db.close());
+  after(() => {
+    disposeFixture(fx);
+    rmSync(copies, { recursive: true, force: true });
+    rmSync(join(keyDir, '..'), { recursive: true, force: true });
+  });
 
   it('is a BagIt bag with the payload the auditor needs', () => {
     assert.match(pack, /Contoso-Engineering_2026-09-30_evidence-pack$/);
@@ -122,7 +126,6 @@ describe('evidence pack', () => {
 
   it('fails when a payload file is removed', async () => {
     const d = copy();
-    const { rmSync } = await import('node:fs');
     rmSync(join(d, 'data', 'report.html'));
     const r = await verifyPack(d);
     assert.equal(r.ok, false);
@@ -163,7 +166,6 @@ describe('evidence pack', () => {
 
   it('fails when the signature is missing or damaged', async () => {
     const d = copy();
-    const { rmSync } = await import('node:fs');
     rmSync(join(d, 'signature.ed25519'));
     assert.equal((await verifyPack(d)).failing_file, 'signature.ed25519');
     const d2 = copy();
@@ -213,6 +215,7 @@ describe('evidence pack', () => {
     } finally {
       if (prev === undefined) delete process.env.LRTW_KEY_DIR;
       else process.env.LRTW_KEY_DIR = prev;
+      rmSync(join(envDir, '..'), { recursive: true, force: true });
     }
   });
 

@@ -1,7 +1,7 @@
 // A realistic small engagement for the export tests, inserted straight into an EngagementDb in os.tmpdir():
 // gap lines with units, prices, list prices, months and dates; savings lines; signals; renewal rows; sources
 // with files on disk; rejects; a refused file; decisions. Some client strings are formula-injection attempts.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -48,6 +48,12 @@ export interface Fixture {
   db: EngagementDb;
   settings: Settings;
   sourceFiles: { file: string; path: string; bytes: Buffer }[];
+}
+
+/** Closes the database and removes the fixture's temp folder. */
+export function disposeFixture(fx: Fixture): void {
+  fx.db.close();
+  rmSync(fx.dir, { recursive: true, force: true });
 }
 
 export async function buildFixture(settingsOverride: Record<string, unknown> = {}): Promise<Fixture> {

@@ -6,13 +6,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import JSZip from 'jszip';
 import { writeWorkbook } from '../../analysis/export/workbook';
-import { buildFixture, expectedScenarios, EVIL, GAPS, SAVINGS, type Fixture } from './fixture';
+import { buildFixture, disposeFixture, expectedScenarios, EVIL, GAPS, SAVINGS, type Fixture } from './fixture';
 import { sheetParts } from './xlsx-xml';
 
 const SOFFICE = ['soffice', 'libreoffice'].find((c) => spawnSync(c, ['--version'], { encoding: 'utf8' }).status === 0) ?? null;
@@ -101,7 +101,10 @@ describe('workbook recalculated by LibreOffice', { skip }, () => {
     work = mkdtempSync(join(tmpdir(), 'lrtw-lo-'));
     profile = recalcProfile(join(work, 'profile'));
   });
-  after(() => fx.db.close());
+  after(() => {
+    disposeFixture(fx);
+    rmSync(work, { recursive: true, force: true });
+  });
 
   it('recomputes the six settlement totals to the scenario figures', async () => {
     const copy = join(work, 'recalc.xlsx');

@@ -4,11 +4,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { basename, join } from 'node:path';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import ExcelJS from 'exceljs';
 import { writeWorkbook, SHEETS } from '../../analysis/export/workbook';
-import { buildFixture, expectedScenarios, EVIL, GAPS, SAVINGS, type Fixture } from './fixture';
+import { buildFixture, disposeFixture, expectedScenarios, EVIL, GAPS, SAVINGS, type Fixture } from './fixture';
 import { allFormulas, cellsOf, openXlsx, sheetXml } from './xlsx-xml';
 
 const SCENARIO_ORDER = ['self_review_best', 'self_review_typical', 'audit_negotiated_low', 'audit_negotiated_high', 'audit_no_cooperation_low', 'audit_no_cooperation_high'];
@@ -33,7 +31,7 @@ describe('finance workbook', () => {
     wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(path);
   });
-  after(() => fx.db.close());
+  after(() => disposeFixture(fx));
 
   it('is named after the client and the review date and holds the nine sheets in order', () => {
     assert.equal(basename(path), 'Contoso-Engineering_2026-09-30_quarterly-review.xlsx');
@@ -163,7 +161,7 @@ describe('finance workbook', () => {
       const styles = await (await openXlsx(p)).file('xl/styles.xml')!.async('string');
       assert.match(styles, /formatCode="&quot;€&quot;#,##0\.00/);
     } finally {
-      eur.db.close();
+      disposeFixture(eur);
     }
   });
 });
@@ -177,7 +175,7 @@ describe('a long gap register', () => {
         SELECT 'B-' || lpad(CAST(i AS VARCHAR), 6, '0'), 'unassigned_usage', 'gap', 'high', 'user' || i || '@contoso.com', 'RVT', 'RVT', 1 + (i % 3), (1 + (i % 3)) * 2985, 2985, 3100, 1 + (i % 24), DATE '2024-10-01', DATE '2026-09-01', 1, false
         FROM range(${N}) t(i)`);
       const started = Date.now();
-      const p = await writeWorkbook(fx.db, fx.settings, join(mkdtempSync(join(tmpdir(), 'lrtw-big-')), 'out'));
+      const p = await writeWorkbook(fx.db, fx.settings, join(fx.dir, 'big'));
       const secs = (Date.now() - started) / 1000;
       const zip = await openXlsx(p);
       const xml = await sheetXml(zip, 'Gap Register');
@@ -190,7 +188,7 @@ describe('a long gap register', () => {
       close(Number(best.value), expected, 'best case over 20,000 lines');
       assert.ok(secs < 45, `took ${secs}s`);
     } finally {
-      fx.db.close();
+      disposeFixture(fx);
     }
   });
 });

@@ -62,16 +62,31 @@ export function buildZip(entries: RawEntry[]): Buffer {
 }
 
 /**
- * A raw-deflate stream that inflates to `blocks` x 1 MiB of the same byte, built from one flushed block repeated:
- * the whole bomb costs ~1 KiB per MiB and is never held inflated by the test.
+ * A raw-deflate stream that inflates to `prefix` + `blocks` x 1 MiB of `pattern` repeated + `suffix`, built from one
+ * flushed block repeated: the bomb costs ~1 KiB per MiB and the test never holds it inflated. Also returns the true
+ * inflated size and CRC-32, for bombs whose headers tell the truth.
  */
-export function deflateBomb(blocks: number, fill = 0x20): Buffer {
-  const unit = deflateRawSync(Buffer.alloc(1024 * 1024, fill), { finishFlush: 3 /* Z_FULL_FLUSH: byte-aligned, not final */ });
-  const last = deflateRawSync(Buffer.alloc(0)); // an empty final block closes the stream
-  const parts: Buffer[] = [];
-  for (let i = 0; i < blocks; i++) parts.push(unit);
-  parts.push(last);
-  return Buffer.concat(parts);
+export function zipBomb(blocks: number, pattern = ' ', prefix = '', suffix = ''): { compressed: Buffer; size: number; crc: number } {
+  const FULL_FLUSH = 3; // byte-aligned and not final, so blocks can be concatenated
+  const unitText = Buffer.from(pattern.repeat(Math.ceil((1024 * 1024) / pattern.length)).slice(0, 1024 * 1024), 'utf8');
+  const head = deflateRawSync(Buffer.from(prefix, 'utf8'), { finishFlush: FULL_FLUSH });
+  const unit = deflateRawSync(unitText, { finishFlush: FULL_FLUSH });
+  const tail = deflateRawSync(Buffer.from(suffix, 'utf8')); // final block closes the stream
+  const parts: Buffer[] = [head];
+  let crc = crc32(Buffer.from(prefix, 'utf8'));
+  for (let i = 0; i < blocks; i++) {
+    parts.push(unit);
+    crc = crc32(unitText, crc);
+  }
+  parts.push(tail);
+  crc = crc32(Buffer.from(suffix, 'utf8'), crc);
+  const size = Buffer.byteLength(prefix) + blocks * unitText.length + Buffer.byteLength(suffix);
+  return { compressed: Buffer.concat(parts), size, crc: crc >>> 0 };
+}
+
+/** The compressed bytes of a bomb of `blocks` MiB of spaces. */
+export function deflateBomb(blocks: number): Buffer {
+  return zipBomb(blocks).compressed;
 }
 
 export interface SheetSpec {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { importFiles, scanFiles } from '../../analysis/ingest/import';
+import type { ProgressEvent } from '../../analysis/api/contract';
 import { tempDir, freshDb, write, settings, FIXTURES } from './helpers';
 import { writeWorkbook } from './xlsx-helpers';
 
@@ -186,9 +187,13 @@ test('the real Token Flex sample loads every row once', async () => {
   const path = FIXTURES + 'tokenflex/tokenflex-usage-sample.csv';
   const lines = readFileSync(path, 'utf8').split(/\r?\n/).slice(1).filter((l) => l.trim() !== '');
   const distinct = new Set(lines).size;
-  const r = await importFiles(db, [{ path }], { settings: settings() });
+  const events: ProgressEvent[] = [];
+  const r = await importFiles(db, [{ path }], { settings: settings(), jobId: 'job-1', onProgress: (e) => events.push(e) });
   const s = r.sources[0]!;
   assert.equal(s.kind, 'tokenflex');
+  const during = events.filter((e) => !e.finished && e.file === 'tokenflex-usage-sample.csv' && e.done > 0);
+  assert.ok(during.length >= 1 && during.every((e) => e.jobId === 'job-1' && (e.rows_per_second ?? 0) > 0), 'progress with a rate while rows load');
+  assert.deepEqual(events.at(-1) && [events.at(-1)!.finished, events.at(-1)!.done], [true, lines.length]);
   assert.deepEqual([s.rows_read, s.rows_loaded, s.rows_rejected, s.rows_duplicate], [lines.length, distinct, 0, lines.length - distinct]);
   const t = await db.one<{ tokens: number; first: string }>('SELECT sum(tokens) AS tokens, CAST(min(usage_date) AS VARCHAR) AS first FROM tokenflex');
   assert.equal(t!.first, '2016-01-01');
@@ -262,5 +267,21 @@ test('a TAB-separated Title Case usage export with a title line above the header
     { user: 'a@x.com', day: '2025-02-03', line: 4 },
     { user: 'a@x.com', day: '2025-02-04', line: 5 },
   ]);
+  db.close();
+});
+
+test('a UTF-16 LE export with BOM (Excel "Unicode Text") loads, mapped through an override on the right header row', async () => {
+  const dir = tempDir();
+  const db = await freshDb(dir);
+  const text = 'Report\r\nKonto\tAnwendung\tBeginn\tRechner\r\nmüller@contoso.de\tRevit\t2025-05-05 07:30\tW-01\r\n';
+  const p = write(dir, 'unicode.txt', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+  const mapping = { user: 'Konto', product: 'Anwendung', start_time: 'Beginn', device_name: 'Rechner' };
+  const scan = await scanFiles(db, [p], settings());
+  assert.equal(scan[0]!.kind, null, 'German headers are not detected on their own');
+  const r = await importFiles(db, [{ path: p, kind: 'sessions', mapping }], { settings: settings() });
+  assert.deepEqual(r.refused, []);
+  const row = await db.one<Record<string, unknown>>('SELECT "user", product, device_name, line FROM sessions');
+  assert.deepEqual(row, { user: 'müller@contoso.de', product: 'RVT', device_name: 'W-01', line: 3 });
+  assert.equal((await db.one<{ encoding: string }>('SELECT encoding FROM sources'))!.encoding, 'utf-16le');
   db.close();
 });
