@@ -1,6 +1,7 @@
 // Builds the renderer into one folder that works offline: a bundled script, a bundled stylesheet,
 // Inter as woff2/woff files, and an index.html with a strict CSP (no inline script, no eval).
 // Called by build/build.ts (desktop app) and by serve mode when dist/renderer is stale.
+/* eslint-disable no-restricted-imports -- a Node build script that lives beside the renderer; not part of the bundle */
 import { build } from 'esbuild';
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

@@ -509,6 +509,7 @@ class WorkbookSink implements XmlSink {
   date1904 = false;
   sheets: Array<{ name: string; relId: string | null }> = [];
   private depth = 0;
+  private inSheets = false;
   open(name: string, a: Attrs): void {
     if (this.depth === 0 && name === 'workbook') this.isWorkbook = true;
     this.depth++;
@@ -516,14 +517,17 @@ class WorkbookSink implements XmlSink {
     if (name === 'workbookPr') {
       const v = (a.get('date1904') ?? '').toLowerCase();
       this.date1904 = v === '1' || v === 'true';
-    } else if (name === 'sheet') {
+    } else if (name === 'sheets') {
+      this.inSheets = true;
+    } else if (name === 'sheet' && this.inSheets) {
       if (this.sheets.length >= 10_000) throw damaged('it lists more sheets than Excel allows');
       const sheetName = a.get('name') ?? `Sheet${this.sheets.length + 1}`;
       this.sheets.push({ name: sheetName, relId: a.get('id') ?? null });
     }
   }
-  close(): void {
+  close(name: string): void {
     this.depth--;
+    if (name === 'sheets') this.inSheets = false;
   }
   text(): void {}
 }
@@ -885,7 +889,7 @@ export function plainNumber(raw: string): string {
 function isPlainDecimal(s: string): boolean {
   const n = s.length;
   if (n === 0 || n > 17) return false;
-  let i = s.charCodeAt(0) === 45 ? 1 : 0;
+  const i = s.charCodeAt(0) === 45 ? 1 : 0;
   if (i >= n) return false;
   let digits = 0;
   let dot = -1;

@@ -44,7 +44,8 @@ function unsafeNameReason(name: string): string | null {
 }
 
 function printable(s: string): string {
-  const clean = s.replace(/[\u0000-\u001f\u007f]/g, '?');
+  let clean = '';
+  for (const ch of s) clean += ch.charCodeAt(0) < 0x20 || ch === '\u007f' ? '?' : ch;
   return clean.length > 80 ? `${clean.slice(0, 77)}...` : clean;
 }
 
@@ -141,9 +142,15 @@ export class ZipArchive {
           if (id === 1) {
             let q = x + 4;
             const qEnd = q + len;
-            if (declaredSize === 0xffffffff && q + 8 <= qEnd) (declaredSize = u64(bytes, q)), (q += 8);
-            if (compressedSize === 0xffffffff && q + 8 <= qEnd) (compressedSize = u64(bytes, q)), (q += 8);
-            if (localHeaderOffset === 0xffffffff && q + 8 <= qEnd) (localHeaderOffset = u64(bytes, q)), (q += 8);
+            if (declaredSize === 0xffffffff && q + 8 <= qEnd) {
+              declaredSize = u64(bytes, q);
+              q += 8;
+            }
+            if (compressedSize === 0xffffffff && q + 8 <= qEnd) {
+              compressedSize = u64(bytes, q);
+              q += 8;
+            }
+            if (localHeaderOffset === 0xffffffff && q + 8 <= qEnd) localHeaderOffset = u64(bytes, q);
             found = true;
             break;
           }

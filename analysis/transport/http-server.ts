@@ -138,6 +138,7 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 /** A file name safe to create in the inbox: no folders, no control characters, nothing hidden. */
 export function safeUploadName(raw: string): string {
   let name = basename(raw.replace(/\\/g, '/')).normalize('NFC');
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what must go
   name = name.replace(/[\u0000-\u001f\u007f<>:"/\\|?*]/g, '_').replace(/^\.+/, '').trim();
   if (name.length > 200) {
     const ext = extname(name).slice(0, 16);

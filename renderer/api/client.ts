@@ -1,6 +1,7 @@
 // The typed API client. Two transports carry the same contract: Electron (window.workbench, exposed
 // by the preload) and local HTTP (npm run serve). The app picks Electron when window.workbench exists.
-import { METHOD_NAMES, ProgressEventSchema, ApiErrorSchema, type ApiErrorBody, type Input, type MethodName, type Output, type ProgressEvent, type WorkbenchApi } from '../../analysis/api/contract';
+import type { ApiErrorBody, Input, MethodName, Output, ProgressEvent, WorkbenchApi } from '../../analysis/api/contract';
+import { METHOD_NAMES, ProgressEventSchema, ApiErrorSchema } from './shared';
 
 declare global {
   interface Window {

@@ -111,7 +111,6 @@ export function FindingsWorkbench(props: {
       },
     ];
     return cols;
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [decisions, currency, props.actions, props.extraColumns, props.readOnly, compact]);
 
   const selectedIds = [...selected];

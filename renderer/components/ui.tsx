@@ -131,7 +131,6 @@ export function useLoad<T>(fn: () => Promise<T>, deps: unknown[]): { data: T | n
     return () => {
       live = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { ...state, reload };

@@ -1,7 +1,8 @@
 // Steps 4-6: Reclamation, Compliance gaps and Optimisation. Each is the shared findings workbench
 // over its finding types, with the figures around it taken from the engine's findings as they are.
 import { useMemo, useState } from 'react';
-import { GAP_TYPES, SIGNAL_TYPES, type Finding } from '../../analysis/model';
+import type { Finding } from '../../analysis/model';
+import { GAP_TYPES, SIGNAL_TYPES } from '../api/shared';
 import { useApp } from '../store';
 import { FindingsWorkbench, useFindings } from '../components/Findings';
 import type { Column } from '../components/DataTable';

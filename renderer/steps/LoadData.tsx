@@ -3,7 +3,8 @@
 import { useRef, useState, type DragEvent } from 'react';
 import { Ban, FileUp, FolderSearch, PlayCircle, Upload } from 'lucide-react';
 import type { FilePlan, Output } from '../../analysis/api/contract';
-import { INPUT_KINDS, type InputKind } from '../../analysis/model';
+import type { InputKind } from '../../analysis/model';
+import { INPUT_KINDS } from '../api/shared';
 import { api, client, newJobId } from '../api/client';
 import { useApp } from '../store';
 import { DataTable, type Column } from '../components/DataTable';

@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from 'react';
 import { RotateCcw, Save } from 'lucide-react';
 import type { Scenarios } from '../../analysis/model';
 import type { ScenarioAssumptions } from '../../analysis/settings';
-import { ScenarioSchema } from '../../analysis/settings';
+import { ScenarioSchema } from '../api/shared';
 import { api, errorMessage } from '../api/client';
 import { useApp } from '../store';
 import { ScenarioChart } from '../components/charts';

@@ -285,3 +285,27 @@ test('a UTF-16 LE export with BOM (Excel "Unicode Text") loads, mapped through a
   assert.equal((await db.one<{ encoding: string }>('SELECT encoding FROM sources'))!.encoding, 'utf-16le');
   db.close();
 });
+
+test('snake_case Usage Report CSV with personal data switched off keys users by hashed id', async () => {
+  const dir = tempDir();
+  const db = await freshDb(dir);
+  const header = 'hashed_autodesk_id,first_name,last_name,email,autodesk_id,team_alias,group,offering_name,version,seat_assignment,assigned_date,unassigned_date,user_activity,days_inactive,access_option,days_used,monthly_average,tokens_used,last_accessed';
+  const p = write(
+    dir,
+    'usage_report.csv',
+    [
+      header,
+      'a9f3,*****,*****,*****,*****,Design,Arch,Revit,2025,assigned,2025-01-05T00:00:00Z,,active,2,Single-user,140,11.7,,2025-09-28',
+      'b7c1,*****,*****,*****,*****,Design,Arch,AutoCAD LT,2025,unassigned,2024-06-01T00:00:00Z,2025-03-31T00:00:00Z,inactive,183,Single-user,0,0,,',
+    ].join('\n'),
+  );
+  const r = await importFiles(db, [{ path: p }], { settings: settings() });
+  assert.deepEqual(r.refused, []);
+  assert.equal(r.sources[0]!.kind, 'usage_report');
+  const rows = await db.all(`SELECT "user", user_raw, first_name, offering, seat_assignment, CAST(unassigned_date AS VARCHAR) AS u, days_inactive, licence_type, monthly_average FROM usage_report ORDER BY "user"`);
+  assert.deepEqual(rows, [
+    { user: 'a9f3', user_raw: '*****', first_name: null, offering: 'RVT', seat_assignment: 'assigned', u: null, days_inactive: 2, licence_type: 'named_user', monthly_average: 11.7 },
+    { user: 'b7c1', user_raw: '*****', first_name: null, offering: 'ACDLT', seat_assignment: 'unassigned', u: '2025-03-31', days_inactive: 183, licence_type: 'named_user', monthly_average: 0 },
+  ]);
+  db.close();
+});

@@ -149,6 +149,9 @@ test('1900 date system: serials around the phantom 29 Feb 1900 and built-in form
   const [s] = readXlsx(xlsx, DEFAULT_LIMITS);
   // Excel shows these serials as: 1900-01-01, 1900-02-28, 1900-03-01, 1970-01-01, 2025-01-01, 2025-01-01 06:00.
   assert.deepEqual(s?.rows[0]?.cells, ['1900-01-01', '1900-02-28', '1900-03-01', '1970-01-01', '2025-01-01', '2025-01-01 06:00:00']);
+  // The 1904 system (old Mac workbooks): serial 0 is 1904-01-01, with no phantom leap day.
+  const mac = buildXlsx({ sheets: [{ name: 'S', xml: sheetXml(`<row r="1">${cells.join('')}</row>`) }], styles, date1904: true });
+  assert.deepEqual(readXlsx(mac, DEFAULT_LIMITS)[0]?.rows[0]?.cells, ['1904-01-02', '1904-02-29', '1904-03-02', '1974-01-02', '2029-01-02', '2029-01-02 06:00:00']);
 });
 
 test('hand-written parts: prefixes, rows and cells without r, entities, _xHHHH_ escapes, rich and phonetic runs', () => {

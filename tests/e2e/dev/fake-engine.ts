@@ -21,7 +21,7 @@ export function createFakeEngine(): EngineHost {
   const decisions = new Map<string, Decision>();
   const users = Array.from({ length: 400 }, (_, i) => `user${String(i).padStart(4, '0')}@contoso.com`);
   const types: FindingType[] = ['dormant_user', 'unused_assignment', 'duplicate_access', 'collection_single_product', 'low_frequency_user', 'out_of_scope_product', 'unassigned_usage', 'contractor_unassigned', 'shared_account', 'legacy_serial_use', 'telemetry_gap', 'usage_spike'];
-  const findings: Finding[] = Array.from({ length: 1200 }, (_, i) => {
+  const findings: Finding[] = Array.from({ length: Number(process.env.FAKE_FINDINGS ?? 1200) }, (_, i) => {
     const type = types[Math.floor(r() * types.length)]!;
     const fam = familyOf(type);
     return {
