@@ -75,27 +75,20 @@ function loadSettings(inputDir: string, configPath: string | undefined, asOf: st
   return settings;
 }
 
-/** One line per file on a terminal: the file name, then its counts when it is done. */
+/** One line per file: its counts when it is done; on a terminal also a live line while it loads. */
 function fileProgressPrinter(out: NodeJS.WriteStream) {
-  let lastFile: string | null = null;
   let lastDraw = 0;
   return (e: ProgressEvent) => {
-    if (!out.isTTY) {
-      if (e.finished && e.file) out.write(`  ${e.file}: ${e.message}\n`);
+    if (e.phase === 'file-done') {
+      out.write(`${out.isTTY ? '\r\x1b[K' : ''}  ${e.file}: ${e.message}\n`);
       return;
     }
+    if (!out.isTTY || !e.file || e.finished) return;
     const now = Date.now();
-    if (e.file !== lastFile && lastFile !== null) out.write('\n');
-    if (e.finished || now - lastDraw > 100 || e.file !== lastFile) {
-      const rate = e.rows_per_second ? `  ${Math.round(e.rows_per_second).toLocaleString('en-US')} rows/s` : '';
-      out.write(`\r\x1b[K  ${e.file ?? e.phase}: ${e.message}${rate}`);
-      lastDraw = now;
-    }
-    lastFile = e.file;
-    if (e.finished && e.file) {
-      out.write('\n');
-      lastFile = null;
-    }
+    if (now - lastDraw < 100) return;
+    lastDraw = now;
+    const rate = e.rows_per_second ? `  ${Math.round(e.rows_per_second).toLocaleString('en-US')} rows/s` : '';
+    out.write(`\r\x1b[K  ${e.message}${rate}`);
   };
 }
 

@@ -3,7 +3,7 @@
 // kept (they are keyed by stable finding ids). Re-running on the same data and settings gives the same
 // findings with the same ids.
 import type { EngagementDb } from './db/engine';
-import type { Settings } from './settings';
+import type { Settings, ScenarioAssumptions } from './settings';
 import type { ProgressEvent } from './api/contract';
 import { ApiError } from './api/contract';
 import { FINDING_TYPES, SAVINGS_TYPES, FindingSchema, type Finding, type Scenarios } from './model';
@@ -64,7 +64,7 @@ export async function runReview(db: EngagementDb, settings: Settings, opts: Revi
       await db.run('INSERT INTO review_runs (run_id, as_of, settings) VALUES ($1, CAST($2 AS DATE), $3)', [Number(run?.id ?? 1), ctx.asOf, JSON.stringify(settings)]);
       await db.audit('review', { as_of: ctx.asOf, findings: await countFindings(db), seconds: (Date.now() - started) / 1000 });
     });
-    const result = await reviewTotals(db, ctx.asOf);
+    const result = await reviewTotals(db, ctx.asOf, settings.scenario);
     step(STEPS.length, true);
     return result;
   } finally {
@@ -77,7 +77,7 @@ async function countFindings(db: EngagementDb): Promise<number> {
 }
 
 /** Totals of the stored findings (summary.json §3.2): savings are the sums of findings.csv annual_value. */
-export async function reviewTotals(db: EngagementDb, asOf: string): Promise<ReviewResult> {
+export async function reviewTotals(db: EngagementDb, asOf: string, assumptions: Partial<ScenarioAssumptions> = {}): Promise<ReviewResult> {
   const rows = await db.all<{ type: string; n: number; value: number; units: number; family: string }>(
     'SELECT type, family, count(*) AS n, sum(annual_value) AS value, sum(units) AS units FROM findings GROUP BY type, family',
   );
@@ -93,7 +93,7 @@ export async function reviewTotals(db: EngagementDb, asOf: string): Promise<Revi
     }
     if (r.family === 'gap') gapUnits += Number(r.units ?? 0);
   }
-  return { as_of: asOf, findings, savings_annual: savings, gap_units: gapUnits, scenarios: computeScenarios(await gapLinesForScenarios(db), {}) };
+  return { as_of: asOf, findings, savings_annual: savings, gap_units: gapUnits, scenarios: computeScenarios(await gapLinesForScenarios(db), assumptions) };
 }
 
 type FindingRow = {

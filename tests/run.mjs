@@ -17,7 +17,8 @@ const found = [];
     else if (name.endsWith('.test.ts')) found.push(p);
   }
 })(root);
-const files = found.filter((f) => filters.length === 0 || filters.some((s) => relative(root, f).includes(s)));
+// Filters match the path from the repo root or from tests/ (`tests/ingest` and `ingest/` both work).
+const files = found.filter((f) => filters.length === 0 || filters.some((s) => `tests/${relative(root, f)}`.includes(s)));
 if (files.length === 0) {
   console.error('tests/run.mjs: no test files matched', filters.join(' '));
   process.exit(1);

@@ -408,6 +408,16 @@ export async function importFiles(db: EngagementDb, files: ImportFileRequest[], 
       });
       totalRows += summary.rows_read;
       sources.push(summary);
+      // One closing event per file: the CLI prints it as that file's line, the UI as its counts.
+      emit({
+        phase: 'file-done',
+        file,
+        done: n + 1,
+        total: queue.length,
+        rows_per_second: null,
+        message: `${summary.kind}: ${summary.rows_loaded.toLocaleString('en-US')} loaded, ${summary.rows_duplicate.toLocaleString('en-US')} duplicate, ${summary.rows_rejected.toLocaleString('en-US')} rejected`,
+        finished: false,
+      });
     } catch (e) {
       if (plan) await closePlan(plan).catch(() => undefined);
       if (e instanceof CancelledError || (opts.signal?.aborted && !(e instanceof RefusalError))) {

@@ -95,7 +95,7 @@ class Stage {
   async open(): Promise<void> {
     const defs = this.cols.names.map((_, i) => `c${i} VARCHAR`).join(', ');
     // Table names come from the fixed CanonicalTable list, never from a file.
-    await this.db.run(`CREATE OR REPLACE TEMP TABLE ${this.stageName} (seq BIGINT, line BIGINT, row_key VARCHAR, extra VARCHAR, ${defs})`);
+    await this.db.run(`CREATE OR REPLACE TEMP TABLE ${this.stageName} (seq INTEGER, line INTEGER, row_key VARCHAR, extra VARCHAR, ${defs})`);
     this.appender = await this.db.conn.createAppender(this.stageName, 'main', 'temp');
   }
 
@@ -109,8 +109,9 @@ class Stage {
     const sid = this.table === 'sessions' ? vals[this.cols.position.get('session_id') ?? -1] : null;
     const key = sid ?? createHash('sha1').update(JSON.stringify(vals)).digest('hex');
     const a = this.appender;
-    a.appendBigInt(BigInt(this.seq++));
-    a.appendBigInt(BigInt(row.line));
+    // INTEGER in staging (no BigInt per row); a file holds far fewer than 2^31 rows or lines.
+    a.appendInteger(this.seq++);
+    a.appendInteger(row.line);
     a.appendVarchar(key);
     const ex = extraJson(row.extra);
     if (ex === null) a.appendNull();

@@ -103,8 +103,14 @@ export function parseTimestamp(text: string, tz: string): string | null {
   return wallClock(Date.UTC(y, mo - 1, d, h, mi, se) - offMin * 60_000, tz);
 }
 
+/**
+ * A calendar date ('YYYY-MM-DD'). Date columns (assigned, last accessed, contract dates) keep the date
+ * as the export wrote it: `2025-01-10T00:00:00Z` is 10 January whatever the engagement zone, because
+ * shifting a midnight-UTC date into an earlier zone would move it to the previous day.
+ */
 export function parseDate(text: string, tz: string): string | null {
-  const ts = parseTimestamp(text, tz);
+  const m = /^(.*\d(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?))\s*(?:Z|UTC|[+-]\d{2}(?::?\d{2})?)$/i.exec(text.trim());
+  const ts = parseTimestamp(m ? m[1]! : text, tz);
   return ts ? ts.slice(0, 10) : null;
 }
 

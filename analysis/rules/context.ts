@@ -193,7 +193,7 @@ export async function addEvidence(db: EngagementDb, select: string): Promise<voi
 /** Drops the temp tables and views (they live on the connection until then). */
 export async function releaseContext(db: EngagementDb): Promise<void> {
   const rows = await db.all<{ name: string; kind: string }>(
-    `SELECT table_name AS name, table_type AS kind FROM information_schema.tables WHERE table_catalog = 'temp' AND table_name LIKE '\_%' ESCAPE '\\'`,
+    `SELECT table_name AS name, table_type AS kind FROM information_schema.tables WHERE table_catalog = 'temp'`,
   );
   for (const r of rows) {
     if (!/^_[a-z0-9_]+$/.test(r.name)) continue;

@@ -49,8 +49,8 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
     assigned AS (SELECT offering, count(*) AS n FROM _aa GROUP BY offering),
     act AS (
       SELECT aa.offering, count(DISTINCT aa.usr) AS n FROM _aa aa, _p
-      WHERE EXISTS (SELECT 1 FROM _act x JOIN _covers c ON c.product = x.product
-                    WHERE x.usr = aa.usr AND c.offering = aa.offering AND x.day > _p.d_dd AND x.day <= _p.d)
+      WHERE EXISTS (SELECT 1 FROM _last_up x JOIN _covers c ON c.product = x.product
+                    WHERE x.usr = aa.usr AND c.offering = aa.offering AND x.last_day > _p.d_dd)
       GROUP BY aa.offering),
     lowf AS (
       SELECT aa.offering, count(DISTINCT aa.usr) AS n FROM _aa aa JOIN _f f ON f.usr = aa.usr AND f.type = 'low_frequency_user' GROUP BY aa.offering),

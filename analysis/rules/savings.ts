@@ -6,10 +6,11 @@ import { addEvidence, type RuleContext } from './context';
 
 export async function runSavings(ctx: RuleContext): Promise<void> {
   const { db } = ctx;
-  // Activity windows per user: last used (any product) and any use inside (D - dormant_days, D].
+  // First and last use per (user, product) and per user: every "last used" question reads these small tables.
+  await db.run(`CREATE OR REPLACE TEMP TABLE _last_up AS SELECT usr, product, min(day) AS first_day, max(day) AS last_day FROM _act GROUP BY usr, product`);
   await db.run(`CREATE OR REPLACE TEMP TABLE _user_act AS
-    SELECT usr, min(day) AS first_day, max(day) AS last_day, bool_or(day > _p.d_dd) AS recent
-    FROM _act, _p GROUP BY usr`);
+    SELECT usr, min(first_day) AS first_day, max(last_day) AS last_day, max(last_day) > any_value(_p.d_dd) AS recent
+    FROM _last_up, _p GROUP BY usr`);
 
   // dormant_user
   await db.run(`CREATE OR REPLACE TEMP TABLE _dormant AS
@@ -20,7 +21,9 @@ export async function runSavings(ctx: RuleContext): Promise<void> {
     HAVING min(aa.asg) <= _p.d_dd AND NOT coalesce(bool_or(ua.recent), false)`);
   await db.run(`INSERT INTO _f SELECT fid('dormant_user', usr, NULL, NULL, NULL), 'dormant_user', 'savings', 'medium', usr, NULL, NULL,
       n, value, NULL, NULL, NULL, first_day, last_day,
-      CASE WHEN last_day IS NULL THEN 'never used' ELSE 'last used ' || CAST(last_day AS VARCHAR) END || '; assignments: ' || offerings,
+      CASE WHEN last_day IS NULL THEN 'never used' ELSE 'last used ' || CAST(last_day AS VARCHAR) END || '; assignments: ' || offerings
+        || coalesce('; the usage report says last accessed ' || CAST((SELECT CASE WHEN max(r.last_accessed) IS DISTINCT FROM _dormant.last_day THEN max(r.last_accessed) END
+             FROM usage_report r WHERE r."user" = _dormant.usr AND r.last_accessed IS NOT NULL) AS VARCHAR) || ' (sources disagree)', ''),
       value > 0
     FROM _dormant`);
   // The detail must read exactly 'never used' for users with no usage at all.
@@ -32,13 +35,13 @@ export async function runSavings(ctx: RuleContext): Promise<void> {
 
   // unused_assignment: not dormant, assigned before the window, no use of any covered product inside it.
   await db.run(`CREATE OR REPLACE TEMP TABLE _unused AS
-    SELECT aa.usr, aa.offering, pr.price, max(x.day) AS last_day, min(x.day) AS first_day
+    SELECT aa.usr, aa.offering, pr.price, max(x.last_day) AS last_day, min(x.first_day) AS first_day
     FROM _aa aa JOIN _price pr ON pr.code = aa.offering
-      LEFT JOIN (SELECT act.usr, c.offering, act.day FROM _act act JOIN _covers c ON c.product = act.product) x
+      LEFT JOIN (SELECT lu.usr, c.offering, lu.first_day, lu.last_day FROM _last_up lu JOIN _covers c ON c.product = lu.product) x
         ON x.usr = aa.usr AND x.offering = aa.offering, _p
     WHERE aa.usr NOT IN (SELECT usr FROM _dormant) AND aa.asg <= _p.d_dd
     GROUP BY aa.usr, aa.offering, pr.price, _p.d_dd
-    HAVING NOT coalesce(bool_or(x.day > _p.d_dd), false)`);
+    HAVING NOT coalesce(bool_or(x.last_day > _p.d_dd), false)`);
   await db.run(`INSERT INTO _f SELECT fid('unused_assignment', usr, NULL, offering, NULL), 'unused_assignment', 'savings', 'medium', usr, NULL, offering,
       1, price, price, NULL, NULL, first_day, last_day,
       CASE WHEN last_day IS NULL THEN 'never used' ELSE 'last used ' || CAST(last_day AS VARCHAR) END, price > 0

@@ -88,6 +88,15 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
 
     await goStep(p, 'Renewal');
     await p.getByRole('img', { name: /^Monthly active users against seats for / }).first().waitFor();
+    // The analyst's target quantity is saved in the engagement.
+    const target = p.getByRole('spinbutton', { name: /^Target quantity for / }).first();
+    const offeringName = (await target.getAttribute('aria-label'))!.replace('Target quantity for ', '');
+    const wanted = Number(await target.inputValue()) + 3;
+    await target.fill(String(wanted));
+    await p.getByRole('button', { name: 'Save target quantities' }).click();
+    await p.getByText('Target quantities saved.').waitFor();
+    const renewal = await callApi<{ name: string; target_quantity: number }[]>(served, 'renewal.get', {});
+    assert.equal(renewal.find((r) => r.name === offeringName)?.target_quantity, wanted);
     await shot(p, '07-renewal');
 
     await goStep(p, 'Settlement');

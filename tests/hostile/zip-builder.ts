@@ -15,7 +15,9 @@ export interface RawEntry {
   flags?: number;
 }
 
-export function buildZip(entries: RawEntry[]): Buffer {
+/** `zip64`: write sizes and offsets the ZIP64 way (0xffffffff markers, extra field 1, ZIP64 end records). */
+export function buildZip(entries: RawEntry[], opts: { zip64?: boolean } = {}): Buffer {
+  const z64 = opts.zip64 === true;
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
@@ -39,26 +41,49 @@ export function buildZip(entries: RawEntry[]): Buffer {
     locals.push(local, name, payload);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(45, 4);
+    central.writeUInt16LE(z64 ? 45 : 20, 6);
     central.writeUInt16LE(flags, 8);
     central.writeUInt16LE(method, 10);
     central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(payload.length, 20);
-    central.writeUInt32LE(size, 24);
+    central.writeUInt32LE(z64 ? 0xffffffff : payload.length, 20);
+    central.writeUInt32LE(z64 ? 0xffffffff : size, 24);
     central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(offset, 42);
-    centrals.push(central, name);
+    central.writeUInt32LE(z64 ? 0xffffffff : offset, 42);
+    if (z64) {
+      const extra = Buffer.alloc(28);
+      extra.writeUInt16LE(1, 0);
+      extra.writeUInt16LE(24, 2);
+      extra.writeBigUInt64LE(BigInt(size), 4);
+      extra.writeBigUInt64LE(BigInt(payload.length), 12);
+      extra.writeBigUInt64LE(BigInt(offset), 20);
+      central.writeUInt16LE(extra.length, 30);
+      centrals.push(central, name, extra);
+    } else centrals.push(central, name);
     offset += 30 + name.length + payload.length;
   }
   const cd = Buffer.concat(centrals);
   const eocd = Buffer.alloc(22);
   eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(Math.min(entries.length, 0xffff), 8);
-  eocd.writeUInt16LE(Math.min(entries.length, 0xffff), 10);
-  eocd.writeUInt32LE(cd.length, 12);
-  eocd.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, eocd]);
+  eocd.writeUInt16LE(z64 ? 0xffff : Math.min(entries.length, 0xffff), 8);
+  eocd.writeUInt16LE(z64 ? 0xffff : Math.min(entries.length, 0xffff), 10);
+  eocd.writeUInt32LE(z64 ? 0xffffffff : cd.length, 12);
+  eocd.writeUInt32LE(z64 ? 0xffffffff : offset, 16);
+  if (!z64) return Buffer.concat([...locals, cd, eocd]);
+  const rec = Buffer.alloc(56);
+  rec.writeUInt32LE(0x06064b50, 0);
+  rec.writeBigUInt64LE(44n, 4);
+  rec.writeUInt16LE(45, 12);
+  rec.writeUInt16LE(45, 14);
+  rec.writeBigUInt64LE(BigInt(entries.length), 24);
+  rec.writeBigUInt64LE(BigInt(entries.length), 32);
+  rec.writeBigUInt64LE(BigInt(cd.length), 40);
+  rec.writeBigUInt64LE(BigInt(offset), 48);
+  const loc = Buffer.alloc(20);
+  loc.writeUInt32LE(0x07064b50, 0);
+  loc.writeBigUInt64LE(BigInt(offset + cd.length), 8);
+  loc.writeUInt32LE(1, 16);
+  return Buffer.concat([...locals, cd, rec, loc, eocd]);
 }
 
 /**

@@ -18,6 +18,13 @@ test('each accepted date format gives the same wall-clock time', () => {
   assert.equal(parseDate('3/7/2025', 'UTC'), '2025-03-07');
 });
 
+test('date columns keep the calendar date as written, also with an offset', () => {
+  assert.equal(parseDate('2025-01-10T00:00:00Z', 'America/New_York'), '2025-01-10');
+  assert.equal(parseDate('2025-01-10T23:30:00-05:00', 'Europe/Berlin'), '2025-01-10');
+  assert.equal(parseDate('2025-01-10', 'America/New_York'), '2025-01-10');
+  assert.equal(parseDate('2025-02-30T00:00:00Z', 'UTC'), null);
+});
+
 test('an instant with an offset is converted to the engagement time zone; local text is kept as is', () => {
   assert.equal(parseTimestamp('2025-07-01T06:30:00Z', 'Europe/Berlin'), '2025-07-01 08:30:00');
   assert.equal(parseTimestamp('2025-01-01T06:30:00Z', 'Europe/Berlin'), '2025-01-01 07:30:00');

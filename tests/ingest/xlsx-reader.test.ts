@@ -6,7 +6,7 @@ import ExcelJS from 'exceljs';
 import { readXlsx, type XlsxSheet } from '../../analysis/ingest/xlsx';
 import { DEFAULT_LIMITS } from '../../analysis/ingest/limits';
 import { RefusalError } from '../../analysis/ingest/types';
-import { buildXlsx, sheetXml } from '../hostile/zip-builder';
+import { buildXlsx, buildZip, sheetXml } from '../hostile/zip-builder';
 
 async function excelJsBytes(wb: ExcelJS.Workbook, useSharedStrings = true): Promise<Buffer> {
   // writeBuffer's option type omits useSharedStrings, which ExcelJS honours (false -> inline/str cells).
@@ -186,6 +186,17 @@ test('hand-written parts: prefixes, rows and cells without r, entities, _xHHHH_ 
     { line: 7, cells: ['#DIV/0!', 'TRUE', '2026-03-04', '2026-03-04 05:06:07'] },
   ]);
   assert.deepEqual(sheets[1]?.rows, []);
+});
+
+test('ZIP64 archives (as streaming writers produce) are read the same as plain ones', () => {
+  const parts = [
+    { name: 'xl/workbook.xml', data: '<workbook xmlns:r="r"><sheets><sheet name="Users" r:id="rId1"/></sheets></workbook>' },
+    { name: 'xl/_rels/workbook.xml.rels', data: '<Relationships><Relationship Id="rId1" Type="x/worksheet" Target="worksheets/sheet1.xml"/></Relationships>' },
+    { name: 'xl/worksheets/sheet1.xml', data: sheetXml('<row r="1"><c t="inlineStr"><is><t>email</t></is></c></row><row r="2"><c t="inlineStr"><is><t>a@contoso.com</t></is></c><c><v>7</v></c></row>') },
+  ];
+  const expected = [{ name: 'Users', rows: [{ line: 1, cells: ['email'] }, { line: 2, cells: ['a@contoso.com', '7'] }] }];
+  assert.deepEqual(readXlsx(buildZip(parts), DEFAULT_LIMITS), expected);
+  assert.deepEqual(readXlsx(buildZip(parts, { zip64: true }), DEFAULT_LIMITS), expected);
 });
 
 test('limits: too many columns or rows are refused with a reason that says what to do', () => {

@@ -130,3 +130,21 @@ test('network_over_use: peak simultaneous network sessions above seats in sustai
     e.close();
   }
 });
+
+test('Flex use is entitled by a Flex subscription line in term; without one it is out of scope', async () => {
+  const e = await makeEstate();
+  try {
+    await e.insert('subscriptions', [{ offering: null, contract_number: 'FLEX-1', seat_quantity: 0, start_date: '2026-03-01', end_date: '2027-02-28', licence_model: 'flex', tokens: 5000 }]);
+    await e.insert('tokenflex', [
+      { usage_date: '2026-02-27', product: 'MAYA', tokens: 8, user: 'f@contoso.com' },
+      { usage_date: '2026-03-02', product: 'MAYA', tokens: 8, user: 'f@contoso.com' },
+      { usage_date: '2026-03-03', product: 'INVPROSA', tokens: 9, user: null },
+    ]);
+    const { findings } = await e.review(SETTINGS);
+    const oos = of(findings, 'out_of_scope_product');
+    assert.deepEqual(oos.map((f) => `${f.product} ${f.units} ${f.first_seen} ${f.last_seen}`), ['MAYA 1 2026-02-27 2026-02-27']);
+    assert.equal(of(findings, 'unassigned_usage').length + of(findings, 'contractor_unassigned').length, 0);
+  } finally {
+    e.close();
+  }
+});

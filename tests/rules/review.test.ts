@@ -49,8 +49,16 @@ test('re-running gives the same findings and ids; ids are the hash of (type, use
     await quarter(e);
     const first = await e.review({ corporate_email_domains: ['contoso.com'] });
     assert.equal(first.result.as_of, '2026-09-30', 'as_of defaults to the last usage day');
-    const second = await e.review({ corporate_email_domains: ['contoso.com'] });
+    const second = await e.review({ corporate_email_domains: ['contoso.com'], scenario: { negotiated_back_period_rate: 0.5 } });
     assert.deepEqual(second.findings, first.findings);
+    // Summary figures are sums over the listed findings, with the engagement's own assumptions.
+    const gapLines = second.findings.filter((x) => x.family === 'gap');
+    assert.ok(gapLines.length > 0);
+    assert.equal(second.result.gap_units, gapLines.reduce((a, x) => a + x.units, 0));
+    const best = gapLines.reduce((a, x) => a + x.units * x.price!, 0);
+    const back = gapLines.reduce((a, x) => a + (x.units * x.price! * x.months!) / 12, 0);
+    assert.equal(second.result.scenarios.self_review_best, best);
+    assert.ok(Math.abs(second.result.scenarios.self_review_typical - (best + back * 0.5)) < 1e-6);
     await quarter(f);
     const other = await f.review({ corporate_email_domains: ['contoso.com'] });
     assert.deepEqual(other.findings.map((x) => x.finding_id).sort(), first.findings.map((x) => x.finding_id).sort());

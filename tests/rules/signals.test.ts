@@ -43,7 +43,10 @@ test('usage_spike, new_domain and network_denials', async () => {
     const month = (product: string, m: string, n: number, domain = 'contoso.com') => {
       for (let i = 0; i < n; i++) rows.push(u(`${product.toLowerCase()}${i}@${domain}`, product, `${m}-${String((i % 27) + 1).padStart(2, '0')}`));
     };
-    for (const m of ['2026-04', '2026-05', '2026-06']) month('RVT', m, 10), month('ACD', m, 10);
+    for (const m of ['2026-04', '2026-05', '2026-06']) {
+      month('RVT', m, 10);
+      month('ACD', m, 10);
+    }
     month('RVT', '2026-07', 25); // 25 >= 1.5 x 10 and >= 10 + 10: a spike
     month('RVT', '2026-08', 19); // mean of May-July is 15: 19 < 22.5
     month('ACD', '2026-07', 19); // 19 >= 15 but < 20

@@ -19,11 +19,20 @@ await w.page.getByText(/ of [\d,]+ rows/).waitFor();
 console.log('search ms', Date.now() - t, await w.page.getByText(/ of [\d,]+ rows/).innerText());
 await w.page.getByRole('searchbox', { name: 'Search Gap register' }).fill('');
 t = Date.now();
-const frames = await w.page.evaluate(async () => {
-  const el = document.querySelector('[aria-label="Gap register"]') as HTMLElement;
+const frames = (await w.page.evaluate(`(async () => {
+  const el = document.querySelector('[aria-label="Gap register"]');
   let n = 0; const start = performance.now();
-  await new Promise<void>((ok) => { const step = () => { el.scrollTop += 400; n++; if (performance.now() - start < 2000) requestAnimationFrame(step); else ok(); }; requestAnimationFrame(step); });
+  await new Promise((ok) => { const step = () => { el.scrollTop += 400; n++; if (performance.now() - start < 2000) requestAnimationFrame(step); else ok(); }; requestAnimationFrame(step); });
   return { frames: n, rendered: el.querySelectorAll('[role=row]').length, top: el.scrollTop };
-});
+})()`)) as { frames: number; rendered: number; top: number };
 console.log('scroll 2s:', frames, 'DOM rows', frames.rendered);
+const idle = (await w.page.evaluate(`(async () => { let n = 0; const s = performance.now(); await new Promise((ok) => { const f = () => { n++; if (performance.now() - s < 2000) requestAnimationFrame(f); else ok(); }; requestAnimationFrame(f); }); return n; })()`)) as number;
+console.log('idle frames in 2s', idle);
+const renders = (await w.page.evaluate(`(async () => {
+  const el = document.querySelector('[aria-label="Gap register"]');
+  const times = [];
+  for (let i = 0; i < 20; i++) { const t = performance.now(); el.scrollTop += 400; el.dispatchEvent(new Event('scroll')); await new Promise((ok) => setTimeout(ok, 0)); times.push(performance.now() - t); }
+  return times.map((x) => Math.round(x)).join(',');
+})()`)) as string;
+console.log('per-scroll script ms', renders);
 await b.close();

@@ -6,6 +6,6 @@ import { buildRenderer } from '../../../renderer/build';
 import { createFakeEngine } from './fake-engine';
 
 const out = join(tmpdir(), 'lrtw-dev-renderer');
-await buildRenderer({ outDir: out, production: false });
+await buildRenderer({ outDir: out, production: true });
 const s = await startHttpServer({ engine: createFakeEngine(), staticDir: out, port: Number(process.argv[2] ?? 0) });
 process.stdout.write(`${s.url}\n`);
