@@ -10,6 +10,7 @@ import { basename, extname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import type { ApiErrorBody, ProgressEvent } from '../api/contract';
+import { DEFAULT_LIMITS } from '../ingest/limits';
 
 /** What the transport needs from the engine; analysis/api/handlers.ts provides every piece. */
 export interface HandlerContextLike {
@@ -85,7 +86,8 @@ const STATUS: Record<ApiErrorBody['code'], number> = {
 
 const COOKIE = 'lrtw_token';
 const MAX_JSON_BYTES = 8 * 1024 * 1024;
-const DEFAULT_MAX_UPLOAD = 2 * 1024 ** 3;
+// An upload may be as large as any file the importer accepts, no larger.
+const DEFAULT_MAX_UPLOAD = DEFAULT_LIMITS.maxFileBytes;
 
 function sameToken(a: string | undefined | null, b: string): boolean {
   if (!a) return false;

@@ -64,7 +64,7 @@ export function FindingsWorkbench(props: {
   const columns = useMemo<Column<Finding>[]>(() => {
     const cols: Column<Finding>[] = [
       { id: 'type', header: 'Type', value: (f) => typeLabel(f.type), width: 'minmax(130px, 1.2fr)' },
-      { id: 'user', header: 'User', value: (f) => f.user, width: 'minmax(170px, 1.6fr)' },
+      { id: 'user', header: 'User', value: (f) => f.user, width: 'minmax(160px, 1.6fr)' },
       // With the evidence panel open the table keeps only what a decision needs, so nothing scrolls out of view.
       ...(compact ? [] : [{ id: 'what', header: 'Offering / product', value: (f: Finding) => f.offering ?? f.product, width: 'minmax(100px, 0.8fr)' }, ...(props.extraColumns ?? [])]),
       { id: 'units', header: 'Units', value: (f) => f.units, render: (f) => int(f.units), align: 'right', width: '80px' },
@@ -73,7 +73,7 @@ export function FindingsWorkbench(props: {
         id: 'decision',
         header: 'Decision',
         value: (f) => decisions.get(f.finding_id)?.action ?? '',
-        width: '150px',
+        width: '140px',
         render: (f) => {
           const d = decisions.get(f.finding_id);
           if (props.readOnly) return d ? ACTION_LABELS[d.action] : '—';
@@ -101,7 +101,7 @@ export function FindingsWorkbench(props: {
         header: 'Evidence',
         value: (f) => f.evidence_count,
         align: 'right',
-        width: '96px',
+        width: '84px',
         filterable: false,
         render: (f) => (
           <button type="button" className="link-btn" aria-label={`Show evidence for ${describeFinding(f)}`} onClick={() => setEvidenceFor(f)}>

@@ -56,6 +56,7 @@ export function ExportStep() {
             {pack && <Success>Evidence pack written to <span className="mono">{pack.path}</span><br />Signing key fingerprint <span className="mono">{pack.fingerprint}</span></Success>}
           </Card>
           <Card title="Compare with last quarter" id="compare">
+            <p className="muted">Give last quarter's engagement file (.lrtw); findings are matched by their stable ids.</p>
             <form className="inline-form" onSubmit={(e) => { e.preventDefault(); setError(null); void api('compare.previous', { path: prevPath.trim() }).then(setCmp, (err: Error) => setError(`Could not compare: ${err.message}`)); }}>
               <input aria-label="Last quarter's engagement file" placeholder="/path/to/last-quarter.lrtw" value={prevPath} onChange={(e) => setPrevPath(e.target.value)} />
               <button type="submit" className="btn" disabled={!prevPath.trim()}><GitCompare size={16} aria-hidden /> Compare</button>
