@@ -146,7 +146,9 @@ export function createEngine(opts: EngineOptions) {
         const dir = join(stateDir, 'samples', `sample-seed${seed}-${input.users ?? 'default'}u-${Date.now().toString(36)}`);
         mkdirSync(dir, { recursive: true });
         progress(ctx, input.jobId, 'sample', 'Writing the sample estate…');
-        const gen = await generateSample(join(dir, 'input'), { users: input.users, months: input.months, seed });
+        // Only the options the caller gave: the generator's own defaults fill the rest.
+        const options = { seed, ...(input.users === undefined ? {} : { users: input.users }), ...(input.months === undefined ? {} : { months: input.months }) };
+        const gen = await generateSample(join(dir, 'input'), options);
         const cfgPath = join(dir, 'input', 'engagement.json');
         const settings = existsSync(cfgPath) ? parseSettings(JSON.parse(readFileSync(cfgPath, 'utf8')), cfgPath) : defaultSettings();
         const e = await Engagement.create(join(dir, 'engagement.lrtw'), settings);

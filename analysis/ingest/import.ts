@@ -414,7 +414,7 @@ export async function importFiles(db: EngagementDb, files: ImportFileRequest[], 
         file,
         done: n + 1,
         total: queue.length,
-        rows_per_second: null,
+        rows_per_second: Math.max(1, Math.round(totalRows / Math.max((Date.now() - started) / 1000, 0.001))),
         message: `${summary.kind}: ${summary.rows_loaded.toLocaleString('en-US')} loaded, ${summary.rows_duplicate.toLocaleString('en-US')} duplicate, ${summary.rows_rejected.toLocaleString('en-US')} rejected`,
         finished: false,
       });
