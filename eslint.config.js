@@ -2,6 +2,7 @@
 // (analysis/ never imports electron or React; renderer/ imports analysis/ for types only).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'out/**', 'release/**', 'test-results/**', '**/*.cjs'] },
@@ -13,6 +14,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'off',
     },
+  },
+  {
+    // Plain Node scripts (test runner, bin entry).
+    files: ['**/*.mjs'],
+    languageOptions: { globals: globals.node },
   },
   {
     files: ['analysis/**/*.ts'],
@@ -28,7 +34,8 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/consistent-type-imports': 'off',
       'no-restricted-imports': ['error', { patterns: [
-        { group: ['node:*', 'fs', 'path', 'child_process', '@duckdb/*', 'electron'], message: 'renderer/ never touches Node, DuckDB or Electron.' },
+        { regex: '^(node:.*|fs|path|child_process|@duckdb/.*|electron(/.*)?)$', message: 'renderer/ never touches Node, DuckDB or Electron.' },
+        { group: ['../electron/*', '../../electron/*'], message: 'renderer/ may import the shell\'s types only (import type).', allowTypeImports: true },
         { group: ['../analysis/*', '../../analysis/*', '../../../analysis/*'], message: 'renderer/ imports analysis/ for types only (import type) or the shared contract module.', allowTypeImports: true },
       ] }],
     },

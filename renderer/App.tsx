@@ -3,8 +3,9 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { BarChart3, ClipboardCheck, Database, FileOutput, Gauge, Home, Recycle, Scale, Settings2, ShieldAlert, TrendingUp, Upload } from 'lucide-react';
 import { STEPS, useApp, startProgressFeed, type StepId } from './store';
-import { client } from './api/client';
+import { client, onEngineRestarted, shell } from './api/client';
 import { Empty, ErrorBox } from './components/ui';
+import { AlertTriangle, X } from 'lucide-react';
 import { money, int, date } from './format';
 import { StartStep } from './steps/Start';
 import { LoadDataStep } from './steps/LoadData';
@@ -47,25 +48,49 @@ function StepScreen({ step }: { step: StepId }) {
 }
 
 export function App() {
-  const { step, setStep, info, summary, settings, pack, error, setError, notice, setNotice } = useApp();
+  const { step, setStep, info, summary, settings, pack, error, setError, notice, setNotice, banner, setBanner } = useApp();
   const [booted, setBooted] = useState(false);
   const navRefs = useRef<(HTMLButtonElement | null)[]>([]);
   const main = useRef<HTMLElement>(null);
 
   useEffect(() => {
     const stop = startProgressFeed();
-    void useApp.getState().refresh().then(
-      async () => {
-        const i = useApp.getState().info;
-        if (i) await useApp.getState().openedEngagement(i);
-        setBooted(true);
-      },
-      (e: unknown) => {
+    const sh = shell();
+    // Open requests that arrive while the page runs (menu, OS, second launch).
+    const stopOpen = sh ? sh.onOpenRequest((r) => void useApp.getState().handleOpenRequest(r)) : () => undefined;
+    const stopRestart = onEngineRestarted((e) => {
+      useApp.getState().setBanner({ tone: e.gaveUp ? 'error' : 'warn', text: e.message });
+      // The engine lost its state: read again what is open now (the shell may have reopened the engagement).
+      void useApp.getState().refresh().then(
+        () => {
+          const i = useApp.getState().info;
+          if (!i) useApp.setState({ step: 'start' });
+        },
+        (err: unknown) => setError(err),
+      );
+    });
+    void (async () => {
+      try {
+        // An engagement or pack the shell was asked to open before this page loaded wins over the last one.
+        const pending = sh ? await sh.takeOpenRequest() : null;
+        if (pending) {
+          await useApp.getState().handleOpenRequest(pending);
+        } else {
+          await useApp.getState().refresh();
+          const i = useApp.getState().info;
+          if (i) await useApp.getState().openedEngagement(i);
+        }
+      } catch (e) {
         setError(e);
+      } finally {
         setBooted(true);
-      },
-    );
-    return stop;
+      }
+    })();
+    return () => {
+      stop();
+      stopOpen();
+      stopRestart();
+    };
   }, [setError]);
   useEffect(() => {
     if (!notice) return;
@@ -148,6 +173,15 @@ export function App() {
           )}
         </header>
         <main ref={main} className="main" aria-label={pack ? 'Auditor mode' : STEPS.find((s) => s.id === step)?.label}>
+          {banner && (
+            <div className="page-top">
+              <div className={`alert ${banner.tone}`} role="alert" aria-label="Engine notice">
+                <AlertTriangle size={18} aria-hidden />
+                <div className="alert-body">{banner.text}</div>
+                <button type="button" className="icon-btn" aria-label="Dismiss the notice" onClick={() => setBanner(null)}><X size={16} aria-hidden /></button>
+              </div>
+            </div>
+          )}
           {error && <div className="page-top"><ErrorBox message={error} onDismiss={() => setError(null)} /></div>}
           {!booted ? null : pack ? <AuditorView pack={pack} /> : <StepScreen step={step} />}
         </main>

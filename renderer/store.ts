@@ -4,7 +4,7 @@ import { create } from 'zustand';
 import type { Decision, EngagementInfo, Output, ProgressEvent } from '../analysis/api/contract';
 import type { Finding, Summary } from '../analysis/model';
 import type { Settings } from '../analysis/settings';
-import { api, client, errorMessage } from './api/client';
+import { api, client, errorMessage, type OpenRequest } from './api/client';
 
 export const STEPS = [
   { id: 'start', label: 'Start' },
@@ -50,6 +50,11 @@ interface State {
   clearDecisions(ids: string[]): Promise<void>;
   openPack(view: PackView): void;
   closePack(): void;
+  /** A file the desktop shell asked to open (menu, OS, second launch): an engagement or an evidence pack. */
+  handleOpenRequest(r: OpenRequest): Promise<void>;
+  /** Shown as a banner until dismissed (e.g. the engine was restarted). */
+  banner: { tone: 'warn' | 'error'; text: string } | null;
+  setBanner(b: { tone: 'warn' | 'error'; text: string } | null): void;
 }
 
 const stepKey = (path: string) => `lrtw.step:${path}`;
@@ -65,6 +70,22 @@ export const useApp = create<State>((set, get) => ({
   pack: null,
   error: null,
   notice: null,
+  banner: null,
+  setBanner(b) {
+    set({ banner: b });
+  },
+  async handleOpenRequest(r) {
+    try {
+      if (r.kind === 'evidence-pack') {
+        const view = await api('pack.open', { path: r.path });
+        set({ pack: { ...view, path: r.path }, error: null });
+      } else {
+        await get().openedEngagement(await api('engagement.open', { path: r.path }));
+      }
+    } catch (e) {
+      set({ error: `Could not open ${r.path}: ${errorMessage(e)}` });
+    }
+  },
   setStep(step) {
     const info = get().info;
     if (info) localStorage.setItem(stepKey(info.path), step);

@@ -34,6 +34,8 @@ export interface HttpServerOptions {
   maxUploadBytes?: number;
   /** Fixed token (tests); random per launch otherwise. */
   token?: string;
+  /** The engine's state folder, told to the page (meta lrtw-state-dir) so it can suggest where new engagements go. */
+  stateDir?: string;
 }
 
 export interface RunningServer {
@@ -172,7 +174,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
     const p = join(staticDir, 'index.html');
     if (!existsSync(p)) return null;
     // The page reads the token from this meta tag, so a reload (cookie only) can still call the API.
-    return readFileSync(p, 'utf8').replace('<head>', `<head>\n<meta name="lrtw-token" content="${token}">`);
+    const stateMeta = opts.stateDir ? `\n<meta name="lrtw-state-dir" content="${opts.stateDir.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;')}">` : '';
+    return readFileSync(p, 'utf8').replace('<head>', `<head>\n<meta name="lrtw-token" content="${token}">${stateMeta}`);
   };
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {

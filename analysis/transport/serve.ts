@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     ctx: (emit) => engine.ctx(emit),
     toError: (e) => toApiError(e),
   };
-  const server = await startHttpServer({ engine: host, staticDir: args.dist, port: args.port });
+  const server = await startHttpServer({ engine: host, staticDir: args.dist, port: args.port, stateDir: args.state });
   process.stdout.write(`${server.url}\n`);
   process.stderr.write(`LRT Workbench is serving on 127.0.0.1:${server.port} (state ${args.state}). Press Ctrl+C to stop.\n`);
   let stopping = false;

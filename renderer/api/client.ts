@@ -1,12 +1,35 @@
 // The typed API client. Two transports carry the same contract: Electron (window.workbench, exposed
 // by the preload) and local HTTP (npm run serve). The app picks Electron when window.workbench exists.
 import type { ApiErrorBody, Input, MethodName, Output, ProgressEvent, WorkbenchApi } from '../../analysis/api/contract';
+import type { EngineRestartedEvent, OpenRequest, WorkbenchShell } from '../../electron/channels';
 import { METHOD_NAMES, ProgressEventSchema, ApiErrorSchema } from './shared';
+
+export type { EngineRestartedEvent, OpenRequest, WorkbenchShell };
 
 declare global {
   interface Window {
-    workbench?: WorkbenchApi;
+    /** Desktop only (electron/preload.ts): the API plus the engine-restart notice and dropped-file paths. */
+    workbench?: WorkbenchApi & { onEngineRestarted?(cb: (e: EngineRestartedEvent) => void): () => void; pathForFile?(file: File): string };
+    /** Desktop only: native dialogs and open requests from the menu / OS. Absent in serve mode. */
+    workbenchShell?: WorkbenchShell;
   }
+}
+
+/** The desktop shell's native dialogs, or null in serve mode (feature-detected, never assumed). */
+export function shell(): WorkbenchShell | null {
+  return typeof window !== 'undefined' && window.workbenchShell ? window.workbenchShell : null;
+}
+
+/** Subscribes to the desktop engine-restart notice; a no-op in serve mode. */
+export function onEngineRestarted(cb: (e: EngineRestartedEvent) => void): () => void {
+  const wb = typeof window !== 'undefined' ? window.workbench : undefined;
+  return wb && typeof wb.onEngineRestarted === 'function' ? wb.onEngineRestarted(cb) : () => undefined;
+}
+
+/** Serve mode: the engine's state folder, injected by the server as a meta tag (null when absent). */
+export function engineStateDir(): string | null {
+  const meta = typeof document !== 'undefined' ? document.querySelector<HTMLMetaElement>('meta[name="lrtw-state-dir"]') : null;
+  return meta?.content || null;
 }
 
 /** An error from the engine or the transport, with the contract's code and a message for the analyst. */
@@ -123,7 +146,7 @@ interface Client {
 function makeClient(): Client {
   const electron = typeof window !== 'undefined' ? window.workbench : undefined;
   if (electron) {
-    const ext = electron as WorkbenchApi & { pathForFile?: (f: File) => string };
+    const ext = electron;
     return {
       transport: 'electron',
       async call(method, input) {
@@ -136,7 +159,11 @@ function makeClient(): Client {
       },
       onProgress: (cb) => electron.onProgress(cb),
       upload: null,
-      pathOf: (f) => (typeof ext.pathForFile === 'function' ? ext.pathForFile(f) || null : null),
+      pathOf: (f) => {
+        const viaShell = shell()?.pathForFile(f);
+        if (viaShell) return viaShell;
+        return typeof ext.pathForFile === 'function' ? ext.pathForFile(f) || null : null;
+      },
     };
   }
   const http = httpApi();

@@ -1,11 +1,11 @@
 // Step 1: drop files or give a folder path; per file the detected kind, the editable mapping, a
 // preview; then the import with progress and cancel; then counts, refusals and a rejects viewer.
 import { useRef, useState, type DragEvent } from 'react';
-import { Ban, FileUp, FolderSearch, PlayCircle, Upload } from 'lucide-react';
+import { Ban, FileUp, FolderOpen, FolderSearch, PlayCircle, Upload } from 'lucide-react';
 import type { FilePlan, Output } from '../../analysis/api/contract';
 import type { InputKind } from '../../analysis/model';
 import { INPUT_KINDS } from '../api/shared';
-import { api, client, newJobId } from '../api/client';
+import { api, client, errorMessage, newJobId, shell } from '../api/client';
 import { useApp } from '../store';
 import { DataTable, type Column } from '../components/DataTable';
 import { Card, Empty, ErrorBox, Loading, PageHeader, ProgressBar, Success, useJob, useLoad } from '../components/ui';
@@ -40,6 +40,7 @@ export function LoadDataStep() {
   const [tick, setTick] = useState(0);
   const event = useJob(job);
   const fileInput = useRef<HTMLInputElement>(null);
+  const desktop = shell();
 
   async function scan(paths: string[]) {
     setPhase('scanning');
@@ -123,6 +124,24 @@ export function LoadDataStep() {
     }
   }
 
+  // Desktop: the system's own dialogs give real paths, so nothing is copied.
+  async function pickFiles() {
+    if (!desktop) return;
+    const paths = await desktop.pickImportFiles();
+    if (paths.length === 0) return;
+    setError(null);
+    setResult(null);
+    await scan(paths).catch((err: unknown) => setError(errorMessage(err)));
+  }
+  async function pickFolder() {
+    if (!desktop) return;
+    const dir = await desktop.pickImportFolder();
+    if (!dir) return;
+    setError(null);
+    setResult(null);
+    await scan([dir]).catch((err: unknown) => setError(errorMessage(err)));
+  }
+
   function onDrop(e: DragEvent) {
     e.preventDefault();
     setDragging(false);
@@ -156,11 +175,18 @@ export function LoadDataStep() {
         >
           <Upload size={28} aria-hidden />
           <div className="strong">Drop files here</div>
-          <div className="muted">CSV, TSV, XLSX, FlexNet .log or .txt</div>
-          <input ref={fileInput} type="file" multiple className="sr-only" aria-label="Choose files to import" onChange={(e) => void takeFiles([...(e.target.files ?? [])])} tabIndex={-1} />
-          <button type="button" className="btn" onClick={() => fileInput.current?.click()} disabled={busy}>
-            <FileUp size={16} aria-hidden /> Choose files
-          </button>
+          <div className="muted">CSV, TSV, XLSX, FlexNet .log or .txt{desktop ? ', or a whole folder' : ''}</div>
+          <input ref={fileInput} type="file" multiple className="sr-only" aria-label="Choose files to import" onChange={(e) => { void takeFiles([...(e.target.files ?? [])]); e.target.value = ''; }} tabIndex={-1} />
+          <div className="button-row tight">
+            <button type="button" className="btn" onClick={() => (desktop ? void pickFiles() : fileInput.current?.click())} disabled={busy}>
+              <FileUp size={16} aria-hidden /> Choose files
+            </button>
+            {desktop && (
+              <button type="button" className="btn" onClick={() => void pickFolder()} disabled={busy}>
+                <FolderOpen size={16} aria-hidden /> Choose folder
+              </button>
+            )}
+          </div>
           <form
             className="inline-form path-form"
             onSubmit={(e) => {

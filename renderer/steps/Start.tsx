@@ -1,37 +1,61 @@
 // Step 0: open a recent engagement, create one, try the sample data, or open an evidence pack as an auditor.
-import { useState } from 'react';
-import { FolderOpen, PlayCircle, ShieldCheck, Plus } from 'lucide-react';
-import { api, newJobId } from '../api/client';
+import { useEffect, useRef, useState } from 'react';
+import { CheckCircle2, Circle, FolderOpen, Loader2, PlayCircle, ShieldCheck, Plus } from 'lucide-react';
+import type { ProgressEvent } from '../../analysis/api/contract';
+import { api, engineStateDir, errorMessage, newJobId, shell } from '../api/client';
 import { useApp } from '../store';
-import { Card, Empty, ErrorBox, Loading, PageHeader, ProgressBar, useJob, useLoad } from '../components/ui';
+import { Card, Empty, ErrorBox, Loading, PageHeader, useJob, useLoad } from '../components/ui';
 import { date, int, money } from '../format';
 
 function slug(s: string): string {
   return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'engagement';
 }
 
+/** Where new engagements go in serve mode: the engine's state folder, else the folder of a recent one. */
+function defaultFolder(recent: { path: string }[] | null): string {
+  const state = engineStateDir();
+  if (state) return `${state.replace(/[\\/]+$/, '')}/engagements`;
+  const last = recent?.[0]?.path;
+  const samples = last ? /^(.*)[\\/]samples[\\/]/.exec(last) : null;
+  if (samples) return `${samples[1]}/engagements`;
+  return last ? last.replace(/[\\/][^\\/]+[\\/][^\\/]+$/, '') : '';
+}
+
 export function StartStep() {
   const openedEngagement = useApp((s) => s.openedEngagement);
   const openPack = useApp((s) => s.openPack);
+  const refresh = useApp((s) => s.refresh);
   const info = useApp((s) => s.info);
   const recent = useLoad(() => api('engagement.recent', {}), []);
+  const desktop = shell();
   const [error, setError] = useState<string | null>(null);
+  const [note, setNote] = useState<string | null>(null);
   const [client, setClient] = useState('');
   const [asOf, setAsOf] = useState('');
-  const [folder, setFolder] = useState('');
+  const [folder, setFolder] = useState<string | null>(null);
   const [openPath, setOpenPath] = useState('');
   const [packPath, setPackPath] = useState('');
   const [busy, setBusy] = useState<string | null>(null);
   const [sampleJob, setSampleJob] = useState<string | null>(null);
+  const cancelAsked = useRef(false);
+  const [cancelling, setCancelling] = useState(false);
   const sampleEvent = useJob(sampleJob);
+  const folderValue = folder ?? defaultFolder(recent.data);
+  const fileName = `${slug(client)}${asOf ? `-${asOf}` : ''}.lrtw`;
+
+  // The engine only honours a cancel once the job's import has started; repeat it on the next event.
+  useEffect(() => {
+    if (sampleJob && cancelAsked.current && sampleEvent && sampleEvent.phase !== 'sample') void api('job.cancel', { jobId: sampleJob });
+  }, [sampleEvent, sampleJob]);
 
   async function run(what: string, fn: () => Promise<void>) {
     setError(null);
+    setNote(null);
     setBusy(what);
     try {
       await fn();
     } catch (e) {
-      setError((e as Error).message);
+      setError(errorMessage(e));
     } finally {
       setBusy(null);
     }
@@ -40,15 +64,34 @@ export function StartStep() {
   const trySample = () =>
     run('sample', async () => {
       const jobId = newJobId('sample');
+      cancelAsked.current = false;
+      setCancelling(false);
       setSampleJob(jobId);
       try {
-        // An explicit size keeps the walk-through quick (about half a minute) and reproducible.
-        const created = await api('sample.create', { jobId, users: 300, months: 24, seed: 1 });
+        // The engine's defaults (400 users, 12 months): the size the README promises.
+        const created = await api('sample.create', { jobId });
         await openedEngagement(created);
+      } catch (e) {
+        if (!cancelAsked.current) throw e;
+        // A cancelled sample leaves a half-loaded engagement open in the engine: close it, say so plainly.
+        await api('engagement.close', {}).catch(() => undefined);
+        await refresh();
+        setNote('The sample was cancelled; nothing was opened. Try again whenever you like.');
       } finally {
         setSampleJob(null);
       }
     });
+
+  const cancelSample = () => {
+    if (!sampleJob) return;
+    cancelAsked.current = true;
+    setCancelling(true);
+    void api('job.cancel', { jobId: sampleJob });
+  };
+
+  async function createAt(path: string) {
+    await openedEngagement(await api('engagement.create', { path, client: client.trim(), as_of: asOf || undefined }));
+  }
 
   return (
     <div className="page">
@@ -67,14 +110,15 @@ export function StartStep() {
 
       <div className="grid-2">
         <Card title="Try with sample data" id="sample">
-          <p className="muted">Creates an engagement from a realistic synthetic estate (every input kind) and runs the whole review, so you can see every step with real numbers.</p>
+          <p className="muted">Creates an engagement from a realistic synthetic estate (400 people, 12 months, every input kind) and runs the whole review, so you can see every step with real numbers. Takes under a minute.</p>
           {busy === 'sample' ? (
-            <ProgressBar label="Preparing the sample engagement" event={sampleEvent} onCancel={() => sampleJob && void api('job.cancel', { jobId: sampleJob })} />
+            <SampleProgress event={sampleEvent} cancelling={cancelling} onCancel={cancelSample} />
           ) : (
             <button type="button" className="btn primary" onClick={() => void trySample()} disabled={busy !== null}>
               <PlayCircle size={16} aria-hidden /> Try with sample data
             </button>
           )}
+          {note && <p className="muted small" role="status">{note}</p>}
         </Card>
 
         <Card title="Open evidence pack" id="auditor">
@@ -89,7 +133,7 @@ export function StartStep() {
               });
             }}
           >
-            <input aria-label="Evidence pack folder" placeholder="/path/to/evidence-pack" value={packPath} onChange={(e) => setPackPath(e.target.value)} required />
+            <input aria-label="Evidence pack folder" placeholder={desktop ? 'Folder path, or File › Open Evidence Pack…' : '/path/to/evidence-pack'} value={packPath} onChange={(e) => setPackPath(e.target.value)} required />
             <button type="submit" className="btn" disabled={busy !== null || !packPath.trim()}>
               <ShieldCheck size={16} aria-hidden /> Open evidence pack
             </button>
@@ -151,8 +195,13 @@ export function StartStep() {
             onSubmit={(e) => {
               e.preventDefault();
               void run('create', async () => {
-                const path = `${folder.trim().replace(/[\\/]+$/, '')}/${slug(client)}${asOf ? `-${asOf}` : ''}.lrtw`;
-                openedEngagement(await api('engagement.create', { path, client: client.trim(), as_of: asOf || undefined }));
+                if (desktop) {
+                  // The desktop app asks where to save with the system's own dialog.
+                  const path = await desktop.pickNewEngagementPath(fileName.replace(/\.lrtw$/, ''));
+                  if (path) await createAt(path);
+                  return;
+                }
+                await createAt(`${folderValue.trim().replace(/[\\/]+$/, '')}/${fileName}`);
               });
             }}
           >
@@ -165,13 +214,15 @@ export function StartStep() {
               <input id="new-asof" type="date" value={asOf} onChange={(e) => setAsOf(e.target.value)} />
               <div className="hint">Leave empty to use the last usage day in the data.</div>
             </div>
-            <div className="field">
-              <label htmlFor="new-folder">Folder</label>
-              <input id="new-folder" value={folder} onChange={(e) => setFolder(e.target.value)} required placeholder="/home/analyst/engagements/contoso-2026-q3" />
-              <div className="hint">The engagement file and its exports are written here.</div>
-            </div>
+            {!desktop && (
+              <div className="field">
+                <label htmlFor="new-folder">Folder</label>
+                <input id="new-folder" value={folderValue} onChange={(e) => setFolder(e.target.value)} required placeholder="/home/analyst/engagements" />
+                <div className="hint">The engagement is saved as <span className="mono">{folderValue.replace(/[\\/]+$/, '') || '…'}/{fileName}</span>; its exports go beside it.</div>
+              </div>
+            )}
             <button type="submit" className="btn primary" disabled={busy !== null}>
-              <Plus size={16} aria-hidden /> Create engagement
+              <Plus size={16} aria-hidden /> {desktop ? 'Create engagement…' : 'Create engagement'}
             </button>
           </form>
         </Card>
@@ -186,12 +237,67 @@ export function StartStep() {
             <div className="field">
               <label htmlFor="open-path">Engagement file (.lrtw)</label>
               <input id="open-path" value={openPath} onChange={(e) => setOpenPath(e.target.value)} required placeholder="/path/to/engagement.lrtw" />
+              {desktop && <div className="hint">Or use File › Open Engagement… to choose it in a dialog.</div>}
             </div>
             <button type="submit" className="btn" disabled={busy !== null}>
               <FolderOpen size={16} aria-hidden /> Open engagement
             </button>
           </form>
         </Card>
+      </div>
+    </div>
+  );
+}
+
+const SAMPLE_PHASES = [
+  { id: 'sample', label: 'Writing the sample estate' },
+  { id: 'import', label: 'Importing the files' },
+  { id: 'review', label: 'Running the rules' },
+] as const;
+
+function phaseOf(e: ProgressEvent | undefined): number {
+  if (!e || e.phase === 'sample') return 0;
+  if (e.phase === 'review' || e.phase === 'done') return 2;
+  return 1;
+}
+
+/** The sample job as three named phases, the current file with its rows per second, and Cancel. */
+function SampleProgress(props: { event: ProgressEvent | undefined; cancelling: boolean; onCancel: () => void }) {
+  const e = props.event;
+  const current = phaseOf(e);
+  const [files, setFiles] = useState(0);
+  const [total, setTotal] = useState<number | null>(null);
+  const [rate, setRate] = useState<number | null>(null);
+  useEffect(() => {
+    if (e?.phase === 'file-done') {
+      setFiles(e.done);
+      setTotal(e.total);
+    }
+    if (e?.rows_per_second) setRate(e.rows_per_second);
+  }, [e]);
+  const frac = e && e.total && e.phase === 'review' ? e.done / e.total : null;
+  return (
+    <div className="sample-progress">
+      <ol className="phases" aria-label="Sample progress">
+        {SAMPLE_PHASES.map((p, i) => (
+          <li key={p.id} className={i < current ? 'done' : i === current ? 'current' : ''} aria-current={i === current ? 'step' : undefined}>
+            {i < current ? <CheckCircle2 size={16} aria-hidden /> : i === current ? <Loader2 size={16} className="spin" aria-hidden /> : <Circle size={16} aria-hidden />}
+            <span>{p.label}</span>
+            {i === 1 && current >= 1 && (
+              <span className="muted small num">
+                {current === 1 ? `${files}${total ? ` of ${total}` : ''} files done${e?.file ? ` · ${e.file}` : ''}` : `${files} files`}
+                {rate ? ` · ${int(rate)} rows/s` : ''}
+              </span>
+            )}
+          </li>
+        ))}
+      </ol>
+      <div className="progress-track" role="progressbar" aria-label="Preparing the sample engagement" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(((current + (frac ?? 0.5)) / 3) * 100)} aria-valuetext={e?.message ?? 'Starting'}>
+        <div className="progress-fill" style={{ width: `${((current + (frac ?? 0.5)) / 3) * 100}%` }} />
+      </div>
+      <div className="progress-top">
+        <span className="muted small">{e?.message ?? 'Starting…'}</span>
+        <button type="button" className="btn subtle small" onClick={props.onCancel} disabled={props.cancelling}>{props.cancelling ? 'Cancelling…' : 'Cancel'}</button>
       </div>
     </div>
   );
