@@ -4,7 +4,7 @@ import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { BarChart3, ClipboardCheck, Database, FileOutput, Gauge, Home, Recycle, Scale, Settings2, ShieldAlert, TrendingUp, Upload } from 'lucide-react';
 import { STEPS, useApp, startProgressFeed, type StepId } from './store';
 import { client, onEngineRestarted, shell } from './api/client';
-import { Empty, ErrorBox } from './components/ui';
+import { Empty, ErrorBox, Loading } from './components/ui';
 import { AlertTriangle, X } from 'lucide-react';
 import { money, int, date } from './format';
 import { StartStep } from './steps/Start';
@@ -183,7 +183,7 @@ export function App() {
             </div>
           )}
           {error && <div className="page-top"><ErrorBox message={error} onDismiss={() => setError(null)} /></div>}
-          {!booted ? null : pack ? <AuditorView pack={pack} /> : <StepScreen step={step} />}
+          {!booted ? <div className="page"><Loading what="the workbench" /></div> : pack ? <AuditorView pack={pack} /> : <StepScreen step={step} />}
         </main>
         <div className="toast-region" aria-live="polite">{notice && <div className="toast">{notice}</div>}</div>
       </div>

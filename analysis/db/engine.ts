@@ -4,8 +4,15 @@
 // setting, which accepts no parameters; it is built by `sqlPathList` below from validated paths.
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue, type DuckDBAppender } from '@duckdb/node-api';
 import { existsSync, mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, resolve, sep } from 'node:path';
 import { migrate } from './schema';
+
+/**
+ * DuckDB's buffer cap. The whole process (Node heap + DuckDB, whose allocations reach somewhat past the
+ * cap) must stay under 2 GiB at 5 million sessions; larger work spills to the engagement's temp folder.
+ */
+export const DEFAULT_MEMORY_LIMIT = '1GB';
 
 export type SqlParam = string | number | boolean | null | bigint | Date;
 
@@ -77,7 +84,9 @@ export class EngagementDb {
     const allowed = [folder, ...(opts.allowedDirectories ?? []).map((d) => resolve(d))];
     await conn.run(`SET allowed_directories = ${sqlPathList(allowed)}`);
     await conn.run('SET enable_external_access = false');
-    await conn.run(`SET memory_limit = '${/^\d+(\.\d+)?\s?(MB|GB|MiB|GiB)$/.test(opts.memoryLimit ?? '') ? opts.memoryLimit : '1536MB'}'`);
+    await conn.run(`SET memory_limit = '${/^\d+(\.\d+)?\s?(MB|GB|MiB|GiB)$/.test(opts.memoryLimit ?? '') ? opts.memoryLimit : DEFAULT_MEMORY_LIMIT}'`);
+    // More threads buy little on a laptop and each holds its own buffers; 4 at most keeps memory bounded.
+    await conn.run(`SET threads = ${Math.max(1, Math.min(4, availableParallelism()))}`);
     await conn.run('SET preserve_insertion_order = false');
     await conn.run('SET lock_configuration = true');
     if (!opts.readOnly) await migrate(db);

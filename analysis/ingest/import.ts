@@ -17,7 +17,9 @@ import { isTabularKind, type TabularKind } from './aliases';
 import { detectAs, findHeaderRow, MappingError, type Detection } from './detect';
 import { checkTimezone, makeRowNormaliser, type NormaliseContext } from './normalise';
 import { decodeBytes, detectEncoding, readTextRecords, sniffDelimiter, Utf8Validator, type TextEncoding, type TextRecord } from './text-reader';
-import { CancelledError, loadItems } from './loader';
+import { CancelledError, loadItems, type LoadCounts } from './loader';
+import { NativeScanner, type NativeScanResult } from './native-scan';
+import { dropNative, loadNative, nativeBlocker, stageNative, type NativeStage } from './native-csv';
 import { sniffBytes } from './sniff';
 import { readXlsx } from './xlsx';
 import { looksLikeFlexnetLog, parseFlexnetLog } from './flexnet';
@@ -44,6 +46,11 @@ export interface ImportOptions {
   jobId?: string;
   /** Rows staged per set-based insert (tests use small batches). */
   batchRows?: number;
+  /**
+   * Let DuckDB read plain UTF-8 session/usage CSVs itself (default true). The engagement must be opened
+   * with the input folder in `allowedDirectories`; otherwise the JS reader takes the file.
+   */
+  native?: boolean;
 }
 
 export interface ImportResult {
@@ -81,6 +88,8 @@ interface FileFacts {
   sha256: string;
   head: Buffer;
   utf8Valid: boolean;
+  /** Whether DuckDB may read the file itself (a full pass only; a head-only scan never qualifies). */
+  native: NativeScanResult;
 }
 
 /**
@@ -93,12 +102,14 @@ async function fileFacts(path: string, limits: IngestLimits, headOnly = false): 
   if (st.size > limits.maxFileBytes) throw new RefusalError(`file is ${st.size.toLocaleString('en-US')} bytes, over the limit of ${limits.maxFileBytes.toLocaleString('en-US')}; split the export`);
   const hash = createHash('sha256');
   const utf8 = new Utf8Validator();
+  const scan = new NativeScanner();
   const headParts: Buffer[] = [];
   let headLen = 0;
   const stream = createReadStream(path, headOnly ? { start: 0, end: HEAD_BYTES - 1 } : { highWaterMark: 1 << 20 });
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     hash.update(chunk);
     utf8.push(chunk);
+    if (!headOnly) scan.push(chunk);
     if (headLen < HEAD_BYTES) {
       headParts.push(chunk.subarray(0, HEAD_BYTES - headLen));
       headLen += Math.min(chunk.length, HEAD_BYTES - headLen);
@@ -106,7 +117,7 @@ async function fileFacts(path: string, limits: IngestLimits, headOnly = false): 
   }
   // A head cut inside a character is still UTF-8: only completed bytes count.
   const utf8Valid = headOnly && st.size > HEAD_BYTES ? utf8.validSoFar() : utf8.end();
-  return { path, file, size: st.size, sha256: headOnly ? '' : hash.digest('hex'), head: Buffer.concat(headParts), utf8Valid };
+  return { path, file, size: st.size, sha256: headOnly ? '' : hash.digest('hex'), head: Buffer.concat(headParts), utf8Valid, native: headOnly ? { blocker: 'head only', lines: 0 } : scan.end() };
 }
 
 // ---------- preparing a file: kind, sheet, header, row stream ----------
@@ -120,6 +131,8 @@ interface TabularPlan {
   sheet: string | null;
   encoding: TextEncoding | null;
   delimiter: string | null;
+  /** 1-based physical line of the header in a text file (null for a sheet). */
+  headerLine: number | null;
   notes: string[];
   preview: string[][];
   /** Records after the header row. */
@@ -200,6 +213,7 @@ async function prepare(facts: FileFacts, limits: IngestLimits, req: ImportFileRe
       sheet: sheet.name,
       encoding: null,
       delimiter: null,
+      headerLine: null,
       notes,
       preview: body.slice(0, PREVIEW_ROWS).map((r) => r.cells),
       rows: async function* () {
@@ -260,6 +274,7 @@ async function prepare(facts: FileFacts, limits: IngestLimits, req: ImportFileRe
     sheet: null,
     encoding,
     delimiter,
+    headerLine: headerRec.line,
     notes,
     preview: after.filter((r) => r.cells).slice(0, PREVIEW_ROWS).map((r) => r.cells!),
     rows: async function* () {
@@ -483,6 +498,35 @@ async function importOne(
     items = parseFlexnetLog(await plan.text(), { catalogue: ctx.catalogue, fileName: facts.file });
   }
 
+  // Large plain CSV files: DuckDB reads them itself, staged before the transaction so a file it cannot
+  // read falls back to the JS reader cleanly.
+  let native: NativeStage | null = null;
+  if (opts.native !== false && plan.type === 'tabular' && plan.headerLine !== null && plan.delimiter !== null) {
+    const d = plan.detection;
+    if (nativeBlocker(d.kind, d, plan.headers, plan.encoding, plan.delimiter, facts.native.blocker) === null) {
+      native = await stageNative(db, {
+        path: facts.path,
+        kind: d.kind,
+        detection: d,
+        headers: plan.headers,
+        delimiter: plan.delimiter,
+        headerLine: plan.headerLine,
+        lines: facts.native.lines,
+        limits,
+        ctx,
+        file: facts.file,
+      });
+      if (native) {
+        await closePlan(plan);
+        plan.notes.push('read by DuckDB (plain CSV)');
+      }
+      if (opts.signal?.aborted) {
+        await dropNative(db);
+        throw new CancelledError();
+      }
+    }
+  }
+
   let lastEmit = 0;
   const throttled = (n: number) => {
     const now = Date.now();
@@ -520,7 +564,15 @@ async function importOne(
         JSON.stringify(plan.notes),
       ],
     );
-    const counts = await loadItems(db, sourceId, items, { signal: opts.signal, maxRows: limits.maxRows, batchRows: opts.batchRows, onRows: throttled, file: facts.file });
+    let counts: LoadCounts;
+    if (native) {
+      try {
+        counts = await loadNative(db, native, sourceId, ctx);
+      } finally {
+        await dropNative(db);
+      }
+      onRows(counts.rows_read);
+    } else counts = await loadItems(db, sourceId, items, { signal: opts.signal, maxRows: limits.maxRows, batchRows: opts.batchRows, onRows: throttled, file: facts.file });
     await db.run('UPDATE sources SET rows_read = $2, rows_loaded = $3, rows_rejected = $4, rows_duplicate = $5 WHERE source_id = $1', [
       sourceId,
       counts.rows_read,

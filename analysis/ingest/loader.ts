@@ -2,7 +2,6 @@
 // Rows are appended (DuckDB appender) as text into a temporary staging table per canonical table, then
 // moved with one set-based INSERT ... SELECT per file that casts, skips keys already loaded (from an
 // earlier file or earlier in this file) and counts the duplicates. The caller owns the transaction.
-import { createHash } from 'node:crypto';
 import type { DuckDBAppender } from '@duckdb/node-api';
 import type { EngagementDb } from '../db/engine';
 import { RefusalError, type CanonicalRow, type CanonicalTable, type CellValue, type ParsedItem } from './types';
@@ -36,13 +35,13 @@ const TABLES: readonly CanonicalTable[] = ['sessions', 'usage_report', 'usage_da
 const PROVENANCE = new Set(['source_id', 'line', 'row_key', 'extra']);
 const SQL_TYPE = /^[A-Z][A-Z0-9 ]*$/;
 
-interface TableColumns {
+export interface TableColumns {
   names: string[];
   types: string[];
   position: Map<string, number>;
 }
 
-async function columnsOf(db: EngagementDb, table: CanonicalTable): Promise<TableColumns> {
+export async function columnsOf(db: EngagementDb, table: CanonicalTable): Promise<TableColumns> {
   const rows = await db.all<{ column_name: string; data_type: string }>(
     `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'main' AND table_name = $1 ORDER BY ordinal_position`,
     [table],
@@ -75,6 +74,30 @@ export function extraJson(extra: Array<[string, string]> | null | undefined): st
   return JSON.stringify(o);
 }
 
+/**
+ * The de-duplication key of a canonical row, computed in SQL from its typed values so every import path
+ * (JS reader or DuckDB's own CSV reader) keys the same row the same way: the session id when a session
+ * has one, else an MD5 of the row's values as JSON text.
+ */
+export function rowKeySql(table: CanonicalTable, names: readonly string[]): string {
+  const hash = `md5(to_json([${names.map((n) => `CAST("${n}" AS VARCHAR)`).join(', ')}]))`;
+  return table === 'sessions' ? `coalesce("session_id", ${hash})` : hash;
+}
+
+/**
+ * Wraps `inner` (columns rn, line, extra and the canonical columns, by name) into the SELECT that keeps
+ * the first row (lowest rn) of each key not already in the table; $1 is the source id.
+ * Set-based: one hash aggregate and one anti-join per file, nothing per row.
+ */
+export function dedupSelect(table: CanonicalTable, names: readonly string[], inner: string): string {
+  const cols = names.map((n) => `"${n}"`).join(', ');
+  const key = rowKeySql(table, names);
+  // A hash aggregate on (key, rn) and two hash joins: nothing per row, and every operator can spill.
+  return `SELECT $1, line, row_key, extra, ${cols} FROM (SELECT *, ${key} AS row_key FROM (${inner})) v
+    WHERE v.rn IN (SELECT min(rn) FROM (SELECT rn, ${key} AS row_key FROM (${inner})) GROUP BY row_key)
+      AND NOT EXISTS (SELECT 1 FROM ${table} t WHERE t.row_key = v.row_key)`;
+}
+
 class Stage {
   private appender!: DuckDBAppender;
   private pending = 0;
@@ -95,7 +118,7 @@ class Stage {
   async open(): Promise<void> {
     const defs = this.cols.names.map((_, i) => `c${i} VARCHAR`).join(', ');
     // Table names come from the fixed CanonicalTable list, never from a file.
-    await this.db.run(`CREATE OR REPLACE TEMP TABLE ${this.stageName} (seq INTEGER, line INTEGER, row_key VARCHAR, extra VARCHAR, ${defs})`);
+    await this.db.run(`CREATE OR REPLACE TEMP TABLE ${this.stageName} (seq INTEGER, line INTEGER, extra VARCHAR, ${defs})`);
     this.appender = await this.db.conn.createAppender(this.stageName, 'main', 'temp');
   }
 
@@ -106,13 +129,11 @@ class Stage {
       if (p === undefined) throw new Error(`${this.table} has no column "${k}" (line ${row.line})`);
       vals[p] = text(row.values[k]);
     }
-    const sid = this.table === 'sessions' ? vals[this.cols.position.get('session_id') ?? -1] : null;
-    const key = sid ?? createHash('sha1').update(JSON.stringify(vals)).digest('hex');
     const a = this.appender;
     // INTEGER in staging (no BigInt per row); a file holds far fewer than 2^31 rows or lines.
+    // The de-duplication key is computed in SQL from the typed values (rowKeySql), not per row here.
     a.appendInteger(this.seq++);
     a.appendInteger(row.line);
-    a.appendVarchar(key);
     const ex = extraJson(row.extra);
     if (ex === null) a.appendNull();
     else a.appendVarchar(ex);
@@ -141,13 +162,10 @@ class Stage {
     this.pending = 0;
     if (this.staged === 0) return;
     const names = this.cols.names.map((n) => `"${n}"`).join(', ');
-    const casts = this.cols.names.map((_, i) => (this.cols.types[i] === 'VARCHAR' ? `c${i}` : `CAST(c${i} AS ${this.cols.types[i]})`)).join(', ');
+    const casts = this.cols.names.map((n, i) => `${this.cols.types[i] === 'VARCHAR' ? `c${i}` : `CAST(c${i} AS ${this.cols.types[i]})`} AS "${n}"`).join(', ');
     const res = await this.db.conn.run(
       `INSERT INTO ${this.table} (source_id, line, row_key, extra, ${names})
-       SELECT $1, line, row_key, CAST(extra AS JSON), ${casts}
-       FROM temp.main.${this.stageName} s
-       WHERE s.seq IN (SELECT min(seq) FROM temp.main.${this.stageName} GROUP BY row_key)
-         AND NOT EXISTS (SELECT 1 FROM ${this.table} t WHERE t.row_key = s.row_key)`,
+       ${dedupSelect(this.table, this.cols.names, `SELECT seq AS rn, line, CAST(extra AS JSON) AS extra, ${casts} FROM temp.main.${this.stageName}`)}`,
       [this.sourceId],
     );
     this.loaded += res.rowsChanged;

@@ -18,8 +18,8 @@ export class RowError extends Error {}
 
 // ---------- dates ----------
 
-const TS_EXPECTED = 'expected ISO 8601, YYYY-MM-DD HH:MM[:SS] or M/D/YYYY H:MM[:SS] [AM/PM]';
-const DATE_EXPECTED = 'expected YYYY-MM-DD, ISO 8601 or M/D/YYYY';
+export const TS_EXPECTED = 'expected ISO 8601, YYYY-MM-DD HH:MM[:SS] or M/D/YYYY H:MM[:SS] [AM/PM]';
+export const DATE_EXPECTED = 'expected YYYY-MM-DD, ISO 8601 or M/D/YYYY';
 
 const ISO_RE = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|UTC|[+-]\d{2}(?::?\d{2})?)?$/i;
 const US_RE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*([AaPp][Mm])?)?$/;
@@ -195,6 +195,18 @@ function resolveCached(cat: Catalogue, raw: string): string | null {
   return v;
 }
 
+/**
+ * What the sessions normaliser derives from a raw product name: the catalogue code (or UPPER(raw)), the
+ * release year when the name carries one, and the FlexNet feature code when the name is one. Shared
+ * with the native reader, which computes it once per distinct product name.
+ */
+export function productFacts(cat: Catalogue, raw: string): { code: string; year: string | null; featureCode: string | null } {
+  return { code: resolveCached(cat, raw) ?? raw.toUpperCase(), year: yearOf(raw), featureCode: featureCodeOf(raw) };
+}
+
+const yearOf = (prodRaw: string): string | null => /\b((?:19|20)\d{2})\b/.exec(prodRaw)?.[1] ?? null;
+const featureCodeOf = (prodRaw: string): string | null => (/^\d{5}[A-Z0-9]+_/i.test(prodRaw) ? prodRaw.toUpperCase() : null);
+
 /** A product or offering name -> [catalogue code or UPPER(raw), raw]. */
 function product(cat: Catalogue, raw: string | null): [string | null, string | null] {
   if (raw === null) return [null, null];
@@ -324,7 +336,7 @@ const ROW_BUILDERS: Record<TabularKind, (h: Helpers) => Values> = {
       end = new Date(startMs + Math.round(duration * 60_000)).toISOString().slice(0, 19).replace('T', ' ');
     }
     let version = get('version');
-    if (version === null && prodRaw) version = /\b((?:19|20)\d{2})\b/.exec(prodRaw)?.[1] ?? null;
+    if (version === null && prodRaw) version = yearOf(prodRaw);
     const offeringRaw = get('licence_offering');
     return {
       session_id: get('session_id'),
@@ -344,7 +356,7 @@ const ROW_BUILDERS: Record<TabularKind, (h: Helpers) => Values> = {
       ip_address: get('ip_address'),
       network_domain: lower(get('network_domain')),
       tokens: num('tokens'),
-      feature_code: prodRaw && /^\d{5}[A-Z0-9]+_/i.test(prodRaw) ? prodRaw.toUpperCase() : null,
+      feature_code: prodRaw ? featureCodeOf(prodRaw) : null,
       licence_offering: offeringRaw === null ? null : product(cat, offeringRaw)[0],
     };
   },

@@ -1,7 +1,7 @@
 // The one table of the app: virtualised (smooth at 10,000+ rows), sortable, filterable per column,
 // searchable, keyboard navigable (arrows, Home/End, PageUp/Down, Space selects, Enter opens) and with
 // row selection for bulk decisions. Rows are absolutely positioned inside a scroll body.
-import { useMemo, useRef, useState, useEffect, useCallback, type ReactNode, type KeyboardEvent } from 'react';
+import { useMemo, useRef, useState, useEffect, useCallback, useDeferredValue, type ReactNode, type KeyboardEvent } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { ArrowDown, ArrowUp, ArrowUpDown, Search } from 'lucide-react';
 
@@ -55,9 +55,12 @@ export function DataTable<T>(props: DataTableProps<T>) {
   const [active, setActive] = useState(0);
   const scrollRef = useRef<HTMLDivElement>(null);
 
+  // Typing stays responsive at 10,000+ rows: the filtered, sorted view follows the input at lower priority.
+  const deferredSearch = useDeferredValue(search);
+  const deferredFilters = useDeferredValue(filters);
   const view = useMemo(() => {
-    const q = search.trim().toLowerCase();
-    const fs = Object.entries(filters).filter(([, v]) => v.trim() !== '').map(([id, v]) => [columns.find((c) => c.id === id), v.trim().toLowerCase()] as const);
+    const q = deferredSearch.trim().toLowerCase();
+    const fs = Object.entries(deferredFilters).filter(([, v]) => v.trim() !== '').map(([id, v]) => [columns.find((c) => c.id === id), v.trim().toLowerCase()] as const);
     let out = rows;
     if (q || fs.length) {
       out = rows.filter((r) => {
@@ -75,7 +78,7 @@ export function DataTable<T>(props: DataTableProps<T>) {
       }
     }
     return out;
-  }, [rows, columns, sort, filters, search]);
+  }, [rows, columns, sort, deferredFilters, deferredSearch]);
 
   useEffect(() => {
     if (active >= view.length) setActive(Math.max(0, view.length - 1));

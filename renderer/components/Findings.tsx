@@ -26,6 +26,11 @@ const ACTION_LABELS: Record<Action, string> = {
 /** Actions whose decision needs a written reason (REVIEW-FLOW: keep with a reason, dispute with justification). */
 const NEEDS_REASON: Action[] = ['keep', 'dispute', 'reject'];
 
+/** The engine writes figures in a finding's detail as plain numbers ("3810.0 - 2985.0"); show whole amounts as money. */
+export function readableDetail(detail: string, currency: string): string {
+  return detail.replace(/\b(\d{3,})\.0{1,2}\b/g, (_, n: string) => money(Number(n), currency));
+}
+
 export function describeFinding(f: Finding): string {
   return [typeLabel(f.type), f.user, f.offering ?? f.product].filter(Boolean).join(' · ');
 }
@@ -36,6 +41,9 @@ export function FindingsWorkbench(props: {
   actions: Action[];
   extraColumns?: Column<Finding>[];
   withOwner?: boolean;
+  /** Hide the Offering column where the finding type never has one (dormant users name it in the detail). */
+  hideOffering?: boolean;
+  withSeverity?: boolean;
   empty: ReactNode;
   readOnly?: boolean;
 }) {
@@ -63,17 +71,43 @@ export function FindingsWorkbench(props: {
 
   const columns = useMemo<Column<Finding>[]>(() => {
     const cols: Column<Finding>[] = [
-      { id: 'type', header: 'Type', value: (f) => typeLabel(f.type), width: 'minmax(130px, 1.2fr)' },
-      { id: 'user', header: 'User', value: (f) => f.user, width: 'minmax(160px, 1.6fr)' },
+      {
+        id: 'type',
+        header: 'Type',
+        value: (f) => typeLabel(f.type),
+        // The gap register shows each line's severity under its type (one column fewer, so it fits at 1280 px).
+        render: props.withSeverity
+          ? (f) => (
+              <span className="two-line">
+                <span className="ellipsis-cell">{typeLabel(f.type)}</span>
+                <span className={`sev-text ${f.severity}`}>{f.severity}</span>
+              </span>
+            )
+          : undefined,
+        width: 'minmax(110px, 1.2fr)',
+      },
+      {
+        id: 'user',
+        header: 'User',
+        value: (f) => f.user,
+        // Product- and site-level findings have no single user; say so rather than leave a dash.
+        render: (f) => (f.user ? <span className="ellipsis-cell">{f.user}</span> : <span className="muted">Estate-wide</span>),
+        width: 'minmax(130px, 1.6fr)',
+      },
       // With the evidence panel open the table keeps only what a decision needs, so nothing scrolls out of view.
-      ...(compact ? [] : [{ id: 'what', header: 'Offering / product', value: (f: Finding) => f.offering ?? f.product, width: 'minmax(100px, 0.8fr)' }, ...(props.extraColumns ?? [])]),
-      { id: 'units', header: 'Units', value: (f) => f.units, render: (f) => int(f.units), align: 'right', width: '80px' },
-      { id: 'value', header: 'Annual value', value: (f) => f.annual_value, render: (f) => money(f.annual_value, currency), align: 'right', width: '120px' },
+      ...(compact
+        ? []
+        : [
+            ...(props.hideOffering ? [] : [{ id: 'what', header: 'Offering', value: (f: Finding) => f.offering ?? f.product, width: 'minmax(80px, 0.7fr)' }]),
+            ...(props.extraColumns ?? []),
+          ]),
+      ...(compact ? [] : [{ id: 'units', header: 'Units', value: (f: Finding) => f.units, render: (f: Finding) => int(f.units), align: 'right' as const, width: '72px' }]),
+      { id: 'value', header: 'Annual value', value: (f) => f.annual_value, render: (f) => money(f.annual_value, currency), align: 'right', width: '116px' },
       {
         id: 'decision',
         header: 'Decision',
         value: (f) => decisions.get(f.finding_id)?.action ?? '',
-        width: '140px',
+        width: '136px',
         render: (f) => {
           const d = decisions.get(f.finding_id);
           if (props.readOnly) return d ? ACTION_LABELS[d.action] : '—';
@@ -96,12 +130,35 @@ export function FindingsWorkbench(props: {
           );
         },
       },
+      ...(props.withOwner && !compact
+        ? [
+            {
+              id: 'owner',
+              header: 'Owner · due',
+              value: (f: Finding) => {
+                const d = decisions.get(f.finding_id);
+                return d?.owner || d?.due_date ? `${d.owner ?? ''} ${d.due_date ?? ''}`.trim() : null;
+              },
+              render: (f: Finding) => {
+                const d = decisions.get(f.finding_id);
+                if (!d?.owner && !d?.due_date) return <span className="muted">—</span>;
+                return (
+                  <span className="two-line">
+                    <span className="ellipsis-cell">{d.owner ?? 'No owner'}</span>
+                    <span className="muted small num">{d.due_date ? `due ${date(d.due_date)}` : 'no due date'}</span>
+                  </span>
+                );
+              },
+              width: 'minmax(110px, 1fr)',
+            },
+          ]
+        : []),
       {
         id: 'evidence',
         header: 'Evidence',
         value: (f) => f.evidence_count,
         align: 'right',
-        width: '84px',
+        width: '92px',
         filterable: false,
         render: (f) => (
           <button type="button" className="link-btn" aria-label={`Show evidence for ${describeFinding(f)}`} onClick={() => setEvidenceFor(f)}>
@@ -111,7 +168,7 @@ export function FindingsWorkbench(props: {
       },
     ];
     return cols;
-  }, [decisions, currency, props.actions, props.extraColumns, props.readOnly, compact]);
+  }, [decisions, currency, props.actions, props.extraColumns, props.readOnly, props.hideOffering, props.withOwner, props.withSeverity, compact]);
 
   const selectedIds = [...selected];
   return (
@@ -204,6 +261,7 @@ function DecisionBar(props: { count: number; actions: Action[]; withOwner: boole
 export function EvidencePanel(props: { finding: Finding; currency: string; onClose: () => void }) {
   const f = props.finding;
   const ev = useLoad(() => api('findings.evidence', { finding_id: f.finding_id, limit: 1000 }), [f.finding_id]);
+  const decision = useApp((s) => s.decisions.get(f.finding_id));
   return (
     <aside className="evidence-panel" aria-label="Evidence">
       <div className="panel-head">
@@ -223,7 +281,8 @@ export function EvidencePanel(props: { finding: Finding; currency: string; onClo
         {f.price !== null && (<><dt>Price</dt><dd className="num">{money(f.price, props.currency)}{f.list_price !== null && f.list_price !== f.price ? ` (list ${money(f.list_price, props.currency)})` : ''}</dd></>)}
         {f.months !== null && (<><dt>Months of exposure</dt><dd className="num">{int(f.months)}</dd></>)}
         <dt>First / last seen</dt><dd className="num">{date(f.first_seen)} → {date(f.last_seen)}</dd>
-        {f.detail && (<><dt>Detail</dt><dd>{f.detail}</dd></>)}
+        {f.detail && (<><dt>Detail</dt><dd>{readableDetail(f.detail, props.currency)}</dd></>)}
+        {decision && (<><dt>Decision</dt><dd>{ACTION_LABELS[decision.action]}{decision.owner ? ` · ${decision.owner}` : ''}{decision.due_date ? ` · due ${date(decision.due_date)}` : ''}{decision.justification ? <div className="muted">{decision.justification}</div> : null}</dd></>)}
       </dl>
       <h3>Evidence {ev.data ? <span className="muted num">({int(ev.data.total)}{ev.data.total > ev.data.rows.length ? `, first ${int(ev.data.rows.length)} shown` : ''})</span> : null}</h3>
       {ev.loading && <Loading what="evidence" />}

@@ -149,3 +149,15 @@ export function Field(props: { label: string; hint?: string; children: ReactNode
     </div>
   );
 }
+
+/** The empty state of a step that needs the review's results: says what to do next and takes you there. */
+export function NeedsReview(props: { what: string }) {
+  const setStep = useApp((s) => s.setStep);
+  return (
+    <Card>
+      <Empty title="The review has not run yet" action={<button type="button" className="btn primary" onClick={() => setStep('load')}>Go to Load data</button>}>
+        Load the client's files on Load data and press Run the review; {props.what} appear here.
+      </Empty>
+    </Card>
+  );
+}

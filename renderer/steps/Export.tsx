@@ -1,15 +1,21 @@
-// Step 9: write the workbook and the evidence pack; compare with last quarter's engagement.
-import { useState } from 'react';
-import { FileSpreadsheet, GitCompare, PackageCheck } from 'lucide-react';
+// Step 9: write the workbook and the evidence pack (and say exactly where they went); compare with
+// last quarter's engagement: findings new, resolved and still open.
+import { useMemo, useState } from 'react';
+import { FileSpreadsheet, FolderOpen, GitCompare, PackageCheck } from 'lucide-react';
 import type { Output } from '../../analysis/api/contract';
-import { api, newJobId } from '../api/client';
+import { api, errorMessage, newJobId, shell } from '../api/client';
 import { useApp } from '../store';
-import { Card, Empty, ErrorBox, PageHeader, ProgressBar, Success, useJob } from '../components/ui';
-import { int } from '../format';
+import { describeFinding } from '../components/Findings';
+import { Card, Empty, ErrorBox, Loading, PageHeader, ProgressBar, Stat, Success, useJob, useLoad } from '../components/ui';
+import { date, int } from '../format';
+
+type Comparison = Output<'compare.previous'>;
 
 export function ExportStep() {
   const info = useApp((s) => s.info);
   const summary = useApp((s) => s.summary);
+  const setStep = useApp((s) => s.setStep);
+  const desktop = shell();
   const [dir, setDir] = useState('');
   const [job, setJob] = useState<{ id: string; what: string } | null>(null);
   const event = useJob(job?.id ?? null);
@@ -17,7 +23,11 @@ export function ExportStep() {
   const [pack, setPack] = useState<{ path: string; fingerprint: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [prevPath, setPrevPath] = useState('');
-  const [cmp, setCmp] = useState<Output<'compare.previous'> | null>(null);
+  const [cmp, setCmp] = useState<(Comparison & { path: string }) | null>(null);
+  const [comparing, setComparing] = useState(false);
+  const recent = useLoad(() => api('engagement.recent', {}), []);
+  const others = (recent.data ?? []).filter((r) => r.path !== info?.path);
+  const defaultDir = info ? `${info.folder}/exports` : 'the engagement\'s exports folder';
 
   async function run(what: 'workbook' | 'pack') {
     setError(null);
@@ -27,9 +37,22 @@ export function ExportStep() {
       if (what === 'workbook') setWorkbook((await api('export.workbook', { jobId: id, dir: dir.trim() || undefined })).path);
       else setPack(await api('export.evidencePack', { jobId: id, dir: dir.trim() || undefined }));
     } catch (e) {
-      setError(`${what === 'workbook' ? 'The workbook' : 'The evidence pack'} was not written: ${(e as Error).message}`);
+      setError(`${what === 'workbook' ? 'The workbook' : 'The evidence pack'} was not written: ${errorMessage(e)} Check that the output folder exists and is writable, or leave it empty to use ${defaultDir}.`);
     } finally {
       setJob(null);
+    }
+  }
+
+  async function compare(path: string) {
+    if (!path.trim()) return;
+    setError(null);
+    setComparing(true);
+    try {
+      setCmp({ ...(await api('compare.previous', { path: path.trim() })), path: path.trim() });
+    } catch (e) {
+      setError(`Could not compare with ${path}: ${errorMessage(e)} Choose last quarter's .lrtw engagement file.`);
+    } finally {
+      setComparing(false);
     }
   }
 
@@ -38,14 +61,25 @@ export function ExportStep() {
       <PageHeader title="Export" lead="Write the Excel workbook for finance and the signed, read-only evidence pack for auditors; compare with last quarter's engagement to see what is new, resolved and still open." />
       {error && <ErrorBox message={error} onDismiss={() => setError(null)} />}
       {!summary ? (
-        <Empty title="Nothing to export yet">Run the review first; the exports hold its findings and your decisions.</Empty>
+        <Card>
+          <Empty title="Nothing to export yet" action={<button type="button" className="btn primary" onClick={() => setStep('load')}>Go to Load data</button>}>
+            Load the client's files and run the review first; the workbook and the evidence pack hold its findings and your decisions.
+          </Empty>
+        </Card>
       ) : (
         <>
           <Card title="Write the deliverables" id="write">
             <div className="field">
               <label htmlFor="export-dir">Output folder</label>
-              <input id="export-dir" value={dir} onChange={(e) => setDir(e.target.value)} placeholder={info ? `${info.folder}/exports` : 'exports folder'} />
-              <div className="hint">Leave empty to write into the engagement's exports folder.</div>
+              <div className="inline-form">
+                <input id="export-dir" value={dir} onChange={(e) => setDir(e.target.value)} placeholder={defaultDir} />
+                {desktop && (
+                  <button type="button" className="btn" onClick={() => void desktop.pickExportFolder().then((d) => d && setDir(d))}>
+                    <FolderOpen size={16} aria-hidden /> Choose folder…
+                  </button>
+                )}
+              </div>
+              <div className="hint">Leave empty to write into <span className="mono">{defaultDir}</span>.</div>
             </div>
             <div className="button-row">
               <button type="button" className="btn primary" disabled={job !== null} onClick={() => void run('workbook')}><FileSpreadsheet size={16} aria-hidden /> Write workbook</button>
@@ -53,27 +87,69 @@ export function ExportStep() {
             </div>
             {job && <ProgressBar label={job.what === 'workbook' ? 'Writing the workbook' : 'Writing the evidence pack'} event={event} onCancel={() => void api('job.cancel', { jobId: job.id })} />}
             {workbook && <Success>Workbook written to <span className="mono">{workbook}</span></Success>}
-            {pack && <Success>Evidence pack written to <span className="mono">{pack.path}</span><br />Signing key fingerprint <span className="mono">{pack.fingerprint}</span></Success>}
+            {pack && <Success>Evidence pack written to <span className="mono">{pack.path}</span><br />Signing key fingerprint <span className="mono">{pack.fingerprint}</span>: give it to the auditor separately from the folder.</Success>}
           </Card>
           <Card title="Compare with last quarter" id="compare">
-            <p className="muted">Give last quarter's engagement file (.lrtw); findings are matched by their stable ids.</p>
-            <form className="inline-form" onSubmit={(e) => { e.preventDefault(); setError(null); void api('compare.previous', { path: prevPath.trim() }).then(setCmp, (err: Error) => setError(`Could not compare: ${err.message}`)); }}>
-              <input aria-label="Last quarter's engagement file" placeholder="/path/to/last-quarter.lrtw" value={prevPath} onChange={(e) => setPrevPath(e.target.value)} />
-              <button type="submit" className="btn" disabled={!prevPath.trim()}><GitCompare size={16} aria-hidden /> Compare</button>
-            </form>
-            {cmp && (
-              <div className="grid-3 compare">
-                {([['New since last quarter', cmp.new], ['Resolved', cmp.resolved], ['Still open', cmp.still_open]] as const).map(([label, ids]) => (
-                  <div key={label}>
-                    <h3>{label} <span className="num muted">{int(ids.length)}</span></h3>
-                    {ids.length === 0 ? <p className="muted">None.</p> : <ul className="list mono small">{ids.slice(0, 100).map((id) => <li key={id}>{id}</li>)}</ul>}
-                  </div>
+            <p className="muted">Choose last quarter's engagement; findings are matched by their stable ids.</p>
+            {desktop ? (
+              <button type="button" className="btn" disabled={comparing} onClick={() => void desktop.pickPreviousEngagement().then((p) => (p ? compare(p) : undefined))}>
+                <GitCompare size={16} aria-hidden /> Choose last quarter's engagement…
+              </button>
+            ) : (
+              <form className="inline-form" onSubmit={(e) => { e.preventDefault(); void compare(prevPath); }}>
+                <input aria-label="Last quarter's engagement file" placeholder="/path/to/last-quarter.lrtw" value={prevPath} onChange={(e) => setPrevPath(e.target.value)} />
+                <button type="submit" className="btn" disabled={!prevPath.trim() || comparing}><GitCompare size={16} aria-hidden /> Compare</button>
+              </form>
+            )}
+            {others.length > 0 && (
+              <div className="chips">
+                <span className="muted small">Recent engagements:</span>
+                {others.slice(0, 6).map((r) => (
+                  <button key={r.path} type="button" className="chip" disabled={comparing} title={r.path} onClick={() => { setPrevPath(r.path); void compare(r.path); }}>
+                    {r.client}{r.as_of ? ` · ${date(r.as_of)}` : ''}
+                  </button>
                 ))}
               </div>
             )}
+            {comparing && <Loading what="the comparison" />}
+            {cmp && <ComparisonView cmp={cmp} />}
           </Card>
         </>
       )}
+    </div>
+  );
+}
+
+function ComparisonView({ cmp }: { cmp: Comparison & { path: string } }) {
+  const findings = useApp((s) => s.findings);
+  const byId = useMemo(() => new Map((findings ?? []).map((f) => [f.finding_id, f])), [findings]);
+  const groups = [
+    { label: 'New since last quarter', ids: cmp.new, tone: cmp.new.length ? 'bad' : 'good' },
+    { label: 'Resolved', ids: cmp.resolved, tone: 'good' },
+    { label: 'Still open', ids: cmp.still_open, tone: cmp.still_open.length ? 'warn' : 'good' },
+  ] as const;
+  return (
+    <div className="compare" role="region" aria-label="Comparison with last quarter">
+      <p className="muted small">Compared with <span className="mono">{cmp.path}</span>{cmp.previous_as_of ? ` (as of ${date(cmp.previous_as_of)})` : ''}.</p>
+      <div className="stats">
+        {groups.map((g) => <Stat key={g.label} label={g.label} value={int(g.ids.length)} tone={g.tone} />)}
+      </div>
+      <div className="grid-3">
+        {groups.map((g) => (
+          <div key={g.label}>
+            <h3>{g.label}</h3>
+            {g.ids.length === 0 ? <p className="muted">None.</p> : (
+              <ul className="list compare-list" aria-label={g.label}>
+                {g.ids.slice(0, 200).map((id) => {
+                  const f = byId.get(id);
+                  return <li key={id}><span>{f ? describeFinding(f) : 'No longer found'}</span><span className="mono small muted">{id}</span></li>;
+                })}
+              </ul>
+            )}
+            {g.ids.length > 200 && <p className="muted small">First 200 of {int(g.ids.length)}; the workbook lists every one.</p>}
+          </div>
+        ))}
+      </div>
     </div>
   );
 }

@@ -4,10 +4,10 @@ import { useMemo, useState } from 'react';
 import type { Finding } from '../../analysis/model';
 import { GAP_TYPES, SIGNAL_TYPES } from '../api/shared';
 import { useApp } from '../store';
-import { FindingsWorkbench, useFindings } from '../components/Findings';
+import { FindingsWorkbench, readableDetail, useFindings } from '../components/Findings';
 import type { Column } from '../components/DataTable';
 import { HBars } from '../components/charts';
-import { Card, Empty, Loading, PageHeader, Stat } from '../components/ui';
+import { Card, Loading, NeedsReview, PageHeader, Stat } from '../components/ui';
 import { date, int, money, typeLabel } from '../format';
 
 const RECLAIM_TYPES = ['dormant_user', 'unused_assignment'] as const;
@@ -18,16 +18,8 @@ function useCurrency(): string {
   return useApp((s) => s.settings?.currency ?? s.summary?.currency ?? 'USD');
 }
 
-function NotReviewed() {
-  const setStep = useApp((s) => s.setStep);
-  return (
-    <Empty title="The review has not run yet" action={<button type="button" className="btn primary" onClick={() => setStep('load')}>Go to Load data</button>}>
-      Load the client's files and run the review; its findings appear here.
-    </Empty>
-  );
-}
-
-const lastSeenCol: Column<Finding> = { id: 'last', header: 'Last used', value: (f) => f.last_seen, render: (f) => date(f.last_seen), width: '110px' };
+const lastSeenCol: Column<Finding> = { id: 'last', header: 'Last used', value: (f) => f.last_seen, render: (f) => (f.last_seen ? date(f.last_seen) : <span className="muted">Never</span>), width: '100px' };
+const reclaimCols: Column<Finding>[] = [lastSeenCol, { id: 'detail', header: 'Detail', value: (f) => f.detail, width: 'minmax(160px, 2fr)' }];
 
 export function ReclamationStep() {
   const findings = useFindings(RECLAIM_TYPES);
@@ -45,7 +37,7 @@ export function ReclamationStep() {
   return (
     <div className="page">
       <PageHeader title="Reclamation" lead="Users who have not used their licence within the dormancy window, and assignments nobody uses. Decide per user: reclaim, keep (with a reason), or investigate." />
-      {!findings ? <Loading what="findings" /> : !summary ? <NotReviewed /> : (
+      {!summary ? <NeedsReview what="dormant users and unused assignments" /> : !findings ? <Loading what="findings" /> : (
         <>
           <div className="stats">
             <Stat label="Dormant users" value={int(findings.filter((f) => f.type === 'dormant_user').length)} />
@@ -57,7 +49,8 @@ export function ReclamationStep() {
             label="Reclamation candidates"
             findings={findings}
             actions={['reclaim', 'keep', 'investigate']}
-            extraColumns={[lastSeenCol, { id: 'detail', header: 'Detail', value: (f) => f.detail, width: 'minmax(100px, 1fr)' }]}
+            hideOffering
+            extraColumns={reclaimCols}
             empty="No dormant users or unused assignments: every assigned licence was used within the dormancy window."
           />
           <Card title="Savings by lever (per year)" id="levers">
@@ -84,7 +77,7 @@ export function GapsStep() {
   return (
     <div className="page">
       <PageHeader title="Compliance gaps" lead="The gap register: use the contract does not cover. Decide per gap (buy, remediate, dispute with justification, investigate) and set an owner and a due date. Each line's evidence is one click away." />
-      {!findings ? <Loading what="findings" /> : !summary ? <NotReviewed /> : (
+      {!summary ? <NeedsReview what="the gap register and its evidence" /> : !findings ? <Loading what="findings" /> : (
         <>
           <div className="stats">
             <Stat label="Gap lines" value={int(gaps.length)} tone={gaps.length ? 'bad' : 'good'} />
@@ -104,10 +97,7 @@ export function GapsStep() {
             findings={shown}
             actions={['buy', 'remediate', 'dispute', 'investigate']}
             withOwner
-            extraColumns={[
-              { id: 'severity', header: 'Severity', value: (f) => f.severity, render: (f) => <span className={`sev ${f.severity}`}>{f.severity}</span>, width: '96px' },
-              { id: 'first', header: 'First seen', value: (f) => f.first_seen, render: (f) => date(f.first_seen), width: '110px' },
-            ]}
+            withSeverity
             empty="No compliance gaps: all use in the lookback is covered by the contract."
           />
         </>
@@ -126,15 +116,21 @@ export function OptimisationStep() {
   const arithmetic: Column<Finding> = {
     id: 'arith',
     header: 'How the saving is computed',
-    width: 'minmax(240px, 2.4fr)',
-    value: (f) => f.detail,
-    render: (f) => <span className="clamp2" title={f.detail ?? undefined}>{f.detail ?? (f.price !== null ? `${money(f.price, currency)} per year` : '—')}</span>,
+    width: 'minmax(220px, 3fr)',
+    value: (f) => [f.offering ?? f.product, f.detail].filter(Boolean).join(': '),
+    render: (f) => (
+      <span className="clamp2" title={f.detail ?? undefined}>
+        {(f.offering ?? f.product) && <span className="strong">{f.offering ?? f.product}: </span>}
+        {f.detail ? readableDetail(f.detail, currency) : '—'}
+        {f.price !== null && <span className="muted"> · price {money(f.price, currency)}{f.units !== 1 ? ` × ${int(f.units)} units` : ''}</span>}
+      </span>
+    ),
   };
   const byLever = OPTIMISE_TYPES.map((t) => ({ label: typeLabel(t), value: (findings ?? []).filter((f) => f.type === t).reduce((a, f) => a + f.annual_value, 0) }));
   return (
     <div className="page">
       <PageHeader title="Optimisation" lead="Flex conversions for occasional users, collection downgrades where one product is used, and duplicate access. Accept or reject each candidate; the arithmetic behind each saving is shown." />
-      {!findings ? <Loading what="findings" /> : !summary ? <NotReviewed /> : (
+      {!summary ? <NeedsReview what="Flex conversions, collection downgrades and duplicates" /> : !findings ? <Loading what="findings" /> : (
         <>
           <div className="stats">
             {OPTIMISE_TYPES.map((t) => (
@@ -142,7 +138,7 @@ export function OptimisationStep() {
             ))}
             <Stat label="Accepted per year" value={money(accepted, currency)} tone="good" />
           </div>
-          <FindingsWorkbench label="Optimisation candidates" findings={findings} actions={['accept', 'reject', 'investigate']} extraColumns={[arithmetic]} empty="No optimisation candidates in this estate." />
+          <FindingsWorkbench label="Optimisation candidates" findings={findings} actions={['accept', 'reject', 'investigate']} hideOffering extraColumns={[arithmetic]} empty="No optimisation candidates in this estate." />
           <Card title="Savings by lever (per year)" id="opt-levers">
             <HBars label="Optimisation savings by lever" items={byLever} format={(n) => money(n, currency)} />
           </Card>

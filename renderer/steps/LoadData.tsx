@@ -392,6 +392,7 @@ function LoadedSources(props: { tick: number }) {
           </div>
         )}
       </Card>
+      {sources.data && sources.data.length > 0 && (
       <Card
         title={`Rejected rows${rejects.data ? ` (${int(rejects.data.total)})` : ''}`}
         id="rejects"
@@ -413,6 +414,7 @@ function LoadedSources(props: { tick: number }) {
         )}
         {rejects.data && rejects.data.total > rejects.data.rows.length && <p className="muted small">Showing the first {int(rejects.data.rows.length)} of {int(rejects.data.total)}; every rejected row is in the workbook's Data Quality sheet.</p>}
       </Card>
+      )}
     </>
   );
 }

@@ -5,7 +5,7 @@ import { api } from '../api/client';
 import { useApp } from '../store';
 import { DataTable, type Column } from '../components/DataTable';
 import { UsageHeatMap } from '../components/charts';
-import { Card, Empty, ErrorBox, Loading, PageHeader, Stat, useLoad } from '../components/ui';
+import { Card, Empty, ErrorBox, Loading, NeedsReview, PageHeader, Stat, useLoad } from '../components/ui';
 import { date, int } from '../format';
 
 type Q = Output<'quality.get'>;
@@ -27,9 +27,15 @@ export function QualityStep() {
   return (
     <div className="page">
       <PageHeader title="Data quality" lead="Check coverage before trusting the findings: where telemetry is missing an auditor assumes the worst case, and unmatched identities can hide or duplicate users." />
-      {q.loading && !q.data && <Loading what="data quality" />}
-      {q.error && <ErrorBox message={`Could not load data quality: ${q.error}`} />}
-      {q.data && <QualityBody q={q.data} />}
+      {!summary ? (
+        <NeedsReview what="the usage calendar per site, telemetry gaps and identity matches" />
+      ) : (
+        <>
+          {q.loading && !q.data && <Loading what="data quality" />}
+          {q.error && <ErrorBox message={`Could not load data quality: ${q.error}. Run the review again on Load data, then come back.`} />}
+          {q.data && <QualityBody q={q.data} />}
+        </>
+      )}
     </div>
   );
 }

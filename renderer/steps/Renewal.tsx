@@ -6,7 +6,7 @@ import type { Output } from '../../analysis/api/contract';
 import { api } from '../api/client';
 import { useApp } from '../store';
 import { ActiveVsSeats } from '../components/charts';
-import { Card, Empty, ErrorBox, Loading, PageHeader, Success, useLoad } from '../components/ui';
+import { Card, Empty, ErrorBox, Loading, NeedsReview, PageHeader, Success, useLoad } from '../components/ui';
 import { int, num } from '../format';
 
 type Row = Output<'renewal.get'>[number];
@@ -40,10 +40,11 @@ export function RenewalStep() {
       />
       {error && <ErrorBox message={error} onDismiss={() => setError(null)} />}
       {saved && <Success>Target quantities saved.</Success>}
-      {r.loading && !r.data && <Loading what="the renewal brief" />}
-      {r.error && <ErrorBox message={`Could not load the renewal brief: ${r.error}`} />}
-      {r.data && r.data.length === 0 && <Empty title="No offerings under contract">Load a subscriptions export to see the renewal brief.</Empty>}
-      {r.data && r.data.length > 0 && (
+      {!summary && <NeedsReview what="monthly active users against seats per offering and the recommendation" />}
+      {summary && r.loading && !r.data && <Loading what="the renewal brief" />}
+      {summary && r.error && <ErrorBox message={`Could not load the renewal brief: ${r.error}`} />}
+      {summary && r.data && r.data.length === 0 && <Card><Empty title="No offerings under contract">Load the client's subscriptions export (Autodesk Account › Reporting › Subscriptions) on Load data and run the review again to see the renewal brief.</Empty></Card>}
+      {summary && r.data && r.data.length > 0 && (
         <>
           <Card title="Renewal brief" id="brief">
             <div className="table-scroll">

@@ -156,6 +156,7 @@ export function SettingsStep() {
         ] as const).map(([k, label, s]) => (
           <Card key={k} title={label} id={`set-${k}`}>
             <textarea aria-label={label} rows={5} value={text[k]} disabled={readOnly} onChange={(e) => { setText((t) => ({ ...t, [k]: e.target.value })); setSaved(false); }} placeholder="One per line" />
+            {s.length === 0 && <p className="hint chips">{quality.data ? 'Nothing new to suggest from the loaded data.' : 'Suggestions from the data appear once files are loaded.'}</p>}
             {s.length > 0 && (
               <div className="chips">
                 <span className="muted small">Seen in the data:</span>

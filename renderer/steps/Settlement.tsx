@@ -8,7 +8,7 @@ import { ScenarioSchema } from '../api/shared';
 import { api, errorMessage } from '../api/client';
 import { useApp } from '../store';
 import { ScenarioChart } from '../components/charts';
-import { Card, ErrorBox, Loading, PageHeader, Success } from '../components/ui';
+import { Card, Empty, ErrorBox, Loading, NeedsReview, PageHeader, Success } from '../components/ui';
 import { money } from '../format';
 
 const SLIDERS: { key: keyof ScenarioAssumptions; label: string; max: number; step: number; hint: string }[] = [
@@ -21,6 +21,7 @@ const SLIDERS: { key: keyof ScenarioAssumptions; label: string; max: number; ste
 
 export function SettlementStep() {
   const settings = useApp((s) => s.settings);
+  const summary = useApp((s) => s.summary);
   const refresh = useApp((s) => s.refresh);
   const readOnly = useApp((s) => s.info?.read_only ?? false);
   const [a, setA] = useState<ScenarioAssumptions | null>(settings?.scenario ?? null);
@@ -42,6 +43,13 @@ export function SettlementStep() {
     );
   }, [a]);
 
+  if (!summary)
+    return (
+      <div className="page">
+        <PageHeader title="Settlement" lead="What closing the gap register costs in four situations, from a quarterly self-review to an audit without cooperation." />
+        <NeedsReview what="the four settlement scenarios for the gap register" />
+      </div>
+    );
   if (!a) return <Loading what="assumptions" />;
   const fmt = (n: number) => money(n, currency, { compact: true });
   const rows = result
@@ -82,7 +90,9 @@ export function SettlementStep() {
           </div>
         </Card>
         <Card title="Scenarios" id="scenarios">
-          {!result ? <Loading what="scenarios" /> : (
+          {!result ? <Loading what="scenarios" /> : rows.every((r) => r.high === 0) ? (
+            <Empty title="Nothing to settle">The gap register is empty, so every scenario costs nothing. Check Data quality for telemetry gaps before relying on that.</Empty>
+          ) : (
             <>
               <ScenarioChart bars={rows} format={fmt} />
               <table className="simple-table" aria-label="Settlement scenarios">

@@ -40,12 +40,37 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     assert.ok(w.requests.some((u) => u.endsWith('.woff2')), 'the Inter font is served locally');
   });
 
-  it('walks the sample review through every step', async () => {
+  it('cancels the sample on request and says so, leaving nothing open', async () => {
     const p = w.page;
     await p.getByRole('button', { name: 'Try with sample data' }).click();
+    await p.getByRole('list', { name: 'Sample progress' }).waitFor();
+    await p.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await p.getByText('The sample was cancelled; nothing was opened.').waitFor({ timeout: 120_000 });
+    assert.equal(await callApi<unknown>(served, 'engagement.info', {}), null, 'the half-loaded sample is closed');
+    await p.getByText('No engagement open').waitFor();
+    // Chromium logs the cancelled call's HTTP 409 answer itself; that one line is expected, nothing else.
+    assert.ok(w.consoleErrors.every((e) => /status of 409/.test(e)), w.consoleErrors.join('\n'));
+    w.consoleErrors.length = 0;
+  });
+
+  it('walks the sample review through every step', async () => {
+    const p = w.page;
+    // "Last quarter": an engagement made through the API before the walk, compared with on Export.
+    const previous = await callApi<{ path: string }>(served, 'sample.create', { jobId: 'e2e-previous', seed: 2 });
+    const sampleCalls: string[] = [];
+    p.on('request', (r) => {
+      if (r.url().endsWith('/api/sample.create')) sampleCalls.push(r.postData() ?? '');
+    });
+    await p.getByRole('button', { name: 'Try with sample data' }).click();
     await p.getByRole('progressbar', { name: 'Preparing the sample engagement' }).waitFor();
+    // The phases are named while the job runs: writing the sample, importing the files, running the rules.
+    const phases = p.getByRole('list', { name: 'Sample progress' });
+    for (const name of ['Writing the sample estate', 'Importing the files', 'Running the rules']) await phases.getByText(name).waitFor();
     await shot(p, '00b-sample-progress');
     await p.getByRole('main', { name: 'Data quality' }).waitFor({ timeout: 240_000 });
+    // The README's promise rests on the engine's defaults: the UI sends only a job id.
+    assert.equal(sampleCalls.length, 1);
+    assert.deepEqual(Object.keys(JSON.parse(sampleCalls[0]!) as object), ['jobId']);
     await p.getByRole('img', { name: /^Usage calendar for / }).first().waitFor();
     await shot(p, '03-data-quality');
 
@@ -118,6 +143,15 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await goStep(p, 'Export');
     await p.getByRole('button', { name: 'Write workbook' }).click();
     await p.getByText(/^Workbook written to/).waitFor({ timeout: 120_000 });
+    // Compare with last quarter: the recent engagement offered as a one-click choice.
+    const comparison = await callApi<{ new: string[]; resolved: string[]; still_open: string[] }>(served, 'compare.previous', { path: previous.path });
+    await p.locator(`button.chip[title="${previous.path}"]`).click();
+    const cmp = p.getByRole('region', { name: 'Comparison with last quarter' });
+    await cmp.waitFor();
+    const statText = (await cmp.locator('.stats').innerText()).replace(/\s+/g, ' ');
+    assert.match(statText, new RegExp(`New since last quarter ${comparison.new.length.toLocaleString('en-US')}\\b`, 'i'));
+    assert.match(statText, new RegExp(`Resolved ${comparison.resolved.length.toLocaleString('en-US')}\\b`, 'i'));
+    assert.match(statText, new RegExp(`Still open ${comparison.still_open.length.toLocaleString('en-US')}\\b`, 'i'));
     await shot(p, '09-export');
     assert.deepEqual(w.consoleErrors, []);
   });
@@ -172,6 +206,34 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     assert.match(await banner.innerText(), /FAILED/);
     await shot(p, '11-auditor-tampered');
     await p.getByRole('button', { name: 'Close evidence pack' }).click();
+  });
+
+  it('a new engagement: the default folder is under the engine\'s state folder and every step says what to do next', async () => {
+    const p = w.page;
+    await goStep(p, 'Start');
+    await p.getByRole('textbox', { name: 'Client', exact: true }).fill('Northwind Partners');
+    const folder = await p.getByRole('textbox', { name: 'Folder', exact: true }).inputValue();
+    assert.ok(folder.startsWith(served.stateDir), `default folder ${folder} is under ${served.stateDir}`);
+    await p.getByRole('button', { name: 'Create engagement' }).click();
+    await p.getByRole('main', { name: 'Load data' }).waitFor();
+    await p.getByText('Nothing loaded yet').waitFor();
+    const info = await callApi<{ path: string; client: string }>(served, 'engagement.info', {});
+    assert.equal(info.client, 'Northwind Partners');
+    assert.ok(info.path.startsWith(folder), 'the engagement file is in the folder shown');
+    for (const step of ['Data quality', 'Reclamation', 'Compliance gaps', 'Optimisation', 'Renewal', 'Settlement']) {
+      await goStep(p, step);
+      const main = p.getByRole('main', { name: step });
+      await main.getByText('The review has not run yet').waitFor();
+      await main.getByRole('button', { name: 'Go to Load data' }).waitFor();
+      // No zeros or blank charts on an empty engagement.
+      assert.equal(await main.getByRole('img').count(), 0, `${step} draws no chart without data`);
+    }
+    await shot(p, '14-new-engagement-empty-settlement');
+    await goStep(p, 'Export');
+    await p.getByText('Nothing to export yet').waitFor();
+    await p.getByRole('main', { name: 'Export' }).getByRole('button', { name: 'Go to Load data' }).click();
+    await p.getByRole('main', { name: 'Load data' }).waitFor();
+    assert.deepEqual(w.consoleErrors, []);
   });
 
   it('imports a folder with a bad file: shows the refusal and the rejected rows', async () => {

@@ -77,7 +77,16 @@ test('electron-builder accepts the configuration (its own schema validation)', a
     validateConfiguration(cfg: unknown, logger: unknown): Promise<void>;
   };
   const { DebugLogger } = require(join(ROOT, 'node_modules/builder-util')) as { DebugLogger: new (enabled: boolean) => unknown };
-  const loaded = await getConfig(ROOT, join(ROOT, 'build/electron-builder.yml'), null);
+  // electron-builder logs "loaded configuration" to stdout, which node:test uses for its own reporting
+  // protocol between processes: hold its output back while it loads.
+  const write = process.stdout.write.bind(process.stdout);
+  let loaded: unknown;
+  process.stdout.write = (() => true) as typeof process.stdout.write;
+  try {
+    loaded = await getConfig(ROOT, join(ROOT, 'build/electron-builder.yml'), null);
+  } finally {
+    process.stdout.write = write;
+  }
   await validateConfiguration(loaded, new DebugLogger(false));
   // And a broken one is rejected, so the check above means something.
   await assert.rejects(() => validateConfiguration({ ...(loaded as object), afterPackk: 'build/fuses.cjs' }, new DebugLogger(false)), /afterPackk/);

@@ -1,0 +1,394 @@
+// DuckDB reads large plain CSV files itself (no per-row JavaScript): the fast path for session and daily
+// usage exports, which run to millions of rows. It produces exactly what the JS path (text-reader ->
+// normalise -> loader) produces — the same rows, keys, rejects, reasons and line numbers — because:
+//  - only plain files qualify (native-scan.ts): every physical line is one record;
+//  - common value shapes (YYYY-MM-DD HH:MM:SS, plain decimals, ASCII text) are handled in SQL with the
+//    same meaning as the JS normaliser; every other distinct value is normalised by the JS functions
+//    themselves into a small lookup table (so odd dates, numbers, non-ASCII names and all product and
+//    licence names follow one implementation);
+//  - reject reasons are checked in the order the JS normaliser checks them.
+// Anything unexpected (a line count that differs, an over-long line, more cells than headers, DuckDB
+// refusing the path) makes `stageNative` return null and the JS path takes the file.
+import type { EngagementDb } from '../db/engine';
+import type { TabularKind } from './aliases';
+import type { Detection } from './detect';
+import type { IngestLimits } from './limits';
+import type { LoadCounts } from './loader';
+import { columnsOf, dedupSelect } from './loader';
+import { claimOf, DATE_EXPECTED, normaliseUser, parseDate, parseNumber, parseTimestamp, productFacts, TS_EXPECTED, type NormaliseContext } from './normalise';
+import { RefusalError } from './types';
+
+const debug = (msg: string) => {
+  if (process.env.LRTW_DEBUG_NATIVE) process.stderr.write(`native: ${msg}\n`);
+};
+
+export const NATIVE_KINDS: readonly TabularKind[] = ['sessions', 'usage_daily'];
+
+/** JavaScript's String.prototype.trim() set, so SQL trims exactly what the JS reader trims. */
+const JS_WHITESPACE = ' \t\n\v\f\r\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff';
+
+/** Whitespace JS trims besides the space (RE2 class); CR and LF never occur inside a plain line. */
+const EXOTIC_WS = '[\\t\\x0b\\x0c\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}\\x{feff}]';
+
+type ColType = 'text' | 'user' | 'product' | 'timestamp' | 'date' | 'number' | 'claim' | 'lower';
+
+/** The columns each native kind reads, with how SQL handles them. */
+const COLUMNS: Record<string, Record<string, ColType>> = {
+  sessions: {
+    session_id: 'text', user: 'user', product: 'product', version: 'text', device_name: 'text', device_id: 'text', os: 'text',
+    start_time: 'timestamp', end_time: 'timestamp', duration_minutes: 'number', licence_type: 'claim', features: 'text',
+    ip_address: 'text', network_domain: 'lower', tokens: 'number', licence_offering: 'product',
+  },
+  usage_daily: {
+    user: 'user', hashed_autodesk_id: 'text', day: 'date', product: 'product', version: 'text', licence_type: 'claim', feature: 'text', tokens: 'number', team: 'text',
+  },
+};
+
+export interface NativeRequest {
+  path: string;
+  kind: TabularKind;
+  detection: Detection;
+  headers: string[];
+  delimiter: string;
+  /** 1-based physical line of the header row; records start on the next line. */
+  headerLine: number;
+  /** Physical lines in the file (native-scan.ts). */
+  lines: number;
+  limits: IngestLimits;
+  ctx: NormaliseContext;
+  file: string;
+}
+
+export interface NativeStage {
+  req: NativeRequest;
+  rows: number;
+  mapped: Map<string, ColType>;
+}
+
+/** Why a prepared file cannot take the native path, or null when it can. */
+export function nativeBlocker(kind: TabularKind, det: Detection, headers: string[], encoding: string | null, delimiter: string | null, scanBlocker: string | null): string | null {
+  if (!NATIVE_KINDS.includes(kind)) return `kind ${kind} is small`;
+  if (encoding !== 'utf-8') return 'not UTF-8';
+  if (scanBlocker) return scanBlocker;
+  if (!delimiter || delimiter.length !== 1 || delimiter.charCodeAt(0) > 127) return 'unusual delimiter';
+  // Unmapped columns go to `extra` as JSON: the JS path keeps that logic in one place.
+  const used = new Set(det.index.values());
+  if (used.size !== headers.length) return 'has unmapped columns';
+  for (const col of det.index.keys()) if (!(col in COLUMNS[kind]!)) return `column ${col} has no native handling`;
+  return null;
+}
+
+const q = (name: string) => `"${name}"`;
+const v = (col: string) => q(`v_${col}`);
+const f = (col: string) => q(`f_${col}`);
+
+/** SQL for the fast, exact parse of one value shape; NULL sends the value to the JS lookup table. */
+function fastParse(type: ColType, x: string): string | null {
+  switch (type) {
+    case 'timestamp': {
+      // Zero-padded YYYY-MM-DD HH:MM:SS only; strptime validates the calendar, the year range matches JS.
+      const p = `try_strptime(${x}, '%Y-%m-%d %H:%M:%S')`;
+      return `CASE WHEN length(${x}) = 19 AND ${x}[5] = '-' AND ${x}[8] = '-' AND ${x}[11] = ' ' AND ${x}[14] = ':' AND ${x}[17] = ':'
+        AND year(${p}) BETWEEN 1900 AND 2200 THEN ${p} END`;
+    }
+    case 'date': {
+      const p = `CAST(try_strptime(${x}, '%Y-%m-%d') AS DATE)`;
+      return `CASE WHEN length(${x}) = 10 AND ${x}[5] = '-' AND ${x}[8] = '-' AND year(${p}) BETWEEN 1900 AND 2200 THEN ${p} END`;
+    }
+    case 'number':
+      return `CASE WHEN regexp_full_match(${x}, '-?[0-9]{1,15}(\\.[0-9]{1,15})?') THEN CAST(${x} AS DOUBLE) END`;
+    default:
+      return null;
+  }
+}
+
+/**
+ * Reads the file into a temporary staging table: one row per record with its trimmed cells and the
+ * fast parses. Runs outside the import transaction; returns null (and leaves nothing) when the file
+ * is not what the scan promised, so the JS path can take it.
+ */
+export async function stageNative(db: EngagementDb, req: NativeRequest): Promise<NativeStage | null> {
+  const expected = req.lines - req.headerLine;
+  if (expected <= 0) return null;
+  const mapped = new Map<string, ColType>();
+  for (const col of req.detection.index.keys()) mapped.set(col, COLUMNS[req.kind]![col]!);
+  // trim() with a character set is slow; most lines hold no whitespace but spaces, so only those that
+  // do (one regex per line) pay for the full JS whitespace set.
+  const cellCols = [...req.detection.index]
+    .map(([col, idx]) => `nullif(CASE WHEN exotic THEN trim(cells[${idx + 1}], $3) ELSE trim(cells[${idx + 1}]) END, '') AS ${v(col)}`)
+    .join(', ');
+  const fastCols = [...mapped].map(([col, type]) => {
+    const sql = fastParse(type, v(col));
+    return sql ? `, ${sql} AS ${f(col)}` : '';
+  });
+  const t0 = performance.now();
+  try {
+    await db.run(
+      `CREATE OR REPLACE TEMP TABLE native_stage AS
+       SELECT *${fastCols.join('')} FROM (
+         SELECT rn, l, len(cells) AS ncells, strlen(l) AS nbytes, ${cellCols}
+         FROM (SELECT row_number() OVER () AS rn, l, string_split(l, $2) AS cells, regexp_matches(l, '${EXOTIC_WS}') AS exotic
+               FROM read_csv($1, columns = {'l': 'VARCHAR'}, header = false, delim = '\\0', quote = '', escape = '',
+                             auto_detect = false, skip = $4, max_line_size = $5)))`,
+      [req.path, req.delimiter, JS_WHITESPACE, req.headerLine, Math.max(2_097_152, req.limits.maxLineChars * 4 + 8)],
+    );
+  } catch {
+    // DuckDB may not read this path (not an allowed folder) or this file: the JS path will.
+    await dropNative(db);
+    return null;
+  }
+  debug(`stage ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+  const check = await db.one<{ n: number; maxb: number | null; maxc: number | null }>('SELECT count(*) AS n, max(nbytes) AS maxb, max(ncells) AS maxc FROM temp.main.native_stage');
+  const n = Number(check?.n ?? 0);
+  // Byte length bounds the JS (UTF-16) length from above; anything near the limit goes the JS way.
+  if (n !== expected || (check?.maxb ?? 0) > req.limits.maxLineChars - 2 || (check?.maxc ?? 0) > req.headers.length) {
+    await dropNative(db);
+    return null;
+  }
+  if (n > req.limits.maxRows) {
+    await dropNative(db);
+    throw new RefusalError(`${req.file} has more than ${req.limits.maxRows.toLocaleString('en-US')} rows (the row limit); split the export into smaller files`);
+  }
+  return { req, rows: n, mapped };
+}
+
+export async function dropNative(db: EngagementDb): Promise<void> {
+  await db.run('DROP TABLE IF EXISTS temp.main.native_stage').catch(() => undefined);
+  await db.run('DROP TABLE IF EXISTS temp.main.native_typed').catch(() => undefined);
+  for (const t of await db.all<{ name: string }>(`SELECT table_name AS name FROM duckdb_tables() WHERE temporary AND table_name LIKE 'native_map_%'`).catch(() => [])) {
+    // Names come from duckdb_tables() and match the fixed prefix; still quoted as identifiers.
+    await db.run(`DROP TABLE IF EXISTS temp.main."${t.name.replace(/"/g, '""')}"`).catch(() => undefined);
+  }
+}
+
+/** Builds temp.main.native_map_<col>(raw, a, b, c) from the distinct values that need the JS normaliser. */
+async function jsMap(db: EngagementDb, col: string, where: string, fn: (raw: string) => [string | null, string | null, string | null]): Promise<string> {
+  const table = `native_map_${col}`;
+  await db.run(`CREATE OR REPLACE TEMP TABLE ${table} (raw VARCHAR, a VARCHAR, b VARCHAR, c VARCHAR)`);
+  const reader = await db.conn.runAndReadAll(`SELECT DISTINCT ${v(col)} AS raw FROM temp.main.native_stage WHERE ${v(col)} IS NOT NULL AND (${where})`);
+  const raws = reader.getColumns()[0] ?? [];
+  if (raws.length) {
+    const app = await db.conn.createAppender(table, 'main', 'temp');
+    for (const r of raws) {
+      const raw = String(r);
+      const [a, b, c] = fn(raw);
+      app.appendVarchar(raw);
+      for (const x of [a, b, c]) {
+        if (x === null) app.appendNull();
+        else app.appendVarchar(x);
+      }
+      app.endRow();
+    }
+    app.closeSync();
+  }
+  return table;
+}
+
+const NON_ASCII = (col: string) => `strlen(${v(col)}) <> length(${v(col)})`;
+
+/** SQL expressions for the canonical values of one column, plus the joins they need. */
+interface ColumnSql {
+  joins: string[];
+  value: (col: string) => string;
+  /** True when the cell has text that does not parse (ts/date/number columns). */
+  bad: (col: string) => string;
+  user: (col: string) => string;
+  code: (col: string) => string;
+  year: (col: string) => string;
+  featureCode: (col: string) => string;
+}
+
+async function buildMaps(db: EngagementDb, st: NativeStage, ctx: NormaliseContext): Promise<ColumnSql> {
+  const joins: string[] = [];
+  const join = (col: string, table: string) => joins.push(`LEFT JOIN temp.main.${table} m_${col} ON m_${col}.raw = s.${v(col)}`);
+  for (const [col, type] of st.mapped) {
+    switch (type) {
+      case 'timestamp':
+        join(col, await jsMap(db, col, `${f(col)} IS NULL`, (raw) => [parseTimestamp(raw, ctx.timezone), null, null]));
+        break;
+      case 'date':
+        join(col, await jsMap(db, col, `${f(col)} IS NULL`, (raw) => [parseDate(raw, ctx.timezone), null, null]));
+        break;
+      case 'number':
+        join(col, await jsMap(db, col, `${f(col)} IS NULL`, (raw) => {
+          const n = parseNumber(raw);
+          return [n === null ? null : String(n), null, null];
+        }));
+        break;
+      case 'user':
+        join(col, await jsMap(db, col, NON_ASCII(col), (raw) => [normaliseUser(raw), null, null]));
+        break;
+      case 'lower':
+        join(col, await jsMap(db, col, NON_ASCII(col), (raw) => [raw.toLowerCase(), null, null]));
+        break;
+      case 'claim':
+        join(col, await jsMap(db, col, 'true', (raw) => [claimOf(raw), null, null]));
+        break;
+      case 'product':
+        join(col, await jsMap(db, col, 'true', (raw) => {
+          const p = productFacts(ctx.catalogue, raw);
+          return [p.code, p.year, p.featureCode];
+        }));
+        break;
+      case 'text':
+        break;
+    }
+  }
+  const has = (col: string) => st.mapped.has(col);
+  const value = (col: string): string => {
+    if (!has(col)) return 'NULL';
+    const x = `s.${v(col)}`;
+    switch (st.mapped.get(col)!) {
+      case 'timestamp':
+        return `coalesce(s.${f(col)}, CAST(m_${col}.a AS TIMESTAMP))`;
+      case 'date':
+        return `coalesce(s.${f(col)}, CAST(m_${col}.a AS DATE))`;
+      case 'number':
+        return `coalesce(s.${f(col)}, CAST(m_${col}.a AS DOUBLE))`;
+      case 'lower':
+        return `CASE WHEN ${x} IS NULL THEN NULL WHEN strlen(${x}) = length(${x}) THEN lower(${x}) ELSE m_${col}.a END`;
+      case 'claim':
+        return `coalesce(m_${col}.a, 'unknown')`;
+      default:
+        return x;
+    }
+  };
+  return {
+    joins,
+    value,
+    bad: (col) => (has(col) ? `(s.${v(col)} IS NOT NULL AND ${value(col)} IS NULL)` : 'false'),
+    // normaliseUser: trimmed, masked (`***`) -> NULL, e-mail lower-cased; non-ASCII through JS.
+    user: (col) => {
+      if (!has(col)) return 'NULL';
+      const x = `s.${v(col)}`;
+      return `CASE WHEN ${x} IS NULL THEN NULL WHEN strlen(${x}) <> length(${x}) THEN m_${col}.a WHEN ${masked(x)} THEN NULL WHEN contains(${x}, '@') THEN lower(${x}) ELSE ${x} END`;
+    },
+    code: (col) => (has(col) ? `m_${col}.a` : 'NULL'),
+    year: (col) => (has(col) ? `m_${col}.b` : 'NULL'),
+    featureCode: (col) => (has(col) ? `m_${col}.c` : 'NULL'),
+  };
+}
+
+/** Our own constant message text as a SQL literal (never client text). */
+const lit = (text: string) => {
+  if (text.includes("'")) throw new Error('message constant must not contain a quote');
+  return `'${text}'`;
+};
+const masked = (x: string) => `(${x} LIKE '***%' AND ltrim(${x}, '*') = '')`;
+/** SQL text of a quoted cell for a reason message: the cell as the analyst wrote it (trimmed). */
+let saidMapped: (col: string) => boolean = () => false;
+const said = (col: string) => (saidMapped(col) ? `'"' || s.${v(col)} || '"'` : `''`);
+
+/** The canonical values and the reject reason (NULL for a good row), in the JS normaliser's order. */
+function kindSelect(kind: TabularKind, m: ColumnSql): { values: Record<string, string>; reason: string } {
+  saidMapped = (col) => m.value(col) !== 'NULL';
+  const raw = (col: string) => m.value(col);
+  if (kind === 'sessions') {
+    const start = raw('start_time');
+    const end = raw('end_time');
+    const dur = raw('duration_minutes');
+    const user = m.user('user');
+    return {
+      values: {
+        session_id: raw('session_id'),
+        user,
+        user_raw: raw('user'),
+        product: m.code('product'),
+        product_raw: raw('product'),
+        version: `coalesce(${raw('version')}, ${m.year('product')})`,
+        device_name: raw('device_name'),
+        device_id: raw('device_id'),
+        os: raw('os'),
+        start_time: start,
+        end_time: `CASE WHEN ${end} IS NOT NULL THEN ${end} WHEN ${dur} IS NOT NULL THEN date_trunc('second', ${start} + to_milliseconds(CAST(round(${dur} * 60000) AS BIGINT))) END`,
+        duration_minutes: `CASE WHEN ${dur} IS NOT NULL THEN ${dur} WHEN ${end} IS NOT NULL THEN (epoch_ms(${end}) - epoch_ms(${start})) / 60000.0 END`,
+        licence_type: raw('licence_type'),
+        features: raw('features'),
+        ip_address: raw('ip_address'),
+        network_domain: raw('network_domain'),
+        tokens: raw('tokens'),
+        feature_code: m.featureCode('product'),
+        licence_offering: m.code('licence_offering'),
+      },
+      reason: `CASE
+        WHEN ${user} IS NULL AND ${raw('device_name')} IS NULL THEN
+          CASE WHEN ${raw('user')} IS NOT NULL THEN 'user ' || ${said('user')} || ' is masked and device_name is empty' ELSE 'user and device_name are both empty' END
+        WHEN ${raw('product')} IS NULL THEN 'product is empty'
+        WHEN ${m.bad('start_time')} THEN 'start_time ' || ${said('start_time')} || ' is not a date (' || ${lit(TS_EXPECTED)} || ')'
+        WHEN ${start} IS NULL THEN 'start_time is empty'
+        WHEN ${m.bad('end_time')} THEN 'end_time ' || ${said('end_time')} || ' is not a date (' || ${lit(TS_EXPECTED)} || ')'
+        WHEN ${m.bad('duration_minutes')} THEN 'duration_minutes ' || ${said('duration_minutes')} || ' is not a number'
+        WHEN ${dur} < 0 THEN 'duration_minutes ' || ${said('duration_minutes')} || ' is negative'
+        WHEN ${end} < ${start} THEN 'end_time ' || ${said('end_time')} || ' is before start_time ' || ${said('start_time')}
+        WHEN ${m.bad('tokens')} THEN 'tokens ' || ${said('tokens')} || ' is not a number'
+      END`,
+    };
+  }
+  // usage_daily
+  const hashed = raw('hashed_autodesk_id');
+  const user = `coalesce(${m.user('user')}, CASE WHEN ${hashed} IS NOT NULL AND NOT ${masked(hashed)} THEN ${hashed} END)`;
+  const tokens = raw('tokens');
+  const claim = raw('licence_type');
+  return {
+    values: {
+      user,
+      user_raw: raw('user'),
+      hashed_autodesk_id: hashed,
+      day: raw('day'),
+      product: m.code('product'),
+      product_raw: raw('product'),
+      version: raw('version'),
+      // Autodesk Account usage is Named User unless tokens were charged (as normalise.ts).
+      licence_type: `CASE WHEN ${claim} = 'unknown' AND ${st_has_raw('licence_type', m)} IS NULL THEN CASE WHEN ${tokens} > 0 THEN 'flex' ELSE 'named_user' END ELSE ${claim} END`,
+      feature: raw('feature'),
+      tokens,
+      team: raw('team'),
+    },
+    reason: `CASE
+      WHEN ${user} IS NULL THEN 'row has no user: email and hashed_autodesk_id are empty or masked'
+      WHEN ${raw('product')} IS NULL THEN 'product is empty'
+      WHEN ${m.bad('tokens')} THEN 'tokens ' || ${said('tokens')} || ' is not a number'
+      WHEN ${m.bad('day')} THEN 'day ' || ${said('day')} || ' is not a date (' || ${lit(DATE_EXPECTED)} || ')'
+      WHEN ${raw('day')} IS NULL THEN 'day_used is empty'
+    END`,
+  };
+}
+
+/** The trimmed text of a claim column (the value expression of a claim column is the claim, not the text). */
+function st_has_raw(col: string, m: ColumnSql): string {
+  return m.value(col) === 'NULL' ? 'NULL' : `s.${v(col)}`;
+}
+
+/**
+ * Loads a staged file into its canonical table and its rejects into `rejects`, inside the caller's
+ * transaction. Same counts as loadItems.
+ */
+export async function loadNative(db: EngagementDb, st: NativeStage, sourceId: number, ctx: NormaliseContext): Promise<LoadCounts> {
+  const table = st.req.detection.kind === 'sessions' ? 'sessions' : 'usage_daily';
+  const cols = await columnsOf(db, table);
+  const maps = await buildMaps(db, st, ctx);
+  const { values, reason } = kindSelect(st.req.kind, maps);
+  for (const n of cols.names) if (!(n in values)) throw new Error(`native ${table}: no expression for column ${n}`);
+  const typed = cols.names.map((n, i) => `CAST(${values[n]} AS ${cols.types[i]}) AS "${n}"`).join(', ');
+  const from = `FROM temp.main.native_stage s ${maps.joins.join(' ')}`;
+  // Reject raw text as the JS normaliser writes it: cells re-joined with commas, quoted when needed.
+  const rawLine = `array_to_string(list_transform(string_split(l, $2), c -> CASE WHEN regexp_matches(c, '[",\\r\\n]') THEN '"' || replace(c, '"', '""') || '"' ELSE c END), ',')`;
+  const t0 = performance.now();
+  // No typed copy is written: rejects and rows are each computed straight from the stage (the transform
+  // is cheap next to a write of millions of rows).
+  const rej = await db.conn.run(
+    `INSERT INTO rejects (source_id, line, raw, reason)
+     SELECT $1, $3 + rn, ${rawLine}, reason FROM (SELECT s.rn, s.l, ${reason} AS reason ${from}) WHERE reason IS NOT NULL`,
+    [sourceId, st.req.delimiter, st.req.headerLine],
+  );
+  debug(`rejects ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+  const inner = `SELECT s.rn, $2 + s.rn AS line, CAST(NULL AS JSON) AS extra, ${typed} ${from} WHERE (${reason}) IS NULL`;
+  const ins = await db.conn.run(`INSERT INTO ${table} (source_id, line, row_key, extra, ${cols.names.map((n) => `"${n}"`).join(', ')}) ${dedupSelect(table, cols.names, inner)}`, [
+    sourceId,
+    st.req.headerLine,
+  ]);
+  debug(`insert ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+  const rejected = Number(rej.rowsChanged);
+  const loaded = Number(ins.rowsChanged);
+  return { rows_read: st.rows, rows_loaded: loaded, rows_rejected: rejected, rows_duplicate: st.rows - rejected - loaded };
+}
