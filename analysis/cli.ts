@@ -110,7 +110,7 @@ export async function runReviewCommand(args: ParsedArgs): Promise<number> {
   const dbPath = join(out, 'engagement.lrtw');
   for (const p of [dbPath, `${dbPath}.wal`]) if (existsSync(p)) rmSync(p);
   const started = Date.now();
-  const eng = await Engagement.create(dbPath, settings, { allowedDirectories: [out] });
+  const eng = await Engagement.create(dbPath, settings, { allowedDirectories: [out, input] });
   try {
     console.log(`Importing ${input}`);
     const imported = await importFiles(eng.db, [{ path: input }], { settings, onProgress: fileProgressPrinter(process.stdout) });

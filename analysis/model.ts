@@ -22,6 +22,29 @@ export function familyOf(t: FindingType): FindingFamily {
   return 'signal';
 }
 
+/** How each finding type is named to people: UI, workbook and report use these words. */
+export const FINDING_LABELS: Record<FindingType, string> = {
+  dormant_user: 'Dormant user',
+  unused_assignment: 'Unused assignment',
+  duplicate_access: 'Duplicate access',
+  collection_single_product: 'Collection used for one product',
+  low_frequency_user: 'Low-frequency user (Flex)',
+  out_of_scope_product: 'Out-of-scope product',
+  unassigned_usage: 'Unassigned usage',
+  contractor_unassigned: 'Contractor, unassigned',
+  shared_account: 'Shared account',
+  legacy_serial_use: 'Legacy serial use',
+  network_over_use: 'Network over-use',
+  telemetry_gap: 'Telemetry gap',
+  usage_spike: 'Usage spike',
+  new_domain: 'New domain',
+  network_denials: 'Network denials',
+};
+
+export function typeLabel(t: string): string {
+  return (FINDING_LABELS as Record<string, string>)[t] ?? t;
+}
+
 export const SourceSummarySchema = z.object({
   source_id: z.number().int().optional(),
   file: z.string(),

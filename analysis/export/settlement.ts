@@ -50,24 +50,4 @@ export const ASSUMPTION_NAMES: { key: keyof ScenarioAssumptions; name: string; l
   { key: 'no_cooperation_loading_high', name: 'No_cooperation_loading_high', label: 'No-cooperation loading (high)', means: 'Same, high end.' },
 ];
 
-export const TYPE_LABELS: Record<string, string> = {
-  dormant_user: 'Dormant user',
-  unused_assignment: 'Unused assignment',
-  duplicate_access: 'Duplicate access',
-  collection_single_product: 'Collection used for one product',
-  low_frequency_user: 'Low-frequency user (Flex)',
-  out_of_scope_product: 'Out-of-scope product',
-  unassigned_usage: 'Unassigned usage',
-  contractor_unassigned: 'Contractor, unassigned',
-  shared_account: 'Shared account',
-  legacy_serial_use: 'Legacy serial use',
-  network_over_use: 'Network over-use',
-  telemetry_gap: 'Telemetry gap',
-  usage_spike: 'Usage spike',
-  new_domain: 'New domain',
-  network_denials: 'Network denials',
-};
-
-export function typeLabel(t: string): string {
-  return TYPE_LABELS[t] ?? t;
-}
+export { typeLabel } from '../model';
