@@ -64,6 +64,8 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
     const used = new Set<string>();
     const missing: string[] = [];
     const packed: (typeof sources[number] & { included: boolean; packPath: string | null })[] = [];
+    // Hashes of the copies just made, reused by the manifest: multi-GB sources are read once, not twice.
+    const copiedHash = new Map<string, string>();
     for (const s of sources) {
       let seg = safeFileSegment(s.file);
       if (used.has(seg.toLowerCase())) seg = `${s.source_id}-${seg}`;
@@ -72,6 +74,7 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
       if (from && existsSync(from) && statSync(from).isFile()) {
         copyFileSync(from, join(data, 'sources', seg));
         const got = await sha256File(join(data, 'sources', seg));
+        copiedHash.set(`data/sources/${seg}`, got);
         if (got !== s.sha256.toLowerCase()) {
           missing.push(`${s.file}: the stored copy (${from}) no longer matches the SHA-256 recorded at import (${s.sha256}); it is packed as found (sha256 ${got}).`);
         }
@@ -136,7 +139,7 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
     let bytes = 0;
     for (const p of payload) {
       if (p.problem) throw new Error(`${p.path} ${p.problem}`);
-      entries.push({ path: p.path, sha256: await sha256File(join(work, p.path)) });
+      entries.push({ path: p.path, sha256: copiedHash.get(p.path) ?? (await sha256File(join(work, p.path))) });
       bytes += statSync(join(work, p.path)).size;
     }
     writeFileSync(join(work, MANIFEST), manifestText(entries));

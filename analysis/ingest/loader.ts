@@ -81,7 +81,8 @@ export function extraJson(extra: Array<[string, string]> | null | undefined): st
  */
 export function rowKeySql(table: CanonicalTable, names: readonly string[]): string {
   const hash = `md5(to_json([${names.map((n) => `CAST("${n}" AS VARCHAR)`).join(', ')}]))`;
-  return table === 'sessions' ? `coalesce("session_id", ${hash})` : hash;
+  // CASE, not coalesce: the hash is computed only for rows that lack a session id.
+  return table === 'sessions' ? `CASE WHEN "session_id" IS NOT NULL THEN "session_id" ELSE ${hash} END` : hash;
 }
 
 /**
@@ -89,13 +90,20 @@ export function rowKeySql(table: CanonicalTable, names: readonly string[]): stri
  * the first row (lowest rn) of each key not already in the table; $1 is the source id.
  * Set-based: one hash aggregate and one anti-join per file, nothing per row.
  */
-export function dedupSelect(table: CanonicalTable, names: readonly string[], inner: string): string {
-  const cols = names.map((n) => `"${n}"`).join(', ');
+export function dedupSelect(
+  table: CanonicalTable,
+  names: readonly string[],
+  inner: string,
+  opts: { sourceParam?: string; inFile?: boolean; existingKeys?: string | null } = {},
+): string {
   const key = rowKeySql(table, names);
-  // A hash aggregate on (key, rn) and two hash joins: nothing per row, and every operator can spill.
-  return `SELECT $1, line, row_key, extra, ${cols} FROM (SELECT *, ${key} AS row_key FROM (${inner})) v
-    WHERE v.rn IN (SELECT min(rn) FROM (SELECT rn, ${key} AS row_key FROM (${inner})) GROUP BY row_key)
-      AND NOT EXISTS (SELECT 1 FROM ${table} t WHERE t.row_key = v.row_key)`;
+  const inFile = opts.inFile === false ? '' : `v.rn IN (SELECT min(rn) FROM (SELECT rn, ${key} AS row_key FROM (${inner})) GROUP BY row_key) AND `;
+  // A hash aggregate on (key, rn) and one hash anti-join on the key: nothing per row, and every operator
+  // can spill. (NOT EXISTS would plan as a delim join that buffers the whole input first.)
+  return `SELECT ${opts.sourceParam ?? '$1'}, v.line, v.row_key, v.extra, ${names.map((n) => `v."${n}"`).join(', ')}
+    FROM (SELECT *, ${key} AS row_key FROM (${inner})) v
+    ${opts.existingKeys === null ? '' : `ANTI JOIN ${opts.existingKeys ?? table} t ON t.row_key = v.row_key`}
+    ${inFile ? `WHERE ${inFile.replace(/ AND $/, '')}` : ''}`;
 }
 
 class Stage {

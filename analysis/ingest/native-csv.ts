@@ -63,7 +63,19 @@ export interface NativeStage {
   req: NativeRequest;
   rows: number;
   mapped: Map<string, ColType>;
+  /** Per column: the distinct values the JS normaliser handles (all others are handled in SQL). */
+  jsValues: Map<string, string[]>;
+  /** False when every record has a distinct session id: no in-file duplicate can exist. */
+  dedupInFile: boolean;
 }
+
+/** The file's records as (rn, l): one VARCHAR per physical line, numbered in file order. */
+function linesOf(path: string, skip: string, maxLine: string): string {
+  return `(SELECT row_number() OVER () AS rn, l FROM read_csv(${path}, columns = {'l': 'VARCHAR'}, header = false, delim = '\\0', quote = '',
+    escape = '', auto_detect = false, skip = ${skip}, max_line_size = ${maxLine}))`;
+}
+
+const maxLineBytes = (limits: IngestLimits) => Math.max(2_097_152, limits.maxLineChars * 4 + 8);
 
 /** Why a prepared file cannot take the native path, or null when it can. */
 export function nativeBlocker(kind: TabularKind, det: Detection, headers: string[], encoding: string | null, delimiter: string | null, scanBlocker: string | null): string | null {
@@ -103,15 +115,12 @@ function fastParse(type: ColType, x: string): string | null {
 }
 
 /**
- * Reads the file into a temporary staging table: one row per record with its trimmed cells and the
- * fast parses. Runs outside the import transaction; returns null (and leaves nothing) when the file
- * is not what the scan promised, so the JS path can take it.
+ * The file's records as a relation `s`: rn, the raw line l, ncells, nbytes, the trimmed cells v_<col>
+ * and the fast parses f_<col>. Read straight from the file each time it is used: writing a staging copy
+ * of millions of rows costs more than reading the file again. Parameters: $1 path, $2 delimiter, $3 the
+ * JS whitespace set; skip and line size are numbers we computed, never client text.
  */
-export async function stageNative(db: EngagementDb, req: NativeRequest): Promise<NativeStage | null> {
-  const expected = req.lines - req.headerLine;
-  if (expected <= 0) return null;
-  const mapped = new Map<string, ColType>();
-  for (const col of req.detection.index.keys()) mapped.set(col, COLUMNS[req.kind]![col]!);
+function recordsSql(req: NativeRequest, mapped: Map<string, ColType>): string {
   // trim() with a character set is slow; most lines hold no whitespace but spaces, so only those that
   // do (one regex per line) pay for the full JS whitespace set.
   const cellCols = [...req.detection.index]
@@ -121,56 +130,96 @@ export async function stageNative(db: EngagementDb, req: NativeRequest): Promise
     const sql = fastParse(type, v(col));
     return sql ? `, ${sql} AS ${f(col)}` : '';
   });
+  const skip = Math.trunc(req.headerLine);
+  const maxLine = Math.trunc(maxLineBytes(req.limits));
+  return `(SELECT *${fastCols.join('')} FROM (
+      SELECT rn, l, len(cells) AS ncells, strlen(l) AS nbytes, ${cellCols}
+      FROM (SELECT rn, l, string_split(l, $2) AS cells, regexp_matches(l, '${EXOTIC_WS}') AS exotic FROM ${linesOf('$1', String(skip), String(maxLine))})))`;
+}
+
+const recordParams = (req: NativeRequest) => [req.path, req.delimiter, JS_WHITESPACE];
+
+/** The distinct values of one column that the JS normaliser must see (SQL handles the rest). */
+function needsJs(col: string, type: ColType): string | null {
+  switch (type) {
+    case 'timestamp':
+    case 'date':
+    case 'number':
+      return `${f(col)} IS NULL`;
+    case 'user':
+    case 'lower':
+      return NON_ASCII(col);
+    case 'claim':
+    case 'product':
+      return 'true';
+    default:
+      return null;
+  }
+}
+
+/**
+ * One read-only pass over the file (outside the import transaction): checks it is what the scan
+ * promised and collects the distinct values the JS normaliser must handle. Returns null, leaving
+ * nothing behind, when the JS path must take the file (not an allowed folder, a line count that
+ * differs, an over-long line, more cells than headers).
+ */
+export async function stageNative(db: EngagementDb, req: NativeRequest): Promise<NativeStage | null> {
+  const expected = req.lines - req.headerLine;
+  if (expected <= 0) return null;
+  const mapped = new Map<string, ColType>();
+  for (const col of req.detection.index.keys()) mapped.set(col, COLUMNS[req.kind]![col]!);
+  const lists = [...mapped].flatMap(([col, type]) => {
+    const need = needsJs(col, type);
+    return need ? [`list(DISTINCT ${v(col)}) FILTER (WHERE ${v(col)} IS NOT NULL AND ${need}) AS ${q(`m_${col}`)}`] : [];
+  });
+  // Sessions keyed by session id need the in-file de-duplication step only when an id repeats.
+  const keyed = req.kind === 'sessions' && mapped.has('session_id');
+  const dupCheck = keyed ? `, count(*) - count(DISTINCT ${v('session_id')}) AS repeats, count(*) - count(${v('session_id')}) AS unkeyed` : '';
   const t0 = performance.now();
+  let row: Record<string, unknown>;
   try {
-    await db.run(
-      `CREATE OR REPLACE TEMP TABLE native_stage AS
-       SELECT *${fastCols.join('')} FROM (
-         SELECT rn, l, len(cells) AS ncells, strlen(l) AS nbytes, ${cellCols}
-         FROM (SELECT row_number() OVER () AS rn, l, string_split(l, $2) AS cells, regexp_matches(l, '${EXOTIC_WS}') AS exotic
-               FROM read_csv($1, columns = {'l': 'VARCHAR'}, header = false, delim = '\\0', quote = '', escape = '',
-                             auto_detect = false, skip = $4, max_line_size = $5)))`,
-      [req.path, req.delimiter, JS_WHITESPACE, req.headerLine, Math.max(2_097_152, req.limits.maxLineChars * 4 + 8)],
+    const reader = await db.conn.runAndReadAll(
+      `SELECT count(*) AS n, max(nbytes) AS maxb, max(ncells) AS maxc${dupCheck}${lists.length ? ', ' + lists.join(', ') : ''} FROM ${recordsSql(req, mapped)} s`,
+      recordParams(req),
     );
-  } catch {
+    row = reader.getRowObjectsJson()[0] as Record<string, unknown>;
+  } catch (e) {
     // DuckDB may not read this path (not an allowed folder) or this file: the JS path will.
-    await dropNative(db);
+    debug(`not native: ${(e as Error).message.split('\n')[0]}`);
     return null;
   }
-  debug(`stage ${((performance.now() - t0) / 1000).toFixed(2)} s`);
-  const check = await db.one<{ n: number; maxb: number | null; maxc: number | null }>('SELECT count(*) AS n, max(nbytes) AS maxb, max(ncells) AS maxc FROM temp.main.native_stage');
-  const n = Number(check?.n ?? 0);
+  debug(`scan ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+  const n = Number(row.n ?? 0);
   // Byte length bounds the JS (UTF-16) length from above; anything near the limit goes the JS way.
-  if (n !== expected || (check?.maxb ?? 0) > req.limits.maxLineChars - 2 || (check?.maxc ?? 0) > req.headers.length) {
-    await dropNative(db);
+  if (n !== expected || Number(row.maxb ?? 0) > req.limits.maxLineChars - 2 || Number(row.maxc ?? 0) > req.headers.length) {
+    debug(`not native: ${n} records vs ${expected} lines, longest ${String(row.maxb)} bytes, most cells ${String(row.maxc)}`);
     return null;
   }
-  if (n > req.limits.maxRows) {
-    await dropNative(db);
-    throw new RefusalError(`${req.file} has more than ${req.limits.maxRows.toLocaleString('en-US')} rows (the row limit); split the export into smaller files`);
+  if (n > req.limits.maxRows) throw new RefusalError(`${req.file} has more than ${req.limits.maxRows.toLocaleString('en-US')} rows (the row limit); split the export into smaller files`);
+  const jsValues = new Map<string, string[]>();
+  for (const [col] of mapped) {
+    const list = row[`m_${col}`];
+    if (Array.isArray(list)) jsValues.set(col, list.map(String));
   }
-  return { req, rows: n, mapped };
+  const dedupInFile = !keyed || Number(row.repeats ?? 1) !== 0 || Number(row.unkeyed ?? 1) !== 0;
+  return { req, rows: n, mapped, jsValues, dedupInFile };
 }
 
 export async function dropNative(db: EngagementDb): Promise<void> {
-  await db.run('DROP TABLE IF EXISTS temp.main.native_stage').catch(() => undefined);
-  await db.run('DROP TABLE IF EXISTS temp.main.native_typed').catch(() => undefined);
+  await db.run('DROP TABLE IF EXISTS temp.main.native_keys').catch(() => undefined);
   for (const t of await db.all<{ name: string }>(`SELECT table_name AS name FROM duckdb_tables() WHERE temporary AND table_name LIKE 'native_map_%'`).catch(() => [])) {
     // Names come from duckdb_tables() and match the fixed prefix; still quoted as identifiers.
     await db.run(`DROP TABLE IF EXISTS temp.main."${t.name.replace(/"/g, '""')}"`).catch(() => undefined);
   }
 }
 
-/** Builds temp.main.native_map_<col>(raw, a, b, c) from the distinct values that need the JS normaliser. */
-async function jsMap(db: EngagementDb, col: string, where: string, fn: (raw: string) => [string | null, string | null, string | null]): Promise<string> {
+/** Builds temp.main.native_map_<col>(raw, a, b, c) from the values the JS normaliser must handle. */
+async function jsMap(db: EngagementDb, col: string, raws: readonly string[], fn: (raw: string) => [string | null, string | null, string | null]): Promise<string> {
   const table = `native_map_${col}`;
   await db.run(`CREATE OR REPLACE TEMP TABLE ${table} (raw VARCHAR, a VARCHAR, b VARCHAR, c VARCHAR)`);
-  const reader = await db.conn.runAndReadAll(`SELECT DISTINCT ${v(col)} AS raw FROM temp.main.native_stage WHERE ${v(col)} IS NOT NULL AND (${where})`);
-  const raws = reader.getColumns()[0] ?? [];
   if (raws.length) {
     const app = await db.conn.createAppender(table, 'main', 'temp');
-    for (const r of raws) {
-      const raw = String(r);
+    for (const raw of raws) {
       const [a, b, c] = fn(raw);
       app.appendVarchar(raw);
       for (const x of [a, b, c]) {
@@ -200,32 +249,40 @@ interface ColumnSql {
 
 async function buildMaps(db: EngagementDb, st: NativeStage, ctx: NormaliseContext): Promise<ColumnSql> {
   const joins: string[] = [];
-  const join = (col: string, table: string) => joins.push(`LEFT JOIN temp.main.${table} m_${col} ON m_${col}.raw = s.${v(col)}`);
+  // A lookup with no values is not joined at all: each join probes millions of rows.
+  const joined = new Set<string>();
+  const join = (col: string, table: string) => {
+    if ((st.jsValues.get(col) ?? []).length === 0) return;
+    joined.add(col);
+    joins.push(`LEFT JOIN temp.main.${table} m_${col} ON m_${col}.raw = s.${v(col)}`);
+  };
+  /** Column a/b/c of a column's JS lookup, or NULL when nothing needed JS. */
+  const m = (col: string, field: 'a' | 'b' | 'c' = 'a') => (joined.has(col) ? `m_${col}.${field}` : 'NULL');
   for (const [col, type] of st.mapped) {
     switch (type) {
       case 'timestamp':
-        join(col, await jsMap(db, col, `${f(col)} IS NULL`, (raw) => [parseTimestamp(raw, ctx.timezone), null, null]));
+        join(col, await jsMap(db, col, st.jsValues.get(col) ?? [], (raw) => [parseTimestamp(raw, ctx.timezone), null, null]));
         break;
       case 'date':
-        join(col, await jsMap(db, col, `${f(col)} IS NULL`, (raw) => [parseDate(raw, ctx.timezone), null, null]));
+        join(col, await jsMap(db, col, st.jsValues.get(col) ?? [], (raw) => [parseDate(raw, ctx.timezone), null, null]));
         break;
       case 'number':
-        join(col, await jsMap(db, col, `${f(col)} IS NULL`, (raw) => {
+        join(col, await jsMap(db, col, st.jsValues.get(col) ?? [], (raw) => {
           const n = parseNumber(raw);
           return [n === null ? null : String(n), null, null];
         }));
         break;
       case 'user':
-        join(col, await jsMap(db, col, NON_ASCII(col), (raw) => [normaliseUser(raw), null, null]));
+        join(col, await jsMap(db, col, st.jsValues.get(col) ?? [], (raw) => [normaliseUser(raw), null, null]));
         break;
       case 'lower':
-        join(col, await jsMap(db, col, NON_ASCII(col), (raw) => [raw.toLowerCase(), null, null]));
+        join(col, await jsMap(db, col, st.jsValues.get(col) ?? [], (raw) => [raw.toLowerCase(), null, null]));
         break;
       case 'claim':
-        join(col, await jsMap(db, col, 'true', (raw) => [claimOf(raw), null, null]));
+        join(col, await jsMap(db, col, st.jsValues.get(col) ?? [], (raw) => [claimOf(raw), null, null]));
         break;
       case 'product':
-        join(col, await jsMap(db, col, 'true', (raw) => {
+        join(col, await jsMap(db, col, st.jsValues.get(col) ?? [], (raw) => {
           const p = productFacts(ctx.catalogue, raw);
           return [p.code, p.year, p.featureCode];
         }));
@@ -240,15 +297,15 @@ async function buildMaps(db: EngagementDb, st: NativeStage, ctx: NormaliseContex
     const x = `s.${v(col)}`;
     switch (st.mapped.get(col)!) {
       case 'timestamp':
-        return `coalesce(s.${f(col)}, CAST(m_${col}.a AS TIMESTAMP))`;
+        return `coalesce(s.${f(col)}, CAST(${m(col)} AS TIMESTAMP))`;
       case 'date':
-        return `coalesce(s.${f(col)}, CAST(m_${col}.a AS DATE))`;
+        return `coalesce(s.${f(col)}, CAST(${m(col)} AS DATE))`;
       case 'number':
-        return `coalesce(s.${f(col)}, CAST(m_${col}.a AS DOUBLE))`;
+        return `coalesce(s.${f(col)}, CAST(${m(col)} AS DOUBLE))`;
       case 'lower':
-        return `CASE WHEN ${x} IS NULL THEN NULL WHEN strlen(${x}) = length(${x}) THEN lower(${x}) ELSE m_${col}.a END`;
+        return `CASE WHEN ${x} IS NULL THEN NULL WHEN strlen(${x}) = length(${x}) THEN lower(${x}) ELSE ${m(col)} END`;
       case 'claim':
-        return `coalesce(m_${col}.a, 'unknown')`;
+        return `coalesce(${m(col)}, 'unknown')`;
       default:
         return x;
     }
@@ -261,11 +318,11 @@ async function buildMaps(db: EngagementDb, st: NativeStage, ctx: NormaliseContex
     user: (col) => {
       if (!has(col)) return 'NULL';
       const x = `s.${v(col)}`;
-      return `CASE WHEN ${x} IS NULL THEN NULL WHEN strlen(${x}) <> length(${x}) THEN m_${col}.a WHEN ${masked(x)} THEN NULL WHEN contains(${x}, '@') THEN lower(${x}) ELSE ${x} END`;
+      return `CASE WHEN ${x} IS NULL THEN NULL WHEN strlen(${x}) <> length(${x}) THEN ${m(col)} WHEN ${masked(x)} THEN NULL WHEN contains(${x}, '@') THEN lower(${x}) ELSE ${x} END`;
     },
-    code: (col) => (has(col) ? `m_${col}.a` : 'NULL'),
-    year: (col) => (has(col) ? `m_${col}.b` : 'NULL'),
-    featureCode: (col) => (has(col) ? `m_${col}.c` : 'NULL'),
+    code: (col) => m(col),
+    year: (col) => m(col, 'b'),
+    featureCode: (col) => m(col, 'c'),
   };
 }
 
@@ -370,25 +427,36 @@ export async function loadNative(db: EngagementDb, st: NativeStage, sourceId: nu
   const { values, reason } = kindSelect(st.req.kind, maps);
   for (const n of cols.names) if (!(n in values)) throw new Error(`native ${table}: no expression for column ${n}`);
   const typed = cols.names.map((n, i) => `CAST(${values[n]} AS ${cols.types[i]}) AS "${n}"`).join(', ');
-  const from = `FROM temp.main.native_stage s ${maps.joins.join(' ')}`;
-  // Reject raw text as the JS normaliser writes it: cells re-joined with commas, quoted when needed.
-  const rawLine = `array_to_string(list_transform(string_split(l, $2), c -> CASE WHEN regexp_matches(c, '[",\\r\\n]') THEN '"' || replace(c, '"', '""') || '"' ELSE c END), ',')`;
+  const from = `FROM ${recordsSql(st.req, st.mapped)} s ${maps.joins.join(' ')}`;
+  const skip = Math.trunc(st.req.headerLine);
   const t0 = performance.now();
-  // No typed copy is written: rejects and rows are each computed straight from the stage (the transform
-  // is cheap next to a write of millions of rows).
-  const rej = await db.conn.run(
-    `INSERT INTO rejects (source_id, line, raw, reason)
-     SELECT $1, $3 + rn, ${rawLine}, reason FROM (SELECT s.rn, s.l, ${reason} AS reason ${from}) WHERE reason IS NOT NULL`,
-    [sourceId, st.req.delimiter, st.req.headerLine],
+  // One read of the file: transform, drop rejects and duplicates, write. $4 is the source id.
+  const inner = `SELECT s.rn, ${skip} + s.rn AS line, CAST(NULL AS JSON) AS extra, ${typed} ${from} WHERE (${reason}) IS NULL`;
+  // Keys already loaded, as a snapshot: an insert that anti-joins the table it writes to must buffer its
+  // whole input first. An empty table needs no anti-join at all.
+  const before = Number((await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${table}`))?.n ?? 0);
+  if (before > 0) await db.run(`CREATE OR REPLACE TEMP TABLE native_keys AS SELECT row_key FROM ${table}`);
+  const dedup = { sourceParam: '$4', inFile: st.dedupInFile, existingKeys: before > 0 ? 'temp.main.native_keys' : null };
+  const ins = await db.conn.run(
+    `INSERT INTO ${table} (source_id, line, row_key, extra, ${cols.names.map((n) => `"${n}"`).join(', ')}) ${dedupSelect(table, cols.names, inner, dedup)}`,
+    [...recordParams(st.req), sourceId],
   );
-  debug(`rejects ${((performance.now() - t0) / 1000).toFixed(2)} s`);
-  const inner = `SELECT s.rn, $2 + s.rn AS line, CAST(NULL AS JSON) AS extra, ${typed} ${from} WHERE (${reason}) IS NULL`;
-  const ins = await db.conn.run(`INSERT INTO ${table} (source_id, line, row_key, extra, ${cols.names.map((n) => `"${n}"`).join(', ')}) ${dedupSelect(table, cols.names, inner)}`, [
-    sourceId,
-    st.req.headerLine,
-  ]);
-  debug(`insert ${((performance.now() - t0) / 1000).toFixed(2)} s`);
-  const rejected = Number(rej.rowsChanged);
   const loaded = Number(ins.rowsChanged);
+  await db.run('DROP TABLE IF EXISTS temp.main.native_keys');
+  debug(`insert ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+  // Only when something was not loaded: one more read finds the rejects (the rest are duplicates).
+  let nrej = 0;
+  if (loaded < st.rows) {
+    // Reject raw text as the JS normaliser writes it: cells re-joined with commas, quoted when needed.
+    const rawLine = `array_to_string(list_transform(string_split(l, $2), c -> CASE WHEN regexp_matches(c, '[",\\r\\n]') THEN '"' || replace(c, '"', '""') || '"' ELSE c END), ',')`;
+    const rej = await db.conn.run(
+      `INSERT INTO rejects (source_id, line, raw, reason)
+       SELECT $4, ${skip} + rn, ${rawLine}, reason FROM (SELECT s.rn, s.l, ${reason} AS reason ${from}) WHERE reason IS NOT NULL`,
+      [...recordParams(st.req), sourceId],
+    );
+    nrej = Number(rej.rowsChanged);
+    debug(`rejects ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+  }
+  const rejected = nrej;
   return { rows_read: st.rows, rows_loaded: loaded, rows_rejected: rejected, rows_duplicate: st.rows - rejected - loaded };
 }

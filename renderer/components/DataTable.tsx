@@ -1,7 +1,7 @@
 // The one table of the app: virtualised (smooth at 10,000+ rows), sortable, filterable per column,
 // searchable, keyboard navigable (arrows, Home/End, PageUp/Down, Space selects, Enter opens) and with
 // row selection for bulk decisions. Rows are absolutely positioned inside a scroll body.
-import { useMemo, useRef, useState, useEffect, useCallback, useDeferredValue, type ReactNode, type KeyboardEvent } from 'react';
+import { memo, useMemo, useRef, useState, useEffect, useCallback, useDeferredValue, type ReactNode, type KeyboardEvent } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { ArrowDown, ArrowUp, ArrowUpDown, Search } from 'lucide-react';
 
@@ -39,13 +39,64 @@ export interface DataTableProps<T> {
 const ROW_HEIGHT = 40;
 const HEAD_HEIGHT = 72;
 
+// One collator for every comparison: localeCompare with options builds one per call (slow at 10,000 rows).
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 function cmp(a: string | number | null, b: string | number | null): number {
   if (a === b) return 0;
   if (a === null || a === '') return 1;
   if (b === null || b === '') return -1;
   if (typeof a === 'number' && typeof b === 'number') return a - b;
-  return String(a).localeCompare(String(b), undefined, { numeric: true, sensitivity: 'base' });
+  return collator.compare(String(a), String(b));
 }
+
+interface RowProps<T> {
+  row: T;
+  index: number;
+  start: number;
+  rowKey: string;
+  domId: string;
+  label: string | undefined;
+  columns: Column<T>[];
+  template: string;
+  selectable: boolean;
+  selected: boolean;
+  active: boolean;
+  open: boolean;
+  onToggle: (key: string) => void;
+  onActivate: (index: number) => void;
+  onOpen: (row: T) => void;
+}
+
+/** One body row; memoised so scrolling renders only the rows that come into view, not every visible row again. */
+const BodyRow = memo(function BodyRow<T>(p: RowProps<T>) {
+  return (
+    <div
+      id={p.domId}
+      role="row"
+      aria-rowindex={p.index + 2}
+      aria-selected={p.selectable ? p.selected : undefined}
+      aria-label={p.label}
+      className={`dt-row${p.selected ? ' selected' : ''}${p.active ? ' active' : ''}${p.open ? ' open' : ''}`}
+      style={{ gridTemplateColumns: p.template, transform: `translateY(${p.start}px)`, height: ROW_HEIGHT }}
+      onClick={() => p.onActivate(p.index)}
+      onDoubleClick={() => p.onOpen(p.row)}
+    >
+      {p.selectable && (
+        <div className="dt-cell dt-check" role="gridcell">
+          <input type="checkbox" aria-label={`Select ${p.label ?? p.rowKey}`} checked={p.selected} onChange={() => p.onToggle(p.rowKey)} />
+        </div>
+      )}
+      {p.columns.map((c) => {
+        const v = c.value(p.row);
+        return (
+          <div key={c.id} role="gridcell" className={`dt-cell ${c.align === 'right' ? 'right num' : ''}`} title={typeof v === 'string' ? v : undefined}>
+            {c.render ? c.render(p.row) : v === null || v === '' ? <span className="muted">—</span> : <span className="ellipsis-cell">{String(v)}</span>}
+          </div>
+        );
+      })}
+    </div>
+  );
+}) as <T>(p: RowProps<T>) => ReactNode;
 
 export function DataTable<T>(props: DataTableProps<T>) {
   const { columns, rows, rowKey, selectable, selected, onSelectedChange, onOpen, label } = props;
@@ -90,16 +141,18 @@ export function DataTable<T>(props: DataTableProps<T>) {
   const minWidth = (selectable ? 44 : 0) + columns.reduce((a, c) => a + Number(/(\d+)px/.exec(c.width ?? '120px')?.[1] ?? 120), 0);
 
   const allSelected = selectable && view.length > 0 && view.every((r) => selected?.has(rowKey(r)));
-  const toggle = useCallback(
-    (key: string) => {
-      if (!onSelectedChange) return;
-      const next = new Set(selected ?? []);
-      if (next.has(key)) next.delete(key);
-      else next.add(key);
-      onSelectedChange(next);
-    },
-    [selected, onSelectedChange],
-  );
+  // Stable callbacks (through refs) keep memoised rows from re-rendering when the selection changes elsewhere.
+  const latest = useRef({ selected, onSelectedChange, onOpen });
+  latest.current = { selected, onSelectedChange, onOpen };
+  const toggle = useCallback((key: string) => {
+    const { selected: sel, onSelectedChange: change } = latest.current;
+    if (!change) return;
+    const next = new Set(sel ?? []);
+    if (next.has(key)) next.delete(key);
+    else next.add(key);
+    change(next);
+  }, []);
+  const openRow = useCallback((row: T) => latest.current.onOpen?.(row), []);
   const toggleAll = () => {
     if (!onSelectedChange) return;
     const next = new Set(selected ?? []);
@@ -210,35 +263,25 @@ export function DataTable<T>(props: DataTableProps<T>) {
                 {virtualizer.getVirtualItems().map((vi) => {
                   const r = view[vi.index]!;
                   const key = rowKey(r);
-                  const isSel = !!selected?.has(key);
-                  const isActive = vi.index === active;
                   return (
-                    <div
+                    <BodyRow
                       key={key}
-                      id={`${idBase}-${vi.index}`}
-                      role="row"
-                      aria-rowindex={vi.index + 2}
-                      aria-selected={selectable ? isSel : undefined}
-                      aria-label={props.rowLabel?.(r)}
-                      className={`dt-row${isSel ? ' selected' : ''}${isActive ? ' active' : ''}${props.activeKey === key ? ' open' : ''}`}
-                      style={{ gridTemplateColumns: template, transform: `translateY(${vi.start}px)`, height: ROW_HEIGHT }}
-                      onClick={() => setActive(vi.index)}
-                      onDoubleClick={() => onOpen?.(r)}
-                    >
-                      {selectable && (
-                        <div className="dt-cell dt-check" role="gridcell">
-                          <input type="checkbox" aria-label={`Select ${props.rowLabel?.(r) ?? key}`} checked={isSel} onChange={() => toggle(key)} />
-                        </div>
-                      )}
-                      {columns.map((c) => {
-                        const v = c.value(r);
-                        return (
-                          <div key={c.id} role="gridcell" className={`dt-cell ${c.align === 'right' ? 'right num' : ''}`} title={typeof v === 'string' ? v : undefined}>
-                            {c.render ? c.render(r) : v === null || v === '' ? '—' : String(v)}
-                          </div>
-                        );
-                      })}
-                    </div>
+                      row={r}
+                      index={vi.index}
+                      start={vi.start}
+                      rowKey={key}
+                      domId={`${idBase}-${vi.index}`}
+                      label={props.rowLabel?.(r)}
+                      columns={columns}
+                      template={template}
+                      selectable={!!selectable}
+                      selected={!!selected?.has(key)}
+                      active={vi.index === active}
+                      open={props.activeKey === key}
+                      onToggle={toggle}
+                      onActivate={setActive}
+                      onOpen={openRow}
+                    />
                   );
                 })}
               </div>

@@ -74,6 +74,13 @@ export function UsageHeatMap(props: { cells: { site: string; day: string; users:
   );
 }
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/** "2026-03" -> "Mar 26". */
+function monthLabel(m: string): string {
+  const [y, mo] = m.split('-');
+  return `${MONTHS[Number(mo) - 1] ?? mo} ${y?.slice(2) ?? ''}`;
+}
+
 function niceMax(v: number): number {
   if (v <= 0) return 1;
   const p = 10 ** Math.floor(Math.log10(v));
@@ -93,6 +100,8 @@ export function ActiveVsSeats(props: { name: string; monthly: { month: string; a
   const x = (i: number) => pad.l + (data.length === 1 ? 0 : (i * (W - pad.l - pad.r)) / (data.length - 1));
   const y = (v: number) => pad.t + (H - pad.t - pad.b) * (1 - v / max);
   const line = (k: 'active_users' | 'seats') => data.map((d, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)},${y(d[k]).toFixed(1)}`).join(' ');
+  // Seats change at a month boundary: a step line, not a slope between months.
+  const step = data.map((d, i) => (i === 0 ? `M${x(0).toFixed(1)},${y(d.seats).toFixed(1)}` : `H${x(i).toFixed(1)} V${y(d.seats).toFixed(1)}`)).join(' ');
   const ticks = [0, max / 2, max];
   const every = Math.max(1, Math.ceil(data.length / 8));
   return (
@@ -106,9 +115,9 @@ export function ActiveVsSeats(props: { name: string; monthly: { month: string; a
           </g>
         ))}
         {data.map((d, i) => (i % every === 0 || i === data.length - 1) && (
-          <text key={d.month} x={x(i)} y={H - 8} textAnchor="middle" className="axis">{d.month.slice(2)}</text>
+          <text key={d.month} x={x(i)} y={H - 8} textAnchor="middle" className="axis">{monthLabel(d.month)}</text>
         ))}
-        <path d={line('seats')} fill="none" stroke="#9aa5b1" strokeWidth={2} strokeDasharray="5 4" />
+        <path d={step} fill="none" stroke="#9aa5b1" strokeWidth={2} strokeDasharray="5 4" />
         <path d={line('active_users')} fill="none" stroke={PALETTE[0]} strokeWidth={2.5} />
         {data.map((d, i) => (
           <circle key={d.month} cx={x(i)} cy={y(d.active_users)} r={3} fill={PALETTE[0]}>

@@ -142,10 +142,16 @@ function ComparisonView({ cmp }: { cmp: Comparison & { path: string } }) {
               <ul className="list compare-list" aria-label={g.label}>
                 {g.ids.slice(0, 200).map((id) => {
                   const f = byId.get(id);
-                  return <li key={id}><span>{f ? describeFinding(f) : 'No longer found'}</span><span className="mono small muted">{id}</span></li>;
+                  return (
+                    <li key={id}>
+                      <span className="ellipsis-cell" title={f ? describeFinding(f) : id}>{f ? describeFinding(f) : <span className="mono small">{id}</span>}</span>
+                      {f && <span className="mono small muted">{id.slice(0, 8)}</span>}
+                    </li>
+                  );
                 })}
               </ul>
             )}
+            {g.label === 'Resolved' && g.ids.length > 0 && <p className="muted small">Findings of last quarter not raised this quarter (by id).</p>}
             {g.ids.length > 200 && <p className="muted small">First 200 of {int(g.ids.length)}; the workbook lists every one.</p>}
           </div>
         ))}

@@ -1,6 +1,6 @@
 // Step 1: drop files or give a folder path; per file the detected kind, the editable mapping, a
 // preview; then the import with progress and cancel; then counts, refusals and a rejects viewer.
-import { useRef, useState, type DragEvent } from 'react';
+import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { Ban, FileUp, FolderOpen, FolderSearch, PlayCircle, Upload } from 'lucide-react';
 import type { FilePlan, Output } from '../../analysis/api/contract';
 import type { InputKind } from '../../analysis/model';
@@ -41,6 +41,7 @@ export function LoadDataStep() {
   const event = useJob(job);
   const fileInput = useRef<HTMLInputElement>(null);
   const desktop = shell();
+  const [sourceCount, setSourceCount] = useState<number | null>(null);
 
   async function scan(paths: string[]) {
     setPhase('scanning');
@@ -155,7 +156,7 @@ export function LoadDataStep() {
         title="Load data"
         lead="Drop the client's exports: LRT session exports, Autodesk Account reports, Token Flex exports, FlexNet logs and an identity map. Each file's kind is detected from its headers; check the mapping before importing."
         actions={
-          <button type="button" className="btn primary" onClick={() => void runReview()} disabled={busy || readOnly}>
+          <button type="button" className="btn primary" onClick={() => void runReview()} disabled={busy || readOnly || sourceCount === 0} title={sourceCount === 0 ? 'Load at least one file first' : undefined}>
             <PlayCircle size={16} aria-hidden /> Run the review
           </button>
         }
@@ -225,8 +226,8 @@ export function LoadDataStep() {
       )}
       {!plans && phase === 'importing' && <ProgressBar label="Importing" event={event} onCancel={() => job && void api('job.cancel', { jobId: job })} />}
 
-      {result && <ImportResult result={result} />}
-      <LoadedSources tick={tick} />
+      {result && <ImportResult result={result} onReview={!readOnly && !result.cancelled && result.sources.length > 0 && phase === 'idle' ? () => void runReview() : undefined} />}
+      <LoadedSources tick={tick} onCount={setSourceCount} />
     </div>
   );
 }
@@ -303,12 +304,12 @@ function PlanCard(props: { plan: Plan; onChange: (p: Plan) => void }) {
   );
 }
 
-function ImportResult(props: { result: Output<'import.run'> }) {
+function ImportResult(props: { result: Output<'import.run'>; onReview?: () => void }) {
   const r = props.result;
   const loaded = r.sources.reduce((a, s) => a + s.rows_loaded, 0);
   const rejected = r.sources.reduce((a, s) => a + s.rows_rejected, 0);
   return (
-    <Card title="Import finished" id="import-result">
+    <Card title="Import finished" id="import-result" actions={props.onReview && <button type="button" className="btn primary" onClick={props.onReview}><PlayCircle size={16} aria-hidden /> Next: run the review</button>}>
       {r.cancelled ? (
         <div className="alert warn" role="alert"><div className="alert-body">The import was cancelled; the engagement is as it was before.</div></div>
       ) : (
@@ -333,8 +334,12 @@ function ImportResult(props: { result: Output<'import.run'> }) {
   );
 }
 
-function LoadedSources(props: { tick: number }) {
+function LoadedSources(props: { tick: number; onCount: (n: number) => void }) {
   const sources = useLoad(() => api('sources.list', {}), [props.tick]);
+  const { onCount } = props;
+  useEffect(() => {
+    if (sources.data) onCount(sources.data.length);
+  }, [sources.data, onCount]);
   const refused = useLoad(() => api('refused.list', {}), [props.tick]);
   const [sourceId, setSourceId] = useState<number | undefined>(undefined);
   const rejects = useLoad(() => api('rejects.list', { source_id: sourceId, offset: 0, limit: 5000 }), [props.tick, sourceId]);

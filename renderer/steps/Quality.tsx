@@ -21,6 +21,11 @@ const unmatchedCols: Column<Q['unmatched'][number]>[] = [
   { id: 'seen', header: 'Seen in', value: (r) => r.seen_in, width: 'minmax(160px, 1fr)' },
 ];
 
+/** The engine may hand a sentence ("site X: no usage at all for …") where the site goes; the table shows the site. */
+function siteName(s: string): string {
+  return /^site (\S+?):/.exec(s)?.[1] ?? s;
+}
+
 export function QualityStep() {
   const summary = useApp((s) => s.summary);
   const q = useLoad(() => api('quality.get', {}), [summary]);
@@ -64,7 +69,7 @@ function QualityBody({ q }: { q: Q }) {
               <thead><tr><th scope="col">Site</th><th scope="col">From</th><th scope="col">To</th><th scope="col" className="right">Days</th></tr></thead>
               <tbody>
                 {q.telemetry_gaps.map((g) => (
-                  <tr key={`${g.site}${g.from}`}><td>{g.site}</td><td className="num">{date(g.from)}</td><td className="num">{date(g.to)}</td><td className="right num">{int(g.days)}</td></tr>
+                  <tr key={`${g.site}${g.from}`}><td title={g.site}>{siteName(g.site)}</td><td className="num">{date(g.from)}</td><td className="num">{date(g.to)}</td><td className="right num">{int(g.days)}</td></tr>
                 ))}
               </tbody>
             </table>

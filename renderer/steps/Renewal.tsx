@@ -1,6 +1,6 @@
 // Step 7: per offering, monthly active users against seats, trend, denials and the recommendation;
 // the analyst sets the target quantity for the renewal.
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Save } from 'lucide-react';
 import type { Output } from '../../analysis/api/contract';
 import { api } from '../api/client';
@@ -21,6 +21,12 @@ export function RenewalStep() {
   const [saved, setSaved] = useState(false);
   useEffect(() => {
     if (r.data) setTargets(Object.fromEntries(r.data.map((x) => [x.offering, x.target_quantity])));
+  }, [r.data]);
+  // Months before any usage at all predate the client's exports: drawn as zeros they would read as "nobody used it".
+  const firstMonth = useMemo(() => {
+    const used = (r.data ?? []).flatMap((x) => x.monthly.filter((m) => m.active_users > 0).map((m) => m.month)).sort();
+    const allMonths = (r.data ?? []).flatMap((x) => x.monthly.map((m) => m.month)).sort();
+    return used.length && used[0] !== allMonths[0] ? used[0]! : null;
   }, [r.data]);
   async function save() {
     setError(null);
@@ -73,7 +79,7 @@ export function RenewalStep() {
                       <td className="right num">{x.trend === null ? '—' : `×${num(x.trend)}`}</td>
                       <td className="right num">{int(x.true_denials)}</td>
                       <td><span className={`rec ${x.recommendation}`}>{REC_LABEL[x.recommendation]}</span><div className="muted small">{x.reason}</div></td>
-                      <td className="right">
+                      <td className="right target-cell">
                         <input
                           className="cell-input num"
                           type="number"
@@ -90,10 +96,11 @@ export function RenewalStep() {
               </table>
             </div>
           </Card>
+          {firstMonth && <p className="muted small">Charts start at {firstMonth}, the first month with usage in any source; the lookback's earlier months hold no data to draw.</p>}
           <div className="grid-2">
             {r.data.map((x) => (
               <Card key={x.offering} title={x.name} id={`chart-${x.offering}`}>
-                <ActiveVsSeats name={x.name} monthly={x.monthly} />
+                <ActiveVsSeats name={x.name} monthly={firstMonth ? x.monthly.filter((m) => m.month >= firstMonth) : x.monthly} />
               </Card>
             ))}
           </div>

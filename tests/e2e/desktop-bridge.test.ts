@@ -84,11 +84,13 @@ async function shellCalls(): Promise<{ fn: string; arg: unknown }[]> {
 
 describe('desktop wiring (window.workbench + window.workbenchShell)', { timeout: 300_000 }, () => {
   before(async () => {
-    served = await startServe();
+    // Its own renderer build: the other e2e file may be rebuilding dist/renderer at the same moment.
+    served = await startServe({ args: ['--dist', join(dir, 'renderer')] });
     browser = await launch();
     w = await openPage(browser);
     const { METHOD_NAMES } = await import('../../analysis/api/contract');
-    await w.context.addInitScript(installBridge, [...METHOD_NAMES]);
+    // As source text: tsx's output may call its __name helper, which the page does not have.
+    await w.context.addInitScript({ content: `var __name = (f) => f;\n(${installBridge.toString()})(${JSON.stringify(METHOD_NAMES)});` });
   });
   after(async () => {
     await browser?.close();
@@ -142,7 +144,7 @@ describe('desktop wiring (window.workbench + window.workbenchShell)', { timeout:
     await p.getByRole('button', { name: 'Choose folder' }).waitFor();
     await p.getByRole('button', { name: 'Import 1 file' }).click();
     await p.getByRole('heading', { name: 'Import finished' }).waitFor({ timeout: 60_000 });
-    await p.getByRole('button', { name: 'Run the review' }).click();
+    await p.getByRole('button', { name: 'Next: run the review' }).click();
     await p.getByRole('main', { name: 'Data quality' }).waitFor({ timeout: 120_000 });
   });
 

@@ -15,7 +15,10 @@ const page = await context.newPage();
 const errors: string[] = [];
 page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
 page.on('pageerror', (e) => errors.push(String(e)));
-const snap = (name: string) => page.screenshot({ path: join(out, `${name}.png`), fullPage: false });
+const snap = async (name: string) => {
+  await page.screenshot({ path: join(out, `${name}.png`), fullPage: false });
+  await page.screenshot({ path: join(out, `${name}-full.png`), fullPage: true });
+};
 await page.goto(url);
 await page.waitForFunction(() => document.querySelector('main') && !document.body.innerText.includes('Loading the workbench'));
 // An engagement still open in the engine is reopened on boot; the walk starts from Start either way.
