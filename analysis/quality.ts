@@ -15,17 +15,21 @@ export interface Quality {
 }
 
 export async function getQuality(db: EngagementDb, _settings: Settings): Promise<Quality> {
-  // Usage per site (network domain; one "All sites" row set when no domain is known) over the last year of data.
+  // Usage per site over the last year of data: sites are network domains, as the telemetry_gap rule
+  // reads them; usage without a domain (Autodesk daily usage, sessions without one) is "No site recorded".
+  // An estate with no domains at all is one row, "Whole estate".
   const heatmap = await db.all<{ site: string; day: string; users: number }>(`
     WITH u AS (
-      SELECT coalesce(network_domain, 'All sites') AS site, CAST(start_time AS DATE) AS day, "user" FROM sessions
-      UNION ALL SELECT 'All sites', day, "user" FROM usage_daily WHERE NOT EXISTS (SELECT 1 FROM sessions LIMIT 1)
-    ), last AS (SELECT max(day) AS d FROM u)
-    SELECT site, strftime(day, '%Y-%m-%d') AS day, count(DISTINCT "user")::INTEGER AS users
-    FROM u, last WHERE day > last.d - INTERVAL 365 DAY GROUP BY ALL ORDER BY site, day`);
+      SELECT network_domain AS site, CAST(start_time AS DATE) AS day, "user" FROM sessions
+      UNION ALL SELECT NULL, day, "user" FROM usage_daily
+    ), named AS (SELECT count(*) AS n FROM (SELECT 1 FROM u WHERE site IS NOT NULL LIMIT 1)),
+    last AS (SELECT max(day) AS d FROM u)
+    SELECT CASE WHEN named.n = 0 THEN 'Whole estate' ELSE coalesce(site, 'No site recorded') END AS site,
+           strftime(day, '%Y-%m-%d') AS day, count(DISTINCT "user")::INTEGER AS users
+    FROM u, last, named WHERE day > last.d - INTERVAL 365 DAY GROUP BY ALL ORDER BY site, day`);
 
   const telemetry_gaps = await db.all<{ site: string; from: string; to: string; days: number }>(`
-    SELECT coalesce(detail, 'All sites') AS site, strftime(first_seen, '%Y-%m-%d') AS "from",
+    SELECT coalesce(nullif(regexp_extract(detail, '^site (.*?): no usage', 1), ''), 'Whole estate') AS site, strftime(first_seen, '%Y-%m-%d') AS "from",
            strftime(last_seen, '%Y-%m-%d') AS "to", units::INTEGER AS days
     FROM findings WHERE type = 'telemetry_gap' ORDER BY first_seen`);
 

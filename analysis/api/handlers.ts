@@ -156,10 +156,17 @@ export function createEngine(opts: EngineOptions) {
         current = e;
         const files = gen.files.filter((f) => !f.endsWith('engagement.json')).map((path) => ({ path }));
         const imported = await importFiles(e.db, files, { settings, signal: ctx.signalFor(input.jobId), onProgress: (ev) => ctx.emitProgress({ ...ev, jobId: input.jobId }), storeDir: join(dir, 'sources') });
-        if (imported.cancelled) throw new ApiError('cancelled', 'The sample import was cancelled.');
+        if (imported.cancelled) {
+          // Nothing half-imported stays open: the analyst is back where they were.
+          e.close();
+          current = null;
+          jobs.delete(input.jobId);
+          throw new ApiError('cancelled', 'The sample was cancelled; nothing was opened.');
+        }
         progress(ctx, input.jobId, 'review', 'Running every rule…');
         await review(e, input.jobId, ctx);
         progress(ctx, input.jobId, 'done', 'Sample ready', 1, 1, true);
+        jobs.delete(input.jobId);
         await remember(e);
         return infoOf(e);
       }),
@@ -177,7 +184,9 @@ export function createEngine(opts: EngineOptions) {
         return r;
       }),
     'job.cancel': async (input) => {
-      jobs.get(input.jobId)?.abort();
+      // A cancel may arrive before the job has asked for its signal: create it aborted, so the job stops at its first check.
+      signalFor(input.jobId);
+      jobs.get(input.jobId)!.abort();
       return { ok: true as const };
     },
     'sources.list': () =>

@@ -108,14 +108,36 @@ function parseRows<T>(schema: z.ZodType<T>, rows: unknown[], what: string): T[] 
   });
 }
 
-/** Yields pages of validated rows; `sql` must have a stable ORDER BY and end before LIMIT/OFFSET. */
+/** Results up to this many rows are paged with LIMIT/OFFSET; larger ones through a numbered copy. */
+const SMALL_RESULT = 50_000;
+let pageSeq = 0;
+
+/**
+ * Yields pages of validated rows; `sql` must start with SELECT and have a stable ORDER BY (last clause).
+ * LIMIT/OFFSET re-sorts the whole result for every page, which is quadratic on millions of evidence
+ * rows; a large result is therefore numbered once into a temporary table and read back by row range.
+ */
 export async function* pages<T>(db: EngagementDb, schema: z.ZodType<T>, sql: string, params: SqlParam[], what: string, pageSize = 5000): AsyncGenerator<T[]> {
   const n = params.length;
-  for (let offset = 0; ; offset += pageSize) {
-    const rows = await db.all(`${sql} LIMIT $${n + 1} OFFSET $${n + 2}`, [...params, pageSize, offset]);
-    if (rows.length === 0) return;
-    yield parseRows(schema, rows, what);
-    if (rows.length < pageSize) return;
+  const first = await db.all(`${sql} LIMIT $${n + 1} OFFSET 0`, [...params, Math.max(pageSize, SMALL_RESULT) + 1]);
+  if (first.length <= Math.max(pageSize, SMALL_RESULT)) {
+    for (let i = 0; i < first.length; i += pageSize) yield parseRows(schema, first.slice(i, i + pageSize), what);
+    return;
+  }
+  const at = sql.lastIndexOf('ORDER BY');
+  if (!/^\s*SELECT\s/i.test(sql) || at < 0) throw new Error(`pages(${what}): the query must start with SELECT and end with ORDER BY`);
+  const table = `export_page_${++pageSeq}`;
+  const numbered = sql.slice(0, at).replace(/^\s*SELECT\s/i, `SELECT row_number() OVER (ORDER BY ${sql.slice(at + 8)}) AS export_page_rn, `);
+  await db.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${numbered}`, params);
+  try {
+    for (let from = 0; ; from += pageSize) {
+      const rows = await db.all(`SELECT * EXCLUDE (export_page_rn) FROM temp.main.${table} WHERE export_page_rn > $1 AND export_page_rn <= $2 ORDER BY export_page_rn`, [from, from + pageSize]);
+      if (rows.length === 0) return;
+      yield parseRows(schema, rows, what);
+      if (rows.length < pageSize) return;
+    }
+  } finally {
+    await db.run(`DROP TABLE IF EXISTS temp.main.${table}`).catch(() => undefined);
   }
 }
 
