@@ -11,6 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import type { ApiErrorBody, ProgressEvent } from '../api/contract';
 import { DEFAULT_LIMITS } from '../ingest/limits';
+import { RENDERER_CSP } from '../../renderer/build';
 
 /** What the transport needs from the engine; analysis/api/handlers.ts provides every piece. */
 export interface HandlerContextLike {
@@ -46,21 +47,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  // Inline styles only (never scripts): the evidence pack's self-contained HTML report carries its own <style>.
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "frame-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  // 'self', not 'none': the sandboxed srcdoc frame that shows the evidence pack's report inherits this policy.
-  "frame-ancestors 'self'",
-].join('; ');
+/** The page's own policy (renderer/build.ts), sent as a header too, plus who may frame it. */
+// 'self', not 'none': the sandboxed srcdoc frame that shows the evidence pack's report inherits this policy.
+export const CSP = `${RENDERER_CSP}; frame-ancestors 'self'`;
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
