@@ -40,23 +40,5 @@ export function bytes(n: number): string {
   return `${(n / 1024 ** 3).toFixed(2)} GB`;
 }
 
-export const TYPE_LABELS: Record<string, string> = {
-  dormant_user: 'Dormant user',
-  unused_assignment: 'Unused assignment',
-  duplicate_access: 'Duplicate access',
-  collection_single_product: 'Collection, one product used',
-  low_frequency_user: 'Low-frequency user (Flex)',
-  out_of_scope_product: 'Out-of-scope product',
-  unassigned_usage: 'Unassigned usage',
-  contractor_unassigned: 'Contractor, unassigned',
-  shared_account: 'Shared account',
-  legacy_serial_use: 'Legacy serial use',
-  network_over_use: 'Network over-use',
-  telemetry_gap: 'Telemetry gap',
-  usage_spike: 'Usage spike',
-  new_domain: 'New domain',
-  network_denials: 'Network denials',
-};
-export function typeLabel(t: string): string {
-  return TYPE_LABELS[t] ?? t;
-}
+// Finding names are defined once, with the finding types (analysis/model.ts).
+export { typeLabel } from './api/shared';

@@ -2,5 +2,5 @@
 // finding model and the settings schema, which import nothing but zod (ARCHITECTURE.md layer rule).
 /* eslint-disable no-restricted-imports -- these three modules are the shared contract the renderer may import */
 export { METHOD_NAMES, ProgressEventSchema, ApiErrorSchema } from '../../analysis/api/contract';
-export { INPUT_KINDS, GAP_TYPES, SIGNAL_TYPES } from '../../analysis/model';
+export { INPUT_KINDS, GAP_TYPES, SIGNAL_TYPES, typeLabel } from '../../analysis/model';
 export { ScenarioSchema } from '../../analysis/settings';
