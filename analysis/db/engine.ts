@@ -12,7 +12,7 @@ import { migrate } from './schema';
  * DuckDB's buffer cap. The whole process (Node heap + DuckDB, whose allocations reach somewhat past the
  * cap) must stay under 2 GiB at 5 million sessions; larger work spills to the engagement's temp folder.
  */
-export const DEFAULT_MEMORY_LIMIT = '1GB';
+export const DEFAULT_MEMORY_LIMIT = '768MB';
 
 export type SqlParam = string | number | boolean | null | bigint | Date;
 

@@ -504,6 +504,8 @@ async function importOne(
   if (opts.native !== false && plan.type === 'tabular' && plan.headerLine !== null && plan.delimiter !== null) {
     const d = plan.detection;
     if (nativeBlocker(d.kind, d, plan.headers, plan.encoding, plan.delimiter, facts.native.blocker) === null) {
+      const interrupt = () => db.conn.interrupt();
+      opts.signal?.addEventListener('abort', interrupt);
       native = await stageNative(db, {
         path: facts.path,
         kind: d.kind,
@@ -515,7 +517,7 @@ async function importOne(
         limits,
         ctx,
         file: facts.file,
-      });
+      }).finally(() => opts.signal?.removeEventListener('abort', interrupt));
       if (native) {
         await closePlan(plan);
         plan.notes.push('read by DuckDB (plain CSV)');
@@ -566,12 +568,20 @@ async function importOne(
     );
     let counts: LoadCounts;
     if (native) {
+      // DuckDB runs each step as one statement: a cancel interrupts it, and the transaction rolls back.
+      const interrupt = () => db.conn.interrupt();
+      opts.signal?.addEventListener('abort', interrupt);
       try {
         counts = await loadNative(db, native, sourceId, ctx);
+      } catch (e) {
+        if (opts.signal?.aborted) throw new CancelledError();
+        throw e;
       } finally {
+        opts.signal?.removeEventListener('abort', interrupt);
         await dropNative(db);
       }
       onRows(counts.rows_read);
+      if (opts.signal?.aborted) throw new CancelledError();
     } else counts = await loadItems(db, sourceId, items, { signal: opts.signal, maxRows: limits.maxRows, batchRows: opts.batchRows, onRows: throttled, file: facts.file });
     await db.run('UPDATE sources SET rows_read = $2, rows_loaded = $3, rows_rejected = $4, rows_duplicate = $5 WHERE source_id = $1', [
       sourceId,

@@ -94,21 +94,25 @@ const q = (name: string) => `"${name}"`;
 const v = (col: string) => q(`v_${col}`);
 const f = (col: string) => q(`f_${col}`);
 
-/** SQL for the fast, exact parse of one value shape; NULL sends the value to the JS lookup table. */
-function fastParse(type: ColType, x: string): string | null {
+/**
+ * SQL for the fast, exact parse of one value shape (NULL sends the value to the JS lookup table), in two
+ * steps so the parse runs once per value: `parse` on the trimmed text, `accept` on its result p.
+ */
+function fastParse(type: ColType, x: string, p: string): { parse: string; accept: string } | null {
   switch (type) {
-    case 'timestamp': {
+    case 'timestamp':
       // Zero-padded YYYY-MM-DD HH:MM:SS only; strptime validates the calendar, the year range matches JS.
-      const p = `try_strptime(${x}, '%Y-%m-%d %H:%M:%S')`;
-      return `CASE WHEN length(${x}) = 19 AND ${x}[5] = '-' AND ${x}[8] = '-' AND ${x}[11] = ' ' AND ${x}[14] = ':' AND ${x}[17] = ':'
-        AND year(${p}) BETWEEN 1900 AND 2200 THEN ${p} END`;
-    }
-    case 'date': {
-      const p = `CAST(try_strptime(${x}, '%Y-%m-%d') AS DATE)`;
-      return `CASE WHEN length(${x}) = 10 AND ${x}[5] = '-' AND ${x}[8] = '-' AND year(${p}) BETWEEN 1900 AND 2200 THEN ${p} END`;
-    }
+      return {
+        parse: `CASE WHEN regexp_full_match(${x}, '[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}') THEN try_strptime(${x}, '%Y-%m-%d %H:%M:%S') END`,
+        accept: `CASE WHEN year(${p}) BETWEEN 1900 AND 2200 THEN ${p} END`,
+      };
+    case 'date':
+      return {
+        parse: `CASE WHEN regexp_full_match(${x}, '[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN CAST(try_strptime(${x}, '%Y-%m-%d') AS DATE) END`,
+        accept: `CASE WHEN year(${p}) BETWEEN 1900 AND 2200 THEN ${p} END`,
+      };
     case 'number':
-      return `CASE WHEN regexp_full_match(${x}, '-?[0-9]{1,15}(\\.[0-9]{1,15})?') THEN CAST(${x} AS DOUBLE) END`;
+      return { parse: `CASE WHEN regexp_full_match(${x}, '-?[0-9]{1,15}(\\.[0-9]{1,15})?') THEN CAST(${x} AS DOUBLE) END`, accept: p };
     default:
       return null;
   }
@@ -116,28 +120,28 @@ function fastParse(type: ColType, x: string): string | null {
 
 /**
  * The file's records as a relation `s`: rn, the raw line l, ncells, nbytes, the trimmed cells v_<col>
- * and the fast parses f_<col>. Read straight from the file each time it is used: writing a staging copy
- * of millions of rows costs more than reading the file again. Parameters: $1 path, $2 delimiter, $3 the
- * JS whitespace set; skip and line size are numbers we computed, never client text.
+ * and the fast parses f_<col>, computed from the numbered lines (temp.main.native_lines) each time they
+ * are used: writing a staging copy of millions of parsed rows costs more than parsing twice. Parameters:
+ * $1 delimiter, $2 the JS whitespace set.
  */
-function recordsSql(req: NativeRequest, mapped: Map<string, ColType>): string {
+function recordsSql(req: NativeRequest, mapped: Map<string, ColType>, lines = 'temp.main.native_lines'): string {
   // trim() with a character set is slow; most lines hold no whitespace but spaces, so only those that
   // do (one regex per line) pay for the full JS whitespace set.
   const cellCols = [...req.detection.index]
-    .map(([col, idx]) => `nullif(CASE WHEN exotic THEN trim(cells[${idx + 1}], $3) ELSE trim(cells[${idx + 1}]) END, '') AS ${v(col)}`)
+    .map(([col, idx]) => `nullif(CASE WHEN exotic THEN trim(cells[${idx + 1}], $2) ELSE trim(cells[${idx + 1}]) END, '') AS ${v(col)}`)
     .join(', ');
-  const fastCols = [...mapped].map(([col, type]) => {
-    const sql = fastParse(type, v(col));
-    return sql ? `, ${sql} AS ${f(col)}` : '';
+  const parsed = [...mapped].flatMap(([col, type]) => {
+    const fp = fastParse(type, v(col), q(`p_${col}`));
+    return fp ? [{ col, ...fp }] : [];
   });
-  const skip = Math.trunc(req.headerLine);
-  const maxLine = Math.trunc(maxLineBytes(req.limits));
-  return `(SELECT *${fastCols.join('')} FROM (
+  const parseCols = parsed.map((x) => `, ${x.parse} AS ${q(`p_${x.col}`)}`).join('');
+  const acceptCols = parsed.map((x) => `, ${x.accept} AS ${f(x.col)}`).join('');
+  return `(SELECT *${acceptCols} FROM (SELECT *${parseCols} FROM (
       SELECT rn, l, len(cells) AS ncells, strlen(l) AS nbytes, ${cellCols}
-      FROM (SELECT rn, l, string_split(l, $2) AS cells, regexp_matches(l, '${EXOTIC_WS}') AS exotic FROM ${linesOf('$1', String(skip), String(maxLine))})))`;
+      FROM (SELECT rn, l, string_split(l, $1) AS cells, regexp_matches(l, '${EXOTIC_WS}') AS exotic FROM ${lines}))))`;
 }
 
-const recordParams = (req: NativeRequest) => [req.path, req.delimiter, JS_WHITESPACE];
+const recordParams = (req: NativeRequest) => [req.delimiter, JS_WHITESPACE];
 
 /** The distinct values of one column that the JS normaliser must see (SQL handles the rest). */
 function needsJs(col: string, type: ColType): string | null {
@@ -178,6 +182,9 @@ export async function stageNative(db: EngagementDb, req: NativeRequest): Promise
   const t0 = performance.now();
   let row: Record<string, unknown>;
   try {
+    // The lines, numbered once: row_number() over a multi-GB read inside a larger query buffers it all.
+    await db.run(`CREATE OR REPLACE TEMP TABLE native_lines AS SELECT * FROM ${linesOf('$1', String(Math.trunc(req.headerLine)), String(Math.trunc(maxLineBytes(req.limits))))}`, [req.path]);
+    debug(`lines ${((performance.now() - t0) / 1000).toFixed(2)} s`);
     const reader = await db.conn.runAndReadAll(
       `SELECT count(*) AS n, max(nbytes) AS maxb, max(ncells) AS maxc${dupCheck}${lists.length ? ', ' + lists.join(', ') : ''} FROM ${recordsSql(req, mapped)} s`,
       recordParams(req),
@@ -186,6 +193,7 @@ export async function stageNative(db: EngagementDb, req: NativeRequest): Promise
   } catch (e) {
     // DuckDB may not read this path (not an allowed folder) or this file: the JS path will.
     debug(`not native: ${(e as Error).message.split('\n')[0]}`);
+    await dropNative(db);
     return null;
   }
   debug(`scan ${((performance.now() - t0) / 1000).toFixed(2)} s`);
@@ -193,9 +201,13 @@ export async function stageNative(db: EngagementDb, req: NativeRequest): Promise
   // Byte length bounds the JS (UTF-16) length from above; anything near the limit goes the JS way.
   if (n !== expected || Number(row.maxb ?? 0) > req.limits.maxLineChars - 2 || Number(row.maxc ?? 0) > req.headers.length) {
     debug(`not native: ${n} records vs ${expected} lines, longest ${String(row.maxb)} bytes, most cells ${String(row.maxc)}`);
+    await dropNative(db);
     return null;
   }
-  if (n > req.limits.maxRows) throw new RefusalError(`${req.file} has more than ${req.limits.maxRows.toLocaleString('en-US')} rows (the row limit); split the export into smaller files`);
+  if (n > req.limits.maxRows) {
+    await dropNative(db);
+    throw new RefusalError(`${req.file} has more than ${req.limits.maxRows.toLocaleString('en-US')} rows (the row limit); split the export into smaller files`);
+  }
   const jsValues = new Map<string, string[]>();
   for (const [col] of mapped) {
     const list = row[`m_${col}`];
@@ -206,6 +218,8 @@ export async function stageNative(db: EngagementDb, req: NativeRequest): Promise
 }
 
 export async function dropNative(db: EngagementDb): Promise<void> {
+  await db.run('DROP TABLE IF EXISTS temp.main.native_rest').catch(() => undefined);
+  await db.run('DROP TABLE IF EXISTS temp.main.native_lines').catch(() => undefined);
   await db.run('DROP TABLE IF EXISTS temp.main.native_keys').catch(() => undefined);
   for (const t of await db.all<{ name: string }>(`SELECT table_name AS name FROM duckdb_tables() WHERE temporary AND table_name LIKE 'native_map_%'`).catch(() => [])) {
     // Names come from duckdb_tables() and match the fixed prefix; still quoted as identifiers.
@@ -233,11 +247,18 @@ async function jsMap(db: EngagementDb, col: string, raws: readonly string[], fn:
   return table;
 }
 
+const TYPED_NULL: Record<ColType, string> = {
+  text: 'CAST(NULL AS VARCHAR)', user: 'CAST(NULL AS VARCHAR)', product: 'CAST(NULL AS VARCHAR)', claim: 'CAST(NULL AS VARCHAR)', lower: 'CAST(NULL AS VARCHAR)',
+  timestamp: 'CAST(NULL AS TIMESTAMP)', date: 'CAST(NULL AS DATE)', number: 'CAST(NULL AS DOUBLE)',
+};
+
 const NON_ASCII = (col: string) => `strlen(${v(col)}) <> length(${v(col)})`;
 
 /** SQL expressions for the canonical values of one column, plus the joins they need. */
 interface ColumnSql {
   joins: string[];
+  /** Whether the file has this column. */
+  has: (col: string) => boolean;
   value: (col: string) => string;
   /** True when the cell has text that does not parse (ts/date/number columns). */
   bad: (col: string) => string;
@@ -293,7 +314,12 @@ async function buildMaps(db: EngagementDb, st: NativeStage, ctx: NormaliseContex
   }
   const has = (col: string) => st.mapped.has(col);
   const value = (col: string): string => {
-    if (!has(col)) return 'NULL';
+    // A typed NULL, so arithmetic on a missing column still binds (epoch_ms, date_trunc).
+    if (!has(col)) {
+      const type = COLUMNS[st.req.kind]![col] ?? 'text';
+      // claimOf(null) is 'unknown', as in the JS normaliser.
+      return type === 'claim' ? `'unknown'` : TYPED_NULL[type];
+    }
     const x = `s.${v(col)}`;
     switch (st.mapped.get(col)!) {
       case 'timestamp':
@@ -312,6 +338,7 @@ async function buildMaps(db: EngagementDb, st: NativeStage, ctx: NormaliseContex
   };
   return {
     joins,
+    has,
     value,
     bad: (col) => (has(col) ? `(s.${v(col)} IS NOT NULL AND ${value(col)} IS NULL)` : 'false'),
     // normaliseUser: trimmed, masked (`***`) -> NULL, e-mail lower-cased; non-ASCII through JS.
@@ -332,13 +359,11 @@ const lit = (text: string) => {
   return `'${text}'`;
 };
 const masked = (x: string) => `(${x} LIKE '***%' AND ltrim(${x}, '*') = '')`;
-/** SQL text of a quoted cell for a reason message: the cell as the analyst wrote it (trimmed). */
-let saidMapped: (col: string) => boolean = () => false;
-const said = (col: string) => (saidMapped(col) ? `'"' || s.${v(col)} || '"'` : `''`);
 
 /** The canonical values and the reject reason (NULL for a good row), in the JS normaliser's order. */
 function kindSelect(kind: TabularKind, m: ColumnSql): { values: Record<string, string>; reason: string } {
-  saidMapped = (col) => m.value(col) !== 'NULL';
+  /** SQL text of a quoted cell for a reason message: the cell as the analyst wrote it (trimmed). */
+  const said = (col: string) => (m.has(col) ? `'"' || s.${v(col)} || '"'` : `''`);
   const raw = (col: string) => m.value(col);
   if (kind === 'sessions') {
     const start = raw('start_time');
@@ -396,7 +421,7 @@ function kindSelect(kind: TabularKind, m: ColumnSql): { values: Record<string, s
       product_raw: raw('product'),
       version: raw('version'),
       // Autodesk Account usage is Named User unless tokens were charged (as normalise.ts).
-      licence_type: `CASE WHEN ${claim} = 'unknown' AND ${st_has_raw('licence_type', m)} IS NULL THEN CASE WHEN ${tokens} > 0 THEN 'flex' ELSE 'named_user' END ELSE ${claim} END`,
+      licence_type: `CASE WHEN ${claim} = 'unknown' AND ${trimmedText('licence_type', m)} IS NULL THEN CASE WHEN ${tokens} > 0 THEN 'flex' ELSE 'named_user' END ELSE ${claim} END`,
       feature: raw('feature'),
       tokens,
       team: raw('team'),
@@ -412,8 +437,8 @@ function kindSelect(kind: TabularKind, m: ColumnSql): { values: Record<string, s
 }
 
 /** The trimmed text of a claim column (the value expression of a claim column is the claim, not the text). */
-function st_has_raw(col: string, m: ColumnSql): string {
-  return m.value(col) === 'NULL' ? 'NULL' : `s.${v(col)}`;
+function trimmedText(col: string, m: ColumnSql): string {
+  return m.has(col) ? `s.${v(col)}` : 'NULL';
 }
 
 /**
@@ -430,13 +455,13 @@ export async function loadNative(db: EngagementDb, st: NativeStage, sourceId: nu
   const from = `FROM ${recordsSql(st.req, st.mapped)} s ${maps.joins.join(' ')}`;
   const skip = Math.trunc(st.req.headerLine);
   const t0 = performance.now();
-  // One read of the file: transform, drop rejects and duplicates, write. $4 is the source id.
+  // One pass over the lines: transform, drop rejects and duplicates, write. $3 is the source id.
   const inner = `SELECT s.rn, ${skip} + s.rn AS line, CAST(NULL AS JSON) AS extra, ${typed} ${from} WHERE (${reason}) IS NULL`;
   // Keys already loaded, as a snapshot: an insert that anti-joins the table it writes to must buffer its
   // whole input first. An empty table needs no anti-join at all.
   const before = Number((await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${table}`))?.n ?? 0);
   if (before > 0) await db.run(`CREATE OR REPLACE TEMP TABLE native_keys AS SELECT row_key FROM ${table}`);
-  const dedup = { sourceParam: '$4', inFile: st.dedupInFile, existingKeys: before > 0 ? 'temp.main.native_keys' : null };
+  const dedup = { sourceParam: '$3', inFile: st.dedupInFile, existingKeys: before > 0 ? 'temp.main.native_keys' : null };
   const ins = await db.conn.run(
     `INSERT INTO ${table} (source_id, line, row_key, extra, ${cols.names.map((n) => `"${n}"`).join(', ')}) ${dedupSelect(table, cols.names, inner, dedup)}`,
     [...recordParams(st.req), sourceId],
@@ -444,17 +469,25 @@ export async function loadNative(db: EngagementDb, st: NativeStage, sourceId: nu
   const loaded = Number(ins.rowsChanged);
   await db.run('DROP TABLE IF EXISTS temp.main.native_keys');
   debug(`insert ${((performance.now() - t0) / 1000).toFixed(2)} s`);
-  // Only when something was not loaded: one more read finds the rejects (the rest are duplicates).
+  // Only when something was not loaded: the lines that were not loaded (rejects or duplicates) are
+  // found by line number and only they are normalised again, to find the rejects among them.
   let nrej = 0;
   if (loaded < st.rows) {
+    await db.run(
+      `CREATE OR REPLACE TEMP TABLE native_rest AS
+       SELECT rn, l FROM temp.main.native_lines ANTI JOIN (SELECT line - ${skip} AS rn FROM ${table} WHERE source_id = $1) x USING (rn)`,
+      [sourceId],
+    );
     // Reject raw text as the JS normaliser writes it: cells re-joined with commas, quoted when needed.
-    const rawLine = `array_to_string(list_transform(string_split(l, $2), c -> CASE WHEN regexp_matches(c, '[",\\r\\n]') THEN '"' || replace(c, '"', '""') || '"' ELSE c END), ',')`;
+    const rawLine = `array_to_string(list_transform(string_split(l, $1), c -> CASE WHEN regexp_matches(c, '[",\\r\\n]') THEN '"' || replace(c, '"', '""') || '"' ELSE c END), ',')`;
+    const rest = `FROM ${recordsSql(st.req, st.mapped, 'temp.main.native_rest')} s ${maps.joins.join(' ')}`;
     const rej = await db.conn.run(
       `INSERT INTO rejects (source_id, line, raw, reason)
-       SELECT $4, ${skip} + rn, ${rawLine}, reason FROM (SELECT s.rn, s.l, ${reason} AS reason ${from}) WHERE reason IS NOT NULL`,
+       SELECT $3, ${skip} + rn, ${rawLine}, reason FROM (SELECT s.rn, s.l, ${reason} AS reason ${rest}) WHERE reason IS NOT NULL`,
       [...recordParams(st.req), sourceId],
     );
     nrej = Number(rej.rowsChanged);
+    await db.run('DROP TABLE IF EXISTS temp.main.native_rest');
     debug(`rejects ${((performance.now() - t0) / 1000).toFixed(2)} s`);
   }
   const rejected = nrej;
