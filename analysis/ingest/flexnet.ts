@@ -5,7 +5,7 @@
 // version feature per session; the pair is counted as one session.
 import { createHash } from 'node:crypto';
 import type { Catalogue } from '../catalogue/catalogue';
-import { RefusalError, type CanonicalRow, type CellValue, type ParsedItem } from './types';
+import { RefusalError, type CanonicalRow, type CellValue, type ParsedItem, type RowReject } from './types';
 
 /** Package and version check-outs of one user@host this close together belong to one session. */
 const GROUP_WINDOW_S = 5;
@@ -38,17 +38,66 @@ interface LogLine {
   msg: string;
 }
 
-interface Checkout {
-  feature: string;
-  kind: 'package' | 'version';
+/** Who checked out: the user as written, the host, and the lower-cased user@host that pairs lines. */
+interface Who {
   userRaw: string;
   host: string;
-  key: string; // lower-cased user@host
-  start: number; // epoch seconds (wall clock of the server, treated as UTC)
-  line: number;
-  end: number | null;
-  endedBy: string | null;
-  grouped: boolean;
+  key: string;
+}
+
+const ENDED_BY = ['end of log', 'IN', 'inactive (seat reclaimed by the server)', 'server restart'] as const;
+
+/**
+ * Every check-out of the log as parallel columns (a 24-month log holds hundreds of thousands; as objects they
+ * cost ~140 bytes each, here ~30). Features and users are ids into small interned tables.
+ */
+class Checkouts {
+  size = 0;
+  readonly features: string[] = [];
+  readonly kinds: Array<'package' | 'version'> = [];
+  readonly whos: Who[] = [];
+  start = new Float64Array(1024); // epoch seconds (wall clock of the server, treated as UTC)
+  end = new Float64Array(1024); // NaN while open
+  line = new Int32Array(1024);
+  feature = new Int32Array(1024);
+  who = new Int32Array(1024);
+  endedBy = new Uint8Array(1024); // index into ENDED_BY
+  grouped = new Uint8Array(1024);
+
+  add(feature: number, who: number, start: number, line: number): number {
+    if (this.size === this.start.length) this.grow();
+    const i = this.size++;
+    this.feature[i] = feature;
+    this.who[i] = who;
+    this.start[i] = start;
+    this.line[i] = line;
+    this.end[i] = Number.NaN;
+    return i;
+  }
+
+  featureOf(i: number): string {
+    return this.features[this.feature[i]!]!;
+  }
+  kindOf(i: number): 'package' | 'version' {
+    return this.kinds[this.feature[i]!]!;
+  }
+  whoOf(i: number): Who {
+    return this.whos[this.who[i]!]!;
+  }
+
+  private grow(): void {
+    const n = this.start.length * 2;
+    const f64 = (a: Float64Array) => { const b = new Float64Array(n); b.set(a); return b; };
+    const i32 = (a: Int32Array) => { const b = new Int32Array(n); b.set(a); return b; };
+    const u8 = (a: Uint8Array) => { const b = new Uint8Array(n); b.set(a); return b; };
+    this.start = f64(this.start);
+    this.end = f64(this.end);
+    this.line = i32(this.line);
+    this.feature = i32(this.feature);
+    this.who = i32(this.who);
+    this.endedBy = u8(this.endedBy);
+    this.grouped = u8(this.grouped);
+  }
 }
 
 interface Denial {
@@ -62,6 +111,14 @@ interface Denial {
   line: number;
   reason: string | null;
   merged: boolean;
+}
+
+/** One session to emit: its opening check-out, the grouped partner and its rank among equal id bases. */
+interface SessionPlan {
+  line: number;
+  c: number;
+  partner: number; // -1: none
+  nth: number;
 }
 
 function dayNumber(y: number, m: number, d: number): number | null {
@@ -122,106 +179,205 @@ function productOf(catalogue: Catalogue, feature: string): string {
   return catalogue.get(stem)?.code ?? catalogue.resolveFeatureCode(feature) ?? catalogue.resolve(stem) ?? stem;
 }
 
+/** productOf per distinct feature: a log has a handful of features and hundreds of thousands of lines. */
+function productMemo(catalogue: Catalogue): (feature: string) => string {
+  const memo = new Map<string, string>();
+  return (feature) => {
+    let p = memo.get(feature);
+    if (p === undefined) memo.set(feature, (p = productOf(catalogue, feature)));
+    return p;
+  };
+}
+
+/**
+ * A copy of `s` that does not point into the log text. V8 substrings are views on their parent, so one
+ * kept user name would otherwise keep the whole (hundreds of MB) log alive.
+ */
+function own(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
+}
+
+/** Interns the small strings kept per check-out (features, users, hosts repeat on every line). */
+function interner(): (s: string) => string {
+  const pool = new Map<string, string>();
+  return (s) => {
+    let v = pool.get(s);
+    if (v === undefined) {
+      v = own(s);
+      pool.set(v, v);
+    }
+    return v;
+  };
+}
+
 function shortHash(s: string): string {
   return createHash('sha256').update(s).digest('hex').slice(0, 20);
 }
 
-function splitLines(text: string): LogLine[] {
-  const rawLines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
-  if (rawLines.length > 0 && rawLines[rawLines.length - 1] === '') rawLines.pop();
-  return rawLines.map((raw, i) => {
-    const m = LINE_RX.exec(raw);
-    if (!m) return { no: i + 1, raw, tod: null, daemon: '', msg: raw };
-    const h = +m[1]!, mi = +m[2]!, s = +m[3]!;
-    const ok = h < 24 && mi < 60 && s < 60;
-    return { no: i + 1, raw, tod: ok ? h * 3600 + mi * 60 + s : null, daemon: m[4]!, msg: ok ? m[5]!.replace(/\s+$/, '') : raw };
-  });
+/**
+ * Calls `each` for every line, split as `/\r\n|\r|\n/` with one empty trailing line dropped and a BOM skipped,
+ * without building an array of all lines. `each` returns false to stop early.
+ */
+function forEachLine(text: string, each: (raw: string, no: number) => boolean | void): void {
+  const len = text.length;
+  let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  let no = 0;
+  let nextCr = text.indexOf('\r', pos);
+  for (;;) {
+    const nl = text.indexOf('\n', pos);
+    if (nextCr !== -1 && nextCr < pos) nextCr = text.indexOf('\r', pos);
+    let sepLen = 1;
+    let at = nl;
+    if (nextCr !== -1 && (nl === -1 || nextCr < nl)) {
+      at = nextCr;
+      sepLen = text.charCodeAt(nextCr + 1) === 10 ? 2 : 1;
+    }
+    if (at === -1) {
+      // The last piece: dropped when empty, as split() + pop() did.
+      if (pos < len && each(text.slice(pos), ++no) === false) return;
+      return;
+    }
+    if (each(text.slice(pos, at), ++no) === false) return;
+    pos = at + sepLen;
+  }
+}
+
+function readLine(raw: string, no: number): LogLine {
+  const m = LINE_RX.exec(raw);
+  if (!m) return { no, raw, tod: null, daemon: '', msg: raw };
+  const h = +m[1]!, mi = +m[2]!, s = +m[3]!;
+  const ok = h < 24 && mi < 60 && s < 60;
+  return { no, raw, tod: ok ? h * 3600 + mi * 60 + s : null, daemon: m[4]!, msg: ok ? m[5]!.replace(/\s+$/, '') : raw };
 }
 
 /**
- * Dates every timed line: anchors set the day, a large backwards step of the clock is the next day.
- * Lines before the first anchor are dated backwards from it. Returns epoch seconds per line (null when untimed).
+ * Dating, first pass: the day number of the clock's "day 0" (the first timed line), found from the first
+ * anchor (TIMESTAMP, start banner) minus the midnights before it, so lines before the first anchor are dated
+ * backwards from it. Null when the log states no date at all (then no line is dated).
  */
-function dateLines(lines: LogLine[], fileName: string): Array<number | null> {
-  const rel: Array<number | null> = new Array(lines.length).fill(null);
-  const out: Array<number | null> = new Array(lines.length).fill(null);
-  let day: number | null = null; // absolute day number once known
-  let relDay = 0; // day count before the first anchor
-  let firstAnchor: { idx: number; day: number; rel: number } | null = null;
+function dayZero(text: string, fileName: string): number | null {
+  let relDay = 0;
   let prevTod: number | null = null;
-  lines.forEach((l, i) => {
+  let found: number | null = null;
+  let sawEvent = false;
+  forEachLine(text, (raw, no) => {
+    const l = readLine(raw, no);
     if (l.tod === null) return;
-    if (prevTod !== null && prevTod - l.tod > MIDNIGHT_BACKSTEP_S) {
-      if (day !== null) day += 1;
-      else relDay += 1;
-    }
+    if (prevTod !== null && prevTod - l.tod > MIDNIGHT_BACKSTEP_S) relDay += 1;
     prevTod = l.tod;
     const a = anchorDay(l.msg);
     if (a !== null) {
-      if (day === null) firstAnchor = { idx: i, day: a, rel: relDay };
-      day = a;
+      found = a - relDay;
+      return false;
     }
-    if (day !== null) out[i] = day * 86_400 + l.tod;
-    else rel[i] = relDay;
+    if (!sawEvent && EVENT_WORD_RX.test(l.msg)) sawEvent = true;
   });
-  const fa = firstAnchor as { idx: number; day: number; rel: number } | null;
-  if (!fa) {
-    if (lines.some((l) => l.tod !== null && EVENT_WORD_RX.test(l.msg))) {
-      throw new RefusalError(
-        `${fileName}: this FlexNet log has no date (no TIMESTAMP line and no server start banner), so its check-outs cannot be placed in time. Export a log that includes the server start or a TIMESTAMP line.`,
-      );
-    }
-    return out;
+  if (found === null && sawEvent) {
+    throw new RefusalError(
+      `${fileName}: this FlexNet log has no date (no TIMESTAMP line and no server start banner), so its check-outs cannot be placed in time. Export a log that includes the server start or a TIMESTAMP line.`,
+    );
   }
-  for (let i = 0; i < fa.idx; i++) {
-    const r = rel[i];
-    const tod = lines[i]!.tod;
-    if (r !== null && r !== undefined && tod !== null) out[i] = (fa.day - (fa.rel - r)) * 86_400 + tod;
-  }
-  return out;
+  return found;
 }
 
 /** Reads a FlexNet debug log into session and denial rows; unreadable event lines become rejects. */
 export function parseFlexnetLog(text: string, ctx: { catalogue: Catalogue; fileName: string }): ParsedItem[] {
-  const { catalogue, fileName } = ctx;
-  const lines = splitLines(text);
-  const when = dateLines(lines, fileName);
-  const items: Array<{ order: number; item: ParsedItem }> = [];
-  const reject = (l: LogLine, reason: string) => items.push({ order: l.no, item: { reject: { line: l.no, raw: l.raw, reason } } });
+  return [...readFlexnetLog(text, ctx)];
+}
+
+/**
+ * The same items as parseFlexnetLog, in the same order, made one at a time. A log that cannot be dated is
+ * refused here (eagerly), before any item is asked for. The log text is released once it has been read, and
+ * rows are only built when the loader takes them, so memory holds one small record per check-out, not the
+ * lines or the finished rows.
+ */
+export function readFlexnetLog(text: string, ctx: { catalogue: Catalogue; fileName: string }): Iterable<ParsedItem> {
+  const day0 = dayZero(text, ctx.fileName);
+  const src: { text: string | null } = { text };
+  return { [Symbol.iterator]: () => flexnetItems(src, day0, ctx.catalogue) };
+}
+
+function* flexnetItems(src: { text: string | null }, day0: number | null, catalogue: Catalogue): Generator<ParsedItem> {
+  // No local binding of the text: the generator stays suspended while the loader writes its rows, and
+  // anything it holds (the whole log) would stay in memory until the last row.
+  const { rejects, checkouts, denials } = scanLog(takeText(src), day0);
+  const product = productMemo(catalogue);
+  const sessions = planSessions(checkouts, product);
+  const denialList = denialRows(denials, checkouts, product).sort((a, b) => a.line - b.line);
+  // Rows in line order, as one stable sort over rejects, sessions, denials would give.
+  let r = 0, s = 0, d = 0;
+  const INF = Number.POSITIVE_INFINITY;
+  for (;;) {
+    const rl = r < rejects.length ? rejects[r]!.line : INF;
+    const sl = s < sessions.length ? sessions[s]!.line : INF;
+    const dl = d < denialList.length ? denialList[d]!.line : INF;
+    if (rl === INF && sl === INF && dl === INF) return;
+    if (rl <= sl && rl <= dl) yield { reject: rejects[r++]! };
+    else if (sl <= dl) yield { row: sessionRow(sessions[s++]!, product) };
+    else yield { row: denialList[d++]! };
+  }
+}
+
+function takeText(src: { text: string | null }): string {
+  const text = src.text;
+  if (text === null) throw new Error('a FlexNet log can be read only once');
+  src.text = null;
+  return text;
+}
+
+function scanLog(text: string, day0: number | null): { rejects: RowReject[]; checkouts: Checkout[]; denials: Denial[] } {
+  const rejects: RowReject[] = [];
+  const intern = interner();
+  const kinds = new Map<string, 'package' | 'version'>();
+  const reject = (l: LogLine, reason: string) => rejects.push({ line: l.no, raw: own(l.raw), reason });
 
   const checkouts: Checkout[] = [];
   const denials: Denial[] = [];
   const open = new Map<string, Checkout[]>(); // feature + user@host -> FIFO of open check-outs
   let lastTs: number | null = null; // last line of the running server (banner preamble excluded)
   let inBox = false;
+  // Dating, second pass: anchors set the day, a large backwards step of the clock is the next day.
+  let day: number | null = day0;
+  let prevTod: number | null = null;
 
   const closeAll = (at: number | null, why: string) => {
     for (const q of open.values()) for (const c of q) { c.end = at ?? c.start; c.endedBy = why; }
     open.clear();
   };
 
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i]!;
-    const ts = when[i] ?? null;
+  forEachLine(text, (raw, no) => {
+    const l = readLine(raw, no);
+    let ts: number | null = null;
+    if (l.tod !== null) {
+      if (prevTod !== null && prevTod - l.tod > MIDNIGHT_BACKSTEP_S && day !== null) day += 1;
+      prevTod = l.tod;
+      const a = anchorDay(l.msg);
+      if (a !== null) day = a;
+      if (day !== null) ts = day * 86_400 + l.tod;
+    }
     if (l.tod === null || ts === null) {
       if (EVENT_WORD_RX.test(l.raw) && /"/.test(l.raw)) reject(l, 'looks like a FlexNet event but has no readable H:MM:SS (daemon) prefix; check the log was not cut or merged');
-      continue;
+      return;
     }
     if (isRestart(l.daemon, l.msg)) closeAll(lastTs, 'server restart');
     const preamble = isBannerPreamble(l.daemon, l.msg, inBox);
     if (l.daemon === 'lmgrd' && /^-{10,}\s*$/.test(l.msg.trim())) inBox = !inBox;
     if (!preamble) lastTs = ts;
 
-    if (!EVENT_WORD_RX.test(l.msg)) continue;
+    if (!EVENT_WORD_RX.test(l.msg)) return;
     const m = EVENT_RX.exec(l.msg);
     if (!m) {
       if (/^(OUT|IN|DENIED|UNSUPPORTED):/.test(l.msg)) reject(l, 'FlexNet event line without the expected "feature" user@host; the line was not counted');
-      continue;
+      return;
     }
-    const [, ev, feature, userRaw, host, tail] = m as unknown as [string, string, string, string, string, string];
-    const key = `${userRaw}@${host}`.toLowerCase();
+    const [, ev, featureRaw, userRawRaw, hostRaw, tail] = m as unknown as [string, string, string, string, string, string];
+    const feature = intern(featureRaw);
+    const userRaw = intern(userRawRaw);
+    const host = intern(hostRaw);
+    const key = intern(`${userRaw}@${host}`.toLowerCase());
     const fkey = `${feature.toUpperCase()}\u0000${key}`;
-    const kind = splitFeature(feature).kind;
+    let kind = kinds.get(feature);
+    if (kind === undefined) kinds.set(feature, (kind = splitFeature(feature).kind));
     if (ev === 'OUT') {
       const c: Checkout = { feature, kind, userRaw, host, key, start: ts, line: l.no, end: null, endedBy: null, grouped: false };
       checkouts.push(c);
@@ -233,22 +389,18 @@ export function parseFlexnetLog(text: string, ctx: { catalogue: Catalogue; fileN
       const c = q?.shift();
       if (!c) {
         reject(l, 'IN without an earlier OUT of this feature by this user@host (checked out before this log or the last server restart); not counted as a session');
-        continue;
+        return;
       }
       if (q && q.length === 0) open.delete(fkey);
       c.end = ts;
       c.endedBy = /\(INACTIVE\)/i.test(tail) ? 'inactive (seat reclaimed by the server)' : 'IN';
     } else {
       const reason = tail.trim().replace(/^\((.*)\)$/, '$1').trim() || null;
-      denials.push({ event: ev as 'DENIED' | 'UNSUPPORTED', feature, kind, userRaw, host, key, ts, line: l.no, reason, merged: false });
+      denials.push({ event: ev as 'DENIED' | 'UNSUPPORTED', feature, kind, userRaw, host, key, ts, line: l.no, reason: reason === null ? null : own(reason), merged: false });
     }
-  }
+  });
   closeAll(lastTs, 'end of log');
-
-  for (const row of sessionRows(checkouts, catalogue)) items.push({ order: row.line, item: { row } });
-  for (const row of denialRows(denials, checkouts, catalogue)) items.push({ order: row.line, item: { row } });
-  items.sort((a, b) => a.order - b.order);
-  return items.map((x) => x.item);
+  return { rejects, checkouts, denials };
 }
 
 /** The closest ungrouped check-out of the other kind by the same user@host within the window. */
@@ -269,27 +421,50 @@ function partnerOf<T extends { key: string; kind: 'package' | 'version'; line: n
   }
 }
 
-function sessionRows(checkouts: Checkout[], catalogue: Catalogue): CanonicalRow[] {
-  const list = [...checkouts].sort((a, b) => a.start - b.start || a.line - b.line);
-  const same = (a: Checkout, b: Checkout) => productOf(catalogue, a.feature) === productOf(catalogue, b.feature);
-  const rows: CanonicalRow[] = [];
+/**
+ * Pairs package and version check-outs into sessions (in start order, which fixes the pairing and the
+ * session-id rank) and returns them in line order; the rows themselves are built later by sessionRow.
+ */
+function planSessions(checkouts: Checkout[], productOf: (feature: string) => string): SessionPlan[] {
+  // In place: the denial pass only asks whether some check-out matches, so their order does not matter.
+  const list = checkouts.sort((a, b) => a.start - b.start || a.line - b.line);
+  const same = (a: Checkout, b: Checkout) => productOf(a.feature) === productOf(b.feature);
+  const plans: SessionPlan[] = [];
+  // Id bases start with the start time and the list is in start order, so only bases of one start can repeat.
   const seen = new Map<string, number>();
+  let seenStart = Number.NaN;
   list.forEach((c, idx) => {
     if (c.grouped) return;
     c.grouped = true;
     const partner = partnerOf(list, idx, (x) => x.start, (x) => !x.grouped, same);
     if (partner) partner.grouped = true;
+    const ver = c.kind === 'version' ? c : partner;
+    const main = ver ?? (c.kind === 'package' ? c : partner)!;
+    const start = Math.min(c.start, partner?.start ?? c.start);
+    if (start !== seenStart) {
+      seen.clear();
+      seenStart = start;
+    }
+    const idBase = `${c.key}|${main.feature.toUpperCase()}`;
+    const nth = (seen.get(idBase) ?? 0) + 1;
+    seen.set(idBase, nth);
+    plans.push({ line: Math.min(c.line, partner?.line ?? c.line), c, partner, nth });
+  });
+  // Stable: equal lines (none in practice) keep start order, as the former single sort did.
+  return plans.sort((a, b) => a.line - b.line);
+}
+
+function sessionRow(plan: SessionPlan, productOf: (feature: string) => string): CanonicalRow {
+  const { c, partner, nth, line } = plan;
+  {
     const pkg = c.kind === 'package' ? c : partner;
     const ver = c.kind === 'version' ? c : partner;
     const main = ver ?? pkg!;
     const start = Math.min(c.start, partner?.start ?? c.start);
     // The version feature is the specific one; a package feature can be shared by two sessions of one user.
     const end = main.end ?? start;
-    const line = Math.min(c.line, partner?.line ?? c.line);
-    const product = productOf(catalogue, main.feature);
+    const product = productOf(main.feature);
     const idBase = `${fmt(start)}|${c.key}|${main.feature.toUpperCase()}`;
-    const nth = (seen.get(idBase) ?? 0) + 1;
-    seen.set(idBase, nth);
     const values: Record<string, CellValue> = {
       // Content-derived, so the same log imported again (or a later log that repeats these lines) is a duplicate.
       session_id: `flexnet-${shortHash(`${idBase}|${nth}`)}`,
@@ -304,13 +479,12 @@ function sessionRows(checkouts: Checkout[], catalogue: Catalogue): CanonicalRow[
       duration_minutes: Math.max(0, end - start) / 60,
       licence_type: 'network',
       feature_code: main.feature,
-      licence_offering: pkg ? productOf(catalogue, pkg.feature) : null,
+      licence_offering: pkg ? productOf(pkg.feature) : null,
     };
     const extra: Array<[string, string]> = [['ended_by', main.endedBy ?? 'end of log']];
     if (pkg && ver) extra.push(['package_feature', pkg.feature], ['package_line', String(pkg.line)], ['version_line', String(ver.line)]);
-    rows.push({ table: 'sessions', line, values, extra });
-  });
-  return rows;
+    return { table: 'sessions', line, values, extra };
+  }
 }
 
 /**
@@ -318,9 +492,9 @@ function sessionRows(checkouts: Checkout[], catalogue: Catalogue): CanonicalRow[
  * row per attempt (the version feature's, line = first of the pair, the companion line kept in `extra`),
  * so `event='DENIED' AND true_denial IS NOT FALSE` counts each attempt once without relying on NULL tricks.
  */
-function denialRows(denials: Denial[], checkouts: Checkout[], catalogue: Catalogue): CanonicalRow[] {
+function denialRows(denials: Denial[], checkouts: Checkout[], productOf: (feature: string) => string): CanonicalRow[] {
   const list = [...denials].sort((a, b) => a.ts - b.ts || a.line - b.line);
-  const same = (a: Denial, b: Denial) => a.event === b.event && productOf(catalogue, a.feature) === productOf(catalogue, b.feature);
+  const same = (a: Denial, b: Denial) => a.event === b.event && productOf(a.feature) === productOf(b.feature);
   const rows: CanonicalRow[] = [];
   const outsByUser = new Map<string, Checkout[]>();
   for (const c of checkouts) {
@@ -339,12 +513,12 @@ function denialRows(denials: Denial[], checkouts: Checkout[], catalogue: Catalog
     const user = main.userRaw.trim().toLowerCase();
     const features = new Set([d.feature.toUpperCase(), ...(partner ? [partner.feature.toUpperCase()] : [])]);
     // The attempt's product (the version feature's); a collection package alone would match unrelated check-outs.
-    const products = new Set([productOf(catalogue, main.feature)]);
+    const products = new Set([productOf(main.feature)]);
     let trueDenial: boolean | null = null;
     if (main.event === 'DENIED') {
       const t0 = Math.min(d.ts, partner?.ts ?? d.ts);
       const retried = (outsByUser.get(user) ?? []).some(
-        (c) => c.start >= t0 && c.start - t0 <= DENIAL_RETRY_S && (features.has(c.feature.toUpperCase()) || products.has(productOf(catalogue, c.feature))),
+        (c) => c.start >= t0 && c.start - t0 <= DENIAL_RETRY_S && (features.has(c.feature.toUpperCase()) || products.has(productOf(c.feature))),
       );
       trueDenial = !retried;
     }
@@ -357,7 +531,7 @@ function denialRows(denials: Denial[], checkouts: Checkout[], catalogue: Catalog
         ts: fmt(Math.min(d.ts, partner?.ts ?? d.ts)),
         event: main.event,
         feature: main.feature,
-        product: productOf(catalogue, main.feature),
+        product: productOf(main.feature),
         user,
         user_raw: main.userRaw.trim(),
         host: main.host,

@@ -22,7 +22,7 @@ import { NativeScanner, type NativeScanResult } from './native-scan';
 import { dropNative, loadNative, nativeBlocker, stageNative, type NativeStage } from './native-csv';
 import { sniffBytes } from './sniff';
 import { readXlsx } from './xlsx';
-import { looksLikeFlexnetLog, parseFlexnetLog } from './flexnet';
+import { looksLikeFlexnetLog, readFlexnetLog } from './flexnet';
 
 const HEAD_BYTES = 64 * 1024;
 const HEADER_SCAN_ROWS = 30;
@@ -495,7 +495,7 @@ async function importOne(
     items = normalisedItems(plan, ctx);
   } else {
     kind = 'flexnet_log';
-    items = parseFlexnetLog(await plan.text(), { catalogue: ctx.catalogue, fileName: facts.file });
+    items = readFlexnetLog(await plan.text(), { catalogue: ctx.catalogue, fileName: facts.file });
   }
 
   // Large plain CSV files: DuckDB reads them itself, staged before the transaction so a file it cannot

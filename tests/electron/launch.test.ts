@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ROOT } from '../../build/electron-bundles';
 
-const SKIP_REASON = 'Electron binary not installed (cannot be downloaded here); run `npm install` on a machine with GitHub access';
+const SKIP_REASON = 'Electron binary not installed (it comes from GitHub releases, which this machine cannot reach); on a machine with GitHub access run `node node_modules/electron/install.js` (see README, The desktop app)';
 
 function electronBinary(): string | null {
   try {
