@@ -313,7 +313,7 @@ function* flexnetItems(src: { text: string | null }, day0: number | null, catalo
     const dl = d < denialList.length ? denialList[d]!.line : INF;
     if (rl === INF && sl === INF && dl === INF) return;
     if (rl <= sl && rl <= dl) yield { reject: rejects[r++]! };
-    else if (sl <= dl) yield { row: sessionRow(sessions[s++]!, product) };
+    else if (sl <= dl) yield { row: sessionRow(checkouts, sessions[s++]!, product) };
     else yield { row: denialList[d++]! };
   }
 }
@@ -325,23 +325,24 @@ function takeText(src: { text: string | null }): string {
   return text;
 }
 
-function scanLog(text: string, day0: number | null): { rejects: RowReject[]; checkouts: Checkout[]; denials: Denial[] } {
+function scanLog(text: string, day0: number | null): { rejects: RowReject[]; checkouts: Checkouts; denials: Denial[] } {
   const rejects: RowReject[] = [];
   const intern = interner();
-  const kinds = new Map<string, 'package' | 'version'>();
   const reject = (l: LogLine, reason: string) => rejects.push({ line: l.no, raw: own(l.raw), reason });
 
-  const checkouts: Checkout[] = [];
+  const checkouts = new Checkouts();
+  const featureIds = new Map<string, number>();
+  const whoIds = new Map<string, number>();
   const denials: Denial[] = [];
-  const open = new Map<string, Checkout[]>(); // feature + user@host -> FIFO of open check-outs
+  const open = new Map<string, number[]>(); // feature + user@host -> FIFO of open check-outs
   let lastTs: number | null = null; // last line of the running server (banner preamble excluded)
   let inBox = false;
   // Dating, second pass: anchors set the day, a large backwards step of the clock is the next day.
   let day: number | null = day0;
   let prevTod: number | null = null;
 
-  const closeAll = (at: number | null, why: string) => {
-    for (const q of open.values()) for (const c of q) { c.end = at ?? c.start; c.endedBy = why; }
+  const closeAll = (at: number | null, why: number) => {
+    for (const q of open.values()) for (const c of q) { checkouts.end[c] = at ?? checkouts.start[c]!; checkouts.endedBy[c] = why; }
     open.clear();
   };
 
@@ -359,7 +360,7 @@ function scanLog(text: string, day0: number | null): { rejects: RowReject[]; che
       if (EVENT_WORD_RX.test(l.raw) && /"/.test(l.raw)) reject(l, 'looks like a FlexNet event but has no readable H:MM:SS (daemon) prefix; check the log was not cut or merged');
       return;
     }
-    if (isRestart(l.daemon, l.msg)) closeAll(lastTs, 'server restart');
+    if (isRestart(l.daemon, l.msg)) closeAll(lastTs, ENDED_BY.indexOf('server restart'));
     const preamble = isBannerPreamble(l.daemon, l.msg, inBox);
     if (l.daemon === 'lmgrd' && /^-{10,}\s*$/.test(l.msg.trim())) inBox = !inBox;
     if (!preamble) lastTs = ts;
@@ -371,35 +372,44 @@ function scanLog(text: string, day0: number | null): { rejects: RowReject[]; che
       return;
     }
     const [, ev, featureRaw, userRawRaw, hostRaw, tail] = m as unknown as [string, string, string, string, string, string];
-    const feature = intern(featureRaw);
-    const userRaw = intern(userRawRaw);
-    const host = intern(hostRaw);
-    const key = intern(`${userRaw}@${host}`.toLowerCase());
+    let featureId = featureIds.get(featureRaw);
+    if (featureId === undefined) {
+      const f = own(featureRaw);
+      featureId = checkouts.features.push(f) - 1;
+      checkouts.kinds.push(splitFeature(f).kind);
+      featureIds.set(f, featureId);
+    }
+    const feature = checkouts.features[featureId]!;
+    const kind = checkouts.kinds[featureId]!;
+    let whoId = whoIds.get(`${userRawRaw}@${hostRaw}`);
+    if (whoId === undefined) {
+      const userRaw = intern(userRawRaw), host = intern(hostRaw);
+      whoId = checkouts.whos.push({ userRaw, host, key: intern(`${userRaw}@${host}`.toLowerCase()) }) - 1;
+      whoIds.set(own(`${userRaw}@${host}`), whoId);
+    }
+    const { userRaw, host, key } = checkouts.whos[whoId]!;
     const fkey = `${feature.toUpperCase()}\u0000${key}`;
-    let kind = kinds.get(feature);
-    if (kind === undefined) kinds.set(feature, (kind = splitFeature(feature).kind));
     if (ev === 'OUT') {
-      const c: Checkout = { feature, kind, userRaw, host, key, start: ts, line: l.no, end: null, endedBy: null, grouped: false };
-      checkouts.push(c);
+      const c = checkouts.add(featureId, whoId, ts, l.no);
       const q = open.get(fkey);
       if (q) q.push(c);
       else open.set(fkey, [c]);
     } else if (ev === 'IN') {
       const q = open.get(fkey);
       const c = q?.shift();
-      if (!c) {
+      if (c === undefined) {
         reject(l, 'IN without an earlier OUT of this feature by this user@host (checked out before this log or the last server restart); not counted as a session');
         return;
       }
       if (q && q.length === 0) open.delete(fkey);
-      c.end = ts;
-      c.endedBy = /\(INACTIVE\)/i.test(tail) ? 'inactive (seat reclaimed by the server)' : 'IN';
+      checkouts.end[c] = ts;
+      checkouts.endedBy[c] = ENDED_BY.indexOf(/\(INACTIVE\)/i.test(tail) ? 'inactive (seat reclaimed by the server)' : 'IN');
     } else {
       const reason = tail.trim().replace(/^\((.*)\)$/, '$1').trim() || null;
       denials.push({ event: ev as 'DENIED' | 'UNSUPPORTED', feature, kind, userRaw, host, key, ts, line: l.no, reason: reason === null ? null : own(reason), merged: false });
     }
   });
-  closeAll(lastTs, 'end of log');
+  closeAll(lastTs, ENDED_BY.indexOf('end of log'));
   return { rejects, checkouts, denials };
 }
 
@@ -425,66 +435,86 @@ function partnerOf<T extends { key: string; kind: 'package' | 'version'; line: n
  * Pairs package and version check-outs into sessions (in start order, which fixes the pairing and the
  * session-id rank) and returns them in line order; the rows themselves are built later by sessionRow.
  */
-function planSessions(checkouts: Checkout[], productOf: (feature: string) => string): SessionPlan[] {
-  // In place: the denial pass only asks whether some check-out matches, so their order does not matter.
-  const list = checkouts.sort((a, b) => a.start - b.start || a.line - b.line);
-  const same = (a: Checkout, b: Checkout) => productOf(a.feature) === productOf(b.feature);
+function planSessions(co: Checkouts, productOf: (feature: string) => string): SessionPlan[] {
+  const order = Int32Array.from({ length: co.size }, (_, i) => i).sort((a, b) => co.start[a]! - co.start[b]! || co.line[a]! - co.line[b]!);
   const plans: SessionPlan[] = [];
   // Id bases start with the start time and the list is in start order, so only bases of one start can repeat.
   const seen = new Map<string, number>();
   let seenStart = Number.NaN;
-  list.forEach((c, idx) => {
-    if (c.grouped) return;
-    c.grouped = true;
-    const partner = partnerOf(list, idx, (x) => x.start, (x) => !x.grouped, same);
-    if (partner) partner.grouped = true;
-    const ver = c.kind === 'version' ? c : partner;
-    const main = ver ?? (c.kind === 'package' ? c : partner)!;
-    const start = Math.min(c.start, partner?.start ?? c.start);
+  for (let idx = 0; idx < order.length; idx++) {
+    const c = order[idx]!;
+    if (co.grouped[c]) continue;
+    co.grouped[c] = 1;
+    const partner = checkoutPartner(co, order, idx, productOf);
+    if (partner !== -1) co.grouped[partner] = 1;
+    const ver = co.kindOf(c) === 'version' ? c : partner;
+    const main = ver !== -1 ? ver : c;
+    const start = Math.min(co.start[c]!, partner !== -1 ? co.start[partner]! : co.start[c]!);
     if (start !== seenStart) {
       seen.clear();
       seenStart = start;
     }
-    const idBase = `${c.key}|${main.feature.toUpperCase()}`;
+    const idBase = `${co.whoOf(c).key}|${co.featureOf(main).toUpperCase()}`;
     const nth = (seen.get(idBase) ?? 0) + 1;
     seen.set(idBase, nth);
-    plans.push({ line: Math.min(c.line, partner?.line ?? c.line), c, partner, nth });
-  });
+    plans.push({ line: Math.min(co.line[c]!, partner !== -1 ? co.line[partner]! : co.line[c]!), c, partner, nth });
+  }
   // Stable: equal lines (none in practice) keep start order, as the former single sort did.
   return plans.sort((a, b) => a.line - b.line);
 }
 
-function sessionRow(plan: SessionPlan, productOf: (feature: string) => string): CanonicalRow {
+/** partnerOf for check-outs held as columns: `order` is the start-sorted index, `idx` a position in it. */
+function checkoutPartner(co: Checkouts, order: Int32Array, idx: number, productOf: (feature: string) => string): number {
+  const me = order[idx]!;
+  const meKey = co.whoOf(me).key;
+  const meKind = co.kindOf(me);
+  const meStart = co.start[me]!;
+  const meProduct = productOf(co.featureOf(me));
+  let best = -1;
+  let bestScore = Infinity;
+  const consider = (o: number) => {
+    if (co.whoOf(o).key !== meKey || co.kindOf(o) === meKind || co.grouped[o]) return;
+    // Prefer the same product (64300ACD_F with an ACD release), then the nearest in time, then in the file.
+    const score = (productOf(co.featureOf(o)) === meProduct ? 0 : 1_000_000) + Math.abs(co.start[o]! - meStart) * 1000 + Math.abs(co.line[o]! - co.line[me]!);
+    if (score < bestScore) { bestScore = score; best = o; }
+  };
+  for (let j = idx - 1; j >= 0 && meStart - co.start[order[j]!]! <= GROUP_WINDOW_S; j--) consider(order[j]!);
+  for (let j = idx + 1; j < order.length && co.start[order[j]!]! - meStart <= GROUP_WINDOW_S; j++) consider(order[j]!);
+  return best;
+}
+
+function sessionRow(co: Checkouts, plan: SessionPlan, productOf: (feature: string) => string): CanonicalRow {
   const { c, partner, nth, line } = plan;
-  {
-    const pkg = c.kind === 'package' ? c : partner;
-    const ver = c.kind === 'version' ? c : partner;
-    const main = ver ?? pkg!;
-    const start = Math.min(c.start, partner?.start ?? c.start);
-    // The version feature is the specific one; a package feature can be shared by two sessions of one user.
-    const end = main.end ?? start;
-    const product = productOf(main.feature);
-    const idBase = `${fmt(start)}|${c.key}|${main.feature.toUpperCase()}`;
-    const values: Record<string, CellValue> = {
-      // Content-derived, so the same log imported again (or a later log that repeats these lines) is a duplicate.
-      session_id: `flexnet-${shortHash(`${idBase}|${nth}`)}`,
-      user: main.userRaw.trim().toLowerCase(),
-      user_raw: main.userRaw.trim(),
-      product,
-      product_raw: main.feature,
-      version: ver ? splitFeature(ver.feature).version : null,
-      device_name: main.host,
-      start_time: fmt(start),
-      end_time: fmt(end),
-      duration_minutes: Math.max(0, end - start) / 60,
-      licence_type: 'network',
-      feature_code: main.feature,
-      licence_offering: pkg ? productOf(pkg.feature) : null,
-    };
-    const extra: Array<[string, string]> = [['ended_by', main.endedBy ?? 'end of log']];
-    if (pkg && ver) extra.push(['package_feature', pkg.feature], ['package_line', String(pkg.line)], ['version_line', String(ver.line)]);
-    return { table: 'sessions', line, values, extra };
-  }
+  const pkg = co.kindOf(c) === 'package' ? c : partner;
+  const ver = co.kindOf(c) === 'version' ? c : partner;
+  const main = ver !== -1 ? ver : pkg;
+  const who = co.whoOf(main);
+  const feature = co.featureOf(main);
+  const start = Math.min(co.start[c]!, partner !== -1 ? co.start[partner]! : co.start[c]!);
+  // The version feature is the specific one; a package feature can be shared by two sessions of one user.
+  const endRaw = co.end[main]!;
+  const end = Number.isNaN(endRaw) ? start : endRaw;
+  const product = productOf(feature);
+  const idBase = `${fmt(start)}|${co.whoOf(c).key}|${feature.toUpperCase()}`;
+  const values: Record<string, CellValue> = {
+    // Content-derived, so the same log imported again (or a later log that repeats these lines) is a duplicate.
+    session_id: `flexnet-${shortHash(`${idBase}|${nth}`)}`,
+    user: who.userRaw.trim().toLowerCase(),
+    user_raw: who.userRaw.trim(),
+    product,
+    product_raw: feature,
+    version: ver !== -1 ? splitFeature(co.featureOf(ver)).version : null,
+    device_name: who.host,
+    start_time: fmt(start),
+    end_time: fmt(end),
+    duration_minutes: Math.max(0, end - start) / 60,
+    licence_type: 'network',
+    feature_code: feature,
+    licence_offering: pkg !== -1 ? productOf(co.featureOf(pkg)) : null,
+  };
+  const extra: Array<[string, string]> = [['ended_by', ENDED_BY[co.endedBy[main]!]!]];
+  if (pkg !== -1 && ver !== -1) extra.push(['package_feature', co.featureOf(pkg)], ['package_line', String(co.line[pkg])], ['version_line', String(co.line[ver])]);
+  return { table: 'sessions', line, values, extra };
 }
 
 /**
@@ -492,13 +522,13 @@ function sessionRow(plan: SessionPlan, productOf: (feature: string) => string): 
  * row per attempt (the version feature's, line = first of the pair, the companion line kept in `extra`),
  * so `event='DENIED' AND true_denial IS NOT FALSE` counts each attempt once without relying on NULL tricks.
  */
-function denialRows(denials: Denial[], checkouts: Checkout[], productOf: (feature: string) => string): CanonicalRow[] {
+function denialRows(denials: Denial[], co: Checkouts, productOf: (feature: string) => string): CanonicalRow[] {
   const list = [...denials].sort((a, b) => a.ts - b.ts || a.line - b.line);
   const same = (a: Denial, b: Denial) => a.event === b.event && productOf(a.feature) === productOf(b.feature);
   const rows: CanonicalRow[] = [];
-  const outsByUser = new Map<string, Checkout[]>();
-  for (const c of checkouts) {
-    const u = c.userRaw.trim().toLowerCase();
+  const outsByUser = new Map<string, number[]>();
+  for (let c = 0; c < (denials.length ? co.size : 0); c++) {
+    const u = co.whoOf(c).userRaw.trim().toLowerCase();
     const q = outsByUser.get(u);
     if (q) q.push(c);
     else outsByUser.set(u, [c]);
@@ -518,7 +548,7 @@ function denialRows(denials: Denial[], checkouts: Checkout[], productOf: (featur
     if (main.event === 'DENIED') {
       const t0 = Math.min(d.ts, partner?.ts ?? d.ts);
       const retried = (outsByUser.get(user) ?? []).some(
-        (c) => c.start >= t0 && c.start - t0 <= DENIAL_RETRY_S && (features.has(c.feature.toUpperCase()) || products.has(productOf(c.feature))),
+        (c) => co.start[c]! >= t0 && co.start[c]! - t0 <= DENIAL_RETRY_S && (features.has(co.featureOf(c).toUpperCase()) || products.has(productOf(co.featureOf(c)))),
       );
       trueDenial = !retried;
     }

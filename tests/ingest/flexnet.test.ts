@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { looksLikeFlexnetLog, parseFlexnetLog } from '../../analysis/ingest/flexnet';
+import { looksLikeFlexnetLog, parseFlexnetLog, readFlexnetLog } from '../../analysis/ingest/flexnet';
 import { loadCatalogue } from '../../analysis/catalogue/catalogue';
 import type { CanonicalRow, ParsedItem } from '../../analysis/ingest/types';
 
@@ -219,4 +219,28 @@ test('an unseen real-world variant: (lmgrd) vs (adskflex) TIMESTAMP, leading spa
     ['NEWPROD', 'mx.y', 'WS-01.corp', '2024-01-01 00:00:05'],
   );
   assert.throws(() => parse('10:00:00 (adskflex) OUT: "64300ACD_F" a@b\n'), /no date/);
+});
+
+test('streaming reader: any mix of line endings, a BOM or a trailing blank line gives the same rows and line numbers', () => {
+  const lf = log2018.replace(/\r\n|\r/g, '\n');
+  const reference = parse(lf);
+  const lines = lf.split('\n');
+  // Every third line ends in CRLF, every third in a bare CR: a line number off by one would move every row.
+  const mixed = lines.map((l, i) => l + (i === lines.length - 1 ? '' : ['\n', '\r\n', '\r'][i % 3])).join('');
+  assert.deepEqual(parse(mixed), reference);
+  assert.deepEqual(parse('\uFEFF' + lf), reference);
+  // A bad line appended after one blank line: its number is counted as a plain split of the text would.
+  const bad = `${lf.replace(/\n$/, '')}\r\n\r\nOUT: "64300ACD_F" someone@somewhere\r\n`;
+  const rej = parse(bad).filter((i) => i.reject);
+  assert.deepEqual(rej.map((i) => i.reject!.line), [bad.split(/\r\n|\r|\n/).indexOf('OUT: "64300ACD_F" someone@somewhere') + 1]);
+  assert.equal(rej[0]!.reject!.raw, 'OUT: "64300ACD_F" someone@somewhere');
+});
+
+test('streaming reader: an undated log is refused before any row is asked for; items match parseFlexnetLog', () => {
+  // import.ts refuses the file up front (before its transaction) only if the refusal is eager.
+  assert.throws(() => readFlexnetLog('10:00:00 (adskflex) OUT: "64300ACD_F" a@b\n', { catalogue, fileName: 'x.log' }), /x\.log: .*no date/);
+  const items = [...readFlexnetLog(log2016, { catalogue, fileName: 'adskflex-2016-sample.log' })];
+  assert.deepEqual(items, parse(log2016, 'adskflex-2016-sample.log'));
+  const lines = items.map((i) => i.row?.line ?? i.reject!.line);
+  assert.deepEqual(lines, [...lines].sort((a, b) => a - b), 'items come in line order');
 });
