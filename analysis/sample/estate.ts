@@ -2,9 +2,10 @@
 // Built up front from the seed (a few hundred bytes per user), so the usage generator can stream rows
 // and the tests can ask the plan what the generator intended.
 import { Rng, mixSeed } from './prng';
-import { dayOf, startOfWindow, weekday } from './calendar';
+import { dayOf, startOfWindow, weekday, ymOf } from './calendar';
 import {
   ROLES, ROLE_WEIGHTS, COLLECTIONS, FIRST_NAMES, LAST_NAMES, SITES, CONTRACTOR_DOMAIN, GAP_SITE, GAP_DAYS,
+  SPIKE_PRODUCT, SPIKE_USERS, UNUSED_OFFERINGS,
   type Role, type Site,
 } from './products';
 
@@ -57,6 +58,8 @@ export interface PlannedUser {
   outOfScope: boolean;
   shared: boolean;
   serial: boolean;
+  /** Joins the project ramp-up: also opens the spike product during the spike month. */
+  spike: boolean;
   device: { name: string; id: string; os: string };
   ipHost: number;
 }
@@ -71,6 +74,8 @@ export interface EstatePlan {
   networkSeats: number;
   serverSeats: number;
   overuseFrom: number;
+  /** One complete calendar month in which a project ramp-up brings extra users to one product (null when the data is too short). */
+  spike: { product: string; from: number; to: number } | null;
 }
 
 const OS = ['Windows 11 Enterprise', 'Windows 11 Enterprise', 'Windows 10 Enterprise', 'Windows 11 Pro'];
@@ -161,7 +166,7 @@ export function planEstate(input: Partial<SampleOptions> = {}): EstatePlan {
       hashedId: rng.hex(32).toUpperCase(), autodeskId: `${rng.hex(4)}${rng.hex(8)}`.toUpperCase(),
       masked: kind === 'named' && rng.chance(0.03),
       role, site, pattern, assignments, mix: [...profile.mix], weights: [...profile.weights], usageFrom, usageTo,
-      outOfScope: false, shared: false, serial: false,
+      outOfScope: false, shared: false, serial: false, spike: false,
       device: {
         name: kind === 'contractor' ? `BP-LAPTOP-${rng.int(100, 999)}` : `CON-${site!.code}-${rng.chance(0.6) ? 'WS' : 'LT'}${String(i).padStart(5, '0')}`,
         id: rng.guid(),
@@ -197,6 +202,25 @@ export function planEstate(input: Partial<SampleOptions> = {}): EstatePlan {
     u.emailChangedOn = start + rng.int(20, Math.max(21, end - start - 60));
   }
 
+  // Added patterns draw from their own generator, so every pattern chosen above stays as it was for a seed.
+  const extra = new Rng(mixSeed(opts.seed, 0x0dd5ea7));
+  const plain = (f: (u: PlannedUser) => boolean) =>
+    extra.shuffle(users.filter((u) => u.kind === 'named' && u.pattern === 'regular' && !u.outOfScope && !u.shared && !u.serial && f(u)));
+  // Unused assignments: a few AutoCAD drafters also hold a standalone Navisworks Manage or 3ds Max seat, bought for a
+  // project long ago (well before the dormancy window) and never opened. Different function group from AutoCAD and not
+  // covered by it, so it is unused rather than a duplicate; the drafter works every week, so not dormant or low-frequency.
+  take(plain((x) => x.role === 'drafter' && x.assignments.length === 1), Math.max(3, Math.round(n * 0.01))).forEach((u, i) => {
+    const assigned = Math.min(u.assignments[0]!.assigned + extra.int(30, 300), end - 120);
+    u.assignments.push({ offering: UNUSED_OFFERINGS[i % UNUSED_OFFERINGS.length]!, assigned, unassigned: null });
+  });
+  // Usage spike: a steel project ramps up and collection users who never detailed steel open Advance Steel for one month.
+  const spike = spikeMonth(start, end);
+  if (spike) {
+    for (const u of take(plain((x) => x.assignments[0]!.offering === 'AECCOL' && x.mix.length > 1 && !x.mix.includes(SPIKE_PRODUCT)), SPIKE_USERS)) {
+      u.spike = true;
+    }
+  }
+
   // The site that goes silent: a Monday roughly in the middle of the data.
   let gapFrom = start + Math.floor((end - start) * 0.45);
   while (weekday(gapFrom) !== 1) gapFrom++;
@@ -211,7 +235,22 @@ export function planEstate(input: Partial<SampleOptions> = {}): EstatePlan {
     serverSeats: networkSeats + Math.max(4, Math.round(networkSeats * 0.6)),
     // Over-use in the last four months (>= sustained_months of 3).
     overuseFrom: startOfWindow(end, 4),
+    spike: spike ? { product: SPIKE_PRODUCT, ...spike } : null,
   };
+}
+
+/** The fourth-last complete calendar month, or the first with three complete months of data before it; null if none. */
+function spikeMonth(start: number, end: number): { from: number; to: number } | null {
+  const idx = (d: number) => {
+    const { y, m } = ymOf(d);
+    return y * 12 + (m - 1);
+  };
+  const first = (i: number) => dayOf(`${Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}-01`);
+  const lastComplete = idx(end + 1) - 1;
+  const firstFull = ymOf(start).d === 1 ? idx(start) : idx(start) + 1;
+  const k = Math.max(firstFull + 3, lastComplete - 3);
+  if (k > lastComplete) return null;
+  return { from: first(k), to: first(k + 1) - 1 };
 }
 
 /** What the generator intends, from its own plan: the tests compare these with counts recomputed from the files. */
@@ -233,12 +272,18 @@ export interface SampleGroundTruth {
   sharedAccounts: number;
   serialUsers: number;
   duplicateAccess: number;
+  /** Users holding a standalone seat (beside their main one) that they never use: one unused_assignment each. */
+  unusedAssignments: number;
+  /** The planned ramp-up: product, month (YYYY-MM) and how many users join it for that month. */
+  usageSpike: { product: string; month: string; extraUsers: number } | null;
   emailChanges: number;
   maskedUsers: number;
   networkSeats: number;
   serverSeats: number;
   telemetryGap: { site: string; domain: string; from: string; to: string; days: number };
 }
+
+const isUnused = (u: PlannedUser) => u.assignments.some((a) => (UNUSED_OFFERINGS as readonly string[]).includes(a.offering));
 
 export function sampleGroundTruth(input: Partial<SampleOptions> = {}): SampleGroundTruth {
   const plan = planEstate(input);
@@ -263,7 +308,9 @@ export function sampleGroundTruth(input: Partial<SampleOptions> = {}): SampleGro
     outOfScopeUsers: named.filter((u) => u.outOfScope).length,
     sharedAccounts: named.filter((u) => u.shared).length,
     serialUsers: named.filter((u) => u.serial).length,
-    duplicateAccess: named.filter((u) => u.assignments.length > 1).length,
+    duplicateAccess: named.filter((u) => u.assignments.length > 1 && !isUnused(u)).length,
+    unusedAssignments: named.filter(isUnused).length,
+    usageSpike: plan.spike ? { product: plan.spike.product, month: iso(plan.spike.from).slice(0, 7), extraUsers: named.filter((u) => u.spike).length } : null,
     emailChanges: named.filter((u) => u.oldEmail !== null).length,
     maskedUsers: named.filter((u) => u.masked).length,
     networkSeats: plan.networkSeats,

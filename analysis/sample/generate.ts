@@ -203,6 +203,11 @@ async function writeSubscriptions(plan: EstatePlan, flexTokens: number, file: st
     // A few spare seats bought "just in case", as estates usually have.
     line(OFFERING_NAME[off]!, q + Math.max(1, Math.ceil(q * 0.03)), 'named_user', null, COLLECTIONS.has(off) ? '110004471234' : '110004475678');
   }
+  // Standalone project seats (the unused assignments), on the standalone contract when anyone holds one.
+  for (const off of ['NAVMAN', '3DSMAX']) {
+    const q = seats.get(off) ?? 0;
+    if (q > 0) line(OFFERING_NAME[off]!, q, 'named_user', null, '110004475678');
+  }
   line('AutoCAD', plan.networkSeats, 'network', null, '110002219876');
   line(OFFERING_NAME.FLEX!, 1, 'flex', Math.ceil((flexTokens * 1.25) / 100) * 100, '110004479999');
   const fixed = new Date(Date.UTC(2026, 0, 1));

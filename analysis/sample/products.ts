@@ -16,6 +16,9 @@ export const OFFERING_NAME: Record<string, string> = {
   MECOLL: 'Media & Entertainment Collection',
   ACD: 'AutoCAD - including specialized toolsets',
   ACDLT: 'AutoCAD LT',
+  // Standalone seats bought for one project and left with people who never open them (unused_assignment).
+  NAVMAN: 'Navisworks Manage',
+  '3DSMAX': '3ds Max',
   FLEX: 'Flex',
 };
 
@@ -87,3 +90,9 @@ export const CONTRACTOR_DOMAIN = 'buildpartners.com';
 /** The site that goes silent for a while (telemetry gap). */
 export const GAP_SITE = 'SGP';
 export const GAP_DAYS = 18;
+/** The product a project ramp-up brings many users to for one month (usage_spike): steel detailing for a new job. */
+export const SPIKE_PRODUCT = 'ADSTPR';
+/** Extra users the ramp-up brings (baseline is under ten a month, so 1.5x and +10 both hold). */
+export const SPIKE_USERS = 16;
+/** Standalone offerings some AutoCAD drafters hold but never open (unused_assignment). */
+export const UNUSED_OFFERINGS = ['NAVMAN', '3DSMAX'] as const;

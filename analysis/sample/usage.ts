@@ -89,6 +89,10 @@ export function userSessions(plan: EstatePlan, u: PlannedUser, flexRate: (code: 
   const homeIp = `81.${(u.ipHost >> 8) & 255}.${u.ipHost & 255}.${(u.index % 200) + 20}`;
   const multi = u.mix.length > 1;
   const mixWeights = u.mix.map((c, j) => [c, u.weights[j]!] as const);
+  // Its own generator, so the user's other days come out exactly as without the ramp-up.
+  const spike = u.spike ? plan.spike : null;
+  const spikeRng = new Rng(mixSeed(plan.opts.seed, 0x5b1e, u.index));
+  let spikeShown = false;
 
   for (let i = 0; i < days.length; i++) {
     const day = days[i]!;
@@ -118,6 +122,13 @@ export function userSessions(plan: EstatePlan, u: PlannedUser, flexRate: (code: 
       const duration = rng.int(30, 120);
       emit({ day, product: 'VRDPRO', version: '2025', start: Math.min(t, 1020), duration, claim, email, device: u.device.name, deviceId: u.device.id, os: u.device.os, ip, domain, tokens: null });
       t = Math.min(t, 1020) + duration + rng.int(10, 30);
+    }
+    // The ramp-up month: Advance Steel after the day's other work, on the first such day and about half the others.
+    if (spike && day >= spike.from && day <= spike.to && t <= 1020 && (!spikeShown || spikeRng.chance(0.5))) {
+      spikeShown = true;
+      const duration = spikeRng.int(30, 150);
+      emit({ day, product: spike.product, version, start: t, duration, claim, email, device: u.device.name, deviceId: u.device.id, os: u.device.os, ip, domain, tokens: claim === 'Flex' ? flexRate(spike.product) : null });
+      t += duration + spikeRng.int(10, 30);
     }
     // Serial use on the old PC comes after the day's other sessions, so it never looks like a shared account.
     if (serialDays.has(day) && t <= 1080) {

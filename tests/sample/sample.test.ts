@@ -338,6 +338,74 @@ test('the estate carries every compliance pattern the rules look for', async () 
   assert.ok(Object.values(peaks).some((p) => p <= seats), 'not every month is over the seats');
 });
 
+test('some active users hold a second, unused seat that is neither a duplicate nor a dormant account (recomputed from the files)', async () => {
+  const m = await getMeasured();
+  const D = m.asOf;
+  const truth = sampleGroundTruth({});
+  const byUser = new Map<string, Array<{ offering: string; assigned: number }>>();
+  for (const r of m.roster) {
+    if (!r.offering_name || dayNum(r.assigned_date!) > D || (r.unassigned_date && dayNum(r.unassigned_date) <= D)) continue;
+    const code = cat.resolve(r.offering_name);
+    assert.ok(code, `roster offering "${r.offering_name}" resolves`);
+    const u = r.email!.toLowerCase();
+    byUser.set(u, [...(byUser.get(u) ?? []), { offering: code, assigned: dayNum(r.assigned_date!) }]);
+  }
+  const recent = (u: string) => [...(m.usage.get(u) ?? [])].filter(([d]) => d > D - 90 && d <= D);
+  const unused: Array<{ user: string; offering: string; beside: string[] }> = [];
+  for (const [u, rows] of byUser) {
+    const days = recent(u);
+    if (days.length === 0) continue; // dormant: reclaimed as a whole account, not per seat
+    for (const a of rows) {
+      if (a.assigned > D - 90) continue;
+      const covered = new Set(cat.covers(a.offering));
+      if (!days.some(([, ps]) => [...ps].some((p) => covered.has(p)))) unused.push({ user: u, offering: a.offering, beside: rows.filter((x) => x !== a).map((x) => x.offering) });
+    }
+  }
+  assert.ok(unused.length >= 3 && unused.length <= 10, `${unused.length} unused assignments (a handful)`);
+  assert.equal(unused.length, truth.unusedAssignments, 'the files show the unused seats the generator intended');
+  for (const x of unused) {
+    // Not duplicate access: no cover relation, and not two standalone products of one function group.
+    for (const o of x.beside) {
+      const [e1, e2] = [cat.get(x.offering)!, cat.get(o)!];
+      assert.ok(!cat.covers(o).includes(x.offering) && !cat.covers(x.offering).includes(o), `${x.user}: ${x.offering} beside ${o} is not covered`);
+      assert.ok(!(e1.kind === 'product' && e2.kind === 'product' && e1.function_group === e2.function_group), `${x.user}: ${x.offering} and ${o} differ in function group`);
+    }
+    assert.ok(x.beside.length >= 1, `${x.user} uses another seat`);
+    // Not a low-frequency user either: at least four usage days a month over the last year.
+    const yearDays = [...(m.usage.get(x.user)?.keys() ?? [])].filter((d) => d > D - 365 && d <= D).length;
+    assert.ok(yearDays / 12 >= 4, `${x.user}: ${yearDays} usage days in the year`);
+  }
+});
+
+test('one product shows a usage spike: a month with >= 1.5x and >= 10 more users than the three before (recomputed from the files)', async () => {
+  const m = await getMeasured();
+  const truth = sampleGroundTruth({}).usageSpike;
+  assert.ok(truth, 'the default sample plans a spike');
+  const month = (d: number) => new Date(d * MS).toISOString().slice(0, 7);
+  const users = new Map<string, Set<string>>();
+  for (const [u, byDay] of m.usage) for (const [d, ps] of byDay) for (const p of ps) users.set(`${p}|${month(d)}`, (users.get(`${p}|${month(d)}`) ?? new Set()).add(u));
+  const allDays = [...m.usage.values()].flatMap((x) => [...x.keys()]);
+  const first = Math.min(...allDays);
+  const months: string[] = [];
+  for (let d = first; d <= m.asOf; d++) if (!months.includes(month(d))) months.push(month(d));
+  // Complete months only: the last counts when as_of is its last day.
+  if (month(m.asOf + 1) === month(m.asOf)) months.pop();
+  const products = new Set([...users.keys()].map((k) => k.split('|')[0]!));
+  const spikes: string[] = [];
+  for (const p of products) {
+    for (let i = 3; i < months.length; i++) {
+      const n = (k: string) => users.get(`${p}|${k}`)?.size ?? 0;
+      const mean = (n(months[i - 1]!) + n(months[i - 2]!) + n(months[i - 3]!)) / 3;
+      if (n(months[i]!) >= 1.5 * mean && n(months[i]!) >= mean + 10) spikes.push(`${p}|${months[i]}`);
+    }
+  }
+  assert.deepEqual(spikes, [`${truth.product}|${truth.month}`], 'exactly the planned ramp-up is a spike');
+  assert.ok(truth.extraUsers >= 15, `${truth.extraUsers} users join the ramp-up`);
+  // The ramp-up users hold the collection that covers the product, so the spike is not also a compliance gap.
+  const covering = new Set(m.roster.filter((r) => !r.unassigned_date && cat.covers(cat.resolve(r.offering_name!)!).includes(truth.product)).map((r) => r.email!.toLowerCase()));
+  for (const u of users.get(`${truth.product}|${truth.month}`)!) assert.ok(covering.has(u), `${u} holds a seat covering ${truth.product}`);
+});
+
 /** Peak simultaneous package check-outs per month, reading dates from TIMESTAMP lines and the banner. */
 function flexnetPeaks(text: string): Record<string, number> {
   let date = '';
