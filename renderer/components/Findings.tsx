@@ -84,21 +84,23 @@ export function FindingsWorkbench(props: {
               </span>
             )
           : undefined,
-        width: 'minmax(110px, 1.2fr)',
+        width: 'minmax(108px, 1.2fr)',
       },
       {
         id: 'user',
         header: 'User',
         value: (f) => f.user,
         // Product- and site-level findings have no single user; say so rather than leave a dash.
-        render: (f) => (f.user ? <span className="ellipsis-cell">{f.user}</span> : <span className="muted">Estate-wide</span>),
-        width: 'minmax(130px, 1.6fr)',
+        render: (f) => (f.user ? <span className="ellipsis-cell" title={f.user}>{f.user}</span> : <span className="muted">Estate-wide</span>),
+        // The widest flexible track: e-mail addresses are what the analyst scans; the full value is in the tooltip.
+        // Narrower with the evidence panel open, so the compact table still fits at 1280 px.
+        width: compact ? 'minmax(130px, 2fr)' : 'minmax(170px, 2.4fr)',
       },
       // With the evidence panel open the table keeps only what a decision needs, so nothing scrolls out of view.
       ...(compact
         ? []
         : [
-            ...(props.hideOffering ? [] : [{ id: 'what', header: 'Offering', value: (f: Finding) => f.offering ?? f.product, width: 'minmax(80px, 0.7fr)' }]),
+            ...(props.hideOffering ? [] : [{ id: 'what', header: 'Offering', value: (f: Finding) => f.offering ?? f.product, width: 'minmax(88px, 0.6fr)' }]),
             ...(props.extraColumns ?? []),
           ]),
       ...(compact ? [] : [{ id: 'units', header: 'Units', value: (f: Finding) => f.units, render: (f: Finding) => int(f.units), align: 'right' as const, width: '72px' }]),
@@ -149,7 +151,7 @@ export function FindingsWorkbench(props: {
                   </span>
                 );
               },
-              width: 'minmax(110px, 1fr)',
+              width: 'minmax(92px, 0.8fr)',
             },
           ]
         : []),

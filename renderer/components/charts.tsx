@@ -1,11 +1,30 @@
 // Charts as plain SVG React components: nothing from the network, no chart library. Each chart has
 // an accessible name and a text alternative (title/desc), and numbers use tabular figures.
-import { useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 
 const PALETTE = ['#2f6f8f', '#4f9d8a', '#c08a3e', '#8a6bb0', '#b65c5c', '#5b7fb5'];
 
+const WEEKDAY_LABELS: [number, string][] = [[1, 'Mon'], [3, 'Wed'], [5, 'Fri']];
+const HEAT_EMPTY = '#eef1f4';
+const heatFill = (v: number, max: number) => (v === 0 ? HEAT_EMPTY : `rgba(47,111,143,${(0.18 + 0.82 * (v / max)).toFixed(3)})`);
+
+/** Width of an element, following resizes (the heat map sizes its cells to the card it sits in). */
+function useWidth<E extends HTMLElement>(): [(el: E | null) => void, number] {
+  const [el, setEl] = useState<E | null>(null);
+  const [w, setW] = useState(0);
+  useEffect(() => {
+    if (!el) return;
+    setW(el.clientWidth);
+    const ro = new ResizeObserver((entries) => setW(Math.floor(entries[0]?.contentRect.width ?? el.clientWidth)));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [el]);
+  return [setEl, w];
+}
+
 /** Calendar heat map: one row of weeks per site, one cell per day, shade = distinct users that day. */
 export function UsageHeatMap(props: { cells: { site: string; day: string; users: number }[] }) {
+  const [ref, avail] = useWidth<HTMLDivElement>();
   const { sites, days, max, lookup } = useMemo(() => {
     const sites = [...new Set(props.cells.map((c) => c.site))].sort();
     const allDays = props.cells.map((c) => c.day).sort();
@@ -21,14 +40,18 @@ export function UsageHeatMap(props: { cells: { site: string; day: string; users:
     return { sites, days, max, lookup };
   }, [props.cells]);
   if (sites.length === 0) return <p className="muted">No usage days to show.</p>;
-  const cell = 11;
   const gap = 2;
   const weeks = Math.ceil(days.length / 7);
-  const labelW = 0;
+  const labelW = 30;
+  // Cells grow with the card (up to a size that still reads as a calendar); a narrow window scrolls instead.
+  const cell = avail > 0 ? Math.max(9, Math.min(20, Math.floor((avail - labelW) / weeks) - gap)) : 11;
   const w = labelW + weeks * (cell + gap);
   const h = 7 * (cell + gap) + 18;
+  const months = days.flatMap((d, i) => (i === 0 || d.slice(8, 10) === '01' ? [{ d, wk: Math.floor(i / 7) }] : []))
+    // A label for a partial first week only when the next month's label does not crowd it.
+    .filter((m, i, all) => i > 0 || (all[1]?.wk ?? Infinity) - m.wk >= 3);
   return (
-    <div className="heatmaps">
+    <div className="heatmaps" ref={ref}>
       {sites.map((site) => {
         const total = days.reduce((a, d) => a + (lookup.get(`${site}|${d}`) ?? 0), 0);
         return (
@@ -39,36 +62,33 @@ export function UsageHeatMap(props: { cells: { site: string; day: string; users:
             <div className="chart-scroll">
               <svg width={w} height={h} role="img" aria-label={`Usage calendar for ${site}`}>
                 <desc>{`Daily distinct users at ${site} from ${days[0]} to ${days[days.length - 1]}; busiest day ${max} users.`}</desc>
+                {WEEKDAY_LABELS.map(([dow, name]) => (
+                  <text key={name} x={0} y={dow * (cell + gap) + cell / 2 + 3.5} className="axis" aria-hidden>{name}</text>
+                ))}
                 {days.map((d, i) => {
-                  const wk = Math.floor(i / 7);
-                  const dow = i % 7;
                   const v = lookup.get(`${site}|${d}`) ?? 0;
-                  const t = v === 0 ? 0 : 0.18 + 0.82 * (v / max);
-                  const month = d.slice(8, 10) === '01';
                   return (
-                    <g key={d}>
-                      <rect x={labelW + wk * (cell + gap)} y={dow * (cell + gap)} width={cell} height={cell} rx={2} fill={v === 0 ? '#eef1f4' : `rgba(47,111,143,${t.toFixed(3)})`}>
-                        <title>{`${d}: ${v} users`}</title>
-                      </rect>
-                      {month && dow <= 6 && i % 7 === dow && (
-                        <text x={labelW + wk * (cell + gap)} y={7 * (cell + gap) + 12} className="axis">
-                          {new Date(`${d}T00:00:00Z`).toLocaleString('en-US', { month: 'short', timeZone: 'UTC' })}
-                        </text>
-                      )}
-                    </g>
+                    <rect key={d} x={labelW + Math.floor(i / 7) * (cell + gap)} y={(i % 7) * (cell + gap)} width={cell} height={cell} rx={2} fill={heatFill(v, max)}>
+                      <title>{`${d}: ${v} ${v === 1 ? 'user' : 'users'}`}</title>
+                    </rect>
                   );
                 })}
+                {months.map(({ d, wk }) => (
+                  <text key={d} x={labelW + wk * (cell + gap)} y={7 * (cell + gap) + 12} className="axis" aria-hidden>
+                    {new Date(`${d}T00:00:00Z`).toLocaleString('en-US', { month: 'short', timeZone: 'UTC' })}
+                  </text>
+                ))}
               </svg>
             </div>
           </figure>
         );
       })}
-      <div className="legend">
-        <span className="muted">Fewer users</span>
+      <div className="legend" style={{ paddingLeft: labelW }}>
+        <span className="muted">0 users</span>
         {[0, 0.25, 0.5, 0.75, 1].map((t) => (
-          <span key={t} className="swatch" style={{ background: t === 0 ? '#eef1f4' : `rgba(47,111,143,${0.18 + 0.82 * t})` }} />
+          <span key={t} className="swatch" style={{ background: heatFill(t * max, max) }} />
         ))}
-        <span className="muted">More</span>
+        <span className="muted num">{`${max} users (busiest day)`}</span>
       </div>
     </div>
   );

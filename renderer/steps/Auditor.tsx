@@ -13,9 +13,9 @@ export function AuditorView({ pack }: { pack: PackView }) {
   const currency = pack.summary?.currency ?? 'USD';
   const [open, setOpen] = useState<Finding | null>(null);
   const cols = useMemo<Column<Finding>[]>(() => [
-    { id: 'type', header: 'Type', value: (f) => typeLabel(f.type), width: 'minmax(150px, 1.2fr)' },
+    { id: 'type', header: 'Type', value: (f) => typeLabel(f.type), width: 'minmax(150px, 1fr)' },
     { id: 'severity', header: 'Severity', value: (f) => f.severity, render: (f) => <span className={`sev ${f.severity}`}>{f.severity}</span>, width: '96px' },
-    { id: 'user', header: 'User', value: (f) => f.user, width: 'minmax(180px, 1.6fr)' },
+    { id: 'user', header: 'User', value: (f) => f.user, width: 'minmax(200px, 2.4fr)' },
     { id: 'what', header: 'Offering / product', value: (f) => f.offering ?? f.product, width: 'minmax(110px, 1fr)' },
     { id: 'units', header: 'Units', value: (f) => f.units, align: 'right', width: '80px' },
     { id: 'value', header: 'Annual value', value: (f) => f.annual_value, render: (f) => money(f.annual_value, currency), align: 'right', width: '130px' },

@@ -19,7 +19,7 @@ function useCurrency(): string {
 }
 
 const lastSeenCol: Column<Finding> = { id: 'last', header: 'Last used', value: (f) => f.last_seen, render: (f) => (f.last_seen ? date(f.last_seen) : <span className="muted">Never</span>), width: '100px' };
-const reclaimCols: Column<Finding>[] = [lastSeenCol, { id: 'detail', header: 'Detail', value: (f) => f.detail, render: (f) => <span className="clamp2" title={f.detail ?? undefined}>{f.detail ?? '—'}</span>, width: 'minmax(140px, 2fr)' }];
+const reclaimCols: Column<Finding>[] = [lastSeenCol, { id: 'detail', header: 'Detail', value: (f) => f.detail, render: (f) => <span className="clamp2" title={f.detail ?? undefined}>{f.detail ?? '—'}</span>, width: 'minmax(100px, 1fr)' }];
 
 export function ReclamationStep() {
   const findings = useFindings(RECLAIM_TYPES);

@@ -28,6 +28,11 @@ const THRESHOLD_LABELS: Record<keyof Thresholds, string> = {
   renewal_buffer: 'Renewal buffer (fraction)',
 };
 
+/** A row with an annual or list figure (shipped or overridden); the rest show dashes until the analyst sets one. */
+function hasPrice(r: PriceRow): boolean {
+  return r.annual !== null || r.list_annual !== null;
+}
+
 function lines(s: string): string[] {
   return s.split(/[\n,]/).map((x) => x.trim()).filter(Boolean);
 }
@@ -44,6 +49,12 @@ export function SettingsStep() {
   const [saved, setSaved] = useState(false);
   const [job, setJob] = useState<string | null>(null);
   const event = useJob(job);
+  // Priced rows first (stable otherwise). Ordered from the loaded list, not the draft, so a row does not jump while typed in.
+  const priceRows = useMemo(() => {
+    const rows = pricebook.data ?? [];
+    return [...rows.filter(hasPrice), ...rows.filter((r) => !hasPrice(r))];
+  }, [pricebook.data]);
+  const unpriced = priceRows.filter((r) => !hasPrice(r)).length;
 
   useEffect(() => {
     if (!settings) return;
@@ -83,14 +94,14 @@ export function SettingsStep() {
       );
     };
     return [
-      { id: 'code', header: 'Code', value: (r) => r.code, width: '100px', render: (r) => <span className="mono">{r.code}</span> },
-      { id: 'name', header: 'Product or collection', value: (r) => r.name, width: 'minmax(220px, 2fr)' },
-      { id: 'kind', header: 'Kind', value: (r) => r.kind, width: '100px' },
-      { id: 'annual', header: `Annual (${cur})`, value: (r) => draft?.prices[r.code]?.annual ?? r.annual, render: (r) => edit(r, 'annual', 'Annual price'), align: 'right', width: '130px' },
-      { id: 'list', header: `List (${cur})`, value: (r) => draft?.prices[r.code]?.list_annual ?? r.list_annual, render: (r) => edit(r, 'list_annual', 'List price'), align: 'right', width: '130px' },
-      { id: 'tokens', header: 'Tokens/day', value: (r) => draft?.prices[r.code]?.flex_tokens_per_day ?? r.flex_tokens_per_day, render: (r) => edit(r, 'flex_tokens_per_day', 'Flex tokens per day'), align: 'right', width: '110px' },
-      { id: 'source', header: 'Source', value: (r) => (draft?.prices[r.code] ? 'Engagement override' : r.source), width: 'minmax(160px, 1.5fr)' },
-      { id: 'date', header: 'Date', value: (r) => r.source_date, width: '110px' },
+      { id: 'code', header: 'Code', value: (r) => r.code, width: '84px', render: (r) => <span className="mono">{r.code}</span> },
+      { id: 'name', header: 'Product or collection', value: (r) => r.name, width: 'minmax(150px, 2fr)' },
+      { id: 'kind', header: 'Kind', value: (r) => r.kind, width: '92px' },
+      { id: 'annual', header: `Annual (${cur})`, value: (r) => draft?.prices[r.code]?.annual ?? r.annual, render: (r) => edit(r, 'annual', 'Annual price'), align: 'right', width: '136px' },
+      { id: 'list', header: `List (${cur})`, value: (r) => draft?.prices[r.code]?.list_annual ?? r.list_annual, render: (r) => edit(r, 'list_annual', 'List price'), align: 'right', width: '116px' },
+      { id: 'tokens', header: 'Tokens/day', value: (r) => draft?.prices[r.code]?.flex_tokens_per_day ?? r.flex_tokens_per_day, render: (r) => edit(r, 'flex_tokens_per_day', 'Flex tokens per day'), align: 'right', width: '116px' },
+      { id: 'source', header: 'Source', value: (r) => (draft?.prices[r.code] ? 'Engagement override' : r.source), width: 'minmax(110px, 1.5fr)' },
+      { id: 'date', header: 'Date', value: (r) => r.source_date, width: '100px' },
     ];
   }, [draft, readOnly]);
 
@@ -203,7 +214,12 @@ export function SettingsStep() {
         {pricebook.loading && !pricebook.data && <Loading what="the price book" />}
         {pricebook.error && <ErrorBox message={pricebook.error} />}
         {pricebook.data && (
-          <DataTable label="Price book" rows={pricebook.data} columns={priceCols} rowKey={(r) => r.code} rowLabel={(r) => r.name} height={360} empty="The price book is empty." />
+          <DataTable label="Price book" rows={priceRows} columns={priceCols} rowKey={(r) => r.code} rowLabel={(r) => r.name} height={360} empty="The price book is empty." />
+        )}
+        {pricebook.data && unpriced > 0 && (
+          <p className="muted small" data-testid="pricebook-unpriced">
+            {`${unpriced.toLocaleString('en-US')} of ${priceRows.length.toLocaleString('en-US')} catalogue ${priceRows.length === 1 ? 'product' : 'products'} ${unpriced === 1 ? 'has' : 'have'} no price in the shipped price book (no public list price), listed last with dashes; set one here if the client uses ${unpriced === 1 ? 'it' : 'them'}.`}
+          </p>
         )}
         <p className="muted small">Token price {money(draft.flex_token_price, draft.currency)} per token.</p>
       </Card>

@@ -72,6 +72,22 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     assert.equal(sampleCalls.length, 1);
     assert.deepEqual(Object.keys(JSON.parse(sampleCalls[0]!) as object), ['jobId']);
     await p.getByRole('img', { name: /^Usage calendar for / }).first().waitFor();
+    // The calendar reads as one: weekday rows and months are labelled, every day names its date and
+    // users, and the weeks span the card rather than a fixed two-thirds of it.
+    const cal = await p.evaluate(() => {
+      const svg = document.querySelector('svg[aria-label^="Usage calendar for "]')!;
+      const card = svg.closest('.heatmaps')!;
+      return {
+        labels: [...svg.querySelectorAll('text')].map((t) => t.textContent ?? ''),
+        titles: [...svg.querySelectorAll('rect > title')].map((t) => t.textContent ?? ''),
+        svgWidth: svg.getBoundingClientRect().width,
+        cardWidth: card.getBoundingClientRect().width,
+      };
+    });
+    for (const d of ['Mon', 'Wed', 'Fri']) assert.ok(cal.labels.includes(d), `weekday label ${d}`);
+    assert.ok(cal.labels.filter((l) => /^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)$/.test(l)).length >= 6, cal.labels.join(','));
+    assert.ok(cal.titles.length > 300 && cal.titles.every((t) => /^\d{4}-\d{2}-\d{2}: \d+ users?$/.test(t)), cal.titles.slice(0, 3).join(' | '));
+    assert.ok(cal.svgWidth >= 0.9 * cal.cardWidth, `calendar ${cal.svgWidth}px of a ${cal.cardWidth}px card`);
     await shot(p, '03-data-quality');
 
     await goStep(p, 'Load data');
@@ -80,7 +96,14 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await shot(p, '01-load-data');
 
     await goStep(p, 'Settings');
-    await p.getByRole('grid', { name: 'Price book' }).getByRole('row').nth(2).waitFor();
+    const book = p.getByRole('grid', { name: 'Price book' });
+    await book.getByRole('row').nth(2).waitFor();
+    // Priced products come first; the unpriced ones are counted in plain words under the table.
+    const shipped = await callApi<{ annual: number | null; list_annual: number | null }[]>(served, 'pricebook.list', {});
+    const unpriced = shipped.filter((r) => r.annual === null && r.list_annual === null).length;
+    assert.ok(unpriced > 0 && unpriced < shipped.length, 'the sample catalogue has priced and unpriced products');
+    assert.notEqual(await book.getByRole('spinbutton', { name: /^Annual price for / }).first().inputValue(), '');
+    await p.getByText(`${unpriced} of ${shipped.length} catalogue products have no price in the shipped price book`).waitFor();
     await shot(p, '02-settings');
 
     await goStep(p, 'Reclamation');
