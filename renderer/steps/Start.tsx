@@ -146,7 +146,7 @@ export function StartStep() {
         {recent.error && <ErrorBox message={`Could not list recent engagements: ${recent.error}`} />}
         {recent.data && recent.data.length === 0 && <Empty title="No engagements yet">Create one below, or try the sample data to see the review end to end.</Empty>}
         {recent.data && recent.data.length > 0 && (
-          <table className="simple-table">
+          <table className="simple-table recent-table">
             <thead>
               <tr>
                 <th scope="col">Client</th>
