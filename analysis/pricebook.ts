@@ -16,20 +16,22 @@ export interface PriceBookRow {
   overridden: boolean;
 }
 
-/** Settings overrides keyed by catalogue code; an alias that resolves to nothing is reported, not ignored. */
-export function resolveOverrides(settings: Settings, catalogue: Catalogue = loadCatalogue()): { byCode: Map<string, Settings['prices'][string]>; unknown: string[] } {
+/**
+ * Settings price overrides keyed by catalogue code, the one reading of `prices` that the rules and
+ * the price book share. Aliases of one product merge into one entry; a key the catalogue does not
+ * know stays as its upper-cased self, so a product seen only in the data can still be priced.
+ */
+export function priceOverrides(settings: Settings, catalogue: Catalogue = loadCatalogue()): Map<string, Settings['prices'][string]> {
   const byCode = new Map<string, Settings['prices'][string]>();
-  const unknown: string[] = [];
   for (const [key, value] of Object.entries(settings.prices)) {
-    const code = catalogue.resolve(key);
-    if (code) byCode.set(code, { ...byCode.get(code), ...value });
-    else unknown.push(key);
+    const code = catalogue.resolve(key) ?? key.trim().toUpperCase();
+    byCode.set(code, { ...byCode.get(code), ...value });
   }
-  return { byCode, unknown };
+  return byCode;
 }
 
 export function listPriceBook(settings: Settings, catalogue: Catalogue = loadCatalogue()): PriceBookRow[] {
-  const { byCode } = resolveOverrides(settings, catalogue);
+  const byCode = priceOverrides(settings, catalogue);
   return catalogue.entries().map((e) => {
     const o = byCode.get(e.code);
     const annual = o?.annual ?? e.annual;

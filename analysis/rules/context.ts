@@ -16,6 +16,7 @@ import type { EngagementDb, SqlParam } from '../db/engine';
 import type { Settings } from '../settings';
 import type { Catalogue } from '../catalogue/catalogue';
 import { FID_MACRO_SQL } from './ids';
+import { priceOverrides } from '../pricebook';
 
 export interface RuleContext {
   db: EngagementDb;
@@ -85,7 +86,7 @@ export async function prepareContext(db: EngagementDb, settings: Settings, catal
 
   // Price overrides from settings: keys are codes or any alias the catalogue resolves.
   await db.run(`CREATE OR REPLACE TEMP TABLE _price_override (code VARCHAR, annual DOUBLE, list_annual DOUBLE, tokens DOUBLE)`);
-  await insertRows(db, '_price_override', 4, Object.entries(settings.prices).map(([k, v]) => [catalogue.resolve(k) ?? k.trim().toUpperCase(), v.annual ?? null, v.list_annual ?? null, v.flex_tokens_per_day ?? null]));
+  await insertRows(db, '_price_override', 4, [...priceOverrides(settings, catalogue)].map(([code, v]) => [code, v.annual ?? null, v.list_annual ?? null, v.flex_tokens_per_day ?? null]));
 
   // Subscription lines (entitlements).
   await db.run(`CREATE OR REPLACE TEMP TABLE _e AS
