@@ -2,18 +2,15 @@
 // (starting with = + - @, tab or CR) is prefixed with an apostrophe, the usual CSV-injection guard;
 // numbers are written in full precision, never rounded.
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { neutraliseFormula } from '../findings-csv';
 
 export type CsvValue = string | number | boolean | null | undefined;
-
-export function neutraliseCsvText(s: string): string {
-  return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-}
 
 export function csvField(v: CsvValue): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
   if (typeof v === 'boolean') return v ? 'true' : 'false';
-  const s = neutraliseCsvText(v);
+  const s = neutraliseFormula(v);
   return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
