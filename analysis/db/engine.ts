@@ -7,6 +7,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, resolve, sep } from 'node:path';
 import { migrate } from './schema';
+import { profiled } from './profile';
 
 /**
  * DuckDB's buffer cap. The whole process (Node heap + DuckDB, whose allocations reach somewhat past the
@@ -94,7 +95,7 @@ export class EngagementDb {
   }
 
   async all<T extends Row = Row>(sql: string, params: SqlParam[] = []): Promise<T[]> {
-    const reader = await this.conn.runAndReadAll(sql, params.map(toDuck));
+    const reader = await profiled(sql, () => this.conn.runAndReadAll(sql, params.map(toDuck)));
     const rows = reader.getRowObjects();
     return rows.map((r) => {
       const o: Row = {};
@@ -108,7 +109,7 @@ export class EngagementDb {
   }
 
   async run(sql: string, params: SqlParam[] = []): Promise<void> {
-    await this.conn.run(sql, params.map(toDuck));
+    await profiled(sql, () => this.conn.run(sql, params.map(toDuck)));
   }
 
   async appender(table: string): Promise<DuckDBAppender> {

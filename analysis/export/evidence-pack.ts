@@ -2,6 +2,7 @@
 // files byte for byte, findings.csv, evidence.csv, the protected workbook, settings.json, summary.json
 // and a self-contained HTML report, with an Ed25519 signature over the tag manifest. The tag manifest
 // covers bag-info.txt (which carries the public key), so changing one byte anywhere fails `verify`.
+import { profiled, profileLog } from '../db/profile';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes, sign } from 'node:crypto';
@@ -72,8 +73,8 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
       used.add(seg.toLowerCase());
       const from = s.stored_path ?? s.original_path;
       if (from && existsSync(from) && statSync(from).isFile()) {
-        copyFileSync(from, join(data, 'sources', seg));
-        const got = await sha256File(join(data, 'sources', seg));
+        await profiled(`pack copy ${seg}`, async () => copyFileSync(from, join(data, 'sources', seg)));
+        const got = await profiled(`pack hash ${seg}`, () => sha256File(join(data, 'sources', seg)));
         copiedHash.set(`data/sources/${seg}`, got);
         if (got !== s.sha256.toLowerCase()) {
           missing.push(`${s.file}: the stored copy (${from}) no longer matches the SHA-256 recorded at import (${s.sha256}); it is packed as found (sha256 ${got}).`);
@@ -87,19 +88,23 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
     if (missing.length) writeFileSync(join(data, 'SOURCES-NOT-PACKED.txt'), `Source files that could not be packed as imported:\n\n${missing.map((m) => `- ${m}`).join('\n')}\n`);
 
     // findings.csv (DATA-CONTRACT §3.2 columns) and evidence.csv.
+    let tp = performance.now();
     const fcsv = new CsvFile(join(data, 'findings.csv'), FINDINGS_CSV_COLUMNS);
     for await (const page of allFindingPages(db)) {
       for (const f of page) await fcsv.write([f.finding_id, f.type, f.severity, f.user, f.product, f.offering, f.units, f.annual_value, f.first_seen, f.last_seen, f.evidence_count, f.detail]);
     }
     await fcsv.close();
+    profileLog('pack findings.csv', performance.now() - tp);
+    tp = performance.now();
     const ecsv = new CsvFile(join(data, 'evidence.csv'), ['finding_id', 'table', 'source_id', 'file', 'line', 'note']);
     for await (const page of evidencePages(db)) for (const e of page) await ecsv.write([e.finding_id, e.table_name, e.source_id, e.file, e.line, e.note]);
     await ecsv.close();
+    profileLog('pack evidence.csv', performance.now() - tp);
 
     const wbName = workbookFileName(settings.client, asOf);
-    await writeWorkbook(db, settings, data, { protect: true, fileName: wbName });
+    await profiled('pack workbook', () => writeWorkbook(db, settings, data, { protect: true, fileName: wbName }));
     writeFileSync(join(data, 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
-    const summary = await latestSummary(db);
+    const summary = await profiled('pack summary', () => latestSummary(db));
     if (summary) writeFileSync(join(data, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
 
     // The report.
@@ -108,6 +113,7 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
     const agg = await db.all<{ type: string; n: number; units: number | null; value: number | null }>(
       `SELECT type, count(*) AS n, sum(units) AS units, sum(annual_value) AS value FROM findings WHERE counted_in_savings GROUP BY type`,
     );
+    const t0 = performance.now();
     const html = renderReport({
       client: settings.client,
       asOf,
@@ -132,8 +138,10 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
       workbookName: wbName,
     });
     writeFileSync(join(data, 'report.html'), html);
+    profileLog('pack report', performance.now() - t0);
 
     // Manifests, bag-info, signature.
+    const t1 = performance.now();
     const payload = walkFiles(data, 'data');
     const entries: { path: string; sha256: string }[] = [];
     let bytes = 0;
@@ -143,6 +151,7 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
       bytes += statSync(join(work, p.path)).size;
     }
     writeFileSync(join(work, MANIFEST), manifestText(entries));
+    profileLog('pack manifest', performance.now() - t1);
     writeFileSync(join(work, BAGIT), BAGIT_TXT);
     const info: [string, string][] = [
       ['Source-Organization', settings.client],

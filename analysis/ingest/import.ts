@@ -23,6 +23,7 @@ import { dropNative, loadNative, nativeBlocker, stageNative, type NativeStage } 
 import { sniffBytes } from './sniff';
 import { readXlsx } from './xlsx';
 import { looksLikeFlexnetLog, readFlexnetLog } from './flexnet';
+import { profiled, profileLog } from '../db/profile';
 
 const HEAD_BYTES = 64 * 1024;
 const HEADER_SCAN_ROWS = 30;
@@ -407,8 +408,9 @@ export async function importFiles(db: EngagementDb, files: ImportFileRequest[], 
     let facts: FileFacts | null = null;
     let plan: Plan | null = null;
     try {
-      facts = await fileFacts(req.path, limits);
+      facts = await profiled(`facts ${file}`, () => fileFacts(req.path, limits));
       plan = await prepare(facts, limits, req, opts.signal);
+      const t0 = performance.now();
       const summary = await importOne(db, facts, plan, req, ctx, limits, opts, (fileRows) => {
         const elapsed = (Date.now() - started) / 1000;
         emit({
@@ -421,6 +423,7 @@ export async function importFiles(db: EngagementDb, files: ImportFileRequest[], 
           finished: false,
         });
       });
+      profileLog(`import ${file}`, performance.now() - t0);
       totalRows += summary.rows_read;
       sources.push(summary);
       // One closing event per file: the CLI prints it as that file's line, the UI as its counts.
@@ -446,7 +449,7 @@ export async function importFiles(db: EngagementDb, files: ImportFileRequest[], 
 
   if (sources.length > 0) {
     emit({ phase: 'identities', file: null, done: totalRows, total: null, rows_per_second: null, message: 'Resolving identities', finished: false });
-    await resolveIdentities(db);
+    await profiled('identities', () => resolveIdentities(db));
   }
   const elapsed = (Date.now() - started) / 1000;
   emit({

@@ -17,6 +17,7 @@ import type { LoadCounts } from './loader';
 import { columnsOf, dedupSelect } from './loader';
 import { claimOf, DATE_EXPECTED, normaliseUser, parseDate, parseNumber, parseTimestamp, productFacts, TS_EXPECTED, type NormaliseContext } from './normalise';
 import { RefusalError } from './types';
+import { profiled } from '../db/profile';
 
 const debug = (msg: string) => {
   if (process.env.LRTW_DEBUG_NATIVE) process.stderr.write(`native: ${msg}\n`);
@@ -185,10 +186,10 @@ export async function stageNative(db: EngagementDb, req: NativeRequest): Promise
     // The lines, numbered once: row_number() over a multi-GB read inside a larger query buffers it all.
     await db.run(`CREATE OR REPLACE TEMP TABLE native_lines AS SELECT * FROM ${linesOf('$1', String(Math.trunc(req.headerLine)), String(Math.trunc(maxLineBytes(req.limits))))}`, [req.path]);
     debug(`lines ${((performance.now() - t0) / 1000).toFixed(2)} s`);
-    const reader = await db.conn.runAndReadAll(
+    const reader = await profiled('native scan', () => db.conn.runAndReadAll(
       `SELECT count(*) AS n, max(nbytes) AS maxb, max(ncells) AS maxc${dupCheck}${lists.length ? ', ' + lists.join(', ') : ''} FROM ${recordsSql(req, mapped)} s`,
       recordParams(req),
-    );
+    ));
     row = reader.getRowObjectsJson()[0] as Record<string, unknown>;
   } catch (e) {
     // DuckDB may not read this path (not an allowed folder) or this file: the JS path will.
@@ -462,10 +463,10 @@ export async function loadNative(db: EngagementDb, st: NativeStage, sourceId: nu
   const before = Number((await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${table}`))?.n ?? 0);
   if (before > 0) await db.run(`CREATE OR REPLACE TEMP TABLE native_keys AS SELECT row_key FROM ${table}`);
   const dedup = { sourceParam: '$3', inFile: st.dedupInFile, existingKeys: before > 0 ? 'temp.main.native_keys' : null };
-  const ins = await db.conn.run(
+  const ins = await profiled('native insert', () => db.conn.run(
     `INSERT INTO ${table} (source_id, line, row_key, extra, ${cols.names.map((n) => `"${n}"`).join(', ')}) ${dedupSelect(table, cols.names, inner, dedup)}`,
     [...recordParams(st.req), sourceId],
-  );
+  ));
   const loaded = Number(ins.rowsChanged);
   await db.run('DROP TABLE IF EXISTS temp.main.native_keys');
   debug(`insert ${((performance.now() - t0) / 1000).toFixed(2)} s`);
