@@ -89,6 +89,9 @@ export class EngagementDb {
     // More threads buy little on a laptop and each holds its own buffers; 4 at most keeps memory bounded.
     await conn.run(`SET threads = ${Math.max(1, Math.min(4, availableParallelism()))}`);
     await conn.run('SET preserve_insertion_order = false');
+    // FSST string compression halves the cost of writing millions of imported rows when it is off; the
+    // engagement file grows (dictionary and other encodings still apply) but imports run about 2x faster.
+    await conn.run("SET disabled_compression_methods = 'fsst'");
     await conn.run('SET lock_configuration = true');
     if (!opts.readOnly) await migrate(db);
     return db;

@@ -1,7 +1,8 @@
 // CSV for the evidence pack (RFC 4180, UTF-8, CRLF). Text that a spreadsheet would run as a formula
 // (starting with = + - @, tab or CR) is prefixed with an apostrophe, the usual CSV-injection guard;
 // numbers are written in full precision, never rounded.
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { open, type FileHandle } from 'node:fs/promises';
 import { neutraliseFormula } from '../findings-csv';
 
 export type CsvValue = string | number | boolean | null | undefined;
@@ -18,20 +19,83 @@ export function csvLine(values: readonly CsvValue[]): string {
   return `${values.map(csvField).join(',')}\r\n`;
 }
 
-/** Streams rows to a CSV file; resolves once the file is flushed and closed. */
+/**
+ * The CSV lines of one column-major block (`columns[c][r]`), byte for byte what `csvLine` gives row by
+ * row. Sorted exports repeat a value down a column (finding id, table, file, note), so each column
+ * remembers its last value and reuses the formatted field.
+ */
+export function csvBlock(columns: readonly (readonly CsvValue[])[], rowCount: number): string {
+  const nc = columns.length;
+  const lastRaw: CsvValue[] = new Array<CsvValue>(nc).fill(undefined);
+  const lastField: (string | null)[] = new Array<string | null>(nc).fill(null);
+  let out = '';
+  for (let r = 0; r < rowCount; r++) {
+    let line = '';
+    for (let c = 0; c < nc; c++) {
+      const v = columns[c]![r];
+      let f: string;
+      if (lastField[c] !== null && v === lastRaw[c]) f = lastField[c]!;
+      else {
+        f = csvField(v);
+        lastRaw[c] = v;
+        lastField[c] = f;
+      }
+      line = c === 0 ? f : `${line},${f}`;
+    }
+    out += `${line}\r\n`;
+  }
+  return out;
+}
+
+/** Text gathered up to this size is written in one call. */
+const FLUSH_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Writes a CSV file in large blocks and hashes exactly the bytes written, so the bag manifest needs not
+ * read the file back. `close` resolves with the SHA-256 and size once the file is flushed and closed.
+ */
 export class CsvFile {
-  private readonly out: WriteStream;
+  private pending = '';
+  private readonly hash = createHash('sha256');
+  private bytes = 0;
+  private readonly handle: Promise<FileHandle>;
+
   constructor(readonly path: string, header: readonly string[]) {
-    this.out = createWriteStream(path, { encoding: 'utf8' });
-    this.out.write(csvLine(header));
+    this.handle = open(path, 'w');
+    // Seen by close() if nothing is written; a failure to open surfaces on the first flush.
+    this.handle.catch(() => undefined);
+    this.pending = csvLine(header);
   }
+
+  /** Adds one row; large buffers are written out before this resolves. */
   async write(values: readonly CsvValue[]): Promise<void> {
-    if (!this.out.write(csvLine(values))) await new Promise<void>((r) => this.out.once('drain', () => r()));
+    this.pending += csvLine(values);
+    if (this.pending.length >= FLUSH_BYTES) await this.flush();
   }
-  close(): Promise<void> {
-    return new Promise((resolveClose, reject) => {
-      this.out.once('error', reject);
-      this.out.end(() => resolveClose());
-    });
+
+  /** Adds a column-major block of rows (see `csvBlock`). */
+  async writeBlock(columns: readonly (readonly CsvValue[])[], rowCount: number): Promise<void> {
+    this.pending += csvBlock(columns, rowCount);
+    if (this.pending.length >= FLUSH_BYTES) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (!this.pending) return;
+    const buf = Buffer.from(this.pending, 'utf8');
+    this.pending = '';
+    this.hash.update(buf);
+    this.bytes += buf.length;
+    const fh = await this.handle;
+    for (let at = 0; at < buf.length; ) at += (await fh.write(buf, at, buf.length - at)).bytesWritten;
+  }
+
+  async close(): Promise<{ sha256: string; bytes: number }> {
+    const fh = await this.handle;
+    try {
+      await this.flush();
+    } finally {
+      await fh.close();
+    }
+    return { sha256: this.hash.digest('hex'), bytes: this.bytes };
   }
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { EngagementDb, SqlParam } from '../db/engine';
 import type { Settings } from '../settings';
 import { SummarySchema, type Summary } from '../model';
+import { columnChunks, type ColumnChunk } from './column-stream';
 
 const num = z.number();
 const numOrNull = z.number();
@@ -151,6 +152,12 @@ export function findingPages(db: EngagementDb, types: readonly string[], pageSiz
   return pages(db, FindingRowSchema, `${FINDINGS_SELECT} WHERE list_contains(string_split($1, ','), f.type) ORDER BY f.annual_value DESC, f.finding_id`, [types.join(',')], 'findings', pageSize);
 }
 
+/** The first `n` findings of `findingPages(db, types)`, read with one LIMIT query (the HTML report's tables). */
+export async function topFindings(db: EngagementDb, types: readonly string[], n: number): Promise<FindingRow[]> {
+  const rows = await db.all(`${FINDINGS_SELECT} WHERE list_contains(string_split($1, ','), f.type) ORDER BY f.annual_value DESC, f.finding_id LIMIT $2`, [types.join(','), n]);
+  return parseRows(FindingRowSchema, rows, 'findings');
+}
+
 export async function allFindings(db: EngagementDb, types: readonly string[]): Promise<FindingRow[]> {
   const out: FindingRow[] = [];
   for await (const p of findingPages(db, types)) out.push(...p);
@@ -195,9 +202,47 @@ export async function decisionRows(db: EngagementDb): Promise<DecisionRow[]> {
   return parseRows(DecisionRowSchema, rows, 'decisions');
 }
 
+const EVIDENCE_SELECT = `SELECT e.finding_id, e.table_name, e.source_id, s.file, e.line, e.note
+    FROM finding_evidence e LEFT JOIN sources s ON s.source_id = e.source_id`;
+const EVIDENCE_ORDER = ['finding_id', 'table_name', 'source_id', 'line'] as const;
+
 export function evidencePages(db: EngagementDb): AsyncGenerator<EvidenceRow[]> {
-  return pages(db, EvidenceRowSchema, `SELECT e.finding_id, e.table_name, e.source_id, s.file, e.line, e.note
-    FROM finding_evidence e LEFT JOIN sources s ON s.source_id = e.source_id ORDER BY e.finding_id, e.table_name, e.source_id, e.line`, [], 'finding_evidence');
+  return pages(db, EvidenceRowSchema, `${EVIDENCE_SELECT} ORDER BY ${EVIDENCE_ORDER.map((c) => `e.${c}`).join(', ')}`, [], 'finding_evidence');
+}
+
+/** The same rows, values and order as `evidencePages`, streamed column-major for evidence.csv. */
+export function evidenceColumnChunks(db: EngagementDb): AsyncGenerator<ColumnChunk> {
+  return columnChunks(db, { select: EVIDENCE_SELECT, orderBy: EVIDENCE_ORDER, params: [] }, [
+    { name: 'finding_id', kind: 'string', nullable: false, runs: true },
+    { name: 'table_name', kind: 'string', nullable: false, runs: true },
+    { name: 'source_id', kind: 'number', nullable: true },
+    { name: 'file', kind: 'string', nullable: true, runs: true },
+    { name: 'line', kind: 'number', nullable: true },
+    { name: 'note', kind: 'string', nullable: true, runs: true },
+  ], 'finding_evidence');
+}
+
+/**
+ * Every finding in findings.csv column order (DATA-CONTRACT §3.2), ordered by id, streamed column-major;
+ * the values are those `allFindingPages` gives for the same columns.
+ */
+export function findingsCsvColumnChunks(db: EngagementDb): AsyncGenerator<ColumnChunk> {
+  const select = `SELECT f.finding_id, f.type, f.severity, f."user", f.product, f.offering, f.units, f.annual_value,
+    CAST(f.first_seen AS VARCHAR) AS first_seen, CAST(f.last_seen AS VARCHAR) AS last_seen, f.evidence_count, f.detail FROM findings f`;
+  return columnChunks(db, { select, orderBy: ['finding_id'], params: [] }, [
+    { name: 'finding_id', kind: 'string', nullable: false },
+    { name: 'type', kind: 'string', nullable: false },
+    { name: 'severity', kind: 'string', nullable: false },
+    { name: 'user', kind: 'string', nullable: true },
+    { name: 'product', kind: 'string', nullable: true },
+    { name: 'offering', kind: 'string', nullable: true },
+    { name: 'units', kind: 'number', nullable: false },
+    { name: 'annual_value', kind: 'number', nullable: false },
+    { name: 'first_seen', kind: 'string', nullable: true },
+    { name: 'last_seen', kind: 'string', nullable: true },
+    { name: 'evidence_count', kind: 'number', nullable: false },
+    { name: 'detail', kind: 'string', nullable: true },
+  ], 'findings');
 }
 
 /** The summary stored with the latest review run, or null before the first review (or when it no longer validates). */

@@ -2,8 +2,8 @@
 // files byte for byte, findings.csv, evidence.csv, the protected workbook, settings.json, summary.json
 // and a self-contained HTML report, with an Ed25519 signature over the tag manifest. The tag manifest
 // covers bag-info.txt (which carries the public key), so changing one byte anywhere fails `verify`.
-import { profiled, profileLog } from '../db/profile';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { profiled, profileLog, profileMark } from '../db/profile';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes, sign } from 'node:crypto';
 import type { EngagementDb } from '../db/engine';
@@ -11,10 +11,11 @@ import type { Settings } from '../settings';
 import { FINDINGS_CSV_COLUMNS, GAP_TYPES, SIGNAL_TYPES } from '../model';
 import { TOOL_NAME, TOOL_VERSION } from '../version';
 import {
-  allFindingPages, countFindings, evidencePages, findingPages, latestSummary, refusedRows, rejectCount, renewalRows, resolveAsOf, sourceRows,
-  type FindingRow,
+  countFindings, evidenceColumnChunks, findingPages, findingsCsvColumnChunks, latestSummary, refusedRows, rejectCount, renewalRows, resolveAsOf, sourceRows,
+  topFindings,
 } from './data';
-import { BAGIT, BAGIT_TXT, BAG_INFO, MANIFEST, SIGNATURE, TAGMANIFEST, TAG_FILES, bagInfoValue, manifestText, sha256File, walkFiles } from './bagit';
+import { BAGIT, BAGIT_TXT, BAG_INFO, MANIFEST, SIGNATURE, TAGMANIFEST, TAG_FILES, bagInfoValue, copyAndHash, manifestText, sha256File, walkFiles } from './bagit';
+import type { ColumnChunk } from './column-stream';
 import { CsvFile } from './csv';
 import { evidencePackName, safeFileSegment, workbookFileName } from './file-names';
 import { renderReport } from './report-html';
@@ -36,13 +37,25 @@ export interface EvidencePackOptions {
 /** Rows shown in the HTML report per table; the full lists are in findings.csv and the workbook. */
 const REPORT_ROWS = 2000;
 
-async function firstRows(pagesIt: AsyncGenerator<FindingRow[]>, n: number): Promise<FindingRow[]> {
-  const out: FindingRow[] = [];
-  for await (const p of pagesIt) {
-    out.push(...p);
-    if (out.length >= n) break;
+/** Copies each source into `dir` one after another (one disk stream at a time); file name -> SHA-256 of the copy. */
+async function copySources(files: readonly { from: string; seg: string }[], dir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const f of files) {
+    const r = await profiled(`pack copy+hash ${f.seg}`, () => copyAndHash(f.from, join(dir, f.seg)));
+    out.set(f.seg, r.sha256);
   }
-  return out.slice(0, n);
+  return out;
+}
+
+async function writeCsv(path: string, header: readonly string[], chunks: AsyncGenerator<ColumnChunk>): Promise<{ sha256: string; bytes: number }> {
+  const csv = new CsvFile(path, header);
+  try {
+    for await (const c of chunks) await csv.writeBlock(c.columns, c.rowCount);
+  } catch (e) {
+    await csv.close().catch(() => undefined);
+    throw e;
+  }
+  return csv.close();
 }
 
 export async function writeEvidencePack(db: EngagementDb, settings: Settings, outDir: string, opts: EvidencePackOptions = {}): Promise<{ path: string; fingerprint: string }> {
@@ -59,47 +72,37 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
   const work = join(out, `.${name}.partial-${randomBytes(4).toString('hex')}`);
   const data = join(work, 'data');
   mkdirSync(join(data, 'sources'), { recursive: true });
+  let copying: Promise<Map<string, string>> = Promise.resolve(new Map());
   try {
-    // Original sources, byte for byte; a missing stored copy is recorded, never silently dropped.
+    // Original sources, byte for byte; a missing stored copy is recorded, never silently dropped. The
+    // copies (one read of each original, hashed as written) run in the background while DuckDB and the
+    // writers below work; they are awaited before anything depends on them (SOURCES-NOT-PACKED, manifest).
     const sources = await sourceRows(db);
     const used = new Set<string>();
-    const missing: string[] = [];
     const packed: (typeof sources[number] & { included: boolean; packPath: string | null })[] = [];
-    // Hashes of the copies just made, reused by the manifest: multi-GB sources are read once, not twice.
-    const copiedHash = new Map<string, string>();
+    const toCopy: { from: string; seg: string }[] = [];
     for (const s of sources) {
       let seg = safeFileSegment(s.file);
       if (used.has(seg.toLowerCase())) seg = `${s.source_id}-${seg}`;
       used.add(seg.toLowerCase());
       const from = s.stored_path ?? s.original_path;
       if (from && existsSync(from) && statSync(from).isFile()) {
-        await profiled(`pack copy ${seg}`, async () => copyFileSync(from, join(data, 'sources', seg)));
-        const got = await profiled(`pack hash ${seg}`, () => sha256File(join(data, 'sources', seg)));
-        copiedHash.set(`data/sources/${seg}`, got);
-        if (got !== s.sha256.toLowerCase()) {
-          missing.push(`${s.file}: the stored copy (${from}) no longer matches the SHA-256 recorded at import (${s.sha256}); it is packed as found (sha256 ${got}).`);
-        }
+        toCopy.push({ from, seg });
         packed.push({ ...s, included: true, packPath: `data/sources/${seg}` });
       } else {
-        missing.push(`${s.file}: no stored copy found at ${from ?? '(no path recorded)'}; imported with sha256 ${s.sha256}, ${s.size_bytes} bytes.`);
         packed.push({ ...s, included: false, packPath: null });
       }
     }
-    if (missing.length) writeFileSync(join(data, 'SOURCES-NOT-PACKED.txt'), `Source files that could not be packed as imported:\n\n${missing.map((m) => `- ${m}`).join('\n')}\n`);
+    copying = copySources(toCopy, join(data, 'sources'));
+    copying.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled meanwhile
 
-    // findings.csv (DATA-CONTRACT §3.2 columns) and evidence.csv.
-    let tp = performance.now();
-    const fcsv = new CsvFile(join(data, 'findings.csv'), FINDINGS_CSV_COLUMNS);
-    for await (const page of allFindingPages(db)) {
-      for (const f of page) await fcsv.write([f.finding_id, f.type, f.severity, f.user, f.product, f.offering, f.units, f.annual_value, f.first_seen, f.last_seen, f.evidence_count, f.detail]);
-    }
-    await fcsv.close();
-    profileLog('pack findings.csv', performance.now() - tp);
-    tp = performance.now();
-    const ecsv = new CsvFile(join(data, 'evidence.csv'), ['finding_id', 'table', 'source_id', 'file', 'line', 'note']);
-    for await (const page of evidencePages(db)) for (const e of page) await ecsv.write([e.finding_id, e.table_name, e.source_id, e.file, e.line, e.note]);
-    await ecsv.close();
-    profileLog('pack evidence.csv', performance.now() - tp);
+    // findings.csv (DATA-CONTRACT §3.2 columns) and evidence.csv, streamed in large blocks and hashed as written.
+    // Hashes of files the pack wrote or copied, reused by the manifest: nothing large is read twice.
+    const knownHash = new Map<string, string>();
+    const fcsv = await profiled('pack findings.csv', () => writeCsv(join(data, 'findings.csv'), FINDINGS_CSV_COLUMNS, findingsCsvColumnChunks(db)));
+    knownHash.set('data/findings.csv', fcsv.sha256);
+    const ecsv = await profiled('pack evidence.csv', () => writeCsv(join(data, 'evidence.csv'), ['finding_id', 'table', 'source_id', 'file', 'line', 'note'], evidenceColumnChunks(db)));
+    knownHash.set('data/evidence.csv', ecsv.sha256);
 
     const wbName = workbookFileName(settings.client, asOf);
     await profiled('pack workbook', () => writeWorkbook(db, settings, data, { protect: true, fileName: wbName }));
@@ -108,12 +111,12 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
     if (summary) writeFileSync(join(data, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
 
     // The report.
+    const t0 = profileMark();
     const gapLines = [];
     for await (const p of findingPages(db, GAP_TYPES)) for (const g of p) gapLines.push({ finding_id: g.finding_id, line: gapLineOf(g) });
     const agg = await db.all<{ type: string; n: number; units: number | null; value: number | null }>(
       `SELECT type, count(*) AS n, sum(units) AS units, sum(annual_value) AS value FROM findings WHERE counted_in_savings GROUP BY type`,
     );
-    const t0 = performance.now();
     const html = renderReport({
       client: settings.client,
       asOf,
@@ -124,11 +127,11 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
       scenarios: scenarioTotals(gapLines, settings.scenario),
       savingsByType: new Map(agg.map((a) => [a.type, { n: Number(a.n), units: Number(a.units ?? 0), value: Number(a.value ?? 0) }])),
       gapUnits: gapLines.reduce((a, l) => a + l.line.units, 0),
-      gaps: await firstRows(findingPages(db, GAP_TYPES, REPORT_ROWS), REPORT_ROWS),
+      gaps: await topFindings(db, GAP_TYPES, REPORT_ROWS),
       gapTotal: gapLines.length,
-      reclamation: await firstRows(findingPages(db, RECLAMATION_TYPES, REPORT_ROWS), REPORT_ROWS),
+      reclamation: await topFindings(db, RECLAMATION_TYPES, REPORT_ROWS),
       reclamationTotal: await countFindings(db, RECLAMATION_TYPES),
-      optimisation: await firstRows(findingPages(db, OPTIMISATION_TYPES, REPORT_ROWS), REPORT_ROWS),
+      optimisation: await topFindings(db, OPTIMISATION_TYPES, REPORT_ROWS),
       optimisationTotal: await countFindings(db, OPTIMISATION_TYPES),
       renewal: await renewalRows(db),
       sources: packed,
@@ -138,20 +141,38 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
       workbookName: wbName,
     });
     writeFileSync(join(data, 'report.html'), html);
-    profileLog('pack report', performance.now() - t0);
+    profileLog('pack report', t0);
+
+    // The sources: every copy finished, then what could not be packed as imported, in source order.
+    const t2 = profileMark();
+    const copied = await copying;
+    profileLog('pack sources (wait for the background copies)', t2);
+    const missing: string[] = [];
+    for (const s of packed) {
+      if (!s.included || !s.packPath) {
+        missing.push(`${s.file}: no stored copy found at ${s.stored_path ?? s.original_path ?? '(no path recorded)'}; imported with sha256 ${s.sha256}, ${s.size_bytes} bytes.`);
+        continue;
+      }
+      const got = copied.get(s.packPath.slice('data/sources/'.length))!;
+      knownHash.set(s.packPath, got);
+      if (got !== s.sha256.toLowerCase()) {
+        missing.push(`${s.file}: the stored copy (${s.stored_path ?? s.original_path}) no longer matches the SHA-256 recorded at import (${s.sha256}); it is packed as found (sha256 ${got}).`);
+      }
+    }
+    if (missing.length) writeFileSync(join(data, 'SOURCES-NOT-PACKED.txt'), `Source files that could not be packed as imported:\n\n${missing.map((m) => `- ${m}`).join('\n')}\n`);
 
     // Manifests, bag-info, signature.
-    const t1 = performance.now();
+    const t1 = profileMark();
     const payload = walkFiles(data, 'data');
     const entries: { path: string; sha256: string }[] = [];
     let bytes = 0;
     for (const p of payload) {
       if (p.problem) throw new Error(`${p.path} ${p.problem}`);
-      entries.push({ path: p.path, sha256: copiedHash.get(p.path) ?? (await sha256File(join(work, p.path))) });
+      entries.push({ path: p.path, sha256: knownHash.get(p.path) ?? (await sha256File(join(work, p.path))) });
       bytes += statSync(join(work, p.path)).size;
     }
     writeFileSync(join(work, MANIFEST), manifestText(entries));
-    profileLog('pack manifest', performance.now() - t1);
+    profileLog('pack manifest', t1);
     writeFileSync(join(work, BAGIT), BAGIT_TXT);
     const info: [string, string][] = [
       ['Source-Organization', settings.client],
@@ -181,6 +202,7 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
     }
     renameSync(work, finalPath);
   } catch (e) {
+    await copying.catch(() => undefined); // no copy may still be writing into the folder being removed
     rmSync(work, { recursive: true, force: true });
     throw new Error(`Could not write the evidence pack ${finalPath}: ${(e as Error).message}`);
   }

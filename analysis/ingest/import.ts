@@ -17,13 +17,14 @@ import { isTabularKind, type TabularKind } from './aliases';
 import { detectAs, findHeaderRow, MappingError, type Detection } from './detect';
 import { checkTimezone, makeRowNormaliser, type NormaliseContext } from './normalise';
 import { decodeBytes, detectEncoding, readTextRecords, sniffDelimiter, Utf8Validator, type TextEncoding, type TextRecord } from './text-reader';
-import { CancelledError, loadItems, type LoadCounts } from './loader';
+import { CancelledError, type LoadCounts } from './loader';
 import { NativeScanner, type NativeScanResult } from './native-scan';
 import { dropNative, loadNative, nativeBlocker, stageNative, type NativeStage } from './native-csv';
 import { sniffBytes } from './sniff';
 import { readXlsx } from './xlsx';
 import { looksLikeFlexnetLog, readFlexnetLog } from './flexnet';
-import { profiled, profileLog } from '../db/profile';
+import { loadParsedItems } from './flexnet-load';
+import { profiled, profileLog, profileMark } from '../db/profile';
 
 const HEAD_BYTES = 64 * 1024;
 const HEADER_SCAN_ROWS = 30;
@@ -118,7 +119,7 @@ async function fileFacts(path: string, limits: IngestLimits, headOnly = false): 
   }
   // A head cut inside a character is still UTF-8: only completed bytes count.
   const utf8Valid = headOnly && st.size > HEAD_BYTES ? utf8.validSoFar() : utf8.end();
-  return { path, file, size: st.size, sha256: headOnly ? '' : hash.digest('hex'), head: Buffer.concat(headParts), utf8Valid, native: headOnly ? { blocker: 'head only', lines: 0 } : scan.end() };
+  return { path, file, size: st.size, sha256: headOnly ? '' : hash.digest('hex'), head: Buffer.concat(headParts), utf8Valid, native: headOnly ? { blocker: 'head only', lines: 0, ascii: false, tab: false, vtff: false } : scan.end() };
 }
 
 // ---------- preparing a file: kind, sheet, header, row stream ----------
@@ -410,7 +411,7 @@ export async function importFiles(db: EngagementDb, files: ImportFileRequest[], 
     try {
       facts = await profiled(`facts ${file}`, () => fileFacts(req.path, limits));
       plan = await prepare(facts, limits, req, opts.signal);
-      const t0 = performance.now();
+      const t0 = profileMark();
       const summary = await importOne(db, facts, plan, req, ctx, limits, opts, (fileRows) => {
         const elapsed = (Date.now() - started) / 1000;
         emit({
@@ -423,7 +424,7 @@ export async function importFiles(db: EngagementDb, files: ImportFileRequest[], 
           finished: false,
         });
       });
-      profileLog(`import ${file}`, performance.now() - t0);
+      profileLog(`import ${file}`, t0);
       totalRows += summary.rows_read;
       sources.push(summary);
       // One closing event per file: the CLI prints it as that file's line, the UI as its counts.
@@ -517,6 +518,8 @@ async function importOne(
         delimiter: plan.delimiter,
         headerLine: plan.headerLine,
         lines: facts.native.lines,
+        // Cells need only spaces trimmed when no other whitespace JS trims can occur in the file.
+        spacesOnly: facts.native.ascii && !facts.native.vtff && (!facts.native.tab || plan.delimiter === '\t'),
         limits,
         ctx,
         file: facts.file,
@@ -585,7 +588,7 @@ async function importOne(
       }
       onRows(counts.rows_read);
       if (opts.signal?.aborted) throw new CancelledError();
-    } else counts = await loadItems(db, sourceId, items, { signal: opts.signal, maxRows: limits.maxRows, batchRows: opts.batchRows, onRows: throttled, file: facts.file });
+    } else counts = await loadParsedItems(db, sourceId, items, { signal: opts.signal, maxRows: limits.maxRows, batchRows: opts.batchRows, onRows: throttled, file: facts.file });
     await db.run('UPDATE sources SET rows_read = $2, rows_loaded = $3, rows_rejected = $4, rows_duplicate = $5 WHERE source_id = $1', [
       sourceId,
       counts.rows_read,

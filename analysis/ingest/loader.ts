@@ -94,16 +94,25 @@ export function dedupSelect(
   table: CanonicalTable,
   names: readonly string[],
   inner: string,
-  opts: { sourceParam?: string; inFile?: boolean; existingKeys?: string | null } = {},
+  opts: { sourceParam?: string; inFile?: boolean; existingKeys?: string | null; hasKey?: boolean } = {},
 ): string {
-  const key = rowKeySql(table, names);
-  const inFile = opts.inFile === false ? '' : `v.rn IN (SELECT min(rn) FROM (SELECT rn, ${key} AS row_key FROM (${inner})) GROUP BY row_key) AND `;
+  // `hasKey`: inner already carries row_key and h = hash(row_key),
+  // computed once by the caller: rows whose h is unique in the file cannot repeat, so only the rows
+  // sharing an h are grouped by the full key.
+  const keyed = opts.hasKey ? `(${inner})` : `(SELECT *, ${rowKeySql(table, names)} AS row_key FROM (${inner}))`;
+  const inFile =
+    opts.inFile === false
+      ? ''
+      : opts.hasKey
+        ? `(v.h NOT IN (SELECT h FROM ${keyed} GROUP BY h HAVING count(*) > 1)
+            OR v.rn IN (SELECT min(rn) FROM ${keyed} WHERE h IN (SELECT h FROM ${keyed} GROUP BY h HAVING count(*) > 1) GROUP BY row_key))`
+        : `v.rn IN (SELECT min(rn) FROM ${keyed} GROUP BY row_key)`;
   // A hash aggregate on (key, rn) and one hash anti-join on the key: nothing per row, and every operator
   // can spill. (NOT EXISTS would plan as a delim join that buffers the whole input first.)
   return `SELECT ${opts.sourceParam ?? '$1'}, v.line, v.row_key, v.extra, ${names.map((n) => `v."${n}"`).join(', ')}
-    FROM (SELECT *, ${key} AS row_key FROM (${inner})) v
+    FROM ${keyed} v
     ${opts.existingKeys === null ? '' : `ANTI JOIN ${opts.existingKeys ?? table} t ON t.row_key = v.row_key`}
-    ${inFile ? `WHERE ${inFile.replace(/ AND $/, '')}` : ''}`;
+    ${inFile ? `WHERE ${inFile}` : ''}`;
 }
 
 class Stage {

@@ -14,7 +14,7 @@ import type { TabularKind } from './aliases';
 import type { Detection } from './detect';
 import type { IngestLimits } from './limits';
 import type { LoadCounts } from './loader';
-import { columnsOf, dedupSelect } from './loader';
+import { columnsOf, dedupSelect, rowKeySql } from './loader';
 import { claimOf, DATE_EXPECTED, normaliseUser, parseDate, parseNumber, parseTimestamp, productFacts, TS_EXPECTED, type NormaliseContext } from './normalise';
 import { RefusalError } from './types';
 import { profiled } from '../db/profile';
@@ -28,8 +28,8 @@ export const NATIVE_KINDS: readonly TabularKind[] = ['sessions', 'usage_daily'];
 /** JavaScript's String.prototype.trim() set, so SQL trims exactly what the JS reader trims. */
 const JS_WHITESPACE = ' \t\n\v\f\r\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff';
 
-/** Whitespace JS trims besides the space (RE2 class); CR and LF never occur inside a plain line. */
-const EXOTIC_WS = '[\\t\\x0b\\x0c\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}\\x{feff}]';
+/** Whitespace JS trims (RE2 class, the space included); CR and LF never occur inside a plain line. */
+const WS_CLASS = '[ \\t\\x0b\\x0c\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}\\x{feff}]';
 
 type ColType = 'text' | 'user' | 'product' | 'timestamp' | 'date' | 'number' | 'claim' | 'lower';
 
@@ -55,6 +55,8 @@ export interface NativeRequest {
   headerLine: number;
   /** Physical lines in the file (native-scan.ts). */
   lines: number;
+  /** Cells can be edged by no whitespace but the space (an ASCII file without tab, VT or FF in cells). */
+  spacesOnly: boolean;
   limits: IngestLimits;
   ctx: NormaliseContext;
   file: string;
@@ -69,14 +71,6 @@ export interface NativeStage {
   /** False when every record has a distinct session id: no in-file duplicate can exist. */
   dedupInFile: boolean;
 }
-
-/** The file's records as (rn, l): one VARCHAR per physical line, numbered in file order. */
-function linesOf(path: string, skip: string, maxLine: string): string {
-  return `(SELECT row_number() OVER () AS rn, l FROM read_csv(${path}, columns = {'l': 'VARCHAR'}, header = false, delim = '\\0', quote = '',
-    escape = '', auto_detect = false, skip = ${skip}, max_line_size = ${maxLine}))`;
-}
-
-const maxLineBytes = (limits: IngestLimits) => Math.max(2_097_152, limits.maxLineChars * 4 + 8);
 
 /** Why a prepared file cannot take the native path, or null when it can. */
 export function nativeBlocker(kind: TabularKind, det: Detection, headers: string[], encoding: string | null, delimiter: string | null, scanBlocker: string | null): string | null {
@@ -119,30 +113,69 @@ function fastParse(type: ColType, x: string, p: string): { parse: string; accept
   }
 }
 
+/** The file's physical lines after the header as (rn, l), numbered in file order (a streaming window). */
+function linesOf(path: string, skip: number, maxLine: number): string {
+  return `(SELECT row_number() OVER () AS rn, l FROM read_csv(${path}, columns = {'l': 'VARCHAR'}, header = false, delim = '\\0', quote = '',
+    escape = '', auto_detect = false, skip = ${Math.trunc(skip)}, max_line_size = ${Math.trunc(maxLine)}))`;
+}
+
+const maxLineBytes = (limits: IngestLimits) => Math.max(2_097_152, limits.maxLineChars * 4 + 8);
+
 /**
- * The file's records as a relation `s`: rn, the raw line l, ncells, nbytes, the trimmed cells v_<col>
- * and the fast parses f_<col>, computed from the numbered lines (temp.main.native_lines) each time they
- * are used: writing a staging copy of millions of parsed rows costs more than parsing twice. Parameters:
- * $1 delimiter, $2 the JS whitespace set.
+ * How the raw cells c0..cN are read. `columns`: DuckDB's own tokenizer, for files where every line has
+ * exactly as many cells as the header (it refuses any other line, and then `lines` is tried): `lines`
+ * splits each line on the delimiter in SQL, for ragged files. Parameters: $1 path, $2 delimiter.
  */
-function recordsSql(req: NativeRequest, mapped: Map<string, ColType>, lines = 'temp.main.native_lines'): string {
-  // trim() with a character set is slow; most lines hold no whitespace but spaces, so only those that
-  // do (one regex per line) pay for the full JS whitespace set.
-  const cellCols = [...req.detection.index]
-    .map(([col, idx]) => `nullif(CASE WHEN exotic THEN trim(cells[${idx + 1}], $2) ELSE trim(cells[${idx + 1}]) END, '') AS ${v(col)}`)
-    .join(', ');
+type CellMode = 'columns' | 'lines';
+
+function rawCellsSql(req: NativeRequest, mode: CellMode): string {
+  const n = req.headers.length;
+  const maxLine = maxLineBytes(req.limits);
+  if (mode === 'lines') {
+    const cells = Array.from({ length: n }, (_, i) => `cells[${i + 1}] AS c${i}`).join(', ');
+    return `SELECT rn, strlen(l) AS nbytes, len(cells) AS ncells, ${cells}
+      FROM (SELECT rn, l, string_split(l, $2) AS cells FROM ${linesOf('$1', req.headerLine, maxLine)})`;
+  }
+  // Column names are ours (c0..), never header text. A plain file has no quotes, so a line's bytes are
+  // its cells' bytes plus the delimiters.
+  const struct = Array.from({ length: n }, (_, i) => `'c${i}': 'VARCHAR'`).join(', ');
+  const bytes = Array.from({ length: n }, (_, i) => `coalesce(strlen(c${i}), 0)`).join(' + ');
+  return `SELECT rn, ${bytes} + ${n - 1} AS nbytes, ${n} AS ncells, * EXCLUDE (rn)
+    FROM (SELECT row_number() OVER () AS rn, * FROM read_csv($1, columns = {${struct}}, header = false, delim = $2, quote = '', escape = '',
+      auto_detect = false, strict_mode = true, skip = ${Math.trunc(req.headerLine)}, max_line_size = ${Math.trunc(maxLine)}))`;
+}
+
+/**
+ * A cell trimmed as JS's trim() trims it, NULL when empty. Trimming every cell is the costliest step of
+ * a large import, so only cells with whitespace at an edge are trimmed: a space, in an ASCII file with
+ * no tab, vertical tab or form feed in its cells; otherwise any character of JS's set ($3).
+ */
+function trimmedCell(c: string, spacesOnly: boolean): string {
+  return spacesOnly
+    ? `nullif(CASE WHEN starts_with(${c}, ' ') OR ends_with(${c}, ' ') THEN trim(${c}) ELSE ${c} END, '')`
+    : `nullif(CASE WHEN regexp_matches(${c}, '^${WS_CLASS}|${WS_CLASS}$') THEN trim(${c}, $3) ELSE ${c} END, '')`;
+}
+
+/**
+ * The staged records, computed in one pass over the file: rn, nbytes, ncells, the trimmed cells
+ * v_<col> and the fast parses f_<col> of the mapped columns. Parameters: $1 path, $2 delimiter, $3 the
+ * JS whitespace set.
+ */
+function stageSql(req: NativeRequest, mapped: Map<string, ColType>, mode: CellMode): string {
+  const cellCols = [...req.detection.index].map(([col, idx]) => `${trimmedCell(`c${idx}`, req.spacesOnly)} AS ${v(col)}`).join(', ');
   const parsed = [...mapped].flatMap(([col, type]) => {
     const fp = fastParse(type, v(col), q(`p_${col}`));
     return fp ? [{ col, ...fp }] : [];
   });
   const parseCols = parsed.map((x) => `, ${x.parse} AS ${q(`p_${x.col}`)}`).join('');
   const acceptCols = parsed.map((x) => `, ${x.accept} AS ${f(x.col)}`).join('');
-  return `(SELECT *${acceptCols} FROM (SELECT *${parseCols} FROM (
-      SELECT rn, l, len(cells) AS ncells, strlen(l) AS nbytes, ${cellCols}
-      FROM (SELECT rn, l, string_split(l, $1) AS cells, regexp_matches(l, '${EXOTIC_WS}') AS exotic FROM ${lines}))))`;
+  const drop = parsed.length ? ` EXCLUDE (${parsed.map((x) => q(`p_${x.col}`)).join(', ')})` : '';
+  return `SELECT *${drop}${acceptCols} FROM (SELECT *${parseCols} FROM (
+      SELECT rn, nbytes, ncells, ${cellCols} FROM (${rawCellsSql(req, mode)})))`;
 }
 
-const recordParams = (req: NativeRequest) => [req.delimiter, JS_WHITESPACE];
+const stageParams = (req: NativeRequest) => (req.spacesOnly ? [req.path, req.delimiter] : [req.path, req.delimiter, JS_WHITESPACE]);
+const STAGE = 'temp.main.native_stage';
 
 /** The distinct values of one column that the JS normaliser must see (SQL handles the rest). */
 function needsJs(col: string, type: ColType): string | null {
@@ -163,10 +196,10 @@ function needsJs(col: string, type: ColType): string | null {
 }
 
 /**
- * One read-only pass over the file (outside the import transaction): checks it is what the scan
- * promised and collects the distinct values the JS normaliser must handle. Returns null, leaving
- * nothing behind, when the JS path must take the file (not an allowed folder, a line count that
- * differs, an over-long line, more cells than headers).
+ * One pass over the file (outside the import transaction) stages its records (temp.main.native_stage),
+ * checks they are what the scan promised and collects the distinct values the JS normaliser must
+ * handle. Returns null, leaving nothing behind, when the JS path must take the file (not an allowed
+ * folder, a line count that differs, an over-long line, more cells than headers).
  */
 export async function stageNative(db: EngagementDb, req: NativeRequest): Promise<NativeStage | null> {
   const expected = req.lines - req.headerLine;
@@ -180,24 +213,26 @@ export async function stageNative(db: EngagementDb, req: NativeRequest): Promise
   // Sessions keyed by session id need the in-file de-duplication step only when an id repeats.
   const keyed = req.kind === 'sessions' && mapped.has('session_id');
   const dupCheck = keyed ? `, count(*) - count(DISTINCT ${v('session_id')}) AS repeats, count(*) - count(${v('session_id')}) AS unkeyed` : '';
-  const t0 = performance.now();
-  let row: Record<string, unknown>;
-  try {
-    // The lines, numbered once: row_number() over a multi-GB read inside a larger query buffers it all.
-    await db.run(`CREATE OR REPLACE TEMP TABLE native_lines AS SELECT * FROM ${linesOf('$1', String(Math.trunc(req.headerLine)), String(Math.trunc(maxLineBytes(req.limits))))}`, [req.path]);
-    debug(`lines ${((performance.now() - t0) / 1000).toFixed(2)} s`);
-    const reader = await profiled('native scan', () => db.conn.runAndReadAll(
-      `SELECT count(*) AS n, max(nbytes) AS maxb, max(ncells) AS maxc${dupCheck}${lists.length ? ', ' + lists.join(', ') : ''} FROM ${recordsSql(req, mapped)} s`,
-      recordParams(req),
-    ));
-    row = reader.getRowObjectsJson()[0] as Record<string, unknown>;
-  } catch (e) {
-    // DuckDB may not read this path (not an allowed folder) or this file: the JS path will.
-    debug(`not native: ${(e as Error).message.split('\n')[0]}`);
-    await dropNative(db);
-    return null;
+  let row: Record<string, unknown> | null = null;
+  for (const mode of ['columns', 'lines'] as const) {
+    try {
+      await profiled(`native stage (${mode})`, () => db.run(`CREATE OR REPLACE TEMP TABLE native_stage AS ${stageSql(req, mapped, mode)}`, stageParams(req)));
+      const reader = await profiled('native scan', () =>
+        db.conn.runAndReadAll(`SELECT count(*) AS n, max(nbytes) AS maxb, max(ncells) AS maxc${dupCheck}${lists.length ? ', ' + lists.join(', ') : ''} FROM ${STAGE}`),
+      );
+      row = reader.getRowObjectsJson()[0] as Record<string, unknown>;
+      break;
+    } catch (e) {
+      const msg = (e as Error).message.split('\n')[0] ?? '';
+      debug(`${mode}: ${msg}`);
+      // A ragged file is read again line by line; a path DuckDB may not read, or a cancel, is not.
+      if (mode === 'lines' || !/CSV Error/i.test(msg)) {
+        await dropNative(db);
+        return null;
+      }
+    }
   }
-  debug(`scan ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+  if (!row) return null;
   const n = Number(row.n ?? 0);
   // Byte length bounds the JS (UTF-16) length from above; anything near the limit goes the JS way.
   if (n !== expected || Number(row.maxb ?? 0) > req.limits.maxLineChars - 2 || Number(row.maxc ?? 0) > req.headers.length) {
@@ -219,9 +254,7 @@ export async function stageNative(db: EngagementDb, req: NativeRequest): Promise
 }
 
 export async function dropNative(db: EngagementDb): Promise<void> {
-  await db.run('DROP TABLE IF EXISTS temp.main.native_rest').catch(() => undefined);
-  await db.run('DROP TABLE IF EXISTS temp.main.native_lines').catch(() => undefined);
-  await db.run('DROP TABLE IF EXISTS temp.main.native_keys').catch(() => undefined);
+  for (const t of ['native_stage', 'native_typed', 'native_rej', 'native_keys']) await db.run(`DROP TABLE IF EXISTS temp.main.${t}`).catch(() => undefined);
   for (const t of await db.all<{ name: string }>(`SELECT table_name AS name FROM duckdb_tables() WHERE temporary AND table_name LIKE 'native_map_%'`).catch(() => [])) {
     // Names come from duckdb_tables() and match the fixed prefix; still quoted as identifiers.
     await db.run(`DROP TABLE IF EXISTS temp.main."${t.name.replace(/"/g, '""')}"`).catch(() => undefined);
@@ -453,44 +486,54 @@ export async function loadNative(db: EngagementDb, st: NativeStage, sourceId: nu
   const { values, reason } = kindSelect(st.req.kind, maps);
   for (const n of cols.names) if (!(n in values)) throw new Error(`native ${table}: no expression for column ${n}`);
   const typed = cols.names.map((n, i) => `CAST(${values[n]} AS ${cols.types[i]}) AS "${n}"`).join(', ');
-  const from = `FROM ${recordsSql(st.req, st.mapped)} s ${maps.joins.join(' ')}`;
+  const from = `FROM ${STAGE} s ${maps.joins.join(' ')}`;
   const skip = Math.trunc(st.req.headerLine);
-  const t0 = performance.now();
-  // One pass over the lines: transform, drop rejects and duplicates, write. $3 is the source id.
-  const inner = `SELECT s.rn, ${skip} + s.rn AS line, CAST(NULL AS JSON) AS extra, ${typed} ${from} WHERE (${reason}) IS NULL`;
+  const insertInto = `INSERT INTO ${table} (source_id, line, row_key, extra, ${cols.names.map((n) => `"${n}"`).join(', ')})`;
   // Keys already loaded, as a snapshot: an insert that anti-joins the table it writes to must buffer its
   // whole input first. An empty table needs no anti-join at all.
   const before = Number((await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${table}`))?.n ?? 0);
   if (before > 0) await db.run(`CREATE OR REPLACE TEMP TABLE native_keys AS SELECT row_key FROM ${table}`);
-  const dedup = { sourceParam: '$3', inFile: st.dedupInFile, existingKeys: before > 0 ? 'temp.main.native_keys' : null };
-  const ins = await profiled('native insert', () => db.conn.run(
-    `INSERT INTO ${table} (source_id, line, row_key, extra, ${cols.names.map((n) => `"${n}"`).join(', ')}) ${dedupSelect(table, cols.names, inner, dedup)}`,
-    [...recordParams(st.req), sourceId],
-  ));
-  const loaded = Number(ins.rowsChanged);
+  const existingKeys = before > 0 ? 'temp.main.native_keys' : null;
+  // Transform, drop rejects and duplicates, write: $1 is the source id.
+  const good = `SELECT s.rn, ${skip} + s.rn AS line, CAST(NULL AS JSON) AS extra, ${typed} ${from} WHERE (${reason}) IS NULL`;
+  let loaded: number;
+  if (st.dedupInFile) {
+    // Rows may repeat within the file: the typed rows and their keys are computed once (the key of a row
+    // without a session id is an MD5 over the row), then the first of each key is kept.
+    await profiled('native typed', () => db.run(`CREATE OR REPLACE TEMP TABLE native_typed AS SELECT *, hash(row_key) AS h FROM (SELECT *, ${rowKeySql(table, cols.names)} AS row_key FROM (${good}))`));
+    const ins = await profiled('native insert', () =>
+      db.conn.run(`${insertInto} ${dedupSelect(table, cols.names, 'SELECT * FROM temp.main.native_typed', { sourceParam: '$1', existingKeys, hasKey: true })}`, [sourceId]),
+    );
+    loaded = Number(ins.rowsChanged);
+    await db.run('DROP TABLE IF EXISTS temp.main.native_typed');
+  } else {
+    const ins = await profiled('native insert', () => db.conn.run(`${insertInto} ${dedupSelect(table, cols.names, good, { sourceParam: '$1', inFile: false, existingKeys })}`, [sourceId]));
+    loaded = Number(ins.rowsChanged);
+  }
   await db.run('DROP TABLE IF EXISTS temp.main.native_keys');
-  debug(`insert ${((performance.now() - t0) / 1000).toFixed(2)} s`);
-  // Only when something was not loaded: the lines that were not loaded (rejects or duplicates) are
-  // found by line number and only they are normalised again, to find the rejects among them.
-  let nrej = 0;
+  // Only when something was not loaded: of the records that were not (rejects or duplicates), those
+  // with a reason are rejects; their raw text is read again from the file, by line number.
+  let rejected = 0;
   if (loaded < st.rows) {
     await db.run(
-      `CREATE OR REPLACE TEMP TABLE native_rest AS
-       SELECT rn, l FROM temp.main.native_lines ANTI JOIN (SELECT line - ${skip} AS rn FROM ${table} WHERE source_id = $1) x USING (rn)`,
+      `CREATE OR REPLACE TEMP TABLE native_rej AS SELECT rn, reason FROM (
+         SELECT s.rn, ${reason} AS reason FROM (SELECT * FROM ${STAGE} ANTI JOIN (SELECT line - ${skip} AS rn FROM ${table} WHERE source_id = $1) x USING (rn)) s
+         ${maps.joins.join(' ')}) WHERE reason IS NOT NULL`,
       [sourceId],
     );
-    // Reject raw text as the JS normaliser writes it: cells re-joined with commas, quoted when needed.
-    const rawLine = `array_to_string(list_transform(string_split(l, $1), c -> CASE WHEN regexp_matches(c, '[",\\r\\n]') THEN '"' || replace(c, '"', '""') || '"' ELSE c END), ',')`;
-    const rest = `FROM ${recordsSql(st.req, st.mapped, 'temp.main.native_rest')} s ${maps.joins.join(' ')}`;
-    const rej = await db.conn.run(
-      `INSERT INTO rejects (source_id, line, raw, reason)
-       SELECT $3, ${skip} + rn, ${rawLine}, reason FROM (SELECT s.rn, s.l, ${reason} AS reason ${rest}) WHERE reason IS NOT NULL`,
-      [...recordParams(st.req), sourceId],
-    );
-    nrej = Number(rej.rowsChanged);
-    await db.run('DROP TABLE IF EXISTS temp.main.native_rest');
-    debug(`rejects ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+    rejected = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM temp.main.native_rej'))?.n ?? 0);
+    if (rejected > 0) {
+      // Reject raw text as the JS normaliser writes it: cells re-joined with commas, quoted when needed.
+      const rawLine = `array_to_string(list_transform(string_split(l, $3), c -> CASE WHEN regexp_matches(c, '[",\\r\\n]') THEN '"' || replace(c, '"', '""') || '"' ELSE c END), ',')`;
+      await profiled('native rejects', () =>
+        db.run(
+          `INSERT INTO rejects (source_id, line, raw, reason)
+           SELECT $1, ${skip} + r.rn, ${rawLine}, r.reason FROM ${linesOf('$2', skip, maxLineBytes(st.req.limits))} x JOIN temp.main.native_rej r USING (rn)`,
+          [sourceId, st.req.path, st.req.delimiter],
+        ),
+      );
+    }
+    await db.run('DROP TABLE IF EXISTS temp.main.native_rej');
   }
-  const rejected = nrej;
   return { rows_read: st.rows, rows_loaded: loaded, rows_rejected: rejected, rows_duplicate: st.rows - rejected - loaded };
 }

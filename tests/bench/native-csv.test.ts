@@ -29,6 +29,8 @@ const SESSION_ROWS = [
   's13,ann@contoso.com,Revit,2025,PC-9,2025-03-06 09:00:00,,1.5e1,Named User,,,',
   's14,ann@contoso.com,Revit,2025,PC-9,2025-03-06 09:00:00,,,Named User,,,abc',
   's15,ann@contoso.com,Revit,2025,PC-9,2025-03-06 09:00:00,2025-03-06 09:00:20,,Named User,,,',
+  // A session exported again with a later end: the same session id, so the first one is kept.
+  's15,ann@contoso.com,Revit,2025,PC-9,2025-03-06 09:00:00,2025-03-06 09:10:00,,Named User,,,',
   's1,jane.doe@contoso.com,Revit,2025,PC-1,2025-03-04 09:00:00,2025-03-04 10:30:00,90,Named User,10.0.0.1,corp.contoso.com,',
   ',bob@contoso.com,Revit,2025,PC-10,2025-03-07 09:00:00,2025-03-07 10:00:00,60,Named User,,,',
   ',bob@contoso.com,Revit,2025,PC-10,2025-03-07 09:00:00,2025-03-07 10:00:00,60,Named User,,,',
@@ -71,7 +73,15 @@ function files(dir: string): string[] {
   // Quoted fields: not plain, so the JS reader takes it on both sides.
   const d = join(dir, 'lrt-sessions-quoted.csv');
   writeFileSync(d, `${SESSION_HEADER}\ns40,"lee@contoso.com",Revit,2025,"PC, 40",2025-03-09 09:00:00,2025-03-09 10:00:00,60,Named User,,,\n`);
-  return [a, b, c, d];
+  // Rectangular files (every line has every cell) take DuckDB's own tokenizer: one with non-ASCII and
+  // exotic whitespace (tab, NBSP), one plain ASCII where only spaces edge the cells.
+  const rect = SESSION_ROWS.filter((r) => r.split(',').length === 12).map((r) => r.replace(/^s/, 'r'));
+  const e = join(dir, 'lrt-sessions-rect.csv');
+  writeFileSync(e, [SESSION_HEADER, ...rect].join('\n') + '\n');
+  const ascii = rect.filter((r) => /^[\x20-\x7e]*$/.test(r)).map((r) => r.replace(/^r/, 'q').replace(/,Revit,/, ',  Revit ,'));
+  const g = join(dir, 'lrt-sessions-ascii.csv');
+  writeFileSync(g, [SESSION_HEADER, ...ascii, ascii[0]!].join('\r\n'));
+  return [a, b, c, d, e, g];
 }
 
 async function importWith(native: boolean, dir: string, paths: string[], settings: Settings) {
@@ -100,7 +110,7 @@ for (const timezone of ['UTC', 'Europe/Berlin']) {
     const js = await importWith(false, dir, paths, settings);
     // The native path really ran for the plain files, and only for them.
     const viaDuck = nat.notes.filter((n: { notes: string }) => n.notes.includes('read by DuckDB')).map((n: { file: string }) => n.file);
-    assert.deepEqual(viaDuck, ['lrt-sessions-a.csv', 'lrt-sessions-b.csv', 'autodesk-usage-daily.csv']);
+    assert.deepEqual(viaDuck, ['lrt-sessions-a.csv', 'lrt-sessions-b.csv', 'autodesk-usage-daily.csv', 'lrt-sessions-rect.csv', 'lrt-sessions-ascii.csv']);
     assert.ok(js.notes.every((n: { notes: string }) => !n.notes.includes('read by DuckDB')));
     assert.deepEqual(nat.res.refused, []);
     assert.deepEqual(nat.sources, js.sources);
@@ -109,10 +119,16 @@ for (const timezone of ['UTC', 'Europe/Berlin']) {
     assert.deepEqual(nat.usage, js.usage);
     // The comparison is not vacuous: rows, duplicates and rejects of each kind are present.
     const a = nat.sources[0];
-    assert.ok(a.rows_loaded > 10 && a.rows_rejected >= 10 && a.rows_duplicate === 2, JSON.stringify(nat.sources) + JSON.stringify(nat.rejects));
+    assert.ok(a.rows_loaded > 10 && a.rows_rejected >= 10 && a.rows_duplicate === 3, JSON.stringify(nat.sources) + JSON.stringify(nat.rejects));
     assert.equal(nat.sources[1].rows_duplicate, 2);
     assert.equal(nat.usage.length, 4);
     assert.ok(nat.rejects.some((r: { reason: string }) => /start_time "not a date" is not a date/.test(r.reason)));
+    // The rectangular files load, reject and de-duplicate too (their rows are not vacuous either).
+    const [rect, ascii] = [nat.sources[4], nat.sources[5]];
+    assert.ok(rect.rows_loaded >= 8 && rect.rows_rejected >= 5, JSON.stringify(rect));
+    assert.ok(ascii.rows_loaded >= 5 && ascii.rows_rejected >= 3 && ascii.rows_duplicate >= 1, JSON.stringify(ascii));
+    assert.ok(nat.sessions.some((r: { product_raw: string; session_id: string }) => (r.session_id ?? '').startsWith('q') && r.product_raw === 'Revit'));
+    assert.ok(nat.sessions.some((r: { user_raw: string; session_id: string }) => r.session_id === 'r8' && r.user_raw === 'kim@contoso.com'));
   });
 }
 
