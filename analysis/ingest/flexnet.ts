@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Catalogue } from '../catalogue/catalogue';
 import { RefusalError, type CanonicalRow, type CellValue, type ParsedItem, type RowReject } from './types';
+import { EVENT_RX, forEachLineSpan, LINE_RX, Occurrences, parseEvent, parseLine, SpanIds, type EventParts, type LineParts } from './flexnet-lines';
 
 /** Package and version check-outs of one user@host this close together belong to one session. */
 const GROUP_WINDOW_S = 5;
@@ -15,10 +16,7 @@ const DENIAL_RETRY_S = 60;
  * interleaving of the lmgrd and vendor daemon writers or a daylight-saving change. */
 const MIDNIGHT_BACKSTEP_S = 3600;
 
-const LINE_RX = /^\s*(\d{1,2}):(\d{2}):(\d{2})\s+\(([^)\s]+)\)\s?(.*)$/;
 const EVENT_WORD_RX = /\b(OUT|IN|DENIED|UNSUPPORTED):/;
-// UNSUPPORTED lines carry a transport note before the user: `"f" (PORT_AT_HOST_PLUS   ) user@host (reason)`.
-const EVENT_RX = /^(OUT|IN|DENIED|UNSUPPORTED):\s+"([^"]+)"\s+(?:\([A-Z_]+\s*\)\s+)?([^@"()]+?)@([^\s@()"]+)\s*(.*)$/;
 const MONTHS: Record<string, number> = { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12 };
 
 /** True when the first lines of a file look like a FlexNet debug log. */
@@ -30,32 +28,28 @@ export function looksLikeFlexnetLog(headText: string): boolean {
   return hits >= Math.min(2, lines.length) && hits * 2 >= lines.length && flexWords;
 }
 
-interface LogLine {
-  no: number; // 1-based
-  raw: string;
-  tod: number | null; // seconds since midnight
-  daemon: string;
-  msg: string;
-}
-
 /** Who checked out: the user as written, the host, and the lower-cased user@host that pairs lines. */
-interface Who {
+export interface Who {
   userRaw: string;
   host: string;
   key: string;
 }
 
-const ENDED_BY = ['end of log', 'IN', 'inactive (seat reclaimed by the server)', 'server restart'] as const;
+export const ENDED_BY = ['end of log', 'IN', 'inactive (seat reclaimed by the server)', 'server restart'] as const;
 
 /**
  * Every check-out of the log as parallel columns (a 24-month log holds hundreds of thousands; as objects they
  * cost ~140 bytes each, here ~30). Features and users are ids into small interned tables.
  */
-class Checkouts {
+export class Checkouts {
   size = 0;
   readonly features: string[] = [];
   readonly kinds: Array<'package' | 'version'> = [];
+  /** Per feature: an id of its upper-cased text (features that differ only in case share one). */
+  readonly featureUpper: number[] = [];
   readonly whos: Who[] = [];
+  /** Per user@host: an id of its lower-cased key (the key pairs lines). */
+  readonly whoKey: number[] = [];
   start = new Float64Array(1024); // epoch seconds (wall clock of the server, treated as UTC)
   end = new Float64Array(1024); // NaN while open
   line = new Int32Array(1024);
@@ -114,7 +108,7 @@ interface Denial {
 }
 
 /** One session to emit: its opening check-out, the grouped partner and its rank among equal id bases. */
-interface SessionPlan {
+export interface SessionPlan {
   line: number;
   c: number;
   partner: number; // -1: none
@@ -158,12 +152,33 @@ function isBannerPreamble(daemon: string, msg: string, inBox: boolean): boolean 
   return inBox || msg.trim() === '' || /^-{10,}\s*$/.test(msg.trim());
 }
 
-function fmt(ts: number): string {
+const PAD2 = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+const dayPrefixes = new Map<number, string>();
+
+/** `YYYY-MM-DD HH:MM:SS` of epoch seconds, as `toISOString` gives it; the date part is made once per day. */
+export function fmt(ts: number): string {
+  if (!Number.isInteger(ts)) return fmtSlow(ts);
+  const day = Math.floor(ts / 86_400);
+  const sod = ts - day * 86_400;
+  let prefix = dayPrefixes.get(day);
+  if (prefix === undefined) {
+    const iso = new Date(day * 86_400_000).toISOString();
+    // Years outside 0000-9999 are written differently: leave them to toISOString itself.
+    if (iso.length !== 24) return fmtSlow(ts);
+    prefix = iso.slice(0, 10) + ' ';
+    if (dayPrefixes.size > 100_000) dayPrefixes.clear();
+    dayPrefixes.set(day, prefix);
+  }
+  const h = Math.floor(sod / 3600), rest = sod - h * 3600, m = Math.floor(rest / 60);
+  return `${prefix}${PAD2[h]}:${PAD2[m]}:${PAD2[rest - m * 60]}`;
+}
+
+function fmtSlow(ts: number): string {
   return new Date(ts * 1000).toISOString().slice(0, 19).replace('T', ' ');
 }
 
 /** `87545ACD_2022_0F` -> stem ACD, release 2022; `64300ACD_F`, `86815AECCOL_T_F` -> package. */
-function splitFeature(feature: string): { stem: string; version: string | null; kind: 'package' | 'version' } {
+export function splitFeature(feature: string): { stem: string; version: string | null; kind: 'package' | 'version' } {
   const f = feature.trim().toUpperCase();
   let m = /^\d{5}(.+?)_((?:19|20)\d{2})_\d+F$/.exec(f);
   if (m) return { stem: m[1]!, version: m[2]!, kind: 'version' };
@@ -210,44 +225,8 @@ function interner(): (s: string) => string {
   };
 }
 
-function shortHash(s: string): string {
+export function shortHash(s: string): string {
   return createHash('sha256').update(s).digest('hex').slice(0, 20);
-}
-
-/**
- * Calls `each` for every line, split as `/\r\n|\r|\n/` with one empty trailing line dropped and a BOM skipped,
- * without building an array of all lines. `each` returns false to stop early.
- */
-function forEachLine(text: string, each: (raw: string, no: number) => boolean | void): void {
-  const len = text.length;
-  let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  let no = 0;
-  let nextCr = text.indexOf('\r', pos);
-  for (;;) {
-    const nl = text.indexOf('\n', pos);
-    if (nextCr !== -1 && nextCr < pos) nextCr = text.indexOf('\r', pos);
-    let sepLen = 1;
-    let at = nl;
-    if (nextCr !== -1 && (nl === -1 || nextCr < nl)) {
-      at = nextCr;
-      sepLen = text.charCodeAt(nextCr + 1) === 10 ? 2 : 1;
-    }
-    if (at === -1) {
-      // The last piece: dropped when empty, as split() + pop() did.
-      if (pos < len && each(text.slice(pos), ++no) === false) return;
-      return;
-    }
-    if (each(text.slice(pos, at), ++no) === false) return;
-    pos = at + sepLen;
-  }
-}
-
-function readLine(raw: string, no: number): LogLine {
-  const m = LINE_RX.exec(raw);
-  if (!m) return { no, raw, tod: null, daemon: '', msg: raw };
-  const h = +m[1]!, mi = +m[2]!, s = +m[3]!;
-  const ok = h < 24 && mi < 60 && s < 60;
-  return { no, raw, tod: ok ? h * 3600 + mi * 60 + s : null, daemon: m[4]!, msg: ok ? m[5]!.replace(/\s+$/, '') : raw };
 }
 
 /**
@@ -256,21 +235,23 @@ function readLine(raw: string, no: number): LogLine {
  * backwards from it. Null when the log states no date at all (then no line is dated).
  */
 function dayZero(text: string, fileName: string): number | null {
+  const exotic = hasLineSeparators(text);
+  const p: LineParts = { tod: 0, daemonStart: 0, daemonEnd: 0, msgStart: 0, msgEnd: 0 };
+  const anchors = anchorFinder(text);
   let relDay = 0;
   let prevTod: number | null = null;
   let found: number | null = null;
   let sawEvent = false;
-  forEachLine(text, (raw, no) => {
-    const l = readLine(raw, no);
-    if (l.tod === null) return;
-    if (prevTod !== null && prevTod - l.tod > MIDNIGHT_BACKSTEP_S) relDay += 1;
-    prevTod = l.tod;
-    const a = anchorDay(l.msg);
+  forEachLineSpan(text, (ls, le) => {
+    if (!parseLine(text, ls, le, exotic, p) || p.tod < 0) return;
+    if (prevTod !== null && prevTod - p.tod > MIDNIGHT_BACKSTEP_S) relDay += 1;
+    prevTod = p.tod;
+    const a = anchors(p.msgStart, p.msgEnd);
     if (a !== null) {
       found = a - relDay;
       return false;
     }
-    if (!sawEvent && EVENT_WORD_RX.test(l.msg)) sawEvent = true;
+    if (!sawEvent && EVENT_WORD_RX.test(text.slice(p.msgStart, p.msgEnd))) sawEvent = true;
   });
   if (found === null && sawEvent) {
     throw new RefusalError(
@@ -280,134 +261,283 @@ function dayZero(text: string, fileName: string): number | null {
   return found;
 }
 
+/** U+2028/U+2029 end a line for the regexes' `.`: with one in the text, the regexes read every line. */
+function hasLineSeparators(text: string): boolean {
+  return text.indexOf('\u2028') !== -1 || text.indexOf('\u2029') !== -1;
+}
+
+/**
+ * anchorDay of the message text[ms, me), asked only when the message can hold an anchor: one starting with
+ * TIMESTAMP or `(@`, or holding "Date" or "started on " (every anchor pattern needs one of these).
+ */
+function anchorFinder(text: string): (ms: number, me: number) => number | null {
+  const date = new Occurrences(text, 'Date');
+  const started = new Occurrences(text, 'started on ');
+  return (ms, me) => {
+    const c0 = ms < me ? text.charCodeAt(ms) : -1;
+    if (c0 !== 84 && c0 !== 40 && !date.within(ms, me) && !started.within(ms, me)) return null;
+    return anchorDay(text.slice(ms, me));
+  };
+}
+
 /** Reads a FlexNet debug log into session and denial rows; unreadable event lines become rejects. */
 export function parseFlexnetLog(text: string, ctx: { catalogue: Catalogue; fileName: string }): ParsedItem[] {
   return [...readFlexnetLog(text, ctx)];
 }
 
-/**
- * The same items as parseFlexnetLog, in the same order, made one at a time. A log that cannot be dated is
- * refused here (eagerly), before any item is asked for. The log text is released once it has been read, and
- * rows are only built when the loader takes them, so memory holds one small record per check-out, not the
- * lines or the finished rows.
- */
-export function readFlexnetLog(text: string, ctx: { catalogue: Catalogue; fileName: string }): Iterable<ParsedItem> {
-  const day0 = dayZero(text, ctx.fileName);
-  const src: { text: string | null } = { text };
-  return { [Symbol.iterator]: () => flexnetItems(src, day0, ctx.catalogue) };
+/** Everything the log holds, read once: what rows and the column loader (flexnet-load.ts) are made from. */
+export interface FlexnetScan {
+  rejects: RowReject[];
+  checkouts: Checkouts;
+  /** Sessions in line order. */
+  sessions: SessionPlan[];
+  /** Denial rows in line order. */
+  denials: CanonicalRow[];
+  product: (feature: string) => string;
 }
 
-function* flexnetItems(src: { text: string | null }, day0: number | null, catalogue: Catalogue): Generator<ParsedItem> {
-  // No local binding of the text: the generator stays suspended while the loader writes its rows, and
-  // anything it holds (the whole log) would stay in memory until the last row.
-  const { rejects, checkouts, denials } = scanLog(takeText(src), day0);
-  const product = productMemo(catalogue);
-  const sessions = planSessions(checkouts, product);
-  const denialList = denialRows(denials, checkouts, product).sort((a, b) => a.line - b.line);
+/**
+ * A FlexNet log waiting to be read: the same items as parseFlexnetLog, in the same order, made one at a
+ * time, or the whole scan for the column loader. The log text is released once it has been read, and rows
+ * are only built when the loader takes them, so memory holds one small record per check-out.
+ */
+export class FlexnetLog implements Iterable<ParsedItem> {
+  private text: string | null;
+
+  constructor(
+    text: string,
+    private readonly day0: number | null,
+    private readonly catalogue: Catalogue,
+  ) {
+    this.text = text;
+  }
+
+  /** Reads the log (once: the text is dropped here). */
+  scan(): FlexnetScan {
+    const text = this.text;
+    if (text === null) throw new Error('a FlexNet log can be read only once');
+    this.text = null;
+    const { rejects, checkouts, denials } = scanLog(text, this.day0);
+    const product = productMemo(this.catalogue);
+    const sessions = planSessions(checkouts, product);
+    return { rejects, checkouts, sessions, denials: denialRows(denials, checkouts, product).sort((a, b) => a.line - b.line), product };
+  }
+
+  [Symbol.iterator](): Iterator<ParsedItem> {
+    return flexnetItems(this);
+  }
+}
+
+/**
+ * The log's items (see FlexnetLog). A log that cannot be dated is refused here (eagerly), before any item is
+ * asked for.
+ */
+export function readFlexnetLog(text: string, ctx: { catalogue: Catalogue; fileName: string }): FlexnetLog {
+  return new FlexnetLog(text, dayZero(text, ctx.fileName), ctx.catalogue);
+}
+
+function* flexnetItems(log: FlexnetLog): Generator<ParsedItem> {
+  // No binding of the text: the generator stays suspended while the loader writes its rows.
+  yield* scanItems(log.scan());
+}
+
+/** The rows and rejects of a scan, in line order. */
+export function* scanItems(scan: FlexnetScan): Generator<ParsedItem> {
+  const { rejects, checkouts, sessions, denials, product } = scan;
   // Rows in line order, as one stable sort over rejects, sessions, denials would give.
   let r = 0, s = 0, d = 0;
   const INF = Number.POSITIVE_INFINITY;
   for (;;) {
     const rl = r < rejects.length ? rejects[r]!.line : INF;
     const sl = s < sessions.length ? sessions[s]!.line : INF;
-    const dl = d < denialList.length ? denialList[d]!.line : INF;
+    const dl = d < denials.length ? denials[d]!.line : INF;
     if (rl === INF && sl === INF && dl === INF) return;
     if (rl <= sl && rl <= dl) yield { reject: rejects[r++]! };
     else if (sl <= dl) yield { row: sessionRow(checkouts, sessions[s++]!, product) };
-    else yield { row: denialList[d++]! };
+    else yield { row: denials[d++]! };
   }
 }
 
-function takeText(src: { text: string | null }): string {
-  const text = src.text;
-  if (text === null) throw new Error('a FlexNet log can be read only once');
-  src.text = null;
-  return text;
-}
+const REASON_NO_PREFIX = 'looks like a FlexNet event but has no readable H:MM:SS (daemon) prefix; check the log was not cut or merged';
+const REASON_NO_USER = 'FlexNet event line without the expected "feature" user@host; the line was not counted';
+const REASON_NO_OUT = 'IN without an earlier OUT of this feature by this user@host (checked out before this log or the last server restart); not counted as a session';
+const ENDED_IN = ENDED_BY.indexOf('IN');
+const ENDED_INACTIVE = ENDED_BY.indexOf('inactive (seat reclaimed by the server)');
+/** Distinct (user@host key, upper-case feature) pairs as one number; ids stay far below 2^26 (one per line at most). */
+const PAIR = 2 ** 26;
 
+/**
+ * One pass over the lines. The common lines (OUT/IN, TIMESTAMP) are read by position with the scanners of
+ * flexnet-lines.ts, without a string per line; anything unusual is read by the regexes as before.
+ */
 function scanLog(text: string, day0: number | null): { rejects: RowReject[]; checkouts: Checkouts; denials: Denial[] } {
   const rejects: RowReject[] = [];
   const intern = interner();
-  const reject = (l: LogLine, reason: string) => rejects.push({ line: l.no, raw: own(l.raw), reason });
+  const reject = (no: number, ls: number, le: number, reason: string) => rejects.push({ line: no, raw: own(text.slice(ls, le)), reason });
 
   const checkouts = new Checkouts();
   const featureIds = new Map<string, number>();
+  const upperIds = new Map<string, number>();
   const whoIds = new Map<string, number>();
+  const whoRawOf: string[] = []; // per who: user@host as written (the whoIds key)
+  // The position scanner's way to the same ids, without a string per line (the maps stay the definition).
+  const featureSpans = new SpanIds();
+  const whoSpans = new SpanIds();
+  const keyIds = new Map<string, number>();
   const denials: Denial[] = [];
-  const open = new Map<string, number[]>(); // feature + user@host -> FIFO of open check-outs
+  const open = new Map<number, number[]>(); // FEATURE + user@host (numbered) -> FIFO of open check-outs
   let lastTs: number | null = null; // last line of the running server (banner preamble excluded)
   let inBox = false;
   // Dating, second pass: anchors set the day, a large backwards step of the clock is the next day.
   let day: number | null = day0;
   let prevTod: number | null = null;
+  const exotic = hasLineSeparators(text);
+  const anchors = anchorFinder(text);
+  const p: LineParts = { tod: 0, daemonStart: 0, daemonEnd: 0, msgStart: 0, msgEnd: 0 };
+  const ev: EventParts = { featureStart: 0, featureEnd: 0, userStart: 0, at: 0, hostEnd: 0, tailStart: 0, featureHash: 0, whoHash: 0 };
 
   const closeAll = (at: number | null, why: number) => {
     for (const q of open.values()) for (const c of q) { checkouts.end[c] = at ?? checkouts.start[c]!; checkouts.endedBy[c] = why; }
     open.clear();
   };
 
-  forEachLine(text, (raw, no) => {
-    const l = readLine(raw, no);
-    let ts: number | null = null;
-    if (l.tod !== null) {
-      if (prevTod !== null && prevTod - l.tod > MIDNIGHT_BACKSTEP_S && day !== null) day += 1;
-      prevTod = l.tod;
-      const a = anchorDay(l.msg);
-      if (a !== null) day = a;
-      if (day !== null) ts = day * 86_400 + l.tod;
+  const featureIdOf = (featureRaw: string): number => {
+    let id = featureIds.get(featureRaw);
+    if (id === undefined) {
+      const f = own(featureRaw);
+      id = checkouts.features.push(f) - 1;
+      checkouts.kinds.push(splitFeature(f).kind);
+      const upper = f.toUpperCase();
+      let u = upperIds.get(upper);
+      if (u === undefined) upperIds.set(upper, (u = upperIds.size));
+      checkouts.featureUpper.push(u);
+      featureIds.set(f, id);
     }
-    if (l.tod === null || ts === null) {
-      if (EVENT_WORD_RX.test(l.raw) && /"/.test(l.raw)) reject(l, 'looks like a FlexNet event but has no readable H:MM:SS (daemon) prefix; check the log was not cut or merged');
+    return id;
+  };
+  // `whoRaw` is `user@host` as written (`at`: the position of its '@'), split only the first time it is seen.
+  const whoIdOf = (whoRaw: string, at: number): number => {
+    let id = whoIds.get(whoRaw);
+    if (id === undefined) {
+      const userRaw = intern(whoRaw.slice(0, at)), host = intern(whoRaw.slice(at + 1));
+      const key = intern(`${userRaw}@${host}`.toLowerCase());
+      id = checkouts.whos.push({ userRaw, host, key }) - 1;
+      let k = keyIds.get(key);
+      if (k === undefined) keyIds.set(key, (k = keyIds.size));
+      checkouts.whoKey.push(k);
+      whoRawOf.push(own(whoRaw));
+      whoIds.set(whoRawOf[id]!, id);
+    }
+    return id;
+  };
+  // The FIFO key is the text `FEATURE\u0000user@host` as before, numbered once per (feature, key) pair.
+  const pairKeys = new Map<number, number>();
+  const fkeyIds = new Map<string, number>();
+  const fkeyOf = (featureId: number, whoId: number): number => {
+    const pair = checkouts.whoKey[whoId]! * PAIR + checkouts.featureUpper[featureId]!;
+    let id = pairKeys.get(pair);
+    if (id === undefined) {
+      const text = `${checkouts.features[featureId]!.toUpperCase()}\u0000${checkouts.whos[whoId]!.key}`;
+      id = fkeyIds.get(text);
+      if (id === undefined) fkeyIds.set(text, (id = fkeyIds.size));
+      pairKeys.set(pair, id);
+    }
+    return id;
+  };
+  const checkOut = (featureId: number, whoId: number, ts: number, no: number) => {
+    const c = checkouts.add(featureId, whoId, ts, no);
+    const fkey = fkeyOf(featureId, whoId);
+    const q = open.get(fkey);
+    if (q) q.push(c);
+    else open.set(fkey, [c]);
+  };
+  /** False when no check-out was open (the caller rejects the line). */
+  const checkIn = (featureId: number, whoId: number, ts: number, inactive: boolean): boolean => {
+    const fkey = fkeyOf(featureId, whoId);
+    const q = open.get(fkey);
+    const c = q?.shift();
+    if (c === undefined) return false;
+    if (q && q.length === 0) open.delete(fkey);
+    checkouts.end[c] = ts;
+    checkouts.endedBy[c] = inactive ? ENDED_INACTIVE : ENDED_IN;
+    return true;
+  };
+
+  /** An event line as EVENT_RX reads it (every event the position scanner was not sure of). */
+  const eventByRegex = (msg: string, ts: number, no: number, ls: number, le: number) => {
+    const m = EVENT_RX.exec(msg);
+    if (!m) {
+      if (/^(OUT|IN|DENIED|UNSUPPORTED):/.test(msg)) reject(no, ls, le, REASON_NO_USER);
       return;
     }
-    if (isRestart(l.daemon, l.msg)) closeAll(lastTs, ENDED_BY.indexOf('server restart'));
-    const preamble = isBannerPreamble(l.daemon, l.msg, inBox);
-    if (l.daemon === 'lmgrd' && /^-{10,}\s*$/.test(l.msg.trim())) inBox = !inBox;
+    const [, evWord, featureRaw, userRawRaw, hostRaw, tail] = m as unknown as [string, string, string, string, string, string];
+    const featureId = featureIdOf(featureRaw);
+    const whoId = whoIdOf(`${userRawRaw}@${hostRaw}`, userRawRaw.length);
+    if (evWord === 'OUT') checkOut(featureId, whoId, ts, no);
+    else if (evWord === 'IN') {
+      if (!checkIn(featureId, whoId, ts, /\(INACTIVE\)/i.test(tail))) reject(no, ls, le, REASON_NO_OUT);
+    } else {
+      const { userRaw, host, key } = checkouts.whos[whoId]!;
+      const reason = tail.trim().replace(/^\((.*)\)$/, '$1').trim() || null;
+      const feature = checkouts.features[featureId]!;
+      const kind = checkouts.kinds[featureId]!;
+      denials.push({ event: evWord as 'DENIED' | 'UNSUPPORTED', feature, kind, userRaw, host, key, ts, line: no, reason: reason === null ? null : own(reason), merged: false });
+    }
+  };
+
+  forEachLineSpan(text, (ls, le, no) => {
+    let ts: number | null = null;
+    const timed = parseLine(text, ls, le, exotic, p) && p.tod >= 0;
+    if (timed) {
+      if (prevTod !== null && prevTod - p.tod > MIDNIGHT_BACKSTEP_S && day !== null) day += 1;
+      prevTod = p.tod;
+      const a = anchors(p.msgStart, p.msgEnd);
+      if (a !== null) day = a;
+      if (day !== null) ts = day * 86_400 + p.tod;
+    }
+    if (!timed || ts === null) {
+      const raw = text.slice(ls, le);
+      if (EVENT_WORD_RX.test(raw) && /"/.test(raw)) reject(no, ls, le, REASON_NO_PREFIX);
+      return;
+    }
+    const ms = p.msgStart, me = p.msgEnd;
+    const c0 = ms < me ? text.charCodeAt(ms) : -1;
+    const lmgrd = p.daemonEnd - p.daemonStart === 5 && text.startsWith('lmgrd', p.daemonStart);
+    // Only messages starting with S or F can be a restart; only lmgrd writes the banner box.
+    if ((c0 === 83 || c0 === 70) && isRestart(text.slice(p.daemonStart, p.daemonEnd), text.slice(ms, me))) closeAll(lastTs, ENDED_BY.indexOf('server restart'));
+    let preamble = false;
+    if (lmgrd) {
+      const msg = text.slice(ms, me);
+      preamble = isBannerPreamble('lmgrd', msg, inBox);
+      if (/^-{10,}\s*$/.test(msg.trim())) inBox = !inBox;
+    }
     if (!preamble) lastTs = ts;
 
-    if (!EVENT_WORD_RX.test(l.msg)) return;
-    const m = EVENT_RX.exec(l.msg);
-    if (!m) {
-      if (/^(OUT|IN|DENIED|UNSUPPORTED):/.test(l.msg)) reject(l, 'FlexNet event line without the expected "feature" user@host; the line was not counted');
+    // EVENT_RX is anchored: only a message that starts with an event word can be an event.
+    let wordEnd = -1;
+    if (c0 === 79) wordEnd = text.startsWith('OUT:', ms) ? ms + 4 : -1;
+    else if (c0 === 73) wordEnd = text.startsWith('IN:', ms) ? ms + 3 : -1;
+    else if ((c0 === 68 && text.startsWith('DENIED:', ms)) || (c0 === 85 && text.startsWith('UNSUPPORTED:', ms))) {
+      eventByRegex(text.slice(ms, me), ts, no, ls, le);
       return;
     }
-    const [, ev, featureRaw, userRawRaw, hostRaw, tail] = m as unknown as [string, string, string, string, string, string];
-    let featureId = featureIds.get(featureRaw);
-    if (featureId === undefined) {
-      const f = own(featureRaw);
-      featureId = checkouts.features.push(f) - 1;
-      checkouts.kinds.push(splitFeature(f).kind);
-      featureIds.set(f, featureId);
+    if (wordEnd === -1) return;
+    if (!parseEvent(text, wordEnd, me, ev)) {
+      eventByRegex(text.slice(ms, me), ts, no, ls, le);
+      return;
     }
-    const feature = checkouts.features[featureId]!;
-    const kind = checkouts.kinds[featureId]!;
-    let whoId = whoIds.get(`${userRawRaw}@${hostRaw}`);
-    if (whoId === undefined) {
-      const userRaw = intern(userRawRaw), host = intern(hostRaw);
-      whoId = checkouts.whos.push({ userRaw, host, key: intern(`${userRaw}@${host}`.toLowerCase()) }) - 1;
-      whoIds.set(own(`${userRaw}@${host}`), whoId);
+    let featureId = featureSpans.find(text, ev.featureStart, ev.featureEnd, ev.featureHash);
+    if (featureId === -1) {
+      featureId = featureIdOf(text.slice(ev.featureStart, ev.featureEnd));
+      featureSpans.add(ev.featureHash, checkouts.features[featureId]!, featureId);
     }
-    const { userRaw, host, key } = checkouts.whos[whoId]!;
-    const fkey = `${feature.toUpperCase()}\u0000${key}`;
-    if (ev === 'OUT') {
-      const c = checkouts.add(featureId, whoId, ts, l.no);
-      const q = open.get(fkey);
-      if (q) q.push(c);
-      else open.set(fkey, [c]);
-    } else if (ev === 'IN') {
-      const q = open.get(fkey);
-      const c = q?.shift();
-      if (c === undefined) {
-        reject(l, 'IN without an earlier OUT of this feature by this user@host (checked out before this log or the last server restart); not counted as a session');
-        return;
-      }
-      if (q && q.length === 0) open.delete(fkey);
-      checkouts.end[c] = ts;
-      checkouts.endedBy[c] = ENDED_BY.indexOf(/\(INACTIVE\)/i.test(tail) ? 'inactive (seat reclaimed by the server)' : 'IN');
-    } else {
-      const reason = tail.trim().replace(/^\((.*)\)$/, '$1').trim() || null;
-      denials.push({ event: ev as 'DENIED' | 'UNSUPPORTED', feature, kind, userRaw, host, key, ts, line: l.no, reason: reason === null ? null : own(reason), merged: false });
+    let whoId = whoSpans.find(text, ev.userStart, ev.hostEnd, ev.whoHash);
+    if (whoId === -1) {
+      whoId = whoIdOf(text.slice(ev.userStart, ev.hostEnd), ev.at - ev.userStart);
+      whoSpans.add(ev.whoHash, whoRawOf[whoId]!, whoId);
     }
+    if (c0 === 79) checkOut(featureId, whoId, ts, no);
+    else if (!checkIn(featureId, whoId, ts, ev.tailStart < me && /\(INACTIVE\)/i.test(text.slice(ev.tailStart, me)))) reject(no, ls, le, REASON_NO_OUT);
   });
   closeAll(lastTs, ENDED_BY.indexOf('end of log'));
   return { rejects, checkouts, denials };
@@ -431,21 +561,37 @@ function partnerOf<T extends { key: string; kind: 'package' | 'version'; line: n
   }
 }
 
+/** Check-out indexes in start order (ties: line order); usually the log order already. */
+function startOrder(co: Checkouts): Int32Array {
+  const order = new Int32Array(co.size);
+  let sorted = true;
+  for (let i = 0; i < co.size; i++) {
+    order[i] = i;
+    // Check-outs are added in line order, so index order is (start, line) order when starts never go back.
+    if (i > 0 && co.start[i]! < co.start[i - 1]!) sorted = false;
+  }
+  return sorted ? order : order.sort((a, b) => co.start[a]! - co.start[b]! || co.line[a]! - co.line[b]!);
+}
+
 /**
  * Pairs package and version check-outs into sessions (in start order, which fixes the pairing and the
  * session-id rank) and returns them in line order; the rows themselves are built later by sessionRow.
  */
 function planSessions(co: Checkouts, productOf: (feature: string) => string): SessionPlan[] {
-  const order = Int32Array.from({ length: co.size }, (_, i) => i).sort((a, b) => co.start[a]! - co.start[b]! || co.line[a]! - co.line[b]!);
+  const order = startOrder(co);
+  const featureProduct = co.features.map(productOf);
   const plans: SessionPlan[] = [];
-  // Id bases start with the start time and the list is in start order, so only bases of one start can repeat.
-  const seen = new Map<string, number>();
+  // Id bases (`key|FEATURE`) start with the start time and the list is in start order, so only bases of one
+  // start can repeat. Each distinct base text gets a number once.
+  const baseIds = new Map<string, number>();
+  const pairBase = new Map<number, number>();
+  const seen = new Map<number, number>();
   let seenStart = Number.NaN;
   for (let idx = 0; idx < order.length; idx++) {
     const c = order[idx]!;
     if (co.grouped[c]) continue;
     co.grouped[c] = 1;
-    const partner = checkoutPartner(co, order, idx, productOf);
+    const partner = checkoutPartner(co, order, idx, featureProduct);
     if (partner !== -1) co.grouped[partner] = 1;
     const ver = co.kindOf(c) === 'version' ? c : partner;
     const main = ver !== -1 ? ver : c;
@@ -454,9 +600,16 @@ function planSessions(co: Checkouts, productOf: (feature: string) => string): Se
       seen.clear();
       seenStart = start;
     }
-    const idBase = `${co.whoOf(c).key}|${co.featureOf(main).toUpperCase()}`;
-    const nth = (seen.get(idBase) ?? 0) + 1;
-    seen.set(idBase, nth);
+    const pair = co.whoKey[co.who[c]!]! * PAIR + co.featureUpper[co.feature[main]!]!;
+    let base = pairBase.get(pair);
+    if (base === undefined) {
+      const text = `${co.whoOf(c).key}|${co.featureOf(main).toUpperCase()}`;
+      base = baseIds.get(text);
+      if (base === undefined) baseIds.set(text, (base = baseIds.size));
+      pairBase.set(pair, base);
+    }
+    const nth = (seen.get(base) ?? 0) + 1;
+    seen.set(base, nth);
     plans.push({ line: Math.min(co.line[c]!, partner !== -1 ? co.line[partner]! : co.line[c]!), c, partner, nth });
   }
   // Stable: equal lines (none in practice) keep start order, as the former single sort did.
@@ -464,18 +617,18 @@ function planSessions(co: Checkouts, productOf: (feature: string) => string): Se
 }
 
 /** partnerOf for check-outs held as columns: `order` is the start-sorted index, `idx` a position in it. */
-function checkoutPartner(co: Checkouts, order: Int32Array, idx: number, productOf: (feature: string) => string): number {
+function checkoutPartner(co: Checkouts, order: Int32Array, idx: number, featureProduct: readonly string[]): number {
   const me = order[idx]!;
-  const meKey = co.whoOf(me).key;
+  const meKey = co.whoKey[co.who[me]!]!;
   const meKind = co.kindOf(me);
   const meStart = co.start[me]!;
-  const meProduct = productOf(co.featureOf(me));
+  const meProduct = featureProduct[co.feature[me]!]!;
   let best = -1;
   let bestScore = Infinity;
   const consider = (o: number) => {
-    if (co.whoOf(o).key !== meKey || co.kindOf(o) === meKind || co.grouped[o]) return;
+    if (co.whoKey[co.who[o]!]! !== meKey || co.kindOf(o) === meKind || co.grouped[o]) return;
     // Prefer the same product (64300ACD_F with an ACD release), then the nearest in time, then in the file.
-    const score = (productOf(co.featureOf(o)) === meProduct ? 0 : 1_000_000) + Math.abs(co.start[o]! - meStart) * 1000 + Math.abs(co.line[o]! - co.line[me]!);
+    const score = (featureProduct[co.feature[o]!] === meProduct ? 0 : 1_000_000) + Math.abs(co.start[o]! - meStart) * 1000 + Math.abs(co.line[o]! - co.line[me]!);
     if (score < bestScore) { bestScore = score; best = o; }
   };
   for (let j = idx - 1; j >= 0 && meStart - co.start[order[j]!]! <= GROUP_WINDOW_S; j--) consider(order[j]!);
@@ -483,18 +636,33 @@ function checkoutPartner(co: Checkouts, order: Int32Array, idx: number, productO
   return best;
 }
 
-function sessionRow(co: Checkouts, plan: SessionPlan, productOf: (feature: string) => string): CanonicalRow {
-  const { c, partner, nth, line } = plan;
+/** What a session row is made of, shared by the row builder and the column loader. */
+export interface SessionParts {
+  pkg: number; // -1: none
+  ver: number; // -1: none
+  main: number;
+  start: number;
+  end: number;
+}
+
+export function sessionParts(co: Checkouts, plan: SessionPlan): SessionParts {
+  const { c, partner } = plan;
   const pkg = co.kindOf(c) === 'package' ? c : partner;
   const ver = co.kindOf(c) === 'version' ? c : partner;
   const main = ver !== -1 ? ver : pkg;
-  const who = co.whoOf(main);
-  const feature = co.featureOf(main);
   const start = Math.min(co.start[c]!, partner !== -1 ? co.start[partner]! : co.start[c]!);
   // The version feature is the specific one; a package feature can be shared by two sessions of one user.
   const endRaw = co.end[main]!;
-  const end = Number.isNaN(endRaw) ? start : endRaw;
+  return { pkg, ver, main, start, end: Number.isNaN(endRaw) ? start : endRaw };
+}
+
+function sessionRow(co: Checkouts, plan: SessionPlan, productOf: (feature: string) => string): CanonicalRow {
+  const { c, nth, line } = plan;
+  const { pkg, ver, main, start, end } = sessionParts(co, plan);
+  const who = co.whoOf(main);
+  const feature = co.featureOf(main);
   const product = productOf(feature);
+  // Keep in step with the session id of flexnet-load.ts (made in SQL there).
   const idBase = `${fmt(start)}|${co.whoOf(c).key}|${feature.toUpperCase()}`;
   const values: Record<string, CellValue> = {
     // Content-derived, so the same log imported again (or a later log that repeats these lines) is a duplicate.

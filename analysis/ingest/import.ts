@@ -63,6 +63,8 @@ export interface ImportResult {
 
 // ---------- files ----------
 
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
 /** Natural, case-insensitive order (part2 before part10), stable across machines. */
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 const byName = (a: string, b: string): number => collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
@@ -398,9 +400,19 @@ export async function importFiles(db: EngagementDb, files: ImportFileRequest[], 
   let totalRows = 0;
   const started = Date.now();
 
+  // The next file's facts (one streaming pass: SHA-256, line count, plainness) are read while DuckDB
+  // loads the current one: its threads do the loading, so the two overlap.
+  const factsOf = (path: string): Promise<Settled<FileFacts>> =>
+    profiled(`facts ${basename(path)}`, () => fileFacts(path, limits)).then(
+      (value) => ({ ok: true as const, value }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+  let ahead: Promise<Settled<FileFacts>> | null = null;
   for (let n = 0; n < queue.length; n++) {
     const req = queue[n]!;
     const file = basename(req.path);
+    const current = ahead ?? factsOf(req.path);
+    ahead = n + 1 < queue.length ? factsOf(queue[n + 1]!.path) : null;
     if (opts.signal?.aborted) {
       cancelled = true;
       break;
@@ -409,7 +421,9 @@ export async function importFiles(db: EngagementDb, files: ImportFileRequest[], 
     let facts: FileFacts | null = null;
     let plan: Plan | null = null;
     try {
-      facts = await profiled(`facts ${file}`, () => fileFacts(req.path, limits));
+      const got = await current;
+      if (!got.ok) throw got.error;
+      facts = got.value;
       plan = await prepare(facts, limits, req, opts.signal);
       const t0 = profileMark();
       const summary = await importOne(db, facts, plan, req, ctx, limits, opts, (fileRows) => {
