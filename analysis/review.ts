@@ -8,7 +8,7 @@ import type { ProgressEvent } from './api/contract';
 import { ApiError } from './api/contract';
 import { FINDING_TYPES, SAVINGS_TYPES, FindingSchema, type Finding, type Scenarios } from './model';
 import { loadCatalogue, type Catalogue } from './catalogue/catalogue';
-import { prepareContext, releaseContext } from './rules/context';
+import { prepareContext, releaseContext, fetchWantedUsage } from './rules/context';
 import { runSavings } from './rules/savings';
 import { runGaps } from './rules/gaps';
 import { runSignals } from './rules/signals';
@@ -49,6 +49,7 @@ export async function runReview(db: EngagementDb, settings: Settings, opts: Revi
     await runGaps(ctx);
     step(3);
     await runSignals(ctx);
+    await fetchWantedUsage(db);
     step(4);
     await runRenewal(ctx);
     step(5);

@@ -6,7 +6,9 @@
 //   _cat      catalogue entries; _members (offering -> member products); _covers (offering covers product)
 //   _price    price(o), list(o), Flex tokens/day per code
 //   _u        every usage row with provenance (sessions, usage_daily, tokenflex with a date)
-//   _ud       usage days (user, product, day) up to D
+//   _upd      usage at (user, product, day) grain up to D, user may be NULL; named: a named-user/unknown claim
+//   _u_site   rows of _u with a network domain (site)
+//   _ud       usage days (user, product, day) up to D (rows of _upd with a user)
 //   _act      "last used" days: usage days plus usage_report.last_accessed for users with no usage rows
 //   _a        assignment rows (roster; usage_report 'assigned' rows where the roster lacks the user x offering)
 //   _aa       active assignments at D, one per (user, offering)
@@ -132,8 +134,19 @@ export async function prepareContext(db: EngagementDb, settings: Settings, catal
     UNION ALL
     SELECT 'tokenflex', source_id, line, "user", product, usage_date, 'flex', NULL, nullif(machine, ''), session_start, NULL
     FROM tokenflex WHERE product IS NOT NULL`);
-  await db.run(`CREATE OR REPLACE TEMP TABLE _ud AS
-    SELECT DISTINCT usr, product, day FROM _u, _p WHERE usr IS NOT NULL AND day <= _p.d`);
+  // The rows of _u that name a network domain (sessions only), with the site computed once per distinct raw
+  // value: trim/lower on every row is what made site questions slow at millions of sessions.
+  await db.run(`CREATE OR REPLACE TEMP TABLE _site_map AS
+    SELECT nd, lower(nullif(trim(nd), '')) AS site FROM (SELECT DISTINCT network_domain AS nd FROM sessions WHERE network_domain IS NOT NULL)`);
+  await db.run(`CREATE OR REPLACE TEMP VIEW _u_site AS
+    SELECT 'sessions' AS tbl, s.source_id, s.line, s."user" AS usr, CAST(s.start_time AS DATE) AS day, m.site
+    FROM sessions s JOIN _site_map m ON m.nd = s.network_domain WHERE m.site IS NOT NULL`);
+  // One grouping pass over the usage rows up to D, at (user, product, day) grain: rows without a user are
+  // kept (product-day and entitlement questions count them) and `named` says whether a named-user or
+  // unknown claim was among the day's rows (the unassigned rules), so no rule re-scans _u for these.
+  await db.run(`CREATE OR REPLACE TEMP TABLE _upd AS
+    SELECT usr, product, day, bool_or(claim IN ('named_user', 'unknown')) AS named FROM _u, _p WHERE day <= _p.d GROUP BY usr, product, day`);
+  await db.run(`CREATE OR REPLACE TEMP VIEW _ud AS SELECT usr, product, day FROM _upd WHERE usr IS NOT NULL`);
   await db.run(`CREATE OR REPLACE TEMP VIEW _act AS
     SELECT usr, product, day FROM _ud
     UNION ALL
@@ -171,6 +184,9 @@ export async function prepareContext(db: EngagementDb, settings: Settings, catal
     first_seen DATE, last_seen DATE, detail VARCHAR, counted_in_savings BOOLEAN)`);
   // Evidence is capped as it is staged (see addEvidence); n keeps the exact count of each batch.
   await db.run(`CREATE OR REPLACE TEMP TABLE _ev (finding_id VARCHAR, table_name VARCHAR, source_id INTEGER, line BIGINT, note VARCHAR, batch INTEGER, n BIGINT)`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE _want (finding_id VARCHAR, usr VARCHAR, product VARCHAR, lo DATE, hi DATE, named_only BOOLEAN,
+    unassigned_days BOOLEAN, note VARCHAR, note_day BOOLEAN, batch INTEGER)`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE _un_days (usr VARCHAR, product VARCHAR, day DATE)`); // filled by the gap rules
   evidenceBatch = 0;
   return { db, settings, catalogue, asOf };
 }
@@ -185,10 +201,40 @@ let evidenceBatch = 0;
  */
 export async function addEvidence(db: EngagementDb, select: string): Promise<void> {
   evidenceBatch += 1;
-  await db.run(`INSERT INTO _ev SELECT finding_id, table_name, source_id, line, note, $1, n FROM (
-      SELECT x.*, count(*) OVER (PARTITION BY finding_id) AS n,
-        row_number() OVER (PARTITION BY finding_id ORDER BY table_name, source_id, line) AS rn
-      FROM (${select}) x(finding_id, table_name, source_id, line, note)) WHERE rn <= $2`, [evidenceBatch, EVIDENCE_CAP]);
+  // One hash aggregate: the exact count and a bounded heap of the first rows (table, source, line) per
+  // finding. A window (count OVER + row_number OVER) would sort every row of a large finding instead.
+  await db.run(`INSERT INTO _ev SELECT g.finding_id, t.e.table_name, t.e.source_id, t.e.line, t.e.note, $1, g.n FROM (
+      SELECT finding_id, count(*) AS n,
+        min_by(struct_pack(table_name, source_id, line, note), (table_name, source_id, line), $2) AS top
+      FROM (${select}) x(finding_id, table_name, source_id, line, note) GROUP BY finding_id) g, unnest(g.top) AS t(e)`, [evidenceBatch, EVIDENCE_CAP]);
+}
+
+/**
+ * Usage rows of one user as evidence, fetched later in ONE pass over _u for all rules (fetchWantedUsage):
+ * each rule would otherwise scan every usage row again. The select gives, per finding and user:
+ * (finding_id, usr, product or NULL for any, lo exclusive or NULL, hi inclusive, named_only: only named-user/unknown
+ * claims, unassigned_days: only the (user, product, day)s of _un_days, note, note_day: append the row's day to note).
+ * The batch number is taken now, so the finding's evidence keeps the order of the addEvidence/wantUsage calls.
+ */
+export async function wantUsage(db: EngagementDb, select: string): Promise<void> {
+  evidenceBatch += 1;
+  await db.run(`INSERT INTO _want SELECT *, $1 FROM (${select}) x(finding_id, usr, product, lo, hi, named_only, unassigned_days, note, note_day)`, [evidenceBatch]);
+}
+
+/** Stages the evidence asked for with wantUsage: one join of the usage rows on user, capped like addEvidence. */
+export async function fetchWantedUsage(db: EngagementDb): Promise<void> {
+  const any = await db.one<{ n: number }>('SELECT count(*) AS n FROM (SELECT 1 FROM _want LIMIT 1)');
+  if (Number(any?.n ?? 0) === 0) return;
+  await db.run(`INSERT INTO _ev SELECT g.finding_id, t.e.table_name, t.e.source_id, t.e.line, t.e.note, g.batch, g.n FROM (
+      SELECT w.finding_id, w.batch, count(*) AS n,
+        min_by(struct_pack(table_name := u.tbl, source_id := u.source_id, line := u.line,
+            note := CASE WHEN w.note_day THEN w.note || CAST(u.day AS VARCHAR) ELSE w.note END),
+          (u.tbl, u.source_id, u.line), $1) AS top
+      FROM _u u JOIN _want w ON w.usr = u.usr
+        LEFT JOIN _un_days x ON x.usr = u.usr AND x.product = u.product AND x.day = u.day
+      WHERE u.day <= w.hi AND (w.lo IS NULL OR u.day > w.lo) AND (w.product IS NULL OR u.product = w.product)
+        AND (NOT w.named_only OR u.claim IN ('named_user', 'unknown')) AND (NOT w.unassigned_days OR x.usr IS NOT NULL)
+      GROUP BY w.finding_id, w.batch) g, unnest(g.top) AS t(e)`, [EVIDENCE_CAP]);
 }
 
 /** Drops the temp tables and views (they live on the connection until then). */

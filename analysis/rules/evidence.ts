@@ -14,8 +14,14 @@ const FACT_TABLES = new Set(['sessions', 'usage_report', 'usage_daily', 'users',
 /** Copies staged evidence (_ev, already capped per batch) into finding_evidence and sets findings.evidence_count. */
 export async function saveEvidence(db: EngagementDb, cap = EVIDENCE_CAP): Promise<void> {
   await db.run('DELETE FROM finding_evidence');
-  await db.run(`INSERT INTO finding_evidence SELECT finding_id, table_name, source_id, line, note FROM (
-      SELECT *, row_number() OVER (PARTITION BY finding_id ORDER BY batch, table_name, source_id, line) AS rn FROM _ev) WHERE rn <= $1`, [cap]);
+  // Only findings with more staged rows than the cap (several batches) need ranking; the rest are copied.
+  await db.run(`CREATE OR REPLACE TEMP TABLE _ev_over AS SELECT finding_id FROM _ev GROUP BY finding_id HAVING count(*) > $1`, [cap]);
+  await db.run(`INSERT INTO finding_evidence
+    SELECT finding_id, table_name, source_id, line, note FROM _ev ANTI JOIN _ev_over USING (finding_id)
+    UNION ALL
+    SELECT finding_id, table_name, source_id, line, note FROM (
+      SELECT e.*, row_number() OVER (PARTITION BY finding_id ORDER BY batch, table_name, source_id, line) AS rn
+      FROM _ev e SEMI JOIN _ev_over USING (finding_id)) WHERE rn <= $1`, [cap]);
   await db.run(`UPDATE findings SET evidence_count = c.n FROM (
       SELECT finding_id, sum(n) AS n FROM (SELECT finding_id, batch, max(n) AS n FROM _ev GROUP BY finding_id, batch) GROUP BY finding_id) c
     WHERE findings.finding_id = c.finding_id`);

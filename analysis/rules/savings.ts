@@ -2,7 +2,7 @@
 // collection_single_product, low_frequency_user. A (user, offering) is counted once, in that order:
 // a later finding over an already-counted (user, offering) stays on the list (it is true) but carries
 // annual_value 0 and counted_in_savings false, so summary savings never count an assignment twice.
-import { addEvidence, type RuleContext } from './context';
+import { addEvidence, wantUsage, type RuleContext } from './context';
 
 export async function runSavings(ctx: RuleContext): Promise<void> {
   const { db } = ctx;
@@ -107,8 +107,9 @@ export async function runSavings(ctx: RuleContext): Promise<void> {
   await addEvidence(db, `SELECT fid('collection_single_product', c.usr, c.product, c.offering, NULL), a.tbl, a.source_id, a.line, 'active assignment'
     FROM _coll c JOIN _a a ON a.usr = c.usr AND a.offering = c.offering, _p
     WHERE coalesce(a.assigned, DATE '0001-01-01') <= _p.d AND (a.unassigned IS NULL OR a.unassigned > _p.d)`);
-  await addEvidence(db, `SELECT fid('collection_single_product', c.usr, c.product, c.offering, NULL), u.tbl, u.source_id, u.line, 'use of ' || c.product
-    FROM _coll c JOIN _u u ON u.usr = c.usr AND u.product = c.product, _p WHERE u.day > _p.d_fw AND u.day <= _p.d`);
+  await wantUsage(db, `SELECT fid('collection_single_product', c.usr, c.product, c.offering, NULL), c.usr, c.product, _p.d_fw, _p.d, false, false,
+      'use of ' || c.product, false
+    FROM _coll c, _p`);
   await db.run(`INSERT INTO _claimed SELECT usr, offering, 'collection_single_product' FROM _coll WHERE NOT already`);
 
   // low_frequency_user: usage days per observed month below the threshold; compare with a Flex estimate.
@@ -136,8 +137,9 @@ export async function runSavings(ctx: RuleContext): Promise<void> {
         || CASE WHEN no_rate IS NOT NULL THEN '; no Flex token rate for ' || no_rate ELSE '' END,
       remaining - flex > 0
     FROM _lf`);
-  await addEvidence(db, `SELECT fid('low_frequency_user', l.usr, NULL, NULL, NULL), u.tbl, u.source_id, u.line, 'use in the frequency window'
-    FROM _lf l JOIN _u u ON u.usr = l.usr, _p WHERE u.day > _p.d_fw AND u.day <= _p.d`);
+  await wantUsage(db, `SELECT fid('low_frequency_user', l.usr, NULL, NULL, NULL), l.usr, NULL, _p.d_fw, _p.d, false, false,
+      'use in the frequency window', false
+    FROM _lf l, _p`);
   await addEvidence(db, `SELECT fid('low_frequency_user', l.usr, NULL, NULL, NULL), a.tbl, a.source_id, a.line, 'active assignment ' || a.offering
     FROM _lf l JOIN _a a ON a.usr = l.usr, _p
     WHERE coalesce(a.assigned, DATE '0001-01-01') <= _p.d AND (a.unassigned IS NULL OR a.unassigned > _p.d)`);

@@ -1,18 +1,30 @@
 // Signals (RULES.md "Signals"): telemetry_gap, usage_spike, new_domain, network_denials. No money; on the
 // register so the analyst sees them. All look inside the lookback. Per-site / per-month signals put the
 // site or month into the finding id (key), so the same hole or spike keeps its id next quarter.
-import { addEvidence, type RuleContext } from './context';
+import { addEvidence, wantUsage, type RuleContext } from './context';
 
 export async function runSignals(ctx: RuleContext): Promise<void> {
   const { db } = ctx;
 
+  // Network domains (_u_site) up to D in one pass, two small groupings: (site, day) for the telemetry gaps
+  // (by_day = 1) and (site, user) with first and last day for the new network domains (by_day = 0; the user
+  // may be NULL, count(DISTINCT usr) ignores it as before).
+  await db.run(`CREATE OR REPLACE TEMP TABLE _site_g AS
+    SELECT site, usr, day, min(day) AS first_day, max(day) AS last_day, GROUPING(usr) AS by_day
+    FROM _u_site, _p WHERE day <= _p.d GROUP BY GROUPING SETS ((site, day), (site, usr))`);
+
   // telemetry_gap: per network domain (the whole estate when no row names one).
-  const sites = await db.one<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM _lb WHERE site IS NOT NULL LIMIT 1)`);
-  await db.run(Number(sites?.n ?? 0) > 0
-    ? `CREATE OR REPLACE TEMP VIEW _site_rows AS SELECT site, tbl, source_id, line, day FROM _lb WHERE site IS NOT NULL`
-    : `CREATE OR REPLACE TEMP VIEW _site_rows AS SELECT 'estate' AS site, tbl, source_id, line, day FROM _lb`);
+  const sites = await db.one<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM _site_g, _p WHERE by_day = 1 AND day > _p.lb_start LIMIT 1)`);
+  const bySite = Number(sites?.n ?? 0) > 0;
+  await db.run(bySite
+    ? `CREATE OR REPLACE TEMP VIEW _site_rows AS SELECT site, tbl, source_id, line, day FROM _u_site`
+    : `CREATE OR REPLACE TEMP VIEW _site_rows AS SELECT 'estate' AS site, tbl, source_id, line, day FROM _u`);
+  // The days with any usage per site, from the grouped tables (_pd holds every (product, day) of the lookback).
+  await db.run(bySite
+    ? `CREATE OR REPLACE TEMP VIEW _site_days AS SELECT site, day FROM _site_g, _p WHERE by_day = 1 AND day > _p.lb_start`
+    : `CREATE OR REPLACE TEMP VIEW _site_days AS SELECT DISTINCT 'estate' AS site, day FROM _pd`);
   await db.run(`CREATE OR REPLACE TEMP TABLE _tgap AS
-    WITH days AS (SELECT DISTINCT site, day FROM _site_rows),
+    WITH days AS (SELECT site, day FROM _site_days),
     nxt AS (SELECT site, day, lead(day) OVER (PARTITION BY site ORDER BY day) AS next_day FROM days)
     SELECT site, day AS before_day, next_day AS after_day, CAST(day + 1 AS DATE) AS gap_from, CAST(next_day - 1 AS DATE) AS gap_to,
       CAST(next_day - day - 1 AS INTEGER) AS days
@@ -22,9 +34,12 @@ export async function runSignals(ctx: RuleContext): Promise<void> {
       printf('site %s: no usage at all for %d consecutive days (%s to %s); an auditor fills such a hole with the worst case', site, days, CAST(gap_from AS VARCHAR), CAST(gap_to AS VARCHAR)),
       false
     FROM _tgap`);
-  await addEvidence(db, `SELECT fid('telemetry_gap', NULL, NULL, NULL, g.site || '|' || CAST(g.gap_from AS VARCHAR)), r.tbl, r.source_id, r.line,
-      CASE WHEN r.day = g.before_day THEN 'last usage before the gap' ELSE 'first usage after the gap' END
-    FROM _tgap g JOIN _site_rows r ON r.site = g.site AND r.day IN (g.before_day, g.after_day)`);
+  // An equi-join on (site, day) for the two edge days of each gap (usage days inside the lookback, so the
+  // rows need no date filter of their own: see gaps.ts on joining _u).
+  await addEvidence(db, `SELECT fid('telemetry_gap', NULL, NULL, NULL, g.site || '|' || CAST(g.gap_from AS VARCHAR)), r.tbl, r.source_id, r.line, g.note
+    FROM (SELECT site, gap_from, before_day AS day, 'last usage before the gap' AS note FROM _tgap
+          UNION ALL SELECT site, gap_from, after_day, 'first usage after the gap' FROM _tgap) g
+      JOIN _site_rows r ON r.site = g.site AND r.day = g.day`);
 
   // usage_spike: product x complete month against the mean of the previous three months.
   await db.run(`CREATE OR REPLACE TEMP TABLE _spike AS
@@ -52,26 +67,31 @@ export async function runSignals(ctx: RuleContext): Promise<void> {
       false
     FROM _spike`);
   await addEvidence(db, `SELECT fid('usage_spike', NULL, s.product, NULL, strftime(s.m, '%Y-%m')), u.tbl, u.source_id, u.line, 'use in the month'
-    FROM _spike s JOIN _lb u ON u.product = s.product AND u.usr IS NOT NULL AND u.day BETWEEN s.m AND s.m_end`);
+    FROM _spike s JOIN _u u ON u.product = s.product AND u.usr IS NOT NULL AND u.day BETWEEN s.m AND s.m_end`);
 
   // new_domain: an e-mail or network domain first seen inside (D - dormant_days, D], not present from the start.
   await db.run(`CREATE OR REPLACE TEMP TABLE _newdom AS
     WITH dom AS (
-      SELECT 'e-mail' AS kind, lower(split_part(usr, '@', 2)) AS domain, min(day) AS first_day, max(day) AS last_day, count(DISTINCT usr) AS users
-      FROM _ud WHERE usr LIKE '%@%' GROUP BY ALL
+      SELECT 'e-mail' AS kind, lower(split_part(usr, '@', 2)) AS domain, min(first_day) AS first_day, max(last_day) AS last_day, count(*) AS users
+      FROM (SELECT usr, min(day) AS first_day, max(day) AS last_day FROM _ud WHERE usr LIKE '%@%' GROUP BY usr) GROUP BY ALL
       UNION ALL
-      SELECT 'network', site, min(day), max(day), count(DISTINCT usr) FROM _u, _p WHERE site IS NOT NULL AND day <= _p.d GROUP BY ALL)
+      SELECT 'network', site, min(first_day), max(last_day), count(DISTINCT usr) FROM _site_g WHERE by_day = 0 GROUP BY site)
+    -- First usage day of the data: when dom has rows, usage up to D exists, so its minimum is the minimum of _upd.
     SELECT dom.* FROM dom, _p
-    WHERE first_day > _p.d_dd AND users >= _p.ndm AND first_day > (SELECT min(day) FROM _u WHERE day IS NOT NULL)`);
+    WHERE first_day > _p.d_dd AND users >= _p.ndm AND first_day > (SELECT min(day) FROM _upd)`);
   await db.run(`INSERT INTO _f SELECT fid('new_domain', NULL, NULL, NULL, kind || ':' || domain), 'new_domain', 'signal', 'info',
       NULL, NULL, NULL, users, 0, NULL, NULL, NULL, first_day, last_day,
       printf('%s domain %s first seen %s with %d users', kind, domain, CAST(first_day AS VARCHAR), users), false
     FROM _newdom`);
+  // E-mail domains: the rows of the domain's users (every user with usage up to D is in _ud), fetched with
+  // the other per-user usage evidence; network domains: the rows naming the site.
+  await wantUsage(db, `SELECT fid('new_domain', NULL, NULL, NULL, n.kind || ':' || n.domain), x.usr, NULL, NULL, _p.d, false, false, 'row naming ' || n.domain, false
+    FROM _newdom n JOIN (SELECT usr, lower(split_part(usr, '@', 2)) AS domain FROM (SELECT DISTINCT usr FROM _ud WHERE usr LIKE '%@%')) x
+      ON n.kind = 'e-mail' AND x.domain = n.domain, _p`);
   await addEvidence(db, `SELECT fid('new_domain', NULL, NULL, NULL, n.kind || ':' || n.domain), r.tbl, r.source_id, r.line, 'row naming ' || n.domain
-    FROM _newdom n JOIN (
-      SELECT 'e-mail' AS kind, lower(split_part(usr, '@', 2)) AS domain, tbl, source_id, line FROM _u, _p WHERE usr LIKE '%@%' AND day <= _p.d
-      UNION ALL SELECT 'network', site, tbl, source_id, line FROM _u, _p WHERE site IS NOT NULL AND day <= _p.d) r
-      ON r.kind = n.kind AND r.domain = n.domain`);
+    FROM _newdom n JOIN (SELECT site, tbl, source_id, line FROM _u_site, _p
+        WHERE site IN (SELECT domain FROM _newdom WHERE kind = 'network') AND day <= _p.d) r
+      ON n.kind = 'network' AND r.site = n.domain`);
 
   // network_denials: product x month; a denial retried successfully within 60 s is counted apart.
   await db.run(`CREATE OR REPLACE TEMP TABLE _den AS
