@@ -31,6 +31,9 @@ export async function profiled<T>(label: string, fn: () => Promise<T>): Promise<
   const mark = profileMark();
   try {
     return await fn();
+  } catch (e) {
+    process.stderr.write(`profile FAILED  ${label.replace(/\s+/g, ' ').slice(0, 300)}\n`);
+    throw e;
   } finally {
     profileLog(label, mark);
   }

@@ -201,12 +201,12 @@ let evidenceBatch = 0;
  */
 export async function addEvidence(db: EngagementDb, select: string): Promise<void> {
   evidenceBatch += 1;
-  // One hash aggregate: the exact count and a bounded heap of the first rows (table, source, line) per
-  // finding. A window (count OVER + row_number OVER) would sort every row of a large finding instead.
-  await db.run(`INSERT INTO _ev SELECT g.finding_id, t.e.table_name, t.e.source_id, t.e.line, t.e.note, $1, g.n FROM (
-      SELECT finding_id, count(*) AS n,
-        min_by(struct_pack(table_name, source_id, line, note), (table_name, source_id, line), $2) AS top
-      FROM (${select}) x(finding_id, table_name, source_id, line, note) GROUP BY finding_id) g, unnest(g.top) AS t(e)`, [evidenceBatch, EVIDENCE_CAP]);
+  // Windows, not a top-N aggregate: a window sorts and can spill to disk, while a min_by(..., 1000) heap per
+  // finding is held in memory and ran out of it at millions of sessions.
+  await db.run(`INSERT INTO _ev SELECT finding_id, table_name, source_id, line, note, $1, n FROM (
+      SELECT x.*, count(*) OVER w AS n, row_number() OVER (w ORDER BY table_name, source_id, line) AS rn
+      FROM (${select}) x(finding_id, table_name, source_id, line, note)
+      WINDOW w AS (PARTITION BY finding_id)) WHERE rn <= $2`, [evidenceBatch, EVIDENCE_CAP]);
 }
 
 /**
@@ -225,16 +225,15 @@ export async function wantUsage(db: EngagementDb, select: string): Promise<void>
 export async function fetchWantedUsage(db: EngagementDb): Promise<void> {
   const any = await db.one<{ n: number }>('SELECT count(*) AS n FROM (SELECT 1 FROM _want LIMIT 1)');
   if (Number(any?.n ?? 0) === 0) return;
-  await db.run(`INSERT INTO _ev SELECT g.finding_id, t.e.table_name, t.e.source_id, t.e.line, t.e.note, g.batch, g.n FROM (
-      SELECT w.finding_id, w.batch, count(*) AS n,
-        min_by(struct_pack(table_name := u.tbl, source_id := u.source_id, line := u.line,
-            note := CASE WHEN w.note_day THEN w.note || CAST(u.day AS VARCHAR) ELSE w.note END),
-          (u.tbl, u.source_id, u.line), $1) AS top
+  // Windows that can spill (see addEvidence); the note is built for the kept rows only.
+  await db.run(`INSERT INTO _ev SELECT finding_id, tbl, source_id, line, CASE WHEN note_day THEN note || CAST(day AS VARCHAR) ELSE note END, batch, n FROM (
+      SELECT w.finding_id, w.batch, w.note, w.note_day, u.tbl, u.source_id, u.line, u.day,
+        count(*) OVER p AS n, row_number() OVER (p ORDER BY u.tbl, u.source_id, u.line) AS rn
       FROM _u u JOIN _want w ON w.usr = u.usr
         LEFT JOIN _un_days x ON x.usr = u.usr AND x.product = u.product AND x.day = u.day
       WHERE u.day <= w.hi AND (w.lo IS NULL OR u.day > w.lo) AND (w.product IS NULL OR u.product = w.product)
         AND (NOT w.named_only OR u.claim IN ('named_user', 'unknown')) AND (NOT w.unassigned_days OR x.usr IS NOT NULL)
-      GROUP BY w.finding_id, w.batch) g, unnest(g.top) AS t(e)`, [EVIDENCE_CAP]);
+      WINDOW p AS (PARTITION BY w.finding_id, w.batch)) WHERE rn <= $1`, [EVIDENCE_CAP]);
 }
 
 /** Drops the temp tables and views (they live on the connection until then). */
