@@ -1,8 +1,13 @@
 // Data quality (REVIEW-FLOW step 3): coverage per site and day, telemetry gaps, who was joined to
 // whom, disagreements between sources, products the catalogue does not know, and settings suggestions.
+// At millions of sessions the heat map alone reads every fact row, so the result is computed once after
+// each review (refreshQualityCache, called by buildSummary) and kept in the engagement (view-cache.ts).
+// A stale or missing entry (data imported since, or a file reviewed by an older version) is recomputed.
 import type { EngagementDb } from './db/engine';
 import type { Settings } from './settings';
+import { QualitySchema } from './api/contract';
 import { loadCatalogue } from './catalogue/catalogue';
+import { cachedView } from './view-cache';
 
 export interface Quality {
   heatmap: Array<{ site: string; day: string; users: number }>;
@@ -14,19 +19,45 @@ export interface Quality {
   suggestions: { corporate_email_domains: string[]; corporate_network_domains: string[]; corporate_ip_ranges: string[] };
 }
 
-export async function getQuality(db: EngagementDb, _settings: Settings): Promise<Quality> {
+/** Bump the version when computeQuality's output changes for the same data: stored entries are then recomputed. */
+const QUALITY_VIEW = { name: 'quality', version: 1, schema: QualitySchema };
+
+/**
+ * Data quality for the UI: the stored result when it matches the data, else computed now. `store`
+ * keeps a fresh computation for the next call (false on read-only engagements).
+ */
+export async function getQuality(db: EngagementDb, _settings: Settings, opts: { store?: boolean } = {}): Promise<Quality> {
+  return cachedView(db, QUALITY_VIEW, () => computeQuality(db), opts);
+}
+
+/** Computes data quality and stores it for the UI; run after every review (the data it reads is final then). */
+export async function refreshQualityCache(db: EngagementDb): Promise<void> {
+  await cachedView(db, QUALITY_VIEW, () => computeQuality(db), { store: true });
+}
+
+/** Data quality straight from the tables (no cache). */
+export async function computeQuality(db: EngagementDb): Promise<Quality> {
   // Usage per site over the last year of data: sites are network domains, as the telemetry_gap rule
   // reads them; usage without a domain (Autodesk daily usage, sessions without one) is "No site recorded".
-  // An estate with no domains at all is one row, "Whole estate".
-  const heatmap = await db.all<{ site: string; day: string; users: number }>(`
+  // An estate with no domains at all is one row, "Whole estate". The last day and whether any site is
+  // named come first (min/max from the column statistics), so the year's filter is pushed into the scans.
+  const bounds = await db.one<{ last: string | null; named: number }>(`
+    SELECT CAST(greatest((SELECT max(start_time) FROM sessions)::DATE, (SELECT max(day) FROM usage_daily)) AS VARCHAR) AS last,
+           (SELECT count(*) FROM (SELECT 1 FROM sessions WHERE network_domain IS NOT NULL LIMIT 1))::INTEGER AS named`);
+  const heatmap =
+    bounds?.last == null
+      ? []
+      : await db.all<{ site: string; day: string; users: number }>(
+          `
     WITH u AS (
-      SELECT network_domain AS site, CAST(start_time AS DATE) AS day, "user" FROM sessions
-      UNION ALL SELECT NULL, day, "user" FROM usage_daily
-    ), named AS (SELECT count(*) AS n FROM (SELECT 1 FROM u WHERE site IS NOT NULL LIMIT 1)),
-    last AS (SELECT max(day) AS d FROM u)
-    SELECT CASE WHEN named.n = 0 THEN 'Whole estate' ELSE coalesce(site, 'No site recorded') END AS site,
+      SELECT network_domain AS site, CAST(start_time AS DATE) AS day, "user" FROM sessions WHERE start_time >= CAST($1 AS DATE) - INTERVAL 364 DAY
+      UNION ALL SELECT NULL, day, "user" FROM usage_daily WHERE day > CAST($1 AS DATE) - INTERVAL 365 DAY
+    )
+    SELECT CASE WHEN $2 = 0 THEN 'Whole estate' ELSE coalesce(site, 'No site recorded') END AS site,
            strftime(day, '%Y-%m-%d') AS day, count(DISTINCT "user")::INTEGER AS users
-    FROM u, last, named WHERE day > last.d - INTERVAL 365 DAY GROUP BY ALL ORDER BY site, day`);
+    FROM u GROUP BY ALL ORDER BY site, day`,
+          [bounds.last, Number(bounds.named)],
+        );
 
   const telemetry_gaps = await db.all<{ site: string; from: string; to: string; days: number }>(`
     SELECT coalesce(nullif(regexp_extract(detail, '^site (.*?): no usage', 1), ''), 'Whole estate') AS site, strftime(first_seen, '%Y-%m-%d') AS "from",
@@ -68,9 +99,12 @@ export async function getQuality(db: EngagementDb, _settings: Settings): Promise
   const netDomains = await db.all<{ d: string; n: number }>(`
     SELECT network_domain AS d, count(DISTINCT "user")::INTEGER AS n FROM sessions WHERE network_domain IS NOT NULL
     GROUP BY 1 ORDER BY n DESC LIMIT 5`);
+  // Counted per distinct address first: an estate has thousands of addresses, not millions, so the
+  // pattern test and the string work run once per address instead of once per session.
   const ipRanges = await db.all<{ d: string; n: number }>(`
-    SELECT split_part(ip_address, '.', 1) || '.' || split_part(ip_address, '.', 2) || '.0.0/16' AS d, count(*)::INTEGER AS n
-    FROM sessions WHERE regexp_matches(ip_address, '^\\d+\\.\\d+\\.\\d+\\.\\d+$') GROUP BY 1 ORDER BY n DESC LIMIT 5`);
+    WITH ips AS (SELECT ip_address, count(*) AS n FROM sessions WHERE ip_address IS NOT NULL GROUP BY 1)
+    SELECT split_part(ip_address, '.', 1) || '.' || split_part(ip_address, '.', 2) || '.0.0/16' AS d, sum(n)::INTEGER AS n
+    FROM ips WHERE regexp_matches(ip_address, '^\\d+\\.\\d+\\.\\d+\\.\\d+$') GROUP BY 1 ORDER BY n DESC LIMIT 5`);
   const major = (rows: Array<{ d: string; n: number }>) => {
     const total = rows.reduce((a, r) => a + r.n, 0);
     return rows.filter((r) => r.d && r.n >= total * 0.1).map((r) => r.d);

@@ -2,8 +2,13 @@
 // totals, stored with the review run so the UI and the next export read the same figures.
 import type { EngagementDb } from './db/engine';
 import type { Settings } from './settings';
-import { SummarySchema, type Summary, type Scenarios } from './model';
+import { z } from 'zod';
+import { SummarySchema, FindingSchema, type Summary, type Scenarios, type Finding } from './model';
 import { listSources, listRefused, computeUsage } from './usage';
+import { refreshQualityCache } from './quality';
+import { profiled } from './db/profile';
+import { cachedView } from './view-cache';
+import { listFindings } from './review';
 
 export interface ReviewTotals {
   as_of: string;
@@ -34,8 +39,19 @@ export async function buildSummary(db: EngagementDb, settings: Settings, review:
   });
   if (review) {
     await db.run('UPDATE review_runs SET summary = $1 WHERE run_id = (SELECT max(run_id) FROM review_runs)', [JSON.stringify(summary)]);
+    // The review's data is final now: the views the UI reads on every visit are computed once, here.
+    await profiled('data quality (view cache)', () => refreshQualityCache(db));
+    await profiled('findings list (view cache)', () => cachedView(db, FINDINGS_VIEW, () => listFindings(db), { store: true }));
   }
   return summary;
+}
+
+/** Every finding, as the steps list them (12,000+ at scale): stored after each review, so opening an engagement does not re-read them row by row. */
+const FINDINGS_VIEW = { name: 'findings', version: 1, schema: z.array(FindingSchema) };
+
+/** All findings in listFindings' order: the stored view when it matches the data, else read now (and stored when `store`). */
+export async function listAllFindings(db: EngagementDb, opts: { store?: boolean } = {}): Promise<Finding[]> {
+  return cachedView(db, FINDINGS_VIEW, () => listFindings(db), opts);
 }
 
 /** The summary of the latest review run, or null before the first review. */

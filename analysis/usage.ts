@@ -23,24 +23,26 @@ interface UsageRow {
  */
 export async function computeUsage(db: EngagementDb): Promise<Record<string, UsageEntry>> {
   const rows = await db.all<UsageRow>(`
-    WITH days AS (
-      SELECT product, "user", CAST(start_time AS DATE) AS day FROM sessions
-      UNION ALL SELECT product, "user", day FROM usage_daily
-      UNION ALL SELECT product, "user", usage_date FROM tokenflex WHERE product IS NOT NULL
+    WITH pud AS (
+      -- One row per product, user and day first: usage days, users and first/last day then count rows
+      -- of this much smaller set instead of distinct user-day strings over every fact row.
+      SELECT product, "user", day FROM (
+        SELECT product, "user", CAST(start_time AS DATE) AS day FROM sessions
+        UNION ALL SELECT product, "user", day FROM usage_daily
+        UNION ALL SELECT product, "user", usage_date FROM tokenflex WHERE product IS NOT NULL
+      ) GROUP BY ALL
+    ),
+    d AS (
+      SELECT product, count("user") AS usage_days, count(DISTINCT "user") AS users,
+        CAST(min(day) AS VARCHAR) AS first_day, CAST(max(day) AS VARCHAR) AS last_day
+      FROM pud GROUP BY product
     ),
     -- Denials name a product but are not usage: the product is listed, its days and users are not counted.
-    products AS (SELECT DISTINCT product FROM (SELECT product FROM days UNION ALL SELECT product FROM flexnet_events) WHERE product IS NOT NULL),
+    products AS (SELECT DISTINCT product FROM (SELECT product FROM d UNION ALL SELECT product FROM flexnet_events) WHERE product IS NOT NULL),
     s AS (SELECT product, count(*) AS sessions FROM sessions GROUP BY product),
-    d AS (
-      SELECT product,
-        count(DISTINCT CASE WHEN "user" IS NOT NULL THEN "user" || chr(31) || CAST(day AS VARCHAR) END) AS usage_days,
-        count(DISTINCT "user") AS users,
-        CAST(min(day) AS VARCHAR) AS first_day, CAST(max(day) AS VARCHAR) AS last_day
-      FROM days GROUP BY product
-    ),
     dev AS (
       SELECT product, count(DISTINCT device) AS devices FROM (
-        SELECT product, COALESCE(lower(device_name), device_id) AS device FROM sessions
+        SELECT product, COALESCE(lower(device_name), device_id) AS device FROM (SELECT DISTINCT product, device_name, device_id FROM sessions)
         UNION ALL SELECT product, lower(machine) FROM tokenflex
       ) WHERE device IS NOT NULL GROUP BY product
     ),

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { BarChart3, ClipboardCheck, Database, FileOutput, Gauge, Home, Recycle, Scale, Settings2, ShieldAlert, TrendingUp, Upload } from 'lucide-react';
 import { STEPS, useApp, startProgressFeed, type StepId } from './store';
-import { client, onEngineRestarted, shell } from './api/client';
+import { api, client, onEngineRestarted, shell } from './api/client';
 import { Empty, ErrorBox, Loading } from './components/ui';
 import { AlertTriangle, X } from 'lucide-react';
 import { money, int, date } from './format';
@@ -76,8 +76,8 @@ export function App() {
         if (pending) {
           await useApp.getState().handleOpenRequest(pending);
         } else {
-          await useApp.getState().refresh();
-          const i = useApp.getState().info;
+          // The engine's open engagement (after a reload): opened once, step first, findings after.
+          const i = await api('engagement.info', {});
           if (i) await useApp.getState().openedEngagement(i);
         }
       } catch (e) {

@@ -112,11 +112,20 @@ export const useApp = create<State>((set, get) => ({
     set({ info, summary, settings, findings, decisions: new Map(decisions.map((d) => [d.finding_id, d])) });
   },
   async openedEngagement(info) {
-    set({ info, pack: null });
-    await get().refresh();
+    // Nothing of the previously open engagement stays on screen while this one loads.
+    set({ info, pack: null, summary: null, settings: null, findings: null, decisions: new Map() });
+    // The step shows as soon as the summary and settings are here; the findings (12,000+ on a large
+    // estate) and decisions follow, and the steps that list them say "Loading findings" until then.
+    const [summary, settings] = await Promise.all([api('summary.get', {}), api('settings.get', {})]);
     const remembered = localStorage.getItem(stepKey(info.path)) as StepId | null;
     const valid = remembered && STEPS.some((s) => s.id === remembered) && remembered !== 'start';
-    set({ step: valid ? remembered : info.reviewed ? 'quality' : 'load' });
+    set({ summary, settings, step: valid ? remembered : info.reviewed ? 'quality' : 'load' });
+    // One task later, so the step's own request (e.g. data quality) reaches the engine, which answers in order, first.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const [findings, decisions] = await Promise.all([api('findings.list', {}), api('decisions.list', {})]);
+    // Another engagement may have been opened meanwhile: only the one still open takes these.
+    if (get().info?.path !== info.path) return;
+    set({ findings, decisions: new Map(decisions.map((d) => [d.finding_id, d])) });
   },
   async saveDecisions(ids, d) {
     if (ids.length === 0) return;

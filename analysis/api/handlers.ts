@@ -21,7 +21,7 @@ import { openPack } from '../export/open-pack';
 import { generateSample } from '../sample/generate';
 import { getQuality } from '../quality';
 import { listPriceBook } from '../pricebook';
-import { buildSummary, readSummary } from '../summary';
+import { buildSummary, readSummary, listAllFindings } from '../summary';
 import { gapLinesForScenarios } from '../rules/gap-lines';
 
 export interface HandlerContext {
@@ -222,13 +222,15 @@ export function createEngine(opts: EngineOptions) {
     'pricebook.list': () => serial(async () => listPriceBook(need().settings)),
     'review.run': (input, ctx) => serial(async () => review(writable(), input.jobId, ctx)),
     'summary.get': () => serial(async () => readSummary(need().db)),
-    'findings.list': (input) => serial(async () => listFindings(need().db, input.types)),
+    // Every finding (what the UI asks for) comes from the view the review stored; a filtered list is read as before.
+    'findings.list': (input) => serial(async () => (input.types && input.types.length > 0 ? listFindings(need().db, input.types) : listAllFindings(need().db, { store: !need().readOnly }))),
     'findings.evidence': (input) => serial(async () => getEvidence(need().db, input.finding_id, input.limit)),
     'decisions.list': () => serial(async () => listDecisions(need().db)),
     'decisions.set': (input) =>
       serial(async () => ({ saved: await setDecisions(writable().db, input.finding_ids, { action: input.action, owner: input.owner, due_date: input.due_date, justification: input.justification }) })),
     'decisions.clear': (input) => serial(async () => ({ cleared: await clearDecisions(writable().db, input.finding_ids) })),
-    'quality.get': () => serial(async () => getQuality(need().db, need().settings)),
+    // Read from the view cache the review filled; computed (and kept, unless read-only) when stale.
+    'quality.get': () => serial(async () => getQuality(need().db, need().settings, { store: !need().readOnly })),
     'renewal.get': () =>
       serial(async () => {
         const db = need().db;

@@ -81,6 +81,11 @@ export const MIGRATIONS: { version: number; name: string; sql: string[] }[] = [
     name: "the analyst's renewal targets per offering",
     sql: [`CREATE TABLE IF NOT EXISTS renewal_targets (offering VARCHAR PRIMARY KEY, target_quantity INTEGER NOT NULL, updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp)`],
   },
+  {
+    version: 3,
+    name: 'views the UI reads, computed once after a review (data quality), keyed by what they were computed from',
+    sql: [`CREATE TABLE IF NOT EXISTS view_cache (name VARCHAR PRIMARY KEY, fingerprint VARCHAR NOT NULL, json VARCHAR NOT NULL, computed_at TIMESTAMP NOT NULL DEFAULT current_timestamp)`],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

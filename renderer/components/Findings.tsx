@@ -1,9 +1,10 @@
 // The findings workbench shared by Reclamation, Compliance gaps and Optimisation: a table of
 // findings with their decisions, a decision bar for the selection (bulk or one by one, saved at
 // once), and the evidence side panel one click away.
-import { useMemo, useState, type ReactNode } from 'react';
+import { useLayoutEffect, useMemo, useRef, useState, type ReactNode, type RefObject } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
 import { FileSearch, X } from 'lucide-react';
-import type { Decision } from '../../analysis/api/contract';
+import type { Decision, Output } from '../../analysis/api/contract';
 import type { Finding } from '../../analysis/model';
 import { api } from '../api/client';
 import { useApp, type DecisionInput } from '../store';
@@ -264,8 +265,9 @@ export function EvidencePanel(props: { finding: Finding; currency: string; onClo
   const f = props.finding;
   const ev = useLoad(() => api('findings.evidence', { finding_id: f.finding_id, limit: 1000 }), [f.finding_id]);
   const decision = useApp((s) => s.decisions.get(f.finding_id));
+  const panelRef = useRef<HTMLElement>(null);
   return (
-    <aside className="evidence-panel" aria-label="Evidence">
+    <aside ref={panelRef} className="evidence-panel" aria-label="Evidence">
       <div className="panel-head">
         <div>
           <div className="eyebrow">{typeLabel(f.type)}</div>
@@ -290,25 +292,44 @@ export function EvidencePanel(props: { finding: Finding; currency: string; onClo
       {ev.loading && <Loading what="evidence" />}
       {ev.error && <ErrorBox message={`Could not load the evidence: ${ev.error}`} />}
       {ev.data && ev.data.rows.length === 0 && <Empty title="No evidence rows">The engine recorded no source rows for this finding.</Empty>}
-      {ev.data && ev.data.rows.length > 0 && (
-        <ol className="evidence-list">
-          {ev.data.rows.map((r, i) => (
-            <li key={i}>
-              <div className="evidence-src">
-                <span className="tag">{r.table}</span>
-                {r.file && <span className="mono">{r.file}{r.line !== null ? `:${r.line}` : ''}</span>}
-              </div>
-              {r.note && <div className="evidence-note">{r.note}</div>}
-              <div className="evidence-values">
-                {Object.entries(r.values).map(([k, v]) => (
-                  <span key={k}><span className="muted">{k}</span> {v === null || v === undefined ? '—' : String(v)}</span>
-                ))}
-              </div>
-            </li>
-          ))}
-        </ol>
-      )}
+      {ev.data && ev.data.rows.length > 0 && <EvidenceList rows={ev.data.rows} scrollRef={panelRef} />}
     </aside>
+  );
+}
+
+type EvidenceRow = Output<'findings.evidence'>['rows'][number];
+
+/**
+ * The evidence rows of one finding, up to 1000: only the rows in view are in the DOM (rendering all
+ * of them took over a second), measured as they appear since notes and values wrap. The panel scrolls.
+ */
+function EvidenceList(props: { rows: EvidenceRow[]; scrollRef: RefObject<HTMLElement | null> }) {
+  const { rows, scrollRef } = props;
+  const listRef = useRef<HTMLOListElement>(null);
+  const [offset, setOffset] = useState(0);
+  // Where the list starts inside the scrolling panel (below the finding's facts, whose height varies).
+  useLayoutEffect(() => setOffset(listRef.current?.offsetTop ?? 0));
+  const v = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => 300, overscan: 4, gap: 8, scrollMargin: offset });
+  return (
+    <ol ref={listRef} className="evidence-list virtual" aria-label="Evidence rows" style={{ height: v.getTotalSize() }}>
+      {v.getVirtualItems().map((item) => {
+        const r = rows[item.index]!;
+        return (
+          <li key={item.key} data-index={item.index} ref={v.measureElement} aria-setsize={rows.length} aria-posinset={item.index + 1} style={{ transform: `translateY(${item.start - offset}px)` }}>
+            <div className="evidence-src">
+              <span className="tag">{r.table}</span>
+              {r.file && <span className="mono">{r.file}{r.line !== null ? `:${r.line}` : ''}</span>}
+            </div>
+            {r.note && <div className="evidence-note">{r.note}</div>}
+            <div className="evidence-values">
+              {Object.entries(r.values).map(([k, val]) => (
+                <span key={k}><span className="muted">{k}</span> {val === null || val === undefined ? '—' : String(val)}</span>
+              ))}
+            </div>
+          </li>
+        );
+      })}
+    </ol>
   );
 }
 

@@ -1,6 +1,7 @@
 // `npm run bench` — a script, not a test. Measures the engine against DuckDB's own read_csv floor.
 //   npm run bench -- ingest [--sessions 1000000]           ingest throughput of one session CSV vs read_csv
 //   npm run bench [-- full] [--users 20000] [--months 24]   the whole review per phase vs the read_csv floor
+//   npm run bench -- ui [--engagement PATH] [--rounds N]   every review step in Chromium on a reviewed engagement (tests/bench/ui-bench.ts)
 // Last line of `full`: `bench: N sessions, review X s, floor Y s, ratio X/Y, peak Z MB`.
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, createWriteStream, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -139,8 +140,10 @@ async function benchFull(): Promise<void> {
   const rev = await timed('rules (review)', sessions, () => runReview(eng.db, settings));
   await timed('findings.csv', null, () => writeFindingsCsv(eng.db, join(out, 'findings.csv')));
   const wb = await timed('workbook', null, () => writeWorkbook(eng.db, settings, out));
-  const summary = await buildSummary(eng.db, settings, rev.value, { workbook: wb.value, evidence_pack: null });
-  writeFileSync(join(out, 'summary.json'), JSON.stringify(summary, null, 2));
+  await timed('summary.json', null, async () => {
+    const summary = await buildSummary(eng.db, settings, rev.value, { workbook: wb.value, evidence_pack: null });
+    writeFileSync(join(out, 'summary.json'), JSON.stringify(summary, null, 2));
+  });
   await timed('evidence pack', null, () => writeEvidencePack(eng.db, settings, out, { toolVersion: TOOL_VERSION }));
   const review = (performance.now() - t0) / 1000;
   eng.close();
@@ -152,7 +155,7 @@ async function benchFull(): Promise<void> {
 }
 
 const mode = process.argv[2] && !process.argv[2].startsWith('--') ? process.argv[2] : 'full';
-(mode === 'ingest' ? benchIngest() : benchFull())
+(mode === 'ingest' ? benchIngest() : mode === 'ui' ? import('./ui-bench').then((m) => m.benchUi()) : benchFull())
   .then(() => process.exit(0))
   .catch((e: unknown) => {
     console.error(`bench: ${(e as Error).stack ?? e}`);
