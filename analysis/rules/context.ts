@@ -144,8 +144,25 @@ export async function prepareContext(db: EngagementDb, settings: Settings, catal
   // One grouping pass over the usage rows up to D, at (user, product, day) grain: rows without a user are
   // kept (product-day and entitlement questions count them) and `named` says whether a named-user or
   // unknown claim was among the day's rows (the unassigned rules), so no rule re-scans _u for these.
-  await db.run(`CREATE OR REPLACE TEMP TABLE _upd AS
-    SELECT usr, product, day, bool_or(claim IN ('named_user', 'unknown')) AS named FROM _u, _p WHERE day <= _p.d GROUP BY usr, product, day`);
+  // Over the narrow columns only: through the wide _u view this aggregate ran out of memory at 20 M sessions.
+  await db.run(`CREATE OR REPLACE TEMP VIEW _u_days AS
+    SELECT "user" AS usr, product, CAST(start_time AS DATE) AS day, lower(licence_type) AS claim FROM sessions
+    UNION ALL SELECT "user", product, day, lower(licence_type) FROM usage_daily
+    UNION ALL SELECT "user", product, usage_date, 'flex' FROM tokenflex WHERE product IS NOT NULL`);
+  // The grouping's hash table grows with the rows; past about 12 M usage rows it is built in slices of
+  // users (hash(usr) modulo the slice count), each its own bounded aggregate, so memory stays flat.
+  const usageRows = Number(
+    (await db.one<{ n: number }>(`SELECT (SELECT count(*) FROM sessions) + (SELECT count(*) FROM usage_daily) + (SELECT count(*) FROM tokenflex) AS n`))?.n ?? 0,
+  );
+  const slices = Math.max(1, Math.ceil(usageRows / UPD_ROWS_PER_SLICE));
+  await db.run(`CREATE OR REPLACE TEMP TABLE _upd (usr VARCHAR, product VARCHAR, day DATE, named BOOLEAN)`);
+  for (let k = 0; k < slices; k++) {
+    await db.run(
+      `INSERT INTO _upd SELECT usr, product, day, bool_or(claim IN ('named_user', 'unknown')) AS named FROM _u_days, _p
+       WHERE day <= _p.d AND ($1 = 1 OR hash(usr) % $1 = $2) GROUP BY usr, product, day`,
+      [slices, k],
+    );
+  }
   await db.run(`CREATE OR REPLACE TEMP VIEW _ud AS SELECT usr, product, day FROM _upd WHERE usr IS NOT NULL`);
   await db.run(`CREATE OR REPLACE TEMP VIEW _act AS
     SELECT usr, product, day FROM _ud
@@ -190,6 +207,9 @@ export async function prepareContext(db: EngagementDb, settings: Settings, catal
   evidenceBatch = 0;
   return { db, settings, catalogue, asOf };
 }
+
+/** Usage rows one (user, product, day) grouping pass takes at a time within the 768 MB memory limit. */
+const UPD_ROWS_PER_SLICE = 12_000_000;
 
 /** Rows of evidence kept per finding; evidence_count still counts all of them. */
 export const EVIDENCE_CAP = 1000;
