@@ -22,7 +22,7 @@ export function profileLog(label: string, since: ProfileMark | number): void {
     const c = process.cpuUsage(since.cpu);
     cpu = `cpu ${((c.user + c.system) / 1e6).toFixed(2).padStart(7)} s`;
   }
-  process.stderr.write(`profile ${(ms / 1000).toFixed(2).padStart(7)} s  ${cpu.padEnd(15)} ${label.replace(/\s+/g, ' ').slice(0, 100)}\n`);
+  process.stderr.write(`profile ${(ms / 1000).toFixed(2).padStart(7)} s  ${cpu.padEnd(15)} rss ${String(Math.round(process.memoryUsage().rss / 1048576)).padStart(5)} MB  ${label.replace(/\s+/g, ' ').slice(0, 100)}\n`);
 }
 
 /** Times `fn` under `label` when profiling is on (no cost otherwise). */
