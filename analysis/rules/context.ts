@@ -149,18 +149,29 @@ export async function prepareContext(db: EngagementDb, settings: Settings, catal
     SELECT "user" AS usr, product, CAST(start_time AS DATE) AS day, lower(licence_type) AS claim FROM sessions
     UNION ALL SELECT "user", product, day, lower(licence_type) FROM usage_daily
     UNION ALL SELECT "user", product, usage_date, 'flex' FROM tokenflex WHERE product IS NOT NULL`);
-  // The grouping's hash table grows with the rows; past about 12 M usage rows it is built in slices of
-  // users (hash(usr) modulo the slice count), each its own bounded aggregate, so memory stays flat.
+  // The grouping's hash table grows with the rows; past RULE_TUNING.updRowsPerSlice usage rows it is built in
+  // slices of days, each its own bounded aggregate, so memory stays flat. Days slice the groups exactly
+  // (the day is part of the key), and exports run in time order, so each slice's scan skips most blocks.
   const usageRows = Number(
     (await db.one<{ n: number }>(`SELECT (SELECT count(*) FROM sessions) + (SELECT count(*) FROM usage_daily) + (SELECT count(*) FROM tokenflex) AS n`))?.n ?? 0,
   );
-  const slices = Math.max(1, Math.ceil(usageRows / UPD_ROWS_PER_SLICE));
+  const slices = Math.max(1, Math.ceil(usageRows / RULE_TUNING.updRowsPerSlice));
   await db.run(`CREATE OR REPLACE TEMP TABLE _upd (usr VARCHAR, product VARCHAR, day DATE, named BOOLEAN)`);
-  for (let k = 0; k < slices; k++) {
+  const span = await db.one<{ lo: number | null; hi: number }>(
+    `SELECT CAST(min(d) - DATE '1970-01-01' AS INTEGER) AS lo, CAST((SELECT d FROM _p) - DATE '1970-01-01' AS INTEGER) AS hi FROM (
+       SELECT CAST(min(start_time) AS DATE) AS d FROM sessions UNION ALL SELECT min(day) FROM usage_daily UNION ALL SELECT min(usage_date) FROM tokenflex)`,
+  );
+  const lo = span?.lo === null || span?.lo === undefined ? null : Number(span.lo);
+  const hi = Number(span?.hi ?? 0);
+  const cuts = lo === null || slices === 1 || lo >= hi ? [] : Array.from({ length: slices - 1 }, (_, k) => lo + Math.round(((k + 1) * (hi - lo + 1)) / slices));
+  const bounds = [null, ...cuts, null];
+  for (let k = 0; k + 1 < bounds.length; k++) {
+    // Day numbers since 1970-01-01: [from, to), open at either end for the first and last slice.
     await db.run(
       `INSERT INTO _upd SELECT usr, product, day, bool_or(claim IN ('named_user', 'unknown')) AS named FROM _u_days, _p
-       WHERE day <= _p.d AND ($1 = 1 OR hash(usr) % $1 = $2) GROUP BY usr, product, day`,
-      [slices, k],
+       WHERE day <= _p.d AND ($1 IS NULL OR day >= DATE '1970-01-01' + CAST($1 AS INTEGER)) AND ($2 IS NULL OR day < DATE '1970-01-01' + CAST($2 AS INTEGER))
+       GROUP BY usr, product, day`,
+      [bounds[k] ?? null, bounds[k + 1] ?? null],
     );
   }
   await db.run(`CREATE OR REPLACE TEMP VIEW _ud AS SELECT usr, product, day FROM _upd WHERE usr IS NOT NULL`);
@@ -185,8 +196,8 @@ export async function prepareContext(db: EngagementDb, settings: Settings, catal
   await db.run(`CREATE OR REPLACE TEMP TABLE _price AS
     WITH sub AS (
       SELECT offering AS code,
-        arg_max(unit_price, (CASE WHEN s <= _p.d AND e >= _p.d THEN 1 ELSE 0 END, e, s)) FILTER (WHERE unit_price IS NOT NULL) AS unit_price,
-        arg_max(list_price, (CASE WHEN s <= _p.d AND e >= _p.d THEN 1 ELSE 0 END, e, s)) FILTER (WHERE list_price IS NOT NULL) AS list_price
+        arg_max(unit_price, (CASE WHEN s <= _p.d AND e >= _p.d THEN 1 ELSE 0 END, e, s, unit_price)) FILTER (WHERE unit_price IS NOT NULL) AS unit_price,
+        arg_max(list_price, (CASE WHEN s <= _p.d AND e >= _p.d THEN 1 ELSE 0 END, e, s, list_price)) FILTER (WHERE list_price IS NOT NULL) AS list_price
       FROM _e, _p GROUP BY offering)
     SELECT c.code,
       coalesce(sub.unit_price, o.annual, k.annual) AS price_raw,
@@ -208,8 +219,8 @@ export async function prepareContext(db: EngagementDb, settings: Settings, catal
   return { db, settings, catalogue, asOf };
 }
 
-/** Usage rows one (user, product, day) grouping pass takes at a time within the 768 MB memory limit. */
-const UPD_ROWS_PER_SLICE = 12_000_000;
+/** Usage rows one (user, product, day) grouping pass takes at a time within the 768 MB memory limit (tests lower it). */
+export const RULE_TUNING = { updRowsPerSlice: 15_000_000 };
 
 /** Rows of evidence kept per finding; evidence_count still counts all of them. */
 export const EVIDENCE_CAP = 1000;

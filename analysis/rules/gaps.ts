@@ -149,9 +149,10 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
       SELECT d.product, d.day, d.peak, coalesce(sum(e.seats), 0) AS seats
       FROM daily d LEFT JOIN _ent e ON e.product = d.product AND e.model = 'network' AND d.day BETWEEN e.s AND e.e, _p
       WHERE d.day > _p.lb_start AND d.day <= _p.d GROUP BY d.product, d.day, d.peak),
+    -- peak_day: the month's day of largest excess, the earliest of equal ones (a tie must not pick at random).
     monthly AS (
       SELECT product, date_trunc('month', day) AS m, max(peak - seats) AS excess, min(day) FILTER (WHERE peak > seats) AS first_day,
-        max(day) FILTER (WHERE peak > seats) AS last_day, arg_max(day, peak - seats) AS peak_day
+        max(day) FILTER (WHERE peak > seats) AS last_day, arg_max(day, (peak - seats, -epoch(day))) AS peak_day
       FROM seats GROUP BY ALL HAVING max(peak - seats) > 0),
     runs AS (
       SELECT *, (year(m) * 12 + month(m)) - row_number() OVER (PARTITION BY product ORDER BY m) AS grp FROM monthly)
