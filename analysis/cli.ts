@@ -8,7 +8,7 @@ import { importFiles } from './ingest/import';
 import { runReview } from './review';
 import { writeFindingsCsv } from './findings-csv';
 import { writeWorkbook } from './export/workbook';
-import { writeEvidencePack } from './export/evidence-pack';
+import { discardSourceCopies, startSourceCopies, writeEvidencePack, type SourceCopies } from './export/evidence-pack';
 import { runVerifyCommand } from './export/verify';
 import { runSampleCommand } from './sample/cli-sample';
 import { generateSample } from './sample/generate';
@@ -111,6 +111,7 @@ export async function runReviewCommand(args: ParsedArgs): Promise<number> {
   for (const p of [dbPath, `${dbPath}.wal`]) if (existsSync(p)) rmSync(p);
   const started = Date.now();
   const eng = await Engagement.create(dbPath, settings, { allowedDirectories: [out, input] });
+  let copies: SourceCopies | null = null;
   try {
     console.log(`Importing ${input}`);
     const imported = await importFiles(eng.db, [{ path: input }], { settings, onProgress: fileProgressPrinter(process.stdout) });
@@ -120,6 +121,8 @@ export async function runReviewCommand(args: ParsedArgs): Promise<number> {
       console.error(`review: nothing usable was loaded from ${input} (${imported.sources.length} files read, ${imported.refused.length} refused).`);
       return 2;
     }
+    // The evidence pack's copies of the sources start now: disk-bound, they overlap the review.
+    copies = await startSourceCopies(eng.db, out);
     console.log('Running the review');
     const result = await runReview(eng.db, settings);
     const findingsPath = join(out, 'findings.csv');
@@ -131,7 +134,7 @@ export async function runReviewCommand(args: ParsedArgs): Promise<number> {
     const summary = await buildSummary(eng.db, settings, result, { workbook: basename(workbook), evidence_pack: packName });
     writeFileSync(join(out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
     console.log('Writing the evidence pack');
-    const pack = await writeEvidencePack(eng.db, settings, out, { toolVersion: TOOL_VERSION, name: packName });
+    const pack = await writeEvidencePack(eng.db, settings, out, { toolVersion: TOOL_VERSION, name: packName, sourceCopies: copies });
     if (args.flags.has('parquet')) {
       const dir = await exportParquet(eng.db, join(out, 'parquet'));
       console.log(`Parquet tables: ${dir}`);
@@ -150,6 +153,7 @@ export async function runReviewCommand(args: ParsedArgs): Promise<number> {
     }
     return 0;
   } finally {
+    if (copies) await discardSourceCopies(copies);
     eng.close();
   }
 }

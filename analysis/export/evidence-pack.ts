@@ -32,7 +32,67 @@ export interface EvidencePackOptions {
   now?: Date;
   /** Folder name inside outDir; default `<client>_<as_of>_evidence-pack`. */
   name?: string;
+  /** Source copies started earlier with startSourceCopies (moved into the pack instead of copied now). */
+  sourceCopies?: SourceCopies;
 }
+
+type SourceRow = Awaited<ReturnType<typeof sourceRows>>[number];
+
+interface SourcePlan {
+  packed: (SourceRow & { included: boolean; packPath: string | null })[];
+  toCopy: { from: string; seg: string }[];
+}
+
+/** Where each source goes in the pack (data/sources/<seg>), and which ones still exist to be copied. */
+function planSources(sources: readonly SourceRow[]): SourcePlan {
+  const used = new Set<string>();
+  const packed: SourcePlan['packed'] = [];
+  const toCopy: SourcePlan['toCopy'] = [];
+  for (const s of sources) {
+    let seg = safeFileSegment(s.file);
+    if (used.has(seg.toLowerCase())) seg = `${s.source_id}-${seg}`;
+    used.add(seg.toLowerCase());
+    const from = s.stored_path ?? s.original_path;
+    if (from && existsSync(from) && statSync(from).isFile()) {
+      toCopy.push({ from, seg });
+      packed.push({ ...s, included: true, packPath: `data/sources/${seg}` });
+    } else {
+      packed.push({ ...s, included: false, packPath: null });
+    }
+  }
+  return { packed, toCopy };
+}
+
+/** Source copies made ahead of the pack, in a staging folder beside it (see startSourceCopies). */
+export interface SourceCopies {
+  dir: string;
+  toCopy: readonly { from: string; seg: string }[];
+  copying: Promise<Map<string, string>>;
+}
+
+/**
+ * Starts copying the engagement's sources into a hidden staging folder in outDir, in the background:
+ * copying gigabytes is disk-bound, so it overlaps the CPU-bound review that runs meanwhile. The pack
+ * then moves the copies in (same folder tree: a rename) when the sources are still the same.
+ * Call discardSourceCopies when done, whatever happened.
+ */
+export async function startSourceCopies(db: EngagementDb, outDir: string): Promise<SourceCopies> {
+  const out = resolve(outDir);
+  const dir = join(out, `.lrtw-source-copies-${randomBytes(4).toString('hex')}`);
+  mkdirSync(dir, { recursive: true });
+  const { toCopy } = planSources(await sourceRows(db));
+  const copying = copySources(toCopy, dir);
+  copying.catch(() => undefined); // awaited by the pack or by discardSourceCopies
+  return { dir, toCopy, copying };
+}
+
+/** Waits for the staged copies to settle and removes what the pack did not take. */
+export async function discardSourceCopies(c: SourceCopies): Promise<void> {
+  await c.copying.catch(() => undefined);
+  rmSync(c.dir, { recursive: true, force: true });
+}
+
+const samePlan = (a: readonly { from: string; seg: string }[], b: readonly { from: string; seg: string }[]) => a.length === b.length && a.every((x, i) => x.from === b[i]!.from && x.seg === b[i]!.seg);
 
 /** Rows shown in the HTML report per table; the full lists are in findings.csv and the workbook. */
 const REPORT_ROWS = 2000;
@@ -77,23 +137,17 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
     // Original sources, byte for byte; a missing stored copy is recorded, never silently dropped. The
     // copies (one read of each original, hashed as written) run in the background while DuckDB and the
     // writers below work; they are awaited before anything depends on them (SOURCES-NOT-PACKED, manifest).
-    const sources = await sourceRows(db);
-    const used = new Set<string>();
-    const packed: (typeof sources[number] & { included: boolean; packPath: string | null })[] = [];
-    const toCopy: { from: string; seg: string }[] = [];
-    for (const s of sources) {
-      let seg = safeFileSegment(s.file);
-      if (used.has(seg.toLowerCase())) seg = `${s.source_id}-${seg}`;
-      used.add(seg.toLowerCase());
-      const from = s.stored_path ?? s.original_path;
-      if (from && existsSync(from) && statSync(from).isFile()) {
-        toCopy.push({ from, seg });
-        packed.push({ ...s, included: true, packPath: `data/sources/${seg}` });
-      } else {
-        packed.push({ ...s, included: false, packPath: null });
-      }
+    const { packed, toCopy } = planSources(await sourceRows(db));
+    const staged = opts.sourceCopies;
+    if (staged && samePlan(staged.toCopy, toCopy)) {
+      // Copied ahead (startSourceCopies): moved in once done, hashes as written.
+      copying = staged.copying.then((hashes) => {
+        for (const f of toCopy) renameSync(join(staged.dir, f.seg), join(data, 'sources', f.seg));
+        return hashes;
+      });
+    } else {
+      copying = copySources(toCopy, join(data, 'sources'));
     }
-    copying = copySources(toCopy, join(data, 'sources'));
     copying.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled meanwhile
 
     // findings.csv (DATA-CONTRACT §3.2 columns) and evidence.csv, streamed in large blocks and hashed as written.

@@ -13,7 +13,7 @@ import { importFiles } from '../../analysis/ingest/import';
 import { runReview } from '../../analysis/review';
 import { writeFindingsCsv } from '../../analysis/findings-csv';
 import { writeWorkbook } from '../../analysis/export/workbook';
-import { writeEvidencePack } from '../../analysis/export/evidence-pack';
+import { discardSourceCopies, startSourceCopies, writeEvidencePack } from '../../analysis/export/evidence-pack';
 import { generateSample } from '../../analysis/sample/generate';
 import { buildSummary } from '../../analysis/summary';
 import { TOOL_VERSION } from '../../analysis/version';
@@ -148,6 +148,8 @@ async function benchFull(): Promise<void> {
   const eng = await Engagement.create(join(out, 'engagement.lrtw'), settings, { allowedDirectories: [out, input] });
   const t0 = performance.now();
   const imp = await timed('import', sessions, () => importFiles(eng.db, [{ path: input }], { settings }));
+  // As the CLI does: the pack's source copies start after the import and overlap the review.
+  const copies = await startSourceCopies(eng.db, out);
   const rev = await timed('rules (review)', sessions, () => runReview(eng.db, settings));
   await timed('findings.csv', null, () => writeFindingsCsv(eng.db, join(out, 'findings.csv')));
   const wb = await timed('workbook', null, () => writeWorkbook(eng.db, settings, out));
@@ -155,7 +157,8 @@ async function benchFull(): Promise<void> {
     const summary = await buildSummary(eng.db, settings, rev.value, { workbook: wb.value, evidence_pack: null });
     writeFileSync(join(out, 'summary.json'), JSON.stringify(summary, null, 2));
   });
-  await timed('evidence pack', null, () => writeEvidencePack(eng.db, settings, out, { toolVersion: TOOL_VERSION }));
+  await timed('evidence pack', null, () => writeEvidencePack(eng.db, settings, out, { toolVersion: TOOL_VERSION, sourceCopies: copies }));
+  await discardSourceCopies(copies);
   const review = (performance.now() - t0) / 1000;
   eng.close();
   const loaded = imp.value.sources.reduce((a, s) => a + s.rows_loaded, 0);
