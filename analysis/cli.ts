@@ -1,19 +1,13 @@
 // The command line (DATA-CONTRACT §3.1): `npm run cli -- <review|sample|verify> ...`.
 // The same engine the desktop app hosts; one line of progress per file on a terminal.
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { Engagement } from './engagement';
 import { parseSettings, defaultSettings, type Settings } from './settings';
-import { importFiles } from './ingest/import';
-import { runReview } from './review';
-import { writeFindingsCsv } from './findings-csv';
-import { writeWorkbook } from './export/workbook';
-import { discardSourceCopies, startSourceCopies, writeEvidencePack, type SourceCopies } from './export/evidence-pack';
 import { runVerifyCommand } from './export/verify';
+import { runFullReview, type ReviewPhase } from './review-run';
 import { runSampleCommand } from './sample/cli-sample';
 import { generateSample } from './sample/generate';
-import { buildSummary } from './summary';
-import { exportParquet } from './parquet';
 import { TOOL_VERSION } from './version';
 import type { ProgressEvent } from './api/contract';
 
@@ -111,34 +105,31 @@ export async function runReviewCommand(args: ParsedArgs): Promise<number> {
   for (const p of [dbPath, `${dbPath}.wal`]) if (existsSync(p)) rmSync(p);
   const started = Date.now();
   const eng = await Engagement.create(dbPath, settings, { allowedDirectories: [out, input] });
-  let copies: SourceCopies | null = null;
   try {
-    console.log(`Importing ${input}`);
-    const imported = await importFiles(eng.db, [{ path: input }], { settings, onProgress: fileProgressPrinter(process.stdout) });
-    for (const r of imported.refused) console.log(`  refused ${r.file}: ${r.reason}`);
-    const loaded = imported.sources.reduce((a, s) => a + s.rows_loaded, 0);
-    if (loaded === 0) {
+    const announce: Partial<Record<ReviewPhase, string>> = {
+      import: `Importing ${input}`,
+      'rules (review)': 'Running the review',
+      workbook: 'Writing the workbook',
+      'evidence pack': 'Writing the evidence pack',
+    };
+    const run = await runFullReview(eng, settings, input, out, {
+      onProgress: fileProgressPrinter(process.stdout),
+      parquet: args.flags.has('parquet'),
+      onImported: (r) => {
+        for (const f of r.refused) console.log(`  refused ${f.file}: ${f.reason}`);
+      },
+      phase: (name, fn) => {
+        if (announce[name]) console.log(announce[name]);
+        return fn();
+      },
+    });
+    const { imported } = run;
+    if (!run.loaded) {
       console.error(`review: nothing usable was loaded from ${input} (${imported.sources.length} files read, ${imported.refused.length} refused).`);
       return 2;
     }
-    // The evidence pack's copies of the sources start now: disk-bound, they overlap the review.
-    copies = await startSourceCopies(eng.db, out);
-    console.log('Running the review');
-    const result = await runReview(eng.db, settings);
-    const findingsPath = join(out, 'findings.csv');
-    await writeFindingsCsv(eng.db, findingsPath);
-    console.log('Writing the workbook');
-    const workbook = await writeWorkbook(eng.db, settings, out);
-    // The evidence pack embeds summary.json, so the summary is assembled first with both output names.
-    const packName = `${basename(workbook).replace(/_quarterly-review\.xlsx$/, '')}_evidence-pack`;
-    const summary = await buildSummary(eng.db, settings, result, { workbook: basename(workbook), evidence_pack: packName });
-    writeFileSync(join(out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-    console.log('Writing the evidence pack');
-    const pack = await writeEvidencePack(eng.db, settings, out, { toolVersion: TOOL_VERSION, name: packName, sourceCopies: copies });
-    if (args.flags.has('parquet')) {
-      const dir = await exportParquet(eng.db, join(out, 'parquet'));
-      console.log(`Parquet tables: ${dir}`);
-    }
+    if (run.parquet) console.log(`Parquet tables: ${run.parquet}`);
+    const { summary } = run;
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     const total = summary.savings_annual.total ?? 0;
     console.log(
@@ -146,14 +137,13 @@ export async function runReviewCommand(args: ParsedArgs): Promise<number> {
         `${summary.currency} ${Math.round(total).toLocaleString('en-US')} annual savings, ${summary.gap_units} gap units; ` +
         `audit exposure up to ${summary.currency} ${Math.round(summary.scenarios.audit_no_cooperation_high).toLocaleString('en-US')}.`,
     );
-    console.log(`Outputs in ${out}: engagement.lrtw, summary.json, findings.csv, ${basename(workbook)}, ${basename(pack.path)}/`);
+    console.log(`Outputs in ${out}: engagement.lrtw, summary.json, findings.csv, ${basename(run.workbook)}, ${basename(run.pack)}/`);
     if (args.flags.has('strict') && imported.refused.length > 0) {
       console.error(`review --strict: ${imported.refused.length} file(s) refused, first: ${imported.refused[0]!.file}: ${imported.refused[0]!.reason}`);
       return 3;
     }
     return 0;
   } finally {
-    if (copies) await discardSourceCopies(copies);
     eng.close();
   }
 }

@@ -10,13 +10,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { Engagement } from '../../analysis/engagement';
 import { defaultSettings, parseSettings } from '../../analysis/settings';
 import { importFiles } from '../../analysis/ingest/import';
-import { runReview } from '../../analysis/review';
-import { writeFindingsCsv } from '../../analysis/findings-csv';
-import { writeWorkbook } from '../../analysis/export/workbook';
-import { discardSourceCopies, startSourceCopies, writeEvidencePack } from '../../analysis/export/evidence-pack';
 import { generateSample } from '../../analysis/sample/generate';
-import { buildSummary } from '../../analysis/summary';
-import { TOOL_VERSION } from '../../analysis/version';
+import { runFullReview } from '../../analysis/review-run';
 import { readFileSync } from 'node:fs';
 
 function arg(name: string, fallback: number): number {
@@ -147,21 +142,13 @@ async function benchFull(): Promise<void> {
   await timed('warm the file cache (untimed)', null, () => warmCache(input));
   const eng = await Engagement.create(join(out, 'engagement.lrtw'), settings, { allowedDirectories: [out, input] });
   const t0 = performance.now();
-  const imp = await timed('import', sessions, () => importFiles(eng.db, [{ path: input }], { settings }));
-  // As the CLI does: the pack's source copies start after the import and overlap the review.
-  const copies = await startSourceCopies(eng.db, out);
-  const rev = await timed('rules (review)', sessions, () => runReview(eng.db, settings));
-  await timed('findings.csv', null, () => writeFindingsCsv(eng.db, join(out, 'findings.csv')));
-  const wb = await timed('workbook', null, () => writeWorkbook(eng.db, settings, out));
-  await timed('summary.json', null, async () => {
-    const summary = await buildSummary(eng.db, settings, rev.value, { workbook: wb.value, evidence_pack: null });
-    writeFileSync(join(out, 'summary.json'), JSON.stringify(summary, null, 2));
+  // The CLI's own review (analysis/review-run.ts), each phase timed; rows/s for import and rules.
+  const run = await runFullReview(eng, settings, input, out, {
+    phase: async (name, fn) => (await timed(name, name === 'import' || name === 'rules (review)' ? sessions : null, fn)).value,
   });
-  await timed('evidence pack', null, () => writeEvidencePack(eng.db, settings, out, { toolVersion: TOOL_VERSION, sourceCopies: copies }));
-  await discardSourceCopies(copies);
   const review = (performance.now() - t0) / 1000;
   eng.close();
-  const loaded = imp.value.sources.reduce((a, s) => a + s.rows_loaded, 0);
+  const loaded = run.imported.sources.reduce((a, s) => a + s.rows_loaded, 0);
   const floor = await readCsvFloor(csvFiles(input));
   console.log(`${'read_csv floor (all CSVs)'.padEnd(28)} ${floor.toFixed(2).padStart(8)} s  ${''.padStart(18)}  cpu ${floorCpu.toFixed(1).padStart(6)} s`);
   console.log(`rows loaded: ${loaded.toLocaleString('en-US')}`);
