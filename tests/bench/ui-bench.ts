@@ -114,6 +114,10 @@ export async function benchUi(): Promise<void> {
       // Each call with when it started after the click (@+ms): a call that starts late waited on another or on rendering.
       const callText = mine.length ? mine.map((c) => `${c.method} ${Math.round(c.ms)} ms @+${Math.round(c.at - t0)}`).join(', ') : 'no API call';
       console.log(`${name.padEnd(44)} ${Math.round(ms).toString().padStart(7)} ms${ms > BUDGET_MS ? '  SLOW' : '      '}  ${callText}`);
+      // Each step as the analyst saw it, after the timing (so the screenshot costs nothing measured).
+      const shotDir = argValue('screenshots');
+      if (shotDir) mkdirSync(shotDir, { recursive: true });
+      if (shotDir) await p.screenshot({ path: join(shotDir, `step-${String(index + 1).padStart(2, '0')}-${name.replace(/[^A-Za-z0-9]+/g, '-').replace(/-+$/, '')}.png`) });
     }
     const main = (label: string) => p.getByRole('main', { name: label });
     const nav = (label: string) => () => p.getByRole('navigation', { name: 'Review steps' }).getByRole('button', { name: label, exact: true }).click();
