@@ -94,21 +94,10 @@ export function dedupSelect(
   table: CanonicalTable,
   names: readonly string[],
   inner: string,
-  opts: { sourceParam?: string; inFile?: boolean; existingKeys?: string | null; hasKey?: boolean } = {},
+  opts: { sourceParam?: string; inFile?: boolean; existingKeys?: string | null } = {},
 ): string {
   const cols = `${opts.sourceParam ?? '$1'}, v.line, v.row_key, v.extra, ${names.map((n) => `v."${n}"`).join(', ')}`;
   const existing = opts.existingKeys === null ? '' : `ANTI JOIN ${opts.existingKeys ?? table} t ON t.row_key = v.row_key`;
-  if (opts.hasKey) {
-    // Inner already carries row_key and h = hash(row_key), computed once by the caller. Only rows whose
-    // h repeats can be duplicates: they are few, so the later rows of each key are found among them
-    // alone and anti-joined away (an aggregate on a 64-bit integer instead of the full key).
-    const dups = opts.inFile === false
-      ? ''
-      : `ANTI JOIN (SELECT rn FROM (
-          SELECT rn, row_number() OVER (PARTITION BY row_key ORDER BY rn) AS k FROM (${inner})
-          WHERE h IN (SELECT h FROM (${inner}) GROUP BY h HAVING count(*) > 1)) WHERE k > 1) d ON d.rn = v.rn`;
-    return `SELECT ${cols} FROM (${inner}) v ${dups} ${existing}`;
-  }
   const keyed = `(SELECT *, ${rowKeySql(table, names)} AS row_key FROM (${inner}))`;
   const inFile = opts.inFile === false ? '' : `WHERE v.rn IN (SELECT min(rn) FROM ${keyed} GROUP BY row_key)`;
   // A hash aggregate on (key, rn) and one hash anti-join on the key: nothing per row, and every operator

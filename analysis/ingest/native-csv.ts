@@ -14,7 +14,7 @@ import type { TabularKind } from './aliases';
 import type { Detection } from './detect';
 import type { IngestLimits } from './limits';
 import type { LoadCounts } from './loader';
-import { columnsOf, dedupSelect, rowKeySql } from './loader';
+import { columnsOf, dedupSelect } from './loader';
 import { claimOf, DATE_EXPECTED, normaliseUser, parseDate, parseNumber, parseTimestamp, productFacts, TS_EXPECTED, type NormaliseContext } from './normalise';
 import { RefusalError } from './types';
 import { profiled } from '../db/profile';
@@ -122,31 +122,32 @@ function linesOf(path: string, skip: number, maxLine: number): string {
 const maxLineBytes = (limits: IngestLimits) => Math.max(2_097_152, limits.maxLineChars * 4 + 8);
 
 /**
- * The raw cells c0..cN of the numbered lines (temp.main.native_lines), split on the delimiter ($1).
- * Numbering the lines takes a streaming window, which keeps file order on one thread; splitting,
- * trimming and parsing them afterwards, from the numbered table, runs on every thread (about a fifth
- * faster on a 4 M-line export than tokenizing inside the numbered read).
+ * The records' raw cells c0..cN-1 as DuckDB's own CSV reader splits them ($1 path, $2 delimiter): no
+ * quote character (a plain file has none), short lines padded with NULL, and one spare column cx that is
+ * set only when a line has more cells than the header. A line longer (in bytes) than the JS reader's limit
+ * makes the read fail, and the JS path takes the file.
  */
-function rawCellsSql(req: NativeRequest): string {
-  const cells = Array.from({ length: req.headers.length }, (_, i) => `cells[${i + 1}] AS c${i}`).join(', ');
-  return `SELECT rn, strlen(l) AS nbytes, len(cells) AS ncells, ${cells}
-    FROM (SELECT rn, l, string_split(l, $1) AS cells FROM temp.main.native_lines)`;
+function cellsOf(req: NativeRequest): string {
+  const cols = [...Array.from({ length: req.headers.length }, (_, i) => `'c${i}': 'VARCHAR'`), `'cx': 'VARCHAR'`].join(', ');
+  return `read_csv($1, columns = {${cols}}, header = false, skip = ${Math.trunc(req.headerLine)}, delim = $2, quote = '', escape = '',
+    null_padding = true, auto_detect = false, strict_mode = false, max_line_size = ${Math.max(64, Math.trunc(req.limits.maxLineChars - 2))})`;
 }
 
 /**
  * A cell trimmed as JS's trim() trims it, NULL when empty. Trimming every cell is the costliest step of
  * a large import, so only cells with whitespace at an edge are trimmed: a space, in an ASCII file with
- * no tab, vertical tab or form feed in its cells; otherwise any character of JS's set ($2).
+ * no tab, vertical tab or form feed in its cells; otherwise any character of JS's set ($3).
  */
 function trimmedCell(c: string, spacesOnly: boolean): string {
   return spacesOnly
     ? `nullif(CASE WHEN starts_with(${c}, ' ') OR ends_with(${c}, ' ') THEN trim(${c}) ELSE ${c} END, '')`
-    : `nullif(CASE WHEN regexp_matches(${c}, '^${WS_CLASS}|${WS_CLASS}$') THEN trim(${c}, $2) ELSE ${c} END, '')`;
+    : `nullif(CASE WHEN regexp_matches(${c}, '^${WS_CLASS}|${WS_CLASS}$') THEN trim(${c}, $3) ELSE ${c} END, '')`;
 }
 
 /**
- * The staged records: rn, nbytes, ncells, the trimmed cells v_<col> and the fast parses f_<col> of the
- * mapped columns. Parameters: $1 delimiter, $2 the JS whitespace set (only when not spacesOnly).
+ * The staged records, in file order: the trimmed cells v_<col> and fast parses f_<col> of the mapped
+ * columns, and `extra_cells` (a line with more cells than the header). Parameters: $1 path, $2 delimiter,
+ * $3 the JS whitespace set (only when not spacesOnly).
  */
 function stageSql(req: NativeRequest, mapped: Map<string, ColType>): string {
   const cellCols = [...req.detection.index].map(([col, idx]) => `${trimmedCell(`c${idx}`, req.spacesOnly)} AS ${v(col)}`).join(', ');
@@ -158,11 +159,16 @@ function stageSql(req: NativeRequest, mapped: Map<string, ColType>): string {
   const acceptCols = parsed.map((x) => `, ${x.accept} AS ${f(x.col)}`).join('');
   const drop = parsed.length ? ` EXCLUDE (${parsed.map((x) => q(`p_${x.col}`)).join(', ')})` : '';
   return `SELECT *${drop}${acceptCols} FROM (SELECT *${parseCols} FROM (
-      SELECT rn, nbytes, ncells, ${cellCols} FROM (${rawCellsSql(req)})))`;
+      SELECT cx IS NOT NULL AS extra_cells, ${cellCols} FROM ${cellsOf(req)}))`;
 }
 
-const stageParams = (req: NativeRequest) => (req.spacesOnly ? [req.delimiter] : [req.delimiter, JS_WHITESPACE]);
-const STAGE = 'temp.main.native_stage';
+const stageParams = (req: NativeRequest) => (req.spacesOnly ? [req.path, req.delimiter] : [req.path, req.delimiter, JS_WHITESPACE]);
+/**
+ * The staged records with their record number rn (1 = the line after the header). The stage is written in
+ * file order (DuckDB preserves insertion order, checked before staging), so a record's rowid is its place
+ * in the file: the CSV is split on every thread and still numbered exactly.
+ */
+const STAGE = '(SELECT rowid + 1 AS rn, * FROM temp.main.native_stage)';
 
 /** The distinct values of one column that the JS normaliser must see (SQL handles the rest). */
 function needsJs(col: string, type: ColType): string | null {
@@ -183,9 +189,9 @@ function needsJs(col: string, type: ColType): string | null {
 }
 
 /**
- * One read of the file (outside the import transaction) numbers its lines, then stages its records
- * (temp.main.native_stage), checks they are what the scan promised and collects the distinct values the JS normaliser must
- * handle. Returns null, leaving nothing behind, when the JS path must take the file (not an allowed
+ * One parallel read of the file (outside the import transaction) stages its records in file order
+ * (temp.main.native_stage), checks they are what the byte scan promised and collects the distinct values
+ * the JS normaliser must handle. Returns null, leaving nothing behind, when the JS path must take the file (not an allowed
  * folder, a line count that differs, an over-long line, more cells than headers).
  */
 export async function stageNative(db: EngagementDb, req: NativeRequest): Promise<NativeStage | null> {
@@ -197,30 +203,33 @@ export async function stageNative(db: EngagementDb, req: NativeRequest): Promise
     const need = needsJs(col, type);
     return need ? [`list(DISTINCT ${v(col)}) FILTER (WHERE ${v(col)} IS NOT NULL AND ${need}) AS ${q(`m_${col}`)}`] : [];
   });
-  // Sessions keyed by session id need the in-file de-duplication step only when an id repeats.
+  // Sessions keyed by session id need the in-file de-duplication step only when an id repeats. Distinct
+  // 64-bit hashes are counted (cheaper than the strings): a collision only costs the de-duplication step.
   const keyed = req.kind === 'sessions' && mapped.has('session_id');
-  const dupCheck = keyed ? `, count(*) - count(DISTINCT ${v('session_id')}) AS repeats, count(*) - count(${v('session_id')}) AS unkeyed` : '';
+  const dupCheck = keyed ? `, count(${v('session_id')}) - count(DISTINCT hash(${v('session_id')})) AS repeats, count(*) - count(${v('session_id')}) AS unkeyed` : '';
   let row: Record<string, unknown>;
   try {
-    const lines = linesOf('$1', req.headerLine, maxLineBytes(req.limits));
-    await profiled('native lines', () => db.run(`CREATE OR REPLACE TEMP TABLE native_lines AS SELECT * FROM ${lines}`, [req.path]));
+    // Record numbers come from the stage's row order, which only a database keeping insertion order keeps.
+    const order = await db.one<{ kept: boolean }>(`SELECT current_setting('preserve_insertion_order') AS kept`);
+    if (order?.kept !== true) {
+      debug('not native: insertion order is not preserved');
+      return null;
+    }
     await profiled('native stage', () => db.run(`CREATE OR REPLACE TEMP TABLE native_stage AS ${stageSql(req, mapped)}`, stageParams(req)));
-    await db.run('DROP TABLE IF EXISTS temp.main.native_lines');
     const reader = await profiled('native scan', () =>
-      db.conn.runAndReadAll(`SELECT count(*) AS n, max(nbytes) AS maxb, max(ncells) AS maxc${dupCheck}${lists.length ? ', ' + lists.join(', ') : ''} FROM ${STAGE}`),
+      db.conn.runAndReadAll(`SELECT count(*) AS n, bool_or(extra_cells) AS extra${dupCheck}${lists.length ? ', ' + lists.join(', ') : ''} FROM temp.main.native_stage`),
     );
     row = reader.getRowObjectsJson()[0] as Record<string, unknown>;
   } catch (e) {
-    // DuckDB may not read this path (not an allowed folder) or this file, or the import was cancelled:
-    // the JS path takes the file (or the caller sees the cancel).
+    // DuckDB may not read this path (not an allowed folder) or this file (a line over the length limit),
+    // or the import was cancelled: the JS path takes the file (or the caller sees the cancel).
     debug(`not native: ${(e as Error).message.split('\n')[0] ?? ''}`);
     await dropNative(db);
     return null;
   }
   const n = Number(row.n ?? 0);
-  // Byte length bounds the JS (UTF-16) length from above; anything near the limit goes the JS way.
-  if (n !== expected || Number(row.maxb ?? 0) > req.limits.maxLineChars - 2 || Number(row.maxc ?? 0) > req.headers.length) {
-    debug(`not native: ${n} records vs ${expected} lines, longest ${String(row.maxb)} bytes, most cells ${String(row.maxc)}`);
+  if (n !== expected || row.extra === true) {
+    debug(`not native: ${n} records vs ${expected} lines${row.extra === true ? ', a line with more cells than headers' : ''}`);
     await dropNative(db);
     return null;
   }
@@ -238,7 +247,7 @@ export async function stageNative(db: EngagementDb, req: NativeRequest): Promise
 }
 
 export async function dropNative(db: EngagementDb): Promise<void> {
-  for (const t of ['native_lines', 'native_stage', 'native_typed', 'native_rej', 'native_keys']) await db.run(`DROP TABLE IF EXISTS temp.main.${t}`).catch(() => undefined);
+  for (const t of ['native_stage', 'native_rej', 'native_keys']) await db.run(`DROP TABLE IF EXISTS temp.main.${t}`).catch(() => undefined);
   for (const t of await db.all<{ name: string }>(`SELECT table_name AS name FROM duckdb_tables() WHERE temporary AND table_name LIKE 'native_map_%'`).catch(() => [])) {
     // Names come from duckdb_tables() and match the fixed prefix; still quoted as identifiers.
     await db.run(`DROP TABLE IF EXISTS temp.main."${t.name.replace(/"/g, '""')}"`).catch(() => undefined);
@@ -460,6 +469,26 @@ function trimmedText(col: string, m: ColumnSql): string {
 }
 
 /**
+ * Rows may repeat within a file: once it is loaded, the later rows of each key (by line) are deleted again,
+ * so the first stays. Only rows whose 64-bit key hash repeats are compared, and they are few; deleting
+ * them costs far less than holding the whole typed file back to de-duplicate it before writing.
+ */
+async function dropRepeatsInFile(db: EngagementDb, table: string, sourceId: number): Promise<number> {
+  const del = await profiled('native in-file repeats', () =>
+    db.conn.run(
+      `DELETE FROM ${table} WHERE source_id = $1 AND line IN (
+         SELECT line FROM (
+           SELECT line, row_number() OVER (PARTITION BY row_key ORDER BY line) AS k FROM ${table}
+           WHERE source_id = $1 AND hash(row_key) IN (
+             SELECT h FROM (SELECT hash(row_key) AS h FROM ${table} WHERE source_id = $1) GROUP BY h HAVING count(*) > 1))
+         WHERE k > 1)`,
+      [sourceId],
+    ),
+  );
+  return Number(del.rowsChanged);
+}
+
+/**
  * Loads a staged file into its canonical table and its rejects into `rejects`, inside the caller's
  * transaction. Same counts as loadItems.
  */
@@ -478,22 +507,12 @@ export async function loadNative(db: EngagementDb, st: NativeStage, sourceId: nu
   const before = Number((await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${table}`))?.n ?? 0);
   if (before > 0) await db.run(`CREATE OR REPLACE TEMP TABLE native_keys AS SELECT row_key FROM ${table}`);
   const existingKeys = before > 0 ? 'temp.main.native_keys' : null;
-  // Transform, drop rejects and duplicates, write: $1 is the source id.
+  // Transform, drop rejects and rows already loaded, write: $1 is the source id. The row key (an MD5
+  // over the row when there is no session id) is computed in the same parallel pipeline.
   const good = `SELECT s.rn, ${skip} + s.rn AS line, CAST(NULL AS JSON) AS extra, ${typed} ${from} WHERE (${reason}) IS NULL`;
-  let loaded: number;
-  if (st.dedupInFile) {
-    // Rows may repeat within the file: the typed rows and their keys are computed once (the key of a row
-    // without a session id is an MD5 over the row), then the first of each key is kept.
-    await profiled('native typed', () => db.run(`CREATE OR REPLACE TEMP TABLE native_typed AS SELECT *, hash(row_key) AS h FROM (SELECT *, ${rowKeySql(table, cols.names)} AS row_key FROM (${good}))`));
-    const ins = await profiled('native insert', () =>
-      db.conn.run(`${insertInto} ${dedupSelect(table, cols.names, 'SELECT * FROM temp.main.native_typed', { sourceParam: '$1', existingKeys, hasKey: true })}`, [sourceId]),
-    );
-    loaded = Number(ins.rowsChanged);
-    await db.run('DROP TABLE IF EXISTS temp.main.native_typed');
-  } else {
-    const ins = await profiled('native insert', () => db.conn.run(`${insertInto} ${dedupSelect(table, cols.names, good, { sourceParam: '$1', inFile: false, existingKeys })}`, [sourceId]));
-    loaded = Number(ins.rowsChanged);
-  }
+  const ins = await profiled('native insert', () => db.conn.run(`${insertInto} ${dedupSelect(table, cols.names, good, { sourceParam: '$1', inFile: false, existingKeys })}`, [sourceId]));
+  let loaded = Number(ins.rowsChanged);
+  if (st.dedupInFile) loaded -= await dropRepeatsInFile(db, table, sourceId);
   await db.run('DROP TABLE IF EXISTS temp.main.native_keys');
   // Only when something was not loaded: of the records that were not (rejects or duplicates), those
   // with a reason are rejects; their raw text is read again from the file, by line number.

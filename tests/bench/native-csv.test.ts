@@ -145,3 +145,37 @@ test('a file DuckDB may not read (folder not allowed) falls back to the JS reade
   assert.deepEqual(JSON.parse(JSON.stringify(await db.all('SELECT * EXCLUDE (extra) FROM sessions ORDER BY line'))), js.sessions);
   db.close();
 });
+
+test('a file large enough to be split across threads keeps every record on its own line number', async () => {
+  // DuckDB reads a large file in parallel, in buffers; each record's number comes from the stage's row
+  // order. Each session id names its line, so every loaded row, reject and duplicate can be checked.
+  const dir = mkdtempSync(join(tmpdir(), 'lrtw-native-big-'));
+  const path = join(dir, 'lrt-sessions-big.csv');
+  const n = 400_000;
+  const lines: string[] = [SESSION_HEADER];
+  for (let line = 2; line <= n + 1; line++) {
+    const day = String(1 + (line % 28)).padStart(2, '0');
+    const id = line % 99_991 === 0 ? `s${line - 1}` : `s${line}`; // a repeat of the previous record's id
+    const start = line % 49_999 === 0 ? 'not a date' : `2025-03-${day} 09:00:00`; // a reject
+    lines.push(`${id},user${line % 700}@contoso.com,Revit,2025,PC-${line % 300},${start},2025-03-${day} 10:00:00,60,Named User,10.0.${line % 250}.1,corp.contoso.com,`);
+  }
+  writeFileSync(path, lines.join('\n') + '\n');
+  const engDir = mkdtempSync(join(tmpdir(), 'lrtw-native-big-eng-'));
+  const db = await EngagementDb.open(join(engDir, 'e.lrtw'), { allowedDirectories: [dir] });
+  const res = await importFiles(db, [{ path }], { settings: defaultSettings() });
+  const notes = await db.one<{ notes: string }>('SELECT CAST(notes AS VARCHAR) AS notes FROM sources');
+  assert.match(notes?.notes ?? '', /read by DuckDB/);
+  const repeats = Math.floor((n + 1) / 99_991);
+  const rejects = Math.floor((n + 1) / 49_999);
+  const [src] = res.sources;
+  assert.equal(src?.rows_read, n);
+  assert.equal(src?.rows_duplicate, repeats);
+  assert.equal(src?.rows_rejected, rejects);
+  assert.equal(src?.rows_loaded, n - repeats - rejects);
+  const wrong = await db.all(`SELECT line, session_id FROM sessions WHERE session_id <> 's' || line LIMIT 5`);
+  assert.deepEqual(wrong, []);
+  const rej = await db.all<{ line: number; raw: string }>('SELECT line, raw FROM rejects ORDER BY line');
+  assert.deepEqual(rej.map((r) => Number(r.line)), Array.from({ length: rejects }, (_, i) => 49_999 * (i + 1)));
+  assert.ok(rej.every((r) => r.raw.startsWith(`s${r.line},`) && r.raw.includes('not a date')), JSON.stringify(rej[0]));
+  db.close();
+});
