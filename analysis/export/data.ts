@@ -204,22 +204,11 @@ export async function decisionRows(db: EngagementDb): Promise<DecisionRow[]> {
 
 const EVIDENCE_SELECT = `SELECT e.finding_id, e.table_name, e.source_id, s.file, e.line, e.note
     FROM finding_evidence e LEFT JOIN sources s ON s.source_id = e.source_id`;
-const EVIDENCE_ORDER = ['finding_id', 'table_name', 'source_id', 'line'] as const;
+// The note last, so rows tied on the rest still come out in one order whoever writes them (evidence-csv.ts).
+const EVIDENCE_ORDER = ['finding_id', 'table_name', 'source_id', 'line', 'note'] as const;
 
 export function evidencePages(db: EngagementDb): AsyncGenerator<EvidenceRow[]> {
   return pages(db, EvidenceRowSchema, `${EVIDENCE_SELECT} ORDER BY ${EVIDENCE_ORDER.map((c) => `e.${c}`).join(', ')}`, [], 'finding_evidence');
-}
-
-/** The same rows, values and order as `evidencePages`, streamed column-major for evidence.csv. */
-export function evidenceColumnChunks(db: EngagementDb): AsyncGenerator<ColumnChunk> {
-  return columnChunks(db, { select: EVIDENCE_SELECT, orderBy: EVIDENCE_ORDER, params: [] }, [
-    { name: 'finding_id', kind: 'string', nullable: false, runs: true },
-    { name: 'table_name', kind: 'string', nullable: false, runs: true },
-    { name: 'source_id', kind: 'number', nullable: true },
-    { name: 'file', kind: 'string', nullable: true, runs: true },
-    { name: 'line', kind: 'number', nullable: true },
-    { name: 'note', kind: 'string', nullable: true, runs: true },
-  ], 'finding_evidence');
 }
 
 /**

@@ -11,13 +11,14 @@ import type { Settings } from '../settings';
 import { FINDINGS_CSV_COLUMNS, GAP_TYPES, SIGNAL_TYPES } from '../model';
 import { TOOL_NAME, TOOL_VERSION } from '../version';
 import {
-  countFindings, evidenceColumnChunks, findingPages, findingsCsvColumnChunks, latestSummary, refusedRows, rejectCount, renewalRows, resolveAsOf, sourceRows,
+  countFindings, findingPages, findingsCsvColumnChunks, latestSummary, refusedRows, rejectCount, renewalRows, resolveAsOf, sourceRows,
   topFindings,
 } from './data';
 import { BAGIT, BAGIT_TXT, BAG_INFO, MANIFEST, SIGNATURE, TAGMANIFEST, TAG_FILES, bagInfoValue, copyAndHash, manifestText, sha256File, walkFiles } from './bagit';
 import type { ColumnChunk } from './column-stream';
 import { CsvFile } from './csv';
 import { evidencePackName, safeFileSegment, workbookFileName } from './file-names';
+import { writeEvidenceCsv } from './evidence-csv';
 import { renderReport } from './report-html';
 import { gapLineOf, scenarioTotals } from './settlement';
 import { loadOrCreateSigningKey } from './signing-key';
@@ -155,7 +156,7 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
     const knownHash = new Map<string, string>();
     const fcsv = await profiled('pack findings.csv', () => writeCsv(join(data, 'findings.csv'), FINDINGS_CSV_COLUMNS, findingsCsvColumnChunks(db)));
     knownHash.set('data/findings.csv', fcsv.sha256);
-    const ecsv = await profiled('pack evidence.csv', () => writeCsv(join(data, 'evidence.csv'), ['finding_id', 'table', 'source_id', 'file', 'line', 'note'], evidenceColumnChunks(db)));
+    const ecsv = await profiled('pack evidence.csv', () => writeEvidenceCsv(db, join(data, 'evidence.csv')));
     knownHash.set('data/evidence.csv', ecsv.sha256);
 
     const wbName = workbookFileName(settings.client, asOf);

@@ -91,7 +91,8 @@ async function benchIngest(): Promise<void> {
     write();
   });
   console.log(`bench ingest: ${n.toLocaleString('en-US')} sessions, ${(statSync(file).size / 1e6).toFixed(0)} MB CSV`);
-  const eng = await Engagement.create(join(dir, 'bench.lrtw'), defaultSettings());
+  // The sample's folder is allowed, as the review command allows its input: DuckDB reads the file itself.
+  const eng = await Engagement.create(join(dir, 'bench.lrtw'), defaultSettings(), { allowedDirectories: [dir] });
   const imp = await timed('import (engine)', n, () => importFiles(eng.db, [{ path: file }], { settings: eng.settings }));
   eng.close();
   const floor = await readCsvFloor([file]);
