@@ -34,7 +34,9 @@ export function sha256File(path: string): Promise<string> {
  * moves every byte through user space twice, and the read-back comes from the page cache.
  */
 export async function copyAndHash(from: string, to: string): Promise<{ sha256: string; bytes: number }> {
-  await copyFile(from, to, fsConstants.COPYFILE_EXCL);
+  // A copy-on-write clone where the file system has them (APFS, Btrfs, XFS): instant, and still a copy
+  // that later edits of the source cannot reach; elsewhere an ordinary kernel copy.
+  await copyFile(from, to, fsConstants.COPYFILE_EXCL | fsConstants.COPYFILE_FICLONE);
   const [sha256, st] = await Promise.all([sha256File(to), stat(to)]);
   return { sha256, bytes: st.size };
 }

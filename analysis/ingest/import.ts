@@ -121,7 +121,7 @@ async function fileFacts(path: string, limits: IngestLimits, headOnly = false): 
   }
   // A head cut inside a character is still UTF-8: only completed bytes count.
   const utf8Valid = headOnly && st.size > HEAD_BYTES ? utf8.validSoFar() : utf8.end();
-  return { path, file, size: st.size, sha256: headOnly ? '' : hash.digest('hex'), head: Buffer.concat(headParts), utf8Valid, native: headOnly ? { blocker: 'head only', lines: 0, ascii: false, tab: false, vtff: false } : scan.end() };
+  return { path, file, size: st.size, sha256: headOnly ? '' : hash.digest('hex'), head: Buffer.concat(headParts), utf8Valid, native: headOnly ? { blocker: 'head only', lines: 0, ascii: false, tab: false, vtff: false, spaceBeside: [] } : scan.end() };
 }
 
 // ---------- preparing a file: kind, sheet, header, row stream ----------
@@ -400,19 +400,23 @@ export async function importFiles(db: EngagementDb, files: ImportFileRequest[], 
   let totalRows = 0;
   const started = Date.now();
 
-  // The next file's facts (one streaming pass: SHA-256, line count, plainness) are read while DuckDB
-  // loads the current one: its threads do the loading, so the two overlap.
+  // Every file's facts (one streaming pass each: SHA-256, line count, plainness) are read one file after
+  // another from the start, ahead of DuckDB's loading: its threads do the loading, so the two overlap, and
+  // a large file's pass is done long before its turn even when small files come between.
   const factsOf = (path: string): Promise<Settled<FileFacts>> =>
     profiled(`facts ${basename(path)}`, () => fileFacts(path, limits)).then(
       (value) => ({ ok: true as const, value }),
       (error: unknown) => ({ ok: false as const, error }),
     );
-  let ahead: Promise<Settled<FileFacts>> | null = null;
+  const factsAhead: Promise<Settled<FileFacts>>[] = [];
+  for (const req of queue) {
+    const before = factsAhead[factsAhead.length - 1] ?? Promise.resolve(null);
+    factsAhead.push(before.then(() => (opts.signal?.aborted ? { ok: false as const, error: new Error('import cancelled') } : factsOf(req.path))));
+  }
   for (let n = 0; n < queue.length; n++) {
     const req = queue[n]!;
     const file = basename(req.path);
-    const current = ahead ?? factsOf(req.path);
-    ahead = n + 1 < queue.length ? factsOf(queue[n + 1]!.path) : null;
+    const current = factsAhead[n]!;
     if (opts.signal?.aborted) {
       cancelled = true;
       break;
@@ -534,6 +538,7 @@ async function importOne(
         lines: facts.native.lines,
         // Cells need only spaces trimmed when no other whitespace JS trims can occur in the file.
         spacesOnly: facts.native.ascii && !facts.native.vtff && (!facts.native.tab || plan.delimiter === '\t'),
+        spaceEdged: [-1, 10, 13, plan.delimiter.charCodeAt(0)].some((b) => facts.native.spaceBeside.includes(b)),
         limits,
         ctx,
         file: facts.file,

@@ -57,6 +57,8 @@ export interface NativeRequest {
   lines: number;
   /** Cells can be edged by no whitespace but the space (an ASCII file without tab, VT or FF in cells). */
   spacesOnly: boolean;
+  /** Some cell may start or end with a space (a space was found beside the delimiter or a line's edge). */
+  spaceEdged: boolean;
   limits: IngestLimits;
   ctx: NormaliseContext;
   file: string;
@@ -96,14 +98,17 @@ const f = (col: string) => q(`f_${col}`);
 function fastParse(type: ColType, x: string, p: string): { parse: string; accept: string } | null {
   switch (type) {
     case 'timestamp':
-      // Zero-padded YYYY-MM-DD HH:MM:SS only; strptime validates the calendar, the year range matches JS.
+      // Zero-padded YYYY-MM-DD HH:MM:SS only: the layout by LIKE (cheaper than a regex), then DuckDB's own
+      // cast, which fails on anything but digits in the digit places and on an impossible date or time
+      // (those go to the JS parser); the year range matches JS
       return {
-        parse: `CASE WHEN regexp_full_match(${x}, '[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}') THEN try_strptime(${x}, '%Y-%m-%d %H:%M:%S') END`,
+        // (the cast reads 24:00:00 as the next midnight, which JS refuses: hours stop at 23 here).
+        parse: `CASE WHEN ${x} LIKE '____-__-__ __:__:__' AND substr(${x}, 12, 2) < '24' THEN try_cast(${x} AS TIMESTAMP) END`,
         accept: `CASE WHEN year(${p}) BETWEEN 1900 AND 2200 THEN ${p} END`,
       };
     case 'date':
       return {
-        parse: `CASE WHEN regexp_full_match(${x}, '[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN CAST(try_strptime(${x}, '%Y-%m-%d') AS DATE) END`,
+        parse: `CASE WHEN ${x} LIKE '____-__-__' THEN try_cast(${x} AS DATE) END`,
         accept: `CASE WHEN year(${p}) BETWEEN 1900 AND 2200 THEN ${p} END`,
       };
     case 'number':
@@ -138,7 +143,9 @@ function cellsOf(req: NativeRequest): string {
  * a large import, so only cells with whitespace at an edge are trimmed: a space, in an ASCII file with
  * no tab, vertical tab or form feed in its cells; otherwise any character of JS's set ($3).
  */
-function trimmedCell(c: string, spacesOnly: boolean): string {
+function trimmedCell(c: string, spacesOnly: boolean, spaceEdged: boolean): string {
+  // An ASCII file where no space sits beside a delimiter or a line's edge has nothing to trim.
+  if (spacesOnly && !spaceEdged) return `nullif(${c}, '')`;
   return spacesOnly
     ? `nullif(CASE WHEN starts_with(${c}, ' ') OR ends_with(${c}, ' ') THEN trim(${c}) ELSE ${c} END, '')`
     : `nullif(CASE WHEN regexp_matches(${c}, '^${WS_CLASS}|${WS_CLASS}$') THEN trim(${c}, $3) ELSE ${c} END, '')`;
@@ -150,7 +157,7 @@ function trimmedCell(c: string, spacesOnly: boolean): string {
  * $3 the JS whitespace set (only when not spacesOnly).
  */
 function stageSql(req: NativeRequest, mapped: Map<string, ColType>): string {
-  const cellCols = [...req.detection.index].map(([col, idx]) => `${trimmedCell(`c${idx}`, req.spacesOnly)} AS ${v(col)}`).join(', ');
+  const cellCols = [...req.detection.index].map(([col, idx]) => `${trimmedCell(`c${idx}`, req.spacesOnly, req.spaceEdged)} AS ${v(col)}`).join(', ');
   const parsed = [...mapped].flatMap(([col, type]) => {
     const fp = fastParse(type, v(col), q(`p_${col}`));
     return fp ? [{ col, ...fp }] : [];

@@ -18,7 +18,21 @@ export interface NativeScanResult {
   /** Whether a tab, or a vertical tab or form feed, occurs anywhere (JS trim() removes them). */
   tab: boolean;
   vtff: boolean;
+  /**
+   * The bytes found right beside a space, among those that can edge a cell: the candidate delimiters
+   * , ; | TAB, CR and LF, and -1 for the file's first or last byte. A file whose delimiter is not among
+   * them, nor CR, LF or -1, has no cell that starts or ends with a space: nothing needs trimming.
+   */
+  spaceBeside: number[];
 }
+
+const SPACE = 0x20;
+/** Bytes that can sit at a cell's edge, next to a space there. */
+const EDGE_BYTES = [0x2c, 0x3b, 0x7c, 9, CR, LF];
+/** The same, as flags by byte value + 1 (index 0: the file's edge). */
+const IS_EDGE = new Uint8Array(257);
+IS_EDGE[0] = 1;
+for (const b of EDGE_BYTES) IS_EDGE[b + 1] = 1;
 
 export class NativeScanner {
   private blocker: string | null = null;
@@ -30,6 +44,11 @@ export class NativeScanner {
   private vtff = false;
   /** The last two bytes seen, to catch a blank line or CRLF split across chunks. */
   private tail: number[] = [];
+  /** Flags by byte value + 1 (0 for the file's edge) of the bytes seen beside a space; see spaceBeside. */
+  private beside = new Uint8Array(257);
+  private edgesLeft = EDGE_BYTES.length + 1;
+  /** The previous chunk ended with a space, whose right neighbour is this chunk's first byte. */
+  private spaceAtEnd = false;
 
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
@@ -49,6 +68,7 @@ export class NativeScanner {
     else if (chunk.indexOf(0) >= 0) this.blocker = 'has NUL bytes';
     else this.checkBlank(chunk);
     if (this.blocker !== null) return;
+    this.scanSpaces(chunk);
     for (let p = chunk.indexOf(LF); p >= 0; p = chunk.indexOf(LF, p + 1)) this.lf++;
     for (let p = chunk.indexOf(CR); p >= 0; p = chunk.indexOf(CR, p + 1)) {
       this.cr++;
@@ -61,6 +81,29 @@ export class NativeScanner {
     this.tail = chunk.length >= 2 ? [chunk[chunk.length - 2]!, chunk[chunk.length - 1]!] : [...this.tail, chunk[0]!].slice(-2);
   }
 
+  /** Records the bytes beside each space, until every edge byte has been seen (then nothing is left to learn). */
+  private scanSpaces(chunk: Buffer): void {
+    if (this.spaceAtEnd) this.mark(chunk[0]!);
+    this.spaceAtEnd = false;
+    if (this.edgesLeft === 0) return;
+    const first = this.size === chunk.length;
+    for (let p = chunk.indexOf(SPACE); p >= 0; p = chunk.indexOf(SPACE, p + 1)) {
+      if (p > 0) this.mark(chunk[p - 1]!);
+      else if (first) this.mark(-1);
+      else this.mark(this.tail[this.tail.length - 1]!);
+      if (p + 1 < chunk.length) this.mark(chunk[p + 1]!);
+      else this.spaceAtEnd = true;
+      if (this.edgesLeft === 0) return;
+    }
+  }
+
+  private mark(byte: number): void {
+    const i = byte + 1;
+    if (this.beside[i] !== 0) return;
+    this.beside[i] = 1;
+    if (IS_EDGE[i] === 1) this.edgesLeft--;
+  }
+
   private checkBlank(b: Buffer): void {
     if (this.blocker === null && (b.indexOf('\n\n') >= 0 || b.indexOf('\n\r\n') >= 0)) this.blocker = 'has blank lines';
   }
@@ -69,6 +112,8 @@ export class NativeScanner {
     const last = this.tail[this.tail.length - 1];
     if (this.blocker === null && last === CR) this.blocker = 'ends in a lone CR';
     const lines = this.size === 0 ? 0 : this.lf + (last === LF ? 0 : 1);
-    return { blocker: this.blocker, lines, ascii: this.ascii, tab: this.tab, vtff: this.vtff };
+    if (this.spaceAtEnd) this.mark(-1);
+    const spaceBeside = [-1, ...EDGE_BYTES].filter((b) => this.beside[b + 1] === 1);
+    return { blocker: this.blocker, lines, ascii: this.ascii, tab: this.tab, vtff: this.vtff, spaceBeside };
   }
 }

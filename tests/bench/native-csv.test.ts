@@ -41,6 +41,10 @@ const SESSION_ROWS = [
   's22,bob@contoso.com,Revit,2025,PC-10,2025-03-04 24:00:00,,,,,,',
   's23,bob@contoso.com,Revit,2025,PC-10,2025-3-4 9:05:00,,,,,,',
   's24,bob@contoso.com,Revit,2025,PC-10,1899-12-31 09:00:00,,,,,,',
+  's26,bob@contoso.com,Revit,2025,PC-10,2025-03-04 23:59:60,,,,,,',
+  's27,bob@contoso.com,Revit,2025,PC-10,2025-03-04 9:05:00 ,,,,,,',
+  's28,bob@contoso.com,Revit,2025,PC-10,-025-03-04 09:05:00,,,,,,',
+  's29,bob@contoso.com,Revit,2025,PC-10,2025-03-04 09:05:0x,2025-03-04 9:5,,,,,',
   's25,  ,  ,2025,  ,2025-03-04 09:00:00,,,,,,',
   '   ',
   ',,,,,,,,,,,',
@@ -68,6 +72,9 @@ function files(dir: string): string[] {
       ';Maya;2025;;X@Contoso.com;H3;0;Primary',
       '2025-03-06;Maya;2025;;X@Contoso.com;H3;0;Primary',
       '2025-03-06;3ds Max;2025;;Ünal@Contoso.com;H4;5;Primary',
+      '-025-03-06;3ds Max;2025;;x@contoso.com;H3;5;Primary',
+      '2025-02-29;3ds Max;2025;;x@contoso.com;H3;5;Primary',
+      '2024-02-29;3ds Max;2025;;x@contoso.com;H3;5;Primary',
     ].join('\n') + '\n',
   );
   // Quoted fields: not plain, so the JS reader takes it on both sides.
@@ -121,7 +128,7 @@ for (const timezone of ['UTC', 'Europe/Berlin']) {
     const a = nat.sources[0];
     assert.ok(a.rows_loaded > 10 && a.rows_rejected >= 10 && a.rows_duplicate === 3, JSON.stringify(nat.sources) + JSON.stringify(nat.rejects));
     assert.equal(nat.sources[1].rows_duplicate, 2);
-    assert.equal(nat.usage.length, 4);
+    assert.equal(nat.usage.length, 5);
     assert.ok(nat.rejects.some((r: { reason: string }) => /start_time "not a date" is not a date/.test(r.reason)));
     // The rectangular files load, reject and de-duplicate too (their rows are not vacuous either).
     const [rect, ascii] = [nat.sources[4], nat.sources[5]];

@@ -1,0 +1,12 @@
+import { Engagement } from './analysis/engagement';
+import { defaultSettings } from './analysis/settings';
+import { importFiles } from './analysis/ingest/import';
+import { rmSync, mkdirSync } from 'node:fs';
+const files = process.argv.slice(2);
+const dir = '/tmp/exp/eng'; rmSync(dir, { recursive: true, force: true }); mkdirSync(dir, { recursive: true });
+const eng = await Engagement.create(`${dir}/x.lrtw`, defaultSettings(), { allowedDirectories: [dir, "/tmp/lrtw-bench-full-20000-24/input"] });
+const c0 = process.cpuUsage(); const t = performance.now();
+const r = await importFiles(eng.db, files.map((path) => ({ path })), { settings: eng.settings });
+const c = process.cpuUsage(c0);
+console.log('import', ((performance.now() - t) / 1000).toFixed(2), 's cpu', ((c.user + c.system) / 1e6).toFixed(1), r.sources.map((s) => `${s.file}: ${s.rows_loaded}/${s.rows_read} rej ${s.rows_rejected} dup ${s.rows_duplicate}`).join('; '));
+eng.close();
