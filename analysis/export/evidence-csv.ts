@@ -25,18 +25,20 @@ const intSql = (x: string) => `coalesce(CAST(${x} AS VARCHAR), '')`;
 
 /**
  * The lines of evidence.csv in the order `evidencePages` reads them (finding, table, source, line, note),
- * each ending in CR; COPY adds the LF. $1 is the header line.
+ * each ending in CR; COPY adds the LF. $1 is the header line. The rows are sorted first and formatted
+ * after, so the sort carries the plain columns only (sorting the formatted lines ran out of memory at
+ * 20 M sessions).
  */
-function evidenceLinesSql(): string {
+export function evidenceLinesSql(): string {
   const line = [quoteSql('g_finding'), quoteSql('g_table'), intSql('source_id'), quoteSql('g_file'), intSql('line'), quoteSql('g_note')].join(` || ',' || `);
-  return `SELECT l FROM (
-      SELECT 0 AS part, CAST($1 AS VARCHAR) AS l, NULL AS finding_id, NULL AS table_name, NULL AS source_id, NULL AS line, NULL AS note
-      UNION ALL
-      SELECT 1, ${line} || chr(13), finding_id, table_name, source_id, line, note FROM (
-        SELECT e.finding_id, e.table_name, e.source_id, e.line, e.note, ${guardSql('e.finding_id')} AS g_finding,
-          ${guardSql('e.table_name')} AS g_table, ${guardSql('s.file')} AS g_file, ${guardSql('e.note')} AS g_note
-        FROM finding_evidence e LEFT JOIN sources s ON s.source_id = e.source_id))
-    ORDER BY part, finding_id, table_name, source_id, line, note`;
+  return `SELECT CASE WHEN part = 0 THEN CAST($1 AS VARCHAR) ELSE ${line} || chr(13) END AS l FROM (
+      SELECT part, source_id, line, ${guardSql('finding_id')} AS g_finding, ${guardSql('table_name')} AS g_table, ${guardSql('file')} AS g_file,
+        ${guardSql('note')} AS g_note FROM (
+        SELECT 0 AS part, CAST(NULL AS VARCHAR) AS finding_id, CAST(NULL AS VARCHAR) AS table_name, CAST(NULL AS INTEGER) AS source_id,
+          CAST(NULL AS VARCHAR) AS file, CAST(NULL AS BIGINT) AS line, CAST(NULL AS VARCHAR) AS note
+        UNION ALL
+        SELECT 1, e.finding_id, e.table_name, e.source_id, s.file, e.line, e.note FROM finding_evidence e LEFT JOIN sources s ON s.source_id = e.source_id
+        ORDER BY part, finding_id, table_name, source_id, line, note))`;
 }
 
 /** Writes evidence.csv at `path`; resolves with the SHA-256 and size of the bytes on disk. */
