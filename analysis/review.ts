@@ -6,7 +6,8 @@ import type { EngagementDb } from './db/engine';
 import type { Settings, ScenarioAssumptions } from './settings';
 import type { ProgressEvent } from './api/contract';
 import { ApiError } from './api/contract';
-import { FINDING_TYPES, SAVINGS_TYPES, FindingSchema, type Finding, type Scenarios } from './model';
+import { FINDING_TYPES, SAVINGS_TYPES, FindingSchema, type Finding, type Scenarios, type UsageEntry } from './model';
+import { computeUsage } from './usage';
 import { loadCatalogue, type Catalogue } from './catalogue/catalogue';
 import { prepareContext, releaseContext, fetchWantedUsage } from './rules/context';
 import { runSavings } from './rules/savings';
@@ -26,6 +27,8 @@ export interface ReviewOptions {
 
 export interface ReviewResult {
   as_of: string;
+  /** summary.json `usage`, taken from the review's own (user, product, day) grouping before it is released. */
+  usage?: Record<string, UsageEntry>;
   findings: Record<string, number>;
   savings_annual: Record<string, number> & { total: number };
   gap_units: number;
@@ -66,8 +69,9 @@ export async function runReview(db: EngagementDb, settings: Settings, opts: Revi
       await db.audit('review', { as_of: ctx.asOf, findings: await countFindings(db), seconds: (Date.now() - started) / 1000 });
     });
     const result = await reviewTotals(db, ctx.asOf, settings.scenario);
+    const usage = await computeUsage(db, { reviewedUpTo: ctx.asOf });
     step(STEPS.length, true);
-    return result;
+    return { ...result, usage };
   } finally {
     await releaseContext(db).catch(() => undefined);
   }

@@ -3,7 +3,7 @@
 import type { EngagementDb } from './db/engine';
 import type { Settings } from './settings';
 import { z } from 'zod';
-import { SummarySchema, FindingSchema, type Summary, type Scenarios, type Finding } from './model';
+import { SummarySchema, FindingSchema, type Summary, type Scenarios, type Finding, type UsageEntry } from './model';
 import { listSources, listRefused, computeUsage } from './usage';
 import { refreshQualityCache } from './quality';
 import { profiled } from './db/profile';
@@ -12,6 +12,8 @@ import { listFindings } from './review';
 
 export interface ReviewTotals {
   as_of: string;
+  /** Usage computed by the review itself (runReview); read from the tables when absent. */
+  usage?: Record<string, UsageEntry>;
   findings: Record<string, number>;
   savings_annual: Record<string, number>;
   gap_units: number;
@@ -32,7 +34,7 @@ export async function buildSummary(db: EngagementDb, settings: Settings, review:
     refused: await listRefused(db),
     findings: review?.findings ?? {},
     savings_annual: review?.savings_annual ?? { total: 0 },
-    usage: await computeUsage(db),
+    usage: review?.usage ?? (await computeUsage(db)),
     gap_units: review?.gap_units ?? 0,
     scenarios: review?.scenarios ?? ZERO_SCENARIOS,
     outputs,

@@ -21,16 +21,28 @@ interface UsageRow {
  * user (sessions, usage_daily, tokenflex); Token Flex rows without a user are product-level consumption
  * and count only toward first/last day and tokens.
  */
-export async function computeUsage(db: EngagementDb): Promise<Record<string, UsageEntry>> {
+export async function computeUsage(db: EngagementDb, opts: { reviewedUpTo?: string | null } = {}): Promise<Record<string, UsageEntry>> {
+  // Right after a review, its temp table _upd already holds this grouping for every day up to the as-of
+  // date (rules/context.ts): only later days are grouped here. Otherwise every fact row is.
+  const upTo = opts.reviewedUpTo ?? null;
+  const pud = upTo
+    ? `SELECT product, usr AS "user", day FROM temp.main._upd
+       UNION ALL
+       SELECT product, "user", day FROM (
+         SELECT product, "user", CAST(start_time AS DATE) AS day FROM sessions WHERE start_time >= CAST($1 AS DATE) + INTERVAL 1 DAY
+         UNION ALL SELECT product, "user", day FROM usage_daily WHERE day > CAST($1 AS DATE)
+         UNION ALL SELECT product, "user", usage_date FROM tokenflex WHERE product IS NOT NULL AND usage_date > CAST($1 AS DATE)
+       ) GROUP BY ALL`
+    : `SELECT product, "user", day FROM (
+        SELECT product, "user", CAST(start_time AS DATE) AS day FROM sessions
+        UNION ALL SELECT product, "user", day FROM usage_daily
+        UNION ALL SELECT product, "user", usage_date FROM tokenflex WHERE product IS NOT NULL
+      ) GROUP BY ALL`;
   const rows = await db.all<UsageRow>(`
     WITH pud AS (
       -- One row per product, user and day first: usage days, users and first/last day then count rows
       -- of this much smaller set instead of distinct user-day strings over every fact row.
-      SELECT product, "user", day FROM (
-        SELECT product, "user", CAST(start_time AS DATE) AS day FROM sessions
-        UNION ALL SELECT product, "user", day FROM usage_daily
-        UNION ALL SELECT product, "user", usage_date FROM tokenflex WHERE product IS NOT NULL
-      ) GROUP BY ALL
+      ${pud}
     ),
     d AS (
       SELECT product, count("user") AS usage_days, count(DISTINCT "user") AS users,
@@ -56,7 +68,7 @@ export async function computeUsage(db: EngagementDb): Promise<Record<string, Usa
     FROM products p
     LEFT JOIN s USING (product) LEFT JOIN d USING (product) LEFT JOIN dev USING (product)
     LEFT JOIN den USING (product) LEFT JOIN tf USING (product) LEFT JOIN ud USING (product)
-    ORDER BY p.product`);
+    ORDER BY p.product`, upTo ? [upTo] : []);
   const cat = loadCatalogue();
   const out: Record<string, UsageEntry> = {};
   for (const r of rows) {

@@ -12,6 +12,7 @@ import { importFiles } from '../../analysis/ingest/import';
 import { parseSettings } from '../../analysis/settings';
 import { runReview } from '../../analysis/review';
 import { RULE_TUNING } from '../../analysis/rules/context';
+import { computeUsage } from '../../analysis/usage';
 import { readFileSync } from 'node:fs';
 
 test('the review finds the same findings and evidence whether usage days are grouped in one pass or in slices', async () => {
@@ -43,6 +44,28 @@ test('the review finds the same findings and evidence whether usage days are gro
     assert.equal(sliced.evidence, whole.evidence);
   } finally {
     RULE_TUNING.updRowsPerSlice = saved;
+    db.close();
+  }
+});
+
+test('usage as the review computes it (from its own grouping) equals usage read from the tables, with data past the as-of date', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lrtw-usage-'));
+  await generateSample(join(dir, 'in'), {});
+  const base = parseSettings(JSON.parse(readFileSync(join(dir, 'in', 'engagement.json'), 'utf8')));
+  const db = await EngagementDb.open(join(dir, 'e.lrtw'), { allowedDirectories: [join(dir, 'in')] });
+  try {
+    await importFiles(db, [{ path: join(dir, 'in') }], { settings: base });
+    // An as-of date months before the data ends: the review's grouping covers only the days up to it.
+    const last = (await db.one<{ d: string }>('SELECT CAST(max(CAST(start_time AS DATE)) AS VARCHAR) AS d FROM sessions'))!.d;
+    const asOf = new Date(Date.parse(`${last}T00:00:00Z`) - 120 * 86_400_000).toISOString().slice(0, 10);
+    const settings = { ...base, as_of: asOf };
+    const review = await runReview(db, settings);
+    assert.equal(review.as_of, asOf);
+    const fromTables = await computeUsage(db);
+    assert.ok(Object.keys(fromTables).length >= 5, JSON.stringify(fromTables));
+    assert.ok(Object.values(fromTables).some((u) => u.last_day !== null && u.last_day > asOf), 'some usage lies past the as-of date');
+    assert.deepEqual(review.usage, fromTables);
+  } finally {
     db.close();
   }
 });
