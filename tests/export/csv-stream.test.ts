@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { EngagementDb } from '../../analysis/db/engine';
 import { allFindingPages, evidencePages, findingsCsvColumnChunks } from '../../analysis/export/data';
 import { writeEvidenceCsv } from '../../analysis/export/evidence-csv';
-import { CsvFile, csvBlock, csvLine } from '../../analysis/export/csv';
+import { csvBlock, csvLine } from '../../analysis/export/csv';
 import { columnChunks } from '../../analysis/export/column-stream';
 import { copyAndHash, sha256File } from '../../analysis/export/bagit';
 import { FINDINGS_CSV_COLUMNS } from '../../analysis/model';
