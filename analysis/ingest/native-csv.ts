@@ -213,7 +213,7 @@ export async function stageNative(db: EngagementDb, req: NativeRequest): Promise
   // Sessions keyed by session id need the in-file de-duplication step only when an id repeats. Distinct
   // 64-bit hashes are counted (cheaper than the strings): a collision only costs the de-duplication step.
   const keyed = req.kind === 'sessions' && mapped.has('session_id');
-  const dupCheck = keyed ? `, count(${v('session_id')}) - count(DISTINCT hash(${v('session_id')})) AS repeats, count(*) - count(${v('session_id')}) AS unkeyed` : '';
+  const dupCheck = keyed ? `, count(${v('session_id')}) - count(DISTINCT hash(${v('session_id')})) FILTER (WHERE ${v('session_id')} IS NOT NULL) AS repeats, count(*) - count(${v('session_id')}) AS unkeyed` : '';
   let row: Record<string, unknown>;
   try {
     // Record numbers come from the stage's row order, which only a database keeping insertion order keeps.
