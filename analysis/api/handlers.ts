@@ -1,8 +1,8 @@
 // The engine behind the API contract: one handler per method of analysis/api/contract.ts.
 // Both transports (Electron utilityProcess, local HTTP) call `createEngine` and dispatch through
 // `dispatch`, which validates input and output against the contract's schemas.
-import { mkdirSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { API, ApiError, isMethodName, type MethodName, type ParsedInput, type Output, type ProgressEvent, type EngagementInfo } from './contract';
 import { Engagement } from '../engagement';
@@ -62,6 +62,24 @@ export function createEngine(opts: EngineOptions) {
     const e = need();
     if (e.readOnly) throw new ApiError('read_only', 'This engagement is open read-only (auditor mode); nothing can change.');
     return e;
+  }
+
+  /**
+   * DuckDB reads a large plain CSV itself (many times faster than the JS reader) only inside the folders
+   * the engagement was opened with, a setting locked once open. A folder the analyst imports from for the
+   * first time is added by reopening the engagement: nothing lives between calls but the file itself.
+   */
+  async function withImportFolders(e: Engagement, paths: readonly string[]): Promise<Engagement> {
+    const folders = [...new Set(paths.map((p) => {
+      const abs = resolve(p);
+      return existsSync(abs) && statSync(abs).isDirectory() ? abs : dirname(abs);
+    }))].filter((d) => !e.db.allows(d));
+    if (folders.length === 0) return e;
+    const before = [...e.db.allowedDirectories];
+    e.close();
+    // Should the wider open fail, the engagement reopens as it was and the import takes the JS reader.
+    current = await Engagement.open(e.path, { allowedDirectories: [...before, ...folders] }).catch(() => Engagement.open(e.path, { allowedDirectories: before }));
+    return current;
   }
 
   function signalFor(jobId: string): AbortSignal {
@@ -173,7 +191,7 @@ export function createEngine(opts: EngineOptions) {
     'import.scan': (input) => serial(async () => scanFiles(need().db, input.paths, need().settings)),
     'import.run': (input, ctx) =>
       serial(async () => {
-        const e = writable();
+        const e = await withImportFolders(writable(), input.files.map((f) => f.path));
         const r = await importFiles(e.db, input.files, {
           settings: e.settings,
           signal: ctx.signalFor(input.jobId),

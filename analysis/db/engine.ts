@@ -66,7 +66,15 @@ export class EngagementDb {
     readonly path: string,
     private readonly instance: DuckDBInstance,
     readonly conn: DuckDBConnection,
+    /** The folders DuckDB may read and write, the engagement's own first; fixed once open. */
+    readonly allowedDirectories: readonly string[],
   ) {}
+
+  /** Whether DuckDB may read `path` (a file or folder) itself: it lies inside one of the allowed folders. */
+  allows(path: string): boolean {
+    const p = resolve(path);
+    return this.allowedDirectories.some((d) => p === d || p.startsWith(d.endsWith(sep) ? d : d + sep));
+  }
 
   static async open(path: string, opts: OpenOptions = {}): Promise<EngagementDb> {
     const abs = resolve(path);
@@ -81,8 +89,8 @@ export class EngagementDb {
     if (opts.readOnly) config.access_mode = 'READ_ONLY';
     const instance = await DuckDBInstance.create(abs, config);
     const conn = await instance.connect();
-    const db = new EngagementDb(abs, instance, conn);
-    const allowed = [folder, ...(opts.allowedDirectories ?? []).map((d) => resolve(d))];
+    const allowed = [...new Set([folder, ...(opts.allowedDirectories ?? []).map((d) => resolve(d))])];
+    const db = new EngagementDb(abs, instance, conn, allowed);
     await conn.run(`SET allowed_directories = ${sqlPathList(allowed)}`);
     await conn.run('SET enable_external_access = false');
     await conn.run(`SET memory_limit = '${/^\d+(\.\d+)?\s?(MB|GB|MiB|GiB)$/.test(opts.memoryLimit ?? '') ? opts.memoryLimit : DEFAULT_MEMORY_LIMIT}'`);
