@@ -102,6 +102,9 @@ export class EngagementDb {
     // FSST string compression halves the cost of writing millions of imported rows when it is off; the
     // engagement file grows (dictionary and other encodings still apply) but imports run about 2x faster.
     await conn.run("SET disabled_compression_methods = 'fsst'");
+    // Statement progress, polled by `watched` (long imports report it), never printed.
+    await conn.run('SET enable_progress_bar = true');
+    await conn.run('SET enable_progress_bar_print = false');
     await conn.run('SET lock_configuration = true');
     if (!opts.readOnly) await migrate(db);
     return db;
@@ -119,6 +122,27 @@ export class EngagementDb {
 
   async one<T extends Row = Row>(sql: string, params: SqlParam[] = []): Promise<T | undefined> {
     return (await this.all<T>(sql, params))[0];
+  }
+
+  /**
+   * Runs `fn` (statements on this connection) and reports the running statement's progress, 0 to 1,
+   * every `everyMs` while it lasts: one statement can take tens of seconds on a large file.
+   */
+  async watched<T>(fn: () => Promise<T>, onProgress: (fraction: number) => void, everyMs = 250): Promise<T> {
+    let best = 0;
+    const timer = setInterval(() => {
+      const pct = this.conn.progress.percentage;
+      // -1 between statements; a later statement of the same step starts again from 0.
+      if (pct > best * 100) {
+        best = Math.min(1, pct / 100);
+        onProgress(best);
+      }
+    }, everyMs);
+    try {
+      return await fn();
+    } finally {
+      clearInterval(timer);
+    }
   }
 
   async run(sql: string, params: SqlParam[] = []): Promise<void> {

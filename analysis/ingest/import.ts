@@ -100,7 +100,7 @@ interface FileFacts {
  * One streaming pass: size limit, SHA-256, the first bytes and whether the file is valid UTF-8.
  * A scan (`headOnly`) reads just the first bytes so planning a folder of large exports is instant.
  */
-async function fileFacts(path: string, limits: IngestLimits, headOnly = false): Promise<FileFacts> {
+async function fileFacts(path: string, limits: IngestLimits, headOnly = false, onBytes?: (done: number, size: number) => void): Promise<FileFacts> {
   const st = await stat(path);
   const file = basename(path);
   if (st.size > limits.maxFileBytes) throw new RefusalError(`file is ${st.size.toLocaleString('en-US')} bytes, over the limit of ${limits.maxFileBytes.toLocaleString('en-US')}; split the export`);
@@ -110,10 +110,13 @@ async function fileFacts(path: string, limits: IngestLimits, headOnly = false): 
   const headParts: Buffer[] = [];
   let headLen = 0;
   const stream = createReadStream(path, headOnly ? { start: 0, end: HEAD_BYTES - 1 } : { highWaterMark: 1 << 20 });
+  let done = 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     hash.update(chunk);
     utf8.push(chunk);
     if (!headOnly) scan.push(chunk);
+    done += chunk.length;
+    onBytes?.(done, st.size);
     if (headLen < HEAD_BYTES) {
       headParts.push(chunk.subarray(0, HEAD_BYTES - headLen));
       headLen += Math.min(chunk.length, HEAD_BYTES - headLen);
@@ -403,8 +406,10 @@ export async function importFiles(db: EngagementDb, files: ImportFileRequest[], 
   // Every file's facts (one streaming pass each: SHA-256, line count, plainness) are read one file after
   // another from the start, ahead of DuckDB's loading: its threads do the loading, so the two overlap, and
   // a large file's pass is done long before its turn even when small files come between.
+  // How far each file's pass has got, reported while the import waits for it (a cold multi-GB export).
+  const factsRead = new Map<string, number>();
   const factsOf = (path: string): Promise<Settled<FileFacts>> =>
-    profiled(`facts ${basename(path)}`, () => fileFacts(path, limits)).then(
+    profiled(`facts ${basename(path)}`, () => fileFacts(path, limits, false, (done, size) => factsRead.set(path, size > 0 ? done / size : 1))).then(
       (value) => ({ ok: true as const, value }),
       (error: unknown) => ({ ok: false as const, error }),
     );
@@ -425,12 +430,16 @@ export async function importFiles(db: EngagementDb, files: ImportFileRequest[], 
     let facts: FileFacts | null = null;
     let plan: Plan | null = null;
     try {
-      const got = await current;
+      const waiting = setInterval(() => {
+        const f = factsRead.get(req.path);
+        if (f !== undefined && f < 1) emit({ phase: 'import', file, done: totalRows, total: null, rows_per_second: null, message: `${file}: checking the file (SHA-256), ${Math.round(f * 100)} %`, finished: false });
+      }, 250);
+      const got = await current.finally(() => clearInterval(waiting));
       if (!got.ok) throw got.error;
       facts = got.value;
       plan = await prepare(facts, limits, req, opts.signal);
       const t0 = profileMark();
-      const summary = await importOne(db, facts, plan, req, ctx, limits, opts, (fileRows) => {
+      const summary = await importOne(db, facts, plan, req, ctx, limits, opts, (fileRows, step) => {
         const elapsed = (Date.now() - started) / 1000;
         emit({
           phase: 'import',
@@ -438,7 +447,7 @@ export async function importFiles(db: EngagementDb, files: ImportFileRequest[], 
           done: totalRows + fileRows,
           total: null,
           rows_per_second: elapsed > 0 ? Math.round((totalRows + fileRows) / elapsed) : null,
-          message: `${file}: ${fileRows.toLocaleString('en-US')} rows`,
+          message: step ? `${file}: ${step}` : `${file}: ${fileRows.toLocaleString('en-US')} rows`,
           finished: false,
         });
       });
@@ -497,7 +506,8 @@ async function importOne(
   ctx: NormaliseContext,
   limits: IngestLimits,
   opts: ImportOptions,
-  onRows: (n: number) => void,
+  /** Rows of this file done so far; `step` says what DuckDB is doing when the count is its estimate. */
+  onRows: (n: number, step?: string) => void,
 ): Promise<SourceSummary> {
   let kind: InputKind;
   let items: Iterable<ParsedItem> | AsyncIterable<ParsedItem[]>;
@@ -528,7 +538,8 @@ async function importOne(
     if (nativeBlocker(d.kind, d, plan.headers, plan.encoding, plan.delimiter, facts.native.blocker) === null) {
       const interrupt = () => db.conn.interrupt();
       opts.signal?.addEventListener('abort', interrupt);
-      native = await stageNative(db, {
+      // The request is built first: the progress callback below is a closure, where the checks above do not narrow.
+      const request = {
         path: facts.path,
         kind: d.kind,
         detection: d,
@@ -542,7 +553,12 @@ async function importOne(
         limits,
         ctx,
         file: facts.file,
-      }).finally(() => opts.signal?.removeEventListener('abort', interrupt));
+      };
+      // Staging is the first half of the file's progress, loading (below) the second.
+      const records = Math.max(0, request.lines - request.headerLine);
+      native = await db
+        .watched(() => stageNative(db, request), (f) => onRows(Math.round(records * f * 0.5), `reading with DuckDB, ${Math.round(f * 50)} %`))
+        .finally(() => opts.signal?.removeEventListener('abort', interrupt));
       if (native) {
         await closePlan(plan);
         plan.notes.push('read by DuckDB (plain CSV)');
@@ -597,7 +613,8 @@ async function importOne(
       const interrupt = () => db.conn.interrupt();
       opts.signal?.addEventListener('abort', interrupt);
       try {
-        counts = await loadNative(db, native, sourceId, ctx);
+        const st = native;
+        counts = await db.watched(() => loadNative(db, st, sourceId, ctx), (f) => onRows(Math.round(st.rows * (0.5 + f * 0.5)), `writing, ${Math.round(50 + f * 50)} %`));
       } catch (e) {
         if (opts.signal?.aborted) throw new CancelledError();
         throw e;
