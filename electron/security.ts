@@ -13,12 +13,16 @@
 import type { App, Session, WebContents, WebPreferences } from 'electron';
 import { isNavigationAllowed, isRequestAllowed, windowOpenDecision } from './navigation-guard';
 import { isAppOriginUrl } from './sender-validation';
+import { REPORT_STYLE_SOURCE } from '../analysis/export/report-style';
 
-/** Strict CSP for app:// responses. React sets styles via the CSSOM (allowed by CSP), so no 'unsafe-inline'. */
+/**
+ * Strict CSP for app:// responses. React sets styles via the CSSOM (allowed by CSP), so no 'unsafe-inline';
+ * the one inline <style> allowed, by its hash, is the evidence-pack report's (shown in auditor mode).
+ */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
-  "style-src 'self'",
+  `style-src 'self' ${REPORT_STYLE_SOURCE}`,
   "img-src 'self' data:",
   "font-src 'self'",
   "connect-src 'self'",

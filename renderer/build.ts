@@ -6,14 +6,15 @@ import { build } from 'esbuild';
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { REPORT_STYLE_SOURCE } from '../analysis/export/report-style';
 
 export const RENDERER_DIR = dirname(fileURLToPath(import.meta.url));
 
 export const RENDERER_CSP = [
   "default-src 'self'",
   "script-src 'self'",
-  // Inline styles only (never scripts): the evidence pack's self-contained HTML report carries its own <style>.
-  "style-src 'self' 'unsafe-inline'",
+  // One inline style, by its hash: the evidence pack's self-contained HTML report carries its own <style>.
+  `style-src 'self' ${REPORT_STYLE_SOURCE}`,
   "img-src 'self' data:",
   "font-src 'self'",
   "connect-src 'self'",

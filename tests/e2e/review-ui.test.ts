@@ -209,7 +209,12 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     assert.match(await banner.innerText(), /Verified/);
     assert.equal(await p.getByRole('combobox', { name: /^Decision for / }).count(), 0, 'nothing is editable in auditor mode');
     assert.ok((await p.getByRole('grid', { name: 'Findings in the pack' }).getByRole('row').count()) > 2, 'the pack\'s findings are listed');
-    await p.frameLocator('iframe[title="Evidence pack report"]').getByRole('heading').first().waitFor();
+    const report = p.frameLocator('iframe[title="Evidence pack report"]');
+    await report.getByRole('heading').first().waitFor();
+    // The report keeps its own stylesheet under the app's CSP (allowed by its hash, nothing else inline).
+    const headerBg = await report.locator('header').first().evaluate((el) => getComputedStyle(el).backgroundColor);
+    assert.equal(headerBg, 'rgb(31, 56, 100)', 'the report is styled (navy header)');
+    assert.deepEqual(w.consoleErrors.filter((e) => /Content Security Policy/i.test(e)), []);
     await shot(p, '10-auditor-verified');
     await p.getByRole('button', { name: 'Close evidence pack' }).click();
 
