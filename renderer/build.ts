@@ -3,7 +3,7 @@
 // Called by build/build.ts (desktop app) and by serve mode when dist/renderer is stale.
 /* eslint-disable no-restricted-imports -- a Node build script that lives beside the renderer; not part of the bundle */
 import { build } from 'esbuild';
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REPORT_STYLE_SOURCE } from '../analysis/export/report-style';
@@ -81,6 +81,8 @@ function newestSource(dir: string): number {
 export function rendererIsStale(outDir: string): boolean {
   const index = join(outDir, 'index.html');
   if (!existsSync(index)) return true;
+  // The CSP is written into index.html and carries the report stylesheet's hash (analysis/export/report-style.ts).
+  if (!readFileSync(index, 'utf8').includes(RENDERER_CSP)) return true;
   const built = statSync(index).mtimeMs;
   const contract = join(RENDERER_DIR, '..', 'analysis');
   const deps = ['api/contract.ts', 'model.ts', 'settings.ts'].map((f) => statSync(join(contract, f)).mtimeMs);

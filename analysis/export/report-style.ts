@@ -22,7 +22,7 @@ h2 .count{font-weight:400;color:var(--muted);font-size:13px;margin-left:8px}
 .card .label{font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.5px}
 .card .value{font-size:24px;font-weight:650;margin-top:4px;font-variant-numeric:tabular-nums}
 .card .note{font-size:12px;color:var(--muted);margin-top:2px}
-.good .value{color:var(--green)} .bad .value{color:var(--red)} .range .value{font-size:20px;white-space:nowrap}
+.good .value{color:var(--green)} .bad .value{color:var(--red)} .range .value{font-size:20px}
 table{border-collapse:collapse;width:100%;font-size:12.5px;margin-top:6px}
 th{background:var(--band);color:var(--navy);text-align:left;font-weight:600;padding:7px 8px;border-bottom:1px solid #c9d3e3;white-space:nowrap}
 td{padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top}
