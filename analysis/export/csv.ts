@@ -67,12 +67,6 @@ export class CsvFile {
     this.pending = csvLine(header);
   }
 
-  /** Adds one row; large buffers are written out before this resolves. */
-  async write(values: readonly CsvValue[]): Promise<void> {
-    this.pending += csvLine(values);
-    if (this.pending.length >= FLUSH_BYTES) await this.flush();
-  }
-
   /** Adds a column-major block of rows (see `csvBlock`). */
   async writeBlock(columns: readonly (readonly CsvValue[])[], rowCount: number): Promise<void> {
     this.pending += csvBlock(columns, rowCount);

@@ -7,18 +7,16 @@ import { copyFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { EngagementDb } from '../db/engine';
 import { sha256File } from './bagit';
+import { JS_WHITESPACE_RE2 } from '../db/js-whitespace';
 
 export const EVIDENCE_CSV_HEADER = ['finding_id', 'table', 'source_id', 'file', 'line', 'note'] as const;
-
-/** Characters JavaScript's String.prototype.trim() removes, as an RE2 class: a field edged by one is quoted. */
-const JS_SPACE = '[\\t\\n\\x0b\\x0c\\r \\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}\\x{feff}]';
 
 /** neutraliseFormula(x) in SQL: text a spreadsheet would run as a formula gets a leading apostrophe. */
 const guardSql = (x: string) => `CASE WHEN regexp_matches(${x}, '^[=+\\-@\\t\\r]') THEN '''' || ${x} ELSE ${x} END`;
 
 /** The rest of csvField in SQL, on guarded text g: '' for NULL; quoted when it holds a quote, comma or line break, or is edged by space. */
 const quoteSql = (g: string) =>
-  `CASE WHEN ${g} IS NULL THEN '' WHEN regexp_matches(${g}, '[",\\r\\n]') OR regexp_matches(${g}, '^${JS_SPACE}|${JS_SPACE}$') THEN '"' || replace(${g}, '"', '""') || '"' ELSE ${g} END`;
+  `CASE WHEN ${g} IS NULL THEN '' WHEN regexp_matches(${g}, '[",\\r\\n]') OR regexp_matches(${g}, '^${JS_WHITESPACE_RE2}|${JS_WHITESPACE_RE2}$') THEN '"' || replace(${g}, '"', '""') || '"' ELSE ${g} END`;
 
 /** csvField(n) of an integer column in SQL: its digits, '' for NULL. */
 const intSql = (x: string) => `coalesce(CAST(${x} AS VARCHAR), '')`;

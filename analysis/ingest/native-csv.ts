@@ -18,18 +18,13 @@ import { columnsOf, dedupSelect } from './loader';
 import { claimOf, DATE_EXPECTED, normaliseUser, parseDate, parseNumber, parseTimestamp, productFacts, TS_EXPECTED, type NormaliseContext } from './normalise';
 import { RefusalError } from './types';
 import { profiled } from '../db/profile';
+import { JS_WHITESPACE, JS_WHITESPACE_RE2 } from '../db/js-whitespace';
 
 const debug = (msg: string) => {
   if (process.env.LRTW_DEBUG_NATIVE) process.stderr.write(`native: ${msg}\n`);
 };
 
 export const NATIVE_KINDS: readonly TabularKind[] = ['sessions', 'usage_daily'];
-
-/** JavaScript's String.prototype.trim() set, so SQL trims exactly what the JS reader trims. */
-const JS_WHITESPACE = ' \t\n\v\f\r\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff';
-
-/** Whitespace JS trims (RE2 class, the space included); CR and LF never occur inside a plain line. */
-const WS_CLASS = '[ \\t\\x0b\\x0c\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}\\x{feff}]';
 
 type ColType = 'text' | 'user' | 'product' | 'timestamp' | 'date' | 'number' | 'claim' | 'lower';
 
@@ -148,7 +143,7 @@ function trimmedCell(c: string, spacesOnly: boolean, spaceEdged: boolean): strin
   if (spacesOnly && !spaceEdged) return `nullif(${c}, '')`;
   return spacesOnly
     ? `nullif(CASE WHEN starts_with(${c}, ' ') OR ends_with(${c}, ' ') THEN trim(${c}) ELSE ${c} END, '')`
-    : `nullif(CASE WHEN regexp_matches(${c}, '^${WS_CLASS}|${WS_CLASS}$') THEN trim(${c}, $3) ELSE ${c} END, '')`;
+    : `nullif(CASE WHEN regexp_matches(${c}, '^${JS_WHITESPACE_RE2}|${JS_WHITESPACE_RE2}$') THEN trim(${c}, $3) ELSE ${c} END, '')`;
 }
 
 /**
