@@ -23,21 +23,15 @@ interface UsageRow {
  */
 export async function computeUsage(db: EngagementDb, opts: { reviewedUpTo?: string | null } = {}): Promise<Record<string, UsageEntry>> {
   // Right after a review, its temp table _upd already holds this grouping for every day up to the as-of
-  // date (rules/context.ts): only later days are grouped here. Otherwise every fact row is.
+  // date (rules/context.ts): only later days ($1) are grouped here. Otherwise every fact row is.
   const upTo = opts.reviewedUpTo ?? null;
-  const pud = upTo
-    ? `SELECT product, usr AS "user", day FROM temp.main._upd
-       UNION ALL
-       SELECT product, "user", day FROM (
-         SELECT product, "user", CAST(start_time AS DATE) AS day FROM sessions WHERE start_time >= CAST($1 AS DATE) + INTERVAL 1 DAY
-         UNION ALL SELECT product, "user", day FROM usage_daily WHERE day > CAST($1 AS DATE)
-         UNION ALL SELECT product, "user", usage_date FROM tokenflex WHERE product IS NOT NULL AND usage_date > CAST($1 AS DATE)
-       ) GROUP BY ALL`
-    : `SELECT product, "user", day FROM (
-        SELECT product, "user", CAST(start_time AS DATE) AS day FROM sessions
-        UNION ALL SELECT product, "user", day FROM usage_daily
-        UNION ALL SELECT product, "user", usage_date FROM tokenflex WHERE product IS NOT NULL
-      ) GROUP BY ALL`;
+  const after = (cond: string) => (upTo ? cond : 'true');
+  const grouped = `SELECT product, "user", day FROM (
+      SELECT product, "user", CAST(start_time AS DATE) AS day FROM sessions WHERE ${after('start_time >= CAST($1 AS DATE) + INTERVAL 1 DAY')}
+      UNION ALL SELECT product, "user", day FROM usage_daily WHERE ${after('day > CAST($1 AS DATE)')}
+      UNION ALL SELECT product, "user", usage_date FROM tokenflex WHERE product IS NOT NULL AND ${after('usage_date > CAST($1 AS DATE)')}
+    ) GROUP BY ALL`;
+  const pud = upTo ? `SELECT product, usr AS "user", day FROM temp.main._upd UNION ALL ${grouped}` : grouped;
   const rows = await db.all<UsageRow>(`
     WITH pud AS (
       -- One row per product, user and day first: usage days, users and first/last day then count rows
