@@ -405,8 +405,8 @@ export async function importFiles(db: EngagementDb, files: ImportFileRequest[], 
 
   // Every file's facts (one streaming pass each: SHA-256, line count, plainness) are read one file after
   // another from the start, ahead of DuckDB's loading: its threads do the loading, so the two overlap, and
-  // a large file's pass is done long before its turn even when small files come between.
-  // How far each file's pass has got, reported while the import waits for it (a cold multi-GB export).
+  // a large file's pass is done long before its turn even when small files come between. factsRead holds
+  // how far each pass has got, reported while the import waits for it (a cold multi-GB export).
   const factsRead = new Map<string, number>();
   const factsOf = (path: string): Promise<Settled<FileFacts>> =>
     profiled(`facts ${basename(path)}`, () => fileFacts(path, limits, false, (done, size) => factsRead.set(path, size > 0 ? done / size : 1))).then(
