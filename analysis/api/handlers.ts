@@ -77,6 +77,7 @@ export function createEngine(opts: EngineOptions) {
     if (folders.length === 0) return e;
     const before = [...e.db.allowedDirectories];
     e.close();
+    current = null; // should both opens below fail, the analyst sees no engagement open, not a closed one
     // Should the wider open fail, the engagement reopens as it was and the import takes the JS reader.
     current = await Engagement.open(e.path, { allowedDirectories: [...before, ...folders] }).catch(() => Engagement.open(e.path, { allowedDirectories: before }));
     return current;
