@@ -1,9 +1,10 @@
 // The command line (DATA-CONTRACT §3.1): `npm run cli -- <review|sample|verify> ...`.
 // The same engine the desktop app hosts; one line of progress per file on a terminal.
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { Engagement } from './engagement';
-import { parseSettings, defaultSettings, type Settings } from './settings';
+import { defaultSettings, isCalendarDate, type Settings } from './settings';
+import { readSettingsFile, SettingsFileError } from './settings-file';
 import { runVerifyCommand } from './export/verify';
 import { runFullReview, type ReviewPhase } from './review-run';
 import { runSampleCommand } from './sample/cli-sample';
@@ -52,18 +53,16 @@ function loadSettings(inputDir: string, configPath: string | undefined, asOf: st
   const path = configPath ? resolve(configPath) : join(inputDir, 'engagement.json');
   let settings = defaultSettings();
   if (existsSync(path)) {
-    let json: unknown;
     try {
-      json = JSON.parse(readFileSync(path, 'utf8'));
+      settings = readSettingsFile(path);
     } catch (e) {
-      throw new UsageError(`${path}: not valid JSON (${(e as Error).message}). Fix the file or pass another with --config.`);
+      throw e instanceof SettingsFileError ? new UsageError(e.message) : e;
     }
-    settings = parseSettings(json, path);
   } else if (configPath) {
     throw new UsageError(`${path} does not exist. Check the --config path.`);
   }
   if (asOf) {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) throw new UsageError(`--as-of ${asOf}: expected YYYY-MM-DD.`);
+    if (!isCalendarDate(asOf)) throw new UsageError(`--as-of ${asOf}: expected a calendar date as YYYY-MM-DD (for example 2026-09-30).`);
     settings = { ...settings, as_of: asOf };
   }
   return settings;
@@ -125,7 +124,7 @@ export async function runReviewCommand(args: ParsedArgs): Promise<number> {
     });
     const { imported } = run;
     if (!run.loaded) {
-      console.error(`review: nothing usable was loaded from ${input} (${imported.sources.length} files read, ${imported.refused.length} refused).`);
+      console.error(`review: nothing usable was loaded from ${input} (${imported.sources.length} files read, ${imported.refused.length} refused); the reasons are in ${join(out, 'summary.json')}.`);
       return 2;
     }
     if (run.parquet) console.log(`Parquet tables: ${run.parquet}`);

@@ -36,7 +36,13 @@ export async function runFullReview(eng: Engagement, settings: Settings, input: 
   const db = eng.db;
   const imported = await phase('import', () => importFiles(db, [{ path: input }], { settings, onProgress: opts.onProgress }));
   opts.onImported?.(imported);
-  if (imported.sources.reduce((a, s) => a + s.rows_loaded, 0) === 0) return { loaded: false, imported };
+  if (imported.sources.reduce((a, s) => a + s.rows_loaded, 0) === 0) {
+    // No review, but the record of what was read and refused (and why) is still written, with no outputs:
+    // the refusals are otherwise only on the console.
+    const s = await buildSummary(db, settings, null, { workbook: null, evidence_pack: null });
+    writeFileSync(join(out, 'summary.json'), JSON.stringify(s, null, 2) + '\n');
+    return { loaded: false, imported };
+  }
   // The evidence pack's copies of the sources start now: disk-bound, they overlap the review.
   const copies = await startSourceCopies(db, out);
   try {

@@ -2,7 +2,18 @@
 // wherever settings cross a boundary (file, API, engagement database).
 import { z } from 'zod';
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
+/** True for a YYYY-MM-DD text that names a real calendar day (not 2026-02-30 or 2026-13-45). */
+export function isCalendarDate(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  if (!m) return false;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
+}
+
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
+  .refine(isCalendarDate, 'not a calendar date (expected YYYY-MM-DD, for example 2026-09-30)');
 
 export const ThresholdsSchema = z.object({
   dormant_days: z.number().int().positive().default(90),

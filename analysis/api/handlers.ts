@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { API, ApiError, isMethodName, type MethodName, type ParsedInput, type Output, type ProgressEvent, type EngagementInfo } from './contract';
 import { Engagement } from '../engagement';
 import { SettingsSchema, parseSettings, defaultSettings } from '../settings';
+import { readSettingsFile } from '../settings-file';
 import { importFiles, scanFiles } from '../ingest/import';
 import { listRefused } from '../usage';
 import { runReview, listFindings } from '../review';
@@ -169,7 +170,7 @@ export function createEngine(opts: EngineOptions) {
         const options = { seed, ...(input.users === undefined ? {} : { users: input.users }), ...(input.months === undefined ? {} : { months: input.months }) };
         const gen = await generateSample(join(dir, 'input'), options);
         const cfgPath = join(dir, 'input', 'engagement.json');
-        const settings = existsSync(cfgPath) ? parseSettings(JSON.parse(readFileSync(cfgPath, 'utf8')), cfgPath) : defaultSettings();
+        const settings = existsSync(cfgPath) ? readSettingsFile(cfgPath) : defaultSettings();
         const e = await Engagement.create(join(dir, 'engagement.lrtw'), settings);
         if (current) current.close();
         current = e;
