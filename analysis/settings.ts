@@ -58,6 +58,36 @@ export const SettingsSchema = z.object({
   scenario: ScenarioSchema.default(ScenarioSchema.parse({})),
 });
 
+/**
+ * The fields of `shape` as optional and without defaults: a patch names only what changes. (A partial()
+ * of the schema itself would still fill every missing field with its default, so saving one group of
+ * settings would reset all the others.)
+ */
+function patchOf<S extends z.ZodRawShape>(shape: S) {
+  const fields = Object.fromEntries(Object.entries(shape).map(([k, t]) => [k, ((t instanceof z.ZodDefault ? t.unwrap() : t) as z.ZodType).optional()]));
+  return z.object(fields as unknown as { [K in keyof S]: z.ZodOptional<S[K] extends z.ZodDefault<infer I> ? I : S[K]> });
+}
+
+/** A change to some settings (settings.update): nested thresholds and scenario may name some of their fields. */
+export const SettingsPatchSchema = patchOf({
+  ...SettingsSchema.shape,
+  thresholds: patchOf(ThresholdsSchema.shape),
+  scenario: patchOf(ScenarioSchema.shape),
+});
+export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
+/** Scenario assumptions to try (scenarios.compute): the named ones replace the engagement's. */
+export const ScenarioPatchSchema = patchOf(ScenarioSchema.shape);
+
+/** The settings after a patch: named fields replace, thresholds and scenario merge field by field. */
+export function applySettingsPatch(current: Settings, patch: SettingsPatch): Settings {
+  return SettingsSchema.parse({
+    ...current,
+    ...patch,
+    thresholds: { ...current.thresholds, ...patch.thresholds },
+    scenario: { ...current.scenario, ...patch.scenario },
+  });
+}
+
 export type Settings = z.infer<typeof SettingsSchema>;
 export type SettingsInput = z.input<typeof SettingsSchema>;
 export type Thresholds = z.infer<typeof ThresholdsSchema>;

@@ -5,10 +5,10 @@
 // This module imports nothing from Node, so the renderer may import it for schemas and types.
 import { z } from 'zod';
 import { FindingSchema, SummarySchema, SourceSummarySchema, RefusedSchema, ScenariosSchema, InputKindSchema } from '../model';
-import { SettingsSchema, ScenarioSchema } from '../settings';
+import { isCalendarDate, SettingsSchema, SettingsPatchSchema, ScenarioPatchSchema } from '../settings';
 
 const Path = z.string().min(1).max(4096);
-const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine(isCalendarDate, 'not a calendar date (expected YYYY-MM-DD)');
 const JobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 const Empty = z.object({}).strict();
 const Ok = z.object({ ok: z.literal(true) });
@@ -114,7 +114,7 @@ export const API = {
   'refused.list': { input: Empty, output: z.array(RefusedSchema) },
   'rejects.list': { input: z.object({ source_id: z.number().int().optional(), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(5000).default(500) }), output: z.object({ total: z.number(), rows: z.array(RejectRowSchema) }) },
   'settings.get': { input: Empty, output: SettingsSchema },
-  'settings.update': { input: z.object({ settings: SettingsSchema.partial() }), output: SettingsSchema },
+  'settings.update': { input: z.object({ settings: SettingsPatchSchema }), output: SettingsSchema },
   'pricebook.list': { input: Empty, output: z.array(PriceBookRowSchema) },
   'review.run': { input: z.object({ jobId: JobId }), output: SummarySchema },
   'summary.get': { input: Empty, output: SummarySchema.nullable() },
@@ -127,7 +127,7 @@ export const API = {
   'renewal.get': { input: Empty, output: z.array(RenewalRowSchema) },
   /** The analyst's target quantity per offering (RenewalRow.target_quantity then reflects it). Added for the Renewal step. */
   'renewal.setTargets': { input: z.object({ targets: z.record(z.string().max(64), z.number().int().min(0).max(1000000)) }), output: Ok },
-  'scenarios.compute': { input: z.object({ assumptions: ScenarioSchema.partial() }), output: ScenariosSchema },
+  'scenarios.compute': { input: z.object({ assumptions: ScenarioPatchSchema }), output: ScenariosSchema },
   'export.workbook': { input: z.object({ jobId: JobId, dir: Path.optional() }), output: z.object({ path: z.string() }) },
   'export.evidencePack': { input: z.object({ jobId: JobId, dir: Path.optional() }), output: z.object({ path: z.string(), fingerprint: z.string() }) },
   'compare.previous': { input: z.object({ path: Path }), output: ComparisonSchema },

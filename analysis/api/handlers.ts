@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { API, ApiError, isMethodName, type MethodName, type ParsedInput, type Output, type ProgressEvent, type EngagementInfo } from './contract';
 import { Engagement } from '../engagement';
-import { SettingsSchema, parseSettings, defaultSettings } from '../settings';
+import { applySettingsPatch, parseSettings, defaultSettings } from '../settings';
 import { readSettingsFile } from '../settings-file';
 import { importFiles, scanFiles } from '../ingest/import';
 import { listRefused } from '../usage';
@@ -235,12 +235,19 @@ export function createEngine(opts: EngineOptions) {
     'settings.update': (input) =>
       serial(async () => {
         const e = writable();
-        const merged = SettingsSchema.parse({ ...e.settings, ...input.settings });
+        const merged = applySettingsPatch(e.settings, input.settings);
         await e.saveSettings(merged);
+        await remember(e); // the client's name may have changed
         return merged;
       }),
     'pricebook.list': () => serial(async () => listPriceBook(need().settings)),
-    'review.run': (input, ctx) => serial(async () => review(writable(), input.jobId, ctx)),
+    'review.run': (input, ctx) =>
+      serial(async () => {
+        const e = writable();
+        const summary = await review(e, input.jobId, ctx);
+        await remember(e); // the start screen's recent list shows the new headline
+        return summary;
+      }),
     'summary.get': () => serial(async () => readSummary(need().db)),
     // Every finding (what the UI asks for) comes from the view the review stored; a filtered list is read as before.
     'findings.list': (input) => serial(async () => (input.types && input.types.length > 0 ? listFindings(need().db, input.types) : listAllFindings(need().db, { store: !need().readOnly }))),
@@ -252,11 +259,7 @@ export function createEngine(opts: EngineOptions) {
     // Read from the view cache the review filled; computed (and kept, unless read-only) when stale.
     'quality.get': () => serial(async () => getQuality(need().db, need().settings, { store: !need().readOnly })),
     'renewal.get': () =>
-      serial(async () => {
-        const db = need().db;
-        const targets = new Map((await db.all<{ offering: string; target_quantity: number }>('SELECT offering, target_quantity FROM renewal_targets')).map((t) => [t.offering, t.target_quantity]));
-        return (await getRenewal(db)).map((r) => (targets.has(r.offering) ? { ...r, target_quantity: targets.get(r.offering)!, reason: `${r.reason} Target set by the analyst.` } : r));
-      }),
+      serial(async () => getRenewal(need().db)),
     'renewal.setTargets': (input) =>
       serial(async () => {
         const db = writable().db;

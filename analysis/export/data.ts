@@ -5,6 +5,7 @@ import type { EngagementDb, SqlParam } from '../db/engine';
 import type { Settings } from '../settings';
 import { SummarySchema, type Summary } from '../model';
 import { columnChunks, type ColumnChunk } from './column-stream';
+import { renewalBrief } from '../rules/renewal';
 
 const num = z.number();
 const numOrNull = z.number();
@@ -174,7 +175,7 @@ export async function countFindings(db: EngagementDb, types: readonly string[]):
 }
 
 export async function renewalRows(db: EngagementDb): Promise<RenewalRow[]> {
-  return parseRows(RenewalRowSchema, await db.all('SELECT * FROM renewal_brief ORDER BY offering'), 'renewal_brief');
+  return parseRows(RenewalRowSchema, await renewalBrief(db), 'renewal_brief');
 }
 
 export async function sourceRows(db: EngagementDb): Promise<SourceRow[]> {

@@ -88,14 +88,30 @@ export async function saveRenewal(db: EngagementDb): Promise<void> {
   await db.run(`INSERT INTO renewal_monthly SELECT offering, strftime(m, '%Y-%m'), active_users, seats FROM _rm`);
 }
 
-/** The renewal brief with its monthly series (the UI charts it). */
+/**
+ * The stored brief with the analyst's renewal targets applied: the one reading the Renewal step, the
+ * workbook and the pack's report share. A target that differs from the engine's says so in the reason,
+ * with the recommended quantity, so an auditor sees both.
+ */
+export async function renewalBrief(db: EngagementDb): Promise<Record<string, unknown>[]> {
+  // An engagement from before the targets (schema 1), opened read-only, has no such table.
+  const hasTargets = await db.one(`SELECT 1 AS x FROM information_schema.tables WHERE table_name = 'renewal_targets'`);
+  if (!hasTargets) return db.all('SELECT * FROM renewal_brief ORDER BY offering');
+  return db.all(`SELECT b.* REPLACE (
+      CAST(coalesce(t.target_quantity, b.target_quantity) AS DOUBLE) AS target_quantity,
+      CASE WHEN t.target_quantity IS NOT NULL AND t.target_quantity <> b.target_quantity
+        THEN b.reason || printf('; the analyst set the target to %d (recommended %g)', t.target_quantity, b.target_quantity) ELSE b.reason END AS reason)
+    FROM renewal_brief b LEFT JOIN renewal_targets t USING (offering) ORDER BY b.offering`);
+}
+
+/** The renewal brief with its monthly series (the UI charts it), with the analyst's targets applied. */
 export async function getRenewal(db: EngagementDb, names: (code: string) => string = (c) => loadCatalogue().get(c)?.name ?? c): Promise<RenewalRow[]> {
   // Read-only engagements (auditor mode) cannot create the table; an engagement never reviewed has none.
   const has = await db.one(`SELECT 1 AS x FROM information_schema.tables WHERE table_name = 'renewal_monthly'`);
-  const brief = await db.all<{
+  const brief = (await renewalBrief(db)) as {
     offering: string; seats: number | null; active_assignments: number | null; active_users: number | null; peak_monthly_active: number | null;
     trend: number | null; true_denials: number | null; recommendation: string; target_quantity: number | null; reason: string | null;
-  }>('SELECT * FROM renewal_brief ORDER BY offering');
+  }[];
   const monthly = has ? await db.all<{ offering: string; month: string; active_users: number; seats: number }>('SELECT * FROM renewal_monthly ORDER BY offering, month') : [];
   const byOffering = new Map<string, Array<{ month: string; active_users: number; seats: number }>>();
   for (const m of monthly) {

@@ -1,0 +1,87 @@
+// What the analyst saves in one step stays as saved everywhere: saving the settlement assumptions leaves
+// every other setting alone, and the renewal targets they set reach the workbook and the pack's report,
+// not only the Renewal step.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEngine, dispatch, type HandlerContext } from '../../analysis/api/handlers';
+import type { Settings } from '../../analysis/settings';
+import { cellsOf, openXlsx } from '../export/xlsx-xml';
+
+const ctx: HandlerContext = { emitProgress: () => undefined, signalFor: () => new AbortController().signal };
+let root = '';
+let call: (method: string, input: unknown) => Promise<unknown>;
+
+before(async () => {
+  root = mkdtempSync(join(tmpdir(), 'lrtw-settings-targets-'));
+  const engine = createEngine({ stateDir: join(root, 'state'), keyDir: join(root, 'keys') });
+  call = (method, input) => dispatch(engine, method, input, ctx);
+  await call('sample.create', { jobId: 's', users: 60 });
+});
+after(() => rmSync(root, { recursive: true, force: true }));
+
+test('saving only the scenario assumptions keeps the client, domains, thresholds and prices', async () => {
+  const before = (await call('settings.get', {})) as Settings;
+  assert.ok(before.corporate_email_domains.length > 0, 'the sample has corporate domains');
+  const saved = (await call('settings.update', { settings: { scenario: { audit_settlement_rate_high: 2 } } })) as Settings;
+  assert.equal(saved.scenario.audit_settlement_rate_high, 2);
+  // Every other field, including the other scenario assumptions, is what it was.
+  assert.deepEqual({ ...saved, scenario: { ...saved.scenario, audit_settlement_rate_high: before.scenario.audit_settlement_rate_high } }, before);
+  assert.deepEqual(await call('settings.get', {}), saved);
+  // A threshold alone: the other thresholds stay.
+  const t = (await call('settings.update', { settings: { thresholds: { dormant_days: 120 } } })) as Settings;
+  assert.deepEqual(t.thresholds, { ...before.thresholds, dormant_days: 120 });
+  assert.equal(t.client, before.client);
+});
+
+test('trying assumptions (scenarios.compute) starts from the engagement, not the defaults', async () => {
+  await call('settings.update', { settings: { scenario: { negotiated_back_period_rate: 0.9 } } });
+  const one = (await call('scenarios.compute', { assumptions: { audit_settlement_rate_low: 1.2 } })) as Record<string, number>;
+  const both = (await call('scenarios.compute', { assumptions: { audit_settlement_rate_low: 1.2, negotiated_back_period_rate: 0.9 } })) as Record<string, number>;
+  assert.deepEqual(one, both);
+});
+
+test('renewal targets the analyst sets reach the Renewal step, the workbook and the report', async () => {
+  await call('review.run', { jobId: 'r' });
+  const brief = (await call('renewal.get', {})) as { offering: string; target_quantity: number; reason: string }[];
+  assert.ok(brief.length >= 2);
+  const [a, b] = brief;
+  const wanted = { [a!.offering]: a!.target_quantity + 7, [b!.offering]: b!.target_quantity };
+  await call('renewal.setTargets', { targets: wanted });
+  const after = (await call('renewal.get', {})) as typeof brief;
+  const byOffering = new Map(after.map((r) => [r.offering, r]));
+  assert.equal(byOffering.get(a!.offering)!.target_quantity, a!.target_quantity + 7);
+  assert.match(byOffering.get(a!.offering)!.reason, new RegExp(`; the analyst set the target to ${a!.target_quantity + 7} \\(recommended ${a!.target_quantity}\\)$`));
+  // A target saved equal to the recommendation is not reported as the analyst's.
+  assert.equal(byOffering.get(b!.offering)!.reason, b!.reason);
+
+  const { path } = (await call('export.workbook', { jobId: 'w', dir: join(root, 'out') })) as { path: string };
+  const cells = await cellsOf(await openXlsx(path), 'Renewal');
+  const header = cells.filter((c) => /^[A-Z]+1$/.test(c.ref));
+  const col = (name: string) => header.find((c) => c.text === name)?.ref.replace(/\d+$/, '');
+  const offeringCol = col('Offering');
+  const targetCol = col('Target quantity');
+  assert.ok(offeringCol && targetCol, 'Renewal sheet has Offering and Target quantity columns');
+  const row = cells.find((c) => c.ref.startsWith(offeringCol!) && c.text === a!.offering)!.ref.replace(/^[A-Z]+/, '');
+  assert.equal(Number(cells.find((c) => c.ref === `${targetCol}${row}`)!.value), a!.target_quantity + 7);
+
+  const pack = (await call('export.evidencePack', { jobId: 'p', dir: join(root, 'out') })) as { path: string };
+  const report = readFileSync(join(pack.path, 'data', 'report.html'), 'utf8');
+  assert.ok(report.includes(`the analyst set the target to ${a!.target_quantity + 7}`), 'the report states the analyst target');
+});
+
+test('the recent list carries the headline of the latest review, not only of the sample', async () => {
+  const sample = (await call('engagement.info', {})) as { folder: string };
+  const path = join(root, 'second', 'second.lrtw');
+  await call('engagement.create', { path, client: 'Second Client' });
+  const listed = (await call('engagement.recent', {})) as { path: string; headline: unknown }[];
+  assert.equal(listed[0]?.path, path);
+  assert.equal(listed[0]?.headline, null, 'not reviewed yet');
+  await call('import.run', { jobId: 'i2', files: [{ path: join(sample.folder, 'input') }] });
+  await call('review.run', { jobId: 'r2' });
+  const recent = (await call('engagement.recent', {})) as { path: string; headline: unknown }[];
+  assert.equal(recent[0]?.path, path);
+  assert.ok(recent[0]?.headline, 'the reviewed engagement shows its headline');
+});
