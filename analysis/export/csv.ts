@@ -3,9 +3,14 @@
 // numbers are written in full precision, never rounded.
 import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
-import { neutraliseFormula } from '../findings-csv';
+import type { ColumnChunk } from './column-stream';
 
 export type CsvValue = string | number | boolean | null | undefined;
+
+/** A text cell starting with = + - @, TAB or CR gets a leading apostrophe so no spreadsheet runs it. */
+export function neutraliseFormula(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
 
 export function csvField(v: CsvValue): string {
   if (v === null || v === undefined) return '';
@@ -92,4 +97,20 @@ export class CsvFile {
     }
     return { sha256: this.hash.digest('hex'), bytes: this.bytes };
   }
+}
+
+/** Writes a CSV file from column-major chunks; the SHA-256 and size of the bytes written, and the rows. */
+export async function writeCsvFile(path: string, header: readonly string[], chunks: AsyncGenerator<ColumnChunk>): Promise<{ sha256: string; bytes: number; rows: number }> {
+  const csv = new CsvFile(path, header);
+  let rows = 0;
+  try {
+    for await (const c of chunks) {
+      await csv.writeBlock(c.columns, c.rowCount);
+      rows += c.rowCount;
+    }
+  } catch (e) {
+    await csv.close().catch(() => undefined);
+    throw e;
+  }
+  return { ...(await csv.close()), rows };
 }

@@ -80,7 +80,7 @@ export const DecisionRowSchema = z.object({
   user: strOrNull,
   product: strOrNull,
   offering: strOrNull,
-  action: str,
+  action: strOrNull,
   owner: strOrNull,
   due_date: strOrNull,
   justification: strOrNull,
@@ -174,6 +174,18 @@ export async function countFindings(db: EngagementDb, types: readonly string[]):
   return Number(r?.n ?? 0);
 }
 
+/**
+ * Savings findings per type: n counts every finding of the type (as summary.json does), seats (units) and
+ * value only those counted in savings, so a (user, offering) an earlier lever reclaimed is not added twice.
+ */
+export async function savingsByTypeOf(db: EngagementDb): Promise<Map<string, { n: number; units: number; value: number }>> {
+  const rows = await db.all<{ type: string; n: number; units: number | null; value: number | null }>(
+    `SELECT type, count(*) AS n, sum(units) FILTER (WHERE counted_in_savings) AS units, sum(annual_value) FILTER (WHERE counted_in_savings) AS value
+     FROM findings WHERE family = 'savings' GROUP BY type`,
+  );
+  return new Map(rows.map((r) => [r.type, { n: Number(r.n), units: Number(r.units ?? 0), value: Number(r.value ?? 0) }]));
+}
+
 export async function renewalRows(db: EngagementDb): Promise<RenewalRow[]> {
   return parseRows(RenewalRowSchema, await renewalBrief(db), 'renewal_brief');
 }
@@ -196,10 +208,16 @@ export async function rejectCount(db: EngagementDb): Promise<number> {
   return Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM rejects'))?.n ?? 0);
 }
 
+/**
+ * One row per finding with its decision, if any (finance fills in the rest), plus decisions whose finding the
+ * latest review no longer reports: decided rows first by due date, then the open ones as the steps list them.
+ */
 export async function decisionRows(db: EngagementDb): Promise<DecisionRow[]> {
-  const rows = await db.all(`SELECT d.finding_id, f.type, f."user", f.product, f.offering, d.action, d.owner,
+  const rows = await db.all(`SELECT coalesce(f.finding_id, d.finding_id) AS finding_id, f.type, f."user", f.product, f.offering, d.action, d.owner,
     CAST(d.due_date AS VARCHAR) AS due_date, d.justification, CAST(d.updated_at AS VARCHAR) AS updated_at, d.carried_from
-    FROM decisions d LEFT JOIN findings f ON f.finding_id = d.finding_id ORDER BY d.due_date NULLS LAST, d.finding_id`);
+    FROM findings f FULL OUTER JOIN decisions d ON d.finding_id = f.finding_id
+    ORDER BY d.finding_id IS NULL, d.due_date NULLS LAST, CASE f.family WHEN 'savings' THEN 0 WHEN 'gap' THEN 1 ELSE 2 END, f.type,
+      f.annual_value DESC, coalesce(f.finding_id, d.finding_id)`);
   return parseRows(DecisionRowSchema, rows, 'decisions');
 }
 

@@ -8,15 +8,14 @@ import { dirname, join, resolve } from 'node:path';
 import { randomBytes, sign } from 'node:crypto';
 import type { EngagementDb } from '../db/engine';
 import type { Settings } from '../settings';
-import { FINDINGS_CSV_COLUMNS, GAP_TYPES, SIGNAL_TYPES } from '../model';
+import { GAP_TYPES, SIGNAL_TYPES } from '../model';
 import { TOOL_NAME, TOOL_VERSION } from '../version';
 import {
-  countFindings, findingPages, findingsCsvColumnChunks, latestSummary, refusedRows, rejectCount, renewalRows, resolveAsOf, sourceRows,
+  countFindings, findingPages, savingsByTypeOf, latestSummary, refusedRows, rejectCount, renewalRows, resolveAsOf, sourceRows,
   topFindings,
 } from './data';
 import { BAGIT, BAGIT_TXT, BAG_INFO, MANIFEST, SIGNATURE, TAGMANIFEST, TAG_FILES, bagInfoValue, copyAndHash, manifestText, sha256File, walkFiles } from './bagit';
-import type { ColumnChunk } from './column-stream';
-import { CsvFile } from './csv';
+import { writeFindingsCsv } from '../findings-csv';
 import { evidencePackName, safeFileSegment, workbookFileName } from './file-names';
 import { writeEvidenceCsv } from './evidence-csv';
 import { renderReport } from './report-html';
@@ -108,17 +107,6 @@ async function copySources(files: readonly { from: string; seg: string }[], dir:
   return out;
 }
 
-async function writeCsv(path: string, header: readonly string[], chunks: AsyncGenerator<ColumnChunk>): Promise<{ sha256: string; bytes: number }> {
-  const csv = new CsvFile(path, header);
-  try {
-    for await (const c of chunks) await csv.writeBlock(c.columns, c.rowCount);
-  } catch (e) {
-    await csv.close().catch(() => undefined);
-    throw e;
-  }
-  return csv.close();
-}
-
 export async function writeEvidencePack(db: EngagementDb, settings: Settings, outDir: string, opts: EvidencePackOptions = {}): Promise<{ path: string; fingerprint: string }> {
   const out = resolve(outDir);
   mkdirSync(out, { recursive: true });
@@ -154,7 +142,7 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
     // findings.csv (DATA-CONTRACT §3.2 columns) and evidence.csv, streamed in large blocks and hashed as written.
     // Hashes of files the pack wrote or copied, reused by the manifest: nothing large is read twice.
     const knownHash = new Map<string, string>();
-    const fcsv = await profiled('pack findings.csv', () => writeCsv(join(data, 'findings.csv'), FINDINGS_CSV_COLUMNS, findingsCsvColumnChunks(db)));
+    const fcsv = await profiled('pack findings.csv', () => writeFindingsCsv(db, join(data, 'findings.csv')));
     knownHash.set('data/findings.csv', fcsv.sha256);
     const ecsv = await profiled('pack evidence.csv', () => writeEvidenceCsv(db, join(data, 'evidence.csv')));
     knownHash.set('data/evidence.csv', ecsv.sha256);
@@ -169,9 +157,6 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
     const t0 = profileMark();
     const gapLines = [];
     for await (const p of findingPages(db, GAP_TYPES)) for (const g of p) gapLines.push({ finding_id: g.finding_id, line: gapLineOf(g) });
-    const agg = await db.all<{ type: string; n: number; units: number | null; value: number | null }>(
-      `SELECT type, count(*) AS n, sum(units) AS units, sum(annual_value) AS value FROM findings WHERE counted_in_savings GROUP BY type`,
-    );
     const html = renderReport({
       client: settings.client,
       asOf,
@@ -180,7 +165,7 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
       baggingDate: now.toISOString().slice(0, 10),
       fingerprint: key.fingerprint,
       scenarios: scenarioTotals(gapLines, settings.scenario),
-      savingsByType: new Map(agg.map((a) => [a.type, { n: Number(a.n), units: Number(a.units ?? 0), value: Number(a.value ?? 0) }])),
+      savingsByType: await savingsByTypeOf(db),
       gapUnits: gapLines.reduce((a, l) => a + l.line.units, 0),
       gaps: await topFindings(db, GAP_TYPES, REPORT_ROWS),
       gapTotal: gapLines.length,

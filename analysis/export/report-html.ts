@@ -48,6 +48,7 @@ export function renderReport(r: ReportInput): string {
   const num = (n: number | null | undefined) => (n === null || n === undefined ? '' : new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 }).format(n));
   const savingsTotal = [...r.savingsByType.values()].reduce((a, s) => a + s.value, 0);
   const seatsToReclaim = ['dormant_user', 'unused_assignment'].reduce((a, t) => a + (r.savingsByType.get(t)?.units ?? 0), 0);
+  const reclaimValue = ['dormant_user', 'unused_assignment'].reduce((a, t) => a + (r.savingsByType.get(t)?.value ?? 0), 0);
   const capped = (shown: number, total: number, what: string) =>
     total > shown ? `<p class="note">Showing the ${shown.toLocaleString('en-US')} largest of ${total.toLocaleString('en-US')} ${what}; every line is in findings.csv and in the workbook (${esc(r.workbookName)}).</p>` : '';
   const sev = (s: string) => `<span class="pill ${esc(s)}">${esc(s)}</span>`;
@@ -119,7 +120,7 @@ export function renderReport(r: ReportInput): string {
 <main>
 <h2>Headline</h2>
 <div class="cards">
-<div class="card good"><div class="label">Savings to reclaim (annual)</div><div class="value">${money(savingsTotal)}</div><div class="note">${num(seatsToReclaim)} seats from dormant users and unused assignments</div></div>
+<div class="card good"><div class="label">Savings to reclaim (annual)</div><div class="value">${money(savingsTotal)}</div><div class="note">all five savings levers; of it, ${num(seatsToReclaim)} seats from dormant users and unused assignments (${money(reclaimValue)})</div></div>
 <div class="card"><div class="label">Seats to buy</div><div class="value">${num(r.gapUnits)}</div><div class="note">${num(r.gapTotal)} compliance gap lines</div></div>
 <div class="card"><div class="label">Close the gaps now</div><div class="value">${money(r.scenarios.self_review_best)}</div><div class="note">self-review, best case</div></div>
 <div class="card bad range"><div class="label">If an audit finds them</div><div class="value">${money(r.scenarios.audit_negotiated_low)} – ${money(r.scenarios.audit_no_cooperation_high)}</div><div class="note">negotiated low to no cooperation high</div></div>

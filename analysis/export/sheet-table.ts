@@ -12,6 +12,11 @@ export interface TableColumn<T> {
   max?: number;
   /** Short categorical values (Yes/No, decision) read best centred. */
   center?: boolean;
+  /**
+   * A live formula for the cell on sheet row `row` (built from column letters and the row number only,
+   * never from client text); `value` is its cached result, which a spreadsheet shows before recalculating.
+   */
+  formula?: (row: number) => string;
 }
 
 const NUMERIC: ReadonlySet<CellKind> = new Set(['money', 'money0', 'int', 'num', 'pct', 'rate']);
@@ -59,6 +64,8 @@ export async function writeTable<T>(ws: ExcelJS.Worksheet, columns: readonly Tab
       columns.forEach((c, i) => {
         const cell = row.getCell(i + 1);
         putCell(cell, c.kind, c.value(r), f);
+        // The header is row 1, so this data row is row n + 2.
+        if (c.formula) cell.value = { formula: c.formula(n + 2), result: Number(c.value(r) ?? 0) };
         const a = aligns[i];
         if (a) cell.alignment = a;
       });

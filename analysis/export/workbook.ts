@@ -11,7 +11,7 @@ import type { Settings } from '../settings';
 import { GAP_TYPES, SIGNAL_TYPES, type Scenarios } from '../model';
 import { loadCatalogue } from '../catalogue/catalogue';
 import {
-  allFindings, countFindings, decisionRows, findingPages, refusedRows, rejectCount, rejectPages, renewalRows, resolveAsOf, sourceRows,
+  allFindings, countFindings, savingsByTypeOf, decisionRows, findingPages, refusedRows, rejectCount, rejectPages, renewalRows, resolveAsOf, sourceRows,
   type FindingRow, type RejectRow, type SourceRow, type DecisionRow, type RenewalRow, type RefusedRow,
 } from './data';
 import { workbookFileName } from './file-names';
@@ -75,7 +75,8 @@ const GAP_COLUMNS: TableColumn<GapRow>[] = [
   { header: 'Unit price', kind: 'money', value: (r) => r.line.price, min: 12 },
   { header: 'List price', kind: 'money', value: (r) => r.line.list_price, min: 12 },
   { header: 'Months exposed', kind: 'int', value: (r) => r.line.months },
-  { header: 'Annual value', kind: 'money', value: (r) => r.f.annual_value, min: 14 },
+  // Units × unit price, live: finance may correct a line's units or price and the totals follow.
+  { header: 'Annual value', kind: 'money', value: (r) => r.f.annual_value, min: 14, formula: (n) => `${GAP_COL.units}${n}*${GAP_COL.price}${n}` },
   { header: 'First seen', kind: 'date', value: (r) => r.f.first_seen },
   { header: 'Last seen', kind: 'date', value: (r) => r.f.last_seen },
   { header: 'Evidence rows', kind: 'int', value: (r) => r.f.evidence_count },
@@ -220,7 +221,7 @@ export async function writeWorkbook(db: EngagementDb, settings: Settings, outDir
     }
   }
   const scenarios = scenarioTotals(keyed, settings.scenario);
-  const savingsByType = await savingsAggregates(db);
+  const savingsByType = await savingsByTypeOf(db);
 
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: partial, useStyles: true, useSharedStrings: false });
   wb.creator = 'LRT Workbench';
@@ -297,13 +298,6 @@ export async function writeWorkbook(db: EngagementDb, settings: Settings, outDir
   return path;
 }
 
-async function savingsAggregates(db: EngagementDb): Promise<Map<string, { n: number; units: number; value: number }>> {
-  const rows = await db.all<{ type: string; n: number; units: number | null; value: number | null }>(
-    `SELECT type, count(*) AS n, sum(units) AS units, sum(annual_value) AS value FROM findings WHERE counted_in_savings GROUP BY type`,
-  );
-  return new Map(rows.map((r) => [r.type, { n: Number(r.n), units: Number(r.units ?? 0), value: Number(r.value ?? 0) }]));
-}
-
 interface SummaryFacts {
   nRecl: number;
   nOpt: number;
@@ -349,14 +343,17 @@ async function writeSummary(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ctx, x
   L.row([{ v: 'If an audit finds them (high)' }, {}, {}, { kind: 'money0', formula: 'Settlement!$C$7', result: x.scenarios.audit_no_cooperation_high }, { v: 'audit with limited cooperation', indent: true }], big('FFC00000'));
   L.blank();
 
-  // Savings by lever: COUNTIFS/SUMIFS over the Reclamation and Optimisation sheets, counted lines only.
+  // Savings by lever: COUNTIFS/SUMIFS over the Reclamation and Optimisation sheets. Findings counts every
+  // line of the type (as summary.json and findings.csv do); seats and value only the lines counted in savings,
+  // so a (user, offering) an earlier lever already reclaimed is not added twice.
   L.section('Savings to reclaim this quarter (annual)', ['Findings', 'Seats', 'Annual value']);
   const lever = (t: string, sheet: 'Reclamation' | 'Optimisation', n: number) => {
-    const crit = `${colRange(sheet, SAV.type, n)},"${typeLabel(t)}",${colRange(sheet, SAV.counted, n)},"Yes"`;
+    const ofType = `${colRange(sheet, SAV.type, n)},"${typeLabel(t)}"`;
+    const crit = `${ofType},${colRange(sheet, SAV.counted, n)},"Yes"`;
     const a = x.savingsByType.get(t) ?? { n: 0, units: 0, value: 0 };
     return L.row([
       { v: typeLabel(t), indent: true },
-      { kind: 'int', formula: `COUNTIFS(${crit})`, result: a.n },
+      { kind: 'int', formula: `COUNTIFS(${ofType})`, result: a.n },
       { kind: 'num', formula: `SUMIFS(${colRange(sheet, SAV.units, n)},${crit})`, result: a.units },
       { kind: 'money0', formula: `SUMIFS(${colRange(sheet, SAV.value, n)},${crit})`, result: a.value },
     ]);
@@ -489,7 +486,7 @@ function writeSettlement(ws: ExcelJS.Worksheet, ctx: Ctx, nGap: number, s: Scena
   L.row([{ v: 'Units short' }, { v: 'Σ units (seats to buy)' }, { kind: 'num', formula: `SUM(${U})`, result: sum((l) => l.units) }]);
   L.row([{ v: 'Annual cost at your prices' }, { v: 'Σ units × unit price' }, { kind: 'money0', formula: gc, result: s.self_review_best }]);
   L.row([{ v: 'Annual cost at list prices' }, { v: 'Σ units × list price' }, { kind: 'money0', formula: gl, result: sum((l) => l.units * l.list_price) }]);
-  L.row([{ v: 'Back period at list (years)' }, { v: 'Σ units × list price × months exposed ÷ 12' }, { kind: 'money0', formula: glm, result: sum((l) => l.units * l.list_price * (l.months / 12)) }]);
+  L.row([{ v: 'Back period at list prices' }, { v: 'Σ units × list price × months exposed ÷ 12' }, { kind: 'money0', formula: glm, result: sum((l) => l.units * l.list_price * (l.months / 12)) }]);
   L.blank();
   L.row([{ v: 'The totals are live formulas over the Gap Register (units, unit price, list price, months exposed) and the named cells on the Assumptions sheet.' }], (r) => (r.getCell(1).font = { name: 'Calibri', italic: true, size: 9, color: { argb: 'FF595959' } }));
 }

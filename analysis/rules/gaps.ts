@@ -10,9 +10,13 @@
 //   unassigned rules only look at days the product is entitled.
 import { addEvidence, wantUsage, type RuleContext } from './context';
 
-/** Inserts staged gap lines (_gap_stage) into _f with prices and months of exposure. */
+/**
+ * Inserts staged gap lines (_gap_stage) into _f with prices and months of exposure. A product-level line (no
+ * user) is identified by its type and product alone: the offering it names is the entitlement in force, which
+ * can change with the contract without the line becoming another finding (its decisions stay with it).
+ */
 async function emitGapLines(ctx: RuleContext): Promise<void> {
-  await ctx.db.run(`INSERT INTO _f SELECT fid(g.type, g.usr, g.product, g.offering, NULL), g.type, 'gap', g.severity, g.usr, g.product, g.offering,
+  await ctx.db.run(`INSERT INTO _f SELECT fid(g.type, g.usr, g.product, CASE WHEN g.usr IS NOT NULL THEN g.offering END, NULL), g.type, 'gap', g.severity, g.usr, g.product, g.offering,
       g.units, g.units * coalesce(pr.price, 0), coalesce(pr.price, 0), coalesce(pr.list_price, pr.price, 0),
       least(_p.lbm, greatest(1, months_up(g.first_day, _p.d))), g.first_day, g.last_day,
       g.detail || CASE WHEN pr.price_raw IS NULL THEN '; no price for ' || g.product || ' in the price book' ELSE '' END, false
@@ -157,9 +161,15 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
     runs AS (
       SELECT *, (year(m) * 12 + month(m)) - row_number() OVER (PARTITION BY product ORDER BY m) AS grp FROM monthly)
     SELECT r.* FROM runs r JOIN (SELECT product, grp FROM runs GROUP BY ALL HAVING count(*) >= (SELECT sus FROM _p)) q USING (product, grp)`);
-  await db.run(`INSERT INTO _gap_stage SELECT 'network_over_use', 'medium', NULL, product, NULL, max(excess), min(first_day), max(last_day),
-      printf('peak simultaneous network sessions above the network seats in %d months (largest excess %d)', count(*), max(excess))
-    FROM _net_month GROUP BY product`);
+  // The offering is the network entitlement exceeded: the one in force on the last day of over-use, the
+  // product's own before a collection.
+  await db.run(`INSERT INTO _gap_stage
+    WITH g AS (SELECT product, max(excess) AS units, min(first_day) AS first_day, max(last_day) AS last_day, count(*) AS months FROM _net_month GROUP BY product)
+    SELECT 'network_over_use', 'medium', NULL, g.product,
+      (SELECT arg_min(e.offering, (e.offering <> g.product, e.offering)) FROM _ent e WHERE e.product = g.product AND e.model = 'network' AND g.last_day BETWEEN e.s AND e.e),
+      g.units, g.first_day, g.last_day,
+      printf('peak simultaneous network sessions above the network seats in %d months (largest excess %d)', g.months, g.units)
+    FROM g`);
   await addEvidence(db, `SELECT fid('network_over_use', NULL, n.product, NULL, NULL), s.tbl, s.source_id, s.line, 'network session on ' || CAST(n.peak_day AS VARCHAR)
     FROM _net_month n JOIN _ns s ON s.product = n.product AND CAST(s.st AS DATE) <= n.peak_day AND CAST(s.et AS DATE) >= n.peak_day`);
   await emitGapLines(ctx);

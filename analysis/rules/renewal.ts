@@ -54,10 +54,15 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
       GROUP BY aa.offering),
     lowf AS (
       SELECT aa.offering, count(DISTINCT aa.usr) AS n FROM _aa aa JOIN _f f ON f.usr = aa.usr AND f.type = 'low_frequency_user' GROUP BY aa.offering),
-    gaps AS (
-      SELECT k.offering, sum(f.units) AS units FROM _contract k JOIN _f f ON f.family = 'gap'
-        AND (f.offering = k.offering OR (f.offering IS NULL AND f.product IN (SELECT product FROM _covers c WHERE c.offering = k.offering)))
-      GROUP BY k.offering),
+    -- Each gap line counts for one offering only, so the increases add up to the register's units: its own
+    -- offering when that is under contract, else the offering under contract that covers its product (the
+    -- product itself first, then the one with the most seats).
+    gap_to AS (
+      SELECT f.units, coalesce(
+          (SELECT k.offering FROM _contract k WHERE k.offering = f.offering),
+          (SELECT arg_min(c.offering, (c.offering <> f.product, -k.seats, c.offering)) FROM _covers c JOIN _contract k ON k.offering = c.offering WHERE c.product = f.product)) AS offering
+      FROM _f f WHERE f.family = 'gap'),
+    gaps AS (SELECT offering, sum(units) AS units FROM gap_to WHERE offering IS NOT NULL GROUP BY offering),
     den AS (
       SELECT k.offering, count(*) AS n FROM _contract k JOIN _covers c ON c.offering = k.offering JOIN _den d ON d.product = c.product AND d.is_true
       GROUP BY k.offering)

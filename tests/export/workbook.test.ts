@@ -56,6 +56,15 @@ describe('finance workbook', () => {
       assert.equal(first.toISOString().slice(0, 10), g.first_seen, `${g.id} first seen is a real date`);
     }
     assert.match(String(ws.getCell('H2').numFmt), /\$/, 'unit price carries the currency format');
+    // Annual value is live (units × unit price), so a corrected line moves the Summary and Settlement totals.
+    ws.eachRow((r, n) => {
+      if (n === 1) return;
+      const v = r.getCell(col('Annual value')).value as ExcelJS.CellFormulaValue;
+      assert.equal(v.formula, `G${n}*H${n}`);
+      assert.equal(header[6], 'Units');
+      assert.equal(header[7], 'Unit price');
+      close(Number(v.result), Number(r.getCell(col('Units')).value) * Number(r.getCell(col('Unit price')).value), `row ${n} annual value`);
+    });
   });
 
   it('computes the six settlement scenarios with live formulas whose cached results equal the figures', () => {
@@ -100,6 +109,24 @@ describe('finance workbook', () => {
     assert.equal((best.getCell(4).value as ExcelJS.CellFormulaValue).formula, 'Settlement!$C$2');
     close(resultOf(best.getCell(4).value), expectedScenarios(fx.settings).self_review_best!, 'summary best case');
     assert.equal(ws.getCell('B3').value, 'Contoso Engineering');
+  });
+
+  it('lists every finding on the Decisions sheet, decided ones first, so finance can fill in the rest', async () => {
+    const ws = wb.getWorksheet('Decisions')!;
+    const ids: string[] = [];
+    const actions: unknown[] = [];
+    ws.eachRow((r, n) => {
+      if (n === 1) return;
+      ids.push(String(r.getCell(1).value));
+      actions.push(r.getCell(6).value);
+    });
+    const findings = await fx.db.all<{ finding_id: string }>('SELECT finding_id FROM findings');
+    const orphans = await fx.db.all<{ finding_id: string }>('SELECT finding_id FROM decisions WHERE finding_id NOT IN (SELECT finding_id FROM findings)');
+    assert.equal(new Set(ids).size, ids.length, 'one row per finding');
+    assert.deepEqual([...ids].sort(), [...findings, ...orphans].map((f) => f.finding_id).sort());
+    const decided = actions.filter((a) => a !== null && a !== undefined && a !== '').length;
+    assert.ok(decided >= 1 && decided < ids.length, 'decided and open findings are both listed');
+    assert.ok(actions.slice(0, decided).every((a) => a), 'decided rows come first');
   });
 
   it('writes client text that looks like a formula as text, never as a formula', async () => {

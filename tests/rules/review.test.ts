@@ -8,7 +8,8 @@ import { makeEstate, of, days, addDays, type Estate } from './helpers';
 import { findingIdOf } from '../../analysis/rules/ids';
 import { getEvidence } from '../../analysis/rules/evidence';
 import { getRenewal } from '../../analysis/rules/renewal';
-import { writeFindingsCsv, neutraliseFormula } from '../../analysis/findings-csv';
+import { writeFindingsCsv } from '../../analysis/findings-csv';
+import { neutraliseFormula } from '../../analysis/export/csv';
 import { setDecisions, listDecisions, clearDecisions, carryDecisions, compareWithPrevious } from '../../analysis/decisions';
 import { FINDINGS_CSV_COLUMNS } from '../../analysis/model';
 
@@ -77,7 +78,7 @@ test('re-running gives the same findings and ids; ids are the hash of (type, use
     assert.equal(String(ev.rows[0]!.values.day).slice(0, 10), '2026-09-01');
 
     const csvPath = join(e.dir, 'findings.csv');
-    const n = await writeFindingsCsv(e.db, csvPath);
+    const { rows: n } = await writeFindingsCsv(e.db, csvPath);
     const text = readFileSync(csvPath, 'utf8');
     const lines = text.trimEnd().split('\r\n');
     assert.equal(lines[0], FINDINGS_CSV_COLUMNS.join(','));

@@ -1,0 +1,67 @@
+// The README's main job end to end (`cli sample` then `cli review`), read as finance and an auditor read
+// its outputs: the two copies of findings.csv are the same bytes, the workbook's counts are summary.json's,
+// each gap line raises one offering's renewal target at most, and product-level gaps name the entitlement.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { SummarySchema, SAVINGS_TYPES, type Summary } from '../../analysis/model';
+import { Engagement } from '../../analysis/engagement';
+import { cellsOf, openXlsx } from './xlsx-xml';
+
+const CLI = join(import.meta.dirname, '..', '..', 'analysis', 'cli.ts');
+let root = '';
+let out = '';
+let summary: Summary;
+
+function cli(...args: string[]): string {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8', timeout: 300_000 });
+  assert.equal(r.status, 0, `${args.join(' ')}\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+before(() => {
+  root = mkdtempSync(join(tmpdir(), 'lrtw-review-outputs-'));
+  out = join(root, 'out');
+  cli('sample', '--out', join(root, 'input'), '--users', '120', '--months', '12');
+  cli('review', '--input', join(root, 'input'), '--out', out);
+  summary = SummarySchema.parse(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')));
+});
+after(() => rmSync(root, { recursive: true, force: true }));
+
+test('findings.csv in --out and in the signed pack are the same bytes', () => {
+  const pack = readdirSync(out).find((n) => n.endsWith('_evidence-pack'))!;
+  const a = readFileSync(join(out, 'findings.csv'));
+  const b = readFileSync(join(out, pack, 'data', 'findings.csv'));
+  assert.ok(a.length > 1000);
+  assert.ok(a.equals(b), 'byte-identical');
+  const rows = a.toString('utf8').trimEnd().split('\r\n').length - 1;
+  assert.equal(rows, Object.values(summary.findings).reduce((x, y) => x + y, 0));
+});
+
+test("the workbook's Summary counts every savings finding as summary.json does", async () => {
+  const cells = await cellsOf(await openXlsx(join(out, summary.outputs.workbook!)), 'Summary');
+  const total = cells.find((c) => c.text === 'Total savings')!;
+  const row = total.ref.replace(/^[A-Z]+/, '');
+  const count = Number(cells.find((c) => c.ref === `B${row}`)!.value);
+  const expected = SAVINGS_TYPES.reduce((a, t) => a + (summary.findings[t] ?? 0), 0);
+  assert.equal(count, expected);
+  const value = Number(cells.find((c) => c.ref === `D${row}`)!.value);
+  assert.ok(Math.abs(value - (summary.savings_annual.total ?? 0)) < 0.01, `${value} vs ${summary.savings_annual.total}`);
+});
+
+test('each gap line raises at most one renewal target, and network over-use names its network entitlement', async () => {
+  const e = await Engagement.open(join(out, 'engagement.lrtw'), { readOnly: true });
+  try {
+    const inc = await e.db.one<{ units: number | null }>(`SELECT sum(target_quantity - seats) AS units FROM renewal_brief WHERE recommendation = 'increase'`);
+    assert.ok(Number(inc?.units ?? 0) > 0, 'the sample has increases');
+    assert.ok(Number(inc?.units ?? 0) <= summary.gap_units, `increases ${inc?.units} exceed the ${summary.gap_units} gap units`);
+    const net = await e.db.all<{ offering: string | null }>(`SELECT offering FROM findings WHERE type = 'network_over_use'`);
+    assert.ok(net.length > 0, 'the sample has network over-use');
+    for (const n of net) assert.ok(n.offering, 'network_over_use names the offering of the network entitlement');
+  } finally {
+    e.close();
+  }
+});
