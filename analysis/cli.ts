@@ -137,6 +137,7 @@ export async function runReviewCommand(args: ParsedArgs): Promise<number> {
         `audit exposure up to ${summary.currency} ${Math.round(summary.scenarios.audit_no_cooperation_high).toLocaleString('en-US')}.`,
     );
     console.log(`Outputs in ${out}: engagement.lrtw, summary.json, findings.csv, ${basename(run.workbook)}, ${basename(run.pack)}/`);
+    for (const w of summary.warnings) console.log(`Warning: ${w}`);
     if (args.flags.has('strict') && imported.refused.length > 0) {
       console.error(`review --strict: ${imported.refused.length} file(s) refused, first: ${imported.refused[0]!.file}: ${imported.refused[0]!.reason}`);
       return 3;

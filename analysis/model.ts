@@ -118,5 +118,7 @@ export const SummarySchema = z.object({
   gap_units: z.number(),
   scenarios: ScenariosSchema,
   outputs: z.object({ workbook: z.string().nullable(), evidence_pack: z.string().nullable() }),
+  /** What to check before trusting the figures (review-warnings.ts); additive to the contract's keys. */
+  warnings: z.array(z.string()).default([]),
 });
 export type Summary = z.infer<typeof SummarySchema>;

@@ -9,6 +9,7 @@ import { refreshQualityCache } from './quality';
 import { profiled } from './db/profile';
 import { cachedView } from './view-cache';
 import { listFindings } from './review';
+import { reviewWarnings } from './review-warnings';
 
 export interface ReviewTotals {
   as_of: string;
@@ -38,6 +39,7 @@ export async function buildSummary(db: EngagementDb, settings: Settings, review:
     gap_units: review?.gap_units ?? 0,
     scenarios: review?.scenarios ?? ZERO_SCENARIOS,
     outputs,
+    warnings: review ? await reviewWarnings(db, settings, review.as_of) : [],
   });
   if (review) {
     await db.run('UPDATE review_runs SET summary = $1 WHERE run_id = (SELECT max(run_id) FROM review_runs)', [JSON.stringify(summary)]);

@@ -16,6 +16,7 @@ import {
 } from './data';
 import { BAGIT, BAGIT_TXT, BAG_INFO, MANIFEST, SIGNATURE, TAGMANIFEST, TAG_FILES, bagInfoValue, copyAndHash, manifestText, sha256File, walkFiles } from './bagit';
 import { writeFindingsCsv } from '../findings-csv';
+import { reviewWarnings } from '../review-warnings';
 import { evidencePackName, safeFileSegment, workbookFileName } from './file-names';
 import { writeEvidenceCsv } from './evidence-csv';
 import { renderReport } from './report-html';
@@ -166,6 +167,7 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
       fingerprint: key.fingerprint,
       scenarios: scenarioTotals(gapLines, settings.scenario),
       savingsByType: await savingsByTypeOf(db),
+      warnings: asOf ? await reviewWarnings(db, settings, asOf) : [],
       gapUnits: gapLines.reduce((a, l) => a + l.line.units, 0),
       gaps: await topFindings(db, GAP_TYPES, REPORT_ROWS),
       gapTotal: gapLines.length,

@@ -28,6 +28,8 @@ export interface ReportInput {
   rejects: number;
   signals: number;
   workbookName: string;
+  /** review-warnings.ts: what to check before trusting the figures. */
+  warnings: string[];
 }
 
 export function esc(v: unknown): string {
@@ -118,6 +120,7 @@ export function renderReport(r: ReportInput): string {
 </dl>
 </header>
 <main>
+${r.warnings.map((w) => `<div class="warn"><strong>Check first:</strong> ${esc(w)}</div>`).join('\n')}
 <h2>Headline</h2>
 <div class="cards">
 <div class="card good"><div class="label">Savings to reclaim (annual)</div><div class="value">${money(savingsTotal)}</div><div class="note">all five savings levers; of it, ${num(seatsToReclaim)} seats from dormant users and unused assignments (${money(reclaimValue)})</div></div>

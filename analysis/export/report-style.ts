@@ -36,6 +36,8 @@ tr.total td{font-weight:650;border-top:2px solid var(--navy);background:#fff}
 .pill.high{background:#fdecea;color:var(--red)} .pill.medium{background:#fff4e0;color:var(--amber)} .pill.low{background:#e8f5e9;color:var(--green)}
 .pill.missing{background:#fdecea;color:var(--red)} .pill.ok{background:#e8f5e9;color:var(--green)}
 .note{color:var(--muted);font-size:12.5px}
+.warn{border:1px solid #f0c36d;background:#fff8e6;color:#5c4300;border-radius:8px;padding:10px 14px;margin:8px 0}
+.warn strong{color:var(--amber)}
 footer{margin-top:40px;padding-top:12px;border-top:1px solid var(--line);color:var(--muted);font-size:12px}
 @media print{.scroll{overflow:visible}table{font-size:10.5px}header{-webkit-print-color-adjust:exact;print-color-adjust:exact}main{padding:16px 24px}h2{break-after:avoid}tr{break-inside:avoid}}
 `;

@@ -20,6 +20,7 @@ import {
   inputFill, moneyFormats, putCell, sectionFill, sheetRef, styleHeaderRow, thinBottom, thinTop,
   type CellInput, type CellKind, type Formats,
 } from './sheet-style';
+import { reviewWarnings } from '../review-warnings';
 import { writeTable, type TableColumn } from './sheet-table';
 
 export const SHEETS = ['Summary', 'Reclamation', 'Gap Register', 'Optimisation', 'Renewal', 'Settlement', 'Assumptions', 'Data Quality', 'Decisions'] as const;
@@ -322,6 +323,10 @@ async function writeSummary(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ctx, x
   L.row([{ v: 'Client' }, { v: settings.client }], fact);
   L.row([{ v: 'As of' }, { kind: 'date', v: ctx.asOf }], fact);
   L.row([{ v: 'Currency' }, { v: settings.currency }], fact);
+  // What to check before trusting the figures, above them (review-warnings.ts).
+  for (const w of ctx.asOf ? await reviewWarnings(db, settings, ctx.asOf) : []) {
+    L.row([{ v: `Check first: ${w}` }], (r) => (r.getCell(1).font = { name: 'Calibri', bold: true, color: { argb: 'FF9C5700' } }));
+  }
   L.blank();
 
   // At a glance: four figures, linked to the totals further down (row numbers fixed by the layout below).

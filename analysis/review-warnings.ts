@@ -1,0 +1,54 @@
+// What the analyst must know before trusting a review's figures, defined once and shown wherever the
+// figures are (CLI, summary.json, workbook, report, UI): prices in another currency than the engagement's,
+// usage that lies outside the lookback, no contract to judge compliance against.
+import type { EngagementDb } from './db/engine';
+import type { Settings } from './settings';
+import { loadCatalogue, type Catalogue } from './catalogue/catalogue';
+import { priceOverrides } from './pricebook';
+
+const list = (codes: readonly string[], max = 6) => (codes.length <= max ? codes.join(', ') : `${codes.slice(0, max).join(', ')} and ${codes.length - max} more`);
+
+/** Warnings about the latest review (empty when nothing needs saying). `asOf` is the review date D. */
+export async function reviewWarnings(db: EngagementDb, settings: Settings, asOf: string, catalogue: Catalogue = loadCatalogue()): Promise<string[]> {
+  const out: string[] = [];
+
+  // Usage against the lookback: data from another period gives an all-clear that means nothing.
+  const span = await db.one<{ first: string | null; last: string | null; inside: number }>(
+    `WITH days AS (
+       SELECT CAST(min(start_time) AS DATE) AS lo, CAST(max(start_time) AS DATE) AS hi FROM sessions
+       UNION ALL SELECT min(day), max(day) FROM usage_daily
+       UNION ALL SELECT min(usage_date), max(usage_date) FROM tokenflex)
+     SELECT CAST(min(lo) AS VARCHAR) AS first, CAST(max(hi) AS VARCHAR) AS last,
+       CAST(max(hi) > CAST($1 AS DATE) - to_months(CAST($2 AS INTEGER)) AND min(lo) <= CAST($1 AS DATE) AS INTEGER) AS inside FROM days`,
+    [asOf, settings.thresholds.lookback_months],
+  );
+  if (span?.first && span.last && !span.inside) {
+    out.push(
+      `No usage falls in the review window (the ${settings.thresholds.lookback_months} months to ${asOf}): the loaded usage runs from ${span.first} to ${span.last}, so no finding can be read from it. Set the review date (as_of) to ${span.last} or load current exports.`,
+    );
+  }
+
+  // A contract to judge compliance against.
+  const subs = await db.one<{ n: number }>('SELECT count(*) AS n FROM subscriptions');
+  if (Number(subs?.n ?? 0) === 0 && span?.first) {
+    out.push('No subscriptions were loaded, so nothing is entitled: every product in use is reported out of scope. Load the Autodesk Account subscriptions export to judge compliance.');
+  }
+
+  // Money in the engagement's currency: the shipped price book is in its own currency and is not converted.
+  const book = catalogue.file.currency;
+  if (settings.currency !== book) {
+    const overridden = priceOverrides(settings, catalogue);
+    const priced = await db.all<{ code: string }>(
+      `SELECT DISTINCT coalesce(CASE WHEN family = 'gap' THEN product END, offering, product) AS code FROM findings
+       WHERE annual_value > 0 AND coalesce(CASE WHEN family = 'gap' THEN product END, offering, product) NOT IN (SELECT offering FROM subscriptions WHERE unit_price IS NOT NULL AND offering IS NOT NULL)
+       ORDER BY code`,
+    );
+    const fromBook = priced.map((r) => r.code).filter((c) => !overridden.get(c)?.annual);
+    if (fromBook.length > 0) {
+      out.push(
+        `The engagement's currency is ${settings.currency} but the prices of ${list(fromBook)} come from the shipped price book in ${book}; they are not converted. Give ${settings.currency} prices in the engagement's settings ("prices") or set the currency to ${book}.`,
+      );
+    }
+  }
+  return out;
+}

@@ -1,0 +1,56 @@
+// A review of data that cannot support its figures says so, where the figures are read: Autodesk's real
+// FlexNet logs (2016, 2018) and Token Flex sample reviewed as of 2026 hold no usage in the window and no
+// contract; a EUR engagement priced from the USD book is not silently relabelled.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEngine, dispatch, type HandlerContext } from '../../analysis/api/handlers';
+import type { Summary } from '../../analysis/model';
+import { FIXTURES } from '../ingest/helpers';
+import { cellsOf, openXlsx } from '../export/xlsx-xml';
+
+const ctx: HandlerContext = { emitProgress: () => undefined, signalFor: () => new AbortController().signal };
+let root = '';
+let call: (method: string, input: unknown) => Promise<unknown>;
+
+before(() => {
+  root = mkdtempSync(join(tmpdir(), 'lrtw-warnings-'));
+  const engine = createEngine({ stateDir: join(root, 'state'), keyDir: join(root, 'keys') });
+  call = (method, input) => dispatch(engine, method, input, ctx);
+});
+after(() => rmSync(root, { recursive: true, force: true }));
+
+test('usage from another period and no contract are reported, not an all-clear', async () => {
+  await call('engagement.create', { path: join(root, 'old', 'old.lrtw'), client: 'Fabrikam', as_of: '2026-09-30' });
+  await call('import.run', { jobId: 'i', files: [{ path: join(FIXTURES, 'flexnet') }, { path: join(FIXTURES, 'tokenflex') }] });
+  const summary = (await call('review.run', { jobId: 'r' })) as Summary;
+  assert.equal(summary.warnings.length, 2, summary.warnings.join('\n'));
+  assert.match(summary.warnings[0]!, /^No usage falls in the review window \(the 24 months to 2026-09-30\): the loaded usage runs from 201\d-\d\d-\d\d to 20\d\d-\d\d-\d\d.*Set the review date \(as_of\) to/);
+  assert.match(summary.warnings[1]!, /^No subscriptions were loaded/);
+  assert.deepEqual(((await call('summary.get', {})) as Summary).warnings, summary.warnings);
+
+  // The workbook and the pack's report carry them above the figures.
+  const { path } = (await call('export.workbook', { jobId: 'w', dir: join(root, 'old-out') })) as { path: string };
+  const texts = (await cellsOf(await openXlsx(path), 'Summary')).map((c) => c.text ?? '');
+  for (const w of summary.warnings) assert.ok(texts.includes(`Check first: ${w}`), w);
+  const pack = (await call('export.evidencePack', { jobId: 'p', dir: join(root, 'old-out') })) as { path: string };
+  const report = readFileSync(join(pack.path, 'data', 'report.html'), 'utf8');
+  assert.equal((report.match(/class="warn"/g) ?? []).length, 2);
+});
+
+test('a currency other than the price book\'s is flagged for every product priced from the book', async () => {
+  await call('sample.create', { jobId: 's', users: 60 });
+  const clean = (await call('review.run', { jobId: 'r1' })) as Summary;
+  assert.deepEqual(clean.warnings, [], 'the sample in USD needs no warning');
+  await call('settings.update', { settings: { currency: 'EUR' } });
+  const eur = (await call('review.run', { jobId: 'r2' })) as Summary;
+  assert.equal(eur.warnings.length, 1);
+  assert.match(eur.warnings[0]!, /^The engagement's currency is EUR but the prices of .+ come from the shipped price book in USD; they are not converted\./);
+  // A product the engagement prices itself is not listed.
+  const info = (await call('engagement.info', {})) as { folder: string };
+  assert.ok(readdirSync(info.folder).length > 0);
+  const settings = (await call('settings.get', {})) as { prices: Record<string, unknown> };
+  for (const code of Object.keys(settings.prices)) assert.ok(!new RegExp(`\\b${code}\\b`).test(eur.warnings[0]!.split(' come from')[0]!), `${code} is priced by the engagement`);
+});
