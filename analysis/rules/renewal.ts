@@ -65,13 +65,25 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
     gaps AS (SELECT offering, sum(units) AS units FROM gap_to WHERE offering IS NOT NULL GROUP BY offering),
     den AS (
       SELECT k.offering, count(*) AS n FROM _contract k JOIN _covers c ON c.offering = k.offering JOIN _den d ON d.product = c.product AND d.is_true
-      GROUP BY k.offering)
+      GROUP BY k.offering),
+    -- A Flex token pool is sized by tokens, not by users against seats: tokens bought on the lines in term at D
+    -- against tokens used in the 12 months to D (the Token Flex export when loaded, else Flex rows of daily usage).
+    flex AS (
+      SELECT s.offering, sum(coalesce(s.tokens, 0)) AS bought FROM subscriptions s, _p
+      WHERE lower(s.licence_model) = 'flex' AND s.offering IS NOT NULL
+        AND coalesce(s.start_date, DATE '0001-01-01') <= _p.d AND coalesce(s.end_date, DATE '9999-12-31') >= _p.d
+      GROUP BY s.offering),
+    flex_used AS (
+      SELECT CASE WHEN EXISTS (SELECT 1 FROM tokenflex)
+        THEN (SELECT sum(tokens) FROM tokenflex t, _p WHERE t.usage_date > _p.d - INTERVAL 12 MONTH AND t.usage_date <= _p.d)
+        ELSE (SELECT sum(tokens) FROM usage_daily u, _p WHERE u.licence_type = 'flex' AND u.day > _p.d - INTERVAL 12 MONTH AND u.day <= _p.d) END AS used)
     SELECT k.offering, k.seats, coalesce(assigned.n, 0) AS active_assignments, coalesce(act.n, 0) AS active_users,
       coalesce(stats.peak, 0) AS peak, CASE WHEN coalesce(stats.before, 0) > 0 THEN stats.recent / stats.before END AS trend,
       coalesce(den.n, 0) AS true_denials, coalesce(gaps.units, 0) AS gap_units, coalesce(lowf.n, 0) AS low_frequency_users,
-      CAST(ceil(coalesce(stats.peak, 0) * (1 + _p.buf)) AS DOUBLE) AS needed
+      CAST(ceil(coalesce(stats.peak, 0) * (1 + _p.buf)) AS DOUBLE) AS needed,
+      flex.offering IS NOT NULL AS flex_pool, coalesce(flex.bought, 0) AS tokens_bought, coalesce(flex_used.used, 0) AS tokens_used
     FROM _contract k LEFT JOIN stats USING (offering) LEFT JOIN assigned USING (offering) LEFT JOIN act USING (offering)
-      LEFT JOIN lowf USING (offering) LEFT JOIN gaps USING (offering) LEFT JOIN den USING (offering), _p`);
+      LEFT JOIN lowf USING (offering) LEFT JOIN gaps USING (offering) LEFT JOIN den USING (offering) LEFT JOIN flex USING (offering), flex_used, _p`);
 }
 
 /** Writes the staged brief into renewal_brief / renewal_monthly (inside the review's transaction). */
@@ -81,11 +93,14 @@ export async function saveRenewal(db: EngagementDb): Promise<void> {
   await db.run('DELETE FROM renewal_monthly');
   await db.run(`INSERT INTO renewal_brief
     SELECT offering, seats, active_assignments, active_users, peak, trend, true_denials,
-      CASE WHEN gap_units > 0 THEN 'increase' WHEN needed < seats THEN 'reduce'
+      CASE WHEN flex_pool THEN 'keep' WHEN gap_units > 0 THEN 'increase' WHEN needed < seats THEN 'reduce'
            WHEN active_assignments > 0 AND low_frequency_users >= 0.25 * active_assignments THEN 'convert_to_flex' ELSE 'keep' END,
-      CASE WHEN gap_units > 0 THEN seats + gap_units WHEN needed < seats THEN needed
+      CASE WHEN flex_pool THEN seats WHEN gap_units > 0 THEN seats + gap_units WHEN needed < seats THEN needed
            WHEN active_assignments > 0 AND low_frequency_users >= 0.25 * active_assignments THEN seats - low_frequency_users ELSE seats END,
-      CASE WHEN gap_units > 0 THEN printf('the gap register holds %g units for its products', CAST(gap_units AS DOUBLE))
+      CASE WHEN flex_pool THEN printf('Flex token pool, sized by tokens: %s of %s tokens used in the 12 months to the review date', format('{:,}', CAST(round(tokens_used) AS BIGINT)), format('{:,}', CAST(round(tokens_bought) AS BIGINT)))
+             || CASE WHEN tokens_bought > 0 THEN printf(' (%d%%)', CAST(round(100 * tokens_used / tokens_bought) AS BIGINT)) ELSE '' END
+             || CASE WHEN tokens_used > tokens_bought THEN '; more were used than bought: size the next pool on use' ELSE '' END
+           WHEN gap_units > 0 THEN printf('the gap register holds %g units for its products', CAST(gap_units AS DOUBLE))
            WHEN needed < seats THEN printf('peak %d monthly active users over the last six complete months plus %g%% buffer needs %g of %g seats', peak, CAST(buf * 100 AS DOUBLE), CAST(needed AS DOUBLE), CAST(seats AS DOUBLE))
            WHEN active_assignments > 0 AND low_frequency_users >= 0.25 * active_assignments THEN printf('%d of %d assigned users are low-frequency users', low_frequency_users, active_assignments)
            ELSE 'seats match use' END

@@ -126,6 +126,27 @@ test('decisions carry to next quarter by finding id; comparison lists new, resol
   }
 });
 
+test('renewal brief: a Flex token pool is judged by tokens used against tokens bought, not by users against seats', async () => {
+  const e = await makeEstate();
+  try {
+    await e.insert('subscriptions', [
+      { offering: 'FLEX', seat_quantity: 1, start_date: '2026-01-01', end_date: '2026-12-31', licence_model: 'flex', tokens: 5000 },
+      { offering: 'RVT', seat_quantity: 2, start_date: '2026-01-01', end_date: '2026-12-31' },
+    ]);
+    // 6,000 tokens in the 12 months to D (one row outside them does not count); no user names the pool.
+    const rows = days('2025-10-15', 60, 5).map((d) => ({ usage_date: d, product: 'RVT', tokens: 100 }));
+    await e.insert('tokenflex', [...rows, { usage_date: '2025-06-01', product: 'RVT', tokens: 9999 }]);
+    await e.insert('usage_daily', [{ user: 'r1@contoso.com', product: 'RVT', day: '2026-09-01' }]);
+    await e.review({ as_of: D });
+    const flex = (await getRenewal(e.db, (c) => c)).find((b) => b.offering === 'FLEX')!;
+    assert.equal(flex.recommendation, 'keep', 'never "reduce to 0" for want of users');
+    assert.equal(flex.target_quantity, 1);
+    assert.equal(flex.reason, 'Flex token pool, sized by tokens: 6,000 of 5,000 tokens used in the 12 months to the review date (120%); more were used than bought: size the next pool on use');
+  } finally {
+    e.close();
+  }
+});
+
 test('renewal brief: increase for gaps, reduce to peak plus buffer, convert to Flex, keep; monthly series', async () => {
   const e = await makeEstate();
   try {
