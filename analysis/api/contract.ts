@@ -106,7 +106,7 @@ export const API = {
   'engagement.info': { input: Empty, output: EngagementInfoSchema.nullable() },
   'engagement.recent': { input: Empty, output: z.array(RecentEngagementSchema) },
   'engagement.close': { input: Empty, output: Ok },
-  'sample.create': { input: z.object({ jobId: JobId, users: z.number().int().min(10).max(50000).optional(), months: z.number().int().min(4).max(36).optional(), seed: z.number().int().optional() }), output: EngagementInfoSchema },
+  'sample.create': { input: z.object({ jobId: JobId, users: z.number().int().min(20).max(50000).optional(), months: z.number().int().min(4).max(36).optional(), seed: z.number().int().optional() }), output: EngagementInfoSchema },
   'import.scan': { input: z.object({ paths: z.array(Path).min(1).max(1000) }), output: z.array(FilePlanSchema) },
   'import.run': { input: z.object({ jobId: JobId, files: z.array(ImportFileSchema).min(1).max(1000) }), output: ImportResultSchema },
   'job.cancel': { input: z.object({ jobId: JobId }), output: Ok },

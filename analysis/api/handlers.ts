@@ -1,7 +1,7 @@
 // The engine behind the API contract: one handler per method of analysis/api/contract.ts.
 // Both transports (Electron utilityProcess, local HTTP) call `createEngine` and dispatch through
 // `dispatch`, which validates input and output against the contract's schemas.
-import { mkdirSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { API, ApiError, isMethodName, type MethodName, type ParsedInput, type Output, type ProgressEvent, type EngagementInfo } from './contract';
@@ -40,6 +40,9 @@ export interface EngineOptions {
   /** Where the analyst's signing key lives (outside engagements). */
   keyDir?: string;
 }
+
+/** Sample folders kept in the state folder (the newest ones). */
+const SAMPLES_KEPT = 3;
 
 export function createEngine(opts: EngineOptions) {
   const stateDir = resolve(opts.stateDir);
@@ -91,6 +94,22 @@ export function createEngine(opts: EngineOptions) {
       jobs.set(jobId, c);
     }
     return c.signal;
+  }
+
+  /**
+   * Every "Try with sample data" writes a new sample folder (tens of MB); only the newest few are kept, and
+   * never the one just made or an engagement that is open.
+   */
+  function pruneSamples(keep: string): void {
+    const root = join(stateDir, 'samples');
+    const dirs = readdirSync(root, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && d.name.startsWith('sample-'))
+      .map((d) => ({ path: join(root, d.name), mtime: statSync(join(root, d.name)).mtimeMs }))
+      .sort((a, b) => b.mtime - a.mtime);
+    for (const d of dirs.slice(SAMPLES_KEPT)) {
+      if (d.path === keep || (current && current.folder === d.path)) continue;
+      rmSync(d.path, { recursive: true, force: true });
+    }
   }
 
   const recentFile = join(stateDir, 'recent.json');
@@ -187,6 +206,7 @@ export function createEngine(opts: EngineOptions) {
         await review(e, input.jobId, ctx);
         progress(ctx, input.jobId, 'done', 'Sample ready', 1, 1, true);
         jobs.delete(input.jobId);
+        pruneSamples(dir);
         await remember(e);
         return infoOf(e);
       }),

@@ -16,7 +16,7 @@ export function profileMark(): ProfileMark {
 export function profileLog(label: string, since: ProfileMark | number): void {
   if (!enabled) return;
   const ms = typeof since === 'number' ? since : performance.now() - since.wall;
-  if (ms < 200) return;
+  if (ms < Number(process.env.LRTW_PROFILE_MS ?? 200)) return;
   let cpu = '';
   if (typeof since !== 'number') {
     const c = process.cpuUsage(since.cpu);
