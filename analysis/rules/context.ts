@@ -57,6 +57,8 @@ export async function prepareContext(db: EngagementDb, settings: Settings, catal
   await db.run(FID_MACRO_SQL);
   await db.run(`CREATE OR REPLACE TEMP MACRO complete_months(a, b) AS
     12 * (year(b) - year(a)) + (month(b) - month(a)) - CASE WHEN day(b) < day(a) THEN 1 ELSE 0 END`);
+  // "1 usage day", "3 usage days": counts in finding details read as sentences.
+  await db.run(`CREATE OR REPLACE TEMP MACRO plural(n, word) AS CAST(n AS VARCHAR) || ' ' || word || CASE WHEN n = 1 THEN '' ELSE 's' END`);
   await db.run(`CREATE OR REPLACE TEMP MACRO months_up(a, b) AS
     12 * (year(b) - year(a)) + (month(b) - month(a)) + CASE WHEN day(b) > day(a) THEN 1 ELSE 0 END`);
 

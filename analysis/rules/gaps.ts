@@ -49,7 +49,7 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
       FROM _oos_rows GROUP BY ALL),
     span AS (SELECT product, min(day) AS first_day, max(day) AS last_day, count(DISTINCT day) AS days FROM _oos_rows GROUP BY product)
     SELECT 'out_of_scope_product', 'high', NULL, s.product, NULL, greatest(1, max(m.users)), s.first_day, s.last_day,
-      printf('used on %d days with no subscription line entitling it; peak %d users in a month', s.days, max(m.users))
+      printf('used on %s with no subscription line entitling it; peak %s in a month', plural(s.days, 'day'), plural(max(m.users), 'user'))
     FROM span s JOIN monthly m USING (product) GROUP BY s.product, s.first_day, s.last_day, s.days`);
   await addEvidence(db, `SELECT fid('out_of_scope_product', NULL, product, NULL, NULL), tbl, source_id, line, 'use on ' || CAST(day AS VARCHAR) || ' without entitlement'
     FROM _oos_rows`);
@@ -86,7 +86,7 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
     SELECT CASE WHEN corporate THEN 'unassigned_usage' ELSE 'contractor_unassigned' END, 'high', c.usr, c.product,
       (SELECT arg_min(e.offering, (e.offering <> c.product, e.offering)) FROM _ent e WHERE e.product = c.product AND c.last_day BETWEEN e.s AND e.e),
       1, first_day, last_day,
-      printf('%d usage days without an assignment covering %s', days, c.product)
+      printf('%s without an assignment covering %s', plural(days, 'usage day'), c.product)
         || CASE WHEN corporate THEN '' WHEN c.usr IN (SELECT usr FROM _contractor) THEN '; contractor' ELSE '; e-mail domain outside the corporate domains' END
     FROM corp c`);
   await wantUsage(db, `SELECT fid(g.type, g.usr, g.product, g.offering, NULL), g.usr, g.product, _p.lb_start, _p.d, true, true, 'unassigned use on ', true
@@ -123,7 +123,7 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
     run AS (SELECT usr, product, sum(delta) OVER (PARTITION BY usr, product ORDER BY t, delta ROWS UNBOUNDED PRECEDING) AS level FROM ev)
     SELECT usr, product, max(level) AS peak FROM run GROUP BY usr, product`);
   await db.run(`INSERT INTO _gap_stage SELECT 'shared_account', 'medium', s.usr, s.product, NULL, greatest(1, p.peak - 1), s.first_day, s.last_day,
-      printf('sessions on distinct devices overlapped on %d days; peak %d devices at once', s.days, p.peak)
+      printf('sessions on distinct devices overlapped on %s; peak %d devices at once', plural(s.days, 'day'), p.peak)
     FROM _shared s JOIN _shared_peak p USING (usr, product)`);
   await addEvidence(db, `SELECT DISTINCT fid('shared_account', o.usr, o.product, NULL, NULL), ss.tbl, ss.source_id, ss.line, 'overlapping session on ' || ss.device
     FROM _overlaps o JOIN _shared USING (usr, product) JOIN _ss ss ON ss.sid IN (o.sid1, o.sid2)`);
@@ -134,7 +134,7 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
     SELECT l.tbl, l.source_id, l.line, l.usr, l.product, l.day, l.claim, l.device FROM _u l JOIN _pd USING (product, day) WHERE l.claim = 'serial' AND NOT _pd.serial_ent`);
   await db.run(`INSERT INTO _gap_stage SELECT 'legacy_serial_use', 'high', NULL, product, NULL,
       greatest(1, count(DISTINCT coalesce(device, 'user:' || usr))), min(day), max(day),
-      printf('serial-number use on %d days on %d devices with no serial entitlement', count(DISTINCT day), count(DISTINCT device))
+      printf('serial-number use on %s on %s with no serial entitlement', plural(count(DISTINCT day), 'day'), plural(count(DISTINCT device), 'device'))
     FROM _serial_rows GROUP BY product`);
   await addEvidence(db, `SELECT fid('legacy_serial_use', NULL, product, NULL, NULL), tbl, source_id, line, 'serial use on ' || coalesce(device, 'unknown device')
     FROM _serial_rows`);
@@ -168,7 +168,7 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
     SELECT 'network_over_use', 'medium', NULL, g.product,
       (SELECT arg_min(e.offering, (e.offering <> g.product, e.offering)) FROM _ent e WHERE e.product = g.product AND e.model = 'network' AND g.last_day BETWEEN e.s AND e.e),
       g.units, g.first_day, g.last_day,
-      printf('peak simultaneous network sessions above the network seats in %d months (largest excess %d)', g.months, g.units)
+      printf('peak simultaneous network sessions above the network seats in %s (largest excess %d)', plural(g.months, 'month'), g.units)
     FROM g`);
   await addEvidence(db, `SELECT fid('network_over_use', NULL, n.product, NULL, NULL), s.tbl, s.source_id, s.line, 'network session on ' || CAST(n.peak_day AS VARCHAR)
     FROM _net_month n JOIN _ns s ON s.product = n.product AND CAST(s.st AS DATE) <= n.peak_day AND CAST(s.et AS DATE) >= n.peak_day`);

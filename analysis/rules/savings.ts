@@ -100,7 +100,7 @@ export async function runSavings(ctx: RuleContext): Promise<void> {
   await db.run(`UPDATE _coll SET already = (usr, offering) IN (SELECT (usr, offering) FROM _claimed)`);
   await db.run(`INSERT INTO _f SELECT fid('collection_single_product', c.usr, c.product, c.offering, NULL), 'collection_single_product', 'savings', 'low',
       c.usr, c.product, c.offering, 1, CASE WHEN already THEN 0 ELSE saving END, cprice, NULL, NULL, first_day, last_day,
-      'uses only ' || c.product || ' (' || CAST(days AS VARCHAR) || ' usage days): ' || CAST(cprice AS VARCHAR) || ' - ' || CAST(pprice AS VARCHAR)
+      'uses only ' || c.product || ' (' || plural(days, 'usage day') || '): ' || CAST(cprice AS VARCHAR) || ' - ' || CAST(pprice AS VARCHAR)
         || CASE WHEN already THEN '; already counted as ' || (SELECT min(claimed_by) FROM _claimed x WHERE x.usr = c.usr AND x.offering = c.offering) ELSE '' END,
       NOT already
     FROM _coll c`);
@@ -132,7 +132,7 @@ export async function runSavings(ctx: RuleContext): Promise<void> {
     WHERE p.months >= 3 AND p.n / p.months < _p.lfd AND p.total - p.tokens * _p.tp * 12.0 / p.months > 0`);
   await db.run(`INSERT INTO _f SELECT fid('low_frequency_user', usr, NULL, NULL, NULL), 'low_frequency_user', 'savings', 'low', usr, NULL, NULL,
       1, greatest(0, remaining - flex), total, NULL, months, first_day, last_day,
-      printf('%d usage days in %d observed months (%.2f/month); Flex estimate %.2f/yr against %.2f/yr of assignments', n, months, per_month, flex, total)
+      printf('%s in %d observed months (%.2f/month); Flex estimate %.2f/yr against %.2f/yr of assignments', plural(n, 'usage day'), months, per_month, flex, total)
         || CASE WHEN remaining < total THEN printf('; %.2f/yr already counted by earlier findings', total - remaining) ELSE '' END
         || CASE WHEN no_rate IS NOT NULL THEN '; no Flex token rate for ' || no_rate ELSE '' END,
       remaining - flex > 0
