@@ -34,6 +34,10 @@ export async function verifyPack(dir: string): Promise<VerifyResult> {
   const result = (ok: boolean, message: string, failing_file: string | null): VerifyResult => VerifyResultSchema.parse({ ok, message, failing_file, fingerprint });
   try {
     if (!existsSync(root) || !statSync(root).isDirectory()) throw new PackFailure('.', `${root} is not a folder; point verify at the evidence pack folder`);
+    // A folder with no bag declaration and no manifest was never a pack (rather than a damaged one).
+    if (!existsSync(join(root, BAGIT)) && !existsSync(join(root, MANIFEST))) {
+      throw new PackFailure(BAGIT, `${root} is not an evidence pack: it holds no ${BAGIT}. Choose the pack folder itself (the one holding ${BAGIT}, ${MANIFEST} and data/)`);
+    }
     const bagit = readTag(root, BAGIT);
     if (!/^BagIt-Version: \d+\.\d+\r?\nTag-File-Character-Encoding: UTF-8\r?\n?$/.test(bagit)) throw new PackFailure(BAGIT, `${BAGIT} is not a BagIt declaration`);
 

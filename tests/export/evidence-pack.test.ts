@@ -111,6 +111,18 @@ describe('evidence pack', () => {
     assert.match(errs.join('\n'), /data\/sources\/usage-report\.csv/);
   });
 
+  it('tells a folder that is no pack at all from a damaged pack', async () => {
+    const r = await verifyPack(join(fx.dir, 'exports'));
+    assert.equal(r.ok, false);
+    assert.match(r.message, /is not an evidence pack: it holds no bagit\.txt\. Choose the pack folder itself/);
+    // A pack that lost only its declaration is damaged, not "no pack".
+    const d = copy();
+    rmSync(join(d, 'bagit.txt'));
+    const damaged = await verifyPack(d);
+    assert.equal(damaged.ok, false);
+    assert.match(damaged.message, /bagit\.txt is missing/);
+  });
+
   it('fails when a file is added to the payload or beside the tag files', async () => {
     const d = copy();
     writeFileSync(join(d, 'data', 'extra-findings.csv'), 'finding_id\nX\n');
