@@ -328,6 +328,14 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** Why a path the analyst named could not be opened at all, and what to do. */
+function unreadable(path: string, e: unknown): string {
+  const code = e && typeof e === 'object' && 'code' in e ? (e as { code: unknown }).code : null;
+  if (code === 'ENOENT') return `${resolve(path)} does not exist; check the path (a file or a folder of exports)`;
+  if (code === 'EACCES' || code === 'EPERM') return `${resolve(path)} cannot be opened (permission denied); copy the exports to a folder you can read`;
+  return `cannot read: ${errorText(e)}`;
+}
+
 // ---------- scan ----------
 
 /** What the import would do with each file: kind, sheet, headers, mapping and a preview, or why it is refused. */
@@ -335,11 +343,14 @@ export async function scanFiles(_db: EngagementDb | null, paths: string[], setti
   checkTimezone(settings.timezone);
   const limits = limitsOf(limitsIn);
   const plans: FilePlan[] = [];
-  let files: string[];
-  try {
-    files = await expandPaths(paths);
-  } catch (e) {
-    return paths.map((p) => emptyPlan(p, 0, `cannot read: ${errorText(e)}`));
+  // Each path on its own: one that cannot be read does not take the others down with it.
+  const files: string[] = [];
+  for (const p of paths) {
+    try {
+      files.push(...(await expandPaths([p])));
+    } catch (e) {
+      plans.push(emptyPlan(p, 0, unreadable(p, e)));
+    }
   }
   for (const path of files) {
     let size = 0;
@@ -395,7 +406,7 @@ export async function importFiles(db: EngagementDb, files: ImportFileRequest[], 
     try {
       for (const p of await expandPaths([f.path])) queue.push({ ...f, path: p });
     } catch (e) {
-      await recordRefusal(db, { path: resolve(f.path), file: basename(f.path), size: null, sha256: null }, `cannot read: ${errorText(e)}`, refused);
+      await recordRefusal(db, { path: resolve(f.path), file: basename(f.path), size: null, sha256: null }, unreadable(f.path, e), refused);
     }
   }
 

@@ -93,6 +93,22 @@ test('cancelling rolls back the file in flight and reports cancelled', async () 
   db.close();
 });
 
+test('a path that does not exist is refused on its own, saying so; the other paths are planned and loaded', async () => {
+  const dir = tempDir();
+  const db = await freshDb(dir);
+  const good = write(dir, 'roster.csv', 'email,first_name,last_name,offering_name\nann@x.com,Ann,Lee,Revit\n');
+  const missing = join(dir, 'no-such-folder');
+  const scan = await scanFiles(db, [missing, good], settings());
+  assert.equal(scan.length, 2);
+  assert.equal(scan[0]!.refused, `${missing} does not exist; check the path (a file or a folder of exports)`);
+  assert.equal(scan[1]!.refused, null);
+  assert.equal(scan[1]!.kind, 'users');
+  const r = await importFiles(db, [{ path: missing }, { path: good }], { settings: settings() });
+  assert.deepEqual(r.refused.map((x) => x.reason), [`${missing} does not exist; check the path (a file or a folder of exports)`]);
+  assert.equal(r.sources[0]!.rows_loaded, 1);
+  db.close();
+});
+
 test('a mapping override and a forced kind load a file detection would not understand', async () => {
   const dir = tempDir();
   const db = await freshDb(dir);
