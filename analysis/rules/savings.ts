@@ -32,6 +32,9 @@ export async function runSavings(ctx: RuleContext): Promise<void> {
   await addEvidence(db, `SELECT fid('dormant_user', a.usr, NULL, NULL, NULL), a.tbl, a.source_id, a.line, 'active assignment ' || a.offering
     FROM _a a JOIN _aa aa USING (usr, offering) JOIN _dormant USING (usr), _p
     WHERE coalesce(a.assigned, DATE '0001-01-01') <= _p.d AND (a.unassigned IS NULL OR a.unassigned > _p.d)`);
+  // And the rows of the last day they used anything: what "last used" rests on.
+  await wantUsage(db, `SELECT fid('dormant_user', usr, NULL, NULL, NULL), usr, NULL, CAST(last_day - 1 AS DATE), last_day, false, false, 'last usage, on ', true
+    FROM _dormant WHERE last_day IS NOT NULL`);
 
   // unused_assignment: not dormant, assigned before the window, no use of any covered product inside it.
   await db.run(`CREATE OR REPLACE TEMP TABLE _unused AS

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeEstate, of, days, addDays } from './helpers';
+import { getEvidence } from '../../analysis/rules/evidence';
 
 const D = '2026-09-30';
 const EDGE = addDays(D, -90); // 2026-07-02: outside the window; the day after is inside
@@ -34,6 +35,13 @@ test('dormant_user: usage on D - dormant_days is dormant, the day after is not; 
     assert.equal(never.detail, 'never used');
     assert.equal(never.annual_value, 3000);
     assert.equal(never.evidence_count, 1, 'the roster row proves the assignment');
+    // The last-used date rests on the rows of that day: both roster rows and the session of EDGE.
+    const ev = await getEvidence(e.db, edge.finding_id, 10);
+    assert.deepEqual(ev.rows.map((r) => [r.table, r.note]).sort(), [
+      ['users', 'active assignment ACD'],
+      ['users', 'active assignment RVT'],
+      ['sessions', `last usage, on ${EDGE}`],
+    ].sort());
   } finally {
     e.close();
   }
