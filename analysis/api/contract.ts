@@ -88,7 +88,11 @@ export const QualitySchema = z.object({
 export const RenewalRowSchema = z.object({
   offering: z.string(), name: z.string(), seats: z.number(), active_assignments: z.number(), active_users: z.number(),
   peak_monthly_active: z.number(), trend: z.number().nullable(), true_denials: z.number(),
-  recommendation: z.enum(['increase', 'reduce', 'convert_to_flex', 'keep']), target_quantity: z.number(), reason: z.string(),
+  recommendation: z.enum(['increase', 'reduce', 'convert_to_flex', 'keep']),
+  /** The quantity to renew: the analyst's target when set_by_analyst, else the engine's recommended_quantity. */
+  target_quantity: z.number(), recommended_quantity: z.number(), set_by_analyst: z.boolean(),
+  /** Why the engine recommends what it does. */
+  reason: z.string(),
   monthly: z.array(z.object({ month: z.string(), active_users: z.number(), seats: z.number() })),
 });
 

@@ -5,7 +5,7 @@ import type { EngagementDb, SqlParam } from '../db/engine';
 import type { Settings } from '../settings';
 import { SummarySchema, type Summary } from '../model';
 import { columnChunks, type ColumnChunk } from './column-stream';
-import { renewalBrief } from '../rules/renewal';
+import { exportedBrief } from '../rules/renewal';
 
 const num = z.number();
 const numOrNull = z.number();
@@ -187,7 +187,7 @@ export async function savingsByTypeOf(db: EngagementDb): Promise<Map<string, { n
 }
 
 export async function renewalRows(db: EngagementDb): Promise<RenewalRow[]> {
-  return parseRows(RenewalRowSchema, await renewalBrief(db), 'renewal_brief');
+  return parseRows(RenewalRowSchema, await exportedBrief(db), 'renewal_brief');
 }
 
 export async function sourceRows(db: EngagementDb): Promise<SourceRow[]> {

@@ -108,30 +108,41 @@ export async function saveRenewal(db: EngagementDb): Promise<void> {
   await db.run(`INSERT INTO renewal_monthly SELECT offering, strftime(m, '%Y-%m'), active_users, seats FROM _rm`);
 }
 
+/** One offering of the stored brief with the analyst's target, if they set one that differs from the engine's. */
+export type BriefRow = {
+  offering: string; seats: number | null; active_assignments: number | null; active_users: number | null; peak_monthly_active: number | null;
+  trend: number | null; true_denials: number | null; recommendation: string;
+  /** The engine's recommended quantity and its reason. */
+  target_quantity: number | null; reason: string | null;
+  analyst_target: number | null;
+};
+
 /**
- * The stored brief with the analyst's renewal targets applied: the one reading the Renewal step, the
- * workbook and the pack's report share. A target that differs from the engine's says so in the reason,
- * with the recommended quantity, so an auditor sees both.
+ * The stored brief with the analyst's renewal targets: the one reading the Renewal step, the workbook and the
+ * pack's report share. A target saved equal to the recommendation is no target of the analyst's.
  */
-export async function renewalBrief(db: EngagementDb): Promise<Record<string, unknown>[]> {
+export async function renewalBrief(db: EngagementDb): Promise<BriefRow[]> {
   // An engagement from before the targets (schema 1), opened read-only, has no such table.
   const hasTargets = await db.one(`SELECT 1 AS x FROM information_schema.tables WHERE table_name = 'renewal_targets'`);
-  if (!hasTargets) return db.all('SELECT * FROM renewal_brief ORDER BY offering');
-  return db.all(`SELECT b.* REPLACE (
-      CAST(coalesce(t.target_quantity, b.target_quantity) AS DOUBLE) AS target_quantity,
-      CASE WHEN t.target_quantity IS NOT NULL AND t.target_quantity <> b.target_quantity
-        THEN b.reason || printf('; the analyst set the target to %d (recommended %g)', t.target_quantity, b.target_quantity) ELSE b.reason END AS reason)
+  if (!hasTargets) return db.all<BriefRow>('SELECT *, CAST(NULL AS DOUBLE) AS analyst_target FROM renewal_brief ORDER BY offering');
+  return db.all<BriefRow>(`SELECT b.*, CASE WHEN t.target_quantity <> b.target_quantity THEN CAST(t.target_quantity AS DOUBLE) END AS analyst_target
     FROM renewal_brief b LEFT JOIN renewal_targets t USING (offering) ORDER BY b.offering`);
+}
+
+/** The brief as exported (workbook, report): the analyst's target in force, and the reason saying so with the recommendation. */
+export async function exportedBrief(db: EngagementDb): Promise<Omit<BriefRow, 'analyst_target'>[]> {
+  return (await renewalBrief(db)).map(({ analyst_target, ...b }) =>
+    analyst_target === null || analyst_target === undefined
+      ? b
+      : { ...b, target_quantity: analyst_target, reason: `${b.reason ?? ''}; the analyst set the target to ${analyst_target} (recommended ${Number(b.target_quantity ?? 0)})` },
+  );
 }
 
 /** The renewal brief with its monthly series (the UI charts it), with the analyst's targets applied. */
 export async function getRenewal(db: EngagementDb, names: (code: string) => string = (c) => loadCatalogue().get(c)?.name ?? c): Promise<RenewalRow[]> {
   // Read-only engagements (auditor mode) cannot create the table; an engagement never reviewed has none.
   const has = await db.one(`SELECT 1 AS x FROM information_schema.tables WHERE table_name = 'renewal_monthly'`);
-  const brief = (await renewalBrief(db)) as {
-    offering: string; seats: number | null; active_assignments: number | null; active_users: number | null; peak_monthly_active: number | null;
-    trend: number | null; true_denials: number | null; recommendation: string; target_quantity: number | null; reason: string | null;
-  }[];
+  const brief = await renewalBrief(db);
   const monthly = has ? await db.all<{ offering: string; month: string; active_users: number; seats: number }>('SELECT * FROM renewal_monthly ORDER BY offering, month') : [];
   const byOffering = new Map<string, Array<{ month: string; active_users: number; seats: number }>>();
   for (const m of monthly) {
@@ -150,7 +161,9 @@ export async function getRenewal(db: EngagementDb, names: (code: string) => stri
       trend: b.trend === null ? null : Number(b.trend),
       true_denials: Number(b.true_denials ?? 0),
       recommendation: b.recommendation,
-      target_quantity: Number(b.target_quantity ?? 0),
+      target_quantity: Number(b.analyst_target ?? b.target_quantity ?? 0),
+      recommended_quantity: Number(b.target_quantity ?? 0),
+      set_by_analyst: b.analyst_target !== null && b.analyst_target !== undefined,
       reason: b.reason ?? '',
       monthly: byOffering.get(b.offering) ?? [],
     }),

@@ -197,3 +197,8 @@ export function newJobId(prefix: string): string {
 export function errorMessage(e: unknown): string {
   return toClientError(e).message;
 }
+
+/** The engine refused the input against the contract: callers say in plain words what the limits are rather than show the schema's message. */
+export function isInvalidInput(e: unknown): boolean {
+  return toClientError(e).code === 'invalid_input';
+}

@@ -153,6 +153,16 @@ export function DataTable<T>(props: DataTableProps<T>) {
     change(next);
   }, []);
   const openRow = useCallback((row: T) => latest.current.onOpen?.(row), []);
+  // The selection never outlives the view: rows that a search, a filter or new rows hide are unselected,
+  // so "n selected" and any bulk action only ever count rows the analyst can see.
+  const keyOf = useRef(rowKey);
+  keyOf.current = rowKey;
+  useEffect(() => {
+    const { selected: sel, onSelectedChange: change } = latest.current;
+    if (!change || !sel || sel.size === 0) return;
+    const visible = new Set(view.map((r) => keyOf.current(r)));
+    if ([...sel].some((k) => !visible.has(k))) change(new Set([...sel].filter((k) => visible.has(k))));
+  }, [view]);
   const toggleAll = () => {
     if (!onSelectedChange) return;
     const next = new Set(selected ?? []);

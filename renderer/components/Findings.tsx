@@ -1,15 +1,16 @@
 // The findings workbench shared by Reclamation, Compliance gaps and Optimisation: a table of
 // findings with their decisions, a decision bar for the selection (bulk or one by one, saved at
 // once), and the evidence side panel one click away.
-import { useLayoutEffect, useMemo, useRef, useState, type ReactNode, type RefObject } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { FileSearch, X } from 'lucide-react';
 import type { Decision, Output } from '../../analysis/api/contract';
 import type { Finding } from '../../analysis/model';
-import { api } from '../api/client';
+import { api, errorMessage, isInvalidInput } from '../api/client';
+import { LIMITS } from '../api/shared';
 import { useApp, type DecisionInput } from '../store';
 import { DataTable, type Column } from './DataTable';
-import { Empty, ErrorBox, Loading, useLoad } from './ui';
+import { Empty, ErrorBox, Loading, useLoad, useNarrow } from './ui';
 import { date, int, money, typeLabel } from '../format';
 
 export type Action = Decision['action'];
@@ -33,7 +34,25 @@ export function readableDetail(detail: string, currency: string): string {
 }
 
 export function describeFinding(f: Finding): string {
-  return [typeLabel(f.type), f.user, f.offering ?? f.product].filter(Boolean).join(' · ');
+  return [typeLabel(f.type), f.user, f.product ?? f.offering].filter(Boolean).join(' · ');
+}
+
+/** The product a finding is about, with the offering that covers it when that is another code (a collection). */
+function productOf(f: Finding): string | null {
+  return f.product && f.offering && f.offering !== f.product ? `${f.product} (${f.offering})` : f.product ?? f.offering;
+}
+
+/** Lets an e-mail address wrap before its "@" rather than mid-word in a narrow panel. */
+function wrapEmail(s: string): ReactNode {
+  const at = s.indexOf('@');
+  return at > 0 ? <>{s.slice(0, at)}<wbr />{s.slice(at)}</> : s;
+}
+
+/** The engine's refusal of a decision, in plain words: the schema's own message names fields, not limits. */
+function decisionError(e: unknown): string {
+  return isInvalidInput(e)
+    ? `The decision was not saved: the owner can be at most ${LIMITS.owner} characters, the justification at most ${LIMITS.justification.toLocaleString('en-US')}, and the due date must be a real date. Shorten or correct them and apply again.`
+    : `The decision was not saved: ${errorMessage(e)}`;
 }
 
 export function FindingsWorkbench(props: {
@@ -53,20 +72,29 @@ export function FindingsWorkbench(props: {
   const saveDecisions = useApp((s) => s.saveDecisions);
   const clearDecisions = useApp((s) => s.clearDecisions);
   const [selected, setSelected] = useState<Set<string>>(new Set());
+  // An action chosen in a row's own dropdown that still needs its reason: the row becomes the selection
+  // and the decision bar opens with that action, waiting for the justification.
+  const [pending, setPending] = useState<{ id: string; action: Action } | null>(null);
   const [evidenceFor, setEvidenceFor] = useState<Finding | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const compact = evidenceFor !== null;
+  // A narrow window (1024 px) shows the evidence panel over the table, so the table keeps its columns
+  // but drops Units and Owner (both in the evidence panel) and tightens the rest, so Decision stays in view.
+  const narrow = useNarrow();
+  const compact = evidenceFor !== null && !narrow;
+  const tight = compact || narrow;
+
+  function select(next: Set<string>) {
+    setSelected(next);
+    setPending(null);
+  }
 
   async function decide(ids: string[], d: DecisionInput) {
     setError(null);
-    if (NEEDS_REASON.includes(d.action) && !d.justification?.trim()) {
-      setError(`"${ACTION_LABELS[d.action]}" needs a reason. Write it in Justification, then apply again.`);
-      return;
-    }
     try {
       await saveDecisions(ids, d);
+      setPending(null);
     } catch (e) {
-      setError(`The decision was not saved: ${(e as Error).message}`);
+      setError(decisionError(e));
     }
   }
 
@@ -80,12 +108,14 @@ export function FindingsWorkbench(props: {
         render: props.withSeverity
           ? (f) => (
               <span className="two-line">
-                <span className="ellipsis-cell">{typeLabel(f.type)}</span>
+                <span className="ellipsis-cell type-name">{typeLabel(f.type)}</span>
                 <span className={`sev-text ${f.severity}`}>{f.severity}</span>
               </span>
             )
-          : undefined,
-        width: 'minmax(108px, 1.2fr)',
+          : (f) => <span className="wrap2 type-name">{typeLabel(f.type)}</span>,
+        // Wide enough for the longest type names in full ("Contractor, unassigned" on one line above its
+        // severity; "Low-frequency user (Flex)" on up to two lines).
+        width: props.withSeverity ? (narrow ? '160px' : 'minmax(160px, 1.2fr)') : narrow ? 'minmax(120px, 1fr)' : 'minmax(140px, 1.2fr)',
       },
       {
         id: 'user',
@@ -95,22 +125,42 @@ export function FindingsWorkbench(props: {
         render: (f) => (f.user ? <span className="ellipsis-cell" title={f.user}>{f.user}</span> : <span className="muted">Estate-wide</span>),
         // The widest flexible track: e-mail addresses are what the analyst scans; the full value is in the tooltip.
         // Narrower with the evidence panel open, so the compact table still fits at 1280 px.
-        width: compact ? 'minmax(130px, 2fr)' : 'minmax(170px, 2.4fr)',
+        width: narrow ? 'minmax(120px, 2fr)' : compact ? 'minmax(130px, 2fr)' : 'minmax(160px, 2.4fr)',
       },
       // With the evidence panel open the table keeps only what a decision needs, so nothing scrolls out of view.
       ...(compact
         ? []
         : [
-            ...(props.hideOffering ? [] : [{ id: 'what', header: 'Offering', value: (f: Finding) => f.offering ?? f.product, width: 'minmax(88px, 0.6fr)' }]),
+            ...(props.hideOffering
+              ? []
+              : [
+                  {
+                    // The product (catalogue code), not only its offering: one collection covers several products,
+                    // and per-product gap lines of one user would otherwise all read alike.
+                    id: 'what',
+                    header: 'Product',
+                    value: productOf,
+                    render: (f: Finding) =>
+                      f.product && f.offering && f.offering !== f.product ? (
+                        <span className="two-line">
+                          <span className="ellipsis-cell">{f.product}</span>
+                          <span className="muted small ellipsis-cell">in {f.offering}</span>
+                        </span>
+                      ) : (
+                        <span className="ellipsis-cell">{f.product ?? f.offering ?? '—'}</span>
+                      ),
+                    width: 'minmax(84px, 0.6fr)',
+                  },
+                ]),
             ...(props.extraColumns ?? []),
           ]),
-      ...(compact ? [] : [{ id: 'units', header: 'Units', value: (f: Finding) => f.units, render: (f: Finding) => int(f.units), align: 'right' as const, width: '72px' }]),
+      ...(tight ? [] : [{ id: 'units', header: 'Units', value: (f: Finding) => f.units, render: (f: Finding) => int(f.units), align: 'right' as const, width: '68px' }]),
       { id: 'value', header: 'Annual value', value: (f) => f.annual_value, render: (f) => money(f.annual_value, currency), align: 'right', width: '116px' },
       {
         id: 'decision',
         header: 'Decision',
         value: (f) => decisions.get(f.finding_id)?.action ?? '',
-        width: '136px',
+        width: '124px',
         render: (f) => {
           const d = decisions.get(f.finding_id);
           if (props.readOnly) return d ? ACTION_LABELS[d.action] : '—';
@@ -121,8 +171,12 @@ export function FindingsWorkbench(props: {
               value={d?.action ?? ''}
               onChange={(e) => {
                 const v = e.target.value as Action | '';
-                if (v === '') void clearDecisions([f.finding_id]).catch((err: Error) => setError(err.message));
-                else void decide([f.finding_id], { action: v, owner: d?.owner ?? null, due_date: d?.due_date ?? null, justification: d?.justification ?? (NEEDS_REASON.includes(v) ? null : null) });
+                if (v === '') void clearDecisions([f.finding_id]).catch((err: unknown) => setError(errorMessage(err)));
+                else if (NEEDS_REASON.includes(v) && !d?.justification?.trim()) {
+                  // The reason is written in the decision bar: open it for this row with the action chosen.
+                  setSelected(new Set([f.finding_id]));
+                  setPending({ id: f.finding_id, action: v });
+                } else void decide([f.finding_id], { action: v, owner: d?.owner ?? null, due_date: d?.due_date ?? null, justification: d?.justification ?? null });
               }}
             >
               <option value="">Undecided</option>
@@ -133,7 +187,7 @@ export function FindingsWorkbench(props: {
           );
         },
       },
-      ...(props.withOwner && !compact
+      ...(props.withOwner && !tight
         ? [
             {
               id: 'owner',
@@ -148,11 +202,12 @@ export function FindingsWorkbench(props: {
                 return (
                   <span className="two-line">
                     <span className="ellipsis-cell">{d.owner ?? 'No owner'}</span>
-                    <span className="muted small num">{d.due_date ? `due ${date(d.due_date)}` : 'no due date'}</span>
+                    <span className="muted small num nowrap">{d.due_date ? `due ${date(d.due_date)}` : 'no due date'}</span>
                   </span>
                 );
               },
-              width: 'minmax(92px, 0.8fr)',
+              // Never narrower than "due 2026-12-15" and the header with its sort icon.
+              width: 'minmax(120px, 0.8fr)',
             },
           ]
         : []),
@@ -171,21 +226,27 @@ export function FindingsWorkbench(props: {
       },
     ];
     return cols;
-  }, [decisions, currency, props.actions, props.extraColumns, props.readOnly, props.hideOffering, props.withOwner, props.withSeverity, compact]);
+  }, [decisions, currency, props.actions, props.extraColumns, props.readOnly, props.hideOffering, props.withOwner, props.withSeverity, compact, narrow, tight]);
 
   const selectedIds = [...selected];
+  const single = selectedIds.length === 1 ? decisions.get(selectedIds[0]!) : undefined;
+  const draft = pending && selectedIds.length === 1 && selectedIds[0] === pending.id ? pending : null;
   return (
     <div className={`workbench ${evidenceFor ? 'with-panel' : ''}`}>
       <div className="workbench-main">
         {error && <ErrorBox message={error} onDismiss={() => setError(null)} />}
         {!props.readOnly && selectedIds.length > 0 && (
           <DecisionBar
+            // A new selection (or an action picked in a row) starts a fresh bar: nothing typed for
+            // the previous selection may be applied to this one.
+            key={`${draft?.action ?? ''}|${[...selectedIds].sort().join('|')}`}
             count={selectedIds.length}
             actions={props.actions}
             withOwner={props.withOwner ?? false}
-            initial={selectedIds.length === 1 ? decisions.get(selectedIds[0]!) : undefined}
+            initial={draft ? { owner: single?.owner ?? null, due_date: single?.due_date ?? null, justification: null, action: draft.action } : single}
+            askReason={draft !== null}
             onApply={(d) => decide(selectedIds, d)}
-            onClear={() => void clearDecisions(selectedIds).catch((e: Error) => setError(e.message))}
+            onClear={() => void clearDecisions(selectedIds).catch((e: unknown) => setError(errorMessage(e)))}
           />
         )}
         <DataTable
@@ -196,7 +257,7 @@ export function FindingsWorkbench(props: {
           rowLabel={describeFinding}
           selectable={!props.readOnly}
           selected={selected}
-          onSelectedChange={setSelected}
+          onSelectedChange={select}
           onOpen={setEvidenceFor}
           activeKey={evidenceFor?.finding_id ?? null}
           initialSort={{ id: 'value', desc: true }}
@@ -209,18 +270,38 @@ export function FindingsWorkbench(props: {
   );
 }
 
-function DecisionBar(props: { count: number; actions: Action[]; withOwner: boolean; initial: Decision | undefined; onApply: (d: DecisionInput) => Promise<void>; onClear: () => void }) {
+function DecisionBar(props: {
+  count: number;
+  actions: Action[];
+  withOwner: boolean;
+  initial: DecisionInput | undefined;
+  /** Opened from a row's dropdown for an action that needs a reason: say so and put the cursor there. */
+  askReason: boolean;
+  onApply: (d: DecisionInput) => Promise<void>;
+  onClear: () => void;
+}) {
   const [action, setAction] = useState<Action>(props.initial?.action ?? props.actions[0]!);
   const [owner, setOwner] = useState(props.initial?.owner ?? '');
   const [due, setDue] = useState(props.initial?.due_date ?? '');
   const [why, setWhy] = useState(props.initial?.justification ?? '');
   const [busy, setBusy] = useState(false);
+  const [missing, setMissing] = useState(props.askReason);
+  const whyRef = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (props.askReason) whyRef.current?.focus();
+  }, [props.askReason]);
+  const needsReason = NEEDS_REASON.includes(action);
   return (
     <form
       className="decision-bar"
       aria-label="Decision for the selected findings"
       onSubmit={(e) => {
         e.preventDefault();
+        if (needsReason && !why.trim()) {
+          setMissing(true);
+          whyRef.current?.focus();
+          return;
+        }
         setBusy(true);
         void props.onApply({ action, owner: owner.trim() || null, due_date: due || null, justification: why.trim() || null }).finally(() => setBusy(false));
       }}
@@ -238,18 +319,33 @@ function DecisionBar(props: { count: number; actions: Action[]; withOwner: boole
           <>
             <label className="field compact">
               <span>Owner</span>
-              <input aria-label="Owner" value={owner} onChange={(e) => setOwner(e.target.value)} placeholder="Name" />
+              <input aria-label="Owner" value={owner} maxLength={LIMITS.owner} onChange={(e) => setOwner(e.target.value)} placeholder="Name" />
             </label>
             <label className="field compact">
               <span>Due date</span>
-              <input aria-label="Due date" type="date" value={due} onChange={(e) => setDue(e.target.value)} />
+              {/* Four-digit years only: the engine stores ISO dates (YYYY-MM-DD). */}
+              <input aria-label="Due date" type="date" min="2000-01-01" max="9999-12-31" value={due} onChange={(e) => setDue(e.target.value)} />
             </label>
           </>
         )}
         <label className="field compact grow">
           <span>Justification</span>
-          <input aria-label="Justification" value={why} onChange={(e) => setWhy(e.target.value)} placeholder={NEEDS_REASON.includes(action) ? 'Required for this action' : 'Optional'} />
+          <input
+            ref={whyRef}
+            aria-label="Justification"
+            aria-invalid={missing && needsReason && !why.trim() ? true : undefined}
+            aria-describedby={missing && needsReason && !why.trim() ? 'why-needed' : undefined}
+            value={why}
+            maxLength={LIMITS.justification}
+            onChange={(e) => setWhy(e.target.value)}
+            placeholder={needsReason ? 'Required for this action' : 'Optional'}
+          />
         </label>
+        {missing && needsReason && !why.trim() && (
+          <p id="why-needed" className="field-note" role="alert">
+            “{ACTION_LABELS[action]}” needs a reason: write it in Justification, then apply.
+          </p>
+        )}
       </div>
       <div className="decision-buttons">
         <button type="submit" className="btn primary" disabled={busy}>
@@ -266,12 +362,21 @@ export function EvidencePanel(props: { finding: Finding; currency: string; onClo
   const ev = useLoad(() => api('findings.evidence', { finding_id: f.finding_id, limit: 1000 }), [f.finding_id]);
   const decision = useApp((s) => s.decisions.get(f.finding_id));
   const panelRef = useRef<HTMLElement>(null);
+  const { onClose } = props;
+  // Escape closes the panel from anywhere on the page (unless something inside already used the key).
+  useEffect(() => {
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      if (e.key === 'Escape' && !e.defaultPrevented) onClose();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [onClose]);
   return (
     <aside ref={panelRef} className="evidence-panel" aria-label="Evidence">
       <div className="panel-head">
         <div>
           <div className="eyebrow">{typeLabel(f.type)}</div>
-          <h2>{f.user ?? f.offering ?? f.product ?? f.finding_id}</h2>
+          <h2>{f.user ? wrapEmail(f.user) : f.product ?? f.offering ?? f.finding_id}</h2>
         </div>
         <button type="button" className="icon-btn" aria-label="Close evidence" onClick={props.onClose}>
           <X size={18} aria-hidden />

@@ -46,7 +46,8 @@ export function UsageHeatMap(props: { cells: { site: string; day: string; users:
   // Cells grow with the card (up to a size that still reads as a calendar); a narrow window scrolls instead.
   const cell = avail > 0 ? Math.max(9, Math.min(20, Math.floor((avail - labelW) / weeks) - gap)) : 11;
   const w = labelW + weeks * (cell + gap);
-  const h = 7 * (cell + gap) + 18;
+  // Two label rows under the weeks: the month, and the year under the first month shown and under each January.
+  const h = 7 * (cell + gap) + 30;
   const months = days.flatMap((d, i) => (i === 0 || d.slice(8, 10) === '01' ? [{ d, wk: Math.floor(i / 7) }] : []))
     // A label for a partial first week only when the next month's label does not crowd it.
     .filter((m, i, all) => i > 0 || (all[1]?.wk ?? Infinity) - m.wk >= 3);
@@ -73,10 +74,13 @@ export function UsageHeatMap(props: { cells: { site: string; day: string; users:
                     </rect>
                   );
                 })}
-                {months.map(({ d, wk }) => (
-                  <text key={d} x={labelW + wk * (cell + gap)} y={7 * (cell + gap) + 12} className="axis" aria-hidden>
-                    {new Date(`${d}T00:00:00Z`).toLocaleString('en-US', { month: 'short', timeZone: 'UTC' })}
-                  </text>
+                {months.map(({ d, wk }, i) => (
+                  <g key={d} aria-hidden>
+                    <text x={labelW + wk * (cell + gap)} y={7 * (cell + gap) + 12} className="axis">
+                      {new Date(`${d}T00:00:00Z`).toLocaleString('en-US', { month: 'short', timeZone: 'UTC' })}
+                    </text>
+                    {(i === 0 || d.slice(5, 7) === '01') && <text x={labelW + wk * (cell + gap)} y={7 * (cell + gap) + 25} className="axis year">{d.slice(0, 4)}</text>}
+                  </g>
                 ))}
               </svg>
             </div>

@@ -161,3 +161,16 @@ export function NeedsReview(props: { what: string }) {
     </Card>
   );
 }
+
+const NARROW = '(max-width: 1100px)';
+/** Whether the window is at most 1100 px wide, the narrow layout of styles.css (a 1024 px laptop screen). */
+export function useNarrow(): boolean {
+  const [narrow, setNarrow] = useState(() => typeof matchMedia === 'function' && matchMedia(NARROW).matches);
+  useEffect(() => {
+    const m = matchMedia(NARROW);
+    const on = () => setNarrow(m.matches);
+    m.addEventListener('change', on);
+    return () => m.removeEventListener('change', on);
+  }, []);
+  return narrow;
+}

@@ -7,7 +7,7 @@ import { useApp } from '../store';
 import { FindingsWorkbench, readableDetail, useFindings } from '../components/Findings';
 import type { Column } from '../components/DataTable';
 import { HBars } from '../components/charts';
-import { Card, Loading, NeedsReview, PageHeader, Stat } from '../components/ui';
+import { Card, Loading, NeedsReview, PageHeader, Stat, useNarrow } from '../components/ui';
 import { date, int, money, typeLabel } from '../format';
 
 const RECLAIM_TYPES = ['dormant_user', 'unused_assignment'] as const;
@@ -19,7 +19,8 @@ function useCurrency(): string {
 }
 
 const lastSeenCol: Column<Finding> = { id: 'last', header: 'Last used', value: (f) => f.last_seen, render: (f) => (f.last_seen ? date(f.last_seen) : <span className="muted">Never</span>), width: '100px' };
-const reclaimCols: Column<Finding>[] = [lastSeenCol, { id: 'detail', header: 'Detail', value: (f) => f.detail, render: (f) => <span className="clamp2" title={f.detail ?? undefined}>{f.detail ?? '—'}</span>, width: 'minmax(100px, 1fr)' }];
+const reclaimNarrowCols: Column<Finding>[] = [lastSeenCol];
+const reclaimCols: Column<Finding>[] = [lastSeenCol, { id: 'detail', header: 'Detail', value: (f) => f.detail, render: (f) => <span className="clamp2" title={f.detail ?? undefined}>{f.detail ?? '—'}</span>, width: 'minmax(88px, 1fr)' }];
 
 export function ReclamationStep() {
   const findings = useFindings(RECLAIM_TYPES);
@@ -32,6 +33,8 @@ export function ReclamationStep() {
     for (const f of findings ?? []) if (decisions.get(f.finding_id)?.action === 'reclaim') { seats += f.units; value += f.annual_value; }
     return { seats, value };
   }, [findings, decisions]);
+  // At 1024 px the detail (also in the evidence panel) gives way so the decision stays in view.
+  const narrow = useNarrow();
   const candidate = (findings ?? []).reduce((a, f) => a + (f.counted_in_savings ? f.annual_value : 0), 0);
   const levers = summary ? Object.entries(summary.savings_annual).filter(([k]) => k !== 'total').map(([k, v]) => ({ label: typeLabel(k), value: v })) : [];
   return (
@@ -50,7 +53,7 @@ export function ReclamationStep() {
             findings={findings}
             actions={['reclaim', 'keep', 'investigate']}
             hideOffering
-            extraColumns={reclaimCols}
+            extraColumns={narrow ? reclaimNarrowCols : reclaimCols}
             empty="No dormant users or unused assignments: every assigned licence was used within the dormancy window."
           />
           <Card title="Savings by lever (per year)" id="levers">
@@ -116,7 +119,8 @@ export function OptimisationStep() {
   const arithmetic: Column<Finding> = {
     id: 'arith',
     header: 'How the saving is computed',
-    width: 'minmax(220px, 3fr)',
+    // Flexible: it takes the spare width, but may narrow (two clamped lines) so Decision stays in view at 1024 px.
+    width: 'minmax(140px, 3fr)',
     value: (f) => [f.offering ?? f.product, f.detail].filter(Boolean).join(': '),
     render: (f) => (
       <span className="clamp2" title={f.detail ?? undefined}>

@@ -212,9 +212,15 @@ export function LoadDataStep() {
 
       {plans && (
         <Card title={`Files to import (${plans.length})`} id="plans" actions={
-          <button type="button" className="btn primary" onClick={() => void runImport()} disabled={busy}>
-            {(() => { const n = plans.filter((p) => p.include && p.refused === null).length; return `Import ${n} ${n === 1 ? "file" : "files"}`; })()}
-          </button>
+          (() => {
+            const n = plans.filter((p) => p.include && p.refused === null).length;
+            // Nothing to import (every file refused or unticked): the button says so instead of starting an empty job.
+            return (
+              <button type="button" className="btn primary" onClick={() => void runImport()} disabled={busy || n === 0} title={n === 0 ? 'Tick at least one file that can be imported' : undefined}>
+                {`Import ${n} ${n === 1 ? 'file' : 'files'}`}
+              </button>
+            );
+          })()
         }>
           {phase === 'importing' && <ProgressBar label="Importing" event={event} onCancel={() => job && void api('job.cancel', { jobId: job })} />}
           <div className="plans">

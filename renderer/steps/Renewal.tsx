@@ -1,26 +1,53 @@
 // Step 7: per offering, monthly active users against seats, trend, denials and the recommendation;
 // the analyst sets the target quantity for the renewal.
-import { useEffect, useMemo, useState } from 'react';
-import { Save } from 'lucide-react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Output } from '../../analysis/api/contract';
-import { api } from '../api/client';
+import { api, errorMessage, isInvalidInput } from '../api/client';
+import { LIMITS } from '../api/shared';
 import { useApp } from '../store';
 import { ActiveVsSeats } from '../components/charts';
-import { Card, Empty, ErrorBox, Loading, NeedsReview, PageHeader, Success, useLoad } from '../components/ui';
+import { Card, Empty, ErrorBox, Loading, NeedsReview, PageHeader, useLoad } from '../components/ui';
 import { int, num } from '../format';
 
 type Row = Output<'renewal.get'>[number];
 const REC_LABEL: Record<Row['recommendation'], string> = { increase: 'Increase', reduce: 'Reduce', convert_to_flex: 'Convert to Flex', keep: 'Keep' };
 
+/** The engine's reason as a sentence of its own ("the gap register holds 7 units" -> "The gap register holds 7 units."). */
+function sentence(s: string): string {
+  const t = s.trim();
+  if (!t) return '';
+  return `${t[0]!.toUpperCase()}${t.slice(1)}${/[.!?]$/.test(t) ? '' : '.'}`;
+}
+
+const TARGET_RULE = `Enter a whole number from 0 to ${int(LIMITS.target)}.`;
+const TARGET_RANGE = `a target is a whole number from 0 to ${int(LIMITS.target)}`;
+/** The typed target as a quantity, or null when it is not a whole number within the contract's range. */
+function parseTarget(text: string): number | null {
+  const t = text.trim();
+  if (!/^\d{1,7}$/.test(t)) return null;
+  const n = Number(t);
+  return n <= LIMITS.target ? n : null;
+}
+
+/** How long typing may pause before a valid target is saved (leaving the field saves at once). */
+const SAVE_DELAY_MS = 600;
+
 export function RenewalStep() {
   const summary = useApp((s) => s.summary);
   const readOnly = useApp((s) => s.info?.read_only ?? false);
+  const setNotice = useApp((s) => s.setNotice);
   const r = useLoad(() => api('renewal.get', {}), [summary]);
-  const [targets, setTargets] = useState<Record<string, number>>({});
+  // The text in each target field as typed (kept while editing, so "", "-" or "12." never jump to a number),
+  // and what the engine holds.
+  const [text, setText] = useState<Record<string, string>>({});
+  const [stored, setStored] = useState<Record<string, number>>({});
+  const [invalid, setInvalid] = useState<Record<string, boolean>>({});
   const [error, setError] = useState<string | null>(null);
-  const [saved, setSaved] = useState(false);
   useEffect(() => {
-    if (r.data) setTargets(Object.fromEntries(r.data.map((x) => [x.offering, x.target_quantity])));
+    if (!r.data) return;
+    setText(Object.fromEntries(r.data.map((x) => [x.offering, String(x.target_quantity)])));
+    setStored(Object.fromEntries(r.data.map((x) => [x.offering, x.target_quantity])));
+    setInvalid({});
   }, [r.data]);
   // Months before any usage at all predate the client's exports: drawn as zeros they would read as "nobody used it".
   const firstMonth = useMemo(() => {
@@ -28,33 +55,73 @@ export function RenewalStep() {
     const allMonths = (r.data ?? []).flatMap((x) => x.monthly.map((m) => m.month)).sort();
     return used.length && used[0] !== allMonths[0] ? used[0]! : null;
   }, [r.data]);
-  async function save() {
-    setError(null);
+
+  // Targets save themselves, like decisions: a pause in typing or leaving the field saves a valid value.
+  const timers = useRef(new Map<string, ReturnType<typeof setTimeout>>());
+  const latest = useRef({ text, stored, rows: r.data });
+  latest.current = { text, stored, rows: r.data };
+  const nameOf = (offering: string) => latest.current.rows?.find((x) => x.offering === offering)?.name ?? offering;
+
+  async function save(offering: string, value: string): Promise<void> {
+    clearTimeout(timers.current.get(offering));
+    timers.current.delete(offering);
+    const n = parseTarget(value);
+    setInvalid((v) => ({ ...v, [offering]: n === null }));
+    if (n === null || n === latest.current.stored[offering]) return;
     try {
-      await api('renewal.setTargets', { targets });
-      setSaved(true);
+      await api('renewal.setTargets', { targets: { [offering]: n } });
+      setStored((s) => ({ ...s, [offering]: n }));
+      setNotice(`Saved the target for ${nameOf(offering)}.`);
     } catch (e) {
-      setError(`Target quantities were not saved: ${(e as Error).message}`);
+      setError(isInvalidInput(e) ? `The target for ${nameOf(offering)} was not saved: ${TARGET_RANGE}.` : `The target for ${nameOf(offering)} was not saved: ${errorMessage(e)}`);
     }
   }
+  function edit(offering: string, value: string) {
+    setText((t) => ({ ...t, [offering]: value }));
+    clearTimeout(timers.current.get(offering));
+    // A corrected value clears its message at once; a new mistake is only pointed out on leaving the field.
+    if (parseTarget(value) === null) return;
+    setInvalid((v) => ({ ...v, [offering]: false }));
+    timers.current.set(offering, setTimeout(() => void save(offering, value), SAVE_DELAY_MS));
+  }
+  // Leaving the step: a save still waiting goes out now, and a value the engine would refuse is named, not dropped silently.
+  useEffect(() => {
+    const pending = timers.current;
+    return () => {
+      for (const t of pending.values()) clearTimeout(t);
+      pending.clear();
+      const { text: typed, stored: held, rows } = latest.current;
+      const targets: Record<string, number> = {};
+      const refused: string[] = [];
+      for (const x of rows ?? []) {
+        const value = typed[x.offering];
+        if (value === undefined) continue;
+        const n = parseTarget(value);
+        if (n === null) refused.push(`${x.name} (“${value}”)`);
+        else if (n !== held[x.offering]) targets[x.offering] = n;
+      }
+      const app = useApp.getState();
+      if (Object.keys(targets).length) void api('renewal.setTargets', { targets }).catch((e: unknown) => app.setError(`Target quantities were not saved: ${errorMessage(e)}`));
+      if (refused.length) app.setError(`The target quantity for ${refused.join(', ')} was not saved: ${TARGET_RANGE}. Go back to Renewal to correct it.`);
+    };
+  }, []);
+
   return (
     <div className="page">
       <PageHeader
         title="Renewal"
         lead="Per offering under contract: seats, how many people actually use it month by month, the trend, denials, and the engine's recommendation. Set the quantity to renew."
-        actions={!readOnly && r.data && r.data.length > 0 ? <button type="button" className="btn primary" onClick={() => void save()}><Save size={16} aria-hidden /> Save target quantities</button> : undefined}
       />
       {error && <ErrorBox message={error} onDismiss={() => setError(null)} />}
-      {saved && <Success>Target quantities saved.</Success>}
       {!summary && <NeedsReview what="monthly active users against seats per offering and the recommendation" />}
       {summary && r.loading && !r.data && <Loading what="the renewal brief" />}
       {summary && r.error && <ErrorBox message={`Could not load the renewal brief: ${r.error}`} />}
       {summary && r.data && r.data.length === 0 && <Card><Empty title="No offerings under contract">Load the client's subscriptions export (Autodesk Account › Reporting › Subscriptions) on Load data and run the review again to see the renewal brief.</Empty></Card>}
       {summary && r.data && r.data.length > 0 && (
         <>
-          <Card title="Renewal brief" id="brief">
+          <Card title="Renewal brief" id="brief" actions={!readOnly && <span className="muted small">Targets start at the engine's recommendation and are saved as you type.</span>}>
             <div className="table-scroll">
-              <table className="simple-table">
+              <table className="simple-table renewal-table">
                 <thead>
                   <tr>
                     <th scope="col">Offering</th>
@@ -69,29 +136,47 @@ export function RenewalStep() {
                   </tr>
                 </thead>
                 <tbody>
-                  {r.data.map((x) => (
-                    <tr key={x.offering}>
-                      <td><div className="strong">{x.name}</div><div className="muted small mono">{x.offering}</div></td>
-                      <td className="right num">{int(x.seats)}</td>
-                      <td className="right num">{int(x.active_assignments)}</td>
-                      <td className="right num">{int(x.active_users)}</td>
-                      <td className="right num">{int(x.peak_monthly_active)}</td>
-                      <td className="right num">{x.trend === null ? '—' : `×${num(x.trend)}`}</td>
-                      <td className="right num">{int(x.true_denials)}</td>
-                      <td><span className={`rec ${x.recommendation}`}>{REC_LABEL[x.recommendation]}</span><div className="muted small">{x.reason}</div></td>
-                      <td className="right target-cell">
-                        <input
-                          className="cell-input num"
-                          type="number"
-                          min={0}
-                          aria-label={`Target quantity for ${x.name}`}
-                          value={targets[x.offering] ?? x.target_quantity}
-                          disabled={readOnly}
-                          onChange={(e) => { setTargets((t) => ({ ...t, [x.offering]: Math.max(0, Math.round(Number(e.target.value))) })); setSaved(false); }}
-                        />
-                      </td>
-                    </tr>
-                  ))}
+                  {r.data.map((x) => {
+                    const bad = invalid[x.offering] ?? false;
+                    // As the engine marks it: only a saved target that differs from its recommendation.
+                    const held = stored[x.offering] ?? x.target_quantity;
+                    const recommended = x.recommended_quantity;
+                    const reason = x.reason;
+                    return (
+                      <tr key={x.offering}>
+                        <td><div className="strong">{x.name}</div><div className="muted small mono">{x.offering}</div></td>
+                        <td className="right num">{int(x.seats)}</td>
+                        <td className="right num">{int(x.active_assignments)}</td>
+                        <td className="right num">{int(x.active_users)}</td>
+                        <td className="right num">{int(x.peak_monthly_active)}</td>
+                        <td className="right num">{x.trend === null ? '—' : `×${num(x.trend)}`}</td>
+                        <td className="right num">{int(x.true_denials)}</td>
+                        <td className="rec-cell">
+                          <span className={`rec ${x.recommendation}`}>{REC_LABEL[x.recommendation]}</span>
+                          <div className="muted small">{sentence(reason)}</div>
+                          {held !== recommended && <div className="tag analyst">Target set by the analyst (recommended {int(recommended)})</div>}
+                        </td>
+                        <td className="right target-cell">
+                          <input
+                            className="cell-input num"
+                            type="number"
+                            min={0}
+                            max={LIMITS.target}
+                            step={1}
+                            aria-label={`Target quantity for ${x.name}`}
+                            aria-invalid={bad || undefined}
+                            aria-describedby={bad ? `target-${x.offering}-problem` : undefined}
+                            value={text[x.offering] ?? String(x.target_quantity)}
+                            disabled={readOnly}
+                            onChange={(e) => edit(x.offering, e.target.value)}
+                            onBlur={(e) => void save(x.offering, e.target.value)}
+                            onKeyDown={(e) => { if (e.key === 'Enter') void save(x.offering, e.currentTarget.value); }}
+                          />
+                          {bad && <div id={`target-${x.offering}-problem`} className="field-note" role="alert">{TARGET_RULE}</div>}
+                        </td>
+                      </tr>
+                    );
+                  })}
                 </tbody>
               </table>
             </div>

@@ -11,13 +11,27 @@ import { ScenarioChart } from '../components/charts';
 import { Card, Empty, ErrorBox, Loading, NeedsReview, PageHeader, Success } from '../components/ui';
 import { money } from '../format';
 
-const SLIDERS: { key: keyof ScenarioAssumptions; label: string; max: number; step: number; hint: string }[] = [
+type Key = keyof ScenarioAssumptions;
+const SLIDERS: { key: Key; label: string; max: number; step: number; hint: string }[] = [
   { key: 'negotiated_back_period_rate', label: 'Negotiated back-period rate', max: 2, step: 0.01, hint: 'Share of the back period paid when found at the annual review' },
   { key: 'audit_settlement_rate_low', label: 'Audit settlement rate (low)', max: 4, step: 0.01, hint: 'Back period at list price, negotiated audit' },
   { key: 'audit_settlement_rate_high', label: 'Audit settlement rate (high)', max: 4, step: 0.01, hint: '' },
   { key: 'no_cooperation_loading_low', label: 'No-cooperation loading (low)', max: 5, step: 0.01, hint: 'Legal and audit costs on top of the back period' },
   { key: 'no_cooperation_loading_high', label: 'No-cooperation loading (high)', max: 5, step: 0.01, hint: '' },
 ];
+/** Each range's low end may not pass its high end (a low above the high draws a range upside down). */
+const PAIRS: { low: Key; high: Key; what: string }[] = [
+  { low: 'audit_settlement_rate_low', high: 'audit_settlement_rate_high', what: 'audit settlement rate' },
+  { low: 'no_cooperation_loading_low', high: 'no_cooperation_loading_high', what: 'no-cooperation loading' },
+];
+/** A slider's value kept on its side of its pair, and what to say when it was stopped there. */
+function bounded(a: ScenarioAssumptions, key: Key, v: number): { value: number; note: string | null } {
+  for (const p of PAIRS) {
+    if (key === p.low && v > a[p.high]) return { value: a[p.high], note: `The low ${p.what} stops at the high one (${a[p.high].toFixed(2)}). Raise the high ${p.what} first.` };
+    if (key === p.high && v < a[p.low]) return { value: a[p.low], note: `The high ${p.what} stops at the low one (${a[p.low].toFixed(2)}). Lower the low ${p.what} first.` };
+  }
+  return { value: v, note: null };
+}
 
 export function SettlementStep() {
   const settings = useApp((s) => s.settings);
@@ -28,6 +42,7 @@ export function SettlementStep() {
   const [result, setResult] = useState<Scenarios | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
+  const [notes, setNotes] = useState<Partial<Record<Key, string>>>({});
   const seq = useRef(0);
   const currency = settings?.currency ?? 'USD';
 
@@ -52,6 +67,8 @@ export function SettlementStep() {
     );
   if (!a) return <Loading what="assumptions" />;
   const fmt = (n: number) => money(n, currency, { compact: true });
+  // Assumptions saved before the sliders were bounded may still hold a low above its high.
+  const crossed = PAIRS.filter((p) => a[p.low] > a[p.high]);
   const rows = result
     ? [
         { label: 'Self-review, best', low: result.self_review_best, high: result.self_review_best, what: 'Gap found in a quarterly review and closed at once' },
@@ -67,12 +84,13 @@ export function SettlementStep() {
         lead="What closing the gap register costs in four situations, from a quarterly self-review to an audit without cooperation. Move the assumptions; the engine recomputes the totals."
         actions={!readOnly && (
           <>
-            <button type="button" className="btn subtle" onClick={() => { setA(ScenarioSchema.parse({})); setSaved(false); }}><RotateCcw size={16} aria-hidden /> Defaults</button>
-            <button type="button" className="btn primary" onClick={() => void api('settings.update', { settings: { scenario: a } }).then(() => { setSaved(true); return refresh(); }, (e: unknown) => setError(errorMessage(e)))}><Save size={16} aria-hidden /> Save assumptions</button>
+            <button type="button" className="btn subtle" onClick={() => { setA(ScenarioSchema.parse({})); setNotes({}); setSaved(false); }}><RotateCcw size={16} aria-hidden /> Defaults</button>
+            <button type="button" className="btn primary" disabled={crossed.length > 0} title={crossed.length ? 'Put each low value at or below its high value first' : undefined} onClick={() => void api('settings.update', { settings: { scenario: a } }).then(() => { setSaved(true); return refresh(); }, (e: unknown) => setError(errorMessage(e)))}><Save size={16} aria-hidden /> Save assumptions</button>
           </>
         )}
       />
       {error && <ErrorBox message={error} onDismiss={() => setError(null)} />}
+      {crossed.length > 0 && <ErrorBox message={`The saved ${crossed.map((p) => p.what).join(' and ')} ${crossed.length === 1 ? 'has its' : 'have their'} low value above the high value. Move the sliders so each low is at or below its high, then save.`} />}
       {saved && <Success>Assumptions saved to the engagement; the workbook's Assumptions sheet uses them.</Success>}
       <div className="settlement">
         <Card title="Assumptions" id="assumptions">
@@ -83,8 +101,23 @@ export function SettlementStep() {
                   <label htmlFor={`sl-${s.key}`}>{s.label}</label>
                   <output htmlFor={`sl-${s.key}`} className="num">{a[s.key].toFixed(2)}</output>
                 </div>
-                <input id={`sl-${s.key}`} type="range" min={0} max={s.max} step={s.step} value={a[s.key]} disabled={readOnly} onChange={(e) => { setA({ ...a, [s.key]: Number(e.target.value) }); setSaved(false); }} />
-                {s.hint && <div className="hint">{s.hint}</div>}
+                <input
+                  id={`sl-${s.key}`}
+                  type="range"
+                  min={0}
+                  max={s.max}
+                  step={s.step}
+                  value={a[s.key]}
+                  disabled={readOnly}
+                  aria-describedby={notes[s.key] ? `sl-${s.key}-note` : undefined}
+                  onChange={(e) => {
+                    const { value, note } = bounded(a, s.key, Number(e.target.value));
+                    setA({ ...a, [s.key]: value });
+                    setNotes(note ? { [s.key]: note } : {});
+                    setSaved(false);
+                  }}
+                />
+                {notes[s.key] ? <div id={`sl-${s.key}-note`} className="field-note info" role="status">{notes[s.key]}</div> : s.hint && <div className="hint">{s.hint}</div>}
               </div>
             ))}
           </div>

@@ -136,13 +136,13 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
 
     await goStep(p, 'Renewal');
     await p.getByRole('img', { name: /^Monthly active users against seats for / }).first().waitFor();
-    // The analyst's target quantity is saved in the engagement.
+    // The analyst's target quantity is saved in the engagement as they leave the field (no save button).
     const target = p.getByRole('spinbutton', { name: /^Target quantity for / }).first();
     const offeringName = (await target.getAttribute('aria-label'))!.replace('Target quantity for ', '');
     const wanted = Number(await target.inputValue()) + 3;
     await target.fill(String(wanted));
-    await p.getByRole('button', { name: 'Save target quantities' }).click();
-    await p.getByText('Target quantities saved.').waitFor();
+    await target.press('Tab');
+    await p.getByText(`Saved the target for ${offeringName}.`).waitFor();
     const renewal = await callApi<{ name: string; target_quantity: number }[]>(served, 'renewal.get', {});
     assert.equal(renewal.find((r) => r.name === offeringName)?.target_quantity, wanted);
     await shot(p, '07-renewal');
@@ -195,6 +195,168 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     const stored = await callApi<{ finding_id: string; action: string }[]>(served, 'decisions.list', {});
     assert.ok(stored.some((d) => d.action === 'reclaim'), 'the engine holds the decision');
     await shot(p, '04b-reclamation-decided');
+  });
+
+  it('scrolls only the content: the step list and top bar stay put, and a new step starts at the top', async () => {
+    const p = w.page;
+    await goStep(p, 'Data quality');
+    await p.getByRole('img', { name: /^Usage calendar for / }).first().waitFor();
+    const layout = () =>
+      p.evaluate(() => {
+        const main = document.querySelector('main')!;
+        return {
+          page: document.scrollingElement!.scrollHeight - window.innerHeight,
+          mainOverflow: main.scrollHeight - main.clientHeight,
+          mainTop: main.scrollTop,
+          sidebarTop: document.querySelector('.sidebar')!.getBoundingClientRect().top,
+          topbarTop: document.querySelector('.topbar')!.getBoundingClientRect().top,
+        };
+      });
+    const before = await layout();
+    assert.ok(before.page <= 0, `the page itself does not scroll (${before.page}px too tall)`);
+    assert.ok(before.mainOverflow > 200, 'Data quality is taller than the window, so the content area scrolls');
+    await p.mouse.move(900, 600);
+    await p.mouse.wheel(0, 1200);
+    await p.waitForFunction(() => document.querySelector('main')!.scrollTop > 0);
+    const scrolled = await layout();
+    assert.deepEqual([scrolled.page <= 0, scrolled.sidebarTop, scrolled.topbarTop], [true, 0, 0], 'sidebar and top bar stay at the top');
+    await goStep(p, 'Reclamation');
+    assert.equal((await layout()).mainTop, 0, 'the new step starts at its top');
+  });
+
+  it('starts the decision bar afresh for each selection, asks for the reason of an inline Keep, and never acts on hidden rows', async () => {
+    const p = w.page;
+    await goStep(p, 'Reclamation');
+    const grid = p.getByRole('grid', { name: 'Reclamation candidates' });
+    const bar = p.getByRole('form', { name: 'Decision for the selected findings' });
+    const rows = grid.getByRole('row', { name: /^Dormant user · / });
+    await rows.nth(4).waitFor();
+    const undecided: string[] = [];
+    for (let i = 0; undecided.length < 2; i++) if ((await rows.nth(i).getByRole('combobox').inputValue()) === '') undecided.push((await rows.nth(i).getAttribute('aria-label'))!);
+    const decided = new Set((await callApi<{ finding_id: string }[]>(served, 'decisions.list', {})).map((d) => d.finding_id));
+    // Row A: "Keep" chosen in its own dropdown opens the bar for that row, with the cursor in Justification.
+    const rowA = grid.getByRole('row', { name: undecided[0], exact: true });
+    const rowB = grid.getByRole('row', { name: undecided[1], exact: true });
+    await rowA.getByRole('combobox').selectOption('keep');
+    await bar.waitFor();
+    assert.equal(await bar.getByRole('combobox', { name: 'Action' }).inputValue(), 'keep');
+    assert.equal(await p.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Justification');
+    assert.equal(await rowA.getByRole('checkbox').isChecked(), true, 'the row is the selection the bar acts on');
+    await p.keyboard.type('Project lead, back in November');
+    await p.keyboard.press('Enter');
+    await p.getByText('Saved the decision.').waitFor();
+    assert.equal(await rowA.getByRole('combobox').inputValue(), 'keep');
+    const kept = (await callApi<{ finding_id: string; action: string; justification: string | null }[]>(served, 'decisions.list', {})).filter((d) => !decided.has(d.finding_id));
+    assert.deepEqual(kept.map((d) => [d.action, d.justification]), [['keep', 'Project lead, back in November']]);
+
+    // Select B, unselect A: nothing of A's decision is left in the bar to be applied to B.
+    await rowB.getByRole('checkbox').check();
+    await rowA.getByRole('checkbox').uncheck();
+    await p.waitForFunction(() => /· 1 selected$/.test(document.querySelector('.dt-count')?.textContent?.trim() ?? ''));
+    assert.equal(await bar.getByRole('combobox', { name: 'Action' }).inputValue(), 'reclaim');
+    assert.equal(await bar.getByRole('textbox', { name: 'Justification' }).inputValue(), '');
+    // Keep without a reason is stopped in the bar itself, next to the field.
+    await bar.getByRole('combobox', { name: 'Action' }).selectOption('keep');
+    await bar.getByRole('button', { name: 'Apply to 1 finding' }).click();
+    await bar.getByRole('alert').filter({ hasText: '“Keep” needs a reason' }).waitFor();
+
+    // A search that hides B unselects it: the count says so and there is no bar to apply to an unseen row.
+    const userA = (await rowA.getAttribute('aria-label'))!.split(' · ')[1]!;
+    await p.getByRole('searchbox', { name: 'Search Reclamation candidates' }).fill(userA);
+    await p.waitForFunction(() => /^1 of \d+ rows?$/.test(document.querySelector('.dt-count')?.textContent?.trim() ?? ''));
+    assert.equal(await bar.count(), 0, 'no decision bar for rows the analyst cannot see');
+    await p.getByRole('searchbox', { name: 'Search Reclamation candidates' }).fill('');
+    assert.equal(await rowB.getByRole('checkbox').isChecked(), false);
+
+    // Escape closes the evidence panel.
+    await rowA.getByRole('button', { name: /^Show evidence for / }).click();
+    const panel = p.getByRole('complementary', { name: 'Evidence' });
+    await panel.waitFor();
+    await p.keyboard.press('Escape');
+    await panel.waitFor({ state: 'detached' });
+    assert.deepEqual(w.consoleErrors, []);
+  });
+
+  it('keeps a renewal target as typed, refuses what the engine would, and saves it when the analyst moves on', async () => {
+    const p = w.page;
+    await goStep(p, 'Renewal');
+    const target = p.getByRole('spinbutton', { name: /^Target quantity for / }).nth(1);
+    await target.waitFor();
+    const name = (await target.getAttribute('aria-label'))!.replace('Target quantity for ', '');
+    const stored = async () => (await callApi<{ name: string; target_quantity: number; reason: string }[]>(served, 'renewal.get', {})).find((r) => r.name === name)!;
+    const original = (await stored()).target_quantity;
+    await target.fill('');
+    assert.equal(await target.inputValue(), '', 'a cleared field stays empty');
+    await target.pressSequentially('-5');
+    assert.equal(await target.inputValue(), '-5');
+    await target.press('Tab');
+    const problem = p.getByRole('alert').filter({ hasText: 'Enter a whole number from 0 to 1,000,000.' });
+    await problem.waitFor();
+    await target.fill('12.7');
+    await target.press('Tab');
+    assert.equal(await target.inputValue(), '12.7', 'a fraction is not rounded behind the analyst\'s back');
+    await problem.waitFor();
+    assert.equal((await stored()).target_quantity, original, 'nothing the engine would refuse was sent');
+    // A valid value is saved without a button, even when the analyst goes straight to another step.
+    await target.fill(String(original + 5));
+    assert.equal(await problem.count(), 0, 'a corrected value clears the message');
+    await goStep(p, 'Settlement');
+    for (let i = 0; i < 50 && (await stored()).target_quantity !== original + 5; i++) await p.waitForTimeout(100);
+    assert.equal((await stored()).target_quantity, original + 5);
+    // Only the offerings whose target the analyst set say so, apart from the engine's reason.
+    await goStep(p, 'Renewal');
+    const brief = p.getByRole('region', { name: 'Renewal brief' });
+    await brief.getByRole('spinbutton').first().waitFor();
+    const labels = brief.getByText(/^Target set by the analyst \(recommended [\d,]+\)$/);
+    await labels.nth(1).waitFor();
+    assert.equal(await labels.count(), 2, 'this offering and the one set in the walk, no other');
+    const reasons = await brief.locator('.rec-cell > .muted').allInnerTexts();
+    assert.ok(reasons.every((r) => /^[A-Z].*\.$/.test(r) && !r.includes('the analyst set')), reasons.join(' | '));
+    await shot(p, '07b-renewal-targets');
+  });
+
+  it('keeps each low settlement assumption at or below its high one', async () => {
+    const p = w.page;
+    await goStep(p, 'Settlement');
+    const low = p.getByRole('slider', { name: 'Audit settlement rate (low)' });
+    const high = p.getByRole('slider', { name: 'Audit settlement rate (high)' });
+    await low.waitFor();
+    const top = await high.inputValue();
+    await low.fill('4');
+    assert.equal(await low.inputValue(), top, 'the low rate stops at the high rate');
+    await p.getByText(`The low audit settlement rate stops at the high one (${Number(top).toFixed(2)}).`, { exact: false }).waitFor();
+    await high.focus();
+    await p.keyboard.press('Home');
+    assert.equal(await high.inputValue(), top, 'the high rate stops at the low rate');
+    await shot(p, '08b-settlement-bounded');
+    await p.getByRole('button', { name: 'Defaults' }).click();
+  });
+
+  it('stays usable at 1024 × 700: headline shown, evidence over the table, renewal target in view', async () => {
+    const p = w.page;
+    await p.setViewportSize({ width: 1024, height: 700 });
+    try {
+      await goStep(p, 'Compliance gaps');
+      await p.locator('.headline').waitFor();
+      const grid = p.getByRole('grid', { name: 'Gap register' });
+      await grid.getByRole('button', { name: /^Show evidence for / }).first().click();
+      await p.getByRole('complementary', { name: 'Evidence' }).waitFor();
+      const widths = await p.evaluate(() => {
+        const g = document.querySelector('[role=grid][aria-label="Gap register"]')!;
+        return { grid: g.clientWidth, content: g.scrollWidth };
+      });
+      assert.ok(widths.grid > 700, `the table keeps its width under the panel (${widths.grid}px)`);
+      assert.ok(widths.content <= widths.grid, 'no column of the gap register scrolls out of view');
+      await p.keyboard.press('Escape');
+      await goStep(p, 'Renewal');
+      const target = p.getByRole('spinbutton', { name: /^Target quantity for / }).first();
+      await target.waitFor();
+      const box = (await target.boundingBox())!;
+      assert.ok(box.x + box.width <= 1024, `the target field is in view (right edge ${box.x + box.width}px)`);
+      await shot(p, '07c-renewal-1024');
+    } finally {
+      await p.setViewportSize({ width: 1440, height: 900 });
+    }
   });
 
   it('shows a verified pack as verified and a tampered pack as FAILED in auditor mode', async () => {
