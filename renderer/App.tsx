@@ -183,6 +183,18 @@ export function App() {
             </div>
           )}
           {error && <div className="page-top"><ErrorBox message={error} onDismiss={() => setError(null)} /></div>}
+          {!pack && summary && summary.warnings.length > 0 && (
+            // What the review's own checks say to look at before trusting its figures (review-warnings.ts).
+            <div className="page-top">
+              <div className="alert warn" role="status" aria-label="Check first">
+                <AlertTriangle size={18} aria-hidden />
+                <div className="alert-body">
+                  <strong>Check first.</strong>
+                  {summary.warnings.length === 1 ? ` ${summary.warnings[0]}` : <ul className="warn-list">{summary.warnings.map((w) => <li key={w}>{w}</li>)}</ul>}
+                </div>
+              </div>
+            </div>
+          )}
           {!booted ? <div className="page"><Loading what="the workbench" /></div> : pack ? <AuditorView pack={pack} /> : <StepScreen step={step} />}
         </main>
         <div className="toast-region" aria-live="polite">{notice && <div className="toast">{notice}</div>}</div>

@@ -13,6 +13,9 @@ const JobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 const Empty = z.object({}).strict();
 const Ok = z.object({ ok: z.literal(true) });
 
+/** The figures the start screen lists per engagement (money in `currency`; recent lists from older versions lack it). */
+export const HeadlineSchema = z.object({ savings_annual: z.number(), gap_units: z.number(), findings: z.number(), audit_exposure_high: z.number(), currency: z.string().default('USD') });
+
 export const EngagementInfoSchema = z.object({
   path: z.string(),
   folder: z.string(),
@@ -20,7 +23,7 @@ export const EngagementInfoSchema = z.object({
   as_of: z.string().nullable(),
   read_only: z.boolean(),
   reviewed: z.boolean(),
-  headline: z.object({ savings_annual: z.number(), gap_units: z.number(), findings: z.number(), audit_exposure_high: z.number() }).nullable(),
+  headline: HeadlineSchema.nullable(),
 });
 export type EngagementInfo = z.infer<typeof EngagementInfoSchema>;
 
@@ -96,7 +99,11 @@ export const RenewalRowSchema = z.object({
   monthly: z.array(z.object({ month: z.string(), active_users: z.number(), seats: z.number() })),
 });
 
-export const VerifyResultSchema = z.object({ ok: z.boolean(), message: z.string(), failing_file: z.string().nullable(), fingerprint: z.string().nullable() });
+export const VerifyResultSchema = z.object({
+  ok: z.boolean(), message: z.string(), failing_file: z.string().nullable(), fingerprint: z.string().nullable(),
+  /** The folder is no pack at all (no bag declaration, or not a folder): chosen by mistake, not damaged. */
+  not_a_pack: z.boolean().default(false),
+});
 
 export const ComparisonSchema = z.object({
   previous_as_of: z.string().nullable(),

@@ -4,7 +4,7 @@
 import { mkdirSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { API, ApiError, isMethodName, type MethodName, type ParsedInput, type Output, type ProgressEvent, type EngagementInfo } from './contract';
+import { API, ApiError, isMethodName, type MethodName, type ParsedInput, type Output, type ProgressEvent, type EngagementInfo, HeadlineSchema } from './contract';
 import { Engagement } from '../engagement';
 import { applySettingsPatch, parseSettings, defaultSettings } from '../settings';
 import { readSettingsFile } from '../settings-file';
@@ -143,6 +143,7 @@ export function createEngine(opts: EngineOptions) {
             gap_units: summary.gap_units,
             findings: Object.values(summary.findings).reduce((a, b) => a + b, 0),
             audit_exposure_high: summary.scenarios.audit_no_cooperation_high,
+            currency: summary.currency,
           }
         : null,
     };
@@ -172,7 +173,8 @@ export function createEngine(opts: EngineOptions) {
       }),
     'engagement.open': (input) => serial(async () => switchTo(await Engagement.open(input.path))),
     'engagement.info': () => serial(async () => (current ? infoOf(current) : null)),
-    'engagement.recent': async () => readRecent().map((r) => ({ path: r.path, client: r.client, as_of: r.as_of, opened_at: r.opened_at, headline: (r.headline as EngagementInfo['headline']) ?? null })),
+    'engagement.recent': async () =>
+      readRecent().map((r) => ({ path: r.path, client: r.client, as_of: r.as_of, opened_at: r.opened_at, headline: HeadlineSchema.nullable().catch(null).parse(r.headline ?? null) })),
     'engagement.close': () =>
       serial(async () => {
         current?.close();

@@ -14,6 +14,7 @@ export interface VerifyResult {
   message: string;
   failing_file: string | null;
   fingerprint: string | null;
+  not_a_pack: boolean;
 }
 
 class PackFailure extends Error {
@@ -21,6 +22,9 @@ class PackFailure extends Error {
     super(message);
   }
 }
+
+/** The folder is no pack at all: nothing in it failed, the wrong folder was chosen. */
+class NotAPack extends Error {}
 
 function readTag(dir: string, name: string): string {
   const p = join(dir, name);
@@ -31,12 +35,13 @@ function readTag(dir: string, name: string): string {
 export async function verifyPack(dir: string): Promise<VerifyResult> {
   const root = resolve(dir);
   let fingerprint: string | null = null;
-  const result = (ok: boolean, message: string, failing_file: string | null): VerifyResult => VerifyResultSchema.parse({ ok, message, failing_file, fingerprint });
+  const result = (ok: boolean, message: string, failing_file: string | null, not_a_pack = false): VerifyResult =>
+    VerifyResultSchema.parse({ ok, message, failing_file, fingerprint, not_a_pack });
   try {
-    if (!existsSync(root) || !statSync(root).isDirectory()) throw new PackFailure('.', `${root} is not a folder; point verify at the evidence pack folder`);
+    if (!existsSync(root) || !statSync(root).isDirectory()) throw new NotAPack(`${root} is not a folder; point verify at the evidence pack folder`);
     // A folder with no bag declaration and no manifest was never a pack (rather than a damaged one).
     if (!existsSync(join(root, BAGIT)) && !existsSync(join(root, MANIFEST))) {
-      throw new PackFailure(BAGIT, `${root} is not an evidence pack: it holds no ${BAGIT}. Choose the pack folder itself (the one holding ${BAGIT}, ${MANIFEST} and data/)`);
+      throw new NotAPack(`${root} is not an evidence pack: it holds no ${BAGIT}. Choose the pack folder itself (the one holding ${BAGIT}, ${MANIFEST} and data/)`);
     }
     const bagit = readTag(root, BAGIT);
     if (!/^BagIt-Version: \d+\.\d+\r?\nTag-File-Character-Encoding: UTF-8\r?\n?$/.test(bagit)) throw new PackFailure(BAGIT, `${BAGIT} is not a BagIt declaration`);
@@ -103,6 +108,7 @@ export async function verifyPack(dir: string): Promise<VerifyResult> {
 
     return result(true, 'verified', null);
   } catch (e) {
+    if (e instanceof NotAPack) return result(false, e.message, null, true);
     if (e instanceof PackFailure) return result(false, e.message, e.file);
     return result(false, `could not check ${root}: ${(e as Error).message}`, null);
   }

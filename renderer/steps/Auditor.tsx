@@ -22,6 +22,8 @@ export function AuditorView({ pack }: { pack: PackView }) {
     { id: 'evidence', header: 'Evidence rows', value: (f) => f.evidence_count, align: 'right', width: '120px' },
   ], [currency]);
   const v = pack.verify;
+  // The folder was never a pack (the wrong folder was chosen), rather than a damaged one.
+  const notAPack = !v.ok && v.not_a_pack;
   return (
     <div className="page">
       <PageHeader
@@ -32,11 +34,11 @@ export function AuditorView({ pack }: { pack: PackView }) {
       <div className={`verify-banner ${v.ok ? 'ok' : 'failed'}`} role="status" aria-label="Verification result">
         {v.ok ? <ShieldCheck size={36} aria-hidden /> : <ShieldAlert size={36} aria-hidden />}
         <div>
-          <div className="verify-title">{v.ok ? 'Verified' : `FAILED${v.failing_file ? `: ${v.failing_file}` : ''}`}</div>
+          <div className="verify-title">{v.ok ? 'Verified' : notAPack ? 'Not an evidence pack' : `FAILED${v.failing_file ? `: ${v.failing_file}` : ''}`}</div>
           {v.message.trim().toLowerCase() !== 'verified' && <div>{v.message}</div>}
           {v.ok && <div>Every file's SHA-256 matches the manifest and the manifest's signature checks out.</div>}
           {v.fingerprint && <div className="small">Signing key fingerprint <span className="mono">{v.fingerprint}</span></div>}
-          {!v.ok && <div className="small">Do not rely on this pack. Ask the consultant for a fresh copy and compare the key fingerprint with the one they gave you.</div>}
+          {!v.ok && !notAPack && <div className="small">Do not rely on this pack. Ask the consultant for a fresh copy and compare the key fingerprint with the one they gave you.</div>}
         </div>
       </div>
       {pack.summary && (

@@ -166,10 +166,10 @@ export function StartStep() {
                     <div className="muted small mono ellipsis" title={r.path}>{r.path}</div>
                   </td>
                   <td className="num">{date(r.as_of)}</td>
-                  <td className="right num">{r.headline ? money(r.headline.savings_annual, 'USD') : '—'}</td>
+                  <td className="right num">{r.headline ? money(r.headline.savings_annual, r.headline.currency) : '—'}</td>
                   <td className="right num">{r.headline ? int(r.headline.gap_units) : '—'}</td>
                   <td className="right num">{r.headline ? int(r.headline.findings) : 'Not reviewed'}</td>
-                  <td className="right num">{r.headline ? money(r.headline.audit_exposure_high, 'USD') : '—'}</td>
+                  <td className="right num">{r.headline ? money(r.headline.audit_exposure_high, r.headline.currency) : '—'}</td>
                   <td className="right">
                     <button
                       type="button"

@@ -468,6 +468,15 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     assert.match((await source.innerText()).replace(/\s+/g, ' '), /LRT sessions 4 3 1 0/);
     await shot(p, '13-import-result');
 
+    // Sessions but no contract: the review runs, and every step says to check that first.
+    await p.getByRole('main', { name: 'Load data' }).getByRole('button', { name: 'Run the review' }).first().click();
+    const check = p.getByRole('status', { name: 'Check first' });
+    await check.waitFor({ timeout: 60_000 });
+    assert.match(await check.innerText(), /No subscriptions were loaded/);
+    await goStep(p, 'Compliance gaps');
+    await check.waitFor();
+    await shot(p, '15-check-first');
+
     const foreign = w.requests.filter((u) => !u.startsWith(`${served.origin}/`) && !u.startsWith('data:'));
     assert.deepEqual(foreign, [], 'no request left 127.0.0.1 during the whole session');
     assert.deepEqual(w.consoleErrors, []);

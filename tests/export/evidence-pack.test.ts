@@ -77,7 +77,7 @@ describe('evidence pack', () => {
 
   it('verifies untouched, and the CLI says so with the fingerprint', async () => {
     const r = await verifyPack(pack);
-    assert.deepEqual(r, { ok: true, message: 'verified', failing_file: null, fingerprint });
+    assert.deepEqual(r, { ok: true, message: 'verified', failing_file: null, fingerprint, not_a_pack: false });
     const logs: string[] = [];
     const orig = console.log;
     console.log = (...a: unknown[]) => void logs.push(a.join(' '));
@@ -115,12 +115,14 @@ describe('evidence pack', () => {
     const r = await verifyPack(join(fx.dir, 'exports'));
     assert.equal(r.ok, false);
     assert.match(r.message, /is not an evidence pack: it holds no bagit\.txt\. Choose the pack folder itself/);
+    assert.deepEqual([r.not_a_pack, r.failing_file], [true, null]);
     // A pack that lost only its declaration is damaged, not "no pack".
     const d = copy();
     rmSync(join(d, 'bagit.txt'));
     const damaged = await verifyPack(d);
     assert.equal(damaged.ok, false);
     assert.match(damaged.message, /bagit\.txt is missing/);
+    assert.deepEqual([damaged.not_a_pack, damaged.failing_file], [false, 'bagit.txt']);
   });
 
   it('fails when a file is added to the payload or beside the tag files', async () => {
