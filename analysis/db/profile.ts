@@ -1,4 +1,4 @@
-// Developer profiling: with LRTW_PROFILE=1 set, every statement slower than 0.2 s and every marked phase
+// Developer profiling: with LRTW_PROFILE=1 set, every statement slower than 0.2 s (LRTW_PROFILE_MS) and every marked phase
 // is written to stderr with its wall time and the process's CPU time (DuckDB's threads included), so
 // `npm run bench` can be read phase by phase even on a machine busy with other work.
 const enabled = Boolean(process.env.LRTW_PROFILE);
