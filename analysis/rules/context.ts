@@ -9,7 +9,8 @@
 //   _upd      usage at (user, product, day) grain up to D, user may be NULL; named: a named-user/unknown claim
 //   _u_site   rows of _u with a network domain (site)
 //   _ud       usage days (user, product, day) up to D (rows of _upd with a user)
-//   _act      "last used" days: usage days plus usage_report.last_accessed for users with no usage rows
+//   _upm      the same per (user, product, month): first and last day, usage days
+//   _act      "last used" spans per month: _upm plus usage_report.last_accessed for users with no usage rows
 //   _a        assignment rows (roster; usage_report 'assigned' rows where the roster lacks the user x offering)
 //   _aa       active assignments at D, one per (user, offering)
 //   _e / _ent subscription lines; per covered product
@@ -177,12 +178,19 @@ export async function prepareContext(db: EngagementDb, settings: Settings, catal
     );
   }
   await db.run(`CREATE OR REPLACE TEMP VIEW _ud AS SELECT usr, product, day FROM _upd WHERE usr IS NOT NULL`);
+  // The same at (user, product, month) grain, with the month's first and last usage day: questions by month
+  // (monthly active users, spikes) and first/last-day questions read this table, a fraction of _ud's rows.
+  await db.run(`CREATE OR REPLACE TEMP TABLE _upm AS
+    SELECT usr, product, CAST(date_trunc('month', day) AS DATE) AS m, min(day) AS first_day, max(day) AS last_day, count(*) AS days
+    FROM _ud GROUP BY ALL`);
+  // "Last used" days: first and last usage day per month, plus usage_report.last_accessed for users with no
+  // usage rows (each such row counts as a month whose first and last day is that date).
   await db.run(`CREATE OR REPLACE TEMP VIEW _act AS
-    SELECT usr, product, day FROM _ud
+    SELECT usr, product, first_day, last_day FROM _upm
     UNION ALL
-    SELECT r."user", r.offering, r.last_accessed FROM usage_report r, _p
+    SELECT r."user", r.offering, r.last_accessed, r.last_accessed FROM usage_report r, _p
     WHERE r."user" IS NOT NULL AND r.offering IS NOT NULL AND r.last_accessed IS NOT NULL AND r.last_accessed <= _p.d
-      AND NOT EXISTS (SELECT 1 FROM _ud WHERE _ud.usr = r."user")`);
+      AND NOT EXISTS (SELECT 1 FROM _upm WHERE _upm.usr = r."user")`);
 
   // Covers: catalogue, plus every code seen in the data covering itself.
   await db.run(`CREATE OR REPLACE TEMP TABLE _codes AS

@@ -21,8 +21,10 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
       SELECT CAST(m AS DATE) AS m, CAST(m + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE) AS m_end FROM _p,
         unnest(generate_series(CAST(date_trunc('month', _p.lb_start + 1) AS TIMESTAMP), CAST(date_trunc('month', _p.d) AS TIMESTAMP), INTERVAL 1 MONTH)) t(m)),
     has_assign AS (SELECT DISTINCT offering FROM _a),
+    -- A month counts when some usage day of it lies in (lb_start, D]: no month holds both ends of the lookback,
+    -- so its last day after the start and its first day up to D say exactly that.
     monthly_use AS (
-      SELECT DISTINCT usr, product, CAST(date_trunc('month', day) AS DATE) AS m FROM _ud, _p WHERE day > _p.lb_start AND day <= _p.d),
+      SELECT usr, product, m FROM _upm, _p WHERE last_day > _p.lb_start AND first_day <= _p.d),
     used AS (
       SELECT DISTINCT c.offering, mu.m, mu.usr FROM monthly_use mu JOIN _covers c ON c.product = mu.product JOIN _contract k ON k.offering = c.offering),
     -- Offerings with assignments count their assigned users; others (network, Flex) everyone using a covered product.

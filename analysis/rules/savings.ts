@@ -7,7 +7,7 @@ import { addEvidence, wantUsage, type RuleContext } from './context';
 export async function runSavings(ctx: RuleContext): Promise<void> {
   const { db } = ctx;
   // First and last use per (user, product) and per user: every "last used" question reads these small tables.
-  await db.run(`CREATE OR REPLACE TEMP TABLE _last_up AS SELECT usr, product, min(day) AS first_day, max(day) AS last_day FROM _act GROUP BY usr, product`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE _last_up AS SELECT usr, product, min(first_day) AS first_day, max(last_day) AS last_day FROM _act GROUP BY usr, product`);
   await db.run(`CREATE OR REPLACE TEMP TABLE _user_act AS
     SELECT usr, min(first_day) AS first_day, max(last_day) AS last_day, max(last_day) > any_value(_p.d_dd) AS recent
     FROM _last_up, _p GROUP BY usr`);

@@ -44,12 +44,12 @@ export async function runSignals(ctx: RuleContext): Promise<void> {
   // usage_spike: product x complete month against the mean of the previous three months.
   await db.run(`CREATE OR REPLACE TEMP TABLE _spike AS
     WITH bounds AS (
-      SELECT date_trunc('month', min(day)) AS first_m FROM _ud),
+      SELECT min(m) AS first_m FROM _upm),
     months AS (
       SELECT CAST(m AS DATE) AS m FROM bounds, _p,
         unnest(generate_series(CAST(bounds.first_m AS TIMESTAMP), CAST(date_trunc('month', _p.d) AS TIMESTAMP), INTERVAL 1 MONTH)) t(m)
       WHERE bounds.first_m IS NOT NULL),
-    counts AS (SELECT product, CAST(date_trunc('month', day) AS DATE) AS m, count(DISTINCT usr) AS users FROM _ud GROUP BY ALL),
+    counts AS (SELECT product, m, count(*) AS users FROM _upm GROUP BY ALL),
     grid AS (
       SELECT p.product, months.m, coalesce(c.users, 0) AS users
       FROM (SELECT DISTINCT product FROM counts) p CROSS JOIN months LEFT JOIN counts c ON c.product = p.product AND c.m = months.m),
@@ -73,7 +73,7 @@ export async function runSignals(ctx: RuleContext): Promise<void> {
   await db.run(`CREATE OR REPLACE TEMP TABLE _newdom AS
     WITH dom AS (
       SELECT 'e-mail' AS kind, lower(split_part(usr, '@', 2)) AS domain, min(first_day) AS first_day, max(last_day) AS last_day, count(*) AS users
-      FROM (SELECT usr, min(day) AS first_day, max(day) AS last_day FROM _ud WHERE usr LIKE '%@%' GROUP BY usr) GROUP BY ALL
+      FROM (SELECT usr, min(first_day) AS first_day, max(last_day) AS last_day FROM _upm WHERE usr LIKE '%@%' GROUP BY usr) GROUP BY ALL
       UNION ALL
       SELECT 'network', site, min(first_day), max(last_day), count(DISTINCT usr) FROM _site_g WHERE by_day = 0 GROUP BY site)
     -- First usage day of the data: when dom has rows, usage up to D exists, so its minimum is the minimum of _upd.
@@ -86,7 +86,7 @@ export async function runSignals(ctx: RuleContext): Promise<void> {
   // E-mail domains: the rows of the domain's users (every user with usage up to D is in _ud), fetched with
   // the other per-user usage evidence; network domains: the rows naming the site.
   await wantUsage(db, `SELECT fid('new_domain', NULL, NULL, NULL, n.kind || ':' || n.domain), x.usr, NULL, NULL, _p.d, false, false, 'row naming ' || n.domain, false
-    FROM _newdom n JOIN (SELECT usr, lower(split_part(usr, '@', 2)) AS domain FROM (SELECT DISTINCT usr FROM _ud WHERE usr LIKE '%@%')) x
+    FROM _newdom n JOIN (SELECT usr, lower(split_part(usr, '@', 2)) AS domain FROM (SELECT DISTINCT usr FROM _upm WHERE usr LIKE '%@%')) x
       ON n.kind = 'e-mail' AND x.domain = n.domain, _p`);
   await addEvidence(db, `SELECT fid('new_domain', NULL, NULL, NULL, n.kind || ':' || n.domain), r.tbl, r.source_id, r.line, 'row naming ' || n.domain
     FROM _newdom n JOIN (SELECT site, tbl, source_id, line FROM _u_site, _p
