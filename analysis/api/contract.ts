@@ -118,7 +118,8 @@ export const API = {
   'engagement.recent': { input: Empty, output: z.array(RecentEngagementSchema) },
   'engagement.close': { input: Empty, output: Ok },
   'sample.create': { input: z.object({ jobId: JobId, users: z.number().int().min(20).max(50000).optional(), months: z.number().int().min(4).max(36).optional(), seed: z.number().int().optional() }), output: EngagementInfoSchema },
-  'import.scan': { input: z.object({ paths: z.array(Path).min(1).max(1000) }), output: z.array(FilePlanSchema) },
+  /** With `kind`, every path is read as that kind (the analyst's choice where detection failed or was wrong). */
+  'import.scan': { input: z.object({ paths: z.array(Path).min(1).max(1000), kind: InputKindSchema.optional() }), output: z.array(FilePlanSchema) },
   'import.run': { input: z.object({ jobId: JobId, files: z.array(ImportFileSchema).min(1).max(1000) }), output: ImportResultSchema },
   'job.cancel': { input: z.object({ jobId: JobId }), output: Ok },
   'sources.list': { input: Empty, output: z.array(SourceSummarySchema.extend({ source_id: z.number(), imported_at: z.string(), mapping: MappingSchema.nullable() })) },

@@ -212,7 +212,7 @@ export function createEngine(opts: EngineOptions) {
         await remember(e);
         return infoOf(e);
       }),
-    'import.scan': (input) => serial(async () => scanFiles(need().db, input.paths, need().settings)),
+    'import.scan': (input) => serial(async () => scanFiles(need().db, input.paths, need().settings, undefined, input.kind)),
     'import.run': (input, ctx) =>
       serial(async () => {
         const e = await withImportFolders(writable(), input.files.map((f) => f.path));

@@ -339,7 +339,7 @@ function unreadable(path: string, e: unknown): string {
 // ---------- scan ----------
 
 /** What the import would do with each file: kind, sheet, headers, mapping and a preview, or why it is refused. */
-export async function scanFiles(_db: EngagementDb | null, paths: string[], settings: Settings, limitsIn?: Partial<IngestLimits>): Promise<FilePlan[]> {
+export async function scanFiles(_db: EngagementDb | null, paths: string[], settings: Settings, limitsIn?: Partial<IngestLimits>, kind?: InputKind): Promise<FilePlan[]> {
   checkTimezone(settings.timezone);
   const limits = limitsOf(limitsIn);
   const plans: FilePlan[] = [];
@@ -357,7 +357,7 @@ export async function scanFiles(_db: EngagementDb | null, paths: string[], setti
     try {
       const facts = await fileFacts(path, limits, true);
       size = facts.size;
-      const plan = await prepare(facts, limits, { path });
+      const plan = await prepare(facts, limits, kind ? { path, kind } : { path });
       await closePlan(plan);
       if (plan.type === 'flexnet') {
         plans.push({ ...emptyPlan(path, size, null), kind: 'flexnet_log', preview: plan.preview, notes: plan.notes });

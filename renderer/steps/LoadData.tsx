@@ -23,7 +23,7 @@ const KIND_LABELS: Record<InputKind, string> = {
 };
 
 type RejectRow = Output<'rejects.list'>['rows'][number];
-type Plan = FilePlan & { include: boolean; kindChanged: boolean };
+type Plan = FilePlan & { include: boolean };
 
 export function LoadDataStep() {
   const refresh = useApp((s) => s.refresh);
@@ -47,9 +47,20 @@ export function LoadDataStep() {
     setPhase('scanning');
     try {
       const r = await api('import.scan', { paths });
-      setPlans(r.map((p) => ({ ...p, include: p.refused === null, kindChanged: false })));
+      setPlans(r.map((p) => ({ ...p, include: p.refused === null })));
     } finally {
       setPhase('idle');
+    }
+  }
+
+  /** Reads one file again as the kind the analyst chose (null: detect again); its card shows that kind's mapping. */
+  async function rescan(path: string, kind: InputKind | null) {
+    setError(null);
+    try {
+      const [np] = await api('import.scan', kind ? { paths: [path], kind } : { paths: [path] });
+      if (np) setPlans((ps) => ps && ps.map((x) => (x.path === path ? { ...np, include: np.refused === null } : x)));
+    } catch (e) {
+      setError(`Could not read ${path} as that kind: ${errorMessage(e)}`);
     }
   }
 
@@ -84,7 +95,7 @@ export function LoadDataStep() {
 
   async function runImport() {
     if (!plans) return;
-    const files = plans.filter((p) => p.include && p.refused === null).map((p) => ({ path: p.path, kind: p.kind ?? undefined, mapping: p.kindChanged ? undefined : p.mapping }));
+    const files = plans.filter((p) => p.include && p.refused === null).map((p) => ({ path: p.path, kind: p.kind ?? undefined, mapping: p.mapping }));
     if (files.length === 0) {
       setError('No file is selected for import. Tick at least one file that was not refused.');
       return;
@@ -225,7 +236,7 @@ export function LoadDataStep() {
           {phase === 'importing' && <ProgressBar label="Importing" event={event} onCancel={() => job && void api('job.cancel', { jobId: job })} />}
           <div className="plans">
             {plans.map((p, i) => (
-              <PlanCard key={p.path} plan={p} onChange={(np) => setPlans((ps) => ps && ps.map((x, j) => (j === i ? np : x)))} />
+              <PlanCard key={p.path} plan={p} onChange={(np) => setPlans((ps) => ps && ps.map((x, j) => (j === i ? np : x)))} onKind={(kind) => void rescan(p.path, kind)} />
             ))}
           </div>
         </Card>
@@ -238,7 +249,7 @@ export function LoadDataStep() {
   );
 }
 
-function PlanCard(props: { plan: Plan; onChange: (p: Plan) => void }) {
+function PlanCard(props: { plan: Plan; onChange: (p: Plan) => void; onKind: (kind: InputKind | null) => void }) {
   const p = props.plan;
   const canonical = Object.keys(p.mapping);
   return (
@@ -249,17 +260,16 @@ function PlanCard(props: { plan: Plan; onChange: (p: Plan) => void }) {
           <span className="strong mono">{p.file}</span>
         </label>
         <span className="muted num">{bytes(p.size_bytes)}{p.sheet ? ` · sheet ${p.sheet}` : ''}</span>
-        {p.refused === null && (
-          <label className="field compact inline">
-            <span>Kind</span>
-            <select aria-label={`Kind of ${p.file}`} value={p.kind ?? ''} onChange={(e) => props.onChange({ ...p, kind: (e.target.value || null) as InputKind | null, kindChanged: true })}>
-              <option value="">Not detected</option>
-              {INPUT_KINDS.map((k) => (
-                <option key={k} value={k}>{KIND_LABELS[k]}</option>
-              ))}
-            </select>
-          </label>
-        )}
+        {/* Also on a refused file: reading it as a chosen kind is how the analyst maps an export detection did not know. */}
+        <label className="field compact inline">
+          <span>Kind</span>
+          <select aria-label={`Kind of ${p.file}`} value={p.kind ?? ''} onChange={(e) => props.onKind((e.target.value || null) as InputKind | null)}>
+            <option value="">{p.kind ? 'Detect again' : 'Not detected'}</option>
+            {INPUT_KINDS.map((k) => (
+              <option key={k} value={k}>{KIND_LABELS[k]}</option>
+            ))}
+          </select>
+        </label>
       </div>
       {p.refused !== null && (
         <div className="alert error" role="alert">
@@ -273,7 +283,7 @@ function PlanCard(props: { plan: Plan; onChange: (p: Plan) => void }) {
         </div>
       )}
       {p.notes.length > 0 && <p className="muted small notes">{p.notes.join(' · ')}</p>}
-      {p.refused === null && canonical.length > 0 && !p.kindChanged && (
+      {p.refused === null && canonical.length > 0 && (
         <details className="mapping" open={p.missing_required.length > 0}>
           <summary>Column mapping ({canonical.filter((c) => p.mapping[c]).length} of {canonical.length} mapped{p.unmapped_headers.length ? `, ${p.unmapped_headers.length} extra columns kept` : ''})</summary>
           <div className="mapping-grid">
@@ -291,7 +301,6 @@ function PlanCard(props: { plan: Plan; onChange: (p: Plan) => void }) {
           </div>
         </details>
       )}
-      {p.kindChanged && <p className="muted small">The mapping for the new kind is chosen again from the headers when the import runs.</p>}
       {p.preview.length > 0 && (
         <div className="preview" role="region" aria-label={`Preview of ${p.file}`} tabIndex={0}>
           <table className="simple-table compact">

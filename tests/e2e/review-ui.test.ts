@@ -440,6 +440,8 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
       ].join('\n') + '\n',
     );
     writeFileSync(join(dir, 'roster.xlsx'), Buffer.from('PK\x03\x04 not really a workbook \x00\x01\x02', 'binary'));
+    // Headers no alias knows: refused at first, then read as the kind the analyst picks and mapped by hand.
+    writeFileSync(join(dir, 'odd.csv'), 'Who,What,When,Box\nerin@contoso.com,Revit,2026-07-04 09:00,WS-09\n');
 
     await goStep(p, 'Start');
     await p.getByRole('textbox', { name: 'Client', exact: true }).fill('Fabrikam Design');
@@ -448,14 +450,22 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await p.getByRole('main', { name: 'Load data' }).waitFor();
     await p.getByText('Nothing loaded yet').waitFor();
 
-    await p.getByLabel('Choose files to import').setInputFiles([join(dir, 'sessions-q3.csv'), join(dir, 'roster.xlsx')]);
+    await p.getByLabel('Choose files to import').setInputFiles([join(dir, 'sessions-q3.csv'), join(dir, 'roster.xlsx'), join(dir, 'odd.csv')]);
     const bad = p.getByRole('article', { name: 'File roster.xlsx' });
     await bad.getByText('Refused:').waitFor({ timeout: 60_000 });
+    const odd = p.getByRole('article', { name: 'File odd.csv' });
+    await odd.getByText(/Refused: not a known kind/).waitFor();
+    await p.getByRole('combobox', { name: 'Kind of odd.csv' }).selectOption('sessions');
+    await odd.getByText('Refused:').waitFor({ state: 'detached' });
+    for (const [col, header] of [['user', 'Who'], ['product', 'What'], ['start_time', 'When'], ['device_name', 'Box']]) {
+      await p.getByRole('combobox', { name: `Source column for ${col} in odd.csv` }).selectOption(header!);
+    }
+    assert.equal(await p.getByRole('checkbox', { name: 'Import odd.csv' }).isChecked(), true);
     assert.equal(await p.getByRole('combobox', { name: 'Kind of sessions-q3.csv' }).inputValue(), 'sessions');
     await p.getByRole('region', { name: 'Preview of sessions-q3.csv' }).getByText('alice@contoso.com').waitFor();
     await shot(p, '12-import-plan');
 
-    await p.getByRole('button', { name: 'Import 1 file' }).click();
+    await p.getByRole('button', { name: 'Import 2 files' }).click();
     await p.getByRole('heading', { name: 'Import finished' }).waitFor({ timeout: 60_000 });
     await p.getByText('1 file was refused').waitFor();
     const rejects = p.getByRole('grid', { name: 'Rejected rows' });
@@ -466,6 +476,8 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     const source = p.getByRole('row', { name: /sessions-q3\.csv/ }).filter({ has: p.getByRole('cell', { name: 'LRT sessions' }) });
     await source.waitFor();
     assert.match((await source.innerText()).replace(/\s+/g, ' '), /LRT sessions 4 3 1 0/);
+    const mapped = p.getByRole('row', { name: /odd\.csv/ }).filter({ has: p.getByRole('cell', { name: 'LRT sessions' }) });
+    assert.match((await mapped.innerText()).replace(/\s+/g, ' '), /LRT sessions 1 1 0 0/);
     await shot(p, '13-import-result');
 
     // Sessions but no contract: the review runs, and every step says to check that first.
