@@ -66,7 +66,9 @@ export async function verifyPack(dir: string): Promise<VerifyResult> {
     if (!/^[A-Za-z0-9+/]{86}==\n$/.test(sigText)) throw new PackFailure(SIGNATURE, `${SIGNATURE} is not one base64 Ed25519 signature line`);
     const sig = Buffer.from(sigText.trim(), 'base64');
     if (sig.length !== 64 || !verifySignature(null, Buffer.from(tagmanifestText, 'utf8'), pub, sig)) {
-      throw new PackFailure(TAGMANIFEST, `${SIGNATURE} does not verify ${TAGMANIFEST}: the tag manifest (or the signature) was changed after signing`);
+      // The check cannot tell which side changed: a flipped signature byte and a tag manifest rewritten (with the
+      // files it lists) by a forger fail alike, so the message names both.
+      throw new PackFailure(TAGMANIFEST, `${SIGNATURE} does not verify ${TAGMANIFEST}: the tag manifest (with the files it lists) or the signature itself was changed after signing`);
     }
     // The signed bytes must be exactly the file's bytes (no re-encoding slipped in).
     if (!Buffer.from(tagmanifestText, 'utf8').equals(readFileSync(join(root, TAGMANIFEST)))) throw new PackFailure(TAGMANIFEST, `${TAGMANIFEST} is not valid UTF-8`);

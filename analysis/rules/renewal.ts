@@ -65,8 +65,10 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
           (SELECT arg_min(c.offering, (c.offering <> f.product, -k.seats, c.offering)) FROM _covers c JOIN _contract k ON k.offering = c.offering WHERE c.product = f.product)) AS offering
       FROM _f f WHERE f.family = 'gap'),
     gaps AS (SELECT offering, sum(units) AS units FROM gap_to WHERE offering IS NOT NULL GROUP BY offering),
+    -- Denials are network seats running out: they count for offerings with a network line in term at D.
     den AS (
       SELECT k.offering, count(*) AS n FROM _contract k JOIN _covers c ON c.offering = k.offering JOIN _den d ON d.product = c.product AND d.is_true
+      WHERE k.offering IN (SELECT e.offering FROM _e e, _p WHERE e.model = 'network' AND e.s <= _p.d AND e.e >= _p.d)
       GROUP BY k.offering),
     -- A Flex token pool is sized by tokens, not by users against seats: tokens bought on the lines in term at D
     -- against tokens used in the 12 months to D (the Token Flex export when loaded, else Flex rows of daily usage).

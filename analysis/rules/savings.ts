@@ -19,15 +19,15 @@ export async function runSavings(ctx: RuleContext): Promise<void> {
     FROM _aa aa JOIN _price pr ON pr.code = aa.offering LEFT JOIN _user_act ua ON ua.usr = aa.usr, _p
     GROUP BY aa.usr, _p.d_dd
     HAVING min(aa.asg) <= _p.d_dd AND NOT coalesce(bool_or(ua.recent), false)`);
-  await db.run(`INSERT INTO _f SELECT fid('dormant_user', usr, NULL, NULL, NULL), 'dormant_user', 'savings', 'medium', usr, NULL, NULL,
+  // The offering is named when the user holds one assignment (most do); with several, the detail lists them.
+  await db.run(`INSERT INTO _f SELECT fid('dormant_user', usr, NULL, NULL, NULL), 'dormant_user', 'savings', 'medium', usr, NULL,
+      CASE WHEN n = 1 THEN offerings END,
       n, value, NULL, NULL, NULL, first_day, last_day,
       CASE WHEN last_day IS NULL THEN 'never used' ELSE 'last used ' || CAST(last_day AS VARCHAR) END || '; assignments: ' || offerings
         || coalesce('; the usage report says last accessed ' || CAST((SELECT CASE WHEN max(r.last_accessed) IS DISTINCT FROM _dormant.last_day THEN max(r.last_accessed) END
              FROM usage_report r WHERE r."user" = _dormant.usr AND r.last_accessed IS NOT NULL) AS VARCHAR) || ' (sources disagree)', ''),
       value > 0
     FROM _dormant`);
-  // The detail must read exactly 'never used' for users with no usage at all.
-  await db.run(`UPDATE _f SET detail = 'never used' WHERE type = 'dormant_user' AND last_seen IS NULL`);
   await db.run(`CREATE OR REPLACE TEMP TABLE _claimed AS SELECT aa.usr, aa.offering, 'dormant_user' AS claimed_by FROM _aa aa JOIN _dormant USING (usr)`);
   await addEvidence(db, `SELECT fid('dormant_user', a.usr, NULL, NULL, NULL), a.tbl, a.source_id, a.line, 'active assignment ' || a.offering
     FROM _a a JOIN _aa aa USING (usr, offering) JOIN _dormant USING (usr), _p

@@ -52,12 +52,18 @@ test("the workbook's Summary counts every savings finding as summary.json does",
   assert.ok(Math.abs(value - (summary.savings_annual.total ?? 0)) < 0.01, `${value} vs ${summary.savings_annual.total}`);
 });
 
-test('each gap line raises at most one renewal target, and network over-use names its network entitlement', async () => {
+test('each gap line raises at most one renewal target; denials and network over-use belong to the network entitlement', async () => {
   const e = await Engagement.open(join(out, 'engagement.lrtw'), { readOnly: true });
   try {
     const inc = await e.db.one<{ units: number | null }>(`SELECT sum(target_quantity - seats) AS units FROM renewal_brief WHERE recommendation = 'increase'`);
     assert.ok(Number(inc?.units ?? 0) > 0, 'the sample has increases');
     assert.ok(Number(inc?.units ?? 0) <= summary.gap_units, `increases ${inc?.units} exceed the ${summary.gap_units} gap units`);
+    // Denials (network seats running out) count for the offering with the network line only, not for every collection covering the product.
+    const den = await e.db.all<{ offering: string; network: boolean }>(
+      `SELECT b.offering, EXISTS (SELECT 1 FROM subscriptions s WHERE s.offering = b.offering AND s.licence_model = 'network') AS network FROM renewal_brief b WHERE b.true_denials > 0`,
+    );
+    assert.ok(den.length > 0, 'the sample has true denials');
+    for (const d of den) assert.equal(d.network, true, `${d.offering} shows denials without a network entitlement`);
     const net = await e.db.all<{ offering: string | null }>(`SELECT offering FROM findings WHERE type = 'network_over_use'`);
     assert.ok(net.length > 0, 'the sample has network over-use');
     for (const n of net) assert.ok(n.offering, 'network_over_use names the offering of the network entitlement');

@@ -32,7 +32,11 @@ test('dormant_user: usage on D - dormant_days is dormant, the day after is not; 
     assert.equal(edge.last_seen, EDGE);
     assert.notEqual(edge.detail, 'never used');
     const never = dormant.find((f) => f.user === 'never@contoso.com')!;
-    assert.equal(never.detail, 'never used');
+    // "never used" first, then the licence to reclaim (the finding names it: the user holds one).
+    assert.equal(never.detail, 'never used; assignments: RVT');
+    assert.equal(never.offering, 'RVT');
+    assert.equal(edge.offering, null, 'two assignments: the detail lists them');
+    assert.match(edge.detail ?? '', /; assignments: ACD, RVT$/);
     assert.equal(never.annual_value, 3000);
     assert.equal(never.evidence_count, 1, 'the roster row proves the assignment');
     // The last-used date rests on the rows of that day: both roster rows and the session of EDGE.
