@@ -180,6 +180,8 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
       refused: await refusedRows(db),
       rejects: await rejectCount(db),
       signals: await countFindings(db, SIGNAL_TYPES),
+      signalRows: await topFindings(db, SIGNAL_TYPES, REPORT_ROWS),
+      assumptions: settings.scenario,
       workbookName: wbName,
     });
     writeFileSync(join(data, 'report.html'), html);

@@ -2,6 +2,7 @@
 // no external assets, no network URLs; a CSP forbids loading anything). Every string is escaped,
 // and ':' too, so client text such as "http://..." can never become a link or a fetch.
 import type { Scenarios } from '../model';
+import type { ScenarioAssumptions } from '../settings';
 import type { FindingRow, RenewalRow, SourceRow, RefusedRow } from './data';
 import { SCENARIO_KEYS, SCENARIO_LABELS, typeLabel } from './settlement';
 import { REPORT_CSS } from './report-style';
@@ -27,6 +28,10 @@ export interface ReportInput {
   refused: RefusedRow[];
   rejects: number;
   signals: number;
+  /** Signal findings (telemetry gaps, spikes, new domains, denials), largest first, at most the report's rows. */
+  signalRows: FindingRow[];
+  /** The settlement assumptions the scenarios were computed with. */
+  assumptions: ScenarioAssumptions;
   workbookName: string;
   /** review-warnings.ts: what to check before trusting the figures. */
   warnings: string[];
@@ -43,6 +48,9 @@ export function esc(v: unknown): string {
     .replace(/:/g, '&#58;');
 }
 
+
+/** Recommendations as the Renewal step words them. */
+const REC_LABEL: Record<string, string> = { increase: 'Increase', reduce: 'Reduce', convert_to_flex: 'Convert to Flex', keep: 'Keep' };
 
 export function renderReport(r: ReportInput): string {
   const money = (n: number | null | undefined, digits = 0) =>
@@ -70,7 +78,7 @@ export function renderReport(r: ReportInput): string {
     .map(
       (g) => `<tr><td class="mono nowrap">${esc(g.finding_id)}</td><td class="nowrap">${esc(typeLabel(g.type))}</td><td>${sev(g.severity)}</td><td>${esc(g.user)}</td><td>${esc(g.product)}</td>
 <td class="num">${num(g.units)}</td><td class="num">${money(g.price, 2)}</td><td class="num">${money(g.list_price ?? g.price, 2)}</td><td class="num">${num(g.months)}</td>
-<td class="num">${money(g.annual_value)}</td><td class="date">${esc(g.first_seen)}</td><td class="date">${esc(g.last_seen)}</td><td>${esc(g.action)}</td></tr>`,
+<td class="num">${money(g.annual_value)}</td><td class="date">${esc(g.first_seen)}</td><td class="date">${esc(g.last_seen)}</td><td>${esc(g.action)}</td><td class="detail">${esc(g.detail)}</td></tr>`,
     )
     .join('');
 
@@ -85,18 +93,34 @@ export function renderReport(r: ReportInput): string {
   const renewalRows = r.renewal
     .map(
       (x) => `<tr><td>${esc(x.offering)}</td><td class="num">${num(x.seats)}</td><td class="num">${num(x.active_assignments)}</td><td class="num">${num(x.active_users)}</td>
-<td class="num">${num(x.peak_monthly_active)}</td><td class="num">${x.trend === null ? '' : `${Math.round(x.trend * 100)}%`}</td><td class="num">${num(x.true_denials)}</td>
-<td><span class="pill">${esc(x.recommendation.replace(/_/g, ' '))}</span></td><td class="num">${num(x.target_quantity)}</td><td>${esc(x.reason)}</td></tr>`,
+<td class="num">${num(x.peak_monthly_active)}</td><td class="num">${x.trend === null ? '—' : `×${x.trend.toFixed(2)}`}</td><td class="num">${num(x.true_denials)}</td>
+<td><span class="pill">${esc(REC_LABEL[x.recommendation] ?? x.recommendation)}</span></td><td class="num">${num(x.target_quantity)}</td><td>${esc(x.reason)}</td></tr>`,
     )
     .join('');
 
   const sourceRows = r.sources
     .map(
-      (s) => `<tr><td>${esc(s.file)}</td><td>${esc(s.kind)}</td><td class="num">${num(s.rows_read)}</td><td class="num">${num(s.rows_loaded)}</td><td class="num">${num(s.rows_rejected)}</td>
+      (s) => `<tr><td>${esc(s.file)}</td><td>${esc(s.kind)}</td><td class="num">${num(s.rows_read)}</td><td class="num">${num(s.rows_loaded)}</td><td class="num">${num(s.rows_rejected)}</td><td class="num">${num(s.rows_duplicate)}</td>
 <td class="num">${num(s.size_bytes)}</td><td class="mono">${esc(s.sha256)}</td><td>${s.included ? `<span class="pill ok">in pack</span>` : `<span class="pill missing">missing</span>`}</td></tr>`,
     )
     .join('');
   const refusedRows = r.refused.map((x) => `<tr><td>${esc(x.file)}</td><td>${esc(x.reason)}</td></tr>`).join('');
+  // By kind, then in time: signals carry no money, so "largest first" would read as random.
+  const signalRows = [...r.signalRows]
+    .sort((x, y) => x.type.localeCompare(y.type) || (x.first_seen ?? '').localeCompare(y.first_seen ?? '') || x.finding_id.localeCompare(y.finding_id))
+    .map(
+      (x) => `<tr><td class="nowrap">${esc(typeLabel(x.type))}</td><td>${esc(x.product ?? '')}</td><td class="num">${num(x.units)}</td><td class="date">${esc(x.first_seen)}</td>
+<td class="date">${esc(x.last_seen)}</td><td>${esc(x.detail)}</td><td class="num">${num(x.evidence_count)}</td></tr>`,
+    )
+    .join('');
+  const a = r.assumptions;
+  const assumptionRows = [
+    ['Negotiated back-period rate', a.negotiated_back_period_rate, 'share of the back period paid when a gap is found at the annual review'],
+    ['Audit settlement rate, low / high', `${a.audit_settlement_rate_low} / ${a.audit_settlement_rate_high}`, 'back period at list price × this, in a negotiated audit settlement'],
+    ['No-cooperation loading, low / high', `${a.no_cooperation_loading_low} / ${a.no_cooperation_loading_high}`, 'legal and audit costs on top of the list-price back period'],
+  ]
+    .map(([k, v, m]) => `<tr><td>${esc(k)}</td><td class="num">${esc(v)}</td><td>${esc(m)}</td></tr>`)
+    .join('');
 
   return `<!DOCTYPE html>
 <html lang="en">
@@ -135,9 +159,11 @@ ${r.warnings.map((w) => `<div class="warn"><strong>Check first:</strong> ${esc(w
 
 <h2>Settlement scenarios</h2>
 <table><thead><tr><th>Scenario</th><th>What it assumes</th><th class="num">Total cost</th><th class="num">Above closing now</th></tr></thead><tbody>${scenarioRows}</tbody></table>
+<p class="note">Each gap line costs its units × unit price now; the back period is units × price × months exposed ÷ 12 (months from its first use to the review date, at most the lookback), at these rates:</p>
+<table><thead><tr><th>Assumption</th><th class="num">Value</th><th>What it means</th></tr></thead><tbody>${assumptionRows}</tbody></table>
 
 <h2>Compliance gap register<span class="count">${num(r.gapTotal)} lines</span></h2>
-${r.gaps.length ? `<div class="scroll"><table><thead><tr><th>Finding</th><th>Type</th><th>Severity</th><th>User</th><th>Product</th><th class="num">Units</th><th class="num">Unit price</th><th class="num">List price</th><th class="num">Months</th><th class="num">Annual value</th><th>First seen</th><th>Last seen</th><th>Decision</th></tr></thead><tbody>${gapRows}</tbody></table></div>${capped(r.gaps.length, r.gapTotal, 'gap lines')}` : '<p class="note">No compliance gaps in the lookback.</p>'}
+${r.gaps.length ? `<div class="scroll"><table><thead><tr><th>Finding</th><th>Type</th><th>Severity</th><th>User</th><th>Product</th><th class="num">Units</th><th class="num">Unit price</th><th class="num">List price</th><th class="num">Months</th><th class="num">Annual value</th><th>First seen</th><th>Last seen</th><th>Decision</th><th>Detail</th></tr></thead><tbody>${gapRows}</tbody></table></div>${capped(r.gaps.length, r.gapTotal, 'gap lines')}` : '<p class="note">No compliance gaps in the lookback.</p>'}
 
 <h2>Reclamation<span class="count">${num(r.reclamationTotal)} findings</span></h2>
 ${r.reclamation.length ? `<table><thead><tr><th>Finding</th><th>Type</th><th>User</th><th>Offering</th><th class="num">Seats</th><th class="num">Annual value</th><th>Last seen</th><th>Detail</th><th>Decision</th></tr></thead><tbody>${savingsTable(r.reclamation)}</tbody></table>${capped(r.reclamation.length, r.reclamationTotal, 'reclamation findings')}` : '<p class="note">No dormant users or unused assignments.</p>'}
@@ -148,9 +174,17 @@ ${r.optimisation.length ? `<table><thead><tr><th>Finding</th><th>Type</th><th>Us
 <h2>Renewal brief</h2>
 ${r.renewal.length ? `<table><thead><tr><th>Offering</th><th class="num">Seats</th><th class="num">Assigned</th><th class="num">Active users</th><th class="num">Peak monthly</th><th class="num">Trend</th><th class="num">Denials</th><th>Recommendation</th><th class="num">Target</th><th>Reason</th></tr></thead><tbody>${renewalRows}</tbody></table>` : '<p class="note">No offerings under contract.</p>'}
 
+<h2>Signals<span class="count">${num(r.signals)} signals</span></h2>
+${r.signalRows.length ? `<div class="scroll"><table><thead><tr><th>Signal</th><th>Product</th><th class="num">Units</th><th>From</th><th>To</th><th>Detail</th><th class="num">Evidence rows</th></tr></thead><tbody>${signalRows}</tbody></table></div>${capped(r.signalRows.length, r.signals, 'signals')}` : '<p class="note">No telemetry gaps, usage spikes, new domains or network denials.</p>'}
+
 <h2>Sources<span class="count">${num(r.sources.length)} files, ${num(r.rejects)} rejected rows, ${num(r.signals)} signals</span></h2>
-<table><thead><tr><th>File</th><th>Kind</th><th class="num">Rows read</th><th class="num">Loaded</th><th class="num">Rejected</th><th class="num">Bytes</th><th>SHA-256</th><th>Copy</th></tr></thead><tbody>${sourceRows}</tbody></table>
+<table><thead><tr><th>File</th><th>Kind</th><th class="num">Rows read</th><th class="num">Loaded</th><th class="num">Rejected</th><th class="num">Duplicate</th><th class="num">Bytes</th><th>SHA-256</th><th>Copy</th></tr></thead><tbody>${sourceRows}</tbody></table>
 ${r.refused.length ? `<h2>Files refused<span class="count">${num(r.refused.length)}</span></h2><table><thead><tr><th>File</th><th>Reason</th></tr></thead><tbody>${refusedRows}</tbody></table>` : ''}
+
+<p class="note">Rows read = loaded + rejected + duplicate; a duplicate is a row an earlier file (an overlapping export) already loaded.</p>
+
+<h2>Tracing a figure</h2>
+<p class="note">Every finding is in <code>data/findings.csv</code>; <code>data/evidence.csv</code> gives the rows each rests on (table, source file, line, and what the row shows); the files themselves are in <code>data/sources/</code> byte for byte, so each row can be read at its line; <code>data/settings.json</code> holds the thresholds, prices and assumptions of this review, and the workbook (${esc(r.workbookName)}) recomputes the scenarios with live formulas.</p>
 
 <footer>This report is part of a signed BagIt evidence pack. Check it with <code>lrtw verify &lt;pack&gt;</code>: every file’s SHA-256 and the Ed25519 signature over the tag manifest must match, and the signing key fingerprint above must be the analyst’s.</footer>
 </main>

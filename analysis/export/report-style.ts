@@ -30,6 +30,7 @@ tr:nth-child(even) td{background:#fafbfd}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.date,td.nowrap{white-space:nowrap}
 td.mono.nowrap{word-break:normal}
+td.detail{min-width:260px}
 td.mono{font-family:Consolas,"SFMono-Regular",Menlo,monospace;font-size:11.5px;word-break:break-all}
 tr.total td{font-weight:650;border-top:2px solid var(--navy);background:#fff}
 .pill{display:inline-block;padding:1px 8px;border-radius:10px;font-size:11px;font-weight:600;background:#eef1f6;color:var(--muted)}

@@ -100,8 +100,8 @@ export async function runSignals(ctx: RuleContext): Promise<void> {
     FROM flexnet_events, _p WHERE upper(event) = 'DENIED' AND CAST(ts AS DATE) > _p.lb_start AND CAST(ts AS DATE) <= _p.d`);
   await db.run(`INSERT INTO _f SELECT fid('network_denials', NULL, product, NULL, month), 'network_denials', 'signal', 'low',
       NULL, product, NULL, count(*) FILTER (WHERE is_true), 0, NULL, NULL, NULL, min(day), max(day),
-      printf('%s in %s: %d true denials; %d denials followed within 60 s by a successful check-out counted apart', product, month,
-        count(*) FILTER (WHERE is_true), count(*) FILTER (WHERE NOT is_true)), false
+      printf('%s in %s: %s; %s followed within 60 s by a successful check-out counted apart', product, month,
+        plural(count(*) FILTER (WHERE is_true), 'true denial'), plural(count(*) FILTER (WHERE NOT is_true), 'denial')), false
     FROM _den GROUP BY product, month`);
   await addEvidence(db, `SELECT fid('network_denials', NULL, product, NULL, month), tbl, source_id, line,
       CASE WHEN is_true THEN 'true denial' ELSE 'denial retried within 60 s' END FROM _den`);

@@ -247,6 +247,17 @@ describe('evidence pack', () => {
     for (const s of fx.sourceFiles) assert.ok(html.includes(sha(s.bytes)), `report lists ${s.file} with its hash`);
   });
 
+  it('lets an auditor recompute and trace the figures from the report: rates, duplicates, signals, where the evidence is', () => {
+    const html = readFileSync(join(pack, 'data', 'report.html'), 'utf8');
+    const text = html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    assert.match(text, /Negotiated back-period rate 0\.464/);
+    assert.match(text, /Audit settlement rate, low \/ high 1 \/ 1\.65/);
+    assert.match(text, /Rows read Loaded Rejected Duplicate Bytes/);
+    assert.match(text, /Rows read = loaded \+ rejected \+ duplicate/);
+    assert.match(html, /<h2>Signals<span class="count">/);
+    assert.match(text, /data\/evidence\.csv gives the rows each rests on/);
+  });
+
   it('opens in auditor mode with the verification result, findings and report', async () => {
     const opened = await openPack(pack);
     assert.equal(opened.verify.ok, true);
