@@ -3,7 +3,7 @@
 // error rather than a setting silently left at its default.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { PriceOverrideSchema, ScenarioSchema, SettingsSchema, ThresholdsSchema, type Settings } from './settings';
+import { PriceOverrideSchema, ScenarioSchema, SettingsSchema, ThresholdsSchema, TypedFieldsSchema, type Settings } from './settings';
 
 export class SettingsFileError extends Error {}
 
@@ -150,7 +150,7 @@ export function parseSettingsText(raw: string, file: string): Settings {
       `${file}${lineOf(unknown.path)}: ${unknown.path.join('.')} is not a setting${hint ? ` (did you mean "${hint}"?)` : ''}. Known here: ${unknown.known.join(', ')}. Fix or remove the key.`,
     );
   }
-  const r = SettingsSchema.safeParse(json);
+  const r = SettingsSchema.and(TypedFieldsSchema.partial()).safeParse(json);
   if (!r.success) {
     const first = r.error.issues[0]!;
     const where = first.path.join('.') || '(root)';

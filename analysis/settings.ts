@@ -68,9 +68,29 @@ function patchOf<S extends z.ZodRawShape>(shape: S) {
   return z.object(fields as unknown as { [K in keyof S]: z.ZodOptional<S[K] extends z.ZodDefault<infer I> ? I : S[K]> });
 }
 
+/** An IPv4 address or CIDR range whose octets and prefix are in range. */
+function isIpv4Range(s: string): boolean {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(s.trim());
+  return !!m && m.slice(1, 5).every((o) => Number(o) <= 255) && (m[5] === undefined || Number(m[5]) <= 32);
+}
+/** A DNS name (an e-mail domain may be written with its @). */
+const isDomain = (s: string) => /^@?(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(s.trim());
+
+/**
+ * What an analyst types (Settings, engagement.json), checked beyond its type: a client name, domains that are
+ * domains, IP ranges that are ranges. Stored settings are not re-checked, so an older engagement still opens.
+ */
+export const TypedFieldsSchema = z.object({
+  client: z.string().trim().min(1, 'enter the client\'s name').max(200),
+  corporate_email_domains: z.array(z.string().max(253).refine(isDomain, 'not a domain (expected e.g. contoso.com)')),
+  corporate_network_domains: z.array(z.string().max(253).refine(isDomain, 'not a domain (expected e.g. corp.contoso.com)')),
+  corporate_ip_ranges: z.array(z.string().max(64).refine(isIpv4Range, 'not an IPv4 range (expected e.g. 10.0.0.0/8)')),
+});
+
 /** A change to some settings (settings.update): nested thresholds and scenario may name some of their fields. */
 export const SettingsPatchSchema = patchOf({
   ...SettingsSchema.shape,
+  ...TypedFieldsSchema.shape,
   thresholds: patchOf(ThresholdsSchema.shape),
   scenario: patchOf(ScenarioSchema.shape),
 });

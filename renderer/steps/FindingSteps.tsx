@@ -54,7 +54,7 @@ export function ReclamationStep() {
             actions={['reclaim', 'keep', 'investigate']}
             hideOffering
             extraColumns={narrow ? reclaimNarrowCols : reclaimCols}
-            empty="No dormant users or unused assignments: every assigned licence was used within the dormancy window."
+            empty={summary.warnings.length ? 'No reclamation candidates, but see "Check first" above: this data cannot show dormancy.' : 'No dormant users or unused assignments: every assigned licence was used within the dormancy window.'}
           />
           <Card title="Savings by lever (per year)" id="levers">
             <HBars label="Savings by lever" items={levers} format={(n) => money(n, currency)} />
@@ -101,7 +101,7 @@ export function GapsStep() {
             actions={['buy', 'remediate', 'dispute', 'investigate']}
             withOwner
             withSeverity
-            empty="No compliance gaps: all use in the lookback is covered by the contract."
+            empty={summary?.warnings.length ? 'No gap lines, but see "Check first" above: compliance cannot be judged from this data.' : 'No compliance gaps: all use in the lookback is covered by the contract.'}
           />
         </>
       )}

@@ -63,7 +63,11 @@ function QualityBody({ q }: { q: Q }) {
       <div className="grid-2">
         <Card title="Telemetry gaps" id="gaps">
           {q.telemetry_gaps.length === 0 ? (
-            <Empty title="No telemetry gaps">Every site reported usage on every stretch of days in the lookback.</Empty>
+            summary?.warnings.length ? (
+              <Empty title="No telemetry gaps found">See &ldquo;Check first&rdquo; above: the loaded usage may not cover the lookback.</Empty>
+            ) : (
+              <Empty title="No telemetry gaps">Every site reported usage on every stretch of days in the lookback.</Empty>
+            )
           ) : (
             <table className="simple-table">
               <thead><tr><th scope="col">Site</th><th scope="col">From</th><th scope="col">To</th><th scope="col" className="right">Days</th></tr></thead>

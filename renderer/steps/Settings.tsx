@@ -4,7 +4,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { PlayCircle, Save } from 'lucide-react';
 import type { Output } from '../../analysis/api/contract';
 import type { Settings, Thresholds } from '../../analysis/settings';
-import { api, newJobId } from '../api/client';
+import { api, errorMessage, isInvalidInput, newJobId } from '../api/client';
 import { useApp } from '../store';
 import { DataTable, type Column } from '../components/DataTable';
 import { Card, ErrorBox, Loading, PageHeader, ProgressBar, Success, useJob, useLoad } from '../components/ui';
@@ -27,6 +27,33 @@ const THRESHOLD_LABELS: Record<keyof Thresholds, string> = {
   lookback_months: 'Lookback (months)',
   renewal_buffer: 'Renewal buffer (fraction)',
 };
+
+const FIELD_LABELS: Record<string, string> = {
+  client: 'Client', as_of: 'As of', currency: 'Currency', timezone: 'Time zone', flex_token_price: 'Flex token price',
+  corporate_email_domains: 'Corporate e-mail domains', corporate_network_domains: 'Corporate network domains', corporate_ip_ranges: 'Corporate IP ranges',
+};
+
+/**
+ * The engine's refusal ("settings.update: settings.thresholds.dormant_days: Too small: expected number to be >0") in
+ * the form's words: the field's label (and line, for lists), then what to enter.
+ */
+function plainInvalid(message: string): string {
+  const m = /^settings\.([a-z_]+)(?:\.([a-z_0-9]+))?(?:\.([a-z_0-9]+))?: (.*)$/.exec(message.replace(/^settings\.update: /, ''));
+  if (!m) return message;
+  const [, top, second, , why] = m;
+  let field = FIELD_LABELS[top!] ?? top!;
+  if (top === 'thresholds' && second) field = THRESHOLD_LABELS[second as keyof Thresholds] ?? second;
+  else if (top === 'prices' && second) field = `Price of ${second}`;
+  else if (second !== undefined && /^\d+$/.test(second)) field = `${field}, line ${Number(second) + 1}`;
+  const what = why!
+    .replace(/^Too small: expected number to be >0$/, 'enter a number above 0')
+    .replace(/^Too small: expected number to be >=0$/, 'enter 0 or more')
+    .replace(/^Invalid input: expected int, received number$/, 'enter a whole number')
+    .replace(/^Invalid input: expected number, received .*$/, 'enter a number')
+    .replace(/^Invalid string: must match pattern \/\^\[A-Z\]\{3\}\$\/$/, 'enter a three-letter currency code, for example USD or EUR')
+    .replace(/^Too big: expected .* to be <=(\d+)$/, 'enter at most $1');
+  return `${field}: ${what}.`;
+}
 
 /** A row with an annual or list figure (shipped or overridden); the rest show dashes until the analyst sets one. */
 function hasPrice(r: PriceRow): boolean {
@@ -119,7 +146,7 @@ export function SettingsStep() {
       setSaved(true);
       return true;
     } catch (e) {
-      setError(`Settings were not saved: ${(e as Error).message}`);
+      setError(`Settings were not saved: ${isInvalidInput(e) ? plainInvalid(errorMessage(e)) : errorMessage(e)}`);
       return false;
     }
   }

@@ -332,6 +332,29 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await p.getByRole('button', { name: 'Defaults' }).click();
   });
 
+  it('refuses a bad setting in the form\'s own words, and keeps the engagement as it was', async () => {
+    const p = w.page;
+    await goStep(p, 'Settings');
+    const dormant = p.getByLabel('Dormant after (days)');
+    await dormant.fill('-5');
+    await p.getByRole('button', { name: 'Save settings' }).click();
+    await p.getByText('Settings were not saved: Dormant after (days): enter a number above 0.').waitFor();
+    const ip = p.getByRole('textbox', { name: 'Corporate IP ranges (CIDR)' });
+    const ranges = await ip.inputValue();
+    await dormant.fill('90');
+    await ip.fill(`${ranges}\n999.1.1.1/40`);
+    await p.getByRole('button', { name: 'Save settings' }).click();
+    await p.getByText(/Corporate IP ranges, line \d+: not an IPv4 range/).waitFor();
+    await ip.fill(ranges);
+    const saved = await callApi<{ thresholds: { dormant_days: number }; corporate_ip_ranges: string[] }>(served, 'settings.get', {});
+    assert.equal(saved.thresholds.dormant_days, 90);
+    assert.ok(!saved.corporate_ip_ranges.includes('999.1.1.1/40'));
+    // The engine's two refusals (HTTP 400) are the browser's only console errors here; later checks expect none.
+    const refusals = w.consoleErrors.filter((e) => /status of 400/.test(e));
+    assert.equal(refusals.length, 2, w.consoleErrors.join('\n'));
+    w.consoleErrors.splice(0, w.consoleErrors.length, ...w.consoleErrors.filter((e) => !/status of 400/.test(e)));
+  });
+
   it('stays usable at 1024 × 700: headline shown, evidence over the table, renewal target in view', async () => {
     const p = w.page;
     await p.setViewportSize({ width: 1024, height: 700 });

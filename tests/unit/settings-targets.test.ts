@@ -36,6 +36,21 @@ test('saving only the scenario assumptions keeps the client, domains, thresholds
   assert.equal(t.client, before.client);
 });
 
+test('settings the analyst types are checked: a client name, domains that are domains, IP ranges that are ranges', async () => {
+  const refused = async (settings: unknown) => {
+    try {
+      await call('settings.update', { settings });
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return null;
+  };
+  assert.match((await refused({ client: '  ' }))!, /settings\.client: enter the client's name/);
+  assert.match((await refused({ corporate_ip_ranges: ['10.0.0.0/8', '999.1.1.1/40'] }))!, /settings\.corporate_ip_ranges\.1: not an IPv4 range/);
+  assert.match((await refused({ corporate_email_domains: ['not a domain!!'] }))!, /settings\.corporate_email_domains\.0: not a domain/);
+  assert.equal(await refused({ corporate_email_domains: ['@contoso.com', 'contoso-eng.co.uk'], corporate_ip_ranges: ['192.168.1.7', '172.16.0.0/12'] }), null);
+});
+
 test('trying assumptions (scenarios.compute) starts from the engagement, not the defaults', async () => {
   await call('settings.update', { settings: { scenario: { negotiated_back_period_rate: 0.9 } } });
   const one = (await call('scenarios.compute', { assumptions: { audit_settlement_rate_low: 1.2 } })) as Record<string, number>;
