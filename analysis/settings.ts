@@ -68,11 +68,20 @@ function patchOf<S extends z.ZodRawShape>(shape: S) {
   return z.object(fields as unknown as { [K in keyof S]: z.ZodOptional<S[K] extends z.ZodDefault<infer I> ? I : S[K]> });
 }
 
-/** An IPv4 address or CIDR range whose octets and prefix are in range. */
-function isIpv4Range(s: string): boolean {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(s.trim());
-  return !!m && m.slice(1, 5).every((o) => Number(o) <= 255) && (m[5] === undefined || Number(m[5]) <= 32);
+/** An IPv4 address or CIDR range as inclusive integer bounds; null when it is neither. */
+export function ipv4Bounds(range: string): { lo: number; hi: number } | null {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(range.trim());
+  if (!m) return null;
+  const octets = m.slice(1, 5).map(Number);
+  const bits = m[5] === undefined ? 32 : Number(m[5]);
+  if (octets.some((o) => o > 255) || bits > 32) return null;
+  const ip = octets.reduce((a, o) => a * 256 + o, 0);
+  const size = 2 ** (32 - bits);
+  const lo = Math.floor(ip / size) * size;
+  return { lo, hi: lo + size - 1 };
 }
+
+const isIpv4Range = (s: string) => ipv4Bounds(s) !== null;
 /** A DNS name (an e-mail domain may be written with its @). */
 const isDomain = (s: string) => /^@?(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(s.trim());
 

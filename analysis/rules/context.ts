@@ -16,7 +16,7 @@
 //   _e / _ent subscription lines; per covered product
 //   _f / _ev  staged findings and their evidence rows
 import type { EngagementDb, SqlParam } from '../db/engine';
-import type { Settings } from '../settings';
+import { ipv4Bounds, type Settings } from '../settings';
 import type { Catalogue } from '../catalogue/catalogue';
 import { FID_MACRO_SQL } from './ids';
 import { priceOverrides } from '../pricebook';
@@ -77,6 +77,25 @@ export async function prepareContext(db: EngagementDb, settings: Settings, catal
 
   await db.run(`CREATE OR REPLACE TEMP TABLE _corp_domain (domain VARCHAR)`);
   await insertRows(db, '_corp_domain', 1, settings.corporate_email_domains.map((d) => [d.trim().toLowerCase().replace(/^@/, '')]));
+  // The corporate network (RULES.md "off-network"): IPv4 ranges as integer bounds and network domains.
+  await db.run(`CREATE OR REPLACE TEMP TABLE _corp_ip (lo BIGINT, hi BIGINT)`);
+  await insertRows(db, '_corp_ip', 2, settings.corporate_ip_ranges.flatMap((r) => {
+    const b = ipv4Bounds(r);
+    return b ? [[b.lo, b.hi]] : [];
+  }));
+  await db.run(`CREATE OR REPLACE TEMP TABLE _corp_net (domain VARCHAR)`);
+  await insertRows(db, '_corp_net', 1, settings.corporate_network_domains.map((d) => [d.trim().toLowerCase()]));
+  // off_network(ip, domain): outside every range and every network domain (a subdomain is inside), judged only on
+  // what is known and given: NULL when neither the session nor the settings say anything.
+  await db.run(`CREATE OR REPLACE TEMP MACRO ip_num(ip) AS
+    CASE WHEN regexp_full_match(ip, '\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}') THEN
+      (CAST(split_part(ip, '.', 1) AS BIGINT) << 24) + (CAST(split_part(ip, '.', 2) AS BIGINT) << 16) + (CAST(split_part(ip, '.', 3) AS BIGINT) << 8) + CAST(split_part(ip, '.', 4) AS BIGINT) END`);
+  await db.run(`CREATE OR REPLACE TEMP MACRO off_network(ip, domain) AS
+    CASE
+      WHEN (ip_num(ip) IS NULL OR NOT EXISTS (SELECT 1 FROM _corp_ip)) AND (nullif(trim(domain), '') IS NULL OR NOT EXISTS (SELECT 1 FROM _corp_net)) THEN NULL
+      ELSE NOT coalesce(EXISTS (SELECT 1 FROM _corp_ip WHERE ip_num(ip) BETWEEN lo AND hi), false)
+        AND NOT coalesce(EXISTS (SELECT 1 FROM _corp_net n WHERE lower(trim(domain)) = n.domain OR lower(trim(domain)) LIKE '%.' || n.domain), false)
+    END`);
 
   // Catalogue: entries, members, covers.
   await db.run(`CREATE OR REPLACE TEMP TABLE _cat (code VARCHAR, name VARCHAR, kind VARCHAR, fgroup VARCHAR, annual DOUBLE, list_annual DOUBLE, tokens DOUBLE)`);

@@ -89,6 +89,14 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
       printf('%s without an assignment covering %s', plural(days, 'usage day'), c.product)
         || CASE WHEN corporate THEN '' WHEN c.usr IN (SELECT usr FROM _contractor) THEN '; contractor' ELSE '; e-mail domain outside the corporate domains' END
     FROM corp c`);
+  // Where the sessions show it: on how many of those days use came from off the corporate network.
+  await db.run(`UPDATE _gap_stage g SET detail = g.detail || printf('; %s of them off the corporate network', plural(o.days, 'day'))
+    FROM (
+      SELECT s."user" AS usr, s.product, count(DISTINCT CAST(s.start_time AS DATE)) AS days
+      FROM sessions s JOIN _un_days x ON x.usr = s."user" AND x.product = s.product AND x.day = CAST(s.start_time AS DATE)
+      WHERE off_network(s.ip_address, s.network_domain)
+      GROUP BY ALL) o
+    WHERE o.usr = g.usr AND o.product = g.product`);
   await wantUsage(db, `SELECT fid(g.type, g.usr, g.product, g.offering, NULL), g.usr, g.product, _p.lb_start, _p.d, true, true, 'unassigned use on ', true
     FROM _gap_stage g, _p`);
   await emitGapLines(ctx);

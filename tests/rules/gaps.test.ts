@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeEstate, of, days } from './helpers';
+import { ipv4Bounds } from '../../analysis/settings';
 
 const D = '2026-09-30';
 const SETTINGS = { as_of: D, corporate_email_domains: ['contoso.com'] };
@@ -144,6 +145,33 @@ test('Flex use is entitled by a Flex subscription line in term; without one it i
     const oos = of(findings, 'out_of_scope_product');
     assert.deepEqual(oos.map((f) => `${f.product} ${f.units} ${f.first_seen} ${f.last_seen}`), ['MAYA 1 2026-02-27 2026-02-27']);
     assert.equal(of(findings, 'unassigned_usage').length + of(findings, 'contractor_unassigned').length, 0);
+  } finally {
+    e.close();
+  }
+});
+
+test('off-network use (RULES.md terms): counted in unassigned lines only where the settings and the sessions say so', async () => {
+  assert.deepEqual(ipv4Bounds('10.0.0.0/8'), { lo: 10 * 2 ** 24, hi: 11 * 2 ** 24 - 1 });
+  assert.deepEqual(ipv4Bounds('192.168.1.77'), { lo: 3232235853, hi: 3232235853 });
+  assert.deepEqual(ipv4Bounds('192.168.1.77/24'), { lo: 3232235776, hi: 3232236031 });
+  assert.equal(ipv4Bounds('999.1.1.1/8'), null);
+  const e = await makeEstate();
+  try {
+    await e.insert('subscriptions', [{ offering: 'RVT', seat_quantity: 10, start_date: '2026-01-01', end_date: '2026-12-31' }]);
+    await e.insert('sessions', [
+      // Unassigned use on four days: at the office (a range), on the VPN (a subdomain of a corporate network domain),
+      // from home (outside both), and once with neither an IP nor a domain (not judged).
+      s('x@contoso.com', 'RVT', '2026-05-01', { ip_address: '10.20.30.40', network_domain: null }),
+      s('x@contoso.com', 'RVT', '2026-05-02', { ip_address: null, network_domain: 'vpn.corp.contoso.com' }),
+      s('x@contoso.com', 'RVT', '2026-05-03', { ip_address: '203.0.113.9', network_domain: 'home.example.net' }),
+      s('x@contoso.com', 'RVT', '2026-05-04', { ip_address: null, network_domain: null }),
+    ]);
+    const judged = of((await e.review({ ...SETTINGS, corporate_ip_ranges: ['10.0.0.0/8'], corporate_network_domains: ['corp.contoso.com'] })).findings, 'unassigned_usage');
+    assert.equal(judged.length, 1);
+    assert.equal(judged[0]!.detail, '4 usage days without an assignment covering RVT; 1 day of them off the corporate network');
+    // Without network settings nothing is judged off-network.
+    const plain = of((await e.review(SETTINGS)).findings, 'unassigned_usage');
+    assert.equal(plain[0]!.detail, '4 usage days without an assignment covering RVT');
   } finally {
     e.close();
   }
