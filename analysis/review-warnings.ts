@@ -24,7 +24,7 @@ export async function reviewWarnings(db: EngagementDb, settings: Settings, asOf:
   );
   if (span?.first && span.last && !span.inside) {
     out.push(
-      `No usage falls in the review window (the ${settings.thresholds.lookback_months} months to ${asOf}): the loaded usage runs from ${span.first} to ${span.last}, so no finding can be read from it. Set the review date (as_of) to ${span.last} or load current exports.`,
+      `No usage falls in the review window (the ${settings.thresholds.lookback_months} months to ${asOf}): the loaded usage runs from ${span.first} to ${span.last}, so no finding can be read from it. Set the review date to ${span.last} (As of, in Settings; as_of in engagement.json) or load current exports.`,
     );
   }
 
@@ -46,7 +46,7 @@ export async function reviewWarnings(db: EngagementDb, settings: Settings, asOf:
     const fromBook = priced.map((r) => r.code).filter((c) => !overridden.get(c)?.annual);
     if (fromBook.length > 0) {
       out.push(
-        `The engagement's currency is ${settings.currency} but the prices of ${list(fromBook)} come from the shipped price book in ${book}; they are not converted. Give ${settings.currency} prices in the engagement's settings ("prices") or set the currency to ${book}.`,
+        `The engagement's currency is ${settings.currency} but the prices of ${list(fromBook)} come from the shipped price book in ${book}; they are not converted. Give ${settings.currency} prices in the price book (Settings; "prices" in engagement.json) or set the currency to ${book}.`,
       );
     }
   }

@@ -108,6 +108,8 @@ export const VerifyResultSchema = z.object({
 export const ComparisonSchema = z.object({
   previous_as_of: z.string().nullable(),
   new: z.array(z.string()), resolved: z.array(z.string()), still_open: z.array(z.string()),
+  /** Why the comparison may mean little: another client's engagement, or one not earlier than this review. */
+  warnings: z.array(z.string()).default([]),
 });
 
 /** Every method: name -> input and output schema. Progress-reporting methods take a jobId. */

@@ -318,9 +318,22 @@ export function createEngine(opts: EngineOptions) {
       }),
     'compare.previous': (input) =>
       serial(async () => {
+        const e = need();
+        if (!existsSync(input.path)) throw new ApiError('invalid_input', `${input.path} does not exist: choose last quarter's engagement file (.lrtw) of ${e.settings.client}.`);
         const prev = await Engagement.open(input.path, { readOnly: true });
         try {
-          return await compareWithPrevious(prev.db, need().db);
+          const cmp = await compareWithPrevious(prev.db, e.db);
+          // Findings are matched by id, which holds for the same client's earlier quarter only: say so otherwise.
+          const warnings: string[] = [];
+          const norm = (x: string) => x.trim().toLowerCase();
+          if (norm(prev.settings.client) !== norm(e.settings.client)) {
+            warnings.push(`That engagement is of ${prev.settings.client}, not ${e.settings.client}: the comparison only means something against this client's earlier quarter.`);
+          }
+          const now = e.settings.as_of ?? (await readSummary(e.db))?.as_of ?? null;
+          if (cmp.previous_as_of && now && cmp.previous_as_of >= now) {
+            warnings.push(`That engagement is as of ${cmp.previous_as_of}, not earlier than this review (${now}): choose last quarter's.`);
+          }
+          return { ...cmp, warnings };
         } finally {
           prev.close();
         }

@@ -38,7 +38,7 @@ export async function verifyPack(dir: string): Promise<VerifyResult> {
   const result = (ok: boolean, message: string, failing_file: string | null, not_a_pack = false): VerifyResult =>
     VerifyResultSchema.parse({ ok, message, failing_file, fingerprint, not_a_pack });
   try {
-    if (!existsSync(root) || !statSync(root).isDirectory()) throw new NotAPack(`${root} is not a folder; point verify at the evidence pack folder`);
+    if (!existsSync(root) || !statSync(root).isDirectory()) throw new NotAPack(`${root} is not a folder; choose the evidence pack folder (the one holding bagit.txt)`);
     // A folder with no bag declaration and no manifest was never a pack (rather than a damaged one).
     if (!existsSync(join(root, BAGIT)) && !existsSync(join(root, MANIFEST))) {
       throw new NotAPack(`${root} is not an evidence pack: it holds no ${BAGIT}. Choose the pack folder itself (the one holding ${BAGIT}, ${MANIFEST} and data/)`);

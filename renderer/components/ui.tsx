@@ -93,8 +93,9 @@ export function ProgressBar(props: { label: string; event: ProgressEvent | undef
       <div className="progress-top">
         <span className="progress-label">{e?.message || props.label}</span>
         <span className="progress-meta num">
-          {e?.file ? `${e.file} · ` : ''}
-          {e && e.total ? `${int(e.done)} / ${int(e.total)}` : e && e.done ? int(e.done) : ''}
+          {/* The message names the file and its own rows; the count here is the whole import's. */}
+          {e?.file && !e.message?.startsWith(e.file) ? `${e.file} · ` : ''}
+          {e && e.total ? `${int(e.done)} / ${int(e.total)}` : e && e.done ? (e.phase === 'import' ? `${int(e.done)} rows in all so far` : int(e.done)) : ''}
           {e?.rows_per_second ? ` · ${int(e.rows_per_second)} rows/s` : ''}
         </span>
       </div>

@@ -13,13 +13,13 @@ export function AuditorView({ pack }: { pack: PackView }) {
   const currency = pack.summary?.currency ?? 'USD';
   const [open, setOpen] = useState<Finding | null>(null);
   const cols = useMemo<Column<Finding>[]>(() => [
-    { id: 'type', header: 'Type', value: (f) => typeLabel(f.type), width: 'minmax(150px, 1fr)' },
+    { id: 'type', header: 'Type', value: (f) => typeLabel(f.type), width: 'minmax(190px, 1.2fr)' },
     { id: 'severity', header: 'Severity', value: (f) => f.severity, render: (f) => <span className={`sev ${f.severity}`}>{f.severity}</span>, width: '96px' },
     { id: 'user', header: 'User', value: (f) => f.user, width: 'minmax(200px, 2.4fr)' },
     { id: 'what', header: 'Offering / product', value: (f) => f.offering ?? f.product, width: 'minmax(110px, 1fr)' },
     { id: 'units', header: 'Units', value: (f) => f.units, align: 'right', width: '80px' },
     { id: 'value', header: 'Annual value', value: (f) => f.annual_value, render: (f) => money(f.annual_value, currency), align: 'right', width: '130px' },
-    { id: 'evidence', header: 'Evidence rows', value: (f) => f.evidence_count, align: 'right', width: '120px' },
+    { id: 'evidence', header: 'Evidence rows', value: (f) => f.evidence_count, align: 'right', width: '130px' },
   ], [currency]);
   const v = pack.verify;
   // The folder was never a pack (the wrong folder was chosen), rather than a damaged one.
@@ -41,7 +41,8 @@ export function AuditorView({ pack }: { pack: PackView }) {
           {!v.ok && !notAPack && <div className="small">Do not rely on this pack. Ask the consultant for a fresh copy and compare the key fingerprint with the one they gave you.</div>}
         </div>
       </div>
-      {pack.summary && (
+      {/* A folder that is no pack has nothing more to show than the banner's advice. */}
+      {!notAPack && pack.summary && (
         <div className="stats">
           <Stat label="Client" value={pack.summary.client} hint={`As of ${date(pack.summary.as_of)}`} />
           <Stat label="Savings per year" value={money(pack.summary.savings_annual.total ?? 0, currency)} />
@@ -49,8 +50,9 @@ export function AuditorView({ pack }: { pack: PackView }) {
           <Stat label="Audit exposure (high)" value={money(pack.summary.scenarios.audit_no_cooperation_high, currency)} />
         </div>
       )}
+      {!notAPack && (<>
       <Card title={`Findings (${int(pack.findings.length)})`} id="pack-findings">
-        <DataTable label="Findings in the pack" rows={pack.findings} columns={cols} rowKey={(f) => f.finding_id} rowLabel={(f) => `${typeLabel(f.type)} ${f.user ?? f.product ?? ''}`} onOpen={setOpen} height={420} empty="The pack holds no findings." />
+        <DataTable label="Findings in the pack" rows={pack.findings} columns={cols} rowKey={(f) => f.finding_id} rowLabel={(f) => `${typeLabel(f.type)} ${f.user ?? f.product ?? ''}`} onOpen={setOpen} height={420} initialSort={{ id: 'value', desc: true }} empty="The pack holds no findings." />
         {open && (
           <div className="detail-box" role="region" aria-label="Finding detail">
             <div className="panel-head"><h3>{typeLabel(open.type)} · {open.user ?? open.product}</h3><button type="button" className="icon-btn" aria-label="Close detail" onClick={() => setOpen(null)}><X size={16} aria-hidden /></button></div>
@@ -70,6 +72,7 @@ export function AuditorView({ pack }: { pack: PackView }) {
           <p className="muted">The pack holds no HTML report.</p>
         )}
       </Card>
+      </>)}
     </div>
   );
 }

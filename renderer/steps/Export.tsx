@@ -131,6 +131,7 @@ function ComparisonView({ cmp }: { cmp: Comparison & { path: string } }) {
   return (
     <div className="compare" role="region" aria-label="Comparison with last quarter">
       <p className="muted small">Compared with <span className="mono">{cmp.path}</span>{cmp.previous_as_of ? ` (as of ${date(cmp.previous_as_of)})` : ''}.</p>
+      {cmp.warnings.map((w) => <div key={w} className="alert warn" role="alert"><div className="alert-body">{w}</div></div>)}
       <div className="stats">
         {groups.map((g) => <Stat key={g.label} label={g.label} value={int(g.ids.length)} tone={g.tone} />)}
       </div>
@@ -152,7 +153,7 @@ function ComparisonView({ cmp }: { cmp: Comparison & { path: string } }) {
               </ul>
             )}
             {g.label === 'Resolved' && g.ids.length > 0 && <p className="muted small">Findings of last quarter not raised this quarter (by id).</p>}
-            {g.ids.length > 200 && <p className="muted small">First 200 of {int(g.ids.length)}; the workbook lists every one.</p>}
+            {g.ids.length > 200 && <p className="muted small">The first 200 of {int(g.ids.length)}.</p>}
           </div>
         ))}
       </div>

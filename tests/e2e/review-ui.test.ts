@@ -167,7 +167,7 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await p.getByRole('button', { name: 'Write workbook' }).click();
     await p.getByText(/^Workbook written to/).waitFor({ timeout: 120_000 });
     // Compare with last quarter: the recent engagement offered as a one-click choice.
-    const comparison = await callApi<{ new: string[]; resolved: string[]; still_open: string[] }>(served, 'compare.previous', { path: previous.path });
+    const comparison = await callApi<{ new: string[]; resolved: string[]; still_open: string[]; warnings: string[] }>(served, 'compare.previous', { path: previous.path });
     await p.locator(`button.chip[title="${previous.path}"]`).click();
     const cmp = p.getByRole('region', { name: 'Comparison with last quarter' });
     await cmp.waitFor();
@@ -175,6 +175,9 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     assert.match(statText, new RegExp(`New since last quarter ${comparison.new.length.toLocaleString('en-US')}\\b`, 'i'));
     assert.match(statText, new RegExp(`Resolved ${comparison.resolved.length.toLocaleString('en-US')}\\b`, 'i'));
     assert.match(statText, new RegExp(`Still open ${comparison.still_open.length.toLocaleString('en-US')}\\b`, 'i'));
+    // The earlier sample has the same review date: the comparison says it is no earlier quarter.
+    assert.ok(comparison.warnings.some((x) => /not earlier than this review/.test(x)), comparison.warnings.join('\n'));
+    for (const x of comparison.warnings) await cmp.getByText(x).waitFor();
     await shot(p, '09-export');
     assert.deepEqual(w.consoleErrors, []);
   });

@@ -27,7 +27,7 @@ test('usage from another period and no contract are reported, not an all-clear',
   await call('import.run', { jobId: 'i', files: [{ path: join(FIXTURES, 'flexnet') }, { path: join(FIXTURES, 'tokenflex') }] });
   const summary = (await call('review.run', { jobId: 'r' })) as Summary;
   assert.equal(summary.warnings.length, 2, summary.warnings.join('\n'));
-  assert.match(summary.warnings[0]!, /^No usage falls in the review window \(the 24 months to 2026-09-30\): the loaded usage runs from 201\d-\d\d-\d\d to 20\d\d-\d\d-\d\d.*Set the review date \(as_of\) to/);
+  assert.match(summary.warnings[0]!, /^No usage falls in the review window \(the 24 months to 2026-09-30\): the loaded usage runs from 201\d-\d\d-\d\d to 20\d\d-\d\d-\d\d.*Set the review date to 20\d\d-\d\d-\d\d \(As of, in Settings; as_of in engagement\.json\)/);
   assert.match(summary.warnings[1]!, /^No subscriptions were loaded/);
   assert.deepEqual(((await call('summary.get', {})) as Summary).warnings, summary.warnings);
 
