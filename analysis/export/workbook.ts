@@ -86,6 +86,9 @@ const GAP_COLUMNS: TableColumn<GapRow>[] = [
   { header: 'Due date', kind: 'date', value: (r) => r.f.due_date },
   { header: 'Detail', kind: 'text', value: (r) => r.f.detail, max: 70 },
 ];
+/** Sheets that are one table under a header row: printed at a scale with the header repeated. */
+const REGISTER_SHEETS: ReadonlySet<string> = new Set(['Reclamation', 'Gap Register', 'Optimisation', 'Renewal', 'Decisions']);
+
 /** Gap Register column letters the Settlement and Summary formulas read. */
 export const GAP_COL = { type: 'B', units: 'G', price: 'H', list: 'I', months: 'J', value: 'K' } as const;
 
@@ -229,12 +232,17 @@ export async function writeWorkbook(db: EngagementDb, settings: Settings, outDir
   wb.created = asOf ? new Date(`${asOf}T00:00:00Z`) : new Date(0);
   wb.modified = wb.created;
   const frozen = (ySplit: number): Partial<ExcelJS.AddWorksheetOptions> => ({ views: [{ state: 'frozen', xSplit: 0, ySplit, showGridLines: true }] });
+  const margins = { left: 0.4, right: 0.4, top: 0.5, bottom: 0.5, header: 0.3, footer: 0.3 };
   const sheet = async (name: (typeof SHEETS)[number], ySplit: number, tab: string) => {
+    // Printed or saved as PDF, landscape: a narrow sheet one page wide; a register (a header row over many wide
+    // columns) at a readable scale, its header row repeated on every page (fitted to one page wide it was 4 pt).
+    const register = REGISTER_SHEETS.has(name);
     const ws = wb.addWorksheet(name, {
       ...frozen(ySplit),
       properties: { tabColor: { argb: tab } },
-      // Printed or saved as PDF: landscape, one page wide.
-      pageSetup: { paperSize: 9, orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0, margins: { left: 0.4, right: 0.4, top: 0.5, bottom: 0.5, header: 0.3, footer: 0.3 } },
+      pageSetup: register
+        ? { paperSize: 9, orientation: 'landscape', fitToPage: false, scale: 65, printTitlesRow: '1:1', margins }
+        : { paperSize: 9, orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0, margins },
     });
     await protectIfAsked(ws, password);
     return ws;
@@ -583,9 +591,10 @@ async function writeDataQuality(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ct
   if (!refused.length) L.row([{ v: 'None.' }]);
   L.blank();
   const signals = await allFindings(db, SIGNAL_TYPES);
-  block(`Signals (${signals.length}): telemetry gaps, usage spikes, new domains, denials`, ['Signal', 'Product / user', 'Units', 'From', 'To', '', '', 'Detail'], [3, 4, 5]);
+  // The detail runs on from column F over the empty cells to its right.
+  block(`Signals (${signals.length}): telemetry gaps, usage spikes, new domains, denials`, ['Signal', 'Product / user', 'Units', 'From', 'To', 'Detail'], [3, 4, 5]);
   for (const s of signals) {
-    L.row([{ v: typeLabel(s.type) }, { v: s.product ?? s.user ?? '', indent: true }, { kind: 'num', v: s.units }, { kind: 'date', v: s.first_seen }, { kind: 'date', v: s.last_seen }, {}, {}, { v: s.detail, indent: true }]);
+    L.row([{ v: typeLabel(s.type) }, { v: s.product ? nameWithCode(s.product) : (s.user ?? ''), indent: true }, { kind: 'num', v: s.units }, { kind: 'date', v: s.first_seen }, { kind: 'date', v: s.last_seen }, { v: s.detail, indent: true }]);
   }
   if (!signals.length) L.row([{ v: 'None.' }]);
   L.blank();

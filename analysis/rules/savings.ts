@@ -103,7 +103,7 @@ export async function runSavings(ctx: RuleContext): Promise<void> {
   await db.run(`UPDATE _coll SET already = (usr, offering) IN (SELECT (usr, offering) FROM _claimed)`);
   await db.run(`INSERT INTO _f SELECT fid('collection_single_product', c.usr, c.product, c.offering, NULL), 'collection_single_product', 'savings', 'low',
       c.usr, c.product, c.offering, 1, CASE WHEN already THEN 0 ELSE saving END, cprice, NULL, NULL, first_day, last_day,
-      'uses only ' || c.product || ' (' || plural(days, 'usage day') || '): ' || CAST(cprice AS VARCHAR) || ' - ' || CAST(pprice AS VARCHAR)
+      printf('uses only %s (%s): %s at %.2f/yr against %s alone at %.2f/yr', c.product, plural(days, 'usage day'), c.offering, cprice, c.product, pprice)
         || CASE WHEN already THEN '; already counted as ' || (SELECT min(claimed_by) FROM _claimed x WHERE x.usr = c.usr AND x.offering = c.offering) ELSE '' END,
       NOT already
     FROM _coll c`);
