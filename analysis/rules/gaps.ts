@@ -180,5 +180,10 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
     FROM g`);
   await addEvidence(db, `SELECT fid('network_over_use', NULL, n.product, NULL, NULL), s.tbl, s.source_id, s.line, 'network session on ' || CAST(n.peak_day AS VARCHAR)
     FROM _net_month n JOIN _ns s ON s.product = n.product AND CAST(s.st AS DATE) <= n.peak_day AND CAST(s.et AS DATE) >= n.peak_day`);
+  // And the other side of the comparison: the network subscription lines whose seats were exceeded.
+  await addEvidence(db, `SELECT DISTINCT fid('network_over_use', NULL, g.product, NULL, NULL), e.tbl, e.source_id, e.line,
+      printf('network entitlement: %s of %s', plural(CAST(e.seats AS BIGINT), 'seat'), e.offering)
+    FROM (SELECT product, min(m) AS first_m, max(last_day) AS last_day FROM _net_month GROUP BY product) g
+      JOIN _ent e ON e.product = g.product AND e.model = 'network' AND e.s <= g.last_day AND e.e >= g.first_m`);
   await emitGapLines(ctx);
 }

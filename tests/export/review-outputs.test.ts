@@ -67,6 +67,11 @@ test('each gap line raises at most one renewal target; denials and network over-
     const net = await e.db.all<{ offering: string | null }>(`SELECT offering FROM findings WHERE type = 'network_over_use'`);
     assert.ok(net.length > 0, 'the sample has network over-use');
     for (const n of net) assert.ok(n.offering, 'network_over_use names the offering of the network entitlement');
+    // Its evidence shows both sides: the sessions at the peak and the subscription line whose seats they exceed.
+    const sides = await e.db.all<{ table_name: string }>(
+      `SELECT DISTINCT e.table_name FROM finding_evidence e JOIN findings f USING (finding_id) WHERE f.type = 'network_over_use' ORDER BY 1`,
+    );
+    assert.deepEqual(sides.map((x) => x.table_name), ['sessions', 'subscriptions']);
   } finally {
     e.close();
   }
