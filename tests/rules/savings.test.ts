@@ -175,6 +175,23 @@ test('collection_single_product: exactly one member used in the frequency window
   }
 });
 
+test('low_frequency_user: a product without a Flex token rate leaves the saving unclaimed, and says how to fix it', async () => {
+  const e = await makeEstate();
+  try {
+    // ZZZ is priced by the engagement but has no Flex token rate anywhere.
+    await e.insert('users', [{ user: 'rare@contoso.com', offering: 'ZZZ', assigned_date: '2024-01-01' }]);
+    await e.insert('sessions', days(addDays(D, -360), 40, 9).map((d) => session('rare@contoso.com', 'ZZZ', d)));
+    const { findings } = await e.review({ as_of: D, prices: { ZZZ: { annual: 1500 } } });
+    const [lf] = of(findings, 'low_frequency_user');
+    assert.ok(lf, 'still a low-frequency user');
+    assert.equal(lf.annual_value, 0);
+    assert.equal(lf.counted_in_savings, false);
+    assert.match(lf.detail ?? '', /no Flex token rate for ZZZ, so the Flex cost is unknown and no saving is counted: set its Flex tokens per day in the price book$/);
+  } finally {
+    e.close();
+  }
+});
+
 test('low_frequency_user: usage days per observed month below the threshold, Flex estimate in the value', async () => {
   const e = await makeEstate();
   try {
