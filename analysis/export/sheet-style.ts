@@ -18,9 +18,14 @@ export const thinTop: Partial<ExcelJS.Borders> = { top: { style: 'thin', color: 
 
 const SYMBOLS: Record<string, string> = { USD: '$', EUR: '€', GBP: '£', JPY: '¥', AUD: 'A$', CAD: 'C$', CHF: 'CHF ', NZD: 'NZ$', SEK: 'kr ', INR: '₹' };
 
+/** The symbol money is shown with ("$", "€", or the code and a space). */
+export function currencySymbol(currency: string): string {
+  return SYMBOLS[currency] ?? `${currency} `;
+}
+
 /** Number formats for one currency (a 3-letter code, validated by the settings schema). */
 export function moneyFormats(currency: string): { money: string; money0: string } {
-  const sym = SYMBOLS[currency] ?? `${currency} `;
+  const sym = currencySymbol(currency);
   const q = `"${sym.replace(/"/g, '')}"`;
   return {
     money: `${q}#,##0.00;[Red]-${q}#,##0.00`,

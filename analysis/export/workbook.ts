@@ -17,7 +17,7 @@ import {
 import { workbookFileName } from './file-names';
 import { ASSUMPTION_NAMES, SCENARIO_KEYS, SCENARIO_LABELS, gapLineOf, scenarioTotals, typeLabel, type GapLine } from './settlement';
 import {
-  inputFill, moneyFormats, putCell, sectionFill, sheetRef, styleHeaderRow, thinBottom, thinTop,
+  currencySymbol, inputFill, moneyFormats, putCell, sectionFill, sheetRef, styleHeaderRow, thinBottom, thinTop,
   type CellInput, type CellKind, type Formats,
 } from './sheet-style';
 import { reviewWarnings } from '../review-warnings';
@@ -137,7 +137,7 @@ interface Ctx {
 class Layout {
   rowNo = 0;
   constructor(readonly ws: ExcelJS.Worksheet, readonly f: Formats) {}
-  row(cells: { kind?: CellKind; v?: CellInput; formula?: string; result?: number; indent?: boolean }[], style?: (r: ExcelJS.Row) => void): number {
+  row(cells: { kind?: CellKind; v?: CellInput; formula?: string; result?: number | string; indent?: boolean }[], style?: (r: ExcelJS.Row) => void): number {
     const r = this.ws.addRow([]);
     cells.forEach((c, i) => {
       const cell = r.getCell(i + 1);
@@ -321,8 +321,6 @@ async function writeSummary(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ctx, x
   const { f, settings } = ctx;
   ws.columns = [{ width: 46 }, { width: 14 }, { width: 14 }, { width: 20 }, { width: 64 }];
   const L = new Layout(ws, f);
-  const money = (n: number) => new Intl.NumberFormat('en-US', { style: 'currency', currency: settings.currency, maximumFractionDigits: 0 }).format(n);
-
   L.title('Quarterly licence review', 'Autodesk named-user licences: what to reclaim, what to buy, what an audit would cost.');
   const fact = (r: ExcelJS.Row) => {
     r.getCell(1).font = { name: 'Calibri', bold: true };
@@ -372,8 +370,8 @@ async function writeSummary(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ctx, x
     ]);
   };
   const first = lever('dormant_user', 'Reclamation', x.nRecl);
-  lever('unused_assignment', 'Reclamation', x.nRecl);
-  lever('duplicate_access', 'Optimisation', x.nOpt);
+  const unusedRow = lever('unused_assignment', 'Reclamation', x.nRecl);
+  const optFirst = lever('duplicate_access', 'Optimisation', x.nOpt);
   lever('collection_single_product', 'Optimisation', x.nOpt);
   const last = lever('low_frequency_user', 'Optimisation', x.nOpt);
   const tot = [...x.savingsByType.values()].reduce((a, s) => ({ n: a.n + s.n, units: a.units + s.units, value: a.value + s.value }), { n: 0, units: 0, value: 0 });
@@ -442,15 +440,37 @@ async function writeSummary(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ctx, x
   count('Offerings under contract', renewal.length);
   L.blank();
 
+  // The first three lines are formulas over the figures above, so an edited line or assumption moves them too.
+  // Formula text is built from our own words, cell references and the currency symbol, never from client data.
   L.section('What to do this quarter');
-  const todo: string[] = [];
+  const sym = currencySymbol(settings.currency).replace(/"/g, '');
+  const amount = (ref: string) => `"${sym}"&TEXT(${ref},"#,##0")`;
+  // The cached text, as the formula computes it (TEXT rounds half away from zero).
+  const money = (n: number) => `${sym}${Math.round(n).toLocaleString('en-US')}`;
+  const counted = (ref: string, one: string, many: string) => `TEXT(${ref},"#,##0")&IF(${ref}=1," ${one}"," ${many}")`;
   const recl = (x.savingsByType.get('dormant_user')?.value ?? 0) + (x.savingsByType.get('unused_assignment')?.value ?? 0);
   const reclSeats = (x.savingsByType.get('dormant_user')?.units ?? 0) + (x.savingsByType.get('unused_assignment')?.units ?? 0);
-  if (reclSeats > 0) todo.push(`Reclaim ${plural(reclSeats, 'seat')} from dormant users and unused assignments: ${money(recl)} a year (Reclamation sheet).`);
   const optV = OPTIMISATION_TYPES.reduce((a, t) => a + (x.savingsByType.get(t)?.value ?? 0), 0);
-  if (optV > 0) todo.push(`Review ${plural(x.nOpt, 'optimisation candidate')} (duplicates, collection downgrades, Flex): ${money(optV)} a year (Optimisation sheet).`);
-  if (x.gapUnits > 0) todo.push(`Buy or remediate ${plural(x.gapUnits, 'seat')} across ${plural(x.nGap, 'gap line')} now: ${money(x.scenarios.self_review_best)}, against ${money(x.scenarios.audit_negotiated_low)}–${money(x.scenarios.audit_no_cooperation_high)} if an audit finds them.`);
-  else todo.push('No compliance gaps were found in the lookback: keep the quarterly review going.');
+  const reclSeatsRef = `(C${first}+C${unusedRow})`;
+  const reclValueRef = `(D${first}+D${unusedRow})`;
+  const live = (formula: string, result: string) => L.row([{ formula, result }]);
+  live(
+    `IF(${reclSeatsRef}>0,"•  Reclaim "&${counted(reclSeatsRef, 'seat', 'seats')}&" from dormant users and unused assignments: "&${amount(reclValueRef)}&" a year (Reclamation sheet).","•  Nothing to reclaim: every assigned licence was used within the dormancy window.")`,
+    reclSeats > 0
+      ? `•  Reclaim ${plural(reclSeats, 'seat')} from dormant users and unused assignments: ${money(recl)} a year (Reclamation sheet).`
+      : '•  Nothing to reclaim: every assigned licence was used within the dormancy window.',
+  );
+  live(
+    `IF(SUM(D${optFirst}:D${last})>0,"•  Review "&${counted(`SUM(B${optFirst}:B${last})`, 'optimisation candidate', 'optimisation candidates')}&" (duplicates, collection downgrades, Flex): "&${amount(`SUM(D${optFirst}:D${last})`)}&" a year (Optimisation sheet).","•  No optimisation saving to review.")`,
+    optV > 0 ? `•  Review ${plural(x.nOpt, 'optimisation candidate')} (duplicates, collection downgrades, Flex): ${money(optV)} a year (Optimisation sheet).` : '•  No optimisation saving to review.',
+  );
+  live(
+    `IF(C${seatsTotalRow}>0,"•  Buy or remediate "&${counted(`C${seatsTotalRow}`, 'seat', 'seats')}&" across "&${counted(`B${seatsTotalRow}`, 'gap line', 'gap lines')}&" now: "&${amount('Settlement!$C$2')}&", against "&${amount('Settlement!$C$4')}&"–"&${amount('Settlement!$C$7')}&" if an audit finds them.","•  No compliance gaps were found in the lookback: keep the quarterly review going.")`,
+    x.gapUnits > 0
+      ? `•  Buy or remediate ${plural(x.gapUnits, 'seat')} across ${plural(x.nGap, 'gap line')} now: ${money(x.scenarios.self_review_best)}, against ${money(x.scenarios.audit_negotiated_low)}–${money(x.scenarios.audit_no_cooperation_high)} if an audit finds them.`
+      : '•  No compliance gaps were found in the lookback: keep the quarterly review going.',
+  );
+  const todo: string[] = [];
   if (renewal.length) todo.push(`Renewal: ${plural(rec('reduce'), 'offering')} to reduce, ${rec('increase')} to increase, ${rec('convert_to_flex')} to consider for Flex, ${rec('keep')} to keep (Renewal sheet).`);
   if (rejects > 0 || refused.length > 0) todo.push(`Check data quality: ${plural(rejects, 'rejected row')} and ${plural(refused.length, 'refused file')} (Data Quality sheet).`);
   for (const t of todo) L.row([{ v: `•  ${t}` }]);

@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import JSZip from 'jszip';
 import { writeWorkbook } from '../../analysis/export/workbook';
 import { buildFixture, disposeFixture, expectedScenarios, EVIL, GAPS, SAVINGS, type Fixture } from './fixture';
-import { sheetParts } from './xlsx-xml';
+import { cellsOf, openXlsx, sheetParts } from './xlsx-xml';
 
 const SOFFICE = ['soffice', 'libreoffice'].find((c) => spawnSync(c, ['--version'], { encoding: 'utf8' }).status === 0) ?? null;
 const skip = SOFFICE ? false : 'LibreOffice (soffice) is not installed: install libreoffice-calc-nogui to run the recalculation test';
@@ -129,6 +129,25 @@ describe('workbook recalculated by LibreOffice', { skip }, () => {
     close(Number(row('If an audit finds them (low)')[3]), expectedScenarios(fx.settings).audit_negotiated_low!, 'at a glance: audit low');
     close(Number(row('Self-review, best case')[3]), expectedScenarios(fx.settings).self_review_best!, 'summary best case');
     close(Number(row('Audit, no cooperation (high)')[3]), expectedScenarios(fx.settings).audit_no_cooperation_high!, 'summary worst case');
+    // "What to do this quarter": the live lines recompute to the text the workbook was written with.
+    const written = (await cellsOf(await openXlsx(path), 'Summary')).filter((c) => c.formula?.startsWith('IF(') && c.value?.startsWith('•'));
+    assert.equal(written.length, 3, 'three live lines');
+    for (const c of written) {
+      const recomputed = rows.find((r) => r[0] === c.value);
+      assert.ok(recomputed, `LibreOffice computes "${c.value}"; got ${JSON.stringify(rows.filter((r) => r[0]?.startsWith('•')).map((r) => r[0]))}`);
+    }
+    assert.ok(written.some((c) => /^• {2}Buy or remediate \d+ seats across \d+ gap lines now: \$[\d,]+, against \$[\d,]+–\$[\d,]+ if an audit finds them\.$/.test(c.value!)));
+  });
+
+  it('moves the Summary\'s advice with a corrected gap line', async () => {
+    const copy = join(work, 'more-units.xlsx');
+    // Gap Register!G2 holds the first line's units: 40 more seats move the seats to buy and the costs quoted.
+    const units = GAPS.reduce((a, g) => a + g.units, 0);
+    const firstUnits = Number((await cellsOf(await openXlsx(path), 'Gap Register')).find((c) => c.ref === 'G2')!.value);
+    await variant(path, copy, [{ sheet: 'Gap Register', ref: 'G2', value: firstUnits + 40 }]);
+    const rows = sheetCsv(profile, copy, 1, join(work, 'more-units'));
+    const buy = rows.find((r) => r[0]?.startsWith('•  Buy or remediate'))?.[0] ?? assert.fail('no Buy line');
+    assert.match(buy, new RegExp(`^•  Buy or remediate ${units + 40} seats across `));
   });
 
   it('shows formula-looking client text as that text, not as a computed value', async () => {
