@@ -70,6 +70,8 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
       SELECT k.offering, count(*) AS n FROM _contract k JOIN _covers c ON c.offering = k.offering JOIN _den d ON d.product = c.product AND d.is_true
       WHERE k.offering IN (SELECT e.offering FROM _e e, _p WHERE e.model = 'network' AND e.s <= _p.d AND e.e >= _p.d)
       GROUP BY k.offering),
+    -- Seats of the offering held by dormant users or unused (the Reclamation list): reassign before buying.
+    idle AS (SELECT offering, count(DISTINCT usr) AS n FROM _claimed WHERE claimed_by IN ('dormant_user', 'unused_assignment') GROUP BY offering),
     -- A Flex token pool is sized by tokens, not by users against seats: tokens bought on the lines in term at D
     -- against tokens used in the 12 months to D (the Token Flex export when loaded, else Flex rows of daily usage).
     flex AS (
@@ -85,9 +87,10 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
       coalesce(stats.peak, 0) AS peak, CASE WHEN coalesce(stats.before, 0) > 0 THEN stats.recent / stats.before END AS trend,
       coalesce(den.n, 0) AS true_denials, coalesce(gaps.units, 0) AS gap_units, coalesce(lowf.n, 0) AS low_frequency_users,
       CAST(ceil(coalesce(stats.peak, 0) * (1 + _p.buf)) AS DOUBLE) AS needed,
-      flex.offering IS NOT NULL AS flex_pool, coalesce(flex.bought, 0) AS tokens_bought, coalesce(flex_used.used, 0) AS tokens_used
+      flex.offering IS NOT NULL AS flex_pool, coalesce(flex.bought, 0) AS tokens_bought, coalesce(flex_used.used, 0) AS tokens_used,
+      coalesce(idle.n, 0) AS idle_seats
     FROM _contract k LEFT JOIN stats USING (offering) LEFT JOIN assigned USING (offering) LEFT JOIN act USING (offering)
-      LEFT JOIN lowf USING (offering) LEFT JOIN gaps USING (offering) LEFT JOIN den USING (offering) LEFT JOIN flex USING (offering), flex_used, _p`);
+      LEFT JOIN lowf USING (offering) LEFT JOIN gaps USING (offering) LEFT JOIN den USING (offering) LEFT JOIN flex USING (offering) LEFT JOIN idle USING (offering), flex_used, _p`);
 }
 
 /** Writes the staged brief into renewal_brief / renewal_monthly (inside the review's transaction). */
@@ -104,7 +107,8 @@ export async function saveRenewal(db: EngagementDb): Promise<void> {
       CASE WHEN flex_pool THEN printf('Flex token pool, sized by tokens: %s of %s tokens used in the 12 months to the review date', format('{:,}', CAST(round(tokens_used) AS BIGINT)), format('{:,}', CAST(round(tokens_bought) AS BIGINT)))
              || CASE WHEN tokens_bought > 0 THEN printf(' (%d%%)', CAST(round(100 * tokens_used / tokens_bought) AS BIGINT)) ELSE '' END
              || CASE WHEN tokens_used > tokens_bought THEN '; more were used than bought: size the next pool on use' ELSE '' END
-           WHEN gap_units > 0 THEN printf('the gap register holds %g units for its products', CAST(gap_units AS DOUBLE))
+           WHEN gap_units > 0 THEN printf('the gap register holds %s for its products', plural(CAST(gap_units AS BIGINT), 'unit'))
+             || CASE WHEN idle_seats > 0 THEN printf('; %d of its seats %s idle (Reclamation list) and can be reassigned before buying more', idle_seats, CASE WHEN idle_seats = 1 THEN 'is' ELSE 'are' END) ELSE '' END
            WHEN needed < seats THEN printf('peak %d monthly active users over the last six complete months plus %g%% buffer needs %g of %g seats', peak, CAST(buf * 100 AS DOUBLE), CAST(needed AS DOUBLE), CAST(seats AS DOUBLE))
            WHEN active_assignments > 0 AND low_frequency_users >= 0.25 * active_assignments THEN printf('%d of %d assigned users are low-frequency users', low_frequency_users, active_assignments)
            ELSE 'seats match use' END

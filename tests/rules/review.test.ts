@@ -163,6 +163,8 @@ test('renewal brief: increase for gaps, reduce to peak plus buffer, convert to F
     // RVT: x@contoso.com used it unassigned: one gap unit on 2 seats.
     assert.equal(by.RVT!.recommendation, 'increase');
     assert.equal(by.RVT!.target_quantity, 3);
+    // One of its two seats is held by a dormant user: the brief says to reassign it first.
+    assert.equal(by.RVT!.reason, 'the gap register holds 1 unit for its products; 1 of its seats is idle (Reclamation list) and can be reassigned before buying more');
     // ACD: 4 assigned, a4 uses it twice a month: a quarter are low-frequency users.
     assert.equal(by.ACD!.recommendation, 'convert_to_flex');
     assert.equal(by.ACD!.active_assignments, 4);
