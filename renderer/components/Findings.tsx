@@ -427,8 +427,8 @@ function EvidenceList(props: { rows: EvidenceRow[]; scrollRef: RefObject<HTMLEle
             </div>
             {r.note && <div className="evidence-note">{r.note}</div>}
             <div className="evidence-values">
-              {Object.entries(r.values).map(([k, val]) => (
-                <span key={k}><span className="muted">{k}</span> {val === null || val === undefined ? '—' : String(val)}</span>
+              {evidenceFields(r.values).map(([k, val]) => (
+                <span key={k}><span className="muted">{k}</span> {val}</span>
               ))}
             </div>
           </li>
@@ -436,6 +436,22 @@ function EvidenceList(props: { rows: EvidenceRow[]; scrollRef: RefObject<HTMLEle
       })}
     </ol>
   );
+}
+
+/** Row fields not worth a line in the panel: where the row came from is shown above it. */
+const HIDDEN_FIELDS = new Set(['source_id', 'line']);
+/**
+ * An evidence row's fields as the panel lists them: the values the row has (empty ones left out), the
+ * source's own spelling labelled as such ("user_raw" reads "user as written").
+ */
+function evidenceFields(values: Record<string, unknown>): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [k, v] of Object.entries(values)) {
+    if (HIDDEN_FIELDS.has(k) || v === null || v === undefined || v === '') continue;
+    const label = k.endsWith('_raw') ? `${k.slice(0, -4).replace(/_/g, ' ')} as written` : k === 'extra' ? 'other columns' : k.replace(/_/g, ' ');
+    out.push([label, typeof v === 'object' ? JSON.stringify(v) : String(v)]);
+  }
+  return out;
 }
 
 /** Loads findings of the given types from the store (already fetched), with loading/empty states. */

@@ -127,6 +127,10 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     const panel = p.getByRole('complementary', { name: 'Evidence' });
     await panel.getByRole('heading', { name: /^Evidence/ }).waitFor();
     await panel.locator('.evidence-list li').first().waitFor();
+    // Each row: its file and line, then the values it holds in plain words (no internal column names).
+    const fields = await panel.locator('.evidence-list li').first().locator('.evidence-values .muted').allInnerTexts();
+    assert.ok(fields.length > 0, 'the row shows its values');
+    for (const f of fields) assert.doesNotMatch(f, /^(source_id|line|row_key)$|_raw$|_/, `field label "${f}"`);
     await shot(p, '05-compliance-gaps');
     await panel.getByRole('button', { name: 'Close evidence' }).click();
 
