@@ -3,6 +3,7 @@
 // the only formulas are ours: Settlement totals over the Gap Register and the Assumptions cells, and
 // Summary figures over the other sheets, each with its cached result equal to the engine's figure.
 import ExcelJS from 'exceljs';
+import { DecisionActionSchema } from '../api/contract';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -43,6 +44,7 @@ const nameWithCode = (code: string | null): string | null => {
 };
 const plural = (n: number, word: string): string => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 const decisionLabel = (a: string | null): string | null => (a ? a.charAt(0).toUpperCase() + a.slice(1).replace(/_/g, ' ') : null);
+const DECISION_ACTIONS = DecisionActionSchema.options;
 
 /** Columns of the Reclamation and Optimisation sheets; letters are used by Summary formulas. */
 const SAVINGS_COLUMNS: TableColumn<FindingRow>[] = [
@@ -295,7 +297,15 @@ export async function writeWorkbook(db: EngagementDb, settings: Settings, outDir
 
     // ---------- Decisions ----------
     const dec = await sheet('Decisions', 1, 'FF7F7F7F');
-    await writeTable(dec, DECISION_COLUMNS, [await decisionRows(db)], f);
+    const nDec = await writeTable(dec, DECISION_COLUMNS, [await decisionRows(db)], f);
+    // Finance fills in the open findings: the Action column offers the actions the app knows.
+    if (nDec > 0) {
+      // The streaming writer keeps a sheet's validations (its typings do not declare them).
+      (dec as unknown as { dataValidations: { add(range: string, v: ExcelJS.DataValidation): void } }).dataValidations.add(`F2:F${nDec + 1}`, {
+        type: 'list', allowBlank: true, showErrorMessage: true, errorTitle: 'Action',
+        error: 'Choose one of the listed actions.', formulae: [`"${DECISION_ACTIONS.map(decisionLabel).join(',')}"`],
+      });
+    }
     dec.commit();
 
     await wb.commit();

@@ -127,6 +127,9 @@ describe('finance workbook', () => {
     const decided = actions.filter((a) => a !== null && a !== undefined && a !== '').length;
     assert.ok(decided >= 1 && decided < ids.length, 'decided and open findings are both listed');
     assert.ok(actions.slice(0, decided).every((a) => a), 'decided rows come first');
+    // The Action column offers the app's actions as a list to pick from.
+    const xml = await sheetXml(await openXlsx(path), 'Decisions');
+    assert.match(xml, new RegExp(`<dataValidation type="list"[^>]*sqref="F2:F${ids.length + 1}"><formula1>&quot;Reclaim,Keep,Buy,Remediate,Dispute,Investigate,Accept,Reject&quot;</formula1>`));
   });
 
   it('writes client text that looks like a formula as text, never as a formula', async () => {
