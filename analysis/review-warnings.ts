@@ -8,9 +8,17 @@ import { priceOverrides } from './pricebook';
 
 const list = (codes: readonly string[], max = 6) => (codes.length <= max ? codes.join(', ') : `${codes.slice(0, max).join(', ')} and ${codes.length - max} more`);
 
+/** What a warning is about, so a screen can say which of its figures it touches. */
+export type WarningCode = 'usage_outside_window' | 'no_subscriptions' | 'currency_unconverted';
+export interface ReviewWarning {
+  code: WarningCode;
+  message: string;
+}
+
 /** Warnings about the latest review (empty when nothing needs saying). `asOf` is the review date D. */
-export async function reviewWarnings(db: EngagementDb, settings: Settings, asOf: string, catalogue: Catalogue = loadCatalogue()): Promise<string[]> {
-  const out: string[] = [];
+export async function reviewWarnings(db: EngagementDb, settings: Settings, asOf: string, catalogue: Catalogue = loadCatalogue()): Promise<ReviewWarning[]> {
+  const out: ReviewWarning[] = [];
+  const push = (code: WarningCode, message: string) => out.push({ code, message });
 
   // Usage against the lookback: data from another period gives an all-clear that means nothing.
   const span = await db.one<{ first: string | null; last: string | null; inside: number }>(
@@ -23,7 +31,8 @@ export async function reviewWarnings(db: EngagementDb, settings: Settings, asOf:
     [asOf, settings.thresholds.lookback_months],
   );
   if (span?.first && span.last && !span.inside) {
-    out.push(
+    push(
+      'usage_outside_window',
       `No usage falls in the review window (the ${settings.thresholds.lookback_months} months to ${asOf}): the loaded usage runs from ${span.first} to ${span.last}, so no finding can be read from it. Set the review date to ${span.last} (As of, in Settings; as_of in engagement.json) or load current exports.`,
     );
   }
@@ -31,7 +40,7 @@ export async function reviewWarnings(db: EngagementDb, settings: Settings, asOf:
   // A contract to judge compliance against.
   const subs = await db.one<{ n: number }>('SELECT count(*) AS n FROM subscriptions');
   if (Number(subs?.n ?? 0) === 0 && span?.first) {
-    out.push('No subscriptions were loaded, so nothing is entitled: every product in use is reported out of scope. Load the Autodesk Account subscriptions export to judge compliance.');
+    push('no_subscriptions', 'No subscriptions were loaded, so nothing is entitled: every product in use is reported out of scope. Load the Autodesk Account subscriptions export to judge compliance.');
   }
 
   // Money in the engagement's currency: the shipped price book is in its own currency and is not converted.
@@ -45,7 +54,8 @@ export async function reviewWarnings(db: EngagementDb, settings: Settings, asOf:
     );
     const fromBook = priced.map((r) => r.code).filter((c) => !overridden.get(c)?.annual);
     if (fromBook.length > 0) {
-      out.push(
+      push(
+        'currency_unconverted',
         `The engagement's currency is ${settings.currency} but the prices of ${list(fromBook)} come from the shipped price book in ${book}; they are not converted. Give ${settings.currency} prices in the price book (Settings; "prices" in engagement.json) or set the currency to ${book}.`,
       );
     }

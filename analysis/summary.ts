@@ -26,6 +26,11 @@ const ZERO_SCENARIOS: Scenarios = {
   audit_no_cooperation_low: 0, audit_no_cooperation_high: 0,
 };
 
+async function warningsOf(db: EngagementDb, settings: Settings, asOf: string | null): Promise<{ warnings: string[]; warning_codes: string[] }> {
+  const w = asOf ? await reviewWarnings(db, settings, asOf) : [];
+  return { warnings: w.map((x) => x.message), warning_codes: w.map((x) => x.code) };
+}
+
 export async function buildSummary(db: EngagementDb, settings: Settings, review: ReviewTotals | null, outputs: Summary['outputs']): Promise<Summary> {
   const summary: Summary = SummarySchema.parse({
     client: settings.client,
@@ -39,7 +44,7 @@ export async function buildSummary(db: EngagementDb, settings: Settings, review:
     gap_units: review?.gap_units ?? 0,
     scenarios: review?.scenarios ?? ZERO_SCENARIOS,
     outputs,
-    warnings: review ? await reviewWarnings(db, settings, review.as_of) : [],
+    ...(await warningsOf(db, settings, review?.as_of ?? null)),
   });
   if (review) {
     await db.run('UPDATE review_runs SET summary = $1 WHERE run_id = (SELECT max(run_id) FROM review_runs)', [JSON.stringify(summary)]);

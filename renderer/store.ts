@@ -156,3 +156,8 @@ export function startProgressFeed(): () => void {
     useApp.setState((s) => ({ jobs: { ...s.jobs, [e.jobId]: e } }));
   });
 }
+
+/** Whether the latest review raised this warning (analysis/review-warnings.ts): screens say which figures it touches. */
+export function useWarned(...codes: string[]): boolean {
+  return useApp((st) => (st.summary?.warning_codes ?? []).some((c) => codes.includes(c)));
+}

@@ -167,7 +167,7 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
       fingerprint: key.fingerprint,
       scenarios: scenarioTotals(gapLines, settings.scenario),
       savingsByType: await savingsByTypeOf(db),
-      warnings: asOf ? await reviewWarnings(db, settings, asOf) : [],
+      warnings: asOf ? (await reviewWarnings(db, settings, asOf)).map((w) => w.message) : [],
       gapUnits: gapLines.reduce((a, l) => a + l.line.units, 0),
       gaps: await topFindings(db, GAP_TYPES, REPORT_ROWS),
       gapTotal: gapLines.length,

@@ -341,7 +341,7 @@ async function writeSummary(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ctx, x
   L.row([{ v: 'Currency' }, { v: settings.currency }], fact);
   // What to check before trusting the figures, above them (review-warnings.ts).
   for (const w of ctx.asOf ? await reviewWarnings(db, settings, ctx.asOf) : []) {
-    L.row([{ v: `Check first: ${w}` }], (r) => (r.getCell(1).font = { name: 'Calibri', bold: true, color: { argb: 'FF9C5700' } }));
+    L.row([{ v: `Check first: ${w.message}` }], (r) => (r.getCell(1).font = { name: 'Calibri', bold: true, color: { argb: 'FF9C5700' } }));
   }
   L.blank();
 

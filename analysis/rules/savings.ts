@@ -47,7 +47,7 @@ export async function runSavings(ctx: RuleContext): Promise<void> {
     HAVING NOT coalesce(bool_or(x.last_day > _p.d_dd), false)`);
   await db.run(`INSERT INTO _f SELECT fid('unused_assignment', usr, NULL, offering, NULL), 'unused_assignment', 'savings', 'medium', usr, NULL, offering,
       1, price, price, NULL, NULL, first_day, last_day,
-      CASE WHEN last_day IS NULL THEN 'never used' ELSE 'last used ' || CAST(last_day AS VARCHAR) END, price > 0
+      CASE WHEN last_day IS NULL THEN 'never used' ELSE 'last used ' || CAST(last_day AS VARCHAR) END || '; assignment: ' || offering, price > 0
     FROM _unused`);
   await db.run(`INSERT INTO _claimed SELECT usr, offering, 'unused_assignment' FROM _unused`);
   await addEvidence(db, `SELECT fid('unused_assignment', a.usr, NULL, a.offering, NULL), a.tbl, a.source_id, a.line, 'active assignment'

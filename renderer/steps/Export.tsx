@@ -46,11 +46,13 @@ export function ExportStep() {
   async function compare(path: string) {
     if (!path.trim()) return;
     setError(null);
+    // A new comparison replaces the last one, also when it fails: no old result stays under a new error.
+    setCmp(null);
     setComparing(true);
     try {
       setCmp({ ...(await api('compare.previous', { path: path.trim() })), path: path.trim() });
     } catch (e) {
-      setError(`Could not compare with ${path}: ${errorMessage(e)} Choose last quarter's .lrtw engagement file.`);
+      setError(`Could not compare with ${path}: ${errorMessage(e)}`);
     } finally {
       setComparing(false);
     }

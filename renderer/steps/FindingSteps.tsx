@@ -3,7 +3,7 @@
 import { useMemo, useState } from 'react';
 import type { Finding } from '../../analysis/model';
 import { GAP_TYPES, SIGNAL_TYPES } from '../api/shared';
-import { useApp } from '../store';
+import { useApp, useWarned } from '../store';
 import { FindingsWorkbench, readableDetail, useFindings } from '../components/Findings';
 import type { Column } from '../components/DataTable';
 import { HBars } from '../components/charts';
@@ -23,6 +23,7 @@ const reclaimNarrowCols: Column<Finding>[] = [lastSeenCol];
 const reclaimCols: Column<Finding>[] = [lastSeenCol, { id: 'detail', header: 'Detail', value: (f) => f.detail, render: (f) => <span className="clamp2" title={f.detail ?? undefined}>{f.detail ?? '—'}</span>, width: 'minmax(88px, 1fr)' }];
 
 export function ReclamationStep() {
+  const outsideWindow = useWarned('usage_outside_window');
   const findings = useFindings(RECLAIM_TYPES);
   const decisions = useApp((s) => s.decisions);
   const summary = useApp((s) => s.summary);
@@ -54,7 +55,7 @@ export function ReclamationStep() {
             actions={['reclaim', 'keep', 'investigate']}
             hideOffering
             extraColumns={narrow ? reclaimNarrowCols : reclaimCols}
-            empty={summary.warnings.length ? 'No reclamation candidates, but see "Check first" above: this data cannot show dormancy.' : 'No dormant users or unused assignments: every assigned licence was used within the dormancy window.'}
+            empty={outsideWindow ? 'No reclamation candidates, but see "Check first" above: this data cannot show dormancy.' : 'No dormant users or unused assignments: every assigned licence was used within the dormancy window.'}
           />
           <Card title="Savings by lever (per year)" id="levers">
             <HBars label="Savings by lever" items={levers} format={(n) => money(n, currency)} />
@@ -66,6 +67,7 @@ export function ReclamationStep() {
 }
 
 export function GapsStep() {
+  const cannotJudge = useWarned('usage_outside_window', 'no_subscriptions');
   const findings = useFindings(GAP_AND_SIGNAL);
   const summary = useApp((s) => s.summary);
   const currency = useCurrency();
@@ -101,7 +103,7 @@ export function GapsStep() {
             actions={['buy', 'remediate', 'dispute', 'investigate']}
             withOwner
             withSeverity
-            empty={summary?.warnings.length ? 'No gap lines, but see "Check first" above: compliance cannot be judged from this data.' : 'No compliance gaps: all use in the lookback is covered by the contract.'}
+            empty={cannotJudge ? 'No gap lines, but see "Check first" above: compliance cannot be judged from this data.' : 'No compliance gaps: all use in the lookback is covered by the contract.'}
           />
         </>
       )}
@@ -110,6 +112,7 @@ export function GapsStep() {
 }
 
 export function OptimisationStep() {
+  const outsideWindow = useWarned('usage_outside_window');
   const findings = useFindings(OPTIMISE_TYPES);
   const summary = useApp((s) => s.summary);
   const decisions = useApp((s) => s.decisions);
@@ -142,7 +145,7 @@ export function OptimisationStep() {
             ))}
             <Stat label="Accepted per year" value={money(accepted, currency)} tone="good" />
           </div>
-          <FindingsWorkbench label="Optimisation candidates" findings={findings} actions={['accept', 'reject', 'investigate']} hideOffering extraColumns={[arithmetic]} empty="No optimisation candidates in this estate." />
+          <FindingsWorkbench label="Optimisation candidates" findings={findings} actions={['accept', 'reject', 'investigate']} hideOffering extraColumns={[arithmetic]} empty={outsideWindow ? 'No optimisation candidates, but see "Check first" above: this data cannot show them.' : 'No optimisation candidates in this estate.'} />
           <Card title="Savings by lever (per year)" id="opt-levers">
             <HBars label="Optimisation savings by lever" items={byLever} format={(n) => money(n, currency)} />
           </Card>

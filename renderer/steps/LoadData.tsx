@@ -249,9 +249,23 @@ export function LoadDataStep() {
   );
 }
 
+/**
+ * What the scan found missing, less what the analyst has mapped since: "user or device_name" is met by either.
+ * Headers left over are those no column is mapped to.
+ */
+function stillMissing(p: Plan): string[] {
+  return p.missing_required.filter((req) => !req.split(' or ').some((c) => p.mapping[c.trim()]));
+}
+function unmappedHeaders(p: Plan): string[] {
+  const used = new Set(Object.values(p.mapping).filter((h): h is string => !!h));
+  return p.headers.filter((h) => !used.has(h));
+}
+
 function PlanCard(props: { plan: Plan; onChange: (p: Plan) => void; onKind: (kind: InputKind | null) => void }) {
   const p = props.plan;
   const canonical = Object.keys(p.mapping);
+  const missing = stillMissing(p);
+  const extra = unmappedHeaders(p);
   return (
     <article className={`plan ${p.refused ? 'refused' : ''}`} aria-label={`File ${p.file}`}>
       <div className="plan-head">
@@ -277,19 +291,19 @@ function PlanCard(props: { plan: Plan; onChange: (p: Plan) => void; onKind: (kin
           <div className="alert-body"><strong>Refused:</strong> {p.refused}</div>
         </div>
       )}
-      {p.missing_required.length > 0 && p.refused === null && (
+      {missing.length > 0 && p.refused === null && (
         <div className="alert warn" role="alert">
-          <div className="alert-body">Required columns not found: <strong>{p.missing_required.join(', ')}</strong>. Choose the matching source column below, or rows without them will be rejected.</div>
+          <div className="alert-body">Required columns not found: <strong>{missing.join(', ')}</strong>. Choose the matching source column below, or rows without them will be rejected.</div>
         </div>
       )}
       {p.notes.length > 0 && <p className="muted small notes">{p.notes.join(' · ')}</p>}
       {p.refused === null && canonical.length > 0 && (
         <details className="mapping" open={p.missing_required.length > 0}>
-          <summary>Column mapping ({canonical.filter((c) => p.mapping[c]).length} of {canonical.length} mapped{p.unmapped_headers.length ? `, ${p.unmapped_headers.length} extra columns kept` : ''})</summary>
+          <summary>Column mapping ({canonical.filter((c) => p.mapping[c]).length} of {canonical.length} mapped{extra.length ? `, ${extra.length} extra ${extra.length === 1 ? 'column' : 'columns'} kept` : ''})</summary>
           <div className="mapping-grid">
             {canonical.map((c) => (
               <label key={c} className="mapping-row">
-                <span className="mono">{c}{p.missing_required.includes(c) ? ' *' : ''}</span>
+                <span className="mono">{c}{missing.some((m) => m.split(' or ').includes(c)) ? ' *' : ''}</span>
                 <select aria-label={`Source column for ${c} in ${p.file}`} value={p.mapping[c] ?? ''} onChange={(e) => props.onChange({ ...p, mapping: { ...p.mapping, [c]: e.target.value || null } })}>
                   <option value="">(not mapped)</option>
                   {p.headers.map((h) => (

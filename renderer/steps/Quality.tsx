@@ -2,7 +2,7 @@
 // joined or left unmatched, disagreements between sources, unknown products.
 import type { Output } from '../../analysis/api/contract';
 import { api } from '../api/client';
-import { useApp } from '../store';
+import { useApp, useWarned } from '../store';
 import { DataTable, type Column } from '../components/DataTable';
 import { UsageHeatMap } from '../components/charts';
 import { Card, Empty, ErrorBox, Loading, NeedsReview, PageHeader, Stat, useLoad } from '../components/ui';
@@ -47,6 +47,7 @@ export function QualityStep() {
 
 function QualityBody({ q }: { q: Q }) {
   const summary = useApp((s) => s.summary);
+  const outsideWindow = useWarned('usage_outside_window');
   const sources = summary?.sources ?? [];
   const rejected = sources.reduce((a, s) => a + s.rows_rejected, 0);
   return (
@@ -63,7 +64,7 @@ function QualityBody({ q }: { q: Q }) {
       <div className="grid-2">
         <Card title="Telemetry gaps" id="gaps">
           {q.telemetry_gaps.length === 0 ? (
-            summary?.warnings.length ? (
+            outsideWindow ? (
               <Empty title="No telemetry gaps found">See &ldquo;Check first&rdquo; above: the loaded usage may not cover the lookback.</Empty>
             ) : (
               <Empty title="No telemetry gaps">Every site reported usage on every stretch of days in the lookback.</Empty>
@@ -81,7 +82,11 @@ function QualityBody({ q }: { q: Q }) {
         </Card>
         <Card title="Disagreements between sources" id="disagree">
           {q.disagreements.length === 0 ? (
-            <Empty title="No disagreements">The sources agree on last use for every user.</Empty>
+            outsideWindow ? (
+              <Empty title="No disagreements found">See &ldquo;Check first&rdquo; above: the loaded usage may not cover the lookback.</Empty>
+            ) : (
+              <Empty title="No disagreements">The sources agree on last use for every user.</Empty>
+            )
           ) : (
             <ul className="list">
               {q.disagreements.slice(0, 200).map((d, i) => (

@@ -138,6 +138,8 @@ export function SettingsStep() {
   async function save(): Promise<boolean> {
     if (!draft) return false;
     setError(null);
+    // Only the outcome of this save shows: never "not saved" beside an earlier "saved".
+    setSaved(false);
     try {
       await api('settings.update', {
         settings: { ...draft, corporate_email_domains: lines(text.email), corporate_network_domains: lines(text.network), corporate_ip_ranges: lines(text.ip) },

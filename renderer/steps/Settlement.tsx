@@ -6,7 +6,7 @@ import type { Scenarios } from '../../analysis/model';
 import type { ScenarioAssumptions } from '../../analysis/settings';
 import { ScenarioSchema } from '../api/shared';
 import { api, errorMessage } from '../api/client';
-import { useApp } from '../store';
+import { useApp, useWarned } from '../store';
 import { ScenarioChart } from '../components/charts';
 import { Card, Empty, ErrorBox, Loading, NeedsReview, PageHeader, Success } from '../components/ui';
 import { money } from '../format';
@@ -36,6 +36,7 @@ function bounded(a: ScenarioAssumptions, key: Key, v: number): { value: number; 
 export function SettlementStep() {
   const settings = useApp((s) => s.settings);
   const summary = useApp((s) => s.summary);
+  const cannotJudge = useWarned('usage_outside_window', 'no_subscriptions');
   const refresh = useApp((s) => s.refresh);
   const readOnly = useApp((s) => s.info?.read_only ?? false);
   const [a, setA] = useState<ScenarioAssumptions | null>(settings?.scenario ?? null);
@@ -124,7 +125,11 @@ export function SettlementStep() {
         </Card>
         <Card title="Scenarios" id="scenarios">
           {!result ? <Loading what="scenarios" /> : rows.every((r) => r.high === 0) ? (
-            <Empty title="Nothing to settle">The gap register is empty, so every scenario costs nothing. Check Data quality for telemetry gaps before relying on that.</Empty>
+            cannotJudge ? (
+              <Empty title="Nothing to settle on this data">See &ldquo;Check first&rdquo; above: with no usage in the window or no contract loaded, an empty gap register says nothing about what an audit would cost.</Empty>
+            ) : (
+              <Empty title="Nothing to settle">The gap register is empty, so every scenario costs nothing. Check Data quality for telemetry gaps before relying on that.</Empty>
+            )
           ) : (
             <>
               <ScenarioChart bars={rows} format={fmt} />

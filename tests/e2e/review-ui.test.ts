@@ -491,6 +491,9 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
       await p.getByRole('combobox', { name: `Source column for ${col} in odd.csv` }).selectOption(header!);
     }
     assert.equal(await p.getByRole('checkbox', { name: 'Import odd.csv' }).isChecked(), true);
+    // Mapped by hand: nothing required is missing any more, and no header is left over.
+    assert.equal(await odd.getByText(/Required columns not found/).count(), 0);
+    assert.match(await odd.locator('summary').innerText(), /^Column mapping \(4 of \d+ mapped\)$/);
     assert.equal(await p.getByRole('combobox', { name: 'Kind of sessions-q3.csv' }).inputValue(), 'sessions');
     await p.getByRole('region', { name: 'Preview of sessions-q3.csv' }).getByText('alice@contoso.com').waitFor();
     await shot(p, '12-import-plan');

@@ -66,6 +66,7 @@ export function createFakeEngine(): EngineHost {
     scenarios: { self_review_best: 97000, self_review_typical: 142000, audit_negotiated_low: 242000, audit_negotiated_high: 337000, audit_no_cooperation_low: 387000, audit_no_cooperation_high: 582000 },
     outputs: { workbook: null, evidence_pack: null },
     warnings: [],
+    warning_codes: [],
   });
   const info = (): Output<'engagement.info'> =>
     open ? { path: '/tmp/fake/engagement.lrtw', folder: '/tmp/fake', client: settings.client, as_of: settings.as_of ?? null, read_only: false, reviewed: true, headline: { savings_annual: 622000, gap_units: 57, findings: findings.length, audit_exposure_high: 582000, currency: settings.currency } } : null;
