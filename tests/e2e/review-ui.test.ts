@@ -483,6 +483,12 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await p.getByLabel('Choose files to import').setInputFiles([join(dir, 'sessions-q3.csv'), join(dir, 'roster.xlsx'), join(dir, 'odd.csv')]);
     const bad = p.getByRole('article', { name: 'File roster.xlsx' });
     await bad.getByText('Refused:').waitFor({ timeout: 60_000 });
+    // A broken workbook read as a roster is still refused, and its card keeps the kind that was tried.
+    const rescanned = p.waitForResponse((r) => r.url().includes('import.scan'));
+    await p.getByRole('combobox', { name: 'Kind of roster.xlsx' }).selectOption('users');
+    await rescanned;
+    await bad.getByText('Refused:').waitFor();
+    assert.equal(await p.getByRole('combobox', { name: 'Kind of roster.xlsx' }).inputValue(), 'users');
     const odd = p.getByRole('article', { name: 'File odd.csv' });
     await odd.getByText(/Refused: not a known kind/).waitFor();
     await p.getByRole('combobox', { name: 'Kind of odd.csv' }).selectOption('sessions');
