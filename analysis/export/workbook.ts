@@ -463,22 +463,35 @@ async function writeSummary(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ctx, x
   const optV = OPTIMISATION_TYPES.reduce((a, t) => a + (x.savingsByType.get(t)?.value ?? 0), 0);
   const reclSeatsRef = `(C${first}+C${unusedRow})`;
   const reclValueRef = `(D${first}+D${unusedRow})`;
-  const live = (formula: string, result: string) => L.row([{ formula, result }]);
+  // Each line is written once, as pieces: the formula and its cached text are both made from them.
+  type Piece = string | { count: string; value: number; one: string; many: string } | { money: string; value: number };
+  const live = (when: { ref: string; value: number }, pieces: Piece[], otherwise: string) => {
+    const formula = pieces.map((p) => (typeof p === 'string' ? `"${p}"` : 'count' in p ? counted(p.count, p.one, p.many) : amount(p.money))).join('&');
+    const text = pieces.map((p) => (typeof p === 'string' ? p : 'count' in p ? `${p.value.toLocaleString('en-US')} ${p.value === 1 ? p.one : p.many}` : money(p.value))).join('');
+    L.row([{ formula: `IF(${when.ref}>0,${formula},"${otherwise}")`, result: when.value > 0 ? text : otherwise }]);
+  };
+  const seats = (ref: string, value: number) => ({ count: ref, value, one: 'seat', many: 'seats' });
   live(
-    `IF(${reclSeatsRef}>0,"•  Reclaim "&${counted(reclSeatsRef, 'seat', 'seats')}&" from dormant users and unused assignments: "&${amount(reclValueRef)}&" a year (Reclamation sheet).","•  Nothing to reclaim: every assigned licence was used within the dormancy window.")`,
-    reclSeats > 0
-      ? `•  Reclaim ${plural(reclSeats, 'seat')} from dormant users and unused assignments: ${money(recl)} a year (Reclamation sheet).`
-      : '•  Nothing to reclaim: every assigned licence was used within the dormancy window.',
+    { ref: reclSeatsRef, value: reclSeats },
+    ['•  Reclaim ', seats(reclSeatsRef, reclSeats), ' from dormant users and unused assignments: ', { money: reclValueRef, value: recl }, ' a year (Reclamation sheet).'],
+    '•  Nothing to reclaim: every assigned licence was used within the dormancy window.',
   );
   live(
-    `IF(SUM(D${optFirst}:D${last})>0,"•  Review "&${counted(`SUM(B${optFirst}:B${last})`, 'optimisation candidate', 'optimisation candidates')}&" (duplicates, collection downgrades, Flex): "&${amount(`SUM(D${optFirst}:D${last})`)}&" a year (Optimisation sheet).","•  No optimisation saving to review.")`,
-    optV > 0 ? `•  Review ${plural(x.nOpt, 'optimisation candidate')} (duplicates, collection downgrades, Flex): ${money(optV)} a year (Optimisation sheet).` : '•  No optimisation saving to review.',
+    { ref: `SUM(D${optFirst}:D${last})`, value: optV },
+    [
+      '•  Review ', { count: `SUM(B${optFirst}:B${last})`, value: x.nOpt, one: 'optimisation candidate', many: 'optimisation candidates' },
+      ' (duplicates, collection downgrades, Flex): ', { money: `SUM(D${optFirst}:D${last})`, value: optV }, ' a year (Optimisation sheet).',
+    ],
+    '•  No optimisation saving to review.',
   );
   live(
-    `IF(C${seatsTotalRow}>0,"•  Buy or remediate "&${counted(`C${seatsTotalRow}`, 'seat', 'seats')}&" across "&${counted(`B${seatsTotalRow}`, 'gap line', 'gap lines')}&" now: "&${amount('Settlement!$C$2')}&", against "&${amount('Settlement!$C$4')}&"–"&${amount('Settlement!$C$7')}&" if an audit finds them.","•  No compliance gaps were found in the lookback: keep the quarterly review going.")`,
-    x.gapUnits > 0
-      ? `•  Buy or remediate ${plural(x.gapUnits, 'seat')} across ${plural(x.nGap, 'gap line')} now: ${money(x.scenarios.self_review_best)}, against ${money(x.scenarios.audit_negotiated_low)}–${money(x.scenarios.audit_no_cooperation_high)} if an audit finds them.`
-      : '•  No compliance gaps were found in the lookback: keep the quarterly review going.',
+    { ref: `C${seatsTotalRow}`, value: x.gapUnits },
+    [
+      '•  Buy or remediate ', seats(`C${seatsTotalRow}`, x.gapUnits), ' across ', { count: `B${seatsTotalRow}`, value: x.nGap, one: 'gap line', many: 'gap lines' },
+      ' now: ', { money: 'Settlement!$C$2', value: x.scenarios.self_review_best }, ', against ', { money: 'Settlement!$C$4', value: x.scenarios.audit_negotiated_low },
+      '–', { money: 'Settlement!$C$7', value: x.scenarios.audit_no_cooperation_high }, ' if an audit finds them.',
+    ],
+    '•  No compliance gaps were found in the lookback: keep the quarterly review going.',
   );
   const todo: string[] = [];
   if (renewal.length) todo.push(`Renewal: ${plural(rec('reduce'), 'offering')} to reduce, ${rec('increase')} to increase, ${rec('convert_to_flex')} to consider for Flex, ${rec('keep')} to keep (Renewal sheet).`);
