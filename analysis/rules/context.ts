@@ -116,7 +116,7 @@ export async function prepareContext(db: EngagementDb, settings: Settings, catal
   await db.run(`CREATE OR REPLACE TEMP TABLE _e AS
     SELECT 'subscriptions' AS tbl, source_id, line, offering, lower(coalesce(licence_model, 'named_user')) AS model,
       coalesce(seat_quantity, 0) AS seats, coalesce(start_date, DATE '0001-01-01') AS s, coalesce(end_date, DATE '9999-12-31') AS e,
-      unit_price, list_price
+      unit_price, list_price, tokens
     FROM subscriptions WHERE offering IS NOT NULL OR lower(licence_model) = 'flex'`);
 
   // Assignment rows. The roster (users) is the assignment truth for every user x offering it lists;

@@ -75,10 +75,9 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
     -- A Flex token pool is sized by tokens, not by users against seats: tokens bought on the lines in term at D
     -- against tokens used in the 12 months to D (the Token Flex export when loaded, else Flex rows of daily usage).
     flex AS (
-      SELECT s.offering, sum(coalesce(s.tokens, 0)) AS bought FROM subscriptions s, _p
-      WHERE lower(s.licence_model) = 'flex' AND s.offering IS NOT NULL
-        AND coalesce(s.start_date, DATE '0001-01-01') <= _p.d AND coalesce(s.end_date, DATE '9999-12-31') >= _p.d
-      GROUP BY s.offering),
+      SELECT e.offering, sum(coalesce(e.tokens, 0)) AS bought FROM _e e, _p
+      WHERE e.model = 'flex' AND e.offering IS NOT NULL AND e.s <= _p.d AND e.e >= _p.d
+      GROUP BY e.offering),
     flex_used AS (
       SELECT CASE WHEN EXISTS (SELECT 1 FROM tokenflex)
         THEN (SELECT sum(tokens) FROM tokenflex t, _p WHERE t.usage_date > _p.d - INTERVAL 12 MONTH AND t.usage_date <= _p.d)
