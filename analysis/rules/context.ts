@@ -220,6 +220,10 @@ export async function prepareContext(db: EngagementDb, settings: Settings, catal
     SELECT offering, product FROM _members UNION SELECT code, code FROM _codes`);
   await db.run(`CREATE OR REPLACE TEMP TABLE _ent AS
     SELECT e.*, c.product FROM _e e JOIN _covers c ON c.offering = e.offering`);
+  // The offering of the entitlement line covering product p on day d (of licence model m, or any when NULL):
+  // the product's own before a collection, then by code, so a gap line names one entitlement, always the same.
+  await db.run(`CREATE OR REPLACE TEMP MACRO entitlement_of(p, d, m) AS
+    (SELECT arg_min(e.offering, (e.offering <> p, e.offering)) FROM _ent e WHERE e.product = p AND d BETWEEN e.s AND e.e AND (m IS NULL OR e.model = m))`);
 
   // price(o): entitlement unit_price (the line in term at D first, then the latest), else settings, else the book.
   await db.run(`CREATE OR REPLACE TEMP TABLE _price AS

@@ -84,7 +84,7 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
         AND p.usr NOT IN (SELECT usr FROM _contractor) AS corporate
       FROM per p, _p)
     SELECT CASE WHEN corporate THEN 'unassigned_usage' ELSE 'contractor_unassigned' END, 'high', c.usr, c.product,
-      (SELECT arg_min(e.offering, (e.offering <> c.product, e.offering)) FROM _ent e WHERE e.product = c.product AND c.last_day BETWEEN e.s AND e.e),
+      entitlement_of(c.product, c.last_day, NULL),
       1, first_day, last_day,
       printf('%s without an assignment covering %s', plural(days, 'usage day'), c.product)
         || CASE WHEN corporate THEN '' WHEN c.usr IN (SELECT usr FROM _contractor) THEN '; contractor' ELSE '; e-mail domain outside the corporate domains' END
@@ -169,12 +169,11 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
     runs AS (
       SELECT *, (year(m) * 12 + month(m)) - row_number() OVER (PARTITION BY product ORDER BY m) AS grp FROM monthly)
     SELECT r.* FROM runs r JOIN (SELECT product, grp FROM runs GROUP BY ALL HAVING count(*) >= (SELECT sus FROM _p)) q USING (product, grp)`);
-  // The offering is the network entitlement exceeded: the one in force on the last day of over-use, the
-  // product's own before a collection.
+  // The offering is the network entitlement exceeded: the one in force on the last day of over-use.
   await db.run(`INSERT INTO _gap_stage
     WITH g AS (SELECT product, max(excess) AS units, min(first_day) AS first_day, max(last_day) AS last_day, count(*) AS months FROM _net_month GROUP BY product)
     SELECT 'network_over_use', 'medium', NULL, g.product,
-      (SELECT arg_min(e.offering, (e.offering <> g.product, e.offering)) FROM _ent e WHERE e.product = g.product AND e.model = 'network' AND g.last_day BETWEEN e.s AND e.e),
+      entitlement_of(g.product, g.last_day, 'network'),
       g.units, g.first_day, g.last_day,
       printf('peak simultaneous network sessions above the network seats in %s (largest excess %d)', plural(g.months, 'month'), g.units)
     FROM g`);
