@@ -41,6 +41,9 @@ export const FINDING_LABELS: Record<FindingType, string> = {
   network_denials: 'Network denials',
 };
 
+/** Renewal recommendations as the app, the workbook and the report word them. */
+export const RECOMMENDATION_LABELS: Record<string, string> = { increase: 'Increase', reduce: 'Reduce', convert_to_flex: 'Convert to Flex', keep: 'Keep' };
+
 export function typeLabel(t: string): string {
   return (FINDING_LABELS as Record<string, string>)[t] ?? t;
 }

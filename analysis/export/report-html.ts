@@ -1,7 +1,7 @@
 // The read-only HTML report inside the evidence pack: one self-contained file (inline CSS, no scripts,
 // no external assets, no network URLs; a CSP forbids loading anything). Every string is escaped,
 // and ':' too, so client text such as "http://..." can never become a link or a fetch.
-import type { Scenarios } from '../model';
+import { RECOMMENDATION_LABELS, type Scenarios } from '../model';
 import type { ScenarioAssumptions } from '../settings';
 import type { FindingRow, RenewalRow, SourceRow, RefusedRow } from './data';
 import { SCENARIO_KEYS, SCENARIO_LABELS, typeLabel } from './settlement';
@@ -49,8 +49,6 @@ export function esc(v: unknown): string {
 }
 
 
-/** Recommendations as the Renewal step words them. */
-const REC_LABEL: Record<string, string> = { increase: 'Increase', reduce: 'Reduce', convert_to_flex: 'Convert to Flex', keep: 'Keep' };
 
 export function renderReport(r: ReportInput): string {
   const money = (n: number | null | undefined, digits = 0) =>
@@ -94,7 +92,7 @@ export function renderReport(r: ReportInput): string {
     .map(
       (x) => `<tr><td>${esc(x.offering)}</td><td class="num">${num(x.seats)}</td><td class="num">${num(x.active_assignments)}</td><td class="num">${num(x.active_users)}</td>
 <td class="num">${num(x.peak_monthly_active)}</td><td class="num">${x.trend === null ? '—' : `×${x.trend.toFixed(2)}`}</td><td class="num">${num(x.true_denials)}</td>
-<td><span class="pill">${esc(REC_LABEL[x.recommendation] ?? x.recommendation)}</span></td><td class="num">${num(x.target_quantity)}</td><td>${esc(x.reason)}</td></tr>`,
+<td><span class="pill">${esc(RECOMMENDATION_LABELS[x.recommendation] ?? x.recommendation)}</span></td><td class="num">${num(x.target_quantity)}</td><td>${esc(x.reason)}</td></tr>`,
     )
     .join('');
 

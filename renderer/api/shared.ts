@@ -3,7 +3,7 @@
 /* eslint-disable no-restricted-imports -- these three modules are the shared contract the renderer may import */
 import { API } from '../../analysis/api/contract';
 export { METHOD_NAMES, ProgressEventSchema, ApiErrorSchema } from '../../analysis/api/contract';
-export { INPUT_KINDS, GAP_TYPES, SIGNAL_TYPES, typeLabel } from '../../analysis/model';
+export { INPUT_KINDS, GAP_TYPES, SIGNAL_TYPES, RECOMMENDATION_LABELS, typeLabel } from '../../analysis/model';
 export { ScenarioSchema } from '../../analysis/settings';
 
 /** Input limits of the contract, read from its schemas so the fields stop where the engine would refuse. */

@@ -1,16 +1,13 @@
 // Step 7: per offering, monthly active users against seats, trend, denials and the recommendation;
 // the analyst sets the target quantity for the renewal.
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { Output } from '../../analysis/api/contract';
 import { api, errorMessage, isInvalidInput } from '../api/client';
-import { LIMITS } from '../api/shared';
+import { LIMITS, RECOMMENDATION_LABELS } from '../api/shared';
 import { useApp } from '../store';
 import { ActiveVsSeats } from '../components/charts';
 import { Card, Empty, ErrorBox, Loading, NeedsReview, PageHeader, useLoad } from '../components/ui';
 import { int, num } from '../format';
 
-type Row = Output<'renewal.get'>[number];
-const REC_LABEL: Record<Row['recommendation'], string> = { increase: 'Increase', reduce: 'Reduce', convert_to_flex: 'Convert to Flex', keep: 'Keep' };
 
 /** The engine's reason as a sentence of its own ("the gap register holds 7 units" -> "The gap register holds 7 units."). */
 function sentence(s: string): string {
@@ -152,7 +149,7 @@ export function RenewalStep() {
                         <td className="right num">{x.trend === null ? '—' : `×${num(x.trend)}`}</td>
                         <td className="right num">{int(x.true_denials)}</td>
                         <td className="rec-cell">
-                          <span className={`rec ${x.recommendation}`}>{REC_LABEL[x.recommendation]}</span>
+                          <span className={`rec ${x.recommendation}`}>{RECOMMENDATION_LABELS[x.recommendation]}</span>
                           <div className="muted small">{sentence(reason)}</div>
                           {held !== recommended && <div className="tag analyst">Target set by the analyst (recommended {int(recommended)})</div>}
                         </td>
