@@ -379,7 +379,8 @@ export async function scanFiles(_db: EngagementDb | null, paths: string[], setti
         });
       }
     } catch (e) {
-      plans.push(emptyPlan(path, size, errorText(e)));
+      // Refused even as the kind the analyst asked for: the plan keeps that kind, so the refusal answers it.
+      plans.push({ ...emptyPlan(path, size, errorText(e)), kind: kind ?? null });
     }
   }
   return plans;

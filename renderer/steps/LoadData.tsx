@@ -58,8 +58,7 @@ export function LoadDataStep() {
     setError(null);
     try {
       const [np] = await api('import.scan', kind ? { paths: [path], kind } : { paths: [path] });
-      // A file refused even as the chosen kind keeps that kind on its card, so the refusal reads as its answer.
-      if (np) setPlans((ps) => ps && ps.map((x) => (x.path === path ? { ...np, kind: np.kind ?? kind, include: np.refused === null } : x)));
+      if (np) setPlans((ps) => ps && ps.map((x) => (x.path === path ? { ...np, include: np.refused === null } : x)));
     } catch (e) {
       setError(`Could not read ${path} as that kind: ${errorMessage(e)}`);
     }
