@@ -8,6 +8,9 @@ import { FindingSchema, SummarySchema, SourceSummarySchema, RefusedSchema, Scena
 import { isCalendarDate, SettingsSchema, SettingsPatchSchema, ScenarioPatchSchema } from '../settings';
 
 const Path = z.string().min(1).max(4096);
+/** Limits of what an analyst types, shared by the schemas below and the renderer's fields. */
+export const INPUT_LIMITS = { owner: 200, justification: 4000, target: 1_000_000 } as const;
+
 const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine(isCalendarDate, 'not a calendar date (expected YYYY-MM-DD)');
 const JobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 const Empty = z.object({}).strict();
@@ -64,9 +67,9 @@ export const DecisionActionSchema = z.enum(['reclaim', 'keep', 'buy', 'remediate
 export const DecisionSchema = z.object({
   finding_id: z.string(),
   action: DecisionActionSchema,
-  owner: z.string().max(200).nullable(),
+  owner: z.string().max(INPUT_LIMITS.owner).nullable(),
   due_date: IsoDate.nullable(),
-  justification: z.string().max(4000).nullable(),
+  justification: z.string().max(INPUT_LIMITS.justification).nullable(),
   updated_at: z.string().optional(),
   carried_from: z.string().nullable().optional(),
 });
@@ -135,12 +138,12 @@ export const API = {
   'findings.list': { input: z.object({ types: z.array(z.string()).optional() }), output: z.array(FindingSchema) },
   'findings.evidence': { input: z.object({ finding_id: z.string().max(128), limit: z.number().int().min(1).max(10000).default(1000) }), output: z.object({ total: z.number(), rows: z.array(EvidenceRowSchema) }) },
   'decisions.list': { input: Empty, output: z.array(DecisionSchema) },
-  'decisions.set': { input: z.object({ finding_ids: z.array(z.string().max(128)).min(1).max(100000), action: DecisionActionSchema, owner: z.string().max(200).nullable(), due_date: IsoDate.nullable(), justification: z.string().max(4000).nullable() }), output: z.object({ saved: z.number() }) },
+  'decisions.set': { input: z.object({ finding_ids: z.array(z.string().max(128)).min(1).max(100000), action: DecisionActionSchema, owner: z.string().max(INPUT_LIMITS.owner).nullable(), due_date: IsoDate.nullable(), justification: z.string().max(INPUT_LIMITS.justification).nullable() }), output: z.object({ saved: z.number() }) },
   'decisions.clear': { input: z.object({ finding_ids: z.array(z.string().max(128)).min(1).max(100000) }), output: z.object({ cleared: z.number() }) },
   'quality.get': { input: Empty, output: QualitySchema },
   'renewal.get': { input: Empty, output: z.array(RenewalRowSchema) },
   /** The analyst's target quantity per offering (RenewalRow.target_quantity then reflects it). Added for the Renewal step. */
-  'renewal.setTargets': { input: z.object({ targets: z.record(z.string().max(64), z.number().int().min(0).max(1000000)) }), output: Ok },
+  'renewal.setTargets': { input: z.object({ targets: z.record(z.string().max(64), z.number().int().min(0).max(INPUT_LIMITS.target)) }), output: Ok },
   'scenarios.compute': { input: z.object({ assumptions: ScenarioPatchSchema }), output: ScenariosSchema },
   'export.workbook': { input: z.object({ jobId: JobId, dir: Path.optional() }), output: z.object({ path: z.string() }) },
   'export.evidencePack': { input: z.object({ jobId: JobId, dir: Path.optional() }), output: z.object({ path: z.string(), fingerprint: z.string() }) },

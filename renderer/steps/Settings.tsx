@@ -29,7 +29,7 @@ const THRESHOLD_LABELS: Record<keyof Thresholds, string> = {
 };
 
 const FIELD_LABELS: Record<string, string> = {
-  client: 'Client', as_of: 'As of', currency: 'Currency', timezone: 'Time zone', flex_token_price: 'Flex token price',
+  client: 'Client', as_of: 'As of', currency: 'Currency', flex_token_price: 'Flex token price',
   corporate_email_domains: 'Corporate e-mail domains', corporate_network_domains: 'Corporate network domains', corporate_ip_ranges: 'Corporate IP ranges',
 };
 
@@ -38,7 +38,8 @@ const FIELD_LABELS: Record<string, string> = {
  * the form's words: the field's label (and line, for lists), then what to enter.
  */
 function plainInvalid(message: string): string {
-  const m = /^settings\.([a-z_]+)(?:\.([a-z_0-9]+))?(?:\.([a-z_0-9]+))?: (.*)$/.exec(message.replace(/^settings\.update: /, ''));
+  // Price keys are catalogue codes in capitals (settings.prices.AECCOL.annual).
+  const m = /^settings\.([a-z_]+)(?:\.([A-Za-z_0-9]+))?(?:\.([a-z_0-9]+))?: (.*)$/.exec(message.replace(/^settings\.update: /, ''));
   if (!m) return message;
   const [, top, second, , why] = m;
   let field = FIELD_LABELS[top!] ?? top!;
