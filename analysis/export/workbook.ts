@@ -9,7 +9,7 @@ import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { EngagementDb } from '../db/engine';
 import type { Settings } from '../settings';
-import { GAP_TYPES, SIGNAL_TYPES, type Scenarios } from '../model';
+import { GAP_TYPES, RECOMMENDATION_LABELS, SIGNAL_TYPES, type Scenarios } from '../model';
 import { loadCatalogue } from '../catalogue/catalogue';
 import {
   allFindings, countFindings, savingsByTypeOf, decisionRows, findingPages, refusedRows, rejectCount, rejectPages, renewalRows, resolveAsOf, sourceRows,
@@ -103,7 +103,7 @@ const RENEWAL_COLUMNS: TableColumn<RenewalRow>[] = [
   { header: 'Peak monthly active', kind: 'int', value: (r) => r.peak_monthly_active },
   { header: 'Trend', kind: 'pct', value: (r) => r.trend },
   { header: 'True denials', kind: 'int', value: (r) => r.true_denials },
-  { header: 'Recommendation', kind: 'text', center: true, value: (r) => decisionLabel(r.recommendation) },
+  { header: 'Recommendation', kind: 'text', center: true, value: (r) => RECOMMENDATION_LABELS[r.recommendation] ?? r.recommendation },
   { header: 'Target quantity', kind: 'num', value: (r) => r.target_quantity },
   { header: 'Reason', kind: 'text', value: (r) => r.reason, max: 80 },
 ];
