@@ -191,11 +191,12 @@ export class SpanIds {
 
 /**
  * Calls `each(start, end, no)` for every line of `text` as `/\r\n|\r|\n/` splits it, one empty trailing line
- * dropped and a BOM skipped, without making a string per line.
+ * dropped and a BOM skipped (`atStart`: the text starts the log), without making a string per line.
  */
-export function forEachLineSpan(text: string, each: (start: number, end: number, no: number) => boolean | void): void {
+export function forEachLineSpan(text: string, each: (start: number, end: number, no: number) => boolean | void, atStart = true): void {
   const len = text.length;
-  let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  // A BOM only at the start of the log (a block further on starts with a line's own first character).
+  let pos = atStart && text.charCodeAt(0) === 0xfeff ? 1 : 0;
   let no = 0;
   let nextCr = text.indexOf('\r', pos);
   for (;;) {

@@ -24,27 +24,30 @@ export async function loadParsedItems(
 
 /** Loads one FlexNet log for one source; must run inside the caller's transaction, as loadItems. */
 export async function loadFlexnetLog(db: EngagementDb, sourceId: number, log: FlexnetLog, opts: LoadOptions = {}): Promise<LoadCounts> {
-  const scan = log.scan();
+  // Held only until DuckDB has the check-outs (loadSessions lets go): a large log's are hundreds of MB
+  // that the joins after should not share memory with. No local variable keeps the scan.
+  const held: { scan: FlexnetScan | null } = { scan: await log.read() };
   const maxRows = opts.maxRows ?? Number.MAX_SAFE_INTEGER;
-  const total = scan.rejects.length + scan.sessions.length + scan.denials.length;
+  const read = held.scan!.sessions.length;
+  const lastLine = read > 0 ? held.scan!.sessions[read - 1]!.line : 0;
+  const total = held.scan!.rejects.length + read + held.scan!.denials.length;
   if (total > maxRows) throw new RefusalError(`${opts.file ?? 'file'} has more than ${maxRows.toLocaleString('en-US')} rows (the row limit); split the export into smaller files`);
+  const others = byLine(held.scan!);
 
   let sessionsLoaded = 0;
-  if (scan.sessions.length > 0) {
+  if (read > 0) {
     try {
-      sessionsLoaded = await loadSessions(db, sourceId, scan, opts);
+      sessionsLoaded = await loadSessions(db, sourceId, held, opts);
     } catch (e) {
-      if (e instanceof OutOfRange) return loadItems(db, sourceId, scanItems(scan), opts);
+      if (e instanceof OutOfRange) return loadItems(db, sourceId, scanItems(e.scan), opts);
       if (e instanceof RefusalError || e instanceof CancelledError) throw e;
-      const line = scan.sessions[scan.sessions.length - 1]!.line;
-      throw new LoadError(`${opts.file ?? 'file'}, near line ${line}: ${e instanceof Error ? e.message : String(e)}`, line);
+      throw new LoadError(`${opts.file ?? 'file'}, near line ${lastLine}: ${e instanceof Error ? e.message : String(e)}`, lastLine);
     } finally {
       for (const t of ['fx_rows', 'fx_who', 'fx_feature', 'fx_ended', 'fx_stage']) await db.run(`DROP TABLE IF EXISTS temp.main.${t}`).catch(() => undefined);
     }
   }
-  const sessions: LoadCounts = { rows_read: scan.sessions.length, rows_loaded: sessionsLoaded, rows_rejected: 0, rows_duplicate: scan.sessions.length - sessionsLoaded };
+  const sessions: LoadCounts = { rows_read: read, rows_loaded: sessionsLoaded, rows_rejected: 0, rows_duplicate: read - sessionsLoaded };
 
-  const others = byLine(scan);
   if (others.length === 0) {
     opts.onRows?.(sessions.rows_read);
     return sessions;
@@ -95,11 +98,47 @@ const ROW_TYPES = [INTEGER, INTEGER, INTEGER, INTEGER, INTEGER, DOUBLE, DOUBLE, 
 const FIRST_S = Date.UTC(1000, 0, 1) / 1000;
 const END_S = Date.UTC(10000, 0, 1) / 1000;
 
-async function loadSessions(db: EngagementDb, sourceId: number, scan: FlexnetScan, opts: LoadOptions): Promise<number> {
-  const { checkouts: co, sessions, product } = scan;
+async function loadSessions(db: EngagementDb, sourceId: number, held: { scan: FlexnetScan | null }, opts: LoadOptions): Promise<number> {
+  const read = held.scan!.sessions.length;
   const cols = await columnsOf(db, 'sessions');
   for (const name of Object.keys(SESSION_SQL)) if (!cols.position.has(name)) throw new Error(`sessions has no column "${name}"`);
+  await appendSessionRows(db, held.scan!, opts);
+  held.scan = null;
+  const signal = opts.signal;
 
+  const exprs = cols.names.map((n, i) => {
+    const e = SESSION_SQL[n] ?? 'NULL';
+    return `${cols.types[i] === 'VARCHAR' ? e : `CAST(${e} AS ${cols.types[i]})`} AS "${n}"`;
+  });
+  // extraJson's text for [ended_by] or [ended_by, package_feature, package_line, version_line].
+  const extra = `'{"ended_by":' || e.json || CASE WHEN p.pkg_line >= 0
+      THEN ',"package_feature":' || k.json || ',"package_line":"' || CAST(p.pkg_line AS VARCHAR) || '","version_line":"' || CAST(p.ver_line AS VARCHAR) || '"}'
+      ELSE '}' END`;
+  // Materialised once: the de-duplicating INSERT reads its input twice.
+  await db.run(`CREATE OR REPLACE TEMP TABLE fx_stage AS
+    SELECT p.seq AS rn, p.line, CAST(${extra} AS JSON) AS extra, ${exprs.join(', ')}
+    FROM (SELECT *, make_timestamp(CAST(start AS BIGINT) * 1000000) AS start_ts, make_timestamp(CAST("end" AS BIGINT) * 1000000) AS end_ts FROM temp.main.fx_rows) p
+    JOIN temp.main.fx_who w ON w.id = p.who
+    JOIN temp.main.fx_feature m ON m.id = p.feat
+    JOIN temp.main.fx_ended e ON e.id = p.ended
+    LEFT JOIN temp.main.fx_feature k ON k.id = p.pkg`);
+  const staged = await db.one<{ n: number }>('SELECT count(*) AS n FROM temp.main.fx_stage');
+  if (Number(staged?.n) !== read) throw new Error(`staged ${String(staged?.n)} of ${read} sessions`);
+  if (signal?.aborted) throw new CancelledError();
+
+  const names = cols.names.map((n) => `"${n}"`).join(', ');
+  const res = await db.conn.run(
+    `INSERT INTO sessions (source_id, line, row_key, extra, ${names})
+     ${dedupSelect('sessions', cols.names, `SELECT rn, line, extra, ${names} FROM temp.main.fx_stage`, { existingKeys: EXISTING_FLEXNET_KEYS })}`,
+    [sourceId],
+  );
+  opts.onRows?.(read);
+  return Number(res.rowsChanged);
+}
+
+/** Writes the log's users, features and one row of numbers per session into the fx_ tables. */
+async function appendSessionRows(db: EngagementDb, scan: FlexnetScan, opts: LoadOptions): Promise<void> {
+  const { checkouts: co, sessions, product } = scan;
   await db.run(`CREATE OR REPLACE TEMP TABLE fx_who (id INTEGER, key VARCHAR, user_norm VARCHAR, user_trim VARCHAR, host VARCHAR)`);
   await db.run(`CREATE OR REPLACE TEMP TABLE fx_feature (id INTEGER, feature VARCHAR, upper VARCHAR, product VARCHAR, version VARCHAR, json VARCHAR)`);
   await db.run(`CREATE OR REPLACE TEMP TABLE fx_ended (id INTEGER, json VARCHAR)`);
@@ -147,7 +186,7 @@ async function loadSessions(db: EngagementDb, sourceId: number, scan: FlexnetSca
     for (let seq = 0; seq < sessions.length; seq++) {
       const plan = sessions[seq]!;
       const { pkg, ver, main, start, end } = sessionParts(co, plan);
-      if (!(start >= FIRST_S && start < END_S && end >= FIRST_S && end < END_S)) throw new OutOfRange();
+      if (!(start >= FIRST_S && start < END_S && end >= FIRST_S && end < END_S)) throw new OutOfRange(scan);
       const both = pkg !== -1 && ver !== -1;
       values[0]![n] = seq;
       values[1]![n] = plan.line;
@@ -168,36 +207,7 @@ async function loadSessions(db: EngagementDb, sourceId: number, scan: FlexnetSca
     }
     if (n > 0) flush();
   });
-  if (signal?.aborted) throw new CancelledError();
-
-  const exprs = cols.names.map((n, i) => {
-    const e = SESSION_SQL[n] ?? 'NULL';
-    return `${cols.types[i] === 'VARCHAR' ? e : `CAST(${e} AS ${cols.types[i]})`} AS "${n}"`;
-  });
-  // extraJson's text for [ended_by] or [ended_by, package_feature, package_line, version_line].
-  const extra = `'{"ended_by":' || e.json || CASE WHEN p.pkg_line >= 0
-      THEN ',"package_feature":' || k.json || ',"package_line":"' || CAST(p.pkg_line AS VARCHAR) || '","version_line":"' || CAST(p.ver_line AS VARCHAR) || '"}'
-      ELSE '}' END`;
-  // Materialised once: the de-duplicating INSERT reads its input twice.
-  await db.run(`CREATE OR REPLACE TEMP TABLE fx_stage AS
-    SELECT p.seq AS rn, p.line, CAST(${extra} AS JSON) AS extra, ${exprs.join(', ')}
-    FROM (SELECT *, make_timestamp(CAST(start AS BIGINT) * 1000000) AS start_ts, make_timestamp(CAST("end" AS BIGINT) * 1000000) AS end_ts FROM temp.main.fx_rows) p
-    JOIN temp.main.fx_who w ON w.id = p.who
-    JOIN temp.main.fx_feature m ON m.id = p.feat
-    JOIN temp.main.fx_ended e ON e.id = p.ended
-    LEFT JOIN temp.main.fx_feature k ON k.id = p.pkg`);
-  const staged = await db.one<{ n: number }>('SELECT count(*) AS n FROM temp.main.fx_stage');
-  if (Number(staged?.n) !== sessions.length) throw new Error(`staged ${String(staged?.n)} of ${sessions.length} sessions`);
-  if (signal?.aborted) throw new CancelledError();
-
-  const names = cols.names.map((n) => `"${n}"`).join(', ');
-  const res = await db.conn.run(
-    `INSERT INTO sessions (source_id, line, row_key, extra, ${names})
-     ${dedupSelect('sessions', cols.names, `SELECT rn, line, extra, ${names} FROM temp.main.fx_stage`, { existingKeys: EXISTING_FLEXNET_KEYS })}`,
-    [sourceId],
-  );
-  opts.onRows?.(sessions.length);
-  return Number(res.rowsChanged);
+  if (opts.signal?.aborted) throw new CancelledError();
 }
 
 /**
@@ -207,7 +217,11 @@ async function loadSessions(db: EngagementDb, sourceId: number, scan: FlexnetSca
 const EXISTING_FLEXNET_KEYS = `(SELECT row_key FROM sessions WHERE row_key >= 'flexnet-' AND row_key < 'flexnet.')`;
 
 /** A session time strftime would write differently from toISOString: the file takes loadItems. */
-class OutOfRange extends Error {}
+class OutOfRange extends Error {
+  constructor(readonly scan: FlexnetScan) {
+    super('a session time outside the years 1000-9999');
+  }
+}
 
 async function appendAll(db: EngagementDb, table: string, fill: (a: DuckDBAppender) => void): Promise<void> {
   const a = await db.conn.createAppender(table, 'main', 'temp');

@@ -235,30 +235,48 @@ export function shortHash(s: string): string {
  * backwards from it. Null when the log states no date at all (then no line is dated).
  */
 function dayZero(text: string, fileName: string): number | null {
-  const exotic = hasLineSeparators(text);
-  const p: LineParts = { tod: 0, daemonStart: 0, daemonEnd: 0, msgStart: 0, msgEnd: 0 };
-  const anchors = anchorFinder(text);
-  let relDay = 0;
-  let prevTod: number | null = null;
-  let found: number | null = null;
-  let sawEvent = false;
-  forEachLineSpan(text, (ls, le) => {
-    if (!parseLine(text, ls, le, exotic, p) || p.tod < 0) return;
-    if (prevTod !== null && prevTod - p.tod > MIDNIGHT_BACKSTEP_S) relDay += 1;
-    prevTod = p.tod;
-    const a = anchors(p.msgStart, p.msgEnd);
-    if (a !== null) {
-      found = a - relDay;
-      return false;
-    }
-    if (!sawEvent && EVENT_WORD_RX.test(text.slice(p.msgStart, p.msgEnd))) sawEvent = true;
-  });
-  if (found === null && sawEvent) {
-    throw new RefusalError(
-      `${fileName}: this FlexNet log has no date (no TIMESTAMP line and no server start banner), so its check-outs cannot be placed in time. Export a log that includes the server start or a TIMESTAMP line.`,
-    );
+  const finder = new DayZeroFinder();
+  finder.push(text, true);
+  return finder.result(fileName);
+}
+
+/** dayZero over a log read in blocks of whole lines: push blocks until it says it is done. */
+export class DayZeroFinder {
+  private relDay = 0;
+  private prevTod: number | null = null;
+  private found: number | null = null;
+  private sawEvent = false;
+  private readonly p: LineParts = { tod: 0, daemonStart: 0, daemonEnd: 0, msgStart: 0, msgEnd: 0 };
+
+  /** Reads one block (whole lines; `first` for the log's first); true once the day is known. */
+  push(text: string, first: boolean): boolean {
+    if (this.found !== null) return true;
+    const exotic = hasLineSeparators(text);
+    const anchors = anchorFinder(text);
+    const p = this.p;
+    forEachLineSpan(text, (ls, le) => {
+      if (!parseLine(text, ls, le, exotic, p) || p.tod < 0) return;
+      if (this.prevTod !== null && this.prevTod - p.tod > MIDNIGHT_BACKSTEP_S) this.relDay += 1;
+      this.prevTod = p.tod;
+      const a = anchors(p.msgStart, p.msgEnd);
+      if (a !== null) {
+        this.found = a - this.relDay;
+        return false;
+      }
+      if (!this.sawEvent && EVENT_WORD_RX.test(text.slice(p.msgStart, p.msgEnd))) this.sawEvent = true;
+    }, first);
+    return this.found !== null;
   }
-  return found;
+
+  /** The day once every block was pushed (or push said done); refuses a log with events and no date. */
+  result(fileName: string): number | null {
+    if (this.found === null && this.sawEvent) {
+      throw new RefusalError(
+        `${fileName}: this FlexNet log has no date (no TIMESTAMP line and no server start banner), so its check-outs cannot be placed in time. Export a log that includes the server start or a TIMESTAMP line.`,
+      );
+    }
+    return this.found;
+  }
 }
 
 /** U+2028/U+2029 end a line for the regexes' `.`: with one in the text, the regexes read every line. */
@@ -302,22 +320,44 @@ export interface FlexnetScan {
  * are only built when the loader takes them, so memory holds one small record per check-out.
  */
 export class FlexnetLog implements Iterable<ParsedItem> {
-  private text: string | null;
+  private source: string | LogBlocks | null;
 
   constructor(
-    text: string,
+    source: string | LogBlocks,
     private readonly day0: number | null,
     private readonly catalogue: Catalogue,
   ) {
-    this.text = text;
+    this.source = source;
   }
 
-  /** Reads the log (once: the text is dropped here). */
+  /** Reads a log given as text (once: the text is dropped here). */
   scan(): FlexnetScan {
-    const text = this.text;
-    if (text === null) throw new Error('a FlexNet log can be read only once');
-    this.text = null;
-    const { rejects, checkouts, denials } = scanLog(text, this.day0);
+    const text = this.take();
+    if (typeof text !== 'string') throw new Error('a FlexNet log read from a file is read with read()');
+    return this.finish(scanLog(text, this.day0));
+  }
+
+  /** Reads the log, as text or block by block from its file (once). */
+  async read(): Promise<FlexnetScan> {
+    const source = this.take();
+    if (typeof source === 'string') return this.finish(scanLog(source, this.day0));
+    const scanner = logScanner(this.day0);
+    let first = true;
+    for await (const block of source()) {
+      scanner.push(block, first);
+      first = false;
+    }
+    return this.finish(scanner.end());
+  }
+
+  private take(): string | LogBlocks {
+    const source = this.source;
+    if (source === null) throw new Error('a FlexNet log can be read only once');
+    this.source = null;
+    return source;
+  }
+
+  private finish({ rejects, checkouts, denials }: LogScanResult): FlexnetScan {
     const product = productMemo(this.catalogue);
     const sessions = planSessions(checkouts, product);
     return { rejects, checkouts, sessions, denials: denialRows(denials, checkouts, product).sort((a, b) => a.line - b.line), product };
@@ -328,12 +368,29 @@ export class FlexnetLog implements Iterable<ParsedItem> {
   }
 }
 
+/** A log's text as blocks of whole lines, from its start, each time it is called (log-blocks.ts). */
+export type LogBlocks = () => AsyncIterable<string>;
+
 /**
  * The log's items (see FlexnetLog). A log that cannot be dated is refused here (eagerly), before any item is
  * asked for.
  */
 export function readFlexnetLog(text: string, ctx: { catalogue: Catalogue; fileName: string }): FlexnetLog {
   return new FlexnetLog(text, dayZero(text, ctx.fileName), ctx.catalogue);
+}
+
+/**
+ * readFlexnetLog for a log read from its file in blocks: the date is found first (usually in the first
+ * block; a log with no date is read to its end and refused), then the log is read again when loaded.
+ */
+export async function openFlexnetLog(blocks: LogBlocks, ctx: { catalogue: Catalogue; fileName: string }): Promise<FlexnetLog> {
+  const finder = new DayZeroFinder();
+  let first = true;
+  for await (const block of blocks()) {
+    if (finder.push(block, first)) break;
+    first = false;
+  }
+  return new FlexnetLog(blocks, finder.result(ctx.fileName), ctx.catalogue);
 }
 
 function* flexnetItems(log: FlexnetLog): Generator<ParsedItem> {
@@ -370,7 +427,31 @@ const PAIR = 2 ** 26;
  * One pass over the lines. The common lines (OUT/IN, TIMESTAMP) are read by position with the scanners of
  * flexnet-lines.ts, without a string per line; anything unusual is read by the regexes as before.
  */
-function scanLog(text: string, day0: number | null): { rejects: RowReject[]; checkouts: Checkouts; denials: Denial[] } {
+function scanLog(text: string, day0: number | null): LogScanResult {
+  const scanner = logScanner(day0);
+  scanner.push(text, true);
+  return scanner.end();
+}
+
+interface LogScanResult {
+  rejects: RowReject[];
+  checkouts: Checkouts;
+  denials: Denial[];
+}
+
+/** What a log scan keeps between blocks; the same result for a log pushed whole or in blocks of whole lines. */
+interface LogScanner {
+  /** Reads one block of whole lines (`first` for the log's first block). */
+  push(block: string, first: boolean): void;
+  /** Closes what is still open at the end of the log. */
+  end(): LogScanResult;
+}
+
+function logScanner(day0: number | null): LogScanner {
+  // The block being read: every position below is into it; line numbers continue from `lineBase`.
+  let text = '';
+  let lineBase = 0;
+  let lastLine = 0;
   const rejects: RowReject[] = [];
   const intern = interner();
   const reject = (no: number, ls: number, le: number, reason: string) => rejects.push({ line: no, raw: own(text.slice(ls, le)), reason });
@@ -391,8 +472,8 @@ function scanLog(text: string, day0: number | null): { rejects: RowReject[]; che
   // Dating, second pass: anchors set the day, a large backwards step of the clock is the next day.
   let day: number | null = day0;
   let prevTod: number | null = null;
-  const exotic = hasLineSeparators(text);
-  const anchors = anchorFinder(text);
+  let exotic = false;
+  let anchors = anchorFinder(text);
   const p: LineParts = { tod: 0, daemonStart: 0, daemonEnd: 0, msgStart: 0, msgEnd: 0 };
   const ev: EventParts = { featureStart: 0, featureEnd: 0, userStart: 0, at: 0, hostEnd: 0, tailStart: 0, featureHash: 0, whoHash: 0 };
 
@@ -485,7 +566,9 @@ function scanLog(text: string, day0: number | null): { rejects: RowReject[]; che
     }
   };
 
-  forEachLineSpan(text, (ls, le, no) => {
+  const eachLine = (ls: number, le: number, n: number) => {
+    const no = lineBase + n;
+    lastLine = n;
     let ts: number | null = null;
     const timed = parseLine(text, ls, le, exotic, p) && p.tod >= 0;
     if (timed) {
@@ -538,9 +621,24 @@ function scanLog(text: string, day0: number | null): { rejects: RowReject[]; che
     }
     if (c0 === 79) checkOut(featureId, whoId, ts, no);
     else if (!checkIn(featureId, whoId, ts, ev.tailStart < me && /\(INACTIVE\)/i.test(text.slice(ev.tailStart, me)))) reject(no, ls, le, REASON_NO_OUT);
-  });
-  closeAll(lastTs, ENDED_BY.indexOf('end of log'));
-  return { rejects, checkouts, denials };
+  };
+  return {
+    push(block, first) {
+      text = block;
+      exotic = hasLineSeparators(text);
+      anchors = anchorFinder(text);
+      lastLine = 0;
+      forEachLineSpan(text, eachLine, first);
+      lineBase += lastLine;
+      // Nothing kept points into the block (own() copies), so it can go.
+      text = '';
+      anchors = anchorFinder(text);
+    },
+    end() {
+      closeAll(lastTs, ENDED_BY.indexOf('end of log'));
+      return { rejects, checkouts, denials };
+    },
+  };
 }
 
 /** The closest ungrouped check-out of the other kind by the same user@host within the window. */

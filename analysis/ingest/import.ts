@@ -22,15 +22,14 @@ import { NativeScanner, type NativeScanResult } from './native-scan';
 import { dropNative, loadNative, nativeBlocker, stageNative, type NativeStage } from './native-csv';
 import { sniffBytes } from './sniff';
 import { readXlsx } from './xlsx';
-import { looksLikeFlexnetLog, readFlexnetLog } from './flexnet';
+import { looksLikeFlexnetLog, openFlexnetLog } from './flexnet';
+import { logBlocks } from './log-blocks';
 import { loadParsedItems } from './flexnet-load';
 import { profiled, profileLog, profileMark } from '../db/profile';
 
 const HEAD_BYTES = 64 * 1024;
 const HEADER_SCAN_ROWS = 30;
 const PREVIEW_ROWS = 20;
-/** A FlexNet log is parsed as one string; larger logs must be split. */
-const MAX_LOG_BYTES = 512 * 1024 * 1024;
 
 export interface ImportFileRequest {
   path: string;
@@ -153,7 +152,6 @@ interface LogPlan {
   encoding: TextEncoding;
   notes: string[];
   preview: string[][];
-  text: () => Promise<string>;
 }
 
 type Plan = TabularPlan | LogPlan;
@@ -235,13 +233,11 @@ async function prepare(facts: FileFacts, limits: IngestLimits, req: ImportFileRe
   const headText = decodeBytes(facts.head, encoding);
   const encNote = `encoding ${encoding}${facts.head[0] === 0xef || facts.head[0] === 0xff || facts.head[0] === 0xfe ? ' (with byte-order mark)' : ''}`;
   if (req.kind === 'flexnet_log' || (!forced && looksLikeFlexnetLog(headText))) {
-    if (facts.size > MAX_LOG_BYTES) throw new RefusalError(`FlexNet log is larger than ${MAX_LOG_BYTES / 1024 / 1024} MB; split it by date`);
     return {
       type: 'flexnet',
       encoding,
       notes: [encNote, 'FlexNet debug log'],
       preview: headText.split(/\r\n|\n|\r/).slice(0, PREVIEW_ROWS).map((l) => [l]),
-      text: async () => decodeBytes(await readFile(facts.path), encoding),
     };
   }
 
@@ -539,7 +535,16 @@ async function importOne(
     items = normalisedItems(plan, ctx);
   } else {
     kind = 'flexnet_log';
-    items = readFlexnetLog(await plan.text(), { catalogue: ctx.catalogue, fileName: facts.file });
+    // Read in blocks as it streams (twice: its date first, then its lines when loaded), never whole.
+    const blocks = () =>
+      logBlocks(facts.path, {
+        encoding: plan.encoding,
+        maxLineChars: limits.maxLineChars,
+        file: facts.file,
+        signal: opts.signal,
+        onBytes: (done, size) => onRows(0, `reading the log, ${size > 0 ? Math.floor((done / size) * 100) : 100} %`),
+      });
+    items = await openFlexnetLog(blocks, { catalogue: ctx.catalogue, fileName: facts.file });
   }
 
   // Large plain CSV files: DuckDB reads them itself, staged before the transaction so a file it cannot

@@ -2,6 +2,7 @@
 //   npm run bench -- ingest [--sessions 1000000]           ingest throughput of one session CSV vs read_csv
 //   npm run bench [-- full] [--users 20000] [--months 24]   the whole review per phase vs the read_csv floor
 //   npm run bench -- ui [--engagement PATH] [--rounds N]   every review step in Chromium on a reviewed engagement (tests/bench/ui-bench.ts)
+//   npm run bench -- log [--users 150000] [--months 24]    one FlexNet log alone (the sample's, that large): import time and peak memory
 // Last line of `full`: `bench: N sessions, review X s, floor Y s, ratio X/Y, peak Z MB`.
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, createReadStream, createWriteStream, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -10,7 +11,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { Engagement } from '../../analysis/engagement';
 import { defaultSettings, parseSettings } from '../../analysis/settings';
 import { importFiles } from '../../analysis/ingest/import';
-import { generateSample } from '../../analysis/sample/generate';
+import { generateSample, planEstate } from '../../analysis/sample/generate';
+import { writeFlexnetLog } from '../../analysis/sample/flexnet';
 import { runFullReview } from '../../analysis/review-run';
 import { readFileSync } from 'node:fs';
 
@@ -159,8 +161,31 @@ async function benchFull(): Promise<void> {
   console.log(`bench: ${sessions} sessions, review ${review.toFixed(1)} s, floor ${floor.toFixed(1)} s, ratio ${(review / floor).toFixed(2)}, peak ${peakMb()} MB`);
 }
 
+/** A FlexNet log is read in blocks, never whole: memory follows its check-outs, not its size in bytes. */
+async function benchLog(): Promise<void> {
+  const users = arg('users', 150000);
+  const months = arg('months', 24);
+  const dir = resolve(join(tmpdir(), `lrtw-bench-log-${users}-${months}`));
+  const log = join(dir, 'adskflex-CONTOSO-LIC01.log');
+  if (!(process.argv.includes('--reuse') && existsSync(log))) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    await timed(`generate the log (${users} users, ${months} months)`, null, () => writeFlexnetLog(planEstate({ users, months, seed: 1 }), log));
+  }
+  const mb = statSync(log).size / 1024 / 1024;
+  const engPath = join(dir, 'bench.lrtw');
+  rmSync(engPath, { force: true });
+  const eng = await Engagement.create(engPath, defaultSettings(), { allowedDirectories: [dir] });
+  const imp = await timed('import (engine)', null, () => importFiles(eng.db, [{ path: log }], { settings: eng.settings }));
+  eng.close();
+  const s = imp.value.sources[0];
+  const refused = imp.value.refused[0];
+  if (!s) throw new Error(`the log was refused: ${refused?.reason ?? 'no reason given'}`);
+  console.log(`bench log: ${mb.toFixed(0)} MB log, ${s.rows_loaded.toLocaleString('en-US')} rows loaded, import ${imp.secs.toFixed(1)} s, peak ${peakMb()} MB`);
+}
+
 const mode = process.argv[2] && !process.argv[2].startsWith('--') ? process.argv[2] : 'full';
-(mode === 'ingest' ? benchIngest() : mode === 'ui' ? import('./ui-bench').then((m) => m.benchUi()) : benchFull())
+(mode === 'ingest' ? benchIngest() : mode === 'log' ? benchLog() : mode === 'ui' ? import('./ui-bench').then((m) => m.benchUi()) : benchFull())
   .then(() => process.exit(0))
   .catch((e: unknown) => {
     console.error(`bench: ${(e as Error).stack ?? e}`);
