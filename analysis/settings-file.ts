@@ -3,7 +3,7 @@
 // error rather than a setting silently left at its default.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { PriceOverrideSchema, ScenarioSchema, SettingsSchema, ThresholdsSchema, TypedFieldsSchema, type Settings } from './settings';
+import { PriceOverrideSchema, ScenarioSchema, scenarioRangeProblem, SettingsSchema, ThresholdsSchema, TypedFieldsSchema, type Settings } from './settings';
 
 export class SettingsFileError extends Error {}
 
@@ -156,6 +156,8 @@ export function parseSettingsText(raw: string, file: string): Settings {
     const where = first.path.join('.') || '(root)';
     throw new SettingsFileError(`${file}${lineOf(first.path as (string | number)[])}: ${where}: ${first.message}. Fix the value or remove the field to use the default.`);
   }
+  const range = scenarioRangeProblem(r.data.scenario);
+  if (range) throw new SettingsFileError(`${file}${lineOf(range.path)}: ${range.path.join('.')}: ${range.message}. Fix the value or remove the field to use the default.`);
   return r.data;
 }
 

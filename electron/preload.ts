@@ -3,23 +3,22 @@
 // channel), onProgress, onEngineRestarted, and pathForFile for dropped files; and window.workbenchShell:
 // the native dialogs. ipcRenderer itself, and any generic send/invoke, never reach the page.
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
-import type { Input, MethodName, Output, ProgressEvent } from '../analysis/api/contract';
+import type { ApiErrorBody, Input, MethodName, Output, ProgressEvent } from '../analysis/api/contract';
 import {
   ENGINE_RESTARTED_CHANNEL, OPEN_REQUEST_CHANNEL, PROGRESS_CHANNEL, SHELL_CHANNELS, callChannel,
   type EngineRestartedEvent, type OpenRequest, type WorkbenchDesktopApi, type WorkbenchShell,
 } from './channels';
 
-interface CallReply { ok: boolean; result?: unknown; error?: { code: string; message: string } }
+interface CallReply { ok: boolean; result?: unknown; error?: ApiErrorBody }
 
-/** Internal: invoke the method's own channel; an engine error becomes a rejected Error with its message. */
+/** Internal: invoke the method's own channel; an engine error becomes a rejection with the contract's error body. */
 async function call<M extends MethodName>(method: M, input: Input<M>): Promise<Output<M>> {
   const reply = (await ipcRenderer.invoke(callChannel(method), input)) as CallReply;
   if (reply && reply.ok) return reply.result as Output<M>;
-  // contextBridge copies only an Error's message across worlds (custom fields such as `code` are
-  // dropped), so the page gets the engine's sentence; cancellations arrive as data (cancelled: true).
-  const err = new Error(reply?.error?.message ?? `${method} failed without an answer from the engine.`);
-  err.name = 'ApiError';
-  throw err;
+  // contextBridge copies only an Error's message across worlds (its code and field would be dropped), but
+  // copies a plain object whole: the page's client reads the body as the HTTP transport's (ApiErrorSchema).
+  const body: ApiErrorBody = reply?.error ?? { code: 'failed', message: `${method} failed without an answer from the engine.` };
+  throw { code: body.code, message: body.message, ...(body.field ? { field: { path: [...body.field.path], problem: body.field.problem } } : {}) };
 }
 
 function subscribe<T>(channel: string, cb: (payload: T) => void): () => void {

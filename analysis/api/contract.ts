@@ -111,6 +111,10 @@ export const VerifyResultSchema = z.object({
 export const ComparisonSchema = z.object({
   previous_as_of: z.string().nullable(),
   new: z.array(z.string()), resolved: z.array(z.string()), still_open: z.array(z.string()),
+  /** The resolved findings as last quarter recorded them (they are not in this quarter's findings), largest value first. */
+  resolved_findings: z
+    .array(z.object({ finding_id: z.string(), type: z.string(), family: z.string(), user: z.string().nullable(), product: z.string().nullable(), offering: z.string().nullable(), annual_value: z.number() }))
+    .default([]),
   /** Why the comparison may mean little: another client's engagement, or one not earlier than this review. */
   warnings: z.array(z.string()).default([]),
 });
@@ -182,11 +186,22 @@ export type WorkbenchApi = { [M in MethodName]: (input: Input<M>) => Promise<Out
 };
 
 /** Errors crossing a transport: a message for the user and a machine code. */
-export const ApiErrorSchema = z.object({ code: z.enum(['invalid_input', 'not_found', 'no_engagement', 'cancelled', 'read_only', 'failed']), message: z.string() });
+/** For an invalid input: the field it concerns (its path in the call's input) and, in plain words, what to enter. */
+export const ApiErrorFieldSchema = z.object({ path: z.array(z.string().max(200)).max(16), problem: z.string() });
+export type ApiErrorField = z.infer<typeof ApiErrorFieldSchema>;
+export const ApiErrorSchema = z.object({
+  code: z.enum(['invalid_input', 'not_found', 'no_engagement', 'cancelled', 'read_only', 'failed']),
+  message: z.string(),
+  field: ApiErrorFieldSchema.optional(),
+});
 export type ApiErrorBody = z.infer<typeof ApiErrorSchema>;
 
 export class ApiError extends Error {
-  constructor(readonly code: ApiErrorBody['code'], message: string) {
+  constructor(
+    readonly code: ApiErrorBody['code'],
+    message: string,
+    readonly field?: ApiErrorField,
+  ) {
     super(message);
   }
 }

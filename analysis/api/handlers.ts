@@ -1,12 +1,12 @@
 // The engine behind the API contract: one handler per method of analysis/api/contract.ts.
 // Both transports (Electron utilityProcess, local HTTP) call `createEngine` and dispatch through
 // `dispatch`, which validates input and output against the contract's schemas.
-import { mkdirSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, existsSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { API, ApiError, isMethodName, type MethodName, type ParsedInput, type Output, type ProgressEvent, type EngagementInfo, HeadlineSchema } from './contract';
+import { API, ApiError, isMethodName, type ApiErrorBody, type MethodName, type ParsedInput, type Output, type ProgressEvent, type EngagementInfo, HeadlineSchema } from './contract';
 import { Engagement } from '../engagement';
-import { applySettingsPatch, parseSettings, defaultSettings } from '../settings';
+import { applySettingsPatch, parseSettings, defaultSettings, scenarioRangeProblem, type ScenarioAssumptions } from '../settings';
 import { readSettingsFile } from '../settings-file';
 import { importFiles, scanFiles } from '../ingest/import';
 import { listRefused } from '../usage';
@@ -258,6 +258,7 @@ export function createEngine(opts: EngineOptions) {
       serial(async () => {
         const e = writable();
         const merged = applySettingsPatch(e.settings, input.settings);
+        checkScenarioRanges('settings.update', merged.scenario, ['settings']);
         await e.saveSettings(merged);
         await remember(e); // the client's name may have changed
         return merged;
@@ -297,6 +298,7 @@ export function createEngine(opts: EngineOptions) {
       serial(async () => {
         const e = need();
         const assumptions = { ...e.settings.scenario, ...input.assumptions };
+        checkScenarioRanges('scenarios.compute', assumptions, ['assumptions'], true);
         return computeScenarios(await gapLinesForScenarios(e.db), assumptions);
       }),
     'export.workbook': (input, ctx) =>
@@ -320,6 +322,9 @@ export function createEngine(opts: EngineOptions) {
       serial(async () => {
         const e = need();
         if (!existsSync(input.path)) throw new ApiError('invalid_input', `${input.path} does not exist: choose last quarter's engagement file (.lrtw) of ${e.settings.client}.`);
+        if (realpathSync(input.path) === realpathSync(e.path)) {
+          throw new ApiError('invalid_input', `${input.path} is the engagement open now: choose last quarter's engagement file (.lrtw) of ${e.settings.client}.`);
+        }
         const prev = await Engagement.open(input.path, { readOnly: true });
         try {
           const cmp = await compareWithPrevious(prev.db, e.db);
@@ -375,16 +380,28 @@ export async function dispatch(engine: Engine, method: string, rawInput: unknown
   const parsed = spec.input.safeParse(rawInput ?? {});
   if (!parsed.success) {
     const i = parsed.error.issues[0];
-    throw new ApiError('invalid_input', `${method}: ${i ? `${i.path.join('.') || 'input'}: ${i.message}` : 'invalid input'}`);
+    throw new ApiError('invalid_input', `${method}: ${i ? `${i.path.join('.') || 'input'}: ${i.message}` : 'invalid input'}`, i ? { path: i.path.map(String), problem: i.message } : undefined);
   }
   const handler = engine.handlers[method] as (input: unknown, ctx: HandlerContext) => Promise<unknown>;
   const out = await handler(parsed.data, ctx);
   return spec.output.parse(out);
 }
 
+/**
+ * The settlement ranges must read low to high once a change is merged (one side may be changed alone): refused
+ * as invalid input on the field, as the contract's own checks are. `flat`: the input holds the assumptions
+ * themselves (scenarios.compute), not settings with a `scenario` inside.
+ */
+function checkScenarioRanges(method: string, s: ScenarioAssumptions, prefix: string[], flat = false): void {
+  const p = scenarioRangeProblem(s);
+  if (!p) return;
+  const path = [...prefix, ...(flat ? p.path.slice(1) : p.path)];
+  throw new ApiError('invalid_input', `${method}: ${path.join('.')}: ${p.message}`, { path, problem: p.message });
+}
+
 /** Turns any thrown value into the contract's error body. */
-export function toApiError(e: unknown): { code: ApiError['code']; message: string } {
-  if (e instanceof ApiError) return { code: e.code, message: e.message };
+export function toApiError(e: unknown): ApiErrorBody {
+  if (e instanceof ApiError) return e.field ? { code: e.code, message: e.message, field: e.field } : { code: e.code, message: e.message };
   if (e instanceof z.ZodError) return { code: 'failed', message: `The engine produced an invalid result: ${e.issues[0]?.message ?? ''}` };
   return { code: 'failed', message: e instanceof Error ? e.message : String(e) };
 }

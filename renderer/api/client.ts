@@ -37,6 +37,8 @@ export class ClientError extends Error {
   constructor(
     readonly code: ApiErrorBody['code'] | 'transport',
     message: string,
+    /** For invalid input: the field (path in the call's input) and what to enter there. */
+    readonly field?: ApiErrorBody['field'],
   ) {
     super(message);
   }
@@ -45,7 +47,7 @@ export class ClientError extends Error {
 function toClientError(e: unknown): ClientError {
   if (e instanceof ClientError) return e;
   const parsed = ApiErrorSchema.safeParse(e);
-  if (parsed.success) return new ClientError(parsed.data.code, parsed.data.message);
+  if (parsed.success) return new ClientError(parsed.data.code, parsed.data.message, parsed.data.field);
   if (e instanceof Error) {
     // Electron's ipcRenderer.invoke prefixes remote errors; keep only the engine's message.
     const msg = e.message.replace(/^Error invoking remote method '[^']+': (Error: )?/, '');
@@ -201,4 +203,10 @@ export function errorMessage(e: unknown): string {
 /** The engine refused the input against the contract: callers say in plain words what the limits are rather than show the schema's message. */
 export function isInvalidInput(e: unknown): boolean {
   return toClientError(e).code === 'invalid_input';
+}
+
+/** The field an invalid input concerns and what to enter, when the engine named one. */
+export function invalidField(e: unknown): NonNullable<ApiErrorBody['field']> | null {
+  const c = toClientError(e);
+  return c.code === 'invalid_input' && c.field ? c.field : null;
 }

@@ -3,7 +3,7 @@
 /* eslint-disable no-restricted-imports -- these three modules are the shared contract the renderer may import */
 export { METHOD_NAMES, ProgressEventSchema, ApiErrorSchema } from '../../analysis/api/contract';
 export { INPUT_KINDS, GAP_TYPES, SIGNAL_TYPES, RECOMMENDATION_LABELS, typeLabel } from '../../analysis/model';
-export { ScenarioSchema } from '../../analysis/settings';
+export { ScenarioSchema, coveringEntry } from '../../analysis/settings';
 
 /** Input limits of the contract: the fields stop where the engine would refuse. */
 export { INPUT_LIMITS as LIMITS } from '../../analysis/api/contract';

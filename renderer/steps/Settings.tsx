@@ -4,7 +4,8 @@ import { useEffect, useMemo, useState } from 'react';
 import { PlayCircle, Save } from 'lucide-react';
 import type { Output } from '../../analysis/api/contract';
 import type { Settings, Thresholds } from '../../analysis/settings';
-import { api, errorMessage, isInvalidInput, newJobId } from '../api/client';
+import { coveringEntry } from '../api/shared';
+import { api, errorMessage, invalidField, newJobId } from '../api/client';
 import { useApp } from '../store';
 import { DataTable, type Column } from '../components/DataTable';
 import { Card, ErrorBox, Loading, PageHeader, ProgressBar, Success, useJob, useLoad } from '../components/ui';
@@ -33,28 +34,24 @@ const FIELD_LABELS: Record<string, string> = {
   corporate_email_domains: 'Corporate e-mail domains', corporate_network_domains: 'Corporate network domains', corporate_ip_ranges: 'Corporate IP ranges',
 };
 
-/**
- * The engine's refusal ("settings.update: settings.thresholds.dormant_days: Too small: expected number to be >0") in
- * the form's words: the field's label (and line, for lists), then what to enter.
- */
-function plainInvalid(message: string): string {
-  // Price keys are catalogue codes in capitals (settings.prices.AECCOL.annual).
-  const m = /^settings\.([a-z_]+)(?:\.([A-Za-z_0-9]+))?(?:\.([a-z_0-9]+))?: (.*)$/.exec(message.replace(/^settings\.update: /, ''));
-  if (!m) return message;
-  const [, top, second, , why] = m;
-  let field = FIELD_LABELS[top!] ?? top!;
-  if (top === 'thresholds' && second) field = THRESHOLD_LABELS[second as keyof Thresholds] ?? second;
-  else if (top === 'prices' && second) field = `Price of ${second}`;
-  else if (second !== undefined && /^\d+$/.test(second)) field = `${field}, line ${Number(second) + 1}`;
-  const what = why!
-    .replace(/^Too small: expected number to be >0$/, 'enter a number above 0')
-    .replace(/^Too small: expected number to be >=0$/, 'enter 0 or more')
-    .replace(/^Invalid input: expected int, received number$/, 'enter a whole number')
-    .replace(/^Invalid input: expected number, received .*$/, 'enter a number')
-    .replace(/^Invalid string: must match pattern \/\^\[A-Z\]\{3\}\$\/$/, 'enter a three-letter currency code, for example USD or EUR')
-    .replace(/^Too big: expected .* to be <=(\d+)$/, 'enter at most $1');
-  return `${field}: ${what}.`;
+/** The form's name for a field the engine refused (its path in settings.update's input: settings.thresholds.dormant_days). */
+function fieldLabel(path: readonly string[]): string {
+  const [, top = '', second] = path;
+  if (top === 'thresholds' && second) return THRESHOLD_LABELS[second as keyof Thresholds] ?? second;
+  if (top === 'prices' && second) return `Price of ${second}`;
+  const label = FIELD_LABELS[top] ?? top;
+  return second !== undefined && /^\d+$/.test(second) ? `${label}, line ${Number(second) + 1}` : label;
 }
+
+/** A refusal in the form's words: the field's label (and line, for lists), then what to enter, as the engine says it. */
+function refusal(e: unknown): string {
+  const field = invalidField(e);
+  return field ? `${fieldLabel(field.path)}: ${field.problem}.` : errorMessage(e);
+}
+
+/** A number field's value: a cleared field is NaN (shown empty), never 0, and refused as "enter a number" on save. */
+const numberOf = (text: string) => (text.trim() === '' ? Number.NaN : Number(text));
+const shown = (n: number) => (Number.isNaN(n) ? '' : n);
 
 /** A row with an annual or list figure (shipped or overridden); the rest show dashes until the analyst sets one. */
 function hasPrice(r: PriceRow): boolean {
@@ -149,7 +146,7 @@ export function SettingsStep() {
       setSaved(true);
       return true;
     } catch (e) {
-      setError(`Settings were not saved: ${isInvalidInput(e) ? plainInvalid(errorMessage(e)) : errorMessage(e)}`);
+      setError(`Settings were not saved: ${refusal(e)}`);
       return false;
     }
   }
@@ -201,11 +198,22 @@ export function SettingsStep() {
             {s.length > 0 && (
               <div className="chips">
                 <span className="muted small">Seen in the data:</span>
-                {s.map((v) => (
-                  <button key={v} type="button" className="chip" disabled={readOnly || lines(text[k]).includes(v)} onClick={() => addSuggestion(k, v)} aria-label={`Add ${v} to ${label}`}>
-                    + {v}
-                  </button>
-                ))}
+                {s.map((v) => {
+                  const covered = coveringEntry(k, lines(text[k]), v);
+                  return (
+                    <button
+                      key={v}
+                      type="button"
+                      className="chip"
+                      disabled={readOnly || covered !== null}
+                      title={covered === null ? undefined : covered.toLowerCase() === v.toLowerCase() ? 'Already in the list' : `Already covered by ${covered}`}
+                      onClick={() => addSuggestion(k, v)}
+                      aria-label={`Add ${v} to ${label}`}
+                    >
+                      + {v}
+                    </button>
+                  );
+                })}
               </div>
             )}
           </Card>
@@ -228,12 +236,12 @@ export function SettingsStep() {
           </div>
           <div className="field">
             <label htmlFor="set-token">Flex token price ({draft.currency})</label>
-            <input id="set-token" type="number" min={0} step="0.01" value={draft.flex_token_price} disabled={readOnly} onChange={(e) => setDraft({ ...draft, flex_token_price: Number(e.target.value) })} />
+            <input id="set-token" type="number" min={0} step="0.01" value={shown(draft.flex_token_price)} disabled={readOnly} onChange={(e) => setDraft({ ...draft, flex_token_price: numberOf(e.target.value) })} />
           </div>
           {(Object.keys(THRESHOLD_LABELS) as (keyof Thresholds)[]).map((k) => (
             <div className="field" key={k}>
               <label htmlFor={`th-${k}`}>{THRESHOLD_LABELS[k]}</label>
-              <input id={`th-${k}`} type="number" min={0} step="any" value={draft.thresholds[k]} disabled={readOnly} onChange={(e) => setDraft({ ...draft, thresholds: { ...draft.thresholds, [k]: Number(e.target.value) } })} />
+              <input id={`th-${k}`} type="number" min={0} step="any" value={shown(draft.thresholds[k])} disabled={readOnly} onChange={(e) => setDraft({ ...draft, thresholds: { ...draft.thresholds, [k]: numberOf(e.target.value) } })} />
             </div>
           ))}
         </div>

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API, ApiError, isMethodName } from '../../analysis/api/contract';
 import { startHttpServer, safeUploadName, type EngineHost, type RunningServer } from '../../analysis/transport/http-server';
+import { toApiError } from '../../analysis/api/handlers';
 
 const folder = mkdtempSync(join(tmpdir(), 'lrtw-http-'));
 const dist = join(folder, 'dist');
@@ -23,7 +24,10 @@ const host: EngineHost = {
   async dispatch(method, input, ctx) {
     if (!isMethodName(method)) throw new ApiError('invalid_input', `Unknown method "${method}".`);
     const parsed = API[method].input.safeParse(input);
-    if (!parsed.success) throw new ApiError('invalid_input', `${method}: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+    if (!parsed.success) {
+      const i = parsed.error.issues[0]!;
+      throw new ApiError('invalid_input', `${method}: ${i.path.join('.')}: ${i.message}`, { path: i.path.map(String), problem: i.message });
+    }
     if (method === 'engagement.info') return { path: join(folder, 'e.lrtw'), folder, client: 'C', as_of: null, read_only: false, reviewed: false, headline: null };
     if (method === 'job.cancel') {
       ctx.emitProgress({ jobId: 'j1', phase: 'x', file: null, done: 1, total: 2, rows_per_second: null, message: 'half way', finished: false });
@@ -32,7 +36,7 @@ const host: EngineHost = {
     throw new ApiError('no_engagement', 'No engagement is open.');
   },
   ctx: (emit) => ({ emitProgress: emit, signalFor: () => new AbortController().signal }),
-  toError: (e) => (e instanceof ApiError ? { code: e.code, message: e.message } : { code: 'failed', message: String(e) }),
+  toError: toApiError,
 };
 
 let s: RunningServer;
@@ -113,6 +117,8 @@ describe('local HTTP transport', () => {
     const bad = await raw('/api/rejects.list', { method: 'POST', headers: h, body: '{"limit":-1}' });
     assert.equal(bad.status, 400);
     assert.equal(JSON.parse(bad.body).code, 'invalid_input');
+    // The refused field travels with the error, so a form can name it without parsing the message.
+    assert.deepEqual(JSON.parse(bad.body).field?.path, ['limit']);
     const none = await raw('/api/summary.get', { method: 'POST', headers: h, body: '{}' });
     assert.equal(none.status, 409);
     assert.deepEqual(JSON.parse(none.body), { code: 'no_engagement', message: 'No engagement is open.' });

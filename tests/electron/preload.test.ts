@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import vm from 'node:vm';
-import { METHOD_NAMES } from '../../analysis/api/contract';
+import { ApiErrorSchema, METHOD_NAMES } from '../../analysis/api/contract';
 import { electronBundleOptions, ROOT } from '../../build/electron-bundles';
 import { CALL_CHANNEL_PREFIX, ENGINE_RESTARTED_CHANNEL, PROGRESS_CHANNEL, SHELL_CHANNELS } from '../../electron/channels';
 
@@ -85,11 +85,19 @@ test('each method sends its input on its own fixed channel and resolves to the e
   assert.ok(l.invokes.every((i) => i.args.length === 1), 'exactly the input is sent, nothing else');
 });
 
-test('an engine error rejects with the engine\'s sentence', async () => {
+test('an engine error rejects with the contract\'s error body: code, sentence and the field of an invalid input', async () => {
   const l = load();
   l.setReply(() => ({ ok: false, error: { code: 'no_engagement', message: 'No engagement is open. Create one, open one, or try the sample data first.' } }));
-  await assert.rejects(() => l.exposed.get('workbench')!['summary.get']!({}) as Promise<unknown>, (e: Error) => {
-    assert.equal(e.message, 'No engagement is open. Create one, open one, or try the sample data first.');
+  await assert.rejects(() => l.exposed.get('workbench')!['summary.get']!({}) as Promise<unknown>, (e: unknown) => {
+    // A plain object: contextBridge would keep only an Error's message, and the page needs the code.
+    assert.equal(e instanceof Error, false);
+    assert.deepEqual(ApiErrorSchema.parse(e), { code: 'no_engagement', message: 'No engagement is open. Create one, open one, or try the sample data first.' });
+    return true;
+  });
+  const field = { path: ['settings', 'thresholds', 'spike_ratio'], problem: 'enter a ratio above 1' };
+  l.setReply(() => ({ ok: false, error: { code: 'invalid_input', message: 'settings.update: settings.thresholds.spike_ratio: enter a ratio above 1', field } }));
+  await assert.rejects(() => l.exposed.get('workbench')!['settings.update']!({}) as Promise<unknown>, (e: unknown) => {
+    assert.deepEqual(ApiErrorSchema.parse(e).field, field);
     return true;
   });
 });

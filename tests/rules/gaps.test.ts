@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeEstate, of, days } from './helpers';
-import { ipv4Bounds } from '../../analysis/settings';
+import { coveringEntry, ipRangeProblem, ipv4Bounds } from '../../analysis/settings';
 
 const D = '2026-09-30';
 const SETTINGS = { as_of: D, corporate_email_domains: ['contoso.com'] };
@@ -155,6 +155,18 @@ test('off-network use (RULES.md terms): counted in unassigned lines only where t
   assert.deepEqual(ipv4Bounds('192.168.1.77'), { lo: 3232235853, hi: 3232235853 });
   assert.deepEqual(ipv4Bounds('192.168.1.77/24'), { lo: 3232235776, hi: 3232236031 });
   assert.equal(ipv4Bounds('999.1.1.1/8'), null);
+  // As typed: an address with host bits is no range start (ipv4Bounds would silently widen it).
+  assert.equal(ipRangeProblem('10.0.0.0/8'), null);
+  assert.equal(ipRangeProblem('192.168.1.77'), null);
+  assert.equal(ipRangeProblem('192.168.1.77/24'), '192.168.1.77/24 is an address, not the start of its range: enter 192.168.1.0/24');
+  assert.match(ipRangeProblem('999.1.1.1/8')!, /^not an IPv4 range/);
+  // Suggestions a listed entry already covers add nothing.
+  assert.equal(coveringEntry('ip', ['192.168.0.0/16', '10.0.0.0/8'], '10.20.0.0/16'), '10.0.0.0/8');
+  assert.equal(coveringEntry('ip', ['10.20.0.0/16'], '10.0.0.0/8'), null, 'a wider range is not covered by a narrower one');
+  assert.equal(coveringEntry('network', ['corp.contoso.com'], 'lon.corp.contoso.com'), 'corp.contoso.com');
+  assert.equal(coveringEntry('network', ['corp.contoso.com'], 'notcorp.contoso.com'), null);
+  assert.equal(coveringEntry('email', ['@Contoso.com'], 'contoso.com'), '@Contoso.com');
+  assert.equal(coveringEntry('email', ['contoso.com'], 'eng.contoso.com'), null, 'e-mail domains match as listed');
   const e = await makeEstate();
   try {
     await e.insert('subscriptions', [{ offering: 'RVT', seat_quantity: 10, start_date: '2026-01-01', end_date: '2026-12-31' }]);

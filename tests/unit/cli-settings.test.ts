@@ -57,7 +57,13 @@ test('engagement.json mistakes name the line and the fix', () => {
   assert.match(errorOf('{"clinet": "Z"}')!, /clinet is not a setting \(did you mean "client"\?\)/);
   assert.match(errorOf('{"prices": {"RVT": {"anual": 1}}}')!, /prices\.RVT\.anual is not a setting \(did you mean "annual"\?\)/);
   // Wrong type and impossible date: the field's line.
-  assert.match(errorOf('{\n "client": "Z",\n "thresholds": {"dormant_days": "ninety"}\n}')!, /^engagement\.json line 3: thresholds\.dormant_days: .*expected number/);
+  assert.match(errorOf('{\n "client": "Z",\n "thresholds": {"dormant_days": "ninety"}\n}')!, /^engagement\.json line 3: thresholds\.dormant_days: enter a number\. Fix the value/);
+  assert.match(errorOf('{\n "thresholds": {\n  "dormant_days": 2.5\n }\n}')!, /^engagement\.json line 3: thresholds\.dormant_days: enter a whole number\./);
+  // Values of the right type that make no sense: a "spike" that is no rise, a buffer of 500 %, an address as a range, a range read high to low.
+  assert.match(errorOf('{"thresholds": {"spike_ratio": 0.8}}')!, /thresholds\.spike_ratio: enter a ratio above 1/);
+  assert.match(errorOf('{"thresholds": {"renewal_buffer": 5}}')!, /thresholds\.renewal_buffer: enter a share of at most 1 \(0\.05 is 5 %\)/);
+  assert.match(errorOf('{"corporate_ip_ranges": ["10.1.2.3/8"]}')!, /corporate_ip_ranges\.0: 10\.1\.2\.3\/8 is an address, not the start of its range: enter 10\.0\.0\.0\/8/);
+  assert.match(errorOf('{\n "scenario": {\n  "audit_settlement_rate_low": 2,\n  "audit_settlement_rate_high": 1.5\n }\n}')!, /^engagement\.json line 3: scenario\.audit_settlement_rate_low: enter at most the high end \(1\.5\)/);
   assert.match(errorOf('{\n\n "as_of": "2026-02-30"\n}')!, /^engagement\.json line 3: as_of: not a calendar date/);
   assert.match(errorOf('[1, 2]')!, /expected a JSON object of settings/);
 });

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEngine, dispatch, type HandlerContext } from '../../analysis/api/handlers';
+import type { ApiError } from '../../analysis/api/contract';
 import type { Settings } from '../../analysis/settings';
 import { cellsOf, openXlsx } from '../export/xlsx-xml';
 
@@ -51,11 +52,52 @@ test('settings the analyst types are checked: a client name, domains that are do
   assert.equal(await refused({ corporate_email_domains: ['@contoso.com', 'contoso-eng.co.uk'], corporate_ip_ranges: ['192.168.1.7', '172.16.0.0/12'] }), null);
 });
 
+test('a refused setting names its field (path and what to enter), so the form needs no parsing of the message', async () => {
+  const fieldOf = async (method: string, input: unknown) => {
+    try {
+      await call(method, input);
+    } catch (e) {
+      return (e as ApiError).field ?? null;
+    }
+    return 'accepted';
+  };
+  const before = (await call('settings.get', {})) as Settings;
+  assert.deepEqual(await fieldOf('settings.update', { settings: { thresholds: { spike_ratio: 0.8 } } }), {
+    path: ['settings', 'thresholds', 'spike_ratio'],
+    problem: 'enter a ratio above 1 (1.5 flags a month with half as many users again as the three before)',
+  });
+  assert.deepEqual(await fieldOf('settings.update', { settings: { thresholds: { renewal_buffer: 5 } } }), { path: ['settings', 'thresholds', 'renewal_buffer'], problem: 'enter a share of at most 1 (0.05 is 5 %)' });
+  assert.deepEqual(await fieldOf('settings.update', { settings: { corporate_ip_ranges: ['10.0.0.0/8', '10.1.2.3/8'] } }), {
+    path: ['settings', 'corporate_ip_ranges', '1'],
+    problem: '10.1.2.3/8 is an address, not the start of its range: enter 10.0.0.0/8',
+  });
+  // One side of a range changed alone is checked against the other side as saved.
+  const high = before.scenario.audit_settlement_rate_high;
+  assert.deepEqual(await fieldOf('settings.update', { settings: { scenario: { audit_settlement_rate_low: high + 1 } } }), {
+    path: ['settings', 'scenario', 'audit_settlement_rate_low'],
+    problem: `enter at most the high end (${high}); the range runs low to high`,
+  });
+  assert.deepEqual(await fieldOf('scenarios.compute', { assumptions: { no_cooperation_loading_high: 0.5 } }), {
+    path: ['assumptions', 'no_cooperation_loading_low'],
+    problem: 'enter at most the high end (0.5); the range runs low to high',
+  });
+  assert.equal(await fieldOf('settings.update', { settings: { thresholds: { spike_ratio: 1.2, renewal_buffer: 0.1 } } }), 'accepted');
+  // Nothing refused was saved.
+  const after = (await call('settings.get', {})) as Settings;
+  assert.deepEqual({ ...after, thresholds: before.thresholds }, before);
+  await call('settings.update', { settings: { thresholds: before.thresholds } });
+});
+
 test('trying assumptions (scenarios.compute) starts from the engagement, not the defaults', async () => {
   await call('settings.update', { settings: { scenario: { negotiated_back_period_rate: 0.9 } } });
   const one = (await call('scenarios.compute', { assumptions: { audit_settlement_rate_low: 1.2 } })) as Record<string, number>;
   const both = (await call('scenarios.compute', { assumptions: { audit_settlement_rate_low: 1.2, negotiated_back_period_rate: 0.9 } })) as Record<string, number>;
   assert.deepEqual(one, both);
+});
+
+test('comparing the engagement with itself is refused, naming what to choose', async () => {
+  const info = (await call('engagement.info', {})) as { path: string };
+  await assert.rejects(call('compare.previous', { path: info.path }), (e: ApiError) => e.code === 'invalid_input' && /is the engagement open now: choose last quarter's engagement file/.test(e.message));
 });
 
 test('renewal targets the analyst sets reach the Renewal step, the workbook and the report', async () => {
