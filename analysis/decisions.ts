@@ -90,14 +90,36 @@ export async function carryDecisions(from: string | EngagementDb, to: Engagement
 }
 
 /** Findings new, resolved and still open since the previous engagement (by stable finding id). */
-export async function compareWithPrevious(prevDb: EngagementDb, db: EngagementDb): Promise<{ previous_as_of: string | null; new: string[]; resolved: string[]; still_open: string[] }> {
+/** What a resolved finding was, as last quarter's engagement recorded it (it is not in this quarter's findings). */
+export interface ResolvedFinding {
+  finding_id: string;
+  type: string;
+  family: string;
+  user: string | null;
+  product: string | null;
+  offering: string | null;
+  annual_value: number;
+}
+
+export async function compareWithPrevious(
+  prevDb: EngagementDb,
+  db: EngagementDb,
+): Promise<{ previous_as_of: string | null; new: string[]; resolved: string[]; still_open: string[]; resolved_findings: ResolvedFinding[] }> {
   const ids = async (d: EngagementDb) => new Set((await d.all<{ id: string }>('SELECT finding_id AS id FROM findings ORDER BY finding_id')).map((r) => r.id));
   const before = await ids(prevDb);
   const now = await ids(db);
+  const resolved = [...before].filter((id) => !now.has(id));
+  // Read from last quarter's engagement (the findings table is the same in every schema version), largest first.
+  const rows = await prevDb.all<ResolvedFinding & Record<string, unknown>>(
+    `SELECT finding_id, type, family, "user", product, offering, annual_value FROM findings
+     WHERE list_contains(string_split($1, chr(31)), finding_id) ORDER BY annual_value DESC, finding_id`,
+    [resolved.join('\u001f')],
+  );
   return {
     previous_as_of: await asOfOf(prevDb),
     new: [...now].filter((id) => !before.has(id)),
-    resolved: [...before].filter((id) => !now.has(id)),
+    resolved,
     still_open: [...now].filter((id) => before.has(id)),
+    resolved_findings: rows.map((r) => ({ ...r, annual_value: Number(r.annual_value) })),
   };
 }

@@ -33,7 +33,7 @@ export function readableDetail(detail: string, currency: string): string {
   return detail.replace(/\b(\d{3,})\.0{1,2}\b/g, (_, n: string) => money(Number(n), currency));
 }
 
-export function describeFinding(f: Finding): string {
+export function describeFinding(f: { type: string } & Pick<Finding, 'user' | 'product' | 'offering'>): string {
   return [typeLabel(f.type), f.user, f.product ?? f.offering].filter(Boolean).join(' · ');
 }
 

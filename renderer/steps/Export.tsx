@@ -7,7 +7,7 @@ import { api, errorMessage, newJobId, shell } from '../api/client';
 import { useApp } from '../store';
 import { describeFinding } from '../components/Findings';
 import { Card, Empty, ErrorBox, Loading, PageHeader, ProgressBar, Stat, Success, useJob, useLoad } from '../components/ui';
-import { date, int } from '../format';
+import { date, int, money } from '../format';
 
 type Comparison = Output<'compare.previous'>;
 
@@ -124,12 +124,21 @@ export function ExportStep() {
 
 function ComparisonView({ cmp }: { cmp: Comparison & { path: string } }) {
   const findings = useApp((s) => s.findings);
-  const byId = useMemo(() => new Map((findings ?? []).map((f) => [f.finding_id, f])), [findings]);
+  const currency = useApp((s) => s.settings?.currency ?? 'USD');
+  // This quarter's findings describe new and still-open ones; resolved ones come as last quarter recorded them.
+  const byId = useMemo(() => {
+    const m = new Map<string, { type: string; user: string | null; product: string | null; offering: string | null; annual_value: number }>();
+    for (const f of cmp.resolved_findings) m.set(f.finding_id, f);
+    for (const f of findings ?? []) m.set(f.finding_id, f);
+    return m;
+  }, [findings, cmp.resolved_findings]);
   const groups = [
     { label: 'New since last quarter', ids: cmp.new, tone: cmp.new.length ? 'bad' : 'good' },
-    { label: 'Resolved', ids: cmp.resolved, tone: 'good' },
+    // Largest first, as the engine ordered them.
+    { label: 'Resolved', ids: cmp.resolved_findings.length === cmp.resolved.length ? cmp.resolved_findings.map((f) => f.finding_id) : cmp.resolved, tone: 'good' },
     { label: 'Still open', ids: cmp.still_open, tone: cmp.still_open.length ? 'warn' : 'good' },
   ] as const;
+  const valueOf = (ids: readonly string[]) => ids.reduce((a, id) => a + (byId.get(id)?.annual_value ?? 0), 0);
   return (
     <div className="compare" role="region" aria-label="Comparison with last quarter">
       <p className="muted small">Compared with <span className="mono">{cmp.path}</span>{cmp.previous_as_of ? ` (as of ${date(cmp.previous_as_of)})` : ''}.</p>
@@ -141,6 +150,11 @@ function ComparisonView({ cmp }: { cmp: Comparison & { path: string } }) {
         {groups.map((g) => (
           <div key={g.label}>
             <h3>{g.label}</h3>
+            {g.ids.length > 0 && (
+              <p className="muted small" data-testid={`compare-value-${g.label === 'Resolved' ? 'resolved' : g.label === 'Still open' ? 'open' : 'new'}`}>
+                {`${money(valueOf(g.ids), currency)} a year${g.label === 'Resolved' ? ', as last quarter valued them' : ''}`}
+              </p>
+            )}
             {g.ids.length === 0 ? <p className="muted">None.</p> : (
               <ul className="list compare-list" aria-label={g.label}>
                 {g.ids.slice(0, 200).map((id) => {
@@ -148,13 +162,12 @@ function ComparisonView({ cmp }: { cmp: Comparison & { path: string } }) {
                   return (
                     <li key={id}>
                       <span className="ellipsis-cell" title={f ? describeFinding(f) : id}>{f ? describeFinding(f) : <span className="mono small">{id}</span>}</span>
-                      {f && <span className="mono small muted">{id.slice(0, 8)}</span>}
+                      {f && <span className="mono small muted">{money(f.annual_value, currency)}</span>}
                     </li>
                   );
                 })}
               </ul>
             )}
-            {g.label === 'Resolved' && g.ids.length > 0 && <p className="muted small">Findings of last quarter not raised this quarter (by id).</p>}
             {g.ids.length > 200 && <p className="muted small">The first 200 of {int(g.ids.length)}.</p>}
           </div>
         ))}

@@ -182,6 +182,13 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     // The earlier sample has the same review date: the comparison says it is no earlier quarter.
     assert.ok(comparison.warnings.some((x) => /not earlier than this review/.test(x)), comparison.warnings.join('\n'));
     for (const x of comparison.warnings) await cmp.getByText(x).waitFor();
+    // Resolved findings are described as last quarter recorded them, not listed by id.
+    const resolvedItems = cmp.getByRole('list', { name: 'Resolved' }).getByRole('listitem');
+    if (comparison.resolved.length > 0) {
+      const first = await resolvedItems.first().innerText();
+      assert.ok(!comparison.resolved.some((id) => first.includes(id)), first);
+      assert.match(first, /·/);
+    }
     await shot(p, '09-export');
     assert.deepEqual(w.consoleErrors, []);
   });
@@ -345,20 +352,40 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     const dormant = p.getByLabel('Dormant after (days)');
     await dormant.fill('-5');
     await p.getByRole('button', { name: 'Save settings' }).click();
-    await p.getByText('Settings were not saved: Dormant after (days): enter a number above 0.').waitFor();
+    await p.getByText('Settings were not saved: Dormant after (days): enter a whole number above 0.').waitFor();
+    // A cleared field stays empty (it used to become 0) and is refused as such.
+    await dormant.fill('');
+    assert.equal(await dormant.inputValue(), '');
+    await p.getByRole('button', { name: 'Save settings' }).click();
+    await p.getByText('Settings were not saved: Dormant after (days): enter a number.').waitFor();
+    await dormant.fill('90');
+    const spike = p.getByLabel('Usage spike ratio');
+    await spike.fill('0.8');
+    await p.getByRole('button', { name: 'Save settings' }).click();
+    await p.getByText('Settings were not saved: Usage spike ratio: enter a ratio above 1', { exact: false }).waitFor();
+    await spike.fill('1.5');
     const ip = p.getByRole('textbox', { name: 'Corporate IP ranges (CIDR)' });
     const ranges = await ip.inputValue();
-    await dormant.fill('90');
     await ip.fill(`${ranges}\n999.1.1.1/40`);
     await p.getByRole('button', { name: 'Save settings' }).click();
     await p.getByText(/Corporate IP ranges, line \d+: not an IPv4 range/).waitFor();
+    await ip.fill(`${ranges}\n10.1.2.3/8`);
+    await p.getByRole('button', { name: 'Save settings' }).click();
+    await p.getByText(/Corporate IP ranges, line \d+: 10\.1\.2\.3\/8 is an address, not the start of its range: enter 10\.0\.0\.0\/8\./).waitFor();
+    await shot(p, '09b-settings-refused');
     await ip.fill(ranges);
-    const saved = await callApi<{ thresholds: { dormant_days: number }; corporate_ip_ranges: string[] }>(served, 'settings.get', {});
+    // A suggested range inside one already listed adds nothing: it is offered greyed out, saying why.
+    const covered = p.getByRole('button', { name: /^Add 10\.\d+\.0\.0\/16 to Corporate IP ranges/ }).first();
+    assert.ok(ranges.split('\n').includes('10.0.0.0/8'), ranges);
+    assert.equal(await covered.isDisabled(), true);
+    assert.equal(await covered.getAttribute('title'), 'Already covered by 10.0.0.0/8');
+    const saved = await callApi<{ thresholds: { dormant_days: number; spike_ratio: number }; corporate_ip_ranges: string[] }>(served, 'settings.get', {});
     assert.equal(saved.thresholds.dormant_days, 90);
-    assert.ok(!saved.corporate_ip_ranges.includes('999.1.1.1/40'));
-    // The engine's two refusals (HTTP 400) are the browser's only console errors here; later checks expect none.
+    assert.equal(saved.thresholds.spike_ratio, 1.5);
+    assert.ok(!saved.corporate_ip_ranges.includes('999.1.1.1/40') && !saved.corporate_ip_ranges.includes('10.1.2.3/8'));
+    // The engine's five refusals (HTTP 400) are the browser's only console errors here; later checks expect none.
     const refusals = w.consoleErrors.filter((e) => /status of 400/.test(e));
-    assert.equal(refusals.length, 2, w.consoleErrors.join('\n'));
+    assert.equal(refusals.length, 5, w.consoleErrors.join('\n'));
     w.consoleErrors.splice(0, w.consoleErrors.length, ...w.consoleErrors.filter((e) => !/status of 400/.test(e)));
   });
 
