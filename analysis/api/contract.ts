@@ -45,6 +45,8 @@ export const FilePlanSchema = z.object({
   mapping: MappingSchema,
   unmapped_headers: z.array(z.string()),
   missing_required: z.array(z.string()),
+  /** missing_required as data: per requirement, the columns any one of which meets it. */
+  missing_required_columns: z.array(z.array(z.string())).default([]),
   preview: z.array(z.array(z.string())),
   refused: z.string().nullable(),
   notes: z.array(z.string()),

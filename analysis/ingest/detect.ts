@@ -13,6 +13,8 @@ export interface Detection {
   unmapped: string[];
   /** Required groups with nothing mapped, e.g. `user or device_name`. */
   missing_required: string[];
+  /** The same, as groups of columns any one of which would do (what a mapping must meet). */
+  missing_groups: string[][];
   score: number;
 }
 
@@ -54,11 +56,12 @@ function build(spec: KindSpec, headers: string[], index: Map<string, number>): D
   }
   const usedIdx = new Set(index.values());
   const unmapped = headers.filter((h, i) => !usedIdx.has(i) && h.trim() !== '');
-  const missing_required = spec.required.filter((g) => !g.some((col) => index.has(col))).map(describeRequired);
+  const missing_groups = spec.required.filter((g) => !g.some((col) => index.has(col))).map((g) => [...g]);
+  const missing_required = missing_groups.map(describeRequired);
   let sig = 0;
   for (const [col, w] of Object.entries(spec.signature)) if (index.has(col)) sig += w;
   const score = sig === 0 ? 0 : sig + 0.1 * index.size - (missing_required.length ? 3 : 0);
-  return { kind: spec.kind, mapping, index, unmapped, missing_required, score };
+  return { kind: spec.kind, mapping, index, unmapped, missing_required, missing_groups, score };
 }
 
 /** Detection for a kind the caller chose (or detected), with optional overrides applied. */
@@ -76,14 +79,14 @@ export function detectAs(kind: TabularKind, headers: string[], overrides?: Recor
 function applyOverrides(spec: KindSpec, headers: string[], index: Map<string, number>, overrides: Record<string, string | null>): void {
   const known = new Set(spec.columns.map((c) => c.name));
   for (const [col, header] of Object.entries(overrides)) {
-    if (!known.has(col)) throw new MappingError(`mapping names column "${col}", which ${spec.kind} files do not have (known: ${[...known].join(', ')})`);
+    if (!known.has(col)) throw new MappingError(`The mapping names column "${col}", which ${spec.kind} files do not have (known: ${[...known].join(', ')}). Choose one of the known columns.`);
     if (header === null) {
       index.delete(col);
       continue;
     }
     let i = headers.indexOf(header);
     if (i < 0) i = headers.findIndex((h) => normHeader(h) === normHeader(header));
-    if (i < 0) throw new MappingError(`mapping sends ${col} to header "${header}", which is not in the file (headers: ${headers.join(', ')})`);
+    if (i < 0) throw new MappingError(`The mapping sends ${col} to header "${header}", which is not in the file (headers: ${headers.join(', ')}). Choose one of the file's headers.`);
     // The header now feeds this column only.
     for (const [other, j] of [...index]) if (j === i && other !== col) index.delete(other);
     index.set(col, i);

@@ -9,7 +9,7 @@ import { DOUBLE, DuckDBDataChunk, INTEGER, type DuckDBAppender } from '@duckdb/n
 import type { EngagementDb } from '../db/engine';
 import { ENDED_BY, FlexnetLog, scanItems, sessionParts, splitFeature, type FlexnetScan } from './flexnet';
 import { CancelledError, columnsOf, dedupSelect, LoadError, loadItems, type LoadCounts, type LoadOptions } from './loader';
-import { RefusalError, type ParsedItem } from './types';
+import { RefusalError, rowLimitReason, type ParsedItem } from './types';
 
 
 /** loadItems, with a FlexNet log (readFlexnetLog) taking the column path. Same counts, same rows. */
@@ -31,7 +31,7 @@ export async function loadFlexnetLog(db: EngagementDb, sourceId: number, log: Fl
   const read = held.scan!.sessions.length;
   const lastLine = read > 0 ? held.scan!.sessions[read - 1]!.line : 0;
   const total = held.scan!.rejects.length + read + held.scan!.denials.length;
-  if (total > maxRows) throw new RefusalError(`${opts.file ?? 'file'} has more than ${maxRows.toLocaleString('en-US')} rows (the row limit); split the export into smaller files`);
+  if (total > maxRows) throw new RefusalError(rowLimitReason(maxRows));
   const others = byLine(held.scan!);
 
   let sessionsLoaded = 0;

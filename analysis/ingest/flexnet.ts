@@ -272,7 +272,7 @@ export class DayZeroFinder {
   result(fileName: string): number | null {
     if (this.found === null && this.sawEvent) {
       throw new RefusalError(
-        `${fileName}: this FlexNet log has no date (no TIMESTAMP line and no server start banner), so its check-outs cannot be placed in time. Export a log that includes the server start or a TIMESTAMP line.`,
+        `This FlexNet log has no date (no TIMESTAMP line and no server start banner), so its check-outs cannot be placed in time. Export a log that includes the server start or a TIMESTAMP line.`,
       );
     }
     return this.found;

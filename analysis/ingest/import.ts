@@ -102,7 +102,7 @@ interface FileFacts {
 async function fileFacts(path: string, limits: IngestLimits, headOnly = false, onBytes?: (done: number, size: number) => void): Promise<FileFacts> {
   const st = await stat(path);
   const file = basename(path);
-  if (st.size > limits.maxFileBytes) throw new RefusalError(`file is ${st.size.toLocaleString('en-US')} bytes, over the limit of ${limits.maxFileBytes.toLocaleString('en-US')}; split the export`);
+  if (st.size > limits.maxFileBytes) throw new RefusalError(`This file is ${st.size.toLocaleString('en-US')} bytes, over the limit of ${limits.maxFileBytes.toLocaleString('en-US')} bytes for one file. Split the export into smaller files.`);
   const hash = createHash('sha256');
   const utf8 = new Utf8Validator();
   const scan = new NativeScanner();
@@ -168,7 +168,7 @@ function chooseHeader(rows: string[][], kind: TabularKind | undefined, mapping: 
     const offset = scan.findIndex((r) => named.every((h) => r.includes(h)));
     if (offset >= 0) {
       const k = kind ?? findHeaderRow([scan[offset]!], undefined, 1)?.detection.kind;
-      if (!k) throw new RefusalError('the header row is not a known kind of export; choose the kind as well as the mapping');
+      if (!k) throw new RefusalError('The header row is not a known kind of export. Choose the kind as well as the mapping.');
       return { offset, detection: detectAs(k, scan[offset]!, mapping) };
     }
   }
@@ -183,21 +183,21 @@ function chooseHeader(rows: string[][], kind: TabularKind | undefined, mapping: 
 
 function unknownKind(where: string, firstRow: string[] | undefined): RefusalError {
   return new RefusalError(
-    `not a known kind of export: no header row in the first ${HEADER_SCAN_ROWS} rows of ${where} matches sessions, usage report, usage, users, subscriptions, Token Flex or identity map columns` +
+    `This is not a known kind of export: no header row in the first ${HEADER_SCAN_ROWS} rows of ${where} matches sessions, usage report, usage, users, subscriptions, Token Flex or identity map columns` +
       (firstRow && firstRow.length ? ` (first row: ${firstRow.slice(0, 12).join(', ')})` : '') +
-      '; choose the kind and map the columns by hand',
+      '. Choose the kind and map the columns by hand.',
   );
 }
 
 async function prepare(facts: FileFacts, limits: IngestLimits, req: ImportFileRequest, signal?: AbortSignal): Promise<Plan> {
   const sniff = sniffBytes(facts.head, facts.size);
-  if (sniff.type === 'empty') throw new RefusalError(sniff.reason ?? 'file is empty');
-  if (sniff.type === 'binary') throw new RefusalError(sniff.reason ?? 'file is binary, not a CSV, TSV, XLSX or FlexNet log');
+  if (sniff.type === 'empty') throw new RefusalError(sniff.reason ?? 'This file is empty.');
+  if (sniff.type === 'binary') throw new RefusalError(sniff.reason ?? 'This file is binary, not a CSV, TSV, XLSX or FlexNet log.');
   const forced = req.kind && req.kind !== 'flexnet_log' ? req.kind : undefined;
-  if (req.kind && !isTabularKind(req.kind) && req.kind !== 'flexnet_log') throw new RefusalError(`unknown kind ${req.kind}`);
+  if (req.kind && !isTabularKind(req.kind) && req.kind !== 'flexnet_log') throw new RefusalError(`Unknown kind ${req.kind}.`);
 
   if (sniff.type === 'zip') {
-    if (req.kind === 'flexnet_log') throw new RefusalError('file is a ZIP/XLSX workbook, not a FlexNet log');
+    if (req.kind === 'flexnet_log') throw new RefusalError('This file is an Excel workbook (XLSX), not a FlexNet log. Choose another kind for it.');
     const sheets = readXlsx(await readFile(facts.path), limits);
     let best: { sheet: (typeof sheets)[number]; offset: number; detection: Detection } | null = null;
     for (const sheet of sheets) {
@@ -320,16 +320,16 @@ function limitsOf(l?: Partial<IngestLimits>): IngestLimits {
 function errorText(e: unknown): string {
   if (e instanceof RefusalError) return e.reason;
   if (e instanceof MappingError) return e.message;
-  if (e && typeof e === 'object' && 'code' in e && (e as { code: unknown }).code === 'ENOENT') return 'file not found';
+  if (e && typeof e === 'object' && 'code' in e && (e as { code: unknown }).code === 'ENOENT') return 'The file was not found. Check it was not moved or renamed since it was chosen.';
   return e instanceof Error ? e.message : String(e);
 }
 
 /** Why a path the analyst named could not be opened at all, and what to do. */
 function unreadable(path: string, e: unknown): string {
   const code = e && typeof e === 'object' && 'code' in e ? (e as { code: unknown }).code : null;
-  if (code === 'ENOENT') return `${resolve(path)} does not exist; check the path (a file or a folder of exports)`;
-  if (code === 'EACCES' || code === 'EPERM') return `${resolve(path)} cannot be opened (permission denied); copy the exports to a folder you can read`;
-  return `cannot read: ${errorText(e)}`;
+  if (code === 'ENOENT') return `${resolve(path)} does not exist. Check the path (a file or a folder of exports).`;
+  if (code === 'EACCES' || code === 'EPERM') return `${resolve(path)} cannot be opened (permission denied). Copy the exports to a folder you can read.`;
+  return `The file cannot be read: ${errorText(e)}`;
 }
 
 // ---------- scan ----------
@@ -369,6 +369,7 @@ export async function scanFiles(_db: EngagementDb | null, paths: string[], setti
           mapping: d.mapping,
           unmapped_headers: d.unmapped,
           missing_required: d.missing_required,
+          missing_required_columns: d.missing_groups,
           preview: plan.preview,
           refused: null,
           notes: plan.notes,
@@ -383,7 +384,7 @@ export async function scanFiles(_db: EngagementDb | null, paths: string[], setti
 }
 
 function emptyPlan(path: string, size: number, refused: string | null): FilePlan {
-  return { path, file: basename(path), size_bytes: size, kind: null, sheet: null, headers: [], mapping: {}, unmapped_headers: [], missing_required: [], preview: [], refused, notes: [] };
+  return { path, file: basename(path), size_bytes: size, kind: null, sheet: null, headers: [], mapping: {}, unmapped_headers: [], missing_required: [], missing_required_columns: [], preview: [], refused, notes: [] };
 }
 
 // ---------- import ----------
@@ -526,7 +527,7 @@ async function importOne(
     if (d.missing_required.length) {
       await closePlan(plan);
       throw new RefusalError(
-        `looks like ${d.kind} but has no column for ${d.missing_required.join('; ')} (headers: ${plan.headers.join(', ')}); map the column by hand or fix the export`,
+        `This looks like ${d.kind} but has no column for ${d.missing_required.join('; ')} (headers: ${plan.headers.join(', ')}). Map the column by hand or fix the export.`,
       );
     }
     kind = d.kind;

@@ -4,7 +4,7 @@
 // earlier file or earlier in this file) and counts the duplicates. The caller owns the transaction.
 import type { DuckDBAppender } from '@duckdb/node-api';
 import type { EngagementDb } from '../db/engine';
-import { RefusalError, type CanonicalRow, type CanonicalTable, type CellValue, type ParsedItem } from './types';
+import { RefusalError, rowLimitReason, type CanonicalRow, type CanonicalTable, type CellValue, type ParsedItem } from './types';
 
 export interface LoadCounts {
   rows_read: number;
@@ -223,7 +223,7 @@ export async function loadItems(
   const batch = async (list: readonly ParsedItem[]): Promise<void> => {
     for (const item of list) {
       read++;
-      if (read > maxRows) throw new RefusalError(`${opts.file ?? 'file'} has more than ${maxRows.toLocaleString('en-US')} rows (the row limit); split the export into smaller files`);
+      if (read > maxRows) throw new RefusalError(rowLimitReason(maxRows));
       if (item.reject) {
         lastLine = item.reject.line;
         rejects.appendInteger(sourceId);

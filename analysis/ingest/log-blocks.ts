@@ -64,7 +64,7 @@ export async function* logBlocks(path: string, opts: LogBlockOptions): AsyncGene
       }
       if (pending.length > opts.maxLineChars) {
         throw new RefusalError(
-          `${opts.file}: line ${(linesBefore + 1).toLocaleString('en-US')} is longer than ${opts.maxLineChars.toLocaleString('en-US')} characters, which no licence server writes; check the file is the server's debug log and not a binary or merged file`,
+          `Line ${(linesBefore + 1).toLocaleString('en-US')} is longer than ${opts.maxLineChars.toLocaleString('en-US')} characters, which no licence server writes. Check the file is the server's debug log, not a binary or merged file.`,
         );
       }
       opts.onBytes?.(done, size);

@@ -16,7 +16,7 @@ import type { IngestLimits } from './limits';
 import type { LoadCounts } from './loader';
 import { columnsOf, dedupSelect } from './loader';
 import { claimOf, DATE_EXPECTED, normaliseUser, parseDate, parseNumber, parseTimestamp, productFacts, TS_EXPECTED, type NormaliseContext } from './normalise';
-import { RefusalError } from './types';
+import { RefusalError, rowLimitReason } from './types';
 import { profiled } from '../db/profile';
 import { JS_WHITESPACE, JS_WHITESPACE_RE2 } from '../db/js-whitespace';
 
@@ -237,7 +237,7 @@ export async function stageNative(db: EngagementDb, req: NativeRequest): Promise
   }
   if (n > req.limits.maxRows) {
     await dropNative(db);
-    throw new RefusalError(`${req.file} has more than ${req.limits.maxRows.toLocaleString('en-US')} rows (the row limit); split the export into smaller files`);
+    throw new RefusalError(rowLimitReason(req.limits.maxRows));
   }
   const jsValues = new Map<string, string[]>();
   for (const [col] of mapped) {

@@ -33,6 +33,11 @@ export class RefusalError extends Error {
   }
 }
 
+/** Why a file with more rows than one file may hold is refused (the reason is shown beside the file's name). */
+export function rowLimitReason(maxRows: number): string {
+  return `This file has more than ${maxRows.toLocaleString('en-US')} rows, the limit for one file. Split the export into smaller files.`;
+}
+
 export interface DetectedFile {
   kind: InputKind;
   sheet: string | null;

@@ -254,7 +254,7 @@ export function LoadDataStep() {
  * Headers left over are those no column is mapped to.
  */
 function stillMissing(p: Plan): string[] {
-  return p.missing_required.filter((req) => !req.split(' or ').some((c) => p.mapping[c.trim()]));
+  return p.missing_required.filter((_, i) => !(p.missing_required_columns[i] ?? []).some((c) => p.mapping[c]));
 }
 function unmappedHeaders(p: Plan): string[] {
   const used = new Set(Object.values(p.mapping).filter((h): h is string => !!h));

@@ -517,7 +517,7 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await bad.getByText('Refused:').waitFor();
     assert.equal(await p.getByRole('combobox', { name: 'Kind of roster.xlsx' }).inputValue(), 'users');
     const odd = p.getByRole('article', { name: 'File odd.csv' });
-    await odd.getByText(/Refused: not a known kind/).waitFor();
+    await odd.getByText(/Refused: This is not a known kind/).waitFor();
     await p.getByRole('combobox', { name: 'Kind of odd.csv' }).selectOption('sessions');
     await odd.getByText('Refused:').waitFor({ state: 'detached' });
     for (const [col, header] of [['user', 'Who'], ['product', 'What'], ['start_time', 'When'], ['device_name', 'Box']]) {

@@ -66,6 +66,11 @@ test('unknown columns are listed as unmapped; missing required columns are named
   const m = detectKind(['Contract number', 'Seat quantity', 'Term'])!;
   assert.equal(m.kind, 'subscriptions');
   assert.deepEqual(m.missing_required, ['offering']);
+  assert.deepEqual(m.missing_groups, [['offering']]);
+  // A requirement met by any one of its columns is given as the group (the text joins it with "or").
+  const s = detectAs('sessions', ['session_id', 'product', 'start_time', 'end_time', 'licence_type']);
+  assert.deepEqual(s.missing_groups, [['user', 'device_name']]);
+  assert.deepEqual(s.missing_required, ['user or device_name']);
 });
 
 test('a mapping override replaces the detected mapping and can unmap a column', () => {

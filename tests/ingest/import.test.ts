@@ -100,11 +100,11 @@ test('a path that does not exist is refused on its own, saying so; the other pat
   const missing = join(dir, 'no-such-folder');
   const scan = await scanFiles(db, [missing, good], settings());
   assert.equal(scan.length, 2);
-  assert.equal(scan[0]!.refused, `${missing} does not exist; check the path (a file or a folder of exports)`);
+  assert.equal(scan[0]!.refused, `${missing} does not exist. Check the path (a file or a folder of exports).`);
   assert.equal(scan[1]!.refused, null);
   assert.equal(scan[1]!.kind, 'users');
   const r = await importFiles(db, [{ path: missing }, { path: good }], { settings: settings() });
-  assert.deepEqual(r.refused.map((x) => x.reason), [`${missing} does not exist; check the path (a file or a folder of exports)`]);
+  assert.deepEqual(r.refused.map((x) => x.reason), [`${missing} does not exist. Check the path (a file or a folder of exports).`]);
   assert.equal(r.sources[0]!.rows_loaded, 1);
   db.close();
 });
@@ -115,7 +115,7 @@ test('a mapping override and a forced kind load a file detection would not under
   const p = write(dir, 'odd.csv', 'Who,What,When,Box\nann@x.com,Revit,2025-04-01 10:00,WS1\n');
   const scan = await scanFiles(db, [p], settings());
   assert.equal(scan[0]!.kind, null);
-  assert.match(scan[0]!.refused ?? '', /not a known kind/);
+  assert.match(scan[0]!.refused ?? '', /^This is not a known kind of export: .*\. Choose the kind and map the columns by hand\.$/);
   const r = await importFiles(db, [{ path: p, kind: 'sessions', mapping: { user: 'Who', product: 'What', start_time: 'When', device_name: 'Box' } }], { settings: settings() });
   assert.deepEqual(r.refused, []);
   assert.equal(r.sources[0]!.rows_loaded, 1);
@@ -174,7 +174,7 @@ test('empty, binary and unknown files are refused with a reason and the import g
   assert.deepEqual(r.refused.map((x) => x.file), ['a-empty.csv', 'b-binary.dat', 'c-shopping.csv', 'd-subs.csv']);
   assert.match(r.refused[0]!.reason, /empty/i);
   assert.match(r.refused[2]!.reason, /not a known kind/);
-  assert.match(r.refused[3]!.reason, /looks like subscriptions but has no column for offering/);
+  assert.match(r.refused[3]!.reason, /^This looks like subscriptions but has no column for offering \(headers: .*\)\. Map the column by hand or fix the export\.$/);
   assert.equal((await db.all('SELECT * FROM refused')).length, 4);
   db.close();
 });
