@@ -55,6 +55,8 @@ export function RenewalStep() {
 
   // Targets save themselves, like decisions: a pause in typing or leaving the field saves a valid value.
   const timers = useRef(new Map<string, ReturnType<typeof setTimeout>>());
+  // The value being saved per offering: a blur or Enter right after a pause in typing does not send it twice.
+  const sending = useRef(new Map<string, number>());
   const latest = useRef({ text, stored, rows: r.data });
   latest.current = { text, stored, rows: r.data };
   const nameOf = (offering: string) => latest.current.rows?.find((x) => x.offering === offering)?.name ?? offering;
@@ -64,13 +66,17 @@ export function RenewalStep() {
     timers.current.delete(offering);
     const n = parseTarget(value);
     setInvalid((v) => ({ ...v, [offering]: n === null }));
-    if (n === null || n === latest.current.stored[offering]) return;
+    if (n === null || n === latest.current.stored[offering] || n === sending.current.get(offering)) return;
+    sending.current.set(offering, n);
     try {
       await api('renewal.setTargets', { targets: { [offering]: n } });
+      latest.current.stored = { ...latest.current.stored, [offering]: n };
       setStored((s) => ({ ...s, [offering]: n }));
       setNotice(`Saved the target for ${nameOf(offering)}.`);
     } catch (e) {
       setError(isInvalidInput(e) ? `The target for ${nameOf(offering)} was not saved: ${TARGET_RANGE}.` : `The target for ${nameOf(offering)} was not saved: ${errorMessage(e)}`);
+    } finally {
+      if (sending.current.get(offering) === n) sending.current.delete(offering);
     }
   }
   function edit(offering: string, value: string) {
@@ -95,7 +101,7 @@ export function RenewalStep() {
         if (value === undefined) continue;
         const n = parseTarget(value);
         if (n === null) refused.push(`${x.name} (“${value}”)`);
-        else if (n !== held[x.offering]) targets[x.offering] = n;
+        else if (n !== held[x.offering] && n !== sending.current.get(x.offering)) targets[x.offering] = n;
       }
       const app = useApp.getState();
       if (Object.keys(targets).length) void api('renewal.setTargets', { targets }).catch((e: unknown) => app.setError(`Target quantities were not saved: ${errorMessage(e)}`));

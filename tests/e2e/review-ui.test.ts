@@ -297,7 +297,7 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     const target = p.getByRole('spinbutton', { name: /^Target quantity for / }).nth(1);
     await target.waitFor();
     const name = (await target.getAttribute('aria-label'))!.replace('Target quantity for ', '');
-    const stored = async () => (await callApi<{ name: string; target_quantity: number; reason: string }[]>(served, 'renewal.get', {})).find((r) => r.name === name)!;
+    const stored = async () => (await callApi<{ offering: string; name: string; target_quantity: number; reason: string }[]>(served, 'renewal.get', {})).find((r) => r.name === name)!;
     const original = (await stored()).target_quantity;
     await target.fill('');
     assert.equal(await target.inputValue(), '', 'a cleared field stays empty');
@@ -324,6 +324,20 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     const labels = brief.getByText(/^Target set by the analyst \(recommended [\d,]+\)$/);
     await labels.nth(1).waitFor();
     assert.equal(await labels.count(), 2, 'this offering and the one set in the walk, no other');
+    // Enter, then leaving the field while that save is still on its way: the one value is sent once.
+    const calls: string[] = [];
+    const count = (r: { url(): string; postData(): string | null }) => {
+      if (r.url().includes('/api/renewal.setTargets')) calls.push(r.postData() ?? '');
+    };
+    p.on('request', count);
+    const again = brief.getByRole('spinbutton', { name: `Target quantity for ${name}`, exact: true });
+    await again.fill(String(original + 6));
+    await again.press('Enter');
+    await again.press('Tab');
+    await p.getByText(`Saved the target for ${name}.`).waitFor();
+    await p.waitForTimeout(800); // past the typing pause, which must not send it again either
+    p.off('request', count);
+    assert.deepEqual(calls.map((c) => JSON.parse(c) as unknown), [{ targets: { [(await stored()).offering]: original + 6 } }]);
     const reasons = await brief.locator('.rec-cell > .muted').allInnerTexts();
     assert.ok(reasons.every((r) => /^[A-Z].*\.$/.test(r) && !r.includes('the analyst set')), reasons.join(' | '));
     await shot(p, '07b-renewal-targets');
