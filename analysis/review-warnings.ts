@@ -9,7 +9,7 @@ import { priceOverrides } from './pricebook';
 const list = (codes: readonly string[], max = 6) => (codes.length <= max ? codes.join(', ') : `${codes.slice(0, max).join(', ')} and ${codes.length - max} more`);
 
 /** What a warning is about, so a screen can say which of its figures it touches. */
-export type WarningCode = 'usage_outside_window' | 'no_subscriptions' | 'currency_unconverted';
+export type WarningCode = 'usage_outside_window' | 'no_subscriptions' | 'currency_unconverted' | 'price_unmatched';
 export interface ReviewWarning {
   code: WarningCode;
   message: string;
@@ -57,6 +57,27 @@ export async function reviewWarnings(db: EngagementDb, settings: Settings, asOf:
       push(
         'currency_unconverted',
         `The engagement's currency is ${settings.currency} but the prices of ${list(fromBook)} come from the shipped price book in ${book}; they are not converted. Give ${settings.currency} prices in the price book (Settings; "prices" in engagement.json) or set the currency to ${book}.`,
+      );
+    }
+  }
+  // A price whose key names nothing (a misspelt code in engagement.json, say) is kept but used by nothing.
+  const unknown = Object.keys(settings.prices).filter((k) => catalogue.resolve(k) === null).map((k) => k.trim().toUpperCase());
+  if (unknown.length > 0) {
+    const seen = await db.all<{ code: string }>(
+      `SELECT DISTINCT code FROM (
+         SELECT product AS code FROM sessions UNION ALL SELECT licence_offering FROM sessions
+         UNION ALL SELECT product FROM usage_daily UNION ALL SELECT product FROM tokenflex
+         UNION ALL SELECT offering FROM subscriptions UNION ALL SELECT offering FROM usage_report
+         UNION ALL SELECT offering FROM users UNION ALL SELECT product FROM users)
+       WHERE list_contains(string_split($1, chr(31)), code)`,
+      [unknown.join('\u001f')],
+    );
+    const used = new Set(seen.map((r) => r.code));
+    const unmatched = [...new Set(unknown.filter((c) => !used.has(c)))].sort();
+    if (unmatched.length > 0) {
+      push(
+        'price_unmatched',
+        `The price${unmatched.length === 1 ? '' : 's'} given for ${list(unmatched)} match${unmatched.length === 1 ? 'es' : ''} no product of the catalogue or the loaded data, so ${unmatched.length === 1 ? 'it is' : 'they are'} not used. Check the product code (the price book in Settings; "prices" in engagement.json).`,
       );
     }
   }

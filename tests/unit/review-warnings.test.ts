@@ -3,7 +3,7 @@
 // contract; a EUR engagement priced from the USD book is not silently relabelled.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEngine, dispatch, type HandlerContext } from '../../analysis/api/handlers';
@@ -53,4 +53,18 @@ test('a currency other than the price book\'s is flagged for every product price
   assert.ok(readdirSync(info.folder).length > 0);
   const settings = (await call('settings.get', {})) as { prices: Record<string, unknown> };
   for (const code of Object.keys(settings.prices)) assert.ok(!new RegExp(`\\b${code}\\b`).test(eur.warnings[0]!.split(' come from')[0]!), `${code} is priced by the engagement`);
+});
+
+test('a price given for a code that names nothing (a typo) is reported, not silently kept unused', async () => {
+  await call('sample.create', { jobId: 's2', users: 60 });
+  const before = (await call('settings.get', {})) as { prices: Record<string, unknown> };
+  // RVTT is a typo; ZZLOCAL is in no catalogue but a loaded session names it, so its price is used.
+  const extra = join(root, 'extra');
+  mkdirSync(extra, { recursive: true });
+  writeFileSync(join(extra, 'local-sessions.csv'), 'session_id,user,product,start_time,end_time,licence_type\nz1,ann@contoso.com,ZZLOCAL,2026-09-01 09:00:00,2026-09-01 10:00:00,named_user\n');
+  await call('import.run', { jobId: 'i2', files: [{ path: join(extra, 'local-sessions.csv') }] });
+  await call('settings.update', { settings: { currency: 'USD', prices: { ...before.prices, RVTT: { annual: 100 }, ZZLOCAL: { annual: 50 }, Revit: { annual: 3000 } } } });
+  const s = (await call('review.run', { jobId: 'r3' })) as Summary;
+  assert.deepEqual(s.warning_codes, ['price_unmatched']);
+  assert.equal(s.warnings[0], 'The price given for RVTT matches no product of the catalogue or the loaded data, so it is not used. Check the product code (the price book in Settings; "prices" in engagement.json).');
 });
