@@ -7,6 +7,7 @@ import { api, client, onEngineRestarted, shell } from './api/client';
 import { Empty, ErrorBox, Loading } from './components/ui';
 import { AlertTriangle, X } from 'lucide-react';
 import { money, int, date } from './format';
+import { ScreenBoundary } from './components/ScreenBoundary';
 import { StartStep } from './steps/Start';
 import { LoadDataStep } from './steps/LoadData';
 import { SettingsStep } from './steps/Settings';
@@ -199,7 +200,11 @@ export function App() {
               </div>
             </div>
           )}
-          {!booted ? <div className="page"><Loading what="the workbench" /></div> : pack ? <AuditorView pack={pack} /> : <StepScreen step={step} />}
+          {!booted ? (
+            <div className="page"><Loading what="the workbench" /></div>
+          ) : (
+            <ScreenBoundary resetKey={pack ? 'pack' : step}>{pack ? <AuditorView pack={pack} /> : <StepScreen step={step} />}</ScreenBoundary>
+          )}
         </main>
         <div className="toast-region" aria-live="polite">{notice && <div className="toast">{notice}</div>}</div>
       </div>

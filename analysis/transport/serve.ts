@@ -1,4 +1,4 @@
-// `npm run serve [-- --port N] [--state DIR] [--key-dir DIR]`: the real engine and the built UI on
+// `npm run serve [-- --port N] [--state DIR] [--key-dir DIR] [--dist DIR]`: the real engine and the built UI on
 // 127.0.0.1 with a per-launch token. The FIRST line of stdout is the URL to open (tests read it).
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -25,14 +25,24 @@ function parseArgs(argv: string[]): Args {
       i++;
       return v;
     };
-    if (k === '--port') {
+    if (k === '--help' || k === '-h') {
+      process.stdout.write(
+        'npm run serve [-- --port N] [--state DIR] [--key-dir DIR] [--dist DIR]\n' +
+          '  Serves the app on http://127.0.0.1 (loopback only) and prints the address to open, with its access token.\n' +
+          '  --port N      the port (default: any free one)\n' +
+          '  --state DIR   where recent engagements and new engagements go (default ~/.lrt-workbench)\n' +
+          '  --key-dir DIR where the evidence-pack signing key is kept (default $LRTW_KEY_DIR or ~/.lrt-workbench/keys)\n' +
+          '  --dist DIR    the built renderer (default dist/renderer; built on start when missing or stale)\n',
+      );
+      process.exit(0);
+    } else if (k === '--port') {
       const n = Number(need());
       if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port must be a whole number from 0 to 65535, got "${v}".`);
       a.port = n;
     } else if (k === '--state') a.state = resolve(need());
     else if (k === '--key-dir') a.keyDir = resolve(need());
     else if (k === '--dist') a.dist = resolve(need());
-    else throw new Error(`Unknown option "${k}". Use --port N, --state DIR, --key-dir DIR.`);
+    else throw new Error(`Unknown option "${k}". Use --port N, --state DIR, --key-dir DIR, --dist DIR (--help says more).`);
   }
   return a;
 }

@@ -265,6 +265,8 @@ function PlanCard(props: { plan: Plan; onChange: (p: Plan) => void; onKind: (kin
   const p = props.plan;
   const canonical = Object.keys(p.mapping);
   const missing = stillMissing(p);
+  // The columns that could meet a requirement still unmet, marked in the mapping.
+  const missingColumns = new Set(p.missing_required_columns.filter((g) => !g.some((c) => p.mapping[c])).flat());
   const extra = unmappedHeaders(p);
   return (
     <article className={`plan ${p.refused ? 'refused' : ''}`} aria-label={`File ${p.file}`}>
@@ -303,7 +305,7 @@ function PlanCard(props: { plan: Plan; onChange: (p: Plan) => void; onKind: (kin
           <div className="mapping-grid">
             {canonical.map((c) => (
               <label key={c} className="mapping-row">
-                <span className="mono">{c}{missing.some((m) => m.split(' or ').includes(c)) ? ' *' : ''}</span>
+                <span className="mono">{c}{missingColumns.has(c) ? ' *' : ''}</span>
                 <select aria-label={`Source column for ${c} in ${p.file}`} value={p.mapping[c] ?? ''} onChange={(e) => props.onChange({ ...p, mapping: { ...p.mapping, [c]: e.target.value || null } })}>
                   <option value="">(not mapped)</option>
                   {p.headers.map((h) => (

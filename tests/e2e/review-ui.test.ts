@@ -573,4 +573,30 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     assert.deepEqual(foreign, [], 'no request left 127.0.0.1 during the whole session');
     assert.deepEqual(w.consoleErrors, []);
   });
+
+  it('a screen that fails to draw says so and offers a retry; the rest of the app stays usable', async () => {
+    const p = w.page;
+    // An answer this renderer cannot draw (as from an engine of another version): the import plan without its preview.
+    await p.route('**/api/import.scan', async (route) => {
+      const res = await route.fetch();
+      const plans = (await res.json()) as Record<string, unknown>[];
+      await route.fulfill({ response: res, json: plans.map((x) => ({ ...x, preview: null })) });
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'lrtw-e2e-fault-'));
+    writeFileSync(join(dir, 'sessions.csv'), 'session_id,user,product,start_time,end_time,licence_type\ns1,a@contoso.com,Revit,2026-07-01 09:00,2026-07-01 10:00,named_user\n');
+    await goStep(p, 'Load data');
+    await p.getByLabel('Choose files to import').setInputFiles([join(dir, 'sessions.csv')]);
+    const fault = p.getByRole('alert', { name: 'Screen error' });
+    await fault.waitFor();
+    assert.match(await fault.innerText(), /This screen could not be drawn\..*Your engagement is unchanged/s);
+    await shot(p, '16-screen-error');
+    await p.unroute('**/api/import.scan');
+    // The navigation still works, and the failed screen draws again when revisited.
+    await goStep(p, 'Settings');
+    await goStep(p, 'Load data');
+    assert.equal(await fault.count(), 0);
+    const faults = w.consoleErrors.filter((e) => /this screen failed to draw/.test(e));
+    assert.ok(faults.length >= 1, w.consoleErrors.join('\n'));
+    w.consoleErrors.splice(0, w.consoleErrors.length, ...w.consoleErrors.filter((e) => !/this screen failed to draw|The above error occurred|preview/.test(e)));
+  });
 });
