@@ -22,7 +22,7 @@ import { openPack } from '../export/open-pack';
 import { generateSample } from '../sample/generate';
 import { getQuality } from '../quality';
 import { listPriceBook } from '../pricebook';
-import { buildSummary, readSummary, listAllFindings } from '../summary';
+import { buildSummary, readSummary, listAllFindings, setSummaryScenarios } from '../summary';
 import { gapLinesForScenarios } from '../rules/gap-lines';
 
 export interface HandlerContext {
@@ -259,7 +259,10 @@ export function createEngine(opts: EngineOptions) {
         const e = writable();
         const merged = applySettingsPatch(e.settings, input.settings);
         checkScenarioRanges('settings.update', merged.scenario, ['settings']);
+        const ratesChanged = JSON.stringify(merged.scenario) !== JSON.stringify(e.settings.scenario);
         await e.saveSettings(merged);
+        // New settlement rates change no finding, only the scenarios: the stored summary follows at once.
+        if (ratesChanged) await setSummaryScenarios(e.db, computeScenarios(await gapLinesForScenarios(e.db), merged.scenario));
         await remember(e); // the client's name may have changed
         return merged;
       }),

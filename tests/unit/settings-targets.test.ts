@@ -95,6 +95,20 @@ test('trying assumptions (scenarios.compute) starts from the engagement, not the
   assert.deepEqual(one, both);
 });
 
+test('saved settlement rates reach the stored summary at once: the headline, the recent list and the scenarios agree', async () => {
+  await call('review.run', { jobId: 'rs' });
+  const before = (await call('summary.get', {})) as { scenarios: Record<string, number> };
+  const tried = (await call('scenarios.compute', { assumptions: { no_cooperation_loading_high: 2.53 } })) as Record<string, number>;
+  assert.ok(tried.audit_no_cooperation_high! > before.scenarios.audit_no_cooperation_high!, 'the new rate raises the exposure');
+  await call('settings.update', { settings: { scenario: { no_cooperation_loading_high: 2.53 } } });
+  const after = (await call('summary.get', {})) as { scenarios: Record<string, number> };
+  assert.deepEqual(after.scenarios, tried);
+  const info = (await call('engagement.info', {})) as { path: string; headline: { audit_exposure_high: number } };
+  assert.equal(info.headline.audit_exposure_high, tried.audit_no_cooperation_high);
+  const recent = (await call('engagement.recent', {})) as { path: string; headline: { audit_exposure_high: number } | null }[];
+  assert.equal(recent.find((r) => r.path === info.path)?.headline?.audit_exposure_high, tried.audit_no_cooperation_high);
+});
+
 test('comparing the engagement with itself is refused, naming what to choose', async () => {
   const info = (await call('engagement.info', {})) as { path: string };
   await assert.rejects(call('compare.previous', { path: info.path }), (e: ApiError) => e.code === 'invalid_input' && /is the engagement open now: choose last quarter's engagement file/.test(e.message));
