@@ -123,7 +123,7 @@ export const SummarySchema = z.object({
   outputs: z.object({ workbook: z.string().nullable(), evidence_pack: z.string().nullable() }),
   /** What to check before trusting the figures (review-warnings.ts); additive to the contract's keys. */
   warnings: z.array(z.string()).default([]),
-  /** What each warning is about, in the same order: usage_outside_window, no_subscriptions, currency_unconverted, price_unmatched. */
+  /** What each warning is about, in the same order: usage_outside_window, sources_outside_window, no_subscriptions, currency_unconverted, price_unmatched. */
   warning_codes: z.array(z.string()).default([]),
 });
 export type Summary = z.infer<typeof SummarySchema>;

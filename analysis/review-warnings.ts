@@ -9,7 +9,7 @@ import { priceOverrides } from './pricebook';
 const list = (codes: readonly string[], max = 6) => (codes.length <= max ? codes.join(', ') : `${codes.slice(0, max).join(', ')} and ${codes.length - max} more`);
 
 /** What a warning is about, so a screen can say which of its figures it touches. */
-export type WarningCode = 'usage_outside_window' | 'no_subscriptions' | 'currency_unconverted' | 'price_unmatched';
+export type WarningCode = 'usage_outside_window' | 'sources_outside_window' | 'no_subscriptions' | 'currency_unconverted' | 'price_unmatched';
 export interface ReviewWarning {
   code: WarningCode;
   message: string;
@@ -35,6 +35,29 @@ export async function reviewWarnings(db: EngagementDb, settings: Settings, asOf:
       'usage_outside_window',
       `No usage falls in the review window (the ${settings.thresholds.lookback_months} months to ${asOf}): the loaded usage runs from ${span.first} to ${span.last}, so no finding can be read from it. Set the review date to ${span.last} (As of, in Settings; as_of in engagement.json) or load current exports.`,
     );
+  }
+
+  // Some sources wholly outside the window (an old log beside current exports): loaded, and read by nothing.
+  if (!out.some((w) => w.code === 'usage_outside_window')) {
+    const idle = await db.all<{ file: string; first: string; last: string }>(
+      `WITH per AS (
+         SELECT source_id, CAST(start_time AS DATE) AS d FROM sessions
+         UNION ALL SELECT source_id, day FROM usage_daily
+         UNION ALL SELECT source_id, usage_date FROM tokenflex
+         UNION ALL SELECT source_id, CAST(ts AS DATE) FROM flexnet_events),
+       span AS (SELECT source_id, min(d) AS lo, max(d) AS hi FROM per GROUP BY source_id)
+       SELECT s.file, CAST(lo AS VARCHAR) AS first, CAST(hi AS VARCHAR) AS last FROM span JOIN sources s USING (source_id)
+       WHERE hi <= CAST($1 AS DATE) - to_months(CAST($2 AS INTEGER)) OR lo > CAST($1 AS DATE)
+       ORDER BY s.file`,
+      [asOf, settings.thresholds.lookback_months],
+    );
+    if (idle.length > 0) {
+      const named = idle.map((r) => `${r.file} (${r.first === r.last ? r.first : `${r.first} to ${r.last}`})`);
+      push(
+        'sources_outside_window',
+        `${list(named, 4)} ${idle.length === 1 ? 'holds' : 'hold'} no usage in the review window (the ${settings.thresholds.lookback_months} months to ${asOf}), so ${idle.length === 1 ? 'it counts' : 'they count'} in no finding. Load current exports in ${idle.length === 1 ? 'its' : 'their'} place if ${idle.length === 1 ? 'it was' : 'they were'} meant to be reviewed.`,
+      );
+    }
   }
 
   // A contract to judge compliance against.

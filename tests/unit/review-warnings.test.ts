@@ -68,3 +68,17 @@ test('a price given for a code that names nothing (a typo) is reported, not sile
   assert.deepEqual(s.warning_codes, ['price_unmatched']);
   assert.equal(s.warnings[0], 'The price given for RVTT matches no product of the catalogue or the loaded data, so it is not used. Check the product code (the price book in Settings; "prices" in engagement.json).');
 });
+
+test('sources wholly outside the window, loaded beside current exports, are named: they count in no finding', async () => {
+  await call('sample.create', { jobId: 's3', users: 60 });
+  const clean = (await call('review.run', { jobId: 'r4' })) as Summary;
+  assert.deepEqual(clean.warning_codes, []);
+  // Autodesk's own 2016 and 2018 server logs next to a 2026 sample.
+  await call('import.run', { jobId: 'i3', files: [{ path: join(FIXTURES, 'flexnet') }] });
+  const s = (await call('review.run', { jobId: 'r5' })) as Summary;
+  assert.deepEqual(s.warning_codes, ['sources_outside_window']);
+  assert.match(
+    s.warnings[0]!,
+    /^adskflex-2016-sample\.log \(2016-\d\d-\d\d to 2016-\d\d-\d\d\), adskflex-2018-denials\.log \(2018-\d\d-\d\d to 2018-\d\d-\d\d\) hold no usage in the review window \(the 24 months to 2026-09-30\), so they count in no finding\./,
+  );
+});
