@@ -10,6 +10,11 @@ export interface Column<T> {
   header: string;
   /** Value used for sorting, filtering and searching. */
   value: (row: T) => string | number | null;
+  /**
+   * The text the cell shows when it differs from the value ("Never" for no date, "$3,810" for 3810,
+   * "Undecided"): filters and the search match it as well as the value, so what is seen can be typed.
+   */
+  text?: (row: T) => string;
   render?: (row: T) => ReactNode;
   align?: 'left' | 'right';
   /** CSS grid track, e.g. '120px' or 'minmax(160px, 2fr)'. */
@@ -114,10 +119,11 @@ export function DataTable<T>(props: DataTableProps<T>) {
     const fs = Object.entries(deferredFilters).filter(([, v]) => v.trim() !== '').map(([id, v]) => [columns.find((c) => c.id === id), v.trim().toLowerCase()] as const);
     let out = rows;
     if (q || fs.length) {
+      const matches = (c: Column<T>, r: T, v: string) => String(c.value(r) ?? '').toLowerCase().includes(v) || (c.text !== undefined && c.text(r).toLowerCase().includes(v));
       out = rows.filter((r) => {
-        for (const [c, v] of fs) if (c && !String(c.value(r) ?? '').toLowerCase().includes(v)) return false;
+        for (const [c, v] of fs) if (c && !matches(c, r, v)) return false;
         if (!q) return true;
-        return columns.some((c) => String(c.value(r) ?? '').toLowerCase().includes(q));
+        return columns.some((c) => matches(c, r, q));
       });
     }
     if (sort) {

@@ -122,6 +122,7 @@ export function FindingsWorkbench(props: {
         header: 'User',
         value: (f) => f.user,
         // Product- and site-level findings have no single user; say so rather than leave a dash.
+        text: (f) => f.user ?? 'Estate-wide',
         render: (f) => (f.user ? <span className="ellipsis-cell" title={f.user}>{f.user}</span> : <span className="muted">Estate-wide</span>),
         // The widest flexible track: e-mail addresses are what the analyst scans; the full value is in the tooltip.
         // Narrower with the evidence panel open, so the compact table still fits at 1280 px.
@@ -154,12 +155,16 @@ export function FindingsWorkbench(props: {
                 ]),
             ...(props.extraColumns ?? []),
           ]),
-      ...(tight ? [] : [{ id: 'units', header: 'Units', value: (f: Finding) => f.units, render: (f: Finding) => int(f.units), align: 'right' as const, width: '68px' }]),
-      { id: 'value', header: 'Annual value', value: (f) => f.annual_value, render: (f) => money(f.annual_value, currency), align: 'right', width: '116px' },
+      ...(tight ? [] : [{ id: 'units', header: 'Units', value: (f: Finding) => f.units, text: (f: Finding) => int(f.units), render: (f: Finding) => int(f.units), align: 'right' as const, width: '68px' }]),
+      { id: 'value', header: 'Annual value', value: (f) => f.annual_value, text: (f) => money(f.annual_value, currency), render: (f) => money(f.annual_value, currency), align: 'right', width: '116px' },
       {
         id: 'decision',
         header: 'Decision',
         value: (f) => decisions.get(f.finding_id)?.action ?? '',
+        text: (f) => {
+          const a = decisions.get(f.finding_id)?.action;
+          return a ? ACTION_LABELS[a] : 'Undecided';
+        },
         width: '124px',
         render: (f) => {
           const d = decisions.get(f.finding_id);
@@ -195,6 +200,10 @@ export function FindingsWorkbench(props: {
               value: (f: Finding) => {
                 const d = decisions.get(f.finding_id);
                 return d?.owner || d?.due_date ? `${d.owner ?? ''} ${d.due_date ?? ''}`.trim() : null;
+              },
+              text: (f: Finding) => {
+                const d = decisions.get(f.finding_id);
+                return d?.owner || d?.due_date ? `${d.owner ?? 'No owner'} ${d.due_date ? `due ${date(d.due_date)}` : 'no due date'}` : '';
               },
               render: (f: Finding) => {
                 const d = decisions.get(f.finding_id);

@@ -18,7 +18,7 @@ export function AuditorView({ pack }: { pack: PackView }) {
     { id: 'user', header: 'User', value: (f) => f.user, width: 'minmax(200px, 2.4fr)' },
     { id: 'what', header: 'Offering / product', value: (f) => f.offering ?? f.product, width: 'minmax(110px, 1fr)' },
     { id: 'units', header: 'Units', value: (f) => f.units, align: 'right', width: '80px' },
-    { id: 'value', header: 'Annual value', value: (f) => f.annual_value, render: (f) => money(f.annual_value, currency), align: 'right', width: '130px' },
+    { id: 'value', header: 'Annual value', value: (f) => f.annual_value, text: (f) => money(f.annual_value, currency), render: (f) => money(f.annual_value, currency), align: 'right', width: '130px' },
     { id: 'evidence', header: 'Evidence rows', value: (f) => f.evidence_count, align: 'right', width: '130px' },
   ], [currency]);
   const v = pack.verify;

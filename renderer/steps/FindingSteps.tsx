@@ -18,7 +18,7 @@ function useCurrency(): string {
   return useApp((s) => s.settings?.currency ?? s.summary?.currency ?? 'USD');
 }
 
-const lastSeenCol: Column<Finding> = { id: 'last', header: 'Last used', value: (f) => f.last_seen, render: (f) => (f.last_seen ? date(f.last_seen) : <span className="muted">Never</span>), width: '100px' };
+const lastSeenCol: Column<Finding> = { id: 'last', header: 'Last used', value: (f) => f.last_seen, text: (f) => (f.last_seen ? date(f.last_seen) : 'Never'), render: (f) => (f.last_seen ? date(f.last_seen) : <span className="muted">Never</span>), width: '100px' };
 const reclaimNarrowCols: Column<Finding>[] = [lastSeenCol];
 const reclaimCols: Column<Finding>[] = [lastSeenCol, { id: 'detail', header: 'Detail', value: (f) => f.detail, render: (f) => <span className="clamp2" title={f.detail ?? undefined}>{f.detail ?? '—'}</span>, width: 'minmax(200px, 2fr)' }];
 
@@ -125,6 +125,7 @@ export function OptimisationStep() {
     // Flexible: it takes the spare width, but may narrow (two clamped lines) so Decision stays in view at 1024 px.
     width: 'minmax(140px, 3fr)',
     value: (f) => [f.offering ?? f.product, f.detail].filter(Boolean).join(': '),
+    text: (f) => [f.offering ?? f.product, f.detail ? readableDetail(f.detail, currency) : null].filter(Boolean).join(': '),
     render: (f) => (
       <span className="clamp2" title={f.detail ?? undefined}>
         {(f.offering ?? f.product) && <span className="strong">{f.offering ?? f.product}: </span>}

@@ -238,6 +238,36 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     assert.equal((await layout()).mainTop, 0, 'the new step starts at its top');
   });
 
+  it('filters match what the table shows: "Never", a value as money, "Undecided"', async () => {
+    const p = w.page;
+    await goStep(p, 'Reclamation');
+    const grid = p.getByRole('grid', { name: 'Reclamation candidates' });
+    await grid.getByRole('row', { name: /^Dormant user · / }).first().waitFor();
+    const all = (await callApi<{ finding_id: string; type: string; last_seen: string | null; annual_value: number }[]>(served, 'findings.list', {})).filter((f) => f.type === 'dormant_user' || f.type === 'unused_assignment');
+    const decided = new Set((await callApi<{ finding_id: string }[]>(served, 'decisions.list', {})).map((d) => d.finding_id));
+    const count = p.getByText(/^\d[\d,]* of \d[\d,]* rows?$/);
+    const expectRows = async (n: number) => assert.equal(await count.innerText(), `${n.toLocaleString('en-US')} of ${all.length.toLocaleString('en-US')} ${all.length === 1 ? 'row' : 'rows'}`);
+    const filter = (name: string) => grid.getByRole('textbox', { name: `Filter ${name}` });
+
+    await filter('Last used').fill('Never');
+    await count.waitFor();
+    const never = all.filter((f) => f.last_seen === null).length;
+    assert.ok(never > 0, 'the sample has never-used assignments');
+    await expectRows(never);
+    await filter('Last used').fill('');
+
+    const v = all[0]!.annual_value;
+    await filter('Annual value').fill(money(v));
+    await count.waitFor();
+    await expectRows(all.filter((f) => money(f.annual_value).includes(money(v))).length);
+    await filter('Annual value').fill('');
+
+    await filter('Decision').fill('undecided');
+    await count.waitFor();
+    await expectRows(all.filter((f) => !decided.has(f.finding_id)).length);
+    await filter('Decision').fill('');
+  });
+
   it('starts the decision bar afresh for each selection, asks for the reason of an inline Keep, and never acts on hidden rows', async () => {
     const p = w.page;
     await goStep(p, 'Reclamation');
