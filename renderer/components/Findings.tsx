@@ -254,8 +254,10 @@ export function FindingsWorkbench(props: {
             withOwner={props.withOwner ?? false}
             initial={draft ? { owner: single?.owner ?? null, due_date: single?.due_date ?? null, justification: null, action: draft.action } : single}
             askReason={draft !== null}
-            onApply={(d) => decide(selectedIds, d)}
+            decided={selectedIds.length > 1 ? selectedIds.flatMap((id) => { const a = decisions.get(id)?.action; return a ? [a] : []; }) : []}
+            onApply={(d, onlyUndecided) => decide(onlyUndecided ? selectedIds.filter((id) => !decisions.has(id)) : selectedIds, d)}
             onClear={() => void clearDecisions(selectedIds).catch((e: unknown) => setError(errorMessage(e)))}
+            onClose={() => setSelected(new Set())}
           />
         )}
         <DataTable
@@ -286,8 +288,13 @@ function DecisionBar(props: {
   initial: DecisionInput | undefined;
   /** Opened from a row's dropdown for an action that needs a reason: say so and put the cursor there. */
   askReason: boolean;
-  onApply: (d: DecisionInput) => Promise<void>;
+  /** The actions already decided among several selected findings: applying replaces them, so the bar says so. */
+  decided: Action[];
+  /** `onlyUndecided`: leave the findings already decided as they are. */
+  onApply: (d: DecisionInput, onlyUndecided: boolean) => Promise<void>;
   onClear: () => void;
+  /** Escape: the bar closes (the selection is cleared). */
+  onClose: () => void;
 }) {
   const [action, setAction] = useState<Action>(props.initial?.action ?? props.actions[0]!);
   const [owner, setOwner] = useState(props.initial?.owner ?? '');
@@ -300,19 +307,34 @@ function DecisionBar(props: {
     if (props.askReason) whyRef.current?.focus();
   }, [props.askReason]);
   const needsReason = NEEDS_REASON.includes(action);
+  const undecided = props.count - props.decided.length;
+  const apply = (onlyUndecided: boolean) => {
+    if (needsReason && !why.trim()) {
+      setMissing(true);
+      whyRef.current?.focus();
+      return;
+    }
+    setBusy(true);
+    void props.onApply({ action, owner: owner.trim() || null, due_date: due || null, justification: why.trim() || null }, onlyUndecided).finally(() => setBusy(false));
+  };
+  // "Keep 1, Dispute 2": what applying to all of them would replace.
+  const byAction = props.actions.concat(props.decided.filter((a) => !props.actions.includes(a))).flatMap((a) => {
+    const n = props.decided.filter((x) => x === a).length;
+    return n ? [`${ACTION_LABELS[a]} ${n.toLocaleString('en-US')}`] : [];
+  });
   return (
     <form
       className="decision-bar"
       aria-label="Decision for the selected findings"
       onSubmit={(e) => {
         e.preventDefault();
-        if (needsReason && !why.trim()) {
-          setMissing(true);
-          whyRef.current?.focus();
-          return;
+        apply(false);
+      }}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') {
+          e.preventDefault();
+          props.onClose();
         }
-        setBusy(true);
-        void props.onApply({ action, owner: owner.trim() || null, due_date: due || null, justification: why.trim() || null }).finally(() => setBusy(false));
       }}
     >
       <div className="decision-fields">
@@ -355,11 +377,22 @@ function DecisionBar(props: {
             “{ACTION_LABELS[action]}” needs a reason: write it in Justification, then apply.
           </p>
         )}
+        {props.decided.length > 0 && (
+          <p className="field-note info" role="status" data-testid="decided-note">
+            {props.decided.length === props.count ? (props.count === 2 ? 'Both' : `All ${props.count.toLocaleString('en-US')}`) : `${props.decided.length.toLocaleString('en-US')} of these`}{' '}
+            already {props.decided.length === 1 ? 'has a decision' : 'have decisions'} ({byAction.join(', ')}): applying to all replaces {props.decided.length === 1 ? 'it, its reason included' : 'them, their reasons included'}.
+          </p>
+        )}
       </div>
       <div className="decision-buttons">
         <button type="submit" className="btn primary" disabled={busy}>
-          Apply to {props.count === 1 ? '1 finding' : `${props.count.toLocaleString('en-US')} findings`}
+          Apply to {props.count === 1 ? '1 finding' : props.decided.length > 0 ? `all ${props.count.toLocaleString('en-US')}` : `${props.count.toLocaleString('en-US')} findings`}
         </button>
+        {props.decided.length > 0 && undecided > 0 && (
+          <button type="button" className="btn" disabled={busy} onClick={() => apply(true)}>
+            Apply to the {undecided.toLocaleString('en-US')} undecided
+          </button>
+        )}
         <button type="button" className="btn subtle" onClick={props.onClear}>Clear decision</button>
       </div>
     </form>

@@ -321,6 +321,41 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     assert.deepEqual(w.consoleErrors, []);
   });
 
+  it('a decision applied to several findings says which already have one, and can leave those as they are', async () => {
+    const p = w.page;
+    await goStep(p, 'Reclamation');
+    const grid = p.getByRole('grid', { name: 'Reclamation candidates' });
+    const bar = p.getByRole('form', { name: 'Decision for the selected findings' });
+    const rows = grid.getByRole('row', { name: /^Dormant user · / });
+    await rows.nth(6).waitFor();
+    // One row already kept (with its reason) and two undecided ones.
+    const picked: { name: string; action: string }[] = [];
+    for (let i = 0; picked.length < 3 && i < 40; i++) {
+      const action = await rows.nth(i).getByRole('combobox').inputValue();
+      const name = (await rows.nth(i).getAttribute('aria-label'))!;
+      if (action === 'keep' && !picked.some((x) => x.action === 'keep')) picked.push({ name, action });
+      else if (action === '' && picked.filter((x) => x.action === '').length < 2) picked.push({ name, action });
+    }
+    assert.deepEqual(picked.map((x) => x.action).sort(), ['', '', 'keep']);
+    for (const x of picked) await grid.getByRole('row', { name: x.name, exact: true }).getByRole('checkbox').check();
+    const note = bar.getByTestId('decided-note');
+    await note.waitFor();
+    assert.equal(await note.innerText(), '1 of these already has a decision (Keep 1): applying to all replaces it, its reason included.');
+    await shot(p, '05b-bulk-note');
+    await bar.getByRole('combobox', { name: 'Action' }).selectOption('reclaim');
+    await bar.getByRole('button', { name: 'Apply to the 2 undecided' }).click();
+    await p.getByText('Saved 2 decisions.').waitFor();
+    for (const x of picked) {
+      const v = await grid.getByRole('row', { name: x.name, exact: true }).getByRole('combobox').inputValue();
+      assert.equal(v, x.action === 'keep' ? 'keep' : 'reclaim', x.name);
+    }
+    // Escape closes the bar (the selection is cleared).
+    await bar.getByRole('combobox', { name: 'Action' }).focus();
+    await p.keyboard.press('Escape');
+    await bar.waitFor({ state: 'detached' });
+    await shot(p, '05c-bulk-decided');
+  });
+
   it('keeps a renewal target as typed, refuses what the engine would, and saves it when the analyst moves on', async () => {
     const p = w.page;
     await goStep(p, 'Renewal');
