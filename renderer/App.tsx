@@ -160,8 +160,9 @@ export function App() {
           ) : info ? (
             <>
               <div className="topbar-title">
-                <span className="strong">{info.client}</span>
-                <span className="muted"> · {info.as_of ? `as of ${date(info.as_of)}` : 'as of the last usage day (set when data is loaded)'}</span>
+                {/* A long client name gives way (ellipsis, whole name on hover); the date and the figures never do. */}
+                <span className="strong client-name" title={info.client}>{info.client}</span>
+                <span className="muted as-of"> · {info.as_of ? `as of ${date(info.as_of)}` : 'as of the last usage day'}</span>
                 {info.read_only && <span className="badge warn">Read-only</span>}
               </div>
               {summary && (
@@ -169,7 +170,7 @@ export function App() {
                   <div><dt>Savings / year</dt><dd className="num">{money(summary.savings_annual.total ?? 0, currency)}</dd></div>
                   <div><dt>Gap units</dt><dd className="num">{int(summary.gap_units)}</dd></div>
                   <div><dt>Findings</dt><dd className="num">{int(findingsCount)}</dd></div>
-                  <div><dt>Audit exposure</dt><dd className="num">{money(summary.scenarios.audit_no_cooperation_high, currency, { compact: true })}</dd></div>
+                  <div><dt>Audit exposure</dt><dd className="num">{money(summary.scenarios.audit_no_cooperation_high, currency)}</dd></div>
                 </dl>
               )}
             </>

@@ -387,32 +387,34 @@ function LoadedSources(props: { tick: number; onCount: (n: number) => void }) {
         {sources.error && <ErrorBox message={sources.error} />}
         {sources.data && sources.data.length === 0 && <Empty title="Nothing loaded yet">Drop files above, or give a folder path, to load the client's data.</Empty>}
         {sources.data && sources.data.length > 0 && (
-          <table className="simple-table">
-            <thead>
-              <tr>
-                <th scope="col">File</th><th scope="col">Kind</th>
-                <th scope="col" className="right">Read</th><th scope="col" className="right">Loaded</th>
-                <th scope="col" className="right">Rejected</th><th scope="col" className="right">Duplicate</th><th scope="col"><span className="sr-only">Rejects</span></th>
-              </tr>
-            </thead>
-            <tbody>
-              {sources.data.map((s) => (
-                <tr key={s.source_id}>
-                  <td className="mono ellipsis" title={`${s.file}\nSHA-256 ${s.sha256}`}>{s.file}</td>
-                  <td>{KIND_LABELS[s.kind as InputKind] ?? s.kind}</td>
-                  <td className="right num">{int(s.rows_read)}</td>
-                  <td className="right num">{int(s.rows_loaded)}</td>
-                  <td className={`right num ${s.rows_rejected ? 'bad' : ''}`}>{int(s.rows_rejected)}</td>
-                  <td className="right num">{int(s.rows_duplicate)}</td>
-                  <td className="right">
-                    {s.rows_rejected > 0 && (
-                      <button type="button" className="btn small subtle" aria-label={`Show rejects of ${s.file}`} onClick={() => setSourceId(s.source_id)}>Rejects</button>
-                    )}
-                  </td>
+          <div className="table-scroll">
+            <table className="simple-table sources-table">
+              <thead>
+                <tr>
+                  <th scope="col">File</th><th scope="col">Kind</th>
+                  <th scope="col" className="right">Read</th><th scope="col" className="right">Loaded</th>
+                  <th scope="col" className="right">Rejected</th><th scope="col" className="right">Duplicate</th><th scope="col"><span className="sr-only">Rejects</span></th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {sources.data.map((s) => (
+                  <tr key={s.source_id}>
+                    <td className="mono file" title={`${s.file}\nSHA-256 ${s.sha256}`}>{s.file}</td>
+                    <td>{KIND_LABELS[s.kind as InputKind] ?? s.kind}</td>
+                    <td className="right num">{int(s.rows_read)}</td>
+                    <td className="right num">{int(s.rows_loaded)}</td>
+                    <td className={`right num ${s.rows_rejected ? 'bad' : ''}`}>{int(s.rows_rejected)}</td>
+                    <td className="right num">{int(s.rows_duplicate)}</td>
+                    <td className="right">
+                      {s.rows_rejected > 0 && (
+                        <button type="button" className="btn small subtle" aria-label={`Show rejects of ${s.file}`} onClick={() => setSourceId(s.source_id)}>Rejects</button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
         {refused.data && refused.data.length > 0 && (
           <div className="alert error" role="alert">
