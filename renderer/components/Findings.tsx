@@ -1,7 +1,7 @@
 // The findings workbench shared by Reclamation, Compliance gaps and Optimisation: a table of
 // findings with their decisions, a decision bar for the selection (bulk or one by one, saved at
 // once), and the evidence side panel one click away.
-import { useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode, type RefObject } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { FileSearch, X } from 'lucide-react';
 import type { Decision, Output } from '../../analysis/api/contract';
@@ -59,6 +59,8 @@ export function FindingsWorkbench(props: {
   label: string;
   findings: Finding[];
   actions: Action[];
+  /** Signals (telemetry gaps, spikes, new domains, denials) cost nothing to close: they take these actions instead. */
+  signalActions?: Action[];
   extraColumns?: Column<Finding>[];
   withOwner?: boolean;
   /** Hide the Offering column where the finding type never has one (dormant users name it in the detail). */
@@ -72,6 +74,9 @@ export function FindingsWorkbench(props: {
   const saveDecisions = useApp((s) => s.saveDecisions);
   const clearDecisions = useApp((s) => s.clearDecisions);
   const [selected, setSelected] = useState<Set<string>>(new Set());
+  const byId = useMemo(() => new Map(props.findings.map((f) => [f.finding_id, f])), [props.findings]);
+  const { actions, signalActions } = props;
+  const actionsOf = useCallback((f: Finding) => (f.family === 'signal' && signalActions ? signalActions : actions), [actions, signalActions]);
   // An action chosen in a row's own dropdown that still needs its reason: the row becomes the selection
   // and the decision bar opens with that action, waiting for the justification.
   const [pending, setPending] = useState<{ id: string; action: Action } | null>(null);
@@ -122,8 +127,16 @@ export function FindingsWorkbench(props: {
         header: 'User',
         value: (f) => f.user,
         // Product- and site-level findings have no single user; say so rather than leave a dash.
-        text: (f) => f.user ?? 'Estate-wide',
-        render: (f) => (f.user ? <span className="ellipsis-cell" title={f.user}>{f.user}</span> : <span className="muted">Estate-wide</span>),
+        // A signal has no user: its detail names what it is about (a site, a domain, a product and month).
+        text: (f) => f.user ?? (f.family === 'signal' && f.detail ? f.detail : 'Estate-wide'),
+        render: (f) =>
+          f.user ? (
+            <span className="ellipsis-cell" title={f.user}>{f.user}</span>
+          ) : f.family === 'signal' && f.detail ? (
+            <span className="clamp2 small" title={f.detail}>{f.detail}</span>
+          ) : (
+            <span className="muted">Estate-wide</span>
+          ),
         // The widest flexible track: e-mail addresses are what the analyst scans; the full value is in the tooltip.
         // Narrower with the evidence panel open, so the compact table still fits at 1280 px.
         width: narrow ? 'minmax(120px, 2fr)' : compact ? 'minmax(130px, 2fr)' : 'minmax(160px, 2.4fr)',
@@ -156,7 +169,16 @@ export function FindingsWorkbench(props: {
             ...(props.extraColumns ?? []),
           ]),
       ...(tight ? [] : [{ id: 'units', header: 'Units', value: (f: Finding) => f.units, text: (f: Finding) => int(f.units), render: (f: Finding) => int(f.units), align: 'right' as const, width: '68px' }]),
-      { id: 'value', header: 'Annual value', value: (f) => f.annual_value, text: (f) => money(f.annual_value, currency), render: (f) => money(f.annual_value, currency), align: 'right', width: '116px' },
+      {
+        id: 'value',
+        header: 'Annual value',
+        value: (f) => f.annual_value,
+        text: (f) => (f.family === 'signal' ? 'no value' : money(f.annual_value, currency)),
+        // A signal is a question to answer, not money: no "$0" beside the gap lines' values.
+        render: (f) => (f.family === 'signal' ? <span className="muted" title="A signal carries no value of its own">—</span> : money(f.annual_value, currency)),
+        align: 'right',
+        width: '116px',
+      },
       {
         id: 'decision',
         header: 'Decision',
@@ -185,7 +207,7 @@ export function FindingsWorkbench(props: {
               }}
             >
               <option value="">Undecided</option>
-              {props.actions.map((a) => (
+              {actionsOf(f).map((a) => (
                 <option key={a} value={a}>{ACTION_LABELS[a]}</option>
               ))}
             </select>
@@ -235,7 +257,7 @@ export function FindingsWorkbench(props: {
       },
     ];
     return cols;
-  }, [decisions, currency, props.actions, props.extraColumns, props.readOnly, props.hideOffering, props.withOwner, props.withSeverity, compact, narrow, tight]);
+  }, [decisions, currency, actionsOf, props.extraColumns, props.readOnly, props.hideOffering, props.withOwner, props.withSeverity, compact, narrow, tight]);
 
   const selectedIds = [...selected];
   const single = selectedIds.length === 1 ? decisions.get(selectedIds[0]!) : undefined;
@@ -250,7 +272,7 @@ export function FindingsWorkbench(props: {
             // the previous selection may be applied to this one.
             key={`${draft?.action ?? ''}|${[...selectedIds].sort().join('|')}`}
             count={selectedIds.length}
-            actions={props.actions}
+            actions={selectedIds.length > 0 && selectedIds.every((id) => byId.get(id)?.family === 'signal') && props.signalActions ? props.signalActions : props.actions}
             withOwner={props.withOwner ?? false}
             initial={draft ? { owner: single?.owner ?? null, due_date: single?.due_date ?? null, justification: null, action: draft.action } : single}
             askReason={draft !== null}

@@ -68,6 +68,7 @@ export function ReclamationStep() {
 
 export function GapsStep() {
   const cannotJudge = useWarned('usage_outside_window', 'no_subscriptions');
+  const decisions = useApp((s) => s.decisions);
   const findings = useFindings(GAP_AND_SIGNAL);
   const summary = useApp((s) => s.summary);
   const currency = useCurrency();
@@ -85,9 +86,14 @@ export function GapsStep() {
       {!summary ? <NeedsReview what="the gap register and its evidence" /> : !findings ? <Loading what="findings" /> : (
         <>
           <div className="stats">
-            <Stat label="Gap lines" value={int(gaps.length)} tone={gaps.length ? 'bad' : 'good'} />
-            <Stat label="Gap units" value={int(summary.gap_units)} />
+            <Stat label="Gap lines" value={int(gaps.length)} tone={gaps.length ? 'bad' : 'good'} hint={`${int(summary.gap_units)} ${summary.gap_units === 1 ? 'unit' : 'units'}`} />
             <Stat label="Annual value of gaps" value={money(gaps.reduce((a, f) => a + f.annual_value, 0), currency)} />
+            <Stat
+              label="Decided"
+              value={`${int(gaps.filter((f) => decisions.has(f.finding_id)).length)} of ${int(gaps.length)}`}
+              tone={gaps.length && gaps.every((f) => decisions.has(f.finding_id)) ? 'good' : undefined}
+              hint={`${money(gaps.filter((f) => decisions.get(f.finding_id)?.action === 'buy').reduce((a, f) => a + f.annual_value, 0), currency)} a year to buy`}
+            />
             <Stat label="Signals" value={int(findings.length - gaps.length)} hint="Telemetry gaps, spikes, new domains, denials" />
           </div>
           <div className="segmented" role="group" aria-label="Show gap type">
@@ -101,6 +107,7 @@ export function GapsStep() {
             label="Gap register"
             findings={shown}
             actions={['buy', 'remediate', 'dispute', 'investigate']}
+            signalActions={['investigate', 'dispute']}
             withOwner
             withSeverity
             empty={cannotJudge ? 'No gap lines, but see "Check first" above: compliance cannot be judged from this data.' : 'No compliance gaps: all use in the lookback is covered by the contract.'}

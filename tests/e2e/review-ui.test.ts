@@ -356,6 +356,28 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await shot(p, '05c-bulk-decided');
   });
 
+  it('signals in the gap register say what they are about, carry no money and take no purchase', async () => {
+    const p = w.page;
+    await goStep(p, 'Compliance gaps');
+    const signals = (await callApi<{ family: string; type: string; detail: string | null }[]>(served, 'findings.list', {})).filter((f) => f.family === 'signal');
+    assert.ok(signals.length > 0, 'the sample has signals');
+    await p.getByRole('group', { name: 'Show gap type' }).getByRole('button', { name: /^Signals/ }).click();
+    const grid = p.getByRole('grid', { name: 'Gap register' });
+    const tele = signals.find((f) => f.type === 'telemetry_gap')!;
+    const row = grid.getByRole('row').filter({ hasText: tele.detail!.slice(0, 30) }).first();
+    await row.waitFor();
+    assert.ok(!(await row.innerText()).includes('Estate-wide'), await row.innerText());
+    assert.ok(!(await row.innerText()).includes('$0'), await row.innerText());
+    const options = await row.getByRole('combobox').locator('option').allInnerTexts();
+    assert.deepEqual(options, ['Undecided', 'Investigate', 'Dispute']);
+    await p.getByRole('group', { name: 'Show gap type' }).getByRole('button', { name: /^All gaps/ }).click();
+    const gapOptions = await grid.getByRole('row').nth(2).getByRole('combobox').locator('option').allInnerTexts();
+    assert.deepEqual(gapOptions, ['Undecided', 'Buy', 'Remediate', 'Dispute', 'Investigate']);
+    await p.getByRole('group', { name: 'Show gap type' }).getByRole('button', { name: /^Signals/ }).click();
+    await shot(p, '06b-signals');
+    await p.getByRole('group', { name: 'Show gap type' }).getByRole('button', { name: /^All\b/ }).first().click();
+  });
+
   it('keeps a renewal target as typed, refuses what the engine would, and saves it when the analyst moves on', async () => {
     const p = w.page;
     await goStep(p, 'Renewal');
