@@ -152,7 +152,8 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
     await profiled('pack workbook', () => writeWorkbook(db, settings, data, { protect: true, fileName: wbName }));
     writeFileSync(join(data, 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
     const summary = await profiled('pack summary', () => latestSummary(db));
-    if (summary) writeFileSync(join(data, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    // As summary.json beside the outputs names them (DATA-CONTRACT): the workbook in this pack and the pack itself.
+    if (summary) writeFileSync(join(data, 'summary.json'), `${JSON.stringify({ ...summary, outputs: { workbook: wbName, evidence_pack: name } }, null, 2)}\n`);
 
     // The report.
     const t0 = profileMark();

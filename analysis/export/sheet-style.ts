@@ -2,7 +2,8 @@
 // `putCell` as a plain value of its declared kind: text stays a string cell, never a formula.
 import type ExcelJS from 'exceljs';
 
-export type CellKind = 'text' | 'money' | 'money0' | 'int' | 'num' | 'date' | 'datetime' | 'pct' | 'rate';
+/** `ratio`: a multiple such as a trend, written ×1.01 as the app and the report write it. */
+export type CellKind = 'text' | 'money' | 'money0' | 'int' | 'num' | 'date' | 'datetime' | 'pct' | 'rate' | 'ratio';
 export type CellInput = string | number | boolean | null | undefined;
 
 const NAVY = 'FF1F3864';
@@ -45,6 +46,7 @@ const NUM_FMT: Record<Exclude<CellKind, 'money' | 'money0' | 'text'>, string> = 
   datetime: 'yyyy-mm-dd hh:mm',
   pct: '0%',
   rate: '0.000',
+  ratio: '"×"0.00',
 };
 
 export function numFmtOf(kind: CellKind, f: Formats): string | undefined {
@@ -118,6 +120,7 @@ export function displayWidth(kind: CellKind, v: CellInput): number {
     case 'pct':
       return 6;
     case 'rate':
+    case 'ratio':
       return 7;
     default:
       return String(v).length;

@@ -19,7 +19,7 @@ export interface TableColumn<T> {
   formula?: (row: number) => string;
 }
 
-const NUMERIC: ReadonlySet<CellKind> = new Set(['money', 'money0', 'int', 'num', 'pct', 'rate']);
+const NUMERIC: ReadonlySet<CellKind> = new Set(['money', 'money0', 'int', 'num', 'pct', 'rate', 'ratio']);
 
 function alignmentOf<T>(c: TableColumn<T>, index: number): Partial<ExcelJS.Alignment> | undefined {
   if (c.center || c.kind === 'date' || c.kind === 'datetime') return { horizontal: 'center' };

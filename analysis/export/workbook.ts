@@ -18,7 +18,7 @@ import {
 import { workbookFileName } from './file-names';
 import { ASSUMPTION_NAMES, SCENARIO_KEYS, SCENARIO_LABELS, gapLineOf, scenarioTotals, typeLabel, type GapLine } from './settlement';
 import {
-  currencySymbol, inputFill, moneyFormats, putCell, sectionFill, sheetRef, styleHeaderRow, thinBottom, thinTop,
+  currencySymbol, inputFill, moneyFormats, numFmtOf, putCell, sectionFill, sheetRef, styleHeaderRow, thinBottom, thinTop,
   type CellInput, type CellKind, type Formats,
 } from './sheet-style';
 import { reviewWarnings } from '../review-warnings';
@@ -101,7 +101,7 @@ const RENEWAL_COLUMNS: TableColumn<RenewalRow>[] = [
   { header: 'Active assignments', kind: 'int', value: (r) => r.active_assignments },
   { header: 'Active users', kind: 'int', value: (r) => r.active_users },
   { header: 'Peak monthly active', kind: 'int', value: (r) => r.peak_monthly_active },
-  { header: 'Trend', kind: 'pct', value: (r) => r.trend },
+  { header: 'Trend', kind: 'ratio', value: (r) => r.trend },
   { header: 'True denials', kind: 'int', value: (r) => r.true_denials },
   { header: 'Recommendation', kind: 'text', center: true, value: (r) => RECOMMENDATION_LABELS[r.recommendation] ?? r.recommendation },
   { header: 'Target quantity', kind: 'num', value: (r) => r.target_quantity },
@@ -181,8 +181,7 @@ class Layout {
 }
 
 function putFormat(cell: ExcelJS.Cell, kind: CellKind, f: Formats): void {
-  const fmts: Partial<Record<CellKind, string>> = { money: f.money, money0: f.money0, int: '#,##0', num: '#,##0.##', pct: '0%', rate: '0.000' };
-  const fmt = fmts[kind];
+  const fmt = numFmtOf(kind, f);
   if (fmt) cell.numFmt = fmt;
 }
 

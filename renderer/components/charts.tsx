@@ -62,7 +62,7 @@ export function UsageHeatMap(props: { cells: { site: string; day: string; users:
             </figcaption>
             <div className="chart-scroll">
               <svg width={w} height={h} role="img" aria-label={`Usage calendar for ${site}`}>
-                <desc>{`Daily distinct users at ${site} from ${days[0]} to ${days[days.length - 1]}; busiest day ${max} users.`}</desc>
+                <desc>{`Daily distinct users at ${site} from ${days[0]} to ${days[days.length - 1]}; busiest day ${max} ${max === 1 ? 'user' : 'users'}.`}</desc>
                 {WEEKDAY_LABELS.map(([dow, name]) => (
                   <text key={name} x={0} y={dow * (cell + gap) + cell / 2 + 3.5} className="axis" aria-hidden>{name}</text>
                 ))}
@@ -92,7 +92,7 @@ export function UsageHeatMap(props: { cells: { site: string; day: string; users:
         {[0, 0.25, 0.5, 0.75, 1].map((t) => (
           <span key={t} className="swatch" style={{ background: heatFill(t * max, max) }} />
         ))}
-        <span className="muted num">{`${max} users (busiest day)`}</span>
+        <span className="muted num">{`${max} ${max === 1 ? 'user' : 'users'} (busiest day)`}</span>
       </div>
     </div>
   );

@@ -37,7 +37,7 @@ export function AuditorView({ pack }: { pack: PackView }) {
           <div className="verify-title">{v.ok ? 'Verified' : notAPack ? 'Not an evidence pack' : `FAILED${v.failing_file ? `: ${v.failing_file}` : ''}`}</div>
           {v.message.trim().toLowerCase() !== 'verified' && <div>{v.message}</div>}
           {v.ok && <div>Every file's SHA-256 matches the manifest and the manifest's signature checks out.</div>}
-          {v.fingerprint && <div className="small">Signing key fingerprint <span className="mono">{v.fingerprint}</span></div>}
+          {v.fingerprint && <div className="small">Signing key fingerprint <span className="mono">SHA256:{v.fingerprint}</span></div>}
           {!v.ok && !notAPack && <div className="small">Do not rely on this pack. Ask the consultant for a fresh copy and compare the key fingerprint with the one they gave you.</div>}
         </div>
       </div>

@@ -89,7 +89,7 @@ export function ExportStep() {
             </div>
             {job && <ProgressBar label={job.what === 'workbook' ? 'Writing the workbook' : 'Writing the evidence pack'} event={event} onCancel={() => void api('job.cancel', { jobId: job.id })} />}
             {workbook && <Success>Workbook written to <span className="mono">{workbook}</span></Success>}
-            {pack && <Success>Evidence pack written to <span className="mono">{pack.path}</span><br />Signing key fingerprint <span className="mono">{pack.fingerprint}</span>: give it to the auditor separately from the folder.</Success>}
+            {pack && <Success>Evidence pack written to <span className="mono">{pack.path}</span><br />Signing key fingerprint <span className="mono">SHA256:{pack.fingerprint}</span>: give it to the auditor separately from the folder.</Success>}
           </Card>
           <Card title="Compare with last quarter" id="compare">
             <p className="muted">Choose last quarter's engagement; findings are matched by their stable ids.</p>
@@ -127,7 +127,7 @@ function ComparisonView({ cmp }: { cmp: Comparison & { path: string } }) {
   const currency = useApp((s) => s.settings?.currency ?? 'USD');
   // This quarter's findings describe new and still-open ones; resolved ones come as last quarter recorded them.
   const byId = useMemo(() => {
-    const m = new Map<string, { type: string; user: string | null; product: string | null; offering: string | null; annual_value: number }>();
+    const m = new Map<string, { type: string; family: string; user: string | null; product: string | null; offering: string | null; annual_value: number }>();
     for (const f of cmp.resolved_findings) m.set(f.finding_id, f);
     for (const f of findings ?? []) m.set(f.finding_id, f);
     return m;
@@ -138,7 +138,16 @@ function ComparisonView({ cmp }: { cmp: Comparison & { path: string } }) {
     { label: 'Resolved', ids: cmp.resolved_findings.length === cmp.resolved.length ? cmp.resolved_findings.map((f) => f.finding_id) : cmp.resolved, tone: 'good' },
     { label: 'Still open', ids: cmp.still_open, tone: cmp.still_open.length ? 'warn' : 'good' },
   ] as const;
-  const valueOf = (ids: readonly string[]) => ids.reduce((a, id) => a + (byId.get(id)?.annual_value ?? 0), 0);
+  // Savings and the cost of closing gaps are different money: summed apart.
+  const valueOf = (ids: readonly string[], family: 'savings' | 'gap') => ids.reduce((a, id) => { const f = byId.get(id); return a + (f?.family === family ? f.annual_value : 0); }, 0);
+  const valueText = (ids: readonly string[], resolved: boolean) => {
+    const parts = [
+      [valueOf(ids, 'savings'), resolved ? 'of savings a year, as last quarter valued them' : 'of savings a year'],
+      [valueOf(ids, 'gap'), resolved ? 'a year of gaps, as last quarter valued them' : 'a year of gaps'],
+    ] as const;
+    const shown = parts.filter(([v]) => v > 0).map(([v, what]) => `${money(v, currency)} ${what}`);
+    return shown.length ? shown.join(' · ') : 'No money attached';
+  };
   return (
     <div className="compare" role="region" aria-label="Comparison with last quarter">
       <p className="muted small">Compared with <span className="mono">{cmp.path}</span>{cmp.previous_as_of ? ` (as of ${date(cmp.previous_as_of)})` : ''}.</p>
@@ -152,7 +161,7 @@ function ComparisonView({ cmp }: { cmp: Comparison & { path: string } }) {
             <h3>{g.label}</h3>
             {g.ids.length > 0 && (
               <p className="muted small" data-testid={`compare-value-${g.label === 'Resolved' ? 'resolved' : g.label === 'Still open' ? 'open' : 'new'}`}>
-                {`${money(valueOf(g.ids), currency)} a year${g.label === 'Resolved' ? ', as last quarter valued them' : ''}`}
+                {valueText(g.ids, g.label === 'Resolved')}
               </p>
             )}
             {g.ids.length === 0 ? <p className="muted">None.</p> : (

@@ -50,11 +50,12 @@ function QualityBody({ q }: { q: Q }) {
   const outsideWindow = useWarned('usage_outside_window');
   const sources = summary?.sources ?? [];
   const rejected = sources.reduce((a, s) => a + s.rows_rejected, 0);
+  const duplicates = sources.reduce((a, s) => a + s.rows_duplicate, 0);
   return (
     <>
       <div className="stats">
-        <Stat label="Sources loaded" value={int(sources.length)} hint={`${int(sources.reduce((a, s) => a + s.rows_loaded, 0))} rows`} />
-        <Stat label="Rows rejected" value={int(rejected)} tone={rejected ? 'warn' : undefined} hint="Each with its line and reason" />
+        <Stat label="Sources loaded" value={int(sources.length)} hint={`${int(sources.reduce((a, s) => a + s.rows_loaded, 0))} rows${duplicates ? `, ${int(duplicates)} duplicate ${duplicates === 1 ? 'row' : 'rows'} set aside` : ''}`} />
+        <Stat label="Rows rejected" value={int(rejected)} tone={rejected ? 'warn' : undefined} hint={rejected ? 'Each with its line and reason, on Load data' : 'Every row read was loaded or a duplicate'} />
         <Stat label="Telemetry gaps" value={int(q.telemetry_gaps.length)} tone={q.telemetry_gaps.length ? 'bad' : 'good'} />
         <Stat label="Identities joined" value={int(q.identities.length)} hint={`${int(q.unmatched.length)} left unmatched`} tone={q.unmatched.length ? 'warn' : undefined} />
       </div>

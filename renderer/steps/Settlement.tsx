@@ -12,6 +12,8 @@ import { Card, Empty, ErrorBox, Loading, NeedsReview, PageHeader, Success } from
 import { money } from '../format';
 
 type Key = keyof ScenarioAssumptions;
+/** A rate as the engine holds it: two decimals at least, three when it has them (0.464, not 0.46). */
+const rate = (n: number) => n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 3 });
 const SLIDERS: { key: Key; label: string; max: number; step: number; hint: string }[] = [
   { key: 'negotiated_back_period_rate', label: 'Negotiated back-period rate', max: 2, step: 0.01, hint: 'Share of the back period paid when found at the annual review' },
   { key: 'audit_settlement_rate_low', label: 'Audit settlement rate (low)', max: 4, step: 0.01, hint: 'Back period at list price, negotiated audit' },
@@ -27,8 +29,8 @@ const PAIRS: { low: Key; high: Key; what: string }[] = [
 /** A slider's value kept on its side of its pair, and what to say when it was stopped there. */
 function bounded(a: ScenarioAssumptions, key: Key, v: number): { value: number; note: string | null } {
   for (const p of PAIRS) {
-    if (key === p.low && v > a[p.high]) return { value: a[p.high], note: `The low ${p.what} stops at the high one (${a[p.high].toFixed(2)}). Raise the high ${p.what} first.` };
-    if (key === p.high && v < a[p.low]) return { value: a[p.low], note: `The high ${p.what} stops at the low one (${a[p.low].toFixed(2)}). Lower the low ${p.what} first.` };
+    if (key === p.low && v > a[p.high]) return { value: a[p.high], note: `The low ${p.what} stops at the high one (${rate(a[p.high])}). Raise the high ${p.what} first.` };
+    if (key === p.high && v < a[p.low]) return { value: a[p.low], note: `The high ${p.what} stops at the low one (${rate(a[p.low])}). Lower the low ${p.what} first.` };
   }
   return { value: v, note: null };
 }
@@ -100,7 +102,7 @@ export function SettlementStep() {
               <div className="slider" key={s.key}>
                 <div className="slider-top">
                   <label htmlFor={`sl-${s.key}`}>{s.label}</label>
-                  <output htmlFor={`sl-${s.key}`} className="num">{a[s.key].toFixed(2)}</output>
+                  <output htmlFor={`sl-${s.key}`} className="num">{rate(a[s.key])}</output>
                 </div>
                 <input
                   id={`sl-${s.key}`}

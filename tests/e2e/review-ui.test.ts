@@ -182,6 +182,14 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     // The earlier sample has the same review date: the comparison says it is no earlier quarter.
     assert.ok(comparison.warnings.some((x) => /not earlier than this review/.test(x)), comparison.warnings.join('\n'));
     for (const x of comparison.warnings) await cmp.getByText(x).waitFor();
+    // Savings and the value of gaps are summed apart, never into one figure.
+    if (comparison.new.length > 0) {
+      const now = await callApi<{ finding_id: string; family: string; annual_value: number }[]>(served, 'findings.list', {});
+      const fresh = now.filter((f) => comparison.new.includes(f.finding_id));
+      const sum = (family: string) => fresh.filter((f) => f.family === family).reduce((a, f) => a + f.annual_value, 0);
+      const parts = [sum('savings') > 0 ? `${money(sum('savings'))} of savings a year` : null, sum('gap') > 0 ? `${money(sum('gap'))} a year of gaps` : null].filter(Boolean);
+      assert.equal(await cmp.getByTestId('compare-value-new').innerText(), parts.length ? parts.join(' · ') : 'No money attached');
+    }
     // Resolved findings are described as last quarter recorded them, not listed by id.
     const resolvedItems = cmp.getByRole('list', { name: 'Resolved' }).getByRole('listitem');
     if (comparison.resolved.length > 0) {

@@ -41,6 +41,14 @@ test('findings.csv in --out and in the signed pack are the same bytes', () => {
   assert.equal(rows, Object.values(summary.findings).reduce((x, y) => x + y, 0));
 });
 
+test("the pack's summary.json is the one beside the outputs: it names the workbook and the pack too", () => {
+  const pack = readdirSync(out).find((n) => n.endsWith('_evidence-pack'))!;
+  const inPack = JSON.parse(readFileSync(join(out, pack, 'data', 'summary.json'), 'utf8')) as typeof summary;
+  assert.deepEqual(inPack.outputs, { workbook: summary.outputs.workbook, evidence_pack: pack });
+  assert.ok(readdirSync(join(out, pack, 'data')).includes(summary.outputs.workbook!), 'the workbook it names is in the pack');
+  assert.deepEqual(inPack, summary);
+});
+
 test("the workbook's Summary counts every savings finding as summary.json does", async () => {
   const cells = await cellsOf(await openXlsx(join(out, summary.outputs.workbook!)), 'Summary');
   const total = cells.find((c) => c.text === 'Total savings')!;
