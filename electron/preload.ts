@@ -62,6 +62,7 @@ const workbench: WorkbenchDesktopApi & { pathForFile(file: File): string } = {
   'compare.previous': (input) => call('compare.previous', input),
   'pack.open': (input) => call('pack.open', input),
   'pack.verify': (input) => call('pack.verify', input),
+  'pack.evidence': (input) => call('pack.evidence', input),
   onProgress: (cb: (e: ProgressEvent) => void) => subscribe(PROGRESS_CHANNEL, cb),
   onEngineRestarted: (cb: (e: EngineRestartedEvent) => void) => subscribe(ENGINE_RESTARTED_CHANNEL, cb),
   pathForFile: (file: File) => webUtils.getPathForFile(file),

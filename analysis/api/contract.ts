@@ -156,6 +156,11 @@ export const API = {
   'compare.previous': { input: z.object({ path: Path }), output: ComparisonSchema },
   'pack.open': { input: z.object({ path: Path }), output: z.object({ verify: VerifyResultSchema, summary: SummarySchema.nullable(), findings: z.array(FindingSchema), report_html: z.string().nullable() }) },
   'pack.verify': { input: z.object({ path: Path }), output: VerifyResultSchema },
+  /** A finding's rows of the pack's evidence.csv (auditor mode), at most `limit` of `total`. */
+  'pack.evidence': {
+    input: z.object({ path: Path, finding_id: z.string().min(1).max(64), limit: z.number().int().min(1).max(5000).default(1000) }),
+    output: z.object({ total: z.number(), rows: z.array(z.object({ table: z.string(), file: z.string().nullable(), line: z.number().nullable(), note: z.string().nullable() })) }),
+  },
 } as const;
 
 export type ApiMethods = typeof API;

@@ -18,7 +18,7 @@ import { setDecisions, listDecisions, clearDecisions, compareWithPrevious } from
 import { writeWorkbook } from '../export/workbook';
 import { writeEvidencePack } from '../export/evidence-pack';
 import { verifyPack } from '../export/verify';
-import { openPack } from '../export/open-pack';
+import { openPack, packEvidence } from '../export/open-pack';
 import { generateSample } from '../sample/generate';
 import { getQuality } from '../quality';
 import { listPriceBook } from '../pricebook';
@@ -348,6 +348,7 @@ export function createEngine(opts: EngineOptions) {
       }),
     'pack.open': (input) => serial(async () => openPack(input.path)),
     'pack.verify': (input) => serial(async () => verifyPack(input.path)),
+    'pack.evidence': (input) => serial(async () => packEvidence(input.path, input.finding_id, input.limit)),
   };
 
   return {

@@ -4,6 +4,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FindingSchema, SummarySchema, familyOf, FindingTypeSchema, FINDINGS_CSV_COLUMNS, type Finding, type Summary } from '../model';
 import { verifyPack, type VerifyResult } from './verify';
+import { readTextRecords } from '../ingest/text-reader';
+import { EVIDENCE_CSV_HEADER } from './evidence-csv';
 
 /** Files larger than this are not loaded into the viewer (they stay in the pack). */
 const MAX_VIEW_BYTES = 64 * 1024 * 1024;
@@ -20,6 +22,9 @@ function readSmall(path: string): string | null {
   return readFileSync(path, 'utf8');
 }
 
+/** The CSV-injection apostrophe the pack writer adds, undone for reading. */
+const unguard = (field: string) => (/^'[=+\-@\t\r]/.test(field) ? field.slice(1) : field);
+
 /** RFC 4180 records; undoes the CSV-injection apostrophe the pack writer adds. */
 export function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
@@ -28,7 +33,7 @@ export function parseCsv(text: string): string[][] {
   let quoted = false;
   let i = 0;
   const endField = () => {
-    row.push(/^'[=+\-@\t\r]/.test(field) ? field.slice(1) : field);
+    row.push(unguard(field));
     field = '';
   };
   while (i < text.length) {
@@ -92,4 +97,45 @@ export async function openPack(path: string): Promise<OpenedPack> {
   }
   const csv = readSmall(join(root, 'data', 'findings.csv'));
   return { verify, summary, findings: csv ? findingsFromCsv(csv) : [], report_html: readSmall(join(root, 'data', 'report.html')) };
+}
+
+export interface PackEvidenceRow {
+  table: string;
+  file: string | null;
+  line: number | null;
+  note: string | null;
+}
+
+/**
+ * One finding's rows of the pack's evidence.csv (the source file and line of every row behind it), read
+ * as it streams: the file is sorted by finding, so the read stops once past it. `total` counts them all,
+ * `rows` holds at most `limit`. Nothing is written; a pack without evidence.csv gives none.
+ */
+export async function packEvidence(path: string, findingId: string, limit: number): Promise<{ total: number; rows: PackEvidenceRow[] }> {
+  const file = join(resolve(path), 'data', 'evidence.csv');
+  if (!existsSync(file) || !statSync(file).isFile()) return { total: 0, rows: [] };
+  const rows: PackEvidenceRow[] = [];
+  let total = 0;
+  let header: string[] | null = null;
+  const col = (name: (typeof EVIDENCE_CSV_HEADER)[number]) => header!.indexOf(name);
+  for await (const batch of readTextRecords(file, { encoding: 'utf-8', delimiter: ',', limits: { maxLineChars: 1_000_000, maxColumns: 64 } })) {
+    for (const r of batch) {
+      if (!r.cells) continue;
+      if (!header) {
+        header = r.cells;
+        if (EVIDENCE_CSV_HEADER.some((c) => !header!.includes(c))) return { total: 0, rows: [] };
+        continue;
+      }
+      const id = r.cells[col('finding_id')] ?? '';
+      if (id < findingId) continue;
+      if (id > findingId) return { total, rows };
+      total++;
+      if (rows.length < limit) {
+        const get = (c: (typeof EVIDENCE_CSV_HEADER)[number]) => unguard(r.cells[col(c)] ?? '');
+        const line = get('line');
+        rows.push({ table: get('table'), file: get('file') || null, line: line === '' ? null : Number(line), note: get('note') || null });
+      }
+    }
+  }
+  return { total, rows };
 }

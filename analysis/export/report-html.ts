@@ -138,7 +138,7 @@ export function renderReport(r: ReportInput): string {
 <div><dt>Currency</dt><dd>${esc(r.currency)}</dd></div>
 <div><dt>Packed</dt><dd>${esc(r.baggingDate)}</dd></div>
 <div><dt>Tool</dt><dd>${esc(r.toolVersion)}</dd></div>
-<div><dt>Signing key fingerprint</dt><dd>${esc(r.fingerprint)}</dd></div>
+<div><dt>Signing key fingerprint</dt><dd>SHA256:${esc(r.fingerprint)}</dd></div>
 </dl>
 </header>
 <main>

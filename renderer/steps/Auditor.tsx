@@ -1,17 +1,25 @@
-// Auditor mode: an evidence pack opened read-only. Verification first, plainly; then the findings
-// and the report. Nothing here can change the pack.
-import { useMemo, useState } from 'react';
-import { ShieldAlert, ShieldCheck, X } from 'lucide-react';
+// Auditor mode: an evidence pack opened read-only. Verification first, plainly; then the findings,
+// each with its evidence rows (source file and line), and the report. Nothing here can change the pack.
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { FileSearch, ShieldAlert, ShieldCheck, X } from 'lucide-react';
 import type { Finding } from '../../analysis/model';
 import { useApp, type PackView } from '../store';
 import { DataTable, type Column } from '../components/DataTable';
-import { Card, PageHeader, Stat } from '../components/ui';
+import { Card, ErrorBox, Loading, PageHeader, Stat, useLoad } from '../components/ui';
+import { api } from '../api/client';
 import { date, int, money, typeLabel } from '../format';
 
 export function AuditorView({ pack }: { pack: PackView }) {
   const closePack = useApp((s) => s.closePack);
   const currency = pack.summary?.currency ?? 'USD';
   const [open, setOpen] = useState<Finding | null>(null);
+  // The detail opens under the table: brought into view (and focus) so the click visibly does something.
+  const detailRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    detailRef.current?.scrollIntoView({ block: 'start', behavior: 'smooth' });
+    detailRef.current?.focus({ preventScroll: true });
+  }, [open]);
   const cols = useMemo<Column<Finding>[]>(() => [
     { id: 'type', header: 'Type', value: (f) => typeLabel(f.type), width: 'minmax(190px, 1.2fr)' },
     { id: 'severity', header: 'Severity', value: (f) => f.severity, render: (f) => <span className={`sev ${f.severity}`}>{f.severity}</span>, width: '96px' },
@@ -19,7 +27,20 @@ export function AuditorView({ pack }: { pack: PackView }) {
     { id: 'what', header: 'Offering / product', value: (f) => f.offering ?? f.product, width: 'minmax(110px, 1fr)' },
     { id: 'units', header: 'Units', value: (f) => f.units, align: 'right', width: '80px' },
     { id: 'value', header: 'Annual value', value: (f) => f.annual_value, text: (f) => money(f.annual_value, currency), render: (f) => money(f.annual_value, currency), align: 'right', width: '130px' },
-    { id: 'evidence', header: 'Evidence rows', value: (f) => f.evidence_count, align: 'right', width: '130px' },
+    {
+      id: 'evidence',
+      header: 'Evidence rows',
+      value: (f) => f.evidence_count,
+      align: 'right',
+      width: '130px',
+      filterable: false,
+      // As in the review: the evidence is one click away (a double click or Enter on the row opens it too).
+      render: (f) => (
+        <button type="button" className="link-btn" aria-label={`Show evidence for ${typeLabel(f.type)} ${f.user ?? f.product ?? ''}`.trim()} onClick={() => setOpen(f)}>
+          <FileSearch size={14} aria-hidden /> {int(f.evidence_count)}
+        </button>
+      ),
+    },
   ], [currency]);
   const v = pack.verify;
   // The folder was never a pack (the wrong folder was chosen), rather than a damaged one.
@@ -54,14 +75,15 @@ export function AuditorView({ pack }: { pack: PackView }) {
       <Card title={`Findings (${int(pack.findings.length)})`} id="pack-findings">
         <DataTable label="Findings in the pack" rows={pack.findings} columns={cols} rowKey={(f) => f.finding_id} rowLabel={(f) => `${typeLabel(f.type)} ${f.user ?? f.product ?? ''}`} onOpen={setOpen} height={420} initialSort={{ id: 'value', desc: true }} empty="The pack holds no findings." />
         {open && (
-          <div className="detail-box" role="region" aria-label="Finding detail">
+          <div className="detail-box" role="region" aria-label="Finding detail" ref={detailRef} tabIndex={-1}>
             <div className="panel-head"><h3>{typeLabel(open.type)} · {open.user ?? open.product}</h3><button type="button" className="icon-btn" aria-label="Close detail" onClick={() => setOpen(null)}><X size={16} aria-hidden /></button></div>
             <dl className="facts">
               <dt>Finding</dt><dd className="mono">{open.finding_id}</dd>
               <dt>First / last seen</dt><dd className="num">{date(open.first_seen)} → {date(open.last_seen)}</dd>
-              <dt>Evidence rows</dt><dd className="num">{int(open.evidence_count)} (listed in the report below)</dd>
+              <dt>Evidence rows</dt><dd className="num">{int(open.evidence_count)}</dd>
               {open.detail && (<><dt>Detail</dt><dd>{open.detail}</dd></>)}
             </dl>
+            <PackEvidence path={pack.path} finding={open} />
           </div>
         )}
       </Card>
@@ -73,6 +95,34 @@ export function AuditorView({ pack }: { pack: PackView }) {
         )}
       </Card>
       </>)}
+    </div>
+  );
+}
+
+type EvidenceRow = { table: string; file: string | null; line: number | null; note: string | null };
+const EVIDENCE_COLS: Column<EvidenceRow>[] = [
+  { id: 'file', header: 'Source file', value: (r) => r.file, width: 'minmax(200px, 2fr)' },
+  { id: 'line', header: 'Line', value: (r) => r.line, align: 'right', width: '90px' },
+  { id: 'table', header: 'Table', value: (r) => r.table, width: '130px' },
+  { id: 'note', header: 'Note', value: (r) => r.note, width: 'minmax(200px, 2fr)' },
+];
+
+/** The finding's rows of the pack's evidence.csv: where in the client's own files each fact behind it is. */
+function PackEvidence({ path, finding }: { path: string; finding: Finding }) {
+  const ev = useLoad(() => api('pack.evidence', { path, finding_id: finding.finding_id, limit: 1000 }), [path, finding.finding_id]);
+  if (ev.loading && !ev.data) return <Loading what="the evidence rows" />;
+  if (ev.error) return <ErrorBox message={`Could not read the pack's evidence.csv: ${ev.error}`} />;
+  if (!ev.data) return null;
+  return (
+    <div className="pack-evidence">
+      <p className="muted small">
+        {ev.data.total === 0
+          ? 'The pack lists no evidence rows for this finding.'
+          : `${int(ev.data.total)} ${ev.data.total === 1 ? 'row' : 'rows'} of evidence.csv${ev.data.total > ev.data.rows.length ? `, the first ${int(ev.data.rows.length)} shown` : ''}; each names a line of a source file in data/sources.`}
+      </p>
+      {ev.data.rows.length > 0 && (
+        <DataTable label="Evidence of the finding" rows={ev.data.rows} columns={EVIDENCE_COLS} rowKey={(r) => `${r.file ?? ''}:${r.line ?? ''}:${r.table}:${r.note ?? ''}`} rowLabel={(r) => `${r.file ?? r.table} line ${r.line ?? '—'}`} height={260} empty="No rows." />
+      )}
     </div>
   );
 }

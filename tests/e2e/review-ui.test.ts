@@ -537,6 +537,17 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     assert.match(await banner.innerText(), /Verified/);
     assert.equal(await p.getByRole('combobox', { name: /^Decision for / }).count(), 0, 'nothing is editable in auditor mode');
     assert.ok((await p.getByRole('grid', { name: 'Findings in the pack' }).getByRole('row').count()) > 2, 'the pack\'s findings are listed');
+    // A finding's evidence rows come from the pack's evidence.csv: source file and line.
+    await p.getByRole('grid', { name: 'Findings in the pack' }).getByRole('button', { name: /^Show evidence for / }).first().click();
+    const detail = p.getByRole('region', { name: 'Finding detail' });
+    const evidence = detail.getByRole('grid', { name: 'Evidence of the finding' });
+    await evidence.getByRole('row', { name: /line \d+$/ }).first().waitFor();
+    assert.match(await detail.innerText(), /\d[\d,]* rows? of evidence\.csv/);
+    await p.waitForTimeout(600); // the smooth scroll that brings the detail into view
+    const box = (await detail.boundingBox())!;
+    assert.ok(box.y >= 0 && box.y < 900, `the detail is brought into view (top at ${box.y}px)`);
+    await shot(p, '10b-auditor-evidence');
+    await detail.getByRole('button', { name: 'Close detail' }).click();
     const report = p.frameLocator('iframe[title="Evidence pack report"]');
     await report.getByRole('heading').first().waitFor();
     // The report keeps its own stylesheet under the app's CSP (allowed by its hash, nothing else inline).

@@ -1,6 +1,7 @@
 // The README's main job end to end (`cli sample` then `cli review`), read as finance and an auditor read
 // its outputs: the two copies of findings.csv are the same bytes, the workbook's counts are summary.json's,
 // each gap line raises one offering's renewal target at most, and product-level gaps name the entitlement.
+import { packEvidence, parseCsv } from '../../analysis/export/open-pack';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -83,4 +84,24 @@ test('each gap line raises at most one renewal target; denials and network over-
   } finally {
     e.close();
   }
+});
+
+test("auditor mode reads a finding's evidence rows from the pack as evidence.csv holds them", async () => {
+  const pack = join(out, readdirSync(out).find((n) => n.endsWith('_evidence-pack'))!);
+  const all = parseCsv(readFileSync(join(pack, 'data', 'evidence.csv'), 'utf8')).slice(1);
+  // The finding with the most rows, and one near the end of the file (the read stops past its finding).
+  const counts = new Map<string, number>();
+  for (const r of all) counts.set(r[0]!, (counts.get(r[0]!) ?? 0) + 1);
+  const [most] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]!;
+  const last = all[all.length - 1]![0]!;
+  for (const id of [most, last]) {
+    const mine = all.filter((r) => r[0] === id);
+    const got = await packEvidence(pack, id, 5000);
+    assert.equal(got.total, mine.length, id);
+    assert.deepEqual(got.rows.map((r) => [r.table, r.file ?? '', r.line === null ? '' : String(r.line), r.note ?? '']), mine.map((r) => [r[1], r[3], r[4], r[5]]));
+  }
+  const capped = await packEvidence(pack, most, 3);
+  assert.equal(capped.rows.length, 3);
+  assert.equal(capped.total, counts.get(most));
+  assert.deepEqual(await packEvidence(pack, 'ffffffffffffffffffffffff', 10), { total: 0, rows: [] });
 });
