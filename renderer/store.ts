@@ -3,7 +3,7 @@
 import { create } from 'zustand';
 import type { Decision, EngagementInfo, Output, ProgressEvent } from '../analysis/api/contract';
 import type { Finding, Summary } from '../analysis/model';
-import type { Settings } from '../analysis/settings';
+import type { ScenarioAssumptions, Settings } from '../analysis/settings';
 import { api, client, errorMessage, type OpenRequest } from './api/client';
 
 export const STEPS = [
@@ -38,6 +38,9 @@ interface State {
   decisions: Map<string, Decision>;
   jobs: Record<string, ProgressEvent>;
   pack: PackView | null;
+  /** Settlement assumptions being tried and not yet saved: kept while the analyst visits other steps. */
+  scenarioDraft: ScenarioAssumptions | null;
+  setScenarioDraft(a: ScenarioAssumptions | null): void;
   error: string | null;
   notice: string | null;
   setStep(step: StepId): void;
@@ -68,6 +71,10 @@ export const useApp = create<State>((set, get) => ({
   decisions: new Map(),
   jobs: {},
   pack: null,
+  scenarioDraft: null,
+  setScenarioDraft(a) {
+    set({ scenarioDraft: a });
+  },
   error: null,
   notice: null,
   banner: null,
@@ -100,7 +107,7 @@ export const useApp = create<State>((set, get) => ({
   async refresh() {
     const info = await api('engagement.info', {});
     if (!info) {
-      set({ info: null, summary: null, settings: null, findings: null, decisions: new Map() });
+      set({ info: null, summary: null, settings: null, findings: null, decisions: new Map(), scenarioDraft: null });
       return;
     }
     const [summary, settings, findings, decisions] = await Promise.all([
@@ -113,7 +120,7 @@ export const useApp = create<State>((set, get) => ({
   },
   async openedEngagement(info) {
     // Nothing of the previously open engagement stays on screen while this one loads.
-    set({ info, pack: null, summary: null, settings: null, findings: null, decisions: new Map() });
+    set({ info, pack: null, summary: null, settings: null, findings: null, decisions: new Map(), scenarioDraft: null });
     // The step shows as soon as the summary and settings are here; the findings (12,000+ on a large
     // estate) and decisions follow, and the steps that list them say "Loading findings" until then.
     const [summary, settings] = await Promise.all([api('summary.get', {}), api('settings.get', {})]);

@@ -12,6 +12,8 @@ import { Card, Empty, ErrorBox, Loading, NeedsReview, PageHeader, Success } from
 import { money } from '../format';
 
 type Key = keyof ScenarioAssumptions;
+/** The same assumptions (every rate equal). */
+const sameRates = (x: ScenarioAssumptions, y: ScenarioAssumptions) => (Object.keys(y) as (keyof ScenarioAssumptions)[]).every((k) => x[k] === y[k]);
 /** A rate as the engine holds it: two decimals at least, three when it has them (0.464, not 0.46). */
 const rate = (n: number) => n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 3 });
 const SLIDERS: { key: Key; label: string; max: number; step: number; hint: string }[] = [
@@ -41,7 +43,12 @@ export function SettlementStep() {
   const cannotJudge = useWarned('usage_outside_window', 'no_subscriptions');
   const refresh = useApp((s) => s.refresh);
   const readOnly = useApp((s) => s.info?.read_only ?? false);
-  const [a, setA] = useState<ScenarioAssumptions | null>(settings?.scenario ?? null);
+  // What is being tried lives in the store, so leaving the step and coming back keeps it (until saved or
+  // the engagement is closed); the saved assumptions stay what the headline and the workbook use.
+  const draft = useApp((s) => s.scenarioDraft);
+  const setDraft = useApp((s) => s.setScenarioDraft);
+  const a = draft ?? settings?.scenario ?? null;
+  const setA = (next: ScenarioAssumptions) => setDraft(settings && sameRates(next, settings.scenario) ? null : next);
   const [result, setResult] = useState<Scenarios | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
@@ -50,9 +57,6 @@ export function SettlementStep() {
   const currency = settings?.currency ?? 'USD';
 
   useEffect(() => {
-    if (settings && !a) setA(settings.scenario);
-  }, [settings, a]);
-  useEffect(() => {
     if (!a) return;
     const mine = ++seq.current;
     api('scenarios.compute', { assumptions: a }).then(
@@ -60,6 +64,7 @@ export function SettlementStep() {
       (e: unknown) => mine === seq.current && setError(`Could not compute the scenarios: ${errorMessage(e)}`),
     );
   }, [a]);
+  const unsaved = draft !== null && settings !== null && !sameRates(draft, settings.scenario);
 
   if (!summary)
     return (
@@ -88,13 +93,23 @@ export function SettlementStep() {
         actions={!readOnly && (
           <>
             <button type="button" className="btn subtle" onClick={() => { setA(ScenarioSchema.parse({})); setNotes({}); setSaved(false); }}><RotateCcw size={16} aria-hidden /> Defaults</button>
-            <button type="button" className="btn primary" disabled={crossed.length > 0} title={crossed.length ? 'Put each low value at or below its high value first' : undefined} onClick={() => void api('settings.update', { settings: { scenario: a } }).then(() => { setSaved(true); return refresh(); }, (e: unknown) => setError(errorMessage(e)))}><Save size={16} aria-hidden /> Save assumptions</button>
+            <button type="button" className="btn primary" disabled={crossed.length > 0} title={crossed.length ? 'Put each low value at or below its high value first' : undefined} onClick={() => void api('settings.update', { settings: { scenario: a } }).then(async () => { setSaved(true); await refresh(); setDraft(null); }, (e: unknown) => setError(errorMessage(e)))}><Save size={16} aria-hidden /> Save assumptions</button>
           </>
         )}
       />
       {error && <ErrorBox message={error} onDismiss={() => setError(null)} />}
       {crossed.length > 0 && <ErrorBox message={`The saved ${crossed.map((p) => p.what).join(' and ')} ${crossed.length === 1 ? 'has its' : 'have their'} low value above the high value. Move the sliders so each low is at or below its high, then save.`} />}
-      {saved && <Success>Assumptions saved to the engagement; the workbook's Assumptions sheet uses them.</Success>}
+      {saved && !unsaved && <Success>Assumptions saved to the engagement; the workbook's Assumptions sheet uses them.</Success>}
+      {unsaved && (
+        <div className="alert info" role="status" aria-label="Unsaved assumptions">
+          <div className="alert-body">
+            These assumptions are being tried and are not saved: the headline, the workbook and the pack use the saved ones. They stay here while you visit other steps; Save assumptions keeps them, Revert goes back.
+            <div className="actions-row">
+              <button type="button" className="btn" onClick={() => { setDraft(null); setNotes({}); }}><RotateCcw size={16} aria-hidden /> Revert to the saved assumptions</button>
+            </div>
+          </div>
+        </div>
+      )}
       <div className="settlement">
         <Card title="Assumptions" id="assumptions">
           <div className="sliders">

@@ -455,6 +455,27 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await p.getByRole('button', { name: 'Defaults' }).click();
   });
 
+  it('keeps settlement assumptions being tried while the analyst visits other steps, saying they are not saved', async () => {
+    const p = w.page;
+    await goStep(p, 'Settlement');
+    const low = p.getByRole('slider', { name: 'Audit settlement rate (low)' });
+    await low.waitFor();
+    const saved = await low.inputValue();
+    await low.fill('1.1');
+    const note = p.getByRole('status', { name: 'Unsaved assumptions' });
+    await note.waitFor();
+    await goStep(p, 'Export');
+    await goStep(p, 'Settlement');
+    assert.equal(await low.inputValue(), '1.1', 'the tried value is still there');
+    await note.waitFor();
+    const stored = await callApi<{ scenario: { audit_settlement_rate_low: number } }>(served, 'settings.get', {});
+    assert.equal(String(stored.scenario.audit_settlement_rate_low), saved, 'nothing was saved behind the analyst');
+    await shot(p, '08c-settlement-unsaved');
+    await note.getByRole('button', { name: 'Revert to the saved assumptions' }).click();
+    await note.waitFor({ state: 'detached' });
+    assert.equal(await low.inputValue(), saved);
+  });
+
   it('refuses a bad setting in the form\'s own words, and keeps the engagement as it was', async () => {
     const p = w.page;
     await goStep(p, 'Settings');
