@@ -134,7 +134,7 @@ export function OptimisationStep() {
     value: (f) => [f.offering ?? f.product, f.detail].filter(Boolean).join(': '),
     text: (f) => [f.offering ?? f.product, f.detail ? readableDetail(f.detail, currency) : null].filter(Boolean).join(': '),
     render: (f) => (
-      <span className="clamp2" title={f.detail ?? undefined}>
+      <span className="clamp2" title={f.detail ? readableDetail(f.detail, currency) : undefined}>
         {(f.offering ?? f.product) && <span className="strong">{f.offering ?? f.product}: </span>}
         {f.detail ? readableDetail(f.detail, currency) : '—'}
         {f.price !== null && <span className="muted"> · price {money(f.price, currency)}{f.units !== 1 ? ` × ${int(f.units)} units` : ''}</span>}
@@ -149,7 +149,13 @@ export function OptimisationStep() {
         <>
           <div className="stats">
             {OPTIMISE_TYPES.map((t) => (
-              <Stat key={t} label={typeLabel(t)} value={int(findings.filter((f) => f.type === t).length)} hint={money(findings.filter((f) => f.type === t).reduce((a, f) => a + f.annual_value, 0), currency)} />
+              <Stat
+                key={t}
+                label={typeLabel(t)}
+                value={int(findings.filter((f) => f.type === t).length)}
+                // Candidates whose saving is already counted elsewhere (or has no price) carry none: say how many do.
+                hint={`${money(findings.filter((f) => f.type === t).reduce((a, f) => a + f.annual_value, 0), currency)} from ${int(findings.filter((f) => f.type === t && f.annual_value > 0).length)} with a saving`}
+              />
             ))}
             <Stat label="Accepted per year" value={money(accepted, currency)} tone="good" />
           </div>

@@ -348,6 +348,15 @@ function ImportResult(props: { result: Output<'import.run'>; onReview?: () => vo
           Loaded <span className="num">{int(loaded)}</span> {loaded === 1 ? 'row' : 'rows'} from {r.sources.length} {r.sources.length === 1 ? 'file' : 'files'}; <span className="num">{int(rejected)}</span> {rejected === 1 ? 'row' : 'rows'} rejected{rejected > 0 ? ' (see the rejected rows below)' : ''}.
         </Success>
       )}
+      {r.sources.some((s) => s.rows_read === 0) && (
+        // Loaded, but nothing in it: usually an export run with a filter that matched nothing.
+        <div className="alert warn" role="status" aria-label="Files with no rows">
+          <div className="alert-body">
+            {r.sources.filter((s) => s.rows_read === 0).map((s) => s.file).join(', ')}{' '}
+            {r.sources.filter((s) => s.rows_read === 0).length === 1 ? 'holds' : 'hold'} no data rows (a header only): check the export was not filtered to nothing.
+          </div>
+        </div>
+      )}
       {r.refused.length > 0 && (
         <div className="alert error" role="alert">
           <Ban size={16} aria-hidden />

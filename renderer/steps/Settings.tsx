@@ -252,7 +252,7 @@ export function SettingsStep() {
         {pricebook.loading && !pricebook.data && <Loading what="the price book" />}
         {pricebook.error && <ErrorBox message={pricebook.error} />}
         {pricebook.data && (
-          <DataTable label="Price book" rows={priceRows} columns={priceCols} rowKey={(r) => r.code} rowLabel={(r) => r.name} height={360} empty="The price book is empty." />
+          <DataTable label="Price book" rows={priceRows} columns={priceCols} rowKey={(r) => r.code} rowLabel={(r) => r.name} height={520} empty="The price book is empty." />
         )}
         {pricebook.data && unpriced > 0 && (
           <p className="muted small" data-testid="pricebook-unpriced">

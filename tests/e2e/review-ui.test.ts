@@ -640,6 +640,8 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     writeFileSync(join(dir, 'roster.xlsx'), Buffer.from('PK\x03\x04 not really a workbook \x00\x01\x02', 'binary'));
     // Headers no alias knows: refused at first, then read as the kind the analyst picks and mapped by hand.
     writeFileSync(join(dir, 'odd.csv'), 'Who,What,When,Box\nerin@contoso.com,Revit,2026-07-04 09:00,WS-09\n');
+    // An export filtered to nothing: a header and no rows.
+    writeFileSync(join(dir, 'sessions-none.csv'), 'session_id,user,product,device_name,start_time,end_time,licence_type\n');
 
     await goStep(p, 'Start');
     await p.getByRole('textbox', { name: 'Client', exact: true }).fill('Fabrikam Design');
@@ -648,7 +650,7 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await p.getByRole('main', { name: 'Load data' }).waitFor();
     await p.getByText('Nothing loaded yet').waitFor();
 
-    await p.getByLabel('Choose files to import').setInputFiles([join(dir, 'sessions-q3.csv'), join(dir, 'roster.xlsx'), join(dir, 'odd.csv')]);
+    await p.getByLabel('Choose files to import').setInputFiles([join(dir, 'sessions-q3.csv'), join(dir, 'roster.xlsx'), join(dir, 'odd.csv'), join(dir, 'sessions-none.csv')]);
     const bad = p.getByRole('article', { name: 'File roster.xlsx' });
     await bad.getByText('Refused:').waitFor({ timeout: 60_000 });
     // A broken workbook read as a roster is still refused, and its card keeps the kind that was tried.
@@ -672,8 +674,9 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await p.getByRole('region', { name: 'Preview of sessions-q3.csv' }).getByText('alice@contoso.com').waitFor();
     await shot(p, '12-import-plan');
 
-    await p.getByRole('button', { name: 'Import 2 files' }).click();
+    await p.getByRole('button', { name: 'Import 3 files' }).click();
     await p.getByRole('heading', { name: 'Import finished' }).waitFor({ timeout: 60_000 });
+    assert.equal(await p.getByRole('status', { name: 'Files with no rows' }).innerText(), 'sessions-none.csv holds no data rows (a header only): check the export was not filtered to nothing.');
     await p.getByText('1 file was refused').waitFor();
     const rejects = p.getByRole('grid', { name: 'Rejected rows' });
     const rejectRow = rejects.getByRole('row', { name: 'sessions-q3.csv line 4' });
