@@ -2,7 +2,7 @@
 // an accessible name and a text alternative (title/desc), and numbers use tabular figures.
 import { useEffect, useMemo, useState } from 'react';
 
-const PALETTE = ['#2f6f8f', '#4f9d8a', '#c08a3e', '#8a6bb0', '#b65c5c', '#5b7fb5'];
+export const PALETTE = ['#2f6f8f', '#4f9d8a', '#c08a3e', '#8a6bb0', '#b65c5c', '#5b7fb5'];
 
 const WEEKDAY_LABELS: [number, string][] = [[1, 'Mon'], [3, 'Wed'], [5, 'Fri']];
 const HEAT_EMPTY = '#eef1f4';
@@ -158,7 +158,7 @@ export function ActiveVsSeats(props: { name: string; monthly: { month: string; a
 }
 
 /** Horizontal bars: one per label, value formatted by the caller. */
-export function HBars(props: { label: string; items: { label: string; value: number }[]; format: (n: number) => string }) {
+export function HBars(props: { label: string; items: { label: string; value: number; color?: string }[]; format: (n: number) => string }) {
   const items = props.items.filter((i) => i.value > 0);
   if (items.length === 0) return <p className="muted">Nothing to chart yet.</p>;
   const max = Math.max(...items.map((i) => i.value));
@@ -174,7 +174,7 @@ export function HBars(props: { label: string; items: { label: string; value: num
         return (
           <g key={it.label} transform={`translate(0 ${n * rowH})`}>
             <text x={0} y={19} className="bar-label">{it.label}</text>
-            <rect x={labelW} y={6} width={Math.max(2, bw)} height={18} rx={3} fill={PALETTE[n % PALETTE.length]} />
+            <rect x={labelW} y={6} width={Math.max(2, bw)} height={18} rx={3} fill={it.color ?? PALETTE[n % PALETTE.length]} />
             <text x={labelW + bw + 8} y={19} className="bar-value num">{props.format(it.value)}</text>
           </g>
         );

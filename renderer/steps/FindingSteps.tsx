@@ -6,12 +6,15 @@ import { GAP_TYPES, SIGNAL_TYPES } from '../api/shared';
 import { useApp, useWarned } from '../store';
 import { FindingsWorkbench, readableDetail, useFindings } from '../components/Findings';
 import type { Column } from '../components/DataTable';
-import { HBars } from '../components/charts';
+import { HBars, PALETTE } from '../components/charts';
 import { Card, Loading, NeedsReview, PageHeader, Stat, useNarrow } from '../components/ui';
 import { date, int, money, typeLabel } from '../format';
 
 const RECLAIM_TYPES = ['dormant_user', 'unused_assignment'] as const;
 const OPTIMISE_TYPES = ['duplicate_access', 'collection_single_product', 'low_frequency_user'] as const;
+/** One colour per savings lever, the same on Reclamation and Optimisation. */
+const LEVERS = ['dormant_user', 'unused_assignment', ...OPTIMISE_TYPES] as const;
+const leverColor = (t: string) => PALETTE[Math.max(0, (LEVERS as readonly string[]).indexOf(t)) % PALETTE.length];
 const GAP_AND_SIGNAL = [...GAP_TYPES, ...SIGNAL_TYPES] as const;
 
 function useCurrency(): string {
@@ -37,7 +40,7 @@ export function ReclamationStep() {
   // At 1024 px the detail (also in the evidence panel) gives way so the decision stays in view.
   const narrow = useNarrow();
   const candidate = (findings ?? []).reduce((a, f) => a + (f.counted_in_savings ? f.annual_value : 0), 0);
-  const levers = summary ? Object.entries(summary.savings_annual).filter(([k]) => k !== 'total').map(([k, v]) => ({ label: typeLabel(k), value: v })) : [];
+  const levers = summary ? Object.entries(summary.savings_annual).filter(([k]) => k !== 'total').map(([k, v]) => ({ label: typeLabel(k), value: v, color: leverColor(k) })) : [];
   return (
     <div className="page">
       <PageHeader title="Reclamation" lead="Users who have not used their licence within the dormancy window, and assignments nobody uses. Decide per user: reclaim, keep (with a reason), or investigate." />
@@ -141,7 +144,7 @@ export function OptimisationStep() {
       </span>
     ),
   };
-  const byLever = OPTIMISE_TYPES.map((t) => ({ label: typeLabel(t), value: (findings ?? []).filter((f) => f.type === t).reduce((a, f) => a + f.annual_value, 0) }));
+  const byLever = OPTIMISE_TYPES.map((t) => ({ label: typeLabel(t), value: (findings ?? []).filter((f) => f.type === t).reduce((a, f) => a + f.annual_value, 0), color: leverColor(t) }));
   return (
     <div className="page">
       <PageHeader title="Optimisation" lead="Flex conversions for occasional users, collection downgrades where one product is used, and duplicate access. Accept or reject each candidate; the arithmetic behind each saving is shown." />

@@ -14,7 +14,7 @@ const idCols: Column<Q['identities'][number]>[] = [
   { id: 'alias', header: 'Alias', value: (r) => r.alias, width: 'minmax(100px, 1fr)' },
   { id: 'user', header: 'Joined to', value: (r) => r.user, width: 'minmax(140px, 1.4fr)' },
   { id: 'method', header: 'How', value: (r) => r.method, width: 'minmax(90px, 0.6fr)' },
-  { id: 'detail', header: 'Detail', value: (r) => r.detail, width: 'minmax(90px, 1fr)' },
+  { id: 'detail', header: 'Detail', value: (r) => r.detail, render: (r) => <span className="clamp2" title={r.detail ?? undefined}>{r.detail ?? '—'}</span>, width: 'minmax(160px, 1.6fr)' },
 ];
 const unmatchedCols: Column<Q['unmatched'][number]>[] = [
   { id: 'alias', header: 'Alias', value: (r) => r.alias, width: 'minmax(160px, 1fr)' },
