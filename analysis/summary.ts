@@ -71,24 +71,21 @@ export async function readSummary(db: EngagementDb): Promise<Summary | null> {
   return r.success ? r.data : null;
 }
 
-/**
- * The stored summary's settlement scenarios after the analyst saved new assumptions: the headline, the
- * recent list, the workbook and the pack then show one figure (the gap lines are the review's; only the
- * rates changed). Null before the first review.
- */
-export async function setSummaryScenarios(db: EngagementDb, scenarios: Summary['scenarios']): Promise<Summary | null> {
+/** Changes fields of the latest stored summary (the one readSummary reads); null before the first review. */
+async function patchSummary(db: EngagementDb, patch: Partial<Summary>): Promise<Summary | null> {
   const s = await readSummary(db);
   if (!s) return null;
-  const next = { ...s, scenarios };
+  const next = { ...s, ...patch };
   await db.run('UPDATE review_runs SET summary = $1 WHERE run_id = (SELECT max(run_id) FROM review_runs WHERE summary IS NOT NULL)', [JSON.stringify(next)]);
   return next;
 }
 
+/**
+ * The stored summary's settlement scenarios after the analyst saved new assumptions: the headline, the
+ * recent list, the workbook and the pack then show one figure (the gap lines are the review's; only the
+ * rates changed).
+ */
+export const setSummaryScenarios = (db: EngagementDb, scenarios: Summary['scenarios']) => patchSummary(db, { scenarios });
+
 /** Records where the outputs were written, on the stored summary. */
-export async function setSummaryOutputs(db: EngagementDb, outputs: Summary['outputs']): Promise<Summary | null> {
-  const s = await readSummary(db);
-  if (!s) return null;
-  const next = { ...s, outputs };
-  await db.run('UPDATE review_runs SET summary = $1 WHERE run_id = (SELECT max(run_id) FROM review_runs)', [JSON.stringify(next)]);
-  return next;
-}
+export const setSummaryOutputs = (db: EngagementDb, outputs: Summary['outputs']) => patchSummary(db, { outputs });
