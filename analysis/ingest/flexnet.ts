@@ -234,10 +234,10 @@ export function shortHash(s: string): string {
  * anchor (TIMESTAMP, start banner) minus the midnights before it, so lines before the first anchor are dated
  * backwards from it. Null when the log states no date at all (then no line is dated).
  */
-function dayZero(text: string, fileName: string): number | null {
+function dayZero(text: string): number | null {
   const finder = new DayZeroFinder();
   finder.push(text, true);
-  return finder.result(fileName);
+  return finder.result();
 }
 
 /** dayZero over a log read in blocks of whole lines: push blocks until it says it is done. */
@@ -269,7 +269,7 @@ export class DayZeroFinder {
   }
 
   /** The day once every block was pushed (or push said done); refuses a log with events and no date. */
-  result(fileName: string): number | null {
+  result(): number | null {
     if (this.found === null && this.sawEvent) {
       throw new RefusalError(
         `This FlexNet log has no date (no TIMESTAMP line and no server start banner), so its check-outs cannot be placed in time. Export a log that includes the server start or a TIMESTAMP line.`,
@@ -299,7 +299,7 @@ function anchorFinder(text: string): (ms: number, me: number) => number | null {
 }
 
 /** Reads a FlexNet debug log into session and denial rows; unreadable event lines become rejects. */
-export function parseFlexnetLog(text: string, ctx: { catalogue: Catalogue; fileName: string }): ParsedItem[] {
+export function parseFlexnetLog(text: string, ctx: { catalogue: Catalogue }): ParsedItem[] {
   return [...readFlexnetLog(text, ctx)];
 }
 
@@ -375,22 +375,22 @@ export type LogBlocks = () => AsyncIterable<string>;
  * The log's items (see FlexnetLog). A log that cannot be dated is refused here (eagerly), before any item is
  * asked for.
  */
-export function readFlexnetLog(text: string, ctx: { catalogue: Catalogue; fileName: string }): FlexnetLog {
-  return new FlexnetLog(text, dayZero(text, ctx.fileName), ctx.catalogue);
+export function readFlexnetLog(text: string, ctx: { catalogue: Catalogue }): FlexnetLog {
+  return new FlexnetLog(text, dayZero(text), ctx.catalogue);
 }
 
 /**
  * readFlexnetLog for a log read from its file in blocks: the date is found first (usually in the first
  * block; a log with no date is read to its end and refused), then the log is read again when loaded.
  */
-export async function openFlexnetLog(blocks: LogBlocks, ctx: { catalogue: Catalogue; fileName: string }): Promise<FlexnetLog> {
+export async function openFlexnetLog(blocks: LogBlocks, ctx: { catalogue: Catalogue }): Promise<FlexnetLog> {
   const finder = new DayZeroFinder();
   let first = true;
   for await (const block of blocks()) {
     if (finder.push(block, first)) break;
     first = false;
   }
-  return new FlexnetLog(blocks, finder.result(ctx.fileName), ctx.catalogue);
+  return new FlexnetLog(blocks, finder.result(), ctx.catalogue);
 }
 
 function* flexnetItems(log: FlexnetLog): Generator<ParsedItem> {

@@ -541,11 +541,10 @@ async function importOne(
       logBlocks(facts.path, {
         encoding: plan.encoding,
         maxLineChars: limits.maxLineChars,
-        file: facts.file,
         signal: opts.signal,
         onBytes: (done, size) => onRows(0, `reading the log, ${size > 0 ? Math.floor((done / size) * 100) : 100} %`),
       });
-    items = await openFlexnetLog(blocks, { catalogue: ctx.catalogue, fileName: facts.file });
+    items = await openFlexnetLog(blocks, { catalogue: ctx.catalogue });
   }
 
   // Large plain CSV files: DuckDB reads them itself, staged before the transaction so a file it cannot

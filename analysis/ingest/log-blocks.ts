@@ -14,8 +14,6 @@ export interface LogBlockOptions {
   encoding: TextEncoding;
   /** A line longer than this (characters) refuses the file: it is no log a licence server writes. */
   maxLineChars: number;
-  /** The file's name, for messages. */
-  file: string;
   signal?: AbortSignal;
   /** Bytes read so far of the file's size, after each block. */
   onBytes?: (done: number, size: number) => void;

@@ -57,8 +57,8 @@ async function loadBoth(texts: string[]): Promise<{ generic: string; columns: st
   const genericCounts: LoadCounts[] = [];
   const columnCounts: LoadCounts[] = [];
   for (const [i, text] of texts.entries()) {
-    genericCounts.push(await a.transaction(() => loadItems(a, i + 1, readFlexnetLog(text, { catalogue, fileName: 'a.log' }), { batchRows: 500 })));
-    columnCounts.push(await b.transaction(() => loadParsedItems(b, i + 1, readFlexnetLog(text, { catalogue, fileName: 'b.log' }), {})));
+    genericCounts.push(await a.transaction(() => loadItems(a, i + 1, readFlexnetLog(text, { catalogue }), { batchRows: 500 })));
+    columnCounts.push(await b.transaction(() => loadParsedItems(b, i + 1, readFlexnetLog(text, { catalogue }), {})));
   }
   const out = { generic: await contents(a), columns: await contents(b), genericCounts, columnCounts };
   a.close();
@@ -88,7 +88,7 @@ test('column loader: importing the same log again loads nothing new, counted as 
 
 test('column loader: a log over the row limit is refused, naming the file', async () => {
   const db = await open();
-  const refused = db.transaction(() => loadParsedItems(db, 1, readFlexnetLog(log2018, { catalogue, fileName: 'big.log' }), { maxRows: 10, file: 'big.log' }));
+  const refused = db.transaction(() => loadParsedItems(db, 1, readFlexnetLog(log2018, { catalogue }), { maxRows: 10, file: 'big.log' }));
   await assert.rejects(refused, (e: unknown) => e instanceof RefusalError && /^This file has more than 10 rows, the limit for one file\. Split the export into smaller files\.$/.test(e.message));
   assert.equal((await db.one<{ n: number }>('SELECT count(*) AS n FROM sessions'))!.n, 0);
   db.close();

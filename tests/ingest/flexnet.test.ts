@@ -19,8 +19,8 @@ const log2016 = readFileSync(new URL('adskflex-2016-sample.log', FIX), 'utf8');
 const log2018 = readFileSync(new URL('adskflex-2018-denials.log', FIX), 'utf8');
 const catalogue = loadCatalogue();
 
-function parse(text: string, fileName = 'server.log'): ParsedItem[] {
-  return parseFlexnetLog(text, { catalogue, fileName });
+function parse(text: string): ParsedItem[] {
+  return parseFlexnetLog(text, { catalogue });
 }
 const rows = (items: ParsedItem[], table: string): CanonicalRow[] => items.flatMap((i) => (i.row && i.row.table === table ? [i.row] : []));
 const rejects = (items: ParsedItem[]) => items.flatMap((i) => (i.reject ? [i.reject] : []));
@@ -56,7 +56,7 @@ test('detects FlexNet logs and not CSV files', () => {
 });
 
 test('2016 log: one session per package+version pair, counts match an independent grep count', () => {
-  const items = parse(log2016, 'adskflex-2016-sample.log');
+  const items = parse(log2016);
   const sessions = rows(items, 'sessions');
   const g = grepCount(log2016);
   const versionTotal = Object.values(g.versions).reduce((a, b) => a + b, 0);
@@ -86,11 +86,11 @@ test('2016 log: one session per package+version pair, counts match an independen
   assert.equal(afterMidnight.values.end_time, '2016-04-14 00:52:44');
   const ids = new Set(sessions.map((s) => s.values.session_id));
   assert.equal(ids.size, sessions.length, 'session ids are unique');
-  assert.deepEqual(parse(log2016, 'adskflex-2016-sample.log').filter((i) => i.row?.table === 'sessions').map((i) => i.row!.values.session_id), [...ids], 're-import gives the same ids');
+  assert.deepEqual(parse(log2016).filter((i) => i.row?.table === 'sessions').map((i) => i.row!.values.session_id), [...ids], 're-import gives the same ids');
 });
 
 test('2018 log: collection package + version feature, dates across 7/27 -> 7/28 and later days, the denial', () => {
-  const items = parse(log2018, 'adskflex-2018-denials.log');
+  const items = parse(log2018);
   const sessions = rows(items, 'sessions');
   const g = grepCount(log2018);
   const versionTotal = Object.values(g.versions).reduce((a, b) => a + b, 0);
@@ -171,7 +171,7 @@ const SYNTH = [
 
 test('synthetic log: INACTIVE, unpaired IN, open at end, multi check-out, restart, CRLF, dating', () => {
   assert.equal(looksLikeFlexnetLog(SYNTH), true);
-  const items = parse(SYNTH, 'synthetic.log');
+  const items = parse(SYNTH);
   const sessions = rows(items, 'sessions');
   const byLine = new Map(sessions.map((s) => [s.line, s.values]));
   assert.deepEqual([...byLine.keys()].sort((a, b) => a - b), [1, 7, 9, 11, 24, 28]);
@@ -238,9 +238,9 @@ test('streaming reader: any mix of line endings, a BOM or a trailing blank line 
 
 test('streaming reader: an undated log is refused before any row is asked for; items match parseFlexnetLog', () => {
   // import.ts refuses the file up front (before its transaction) only if the refusal is eager.
-  assert.throws(() => readFlexnetLog('10:00:00 (adskflex) OUT: "64300ACD_F" a@b\n', { catalogue, fileName: 'x.log' }), /This FlexNet log has no date/);
-  const items = [...readFlexnetLog(log2016, { catalogue, fileName: 'adskflex-2016-sample.log' })];
-  assert.deepEqual(items, parse(log2016, 'adskflex-2016-sample.log'));
+  assert.throws(() => readFlexnetLog('10:00:00 (adskflex) OUT: "64300ACD_F" a@b\n', { catalogue }), /This FlexNet log has no date/);
+  const items = [...readFlexnetLog(log2016, { catalogue })];
+  assert.deepEqual(items, parse(log2016));
   const lines = items.map((i) => i.row?.line ?? i.reject!.line);
   assert.deepEqual(lines, [...lines].sort((a, b) => a - b), 'items come in line order');
 });

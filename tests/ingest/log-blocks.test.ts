@@ -39,11 +39,11 @@ const SYNTH = [
   .map((l, i) => l + ['\r\n', '\n', '\r'][i % 3])
   .join('');
 
-const whole = (text: string, fileName: string): ParsedItem[] => parseFlexnetLog(text, { catalogue, fileName });
+const whole = (text: string): ParsedItem[] => parseFlexnetLog(text, { catalogue });
 
-async function streamed(path: string, fileName: string, opts: Partial<LogBlockOptions> & Pick<LogBlockOptions, 'encoding'>): Promise<ParsedItem[]> {
-  const blocks = () => logBlocks(path, { maxLineChars: 1_000_000, file: fileName, ...opts });
-  const log = await openFlexnetLog(blocks, { catalogue, fileName });
+async function streamed(path: string, opts: Partial<LogBlockOptions> & Pick<LogBlockOptions, 'encoding'>): Promise<ParsedItem[]> {
+  const blocks = () => logBlocks(path, { maxLineChars: 1_000_000, ...opts });
+  const log = await openFlexnetLog(blocks, { catalogue });
   return [...scanItems(await log.read())];
 }
 
@@ -58,17 +58,17 @@ test('blocks end after whole lines; a CR at the very end waits for a possible LF
 test('a log read in blocks of any size gives what the whole text gives (UTF-8)', async () => {
   const dir = tempDir('lrtw-logblocks-');
   const synth = write(dir, 'synth.log', SYNTH);
-  const reference = whole(SYNTH, 'synth.log');
+  const reference = whole(SYNTH);
   assert.ok(reference.some((i) => i.row?.values.user === 'jörg') && reference.some((i) => i.reject), 'the synthetic log has sessions and rejects');
   // Reads of 1, 2, 3 and 5 bytes cut every line, every CRLF and every multi-byte character somewhere.
   for (const blockBytes of [1, 2, 3, 5, 64, 1 << 20]) {
-    assert.deepEqual(await streamed(synth, 'synth.log', { encoding: 'utf-8', blockBytes }), reference, `blocks of ${blockBytes} bytes`);
+    assert.deepEqual(await streamed(synth, { encoding: 'utf-8', blockBytes }), reference, `blocks of ${blockBytes} bytes`);
   }
   for (const [name, text] of [['adskflex-2016-sample.log', log2016], ['adskflex-2018-denials.log', log2018]] as const) {
     const path = write(dir, name, text);
-    const ref = whole(text, name);
+    const ref = whole(text);
     assert.ok(ref.length > 50, `${name} has rows`);
-    for (const blockBytes of [4093, 65_536]) assert.deepEqual(await streamed(path, name, { encoding: 'utf-8', blockBytes }), ref, `${name}, blocks of ${blockBytes} bytes`);
+    for (const blockBytes of [4093, 65_536]) assert.deepEqual(await streamed(path, { encoding: 'utf-8', blockBytes }), ref, `${name}, blocks of ${blockBytes} bytes`);
   }
 });
 
@@ -76,30 +76,30 @@ test('a UTF-16 log with a byte-order mark, cut inside its code units, gives the 
   const dir = tempDir('lrtw-logblocks-');
   const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(SYNTH, 'utf16le')]);
   const path = write(dir, 'utf16.log', bytes);
-  for (const blockBytes of [1, 7, 4096]) assert.deepEqual(await streamed(path, 'utf16.log', { encoding: 'utf-16le', blockBytes }), whole(SYNTH, 'utf16.log'));
+  for (const blockBytes of [1, 7, 4096]) assert.deepEqual(await streamed(path, { encoding: 'utf-16le', blockBytes }), whole(SYNTH));
 });
 
 test('an undated log is refused after its last block; an over-long line refuses the file by its line; a cancel stops the read', async () => {
   const dir = tempDir('lrtw-logblocks-');
   const undated = write(dir, 'undated.log', '10:00:00 (adskflex) OUT: "64300ACD_F" a@b\n'.repeat(200));
-  await assert.rejects(streamed(undated, 'undated.log', { encoding: 'utf-8', blockBytes: 256 }), (e: Error) => e instanceof RefusalError && /^This FlexNet log has no date/.test(e.message));
+  await assert.rejects(streamed(undated, { encoding: 'utf-8', blockBytes: 256 }), (e: Error) => e instanceof RefusalError && /^This FlexNet log has no date/.test(e.message));
 
   const long = write(dir, 'long.log', `${SYNTH}${'x'.repeat(5000)}\n`);
   await assert.rejects(
-    streamed(long, 'long.log', { encoding: 'utf-8', blockBytes: 512, maxLineChars: 1000 }),
+    streamed(long, { encoding: 'utf-8', blockBytes: 512, maxLineChars: 1000 }),
     (e: Error) => e instanceof RefusalError && e.message.startsWith('Line 18 is longer than 1,000 characters'),
   );
 
   const ac = new AbortController();
   ac.abort();
-  await assert.rejects(streamed(long, 'long.log', { encoding: 'utf-8', signal: ac.signal }), CancelledError);
+  await assert.rejects(streamed(long, { encoding: 'utf-8', signal: ac.signal }), CancelledError);
 });
 
 test('progress reports the bytes read, up to the file size', async () => {
   const dir = tempDir('lrtw-logblocks-');
   const path = write(dir, 'p.log', log2018);
   const seen: number[] = [];
-  for await (const block of logBlocks(path, { encoding: 'utf-8', maxLineChars: 1000, file: 'p.log', blockBytes: 50_000, onBytes: (done, size) => seen.push(done / size) })) assert.ok(block.length > 0);
+  for await (const block of logBlocks(path, { encoding: 'utf-8', maxLineChars: 1000, blockBytes: 50_000, onBytes: (done, size) => seen.push(done / size) })) assert.ok(block.length > 0);
   assert.ok(seen.length >= 7, `${seen.length} reports`);
   assert.deepEqual([...seen].sort((a, b) => a - b), seen, 'progress only moves forward');
   assert.equal(seen[seen.length - 1], 1);
