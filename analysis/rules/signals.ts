@@ -41,7 +41,9 @@ export async function runSignals(ctx: RuleContext): Promise<void> {
           UNION ALL SELECT site, gap_from, after_day, 'first usage after the gap' FROM _tgap) g
       JOIN _site_rows r ON r.site = g.site AND r.day = g.day`);
 
-  // usage_spike: product x complete month against the mean of the previous three months.
+  // usage_spike: product x complete month against the mean of the previous three months. Only months with
+  // telemetry at all (some use of any product in the estate) are a baseline: a month with none is a hole
+  // in the data (an old log loaded beside current exports, say), not a month of zero users.
   await db.run(`CREATE OR REPLACE TEMP TABLE _spike AS
     WITH bounds AS (
       SELECT min(m) AS first_m FROM _upm),
@@ -50,16 +52,18 @@ export async function runSignals(ctx: RuleContext): Promise<void> {
         unnest(generate_series(CAST(bounds.first_m AS TIMESTAMP), CAST(date_trunc('month', _p.d) AS TIMESTAMP), INTERVAL 1 MONTH)) t(m)
       WHERE bounds.first_m IS NOT NULL),
     counts AS (SELECT product, m, count(*) AS users FROM _upm GROUP BY ALL),
+    covered AS (SELECT DISTINCT m FROM _upm),
     grid AS (
-      SELECT p.product, months.m, coalesce(c.users, 0) AS users
+      SELECT p.product, months.m, coalesce(c.users, 0) AS users, CAST(months.m IN (SELECT m FROM covered) AS INTEGER) AS cov
       FROM (SELECT DISTINCT product FROM counts) p CROSS JOIN months LEFT JOIN counts c ON c.product = p.product AND c.m = months.m),
     w AS (
       SELECT *, avg(users) OVER (PARTITION BY product ORDER BY m ROWS BETWEEN 3 PRECEDING AND 1 PRECEDING) AS prev_mean,
-        count(*) OVER (PARTITION BY product ORDER BY m ROWS BETWEEN 3 PRECEDING AND 1 PRECEDING) AS prev_n
+        count(*) OVER (PARTITION BY product ORDER BY m ROWS BETWEEN 3 PRECEDING AND 1 PRECEDING) AS prev_n,
+        sum(cov) OVER (PARTITION BY product ORDER BY m ROWS BETWEEN 3 PRECEDING AND 1 PRECEDING) AS prev_cov
       FROM grid)
     SELECT w.product, w.m, w.users, w.prev_mean, CAST(w.m + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE) AS m_end
     FROM w, _p
-    WHERE w.prev_n = 3 AND CAST(w.m + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE) <= _p.d AND w.m > _p.lb_start
+    WHERE w.prev_n = 3 AND w.prev_cov = 3 AND CAST(w.m + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE) <= _p.d AND w.m > _p.lb_start
       AND w.users >= _p.sr * w.prev_mean AND w.users >= w.prev_mean + _p.smu AND w.users > 0`);
   await db.run(`INSERT INTO _f SELECT fid('usage_spike', NULL, product, NULL, strftime(m, '%Y-%m')), 'usage_spike', 'signal', 'info',
       NULL, product, NULL, users, 0, NULL, NULL, NULL, m, m_end,

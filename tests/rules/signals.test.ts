@@ -36,6 +36,28 @@ test('telemetry_gap: 14 empty days between two usage days is a gap, 13 is not; p
   }
 });
 
+test('usage_spike: months with no telemetry at all are no baseline (an old log beside current exports)', async () => {
+  const e = await makeEstate();
+  try {
+    const rows = [];
+    const month = (product: string, m: string, n: number) => {
+      for (let i = 0; i < n; i++) rows.push(u(`${product.toLowerCase()}${i}@contoso.com`, product, `${m}-${String((i % 27) + 1).padStart(2, '0')}`));
+    };
+    // One old month far back (within the lookback), then nothing until current data starts in 2026-05.
+    month('ACD', '2024-11', 2);
+    month('ACD', '2026-05', 30); // the months before hold no use of anything: no spike
+    month('ACD', '2026-06', 30);
+    month('ACD', '2026-07', 30);
+    month('RVT', '2026-08', 25); // RVT had no users in May-July while the estate had telemetry: a spike
+    month('ACD', '2026-08', 30);
+    await e.insert('usage_daily', rows);
+    const { findings } = await e.review({ as_of: D });
+    assert.deepEqual(of(findings, 'usage_spike').map((f) => `${f.product} ${f.first_seen}`), ['RVT 2026-08-01']);
+  } finally {
+    e.close();
+  }
+});
+
 test('usage_spike, new_domain and network_denials', async () => {
   const e = await makeEstate();
   try {
