@@ -98,6 +98,8 @@ export function FindingsWorkbench(props: {
     try {
       await saveDecisions(ids, d);
       setPending(null);
+      // A bulk decision is done with its selection: the bar closes rather than describe what was just applied.
+      if (ids.length > 1) setSelected(new Set());
     } catch (e) {
       setError(decisionError(e));
     }
@@ -207,7 +209,8 @@ export function FindingsWorkbench(props: {
               }}
             >
               <option value="">Undecided</option>
-              {actionsOf(f).map((a) => (
+              {/* The saved action is always listed, so the row shows the decision as it is. */}
+              {[...actionsOf(f), ...(d && !actionsOf(f).includes(d.action) ? [d.action] : [])].map((a) => (
                 <option key={a} value={a}>{ACTION_LABELS[a]}</option>
               ))}
             </select>
@@ -272,12 +275,19 @@ export function FindingsWorkbench(props: {
             // the previous selection may be applied to this one.
             key={`${draft?.action ?? ''}|${[...selectedIds].sort().join('|')}`}
             count={selectedIds.length}
-            actions={selectedIds.length > 0 && selectedIds.every((id) => byId.get(id)?.family === 'signal') && props.signalActions ? props.signalActions : props.actions}
+            // Every action some selected finding takes; one that only some take is applied to those (the bar says so).
+            actions={[...new Set(selectedIds.flatMap((id) => { const f = byId.get(id); return f ? actionsOf(f) : []; }))]}
+            takes={(a) => selectedIds.filter((id) => { const f = byId.get(id); return f !== undefined && actionsOf(f).includes(a); }).length}
             withOwner={props.withOwner ?? false}
             initial={draft ? { owner: single?.owner ?? null, due_date: single?.due_date ?? null, justification: null, action: draft.action } : single}
             askReason={draft !== null}
             decided={selectedIds.length > 1 ? selectedIds.flatMap((id) => { const a = decisions.get(id)?.action; return a ? [a] : []; }) : []}
-            onApply={(d, onlyUndecided) => decide(onlyUndecided ? selectedIds.filter((id) => !decisions.has(id)) : selectedIds, d)}
+            onApply={(d, onlyUndecided) =>
+              decide(
+                selectedIds.filter((id) => { const f = byId.get(id); return f !== undefined && actionsOf(f).includes(d.action) && !(onlyUndecided && decisions.has(id)); }),
+                d,
+              )
+            }
             onClear={() => void clearDecisions(selectedIds).catch((e: unknown) => setError(errorMessage(e)))}
             onClose={() => setSelected(new Set())}
           />
@@ -312,6 +322,8 @@ function DecisionBar(props: {
   askReason: boolean;
   /** The actions already decided among several selected findings: applying replaces them, so the bar says so. */
   decided: Action[];
+  /** How many of the selected findings take an action (a signal takes no purchase). */
+  takes: (a: Action) => number;
   /** `onlyUndecided`: leave the findings already decided as they are. */
   onApply: (d: DecisionInput, onlyUndecided: boolean) => Promise<void>;
   onClear: () => void;
@@ -399,6 +411,11 @@ function DecisionBar(props: {
             “{ACTION_LABELS[action]}” needs a reason: write it in Justification, then apply.
           </p>
         )}
+        {props.takes(action) < props.count && (
+          <p className="field-note info" role="status" data-testid="not-applicable-note">
+            “{ACTION_LABELS[action]}” does not apply to {(props.count - props.takes(action)).toLocaleString('en-US')} of these (signals take Investigate or Dispute): they are left as they are.
+          </p>
+        )}
         {props.decided.length > 0 && (
           <p className="field-note info" role="status" data-testid="decided-note">
             {props.decided.length === props.count ? (props.count === 2 ? 'Both' : `All ${props.count.toLocaleString('en-US')}`) : `${props.decided.length.toLocaleString('en-US')} of these`}{' '}
@@ -408,7 +425,9 @@ function DecisionBar(props: {
       </div>
       <div className="decision-buttons">
         <button type="submit" className="btn primary" disabled={busy}>
-          Apply to {props.count === 1 ? '1 finding' : props.decided.length > 0 ? `all ${props.count.toLocaleString('en-US')}` : `${props.count.toLocaleString('en-US')} findings`}
+          {props.takes(action) < props.count
+            ? `Apply to the ${props.takes(action).toLocaleString('en-US')} it applies to`
+            : `Apply to ${props.count === 1 ? '1 finding' : props.decided.length > 0 ? `all ${props.count.toLocaleString('en-US')}` : `${props.count.toLocaleString('en-US')} findings`}`}
         </button>
         {props.decided.length > 0 && undecided > 0 && (
           <button type="button" className="btn" disabled={busy} onClick={() => apply(true)}>

@@ -357,7 +357,9 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
       const v = await grid.getByRole('row', { name: x.name, exact: true }).getByRole('combobox').inputValue();
       assert.equal(v, x.action === 'keep' ? 'keep' : 'reclaim', x.name);
     }
-    // Escape closes the bar (the selection is cleared).
+    // Done with its selection, the bar closes; Escape closes it too.
+    await bar.waitFor({ state: 'detached' });
+    await grid.getByRole('row', { name: picked[0]!.name, exact: true }).getByRole('checkbox').check();
     await bar.getByRole('combobox', { name: 'Action' }).focus();
     await p.keyboard.press('Escape');
     await bar.waitFor({ state: 'detached' });
@@ -383,7 +385,25 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     assert.deepEqual(gapOptions, ['Undecided', 'Buy', 'Remediate', 'Dispute', 'Investigate']);
     await p.getByRole('group', { name: 'Show gap type' }).getByRole('button', { name: /^Signals/ }).click();
     await shot(p, '06b-signals');
+    // A gap line and a signal chosen together: a purchase applies to the gap line only, and the bar says so.
     await p.getByRole('group', { name: 'Show gap type' }).getByRole('button', { name: /^All\b/ }).first().click();
+    // AutoCAD's rows: its gap lines and its network-denial signals, few enough to be drawn together.
+    await grid.getByRole('textbox', { name: 'Filter Product' }).fill('ACD');
+    const gapRow = grid.getByRole('row').filter({ has: p.getByRole('combobox') }).filter({ hasNotText: 'true denials' }).first();
+    const gapName = (await gapRow.getAttribute('aria-label'))!;
+    const teleRow = grid.getByRole('row').filter({ hasText: 'true denials' }).first();
+    assert.equal(await gapRow.getByRole('combobox').inputValue(), '');
+    await gapRow.getByRole('checkbox').check();
+    await teleRow.getByRole('checkbox').check();
+    const bar = p.getByRole('form', { name: 'Decision for the selected findings' });
+    await bar.getByRole('combobox', { name: 'Action' }).selectOption('buy');
+    assert.equal(await bar.getByTestId('not-applicable-note').innerText(), '“Buy” does not apply to 1 of these (signals take Investigate or Dispute): they are left as they are.');
+    await bar.getByRole('button', { name: 'Apply to the 1 it applies to' }).click();
+    await p.getByText('Saved the decision.').waitFor();
+    assert.equal(await grid.getByRole('row', { name: gapName, exact: true }).getByRole('combobox').inputValue(), 'buy');
+    assert.equal(await teleRow.getByRole('combobox').inputValue(), '');
+    await grid.getByRole('row', { name: gapName, exact: true }).getByRole('combobox').selectOption('');
+    await grid.getByRole('textbox', { name: 'Filter Product' }).fill('');
   });
 
   it('keeps a renewal target as typed, refuses what the engine would, and saves it when the analyst moves on', async () => {

@@ -39,7 +39,7 @@ test('telemetry_gap: 14 empty days between two usage days is a gap, 13 is not; p
 test('usage_spike: months with no telemetry at all are no baseline (an old log beside current exports)', async () => {
   const e = await makeEstate();
   try {
-    const rows = [];
+    const rows: ReturnType<typeof u>[] = [];
     const month = (product: string, m: string, n: number) => {
       for (let i = 0; i < n; i++) rows.push(u(`${product.toLowerCase()}${i}@contoso.com`, product, `${m}-${String((i % 27) + 1).padStart(2, '0')}`));
     };
