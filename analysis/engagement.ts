@@ -1,7 +1,7 @@
 // One open engagement: its database, folder and settings. Settings live inside the engagement file
 // (table `settings`), validated with zod on the way in and out.
 import { dirname, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { EngagementDb } from './db/engine';
 import { parseSettings, defaultSettings, type Settings } from './settings';
 
@@ -35,6 +35,7 @@ export class Engagement {
   static async open(path: string, opts: { readOnly?: boolean; allowedDirectories?: string[] } = {}): Promise<Engagement> {
     const abs = resolve(path);
     if (!existsSync(abs)) throw new Error(`${abs} does not exist. Check the path, or create a new engagement.`);
+    assertEngagementFile(abs);
     const db = await EngagementDb.open(abs, { readOnly: opts.readOnly, allowedDirectories: opts.allowedDirectories });
     const row = await db.one<{ json: string }>('SELECT json FROM settings WHERE id = 1');
     const settings = row ? parseSettings(JSON.parse(row.json), `${abs} (settings)`) : defaultSettings();
@@ -51,5 +52,25 @@ export class Engagement {
 
   close(): void {
     this.db.close();
+  }
+}
+
+/**
+ * An engagement is a DuckDB database file (its header says DUCK at byte 8). Anything else (a folder, an
+ * engagement.json, an export) is refused before DuckDB sees it: its own error ("Catalog Error: ...") says
+ * nothing useful, and an empty file would be taken for a new database and written to.
+ */
+function assertEngagementFile(abs: string): void {
+  if (statSync(abs).isDirectory()) throw new Error(`${abs} is a folder, not an engagement file (.lrtw): choose the .lrtw file inside it.`);
+  const head = Buffer.alloc(12);
+  const fd = openSync(abs, 'r');
+  let n = 0;
+  try {
+    n = readSync(fd, head, 0, 12, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (n < 12 || head.toString('latin1', 8, 12) !== 'DUCK') {
+    throw new Error(`${abs} is not an engagement file (.lrtw): choose the engagement file LRT Workbench wrote (it holds the client's data, findings and decisions).`);
   }
 }

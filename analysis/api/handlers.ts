@@ -326,7 +326,7 @@ export function createEngine(opts: EngineOptions) {
         const e = need();
         if (!existsSync(input.path)) throw new ApiError('invalid_input', `${input.path} does not exist: choose last quarter's engagement file (.lrtw) of ${e.settings.client}.`);
         if (realpathSync(input.path) === realpathSync(e.path)) {
-          throw new ApiError('invalid_input', `${input.path} is the engagement open now: choose last quarter's engagement file (.lrtw) of ${e.settings.client}.`);
+          throw new ApiError('invalid_input', `That is the engagement open now: choose last quarter's engagement file (.lrtw) of ${e.settings.client}.`);
         }
         const prev = await Engagement.open(input.path, { readOnly: true });
         try {

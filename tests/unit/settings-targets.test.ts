@@ -3,7 +3,7 @@
 // not only the Renewal step.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEngine, dispatch, type HandlerContext } from '../../analysis/api/handlers';
@@ -109,9 +109,18 @@ test('saved settlement rates reach the stored summary at once: the headline, the
   assert.equal(recent.find((r) => r.path === info.path)?.headline?.audit_exposure_high, tried.audit_no_cooperation_high);
 });
 
-test('comparing the engagement with itself is refused, naming what to choose', async () => {
-  const info = (await call('engagement.info', {})) as { path: string };
-  await assert.rejects(call('compare.previous', { path: info.path }), (e: ApiError) => e.code === 'invalid_input' && /is the engagement open now: choose last quarter's engagement file/.test(e.message));
+test('comparing the engagement with itself, or with a file that is no engagement, is refused, naming what to choose', async () => {
+  const info = (await call('engagement.info', {})) as { path: string; folder: string };
+  await assert.rejects(call('compare.previous', { path: info.path }), (e: ApiError) => e.code === 'invalid_input' && /That is the engagement open now: choose last quarter's engagement file/.test(e.message));
+  const json = join(root, 'engagement.json');
+  writeFileSync(json, '{"client": "X"}');
+  const empty = join(root, 'empty.lrtw');
+  writeFileSync(empty, '');
+  for (const p of [json, empty]) {
+    await assert.rejects(call('compare.previous', { path: p }), (e: Error) => e.message === `${p} is not an engagement file (.lrtw): choose the engagement file LRT Workbench wrote (it holds the client's data, findings and decisions).`);
+  }
+  assert.equal(readFileSync(empty).length, 0, 'an empty file is not written to');
+  await assert.rejects(call('compare.previous', { path: info.folder }), /is a folder, not an engagement file/);
 });
 
 test('renewal targets the analyst sets reach the Renewal step, the workbook and the report', async () => {
