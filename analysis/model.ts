@@ -44,6 +44,18 @@ export const FINDING_LABELS: Record<FindingType, string> = {
 /** Renewal recommendations as the app, the workbook and the report word them. */
 export const RECOMMENDATION_LABELS: Record<string, string> = { increase: 'Increase', reduce: 'Reduce', convert_to_flex: 'Convert to Flex', keep: 'Keep' };
 
+/** Each input kind as the analyst knows it (Load data, the engine's refusals). */
+export const KIND_LABELS: Record<InputKind, string> = {
+  sessions: 'LRT sessions',
+  usage_report: 'Usage report (Autodesk Account)',
+  usage_daily: 'Daily usage (Autodesk Account)',
+  users: 'Users roster',
+  subscriptions: 'Subscriptions',
+  tokenflex: 'Token Flex usage',
+  flexnet_log: 'FlexNet debug log',
+  identity_map: 'Identity map',
+};
+
 export function typeLabel(t: string): string {
   return (FINDING_LABELS as Record<string, string>)[t] ?? t;
 }

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';
 import type { EngagementDb } from '../db/engine';
 import type { FilePlan, ProgressEvent } from '../api/contract';
-import type { InputKind, Refused, SourceSummary } from '../model';
+import { KIND_LABELS, type InputKind, type Refused, type SourceSummary } from '../model';
 import type { Settings } from '../settings';
 import { loadCatalogue } from '../catalogue/catalogue';
 import { resolveIdentities } from '../identity';
@@ -193,6 +193,10 @@ async function prepare(facts: FileFacts, limits: IngestLimits, req: ImportFileRe
   const sniff = sniffBytes(facts.head, facts.size);
   if (sniff.type === 'empty') throw new RefusalError(sniff.reason ?? 'This file is empty.');
   if (sniff.type === 'binary') throw new RefusalError(sniff.reason ?? 'This file is binary, not a CSV, TSV, XLSX or FlexNet log.');
+  // Named as a workbook but holding text: a renamed CSV or a broken download, not something to read as CSV unasked.
+  if (/\.xls[xm]$/i.test(facts.file) && sniff.type !== 'zip') {
+    throw new RefusalError('This file is named as an Excel workbook but is not one (it holds plain text). Save it from Excel again; if it is really a CSV export, rename it to .csv.');
+  }
   const forced = req.kind && req.kind !== 'flexnet_log' ? req.kind : undefined;
   if (req.kind && !isTabularKind(req.kind) && req.kind !== 'flexnet_log') throw new RefusalError(`Unknown kind ${req.kind}.`);
 
@@ -527,7 +531,7 @@ async function importOne(
     if (d.missing_required.length) {
       await closePlan(plan);
       throw new RefusalError(
-        `This looks like ${d.kind} but has no column for ${d.missing_required.join('; ')} (headers: ${plan.headers.join(', ')}). Map the column by hand or fix the export.`,
+        `${req.kind ? `Read as ${KIND_LABELS[d.kind]}, this file` : `This looks like ${KIND_LABELS[d.kind]} but`} has no column for: ${d.missing_required.join('; ')} (headers: ${plan.headers.join(', ')}). Map the column by hand or fix the export.`,
       );
     }
     kind = d.kind;

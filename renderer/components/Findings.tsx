@@ -111,6 +111,7 @@ export function FindingsWorkbench(props: {
         id: 'type',
         header: 'Type',
         value: (f) => typeLabel(f.type),
+        text: (f) => (props.withSeverity ? `${typeLabel(f.type)} ${f.severity}` : typeLabel(f.type)),
         // The gap register shows each line's severity under its type (one column fewer, so it fits at 1280 px).
         render: props.withSeverity
           ? (f) => (
@@ -156,6 +157,7 @@ export function FindingsWorkbench(props: {
                     id: 'what',
                     header: 'Product',
                     value: productOf,
+                    text: (f: Finding) => (f.product && f.offering && f.offering !== f.product ? `${f.product} in ${f.offering}` : (f.product ?? f.offering ?? '')),
                     render: (f: Finding) =>
                       f.product && f.offering && f.offering !== f.product ? (
                         <span className="two-line">

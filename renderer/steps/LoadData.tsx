@@ -4,23 +4,13 @@ import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { Ban, FileUp, FolderOpen, FolderSearch, PlayCircle, Upload } from 'lucide-react';
 import type { FilePlan, Output } from '../../analysis/api/contract';
 import type { InputKind } from '../../analysis/model';
-import { INPUT_KINDS } from '../api/shared';
+import { INPUT_KINDS, KIND_LABELS } from '../api/shared';
 import { api, client, errorMessage, newJobId, shell } from '../api/client';
 import { useApp } from '../store';
 import { DataTable, type Column } from '../components/DataTable';
 import { Card, Empty, ErrorBox, Loading, PageHeader, ProgressBar, Success, useJob, useLoad } from '../components/ui';
 import { bytes, int } from '../format';
 
-const KIND_LABELS: Record<InputKind, string> = {
-  sessions: 'LRT sessions',
-  usage_report: 'Usage report (Autodesk Account)',
-  usage_daily: 'Daily usage (Autodesk Account)',
-  users: 'Users roster',
-  subscriptions: 'Subscriptions',
-  tokenflex: 'Token Flex usage',
-  flexnet_log: 'FlexNet debug log',
-  identity_map: 'Identity map',
-};
 
 type RejectRow = Output<'rejects.list'>['rows'][number];
 type Plan = FilePlan & { include: boolean };
@@ -95,7 +85,7 @@ export function LoadDataStep() {
 
   async function runImport() {
     if (!plans) return;
-    const files = plans.filter((p) => p.include && p.refused === null).map((p) => ({ path: p.path, kind: p.kind ?? undefined, mapping: p.mapping }));
+    const files = plans.filter(importable).map((p) => ({ path: p.path, kind: p.kind ?? undefined, mapping: p.mapping }));
     if (files.length === 0) {
       setError('No file is selected for import. Tick at least one file that was not refused.');
       return;
@@ -224,7 +214,7 @@ export function LoadDataStep() {
       {plans && (
         <Card title={`Files to import (${plans.length})`} id="plans" actions={
           (() => {
-            const n = plans.filter((p) => p.include && p.refused === null).length;
+            const n = plans.filter(importable).length;
             // Nothing to import (every file refused or unticked): the button says so instead of starting an empty job.
             return (
               <button type="button" className="btn primary" onClick={() => void runImport()} disabled={busy || n === 0} title={n === 0 ? 'Tick at least one file that can be imported' : undefined}>
@@ -256,6 +246,10 @@ export function LoadDataStep() {
 function stillMissing(p: Plan): string[] {
   return p.missing_required.filter((_, i) => !(p.missing_required_columns[i] ?? []).some((c) => p.mapping[c]));
 }
+/** Ticked, not refused, and every required column mapped (the engine refuses a file that lacks one). */
+function importable(p: Plan): boolean {
+  return p.include && p.refused === null && stillMissing(p).length === 0;
+}
 function unmappedHeaders(p: Plan): string[] {
   const used = new Set(Object.values(p.mapping).filter((h): h is string => !!h));
   return p.headers.filter((h) => !used.has(h));
@@ -272,7 +266,7 @@ function PlanCard(props: { plan: Plan; onChange: (p: Plan) => void; onKind: (kin
     <article className={`plan ${p.refused ? 'refused' : ''}`} aria-label={`File ${p.file}`}>
       <div className="plan-head">
         <label className="check">
-          <input type="checkbox" aria-label={`Import ${p.file}`} checked={p.include && !p.refused} disabled={p.refused !== null} onChange={(e) => props.onChange({ ...p, include: e.target.checked })} />
+          <input type="checkbox" aria-label={`Import ${p.file}`} checked={importable(p)} disabled={p.refused !== null || missing.length > 0} onChange={(e) => props.onChange({ ...p, include: e.target.checked })} />
           <span className="strong mono">{p.file}</span>
         </label>
         <span className="muted num">{bytes(p.size_bytes)}{p.sheet ? ` · sheet ${p.sheet}` : ''}</span>
@@ -295,7 +289,7 @@ function PlanCard(props: { plan: Plan; onChange: (p: Plan) => void; onKind: (kin
       )}
       {missing.length > 0 && p.refused === null && (
         <div className="alert warn" role="alert">
-          <div className="alert-body">Required columns not found: <strong>{missing.join(', ')}</strong>. Choose the matching source column below, or rows without them will be rejected.</div>
+          <div className="alert-body">Required columns not found: <strong>{missing.join('; ')}</strong>. Choose the matching source column below to import this file.</div>
         </div>
       )}
       {p.notes.length > 0 && <p className="muted small notes">{p.notes.join(' · ')}</p>}
@@ -409,7 +403,7 @@ function LoadedSources(props: { tick: number; onCount: (n: number) => void }) {
                 {sources.data.map((s) => (
                   <tr key={s.source_id}>
                     <td className="mono file" title={`${s.file}\nSHA-256 ${s.sha256}`}>{s.file}</td>
-                    <td>{KIND_LABELS[s.kind as InputKind] ?? s.kind}</td>
+                    <td>{KIND_LABELS[s.kind as InputKind] ?? s.kind}{s.rows_read === 0 && <div className="muted small">no data rows (a header only)</div>}</td>
                     <td className="right num">{int(s.rows_read)}</td>
                     <td className="right num">{int(s.rows_loaded)}</td>
                     <td className={`right num ${s.rows_rejected ? 'bad' : ''}`}>{int(s.rows_rejected)}</td>

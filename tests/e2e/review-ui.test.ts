@@ -389,6 +389,7 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await p.getByRole('group', { name: 'Show gap type' }).getByRole('button', { name: /^All\b/ }).first().click();
     // AutoCAD's rows: its gap lines and its network-denial signals, few enough to be drawn together.
     await grid.getByRole('textbox', { name: 'Filter Product' }).fill('ACD');
+    await p.waitForFunction(() => /^\d+ of \d+ rows?$/.test(document.querySelector('.dt-count')?.textContent?.trim() ?? ''));
     const gapRow = grid.getByRole('row').filter({ has: p.getByRole('combobox') }).filter({ hasNotText: 'true denials' }).first();
     const gapName = (await gapRow.getAttribute('aria-label'))!;
     const teleRow = grid.getByRole('row').filter({ hasText: 'true denials' }).first();

@@ -107,6 +107,8 @@ async function writeFolder(folder: string): Promise<{ good: Good[]; hostile: str
   const laughs = '<!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>';
   hostile.push(put('laughs.xlsx', buildXlsx({ sheets: [{ name: 'S', xml: `${laughs}<worksheet><sheetData><row><c t="inlineStr"><is><t>&b;</t></is></c></row></sheetData></worksheet>` }] })));
   hostile.push(put('legacy.xls', Buffer.concat([Buffer.from('d0cf11e0a1b11ae1', 'hex'), randomBytes(2048)])));
+  // Text named as a workbook: refused as what it claims to be, not read as a CSV unasked.
+  hostile.push(put('renamed.xlsx', 'email,product,start_time\na@contoso.com,Revit,2026-07-01 09:00\n'));
   const fd = openSync(join(folder, 'one-line.csv'), 'w');
   const chunk = Buffer.from(`${'email,'.repeat(174762)}xxxx`); // ~1 MiB, no newline
   for (let i = 0; i < 40; i++) writeSync(fd, chunk);
@@ -142,6 +144,7 @@ test('a folder mixing hostile and good files: hostile refused with reasons, good
     assert.match(refused.get('no-workbook.xlsx') ?? '', /not an Excel workbook/);
     assert.match(refused.get('laughs.xlsx') ?? '', /DOCTYPE/);
     assert.match(refused.get('empty.csv') ?? '', /empty/i);
+    assert.match(refused.get('renamed.xlsx') ?? '', /named as an Excel workbook but is not one/);
 
     for (const g of good) {
       assert.ok(!refused.has(g.file), `${g.file} was refused: ${refused.get(g.file)}`);

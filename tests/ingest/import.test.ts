@@ -174,7 +174,7 @@ test('empty, binary and unknown files are refused with a reason and the import g
   assert.deepEqual(r.refused.map((x) => x.file), ['a-empty.csv', 'b-binary.dat', 'c-shopping.csv', 'd-subs.csv']);
   assert.match(r.refused[0]!.reason, /empty/i);
   assert.match(r.refused[2]!.reason, /not a known kind/);
-  assert.match(r.refused[3]!.reason, /^This looks like subscriptions but has no column for offering \(headers: .*\)\. Map the column by hand or fix the export\.$/);
+  assert.match(r.refused[3]!.reason, /^This looks like Subscriptions but has no column for: offering \(headers: .*\)\. Map the column by hand or fix the export\.$/);
   assert.equal((await db.all('SELECT * FROM refused')).length, 4);
   db.close();
 });
