@@ -579,6 +579,9 @@ function writeAssumptions(ws: ExcelJS.Worksheet, ctx: Ctx): void {
   ref('Shared account minimum days', 'int', t.shared_min_days);
   ref('Sustained over-use (months)', 'int', t.sustained_months);
   ref('Telemetry gap (days)', 'int', t.telemetry_gap_days);
+  ref('Usage spike ratio', 'num', t.spike_ratio, 'A month with at least this multiple of the previous three months\' mean users is a spike.');
+  ref('Usage spike minimum (users)', 'int', t.spike_min_users, 'A spike also adds at least this many users.');
+  ref('New domain minimum (users)', 'int', t.new_domain_min_users);
   ref('Renewal buffer', 'pct', t.renewal_buffer);
   ref('Flex token price', 'money', settings.flex_token_price);
   const prices = Object.entries(settings.prices);

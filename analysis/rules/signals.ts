@@ -67,7 +67,7 @@ export async function runSignals(ctx: RuleContext): Promise<void> {
       AND w.users >= _p.sr * w.prev_mean AND w.users >= w.prev_mean + _p.smu AND w.users > 0`);
   await db.run(`INSERT INTO _f SELECT fid('usage_spike', NULL, product, NULL, strftime(m, '%Y-%m')), 'usage_spike', 'signal', 'info',
       NULL, product, NULL, users, 0, NULL, NULL, NULL, m, m_end,
-      printf('%s: %d distinct users in %s against a mean of %.2f in the previous three months', product, users, strftime(m, '%Y-%m'), prev_mean),
+      printf('%s: %d distinct users in %s against a mean of %s in the previous three months', product, users, strftime(m, '%Y-%m'), CAST(round(prev_mean, 1) AS VARCHAR)),
       false
     FROM _spike`);
   await addEvidence(db, `SELECT fid('usage_spike', NULL, s.product, NULL, strftime(s.m, '%Y-%m')), u.tbl, u.source_id, u.line, 'use in the month'
@@ -104,8 +104,9 @@ export async function runSignals(ctx: RuleContext): Promise<void> {
     FROM flexnet_events, _p WHERE upper(event) = 'DENIED' AND CAST(ts AS DATE) > _p.lb_start AND CAST(ts AS DATE) <= _p.d`);
   await db.run(`INSERT INTO _f SELECT fid('network_denials', NULL, product, NULL, month), 'network_denials', 'signal', 'low',
       NULL, product, NULL, count(*) FILTER (WHERE is_true), 0, NULL, NULL, NULL, min(day), max(day),
-      printf('%s in %s: %s; %s followed within 60 s by a successful check-out counted apart', product, month,
-        plural(count(*) FILTER (WHERE is_true), 'true denial'), plural(count(*) FILTER (WHERE NOT is_true), 'denial')), false
+      printf('%s in %s: %s', product, month, plural(count(*) FILTER (WHERE is_true), 'true denial'))
+        || CASE WHEN count(*) FILTER (WHERE NOT is_true) > 0
+             THEN printf(' (besides %s retried successfully within 60 s, not counted)', plural(count(*) FILTER (WHERE NOT is_true), 'denial')) ELSE '' END, false
     FROM _den GROUP BY product, month`);
   await addEvidence(db, `SELECT fid('network_denials', NULL, product, NULL, month), tbl, source_id, line,
       CASE WHEN is_true THEN 'true denial' ELSE 'denial retried within 60 s' END FROM _den`);

@@ -85,7 +85,7 @@ export function GapsStep() {
   const gaps = (findings ?? []).filter((f) => f.family === 'gap');
   return (
     <div className="page">
-      <PageHeader title="Compliance gaps" lead="The gap register: use the contract does not cover. Decide per gap (buy, remediate, dispute with justification, investigate) and set an owner and a due date. Each line's evidence is one click away." />
+      <PageHeader title="Compliance gaps" lead="The gap register lists the use the contract does not cover. Decide per gap (buy, remediate, dispute with justification, investigate) and set an owner and a due date. Each line's evidence is one click away." />
       {!summary ? <NeedsReview what="the gap register and its evidence" /> : !findings ? <Loading what="findings" /> : (
         <>
           <div className="stats">
