@@ -8,6 +8,7 @@ import { Empty, ErrorBox, Loading } from './components/ui';
 import { AlertTriangle, X } from 'lucide-react';
 import { money, int, date } from './format';
 import { ScreenBoundary } from './components/ScreenBoundary';
+import { StaleReview } from './components/StaleReview';
 import { StartStep } from './steps/Start';
 import { LoadDataStep } from './steps/LoadData';
 import { SettingsStep } from './steps/Settings';
@@ -189,7 +190,12 @@ export function App() {
             </div>
           )}
           {error && <div className="page-top"><ErrorBox message={error} onDismiss={() => setError(null)} /></div>}
-          {!pack && summary && summary.warnings.length > 0 && (
+          {!pack && info && step !== 'start' && step !== 'load' && info.changed_since_review.length > 0 && (
+            <div className="page-top">
+              <StaleReview changed={info.changed_since_review} />
+            </div>
+          )}
+          {!pack && step !== 'start' && summary && summary.warnings.length > 0 && (
             // What the review's own checks say to look at before trusting its figures (review-warnings.ts).
             <div className="page-top">
               <div className="alert warn" role="status" aria-label="Check first">

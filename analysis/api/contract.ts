@@ -27,6 +27,8 @@ export const EngagementInfoSchema = z.object({
   read_only: z.boolean(),
   reviewed: z.boolean(),
   headline: HeadlineSchema.nullable(),
+  /** What changed since the last review, so its figures no longer show it: data imported, or settings (other than the settlement rates, which apply at once). */
+  changed_since_review: z.array(z.enum(['data', 'settings'])).default([]),
 });
 export type EngagementInfo = z.infer<typeof EngagementInfoSchema>;
 

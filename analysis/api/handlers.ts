@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { API, ApiError, isMethodName, type ApiErrorBody, type MethodName, type ParsedInput, type Output, type ProgressEvent, type EngagementInfo, HeadlineSchema } from './contract';
 import { Engagement } from '../engagement';
-import { applySettingsPatch, parseSettings, defaultSettings, scenarioRangeProblem, type ScenarioAssumptions } from '../settings';
+import { applySettingsPatch, parseSettings, defaultSettings, scenarioRangeProblem, SettingsSchema, type ScenarioAssumptions, type Settings } from '../settings';
 import { readSettingsFile } from '../settings-file';
 import { importFiles, scanFiles } from '../ingest/import';
 import { listRefused } from '../usage';
@@ -146,6 +146,7 @@ export function createEngine(opts: EngineOptions) {
             currency: summary.currency,
           }
         : null,
+      changed_since_review: summary ? await changedSinceReview(e) : [],
     };
   }
 
@@ -401,6 +402,24 @@ function checkScenarioRanges(method: string, s: ScenarioAssumptions, prefix: str
   if (!p) return;
   const path = [...prefix, ...(flat ? p.path.slice(1) : p.path)];
   throw new ApiError('invalid_input', `${method}: ${path.join('.')}: ${p.message}`, { path, problem: p.message });
+}
+
+/**
+ * What the last review does not show yet: files imported after it, or settings that differ from those it ran
+ * with (the settlement rates aside: saving them updates the stored scenarios at once).
+ */
+async function changedSinceReview(e: Engagement): Promise<('data' | 'settings')[]> {
+  const row = await e.db.one<{ settings: string; newer: boolean }>(
+    `SELECT r.settings, coalesce((SELECT max(imported_at) FROM sources) > r.finished_at, false) AS newer
+     FROM review_runs r WHERE r.summary IS NOT NULL ORDER BY r.run_id DESC LIMIT 1`,
+  );
+  if (!row) return [];
+  const out: ('data' | 'settings')[] = [];
+  if (row.newer) out.push('data');
+  const used = SettingsSchema.safeParse(JSON.parse(row.settings));
+  const strip = (s: Settings) => JSON.stringify({ ...s, scenario: null });
+  if (used.success && strip(used.data) !== strip(e.settings)) out.push('settings');
+  return out;
 }
 
 /** Turns any thrown value into the contract's error body. */

@@ -540,6 +540,24 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     w.consoleErrors.splice(0, w.consoleErrors.length, ...w.consoleErrors.filter((e) => !/status of 400/.test(e)));
   });
 
+  it('says when the figures are older than the settings, and runs the review again from any step', async () => {
+    const p = w.page;
+    await goStep(p, 'Settings');
+    const field = p.getByLabel('New domain at least (users)');
+    await field.fill('6');
+    await p.getByRole('button', { name: 'Save settings' }).click();
+    await p.getByText('Settings saved.').waitFor();
+    await goStep(p, 'Reclamation');
+    const stale = p.getByRole('status', { name: 'Review out of date' });
+    await stale.waitFor();
+    assert.match(await stale.innerText(), /^Settings changed since the last review\. The figures below are the last review's/);
+    await shot(p, '09c-review-out-of-date');
+    await stale.getByRole('button', { name: 'Run the review' }).click();
+    await stale.waitFor({ state: 'detached', timeout: 60_000 });
+    await callApi(served, 'settings.update', { settings: { thresholds: { new_domain_min_users: 5 } } });
+    await callApi(served, 'review.run', { jobId: 'e2e-restore' });
+  });
+
   it('stays usable at 1024 × 700: headline shown, evidence over the table, renewal target in view', async () => {
     const p = w.page;
     await p.setViewportSize({ width: 1024, height: 700 });

@@ -3,7 +3,7 @@
 // not only the Renewal step.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEngine, dispatch, type HandlerContext } from '../../analysis/api/handlers';
@@ -107,6 +107,24 @@ test('saved settlement rates reach the stored summary at once: the headline, the
   assert.equal(info.headline.audit_exposure_high, tried.audit_no_cooperation_high);
   const recent = (await call('engagement.recent', {})) as { path: string; headline: { audit_exposure_high: number } | null }[];
   assert.equal(recent.find((r) => r.path === info.path)?.headline?.audit_exposure_high, tried.audit_no_cooperation_high);
+});
+
+test('the engagement says what the last review does not show yet: files imported or settings changed after it', async () => {
+  const changed = async () => ((await call('engagement.info', {})) as { changed_since_review: string[] }).changed_since_review;
+  await call('review.run', { jobId: 'cs1' });
+  assert.deepEqual(await changed(), []);
+  // The settlement rates apply at once (the stored scenarios follow): nothing to re-run for them.
+  await call('settings.update', { settings: { scenario: { audit_settlement_rate_high: 1.9 } } });
+  assert.deepEqual(await changed(), []);
+  const dir = join(root, 'late');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'late-sessions.csv'), 'session_id,user,product,start_time,end_time,licence_type\nl1,late@contoso.com,Revit,2026-09-01 09:00:00,2026-09-01 10:00:00,named_user\n');
+  await call('import.run', { jobId: 'cs2', files: [{ path: join(dir, 'late-sessions.csv') }] });
+  assert.deepEqual(await changed(), ['data']);
+  await call('settings.update', { settings: { thresholds: { dormant_days: 100 } } });
+  assert.deepEqual(await changed(), ['data', 'settings']);
+  await call('review.run', { jobId: 'cs3' });
+  assert.deepEqual(await changed(), []);
 });
 
 test('comparing the engagement with itself, or with a file that is no engagement, is refused, naming what to choose', async () => {

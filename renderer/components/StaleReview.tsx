@@ -1,0 +1,52 @@
+// The last review does not show everything any more: files were imported after it, or settings it ran
+// with have changed. Every review step says so above its figures and offers to run the review again.
+import { useState } from 'react';
+import { PlayCircle, RefreshCw } from 'lucide-react';
+import { api, errorMessage, newJobId } from '../api/client';
+import { useApp } from '../store';
+import { ProgressBar, useJob } from './ui';
+
+export function StaleReview({ changed }: { changed: readonly ('data' | 'settings')[] }) {
+  const refresh = useApp((s) => s.refresh);
+  const readOnly = useApp((s) => s.info?.read_only ?? false);
+  const [job, setJob] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const event = useJob(job);
+  const what =
+    changed.includes('data') && changed.includes('settings')
+      ? 'Files were imported and settings changed since the last review'
+      : changed.includes('data')
+        ? 'Files were imported since the last review'
+        : 'Settings changed since the last review';
+  async function run() {
+    const jobId = newJobId('review');
+    setError(null);
+    setJob(jobId);
+    try {
+      await api('review.run', { jobId });
+      await refresh();
+    } catch (e) {
+      setError(`The review did not finish: ${errorMessage(e)}`);
+    } finally {
+      setJob(null);
+    }
+  }
+  return (
+    <div className="alert warn" role="status" aria-label="Review out of date">
+      <RefreshCw size={18} aria-hidden />
+      <div className="alert-body">
+        <strong>{what}.</strong> The figures below are the last review's; run it again to include the changes.
+        {error && <div>{error}</div>}
+        {job ? (
+          <ProgressBar label="Running the review" event={event} onCancel={() => void api('job.cancel', { jobId: job })} />
+        ) : (
+          !readOnly && (
+            <div className="actions-row">
+              <button type="button" className="btn" onClick={() => void run()}><PlayCircle size={16} aria-hidden /> Run the review</button>
+            </div>
+          )
+        )}
+      </div>
+    </div>
+  );
+}
