@@ -461,7 +461,8 @@ export function EvidencePanel(props: { finding: Finding; currency: string; onClo
       <div className="panel-head">
         <div>
           <div className="eyebrow">{typeLabel(f.type)}</div>
-          <h2>{f.user ? wrapEmail(f.user) : f.product ?? f.offering ?? f.finding_id}</h2>
+          {/* A signal without a product (a site's telemetry gap, a new domain) is named by its detail, not its id. */}
+          <h2>{f.user ? wrapEmail(f.user) : f.product ?? f.offering ?? (f.family === 'signal' && f.detail ? f.detail.split(':')[0] : 'Estate-wide')}</h2>
         </div>
         <button type="button" className="icon-btn" aria-label="Close evidence" onClick={props.onClose}>
           <X size={18} aria-hidden />
@@ -471,9 +472,9 @@ export function EvidencePanel(props: { finding: Finding; currency: string; onClo
         <dt>Finding</dt><dd className="mono">{f.finding_id}</dd>
         <dt>Product / offering</dt><dd>{[f.product, f.offering].filter(Boolean).join(' / ') || '—'}</dd>
         <dt>Units</dt><dd className="num">{int(f.units)}</dd>
-        <dt>Annual value</dt><dd className="num">{money(f.annual_value, props.currency)}</dd>
+        {f.family !== 'signal' && (<><dt>Annual value</dt><dd className="num">{money(f.annual_value, props.currency)}</dd></>)}
         {f.price !== null && (<><dt>Price</dt><dd className="num">{money(f.price, props.currency)}{f.list_price !== null && f.list_price !== f.price ? ` (list ${money(f.list_price, props.currency)})` : ''}</dd></>)}
-        {f.months !== null && (<><dt>Months of exposure</dt><dd className="num">{int(f.months)}</dd></>)}
+        {f.months !== null && f.family === 'gap' && (<><dt>Months of exposure</dt><dd className="num">{int(f.months)}</dd></>)}
         <dt>First / last seen</dt><dd className="num">{date(f.first_seen)} → {date(f.last_seen)}</dd>
         {f.detail && (<><dt>Detail</dt><dd>{readableDetail(f.detail, props.currency)}</dd></>)}
         {decision && (<><dt>Decision</dt><dd>{ACTION_LABELS[decision.action]}{decision.owner ? ` · ${decision.owner}` : ''}{decision.due_date ? ` · due ${date(decision.due_date)}` : ''}{decision.justification ? <div className="muted">{decision.justification}</div> : null}</dd></>)}

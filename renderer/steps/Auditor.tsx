@@ -19,12 +19,18 @@ export function AuditorView({ pack }: { pack: PackView }) {
     if (!open) return;
     detailRef.current?.scrollIntoView({ block: 'start', behavior: 'smooth' });
     detailRef.current?.focus({ preventScroll: true });
+    // Escape closes the detail, as it closes the evidence panel in the review.
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape' && !e.defaultPrevented) setOpen(null);
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
   }, [open]);
   const cols = useMemo<Column<Finding>[]>(() => [
     { id: 'type', header: 'Type', value: (f) => typeLabel(f.type), width: 'minmax(190px, 1.2fr)' },
     { id: 'severity', header: 'Severity', value: (f) => f.severity, render: (f) => <span className={`sev ${f.severity}`}>{f.severity}</span>, width: '96px' },
-    { id: 'user', header: 'User', value: (f) => f.user, width: 'minmax(200px, 2.4fr)' },
-    { id: 'what', header: 'Offering / product', value: (f) => f.offering ?? f.product, width: 'minmax(110px, 1fr)' },
+    { id: 'user', header: 'User', value: (f) => f.user, text: (f) => f.user ?? 'Estate-wide', render: (f) => (f.user ? <span className="ellipsis-cell" title={f.user}>{f.user}</span> : <span className="muted">Estate-wide</span>), width: 'minmax(200px, 2.4fr)' },
+    { id: 'what', header: 'Product', value: (f) => f.offering ?? f.product, width: 'minmax(110px, 1fr)' },
     { id: 'units', header: 'Units', value: (f) => f.units, align: 'right', width: '80px' },
     { id: 'value', header: 'Annual value', value: (f) => f.annual_value, text: (f) => money(f.annual_value, currency), render: (f) => money(f.annual_value, currency), align: 'right', width: '130px' },
     {

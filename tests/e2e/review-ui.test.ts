@@ -607,7 +607,8 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     const box = (await detail.boundingBox())!;
     assert.ok(box.y >= 0 && box.y < 900, `the detail is brought into view (top at ${box.y}px)`);
     await shot(p, '10b-auditor-evidence');
-    await detail.getByRole('button', { name: 'Close detail' }).click();
+    await p.keyboard.press('Escape');
+    await detail.waitFor({ state: 'detached' });
     const report = p.frameLocator('iframe[title="Evidence pack report"]');
     await report.getByRole('heading').first().waitFor();
     // The report keeps its own stylesheet under the app's CSP (allowed by its hash, nothing else inline).
