@@ -99,6 +99,7 @@ export interface ResolvedFinding {
   product: string | null;
   offering: string | null;
   annual_value: number;
+  detail: string | null;
 }
 
 export async function compareWithPrevious(
@@ -111,7 +112,7 @@ export async function compareWithPrevious(
   const resolved = [...before].filter((id) => !now.has(id));
   // Read from last quarter's engagement (the findings table is the same in every schema version), largest first.
   const rows = await prevDb.all<ResolvedFinding & Record<string, unknown>>(
-    `SELECT finding_id, type, family, "user", product, offering, annual_value FROM findings
+    `SELECT finding_id, type, family, "user", product, offering, annual_value, detail FROM findings
      WHERE list_contains(string_split($1, chr(31)), finding_id) ORDER BY annual_value DESC, finding_id`,
     [resolved.join('\u001f')],
   );

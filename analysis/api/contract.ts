@@ -117,7 +117,7 @@ export const ComparisonSchema = z.object({
   new: z.array(z.string()), resolved: z.array(z.string()), still_open: z.array(z.string()),
   /** The resolved findings as last quarter recorded them (they are not in this quarter's findings), largest value first. */
   resolved_findings: z
-    .array(z.object({ finding_id: z.string(), type: z.string(), family: z.string(), user: z.string().nullable(), product: z.string().nullable(), offering: z.string().nullable(), annual_value: z.number() }))
+    .array(z.object({ finding_id: z.string(), type: z.string(), family: z.string(), user: z.string().nullable(), product: z.string().nullable(), offering: z.string().nullable(), annual_value: z.number(), detail: z.string().nullable().default(null) }))
     .default([]),
   /** Why the comparison may mean little: another client's engagement, or one not earlier than this review. */
   warnings: z.array(z.string()).default([]),

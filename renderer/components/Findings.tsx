@@ -33,8 +33,10 @@ export function readableDetail(detail: string, currency: string): string {
   return detail.replace(/\b(\d{3,})\.0{1,2}\b/g, (_, n: string) => money(Number(n), currency));
 }
 
-export function describeFinding(f: { type: string } & Pick<Finding, 'user' | 'product' | 'offering'>): string {
-  return [typeLabel(f.type), f.user, f.product ?? f.offering].filter(Boolean).join(' · ');
+export function describeFinding(f: { type: string; family?: string; detail?: string | null } & Pick<Finding, 'user' | 'product' | 'offering'>): string {
+  // A signal is told apart from its kin by its subject (the detail before its colon: "ACD in 2026-06", "site …").
+  const subject = f.family === 'signal' && !f.user && f.detail ? f.detail.split(':')[0] : null;
+  return [typeLabel(f.type), f.user, subject ?? f.product ?? f.offering].filter(Boolean).join(' · ');
 }
 
 /** The product a finding is about, with the offering that covers it when that is another code (a collection). */
@@ -199,6 +201,8 @@ export function FindingsWorkbench(props: {
             <select
               className="cell-select"
               aria-label={`Decision for ${describeFinding(f)}`}
+              // The reason of a Keep or a Dispute, on hover: it is written in the decision bar and the workbook.
+              title={d?.justification ?? undefined}
               value={d?.action ?? ''}
               onChange={(e) => {
                 const v = e.target.value as Action | '';

@@ -127,7 +127,7 @@ function ComparisonView({ cmp }: { cmp: Comparison & { path: string } }) {
   const currency = useApp((s) => s.settings?.currency ?? 'USD');
   // This quarter's findings describe new and still-open ones; resolved ones come as last quarter recorded them.
   const byId = useMemo(() => {
-    const m = new Map<string, { type: string; family: string; user: string | null; product: string | null; offering: string | null; annual_value: number }>();
+    const m = new Map<string, { type: string; family: string; user: string | null; product: string | null; offering: string | null; annual_value: number; detail: string | null }>();
     for (const f of cmp.resolved_findings) m.set(f.finding_id, f);
     for (const f of findings ?? []) m.set(f.finding_id, f);
     return m;

@@ -49,6 +49,17 @@ function refusal(e: unknown): string {
   return field ? `${fieldLabel(field.path)}: ${field.problem}.` : errorMessage(e);
 }
 
+/** The id of the form control a refused field's path names (settings.thresholds.dormant_days -> th-dormant_days). */
+function controlIdOf(path: readonly string[]): string | null {
+  const [, top = '', second] = path;
+  if (top === 'thresholds' && second) return `th-${second}`;
+  const ids: Record<string, string> = {
+    client: 'set-client', as_of: 'set-asof', currency: 'set-currency', flex_token_price: 'set-token',
+    corporate_email_domains: 'list-email', corporate_network_domains: 'list-network', corporate_ip_ranges: 'list-ip',
+  };
+  return ids[top] ?? null;
+}
+
 /** A number field's value: a cleared field is NaN (shown empty), never 0, and refused as "enter a number" on save. */
 const numberOf = (text: string) => (text.trim() === '' ? Number.NaN : Number(text));
 const shown = (n: number) => (Number.isNaN(n) ? '' : n);
@@ -71,6 +82,18 @@ export function SettingsStep() {
   const [draft, setDraft] = useState<Settings | null>(settings);
   const [text, setText] = useState({ email: '', network: '', ip: '' });
   const [error, setError] = useState<string | null>(null);
+  // The control the engine refused: marked invalid and focused; editing it clears the refusal.
+  const [invalidId, setInvalidId] = useState<string | null>(null);
+  const invalid = (id: string) => (invalidId === id ? { 'aria-invalid': true as const, 'aria-describedby': 'settings-refusal' } : {});
+  const edited = (id: string) => {
+    if (invalidId === id) {
+      setInvalidId(null);
+      setError(null);
+    }
+  };
+  useEffect(() => {
+    if (invalidId) document.getElementById(invalidId)?.focus();
+  }, [invalidId]);
   const [saved, setSaved] = useState(false);
   const [job, setJob] = useState<string | null>(null);
   const event = useJob(job);
@@ -147,6 +170,8 @@ export function SettingsStep() {
       return true;
     } catch (e) {
       setError(`Settings were not saved: ${refusal(e)}`);
+      const field = invalidField(e);
+      setInvalidId(field ? controlIdOf(field.path) : null);
       return false;
     }
   }
@@ -182,7 +207,7 @@ export function SettingsStep() {
           )
         }
       />
-      {error && <ErrorBox message={error} onDismiss={() => setError(null)} />}
+      {error && <div id="settings-refusal"><ErrorBox message={error} onDismiss={() => setError(null)} /></div>}
       {saved && !job && <Success>Settings saved.</Success>}
       {job && <ProgressBar label="Running the review" event={event} onCancel={() => void api('job.cancel', { jobId: job })} />}
 
@@ -193,7 +218,7 @@ export function SettingsStep() {
           ['ip', 'Corporate IP ranges (CIDR)', sugg?.corporate_ip_ranges ?? []],
         ] as const).map(([k, label, s]) => (
           <Card key={k} title={label} id={`set-${k}`}>
-            <textarea aria-label={label} rows={5} value={text[k]} disabled={readOnly} onChange={(e) => { setText((t) => ({ ...t, [k]: e.target.value })); setSaved(false); }} placeholder="One per line" />
+            <textarea id={`list-${k}`} aria-label={label} {...invalid(`list-${k}`)} rows={5} value={text[k]} disabled={readOnly} onChange={(e) => { setText((t) => ({ ...t, [k]: e.target.value })); setSaved(false); edited(`list-${k}`); }} placeholder="One per line" />
             {s.length === 0 && <p className="hint chips">{quality.data ? 'Nothing new to suggest from the loaded data.' : 'Suggestions from the data appear once files are loaded.'}</p>}
             {s.length > 0 && (
               <div className="chips">
@@ -224,7 +249,7 @@ export function SettingsStep() {
         <div className="form-grid">
           <div className="field">
             <label htmlFor="set-client">Client</label>
-            <input id="set-client" value={draft.client} disabled={readOnly} onChange={(e) => setDraft({ ...draft, client: e.target.value })} />
+            <input id="set-client" {...invalid('set-client')} value={draft.client} disabled={readOnly} onChange={(e) => { setDraft({ ...draft, client: e.target.value }); edited('set-client'); }} />
           </div>
           <div className="field">
             <label htmlFor="set-asof">As of</label>
@@ -232,16 +257,16 @@ export function SettingsStep() {
           </div>
           <div className="field">
             <label htmlFor="set-currency">Currency</label>
-            <input id="set-currency" value={draft.currency} maxLength={3} disabled={readOnly} onChange={(e) => setDraft({ ...draft, currency: e.target.value.toUpperCase() })} />
+            <input id="set-currency" {...invalid('set-currency')} value={draft.currency} maxLength={3} disabled={readOnly} onChange={(e) => { setDraft({ ...draft, currency: e.target.value.toUpperCase() }); edited('set-currency'); }} />
           </div>
           <div className="field">
             <label htmlFor="set-token">Flex token price ({draft.currency})</label>
-            <input id="set-token" type="number" min={0} step="0.01" value={shown(draft.flex_token_price)} disabled={readOnly} onChange={(e) => setDraft({ ...draft, flex_token_price: numberOf(e.target.value) })} />
+            <input id="set-token" {...invalid('set-token')} type="number" min={0} step="0.01" value={shown(draft.flex_token_price)} disabled={readOnly} onChange={(e) => { setDraft({ ...draft, flex_token_price: numberOf(e.target.value) }); edited('set-token'); }} />
           </div>
           {(Object.keys(THRESHOLD_LABELS) as (keyof Thresholds)[]).map((k) => (
             <div className="field" key={k}>
               <label htmlFor={`th-${k}`}>{THRESHOLD_LABELS[k]}</label>
-              <input id={`th-${k}`} type="number" min={0} step="any" value={shown(draft.thresholds[k])} disabled={readOnly} onChange={(e) => setDraft({ ...draft, thresholds: { ...draft.thresholds, [k]: numberOf(e.target.value) } })} />
+              <input id={`th-${k}`} {...invalid(`th-${k}`)} type="number" min={0} step="any" value={shown(draft.thresholds[k])} disabled={readOnly} onChange={(e) => { setDraft({ ...draft, thresholds: { ...draft.thresholds, [k]: numberOf(e.target.value) } }); edited(`th-${k}`); }} />
             </div>
           ))}
         </div>

@@ -514,7 +514,12 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await spike.fill('0.8');
     await p.getByRole('button', { name: 'Save settings' }).click();
     await p.getByText('Settings were not saved: Usage spike ratio: enter a ratio above 1', { exact: false }).waitFor();
+    // The refused field is marked and has the cursor; correcting it clears the refusal.
+    assert.equal(await spike.getAttribute('aria-invalid'), 'true');
+    assert.equal(await p.evaluate(() => document.activeElement?.id), 'th-spike_ratio');
     await spike.fill('1.5');
+    assert.equal(await spike.getAttribute('aria-invalid'), null);
+    assert.equal(await p.getByText(/^Settings were not saved/).count(), 0);
     const ip = p.getByRole('textbox', { name: 'Corporate IP ranges (CIDR)' });
     const ranges = await ip.inputValue();
     await ip.fill(`${ranges}\n999.1.1.1/40`);

@@ -120,7 +120,7 @@ test('decisions carry to next quarter by finding id; comparison lists new, resol
     assert.deepEqual(cmp.resolved, [dormantId]);
     // What the resolved finding was, from last quarter's engagement: it is not among this quarter's findings.
     const was = of(q1.findings, 'dormant_user')[0]!;
-    assert.deepEqual(cmp.resolved_findings, [{ finding_id: dormantId, type: 'dormant_user', family: was.family, user: was.user, product: was.product, offering: was.offering, annual_value: was.annual_value }]);
+    assert.deepEqual(cmp.resolved_findings, [{ finding_id: dormantId, type: 'dormant_user', family: was.family, user: was.user, product: was.product, offering: was.offering, annual_value: was.annual_value, detail: was.detail }]);
     assert.ok(!q2.findings.some((f) => f.finding_id === dormantId));
     assert.ok(cmp.still_open.includes(unId));
     assert.equal(cmp.new.length + cmp.still_open.length, q2.findings.length);
