@@ -52,6 +52,8 @@ export const FilePlanSchema = z.object({
   preview: z.array(z.array(z.string())),
   refused: z.string().nullable(),
   notes: z.array(z.string()),
+  /** When a file of this name and size was imported into the engagement before (YYYY-MM-DD), or null. */
+  already_loaded: z.string().nullable().default(null),
 });
 export type FilePlan = z.infer<typeof FilePlanSchema>;
 

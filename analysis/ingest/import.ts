@@ -339,7 +339,7 @@ function unreadable(path: string, e: unknown): string {
 // ---------- scan ----------
 
 /** What the import would do with each file: kind, sheet, headers, mapping and a preview, or why it is refused. */
-export async function scanFiles(_db: EngagementDb | null, paths: string[], settings: Settings, limitsIn?: Partial<IngestLimits>, kind?: InputKind): Promise<FilePlan[]> {
+export async function scanFiles(db: EngagementDb | null, paths: string[], settings: Settings, limitsIn?: Partial<IngestLimits>, kind?: InputKind): Promise<FilePlan[]> {
   checkTimezone(settings.timezone);
   const limits = limitsOf(limitsIn);
   const plans: FilePlan[] = [];
@@ -377,6 +377,7 @@ export async function scanFiles(_db: EngagementDb | null, paths: string[], setti
           preview: plan.preview,
           refused: null,
           notes: plan.notes,
+          already_loaded: null,
         });
       }
     } catch (e) {
@@ -384,11 +385,21 @@ export async function scanFiles(_db: EngagementDb | null, paths: string[], setti
       plans.push({ ...emptyPlan(path, size, errorText(e)), kind: kind ?? null });
     }
   }
-  return plans;
+  return db ? markLoaded(db, plans) : plans;
+}
+
+/** Plans for files the engagement already holds (same name and size): a folder scanned again says so. */
+async function markLoaded(db: EngagementDb, plans: FilePlan[]): Promise<FilePlan[]> {
+  const loaded = await db.all<{ file: string; size_bytes: number; day: string }>(
+    `SELECT file, size_bytes, CAST(CAST(max(imported_at) AS DATE) AS VARCHAR) AS day FROM sources GROUP BY file, size_bytes`,
+  );
+  const key = (file: string, size: number) => `${size}\u0000${file}`;
+  const when = new Map(loaded.map((r) => [key(r.file, Number(r.size_bytes)), r.day]));
+  return plans.map((p) => ({ ...p, already_loaded: p.refused === null ? (when.get(key(p.file, p.size_bytes)) ?? null) : null }));
 }
 
 function emptyPlan(path: string, size: number, refused: string | null): FilePlan {
-  return { path, file: basename(path), size_bytes: size, kind: null, sheet: null, headers: [], mapping: {}, unmapped_headers: [], missing_required: [], missing_required_columns: [], preview: [], refused, notes: [] };
+  return { path, file: basename(path), size_bytes: size, kind: null, sheet: null, headers: [], mapping: {}, unmapped_headers: [], missing_required: [], missing_required_columns: [], preview: [], refused, notes: [], already_loaded: null };
 }
 
 // ---------- import ----------

@@ -9,7 +9,7 @@ import { api, client, errorMessage, newJobId, shell } from '../api/client';
 import { useApp } from '../store';
 import { DataTable, type Column } from '../components/DataTable';
 import { Card, Empty, ErrorBox, Loading, PageHeader, ProgressBar, Success, useJob, useLoad } from '../components/ui';
-import { bytes, int } from '../format';
+import { bytes, date, int } from '../format';
 
 
 type RejectRow = Output<'rejects.list'>['rows'][number];
@@ -37,7 +37,8 @@ export function LoadDataStep() {
     setPhase('scanning');
     try {
       const r = await api('import.scan', { paths });
-      setPlans(r.map((p) => ({ ...p, include: p.refused === null })));
+      // A file the engagement already holds starts unticked: importing it again would only add duplicates.
+      setPlans(r.map((p) => ({ ...p, include: p.refused === null && p.already_loaded === null })));
     } finally {
       setPhase('idle');
     }
@@ -290,6 +291,11 @@ function PlanCard(props: { plan: Plan; onChange: (p: Plan) => void; onKind: (kin
       {missing.length > 0 && p.refused === null && (
         <div className="alert warn" role="alert">
           <div className="alert-body">Required columns not found: <strong>{missing.join('; ')}</strong>. Choose the matching source column below to import this file.</div>
+        </div>
+      )}
+      {p.already_loaded !== null && p.refused === null && (
+        <div className="alert info" role="status" aria-label={`${p.file} is already loaded`}>
+          <div className="alert-body">Already loaded on {date(p.already_loaded)} (a file of this name and size): importing it again adds only rows not loaded yet, the rest count as duplicates. Tick it to import it anyway.</div>
         </div>
       )}
       {p.notes.length > 0 && <p className="muted small notes">{p.notes.join(' · ')}</p>}

@@ -106,6 +106,14 @@ test('a path that does not exist is refused on its own, saying so; the other pat
   const r = await importFiles(db, [{ path: missing }, { path: good }], { settings: settings() });
   assert.deepEqual(r.refused.map((x) => x.reason), [`${missing} does not exist. Check the path (a file or a folder of exports).`]);
   assert.equal(r.sources[0]!.rows_loaded, 1);
+  // Scanned again, the loaded file says when it was loaded; a new one (or one of another size) does not.
+  const other = write(dir, 'roster-2.csv', 'email,first_name,last_name,offering_name\nbo@x.com,Bo,Ng,Revit\n');
+  const again = await scanFiles(db, [good, other], settings());
+  assert.deepEqual(again.map((p) => p.file), ['roster.csv', 'roster-2.csv']);
+  assert.match(again[0]!.already_loaded ?? '', /^\d{4}-\d{2}-\d{2}$/);
+  assert.equal(again[1]!.already_loaded, null);
+  write(dir, 'roster.csv', 'email,first_name,last_name,offering_name\nann@x.com,Ann,Lee,Revit\ncy@x.com,Cy,Ho,Revit\n');
+  assert.equal((await scanFiles(db, [good], settings()))[0]!.already_loaded, null, 'same name, other size: a new export');
   db.close();
 });
 
