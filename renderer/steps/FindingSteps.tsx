@@ -133,7 +133,7 @@ export function OptimisationStep() {
     id: 'arith',
     header: 'How the saving is computed',
     // Flexible: it takes the spare width, but may narrow (two clamped lines) so Decision stays in view at 1024 px.
-    width: 'minmax(140px, 3fr)',
+    width: 'minmax(140px, 4.5fr)',
     value: (f) => [f.offering ?? f.product, f.detail].filter(Boolean).join(': '),
     text: (f) => [f.offering ?? f.product, f.detail ? readableDetail(f.detail, currency) : null].filter(Boolean).join(': '),
     render: (f) => (
