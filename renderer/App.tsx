@@ -52,6 +52,8 @@ function StepScreen({ step }: { step: StepId }) {
 export function App() {
   const { step, setStep, info, summary, settings, pack, error, setError, notice, setNotice, banner, setBanner } = useApp();
   const [booted, setBooted] = useState(false);
+  // The "Check first" notes the analyst folded (their text: another review's notes show in full again).
+  const [foldedWarnings, setFoldedWarnings] = useState<string | null>(null);
   const navRefs = useRef<(HTMLButtonElement | null)[]>([]);
   const main = useRef<HTMLElement>(null);
 
@@ -200,10 +202,19 @@ export function App() {
             <div className="page-top">
               <div className="alert warn" role="status" aria-label="Check first">
                 <AlertTriangle size={18} aria-hidden />
-                <div className="alert-body">
-                  <strong>Check first.</strong>
-                  {summary.warnings.length === 1 ? ` ${summary.warnings[0]}` : <ul className="warn-list">{summary.warnings.map((w) => <li key={w}>{w}</li>)}</ul>}
-                </div>
+                {/* Folded to one line on request (for this review's notes; a new review shows them again). */}
+                {foldedWarnings === summary.warnings.join('\n') ? (
+                  <div className="alert-body">
+                    <strong>Check first:</strong> {summary.warnings.length === 1 ? 'one note' : `${summary.warnings.length} notes`} on this review.{' '}
+                    <button type="button" className="link-btn" onClick={() => setFoldedWarnings(null)}>Show</button>
+                  </div>
+                ) : (
+                  <div className="alert-body">
+                    <strong>Check first.</strong>
+                    {summary.warnings.length === 1 ? ` ${summary.warnings[0]}` : <ul className="warn-list">{summary.warnings.map((w) => <li key={w}>{w}</li>)}</ul>}
+                    <div><button type="button" className="link-btn" onClick={() => setFoldedWarnings(summary.warnings.join('\n'))}>Fold to one line</button></div>
+                  </div>
+                )}
               </div>
             </div>
           )}

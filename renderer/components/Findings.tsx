@@ -77,6 +77,7 @@ export function FindingsWorkbench(props: {
   const clearDecisions = useApp((s) => s.clearDecisions);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const byId = useMemo(() => new Map(props.findings.map((f) => [f.finding_id, f])), [props.findings]);
+  const closeBar = useCallback(() => setSelected(new Set()), []);
   const { actions, signalActions } = props;
   const actionsOf = useCallback((f: Finding) => (f.family === 'signal' && signalActions ? signalActions : actions), [actions, signalActions]);
   // An action chosen in a row's own dropdown that still needs its reason: the row becomes the selection
@@ -295,7 +296,7 @@ export function FindingsWorkbench(props: {
               )
             }
             onClear={() => void clearDecisions(selectedIds).catch((e: unknown) => setError(errorMessage(e)))}
-            onClose={() => setSelected(new Set())}
+            onClose={closeBar}
           />
         )}
         <DataTable
@@ -346,6 +347,15 @@ function DecisionBar(props: {
   useEffect(() => {
     if (props.askReason) whyRef.current?.focus();
   }, [props.askReason]);
+  // Escape closes the bar from anywhere on the page, unless an evidence panel is open (Escape closes that first).
+  const { onClose } = props;
+  useEffect(() => {
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      if (e.key === 'Escape' && !e.defaultPrevented && !document.querySelector('.evidence-panel')) onClose();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [onClose]);
   const needsReason = NEEDS_REASON.includes(action);
   const undecided = props.count - props.decided.length;
   const apply = (onlyUndecided: boolean) => {
@@ -369,12 +379,6 @@ function DecisionBar(props: {
       onSubmit={(e) => {
         e.preventDefault();
         apply(false);
-      }}
-      onKeyDown={(e) => {
-        if (e.key === 'Escape') {
-          e.preventDefault();
-          props.onClose();
-        }
       }}
     >
       <div className="decision-fields">

@@ -360,7 +360,9 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     // Done with its selection, the bar closes; Escape closes it too.
     await bar.waitFor({ state: 'detached' });
     await grid.getByRole('row', { name: picked[0]!.name, exact: true }).getByRole('checkbox').check();
-    await bar.getByRole('combobox', { name: 'Action' }).focus();
+    await bar.waitFor();
+    // From anywhere on the page, not only inside the bar.
+    await p.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await p.keyboard.press('Escape');
     await bar.waitFor({ state: 'detached' });
     await shot(p, '05c-bulk-decided');
@@ -743,6 +745,13 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await goStep(p, 'Compliance gaps');
     await check.waitFor();
     await shot(p, '15-check-first');
+    // Folded to one line on request, and shown again on request.
+    await check.getByRole('button', { name: 'Fold to one line' }).click();
+    assert.equal((await check.innerText()).trim(), 'Check first: one note on this review. Show');
+    await goStep(p, 'Settlement');
+    assert.match(await check.innerText(), /^Check first: one note/, 'stays folded across steps');
+    await check.getByRole('button', { name: 'Show' }).click();
+    assert.match(await check.innerText(), /No subscriptions were loaded/);
 
     const foreign = w.requests.filter((u) => !u.startsWith(`${served.origin}/`) && !u.startsWith('data:'));
     assert.deepEqual(foreign, [], 'no request left 127.0.0.1 during the whole session');
