@@ -60,6 +60,10 @@ export async function prepareContext(db: EngagementDb, settings: Settings, catal
     12 * (year(b) - year(a)) + (month(b) - month(a)) - CASE WHEN day(b) < day(a) THEN 1 ELSE 0 END`);
   // "1 usage day", "3 usage days": counts in finding details read as sentences.
   await db.run(`CREATE OR REPLACE TEMP MACRO plural(n, word) AS CAST(n AS VARCHAR) || ' ' || word || CASE WHEN n = 1 THEN '' ELSE 's' END`);
+  // "USD 3,810": money in finding details as the CLI and the exports write it (the engagement's currency, whole units).
+  await db.run(`CREATE OR REPLACE TEMP TABLE _currency (code VARCHAR)`);
+  await db.run(`INSERT INTO _currency VALUES ($1)`, [settings.currency]);
+  await db.run(`CREATE OR REPLACE TEMP MACRO money_text(x) AS (SELECT code FROM _currency) || ' ' || format('{:,.0f}', round(x))`);
   await db.run(`CREATE OR REPLACE TEMP MACRO months_up(a, b) AS
     12 * (year(b) - year(a)) + (month(b) - month(a)) + CASE WHEN day(b) > day(a) THEN 1 ELSE 0 END`);
 

@@ -103,7 +103,7 @@ export async function runSavings(ctx: RuleContext): Promise<void> {
   await db.run(`UPDATE _coll SET already = (usr, offering) IN (SELECT (usr, offering) FROM _claimed)`);
   await db.run(`INSERT INTO _f SELECT fid('collection_single_product', c.usr, c.product, c.offering, NULL), 'collection_single_product', 'savings', 'low',
       c.usr, c.product, c.offering, 1, CASE WHEN already THEN 0 ELSE saving END, cprice, NULL, NULL, first_day, last_day,
-      printf('uses only %s (%s): %s at %.2f/yr against %s alone at %.2f/yr', c.product, plural(days, 'usage day'), c.offering, cprice, c.product, pprice)
+      printf('uses only %s (%s): %s at %s/yr against %s alone at %s/yr', c.product, plural(days, 'usage day'), c.offering, money_text(cprice), c.product, money_text(pprice))
         || CASE WHEN already THEN '; already counted as ' || (SELECT min(claimed_by) FROM _claimed x WHERE x.usr = c.usr AND x.offering = c.offering) ELSE '' END,
       NOT already
     FROM _coll c`);
@@ -139,7 +139,7 @@ export async function runSavings(ctx: RuleContext): Promise<void> {
   // rate leaves the Flex cost unknown, so no saving is claimed until the rate is set (it would be overstated).
   await db.run(`INSERT INTO _f SELECT fid('low_frequency_user', usr, NULL, NULL, NULL), 'low_frequency_user', 'savings', 'low', usr, NULL, NULL,
       1, CASE WHEN no_rate IS NULL THEN greatest(0, remaining - flex) ELSE 0 END, total, NULL, months, first_day, last_day,
-      printf('%s in %d observed months (%.2f/month); Flex estimate %.2f/yr against %.2f/yr of assignments', plural(n, 'usage day'), months, per_month, flex, total)
+      printf('%s in %d observed months (%.2f/month); Flex estimate %s/yr against %s/yr of assignments', plural(n, 'usage day'), months, per_month, money_text(flex), money_text(total))
         || CASE WHEN claimed IS NOT NULL THEN '; already counted: ' || claimed ELSE '' END
         || CASE WHEN no_rate IS NOT NULL THEN '; no Flex token rate for ' || no_rate || ', so the Flex cost is unknown and no saving is counted: set its Flex tokens per day in the price book' ELSE '' END,
       no_rate IS NULL AND remaining - flex > 0
