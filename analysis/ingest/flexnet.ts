@@ -16,6 +16,12 @@ const DENIAL_RETRY_S = 60;
  * interleaving of the lmgrd and vendor daemon writers or a daylight-saving change. */
 const MIDNIGHT_BACKSTEP_S = 3600;
 
+/**
+ * Unreadable event lines a log may hold before it is refused, and the characters of each kept: a hostile
+ * or damaged file must not fill memory with rejects (each is held until loaded).
+ */
+export const LOG_REJECT_LIMITS = { maxRejects: 1_000_000, maxRawChars: 2_000 };
+
 const EVENT_WORD_RX = /\b(OUT|IN|DENIED|UNSUPPORTED):/;
 const MONTHS: Record<string, number> = { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12 };
 
@@ -326,6 +332,7 @@ export class FlexnetLog implements Iterable<ParsedItem> {
     source: string | LogBlocks,
     private readonly day0: number | null,
     private readonly catalogue: Catalogue,
+    private readonly rejectLimits = LOG_REJECT_LIMITS,
   ) {
     this.source = source;
   }
@@ -334,14 +341,14 @@ export class FlexnetLog implements Iterable<ParsedItem> {
   scan(): FlexnetScan {
     const text = this.take();
     if (typeof text !== 'string') throw new Error('a FlexNet log read from a file is read with read()');
-    return this.finish(scanLog(text, this.day0));
+    return this.finish(scanLog(text, this.day0, this.rejectLimits));
   }
 
   /** Reads the log, as text or block by block from its file (once). */
   async read(): Promise<FlexnetScan> {
     const source = this.take();
-    if (typeof source === 'string') return this.finish(scanLog(source, this.day0));
-    const scanner = logScanner(this.day0);
+    if (typeof source === 'string') return this.finish(scanLog(source, this.day0, this.rejectLimits));
+    const scanner = logScanner(this.day0, this.rejectLimits);
     let first = true;
     for await (const block of source()) {
       scanner.push(block, first);
@@ -383,14 +390,14 @@ export function readFlexnetLog(text: string, ctx: { catalogue: Catalogue }): Fle
  * readFlexnetLog for a log read from its file in blocks: the date is found first (usually in the first
  * block; a log with no date is read to its end and refused), then the log is read again when loaded.
  */
-export async function openFlexnetLog(blocks: LogBlocks, ctx: { catalogue: Catalogue }): Promise<FlexnetLog> {
+export async function openFlexnetLog(blocks: LogBlocks, ctx: { catalogue: Catalogue; rejectLimits?: typeof LOG_REJECT_LIMITS }): Promise<FlexnetLog> {
   const finder = new DayZeroFinder();
   let first = true;
   for await (const block of blocks()) {
     if (finder.push(block, first)) break;
     first = false;
   }
-  return new FlexnetLog(blocks, finder.result(), ctx.catalogue);
+  return new FlexnetLog(blocks, finder.result(), ctx.catalogue, ctx.rejectLimits);
 }
 
 function* flexnetItems(log: FlexnetLog): Generator<ParsedItem> {
@@ -427,8 +434,8 @@ const PAIR = 2 ** 26;
  * One pass over the lines. The common lines (OUT/IN, TIMESTAMP) are read by position with the scanners of
  * flexnet-lines.ts, without a string per line; anything unusual is read by the regexes as before.
  */
-function scanLog(text: string, day0: number | null): LogScanResult {
-  const scanner = logScanner(day0);
+function scanLog(text: string, day0: number | null, limits = LOG_REJECT_LIMITS): LogScanResult {
+  const scanner = logScanner(day0, limits);
   scanner.push(text, true);
   return scanner.end();
 }
@@ -447,14 +454,21 @@ interface LogScanner {
   end(): LogScanResult;
 }
 
-function logScanner(day0: number | null): LogScanner {
+function logScanner(day0: number | null, limits = LOG_REJECT_LIMITS): LogScanner {
   // The block being read: every position below is into it; line numbers continue from `lineBase`.
   let text = '';
   let lineBase = 0;
   let lastLine = 0;
   const rejects: RowReject[] = [];
   const intern = interner();
-  const reject = (no: number, ls: number, le: number, reason: string) => rejects.push({ line: no, raw: own(text.slice(ls, le)), reason });
+  const reject = (no: number, ls: number, le: number, reason: string) => {
+    if (rejects.length >= limits.maxRejects) {
+      throw new RefusalError(
+        `This log has more than ${limits.maxRejects.toLocaleString('en-US')} unreadable event lines (the last at line ${no.toLocaleString('en-US')}): it is damaged or not a licence server's debug log. Check the file.`,
+      );
+    }
+    rejects.push({ line: no, raw: own(text.slice(ls, Math.min(le, ls + limits.maxRawChars))), reason });
+  };
 
   const checkouts = new Checkouts();
   const featureIds = new Map<string, number>();

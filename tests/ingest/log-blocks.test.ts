@@ -104,3 +104,21 @@ test('progress reports the bytes read, up to the file size', async () => {
   assert.deepEqual([...seen].sort((a, b) => a - b), seen, 'progress only moves forward');
   assert.equal(seen[seen.length - 1], 1);
 });
+
+test('a log of unreadable event lines is refused past a limit, and a reject keeps a bounded piece of its line', async () => {
+  const dir = tempDir('lrtw-logblocks-');
+  const head = ' 0:20:00 (lmgrd) TIMESTAMP 3/2/2024\n';
+  const bad = (i: number) => `OUT: "64300ACD_F" broken${i}@host ${'x'.repeat(i === 0 ? 5000 : 10)}\n`;
+  const path = write(dir, 'junk.log', head + Array.from({ length: 30 }, (_, i) => bad(i)).join(''));
+  const limits = { maxRejects: 20, maxRawChars: 100 };
+  const blocks = () => logBlocks(path, { encoding: 'utf-8', maxLineChars: 1_000_000, blockBytes: 64 });
+  await assert.rejects(
+    (await openFlexnetLog(blocks, { catalogue, rejectLimits: limits })).read(),
+    (e: Error) => e instanceof RefusalError && e.message.startsWith('This log has more than 20 unreadable event lines (the last at line 22)'),
+  );
+  const fewer = write(dir, 'some-junk.log', head + Array.from({ length: 5 }, (_, i) => bad(i)).join(''));
+  const scan = await (await openFlexnetLog(() => logBlocks(fewer, { encoding: 'utf-8', maxLineChars: 1_000_000 }), { catalogue, rejectLimits: limits })).read();
+  assert.equal(scan.rejects.length, 5);
+  assert.equal(scan.rejects[0]!.raw.length, 100, 'a 5,000-character line keeps its first 100 characters');
+  assert.equal(scan.rejects[0]!.line, 2);
+});
