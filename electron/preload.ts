@@ -18,7 +18,8 @@ async function call<M extends MethodName>(method: M, input: Input<M>): Promise<O
   // contextBridge copies only an Error's message across worlds (its code and field would be dropped), but
   // copies a plain object whole: the page's client reads the body as the HTTP transport's (ApiErrorSchema).
   const body: ApiErrorBody = reply?.error ?? { code: 'failed', message: `${method} failed without an answer from the engine.` };
-  throw { code: body.code, message: body.message, ...(body.field ? { field: { path: [...body.field.path], problem: body.field.problem } } : {}) };
+  const copy = (f: NonNullable<ApiErrorBody['field']>) => ({ path: [...f.path], problem: f.problem });
+  throw { code: body.code, message: body.message, ...(body.field ? { field: copy(body.field) } : {}), ...(body.fields ? { fields: body.fields.map(copy) } : {}) };
 }
 
 function subscribe<T>(channel: string, cb: (payload: T) => void): () => void {

@@ -204,6 +204,8 @@ export const ApiErrorSchema = z.object({
   code: z.enum(['invalid_input', 'not_found', 'no_engagement', 'cancelled', 'read_only', 'failed']),
   message: z.string(),
   field: ApiErrorFieldSchema.optional(),
+  /** Every field the input was refused for (the first is `field`), so a form can mark them all at once. */
+  fields: z.array(ApiErrorFieldSchema).max(50).optional(),
 });
 export type ApiErrorBody = z.infer<typeof ApiErrorSchema>;
 
@@ -212,6 +214,7 @@ export class ApiError extends Error {
     readonly code: ApiErrorBody['code'],
     message: string,
     readonly field?: ApiErrorField,
+    readonly fields?: ApiErrorField[],
   ) {
     super(message);
   }

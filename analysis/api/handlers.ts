@@ -385,7 +385,8 @@ export async function dispatch(engine: Engine, method: string, rawInput: unknown
   const parsed = spec.input.safeParse(rawInput ?? {});
   if (!parsed.success) {
     const i = parsed.error.issues[0];
-    throw new ApiError('invalid_input', `${method}: ${i ? `${i.path.join('.') || 'input'}: ${i.message}` : 'invalid input'}`, i ? { path: i.path.map(String), problem: i.message } : undefined);
+    const fields = parsed.error.issues.slice(0, 50).map((x) => ({ path: x.path.map(String), problem: x.message }));
+    throw new ApiError('invalid_input', `${method}: ${i ? `${i.path.join('.') || 'input'}: ${i.message}` : 'invalid input'}`, fields[0], fields);
   }
   const handler = engine.handlers[method] as (input: unknown, ctx: HandlerContext) => Promise<unknown>;
   const out = await handler(parsed.data, ctx);
@@ -424,7 +425,7 @@ async function changedSinceReview(e: Engagement): Promise<('data' | 'settings')[
 
 /** Turns any thrown value into the contract's error body. */
 export function toApiError(e: unknown): ApiErrorBody {
-  if (e instanceof ApiError) return e.field ? { code: e.code, message: e.message, field: e.field } : { code: e.code, message: e.message };
+  if (e instanceof ApiError) return { code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}), ...(e.fields ? { fields: e.fields } : {}) };
   if (e instanceof z.ZodError) return { code: 'failed', message: `The engine produced an invalid result: ${e.issues[0]?.message ?? ''}` };
   return { code: 'failed', message: e instanceof Error ? e.message : String(e) };
 }

@@ -112,8 +112,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function sendError(res: ServerResponse, code: ApiErrorBody['code'], message: string, status = STATUS[code], field?: ApiErrorBody['field']): void {
-  sendJson(res, status, (field ? { code, message, field } : { code, message }) satisfies ApiErrorBody);
+function sendError(res: ServerResponse, code: ApiErrorBody['code'], message: string, status = STATUS[code], fields: Pick<ApiErrorBody, 'field' | 'fields'> = {}): void {
+  sendJson(res, status, { code, message, ...fields } satisfies ApiErrorBody);
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -185,7 +185,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
       const body = opts.engine.toError(e);
       // Unexpected failures go to the operator's terminal too; expected ones are the UI's business.
       if (body.code === 'failed') process.stderr.write(`lrtw serve: ${method} failed: ${body.message}\n`);
-      sendError(res, body.code, body.message, STATUS[body.code], body.field);
+      sendError(res, body.code, body.message, STATUS[body.code], { field: body.field, fields: body.fields });
     }
   }
 

@@ -39,6 +39,7 @@ export class ClientError extends Error {
     message: string,
     /** For invalid input: the field (path in the call's input) and what to enter there. */
     readonly field?: ApiErrorBody['field'],
+    readonly fields?: ApiErrorBody['fields'],
   ) {
     super(message);
   }
@@ -47,7 +48,7 @@ export class ClientError extends Error {
 function toClientError(e: unknown): ClientError {
   if (e instanceof ClientError) return e;
   const parsed = ApiErrorSchema.safeParse(e);
-  if (parsed.success) return new ClientError(parsed.data.code, parsed.data.message, parsed.data.field);
+  if (parsed.success) return new ClientError(parsed.data.code, parsed.data.message, parsed.data.field, parsed.data.fields);
   if (e instanceof Error) {
     // Electron's ipcRenderer.invoke prefixes remote errors; keep only the engine's message.
     const msg = e.message.replace(/^Error invoking remote method '[^']+': (Error: )?/, '');
@@ -209,4 +210,11 @@ export function isInvalidInput(e: unknown): boolean {
 export function invalidField(e: unknown): NonNullable<ApiErrorBody['field']> | null {
   const c = toClientError(e);
   return c.code === 'invalid_input' && c.field ? c.field : null;
+}
+
+/** Every field an invalid input concerns (at least the first, when the engine named one). */
+export function invalidFields(e: unknown): NonNullable<ApiErrorBody['field']>[] {
+  const c = toClientError(e);
+  if (c.code !== 'invalid_input') return [];
+  return c.fields?.length ? c.fields : c.field ? [c.field] : [];
 }

@@ -5,7 +5,7 @@ import { PlayCircle, Save } from 'lucide-react';
 import type { Output } from '../../analysis/api/contract';
 import type { Settings, Thresholds } from '../../analysis/settings';
 import { coveringEntry } from '../api/shared';
-import { api, errorMessage, invalidField, newJobId } from '../api/client';
+import { api, errorMessage, invalidFields, newJobId } from '../api/client';
 import { useApp } from '../store';
 import { DataTable, type Column } from '../components/DataTable';
 import { Card, ErrorBox, Loading, PageHeader, ProgressBar, Success, useJob, useLoad } from '../components/ui';
@@ -43,10 +43,10 @@ function fieldLabel(path: readonly string[]): string {
   return second !== undefined && /^\d+$/.test(second) ? `${label}, line ${Number(second) + 1}` : label;
 }
 
-/** A refusal in the form's words: the field's label (and line, for lists), then what to enter, as the engine says it. */
+/** A refusal in the form's words: each field's label (and line, for lists), then what to enter, as the engine says it. */
 function refusal(e: unknown): string {
-  const field = invalidField(e);
-  return field ? `${fieldLabel(field.path)}: ${field.problem}.` : errorMessage(e);
+  const fields = invalidFields(e);
+  return fields.length ? fields.map((f) => `${fieldLabel(f.path)}: ${f.problem}.`).join(' ') : errorMessage(e);
 }
 
 /** The id of the form control a refused field's path names (settings.thresholds.dormant_days -> th-dormant_days). */
@@ -82,18 +82,17 @@ export function SettingsStep() {
   const [draft, setDraft] = useState<Settings | null>(settings);
   const [text, setText] = useState({ email: '', network: '', ip: '' });
   const [error, setError] = useState<string | null>(null);
-  // The control the engine refused: marked invalid and focused; editing it clears the refusal.
-  const [invalidId, setInvalidId] = useState<string | null>(null);
-  const invalid = (id: string) => (invalidId === id ? { 'aria-invalid': true as const, 'aria-describedby': 'settings-refusal' } : {});
+  // The controls the engine refused: marked invalid, the first focused; editing one unmarks it, and the
+  // refusal goes once none is left.
+  const [invalidIds, setInvalidIds] = useState<string[]>([]);
+  const invalid = (id: string) => (invalidIds.includes(id) ? { 'aria-invalid': true as const, 'aria-describedby': 'settings-refusal' } : {});
   const edited = (id: string) => {
-    if (invalidId === id) {
-      setInvalidId(null);
-      setError(null);
-    }
+    if (!invalidIds.includes(id)) return;
+    const rest = invalidIds.filter((x) => x !== id);
+    setInvalidIds(rest);
+    if (rest.length === 0) setError(null);
   };
-  useEffect(() => {
-    if (invalidId) document.getElementById(invalidId)?.focus();
-  }, [invalidId]);
+
   const [saved, setSaved] = useState(false);
   const [job, setJob] = useState<string | null>(null);
   const event = useJob(job);
@@ -170,8 +169,10 @@ export function SettingsStep() {
       return true;
     } catch (e) {
       setError(`Settings were not saved: ${refusal(e)}`);
-      const field = invalidField(e);
-      setInvalidId(field ? controlIdOf(field.path) : null);
+      const ids = [...new Set(invalidFields(e).flatMap((f) => controlIdOf(f.path) ?? []))];
+      setInvalidIds(ids);
+      // After this render (the field is marked), the cursor goes to the first refused field.
+      if (ids[0]) setTimeout(() => document.getElementById(ids[0]!)?.focus(), 0);
       return false;
     }
   }

@@ -511,14 +511,17 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     assert.equal(await dormant.inputValue(), '');
     await p.getByRole('button', { name: 'Save settings' }).click();
     await p.getByText('Settings were not saved: Dormant after (days): enter a number.').waitFor();
-    await dormant.fill('90');
+    // Two mistakes at once: both named, both marked, the cursor in the first; the refusal goes with the last fix.
     const spike = p.getByLabel('Usage spike ratio');
     await spike.fill('0.8');
     await p.getByRole('button', { name: 'Save settings' }).click();
-    await p.getByText('Settings were not saved: Usage spike ratio: enter a ratio above 1', { exact: false }).waitFor();
-    // The refused field is marked and has the cursor; correcting it clears the refusal.
+    await p.getByText('Settings were not saved: Dormant after (days): enter a number. Usage spike ratio: enter a ratio above 1', { exact: false }).waitFor();
+    assert.equal(await dormant.getAttribute('aria-invalid'), 'true');
     assert.equal(await spike.getAttribute('aria-invalid'), 'true');
-    assert.equal(await p.evaluate(() => document.activeElement?.id), 'th-spike_ratio');
+    assert.equal(await p.evaluate(() => document.activeElement?.id), 'th-dormant_days');
+    await dormant.fill('90');
+    assert.equal(await dormant.getAttribute('aria-invalid'), null);
+    assert.equal(await p.getByText(/^Settings were not saved/).count(), 1, 'the spike ratio is still refused');
     await spike.fill('1.5');
     assert.equal(await spike.getAttribute('aria-invalid'), null);
     assert.equal(await p.getByText(/^Settings were not saved/).count(), 0);

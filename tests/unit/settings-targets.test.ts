@@ -81,6 +81,13 @@ test('a refused setting names its field (path and what to enter), so the form ne
     path: ['assumptions', 'no_cooperation_loading_low'],
     problem: 'enter at most the high end (0.5); the range runs low to high',
   });
+  // Every refused field at once, so the form can mark them all.
+  try {
+    await call('settings.update', { settings: { thresholds: { spike_ratio: 0.5, renewal_buffer: 3, dormant_days: -1 } } });
+    assert.fail('refused');
+  } catch (e) {
+    assert.deepEqual(((e as ApiError).fields ?? []).map((f) => f.path.join('.')).sort(), ['settings.thresholds.dormant_days', 'settings.thresholds.renewal_buffer', 'settings.thresholds.spike_ratio']);
+  }
   assert.equal(await fieldOf('settings.update', { settings: { thresholds: { spike_ratio: 1.2, renewal_buffer: 0.1 } } }), 'accepted');
   // Nothing refused was saved.
   const after = (await call('settings.get', {})) as Settings;
