@@ -137,14 +137,20 @@ export function ipRangeProblem(range: string): string | null {
 /** A DNS name (an e-mail domain may be written with its @). */
 const isDomain = (s: string) => /^@?(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(s.trim());
 
+/** A domain as typed; a refusal quotes it, since a list's line number alone is easy to misread. */
+const domainText = (example: string) =>
+  z.string().max(253).superRefine((v, ctx) => {
+    if (!isDomain(v)) ctx.addIssue({ code: 'custom', message: `"${v.trim()}" is not a domain (expected e.g. ${example})` });
+  });
+
 /**
  * What an analyst types (Settings, engagement.json), checked beyond its type: a client name, domains that are
  * domains, IP ranges that are ranges. Stored settings are not re-checked, so an older engagement still opens.
  */
 export const TypedFieldsSchema = z.object({
   client: z.string().trim().min(1, 'enter the client\'s name').max(200),
-  corporate_email_domains: z.array(z.string().max(253).refine(isDomain, 'not a domain (expected e.g. contoso.com)')),
-  corporate_network_domains: z.array(z.string().max(253).refine(isDomain, 'not a domain (expected e.g. corp.contoso.com)')),
+  corporate_email_domains: z.array(domainText('contoso.com')),
+  corporate_network_domains: z.array(domainText('corp.contoso.com')),
   corporate_ip_ranges: z.array(
     z.string().max(64).superRefine((v, ctx) => {
       const problem = ipRangeProblem(v);

@@ -48,7 +48,7 @@ test('settings the analyst types are checked: a client name, domains that are do
   };
   assert.match((await refused({ client: '  ' }))!, /settings\.client: enter the client's name/);
   assert.match((await refused({ corporate_ip_ranges: ['10.0.0.0/8', '999.1.1.1/40'] }))!, /settings\.corporate_ip_ranges\.1: not an IPv4 range/);
-  assert.match((await refused({ corporate_email_domains: ['not a domain!!'] }))!, /settings\.corporate_email_domains\.0: not a domain/);
+  assert.match((await refused({ corporate_email_domains: ['not a domain!!'] }))!, /settings\.corporate_email_domains\.0: "not a domain!!" is not a domain \(expected e\.g\. contoso\.com\)/);
   assert.equal(await refused({ corporate_email_domains: ['@contoso.com', 'contoso-eng.co.uk'], corporate_ip_ranges: ['192.168.1.7', '172.16.0.0/12'] }), null);
 });
 
