@@ -158,7 +158,17 @@ export const API = {
   'export.workbook': { input: z.object({ jobId: JobId, dir: Path.optional() }), output: z.object({ path: z.string() }) },
   'export.evidencePack': { input: z.object({ jobId: JobId, dir: Path.optional() }), output: z.object({ path: z.string(), fingerprint: z.string() }) },
   'compare.previous': { input: z.object({ path: Path }), output: ComparisonSchema },
-  'pack.open': { input: z.object({ path: Path }), output: z.object({ verify: VerifyResultSchema, summary: SummarySchema.nullable(), findings: z.array(FindingSchema), report_html: z.string().nullable() }) },
+  'pack.open': {
+    input: z.object({ path: Path }),
+    output: z.object({
+      verify: VerifyResultSchema,
+      summary: SummarySchema.nullable(),
+      findings: z.array(FindingSchema),
+      report_html: z.string().nullable(),
+      /** The analyst's decisions as the pack's workbook records them (Decisions sheet), as written there. */
+      decisions: z.array(z.object({ finding_id: z.string(), action: z.string(), owner: z.string().nullable(), due_date: z.string().nullable(), justification: z.string().nullable() })).default([]),
+    }),
+  },
   'pack.verify': { input: z.object({ path: Path }), output: VerifyResultSchema },
   /** A finding's rows of the pack's evidence.csv (auditor mode), at most `limit` of `total`. */
   'pack.evidence': {

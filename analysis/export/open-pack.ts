@@ -1,20 +1,31 @@
 // Auditor mode: opens an evidence pack read-only. It verifies first (hashes and signature) and then
 // reads summary.json, findings.csv and report.html from the payload; nothing here writes to the pack.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FindingSchema, SummarySchema, familyOf, FindingTypeSchema, FINDINGS_CSV_COLUMNS, type Finding, type Summary } from '../model';
 import { verifyPack, type VerifyResult } from './verify';
 import { readTextRecords } from '../ingest/text-reader';
+import { readXlsx } from '../ingest/xlsx';
+import { DEFAULT_LIMITS } from '../ingest/limits';
 import { EVIDENCE_CSV_HEADER } from './evidence-csv';
 
 /** Files larger than this are not loaded into the viewer (they stay in the pack). */
 const MAX_VIEW_BYTES = 64 * 1024 * 1024;
+
+export interface PackDecision {
+  finding_id: string;
+  action: string;
+  owner: string | null;
+  due_date: string | null;
+  justification: string | null;
+}
 
 export interface OpenedPack {
   verify: VerifyResult;
   summary: Summary | null;
   findings: Finding[];
   report_html: string | null;
+  decisions: PackDecision[];
 }
 
 function readSmall(path: string): string | null {
@@ -96,7 +107,38 @@ export async function openPack(path: string): Promise<OpenedPack> {
     }
   }
   const csv = readSmall(join(root, 'data', 'findings.csv'));
-  return { verify, summary, findings: csv ? findingsFromCsv(csv) : [], report_html: readSmall(join(root, 'data', 'report.html')) };
+  return { verify, summary, findings: csv ? findingsFromCsv(csv) : [], report_html: readSmall(join(root, 'data', 'report.html')), decisions: decisionsOf(root, summary) };
+}
+
+/**
+ * The decisions the pack's workbook records (its Decisions sheet), read with the same guarded XLSX reader
+ * as client files: the pack may come from anywhere. None when there is no workbook or no such sheet.
+ */
+function decisionsOf(root: string, summary: Summary | null): PackDecision[] {
+  const data = join(root, 'data');
+  const named = summary?.outputs.workbook;
+  const file = named && existsSync(join(data, named)) ? named : readdirSync(data).find((f) => f.toLowerCase().endsWith('.xlsx'));
+  if (!file) return [];
+  const path = join(data, file);
+  if (!statSync(path).isFile() || statSync(path).size > MAX_VIEW_BYTES) return [];
+  try {
+    const sheet = readXlsx(readFileSync(path), DEFAULT_LIMITS).find((s) => s.name === 'Decisions');
+    if (!sheet) return [];
+    const head = sheet.rows.findIndex((r) => r.cells.includes('Finding ID') && r.cells.includes('Action'));
+    if (head < 0) return [];
+    const cols = sheet.rows[head]!.cells;
+    const at = (r: string[], name: string) => {
+      const v = (r[cols.indexOf(name)] ?? '').trim();
+      return v === '' ? null : v;
+    };
+    return sheet.rows.slice(head + 1).flatMap((r) => {
+      const id = at(r.cells, 'Finding ID');
+      const action = at(r.cells, 'Action');
+      return id && action ? [{ finding_id: id, action, owner: at(r.cells, 'Owner'), due_date: at(r.cells, 'Due date'), justification: at(r.cells, 'Justification') }] : [];
+    });
+  } catch {
+    return []; // a damaged workbook fails verification anyway; the findings still show
+  }
 }
 
 export interface PackEvidenceRow {

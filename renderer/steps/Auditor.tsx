@@ -13,6 +13,7 @@ export function AuditorView({ pack }: { pack: PackView }) {
   const closePack = useApp((s) => s.closePack);
   const currency = pack.summary?.currency ?? 'USD';
   const [open, setOpen] = useState<Finding | null>(null);
+  const decisionOf = useMemo(() => new Map(pack.decisions.map((d) => [d.finding_id, d])), [pack.decisions]);
   // The detail opens under the table: brought into view (and focus) so the click visibly does something.
   const detailRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -88,6 +89,19 @@ export function AuditorView({ pack }: { pack: PackView }) {
               <dt>First / last seen</dt><dd className="num">{date(open.first_seen)} → {date(open.last_seen)}</dd>
               <dt>Evidence rows</dt><dd className="num">{int(open.evidence_count)}</dd>
               {open.detail && (<><dt>Detail</dt><dd>{open.detail}</dd></>)}
+              <dt>Decision</dt>
+              <dd>
+                {(() => {
+                  const d = decisionOf.get(open.finding_id);
+                  if (!d) return <span className="muted">None recorded in the pack's workbook</span>;
+                  return (
+                    <>
+                      {[d.action, d.owner, d.due_date ? `due ${d.due_date}` : null].filter(Boolean).join(' · ')}
+                      {d.justification && <div className="muted">{d.justification}</div>}
+                    </>
+                  );
+                })()}
+              </dd>
             </dl>
             <PackEvidence path={pack.path} finding={open} />
           </div>

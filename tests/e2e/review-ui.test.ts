@@ -613,6 +613,8 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     const evidence = detail.getByRole('grid', { name: 'Evidence of the finding' });
     await evidence.getByRole('row', { name: /line \d+$/ }).first().waitFor();
     assert.match(await detail.innerText(), /\d[\d,]* rows? of evidence\.csv/);
+    const decisions = await callApi<{ finding_id: string }[]>(served, 'decisions.list', {});
+    assert.match(await detail.innerText(), decisions.length ? /Decision\s/ : /None recorded in the pack's workbook/);
     await p.waitForTimeout(600); // the smooth scroll that brings the detail into view
     const box = (await detail.boundingBox())!;
     assert.ok(box.y >= 0 && box.y < 900, `the detail is brought into view (top at ${box.y}px)`);

@@ -134,6 +134,19 @@ test('the engagement says what the last review does not show yet: files imported
   assert.deepEqual(await changed(), []);
 });
 
+test("auditor mode reads the analyst's decisions from the pack's workbook", async () => {
+  await call('review.run', { jobId: 'ad1' });
+  const findings = (await call('findings.list', {})) as { finding_id: string; family: string }[];
+  const gap = findings.find((f) => f.family === 'gap')!;
+  await call('decisions.set', { finding_ids: [gap.finding_id], action: 'dispute', owner: 'Ana', due_date: '2026-12-15', justification: 'Licensed under the 2024 true-up' });
+  const { path } = (await call('export.evidencePack', { jobId: 'ad2', dir: join(root, 'pack-out') })) as { path: string };
+  const opened = (await call('pack.open', { path })) as { decisions: { finding_id: string; action: string; owner: string | null; due_date: string | null; justification: string | null }[] };
+  const mine = opened.decisions.find((d) => d.finding_id === gap.finding_id);
+  assert.deepEqual(mine, { finding_id: gap.finding_id, action: 'Dispute', owner: 'Ana', due_date: '2026-12-15', justification: 'Licensed under the 2024 true-up' });
+  const all = (await call('decisions.list', {})) as unknown[];
+  assert.equal(opened.decisions.length, all.length, 'every recorded decision, no undecided rows');
+});
+
 test('comparing the engagement with itself, or with a file that is no engagement, is refused, naming what to choose', async () => {
   const info = (await call('engagement.info', {})) as { path: string; folder: string };
   await assert.rejects(call('compare.previous', { path: info.path }), (e: ApiError) => e.code === 'invalid_input' && /That is the engagement open now: choose last quarter's engagement file/.test(e.message));
