@@ -119,6 +119,8 @@ export async function runSavings(ctx: RuleContext): Promise<void> {
   await db.run(`CREATE OR REPLACE TEMP TABLE _lf AS
     WITH obs AS (
       SELECT _aa.usr, least(12, complete_months(greatest(_p.d_fw, min(asg)), _p.d)) AS months, sum(pr.price) AS total,
+        -- The offering, when the user holds one assignment (the finding is the user's: several are summed).
+        CASE WHEN count(*) = 1 THEN min(_aa.offering) END AS offering,
         sum(pr.price) FILTER (WHERE c.usr IS NULL) AS remaining,
         string_agg(_aa.offering || ' (' || replace(c.claimed_by, '_', ' ') || ')', ', ' ORDER BY _aa.offering) FILTER (WHERE c.usr IS NOT NULL) AS claimed
       FROM _aa JOIN _price pr ON pr.code = _aa.offering LEFT JOIN (SELECT usr, offering, min(claimed_by) AS claimed_by FROM _claimed GROUP BY ALL) c
@@ -128,16 +130,16 @@ export async function runSavings(ctx: RuleContext): Promise<void> {
       SELECT u.usr, u.product, count(*) AS n, any_value(pr.tokens) AS tokens, min(u.day) AS first_day, max(u.day) AS last_day
       FROM _ud u JOIN _price pr ON pr.code = u.product, _p WHERE u.day > _p.d_fw AND u.day <= _p.d GROUP BY u.usr, u.product),
     per_user AS (
-      SELECT o.usr, o.months, o.total, coalesce(o.remaining, 0) AS remaining, o.claimed, coalesce(sum(d.n), 0) AS n,
+      SELECT o.usr, o.months, o.total, o.offering, coalesce(o.remaining, 0) AS remaining, o.claimed, coalesce(sum(d.n), 0) AS n,
         coalesce(sum(d.n * coalesce(d.tokens, 0)), 0) AS tokens, string_agg(d.product, ', ' ORDER BY d.product) FILTER (WHERE d.tokens IS NULL) AS no_rate,
         min(d.first_day) AS first_day, max(d.last_day) AS last_day
-      FROM obs o LEFT JOIN days d USING (usr) GROUP BY o.usr, o.months, o.total, o.remaining, o.claimed)
+      FROM obs o LEFT JOIN days d USING (usr) GROUP BY o.usr, o.months, o.total, o.offering, o.remaining, o.claimed)
     SELECT p.*, p.tokens * _p.tp * 12.0 / p.months AS flex, p.n / p.months AS per_month
     FROM per_user p, _p
     WHERE p.months >= 3 AND p.n / p.months < _p.lfd AND p.total - p.tokens * _p.tp * 12.0 / p.months > 0`);
   // The saving is the assignments not already counted, less the Flex estimate. A product used without a Flex token
   // rate leaves the Flex cost unknown, so no saving is claimed until the rate is set (it would be overstated).
-  await db.run(`INSERT INTO _f SELECT fid('low_frequency_user', usr, NULL, NULL, NULL), 'low_frequency_user', 'savings', 'low', usr, NULL, NULL,
+  await db.run(`INSERT INTO _f SELECT fid('low_frequency_user', usr, NULL, NULL, NULL), 'low_frequency_user', 'savings', 'low', usr, NULL, offering,
       1, CASE WHEN no_rate IS NULL THEN greatest(0, remaining - flex) ELSE 0 END, total, NULL, months, first_day, last_day,
       printf('%s in %d observed months (%.2f/month); Flex estimate %s/yr against %s/yr of assignments', plural(n, 'usage day'), months, per_month, money_text(flex), money_text(total))
         || CASE WHEN claimed IS NOT NULL THEN '; already counted: ' || claimed ELSE '' END
