@@ -4,7 +4,7 @@ import { create } from 'zustand';
 import type { Decision, EngagementInfo, Output, ProgressEvent } from '../analysis/api/contract';
 import type { Finding, Summary } from '../analysis/model';
 import type { ScenarioAssumptions, Settings } from '../analysis/settings';
-import { api, client, errorMessage, type OpenRequest } from './api/client';
+import { api, client, errorMessage, newJobId, type OpenRequest } from './api/client';
 
 export const STEPS = [
   { id: 'start', label: 'Start' },
@@ -167,4 +167,23 @@ export function startProgressFeed(): () => void {
 /** Whether the latest review raised this warning (analysis/review-warnings.ts): screens say which figures it touches. */
 export function useWarned(...codes: string[]): boolean {
   return useApp((st) => (st.summary?.warning_codes ?? []).some((c) => codes.includes(c)));
+}
+
+/**
+ * Runs the review as a job (Load data, Settings, a step whose figures are out of date): `onJob` gets its id
+ * for the progress bar, then null when it ends; the app's figures are read again after. Resolves with why
+ * the review did not finish, or null.
+ */
+export async function runReviewJob(onJob: (jobId: string | null) => void): Promise<string | null> {
+  const jobId = newJobId('review');
+  onJob(jobId);
+  try {
+    await api('review.run', { jobId });
+    await useApp.getState().refresh();
+    return null;
+  } catch (e) {
+    return `The review did not finish: ${errorMessage(e)}`;
+  } finally {
+    onJob(null);
+  }
 }

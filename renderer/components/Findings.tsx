@@ -33,10 +33,31 @@ export function readableDetail(detail: string, currency: string): string {
   return detail.replace(/\b(\d{3,})\.0{1,2}\b/g, (_, n: string) => money(Number(n), currency));
 }
 
+/** What a signal without a user is about: its detail up to the colon ("ACD in 2026-06", "site sgp.corp…"). */
+function signalSubject(f: { family?: string; detail?: string | null; user: string | null }): string | null {
+  return f.family === 'signal' && !f.user && f.detail ? f.detail.split(':')[0]! : null;
+}
+
+/** The evidence count as a button that opens the finding's evidence (the review's steps and auditor mode). */
+export function evidenceColumn(header: string, width: string, open: (f: Finding) => void): Column<Finding> {
+  return {
+    id: 'evidence',
+    header,
+    value: (f) => f.evidence_count,
+    align: 'right',
+    width,
+    filterable: false,
+    render: (f) => (
+      <button type="button" className="link-btn" aria-label={`Show evidence for ${describeFinding(f)}`} onClick={() => open(f)}>
+        <FileSearch size={14} aria-hidden /> {int(f.evidence_count)}
+      </button>
+    ),
+  };
+}
+
 export function describeFinding(f: { type: string; family?: string; detail?: string | null } & Pick<Finding, 'user' | 'product' | 'offering'>): string {
-  // A signal is told apart from its kin by its subject (the detail before its colon: "ACD in 2026-06", "site …").
-  const subject = f.family === 'signal' && !f.user && f.detail ? f.detail.split(':')[0] : null;
-  return [typeLabel(f.type), f.user, subject ?? f.product ?? f.offering].filter(Boolean).join(' · ');
+  // A signal is told apart from its kin by its subject.
+  return [typeLabel(f.type), f.user, signalSubject(f) ?? f.product ?? f.offering].filter(Boolean).join(' · ');
 }
 
 /** The product a finding is about, with the offering that covers it when that is another code (a collection). */
@@ -252,19 +273,7 @@ export function FindingsWorkbench(props: {
             },
           ]
         : []),
-      {
-        id: 'evidence',
-        header: 'Evidence',
-        value: (f) => f.evidence_count,
-        align: 'right',
-        width: '92px',
-        filterable: false,
-        render: (f) => (
-          <button type="button" className="link-btn" aria-label={`Show evidence for ${describeFinding(f)}`} onClick={() => setEvidenceFor(f)}>
-            <FileSearch size={14} aria-hidden /> {int(f.evidence_count)}
-          </button>
-        ),
-      },
+      evidenceColumn('Evidence', '92px', setEvidenceFor),
     ];
     return cols;
   }, [decisions, currency, actionsOf, props.extraColumns, props.readOnly, props.hideOffering, props.withOwner, props.withSeverity, compact, narrow, tight]);
@@ -469,8 +478,8 @@ export function EvidencePanel(props: { finding: Finding; currency: string; onClo
       <div className="panel-head">
         <div>
           <div className="eyebrow">{typeLabel(f.type)}</div>
-          {/* A signal without a product (a site's telemetry gap, a new domain) is named by its detail, not its id. */}
-          <h2>{f.user ? wrapEmail(f.user) : f.product ?? f.offering ?? (f.family === 'signal' && f.detail ? f.detail.split(':')[0] : 'Estate-wide')}</h2>
+          {/* A signal is named by its subject, not its id. */}
+          <h2>{f.user ? wrapEmail(f.user) : signalSubject(f) ?? f.product ?? f.offering ?? 'Estate-wide'}</h2>
         </div>
         <button type="button" className="icon-btn" aria-label="Close evidence" onClick={props.onClose}>
           <X size={18} aria-hidden />

@@ -2,12 +2,11 @@
 // with have changed. Every review step says so above its figures and offers to run the review again.
 import { useState } from 'react';
 import { PlayCircle, RefreshCw } from 'lucide-react';
-import { api, errorMessage, newJobId } from '../api/client';
-import { useApp } from '../store';
+import { api } from '../api/client';
+import { runReviewJob, useApp } from '../store';
 import { ProgressBar, useJob } from './ui';
 
 export function StaleReview({ changed }: { changed: readonly ('data' | 'settings')[] }) {
-  const refresh = useApp((s) => s.refresh);
   const readOnly = useApp((s) => s.info?.read_only ?? false);
   const [job, setJob] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -19,17 +18,8 @@ export function StaleReview({ changed }: { changed: readonly ('data' | 'settings
         ? 'Files were imported since the last review'
         : 'Settings changed since the last review';
   async function run() {
-    const jobId = newJobId('review');
     setError(null);
-    setJob(jobId);
-    try {
-      await api('review.run', { jobId });
-      await refresh();
-    } catch (e) {
-      setError(`The review did not finish: ${errorMessage(e)}`);
-    } finally {
-      setJob(null);
-    }
+    setError(await runReviewJob(setJob));
   }
   return (
     <div className="alert warn" role="status" aria-label="Review out of date">

@@ -1,12 +1,13 @@
 // Auditor mode: an evidence pack opened read-only. Verification first, plainly; then the findings,
 // each with its evidence rows (source file and line), and the report. Nothing here can change the pack.
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { FileSearch, ShieldAlert, ShieldCheck, X } from 'lucide-react';
+import { ShieldAlert, ShieldCheck, X } from 'lucide-react';
 import type { Finding } from '../../analysis/model';
 import { useApp, type PackView } from '../store';
 import { DataTable, type Column } from '../components/DataTable';
 import { Card, ErrorBox, Loading, PageHeader, Stat, useLoad } from '../components/ui';
 import { api } from '../api/client';
+import { evidenceColumn } from '../components/Findings';
 import { date, int, money, typeLabel } from '../format';
 
 export function AuditorView({ pack }: { pack: PackView }) {
@@ -34,20 +35,8 @@ export function AuditorView({ pack }: { pack: PackView }) {
     { id: 'what', header: 'Product', value: (f) => f.offering ?? f.product, width: 'minmax(110px, 1fr)' },
     { id: 'units', header: 'Units', value: (f) => f.units, align: 'right', width: '80px' },
     { id: 'value', header: 'Annual value', value: (f) => f.annual_value, text: (f) => money(f.annual_value, currency), render: (f) => money(f.annual_value, currency), align: 'right', width: '130px' },
-    {
-      id: 'evidence',
-      header: 'Evidence rows',
-      value: (f) => f.evidence_count,
-      align: 'right',
-      width: '130px',
-      filterable: false,
-      // As in the review: the evidence is one click away (a double click or Enter on the row opens it too).
-      render: (f) => (
-        <button type="button" className="link-btn" aria-label={`Show evidence for ${typeLabel(f.type)} ${f.user ?? f.product ?? ''}`.trim()} onClick={() => setOpen(f)}>
-          <FileSearch size={14} aria-hidden /> {int(f.evidence_count)}
-        </button>
-      ),
-    },
+    // As in the review: the evidence is one click away (a double click or Enter on the row opens it too).
+    evidenceColumn('Evidence rows', '130px', setOpen),
   ], [currency]);
   const v = pack.verify;
   // The folder was never a pack (the wrong folder was chosen), rather than a damaged one.

@@ -6,7 +6,7 @@ import type { FilePlan, Output } from '../../analysis/api/contract';
 import type { InputKind } from '../../analysis/model';
 import { INPUT_KINDS, KIND_LABELS } from '../api/shared';
 import { api, client, errorMessage, newJobId, shell } from '../api/client';
-import { useApp } from '../store';
+import { runReviewJob, useApp } from '../store';
 import { DataTable, type Column } from '../components/DataTable';
 import { Card, Empty, ErrorBox, Loading, PageHeader, ProgressBar, Success, useJob, useLoad } from '../components/ui';
 import { bytes, date, int } from '../format';
@@ -112,19 +112,11 @@ export function LoadDataStep() {
 
   async function runReview() {
     setError(null);
-    const jobId = newJobId('review');
-    setJob(jobId);
     setPhase('reviewing');
-    try {
-      await api('review.run', { jobId });
-      await refresh();
-      setStep('quality');
-    } catch (e) {
-      setError(`The review did not finish: ${(e as Error).message}`);
-    } finally {
-      setPhase('idle');
-      setJob(null);
-    }
+    const failed = await runReviewJob(setJob);
+    setPhase('idle');
+    if (failed) setError(failed);
+    else setStep('quality');
   }
 
   // Desktop: the system's own dialogs give real paths, so nothing is copied.

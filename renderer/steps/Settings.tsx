@@ -5,8 +5,8 @@ import { PlayCircle, Save } from 'lucide-react';
 import type { Output } from '../../analysis/api/contract';
 import type { Settings, Thresholds } from '../../analysis/settings';
 import { coveringEntry } from '../api/shared';
-import { api, errorMessage, invalidFields, newJobId } from '../api/client';
-import { useApp } from '../store';
+import { api, errorMessage, invalidFields } from '../api/client';
+import { runReviewJob, useApp } from '../store';
 import { DataTable, type Column } from '../components/DataTable';
 import { Card, ErrorBox, Loading, PageHeader, ProgressBar, Success, useJob, useLoad } from '../components/ui';
 import { money } from '../format';
@@ -178,16 +178,8 @@ export function SettingsStep() {
   }
   async function saveAndReview() {
     if (!(await save())) return;
-    const jobId = newJobId('review');
-    setJob(jobId);
-    try {
-      await api('review.run', { jobId });
-      await refresh();
-    } catch (e) {
-      setError(`The review did not finish: ${(e as Error).message}`);
-    } finally {
-      setJob(null);
-    }
+    const failed = await runReviewJob(setJob);
+    if (failed) setError(failed);
   }
   const addSuggestion = (k: 'email' | 'network' | 'ip', v: string) => {
     setText((t) => ({ ...t, [k]: lines(t[k]).includes(v) ? t[k] : [...lines(t[k]), v].join('\n') }));
