@@ -37,8 +37,7 @@ export function LoadDataStep() {
     setPhase('scanning');
     try {
       const r = await api('import.scan', { paths });
-      // A file the engagement already holds starts unticked: importing it again would only add duplicates.
-      setPlans(r.map((p) => ({ ...p, include: p.refused === null && p.already_loaded === null })));
+      setPlans(r.map((p) => ({ ...p, include: startsTicked(p) })));
     } finally {
       setPhase('idle');
     }
@@ -49,7 +48,7 @@ export function LoadDataStep() {
     setError(null);
     try {
       const [np] = await api('import.scan', kind ? { paths: [path], kind } : { paths: [path] });
-      if (np) setPlans((ps) => ps && ps.map((x) => (x.path === path ? { ...np, include: np.refused === null } : x)));
+      if (np) setPlans((ps) => ps && ps.map((x) => (x.path === path ? { ...np, include: startsTicked(np) } : x)));
     } catch (e) {
       setError(`Could not read ${path} as that kind: ${errorMessage(e)}`);
     }
@@ -236,8 +235,15 @@ export function LoadDataStep() {
  * What the scan found missing, less what the analyst has mapped since: "user or device_name" is met by either.
  * Headers left over are those no column is mapped to.
  */
+function unmetGroups(p: Plan): number[] {
+  return p.missing_required.flatMap((_, i) => ((p.missing_required_columns[i] ?? []).some((c) => p.mapping[c]) ? [] : [i]));
+}
 function stillMissing(p: Plan): string[] {
-  return p.missing_required.filter((_, i) => !(p.missing_required_columns[i] ?? []).some((c) => p.mapping[c]));
+  return unmetGroups(p).map((i) => p.missing_required[i]!);
+}
+/** A readable file starts ticked, unless the engagement already holds it (importing it again would only add duplicates). */
+function startsTicked(p: FilePlan): boolean {
+  return p.refused === null && p.already_loaded === null;
 }
 /** Ticked, not refused, and every required column mapped (the engine refuses a file that lacks one). */
 function importable(p: Plan): boolean {
@@ -253,7 +259,7 @@ function PlanCard(props: { plan: Plan; onChange: (p: Plan) => void; onKind: (kin
   const canonical = Object.keys(p.mapping);
   const missing = stillMissing(p);
   // The columns that could meet a requirement still unmet, marked in the mapping.
-  const missingColumns = new Set(p.missing_required_columns.filter((g) => !g.some((c) => p.mapping[c])).flat());
+  const missingColumns = new Set(unmetGroups(p).flatMap((i) => p.missing_required_columns[i] ?? []));
   const extra = unmappedHeaders(p);
   return (
     <article className={`plan ${p.refused ? 'refused' : ''}`} aria-label={`File ${p.file}`}>
