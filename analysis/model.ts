@@ -42,6 +42,8 @@ export const FINDING_LABELS: Record<FindingType, string> = {
 };
 
 /** Renewal recommendations as the app, the workbook and the report word them. */
+/** A subscription line's licence model as the Autodesk Account names it (renewal lines of one offering). */
+export const LICENCE_MODEL_LABELS: Record<string, string> = { named_user: 'Named User', network: 'Network', flex: 'Flex', serial: 'Serial' };
 export const RECOMMENDATION_LABELS: Record<string, string> = { increase: 'Increase', reduce: 'Reduce', convert_to_flex: 'Convert to Flex', keep: 'Keep' };
 
 /** Each input kind as the analyst knows it (Load data, the engine's refusals). */

@@ -98,7 +98,12 @@ export const QualitySchema = z.object({
 });
 
 export const RenewalRowSchema = z.object({
-  offering: z.string(), name: z.string(), seats: z.number(), active_assignments: z.number(), active_users: z.number(),
+  /**
+   * The renewal line: an offering's seats of one licence model. Its key is the offering's code for the main
+   * line, `<code>:<model>` for another (renewal.setTargets takes these keys).
+   */
+  line: z.string(),
+  offering: z.string(), licence_model: z.string().nullable(), name: z.string(), seats: z.number(), active_assignments: z.number(), active_users: z.number(),
   peak_monthly_active: z.number(), trend: z.number().nullable(), true_denials: z.number(),
   recommendation: z.enum(['increase', 'reduce', 'convert_to_flex', 'keep']),
   /** The quantity to renew: the analyst's target when set_by_analyst, else the engine's recommended_quantity. */
@@ -152,7 +157,7 @@ export const API = {
   'decisions.clear': { input: z.object({ finding_ids: z.array(z.string().max(128)).min(1).max(100000) }), output: z.object({ cleared: z.number() }) },
   'quality.get': { input: Empty, output: QualitySchema },
   'renewal.get': { input: Empty, output: z.array(RenewalRowSchema) },
-  /** The analyst's target quantity per offering (RenewalRow.target_quantity then reflects it). Added for the Renewal step. */
+  /** The analyst's target quantity per renewal line, keyed by RenewalRow.line (RenewalRow.target_quantity then reflects it). Added for the Renewal step. */
   'renewal.setTargets': { input: z.object({ targets: z.record(z.string().max(64), z.number().int().min(0).max(INPUT_LIMITS.target)) }), output: Ok },
   'scenarios.compute': { input: z.object({ assumptions: ScenarioPatchSchema }), output: ScenariosSchema },
   'export.workbook': { input: z.object({ jobId: JobId, dir: Path.optional() }), output: z.object({ path: z.string() }) },

@@ -12,7 +12,7 @@ import { importFiles, scanFiles } from '../ingest/import';
 import { listRefused } from '../usage';
 import { runReview, listFindings } from '../review';
 import { getEvidence } from '../rules/evidence';
-import { getRenewal } from '../rules/renewal';
+import { getRenewal, renewalBrief } from '../rules/renewal';
 import { computeScenarios } from '../scenarios';
 import { setDecisions, listDecisions, clearDecisions, compareWithPrevious } from '../decisions';
 import { writeWorkbook } from '../export/workbook';
@@ -290,9 +290,16 @@ export function createEngine(opts: EngineOptions) {
     'renewal.setTargets': (input) =>
       serial(async () => {
         const db = writable().db;
+        // A key names a renewal line of the stored brief (RenewalRow.line); renewal_targets.offering holds it.
+        const lines = new Set((await renewalBrief(db)).map((b) => b.line));
+        const unknown = Object.keys(input.targets).filter((k) => !lines.has(k));
+        if (unknown.length) {
+          const fields = unknown.map((k) => ({ path: ['targets', k], problem: `${k} is no renewal line of this review` }));
+          throw new ApiError('invalid_input', `No renewal line ${unknown.join(', ')} in this review: run the review again and set the target on Renewal.`, fields[0], fields);
+        }
         await db.transaction(async () => {
-          for (const [offering, qty] of Object.entries(input.targets)) {
-            await db.run('INSERT OR REPLACE INTO renewal_targets (offering, target_quantity, updated_at) VALUES ($1, $2, current_timestamp)', [offering, qty]);
+          for (const [line, qty] of Object.entries(input.targets)) {
+            await db.run('INSERT OR REPLACE INTO renewal_targets (offering, target_quantity, updated_at) VALUES ($1, $2, current_timestamp)', [line, qty]);
           }
           await db.audit('renewal.setTargets', { offerings: Object.keys(input.targets).length }, 'analyst');
         });

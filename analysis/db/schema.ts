@@ -86,6 +86,23 @@ export const MIGRATIONS: { version: number; name: string; sql: string[] }[] = [
     name: 'views the UI reads, computed once after a review (data quality), keyed by what they were computed from',
     sql: [`CREATE TABLE IF NOT EXISTS view_cache (name VARCHAR PRIMARY KEY, fingerprint VARCHAR NOT NULL, json VARCHAR NOT NULL, computed_at TIMESTAMP NOT NULL DEFAULT current_timestamp)`],
   },
+  {
+    version: 4,
+    // An offering renewed under two licence models (70 Named User seats and 6 network seats of AutoCAD) is two
+    // contract lines to renew, not one. `line` keys a row: the offering's code for its main line, `<code>:<model>`
+    // for another; renewal_targets.offering holds that key, so a target set before stays on the main line.
+    name: 'one renewal row per offering and licence model',
+    sql: [
+      `CREATE TABLE renewal_brief_v4 (
+        line VARCHAR PRIMARY KEY, offering VARCHAR NOT NULL, licence_model VARCHAR, seats DOUBLE, active_assignments BIGINT, active_users BIGINT,
+        peak_monthly_active BIGINT, trend DOUBLE, true_denials BIGINT, recommendation VARCHAR NOT NULL,
+        target_quantity DOUBLE, reason VARCHAR)`,
+      `INSERT INTO renewal_brief_v4 SELECT offering, offering, NULL, seats, active_assignments, active_users, peak_monthly_active, trend, true_denials,
+        recommendation, target_quantity, reason FROM renewal_brief`,
+      `DROP TABLE renewal_brief`,
+      `ALTER TABLE renewal_brief_v4 RENAME TO renewal_brief`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -39,7 +39,9 @@ export const FindingRowSchema = z.object({
 export type FindingRow = z.infer<typeof FindingRowSchema>;
 
 export const RenewalRowSchema = z.object({
+  line: str,
   offering: str,
+  licence_model: strOrNull,
   seats: numOrNull.nullable(),
   active_assignments: numOrNull.nullable(),
   active_users: numOrNull.nullable(),

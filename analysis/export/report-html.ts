@@ -1,7 +1,7 @@
 // The read-only HTML report inside the evidence pack: one self-contained file (inline CSS, no scripts,
 // no external assets, no network URLs; a CSP forbids loading anything). Every string is escaped,
 // and ':' too, so client text such as "http://..." can never become a link or a fetch.
-import { RECOMMENDATION_LABELS, type Scenarios } from '../model';
+import { LICENCE_MODEL_LABELS, RECOMMENDATION_LABELS, type Scenarios } from '../model';
 import type { ScenarioAssumptions } from '../settings';
 import type { FindingRow, RenewalRow, SourceRow, RefusedRow } from './data';
 import { SCENARIO_KEYS, SCENARIO_LABELS, typeLabel } from './settlement';
@@ -90,7 +90,7 @@ export function renderReport(r: ReportInput): string {
 
   const renewalRows = r.renewal
     .map(
-      (x) => `<tr><td>${esc(x.offering)}</td><td class="num">${num(x.seats)}</td><td class="num">${num(x.active_assignments)}</td><td class="num">${num(x.active_users)}</td>
+      (x) => `<tr><td>${esc(x.offering)}${x.licence_model ? ` <span class="note">${esc(LICENCE_MODEL_LABELS[x.licence_model] ?? x.licence_model)}</span>` : ''}</td><td class="num">${num(x.seats)}</td><td class="num">${num(x.active_assignments)}</td><td class="num">${num(x.active_users)}</td>
 <td class="num">${num(x.peak_monthly_active)}</td><td class="num">${x.trend === null ? '—' : `×${x.trend.toFixed(2)}`}</td><td class="num">${num(x.true_denials)}</td>
 <td><span class="pill">${esc(RECOMMENDATION_LABELS[x.recommendation] ?? x.recommendation)}</span></td><td class="num">${num(x.target_quantity)}</td><td>${esc(x.reason)}</td></tr>`,
     )

@@ -9,7 +9,7 @@ import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { EngagementDb } from '../db/engine';
 import type { Settings } from '../settings';
-import { GAP_TYPES, RECOMMENDATION_LABELS, SIGNAL_TYPES, type Scenarios } from '../model';
+import { GAP_TYPES, LICENCE_MODEL_LABELS, RECOMMENDATION_LABELS, SIGNAL_TYPES, type Scenarios } from '../model';
 import { loadCatalogue } from '../catalogue/catalogue';
 import {
   allFindings, countFindings, savingsByTypeOf, decisionRows, findingPages, refusedRows, rejectCount, rejectPages, renewalRows, resolveAsOf, sourceRows,
@@ -97,6 +97,8 @@ export const GAP_COL = { type: 'B', units: 'G', price: 'H', list: 'I', months: '
 const RENEWAL_COLUMNS: TableColumn<RenewalRow>[] = [
   { header: 'Offering', kind: 'text', value: (r) => r.offering },
   { header: 'Name', kind: 'text', value: (r) => productName(r.offering), max: 44 },
+  // An offering renewed under two licence models has a row for each (renewal.ts).
+  { header: 'Licence model', kind: 'text', value: (r) => (r.licence_model ? (LICENCE_MODEL_LABELS[r.licence_model] ?? r.licence_model) : null) },
   { header: 'Seats', kind: 'num', value: (r) => r.seats },
   { header: 'Active assignments', kind: 'int', value: (r) => r.active_assignments },
   { header: 'Active users', kind: 'int', value: (r) => r.active_users },
@@ -446,7 +448,7 @@ async function writeSummary(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ctx, x
   count('Optimisation candidates', x.nOpt);
   count('Compliance gap lines', x.nGap);
   count('Signals (telemetry gaps, spikes, new domains, denials)', nSignals);
-  count('Offerings under contract', renewal.length);
+  count('Offerings under contract', new Set(renewal.map((r) => r.offering)).size);
   L.blank();
 
   // The first three lines are formulas over the figures above, so an edited line or assumption moves them too.
@@ -493,7 +495,7 @@ async function writeSummary(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ctx, x
     '•  No compliance gaps were found in the lookback: keep the quarterly review going.',
   );
   const todo: string[] = [];
-  if (renewal.length) todo.push(`Renewal: ${plural(rec('reduce'), 'offering')} to reduce, ${rec('increase')} to increase, ${rec('convert_to_flex')} to consider for Flex, ${rec('keep')} to keep (Renewal sheet).`);
+  if (renewal.length) todo.push(`Renewal: ${plural(rec('reduce'), 'contract line')} to reduce, ${rec('increase')} to increase, ${rec('convert_to_flex')} to consider for Flex, ${rec('keep')} to keep (Renewal sheet).`);
   if (rejects > 0 || refused.length > 0) todo.push(`Check data quality: ${plural(rejects, 'rejected row')} and ${plural(refused.length, 'refused file')} (Data Quality sheet).`);
   for (const t of todo) L.row([{ v: `•  ${t}` }]);
 }

@@ -2,7 +2,7 @@
 // the analyst sets the target quantity for the renewal.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { api, errorMessage, isInvalidInput } from '../api/client';
-import { LIMITS, RECOMMENDATION_LABELS } from '../api/shared';
+import { LICENCE_MODEL_LABELS, LIMITS, RECOMMENDATION_LABELS } from '../api/shared';
 import { useApp } from '../store';
 import { ActiveVsSeats } from '../components/charts';
 import { Card, Empty, ErrorBox, Loading, NeedsReview, PageHeader, useLoad } from '../components/ui';
@@ -15,6 +15,9 @@ function sentence(s: string): string {
   if (!t) return '';
   return `${t[0]!.toUpperCase()}${t.slice(1)}${/[.!?]$/.test(t) ? '' : '.'}`;
 }
+
+/** A renewal line's key as an element id ("ACD:network" -> "ACD-network"). */
+const domId = (line: string) => line.replace(/[^A-Za-z0-9_-]/g, '-');
 
 const TARGET_RULE = `Enter a whole number from 0 to ${int(LIMITS.target)}.`;
 const TARGET_RANGE = `a target is a whole number from 0 to ${int(LIMITS.target)}`;
@@ -42,8 +45,8 @@ export function RenewalStep() {
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     if (!r.data) return;
-    setText(Object.fromEntries(r.data.map((x) => [x.offering, String(x.target_quantity)])));
-    setStored(Object.fromEntries(r.data.map((x) => [x.offering, x.target_quantity])));
+    setText(Object.fromEntries(r.data.map((x) => [x.line, String(x.target_quantity)])));
+    setStored(Object.fromEntries(r.data.map((x) => [x.line, x.target_quantity])));
     setInvalid({});
   }, [r.data]);
   // Months before any usage at all predate the client's exports: drawn as zeros they would read as "nobody used it".
@@ -55,37 +58,37 @@ export function RenewalStep() {
 
   // Targets save themselves, like decisions: a pause in typing or leaving the field saves a valid value.
   const timers = useRef(new Map<string, ReturnType<typeof setTimeout>>());
-  // The value being saved per offering: a blur or Enter right after a pause in typing does not send it twice.
+  // The value being saved per line: a blur or Enter right after a pause in typing does not send it twice.
   const sending = useRef(new Map<string, number>());
   const latest = useRef({ text, stored, rows: r.data });
   latest.current = { text, stored, rows: r.data };
-  const nameOf = (offering: string) => latest.current.rows?.find((x) => x.offering === offering)?.name ?? offering;
+  const nameOf = (line: string) => latest.current.rows?.find((x) => x.line === line)?.name ?? line;
 
-  async function save(offering: string, value: string): Promise<void> {
-    clearTimeout(timers.current.get(offering));
-    timers.current.delete(offering);
+  async function save(line: string, value: string): Promise<void> {
+    clearTimeout(timers.current.get(line));
+    timers.current.delete(line);
     const n = parseTarget(value);
-    setInvalid((v) => ({ ...v, [offering]: n === null }));
-    if (n === null || n === latest.current.stored[offering] || n === sending.current.get(offering)) return;
-    sending.current.set(offering, n);
+    setInvalid((v) => ({ ...v, [line]: n === null }));
+    if (n === null || n === latest.current.stored[line] || n === sending.current.get(line)) return;
+    sending.current.set(line, n);
     try {
-      await api('renewal.setTargets', { targets: { [offering]: n } });
-      latest.current.stored = { ...latest.current.stored, [offering]: n };
-      setStored((s) => ({ ...s, [offering]: n }));
-      setNotice(`Saved the target for ${nameOf(offering)}.`);
+      await api('renewal.setTargets', { targets: { [line]: n } });
+      latest.current.stored = { ...latest.current.stored, [line]: n };
+      setStored((s) => ({ ...s, [line]: n }));
+      setNotice(`Saved the target for ${nameOf(line)}.`);
     } catch (e) {
-      setError(isInvalidInput(e) ? `The target for ${nameOf(offering)} was not saved: ${TARGET_RANGE}.` : `The target for ${nameOf(offering)} was not saved: ${errorMessage(e)}`);
+      setError(isInvalidInput(e) ? `The target for ${nameOf(line)} was not saved: ${TARGET_RANGE}.` : `The target for ${nameOf(line)} was not saved: ${errorMessage(e)}`);
     } finally {
-      if (sending.current.get(offering) === n) sending.current.delete(offering);
+      if (sending.current.get(line) === n) sending.current.delete(line);
     }
   }
-  function edit(offering: string, value: string) {
-    setText((t) => ({ ...t, [offering]: value }));
-    clearTimeout(timers.current.get(offering));
+  function edit(line: string, value: string) {
+    setText((t) => ({ ...t, [line]: value }));
+    clearTimeout(timers.current.get(line));
     // A corrected value clears its message at once; a new mistake is only pointed out on leaving the field.
     if (parseTarget(value) === null) return;
-    setInvalid((v) => ({ ...v, [offering]: false }));
-    timers.current.set(offering, setTimeout(() => void save(offering, value), SAVE_DELAY_MS));
+    setInvalid((v) => ({ ...v, [line]: false }));
+    timers.current.set(line, setTimeout(() => void save(line, value), SAVE_DELAY_MS));
   }
   // Leaving the step: a save still waiting goes out now, and a value the engine would refuse is named, not dropped silently.
   useEffect(() => {
@@ -97,11 +100,11 @@ export function RenewalStep() {
       const targets: Record<string, number> = {};
       const refused: string[] = [];
       for (const x of rows ?? []) {
-        const value = typed[x.offering];
+        const value = typed[x.line];
         if (value === undefined) continue;
         const n = parseTarget(value);
         if (n === null) refused.push(`${x.name} (“${value}”)`);
-        else if (n !== held[x.offering] && n !== sending.current.get(x.offering)) targets[x.offering] = n;
+        else if (n !== held[x.line] && n !== sending.current.get(x.line)) targets[x.line] = n;
       }
       const app = useApp.getState();
       if (Object.keys(targets).length) void api('renewal.setTargets', { targets }).catch((e: unknown) => app.setError(`Target quantities were not saved: ${errorMessage(e)}`));
@@ -113,7 +116,7 @@ export function RenewalStep() {
     <div className="page">
       <PageHeader
         title="Renewal"
-        lead="Per offering under contract: seats, how many people actually use it month by month, the trend, denials, and the engine's recommendation. Set the quantity to renew."
+        lead="Per offering under contract (an offering with Named User and network seats has a line for each): seats, how many people actually use it month by month, the trend, denials, and the engine's recommendation. Set the quantity to renew."
       />
       {error && <ErrorBox message={error} onDismiss={() => setError(null)} />}
       {!summary && <NeedsReview what="monthly active users against seats per offering and the recommendation" />}
@@ -140,14 +143,14 @@ export function RenewalStep() {
                 </thead>
                 <tbody>
                   {r.data.map((x) => {
-                    const bad = invalid[x.offering] ?? false;
+                    const bad = invalid[x.line] ?? false;
                     // As the engine marks it: only a saved target that differs from its recommendation.
-                    const held = stored[x.offering] ?? x.target_quantity;
+                    const held = stored[x.line] ?? x.target_quantity;
                     const recommended = x.recommended_quantity;
                     const reason = x.reason;
                     return (
-                      <tr key={x.offering}>
-                        <td><div className="strong">{x.name}</div><div className="muted small mono">{x.offering}</div></td>
+                      <tr key={x.line}>
+                        <td><div className="strong">{x.name}</div><div className="muted small"><span className="mono">{x.offering}</span>{x.licence_model && <> · {LICENCE_MODEL_LABELS[x.licence_model] ?? x.licence_model}</>}</div></td>
                         <td className="right num">{int(x.seats)}</td>
                         <td className="right num">{int(x.active_assignments)}</td>
                         <td className="right num">{int(x.active_users)}</td>
@@ -168,14 +171,14 @@ export function RenewalStep() {
                             step={1}
                             aria-label={`Target quantity for ${x.name}`}
                             aria-invalid={bad || undefined}
-                            aria-describedby={bad ? `target-${x.offering}-problem` : undefined}
-                            value={text[x.offering] ?? String(x.target_quantity)}
+                            aria-describedby={bad ? `target-${domId(x.line)}-problem` : undefined}
+                            value={text[x.line] ?? String(x.target_quantity)}
                             disabled={readOnly}
-                            onChange={(e) => edit(x.offering, e.target.value)}
-                            onBlur={(e) => void save(x.offering, e.target.value)}
-                            onKeyDown={(e) => { if (e.key === 'Enter') void save(x.offering, e.currentTarget.value); }}
+                            onChange={(e) => edit(x.line, e.target.value)}
+                            onBlur={(e) => void save(x.line, e.target.value)}
+                            onKeyDown={(e) => { if (e.key === 'Enter') void save(x.line, e.currentTarget.value); }}
                           />
-                          {bad && <div id={`target-${x.offering}-problem`} className="field-note" role="alert">{TARGET_RULE}</div>}
+                          {bad && <div id={`target-${domId(x.line)}-problem`} className="field-note" role="alert">{TARGET_RULE}</div>}
                         </td>
                       </tr>
                     );
@@ -187,7 +190,7 @@ export function RenewalStep() {
           {firstMonth && <p className="muted small">Charts start at {firstMonth}, the first month with usage in any source; the lookback's earlier months hold no data to draw.</p>}
           <div className="grid-2">
             {r.data.map((x) => (
-              <Card key={x.offering} title={x.name} id={`chart-${x.offering}`}>
+              <Card key={x.line} title={x.name} id={`chart-${domId(x.line)}`}>
                 <ActiveVsSeats name={x.name} monthly={firstMonth ? x.monthly.filter((m) => m.month >= firstMonth) : x.monthly} />
               </Card>
             ))}

@@ -415,7 +415,7 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     const target = p.getByRole('spinbutton', { name: /^Target quantity for / }).nth(1);
     await target.waitFor();
     const name = (await target.getAttribute('aria-label'))!.replace('Target quantity for ', '');
-    const stored = async () => (await callApi<{ offering: string; name: string; target_quantity: number; reason: string }[]>(served, 'renewal.get', {})).find((r) => r.name === name)!;
+    const stored = async () => (await callApi<{ line: string; name: string; target_quantity: number; reason: string }[]>(served, 'renewal.get', {})).find((r) => r.name === name)!;
     const original = (await stored()).target_quantity;
     await target.fill('');
     assert.equal(await target.inputValue(), '', 'a cleared field stays empty');
@@ -455,7 +455,7 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await p.getByText(`Saved the target for ${name}.`).waitFor();
     await p.waitForTimeout(800); // past the typing pause, which must not send it again either
     p.off('request', count);
-    assert.deepEqual(calls.map((c) => JSON.parse(c) as unknown), [{ targets: { [(await stored()).offering]: original + 6 } }]);
+    assert.deepEqual(calls.map((c) => JSON.parse(c) as unknown), [{ targets: { [(await stored()).line]: original + 6 } }]);
     const reasons = await brief.locator('.rec-cell > .muted').allInnerTexts();
     assert.ok(reasons.every((r) => /^[A-Z].*\.$/.test(r) && !r.includes('the analyst set')), reasons.join(' | '));
     await shot(p, '07b-renewal-targets');

@@ -113,10 +113,10 @@ export async function buildFixture(settingsOverride: Record<string, unknown> = {
     VALUES ('X-0002', 'usage_spike', 'signal', 'low', NULL, 'RVT', 31, 0, '2026-06-01', '2026-06-30', '31 users vs 14 on average')`);
   await db.run(`INSERT INTO finding_evidence VALUES ('G-0001', 'usage_report', 1, 3, 'last_accessed 2026-09-12'), ('S-0002', 'usage_report', 1, 2, 'assigned, not used since 2026-03-02'), ('G-0006', 'flexnet_events', 3, 211, NULL)`);
 
-  await db.run(`INSERT INTO renewal_brief VALUES
-    ('AECCOL', 40, 38, 29, 31, 0.92, 0, 'reduce', 33, 'peak 31 users × 1.05 = 33 < 40 seats'),
-    ('RVT', 12, 12, 12, 13, 1.18, 0, 'increase', 14, 'gap register holds 2 unassigned Revit users'),
-    ('ACD', 10, 9, 7, 8, 1.0, 2, 'keep', 10, NULL)`);
+  await db.run(`INSERT INTO renewal_brief (offering, seats, active_assignments, active_users, peak_monthly_active, trend, true_denials, recommendation, target_quantity, reason, line) VALUES
+    ('AECCOL', 40, 38, 29, 31, 0.92, 0, 'reduce', 33, 'peak 31 users × 1.05 = 33 < 40 seats', 'AECCOL'),
+    ('RVT', 12, 12, 12, 13, 1.18, 0, 'increase', 14, 'gap register holds 2 unassigned Revit users', 'RVT'),
+    ('ACD', 10, 9, 7, 8, 1.0, 2, 'keep', 10, NULL, 'ACD')`);
   await db.run(`INSERT INTO decisions (finding_id, action, owner, due_date, justification) VALUES
     ('G-0001', 'buy', 'Jane Okafor (Finance)', '2026-10-31', 'Assign a Revit seat; user is a new hire'),
     ('S-0002', 'reclaim', $1, '2026-10-15', NULL)`, [EVIL.plus]);

@@ -181,3 +181,50 @@ test('renewal brief: increase for gaps, reduce to peak plus buffer, convert to F
     e.close();
   }
 });
+
+test('renewal brief: an offering with Named User and network seats is two lines, each judged on its own seats and users', async () => {
+  const e = await makeEstate();
+  try {
+    await e.insert('subscriptions', [
+      { offering: 'ACD', seat_quantity: 4, start_date: '2026-01-01', end_date: '2026-12-31' },
+      { offering: 'ACD', seat_quantity: 3, start_date: '2026-01-01', end_date: '2026-12-31', licence_model: 'network' },
+      { offering: 'ACD', seat_quantity: 2, start_date: '2024-01-01', end_date: '2025-12-31', licence_model: 'network' }, // ended: no seats at D
+    ]);
+    await e.insert('users', ['a1', 'a2', 'a3'].map((u) => ({ user: `${u}@contoso.com`, offering: 'ACD', assigned_date: '2025-01-01' })));
+    const daily: Array<Record<string, string>> = [];
+    for (const d of days('2026-04-01', 183)) for (const u of ['a1', 'a2', 'a3']) daily.push({ user: `${u}@contoso.com`, product: 'ACD', day: d });
+    daily.push({ user: 'x@contoso.com', product: 'ACD', day: '2026-09-10' }); // unassigned Named User use: a gap of the named line
+    await e.insert('usage_daily', daily);
+    // Two network users a month (one of them only until June), each a session a month claiming a network licence.
+    const sessions = [];
+    for (const d of days('2026-04-15', 6, 30)) {
+      sessions.push({ user: 'n1@contoso.com', product: 'ACD', start_time: `${d} 09:00:00`, end_time: `${d} 10:00:00`, device_name: 'h1', licence_type: 'network' });
+      if (d < '2026-07-01') sessions.push({ user: 'n2@contoso.com', product: 'ACD', start_time: `${d} 11:00:00`, end_time: `${d} 12:00:00`, device_name: 'h2', licence_type: 'network' });
+    }
+    await e.insert('sessions', sessions);
+    await e.review({ as_of: D, corporate_email_domains: ['contoso.com'] });
+    const brief = await getRenewal(e.db, () => 'AutoCAD');
+    assert.deepEqual(brief.map((b) => [b.line, b.offering, b.licence_model, b.name, b.seats]), [
+      ['ACD', 'ACD', 'named_user', 'AutoCAD (Named User)', 4],
+      ['ACD:network', 'ACD', 'network', 'AutoCAD (Network)', 3],
+    ]);
+    const [named, network] = brief as [(typeof brief)[0], (typeof brief)[0]];
+    // The named line: its assignments, and the unassigned user's gap unit on top of its 4 seats.
+    assert.equal(named.active_assignments, 3);
+    assert.equal(named.active_users, 3);
+    assert.equal(named.recommendation, 'increase');
+    assert.equal(named.target_quantity, 5);
+    // The network line: no assignments; its users are those claiming a network licence (n2 last in June, so not
+    // active in the last 90 days); a peak of 2 users plus 5 % needs 3 of its 3 seats.
+    assert.equal(network.active_assignments, 0);
+    assert.equal(network.active_users, 1);
+    assert.equal(network.peak_monthly_active, 2);
+    assert.equal(network.recommendation, 'keep');
+    assert.equal(network.target_quantity, 3);
+    assert.deepEqual(network.monthly.at(-1), { month: '2026-09', active_users: 1, seats: 3 });
+    assert.deepEqual(network.monthly.find((m) => m.month === '2025-06'), { month: '2025-06', active_users: 0, seats: 2 }, 'the ended line counted in its own months');
+    assert.deepEqual(named.monthly.at(-1), { month: '2026-09', active_users: 3, seats: 4 });
+  } finally {
+    e.close();
+  }
+});

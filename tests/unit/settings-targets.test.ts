@@ -163,32 +163,42 @@ test('comparing the engagement with itself, or with a file that is no engagement
 
 test('renewal targets the analyst sets reach the Renewal step, the workbook and the report', async () => {
   await call('review.run', { jobId: 'r' });
-  const brief = (await call('renewal.get', {})) as { offering: string; target_quantity: number; recommended_quantity: number; set_by_analyst: boolean; reason: string }[];
+  type Line = { line: string; offering: string; licence_model: string | null; target_quantity: number; recommended_quantity: number; set_by_analyst: boolean; reason: string };
+  const brief = (await call('renewal.get', {})) as Line[];
   assert.ok(brief.length >= 2);
-  const [a, b] = brief;
-  const wanted = { [a!.offering]: a!.target_quantity + 7, [b!.offering]: b!.target_quantity };
+  // The sample's AutoCAD has Named User and network seats: a line each, and a target for the network line alone.
+  const network = brief.find((r) => r.line === 'ACD:network');
+  assert.ok(network && network.offering === 'ACD' && network.licence_model === 'network', 'AutoCAD network seats are a renewal line of their own');
+  const [a, b] = [network, brief.find((r) => r.line === 'ACD')!];
+  const wanted = { [a.line]: a.target_quantity + 7, [b.line]: b.target_quantity };
   await call('renewal.setTargets', { targets: wanted });
   const after = (await call('renewal.get', {})) as typeof brief;
-  const byOffering = new Map(after.map((r) => [r.offering, r]));
-  const setA = byOffering.get(a!.offering)!;
-  assert.deepEqual([setA.target_quantity, setA.recommended_quantity, setA.set_by_analyst, setA.reason], [a!.target_quantity + 7, a!.target_quantity, true, a!.reason]);
+  const byLine = new Map(after.map((r) => [r.line, r]));
+  const setA = byLine.get(a.line)!;
+  assert.deepEqual([setA.target_quantity, setA.recommended_quantity, setA.set_by_analyst, setA.reason], [a.target_quantity + 7, a.target_quantity, true, a.reason]);
   // A target saved equal to the recommendation is not reported as the analyst's.
-  const setB = byOffering.get(b!.offering)!;
-  assert.deepEqual([setB.target_quantity, setB.set_by_analyst, setB.reason], [b!.target_quantity, false, b!.reason]);
+  const setB = byLine.get(b.line)!;
+  assert.deepEqual([setB.target_quantity, setB.set_by_analyst, setB.reason], [b.target_quantity, false, b.reason]);
+  // A key that names no line of this review is refused by name, and nothing is saved.
+  await assert.rejects(call('renewal.setTargets', { targets: { 'ACD:flex': 3, [b.line]: 1 } }), (e: ApiError) => e.code === 'invalid_input' && e.field?.path.join('.') === 'targets.ACD:flex');
+  assert.equal(((await call('renewal.get', {})) as Line[]).find((r) => r.line === b.line)!.target_quantity, b.target_quantity);
 
   const { path } = (await call('export.workbook', { jobId: 'w', dir: join(root, 'out') })) as { path: string };
   const cells = await cellsOf(await openXlsx(path), 'Renewal');
   const header = cells.filter((c) => /^[A-Z]+1$/.test(c.ref));
   const col = (name: string) => header.find((c) => c.text === name)?.ref.replace(/\d+$/, '');
   const offeringCol = col('Offering');
+  const modelCol = col('Licence model');
   const targetCol = col('Target quantity');
-  assert.ok(offeringCol && targetCol, 'Renewal sheet has Offering and Target quantity columns');
-  const row = cells.find((c) => c.ref.startsWith(offeringCol!) && c.text === a!.offering)!.ref.replace(/^[A-Z]+/, '');
-  assert.equal(Number(cells.find((c) => c.ref === `${targetCol}${row}`)!.value), a!.target_quantity + 7);
+  assert.ok(offeringCol && modelCol && targetCol, 'Renewal sheet has Offering, Licence model and Target quantity columns');
+  const rows = cells.filter((c) => c.ref.startsWith(offeringCol!) && c.text === a.offering).map((c) => c.ref.replace(/^[A-Z]+/, ''));
+  const row = rows.find((r) => cells.find((c) => c.ref === `${modelCol}${r}`)?.text === 'Network')!;
+  assert.ok(row, 'the network line has its own row, named by its licence model');
+  assert.equal(Number(cells.find((c) => c.ref === `${targetCol}${row}`)!.value), a.target_quantity + 7);
 
   const pack = (await call('export.evidencePack', { jobId: 'p', dir: join(root, 'out') })) as { path: string };
   const report = readFileSync(join(pack.path, 'data', 'report.html'), 'utf8');
-  assert.ok(report.includes(`the analyst set the target to ${a!.target_quantity + 7}`), 'the report states the analyst target');
+  assert.ok(report.includes(`the analyst set the target to ${a.target_quantity + 7}`), 'the report states the analyst target');
 });
 
 test('the recent list carries the headline of the latest review, not only of the sample', async () => {
