@@ -96,6 +96,9 @@ function findingsFromCsv(text: string): Finding[] {
 export async function openPack(path: string): Promise<OpenedPack> {
   const root = resolve(path);
   const verify = await verifyPack(root);
+  // A folder that is no pack (its data folder chosen, a path that is gone) has nothing more to read: the
+  // verification says what to choose instead.
+  if (verify.not_a_pack) return { verify, summary: null, findings: [], report_html: null, decisions: [] };
   let summary: Summary | null = null;
   const s = readSmall(join(root, 'data', 'summary.json'));
   if (s) {
@@ -116,6 +119,7 @@ export async function openPack(path: string): Promise<OpenedPack> {
  */
 function decisionsOf(root: string, summary: Summary | null): PackDecision[] {
   const data = join(root, 'data');
+  if (!existsSync(data) || !statSync(data).isDirectory()) return [];
   const named = summary?.outputs.workbook;
   const file = named && existsSync(join(data, named)) ? named : readdirSync(data).find((f) => f.toLowerCase().endsWith('.xlsx'));
   if (!file) return [];

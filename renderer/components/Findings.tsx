@@ -65,6 +65,29 @@ function productOf(f: Finding): string | null {
   return f.product && f.offering && f.offering !== f.product ? `${f.product} (${f.offering})` : f.product ?? f.offering;
 }
 
+/**
+ * The product (catalogue code) a finding is about, not only its offering: one collection covers several
+ * products, and per-product gap lines of one user would otherwise all read alike. The review and auditor mode share it.
+ */
+export function productColumn(width: string): Column<Finding> {
+  return {
+    id: 'what',
+    header: 'Product',
+    value: productOf,
+    text: (f) => (f.product && f.offering && f.offering !== f.product ? `${f.product} in ${f.offering}` : (f.product ?? f.offering ?? '')),
+    render: (f) =>
+      f.product && f.offering && f.offering !== f.product ? (
+        <span className="two-line">
+          <span className="ellipsis-cell">{f.product}</span>
+          <span className="muted small ellipsis-cell">in {f.offering}</span>
+        </span>
+      ) : (
+        <span className="ellipsis-cell">{f.product ?? f.offering ?? '—'}</span>
+      ),
+    width,
+  };
+}
+
 /** Lets an e-mail address wrap before its "@" rather than mid-word in a narrow panel. */
 function wrapEmail(s: string): ReactNode {
   const at = s.indexOf('@');
@@ -175,24 +198,7 @@ export function FindingsWorkbench(props: {
             ...(props.hideOffering
               ? []
               : [
-                  {
-                    // The product (catalogue code), not only its offering: one collection covers several products,
-                    // and per-product gap lines of one user would otherwise all read alike.
-                    id: 'what',
-                    header: 'Product',
-                    value: productOf,
-                    text: (f: Finding) => (f.product && f.offering && f.offering !== f.product ? `${f.product} in ${f.offering}` : (f.product ?? f.offering ?? '')),
-                    render: (f: Finding) =>
-                      f.product && f.offering && f.offering !== f.product ? (
-                        <span className="two-line">
-                          <span className="ellipsis-cell">{f.product}</span>
-                          <span className="muted small ellipsis-cell">in {f.offering}</span>
-                        </span>
-                      ) : (
-                        <span className="ellipsis-cell">{f.product ?? f.offering ?? '—'}</span>
-                      ),
-                    width: 'minmax(84px, 0.6fr)',
-                  },
+                  productColumn('minmax(84px, 0.6fr)'),
                 ]),
             ...(props.extraColumns ?? []),
           ]),

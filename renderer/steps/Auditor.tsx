@@ -7,7 +7,7 @@ import { useApp, type PackView } from '../store';
 import { DataTable, type Column } from '../components/DataTable';
 import { Card, ErrorBox, Loading, PageHeader, Stat, useLoad } from '../components/ui';
 import { api } from '../api/client';
-import { evidenceColumn } from '../components/Findings';
+import { describeFinding, evidenceColumn, productColumn } from '../components/Findings';
 import { date, int, money, typeLabel } from '../format';
 
 export function AuditorView({ pack }: { pack: PackView }) {
@@ -32,7 +32,7 @@ export function AuditorView({ pack }: { pack: PackView }) {
     { id: 'type', header: 'Type', value: (f) => typeLabel(f.type), width: 'minmax(190px, 1.2fr)' },
     { id: 'severity', header: 'Severity', value: (f) => f.severity, render: (f) => <span className={`sev ${f.severity}`}>{f.severity}</span>, width: '96px' },
     { id: 'user', header: 'User', value: (f) => f.user, text: (f) => f.user ?? 'Estate-wide', render: (f) => (f.user ? <span className="ellipsis-cell" title={f.user}>{f.user}</span> : <span className="muted">Estate-wide</span>), width: 'minmax(200px, 2.4fr)' },
-    { id: 'what', header: 'Product', value: (f) => f.offering ?? f.product, width: 'minmax(110px, 1fr)' },
+    productColumn('minmax(110px, 1fr)'),
     { id: 'units', header: 'Units', value: (f) => f.units, align: 'right', width: '80px' },
     { id: 'value', header: 'Annual value', value: (f) => f.annual_value, text: (f) => money(f.annual_value, currency), render: (f) => money(f.annual_value, currency), align: 'right', width: '130px' },
     // As in the review: the evidence is one click away (a double click or Enter on the row opens it too).
@@ -69,10 +69,10 @@ export function AuditorView({ pack }: { pack: PackView }) {
       )}
       {!notAPack && (<>
       <Card title={`Findings (${int(pack.findings.length)})`} id="pack-findings">
-        <DataTable label="Findings in the pack" rows={pack.findings} columns={cols} rowKey={(f) => f.finding_id} rowLabel={(f) => `${typeLabel(f.type)} ${f.user ?? f.product ?? ''}`} onOpen={setOpen} height={420} initialSort={{ id: 'value', desc: true }} empty="The pack holds no findings." />
+        <DataTable label="Findings in the pack" rows={pack.findings} columns={cols} rowKey={(f) => f.finding_id} rowLabel={describeFinding} onOpen={setOpen} height={420} initialSort={{ id: 'value', desc: true }} empty="The pack holds no findings." />
         {open && (
           <div className="detail-box" role="region" aria-label="Finding detail" ref={detailRef} tabIndex={-1}>
-            <div className="panel-head"><h3>{typeLabel(open.type)} · {open.user ?? open.product}</h3><button type="button" className="icon-btn" aria-label="Close detail" onClick={() => setOpen(null)}><X size={16} aria-hidden /></button></div>
+            <div className="panel-head"><h3>{describeFinding(open)}</h3><button type="button" className="icon-btn" aria-label="Close detail" onClick={() => setOpen(null)}><X size={16} aria-hidden /></button></div>
             <dl className="facts">
               <dt>Finding</dt><dd className="mono">{open.finding_id}</dd>
               <dt>First / last seen</dt><dd className="num">{date(open.first_seen)} → {date(open.last_seen)}</dd>

@@ -606,7 +606,14 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await banner.waitFor({ timeout: 60_000 });
     assert.match(await banner.innerText(), /Verified/);
     assert.equal(await p.getByRole('combobox', { name: /^Decision for / }).count(), 0, 'nothing is editable in auditor mode');
-    assert.ok((await p.getByRole('grid', { name: 'Findings in the pack' }).getByRole('row').count()) > 2, 'the pack\'s findings are listed');
+    const packGrid = p.getByRole('grid', { name: 'Findings in the pack' });
+    assert.ok((await packGrid.getByRole('row').count()) > 2, 'the pack\'s findings are listed');
+    // Gap lines name their product, and the collection covering it apart: one user's lines in a collection differ.
+    await packGrid.getByRole('textbox', { name: 'Filter Product' }).fill('in AECCOL');
+    await packGrid.getByText('in AECCOL', { exact: true }).first().waitFor();
+    const products = await packGrid.locator('.two-line > .ellipsis-cell:first-child').allInnerTexts();
+    assert.ok(products.length > 1 && products.every((x) => /^[A-Z0-9_]+$/.test(x) && x !== 'AECCOL'), products.join(', '));
+    await packGrid.getByRole('textbox', { name: 'Filter Product' }).fill('');
     // A finding's evidence rows come from the pack's evidence.csv: source file and line.
     await p.getByRole('grid', { name: 'Findings in the pack' }).getByRole('button', { name: /^Show evidence for / }).first().click();
     const detail = p.getByRole('region', { name: 'Finding detail' });
@@ -645,6 +652,15 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await p.getByText(/^FAILED/).waitFor();
     assert.match(await banner.innerText(), /FAILED/);
     await shot(p, '11-auditor-tampered');
+    await p.getByRole('button', { name: 'Close evidence pack' }).click();
+
+    // The pack's data folder chosen by mistake: said in words, never a system error.
+    await goStep(p, 'Start');
+    await p.getByRole('textbox', { name: 'Evidence pack folder' }).fill(data);
+    await p.getByRole('button', { name: 'Open evidence pack' }).click();
+    await banner.waitFor();
+    assert.match(await banner.innerText(), /Not an evidence pack[\s\S]*Choose the pack folder itself/);
+    assert.doesNotMatch(await p.locator('body').innerText(), /ENOENT|scandir/);
     await p.getByRole('button', { name: 'Close evidence pack' }).click();
   });
 
