@@ -5,11 +5,12 @@ import type { EngagementDb } from './db/engine';
 import type { Settings } from './settings';
 import { loadCatalogue, type Catalogue } from './catalogue/catalogue';
 import { priceOverrides } from './pricebook';
+import { NO_FLEX_RATE, NO_FLEX_RATE_END } from './rules/savings';
 
 const list = (codes: readonly string[], max = 6) => (codes.length <= max ? codes.join(', ') : `${codes.slice(0, max).join(', ')} and ${codes.length - max} more`);
 
 /** What a warning is about, so a screen can say which of its figures it touches. */
-export type WarningCode = 'usage_outside_window' | 'sources_outside_window' | 'no_subscriptions' | 'currency_unconverted' | 'price_unmatched';
+export type WarningCode = 'usage_outside_window' | 'sources_outside_window' | 'no_subscriptions' | 'currency_unconverted' | 'price_unmatched' | 'flex_rate_missing';
 export interface ReviewWarning {
   code: WarningCode;
   message: string;
@@ -104,5 +105,24 @@ export async function reviewWarnings(db: EngagementDb, settings: Settings, asOf:
       );
     }
   }
+  // Low-frequency users whose products have no Flex token rate claim no saving (their Flex cost is unknown):
+  // a headline that silently leaves them at 0 reads as "nothing to save".
+  const noRate = await db.all<{ products: string | null }>(
+    `SELECT string_agg(DISTINCT p, ', ' ORDER BY p) AS products FROM (
+       SELECT finding_id, unnest(string_split(regexp_extract(detail, $1, 1), ', ')) AS p FROM findings
+       WHERE type = 'low_frequency_user' AND contains(detail, $2))`,
+    [`${escapeRegex(NO_FLEX_RATE)}(.*?)${escapeRegex(NO_FLEX_RATE_END)}`, NO_FLEX_RATE],
+  );
+  const users = await db.one<{ n: number }>(`SELECT count(*) AS n FROM findings WHERE type = 'low_frequency_user' AND contains(detail, $1)`, [NO_FLEX_RATE]);
+  const products = noRate[0]?.products ? noRate[0].products.split(', ') : [];
+  if (Number(users?.n ?? 0) > 0 && products.length > 0) {
+    const n = Number(users!.n);
+    push(
+      'flex_rate_missing',
+      `${n} low-frequency user${n === 1 ? '' : 's'} claim${n === 1 ? 's' : ''} no saving: the price book has no Flex token rate for ${list(products)}, so the Flex cost is unknown. Set Flex tokens per day for ${products.length === 1 ? 'it' : 'them'} (the price book in Settings; "prices" in engagement.json) to count the saving.`,
+    );
+  }
   return out;
 }
+
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

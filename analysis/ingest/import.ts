@@ -15,7 +15,7 @@ import { DEFAULT_LIMITS, type IngestLimits } from './limits';
 import { RefusalError, type ParsedItem } from './types';
 import { isTabularKind, type TabularKind } from './aliases';
 import { detectAs, findHeaderRow, MappingError, type Detection } from './detect';
-import { checkTimezone, makeRowNormaliser, type NormaliseContext } from './normalise';
+import { checkTimezone, makeRowNormaliser, newDateOrder, type DateOrder, type NormaliseContext } from './normalise';
 import { decodeBytes, detectEncoding, readTextRecords, sniffDelimiter, Utf8Validator, type TextEncoding, type TextRecord } from './text-reader';
 import { CancelledError, type LoadCounts } from './loader';
 import { NativeScanner, type NativeScanResult } from './native-scan';
@@ -461,9 +461,8 @@ export async function importFiles(db: EngagementDb, files: ImportFileRequest[], 
       const got = await current.finally(() => clearInterval(waiting));
       if (!got.ok) throw got.error;
       facts = got.value;
-      plan = await prepare(facts, limits, req, opts.signal);
       const t0 = profileMark();
-      const summary = await importOne(db, facts, plan, req, ctx, limits, opts, (fileRows, step) => {
+      const onRows = (fileRows: number, step?: string) => {
         const elapsed = (Date.now() - started) / 1000;
         emit({
           phase: 'import',
@@ -474,7 +473,17 @@ export async function importFiles(db: EngagementDb, files: ImportFileRequest[], 
           message: step ? `${file}: ${step}` : `${file}: ${fileRows.toLocaleString('en-US')} rows`,
           finished: false,
         });
-      });
+      };
+      plan = await prepare(facts, limits, req, opts.signal);
+      let summary: SourceSummary;
+      try {
+        summary = await importOne(db, facts, plan, req, { ...ctx, dates: newDateOrder() }, limits, opts, onRows);
+      } catch (e) {
+        if (!(e instanceof DayFirstDates)) throw e;
+        // Read month first, its dates showed they are day first (31/03/2026): rolled back, and read again so.
+        plan = await prepare(facts, limits, req, opts.signal);
+        summary = await importOne(db, facts, plan, req, { ...ctx, dates: newDateOrder(true) }, limits, opts, onRows);
+      }
       profileLog(`import ${file}`, t0);
       totalRows += summary.rows_read;
       sources.push(summary);
@@ -520,6 +529,18 @@ async function recordRefusal(db: EngagementDb, f: { path: string; file: string; 
   await db.run('INSERT INTO refused (file, original_path, sha256, size_bytes, reason) VALUES ($1, $2, $3, $4, $5)', [f.file, f.path, f.sha256, f.size, reason]);
   await db.audit('import.refused', { file: f.file, sha256: f.sha256, reason });
   out.push({ file: f.file, reason });
+}
+
+/** A file's slash dates turned out day first: thrown inside its transaction, so the month-first load rolls back. */
+class DayFirstDates extends Error {}
+
+/** What the file's card says of its slash dates (null when it has none, or nothing needs saying). */
+function dateOrderNote(d: DateOrder): string | null {
+  if (d.seen === 0) return null;
+  if (d.dayFirst) return 'dates read day first (D/M/YYYY): the file writes dates such as 31/03/2026';
+  if (d.firstOver12 && d.secondOver12) return 'dates are written both day first and month first: those that cannot be M/D/YYYY are rejected; check the export';
+  if (!d.secondOver12) return 'dates such as 03/04/2026 are read month first (M/D/YYYY, as Autodesk writes them): no date in the file settles the order, so check one against the source';
+  return null;
 }
 
 async function importOne(
@@ -657,12 +678,19 @@ async function importOne(
       onRows(counts.rows_read);
       if (opts.signal?.aborted) throw new CancelledError();
     } else counts = await loadParsedItems(db, sourceId, items, { signal: opts.signal, maxRows: limits.maxRows, batchRows: opts.batchRows, onRows: throttled, file: facts.file });
-    await db.run('UPDATE sources SET rows_read = $2, rows_loaded = $3, rows_rejected = $4, rows_duplicate = $5 WHERE source_id = $1', [
+    // Slash dates read month first that can only be day first (and none that can only be month first): the
+    // caller reads the file again day first, and this transaction rolls back.
+    const dates = ctx.dates;
+    if (dates && !dates.dayFirst && dates.firstOver12 && !dates.secondOver12) throw new DayFirstDates();
+    const dateNote = dates ? dateOrderNote(dates) : null;
+    if (dateNote) plan.notes.push(dateNote);
+    await db.run('UPDATE sources SET rows_read = $2, rows_loaded = $3, rows_rejected = $4, rows_duplicate = $5, notes = $6 WHERE source_id = $1', [
       sourceId,
       counts.rows_read,
       counts.rows_loaded,
       counts.rows_rejected,
       counts.rows_duplicate,
+      JSON.stringify(plan.notes),
     ]);
     await db.audit('import', { file: facts.file, sha256: facts.sha256, kind, source_id: sourceId, requested_kind: req.kind ?? null, mapping_overridden: !!req.mapping, ...counts });
     return { source_id: sourceId, file: facts.file, kind, sha256: facts.sha256, ...counts };

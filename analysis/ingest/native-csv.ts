@@ -15,7 +15,7 @@ import type { Detection } from './detect';
 import type { IngestLimits } from './limits';
 import type { LoadCounts } from './loader';
 import { columnsOf, dedupSelect } from './loader';
-import { claimOf, DATE_EXPECTED, normaliseUser, parseDate, parseNumber, parseTimestamp, productFacts, TS_EXPECTED, type NormaliseContext } from './normalise';
+import { claimOf, dateExpected, normaliseUser, parseDate, parseNumber, parseTimestamp, productFacts, tsExpected, type DateOrder, type NormaliseContext } from './normalise';
 import { RefusalError, rowLimitReason } from './types';
 import { profiled } from '../db/profile';
 import { JS_WHITESPACE, JS_WHITESPACE_RE2 } from '../db/js-whitespace';
@@ -311,10 +311,10 @@ async function buildMaps(db: EngagementDb, st: NativeStage, ctx: NormaliseContex
   for (const [col, type] of st.mapped) {
     switch (type) {
       case 'timestamp':
-        join(col, await jsMap(db, col, st.jsValues.get(col) ?? [], (raw) => [parseTimestamp(raw, ctx.timezone), null, null]));
+        join(col, await jsMap(db, col, st.jsValues.get(col) ?? [], (raw) => [parseTimestamp(raw, ctx.timezone, ctx.dates), null, null]));
         break;
       case 'date':
-        join(col, await jsMap(db, col, st.jsValues.get(col) ?? [], (raw) => [parseDate(raw, ctx.timezone), null, null]));
+        join(col, await jsMap(db, col, st.jsValues.get(col) ?? [], (raw) => [parseDate(raw, ctx.timezone, ctx.dates), null, null]));
         break;
       case 'number':
         join(col, await jsMap(db, col, st.jsValues.get(col) ?? [], (raw) => {
@@ -390,7 +390,7 @@ const lit = (text: string) => {
 const masked = (x: string) => `(${x} LIKE '***%' AND ltrim(${x}, '*') = '')`;
 
 /** The canonical values and the reject reason (NULL for a good row), in the JS normaliser's order. */
-function kindSelect(kind: TabularKind, m: ColumnSql): { values: Record<string, string>; reason: string } {
+function kindSelect(kind: TabularKind, m: ColumnSql, order?: DateOrder): { values: Record<string, string>; reason: string } {
   /** SQL text of a quoted cell for a reason message: the cell as the analyst wrote it (trimmed). */
   const said = (col: string) => (m.has(col) ? `'"' || s.${v(col)} || '"'` : `''`);
   const raw = (col: string) => m.value(col);
@@ -425,9 +425,9 @@ function kindSelect(kind: TabularKind, m: ColumnSql): { values: Record<string, s
         WHEN ${user} IS NULL AND ${raw('device_name')} IS NULL THEN
           CASE WHEN ${raw('user')} IS NOT NULL THEN 'user ' || ${said('user')} || ' is masked and device_name is empty' ELSE 'user and device_name are both empty' END
         WHEN ${raw('product')} IS NULL THEN 'product is empty'
-        WHEN ${m.bad('start_time')} THEN 'start_time ' || ${said('start_time')} || ' is not a date (' || ${lit(TS_EXPECTED)} || ')'
+        WHEN ${m.bad('start_time')} THEN 'start_time ' || ${said('start_time')} || ' is not a date (' || ${lit(tsExpected(order))} || ')'
         WHEN ${start} IS NULL THEN 'start_time is empty'
-        WHEN ${m.bad('end_time')} THEN 'end_time ' || ${said('end_time')} || ' is not a date (' || ${lit(TS_EXPECTED)} || ')'
+        WHEN ${m.bad('end_time')} THEN 'end_time ' || ${said('end_time')} || ' is not a date (' || ${lit(tsExpected(order))} || ')'
         WHEN ${m.bad('duration_minutes')} THEN 'duration_minutes ' || ${said('duration_minutes')} || ' is not a number'
         WHEN ${dur} < 0 THEN 'duration_minutes ' || ${said('duration_minutes')} || ' is negative'
         WHEN ${end} < ${start} THEN 'end_time ' || ${said('end_time')} || ' is before start_time ' || ${said('start_time')}
@@ -459,7 +459,7 @@ function kindSelect(kind: TabularKind, m: ColumnSql): { values: Record<string, s
       WHEN ${user} IS NULL THEN 'row has no user: email and hashed_autodesk_id are empty or masked'
       WHEN ${raw('product')} IS NULL THEN 'product is empty'
       WHEN ${m.bad('tokens')} THEN 'tokens ' || ${said('tokens')} || ' is not a number'
-      WHEN ${m.bad('day')} THEN 'day ' || ${said('day')} || ' is not a date (' || ${lit(DATE_EXPECTED)} || ')'
+      WHEN ${m.bad('day')} THEN 'day ' || ${said('day')} || ' is not a date (' || ${lit(dateExpected(order))} || ')'
       WHEN ${raw('day')} IS NULL THEN 'day_used is empty'
     END`,
   };
@@ -498,7 +498,7 @@ export async function loadNative(db: EngagementDb, st: NativeStage, sourceId: nu
   const table = st.req.detection.kind === 'sessions' ? 'sessions' : 'usage_daily';
   const cols = await columnsOf(db, table);
   const maps = await buildMaps(db, st, ctx);
-  const { values, reason } = kindSelect(st.req.kind, maps);
+  const { values, reason } = kindSelect(st.req.kind, maps, ctx.dates);
   for (const n of cols.names) if (!(n in values)) throw new Error(`native ${table}: no expression for column ${n}`);
   const typed = cols.names.map((n, i) => `CAST(${values[n]} AS ${cols.types[i]}) AS "${n}"`).join(', ');
   const from = `FROM ${STAGE} s ${maps.joins.join(' ')}`;

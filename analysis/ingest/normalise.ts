@@ -12,7 +12,26 @@ export interface NormaliseContext {
   catalogue: Catalogue;
   /** IANA time zone of the engagement; timestamps with an offset are converted into it. */
   timezone: string;
+  /** How one file writes its slash dates, and what its dates showed (import.ts decides the order per file). */
+  dates?: DateOrder;
 }
+
+/**
+ * The order of a file's slash dates (03/04/2026). Month first (M/D/YYYY, as Autodesk's US exports write them)
+ * unless the file is read day first; every slash date parsed records whether its first or second number
+ * exceeds 12, which settles the order: an Excel re-save in Europe writes 31/03/2026.
+ */
+export interface DateOrder {
+  dayFirst: boolean;
+  /** A slash date whose first number exceeds 12 (it can only be day first). */
+  firstOver12: boolean;
+  /** A slash date whose second number exceeds 12 (it can only be month first). */
+  secondOver12: boolean;
+  /** Slash dates seen. */
+  seen: number;
+}
+
+export const newDateOrder = (dayFirst = false): DateOrder => ({ dayFirst, firstOver12: false, secondOver12: false, seen: 0 });
 
 export class RowError extends Error {}
 
@@ -20,6 +39,9 @@ export class RowError extends Error {}
 
 export const TS_EXPECTED = 'expected ISO 8601, YYYY-MM-DD HH:MM[:SS] or M/D/YYYY H:MM[:SS] [AM/PM]';
 export const DATE_EXPECTED = 'expected YYYY-MM-DD, ISO 8601 or M/D/YYYY';
+/** What a reject says a date should look like, in the order the file's slash dates are read. */
+export const tsExpected = (order?: DateOrder) => (order?.dayFirst ? TS_EXPECTED.replace('M/D/YYYY', 'D/M/YYYY') : TS_EXPECTED);
+export const dateExpected = (order?: DateOrder) => (order?.dayFirst ? DATE_EXPECTED.replace('M/D/YYYY', 'D/M/YYYY') : DATE_EXPECTED);
 
 const ISO_RE = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|UTC|[+-]\d{2}(?::?\d{2})?)?$/i;
 const US_RE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*([AaPp][Mm])?)?$/;
@@ -61,7 +83,7 @@ function wallClock(epochMs: number, tz: string): string {
  * 'YYYY-MM-DD HH:MM:SS' in the engagement zone, or null when the text is not a possible date/time.
  * Text without an offset is taken as already being engagement-local wall-clock time.
  */
-export function parseTimestamp(text: string, tz: string): string | null {
+export function parseTimestamp(text: string, tz: string, order?: DateOrder): string | null {
   const s = text.trim();
   let y: number, mo: number, d: number, h = 0, mi = 0, se = 0;
   let offset: string | undefined;
@@ -77,8 +99,14 @@ export function parseTimestamp(text: string, tz: string): string | null {
     }
     offset = m[8];
   } else if ((m = US_RE.exec(s))) {
-    mo = +m[1]!;
-    d = +m[2]!;
+    const a = +m[1]!;
+    const b = +m[2]!;
+    if (order) {
+      order.seen++;
+      if (a > 12) order.firstOver12 = true;
+      if (b > 12) order.secondOver12 = true;
+    }
+    [mo, d] = order?.dayFirst ? [b, a] : [a, b];
     y = +m[3]!;
     if (m[4] !== undefined) {
       h = +m[4];
@@ -108,9 +136,9 @@ export function parseTimestamp(text: string, tz: string): string | null {
  * as the export wrote it: `2025-01-10T00:00:00Z` is 10 January whatever the engagement zone, because
  * shifting a midnight-UTC date into an earlier zone would move it to the previous day.
  */
-export function parseDate(text: string, tz: string): string | null {
+export function parseDate(text: string, tz: string, order?: DateOrder): string | null {
   const m = /^(.*\d(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?))\s*(?:Z|UTC|[+-]\d{2}(?::?\d{2})?)$/i.exec(text.trim());
-  const ts = parseTimestamp(m ? m[1]! : text, tz);
+  const ts = parseTimestamp(m ? m[1]! : text, tz, order);
   return ts ? ts.slice(0, 10) : null;
 }
 
@@ -231,7 +259,7 @@ export function makeRowNormaliser(det: Detection, headers: string[], ctx: Normal
   const build = ROW_BUILDERS[det.kind];
 
   // One reader object per file, re-pointed at each row: no closures allocated per row on the hot path.
-  const reader = new CellReader(idx, types, ctx.timezone, ctx.catalogue);
+  const reader = new CellReader(idx, types, ctx.timezone, ctx.catalogue, ctx.dates);
   const fn = ((cells: string[], line: number): ParsedItem => {
     reader.cells = cells;
     try {
@@ -265,6 +293,7 @@ class CellReader {
     private readonly types: Map<string, string>,
     private readonly tz: string,
     readonly cat: Catalogue,
+    private readonly order?: DateOrder,
   ) {}
 
   get = (col: string): string | null => {
@@ -279,16 +308,16 @@ class CellReader {
   ts = (col: string): string | null => {
     const v = this.get(col);
     if (v === null) return null;
-    const out = parseTimestamp(v, this.tz);
-    if (out === null) throw new RowError(`${col} "${v}" is not a date (${TS_EXPECTED})`);
+    const out = parseTimestamp(v, this.tz, this.order);
+    if (out === null) throw new RowError(`${col} "${v}" is not a date (${tsExpected(this.order)})`);
     return out;
   };
 
   date = (col: string): string | null => {
     const v = this.get(col);
     if (v === null) return null;
-    const out = parseDate(v, this.tz);
-    if (out === null) throw new RowError(`${col} "${v}" is not a date (${DATE_EXPECTED})`);
+    const out = parseDate(v, this.tz, this.order);
+    if (out === null) throw new RowError(`${col} "${v}" is not a date (${dateExpected(this.order)})`);
     return out;
   };
 

@@ -4,6 +4,13 @@
 // annual_value 0 and counted_in_savings false, so summary savings never count an assignment twice.
 import { addEvidence, wantUsage, type RuleContext } from './context';
 
+/**
+ * How a low-frequency finding names the products with no Flex token rate (their Flex cost is unknown, so no
+ * saving is counted); review-warnings.ts reads them back from the detail to say so before the figures.
+ */
+export const NO_FLEX_RATE = '; no Flex token rate for ';
+export const NO_FLEX_RATE_END = ', so the Flex cost is unknown and no saving is counted: set its Flex tokens per day in the price book';
+
 export async function runSavings(ctx: RuleContext): Promise<void> {
   const { db } = ctx;
   // First and last use per (user, product) and per user: every "last used" question reads these small tables.
@@ -143,7 +150,7 @@ export async function runSavings(ctx: RuleContext): Promise<void> {
       1, CASE WHEN no_rate IS NULL THEN greatest(0, remaining - flex) ELSE 0 END, total, NULL, months, first_day, last_day,
       printf('%s in %d observed months (%.2f/month); Flex estimate %s/yr against %s/yr of assignments', plural(n, 'usage day'), months, per_month, money_text(flex), money_text(total))
         || CASE WHEN claimed IS NOT NULL THEN '; already counted: ' || claimed ELSE '' END
-        || CASE WHEN no_rate IS NOT NULL THEN '; no Flex token rate for ' || no_rate || ', so the Flex cost is unknown and no saving is counted: set its Flex tokens per day in the price book' ELSE '' END,
+        || CASE WHEN no_rate IS NOT NULL THEN '${NO_FLEX_RATE}' || no_rate || '${NO_FLEX_RATE_END}' ELSE '' END,
       no_rate IS NULL AND remaining - flex > 0
     FROM _lf`);
   await wantUsage(db, `SELECT fid('low_frequency_user', l.usr, NULL, NULL, NULL), l.usr, NULL, _p.d_fw, _p.d, false, false,

@@ -1,0 +1,59 @@
+// Slash dates are read in the order the file writes them: an export re-saved by Excel in Europe writes
+// 31/03/2026 09:45, and must not load 05/03/2026 as 3 May. The order is settled per file by its dates; a
+// file where nothing settles it is read month first (as Autodesk writes them) and says so.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { importFiles } from '../../analysis/ingest/import';
+import { tempDir, freshDb, write, settings } from './helpers';
+
+const HEADER = 'session_id,user,product,device_name,start_time,end_time,licence_type';
+const row = (id: string, start: string, end: string) => `${id},mei.young@contoso.com,Inventor Professional,WS1,${start},${end},Named User`;
+
+async function load(name: string, text: string, native = true) {
+  const dir = tempDir();
+  const db = await freshDb(dir);
+  const r = await importFiles(db, [{ path: write(dir, name, text) }], { settings: settings(), native });
+  const starts = (await db.all<{ id: string; s: string }>(`SELECT session_id AS id, CAST(start_time AS VARCHAR) AS s FROM sessions ORDER BY session_id`)).map((x) => `${x.id} ${x.s}`);
+  const notes = JSON.parse((await db.one<{ notes: string }>('SELECT notes FROM sources'))!.notes) as string[];
+  const rejects = (await db.all<{ line: number; reason: string }>('SELECT line, reason FROM rejects ORDER BY line')).map((x) => `${x.line} ${x.reason}`);
+  db.close();
+  return { r, starts, notes, rejects };
+}
+
+for (const native of [true, false]) {
+  test(`day-first dates load as the days they are, read ${native ? 'by DuckDB' : 'by the JS reader'}`, async () => {
+    const text = [HEADER, row('A', '05/03/2026 09:45', '05/03/2026 11:00'), row('B', '31/03/2026 09:45', '31/03/2026 10:15'), row('C', '12/04/2026 08:00', '12/04/2026 09:00')].join('\n') + '\n';
+    const { r, starts, notes, rejects } = await load('sessions-eu.csv', text, native);
+    assert.deepEqual(starts, ['A 2026-03-05 09:45:00', 'B 2026-03-31 09:45:00', 'C 2026-04-12 08:00:00']);
+    assert.deepEqual(rejects, []);
+    assert.equal(r.sources[0]!.rows_loaded, 3);
+    assert.ok(notes.includes('dates read day first (D/M/YYYY): the file writes dates such as 31/03/2026'), notes.join(' | '));
+  });
+}
+
+test('an Excel re-save (semicolons, byte-order mark, CRLF, quoted cells) with day-first dates loads every row', async () => {
+  const lines = ['"session_id";"user_email";"product_name";"device_name";"session_start";"session_end";"licence_type"'];
+  for (let d = 1; d <= 28; d++) {
+    const day = String(d).padStart(2, '0');
+    lines.push(`"S${day}";"mei.young@contoso.com";"AutoCAD";"WS1";"${day}/03/2026 09:45";"${day}/03/2026 11:38";"Named User"`);
+  }
+  const { starts, rejects } = await load('export (Excel).csv', '\ufeff' + lines.join('\r\n') + '\r\n');
+  assert.deepEqual(rejects, []);
+  assert.equal(starts.length, 28);
+  assert.ok(starts.every((s, i) => s === `S${String(i + 1).padStart(2, '0')} 2026-03-${String(i + 1).padStart(2, '0')} 09:45:00`), starts.slice(0, 14).join(', '));
+});
+
+test('month-first dates stay month first; a file where nothing settles the order says so; mixed orders reject what cannot be M/D/YYYY', async () => {
+  const us = await load('us.csv', [HEADER, row('A', '03/05/2026 9:45 AM', '03/05/2026 11:00 AM'), row('B', '03/31/2026 1:00 PM', '03/31/2026 2:00 PM')].join('\n'));
+  assert.deepEqual(us.starts, ['A 2026-03-05 09:45:00', 'B 2026-03-31 13:00:00']);
+  assert.deepEqual(us.notes.filter((n) => n.includes('dates')), []);
+
+  const unsettled = await load('unsettled.csv', [HEADER, row('A', '03/05/2026 09:45', '03/05/2026 11:00')].join('\n'));
+  assert.deepEqual(unsettled.starts, ['A 2026-03-05 09:45:00']);
+  assert.ok(unsettled.notes.some((n) => /read month first \(M\/D\/YYYY, as Autodesk writes them\): no date in the file settles the order/.test(n)), unsettled.notes.join(' | '));
+
+  const mixed = await load('mixed.csv', [HEADER, row('A', '03/31/2026 09:45', '03/31/2026 11:00'), row('B', '31/03/2026 09:45', '31/03/2026 11:00')].join('\n'));
+  assert.deepEqual(mixed.starts, ['A 2026-03-31 09:45:00']);
+  assert.deepEqual(mixed.rejects, [`3 start_time "31/03/2026 09:45" is not a date (expected ISO 8601, YYYY-MM-DD HH:MM[:SS] or M/D/YYYY H:MM[:SS] [AM/PM])`]);
+  assert.ok(mixed.notes.some((n) => n.startsWith('dates are written both day first and month first')), mixed.notes.join(' | '));
+});
