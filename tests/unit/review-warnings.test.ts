@@ -21,6 +21,8 @@ before(() => {
   call = (method, input) => dispatch(engine, method, input, ctx);
 });
 after(() => rmSync(root, { recursive: true, force: true }));
+/** The small samples here hold a low-frequency user of a product with no Flex token rate (the last test's subject). */
+const notFlex = (code: string) => code !== 'flex_rate_missing';
 
 test('usage from another period and no contract are reported, not an all-clear', async () => {
   await call('engagement.create', { path: join(root, 'old', 'old.lrtw'), client: 'Fabrikam', as_of: '2026-09-30' });
@@ -43,10 +45,10 @@ test('usage from another period and no contract are reported, not an all-clear',
 test('a currency other than the price book\'s is flagged for every product priced from the book', async () => {
   await call('sample.create', { jobId: 's', users: 60 });
   const clean = (await call('review.run', { jobId: 'r1' })) as Summary;
-  assert.deepEqual(clean.warnings, [], 'the sample in USD needs no warning');
+  assert.deepEqual(clean.warning_codes.filter(notFlex), [], 'the sample in USD needs no warning on its prices');
   await call('settings.update', { settings: { currency: 'EUR' } });
   const eur = (await call('review.run', { jobId: 'r2' })) as Summary;
-  assert.equal(eur.warnings.length, 1);
+  assert.deepEqual(eur.warning_codes.filter(notFlex), ['currency_unconverted']);
   assert.match(eur.warnings[0]!, /^The engagement's currency is EUR but the prices of .+ come from the shipped price book in USD; they are not converted\./);
   // A product the engagement prices itself is not listed.
   const info = (await call('engagement.info', {})) as { folder: string };
@@ -65,20 +67,41 @@ test('a price given for a code that names nothing (a typo) is reported, not sile
   await call('import.run', { jobId: 'i2', files: [{ path: join(extra, 'local-sessions.csv') }] });
   await call('settings.update', { settings: { currency: 'USD', prices: { ...before.prices, RVTT: { annual: 100 }, ZZLOCAL: { annual: 50 }, Revit: { annual: 3000 } } } });
   const s = (await call('review.run', { jobId: 'r3' })) as Summary;
-  assert.deepEqual(s.warning_codes, ['price_unmatched']);
+  assert.deepEqual(s.warning_codes.filter(notFlex), ['price_unmatched']);
   assert.equal(s.warnings[0], 'The price given for RVTT matches no product of the catalogue or the loaded data, so it is not used. Check the product code (the price book in Settings; "prices" in engagement.json).');
 });
 
 test('sources wholly outside the window, loaded beside current exports, are named: they count in no finding', async () => {
   await call('sample.create', { jobId: 's3', users: 60 });
   const clean = (await call('review.run', { jobId: 'r4' })) as Summary;
-  assert.deepEqual(clean.warning_codes, []);
+  assert.deepEqual(clean.warning_codes.filter(notFlex), []);
   // Autodesk's own 2016 and 2018 server logs next to a 2026 sample.
   await call('import.run', { jobId: 'i3', files: [{ path: join(FIXTURES, 'flexnet') }] });
   const s = (await call('review.run', { jobId: 'r5' })) as Summary;
-  assert.deepEqual(s.warning_codes, ['sources_outside_window']);
+  assert.deepEqual(s.warning_codes.filter(notFlex), ['sources_outside_window']);
   assert.match(
     s.warnings[0]!,
     /^adskflex-2016-sample\.log \(2016-\d\d-\d\d to 2016-\d\d-\d\d\), adskflex-2018-denials\.log \(2018-\d\d-\d\d to 2018-\d\d-\d\d\) hold no usage in the review window \(the 24 months to 2026-09-30\), so they count in no finding\./,
   );
+});
+
+test('low-frequency users that claim no saving for want of a Flex token rate are named before the figures; a rate set clears it', async () => {
+  await call('sample.create', { jobId: 's4' });
+  const s = (await call('review.run', { jobId: 'r6' })) as Summary;
+  assert.deepEqual(s.warning_codes, ['flex_rate_missing']);
+  const m = /^(\d+) low-frequency users claim no saving: the price book has no Flex token rate for ([A-Z0-9_, ]+?)(?: and \d+ more)?, so the Flex cost is unknown\. Set Flex tokens per day for them/.exec(s.warnings[0]!);
+  assert.ok(m, s.warnings[0]);
+  const findings = (await call('findings.list', {})) as { type: string; annual_value: number; detail: string | null }[];
+  const unpriced = findings.filter((f) => f.type === 'low_frequency_user' && (f.detail ?? '').includes('no Flex token rate for'));
+  assert.equal(Number(m[1]), unpriced.length);
+  assert.ok(unpriced.every((f) => f.annual_value === 0));
+  // Rates for the products named: the warning goes and those users' savings count.
+  const settings = (await call('settings.get', {})) as { prices: Record<string, Record<string, number>> };
+  const prices = { ...settings.prices };
+  for (const code of m[2]!.split(', ')) prices[code] = { ...(prices[code] ?? {}), flex_tokens_per_day: 1 };
+  await call('settings.update', { settings: { prices } });
+  const priced = (await call('review.run', { jobId: 'r7' })) as Summary;
+  assert.deepEqual(priced.warning_codes, m[0]!.includes(' more') ? ['flex_rate_missing'] : []);
+  const total = (x: Summary) => Object.values(x.savings_annual).reduce((a, b) => a + b, 0);
+  assert.ok(total(priced) > total(s), `${total(priced)} > ${total(s)}`);
 });
