@@ -204,10 +204,21 @@ async function prepare(facts: FileFacts, limits: IngestLimits, req: ImportFileRe
     if (req.kind === 'flexnet_log') throw new RefusalError('This file is an Excel workbook (XLSX), not a FlexNet log. Choose another kind for it.');
     const sheets = readXlsx(await readFile(facts.path), limits);
     let best: { sheet: (typeof sheets)[number]; offset: number; detection: Detection } | null = null;
+    // A sheet without the headers a mapping names (Autodesk's filter sheet before the data) is passed over;
+    // its refusal is the file's only when no sheet has them.
+    let refusal: MappingError | null = null;
     for (const sheet of sheets) {
-      const found = chooseHeader(sheet.rows.slice(0, HEADER_SCAN_ROWS).map((r) => r.cells), forced, req.mapping);
+      let found: ReturnType<typeof chooseHeader>;
+      try {
+        found = chooseHeader(sheet.rows.slice(0, HEADER_SCAN_ROWS).map((r) => r.cells), forced, req.mapping);
+      } catch (e) {
+        if (!(e instanceof MappingError)) throw e;
+        refusal ??= e;
+        continue;
+      }
       if (found && (!best || found.detection.score > best.detection.score)) best = { sheet, ...found };
     }
+    if (!best && refusal) throw refusal;
     if (!best) throw unknownKind(`any sheet (${sheets.map((s) => s.name).join(', ') || 'none'})`, sheets[0]?.rows[0]?.cells);
     const { sheet, offset } = best;
     const headers = sheet.rows[offset]!.cells;

@@ -257,6 +257,14 @@ test('Usage Report XLSX: filter block on sheet 1, Title Case rows on sheet 2', a
   assert.equal(rej!.line, 4, 'the XLSX row number of the bad row');
   assert.match(rej!.reason, /assigned_date "2025-13-01" is not a date/);
   db.close();
+  // The app imports with the kind and mapping the scan showed: the filter sheet, which lacks the mapped
+  // headers, is passed over for the sheet that has them.
+  const app = await freshDb(tempDir());
+  const mapping = Object.fromEntries(Object.entries(plan.mapping).filter((e): e is [string, string] => e[1] !== null));
+  const viaApp = await importFiles(app, [{ path: p, kind: 'usage_report', mapping }], { settings: settings() });
+  assert.deepEqual(viaApp.refused, []);
+  assert.deepEqual([viaApp.sources[0]!.rows_read, viaApp.sources[0]!.rows_loaded, viaApp.sources[0]!.rows_rejected], [3, 2, 1]);
+  app.close();
 });
 
 test('a FlexNet debug log is recognised by its content and a repeated import is all duplicates', async () => {
