@@ -42,6 +42,13 @@ export const FINDING_LABELS: Record<FindingType, string> = {
 };
 
 /** Renewal recommendations as the app, the workbook and the report word them. */
+/**
+ * A file most of whose rows were rejected: its figures are largely missing from the review (a date order or
+ * export layout the reader could not follow), so the import and the review say so instead of "Loaded".
+ */
+export const MOSTLY_REJECTED_SHARE = 0.5;
+export const mostlyRejected = (s: { rows_read: number; rows_rejected: number }): boolean => s.rows_read > 0 && s.rows_rejected >= s.rows_read * MOSTLY_REJECTED_SHARE;
+
 /** A subscription line's licence model as the Autodesk Account names it (renewal lines of one offering). */
 export const LICENCE_MODEL_LABELS: Record<string, string> = { named_user: 'Named User', network: 'Network', flex: 'Flex', serial: 'Serial' };
 export const RECOMMENDATION_LABELS: Record<string, string> = { increase: 'Increase', reduce: 'Reduce', convert_to_flex: 'Convert to Flex', keep: 'Keep' };

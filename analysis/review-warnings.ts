@@ -6,11 +6,12 @@ import type { Settings } from './settings';
 import { loadCatalogue, type Catalogue } from './catalogue/catalogue';
 import { priceOverrides } from './pricebook';
 import { NO_FLEX_RATE, NO_FLEX_RATE_END } from './rules/savings';
+import { mostlyRejected } from './model';
 
 const list = (codes: readonly string[], max = 6) => (codes.length <= max ? codes.join(', ') : `${codes.slice(0, max).join(', ')} and ${codes.length - max} more`);
 
 /** What a warning is about, so a screen can say which of its figures it touches. */
-export type WarningCode = 'usage_outside_window' | 'sources_outside_window' | 'no_subscriptions' | 'currency_unconverted' | 'price_unmatched' | 'flex_rate_missing';
+export type WarningCode = 'usage_outside_window' | 'sources_outside_window' | 'no_subscriptions' | 'currency_unconverted' | 'price_unmatched' | 'flex_rate_missing' | 'sources_mostly_rejected';
 export interface ReviewWarning {
   code: WarningCode;
   message: string;
@@ -59,6 +60,20 @@ export async function reviewWarnings(db: EngagementDb, settings: Settings, asOf:
         `${list(named, 4)} ${idle.length === 1 ? 'holds' : 'hold'} no usage in the review window (the ${settings.thresholds.lookback_months} months to ${asOf}), so ${idle.length === 1 ? 'it counts' : 'they count'} in no finding. Load current exports in ${idle.length === 1 ? 'its' : 'their'} place if ${idle.length === 1 ? 'it was' : 'they were'} meant to be reviewed.`,
       );
     }
+  }
+
+  // Files most of whose rows were rejected (a date order or layout the reader could not follow): loaded, yet
+  // their figures are largely missing.
+  const rejectedFiles = await db.all<{ file: string; rows_read: number; rows_rejected: number }>(
+    `SELECT file, rows_read, rows_rejected FROM sources WHERE rows_read > 0 ORDER BY source_id`,
+  );
+  const mostly = rejectedFiles.filter((s) => mostlyRejected({ rows_read: Number(s.rows_read), rows_rejected: Number(s.rows_rejected) }));
+  if (mostly.length > 0) {
+    const named = mostly.map((s) => `${s.file} (${Number(s.rows_rejected).toLocaleString('en-US')} of ${Number(s.rows_read).toLocaleString('en-US')} rows)`);
+    push(
+      'sources_mostly_rejected',
+      `${list(named, 4)} ${mostly.length === 1 ? 'was' : 'were'} mostly rejected, so ${mostly.length === 1 ? 'its' : 'their'} figures are largely missing from this review. Open the rejected rows (Load data) for the reasons, fix the export and import it again.`,
+    );
   }
 
   // A contract to judge compliance against.

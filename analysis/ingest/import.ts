@@ -1,8 +1,8 @@
 // Import pipeline (DATA-CONTRACT §1, §1.7): folders -> files -> sniff -> detect kind and mapping ->
 // stream rows through the normaliser into the loader. Each file loads in one transaction (whole or not
 // at all); a file that cannot be read is refused with a reason and the import goes on.
-import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, readFile, readdir, stat } from 'node:fs/promises';
+import { createReadStream, existsSync } from 'node:fs';
+import { copyFile, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';
 import type { EngagementDb } from '../db/engine';
@@ -643,6 +643,8 @@ async function importOne(
     }
   };
 
+  // The copy kept beside the engagement goes with a file that is not loaded (refused, cancelled, read again).
+  let copied: string | null = null;
   return db.transaction(async () => {
     const idRow = await db.one<{ id: number }>('SELECT COALESCE(MAX(source_id), 0) + 1 AS id FROM sources');
     const sourceId = Number(idRow?.id ?? 1);
@@ -650,6 +652,8 @@ async function importOne(
     if (opts.storeDir) {
       await mkdir(opts.storeDir, { recursive: true });
       storedPath = join(opts.storeDir, `${facts.sha256.slice(0, 16)}-${facts.file}`);
+      // The same bytes under the same name, kept for a source loaded before, stay whatever happens here.
+      if (!existsSync(storedPath)) copied = storedPath;
       await copyFile(facts.path, storedPath);
     }
     await db.run(
@@ -705,6 +709,9 @@ async function importOne(
     ]);
     await db.audit('import', { file: facts.file, sha256: facts.sha256, kind, source_id: sourceId, requested_kind: req.kind ?? null, mapping_overridden: !!req.mapping, ...counts });
     return { source_id: sourceId, file: facts.file, kind, sha256: facts.sha256, ...counts };
+  }).catch(async (e: unknown) => {
+    if (copied) await rm(copied, { force: true });
+    throw e;
   });
 }
 

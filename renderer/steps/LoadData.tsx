@@ -4,7 +4,7 @@ import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { Ban, FileUp, FolderOpen, FolderSearch, PlayCircle, Upload } from 'lucide-react';
 import type { FilePlan, Output } from '../../analysis/api/contract';
 import type { InputKind } from '../../analysis/model';
-import { INPUT_KINDS, KIND_LABELS } from '../api/shared';
+import { INPUT_KINDS, KIND_LABELS, mostlyRejected } from '../api/shared';
 import { api, client, errorMessage, newJobId, shell } from '../api/client';
 import { runReviewJob, useApp } from '../store';
 import { DataTable, type Column } from '../components/DataTable';
@@ -337,14 +337,28 @@ function ImportResult(props: { result: Output<'import.run'>; onReview?: () => vo
   const r = props.result;
   const loaded = r.sources.reduce((a, s) => a + s.rows_loaded, 0);
   const rejected = r.sources.reduce((a, s) => a + s.rows_rejected, 0);
+  const mostly = r.sources.filter(mostlyRejected);
   return (
     <Card title="Import finished" id="import-result" actions={props.onReview && <button type="button" className="btn primary" onClick={props.onReview}><PlayCircle size={16} aria-hidden /> Next: run the review</button>}>
       {r.cancelled ? (
-        <div className="alert warn" role="alert"><div className="alert-body">The import was cancelled; the engagement is as it was before.</div></div>
+        <div className="alert warn" role="alert">
+          <div className="alert-body">
+            {r.sources.length === 0
+              ? 'The import was cancelled before any file was loaded; the engagement is as it was before.'
+              : `The import was cancelled. ${r.sources.length === 1 ? 'The file' : `The ${r.sources.length} files`} loaded before it (${r.sources.map((s) => s.file).join(', ')}) ${r.sources.length === 1 ? 'stays' : 'stay'} loaded; the file being read was not loaded, nor any after it.`}
+          </div>
+        </div>
       ) : (
         <Success>
           Loaded <span className="num">{int(loaded)}</span> {loaded === 1 ? 'row' : 'rows'} from {r.sources.length} {r.sources.length === 1 ? 'file' : 'files'}; <span className="num">{int(rejected)}</span> {rejected === 1 ? 'row' : 'rows'} rejected{rejected > 0 ? ' (see the rejected rows below)' : ''}.
         </Success>
+      )}
+      {mostly.length > 0 && (
+        <div className="alert warn" role="alert" aria-label="Files mostly rejected">
+          <div className="alert-body">
+            {mostly.map((s) => `${s.file} (${int(s.rows_rejected)} of ${int(s.rows_read)} rows)`).join(', ')} {mostly.length === 1 ? 'was' : 'were'} mostly rejected, so {mostly.length === 1 ? 'its' : 'their'} figures are largely missing from the review. The rejected rows below say why; fix the export and import it again.
+          </div>
+        </div>
       )}
       {r.sources.some((s) => s.rows_read === 0) && (
         // Loaded, but nothing in it: usually an export run with a filter that matched nothing.

@@ -2,8 +2,8 @@
 // exports, rejects with line numbers, all-or-nothing per file, overrides, refusals, originals kept.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, existsSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { importFiles, scanFiles } from '../../analysis/ingest/import';
 import type { ProgressEvent } from '../../analysis/api/contract';
 import { tempDir, freshDb, write, settings, FIXTURES } from './helpers';
@@ -202,6 +202,11 @@ test('originals are copied byte for byte to the store and recorded', async () =>
   assert.ok(existsSync(src!.stored_path));
   const audit = await db.all<{ action: string }>(`SELECT action FROM audit_log WHERE action LIKE 'import%'`);
   assert.deepEqual(audit.map((a) => a.action), ['import']);
+  // A file that is not loaded (refused mid-way) leaves no copy behind; the copy of one loaded again is kept.
+  const big = write(dir, 'big.csv', [SESSIONS_HEADER, ...Array.from({ length: 40 }, (_, i) => sessionLine(i))].join('\n'));
+  const again = await importFiles(db, [{ path: big }, { path: p }], { settings: settings(), storeDir: store, limits: { maxRows: 1 }, batchRows: 5, native: false });
+  assert.deepEqual(again.refused.map((x) => x.file), ['big.csv']);
+  assert.deepEqual(readdirSync(store), [basename(src!.stored_path)]);
   db.close();
 });
 

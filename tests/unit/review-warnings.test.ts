@@ -105,3 +105,23 @@ test('low-frequency users that claim no saving for want of a Flex token rate are
   const total = (x: Summary) => Object.values(x.savings_annual).reduce((a, b) => a + b, 0);
   assert.ok(total(priced) > total(s), `${total(priced)} > ${total(s)}`);
 });
+
+test('a file loaded with most of its rows rejected is named before the figures, not passed off as loaded', async () => {
+  await call('sample.create', { jobId: 's5', users: 60 });
+  const dir = join(root, 'serial');
+  mkdirSync(dir, { recursive: true });
+  // Excel serial dates where dates belong: 3 of 4 rows rejected.
+  writeFileSync(
+    join(dir, 'sessions-serial.csv'),
+    'session_id,user,product,start_time,end_time,licence_type\n' +
+      'q1,ann@contoso.com,RVT,46112.406354,46112.5,named_user\nq2,bo@contoso.com,RVT,46113.406354,46113.5,named_user\n' +
+      'q3,cy@contoso.com,RVT,46114.406354,46114.5,named_user\nq4,di@contoso.com,RVT,2026-09-01 09:00:00,2026-09-01 10:00:00,named_user\n',
+  );
+  await call('import.run', { jobId: 'i5', files: [{ path: join(dir, 'sessions-serial.csv') }] });
+  const s = (await call('review.run', { jobId: 'r8' })) as Summary;
+  assert.deepEqual(s.warning_codes.filter(notFlex), ['sources_mostly_rejected']);
+  assert.equal(
+    s.warnings[s.warning_codes.indexOf('sources_mostly_rejected')],
+    'sessions-serial.csv (3 of 4 rows) was mostly rejected, so its figures are largely missing from this review. Open the rejected rows (Load data) for the reasons, fix the export and import it again.',
+  );
+});
