@@ -117,6 +117,9 @@ export function findHeaderRow(rows: string[][], kind?: TabularKind, maxScan = 30
     if (headers.filter((h) => h.trim() !== '').length < 2 && !(kind && headers.length >= 1)) continue;
     let d: Detection | null;
     if (kind) {
+      // A row holding an e-mail address, a date or a bare number is data, however many of its values happen
+      // to equal a column name ("Named User"): a header row of unknown words is found by the fallback instead.
+      if (headers.some(looksLikeData)) continue;
       d = detectAs(kind, headers);
       // For a forced kind, rank rows by how many columns they map.
       d = d.index.size > 0 ? { ...d, score: d.index.size - d.missing_required.length * 2 } : null;
@@ -124,4 +127,10 @@ export function findHeaderRow(rows: string[][], kind?: TabularKind, maxScan = 30
     if (d && (!best || d.score > best.detection.score)) best = { offset: r, detection: d };
   }
   return best;
+}
+
+/** A cell that is a value, never a column name: an e-mail address, a date or a bare number. */
+function looksLikeData(cell: string): boolean {
+  const t = cell.trim();
+  return /\S@\S/.test(t) || /^\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b/.test(t) || /^-?\d+(?:[.,]\d+)?$/.test(t);
 }

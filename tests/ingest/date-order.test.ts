@@ -3,7 +3,7 @@
 // file where nothing settles it is read month first (as Autodesk writes them) and says so.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { importFiles } from '../../analysis/ingest/import';
+import { importFiles, scanFiles } from '../../analysis/ingest/import';
 import { tempDir, freshDb, write, settings } from './helpers';
 
 const HEADER = 'session_id,user,product,device_name,start_time,end_time,licence_type';
@@ -56,4 +56,23 @@ test('month-first dates stay month first; a file where nothing settles the order
   assert.deepEqual(mixed.starts, ['A 2026-03-31 09:45:00']);
   assert.deepEqual(mixed.rejects, [`3 start_time "31/03/2026 09:45" is not a date (expected ISO 8601, YYYY-MM-DD HH:MM[:SS] or M/D/YYYY H:MM[:SS] [AM/PM])`]);
   assert.ok(mixed.notes.some((n) => n.startsWith('dates are written both day first and month first')), mixed.notes.join(' | '));
+});
+
+test('a file of unknown headers read as a chosen kind offers its own header row to map by hand, and loads every row', async () => {
+  const dir = tempDir();
+  const db = await freshDb(dir);
+  // French headers in Windows-1252; the data rows hold "Named User", a value equal to a column alias.
+  const text = 'Utilisateur;Logiciel;Poste;D\xe9but;Fin;Type de licence\r\n' +
+    'mei.young@contoso.com;Inventor Professional;WS1;31/03/2026 09:45;31/03/2026 11:38;Named User\r\n' +
+    'li.wu@contoso.com;AutoCAD;WS2;01/04/2026 11:21;01/04/2026 14:28;Named User\r\n';
+  const path = write(dir, 'export_sessions_FR.csv', Buffer.from(text, 'latin1'));
+  const plan = (await scanFiles(db, [path], settings(), undefined, 'sessions'))[0]!;
+  assert.deepEqual(plan.headers, ['Utilisateur', 'Logiciel', 'Poste', 'D\u00e9but', 'Fin', 'Type de licence']);
+  const mapping = { user: 'Utilisateur', product: 'Logiciel', device_name: 'Poste', start_time: 'D\u00e9but', end_time: 'Fin', licence_type: 'Type de licence' };
+  const r = await importFiles(db, [{ path, kind: 'sessions', mapping }], { settings: settings() });
+  assert.deepEqual(r.refused, []);
+  assert.deepEqual([r.sources[0]!.rows_read, r.sources[0]!.rows_loaded], [2, 2]);
+  const rows = await db.all<{ u: string; s: string }>(`SELECT "user" AS u, CAST(start_time AS VARCHAR) AS s FROM sessions ORDER BY s`);
+  assert.deepEqual(rows, [{ u: 'mei.young@contoso.com', s: '2026-03-31 09:45:00' }, { u: 'li.wu@contoso.com', s: '2026-04-01 11:21:00' }]);
+  db.close();
 });
