@@ -11,7 +11,7 @@ import { mostlyRejected } from './model';
 const list = (codes: readonly string[], max = 6) => (codes.length <= max ? codes.join(', ') : `${codes.slice(0, max).join(', ')} and ${codes.length - max} more`);
 
 /** What a warning is about, so a screen can say which of its figures it touches. */
-export type WarningCode = 'usage_outside_window' | 'sources_outside_window' | 'no_subscriptions' | 'currency_unconverted' | 'price_unmatched' | 'flex_rate_missing' | 'sources_mostly_rejected';
+export type WarningCode = 'usage_outside_window' | 'sources_outside_window' | 'no_subscriptions' | 'currency_unconverted' | 'price_unmatched' | 'flex_rate_missing' | 'sources_mostly_rejected' | 'no_corporate_domains';
 export interface ReviewWarning {
   code: WarningCode;
   message: string;
@@ -80,6 +80,22 @@ export async function reviewWarnings(db: EngagementDb, settings: Settings, asOf:
   const subs = await db.one<{ n: number }>('SELECT count(*) AS n FROM subscriptions');
   if (Number(subs?.n ?? 0) === 0 && span?.first) {
     push('no_subscriptions', 'No subscriptions were loaded, so nothing is entitled: every product in use is reported out of scope. Load the Autodesk Account subscriptions export to judge compliance.');
+  }
+
+  // Without corporate e-mail domains every user counts as an employee (RULES.md "corporate user"): where the
+  // users' addresses span several domains, a contractor's unassigned use reads as an employee's.
+  if (settings.corporate_email_domains.length === 0) {
+    const domains = await db.all<{ domain: string; users: number }>(
+      `SELECT lower(split_part(u, '@', 2)) AS domain, count(DISTINCT u) AS users FROM (
+         SELECT DISTINCT "user" AS u FROM sessions UNION SELECT DISTINCT "user" FROM usage_daily)
+       WHERE contains(u, '@') GROUP BY 1 ORDER BY users DESC, domain`,
+    );
+    if (domains.length > 1) {
+      push(
+        'no_corporate_domains',
+        `No corporate e-mail domains are set, so every user counts as an employee and contractors' unassigned use is not told apart. The users' addresses are at ${list(domains.map((d) => `${d.domain} (${Number(d.users).toLocaleString('en-US')} ${Number(d.users) === 1 ? 'user' : 'users'})`), 4)}. Set the client's own domains (Settings; corporate_email_domains in engagement.json) and run the review again.`,
+      );
+    }
   }
 
   // Money in the engagement's currency: the shipped price book is in its own currency and is not converted.

@@ -125,3 +125,18 @@ test('a file loaded with most of its rows rejected is named before the figures, 
     'sessions-serial.csv (3 of 4 rows) was mostly rejected, so its figures are largely missing from this review. Open the rejected rows (Load data) for the reasons, fix the export and import it again.',
   );
 });
+
+test('no corporate e-mail domains while users span several domains: said, with the domains found', async () => {
+  await call('sample.create', { jobId: 's6', users: 60 });
+  const set = (await call('review.run', { jobId: 'r9' })) as Summary;
+  assert.ok(!set.warning_codes.includes('no_corporate_domains'), 'the sample sets its domains');
+  await call('settings.update', { settings: { corporate_email_domains: [] } });
+  const s = (await call('review.run', { jobId: 'r10' })) as Summary;
+  assert.deepEqual(s.warning_codes.filter(notFlex), ['no_corporate_domains']);
+  assert.match(
+    s.warnings[s.warning_codes.indexOf('no_corporate_domains')]!,
+    /^No corporate e-mail domains are set, so every user counts as an employee and contractors' unassigned use is not told apart\. The users' addresses are at contoso\.com \(\d+ users\), [a-z.-]+ \(\d+ users?\)/,
+  );
+  assert.ok((set.findings.contractor_unassigned ?? 0) > 0, 'the sample has contractors');
+  assert.equal(s.findings.contractor_unassigned ?? 0, 0, 'with no domains, no contractor is told apart');
+});
