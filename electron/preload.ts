@@ -42,6 +42,7 @@ const workbench: WorkbenchDesktopApi & { pathForFile(file: File): string } = {
   'import.run': (input) => call('import.run', input),
   'job.cancel': (input) => call('job.cancel', input),
   'sources.list': (input) => call('sources.list', input),
+  'sources.remove': (input) => call('sources.remove', input),
   'refused.list': (input) => call('refused.list', input),
   'rejects.list': (input) => call('rejects.list', input),
   'settings.get': (input) => call('settings.get', input),

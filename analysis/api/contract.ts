@@ -142,6 +142,11 @@ export const API = {
   'import.scan': { input: z.object({ paths: z.array(Path).min(1).max(1000), kind: InputKindSchema.optional() }), output: z.array(FilePlanSchema) },
   'import.run': { input: z.object({ jobId: JobId, files: z.array(ImportFileSchema).min(1).max(1000) }), output: ImportResultSchema },
   'job.cancel': { input: z.object({ jobId: JobId }), output: Ok },
+  /** Removes a loaded source with its rows and rejects (a corrected export replaces it); the review is then out of date. */
+  'sources.remove': {
+    input: z.object({ source_id: z.number().int().min(1) }),
+    output: z.object({ file: z.string(), rows: z.number(), import_again: z.array(z.string()) }),
+  },
   'sources.list': { input: Empty, output: z.array(SourceSummarySchema.extend({ source_id: z.number(), imported_at: z.string(), mapping: MappingSchema.nullable() })) },
   'refused.list': { input: Empty, output: z.array(RefusedSchema) },
   'rejects.list': { input: z.object({ source_id: z.number().int().optional(), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(5000).default(500) }), output: z.object({ total: z.number(), rows: z.array(RejectRowSchema) }) },

@@ -13,6 +13,7 @@ import { listRefused } from '../usage';
 import { runReview, listFindings } from '../review';
 import { getEvidence } from '../rules/evidence';
 import { getRenewal, renewalBrief } from '../rules/renewal';
+import { removeSource } from '../ingest/remove-source';
 import { computeScenarios } from '../scenarios';
 import { setDecisions, listDecisions, clearDecisions, compareWithPrevious } from '../decisions';
 import { writeWorkbook } from '../export/workbook';
@@ -232,6 +233,12 @@ export function createEngine(opts: EngineOptions) {
       jobs.get(input.jobId)!.abort();
       return { ok: true as const };
     },
+    'sources.remove': (input) =>
+      serial(async () => {
+        const removed = await removeSource(writable().db, input.source_id);
+        if (!removed) throw new ApiError('not_found', `No loaded source ${input.source_id} in this engagement: it was removed already. Reload the list of loaded sources.`);
+        return removed;
+      }),
     'sources.list': () =>
       serial(async () =>
         (
@@ -418,7 +425,8 @@ function checkScenarioRanges(method: string, s: ScenarioAssumptions, prefix: str
  */
 async function changedSinceReview(e: Engagement): Promise<('data' | 'settings')[]> {
   const row = await e.db.one<{ settings: string; newer: boolean }>(
-    `SELECT r.settings, coalesce((SELECT max(imported_at) FROM sources) > r.finished_at, false) AS newer
+    `SELECT r.settings, coalesce((SELECT max(imported_at) FROM sources) > r.finished_at, false)
+       OR EXISTS (SELECT 1 FROM audit_log a WHERE a.action = 'sources.remove' AND a.ts > r.finished_at) AS newer
      FROM review_runs r WHERE r.summary IS NOT NULL ORDER BY r.run_id DESC LIMIT 1`,
   );
   if (!row) return [];

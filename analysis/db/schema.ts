@@ -5,6 +5,9 @@ import type { EngagementDb } from './engine';
 /** Columns every canonical fact table carries: where the row came from and its de-duplication key. */
 const PROVENANCE = `source_id INTEGER NOT NULL, line BIGINT NOT NULL, row_key VARCHAR NOT NULL, extra JSON`;
 
+/** The canonical fact tables (each carries PROVENANCE): a source's rows are in these and in `rejects`. */
+export const SOURCE_TABLES = ['sessions', 'usage_report', 'usage_daily', 'users', 'subscriptions', 'tokenflex', 'flexnet_events', 'identity_map'] as const;
+
 export const MIGRATIONS: { version: number; name: string; sql: string[] }[] = [
   {
     version: 1,

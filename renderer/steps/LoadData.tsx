@@ -226,7 +226,7 @@ export function LoadDataStep() {
       {!plans && phase === 'importing' && <ProgressBar label="Importing" event={event} onCancel={() => job && void api('job.cancel', { jobId: job })} />}
 
       {result && <ImportResult result={result} onReview={!readOnly && !result.cancelled && result.sources.length > 0 && phase === 'idle' ? () => void runReview() : undefined} />}
-      <LoadedSources tick={tick} onCount={setSourceCount} />
+      <LoadedSources tick={tick} onCount={setSourceCount} onRemoved={() => setTick((t) => t + 1)} />
     </div>
   );
 }
@@ -386,15 +386,37 @@ function ImportResult(props: { result: Output<'import.run'>; onReview?: () => vo
   );
 }
 
-function LoadedSources(props: { tick: number; onCount: (n: number) => void }) {
+const REJECTS_SHOWN = 5000;
+
+function LoadedSources(props: { tick: number; onCount: (n: number) => void; onRemoved: () => void }) {
   const sources = useLoad(() => api('sources.list', {}), [props.tick]);
+  const readOnly = useApp((s) => s.info?.read_only ?? false);
+  const refreshApp = useApp((s) => s.refresh);
+  const setNotice = useApp((s) => s.setNotice);
+  // The source whose removal is being confirmed, and what the last removal left to do.
+  const [removing, setRemoving] = useState<number | null>(null);
+  const [removeError, setRemoveError] = useState<string | null>(null);
+  const [importAgain, setImportAgain] = useState<{ file: string; files: string[] } | null>(null);
+  async function remove(id: number, file: string) {
+    setRemoveError(null);
+    try {
+      const r = await api('sources.remove', { source_id: id });
+      setRemoving(null);
+      setImportAgain(r.import_again.length ? { file: r.file, files: r.import_again } : null);
+      setNotice(`Removed ${r.file} and its ${int(r.rows)} ${r.rows === 1 ? 'row' : 'rows'}. Run the review again for figures without it.`);
+      await refreshApp();
+      props.onRemoved();
+    } catch (e) {
+      setRemoveError(`${file} was not removed: ${errorMessage(e)}`);
+    }
+  }
   const { onCount } = props;
   useEffect(() => {
     if (sources.data) onCount(sources.data.length);
   }, [sources.data, onCount]);
   const refused = useLoad(() => api('refused.list', {}), [props.tick]);
   const [sourceId, setSourceId] = useState<number | undefined>(undefined);
-  const rejects = useLoad(() => api('rejects.list', { source_id: sourceId, offset: 0, limit: 5000 }), [props.tick, sourceId]);
+  const rejects = useLoad(() => api('rejects.list', { source_id: sourceId, offset: 0, limit: REJECTS_SHOWN }), [props.tick, sourceId]);
   const rejectCols: Column<RejectRow>[] = [
     { id: 'file', header: 'File', value: (r) => r.file, width: 'minmax(160px, 1fr)' },
     { id: 'line', header: 'Line', value: (r) => r.line, align: 'right', width: '80px' },
@@ -426,15 +448,33 @@ function LoadedSources(props: { tick: number; onCount: (n: number) => void }) {
                     <td className="right num">{int(s.rows_loaded)}</td>
                     <td className={`right num ${s.rows_rejected ? 'bad' : ''}`}>{int(s.rows_rejected)}</td>
                     <td className="right num">{int(s.rows_duplicate)}</td>
-                    <td className="right">
+                    <td className="right actions-cell">
                       {s.rows_rejected > 0 && (
                         <button type="button" className="btn small subtle" aria-label={`Show rejects of ${s.file}`} onClick={() => setSourceId(s.source_id)}>Rejects</button>
+                      )}
+                      {!readOnly && removing !== s.source_id && (
+                        <button type="button" className="btn small subtle" aria-label={`Remove ${s.file}`} onClick={() => { setRemoving(s.source_id); setRemoveError(null); }}>Remove</button>
+                      )}
+                      {removing === s.source_id && (
+                        <span className="confirm-inline" role="group" aria-label={`Confirm removing ${s.file}`}>
+                          <span className="small">Remove its {int(s.rows_loaded)} {s.rows_loaded === 1 ? 'row' : 'rows'}?</span>
+                          <button type="button" className="btn small danger" onClick={() => void remove(s.source_id, s.file)}>Remove</button>
+                          <button type="button" className="btn small subtle" onClick={() => setRemoving(null)}>Keep</button>
+                        </span>
                       )}
                     </td>
                   </tr>
                 ))}
               </tbody>
             </table>
+          </div>
+        )}
+        {removeError && <ErrorBox message={removeError} onDismiss={() => setRemoveError(null)} />}
+        {importAgain && (
+          <div className="alert warn" role="status" aria-label="Import again">
+            <div className="alert-body">
+              {importAgain.files.join(', ')} skipped rows as duplicates when {importAgain.files.length === 1 ? 'it was' : 'they were'} loaded, some perhaps of {importAgain.file}&apos;s: import {importAgain.files.length === 1 ? 'it' : 'them'} again to load those rows (the rest are duplicates again).
+            </div>
           </div>
         )}
         {refused.data && refused.data.length > 0 && (
@@ -471,7 +511,7 @@ function LoadedSources(props: { tick: number; onCount: (n: number) => void }) {
             empty="No row was rejected. Every row read is either loaded or a duplicate of an earlier file."
           />
         )}
-        {rejects.data && rejects.data.total > rejects.data.rows.length && <p className="muted small">Showing the first {int(rejects.data.rows.length)} of {int(rejects.data.total)}; every rejected row is in the workbook's Data Quality sheet.</p>}
+        {rejects.data && rejects.data.total > rejects.data.rows.length && <p className="muted small" role="note">Showing the first {int(rejects.data.rows.length)} of {int(rejects.data.total)} rejected rows, and a search looks through these only: {sourceId === undefined ? "choose a file's Rejects to see its own, or" : ''} see every rejected row in the workbook's Data Quality sheet.</p>}
       </Card>
       )}
     </>

@@ -774,6 +774,19 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await check.getByRole('button', { name: 'Show' }).click();
     assert.match(await check.innerText(), /No subscriptions were loaded/);
 
+    // A file loaded by mistake is removed from Load data after a confirmation; the review then says it is out of date.
+    await goStep(p, 'Load data');
+    const oddRow = p.getByRole('row', { name: /odd\.csv/ }).filter({ has: p.getByRole('cell', { name: 'LRT sessions' }) });
+    await oddRow.getByRole('button', { name: 'Remove odd.csv' }).click();
+    const confirm = oddRow.getByRole('group', { name: 'Confirm removing odd.csv' });
+    assert.match(await confirm.innerText(), /Remove its 1 row\?/);
+    await confirm.getByRole('button', { name: 'Remove', exact: true }).click();
+    await p.getByText('Removed odd.csv and its 1 row. Run the review again for figures without it.').waitFor();
+    await oddRow.waitFor({ state: 'detached' });
+    await goStep(p, 'Compliance gaps');
+    await p.getByRole('status', { name: 'Review out of date' }).waitFor();
+    await shot(p, '13b-source-removed');
+
     const foreign = w.requests.filter((u) => !u.startsWith(`${served.origin}/`) && !u.startsWith('data:'));
     assert.deepEqual(foreign, [], 'no request left 127.0.0.1 during the whole session');
     assert.deepEqual(w.consoleErrors, []);

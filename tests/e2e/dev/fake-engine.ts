@@ -97,6 +97,7 @@ export function createFakeEngine(): EngineHost {
     'import.run': async (i: { jobId: string; files: { path: string }[] }, ctx) => (await job(ctx, i.jobId, 6), { sources: i.files.map((f) => ({ file: basename(f.path), kind: 'sessions', sha256: '00', rows_read: 10, rows_loaded: 8, rows_rejected: 2, rows_duplicate: 0 })), refused: [], cancelled: false }),
     'job.cancel': async () => ({ ok: true }),
     'sources.list': async () => summary()!.sources.map((s) => ({ ...s, source_id: 1, imported_at: '2026-10-02', mapping: null })),
+    'sources.remove': async () => ({ file: 'lrt-sessions.csv', rows: 1, import_again: [] }),
     'refused.list': async () => [{ file: 'notes.docx', reason: 'notes.docx: not a CSV, TSV, XLSX or FlexNet log (binary content at byte 0). Remove it from the folder.' }],
     'rejects.list': async () => ({ total: 7, rows: Array.from({ length: 7 }, (_, k) => ({ source_id: 1, file: 'sessions.csv', line: 100 + k * 37, raw: `u${k}@contoso.com,RVT,not-a-date,,`, reason: 'start_time: "not-a-date" is not a date (expected ISO 8601 or M/D/YYYY H:MM)' })) }),
     'settings.get': async () => settings,

@@ -1,0 +1,66 @@
+// A loaded source can be removed: the client sends a corrected export (an updated roster) or a file was
+// loaded as the wrong kind. Its rows, rejects and kept copy go; the review says it is out of date.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEngine, dispatch, type HandlerContext } from '../../analysis/api/handlers';
+import type { ApiError } from '../../analysis/api/contract';
+import type { Summary } from '../../analysis/model';
+
+const ctx: HandlerContext = { emitProgress: () => undefined, signalFor: () => new AbortController().signal };
+let root = '';
+let call: (method: string, input: unknown) => Promise<unknown>;
+
+before(() => {
+  root = mkdtempSync(join(tmpdir(), 'lrtw-remove-'));
+  const engine = createEngine({ stateDir: join(root, 'state'), keyDir: join(root, 'keys') });
+  call = (method, input) => dispatch(engine, method, input, ctx);
+});
+after(() => rmSync(root, { recursive: true, force: true }));
+
+type Source = { source_id: number; file: string; kind: string; rows_loaded: number; rows_rejected: number };
+type Info = { changed_since_review: string[]; folder: string };
+
+test('removing the roster takes its rows and kept copy; a corrected roster imported in its place is what the review reads', async () => {
+  await call('sample.create', { jobId: 's', users: 60 });
+  const before = (await call('review.run', { jobId: 'r1' })) as Summary;
+  const sources = (await call('sources.list', {})) as Source[];
+  const roster = sources.find((s) => s.kind === 'users')!;
+  assert.ok(roster && roster.rows_loaded > 0);
+  assert.deepEqual(((await call('engagement.info', {})) as Info).changed_since_review, []);
+
+  const removed = (await call('sources.remove', { source_id: roster.source_id })) as { file: string; rows: number; import_again: string[] };
+  assert.deepEqual(removed, { file: roster.file, rows: roster.rows_loaded, import_again: [] });
+  const after1 = (await call('sources.list', {})) as Source[];
+  assert.deepEqual(after1.map((s) => s.source_id), sources.filter((s) => s !== roster).map((s) => s.source_id));
+  assert.deepEqual(((await call('engagement.info', {})) as Info).changed_since_review, ['data'], 'the review is out of date');
+  const rejects = (await call('rejects.list', { source_id: roster.source_id, offset: 0, limit: 10 })) as { total: number };
+  assert.equal(rejects.total, 0);
+  await assert.rejects(call('sources.remove', { source_id: roster.source_id }), (e: ApiError) => e.code === 'not_found' && /removed already/.test(e.message));
+
+  // The review without it reads no roster: the file is gone from its sources.
+  const without = (await call('review.run', { jobId: 'r2' })) as Summary;
+  assert.ok(!without.sources.some((s) => s.file === roster.file));
+  assert.notDeepEqual(without.findings, before.findings, 'the review without the roster reads other assignments');
+
+  // The roster imported again (a corrected export in its place): the review reads it as before.
+  const info = (await call('engagement.info', {})) as Info;
+  const again = join(root, roster.file);
+  writeFileSync(again, readFileSync(join(info.folder, 'input', roster.file)));
+  await call('import.run', { jobId: 'i', files: [{ path: again }] });
+  const back = (await call('review.run', { jobId: 'r3' })) as Summary;
+  assert.deepEqual(back.findings, before.findings, 'the same roster gives the same findings');
+});
+
+test('a removed source takes its kept copy with it', async () => {
+  const info = (await call('engagement.info', {})) as Info;
+  const sources = (await call('sources.list', {})) as (Source & { sha256: string })[];
+  const users = sources.filter((s) => s.kind === 'users');
+  assert.equal(users.length, 1);
+  const copy = join(info.folder, 'sources', `${users[0]!.sha256.slice(0, 16)}-${users[0]!.file}`);
+  assert.ok(existsSync(copy), copy);
+  await call('sources.remove', { source_id: users[0]!.source_id });
+  assert.ok(!existsSync(copy), 'the kept copy goes with the source');
+});
