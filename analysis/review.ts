@@ -64,6 +64,10 @@ export async function runReview(db: EngagementDb, settings: Settings, opts: Revi
           first_seen, last_seen, 0, detail, counted_in_savings FROM _f`);
       await saveEvidence(db);
       await saveRenewal(db);
+      // The prices of what this review read: the products used, the offerings assigned or under contract.
+      await db.run('DELETE FROM review_prices');
+      await db.run(`INSERT INTO review_prices SELECT code, name, price_raw, CASE WHEN price_raw IS NOT NULL THEN list_price END, tokens, price_source FROM _price
+        WHERE code IN (SELECT product FROM _f UNION SELECT offering FROM _f UNION SELECT product FROM _upm UNION SELECT offering FROM _a UNION SELECT offering FROM _e)`);
       const run = await db.one<{ id: number }>('SELECT coalesce(max(run_id), 0) + 1 AS id FROM review_runs');
       await db.run('INSERT INTO review_runs (run_id, as_of, settings) VALUES ($1, CAST($2 AS DATE), $3)', [Number(run?.id ?? 1), ctx.asOf, JSON.stringify(settings)]);
       await db.audit('review', { as_of: ctx.asOf, findings: await countFindings(db), seconds: (Date.now() - started) / 1000 });

@@ -106,6 +106,15 @@ export const MIGRATIONS: { version: number; name: string; sql: string[] }[] = [
       `ALTER TABLE renewal_brief_v4 RENAME TO renewal_brief`,
     ],
   },
+  {
+    version: 5,
+    // An auditor checks a finding's value against its price: the evidence pack carries them (prices.csv).
+    name: 'the prices the latest review used, with where each came from',
+    sql: [
+      `CREATE TABLE IF NOT EXISTS review_prices (code VARCHAR PRIMARY KEY, name VARCHAR, annual_price DOUBLE, list_price DOUBLE,
+        flex_tokens_per_day DOUBLE, source VARCHAR NOT NULL)`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -19,6 +19,7 @@ import { writeFindingsCsv } from '../findings-csv';
 import { reviewWarnings } from '../review-warnings';
 import { evidencePackName, safeFileSegment, workbookFileName } from './file-names';
 import { writeEvidenceCsv } from './evidence-csv';
+import { csvLine } from './csv';
 import { renderReport } from './report-html';
 import { gapLineOf, scenarioTotals } from './settlement';
 import { loadOrCreateSigningKey } from './signing-key';
@@ -95,6 +96,9 @@ export async function discardSourceCopies(c: SourceCopies): Promise<void> {
 
 const samePlan = (a: readonly { from: string; seg: string }[], b: readonly { from: string; seg: string }[]) => a.length === b.length && a.every((x, i) => x.from === b[i]!.from && x.seg === b[i]!.seg);
 
+/** data/prices.csv: the review's prices in the engagement's currency, with where each came from. */
+export const PRICES_CSV_HEADER = ['code', 'name', 'annual_price', 'list_price', 'flex_tokens_per_day', 'source'] as const;
+
 /** Rows shown in the HTML report per table; the full lists are in findings.csv and the workbook. */
 const REPORT_ROWS = 2000;
 
@@ -151,6 +155,14 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
     const wbName = workbookFileName(settings.client, asOf);
     await profiled('pack workbook', () => writeWorkbook(db, settings, data, { protect: true, fileName: wbName }));
     writeFileSync(join(data, 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
+    // Every price the review used and where it came from: a value in findings.csv is checked against it.
+    const prices = await db.all<{ code: string; name: string | null; annual_price: number | null; list_price: number | null; flex_tokens_per_day: number | null; source: string }>(
+      'SELECT code, name, annual_price, list_price, flex_tokens_per_day, source FROM review_prices ORDER BY code',
+    );
+    writeFileSync(
+      join(data, 'prices.csv'),
+      [PRICES_CSV_HEADER, ...prices.map((p) => [p.code, p.name, p.annual_price, p.list_price, p.flex_tokens_per_day, p.source])].map((r) => csvLine(r)).join(''),
+    );
     const summary = await profiled('pack summary', () => latestSummary(db));
     // As summary.json beside the outputs names them (DATA-CONTRACT): the workbook in this pack and the pack itself.
     if (summary) writeFileSync(join(data, 'summary.json'), `${JSON.stringify({ ...summary, outputs: { workbook: wbName, evidence_pack: name } }, null, 2)}\n`);

@@ -182,7 +182,7 @@ ${r.refused.length ? `<h2>Files refused<span class="count">${num(r.refused.lengt
 <p class="note">Rows read = loaded + rejected + duplicate; a duplicate is a row an earlier file (an overlapping export) already loaded.</p>
 
 <h2>Tracing a figure</h2>
-<p class="note">Every finding is in <code>data/findings.csv</code>; <code>data/evidence.csv</code> gives the rows each rests on (table, source file, line, and what the row shows); the files themselves are in <code>data/sources/</code> byte for byte, so each row can be read at its line; <code>data/settings.json</code> holds the thresholds, prices and assumptions of this review, and the workbook (${esc(r.workbookName)}) recomputes the scenarios with live formulas.</p>
+<p class="note">Every finding is in <code>data/findings.csv</code>; <code>data/evidence.csv</code> gives the rows each rests on (table, source file, line, and what the row shows); the files themselves are in <code>data/sources/</code> byte for byte, so each row can be read at its line; <code>data/prices.csv</code> holds every price the review used and where it came from (a subscription line's unit price, the engagement's settings or the shipped price book), <code>data/settings.json</code> the thresholds, assumptions and the analyst's own prices, and the workbook (${esc(r.workbookName)}) recomputes the scenarios with live formulas.</p>
 
 <footer>This report is part of a signed BagIt evidence pack. Check it with <code>lrtw verify &lt;pack&gt;</code>: every file’s SHA-256 and the Ed25519 signature over the tag manifest must match, and the signing key fingerprint above must be the analyst’s.</footer>
 </main>

@@ -241,7 +241,10 @@ export async function prepareContext(db: EngagementDb, settings: Settings, catal
       coalesce(sub.unit_price, o.annual, k.annual, 0) AS price,
       coalesce(sub.list_price, o.list_annual, k.list_annual, sub.unit_price, o.annual, k.annual, 0) AS list_price,
       coalesce(o.tokens, k.tokens) AS tokens,
-      coalesce(k.kind, 'product') AS kind, k.fgroup, coalesce(k.name, c.code) AS name
+      coalesce(k.kind, 'product') AS kind, k.fgroup, coalesce(k.name, c.code) AS name,
+      -- Where the price came from, for the evidence pack's prices.csv (the same precedence as price_raw).
+      CASE WHEN sub.unit_price IS NOT NULL THEN 'subscription line' WHEN o.annual IS NOT NULL THEN 'engagement settings'
+           WHEN k.annual IS NOT NULL THEN 'price book' ELSE 'none' END AS price_source
     FROM _codes c LEFT JOIN sub ON sub.code = c.code LEFT JOIN _price_override o ON o.code = c.code LEFT JOIN _cat k ON k.code = c.code`);
 
   await db.run(`CREATE OR REPLACE TEMP TABLE _f (finding_id VARCHAR, type VARCHAR, family VARCHAR, severity VARCHAR, usr VARCHAR,

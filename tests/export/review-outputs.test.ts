@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { SummarySchema, SAVINGS_TYPES, type Summary } from '../../analysis/model';
+import { GAP_TYPES, SummarySchema, SAVINGS_TYPES, type Summary } from '../../analysis/model';
 import { Engagement } from '../../analysis/engagement';
 import { cellsOf, openXlsx } from './xlsx-xml';
 
@@ -104,4 +104,23 @@ test("auditor mode reads a finding's evidence rows from the pack as evidence.csv
   assert.equal(capped.rows.length, 3);
   assert.equal(capped.total, counts.get(most));
   assert.deepEqual(await packEvidence(pack, 'ffffffffffffffffffffffff', 10), { total: 0, rows: [] });
+});
+
+test("an auditor recomputes every gap line's value from the pack alone: units × the product's price in prices.csv", () => {
+  const pack = readdirSync(out).find((n) => n.endsWith('_evidence-pack'))!;
+  const [head, ...rows] = parseCsv(readFileSync(join(out, pack, 'data', 'prices.csv'), 'utf8')).filter((r) => r.length > 1);
+  assert.deepEqual(head, ['code', 'name', 'annual_price', 'list_price', 'flex_tokens_per_day', 'source']);
+  const price = new Map(rows.map((r) => [r[0]!, { annual: r[2] === '' ? null : Number(r[2]), source: r[5]! }]));
+  // The sample's engagement.json prices Revit itself; the rest come from the shipped book.
+  assert.equal(price.get('RVT')?.source, 'engagement settings');
+  assert.equal(price.get('ACD')?.source, 'price book');
+  const [fhead, ...findings] = parseCsv(readFileSync(join(out, pack, 'data', 'findings.csv'), 'utf8')).filter((r) => r.length > 1);
+  const col = (name: string) => fhead!.indexOf(name);
+  const gaps = findings.filter((f) => (GAP_TYPES as readonly string[]).includes(f[col('type')]!));
+  assert.ok(gaps.length > 10);
+  for (const f of gaps) {
+    const p = price.get(f[col('product')]!);
+    assert.ok(p && p.annual !== null, `a price for ${f[col('product')]}`);
+    assert.ok(Math.abs(Number(f[col('units')]) * p.annual! - Number(f[col('annual_value')])) < 1e-6, `${f[col('finding_id')]}: ${f[col('units')]} × ${p.annual} = ${f[col('annual_value')]}`);
+  }
 });
