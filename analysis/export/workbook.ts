@@ -328,6 +328,9 @@ interface SummaryFacts {
   gapUnits: number;
 }
 
+/** What the evidence pack's locked copy says of its inputs (the analyst's own workbook lets finance change them). */
+const READ_ONLY_INPUTS = "The yellow cells hold the settlement assumptions this review used. This copy, in the evidence pack, is read-only: the analyst's workbook lets them be changed, and the figures recalculate there.";
+
 async function writeSummary(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ctx, x: SummaryFacts): Promise<void> {
   const { f, settings } = ctx;
   ws.columns = [{ width: 46 }, { width: 14 }, { width: 14 }, { width: 20 }, { width: 64 }];
@@ -428,7 +431,7 @@ async function writeSummary(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ctx, x
       if (i === 5) r.getCell(4).font = { name: 'Calibri', bold: true, color: { argb: 'FFC00000' } };
     });
   });
-  L.row([{ v: 'Change the yellow cells on the Assumptions sheet to test other settlement terms; these figures recalculate.' }], (r) => (r.getCell(1).font = { name: 'Calibri', italic: true, size: 9, color: { argb: 'FF595959' } }));
+  L.row([{ v: ctx.protect ? READ_ONLY_INPUTS : 'Change the yellow cells on the Assumptions sheet to test other settlement terms; these figures recalculate.' }], (r) => (r.getCell(1).font = { name: 'Calibri', italic: true, size: 9, color: { argb: 'FF595959' } }));
   L.blank();
 
   // Headline counts: plain values from the engagement.
@@ -565,7 +568,7 @@ function writeAssumptions(ws: ExcelJS.Worksheet, ctx: Ctx): void {
       c.border = { top: { style: 'thin', color: { argb: 'FFBF8F00' } }, bottom: { style: 'thin', color: { argb: 'FFBF8F00' } }, left: { style: 'thin', color: { argb: 'FFBF8F00' } }, right: { style: 'thin', color: { argb: 'FFBF8F00' } } };
     });
   }
-  L.row([{ v: 'Yellow cells are inputs: change them and the Settlement and Summary figures recalculate.' }], (r) => (r.getCell(1).font = { name: 'Calibri', italic: true, size: 9, color: { argb: 'FF595959' } }));
+  L.row([{ v: ctx.protect ? READ_ONLY_INPUTS : 'Yellow cells are inputs: change them and the Settlement and Summary figures recalculate.' }], (r) => (r.getCell(1).font = { name: 'Calibri', italic: true, size: 9, color: { argb: 'FF595959' } }));
   L.blank();
   L.section('Review settings used (for reference)', ['Value'], 3);
   const t = settings.thresholds;

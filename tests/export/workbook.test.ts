@@ -181,6 +181,13 @@ describe('finance workbook', () => {
     for (const s of SHEETS) assert.match(await sheetXml(zip, s), /<sheetProtection [^>]*sheet="1"/, `${s} is protected`);
     const plain = await openXlsx(path);
     assert.doesNotMatch(await sheetXml(plain, 'Gap Register'), /<sheetProtection/);
+    // The locked copy does not tell its reader to change cells they cannot change.
+    for (const s of ['Summary', 'Assumptions'] as const) {
+      const texts = (await cellsOf(zip, s)).map((c) => c.text ?? '');
+      assert.ok(!texts.some((t) => /^(Change the yellow cells|Yellow cells are inputs)/.test(t)), `${s} of the pack copy`);
+      assert.ok(texts.some((t) => t.startsWith('The yellow cells hold the settlement assumptions this review used. This copy, in the evidence pack, is read-only')), s);
+      assert.ok((await cellsOf(plain, s)).some((c) => /^(Change the yellow cells|Yellow cells are inputs)/.test(c.text ?? '')), `${s} of the analyst's workbook invites changes`);
+    }
   });
 
   it('uses the currency of the engagement', async () => {
