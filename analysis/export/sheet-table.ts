@@ -13,10 +13,11 @@ export interface TableColumn<T> {
   /** Short categorical values (Yes/No, decision) read best centred. */
   center?: boolean;
   /**
-   * A live formula for the cell on sheet row `row` (built from column letters and the row number only,
-   * never from client text); `value` is its cached result, which a spreadsheet shows before recalculating.
+   * A live formula for the cell on sheet row `row` of `item` (built from column letters and row numbers only,
+   * never from client text), or null for a plain value; `value` is its cached result, which a spreadsheet shows
+   * before recalculating.
    */
-  formula?: (row: number) => string;
+  formula?: (row: number, item: T) => string | null;
 }
 
 const NUMERIC: ReadonlySet<CellKind> = new Set(['money', 'money0', 'int', 'num', 'pct', 'rate', 'ratio']);
@@ -65,7 +66,13 @@ export async function writeTable<T>(ws: ExcelJS.Worksheet, columns: readonly Tab
         const cell = row.getCell(i + 1);
         putCell(cell, c.kind, c.value(r), f);
         // The header is row 1, so this data row is row n + 2.
-        if (c.formula) cell.value = { formula: c.formula(n + 2), result: Number(c.value(r) ?? 0) };
+        const formula = c.formula?.(n + 2, r) ?? null;
+        if (formula !== null) {
+          // The cached result is the value as written (text, date or number); a formula's text is no Text cell.
+          const cached = cell.value;
+          cell.value = { formula, result: NUMERIC.has(c.kind) ? Number(cached ?? 0) : cached instanceof Date || typeof cached === 'string' ? cached : '' };
+          if (c.kind === 'text') cell.numFmt = 'General';
+        }
         const a = aligns[i];
         if (a) cell.alignment = a;
       });

@@ -46,8 +46,29 @@ const plural = (n: number, word: string): string => `${n.toLocaleString('en-US')
 const decisionLabel = (a: string | null): string | null => (a ? a.charAt(0).toUpperCase() + a.slice(1).replace(/_/g, ' ') : null);
 const DECISION_ACTIONS = DecisionActionSchema.options;
 
+/** Decisions sheet columns the registers read (DECISION_COLUMNS below). */
+const DEC_COL = { action: 'F', owner: 'G', due: 'H' } as const;
+/** Each finding's row on the Decisions sheet, where finance records decisions; the registers show them live. */
+type DecisionRowOf = ReadonlyMap<string, number>;
+
+/**
+ * A register's Decision, Owner and Due date columns: live references to the finding's row on the Decisions
+ * sheet, so a decision entered there shows on its register too (and the cached value is the app's).
+ */
+function decisionColumns<T>(of: (r: T) => FindingRow, decRow: DecisionRowOf): TableColumn<T>[] {
+  const ref = (col: string) => (_row: number, r: T) => {
+    const k = decRow.get(of(r).finding_id);
+    return k === undefined ? null : `IF(${sheetRef('Decisions')}!$${col}$${k}="","",${sheetRef('Decisions')}!$${col}$${k})`;
+  };
+  return [
+    { header: 'Decision', kind: 'text', center: true, value: (r) => decisionLabel(of(r).action), formula: ref(DEC_COL.action) },
+    { header: 'Owner', kind: 'text', value: (r) => of(r).owner, max: 28, formula: ref(DEC_COL.owner) },
+    { header: 'Due date', kind: 'date', value: (r) => of(r).due_date, formula: ref(DEC_COL.due) },
+  ];
+}
+
 /** Columns of the Reclamation and Optimisation sheets; letters are used by Summary formulas. */
-const SAVINGS_COLUMNS: TableColumn<FindingRow>[] = [
+const savingsColumns = (decRow: DecisionRowOf): TableColumn<FindingRow>[] => [
   { header: 'Finding ID', kind: 'text', value: (r) => r.finding_id, max: 28 },
   { header: 'Type', kind: 'text', value: (r) => typeLabel(r.type) },
   { header: 'User', kind: 'text', value: (r) => r.user, max: 40 },
@@ -59,15 +80,13 @@ const SAVINGS_COLUMNS: TableColumn<FindingRow>[] = [
   { header: 'First seen', kind: 'date', value: (r) => r.first_seen },
   { header: 'Last seen', kind: 'date', value: (r) => r.last_seen },
   { header: 'Evidence rows', kind: 'int', value: (r) => r.evidence_count },
-  { header: 'Decision', kind: 'text', center: true, value: (r) => decisionLabel(r.action) },
-  { header: 'Owner', kind: 'text', value: (r) => r.owner, max: 28 },
-  { header: 'Due date', kind: 'date', value: (r) => r.due_date },
+  ...decisionColumns((r: FindingRow) => r, decRow),
   { header: 'Detail', kind: 'text', value: (r) => r.detail, max: 70 },
 ];
 const SAV = { type: 'B', units: 'F', value: 'G', counted: 'H' } as const;
 
 interface GapRow { f: FindingRow; line: GapLine }
-const GAP_COLUMNS: TableColumn<GapRow>[] = [
+const gapColumns = (decRow: DecisionRowOf): TableColumn<GapRow>[] => [
   { header: 'Finding ID', kind: 'text', value: (r) => r.f.finding_id, max: 28 },
   { header: 'Type', kind: 'text', value: (r) => typeLabel(r.f.type) },
   { header: 'Severity', kind: 'text', center: true, value: (r) => r.f.severity },
@@ -83,9 +102,7 @@ const GAP_COLUMNS: TableColumn<GapRow>[] = [
   { header: 'First seen', kind: 'date', value: (r) => r.f.first_seen },
   { header: 'Last seen', kind: 'date', value: (r) => r.f.last_seen },
   { header: 'Evidence rows', kind: 'int', value: (r) => r.f.evidence_count },
-  { header: 'Decision', kind: 'text', center: true, value: (r) => decisionLabel(r.f.action) },
-  { header: 'Owner', kind: 'text', value: (r) => r.f.owner, max: 28 },
-  { header: 'Due date', kind: 'date', value: (r) => r.f.due_date },
+  ...decisionColumns((r: GapRow) => r.f, decRow),
   { header: 'Detail', kind: 'text', value: (r) => r.f.detail, max: 70 },
 ];
 /** Sheets that are one table under a header row: printed at a scale with the header repeated. */
@@ -258,9 +275,13 @@ export async function writeWorkbook(db: EngagementDb, settings: Settings, outDir
     await writeSummary(db, sum, ctx, { nRecl, nOpt, nGap, savingsByType, gapByType, scenarios, gapUnits: gapLines.reduce((a, l) => a + l.units, 0) });
     sum.commit();
 
+    // The Decisions sheet's rows are known first: the registers' decision columns refer to them.
+    const decisions = await decisionRows(db);
+    const decRow: DecisionRowOf = new Map(decisions.map((d, i) => [d.finding_id, i + 2]));
+
     // ---------- Reclamation ----------
     const recl = await sheet('Reclamation', 1, 'FF548235');
-    await writeTable(recl, SAVINGS_COLUMNS, findingPages(db, RECLAMATION_TYPES), f);
+    await writeTable(recl, savingsColumns(decRow), findingPages(db, RECLAMATION_TYPES), f);
     recl.commit();
 
     // ---------- Gap Register ----------
@@ -268,12 +289,12 @@ export async function writeWorkbook(db: EngagementDb, settings: Settings, outDir
     const gapPages = async function* () {
       for await (const page of findingPages(db, GAP_TYPES)) yield page.map((g) => ({ f: g, line: gapLineOf(g) }));
     };
-    await writeTable(gap, GAP_COLUMNS, gapPages(), f);
+    await writeTable(gap, gapColumns(decRow), gapPages(), f);
     gap.commit();
 
     // ---------- Optimisation ----------
     const opt = await sheet('Optimisation', 1, 'FF2E75B6');
-    await writeTable(opt, SAVINGS_COLUMNS, findingPages(db, OPTIMISATION_TYPES), f);
+    await writeTable(opt, savingsColumns(decRow), findingPages(db, OPTIMISATION_TYPES), f);
     opt.commit();
 
     // ---------- Renewal ----------
@@ -298,7 +319,7 @@ export async function writeWorkbook(db: EngagementDb, settings: Settings, outDir
 
     // ---------- Decisions ----------
     const dec = await sheet('Decisions', 1, 'FF7F7F7F');
-    const nDec = await writeTable(dec, DECISION_COLUMNS, [await decisionRows(db)], f);
+    const nDec = await writeTable(dec, DECISION_COLUMNS, [decisions], f);
     // Finance fills in the open findings: the Action column offers the actions the app knows.
     if (nDec > 0) {
       // The streaming writer keeps a sheet's validations (its typings do not declare them).

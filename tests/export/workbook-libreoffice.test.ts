@@ -36,8 +36,8 @@ function recalcProfile(dir: string): string {
   return pathToFileURL(dir).href;
 }
 
-/** Rewrites parts of an xlsx: zero every cached formula result, optionally set some plain cells. */
-async function variant(src: string, dest: string, setCells: { sheet: string; ref: string; value: number }[] = []): Promise<void> {
+/** Rewrites parts of an xlsx: zero every cached formula result, optionally set some plain cells (numbers, or text). */
+async function variant(src: string, dest: string, setCells: { sheet: string; ref: string; value: number }[] = [], setText: { sheet: string; ref: string; text: string }[] = []): Promise<void> {
   const zip = await JSZip.loadAsync(readFileSync(src));
   const parts = await sheetParts(zip);
   for (const [sheet, part] of parts) {
@@ -47,6 +47,12 @@ async function variant(src: string, dest: string, setCells: { sheet: string; ref
       const re = new RegExp(`(<c r="${c.ref}"[^>]*>)<v>[^<]*</v>`);
       assert.match(xml, re, `${sheet}!${c.ref} is a plain number cell`);
       xml = xml.replace(re, `$1<v>${c.value}</v>`);
+    }
+    for (const c of setText.filter((s) => s.sheet === sheet)) {
+      // The cell as written (empty, or a shared string) becomes an inline string, as a spreadsheet saves what is typed.
+      const re = new RegExp(`<c r="${c.ref}"([^>]*?)(?: t="[^"]*")?([^>]*?)(?:/>|>.*?</c>)`);
+      assert.match(xml, re, `${sheet}!${c.ref} is written`);
+      xml = xml.replace(re, `<c r="${c.ref}"$1$2 t="inlineStr"><is><t>${c.text}</t></is></c>`);
     }
     zip.file(part, xml);
   }
@@ -157,6 +163,26 @@ describe('workbook recalculated by LibreOffice', { skip }, () => {
     const users = rows.slice(1).map((r) => r[user]);
     for (const evil of [EVIL.hyperlink, EVIL.plus, EVIL.minus]) assert.ok(users.includes(evil), `${evil} shown as text; got ${JSON.stringify(users)}`);
     assert.ok(!users.includes('x') && !users.includes('3') && !users.includes('1'), 'nothing was evaluated');
+  });
+
+  it("shows each finding's decision on its register as the Decisions sheet holds it, and follows a decision entered there", async () => {
+    const cells = await cellsOf(await openXlsx(path), 'Decisions');
+    const rowOf = (id: string) => cells.find((c) => c.ref.startsWith('A') && c.text === id)!.ref.slice(1);
+    // G-0003 has no decision yet: finance picks "Dispute" for it on the Decisions sheet (its Action cell, F).
+    const copy = join(work, 'decided.xlsx');
+    await variant(path, copy, [], [{ sheet: 'Decisions', ref: `F${rowOf('G-0003')}`, text: 'Dispute' }]);
+    const rows = sheetCsv(profile, copy, 3, join(work, 'decided'));
+    const head = rows[0]!;
+    const at = (id: string, col: string) => rows.find((r) => r[0] === id)![head.indexOf(col)];
+    assert.equal(at('G-0001', 'Decision'), 'Buy');
+    assert.equal(at('G-0001', 'Owner'), 'Jane Okafor (Finance)');
+    assert.equal(at('G-0001', 'Due date'), '2026-10-31', 'the due date, as a date');
+    assert.equal(at('G-0003', 'Decision'), 'Dispute', 'a decision entered on the Decisions sheet shows on the register');
+    assert.equal(at('G-0004', 'Decision'), '', 'an undecided finding shows no decision');
+    // The Reclamation sheet reads them too, client text as text (an owner "+1+2" is not computed).
+    const recl = sheetCsv(profile, copy, 2, join(work, 'decided-recl'));
+    const rh = recl[0]!;
+    assert.equal(recl.find((r) => r[0] === 'S-0002')![rh.indexOf('Owner')], EVIL.plus);
   });
 
   it('moves the totals when finance changes an assumption cell', async () => {
