@@ -1,7 +1,8 @@
 // Reading engagement.json from disk (CLI --config or the input folder, the sample, the UI's import): the
 // file is hand-edited, so every error names the file, the line and what to fix, and a misspelt key is an
 // error rather than a setting silently left at its default.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { PriceOverrideSchema, ScenarioSchema, scenarioRangeProblem, SettingsSchema, ThresholdsSchema, TypedFieldsSchema, type Settings } from './settings';
 
@@ -171,3 +172,33 @@ export function readSettingsFile(path: string): Settings {
   }
   return parseSettingsText(raw, path);
 }
+
+/**
+ * The engagement.json among paths the analyst chose to import: a folder holding one, or the file itself
+ * (the CLI reads it from its input folder the same way). Null when there is none.
+ */
+export function findSettingsFile(paths: readonly string[]): string | null {
+  for (const p of paths) {
+    try {
+      if (statSync(p).isDirectory()) {
+        const inside = join(p, 'engagement.json');
+        if (existsSync(inside) && statSync(inside).isFile()) return inside;
+      } else if (basename(p).toLowerCase() === 'engagement.json') return p;
+    } catch {
+      // A path that cannot be read is the import's to report.
+    }
+  }
+  return null;
+}
+
+/** The settings whose values differ between two sets of settings, in the analyst's words (Settings' labels). */
+export function settingsDiffer(a: Settings, b: Settings): string[] {
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])] as (keyof Settings)[];
+  return keys.filter((k) => JSON.stringify(a[k] ?? null) !== JSON.stringify(b[k] ?? null)).map((k) => SETTING_LABELS[k] ?? String(k).replace(/_/g, ' '));
+}
+
+const SETTING_LABELS: Partial<Record<keyof Settings, string>> = {
+  client: 'client', as_of: 'review date', currency: 'currency', timezone: 'time zone',
+  corporate_email_domains: 'corporate e-mail domains', corporate_network_domains: 'corporate network domains', corporate_ip_ranges: 'corporate IP ranges',
+  thresholds: 'thresholds', scenario: 'settlement assumptions', prices: 'prices', flex_token_price: 'Flex token price',
+};

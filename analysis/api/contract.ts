@@ -152,6 +152,16 @@ export const API = {
   'rejects.list': { input: z.object({ source_id: z.number().int().optional(), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(5000).default(500) }), output: z.object({ total: z.number(), rows: z.array(RejectRowSchema) }) },
   'settings.get': { input: Empty, output: SettingsSchema },
   'settings.update': { input: z.object({ settings: SettingsPatchSchema }), output: SettingsSchema },
+  /**
+   * The engagement.json among paths chosen for import (a folder holding one, or the file), as the CLI reads it
+   * from its input folder: which settings it sets differently, or why it cannot be read. Added for Load data.
+   */
+  'settings.find': {
+    input: z.object({ paths: z.array(Path).max(10_000) }),
+    output: z.object({ file: z.string().nullable(), client: z.string().nullable(), differs: z.array(z.string()), problem: z.string().nullable() }),
+  },
+  /** Replaces the engagement's settings with an engagement.json's (read and checked again here). */
+  'settings.applyFile': { input: z.object({ path: Path }), output: SettingsSchema },
   'pricebook.list': { input: Empty, output: z.array(PriceBookRowSchema) },
   'review.run': { input: z.object({ jobId: JobId }), output: SummarySchema },
   'summary.get': { input: Empty, output: SummarySchema.nullable() },

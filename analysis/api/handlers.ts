@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { API, ApiError, isMethodName, type ApiErrorBody, type MethodName, type ParsedInput, type Output, type ProgressEvent, type EngagementInfo, HeadlineSchema } from './contract';
 import { Engagement } from '../engagement';
 import { applySettingsPatch, parseSettings, defaultSettings, scenarioRangeProblem, SettingsSchema, type ScenarioAssumptions, type Settings } from '../settings';
-import { readSettingsFile } from '../settings-file';
+import { findSettingsFile, readSettingsFile, SettingsFileError, settingsDiffer } from '../settings-file';
 import { importFiles, scanFiles } from '../ingest/import';
 import { listRefused } from '../usage';
 import { runReview, listFindings } from '../review';
@@ -127,6 +127,15 @@ export function createEngine(opts: EngineOptions) {
     const list = readRecent().filter((r) => r.path !== e.path);
     list.unshift({ path: e.path, client: info.client, as_of: info.as_of, opened_at: new Date().toISOString(), headline: info.headline });
     writeFileSync(recentFile, JSON.stringify(list.slice(0, 20), null, 1));
+  }
+
+  /** Saves an engagement's settings; new settlement rates change no finding, only the scenarios: the stored summary follows at once. */
+  async function replaceSettings(e: Engagement, next: Settings): Promise<Settings> {
+    const ratesChanged = JSON.stringify(next.scenario) !== JSON.stringify(e.settings.scenario);
+    await e.saveSettings(next);
+    if (ratesChanged) await setSummaryScenarios(e.db, computeScenarios(await gapLinesForScenarios(e.db), next.scenario));
+    await remember(e); // the client's name may have changed
+    return next;
   }
 
   async function infoOf(e: Engagement): Promise<EngagementInfo> {
@@ -267,12 +276,32 @@ export function createEngine(opts: EngineOptions) {
         const e = writable();
         const merged = applySettingsPatch(e.settings, input.settings);
         checkScenarioRanges('settings.update', merged.scenario, ['settings']);
-        const ratesChanged = JSON.stringify(merged.scenario) !== JSON.stringify(e.settings.scenario);
-        await e.saveSettings(merged);
-        // New settlement rates change no finding, only the scenarios: the stored summary follows at once.
-        if (ratesChanged) await setSummaryScenarios(e.db, computeScenarios(await gapLinesForScenarios(e.db), merged.scenario));
-        await remember(e); // the client's name may have changed
-        return merged;
+        return replaceSettings(e, merged);
+      }),
+    'settings.find': (input) =>
+      serial(async () => {
+        const file = findSettingsFile(input.paths);
+        if (!file) return { file: null, client: null, differs: [], problem: null };
+        try {
+          const found = readSettingsFile(file);
+          return { file, client: found.client, differs: settingsDiffer(need().settings, found), problem: null };
+        } catch (err) {
+          if (!(err instanceof SettingsFileError)) throw err;
+          return { file, client: null, differs: [], problem: err.message };
+        }
+      }),
+    'settings.applyFile': (input) =>
+      serial(async () => {
+        const e = writable();
+        let found: Settings;
+        try {
+          found = readSettingsFile(input.path);
+        } catch (err) {
+          if (err instanceof SettingsFileError) throw new ApiError('invalid_input', err.message);
+          throw err;
+        }
+        await e.db.audit('settings.applyFile', { file: input.path }, 'analyst');
+        return replaceSettings(e, found);
       }),
     'pricebook.list': () => serial(async () => listPriceBook(need().settings)),
     'review.run': (input, ctx) =>

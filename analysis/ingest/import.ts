@@ -68,12 +68,14 @@ type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 const byName = (a: string, b: string): number => collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
 
-/** Folders expand recursively to their files, sorted by name; engagement.json, *.lrtw and hidden files are skipped. */
+/** Folders expand recursively to their files, sorted by name; engagement.json (also chosen alone), *.lrtw and hidden files are skipped. */
 export async function expandPaths(paths: string[]): Promise<string[]> {
   const out: string[] = [];
   const walk = async (p: string, top: boolean): Promise<void> => {
     const name = basename(p);
-    if (!top && (name.startsWith('.') || name === 'engagement.json' || name.toLowerCase().endsWith('.lrtw'))) return;
+    // engagement.json holds settings, not data (chosen on its own too): settings.find offers to apply it.
+    if (name === 'engagement.json' && !(await stat(p)).isDirectory()) return;
+    if (!top && (name.startsWith('.') || name.toLowerCase().endsWith('.lrtw'))) return;
     const st = await stat(p);
     if (st.isDirectory()) {
       const names = (await readdir(p)).sort(byName);

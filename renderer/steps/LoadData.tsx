@@ -32,14 +32,29 @@ export function LoadDataStep() {
   const fileInput = useRef<HTMLInputElement>(null);
   const desktop = shell();
   const [sourceCount, setSourceCount] = useState<number | null>(null);
+  const [foundSettings, setFoundSettings] = useState<Output<'settings.find'> | null>(null);
 
   async function scan(paths: string[]) {
     setPhase('scanning');
     try {
       const r = await api('import.scan', { paths });
       setPlans(r.map((p) => ({ ...p, include: startsTicked(p) })));
+      // An engagement.json among them (the CLI reads its input folder's): offered, never applied unasked.
+      setFoundSettings(readOnly ? null : await api('settings.find', { paths }).catch(() => null));
     } finally {
       setPhase('idle');
+    }
+  }
+
+  async function applyFoundSettings(file: string) {
+    setError(null);
+    try {
+      await api('settings.applyFile', { path: file });
+      setFoundSettings(null);
+      useApp.getState().setNotice(`Applied the settings of ${file}.`);
+      await refresh();
+    } catch (e) {
+      setError(`The settings of ${file} were not applied: ${errorMessage(e)}`);
     }
   }
 
@@ -202,6 +217,26 @@ export function LoadDataStep() {
       )}
       {phase === 'uploading' && <ProgressBar label={uploadNote || 'Copying files'} event={undefined} />}
       {phase === 'scanning' && <Loading what="the files (detecting kinds and mappings)" />}
+
+      {foundSettings?.file && (
+        <div className={`alert ${foundSettings.problem ? 'error' : 'warn'}`} role="status" aria-label="Engagement settings found">
+          <div className="alert-body">
+            {foundSettings.problem ? (
+              <>The folder holds engagement settings that cannot be read: {foundSettings.problem}</>
+            ) : foundSettings.differs.length === 0 ? (
+              <><span className="mono">{foundSettings.file}</span> holds engagement settings that match this engagement's.</>
+            ) : (
+              <>
+                <span className="mono">{foundSettings.file}</span> holds engagement settings{foundSettings.client ? ` for ${foundSettings.client}` : ''} that differ from this engagement's: {foundSettings.differs.join(', ')}. The command line reviews a folder with them; apply them here for the same figures.{' '}
+                <span className="alert-actions">
+                  <button type="button" className="btn small primary" onClick={() => void applyFoundSettings(foundSettings.file!)}>Apply its settings</button>
+                  <button type="button" className="btn small subtle" onClick={() => setFoundSettings(null)}>Keep this engagement's</button>
+                </span>
+              </>
+            )}
+          </div>
+        </div>
+      )}
 
       {plans && (
         <Card title={`Files to import (${plans.length})`} id="plans" actions={

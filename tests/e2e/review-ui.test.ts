@@ -710,6 +710,8 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     writeFileSync(join(dir, 'odd.csv'), 'Who,What,When,Box\nerin@contoso.com,Revit,2026-07-04 09:00,WS-09\n');
     // An export filtered to nothing: a header and no rows.
     writeFileSync(join(dir, 'sessions-none.csv'), 'session_id,user,product,device_name,start_time,end_time,licence_type\n');
+    // The client's engagement settings, chosen with the data: offered, not applied unasked.
+    writeFileSync(join(dir, 'engagement.json'), JSON.stringify({ client: 'Fabrikam Design', corporate_email_domains: ['contoso.com'] }));
 
     await goStep(p, 'Start');
     await p.getByRole('textbox', { name: 'Client', exact: true }).fill('Fabrikam Design');
@@ -718,9 +720,14 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await p.getByRole('main', { name: 'Load data' }).waitFor();
     await p.getByText('Nothing loaded yet').waitFor();
 
-    await p.getByLabel('Choose files to import').setInputFiles([join(dir, 'sessions-q3.csv'), join(dir, 'roster.xlsx'), join(dir, 'odd.csv'), join(dir, 'sessions-none.csv')]);
+    await p.getByLabel('Choose files to import').setInputFiles([join(dir, 'sessions-q3.csv'), join(dir, 'roster.xlsx'), join(dir, 'odd.csv'), join(dir, 'sessions-none.csv'), join(dir, 'engagement.json')]);
     const bad = p.getByRole('article', { name: 'File roster.xlsx' });
     await bad.getByText('Refused:').waitFor({ timeout: 60_000 });
+    const found = p.getByRole('status', { name: 'Engagement settings found' });
+    assert.match(await found.innerText(), /engagement\.json holds engagement settings for Fabrikam Design that differ from this engagement's: corporate e-mail domains\./);
+    assert.equal(await p.getByRole('article', { name: 'File engagement.json' }).count(), 0, 'settings are no file to import');
+    await found.getByRole('button', { name: "Keep this engagement's" }).click();
+    await found.waitFor({ state: 'detached' });
     // A broken workbook read as a roster is still refused, and its card keeps the kind that was tried.
     const rescanned = p.waitForResponse((r) => r.url().includes('import.scan'));
     await p.getByRole('combobox', { name: 'Kind of roster.xlsx' }).selectOption('users');

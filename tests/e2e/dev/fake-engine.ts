@@ -98,6 +98,8 @@ export function createFakeEngine(): EngineHost {
     'job.cancel': async () => ({ ok: true }),
     'sources.list': async () => summary()!.sources.map((s) => ({ ...s, source_id: 1, imported_at: '2026-10-02', mapping: null })),
     'sources.remove': async () => ({ file: 'lrt-sessions.csv', rows: 1, import_again: [] }),
+    'settings.find': async () => ({ file: null, client: null, differs: [], problem: null }),
+    'settings.applyFile': async () => settings,
     'refused.list': async () => [{ file: 'notes.docx', reason: 'notes.docx: not a CSV, TSV, XLSX or FlexNet log (binary content at byte 0). Remove it from the folder.' }],
     'rejects.list': async () => ({ total: 7, rows: Array.from({ length: 7 }, (_, k) => ({ source_id: 1, file: 'sessions.csv', line: 100 + k * 37, raw: `u${k}@contoso.com,RVT,not-a-date,,`, reason: 'start_time: "not-a-date" is not a date (expected ISO 8601 or M/D/YYYY H:MM)' })) }),
     'settings.get': async () => settings,

@@ -1,8 +1,9 @@
-// A loaded source can be removed: the client sends a corrected export (an updated roster) or a file was
-// loaded as the wrong kind. Its rows, rejects and kept copy go; the review says it is out of date.
+// Load data beyond importing: a loaded source can be removed (the client sends a corrected export, or a file
+// was loaded as the wrong kind: its rows, rejects and kept copy go, and the review says it is out of date),
+// and an engagement.json in the chosen folder is offered, as the command line reads it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEngine, dispatch, type HandlerContext } from '../../analysis/api/handlers';
@@ -63,4 +64,29 @@ test('a removed source takes its kept copy with it', async () => {
   assert.ok(existsSync(copy), copy);
   await call('sources.remove', { source_id: users[0]!.source_id });
   assert.ok(!existsSync(copy), 'the kept copy goes with the source');
+});
+
+test("a folder's engagement.json is found, compared and applied on request, as the command line reads it", async () => {
+  const folder = join(root, 'client-folder');
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, 'sessions.csv'), 'session_id,user,product,start_time,end_time\ns1,ann@contoso.com,RVT,2026-09-01 09:00:00,2026-09-01 10:00:00\n');
+  writeFileSync(join(folder, 'engagement.json'), JSON.stringify({ client: 'Contoso Engineering', corporate_email_domains: ['contoso.com', 'contoso.co.uk'], prices: { RVT: { annual: 2500 } } }, null, 2));
+  await call('engagement.create', { path: join(root, 'fresh', 'fresh.lrtw'), client: 'Contoso' });
+  // The scan lists the data only; the settings are found beside it.
+  const plans = (await call('import.scan', { paths: [folder] })) as { file: string }[];
+  assert.deepEqual(plans.map((p) => p.file), ['sessions.csv']);
+  const found = (await call('settings.find', { paths: [folder] })) as { file: string; client: string; differs: string[]; problem: string | null };
+  assert.deepEqual(found, { file: join(folder, 'engagement.json'), client: 'Contoso Engineering', differs: ['client', 'corporate e-mail domains', 'prices'], problem: null });
+  const applied = (await call('settings.applyFile', { path: found.file })) as { client: string; corporate_email_domains: string[] };
+  assert.equal(applied.client, 'Contoso Engineering');
+  assert.deepEqual(((await call('settings.get', {})) as { corporate_email_domains: string[] }).corporate_email_domains, ['contoso.com', 'contoso.co.uk']);
+  assert.deepEqual(((await call('settings.find', { paths: [folder] })) as { differs: string[] }).differs, [], 'now the same');
+  // A file with a mistake is named with its line, and nothing is applied.
+  writeFileSync(join(folder, 'engagement.json'), '{\n  "client": "X",\n  "corporate_emails": ["a.com"]\n}\n');
+  const bad = (await call('settings.find', { paths: [join(folder, 'engagement.json')] })) as { problem: string };
+  assert.match(bad.problem, /engagement\.json line 3: corporate_emails is not a setting/);
+  await assert.rejects(call('settings.applyFile', { path: join(folder, 'engagement.json') }), (e: ApiError) => e.code === 'invalid_input');
+  assert.equal(((await call('settings.get', {})) as { client: string }).client, 'Contoso Engineering');
+  // No engagement.json: nothing found.
+  assert.deepEqual(await call('settings.find', { paths: [join(folder, 'sessions.csv')] }), { file: null, client: null, differs: [], problem: null });
 });
