@@ -156,15 +156,18 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
   await db.run(`CREATE OR REPLACE TEMP TABLE _net_month AS
     WITH ev AS (SELECT product, st AS t, 1 AS delta FROM _ns UNION ALL SELECT product, et, -1 FROM _ns),
     run AS (SELECT product, t, delta, sum(delta) OVER (PARTITION BY product ORDER BY t, delta ROWS UNBOUNDED PRECEDING) AS level FROM ev),
-    daily AS (SELECT product, CAST(t AS DATE) AS day, max(level) AS peak FROM run WHERE delta = 1 GROUP BY ALL),
+    -- peak_at: the first instant of the day's peak (the sessions open then are the ones over the seats).
+    daily AS (SELECT product, CAST(t AS DATE) AS day, max(level) AS peak, arg_max(t, (level, -epoch(t))) AS peak_at FROM run WHERE delta = 1 GROUP BY ALL),
     seats AS (
-      SELECT d.product, d.day, d.peak, coalesce(sum(e.seats), 0) AS seats
+      SELECT d.product, d.day, d.peak, d.peak_at, coalesce(sum(e.seats), 0) AS seats
       FROM daily d LEFT JOIN _ent e ON e.product = d.product AND e.model = 'network' AND d.day BETWEEN e.s AND e.e, _p
-      WHERE d.day > _p.lb_start AND d.day <= _p.d GROUP BY d.product, d.day, d.peak),
+      WHERE d.day > _p.lb_start AND d.day <= _p.d GROUP BY d.product, d.day, d.peak, d.peak_at),
     -- peak_day: the month's day of largest excess, the earliest of equal ones (a tie must not pick at random).
     monthly AS (
       SELECT product, date_trunc('month', day) AS m, max(peak - seats) AS excess, min(day) FILTER (WHERE peak > seats) AS first_day,
-        max(day) FILTER (WHERE peak > seats) AS last_day, arg_max(day, (peak - seats, -epoch(day))) AS peak_day
+        max(day) FILTER (WHERE peak > seats) AS last_day, arg_max(day, (peak - seats, -epoch(day))) AS peak_day,
+        arg_max(peak_at, (peak - seats, -epoch(day))) AS peak_at, arg_max(peak, (peak - seats, -epoch(day))) AS peak_n,
+        arg_max(seats, (peak - seats, -epoch(day))) AS peak_seats
       FROM seats GROUP BY ALL HAVING max(peak - seats) > 0),
     runs AS (
       SELECT *, (year(m) * 12 + month(m)) - row_number() OVER (PARTITION BY product ORDER BY m) AS grp FROM monthly)
@@ -177,8 +180,10 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
       g.units, g.first_day, g.last_day,
       printf('peak simultaneous network sessions above the network seats in %s (largest excess %d)', plural(g.months, 'month'), g.units)
     FROM g`);
-  await addEvidence(db, `SELECT fid('network_over_use', NULL, n.product, NULL, NULL), s.tbl, s.source_id, s.line, 'network session on ' || CAST(n.peak_day AS VARCHAR)
-    FROM _net_month n JOIN _ns s ON s.product = n.product AND CAST(s.st AS DATE) <= n.peak_day AND CAST(s.et AS DATE) >= n.peak_day`);
+  // Each month's evidence is the sessions open at its peak instant: exactly the peak, against the seats then.
+  await addEvidence(db, `SELECT fid('network_over_use', NULL, n.product, NULL, NULL), s.tbl, s.source_id, s.line,
+      printf('network session open at %s: %d at once against %s', strftime(n.peak_at, '%Y-%m-%d %H:%M:%S'), n.peak_n, plural(CAST(n.peak_seats AS BIGINT), 'seat'))
+    FROM _net_month n JOIN _ns s ON s.product = n.product AND s.st <= n.peak_at AND s.et > n.peak_at`);
   // And the other side of the comparison: the network subscription lines whose seats were exceeded.
   await addEvidence(db, `SELECT DISTINCT fid('network_over_use', NULL, g.product, NULL, NULL), e.tbl, e.source_id, e.line,
       printf('network entitlement: %s of %s', plural(CAST(e.seats AS BIGINT), 'seat'), e.offering)

@@ -2,6 +2,7 @@
 // months: (2024-09-30, 2026-09-30]. Corporate e-mail domain contoso.com. Prices from the test catalogue.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { getEvidence } from '../../analysis/rules/evidence';
 import { makeEstate, of, days } from './helpers';
 import { coveringEntry, ipRangeProblem, ipv4Bounds } from '../../analysis/settings';
 
@@ -118,6 +119,8 @@ test('network_over_use: peak simultaneous network sessions above seats in sustai
     burst('CIV3D', '2026-04-10', 3);
     burst('CIV3D', '2026-05-10', 3); // only two consecutive months
     burst('CIV3D', '2026-07-10', 2); // at the seats: no excess
+    // Later on a peak day, one session alone: not over the seats, so no evidence of the over-use.
+    rows.push(s('late@contoso.com', 'INVPROSA', '2026-05-12', { licence_type: 'network', device_name: 'hl', start_time: '2026-05-12 14:00:00', end_time: '2026-05-12 15:00:00' }));
     // Back-to-back sessions (one ends as the next starts) are not simultaneous.
     rows.push(s('b1@contoso.com', 'CIV3D', '2026-06-10', { licence_type: 'network', start_time: '2026-06-10 08:00:00', end_time: '2026-06-10 09:00:00' }));
     burst('CIV3D', '2026-06-10', 2);
@@ -126,6 +129,12 @@ test('network_over_use: peak simultaneous network sessions above seats in sustai
     const net = of(findings, 'network_over_use');
     assert.deepEqual(net.map((f) => `${f.product} ${f.units} ${f.first_seen} ${f.last_seen}`), ['INVPROSA 2 2026-04-10 2026-06-15']);
     assert.equal(net[0]!.annual_value, 2 * 2800);
+    // The evidence is the sessions open at each month's peak instant (3 + 4 + 3), and the network line exceeded.
+    const ev = await getEvidence(e.db, net[0]!.finding_id, 100);
+    const notes = ev.rows.map((r) => r.note ?? '');
+    assert.equal(notes.filter((n) => n.startsWith('network session open at ')).length, 10, notes.join(' | '));
+    assert.ok(notes.includes('network session open at 2026-05-12 09:00:00: 4 at once against 2 seats'), notes.join(' | '));
+    assert.ok(notes.some((n) => n.startsWith('network entitlement: 2 seats of INVPROSA')));
     assert.equal(of(findings, 'unassigned_usage').length + of(findings, 'contractor_unassigned').length, 0, 'network claims are not unassigned use');
   } finally {
     e.close();
