@@ -284,7 +284,8 @@ async function prepare(facts: FileFacts, limits: IngestLimits, req: ImportFileRe
   }
   const headerRec = scanRows[header.offset]!;
   const notes = [encNote, `delimiter ${delimiter === '\t' ? 'TAB' : delimiter}`, `header on line ${headerRec.line}`];
-  if (header.offset > 0) notes.push(`${header.offset} line(s) before the header were skipped (title or filter block)`);
+  // Physical lines, blank ones included (a title, an empty line, then the header: 2 lines skipped).
+  if (headerRec.line > 1) notes.push(`${headerRec.line - 1} line${headerRec.line === 2 ? '' : 's'} before the header ${headerRec.line === 2 ? 'was' : 'were'} skipped (title or filter block)`);
   const after = first.slice(header.offset + 1);
   let used = false;
   return {

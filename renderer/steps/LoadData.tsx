@@ -111,6 +111,9 @@ export function LoadDataStep() {
     setPhase('importing');
     try {
       const r = await api('import.run', { jobId, files });
+      // The job is over: its progress and Cancel go at once, while the lists below reload.
+      setPhase('idle');
+      setJob(null);
       const refusedAtScan = plans.filter((p) => p.refused !== null).map((p) => ({ file: p.file, reason: p.refused! }));
       setResult({ ...r, refused: [...refusedAtScan, ...r.refused.filter((x) => !refusedAtScan.some((y) => y.file === x.file))] });
       setPlans(null);
@@ -463,7 +466,7 @@ function LoadedSources(props: { tick: number; onCount: (n: number) => void; onRe
       <Card title="Loaded sources" id="sources">
         {sources.loading && <Loading what="sources" />}
         {sources.error && <ErrorBox message={sources.error} />}
-        {sources.data && sources.data.length === 0 && <Empty title="Nothing loaded yet">Drop files above, or give a folder path, to load the client's data.</Empty>}
+        {!sources.loading && sources.data && sources.data.length === 0 && <Empty title="Nothing loaded yet">Drop files above, or give a folder path, to load the client's data.</Empty>}
         {sources.data && sources.data.length > 0 && (
           <div className="table-scroll">
             <table className="simple-table sources-table">

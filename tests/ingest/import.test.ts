@@ -304,6 +304,9 @@ test('a TAB-separated Title Case usage export with a title line above the header
     { user: 'a@x.com', day: '2025-02-03', line: 4 },
     { user: 'a@x.com', day: '2025-02-04', line: 5 },
   ]);
+  // The title and the blank line under it: two lines skipped, as the file shows them.
+  const notes = JSON.parse((await db.one<{ notes: string }>('SELECT notes FROM sources'))!.notes) as string[];
+  assert.ok(notes.includes('2 lines before the header were skipped (title or filter block)'), notes.join(' | '));
   db.close();
 });
 
