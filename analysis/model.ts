@@ -51,6 +51,10 @@ export const mostlyRejected = (s: { rows_read: number; rows_rejected: number }):
 
 /** A subscription line's licence model as the Autodesk Account names it (renewal lines of one offering). */
 export const LICENCE_MODEL_LABELS: Record<string, string> = { named_user: 'Named User', network: 'Network', flex: 'Flex', serial: 'Serial' };
+/** A decision's action as the analyst reads it, in the app, the workbook and the pack's report. */
+export const DECISION_LABELS: Readonly<Record<string, string>> = {
+  reclaim: 'Reclaim', keep: 'Keep', buy: 'Buy', remediate: 'Remediate', dispute: 'Dispute', investigate: 'Investigate', accept: 'Accept', reject: 'Reject',
+};
 export const RECOMMENDATION_LABELS: Record<string, string> = { increase: 'Increase', reduce: 'Reduce', convert_to_flex: 'Convert to Flex', keep: 'Keep' };
 
 /** Each input kind as the analyst knows it (Load data, the engine's refusals). */

@@ -1,7 +1,7 @@
 // The read-only HTML report inside the evidence pack: one self-contained file (inline CSS, no scripts,
 // no external assets, no network URLs; a CSP forbids loading anything). Every string is escaped,
 // and ':' too, so client text such as "http://..." can never become a link or a fetch.
-import { LICENCE_MODEL_LABELS, RECOMMENDATION_LABELS, type Scenarios } from '../model';
+import { DECISION_LABELS, LICENCE_MODEL_LABELS, RECOMMENDATION_LABELS, type Scenarios } from '../model';
 import type { ScenarioAssumptions } from '../settings';
 import type { FindingRow, RenewalRow, SourceRow, RefusedRow } from './data';
 import { SCENARIO_KEYS, SCENARIO_LABELS, typeLabel } from './settlement';
@@ -76,7 +76,7 @@ export function renderReport(r: ReportInput): string {
     .map(
       (g) => `<tr><td class="mono nowrap">${esc(g.finding_id)}</td><td class="nowrap">${esc(typeLabel(g.type))}</td><td>${sev(g.severity)}</td><td>${esc(g.user)}</td><td>${esc(g.product)}</td>
 <td class="num">${num(g.units)}</td><td class="num">${money(g.price, 2)}</td><td class="num">${money(g.list_price ?? g.price, 2)}</td><td class="num">${num(g.months)}</td>
-<td class="num">${money(g.annual_value)}</td><td class="date">${esc(g.first_seen)}</td><td class="date">${esc(g.last_seen)}</td><td>${esc(g.action)}</td><td class="detail">${esc(g.detail)}</td></tr>`,
+<td class="num">${money(g.annual_value)}</td><td class="date">${esc(g.first_seen)}</td><td class="date">${esc(g.last_seen)}</td><td>${esc(g.action ? (DECISION_LABELS[g.action] ?? g.action) : null)}</td><td class="detail">${esc(g.detail)}</td></tr>`,
     )
     .join('');
 
@@ -84,7 +84,7 @@ export function renderReport(r: ReportInput): string {
     rows
       .map(
         (s) => `<tr><td class="mono">${esc(s.finding_id)}</td><td>${esc(typeLabel(s.type))}</td><td>${esc(s.user)}</td><td>${esc(s.offering ?? s.product)}</td>
-<td class="num">${num(s.units)}</td><td class="num">${money(s.annual_value)}</td><td class="date">${esc(s.last_seen)}</td><td>${esc(s.detail)}</td><td>${esc(s.action)}</td></tr>`,
+<td class="num">${num(s.units)}</td><td class="num">${money(s.annual_value)}</td><td class="date">${esc(s.last_seen)}</td><td>${esc(s.detail)}</td><td>${esc(s.action ? (DECISION_LABELS[s.action] ?? s.action) : null)}</td></tr>`,
       )
       .join('');
 

@@ -40,7 +40,7 @@ tr.total td{font-weight:650;border-top:2px solid var(--navy);background:#fff}
 .warn{border:1px solid #f0c36d;background:#fff8e6;color:#5c4300;border-radius:8px;padding:10px 14px;margin:8px 0}
 .warn strong{color:var(--amber)}
 footer{margin-top:40px;padding-top:12px;border-top:1px solid var(--line);color:var(--muted);font-size:12px}
-@media print{.scroll{overflow:visible}table{font-size:10.5px}header{-webkit-print-color-adjust:exact;print-color-adjust:exact}main{padding:16px 24px}h2{break-after:avoid}tr{break-inside:avoid}}
+@media print{@page{size:A4 landscape;margin:12mm}.scroll{overflow:visible}table{font-size:8.5px;width:100%}.nowrap{white-space:normal}td.mono{word-break:break-all;min-width:9ch}td.detail{overflow-wrap:anywhere;min-width:24ch}header{-webkit-print-color-adjust:exact;print-color-adjust:exact}main{padding:16px 24px}h2{break-after:avoid}tr{break-inside:avoid}}
 `;
 
 /** `'sha256-…'` of REPORT_CSS, for style-src. A report written by another version keeps its text but not its styles. */

@@ -90,7 +90,8 @@ export function putCell(cell: ExcelJS.Cell, kind: CellKind, v: CellInput, f: For
     return;
   }
   cell.value = n;
-  cell.numFmt = numFmtOf(kind, f)!;
+  // A whole number in a column that may hold fractions: Excel shows "#,##0.##" as "65." (a trailing point).
+  cell.numFmt = kind === 'num' && Number.isInteger(n) ? NUM_FMT.int : numFmtOf(kind, f)!;
 }
 
 export function styleHeaderRow(row: ExcelJS.Row, columns: number): void {

@@ -1,7 +1,7 @@
 // Streams one table (header row + data rows) into a worksheet of ExcelJS's streaming writer: rows are
 // committed as they are written, so memory stays bounded however long the register is.
 import type ExcelJS from 'exceljs';
-import { columnLetter, displayWidth, putCell, styleHeaderRow, type CellInput, type CellKind, type Formats } from './sheet-style';
+import { columnLetter, displayWidth, numFmtOf, putCell, styleHeaderRow, type CellInput, type CellKind, type Formats } from './sheet-style';
 
 export interface TableColumn<T> {
   header: string;
@@ -18,6 +18,8 @@ export interface TableColumn<T> {
    * before recalculating.
    */
   formula?: (row: number, item: T) => string | null;
+  /** A working column formulas read, kept out of sight (and out of print). */
+  hidden?: boolean;
 }
 
 const NUMERIC: ReadonlySet<CellKind> = new Set(['money', 'money0', 'int', 'num', 'pct', 'rate', 'ratio']);
@@ -48,7 +50,7 @@ export async function writeTable<T>(ws: ExcelJS.Worksheet, columns: readonly Tab
   const first = await it.next();
   const firstPage = first.done ? [] : first.value;
   const widths = columnWidths(columns, firstPage);
-  ws.columns = widths.map((w) => ({ width: w }));
+  ws.columns = widths.map((w, i) => ({ width: w, hidden: columns[i]!.hidden === true }));
   const header = ws.addRow(columns.map((c) => c.header));
   styleHeaderRow(header, columns.length);
   columns.forEach((c, i) => {
@@ -72,6 +74,8 @@ export async function writeTable<T>(ws: ExcelJS.Worksheet, columns: readonly Tab
           const cached = cell.value;
           cell.value = { formula, result: NUMERIC.has(c.kind) ? Number(cached ?? 0) : cached instanceof Date || typeof cached === 'string' ? cached : '' };
           if (c.kind === 'text') cell.numFmt = 'General';
+          // A date the formula finds later (a due date entered on another sheet) shows as a date, not a serial.
+          else if (c.kind === 'date' || c.kind === 'datetime') cell.numFmt = numFmtOf(c.kind, f)!;
         }
         const a = aligns[i];
         if (a) cell.alignment = a;

@@ -9,7 +9,7 @@ import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { EngagementDb } from '../db/engine';
 import type { Settings } from '../settings';
-import { GAP_TYPES, LICENCE_MODEL_LABELS, RECOMMENDATION_LABELS, SIGNAL_TYPES, type Scenarios } from '../model';
+import { DECISION_LABELS, GAP_TYPES, LICENCE_MODEL_LABELS, RECOMMENDATION_LABELS, SIGNAL_TYPES, type Scenarios } from '../model';
 import { loadCatalogue } from '../catalogue/catalogue';
 import {
   allFindings, countFindings, savingsByTypeOf, decisionRows, findingPages, refusedRows, rejectCount, rejectPages, renewalRows, resolveAsOf, sourceRows,
@@ -43,28 +43,40 @@ const nameWithCode = (code: string | null): string | null => {
   return n && n !== code ? `${n} (${code})` : code;
 };
 const plural = (n: number, word: string): string => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
-const decisionLabel = (a: string | null): string | null => (a ? a.charAt(0).toUpperCase() + a.slice(1).replace(/_/g, ' ') : null);
+const decisionLabel = (a: string | null): string | null => (a ? (DECISION_LABELS[a] ?? a) : null);
 const DECISION_ACTIONS = DecisionActionSchema.options;
 
 /** Decisions sheet columns the registers read (DECISION_COLUMNS below). */
-const DEC_COL = { action: 'F', owner: 'G', due: 'H' } as const;
-/** Each finding's row on the Decisions sheet, where finance records decisions; the registers show them live. */
+const DEC_COL = { id: 'A', action: 'F', owner: 'G', due: 'H' } as const;
+/** Each finding's row on the Decisions sheet as written (the cached results of the registers' lookups). */
 type DecisionRowOf = ReadonlyMap<string, number>;
 
 /**
- * A register's Decision, Owner and Due date columns: live references to the finding's row on the Decisions
- * sheet, so a decision entered there shows on its register too (and the cached value is the app's).
+ * A register's Decision, Owner and Due date columns, and a last hidden column finding the finding's row on the
+ * Decisions sheet by its ID (MATCH, so sorting either sheet keeps each decision with its finding): a decision
+ * finance enters there shows on the register too. `idCol` is the register's Finding ID column; `lookupCol`
+ * the hidden column's letter.
  */
-function decisionColumns<T>(of: (r: T) => FindingRow, decRow: DecisionRowOf): TableColumn<T>[] {
-  const ref = (col: string) => (_row: number, r: T) => {
-    const k = decRow.get(of(r).finding_id);
-    return k === undefined ? null : `IF(${sheetRef('Decisions')}!$${col}$${k}="","",${sheetRef('Decisions')}!$${col}$${k})`;
-  };
+function decisionColumns<T>(of: (r: T) => FindingRow, decRow: DecisionRowOf, lookupCol: string): TableColumn<T>[] {
+  const dec = sheetRef('Decisions');
+  const pick = (col: string) => (row: number) =>
+    `IF($${lookupCol}${row}=0,"",IF(INDEX(${dec}!$${col}:$${col},$${lookupCol}${row})="","",INDEX(${dec}!$${col}:$${col},$${lookupCol}${row})))`;
   return [
-    { header: 'Decision', kind: 'text', center: true, value: (r) => decisionLabel(of(r).action), formula: ref(DEC_COL.action) },
-    { header: 'Owner', kind: 'text', value: (r) => of(r).owner, max: 28, formula: ref(DEC_COL.owner) },
-    { header: 'Due date', kind: 'date', value: (r) => of(r).due_date, formula: ref(DEC_COL.due) },
+    { header: 'Decision', kind: 'text', center: true, value: (r) => decisionLabel(of(r).action), formula: pick(DEC_COL.action) },
+    { header: 'Owner', kind: 'text', value: (r) => of(r).owner, max: 28, formula: pick(DEC_COL.owner) },
+    { header: 'Due date', kind: 'date', value: (r) => of(r).due_date, formula: pick(DEC_COL.due) },
   ];
+}
+
+/** The hidden last column of a register: the finding's row on the Decisions sheet (0 when it has none). */
+function decisionLookup<T>(of: (r: T) => FindingRow, decRow: DecisionRowOf): TableColumn<T> {
+  return {
+    header: 'Decisions row',
+    kind: 'int',
+    hidden: true,
+    value: (r) => decRow.get(of(r).finding_id) ?? 0,
+    formula: (row) => `IFERROR(MATCH($A${row},${sheetRef('Decisions')}!$${DEC_COL.id}:$${DEC_COL.id},0),0)`,
+  };
 }
 
 /** Columns of the Reclamation and Optimisation sheets; letters are used by Summary formulas. */
@@ -80,8 +92,9 @@ const savingsColumns = (decRow: DecisionRowOf): TableColumn<FindingRow>[] => [
   { header: 'First seen', kind: 'date', value: (r) => r.first_seen },
   { header: 'Last seen', kind: 'date', value: (r) => r.last_seen },
   { header: 'Evidence rows', kind: 'int', value: (r) => r.evidence_count },
-  ...decisionColumns((r: FindingRow) => r, decRow),
+  ...decisionColumns((r: FindingRow) => r, decRow, 'P'),
   { header: 'Detail', kind: 'text', value: (r) => r.detail, max: 70 },
+  decisionLookup((r: FindingRow) => r, decRow),
 ];
 const SAV = { type: 'B', units: 'F', value: 'G', counted: 'H' } as const;
 
@@ -102,8 +115,9 @@ const gapColumns = (decRow: DecisionRowOf): TableColumn<GapRow>[] => [
   { header: 'First seen', kind: 'date', value: (r) => r.f.first_seen },
   { header: 'Last seen', kind: 'date', value: (r) => r.f.last_seen },
   { header: 'Evidence rows', kind: 'int', value: (r) => r.f.evidence_count },
-  ...decisionColumns((r: GapRow) => r.f, decRow),
+  ...decisionColumns((r: GapRow) => r.f, decRow, 'S'),
   { header: 'Detail', kind: 'text', value: (r) => r.f.detail, max: 70 },
+  decisionLookup((r: GapRow) => r.f, decRow),
 ];
 /** Sheets that are one table under a header row: printed at a scale with the header repeated. */
 const REGISTER_SHEETS: ReadonlySet<string> = new Set(['Reclamation', 'Gap Register', 'Optimisation', 'Renewal', 'Decisions']);
@@ -255,13 +269,14 @@ export async function writeWorkbook(db: EngagementDb, settings: Settings, outDir
   const margins = { left: 0.4, right: 0.4, top: 0.5, bottom: 0.5, header: 0.3, footer: 0.3 };
   const sheet = async (name: (typeof SHEETS)[number], ySplit: number, tab: string) => {
     // Printed or saved as PDF, landscape: a narrow sheet one page wide; a register (a header row over many wide
-    // columns) at a readable scale, its header row repeated on every page (fitted to one page wide it was 4 pt).
+    // columns) at a readable scale, its header row and ID column repeated on every page (fitted to one page wide
+    // it was 4 pt; without the ID, a page of decisions could not be told whose).
     const register = REGISTER_SHEETS.has(name);
     const ws = wb.addWorksheet(name, {
       ...frozen(ySplit),
       properties: { tabColor: { argb: tab } },
       pageSetup: register
-        ? { paperSize: 9, orientation: 'landscape', fitToPage: false, scale: 65, printTitlesRow: '1:1', margins }
+        ? { paperSize: 9, orientation: 'landscape', fitToPage: false, scale: 65, printTitlesRow: '1:1', printTitlesColumn: 'A:A', margins }
         : { paperSize: 9, orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0, margins },
     });
     await protectIfAsked(ws, password);
@@ -366,7 +381,14 @@ async function writeSummary(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ctx, x
   L.row([{ v: 'Currency' }, { v: settings.currency }], fact);
   // What to check before trusting the figures, above them (review-warnings.ts).
   for (const w of ctx.asOf ? await reviewWarnings(db, settings, ctx.asOf) : []) {
-    L.row([{ v: `Check first: ${w.message}` }], (r) => (r.getCell(1).font = { name: 'Calibri', bold: true, color: { argb: 'FF9C5700' } }));
+    const text = `Check first: ${w.message}`;
+    L.row([{ v: text }], (r) => {
+      // Wrapped across the sheet's width (a long note left to overflow made the printed page a third as wide).
+      ws.mergeCells(r.number, 1, r.number, 5);
+      r.getCell(1).font = { name: 'Calibri', bold: true, color: { argb: 'FF9C5700' } };
+      r.getCell(1).alignment = { wrapText: true, vertical: 'top' };
+      r.height = 15 * Math.ceil(text.length / 140);
+    });
   }
   L.blank();
 

@@ -2,7 +2,7 @@
 // finding model and the settings schema, which import nothing but zod (ARCHITECTURE.md layer rule).
 /* eslint-disable no-restricted-imports -- these three modules are the shared contract the renderer may import */
 export { METHOD_NAMES, ProgressEventSchema, ApiErrorSchema } from '../../analysis/api/contract';
-export { INPUT_KINDS, GAP_TYPES, SIGNAL_TYPES, RECOMMENDATION_LABELS, LICENCE_MODEL_LABELS, KIND_LABELS, mostlyRejected, typeLabel } from '../../analysis/model';
+export { INPUT_KINDS, GAP_TYPES, SIGNAL_TYPES, RECOMMENDATION_LABELS, DECISION_LABELS, LICENCE_MODEL_LABELS, KIND_LABELS, mostlyRejected, typeLabel } from '../../analysis/model';
 export { ScenarioSchema, coveringEntry } from '../../analysis/settings';
 
 /** Input limits of the contract: the fields stop where the engine would refuse. */

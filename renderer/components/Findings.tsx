@@ -7,7 +7,7 @@ import { FileSearch, X } from 'lucide-react';
 import type { Decision, Output } from '../../analysis/api/contract';
 import type { Finding } from '../../analysis/model';
 import { api, errorMessage, isInvalidInput } from '../api/client';
-import { LIMITS } from '../api/shared';
+import { DECISION_LABELS, LIMITS } from '../api/shared';
 import { useApp, type DecisionInput } from '../store';
 import { DataTable, type Column } from './DataTable';
 import { Empty, ErrorBox, Loading, useLoad, useNarrow } from './ui';
@@ -15,16 +15,7 @@ import { date, int, money, typeLabel } from '../format';
 
 export type Action = Decision['action'];
 
-const ACTION_LABELS: Record<Action, string> = {
-  reclaim: 'Reclaim',
-  keep: 'Keep',
-  buy: 'Buy',
-  remediate: 'Remediate',
-  dispute: 'Dispute',
-  investigate: 'Investigate',
-  accept: 'Accept',
-  reject: 'Reject',
-};
+const ACTION_LABELS = DECISION_LABELS as Record<Action, string>;
 /** Actions whose decision needs a written reason (REVIEW-FLOW: keep with a reason, dispute with justification). */
 const NEEDS_REASON: Action[] = ['keep', 'dispute', 'reject'];
 

@@ -59,6 +59,23 @@ async function variant(src: string, dest: string, setCells: { sheet: string; ref
   writeFileSync(dest, await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' }));
 }
 
+/** The data rows of one sheet in reverse order (as a sort would move them), cell references renumbered. */
+async function reverseRows(src: string, dest: string, sheetName: string): Promise<void> {
+  const zip = await JSZip.loadAsync(readFileSync(src));
+  const part = (await sheetParts(zip)).get(sheetName)!;
+  const xml = await zip.file(part)!.async('string');
+  const rows = [...xml.matchAll(/<row r="(\d+)"[^>]*>.*?<\/row>/gs)].map((m) => ({ n: Number(m[1]), text: m[0] }));
+  const data = rows.filter((r) => r.n > 1);
+  const renumbered = data.map((r, i) => {
+    const to = data[data.length - 1 - i]!.n;
+    return r.text.replace(/^<row r="\d+"/, `<row r="${to}"`).replace(/(<c r="[A-Z]+)\d+"/g, `$1${to}"`);
+  }).sort((a, b) => Number(/<row r="(\d+)"/.exec(a)![1]) - Number(/<row r="(\d+)"/.exec(b)![1]));
+  const start = xml.indexOf(data[0]!.text);
+  const end = xml.indexOf(data[data.length - 1]!.text) + data[data.length - 1]!.text.length;
+  zip.file(part, xml.slice(0, start) + renumbered.join('') + xml.slice(end));
+  writeFileSync(dest, await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' }));
+}
+
 /** Converts one sheet (1-based index) to CSV with raw, full-precision values; returns its rows. */
 function sheetCsv(profileUrl: string, xlsx: string, sheetIndex: number, outDir: string): string[][] {
   mkdirSync(outDir, { recursive: true });
@@ -179,6 +196,13 @@ describe('workbook recalculated by LibreOffice', { skip }, () => {
     assert.equal(at('G-0001', 'Due date'), '2026-10-31', 'the due date, as a date');
     assert.equal(at('G-0003', 'Decision'), 'Dispute', 'a decision entered on the Decisions sheet shows on the register');
     assert.equal(at('G-0004', 'Decision'), '', 'an undecided finding shows no decision');
+    // Decisions found by Finding ID: the sheet sorted another way (its rows reversed) keeps each with its finding.
+    const reversed = join(work, 'decided-reversed.xlsx');
+    await reverseRows(copy, reversed, 'Decisions');
+    const again = sheetCsv(profile, reversed, 3, join(work, 'decided-reversed'));
+    const at2 = (id: string, col: string) => again.find((r) => r[0] === id)![head.indexOf(col)];
+    for (const id of ['G-0001', 'G-0003', 'G-0004']) assert.equal(at2(id, 'Decision'), at(id, 'Decision'), `${id} after sorting the Decisions sheet`);
+    assert.equal(at2('G-0001', 'Owner'), 'Jane Okafor (Finance)');
     // The Reclamation sheet reads them too, client text as text (an owner "+1+2" is not computed).
     const recl = sheetCsv(profile, copy, 2, join(work, 'decided-recl'));
     const rh = recl[0]!;

@@ -164,14 +164,18 @@ describe('finance workbook', () => {
     const zip = await openXlsx(path);
     const gap = await sheetXml(zip, 'Gap Register');
     assert.match(gap, /<pane [^>]*ySplit="1"[^>]*state="frozen"/);
-    assert.match(gap, /<autoFilter ref="A1:R1"\/>/);
-    assert.match(await sheetXml(zip, 'Reclamation'), /<autoFilter ref="A1:O1"\/>/);
+    assert.match(gap, /<autoFilter ref="A1:S1"\/>/);
+    assert.match(await sheetXml(zip, 'Reclamation'), /<autoFilter ref="A1:P1"\/>/);
     const styles = await zip.file('xl/styles.xml')!.async('string');
     assert.match(styles, /formatCode="&quot;\$&quot;#,##0\.00/);
     // <col min max width>: adjacent columns of equal width share one element.
     const widths: number[] = [];
     for (const m of gap.matchAll(/<col min="(\d+)" max="(\d+)" width="([\d.]+)"/g)) for (let c = Number(m[1]); c <= Number(m[2]); c++) widths.push(Number(m[3]));
-    assert.equal(widths.length, 18);
+    assert.equal(widths.length, 19);
+    // The last column finds each finding's row on the Decisions sheet by its ID: hidden, read by the decision columns.
+    assert.match(gap, /<col min="19" max="19" width="[\d.]+" hidden="1"/);
+    assert.match(gap, /<c r="O2"[^>]*><f>IF\(\$S2=0,/);
+    assert.match(gap, /<c r="S2"[^>]*><f>IFERROR\(MATCH\(\$A2,Decisions!\$A:\$A,0\),0\)<\/f>/);
     assert.ok(widths.every((w) => w >= 8 && w <= 70), `column widths fit: ${widths.join(',')}`);
   });
 
