@@ -351,6 +351,7 @@ export function createEngine(opts: EngineOptions) {
     'export.workbook': (input, ctx) =>
       serial(async () => {
         const e = need();
+        await refuseStaleExport(e, 'workbook');
         progress(ctx, input.jobId, 'workbook', 'Writing the workbook…');
         const path = await writeWorkbook(e.db, e.settings, input.dir ?? join(e.folder, 'exports'));
         progress(ctx, input.jobId, 'workbook', 'Workbook written', 1, 1, true);
@@ -359,6 +360,7 @@ export function createEngine(opts: EngineOptions) {
     'export.evidencePack': (input, ctx) =>
       serial(async () => {
         const e = need();
+        await refuseStaleExport(e, 'evidence pack');
         progress(ctx, input.jobId, 'evidence', 'Writing the evidence pack…');
         const out = input.dir ?? join(e.folder, 'exports');
         const r = await writeEvidencePack(e.db, e.settings, out, { keyDir: opts.keyDir });
@@ -452,6 +454,17 @@ function checkScenarioRanges(method: string, s: ScenarioAssumptions, prefix: str
  * What the last review does not show yet: files imported after it, or settings that differ from those it ran
  * with (the settlement rates aside: saving them updates the stored scenarios at once).
  */
+/**
+ * Outputs are the latest review's: after files were imported or removed, or settings changed, a workbook or a
+ * signed pack would mix that review's findings with today's sources and settings (and still verify).
+ */
+async function refuseStaleExport(e: Engagement, what: string): Promise<void> {
+  const changed = await changedSinceReview(e);
+  if (changed.length === 0) return;
+  const since = changed.includes('data') && changed.includes('settings') ? 'the data and the settings changed' : changed.includes('data') ? 'the data changed (files imported or removed)' : 'the settings changed';
+  throw new ApiError('invalid_input', `The ${what} was not written: ${since} since the last review, so its figures would not match its sources and settings. Run the review again, then export.`);
+}
+
 async function changedSinceReview(e: Engagement): Promise<('data' | 'settings')[]> {
   const row = await e.db.one<{ settings: string; newer: boolean }>(
     `SELECT r.settings, coalesce((SELECT max(imported_at) FROM sources) > r.finished_at, false)

@@ -1,4 +1,4 @@
-// The last review does not show everything any more: files were imported after it, or settings it ran
+// The last review does not show everything any more: files were imported or removed after it, or settings it ran
 // with have changed. Every review step says so above its figures and offers to run the review again.
 import { useState } from 'react';
 import { PlayCircle, RefreshCw } from 'lucide-react';
@@ -13,9 +13,9 @@ export function StaleReview({ changed }: { changed: readonly ('data' | 'settings
   const event = useJob(job);
   const what =
     changed.includes('data') && changed.includes('settings')
-      ? 'Files were imported and settings changed since the last review'
+      ? 'The data and the settings changed since the last review'
       : changed.includes('data')
-        ? 'Files were imported since the last review'
+        ? 'The data changed since the last review (files imported or removed)'
         : 'Settings changed since the last review';
   async function run() {
     setError(null);

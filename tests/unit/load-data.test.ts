@@ -41,10 +41,19 @@ test('removing the roster takes its rows and kept copy; a corrected roster impor
   assert.equal(rejects.total, 0);
   await assert.rejects(call('sources.remove', { source_id: roster.source_id }), (e: ApiError) => e.code === 'not_found' && /removed already/.test(e.message));
 
+  // Nothing is exported from a review older than the data: its figures would not match the pack's sources.
+  for (const [method, what] of [['export.workbook', 'workbook'], ['export.evidencePack', 'evidence pack']] as const) {
+    await assert.rejects(call(method, { jobId: `x-${what.replace(' ', '-')}`, dir: join(root, 'stale-out') }), (e: ApiError) =>
+      e.code === 'invalid_input' && e.message === `The ${what} was not written: the data changed (files imported or removed) since the last review, so its figures would not match its sources and settings. Run the review again, then export.`);
+  }
+  assert.ok(!existsSync(join(root, 'stale-out')), 'nothing written');
+
   // The review without it reads no roster: the file is gone from its sources.
   const without = (await call('review.run', { jobId: 'r2' })) as Summary;
   assert.ok(!without.sources.some((s) => s.file === roster.file));
   assert.notDeepEqual(without.findings, before.findings, 'the review without the roster reads other assignments');
+  const { path: wb } = (await call('export.workbook', { jobId: 'w-fresh', dir: join(root, 'fresh-out') })) as { path: string };
+  assert.ok(existsSync(wb), 'a reviewed engagement exports');
 
   // The roster imported again (a corrected export in its place): the review reads it as before.
   const info = (await call('engagement.info', {})) as Info;
