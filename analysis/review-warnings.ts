@@ -7,11 +7,12 @@ import { loadCatalogue, type Catalogue } from './catalogue/catalogue';
 import { priceOverrides } from './pricebook';
 import { NO_FLEX_RATE, NO_FLEX_RATE_END } from './rules/savings';
 import { mostlyRejected } from './model';
+import { DATE_NOTES } from './ingest/normalise';
 
 const list = (codes: readonly string[], max = 6) => (codes.length <= max ? codes.join(', ') : `${codes.slice(0, max).join(', ')} and ${codes.length - max} more`);
 
 /** What a warning is about, so a screen can say which of its figures it touches. */
-export type WarningCode = 'usage_outside_window' | 'sources_outside_window' | 'no_subscriptions' | 'currency_unconverted' | 'price_unmatched' | 'flex_rate_missing' | 'sources_mostly_rejected' | 'no_corporate_domains';
+export type WarningCode = 'usage_outside_window' | 'sources_outside_window' | 'no_subscriptions' | 'currency_unconverted' | 'price_unmatched' | 'flex_rate_missing' | 'sources_mostly_rejected' | 'no_corporate_domains' | 'corporate_domains_unmatched' | 'no_usage' | 'usage_in_future' | 'date_order';
 export interface ReviewWarning {
   code: WarningCode;
   message: string;
@@ -82,6 +83,43 @@ export async function reviewWarnings(db: EngagementDb, settings: Settings, asOf:
     push('no_subscriptions', 'No subscriptions were loaded, so nothing is entitled: every product in use is reported out of scope. Load the Autodesk Account subscriptions export to judge compliance.');
   }
 
+  // No usage at all beside assignments or a contract: every assigned user reads as dormant and no gap can show.
+  const usageRows = await db.one<{ n: number; other: number }>(
+    `SELECT (SELECT count(*) FROM sessions) + (SELECT count(*) FROM usage_daily) + (SELECT count(*) FROM tokenflex) AS n,
+       (SELECT count(*) FROM users) + (SELECT count(*) FROM usage_report) + (SELECT count(*) FROM subscriptions) AS other`,
+  );
+  if (Number(usageRows?.n ?? 0) === 0 && Number(usageRows?.other ?? 0) > 0) {
+    push(
+      'no_usage',
+      'No usage was loaded (no LRT sessions, daily usage or Token Flex rows), so every assigned user reads as dormant and no compliance gap can be found. Load the usage exports and run the review again.',
+    );
+  }
+
+  // Usage dated after today (the review date comes from the last usage day): a day-first export read month first,
+  // or a clock set wrong. The only question here asked of the wall clock.
+  const today = new Date().toISOString().slice(0, 10);
+  if (span?.last && span.last > today) {
+    push(
+      'usage_in_future',
+      `Usage is dated up to ${span.last}, after today (${today}): dates were read in the wrong order (a day-first export read month first) or a clock was set wrong. Check the loaded files' dates against their sources.`,
+    );
+  }
+
+  // Files whose slash dates never settled day or month first, or mix both (import.ts DATE_NOTES).
+  const dated = await db.all<{ file: string; notes: string | null }>(`SELECT file, notes FROM sources ORDER BY source_id`);
+  const noted = (note: string) => dated.filter((s) => (s.notes ?? '').includes(JSON.stringify(note))).map((s) => s.file);
+  const unsettled = noted(DATE_NOTES.unsettled);
+  const mixed = noted(DATE_NOTES.mixed);
+  if (unsettled.length > 0 || mixed.length > 0) {
+    const parts = [
+      ...(unsettled.length
+        ? [`in ${list(unsettled, 4)} no slash date settles day or month first, so they were read month first (M/D/YYYY); if ${unsettled.length === 1 ? 'it writes' : 'they write'} day first (31/03/2026), a date such as 05/03/2026 was read as 3 May`]
+        : []),
+      ...(mixed.length ? [`${list(mixed, 4)} ${mixed.length === 1 ? 'writes' : 'write'} dates both day first and month first: the dates that cannot be month first were rejected`] : []),
+    ];
+    push('date_order', `${parts.join('; ').replace(/^./, (c) => c.toUpperCase())}. Check a few dates against the source before trusting the figures.`);
+  }
+
   // Without corporate e-mail domains every user counts as an employee (RULES.md "corporate user"): where the
   // users' addresses span several domains, a contractor's unassigned use reads as an employee's.
   if (settings.corporate_email_domains.length === 0) {
@@ -94,6 +132,26 @@ export async function reviewWarnings(db: EngagementDb, settings: Settings, asOf:
       push(
         'no_corporate_domains',
         `No corporate e-mail domains are set, so every user counts as an employee and contractors' unassigned use is not told apart. The users' addresses are at ${list(domains.map((d) => `${d.domain} (${Number(d.users).toLocaleString('en-US')} ${Number(d.users) === 1 ? 'user' : 'users'})`), 4)}. Set the client's own domains (Settings; corporate_email_domains in engagement.json) and run the review again.`,
+      );
+    }
+  }
+
+  // A corporate domain no user's address is at (a typo such as contso.com): everyone at the real one reads as a contractor.
+  if (settings.corporate_email_domains.length > 0) {
+    const domains = await db.all<{ domain: string; users: number }>(
+      // Addresses as exported and as resolved (an alias at contoso-eng.com may resolve to a user at contoso.com).
+      `SELECT lower(split_part(u, '@', 2)) AS domain, count(DISTINCT lower(u)) AS users FROM (
+         SELECT DISTINCT "user" AS u FROM sessions UNION SELECT DISTINCT user_raw FROM sessions
+         UNION SELECT DISTINCT "user" FROM usage_daily UNION SELECT DISTINCT user_raw FROM usage_daily
+         UNION SELECT DISTINCT "user" FROM users UNION SELECT DISTINCT user_raw FROM users)
+       WHERE contains(u, '@') GROUP BY 1 ORDER BY users DESC, domain`,
+    );
+    const seen = new Set(domains.map((d) => d.domain));
+    const unmatched = settings.corporate_email_domains.map((d) => d.trim().toLowerCase().replace(/^@/, '')).filter((d) => d && !seen.has(d));
+    if (domains.length > 0 && unmatched.length > 0) {
+      push(
+        'corporate_domains_unmatched',
+        `No user's address is at ${list(unmatched)} (${unmatched.length === 1 ? 'a corporate e-mail domain' : 'corporate e-mail domains'} in the settings): check the spelling, since users at a domain not listed count as contractors. The users' addresses are at ${list(domains.map((d) => `${d.domain} (${Number(d.users).toLocaleString('en-US')} ${Number(d.users) === 1 ? 'user' : 'users'})`), 4)}.`,
       );
     }
   }

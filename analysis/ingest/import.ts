@@ -15,7 +15,7 @@ import { DEFAULT_LIMITS, type IngestLimits } from './limits';
 import { RefusalError, type ParsedItem } from './types';
 import { isTabularKind, type TabularKind } from './aliases';
 import { detectAs, findHeaderRow, MappingError, type Detection } from './detect';
-import { checkTimezone, makeRowNormaliser, newDateOrder, type DateOrder, type NormaliseContext } from './normalise';
+import { checkTimezone, DATE_NOTES, makeRowNormaliser, newDateOrder, type DateOrder, type NormaliseContext } from './normalise';
 import { decodeBytes, detectEncoding, readTextRecords, sniffDelimiter, Utf8Validator, type TextEncoding, type TextRecord } from './text-reader';
 import { CancelledError, type LoadCounts } from './loader';
 import { NativeScanner, type NativeScanResult } from './native-scan';
@@ -551,9 +551,9 @@ class DayFirstDates extends Error {}
 /** What the file's card says of its slash dates (null when it has none, or nothing needs saying). */
 function dateOrderNote(d: DateOrder): string | null {
   if (d.seen === 0) return null;
-  if (d.dayFirst) return 'dates read day first (D/M/YYYY): the file writes dates such as 31/03/2026';
-  if (d.firstOver12 && d.secondOver12) return 'dates are written both day first and month first: those that cannot be M/D/YYYY are rejected; check the export';
-  if (!d.secondOver12) return 'dates such as 03/04/2026 are read month first (M/D/YYYY, as Autodesk writes them): no date in the file settles the order, so check one against the source';
+  if (d.dayFirst) return DATE_NOTES.dayFirst;
+  if (d.firstOver12 && d.secondOver12) return DATE_NOTES.mixed;
+  if (!d.secondOver12) return DATE_NOTES.unsettled;
   return null;
 }
 

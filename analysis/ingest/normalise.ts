@@ -31,6 +31,13 @@ export interface DateOrder {
   seen: number;
 }
 
+/** What a source's notes say of its slash dates; review-warnings.ts reads the last two back. */
+export const DATE_NOTES = {
+  dayFirst: 'dates read day first (D/M/YYYY): the file writes dates such as 31/03/2026',
+  mixed: 'dates are written both day first and month first: those that cannot be M/D/YYYY are rejected; check the export',
+  unsettled: 'dates such as 03/04/2026 are read month first (M/D/YYYY, as Autodesk writes them): no date in the file settles the order, so check one against the source',
+} as const;
+
 export const newDateOrder = (dayFirst = false): DateOrder => ({ dayFirst, firstOver12: false, secondOver12: false, seen: 0 });
 
 export class RowError extends Error {}

@@ -140,3 +140,26 @@ test('no corporate e-mail domains while users span several domains: said, with t
   assert.ok((set.findings.contractor_unassigned ?? 0) > 0, 'the sample has contractors');
   assert.equal(s.findings.contractor_unassigned ?? 0, 0, 'with no domains, no contractor is told apart');
 });
+
+test('a misspelt corporate domain, no usage at all, and dates that may be read in the wrong order are each said', async () => {
+  await call('sample.create', { jobId: 's7', users: 60 });
+  await call('settings.update', { settings: { corporate_email_domains: ['contso.com', 'contoso-eng.com'] } });
+  const typo = (await call('review.run', { jobId: 'r11' })) as Summary;
+  assert.deepEqual(typo.warning_codes.filter(notFlex), ['corporate_domains_unmatched']);
+  assert.match(typo.warnings[typo.warning_codes.indexOf('corporate_domains_unmatched')]!, /^No user's address is at contso\.com \(a corporate e-mail domain in the settings\): check the spelling, since users at a domain not listed count as contractors\. The users' addresses are at contoso\.com \(\d+ users\)/);
+
+  // A European export whose days never pass 12 (and a clock set wrong): read month first, and dated after today.
+  await call('engagement.create', { path: join(root, 'eu', 'eu.lrtw'), client: 'Fabrikam', as_of: '2026-09-30' });
+  const dir = join(root, 'eu-in');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'roster.csv'), 'email,offering_name,seat_assignment,assigned_date\nann@fabrikam.com,Revit,Assigned,2025-01-01\n');
+  await call('import.run', { jobId: 'i7', files: [{ path: join(dir, 'roster.csv') }] });
+  const none = (await call('review.run', { jobId: 'r12' })) as Summary;
+  assert.ok(none.warning_codes.includes('no_usage'), none.warning_codes.join(', '));
+  writeFileSync(join(dir, 'sessions-eu.csv'), 'session_id,user,product,start_time,end_time\ne1,ann@fabrikam.com,Revit,03/09/2026 09:00,03/09/2026 10:00\ne2,ann@fabrikam.com,Revit,12/12/2099 09:00,12/12/2099 10:00\n');
+  await call('import.run', { jobId: 'i8', files: [{ path: join(dir, 'sessions-eu.csv') }] });
+  const eu = (await call('review.run', { jobId: 'r13' })) as Summary;
+  assert.ok(!eu.warning_codes.includes('no_usage'));
+  assert.equal(eu.warnings[eu.warning_codes.indexOf('date_order')], 'In sessions-eu.csv no slash date settles day or month first, so they were read month first (M/D/YYYY); if it writes day first (31/03/2026), a date such as 05/03/2026 was read as 3 May. Check a few dates against the source before trusting the figures.');
+  assert.match(eu.warnings[eu.warning_codes.indexOf('usage_in_future')]!, /^Usage is dated up to 2099-12-12, after today \(\d{4}-\d\d-\d\d\): dates were read in the wrong order/);
+});
