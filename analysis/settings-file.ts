@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
-import { PriceOverrideSchema, ScenarioSchema, scenarioRangeProblem, SettingsSchema, ThresholdsSchema, TypedFieldsSchema, type Settings } from './settings';
+import { PriceOverrideSchema, ScenarioSchema, scenarioRangeProblem, SettingsPatchSchema, SettingsSchema, ThresholdsSchema, TypedFieldsSchema, type Settings, type SettingsPatch } from './settings';
 
 export class SettingsFileError extends Error {}
 
@@ -132,7 +132,7 @@ export function parseSettingsText(raw: string, file: string): Settings {
       at = lineColumn(text, before.length - 1);
       why = 'a comma before the closing bracket';
     }
-    throw new SettingsFileError(`${file}${at ? ` line ${at.line}, column ${at.column}` : ''}: not valid JSON (${why}). Fix the file (a trailing comma or a missing quote is the usual cause) or pass another with --config.`);
+    throw new SettingsFileError(`${file}${at ? ` line ${at.line}, column ${at.column}` : ''}: not valid JSON (${why}). Fix the file (a trailing comma or a missing quote is the usual cause).`);
   }
   const lines = jsonKeyLines(text);
   const lineOf = (path: readonly (string | number)[]) => {
@@ -202,3 +202,12 @@ const SETTING_LABELS: Partial<Record<keyof Settings, string>> = {
   corporate_email_domains: 'corporate e-mail domains', corporate_network_domains: 'corporate network domains', corporate_ip_ranges: 'corporate IP ranges',
   thresholds: 'thresholds', scenario: 'settlement assumptions', prices: 'prices', flex_token_price: 'Flex token price',
 };
+
+/**
+ * What an engagement.json sets, as a patch over an engagement's settings (the app applies it so): only the
+ * keys the file names, nested thresholds and assumptions key by key. Checked as readSettingsFile checks it.
+ */
+export function readSettingsPatch(path: string): SettingsPatch {
+  readSettingsFile(path);
+  return SettingsPatchSchema.parse(JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, '')));
+}

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { API, ApiError, isMethodName, type ApiErrorBody, type MethodName, type ParsedInput, type Output, type ProgressEvent, type EngagementInfo, HeadlineSchema } from './contract';
 import { Engagement } from '../engagement';
 import { applySettingsPatch, parseSettings, defaultSettings, scenarioRangeProblem, SettingsSchema, type ScenarioAssumptions, type Settings } from '../settings';
-import { findSettingsFile, readSettingsFile, SettingsFileError, settingsDiffer } from '../settings-file';
+import { findSettingsFile, readSettingsFile, readSettingsPatch, SettingsFileError, settingsDiffer } from '../settings-file';
 import { importFiles, scanFiles } from '../ingest/import';
 import { listRefused } from '../usage';
 import { runReview, listFindings } from '../review';
@@ -283,8 +283,9 @@ export function createEngine(opts: EngineOptions) {
         const file = findSettingsFile(input.paths);
         if (!file) return { file: null, client: null, differs: [], problem: null };
         try {
-          const found = readSettingsFile(file);
-          return { file, client: found.client, differs: settingsDiffer(need().settings, found), problem: null };
+          const current = need().settings;
+          const patch = readSettingsPatch(file);
+          return { file, client: patch.client ?? null, differs: settingsDiffer(current, applySettingsPatch(current, patch)), problem: null };
         } catch (err) {
           if (!(err instanceof SettingsFileError)) throw err;
           return { file, client: null, differs: [], problem: err.message };
@@ -293,20 +294,25 @@ export function createEngine(opts: EngineOptions) {
     'settings.applyFile': (input) =>
       serial(async () => {
         const e = writable();
-        let found: Settings;
+        let next: Settings;
         try {
-          found = readSettingsFile(input.path);
+          // Only what the file sets: settings it leaves out (the domains typed in, say) stay as they are.
+          next = applySettingsPatch(e.settings, readSettingsPatch(input.path));
         } catch (err) {
           if (err instanceof SettingsFileError) throw new ApiError('invalid_input', err.message);
           throw err;
         }
+        checkScenarioRanges('settings.applyFile', next.scenario, ['settings']);
         await e.db.audit('settings.applyFile', { file: input.path }, 'analyst');
-        return replaceSettings(e, found);
+        return replaceSettings(e, next);
       }),
     'pricebook.list': () => serial(async () => listPriceBook(need().settings)),
     'review.run': (input, ctx) =>
       serial(async () => {
         const e = writable();
+        if (!(await e.db.one('SELECT 1 AS x FROM sources LIMIT 1'))) {
+          throw new ApiError('invalid_input', "Nothing is loaded: load the client's exports on Load data, then run the review.");
+        }
         const summary = await review(e, input.jobId, ctx);
         await remember(e); // the start screen's recent list shows the new headline
         return summary;

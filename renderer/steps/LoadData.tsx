@@ -264,7 +264,16 @@ export function LoadDataStep() {
       {!plans && phase === 'importing' && <ProgressBar label="Importing" event={event} onCancel={() => job && void api('job.cancel', { jobId: job })} />}
 
       {result && <ImportResult result={result} onReview={!readOnly && !result.cancelled && result.sources.length > 0 && phase === 'idle' ? () => void runReview() : undefined} />}
-      <LoadedSources tick={tick} onCount={setSourceCount} onRemoved={() => setTick((t) => t + 1)} />
+      <LoadedSources
+        tick={tick}
+        imported={result}
+        onCount={setSourceCount}
+        onRemoved={() => {
+          // The last import's card speaks of files as they were; after a removal it would offer a review of nothing.
+          setResult(null);
+          setTick((t) => t + 1);
+        }}
+      />
     </div>
   );
 }
@@ -426,7 +435,7 @@ function ImportResult(props: { result: Output<'import.run'>; onReview?: () => vo
 
 const REJECTS_SHOWN = 5000;
 
-function LoadedSources(props: { tick: number; onCount: (n: number) => void; onRemoved: () => void }) {
+function LoadedSources(props: { tick: number; imported: unknown; onCount: (n: number) => void; onRemoved: () => void }) {
   const sources = useLoad(() => api('sources.list', {}), [props.tick]);
   const readOnly = useApp((s) => s.info?.read_only ?? false);
   const refreshApp = useApp((s) => s.refresh);
@@ -435,6 +444,10 @@ function LoadedSources(props: { tick: number; onCount: (n: number) => void; onRe
   const [removing, setRemoving] = useState<number | null>(null);
   const [removeError, setRemoveError] = useState<string | null>(null);
   const [importAgain, setImportAgain] = useState<{ file: string; files: string[] } | null>(null);
+  // A new import answers the note (or makes it stale).
+  useEffect(() => {
+    if (props.imported) setImportAgain(null);
+  }, [props.imported]);
   async function remove(id: number, file: string) {
     setRemoveError(null);
     try {
@@ -511,7 +524,7 @@ function LoadedSources(props: { tick: number; onCount: (n: number) => void; onRe
         {importAgain && (
           <div className="alert warn" role="status" aria-label="Import again">
             <div className="alert-body">
-              {importAgain.files.join(', ')} skipped rows as duplicates when {importAgain.files.length === 1 ? 'it was' : 'they were'} loaded, some perhaps of {importAgain.file}&apos;s: import {importAgain.files.length === 1 ? 'it' : 'them'} again to load those rows (the rest are duplicates again).
+              {importAgain.files.join(', ')} skipped rows as duplicates when {importAgain.files.length === 1 ? 'it was' : 'they were'} loaded, some perhaps of {importAgain.file}&apos;s: to load those rows, remove {importAgain.files.length === 1 ? 'it' : 'them'} and import {importAgain.files.length === 1 ? 'it' : 'them'} again.
             </div>
           </div>
         )}

@@ -81,6 +81,8 @@ test("a folder's engagement.json is found, compared and applied on request, as t
   writeFileSync(join(folder, 'sessions.csv'), 'session_id,user,product,start_time,end_time\ns1,ann@contoso.com,RVT,2026-09-01 09:00:00,2026-09-01 10:00:00\n');
   writeFileSync(join(folder, 'engagement.json'), JSON.stringify({ client: 'Contoso Engineering', corporate_email_domains: ['contoso.com', 'contoso.co.uk'], prices: { RVT: { annual: 2500 } } }, null, 2));
   await call('engagement.create', { path: join(root, 'fresh', 'fresh.lrtw'), client: 'Contoso' });
+  // A review of nothing says what to do, as the user's mistake it is (not an engine failure).
+  await assert.rejects(call('review.run', { jobId: 'r-empty' }), (e: ApiError) => e.code === 'invalid_input' && /^Nothing is loaded: load the client's exports on Load data/.test(e.message));
   // The scan lists the data only; the settings are found beside it.
   const plans = (await call('import.scan', { paths: [folder] })) as { file: string }[];
   assert.deepEqual(plans.map((p) => p.file), ['sessions.csv']);
@@ -90,6 +92,15 @@ test("a folder's engagement.json is found, compared and applied on request, as t
   assert.equal(applied.client, 'Contoso Engineering');
   assert.deepEqual(((await call('settings.get', {})) as { corporate_email_domains: string[] }).corporate_email_domains, ['contoso.com', 'contoso.co.uk']);
   assert.deepEqual(((await call('settings.find', { paths: [folder] })) as { differs: string[] }).differs, [], 'now the same');
+  // A file that sets a few things changes only those: the domains and the other thresholds stay.
+  const before = (await call('settings.get', {})) as { thresholds: Record<string, number>; prices: Record<string, unknown> };
+  writeFileSync(join(folder, 'engagement.json'), JSON.stringify({ thresholds: { dormant_days: 60 } }));
+  assert.deepEqual(((await call('settings.find', { paths: [folder] })) as { differs: string[] }).differs, ['thresholds']);
+  const partial = (await call('settings.applyFile', { path: join(folder, 'engagement.json') })) as { client: string; corporate_email_domains: string[]; thresholds: Record<string, number>; prices: Record<string, unknown> };
+  assert.equal(partial.client, 'Contoso Engineering');
+  assert.deepEqual(partial.corporate_email_domains, ['contoso.com', 'contoso.co.uk']);
+  assert.deepEqual(partial.thresholds, { ...before.thresholds, dormant_days: 60 });
+  assert.deepEqual(partial.prices, before.prices);
   // A file with a mistake is named with its line, and nothing is applied.
   writeFileSync(join(folder, 'engagement.json'), '{\n  "client": "X",\n  "corporate_emails": ["a.com"]\n}\n');
   const bad = (await call('settings.find', { paths: [join(folder, 'engagement.json')] })) as { problem: string };
