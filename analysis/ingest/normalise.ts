@@ -51,7 +51,12 @@ export const tsExpected = (order?: DateOrder) => (order?.dayFirst ? TS_EXPECTED.
 export const dateExpected = (order?: DateOrder) => (order?.dayFirst ? DATE_EXPECTED.replace('M/D/YYYY', 'D/M/YYYY') : DATE_EXPECTED);
 
 const ISO_RE = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|UTC|[+-]\d{2}(?::?\d{2})?)?$/i;
-const US_RE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*([AaPp][Mm])?)?$/;
+/**
+ * Dates with the day and month before the year, as Excel writes them: 3/31/2026 and 31/03/2026 (the order
+ * settled per file, DateOrder), 31-03-2026 likewise, 31.03.2026 (always day first, as every locale writing dots
+ * does), and a two-digit year (3/31/26: 2026).
+ */
+const US_RE = /^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*([AaPp][Mm])?)?$/;
 
 const pad2 = (n: number) => (n < 10 ? '0' + n : String(n));
 
@@ -107,19 +112,20 @@ export function parseTimestamp(text: string, tz: string, order?: DateOrder): str
     offset = m[8];
   } else if ((m = US_RE.exec(s))) {
     const a = +m[1]!;
-    const b = +m[2]!;
-    if (order) {
+    const b = +m[3]!;
+    const dots = m[2] === '.';
+    if (order && !dots) {
       order.seen++;
       if (a > 12) order.firstOver12 = true;
       if (b > 12) order.secondOver12 = true;
     }
-    [mo, d] = order?.dayFirst ? [b, a] : [a, b];
-    y = +m[3]!;
-    if (m[4] !== undefined) {
-      h = +m[4];
-      mi = +m[5]!;
-      se = m[6] !== undefined ? +m[6] : 0;
-      const ampm = m[8]?.toUpperCase();
+    [mo, d] = dots || order?.dayFirst ? [b, a] : [a, b];
+    y = m[4]!.length === 2 ? 2000 + +m[4]! : +m[4]!;
+    if (m[5] !== undefined) {
+      h = +m[5];
+      mi = +m[6]!;
+      se = m[7] !== undefined ? +m[7] : 0;
+      const ampm = m[9]?.toUpperCase();
       if (ampm) {
         if (h < 1 || h > 12) return null;
         if (ampm === 'AM' && h === 12) h = 0;

@@ -76,3 +76,15 @@ test('a file of unknown headers read as a chosen kind offers its own header row 
   assert.deepEqual(rows, [{ u: 'mei.young@contoso.com', s: '2026-03-31 09:45:00' }, { u: 'li.wu@contoso.com', s: '2026-04-01 11:21:00' }]);
   db.close();
 });
+
+test("Excel's other date layouts load: a two-digit year, day.month.year with dots, day-month-year with dashes", async () => {
+  const us = await load('us-short.csv', [HEADER, row('A', '3/31/26 9:45', '3/31/26 10:15'), row('B', '4/1/26 9:45 PM', '4/1/26 10:15 PM')].join('\n'));
+  assert.deepEqual(us.starts, ['A 2026-03-31 09:45:00', 'B 2026-04-01 21:45:00']);
+  assert.deepEqual(us.rejects, []);
+  // Dots are always day first (German Excel), even where nothing else settles it.
+  const de = await load('de.csv', [HEADER, row('A', '05.03.2026 09:45', '05.03.2026 11:00'), row('B', '31.03.2026 08:00', '31.03.2026 09:00')].join('\n'));
+  assert.deepEqual(de.starts, ['A 2026-03-05 09:45:00', 'B 2026-03-31 08:00:00']);
+  assert.deepEqual(de.notes.filter((n) => n.includes('dates')), []);
+  const dashes = await load('dashes.csv', [HEADER, row('A', '05-03-2026 09:45', '05-03-2026 11:00'), row('B', '31-03-2026 08:00', '31-03-2026 09:00')].join('\n'));
+  assert.deepEqual(dashes.starts, ['A 2026-03-05 09:45:00', 'B 2026-03-31 08:00:00']);
+});
