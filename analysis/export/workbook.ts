@@ -133,7 +133,8 @@ const RENEWAL_COLUMNS: TableColumn<RenewalRow>[] = [
   { header: 'Seats', kind: 'num', value: (r) => r.seats },
   { header: 'Active assignments', kind: 'int', value: (r) => r.active_assignments },
   { header: 'Active users', kind: 'int', value: (r) => r.active_users },
-  { header: 'Peak monthly active', kind: 'int', value: (r) => r.peak_monthly_active },
+  // A network line is sized by sessions at once (renewal.ts), a Named User line by monthly active users.
+  { header: 'Peak monthly active (network: at once)', kind: 'int', value: (r) => r.peak_monthly_active },
   { header: 'Trend', kind: 'ratio', value: (r) => r.trend },
   { header: 'True denials', kind: 'int', value: (r) => r.true_denials },
   { header: 'Recommendation', kind: 'text', center: true, value: (r) => RECOMMENDATION_LABELS[r.recommendation] ?? r.recommendation },

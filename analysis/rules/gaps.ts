@@ -153,11 +153,14 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
     SELECT l.tbl, l.source_id, l.line, l.product, l.st, CASE WHEN l.et IS NULL OR l.et <= l.st THEN l.st + INTERVAL 1 SECOND ELSE l.et END AS et
     FROM _lb l WHERE l.claim = 'network' AND l.st IS NOT NULL
       AND l.product IN (SELECT product FROM _ent WHERE model = 'network')`);
-  await db.run(`CREATE OR REPLACE TEMP TABLE _net_month AS
+  // Peak simultaneous network sessions per product and day (the renewal brief sizes network lines by it too).
+  // peak_at: the first instant of the day's peak (the sessions open then are the ones over the seats).
+  await db.run(`CREATE OR REPLACE TEMP TABLE _net_daily AS
     WITH ev AS (SELECT product, st AS t, 1 AS delta FROM _ns UNION ALL SELECT product, et, -1 FROM _ns),
-    run AS (SELECT product, t, delta, sum(delta) OVER (PARTITION BY product ORDER BY t, delta ROWS UNBOUNDED PRECEDING) AS level FROM ev),
-    -- peak_at: the first instant of the day's peak (the sessions open then are the ones over the seats).
-    daily AS (SELECT product, CAST(t AS DATE) AS day, max(level) AS peak, arg_max(t, (level, -epoch(t))) AS peak_at FROM run WHERE delta = 1 GROUP BY ALL),
+    run AS (SELECT product, t, delta, sum(delta) OVER (PARTITION BY product ORDER BY t, delta ROWS UNBOUNDED PRECEDING) AS level FROM ev)
+    SELECT product, CAST(t AS DATE) AS day, max(level) AS peak, arg_max(t, (level, -epoch(t))) AS peak_at FROM run WHERE delta = 1 GROUP BY ALL`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE _net_month AS
+    WITH daily AS (SELECT * FROM _net_daily),
     seats AS (
       SELECT d.product, d.day, d.peak, d.peak_at, coalesce(sum(e.seats), 0) AS seats
       FROM daily d LEFT JOIN _ent e ON e.product = d.product AND e.model = 'network' AND d.day BETWEEN e.s AND e.e, _p

@@ -63,7 +63,15 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
       SELECT u.line, u.m, u.usr FROM used u WHERE u.offering NOT IN (SELECT offering FROM has_assign)
       UNION ALL
       SELECT line, m, usr FROM _rm_claim),
-    active AS (SELECT line, m, count(*) AS users FROM users_in_month GROUP BY ALL),
+    -- A network line is sized by how many sessions run at once, not by how many people use it in a month: its
+    -- monthly figure is the month's peak of simultaneous network sessions of a covered product (_net_daily).
+    net_peak AS (
+      SELECT k.line, CAST(date_trunc('month', n.day) AS DATE) AS m, max(n.peak) AS users
+      FROM _contract k JOIN _covers c ON c.offering = k.offering JOIN _net_daily n ON n.product = c.product, _p
+      WHERE k.model = 'network' AND n.day > _p.lb_start AND n.day <= _p.d GROUP BY ALL),
+    active AS (
+      SELECT line, m, count(*) AS users FROM users_in_month WHERE line NOT IN (SELECT line FROM _contract WHERE model = 'network') GROUP BY ALL
+      UNION ALL SELECT line, m, users FROM net_peak),
     seats AS (
       SELECT k.line, months.m, coalesce(sum(e.seats), 0) AS seats
       FROM _contract k CROSS JOIN months LEFT JOIN _e e ON e.offering = k.offering AND e.model = k.model
@@ -118,8 +126,12 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
     flex_used AS (
       SELECT CASE WHEN EXISTS (SELECT 1 FROM tokenflex)
         THEN (SELECT sum(tokens) FROM tokenflex t, _p WHERE t.usage_date > _p.d - INTERVAL 12 MONTH AND t.usage_date <= _p.d)
-        ELSE (SELECT sum(tokens) FROM usage_daily u, _p WHERE u.licence_type = 'flex' AND u.day > _p.d - INTERVAL 12 MONTH AND u.day <= _p.d) END AS used)
-    SELECT k.line, k.offering, k.model, k.main, k.seats,
+        ELSE (SELECT sum(tokens) FROM usage_daily u, _p WHERE u.licence_type = 'flex' AND u.day > _p.d - INTERVAL 12 MONTH AND u.day <= _p.d) END AS used),
+    -- Whether a network line has any session-level data to size it (FlexNet check-outs, sessions claiming a network licence).
+    net_data AS (
+      SELECT DISTINCT k.line FROM _contract k JOIN _covers c ON c.offering = k.offering JOIN _net_daily n ON n.product = c.product, _p
+      WHERE k.model = 'network' AND n.day > _p.lb_start AND n.day <= _p.d)
+    SELECT k.line, k.offering, k.model, k.main, k.seats, k.model <> 'network' OR k.line IN (SELECT line FROM net_data) AS sized,
       CASE WHEN k.main THEN coalesce(assigned.n, 0) ELSE 0 END AS active_assignments, CASE WHEN k.main THEN coalesce(act.n, 0) ELSE coalesce(claim_act.n, 0) END AS active_users,
       coalesce(stats.peak, 0) AS peak, CASE WHEN coalesce(stats.before, 0) > 0 THEN stats.recent / stats.before END AS trend,
       coalesce(den.n, 0) AS true_denials, coalesce(gaps.units, 0) AS gap_units, CASE WHEN k.main THEN coalesce(lowf.n, 0) ELSE 0 END AS low_frequency_users,
@@ -139,16 +151,18 @@ export async function saveRenewal(db: EngagementDb): Promise<void> {
   await db.run(`INSERT INTO renewal_brief (line, offering, licence_model, seats, active_assignments, active_users, peak_monthly_active, trend, true_denials,
       recommendation, target_quantity, reason)
     SELECT line, offering, model, seats, active_assignments, active_users, peak, trend, true_denials,
-      CASE WHEN flex_pool THEN 'keep' WHEN gap_units > 0 THEN 'increase' WHEN needed < seats THEN 'reduce'
+      CASE WHEN flex_pool THEN 'keep' WHEN gap_units > 0 THEN 'increase' WHEN NOT sized THEN 'keep' WHEN needed < seats THEN 'reduce'
            WHEN active_assignments > 0 AND low_frequency_users >= 0.25 * active_assignments THEN 'convert_to_flex' ELSE 'keep' END,
-      CASE WHEN flex_pool THEN seats WHEN gap_units > 0 THEN seats + gap_units WHEN needed < seats THEN needed
+      CASE WHEN flex_pool THEN seats WHEN gap_units > 0 THEN seats + gap_units WHEN NOT sized THEN seats WHEN needed < seats THEN needed
            WHEN active_assignments > 0 AND low_frequency_users >= 0.25 * active_assignments THEN seats - low_frequency_users ELSE seats END,
       CASE WHEN flex_pool THEN printf('Flex token pool, sized by tokens: %s of %s tokens used in the 12 months to the review date', format('{:,}', CAST(round(tokens_used) AS BIGINT)), format('{:,}', CAST(round(tokens_bought) AS BIGINT)))
              || CASE WHEN tokens_bought > 0 THEN printf(' (%d%%)', CAST(round(100 * tokens_used / tokens_bought) AS BIGINT)) ELSE '' END
              || CASE WHEN tokens_used > tokens_bought THEN '; more were used than bought: size the next pool on use' ELSE '' END
            WHEN gap_units > 0 THEN printf('the gap register holds %s %s', plural(CAST(gap_units AS BIGINT), 'unit'), CASE WHEN main THEN 'for its products' ELSE 'of network over-use' END)
              || CASE WHEN idle_seats > 0 THEN printf('; %d of its seats %s idle (Reclamation list) and can be reassigned before buying more', idle_seats, CASE WHEN idle_seats = 1 THEN 'is' ELSE 'are' END) ELSE '' END
-           WHEN needed < seats THEN printf('peak %d monthly active users over the last six complete months plus %g%% buffer needs %g of %g seats', peak, CAST(buf * 100 AS DOUBLE), CAST(needed AS DOUBLE), CAST(seats AS DOUBLE))
+           WHEN NOT sized THEN 'no network session data to size it (load the licence server''s FlexNet logs, or sessions that claim a network licence)'
+           WHEN needed < seats THEN printf('peak %d %s over the last six complete months plus %g%% buffer needs %g of %g seats', peak,
+             CASE WHEN model = 'network' THEN 'simultaneous network sessions' ELSE 'monthly active users' END, CAST(buf * 100 AS DOUBLE), CAST(needed AS DOUBLE), CAST(seats AS DOUBLE))
            WHEN active_assignments > 0 AND low_frequency_users >= 0.25 * active_assignments THEN printf('%d of %d assigned users are low-frequency users', low_frequency_users, active_assignments)
            ELSE 'seats match use' END
     FROM _rb, (SELECT buf FROM _p)`);
@@ -228,6 +242,7 @@ export async function getRenewal(db: EngagementDb, names: (code: string) => stri
       offering: b.offering,
       licence_model: b.licence_model,
       name: lineName(b, brief, names),
+      measure: b.licence_model === 'network' ? 'concurrent' : 'users',
       seats: Number(b.seats ?? 0),
       active_assignments: Number(b.active_assignments ?? 0),
       active_users: Number(b.active_users ?? 0),

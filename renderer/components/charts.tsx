@@ -113,7 +113,12 @@ function niceMax(v: number): number {
 }
 
 /** Monthly active users (line) against seats (step line) over the lookback. */
-export function ActiveVsSeats(props: { name: string; monthly: { month: string; active_users: number; seats: number }[] }) {
+/** What a renewal line's monthly figure counts: people using it, or (a network line) sessions running at once. */
+export type RenewalMeasure = 'users' | 'concurrent';
+
+export function ActiveVsSeats(props: { name: string; monthly: { month: string; active_users: number; seats: number }[]; measure?: RenewalMeasure }) {
+  const concurrent = props.measure === 'concurrent';
+  const what = concurrent ? 'Peak simultaneous sessions' : 'Monthly active users';
   const data = props.monthly;
   const W = 560;
   const H = 200;
@@ -130,8 +135,8 @@ export function ActiveVsSeats(props: { name: string; monthly: { month: string; a
   const every = Math.max(1, Math.ceil(data.length / 8));
   return (
     <figure className="chart">
-      <svg viewBox={`0 0 ${W} ${H}`} width="100%" role="img" aria-label={`Monthly active users against seats for ${props.name}`}>
-        <desc>{data.map((d) => `${d.month}: ${d.active_users} active of ${d.seats} seats`).join('; ')}</desc>
+      <svg viewBox={`0 0 ${W} ${H}`} width="100%" role="img" aria-label={`${what} against seats for ${props.name}`}>
+        <desc>{data.map((d) => `${d.month}: ${d.active_users} ${concurrent ? 'at once' : 'active'} of ${d.seats} seats`).join('; ')}</desc>
         {ticks.map((t) => (
           <g key={t}>
             <line x1={pad.l} x2={W - pad.r} y1={y(t)} y2={y(t)} className="gridline" />
@@ -145,12 +150,12 @@ export function ActiveVsSeats(props: { name: string; monthly: { month: string; a
         <path d={line('active_users')} fill="none" stroke={PALETTE[0]} strokeWidth={2.5} />
         {data.map((d, i) => (
           <circle key={d.month} cx={x(i)} cy={y(d.active_users)} r={3} fill={PALETTE[0]}>
-            <title>{`${d.month}: ${d.active_users} active users, ${d.seats} seats`}</title>
+            <title>{`${d.month}: ${d.active_users} ${concurrent ? 'sessions at once at the peak' : 'active users'}, ${d.seats} seats`}</title>
           </circle>
         ))}
       </svg>
       <figcaption className="legend">
-        <span className="key" style={{ background: PALETTE[0] }} /> Monthly active users
+        <span className="key" style={{ background: PALETTE[0] }} /> {what}
         <span className="key dashed" /> Seats
       </figcaption>
     </figure>

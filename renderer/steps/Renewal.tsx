@@ -154,7 +154,7 @@ export function RenewalStep() {
                         <td className="right num">{int(x.seats)}</td>
                         <td className="right num">{int(x.active_assignments)}</td>
                         <td className="right num">{int(x.active_users)}</td>
-                        <td className="right num">{int(x.peak_monthly_active)}</td>
+                        <td className="right num">{int(x.peak_monthly_active)}{x.measure === 'concurrent' && <div className="muted small">at once</div>}</td>
                         <td className="right num">{x.trend === null ? '—' : `×${num(x.trend)}`}</td>
                         <td className="right num">{int(x.true_denials)}</td>
                         <td className="rec-cell">
@@ -191,7 +191,7 @@ export function RenewalStep() {
           <div className="grid-2">
             {r.data.map((x) => (
               <Card key={x.line} title={x.name} id={`chart-${domId(x.line)}`}>
-                <ActiveVsSeats name={x.name} monthly={firstMonth ? x.monthly.filter((m) => m.month >= firstMonth) : x.monthly} />
+                <ActiveVsSeats name={x.name} measure={x.measure} monthly={firstMonth ? x.monthly.filter((m) => m.month >= firstMonth) : x.monthly} />
               </Card>
             ))}
           </div>

@@ -187,7 +187,7 @@ test('renewal brief: an offering with Named User and network seats is two lines,
   try {
     await e.insert('subscriptions', [
       { offering: 'ACD', seat_quantity: 4, start_date: '2026-01-01', end_date: '2026-12-31' },
-      { offering: 'ACD', seat_quantity: 3, start_date: '2026-01-01', end_date: '2026-12-31', licence_model: 'network' },
+      { offering: 'ACD', seat_quantity: 4, start_date: '2026-01-01', end_date: '2026-12-31', licence_model: 'network' },
       { offering: 'ACD', seat_quantity: 2, start_date: '2024-01-01', end_date: '2025-12-31', licence_model: 'network' }, // ended: no seats at D
     ]);
     await e.insert('users', ['a1', 'a2', 'a3'].map((u) => ({ user: `${u}@contoso.com`, offering: 'ACD', assigned_date: '2025-01-01' })));
@@ -195,18 +195,20 @@ test('renewal brief: an offering with Named User and network seats is two lines,
     for (const d of days('2026-04-01', 183)) for (const u of ['a1', 'a2', 'a3']) daily.push({ user: `${u}@contoso.com`, product: 'ACD', day: d });
     daily.push({ user: 'x@contoso.com', product: 'ACD', day: '2026-09-10' }); // unassigned Named User use: a gap of the named line
     await e.insert('usage_daily', daily);
-    // Two network users a month (one of them only until June), each a session a month claiming a network licence.
+    // Network sessions claiming a network licence: n1 every month; n2 at the same hour until June (two at once);
+    // n3 later the same days (a third user, never a third session at once).
     const sessions = [];
     for (const d of days('2026-04-15', 6, 30)) {
       sessions.push({ user: 'n1@contoso.com', product: 'ACD', start_time: `${d} 09:00:00`, end_time: `${d} 10:00:00`, device_name: 'h1', licence_type: 'network' });
-      if (d < '2026-07-01') sessions.push({ user: 'n2@contoso.com', product: 'ACD', start_time: `${d} 11:00:00`, end_time: `${d} 12:00:00`, device_name: 'h2', licence_type: 'network' });
+      if (d < '2026-07-01') sessions.push({ user: 'n2@contoso.com', product: 'ACD', start_time: `${d} 09:30:00`, end_time: `${d} 10:30:00`, device_name: 'h2', licence_type: 'network' });
+      if (d < '2026-07-01') sessions.push({ user: 'n3@contoso.com', product: 'ACD', start_time: `${d} 14:00:00`, end_time: `${d} 15:00:00`, device_name: 'h3', licence_type: 'network' });
     }
     await e.insert('sessions', sessions);
     await e.review({ as_of: D, corporate_email_domains: ['contoso.com'] });
     const brief = await getRenewal(e.db, () => 'AutoCAD');
     assert.deepEqual(brief.map((b) => [b.line, b.offering, b.licence_model, b.name, b.seats]), [
       ['ACD', 'ACD', 'named_user', 'AutoCAD (Named User)', 4],
-      ['ACD:network', 'ACD', 'network', 'AutoCAD (Network)', 3],
+      ['ACD:network', 'ACD', 'network', 'AutoCAD (Network)', 4],
     ]);
     const [named, network] = brief as [(typeof brief)[0], (typeof brief)[0]];
     // The named line: its assignments, and the unassigned user's gap unit on top of its 4 seats.
@@ -214,16 +216,32 @@ test('renewal brief: an offering with Named User and network seats is two lines,
     assert.equal(named.active_users, 3);
     assert.equal(named.recommendation, 'increase');
     assert.equal(named.target_quantity, 5);
-    // The network line: no assignments; its users are those claiming a network licence (n2 last in June, so not
-    // active in the last 90 days); a peak of 2 users plus 5 % needs 3 of its 3 seats.
+    // The network line: no assignments; its active users claimed a network licence in the last 90 days (n1); it
+    // is sized by sessions at once: a peak of 2 (three users, never three at once) plus 5 % needs 3 of its 4 seats.
     assert.equal(network.active_assignments, 0);
     assert.equal(network.active_users, 1);
     assert.equal(network.peak_monthly_active, 2);
-    assert.equal(network.recommendation, 'keep');
+    assert.equal(network.recommendation, 'reduce');
     assert.equal(network.target_quantity, 3);
-    assert.deepEqual(network.monthly.at(-1), { month: '2026-09', active_users: 1, seats: 3 });
+    assert.equal(network.reason, 'peak 2 simultaneous network sessions over the last six complete months plus 5% buffer needs 3 of 4 seats');
+    assert.deepEqual(network.monthly.at(-1), { month: '2026-09', active_users: 1, seats: 4 });
     assert.deepEqual(network.monthly.find((m) => m.month === '2025-06'), { month: '2025-06', active_users: 0, seats: 2 }, 'the ended line counted in its own months');
     assert.deepEqual(named.monthly.at(-1), { month: '2026-09', active_users: 3, seats: 4 });
+  } finally {
+    e.close();
+  }
+});
+
+test('renewal brief: a network line with no session-level data is kept, saying what would size it', async () => {
+  const e = await makeEstate();
+  try {
+    await e.insert('subscriptions', [{ offering: 'MAYA', seat_quantity: 5, start_date: '2026-01-01', end_date: '2026-12-31', licence_model: 'network' }]);
+    // Daily usage names users and days, never sessions at once.
+    await e.insert('usage_daily', days('2026-06-01', 90).map((d) => ({ user: 'm1@contoso.com', product: 'MAYA', day: d, licence_type: 'network' })));
+    await e.review({ as_of: D, corporate_email_domains: ['contoso.com'] });
+    const [maya] = await getRenewal(e.db, (c) => c);
+    assert.deepEqual([maya!.line, maya!.recommendation, maya!.target_quantity, maya!.peak_monthly_active], ['MAYA', 'keep', 5, 0]);
+    assert.equal(maya!.reason, "no network session data to size it (load the licence server's FlexNet logs, or sessions that claim a network licence)");
   } finally {
     e.close();
   }
