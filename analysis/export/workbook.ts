@@ -22,6 +22,7 @@ import {
   type CellInput, type CellKind, type Formats,
 } from './sheet-style';
 import { reviewWarnings } from '../review-warnings';
+import { renewalBrief } from '../rules/renewal';
 import { writeTable, type TableColumn } from './sheet-table';
 
 export const SHEETS = ['Summary', 'Reclamation', 'Gap Register', 'Optimisation', 'Renewal', 'Settlement', 'Assumptions', 'Data Quality', 'Decisions'] as const;
@@ -96,7 +97,7 @@ const savingsColumns = (decRow: DecisionRowOf): TableColumn<FindingRow>[] => [
   { header: 'Detail', kind: 'text', value: (r) => r.detail, max: 70 },
   decisionLookup((r: FindingRow) => r, decRow),
 ];
-const SAV = { type: 'B', units: 'F', value: 'G', counted: 'H' } as const;
+const SAV = { type: 'B', units: 'F', value: 'G', counted: 'H', decision: 'L' } as const;
 
 interface GapRow { f: FindingRow; line: GapLine }
 const gapColumns = (decRow: DecisionRowOf): TableColumn<GapRow>[] => [
@@ -123,7 +124,7 @@ const gapColumns = (decRow: DecisionRowOf): TableColumn<GapRow>[] => [
 const REGISTER_SHEETS: ReadonlySet<string> = new Set(['Reclamation', 'Gap Register', 'Optimisation', 'Renewal', 'Decisions']);
 
 /** Gap Register column letters the Settlement and Summary formulas read. */
-export const GAP_COL = { type: 'B', units: 'G', price: 'H', list: 'I', months: 'J', value: 'K' } as const;
+export const GAP_COL = { type: 'B', units: 'G', price: 'H', list: 'I', months: 'J', value: 'K', decision: 'O' } as const;
 
 const RENEWAL_COLUMNS: TableColumn<RenewalRow>[] = [
   { header: 'Offering', kind: 'text', value: (r) => r.offering },
@@ -542,9 +543,52 @@ async function writeSummary(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ctx, x
     '•  No compliance gaps were found in the lookback: keep the quarterly review going.',
   );
   const todo: string[] = [];
-  if (renewal.length) todo.push(`Renewal: ${plural(rec('reduce'), 'contract line')} to reduce, ${rec('increase')} to increase, ${rec('convert_to_flex')} to consider for Flex, ${rec('keep')} to keep (Renewal sheet).`);
+  const analystTargets = (await renewalBrief(db)).filter((b) => b.analyst_target !== null && b.analyst_target !== undefined).length;
+  if (renewal.length) {
+    todo.push(
+      `Renewal: ${plural(rec('reduce'), 'contract line')} to reduce, ${rec('increase')} to increase, ${rec('convert_to_flex')} to consider for Flex, ${rec('keep')} to keep` +
+        `${analystTargets ? `; the analyst set the target on ${plural(analystTargets, 'line')}` : ''} (Renewal sheet).`,
+    );
+  }
   if (rejects > 0 || refused.length > 0) todo.push(`Check data quality: ${plural(rejects, 'rejected row')} and ${plural(refused.length, 'refused file')} (Data Quality sheet).`);
   for (const t of todo) L.row([{ v: `•  ${t}` }]);
+  L.blank();
+  await writeDecisionTally(db, L, x);
+}
+
+/**
+ * "Decisions so far": per action, the register findings that carry it, their seats or units and annual value,
+ * as live formulas over the registers' Decision columns (themselves read from the Decisions sheet), so what
+ * finance decides there is counted here too. Savings count only what is counted in savings, as the app does.
+ */
+async function writeDecisionTally(db: EngagementDb, L: Layout, x: SummaryFacts): Promise<void> {
+  const cached = await db.all<{ action: string; n: number; units: number; value: number }>(
+    `SELECT d.action, count(*) AS n, sum(f.units) AS units,
+       sum(CASE WHEN f.family = 'gap' OR f.counted_in_savings THEN f.annual_value ELSE 0 END) AS value
+     FROM decisions d JOIN findings f USING (finding_id) WHERE f.family IN ('savings', 'gap') GROUP BY d.action`,
+  );
+  L.section('Decisions so far', ['Findings', 'Seats or units', 'Annual value']);
+  const R = (sheet: string) => sheetRef(sheet);
+  const savings = [R('Reclamation'), R('Optimisation')];
+  const gap = R('Gap Register');
+  const dec = (sheetName: string, col: string) => `${sheetName}!$${col}:$${col}`;
+  let decided = 0;
+  for (const [action, label] of Object.entries(DECISION_LABELS)) {
+    const c = cached.find((r) => r.action === action);
+    const q = `"${label}"`;
+    const n = [...savings.map((w) => `COUNTIF(${dec(w, SAV.decision)},${q})`), `COUNTIF(${dec(gap, GAP_COL.decision)},${q})`].join('+');
+    const units = [...savings.map((w) => `SUMIF(${dec(w, SAV.decision)},${q},${dec(w, SAV.units)})`), `SUMIF(${dec(gap, GAP_COL.decision)},${q},${dec(gap, GAP_COL.units)})`].join('+');
+    const value = [
+      ...savings.map((w) => `SUMIFS(${dec(w, SAV.value)},${dec(w, SAV.decision)},${q},${dec(w, SAV.counted)},"Yes")`),
+      `SUMIF(${dec(gap, GAP_COL.decision)},${q},${dec(gap, GAP_COL.value)})`,
+    ].join('+');
+    decided += Number(c?.n ?? 0);
+    L.row([{ v: label, indent: true }, { kind: 'int', formula: n, result: Number(c?.n ?? 0) }, { kind: 'num', formula: units, result: Number(c?.units ?? 0) }, { kind: 'money0', formula: value, result: Number(c?.value ?? 0) }]);
+  }
+  const total = x.nRecl + x.nOpt + x.nGap;
+  const last = L.rowNo;
+  const first = last - Object.keys(DECISION_LABELS).length + 1;
+  L.row([{ v: 'Undecided', indent: true }, { kind: 'int', formula: `${total}-SUM(B${first}:B${last})`, result: total - decided }]);
 }
 
 function writeSettlement(ws: ExcelJS.Worksheet, ctx: Ctx, nGap: number, s: Scenarios, lines: GapLine[]): void {

@@ -196,6 +196,14 @@ describe('workbook recalculated by LibreOffice', { skip }, () => {
     assert.equal(at('G-0001', 'Due date'), '2026-10-31', 'the due date, as a date');
     assert.equal(at('G-0003', 'Decision'), 'Dispute', 'a decision entered on the Decisions sheet shows on the register');
     assert.equal(at('G-0004', 'Decision'), '', 'an undecided finding shows no decision');
+    // The Summary counts the decisions as finance leaves them: the app's two and the one entered on the sheet.
+    const summary = sheetCsv(profile, copy, 1, join(work, 'decided-summary'));
+    const tally = (label: string) => summary.find((r) => r[0]?.trim() === label)!.slice(1, 4).map(Number);
+    const g3 = GAPS.find((g) => g.id === 'G-0003')!;
+    assert.deepEqual(tally('Buy'), [1, 1, 2985]);
+    assert.deepEqual(tally('Reclaim'), [1, 2, 5970]);
+    assert.deepEqual(tally('Dispute'), [1, g3.units, g3.units * g3.price]);
+    assert.equal(tally('Undecided')[0], GAPS.length + SAVINGS.length - 3);
     // Decisions found by Finding ID: the sheet sorted another way (its rows reversed) keeps each with its finding.
     const reversed = join(work, 'decided-reversed.xlsx');
     await reverseRows(copy, reversed, 'Decisions');
