@@ -23,7 +23,7 @@ function useCurrency(): string {
 
 const lastSeenCol: Column<Finding> = { id: 'last', header: 'Last used', value: (f) => f.last_seen, text: (f) => (f.last_seen ? date(f.last_seen) : 'Never'), render: (f) => (f.last_seen ? date(f.last_seen) : <span className="muted">Never</span>), width: '100px' };
 const reclaimNarrowCols: Column<Finding>[] = [lastSeenCol];
-const reclaimCols: Column<Finding>[] = [lastSeenCol, { id: 'detail', header: 'Detail', value: (f) => f.detail, render: (f) => <span className="clamp2" title={f.detail ?? undefined}>{f.detail ?? '—'}</span>, width: 'minmax(200px, 2fr)' }];
+const reclaimCols: Column<Finding>[] = [lastSeenCol, { id: 'detail', header: 'Detail', value: (f) => f.detail, render: (f) => <span className="clamp2" title={f.detail ?? undefined}>{f.detail ?? '—'}</span>, width: 'minmax(150px, 2fr)' }];
 
 export function ReclamationStep() {
   const outsideWindow = useWarned('usage_outside_window');

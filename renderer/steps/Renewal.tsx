@@ -6,7 +6,7 @@ import { LICENCE_MODEL_LABELS, LIMITS, RECOMMENDATION_LABELS } from '../api/shar
 import { useApp } from '../store';
 import { ActiveVsSeats } from '../components/charts';
 import { Card, Empty, ErrorBox, Loading, NeedsReview, PageHeader, useLoad } from '../components/ui';
-import { int, num } from '../format';
+import { int } from '../format';
 
 
 /** The engine's reason as a sentence of its own ("the gap register holds 7 units" -> "The gap register holds 7 units."). */
@@ -155,7 +155,7 @@ export function RenewalStep() {
                         <td className="right num">{int(x.active_assignments)}</td>
                         <td className="right num">{int(x.active_users)}</td>
                         <td className="right num">{int(x.peak_monthly_active)}{x.measure === 'concurrent' && <div className="muted small">at once</div>}</td>
-                        <td className="right num">{x.trend === null ? '—' : `×${num(x.trend)}`}</td>
+                        <td className="right num">{x.trend === null ? '—' : `×${x.trend.toFixed(2)}`}</td>
                         <td className="right num">{int(x.true_denials)}</td>
                         <td className="rec-cell">
                           <span className={`rec ${x.recommendation}`}>{RECOMMENDATION_LABELS[x.recommendation]}</span>

@@ -174,7 +174,8 @@ export function StartStep() {
                     <button
                       type="button"
                       className="btn small"
-                      aria-label={`Open ${r.client}${r.as_of ? ` as of ${r.as_of}` : ''}`}
+                      // The file's path tells apart two engagements of one client and date (two samples, a copy).
+                      aria-label={`Open ${r.client}${r.as_of ? ` as of ${r.as_of}` : ''}, ${r.path}`}
                       disabled={busy !== null}
                       onClick={() => void run('open', async () => openedEngagement(await api('engagement.open', { path: r.path })))}
                     >

@@ -568,6 +568,22 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await callApi(served, 'review.run', { jobId: 'e2e-restore' });
   });
 
+  it('fits every register at 1280 px: no column, the evidence button included, scrolls out of view', async () => {
+    const p = w.page;
+    await p.setViewportSize({ width: 1280, height: 800 });
+    try {
+      for (const step of ['Reclamation', 'Compliance gaps', 'Optimisation']) {
+        await goStep(p, step);
+        const grid = p.getByRole('main', { name: step }).getByRole('grid').first();
+        await grid.getByRole('button', { name: /^Show evidence for / }).first().waitFor();
+        const widths = await grid.evaluate((g) => ({ client: g.clientWidth, content: g.scrollWidth }));
+        assert.ok(widths.content <= widths.client, `${step}: the table is ${widths.content}px in ${widths.client}px`);
+      }
+    } finally {
+      await p.setViewportSize({ width: 1440, height: 900 });
+    }
+  });
+
   it('stays usable at 1024 × 700: headline shown, evidence over the table, renewal target in view', async () => {
     const p = w.page;
     await p.setViewportSize({ width: 1024, height: 700 });
