@@ -6,7 +6,8 @@
 //   _cat      catalogue entries; _members (offering -> member products); _covers (offering covers product)
 //   _price    price(o), list(o), Flex tokens/day per code
 //   _u        every usage row with provenance (sessions, usage_daily, tokenflex with a date)
-//   _upd      usage at (user, product, day) grain up to D, user may be NULL; named: a named-user/unknown claim
+//   _upd      usage at (user, product, day) grain up to D, user may be NULL; named: a named-user/unknown claim;
+//             network: a network claim (the renewal brief's network lines)
 //   _u_site   rows of _u with a network domain (site)
 //   _ud       usage days (user, product, day) up to D (rows of _upd with a user)
 //   _upm      the same per (user, product, month): first and last day, usage days
@@ -182,7 +183,7 @@ export async function prepareContext(db: EngagementDb, settings: Settings, catal
     (await db.one<{ n: number }>(`SELECT (SELECT count(*) FROM sessions) + (SELECT count(*) FROM usage_daily) + (SELECT count(*) FROM tokenflex) AS n`))?.n ?? 0,
   );
   const slices = Math.max(1, Math.ceil(usageRows / RULE_TUNING.updRowsPerSlice));
-  await db.run(`CREATE OR REPLACE TEMP TABLE _upd (usr VARCHAR, product VARCHAR, day DATE, named BOOLEAN)`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE _upd (usr VARCHAR, product VARCHAR, day DATE, named BOOLEAN, network BOOLEAN)`);
   const span = await db.one<{ lo: number | null; hi: number }>(
     `SELECT CAST(min(d) - DATE '1970-01-01' AS INTEGER) AS lo, CAST((SELECT d FROM _p) - DATE '1970-01-01' AS INTEGER) AS hi FROM (
        SELECT CAST(min(start_time) AS DATE) AS d FROM sessions UNION ALL SELECT min(day) FROM usage_daily UNION ALL SELECT min(usage_date) FROM tokenflex)`,
@@ -194,7 +195,7 @@ export async function prepareContext(db: EngagementDb, settings: Settings, catal
   for (let k = 0; k + 1 < bounds.length; k++) {
     // Day numbers since 1970-01-01: [from, to), open at either end for the first and last slice.
     await db.run(
-      `INSERT INTO _upd SELECT usr, product, day, bool_or(claim IN ('named_user', 'unknown')) AS named FROM _u_days, _p
+      `INSERT INTO _upd SELECT usr, product, day, bool_or(claim IN ('named_user', 'unknown')) AS named, bool_or(claim = 'network') AS network FROM _u_days, _p
        WHERE day <= _p.d AND ($1 IS NULL OR day >= DATE '1970-01-01' + CAST($1 AS INTEGER)) AND ($2 IS NULL OR day < DATE '1970-01-01' + CAST($2 AS INTEGER))
        GROUP BY usr, product, day`,
       [bounds[k] ?? null, bounds[k + 1] ?? null],

@@ -33,11 +33,20 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
   // Users per month on the lines that are not their offering's main one, by the licence their usage claims
   // (a network line: FlexNet check-outs and sessions claiming a network licence). Read only when such lines exist.
   // Their active users are those claiming it in the last dormant_days (the line has no assignments).
+  // Network claims are flagged in _upd (one pass over the usage already made); another model's lines, rare, scan the rows.
   await db.run(`CREATE OR REPLACE TEMP TABLE _claim_ud (line VARCHAR, m DATE, usr VARCHAR, last_day DATE)`);
-  if (Number((await db.one<{ n: number }>(`SELECT count(*) AS n FROM _contract WHERE NOT main`))?.n ?? 0) > 0) {
+  const others = await db.all<{ model: string }>(`SELECT DISTINCT model FROM _contract WHERE NOT main`);
+  if (others.some((o) => o.model === 'network')) {
     await db.run(`INSERT INTO _claim_ud
       SELECT k.line, CAST(date_trunc('month', u.day) AS DATE) AS m, u.usr, max(u.day)
-      FROM _u_days u JOIN _covers c ON c.product = u.product JOIN _contract k ON k.offering = c.offering AND NOT k.main AND k.model = u.claim, _p
+      FROM _upd u JOIN _covers c ON c.product = u.product JOIN _contract k ON k.offering = c.offering AND NOT k.main AND k.model = 'network', _p
+      WHERE u.network AND u.usr IS NOT NULL AND u.day > _p.lb_start AND u.day <= _p.d
+      GROUP BY ALL`);
+  }
+  if (others.some((o) => o.model !== 'network')) {
+    await db.run(`INSERT INTO _claim_ud
+      SELECT k.line, CAST(date_trunc('month', u.day) AS DATE) AS m, u.usr, max(u.day)
+      FROM _u_days u JOIN _covers c ON c.product = u.product JOIN _contract k ON k.offering = c.offering AND NOT k.main AND k.model <> 'network' AND k.model = u.claim, _p
       WHERE u.usr IS NOT NULL AND u.day > _p.lb_start AND u.day <= _p.d
       GROUP BY ALL`);
   }
