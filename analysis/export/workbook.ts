@@ -58,10 +58,13 @@ type DecisionRowOf = ReadonlyMap<string, number>;
  * finance enters there shows on the register too. `idCol` is the register's Finding ID column; `lookupCol`
  * the hidden column's letter.
  */
-function decisionColumns<T>(of: (r: T) => FindingRow, decRow: DecisionRowOf, lookupCol: string): TableColumn<T>[] {
+function decisionColumns<T>(of: (r: T) => FindingRow, decRow: DecisionRowOf | null, lookupCol: string): TableColumn<T>[] {
   const dec = sheetRef('Decisions');
-  const pick = (col: string) => (row: number) =>
-    `IF($${lookupCol}${row}=0,"",IF(INDEX(${dec}!$${col}:$${col},$${lookupCol}${row})="","",INDEX(${dec}!$${col}:$${col},$${lookupCol}${row})))`;
+  // The evidence pack's locked copy changes nothing: its decisions are plain values (null decRow), read by any tool.
+  const pick = (col: string) =>
+    decRow === null
+      ? undefined
+      : (row: number) => `IF($${lookupCol}${row}=0,"",IF(INDEX(${dec}!$${col}:$${col},$${lookupCol}${row})="","",INDEX(${dec}!$${col}:$${col},$${lookupCol}${row})))`;
   return [
     { header: 'Decision', kind: 'text', center: true, value: (r) => decisionLabel(of(r).action), formula: pick(DEC_COL.action) },
     { header: 'Owner', kind: 'text', value: (r) => of(r).owner, max: 28, formula: pick(DEC_COL.owner) },
@@ -70,18 +73,19 @@ function decisionColumns<T>(of: (r: T) => FindingRow, decRow: DecisionRowOf, loo
 }
 
 /** The hidden last column of a register: the finding's row on the Decisions sheet (0 when it has none). */
-function decisionLookup<T>(of: (r: T) => FindingRow, decRow: DecisionRowOf): TableColumn<T> {
-  return {
+function decisionLookup<T>(of: (r: T) => FindingRow, decRow: DecisionRowOf | null): TableColumn<T>[] {
+  if (decRow === null) return [];
+  return [{
     header: 'Decisions row',
     kind: 'int',
     hidden: true,
     value: (r) => decRow.get(of(r).finding_id) ?? 0,
     formula: (row) => `IFERROR(MATCH($A${row},${sheetRef('Decisions')}!$${DEC_COL.id}:$${DEC_COL.id},0),0)`,
-  };
+  }];
 }
 
 /** Columns of the Reclamation and Optimisation sheets; letters are used by Summary formulas. */
-const savingsColumns = (decRow: DecisionRowOf): TableColumn<FindingRow>[] => [
+const savingsColumns = (decRow: DecisionRowOf | null): TableColumn<FindingRow>[] => [
   { header: 'Finding ID', kind: 'text', value: (r) => r.finding_id, max: 28 },
   { header: 'Type', kind: 'text', value: (r) => typeLabel(r.type) },
   { header: 'User', kind: 'text', value: (r) => r.user, max: 40 },
@@ -95,12 +99,12 @@ const savingsColumns = (decRow: DecisionRowOf): TableColumn<FindingRow>[] => [
   { header: 'Evidence rows', kind: 'int', value: (r) => r.evidence_count },
   ...decisionColumns((r: FindingRow) => r, decRow, 'P'),
   { header: 'Detail', kind: 'text', value: (r) => r.detail, max: 70 },
-  decisionLookup((r: FindingRow) => r, decRow),
+  ...decisionLookup((r: FindingRow) => r, decRow),
 ];
 const SAV = { type: 'B', units: 'F', value: 'G', counted: 'H', decision: 'L' } as const;
 
 interface GapRow { f: FindingRow; line: GapLine }
-const gapColumns = (decRow: DecisionRowOf): TableColumn<GapRow>[] => [
+const gapColumns = (decRow: DecisionRowOf | null): TableColumn<GapRow>[] => [
   { header: 'Finding ID', kind: 'text', value: (r) => r.f.finding_id, max: 28 },
   { header: 'Type', kind: 'text', value: (r) => typeLabel(r.f.type) },
   { header: 'Severity', kind: 'text', center: true, value: (r) => r.f.severity },
@@ -118,7 +122,7 @@ const gapColumns = (decRow: DecisionRowOf): TableColumn<GapRow>[] => [
   { header: 'Evidence rows', kind: 'int', value: (r) => r.f.evidence_count },
   ...decisionColumns((r: GapRow) => r.f, decRow, 'S'),
   { header: 'Detail', kind: 'text', value: (r) => r.f.detail, max: 70 },
-  decisionLookup((r: GapRow) => r.f, decRow),
+  ...decisionLookup((r: GapRow) => r.f, decRow),
 ];
 /** Sheets that are one table under a header row: printed at a scale with the header repeated. */
 const REGISTER_SHEETS: ReadonlySet<string> = new Set(['Reclamation', 'Gap Register', 'Optimisation', 'Renewal', 'Decisions']);
@@ -294,7 +298,7 @@ export async function writeWorkbook(db: EngagementDb, settings: Settings, outDir
 
     // The Decisions sheet's rows are known first: the registers' decision columns refer to them.
     const decisions = await decisionRows(db);
-    const decRow: DecisionRowOf = new Map(decisions.map((d, i) => [d.finding_id, i + 2]));
+    const decRow: DecisionRowOf | null = ctx.protect ? null : new Map(decisions.map((d, i) => [d.finding_id, i + 2]));
 
     // ---------- Reclamation ----------
     const recl = await sheet('Reclamation', 1, 'FF548235');

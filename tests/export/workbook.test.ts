@@ -185,6 +185,11 @@ describe('finance workbook', () => {
     for (const s of SHEETS) assert.match(await sheetXml(zip, s), /<sheetProtection [^>]*sheet="1"/, `${s} is protected`);
     const plain = await openXlsx(path);
     assert.doesNotMatch(await sheetXml(plain, 'Gap Register'), /<sheetProtection/);
+    // The locked copy's decisions are plain values (nothing there can change them): no lookups, read by any tool.
+    const packGap = await sheetXml(zip, 'Gap Register');
+    assert.doesNotMatch(packGap, /INDEX\(Decisions|MATCH\(/);
+    assert.match(packGap, /<autoFilter ref="A1:R1"\/>/);
+    assert.ok((await cellsOf(zip, 'Gap Register')).some((c) => c.text === 'Buy'), 'the decision as a value');
     // The locked copy does not tell its reader to change cells they cannot change.
     for (const s of ['Summary', 'Assumptions'] as const) {
       const texts = (await cellsOf(zip, s)).map((c) => c.text ?? '');
