@@ -500,7 +500,8 @@ async function writeSummary(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ctx, x
   count('Optimisation candidates', x.nOpt);
   count('Compliance gap lines', x.nGap);
   count('Signals (telemetry gaps, spikes, new domains, denials)', nSignals);
-  count('Offerings under contract', new Set(renewal.map((r) => r.offering)).size);
+  const offerings = new Set(renewal.map((r) => r.offering)).size;
+  count(offerings === renewal.length ? 'Offerings under contract' : `Offerings under contract (${renewal.length} contract lines: Named User and network seats apart)`, offerings);
   L.blank();
 
   // The first three lines are formulas over the figures above, so an edited line or assumption moves them too.
@@ -548,10 +549,14 @@ async function writeSummary(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ctx, x
   );
   const todo: string[] = [];
   const analystTargets = (await renewalBrief(db)).filter((b) => b.analyst_target !== null && b.analyst_target !== undefined).length;
+  // Gap units the renewal lines cannot raise: products no offering under contract covers (bought new, not renewed).
+  const increases = renewal.filter((r) => r.recommendation === 'increase').reduce((a, r) => a + Math.max(0, Number(r.target_quantity ?? 0) - Number(r.seats ?? 0)), 0);
+  const unplaced = Math.max(0, x.gapUnits - increases);
   if (renewal.length) {
     todo.push(
-      `Renewal: ${plural(rec('reduce'), 'contract line')} to reduce, ${rec('increase')} to increase, ${rec('convert_to_flex')} to consider for Flex, ${rec('keep')} to keep` +
-        `${analystTargets ? `; the analyst set the target on ${plural(analystTargets, 'line')}` : ''} (Renewal sheet).`,
+      `Renewal (Renewal sheet): ${plural(rec('reduce'), 'contract line')} to reduce, ${rec('increase')} to increase, ${rec('convert_to_flex')} to consider for Flex, ${rec('keep')} to keep` +
+        `${analystTargets ? `; the analyst set the target on ${plural(analystTargets, 'line')}` : ''}` +
+        `${unplaced > 0 && analystTargets === 0 ? `; ${plural(unplaced, 'gap unit')} ${unplaced === 1 ? 'is' : 'are'} for products under no contract, to buy new` : ''}.`,
     );
   }
   if (rejects > 0 || refused.length > 0) todo.push(`Check data quality: ${plural(rejects, 'rejected row')} and ${plural(refused.length, 'refused file')} (Data Quality sheet).`);
