@@ -1,25 +1,16 @@
 // Load data beyond importing: a loaded source can be removed (the client sends a corrected export, or a file
 // was loaded as the wrong kind: its rows, rejects and kept copy go, and the review says it is out of date),
 // and an engagement.json in the chosen folder is offered, as the command line reads it.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEngine, dispatch, type HandlerContext } from '../../analysis/api/handlers';
+import { useTestEngine } from './engine-harness';
 import type { ApiError } from '../../analysis/api/contract';
 import type { Summary } from '../../analysis/model';
 
-const ctx: HandlerContext = { emitProgress: () => undefined, signalFor: () => new AbortController().signal };
-let root = '';
-let call: (method: string, input: unknown) => Promise<unknown>;
-
-before(() => {
-  root = mkdtempSync(join(tmpdir(), 'lrtw-remove-'));
-  const engine = createEngine({ stateDir: join(root, 'state'), keyDir: join(root, 'keys') });
-  call = (method, input) => dispatch(engine, method, input, ctx);
-});
-after(() => rmSync(root, { recursive: true, force: true }));
+const engine = useTestEngine('lrtw-remove-');
+const call = (method: string, input: unknown) => engine.call(method, input);
 
 type Source = { source_id: number; file: string; kind: string; rows_loaded: number; rows_rejected: number };
 type Info = { changed_since_review: string[]; folder: string };
@@ -43,21 +34,21 @@ test('removing the roster takes its rows and kept copy; a corrected roster impor
 
   // Nothing is exported from a review older than the data: its figures would not match the pack's sources.
   for (const [method, what] of [['export.workbook', 'workbook'], ['export.evidencePack', 'evidence pack']] as const) {
-    await assert.rejects(call(method, { jobId: `x-${what.replace(' ', '-')}`, dir: join(root, 'stale-out') }), (e: ApiError) =>
+    await assert.rejects(call(method, { jobId: `x-${what.replace(' ', '-')}`, dir: join(engine.root, 'stale-out') }), (e: ApiError) =>
       e.code === 'invalid_input' && e.message === `The ${what} was not written: the data changed (files imported or removed) since the last review, so its figures would not match its sources and settings. Run the review again, then export.`);
   }
-  assert.ok(!existsSync(join(root, 'stale-out')), 'nothing written');
+  assert.ok(!existsSync(join(engine.root, 'stale-out')), 'nothing written');
 
   // The review without it reads no roster: the file is gone from its sources.
   const without = (await call('review.run', { jobId: 'r2' })) as Summary;
   assert.ok(!without.sources.some((s) => s.file === roster.file));
   assert.notDeepEqual(without.findings, before.findings, 'the review without the roster reads other assignments');
-  const { path: wb } = (await call('export.workbook', { jobId: 'w-fresh', dir: join(root, 'fresh-out') })) as { path: string };
+  const { path: wb } = (await call('export.workbook', { jobId: 'w-fresh', dir: join(engine.root, 'fresh-out') })) as { path: string };
   assert.ok(existsSync(wb), 'a reviewed engagement exports');
 
   // The roster imported again (a corrected export in its place): the review reads it as before.
   const info = (await call('engagement.info', {})) as Info;
-  const again = join(root, roster.file);
+  const again = join(engine.root, roster.file);
   writeFileSync(again, readFileSync(join(info.folder, 'input', roster.file)));
   await call('import.run', { jobId: 'i', files: [{ path: again }] });
   const back = (await call('review.run', { jobId: 'r3' })) as Summary;
@@ -76,11 +67,11 @@ test('a removed source takes its kept copy with it', async () => {
 });
 
 test("a folder's engagement.json is found, compared and applied on request, as the command line reads it", async () => {
-  const folder = join(root, 'client-folder');
+  const folder = join(engine.root, 'client-folder');
   mkdirSync(folder, { recursive: true });
   writeFileSync(join(folder, 'sessions.csv'), 'session_id,user,product,start_time,end_time\ns1,ann@contoso.com,RVT,2026-09-01 09:00:00,2026-09-01 10:00:00\n');
   writeFileSync(join(folder, 'engagement.json'), JSON.stringify({ client: 'Contoso Engineering', corporate_email_domains: ['contoso.com', 'contoso.co.uk'], prices: { RVT: { annual: 2500 } } }, null, 2));
-  await call('engagement.create', { path: join(root, 'fresh', 'fresh.lrtw'), client: 'Contoso' });
+  await call('engagement.create', { path: join(engine.root, 'fresh', 'fresh.lrtw'), client: 'Contoso' });
   // A review of nothing says what to do, as the user's mistake it is (not an engine failure).
   await assert.rejects(call('review.run', { jobId: 'r-empty' }), (e: ApiError) => e.code === 'invalid_input' && /^Nothing is loaded: load the client's exports on Load data/.test(e.message));
   // The scan lists the data only; the settings are found beside it.

@@ -1,31 +1,22 @@
 // A review of data that cannot support its figures says so, where the figures are read: Autodesk's real
 // FlexNet logs (2016, 2018) and Token Flex sample reviewed as of 2026 hold no usage in the window and no
 // contract; a EUR engagement priced from the USD book is not silently relabelled.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEngine, dispatch, type HandlerContext } from '../../analysis/api/handlers';
+import { useTestEngine } from './engine-harness';
 import type { Summary } from '../../analysis/model';
 import { FIXTURES } from '../ingest/helpers';
 import { cellsOf, openXlsx } from '../export/xlsx-xml';
 
-const ctx: HandlerContext = { emitProgress: () => undefined, signalFor: () => new AbortController().signal };
-let root = '';
-let call: (method: string, input: unknown) => Promise<unknown>;
-
-before(() => {
-  root = mkdtempSync(join(tmpdir(), 'lrtw-warnings-'));
-  const engine = createEngine({ stateDir: join(root, 'state'), keyDir: join(root, 'keys') });
-  call = (method, input) => dispatch(engine, method, input, ctx);
-});
-after(() => rmSync(root, { recursive: true, force: true }));
+const engine = useTestEngine('lrtw-warnings-');
+const call = (method: string, input: unknown) => engine.call(method, input);
 /** The small samples here hold a low-frequency user of a product with no Flex token rate (the last test's subject). */
 const notFlex = (code: string) => code !== 'flex_rate_missing';
 
 test('usage from another period and no contract are reported, not an all-clear', async () => {
-  await call('engagement.create', { path: join(root, 'old', 'old.lrtw'), client: 'Fabrikam', as_of: '2026-09-30' });
+  await call('engagement.create', { path: join(engine.root, 'old', 'old.lrtw'), client: 'Fabrikam', as_of: '2026-09-30' });
   await call('import.run', { jobId: 'i', files: [{ path: join(FIXTURES, 'flexnet') }, { path: join(FIXTURES, 'tokenflex') }] });
   const summary = (await call('review.run', { jobId: 'r' })) as Summary;
   assert.equal(summary.warnings.length, 2, summary.warnings.join('\n'));
@@ -34,10 +25,10 @@ test('usage from another period and no contract are reported, not an all-clear',
   assert.deepEqual(((await call('summary.get', {})) as Summary).warnings, summary.warnings);
 
   // The workbook and the pack's report carry them above the figures.
-  const { path } = (await call('export.workbook', { jobId: 'w', dir: join(root, 'old-out') })) as { path: string };
+  const { path } = (await call('export.workbook', { jobId: 'w', dir: join(engine.root, 'old-out') })) as { path: string };
   const texts = (await cellsOf(await openXlsx(path), 'Summary')).map((c) => c.text ?? '');
   for (const w of summary.warnings) assert.ok(texts.includes(`Check first: ${w}`), w);
-  const pack = (await call('export.evidencePack', { jobId: 'p', dir: join(root, 'old-out') })) as { path: string };
+  const pack = (await call('export.evidencePack', { jobId: 'p', dir: join(engine.root, 'old-out') })) as { path: string };
   const report = readFileSync(join(pack.path, 'data', 'report.html'), 'utf8');
   assert.equal((report.match(/class="warn"/g) ?? []).length, 2);
 });
@@ -61,7 +52,7 @@ test('a price given for a code that names nothing (a typo) is reported, not sile
   await call('sample.create', { jobId: 's2', users: 60 });
   const before = (await call('settings.get', {})) as { prices: Record<string, unknown> };
   // RVTT is a typo; ZZLOCAL is in no catalogue but a loaded session names it, so its price is used.
-  const extra = join(root, 'extra');
+  const extra = join(engine.root, 'extra');
   mkdirSync(extra, { recursive: true });
   writeFileSync(join(extra, 'local-sessions.csv'), 'session_id,user,product,start_time,end_time,licence_type\nz1,ann@contoso.com,ZZLOCAL,2026-09-01 09:00:00,2026-09-01 10:00:00,named_user\n');
   await call('import.run', { jobId: 'i2', files: [{ path: join(extra, 'local-sessions.csv') }] });
@@ -108,7 +99,7 @@ test('low-frequency users that claim no saving for want of a Flex token rate are
 
 test('a file loaded with most of its rows rejected is named before the figures, not passed off as loaded', async () => {
   await call('sample.create', { jobId: 's5', users: 60 });
-  const dir = join(root, 'serial');
+  const dir = join(engine.root, 'serial');
   mkdirSync(dir, { recursive: true });
   // Excel serial dates where dates belong: 3 of 4 rows rejected.
   writeFileSync(
@@ -149,8 +140,8 @@ test('a misspelt corporate domain, no usage at all, and dates that may be read i
   assert.match(typo.warnings[typo.warning_codes.indexOf('corporate_domains_unmatched')]!, /^No user's address is at contso\.com \(a corporate e-mail domain in the settings\): check the spelling, since users at a domain not listed count as contractors\. The users' addresses are at contoso\.com \(\d+ users\)/);
 
   // A European export whose days never pass 12 (and a clock set wrong): read month first, and dated after today.
-  await call('engagement.create', { path: join(root, 'eu', 'eu.lrtw'), client: 'Fabrikam', as_of: '2026-09-30' });
-  const dir = join(root, 'eu-in');
+  await call('engagement.create', { path: join(engine.root, 'eu', 'eu.lrtw'), client: 'Fabrikam', as_of: '2026-09-30' });
+  const dir = join(engine.root, 'eu-in');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'roster.csv'), 'email,offering_name,seat_assignment,assigned_date\nann@fabrikam.com,Revit,Assigned,2025-01-01\n');
   await call('import.run', { jobId: 'i7', files: [{ path: join(dir, 'roster.csv') }] });
