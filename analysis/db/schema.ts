@@ -111,7 +111,7 @@ export const MIGRATIONS: { version: number; name: string; sql: string[] }[] = [
     // An auditor checks a finding's value against its price: the evidence pack carries them (prices.csv).
     name: 'the prices the latest review used, with where each came from',
     sql: [
-      `CREATE TABLE IF NOT EXISTS review_prices (code VARCHAR PRIMARY KEY, name VARCHAR, annual_price DOUBLE, list_price DOUBLE,
+      `CREATE TABLE IF NOT EXISTS review_prices (code VARCHAR NOT NULL, licence_model VARCHAR, name VARCHAR, annual_price DOUBLE, list_price DOUBLE,
         flex_tokens_per_day DOUBLE, source VARCHAR NOT NULL)`,
     ],
   },

@@ -96,8 +96,11 @@ export async function discardSourceCopies(c: SourceCopies): Promise<void> {
 
 const samePlan = (a: readonly { from: string; seg: string }[], b: readonly { from: string; seg: string }[]) => a.length === b.length && a.every((x, i) => x.from === b[i]!.from && x.seg === b[i]!.seg);
 
-/** data/prices.csv: the review's prices in the engagement's currency, with where each came from. */
-export const PRICES_CSV_HEADER = ['code', 'name', 'annual_price', 'list_price', 'flex_tokens_per_day', 'source'] as const;
+/**
+ * data/prices.csv: the review's prices in the engagement's currency, with where each came from; licence_model
+ * is empty for a code's price and `network` for a network line priced apart (network over-use uses it).
+ */
+export const PRICES_CSV_HEADER = ['code', 'licence_model', 'name', 'annual_price', 'list_price', 'flex_tokens_per_day', 'source'] as const;
 
 /** Rows shown in the HTML report per table; the full lists are in findings.csv and the workbook. */
 const REPORT_ROWS = 2000;
@@ -156,12 +159,12 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
     await profiled('pack workbook', () => writeWorkbook(db, settings, data, { protect: true, fileName: wbName }));
     writeFileSync(join(data, 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
     // Every price the review used and where it came from: a value in findings.csv is checked against it.
-    const prices = await db.all<{ code: string; name: string | null; annual_price: number | null; list_price: number | null; flex_tokens_per_day: number | null; source: string }>(
-      'SELECT code, name, annual_price, list_price, flex_tokens_per_day, source FROM review_prices ORDER BY code',
+    const prices = await db.all<{ code: string; licence_model: string | null; name: string | null; annual_price: number | null; list_price: number | null; flex_tokens_per_day: number | null; source: string }>(
+      'SELECT code, licence_model, name, annual_price, list_price, flex_tokens_per_day, source FROM review_prices ORDER BY code, licence_model NULLS FIRST',
     );
     writeFileSync(
       join(data, 'prices.csv'),
-      [PRICES_CSV_HEADER, ...prices.map((p) => [p.code, p.name, p.annual_price, p.list_price, p.flex_tokens_per_day, p.source])].map((r) => csvLine(r)).join(''),
+      [PRICES_CSV_HEADER, ...prices.map((p) => [p.code, p.licence_model, p.name, p.annual_price, p.list_price, p.flex_tokens_per_day, p.source])].map((r) => csvLine(r)).join(''),
     );
     const summary = await profiled('pack summary', () => latestSummary(db));
     // As summary.json beside the outputs names them (DATA-CONTRACT): the workbook in this pack and the pack itself.

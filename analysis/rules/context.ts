@@ -231,12 +231,14 @@ export async function prepareContext(db: EngagementDb, settings: Settings, catal
     (SELECT arg_min(e.offering, (e.offering <> p, e.offering)) FROM _ent e WHERE e.product = p AND d BETWEEN e.s AND e.e AND (m IS NULL OR e.model = m))`);
 
   // price(o): entitlement unit_price (the line in term at D first, then the latest), else settings, else the book.
+  // One line's unit and list price together (not the highest of each from different lines): of the lines in term
+  // at D (else all), the Named User line's, else the latest, the dearest.
   await db.run(`CREATE OR REPLACE TEMP TABLE _price AS
-    WITH sub AS (
+    WITH line AS (
       SELECT offering AS code,
-        arg_max(unit_price, (CASE WHEN s <= _p.d AND e >= _p.d THEN 1 ELSE 0 END, e, s, unit_price)) FILTER (WHERE unit_price IS NOT NULL) AS unit_price,
-        arg_max(list_price, (CASE WHEN s <= _p.d AND e >= _p.d THEN 1 ELSE 0 END, e, s, list_price)) FILTER (WHERE list_price IS NOT NULL) AS list_price
-      FROM _e, _p GROUP BY offering)
+        arg_max({'u': unit_price, 'l': list_price}, (CASE WHEN s <= _p.d AND e >= _p.d THEN 1 ELSE 0 END, model = 'named_user', e, s, unit_price)) FILTER (WHERE unit_price IS NOT NULL) AS pick
+      FROM _e, _p GROUP BY offering),
+    sub AS (SELECT code, pick.u AS unit_price, pick.l AS list_price FROM line)
     SELECT c.code,
       coalesce(sub.unit_price, o.annual, k.annual) AS price_raw,
       coalesce(sub.unit_price, o.annual, k.annual, 0) AS price,
@@ -247,6 +249,13 @@ export async function prepareContext(db: EngagementDb, settings: Settings, catal
       CASE WHEN sub.unit_price IS NOT NULL THEN 'subscription line' WHEN o.annual IS NOT NULL THEN 'engagement settings'
            WHEN k.annual IS NOT NULL THEN 'price book' ELSE 'none' END AS price_source
     FROM _codes c LEFT JOIN sub ON sub.code = c.code LEFT JOIN _price_override o ON o.code = c.code LEFT JOIN _cat k ON k.code = c.code`);
+  // A network line priced apart from the Named User line: network over-use is priced from it (RULES.md price(o):
+  // the entitlement's unit price, and the entitlement exceeded is the network line).
+  await db.run(`CREATE OR REPLACE TEMP TABLE _price_net AS
+    SELECT offering AS code,
+      arg_max({'u': unit_price, 'l': list_price}, (CASE WHEN s <= _p.d AND e >= _p.d THEN 1 ELSE 0 END, e, s, unit_price)).u AS price,
+      arg_max({'u': unit_price, 'l': list_price}, (CASE WHEN s <= _p.d AND e >= _p.d THEN 1 ELSE 0 END, e, s, unit_price)).l AS list_price
+    FROM _e, _p WHERE model = 'network' AND unit_price IS NOT NULL GROUP BY offering`);
 
   await db.run(`CREATE OR REPLACE TEMP TABLE _f (finding_id VARCHAR, type VARCHAR, family VARCHAR, severity VARCHAR, usr VARCHAR,
     product VARCHAR, offering VARCHAR, units DOUBLE, annual_value DOUBLE, price DOUBLE, list_price DOUBLE, months DOUBLE,

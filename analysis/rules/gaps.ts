@@ -16,11 +16,13 @@ import { addEvidence, wantUsage, type RuleContext } from './context';
  * can change with the contract without the line becoming another finding (its decisions stay with it).
  */
 async function emitGapLines(ctx: RuleContext): Promise<void> {
+  // Network over-use is priced from the product's own network line when that line carries a unit price.
   await ctx.db.run(`INSERT INTO _f SELECT fid(g.type, g.usr, g.product, CASE WHEN g.usr IS NOT NULL THEN g.offering END, NULL), g.type, 'gap', g.severity, g.usr, g.product, g.offering,
-      g.units, g.units * coalesce(pr.price, 0), coalesce(pr.price, 0), coalesce(pr.list_price, pr.price, 0),
+      g.units, g.units * coalesce(pn.price, pr.price, 0), coalesce(pn.price, pr.price, 0), coalesce(pn.list_price, pn.price, pr.list_price, pr.price, 0),
       least(_p.lbm, greatest(1, months_up(g.first_day, _p.d))), g.first_day, g.last_day,
-      g.detail || CASE WHEN pr.price_raw IS NULL THEN '; no price for ' || g.product || ' in the price book' ELSE '' END, false
-    FROM _gap_stage g LEFT JOIN _price pr ON pr.code = g.product, _p`);
+      g.detail || CASE WHEN pr.price_raw IS NULL AND pn.price IS NULL THEN '; no price for ' || g.product || ' in the price book' ELSE '' END, false
+    FROM _gap_stage g LEFT JOIN _price pr ON pr.code = g.product
+      LEFT JOIN _price_net pn ON pn.code = g.product AND g.type = 'network_over_use', _p`);
   await ctx.db.run(`DELETE FROM _gap_stage`);
 }
 

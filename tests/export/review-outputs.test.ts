@@ -109,8 +109,8 @@ test("auditor mode reads a finding's evidence rows from the pack as evidence.csv
 test("an auditor recomputes every gap line's value from the pack alone: units × the product's price in prices.csv", () => {
   const pack = readdirSync(out).find((n) => n.endsWith('_evidence-pack'))!;
   const [head, ...rows] = parseCsv(readFileSync(join(out, pack, 'data', 'prices.csv'), 'utf8')).filter((r) => r.length > 1);
-  assert.deepEqual(head, ['code', 'name', 'annual_price', 'list_price', 'flex_tokens_per_day', 'source']);
-  const price = new Map(rows.map((r) => [r[0]!, { annual: r[2] === '' ? null : Number(r[2]), source: r[5]! }]));
+  assert.deepEqual(head, ['code', 'licence_model', 'name', 'annual_price', 'list_price', 'flex_tokens_per_day', 'source']);
+  const price = new Map(rows.map((r) => [`${r[0]!}${r[1] ? `:${r[1]}` : ''}`, { annual: r[3] === '' ? null : Number(r[3]), source: r[6]! }]));
   // The sample's engagement.json prices Revit itself; the rest come from the shipped book.
   assert.equal(price.get('RVT')?.source, 'engagement settings');
   assert.equal(price.get('ACD')?.source, 'price book');
@@ -119,7 +119,8 @@ test("an auditor recomputes every gap line's value from the pack alone: units ×
   const gaps = findings.filter((f) => (GAP_TYPES as readonly string[]).includes(f[col('type')]!));
   assert.ok(gaps.length > 10);
   for (const f of gaps) {
-    const p = price.get(f[col('product')]!);
+    // Network over-use is priced from the product's network line when that line has its own price.
+    const p = (f[col('type')] === 'network_over_use' ? price.get(`${f[col('product')]!}:network`) : undefined) ?? price.get(f[col('product')]!);
     assert.ok(p && p.annual !== null, `a price for ${f[col('product')]}`);
     assert.ok(Math.abs(Number(f[col('units')]) * p.annual! - Number(f[col('annual_value')])) < 1e-6, `${f[col('finding_id')]}: ${f[col('units')]} × ${p.annual} = ${f[col('annual_value')]}`);
   }

@@ -197,3 +197,24 @@ test('off-network use (RULES.md terms): counted in unassigned lines only where t
     e.close();
   }
 });
+
+test('an offering bought as Named User and network at different prices: each line priced as its own, unit and list price together', async () => {
+  const e = await makeEstate();
+  try {
+    await e.insert('subscriptions', [
+      { offering: 'INVPROSA', seat_quantity: 5, start_date: '2026-01-01', end_date: '2026-12-31', unit_price: 2700, list_price: 2030 },
+      { offering: 'INVPROSA', seat_quantity: 2, start_date: '2026-01-01', end_date: '2026-12-31', licence_model: 'network', unit_price: 1700, list_price: 2900 },
+    ]);
+    const rows = [];
+    for (const day of ['2026-04-10', '2026-05-12', '2026-06-15']) for (let i = 0; i < 3; i++) rows.push(s(`n${i}@contoso.com`, 'INVPROSA', day, { licence_type: 'network', device_name: `h${i}` }));
+    rows.push(s('u1@contoso.com', 'INVPROSA', '2026-07-01')); // Named User use without an assignment
+    await e.insert('sessions', rows);
+    const { findings } = await e.review(SETTINGS);
+    const [net] = of(findings, 'network_over_use');
+    const [una] = of(findings, 'unassigned_usage');
+    assert.deepEqual([net!.units, net!.price, net!.list_price, net!.annual_value], [1, 1700, 2900, 1700], 'the network line');
+    assert.deepEqual([una!.price, una!.list_price, una!.annual_value], [2700, 2030, 2700], "the Named User line's own pair");
+  } finally {
+    e.close();
+  }
+});
