@@ -20,7 +20,7 @@ export interface Quality {
 }
 
 /** Bump the version when computeQuality's output changes for the same data: stored entries are then recomputed. */
-const QUALITY_VIEW = { name: 'quality', version: 1, schema: QualitySchema };
+const QUALITY_VIEW = { name: 'quality', version: 2, schema: QualitySchema };
 
 /**
  * Data quality for the UI: the stored result when it matches the data, else computed now. `store`
@@ -82,6 +82,16 @@ export async function computeQuality(db: EngagementDb): Promise<Quality> {
       'Usage Report says last accessed ' || strftime(p.last_accessed, '%Y-%m-%d') || ', telemetry last shows use on ' || strftime(t.last_day, '%Y-%m-%d') AS note
     FROM portal p JOIN tel t USING ("user") WHERE abs(date_diff('day', p.last_accessed, t.last_day)) > 1
     ORDER BY p."user" LIMIT 2000`);
+  // An identity map naming two users for one alias: the latest row wins (identity.ts), which the analyst should confirm.
+  const conflicts = await db.all<{ user: string; note: string }>(`
+    WITH m AS (
+      SELECT lower(trim(alias)) AS alias, CASE WHEN trim("user") LIKE '%_@_%' THEN lower(trim("user")) ELSE trim("user") END AS usr, source_id, line
+      FROM identity_map WHERE trim(alias) <> '' AND trim("user") <> '')
+    SELECT alias AS "user",
+      'identity map gives ' || alias || ' ' || count(DISTINCT usr) || ' users (' || string_agg(DISTINCT usr, ', ' ORDER BY usr) || '); the last row, '
+        || arg_max(usr, (source_id, line)) || ', is used: keep one row per alias' AS note
+    FROM m GROUP BY alias HAVING count(DISTINCT usr) > 1 ORDER BY alias LIMIT 500`);
+  disagreements.unshift(...conflicts);
 
   const catalogue = loadCatalogue();
   const products = await db.all<{ product: string; product_raw: string; rows: number }>(`

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngagementDb } from '../../analysis/db/engine';
 import { resolveIdentities, type IdentityReport } from '../../analysis/identity';
+import { computeQuality } from '../../analysis/quality';
 
 let dir: string;
 let db: EngagementDb;
@@ -115,4 +116,14 @@ test('runs inside a caller transaction without opening its own', async () => {
     await resolveIdentities(db);
   });
   assert.equal((await users('sessions')).ghost, 'casper@contoso.com');
+});
+
+test('an identity map giving one alias two users is resolved by its last row and named on Data quality', async () => {
+  await db.run(`INSERT INTO identity_map (source_id, line, row_key, alias, "user") VALUES (3, 2, 'w2', 'WANDA', 'john.doe@contoso.com'), (3, 3, 'w3', 'wanda ', 'Jane.Doe@contoso.com')`);
+  await resolveIdentities(db);
+  assert.equal((await db.one<{ user: string }>(`SELECT "user" FROM identities WHERE alias = 'wanda'`))?.user, 'jane.doe@contoso.com', 'the last row wins');
+  const { disagreements } = await computeQuality(db);
+  assert.deepEqual(disagreements.filter((d) => d.user === 'wanda'), [
+    { user: 'wanda', note: 'identity map gives wanda 2 users (jane.doe@contoso.com, john.doe@contoso.com); the last row, jane.doe@contoso.com, is used: keep one row per alias' },
+  ]);
 });
