@@ -489,9 +489,10 @@ export async function importFiles(db: EngagementDb, files: ImportFileRequest[], 
         });
       };
       plan = await prepare(facts, limits, req, opts.signal);
+      const twin = await twinOf(db, facts.sha256, plan);
       let summary: SourceSummary;
       try {
-        summary = await importOne(db, facts, plan, req, { ...ctx, dates: newDateOrder() }, limits, opts, onRows);
+        summary = await importOne(db, facts, plan, req, { ...ctx, dates: newDateOrder() }, limits, opts, onRows, twin);
       } catch (e) {
         if (!(e instanceof DayFirstDates)) throw e;
         // Read month first, its dates showed they are day first (31/03/2026): rolled back, and read again so.
@@ -545,6 +546,25 @@ async function recordRefusal(db: EngagementDb, f: { path: string; file: string; 
   out.push({ file: f.file, reason });
 }
 
+/** A source loaded before from the same bytes, read as the same kind (a copy of an export under another name). */
+interface Twin {
+  file: string;
+  rows_read: number;
+}
+
+/** The source a file repeats byte for byte as the same kind and mapping, or null. */
+async function twinOf(db: EngagementDb, sha256: string, plan: Plan): Promise<Twin | null> {
+  const kind = plan.type === 'tabular' ? plan.detection.kind : 'flexnet_log';
+  const mapping = plan.type === 'tabular' ? JSON.stringify(plan.detection.mapping) : null;
+  const rows = await db.all<{ file: string; rows_read: number; mapping: string | null }>(
+    'SELECT file, rows_read, CAST(mapping AS VARCHAR) AS mapping FROM sources WHERE sha256 = $1 AND kind = $2 ORDER BY source_id',
+    [sha256, kind],
+  );
+  // Mapped otherwise, the same bytes make other rows: read again.
+  const same = rows.find((r) => (r.mapping === null ? null : JSON.stringify(JSON.parse(r.mapping))) === mapping);
+  return same ? { file: same.file, rows_read: Number(same.rows_read) } : null;
+}
+
 /** A file's slash dates turned out day first: thrown inside its transaction, so the month-first load rolls back. */
 class DayFirstDates extends Error {}
 
@@ -567,6 +587,8 @@ async function importOne(
   opts: ImportOptions,
   /** Rows of this file done so far; `step` says what DuckDB is doing when the count is its estimate. */
   onRows: (n: number, step?: string) => void,
+  /** A source loaded before from the same bytes as the same kind: none of this file's rows is read again. */
+  twin: Twin | null = null,
 ): Promise<SourceSummary> {
   let kind: InputKind;
   let items: Iterable<ParsedItem> | AsyncIterable<ParsedItem[]>;
@@ -583,7 +605,11 @@ async function importOne(
     kind = d.kind;
     mapping = d.mapping;
     extraColumns = d.unmapped;
-    items = normalisedItems(plan, ctx);
+    if (twin) await closePlan(plan);
+    items = twin ? [] : normalisedItems(plan, ctx);
+  } else if (twin) {
+    kind = 'flexnet_log';
+    items = [];
   } else {
     kind = 'flexnet_log';
     // Read in blocks as it streams (twice: its date first, then its lines when loaded), never whole.
@@ -600,7 +626,7 @@ async function importOne(
   // Large plain CSV files: DuckDB reads them itself, staged before the transaction so a file it cannot
   // read falls back to the JS reader cleanly.
   let native: NativeStage | null = null;
-  if (opts.native !== false && plan.type === 'tabular' && plan.headerLine !== null && plan.delimiter !== null) {
+  if (!twin && opts.native !== false && plan.type === 'tabular' && plan.headerLine !== null && plan.delimiter !== null) {
     const d = plan.detection;
     if (nativeBlocker(d.kind, d, plan.headers, plan.encoding, plan.delimiter, facts.native.blocker) === null) {
       const interrupt = () => db.conn.interrupt();
@@ -679,7 +705,11 @@ async function importOne(
       ],
     );
     let counts: LoadCounts;
-    if (native) {
+    if (twin) {
+      // Every row is one of the twin's (its rejects too, as duplicates of rows already read): not counted twice.
+      counts = { rows_read: twin.rows_read, rows_loaded: 0, rows_rejected: 0, rows_duplicate: twin.rows_read };
+      plan.notes.push(`the same bytes as ${twin.file}, loaded before: every row is one of its rows`);
+    } else if (native) {
       // DuckDB runs each step as one statement: a cancel interrupts it, and the transaction rolls back.
       const interrupt = () => db.conn.interrupt();
       opts.signal?.addEventListener('abort', interrupt);

@@ -349,3 +349,23 @@ test('snake_case Usage Report CSV with personal data switched off keys users by 
   ]);
   db.close();
 });
+
+test('a copy of a loaded export under another name is every row a duplicate, its rejects not counted twice', async () => {
+  const dir = tempDir();
+  const db = await freshDb(dir);
+  const text = [SESSIONS_HEADER, sessionLine(1), sessionLine(2), 'S-bad,x@contoso.com,Revit,2025,PC-1,2025-02-30 09:00,,Named User,'].join('\n') + '\n';
+  const a = write(dir, 'sessions_eu.csv', text);
+  const b = write(dir, 'sessions_eu (1).csv', text);
+  const r = await importFiles(db, [{ path: a }, { path: b }], { settings: settings() });
+  assert.deepEqual(r.sources.map((s) => [s.file, s.rows_read, s.rows_loaded, s.rows_rejected, s.rows_duplicate]), [
+    ['sessions_eu.csv', 3, 2, 1, 0],
+    ['sessions_eu (1).csv', 3, 0, 0, 3],
+  ]);
+  assert.equal(Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM rejects'))!.n), 1, 'one reject, not two');
+  const notes = JSON.parse((await db.one<{ notes: string }>(`SELECT notes FROM sources WHERE file = 'sessions_eu (1).csv'`))!.notes) as string[];
+  assert.ok(notes.includes('the same bytes as sessions_eu.csv, loaded before: every row is one of its rows'), notes.join(' | '));
+  // Read as another kind, or mapped otherwise, the same bytes are read again.
+  const mapped = await importFiles(db, [{ path: b, kind: 'sessions', mapping: { device_name: null } }], { settings: settings() });
+  assert.equal(mapped.sources[0]!.rows_rejected, 1, 'read again under its own mapping');
+  db.close();
+});
