@@ -68,10 +68,12 @@ export async function runReview(db: EngagementDb, settings: Settings, opts: Revi
       await db.run('DELETE FROM review_prices');
       // A network line priced apart has a row of its own (network over-use is priced from it).
       await db.run(`INSERT INTO review_prices
-        SELECT code, NULL, name, price_raw, CASE WHEN price_raw IS NOT NULL THEN list_price END, tokens, price_source FROM _price
+        SELECT code, NULL, name, price_raw, CASE WHEN price_raw IS NOT NULL THEN list_price END, tokens, price_source, CASE WHEN price_raw IS NOT NULL THEN list_source END FROM _price
         WHERE code IN (SELECT product FROM _f UNION SELECT offering FROM _f UNION SELECT product FROM _upm UNION SELECT offering FROM _a UNION SELECT offering FROM _e)
         UNION ALL
-        SELECT n.code, 'network', p.name, n.price, coalesce(n.list_price, n.price), NULL, 'subscription line (network)' FROM _price_net n LEFT JOIN _price p USING (code)`);
+        SELECT n.code, 'network', p.name, n.price, coalesce(n.list_price, n.price), NULL, 'subscription line (network)',
+          CASE WHEN n.list_price IS NOT NULL THEN 'subscription line (network)' ELSE 'the unit price' END
+        FROM _price_net n LEFT JOIN _price p USING (code)`);
       const run = await db.one<{ id: number }>('SELECT coalesce(max(run_id), 0) + 1 AS id FROM review_runs');
       await db.run('INSERT INTO review_runs (run_id, as_of, settings) VALUES ($1, CAST($2 AS DATE), $3)', [Number(run?.id ?? 1), ctx.asOf, JSON.stringify(settings)]);
       await db.audit('review', { as_of: ctx.asOf, findings: await countFindings(db), seconds: (Date.now() - started) / 1000 });

@@ -112,7 +112,7 @@ export const MIGRATIONS: { version: number; name: string; sql: string[] }[] = [
     name: 'the prices the latest review used, with where each came from',
     sql: [
       `CREATE TABLE IF NOT EXISTS review_prices (code VARCHAR NOT NULL, licence_model VARCHAR, name VARCHAR, annual_price DOUBLE, list_price DOUBLE,
-        flex_tokens_per_day DOUBLE, source VARCHAR NOT NULL)`,
+        flex_tokens_per_day DOUBLE, source VARCHAR NOT NULL, list_source VARCHAR)`,
     ],
   },
 ];

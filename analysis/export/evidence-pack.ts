@@ -98,9 +98,10 @@ const samePlan = (a: readonly { from: string; seg: string }[], b: readonly { fro
 
 /**
  * data/prices.csv: the review's prices in the engagement's currency, with where each came from; licence_model
- * is empty for a code's price and `network` for a network line priced apart (network over-use uses it).
+ * is empty for a code's price and `network` for a network line priced apart (network over-use uses it);
+ * source and list_source say where the unit and the list price came from.
  */
-export const PRICES_CSV_HEADER = ['code', 'licence_model', 'name', 'annual_price', 'list_price', 'flex_tokens_per_day', 'source'] as const;
+export const PRICES_CSV_HEADER = ['code', 'licence_model', 'name', 'annual_price', 'list_price', 'flex_tokens_per_day', 'source', 'list_source'] as const;
 
 /** Rows shown in the HTML report per table; the full lists are in findings.csv and the workbook. */
 const REPORT_ROWS = 2000;
@@ -159,12 +160,12 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
     await profiled('pack workbook', () => writeWorkbook(db, settings, data, { protect: true, fileName: wbName }));
     writeFileSync(join(data, 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
     // Every price the review used and where it came from: a value in findings.csv is checked against it.
-    const prices = await db.all<{ code: string; licence_model: string | null; name: string | null; annual_price: number | null; list_price: number | null; flex_tokens_per_day: number | null; source: string }>(
-      'SELECT code, licence_model, name, annual_price, list_price, flex_tokens_per_day, source FROM review_prices ORDER BY code, licence_model NULLS FIRST',
+    const prices = await db.all<{ code: string; licence_model: string | null; name: string | null; annual_price: number | null; list_price: number | null; flex_tokens_per_day: number | null; source: string; list_source: string | null }>(
+      'SELECT code, licence_model, name, annual_price, list_price, flex_tokens_per_day, source, list_source FROM review_prices ORDER BY code, licence_model NULLS FIRST',
     );
     writeFileSync(
       join(data, 'prices.csv'),
-      [PRICES_CSV_HEADER, ...prices.map((p) => [p.code, p.licence_model, p.name, p.annual_price, p.list_price, p.flex_tokens_per_day, p.source])].map((r) => csvLine(r)).join(''),
+      [PRICES_CSV_HEADER, ...prices.map((p) => [p.code, p.licence_model, p.name, p.annual_price, p.list_price, p.flex_tokens_per_day, p.source, p.list_source])].map((r) => csvLine(r)).join(''),
     );
     const summary = await profiled('pack summary', () => latestSummary(db));
     // As summary.json beside the outputs names them (DATA-CONTRACT): the workbook in this pack and the pack itself.

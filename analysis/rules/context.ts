@@ -247,7 +247,10 @@ export async function prepareContext(db: EngagementDb, settings: Settings, catal
       coalesce(k.kind, 'product') AS kind, k.fgroup, coalesce(k.name, c.code) AS name,
       -- Where the price came from, for the evidence pack's prices.csv (the same precedence as price_raw).
       CASE WHEN sub.unit_price IS NOT NULL THEN 'subscription line' WHEN o.annual IS NOT NULL THEN 'engagement settings'
-           WHEN k.annual IS NOT NULL THEN 'price book' ELSE 'none' END AS price_source
+           WHEN k.annual IS NOT NULL THEN 'price book' ELSE 'none' END AS price_source,
+      -- And of the list price, in coalesce's order above (a list price nowhere given is the unit price).
+      CASE WHEN sub.list_price IS NOT NULL THEN 'subscription line' WHEN o.list_annual IS NOT NULL THEN 'engagement settings'
+           WHEN k.list_annual IS NOT NULL THEN 'price book' WHEN coalesce(sub.unit_price, o.annual, k.annual) IS NOT NULL THEN 'the unit price' ELSE 'none' END AS list_source
     FROM _codes c LEFT JOIN sub ON sub.code = c.code LEFT JOIN _price_override o ON o.code = c.code LEFT JOIN _cat k ON k.code = c.code`);
   // A network line priced apart from the Named User line: network over-use is priced from it (RULES.md price(o):
   // the entitlement's unit price, and the entitlement exceeded is the network line).

@@ -109,7 +109,8 @@ test("auditor mode reads a finding's evidence rows from the pack as evidence.csv
 test("an auditor recomputes every gap line's value from the pack alone: units × the product's price in prices.csv", () => {
   const pack = readdirSync(out).find((n) => n.endsWith('_evidence-pack'))!;
   const [head, ...rows] = parseCsv(readFileSync(join(out, pack, 'data', 'prices.csv'), 'utf8')).filter((r) => r.length > 1);
-  assert.deepEqual(head, ['code', 'licence_model', 'name', 'annual_price', 'list_price', 'flex_tokens_per_day', 'source']);
+  assert.deepEqual(head, ['code', 'licence_model', 'name', 'annual_price', 'list_price', 'flex_tokens_per_day', 'source', 'list_source']);
+  assert.ok(rows.every((r) => r[3] === '' || ['subscription line', 'subscription line (network)', 'engagement settings', 'price book', 'the unit price'].includes(r[7]!)), 'every list price says where it came from');
   const price = new Map(rows.map((r) => [`${r[0]!}${r[1] ? `:${r[1]}` : ''}`, { annual: r[3] === '' ? null : Number(r[3]), source: r[6]! }]));
   // The sample's engagement.json prices Revit itself; the rest come from the shipped book.
   assert.equal(price.get('RVT')?.source, 'engagement settings');
