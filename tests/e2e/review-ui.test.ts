@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { callApi, goStep, launch, openPage, shot, startServe, type Served, type Watched } from './harness';
 
 let served: Served;
@@ -13,6 +13,17 @@ let browser: Browser;
 let w: Watched;
 
 const money = (n: number) => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 }).format(n);
+
+
+/** The Reclamation step's table, its decision bar and its dormant-user rows, once at least `rows` are drawn. */
+async function reclamationTable(p: Page, rows: number) {
+  await goStep(p, 'Reclamation');
+  const grid = p.getByRole('grid', { name: 'Reclamation candidates' });
+  const bar = p.getByRole('form', { name: 'Decision for the selected findings' });
+  const dormant = grid.getByRole('row', { name: /^Dormant user · / });
+  await dormant.nth(rows - 1).waitFor();
+  return { grid, bar, rows: dormant };
+}
 
 describe('review UI over serve mode', { timeout: 600_000 }, () => {
   before(async () => {
@@ -278,11 +289,7 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
 
   it('starts the decision bar afresh for each selection, asks for the reason of an inline Keep, and never acts on hidden rows', async () => {
     const p = w.page;
-    await goStep(p, 'Reclamation');
-    const grid = p.getByRole('grid', { name: 'Reclamation candidates' });
-    const bar = p.getByRole('form', { name: 'Decision for the selected findings' });
-    const rows = grid.getByRole('row', { name: /^Dormant user · / });
-    await rows.nth(4).waitFor();
+    const { grid, bar, rows } = await reclamationTable(p, 5);
     const undecided: string[] = [];
     for (let i = 0; undecided.length < 2; i++) if ((await rows.nth(i).getByRole('combobox').inputValue()) === '') undecided.push((await rows.nth(i).getAttribute('aria-label'))!);
     const decided = new Set((await callApi<{ finding_id: string }[]>(served, 'decisions.list', {})).map((d) => d.finding_id));
@@ -331,11 +338,7 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
 
   it('a decision applied to several findings says which already have one, and can leave those as they are', async () => {
     const p = w.page;
-    await goStep(p, 'Reclamation');
-    const grid = p.getByRole('grid', { name: 'Reclamation candidates' });
-    const bar = p.getByRole('form', { name: 'Decision for the selected findings' });
-    const rows = grid.getByRole('row', { name: /^Dormant user · / });
-    await rows.nth(6).waitFor();
+    const { grid, bar, rows } = await reclamationTable(p, 7);
     // One row already kept (with its reason) and two undecided ones.
     const picked: { name: string; action: string }[] = [];
     for (let i = 0; picked.length < 3 && i < 40; i++) {
