@@ -131,7 +131,7 @@ export async function reviewWarnings(db: EngagementDb, settings: Settings, asOf:
     if (domains.length > 1) {
       push(
         'no_corporate_domains',
-        `No corporate e-mail domains are set, so every user counts as an employee and contractors' unassigned use is not told apart. The users' addresses are at ${list(domains.map((d) => `${d.domain} (${Number(d.users).toLocaleString('en-US')} ${Number(d.users) === 1 ? 'user' : 'users'})`), 4)}. Set the client's own domains (Settings; corporate_email_domains in engagement.json) and run the review again.`,
+        `No corporate e-mail domains are set, so every user counts as an employee and contractors' unassigned use is not told apart. The users' addresses are at ${domainList(domains)}. Set the client's own domains (Settings; corporate_email_domains in engagement.json) and run the review again.`,
       );
     }
   }
@@ -151,7 +151,7 @@ export async function reviewWarnings(db: EngagementDb, settings: Settings, asOf:
     if (domains.length > 0 && unmatched.length > 0) {
       push(
         'corporate_domains_unmatched',
-        `No user's address is at ${list(unmatched)} (${unmatched.length === 1 ? 'a corporate e-mail domain' : 'corporate e-mail domains'} in the settings): check the spelling, since users at a domain not listed count as contractors. The users' addresses are at ${list(domains.map((d) => `${d.domain} (${Number(d.users).toLocaleString('en-US')} ${Number(d.users) === 1 ? 'user' : 'users'})`), 4)}.`,
+        `No user's address is at ${list(unmatched)} (${unmatched.length === 1 ? 'a corporate e-mail domain' : 'corporate e-mail domains'} in the settings): check the spelling, since users at a domain not listed count as contractors. The users' addresses are at ${domainList(domains)}.`,
       );
     }
   }
@@ -196,16 +196,15 @@ export async function reviewWarnings(db: EngagementDb, settings: Settings, asOf:
   }
   // Low-frequency users whose products have no Flex token rate claim no saving (their Flex cost is unknown):
   // a headline that silently leaves them at 0 reads as "nothing to save".
-  const noRate = await db.all<{ products: string | null }>(
-    `SELECT string_agg(DISTINCT p, ', ' ORDER BY p) AS products FROM (
+  const noRate = await db.one<{ users: number; products: string | null }>(
+    `SELECT count(DISTINCT finding_id) AS users, string_agg(DISTINCT p, ', ' ORDER BY p) AS products FROM (
        SELECT finding_id, unnest(string_split(regexp_extract(detail, $1, 1), ', ')) AS p FROM findings
        WHERE type = 'low_frequency_user' AND contains(detail, $2))`,
     [`${escapeRegex(NO_FLEX_RATE)}(.*?)${escapeRegex(NO_FLEX_RATE_END)}`, NO_FLEX_RATE],
   );
-  const users = await db.one<{ n: number }>(`SELECT count(*) AS n FROM findings WHERE type = 'low_frequency_user' AND contains(detail, $1)`, [NO_FLEX_RATE]);
-  const products = noRate[0]?.products ? noRate[0].products.split(', ') : [];
-  if (Number(users?.n ?? 0) > 0 && products.length > 0) {
-    const n = Number(users!.n);
+  const products = noRate?.products ? noRate.products.split(', ') : [];
+  if (Number(noRate?.users ?? 0) > 0 && products.length > 0) {
+    const n = Number(noRate!.users);
     push(
       'flex_rate_missing',
       `${n} low-frequency user${n === 1 ? '' : 's'} claim${n === 1 ? 's' : ''} no saving: the price book has no Flex token rate for ${list(products)}, so the Flex cost is unknown. Set Flex tokens per day for ${products.length === 1 ? 'it' : 'them'} (the price book in Settings; "prices" in engagement.json) to count the saving.`,
@@ -213,5 +212,9 @@ export async function reviewWarnings(db: EngagementDb, settings: Settings, asOf:
   }
   return out;
 }
+
+/** "contoso.com (380 users), buildpartners.com (16 users)": the domains the users' addresses are at, most first. */
+const domainList = (domains: readonly { domain: string; users: number }[]) =>
+  list(domains.map((d) => `${d.domain} (${Number(d.users).toLocaleString('en-US')} ${Number(d.users) === 1 ? 'user' : 'users'})`), 4);
 
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -164,13 +164,15 @@ export function parseSettingsText(raw: string, file: string): Settings {
 
 /** Reads and validates an engagement.json file; errors name the file, the line and what to fix. */
 export function readSettingsFile(path: string): Settings {
-  let raw: string;
+  return parseSettingsText(readSettingsText(path), path);
+}
+
+function readSettingsText(path: string): string {
   try {
-    raw = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (e) {
     throw new SettingsFileError(`${path}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
   }
-  return parseSettingsText(raw, path);
 }
 
 /**
@@ -208,6 +210,7 @@ const SETTING_LABELS: Partial<Record<keyof Settings, string>> = {
  * keys the file names, nested thresholds and assumptions key by key. Checked as readSettingsFile checks it.
  */
 export function readSettingsPatch(path: string): SettingsPatch {
-  readSettingsFile(path);
-  return SettingsPatchSchema.parse(JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, '')));
+  const raw = readSettingsText(path);
+  parseSettingsText(raw, path);
+  return SettingsPatchSchema.parse(JSON.parse(raw.replace(/^\uFEFF/, '')));
 }
