@@ -15,7 +15,7 @@ import { DEFAULT_LIMITS, type IngestLimits } from './limits';
 import { RefusalError, type ParsedItem } from './types';
 import { isTabularKind, type TabularKind } from './aliases';
 import { detectAs, findHeaderRow, MappingError, type Detection } from './detect';
-import { checkTimezone, DATE_NOTES, makeRowNormaliser, newDateOrder, type DateOrder, type NormaliseContext } from './normalise';
+import { blankedNotes, checkTimezone, DATE_NOTES, makeRowNormaliser, newDateOrder, type DateOrder, type NormaliseContext } from './normalise';
 import { decodeBytes, detectEncoding, readTextRecords, sniffDelimiter, Utf8Validator, type TextEncoding, type TextRecord } from './text-reader';
 import { CancelledError, type LoadCounts } from './loader';
 import { NativeScanner, type NativeScanResult } from './native-scan';
@@ -492,12 +492,12 @@ export async function importFiles(db: EngagementDb, files: ImportFileRequest[], 
       const twin = await twinOf(db, facts.sha256, plan);
       let summary: SourceSummary;
       try {
-        summary = await importOne(db, facts, plan, req, { ...ctx, dates: newDateOrder() }, limits, opts, onRows, twin);
+        summary = await importOne(db, facts, plan, req, { ...ctx, dates: newDateOrder(), blanked: new Map() }, limits, opts, onRows, twin);
       } catch (e) {
         if (!(e instanceof DayFirstDates)) throw e;
         // Read month first, its dates showed they are day first (31/03/2026): rolled back, and read again so.
         plan = await prepare(facts, limits, req, opts.signal);
-        summary = await importOne(db, facts, plan, req, { ...ctx, dates: newDateOrder(true) }, limits, opts, onRows);
+        summary = await importOne(db, facts, plan, req, { ...ctx, dates: newDateOrder(true), blanked: new Map() }, limits, opts, onRows);
       }
       profileLog(`import ${file}`, t0);
       totalRows += summary.rows_read;
@@ -732,6 +732,7 @@ async function importOne(
     if (dates && !dates.dayFirst && dates.firstOver12 && !dates.secondOver12) throw new DayFirstDates();
     const dateNote = dates ? dateOrderNote(dates) : null;
     if (dateNote) plan.notes.push(dateNote);
+    plan.notes.push(...blankedNotes(ctx.blanked));
     await db.run('UPDATE sources SET rows_read = $2, rows_loaded = $3, rows_rejected = $4, rows_duplicate = $5, notes = $6 WHERE source_id = $1', [
       sourceId,
       counts.rows_read,

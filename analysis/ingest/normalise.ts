@@ -14,6 +14,25 @@ export interface NormaliseContext {
   timezone: string;
   /** How one file writes its slash dates, and what its dates showed (import.ts decides the order per file). */
   dates?: DateOrder;
+  /** Optional descriptive values of one file that did not read and were loaded blank (import.ts notes them). */
+  blanked?: BlankedValues;
+}
+
+/**
+ * Per column header: how many rows had an optional descriptive value that did not read (a "Never" under Last
+ * accessed), and the first of them. Such a row is still a fact (the assignment exists), so it loads with that
+ * value blank and the text kept in the row's `extra`; rejecting it would drop the assignment and turn its user's
+ * use into a gap.
+ */
+export type BlankedValues = Map<string, { rows: number; line: number; text: string }>;
+
+/** What a file's card says of the values it loaded blank. */
+export function blankedNotes(b: BlankedValues | undefined): string[] {
+  if (!b) return [];
+  return [...b].map(
+    ([header, v]) =>
+      `${v.rows} row${v.rows === 1 ? '' : 's'} loaded with ${header} blank: "${v.text}"${v.rows === 1 ? '' : ' (the first)'} on line ${v.line} does not read; the text is kept with ${v.rows === 1 ? 'the row' : 'each row'}`,
+  );
 }
 
 /**
@@ -272,12 +291,14 @@ export function makeRowNormaliser(det: Detection, headers: string[], ctx: Normal
   const build = ROW_BUILDERS[det.kind];
 
   // One reader object per file, re-pointed at each row: no closures allocated per row on the hot path.
-  const reader = new CellReader(idx, types, ctx.timezone, ctx.catalogue, ctx.dates);
+  const reader = new CellReader(idx, types, ctx.timezone, ctx.catalogue, ctx.dates, headers, ctx.blanked ?? new Map());
   const fn = ((cells: string[], line: number): ParsedItem => {
     reader.cells = cells;
+    reader.line = line;
+    reader.kept = null;
     try {
       const values = build(reader);
-      let extra: Array<[string, string]> | null = null;
+      let extra: Array<[string, string]> | null = reader.kept;
       for (const [i, h] of extraIdx) {
         const v = cells[i];
         if (v !== undefined && v.trim() !== '') (extra ??= []).push([h, v]);
@@ -301,12 +322,17 @@ export function makeRowNormaliser(det: Detection, headers: string[], ctx: Normal
 /** Typed access to the mapped cells of the current row; a bad value throws a RowError naming the column. */
 class CellReader {
   cells: string[] = [];
+  line = 0;
+  /** This row's optional values that did not read, by header: they go to the row's extra. */
+  kept: Array<[string, string]> | null = null;
   constructor(
     private readonly idx: Map<string, number>,
     private readonly types: Map<string, string>,
     private readonly tz: string,
     readonly cat: Catalogue,
-    private readonly order?: DateOrder,
+    private readonly order: DateOrder | undefined,
+    private readonly headers: string[],
+    private readonly blanked: BlankedValues,
   ) {}
 
   get = (col: string): string | null => {
@@ -345,6 +371,26 @@ class CellReader {
     }
     return n;
   };
+
+  /** An optional descriptive date: one that does not read loads blank (noted), instead of rejecting the row. */
+  optDate = (col: string): string | null => this.lenient(col, this.date);
+  /** An optional descriptive number, likewise. */
+  optNum = (col: string): number | null => this.lenient(col, this.num);
+
+  private lenient<T>(col: string, read: (col: string) => T | null): T | null {
+    try {
+      return read(col);
+    } catch (e) {
+      if (!(e instanceof RowError)) throw e;
+      const text = this.get(col)!;
+      const header = this.headers[this.idx.get(col)!]?.trim() || col;
+      (this.kept ??= []).push([header, text]);
+      const seen = this.blanked.get(header);
+      if (seen) seen.rows++;
+      else this.blanked.set(header, { rows: 1, line: this.line, text });
+      return null;
+    }
+  }
 }
 
 type Helpers = CellReader;
@@ -403,7 +449,7 @@ const ROW_BUILDERS: Record<TabularKind, (h: Helpers) => Values> = {
     };
   },
 
-  usage_report({ get, date, num, cat }) {
+  usage_report({ get, num, optDate, optNum, cat }) {
     const userRaw = get('user');
     const hashed = get('hashed_autodesk_id');
     const user = normaliseUser(userRaw) ?? (hashed !== null && !isMasked(hashed) ? hashed : null);
@@ -424,16 +470,16 @@ const ROW_BUILDERS: Record<TabularKind, (h: Helpers) => Values> = {
       offering_raw: offeringRaw,
       version: get('version'),
       seat_assignment: lower(get('seat_assignment')),
-      assigned_date: date('assigned_date'),
-      unassigned_date: date('unassigned_date'),
+      assigned_date: optDate('assigned_date'),
+      unassigned_date: optDate('unassigned_date'),
       user_activity: lower(get('user_activity')),
-      days_inactive: num('days_inactive'),
+      days_inactive: optNum('days_inactive'),
       access_option: access,
       licence_type: claim === 'unknown' && access === null ? 'named_user' : claim,
-      days_used: num('days_used'),
-      monthly_average: num('monthly_average'),
+      days_used: optNum('days_used'),
+      monthly_average: optNum('monthly_average'),
       tokens_used: num('tokens_used'),
-      last_accessed: date('last_accessed'),
+      last_accessed: optDate('last_accessed'),
     };
   },
 
@@ -463,7 +509,7 @@ const ROW_BUILDERS: Record<TabularKind, (h: Helpers) => Values> = {
     };
   },
 
-  users({ get, date, cat }) {
+  users({ get, optDate, cat }) {
     const userRaw = get('user');
     const user = normaliseUser(userRaw) ?? unmask(get('autodesk_id'));
     if (user === null) throw new RowError('row has no user: email is empty or masked and autodesk_id is empty');
@@ -485,14 +531,14 @@ const ROW_BUILDERS: Record<TabularKind, (h: Helpers) => Values> = {
       product_raw: prodRaw,
       team: get('team'),
       seat_assignment: lower(get('seat_assignment')) ?? 'assigned',
-      assigned_date: date('assigned_date'),
-      unassigned_date: date('unassigned_date'),
+      assigned_date: optDate('assigned_date'),
+      unassigned_date: optDate('unassigned_date'),
       user_type: lower(get('user_type')),
       cost_centre: get('cost_centre'),
     };
   },
 
-  subscriptions({ get, date, num, cat }) {
+  subscriptions({ get, date, optDate, num, cat }) {
     const [offering, offeringRaw] = product(cat, need(get('offering'), 'offering_name is empty'));
     const seats = need(num('seat_quantity'), 'seat_quantity is empty');
     if (seats < 0) throw new RowError(`seat_quantity "${get('seat_quantity')}" is negative`);
@@ -507,7 +553,7 @@ const ROW_BUILDERS: Record<TabularKind, (h: Helpers) => Values> = {
       seat_quantity: seats,
       start_date: date('start_date'),
       end_date: date('end_date'),
-      autorenew_date: date('autorenew_date'),
+      autorenew_date: optDate('autorenew_date'),
       subscription_id: get('subscription_id'),
       subscription_status: lower(get('subscription_status')),
       term: get('term'),

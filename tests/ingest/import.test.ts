@@ -242,7 +242,7 @@ test('Usage Report XLSX: filter block on sheet 1, Title Case rows on sheet 2', a
         ['Hashed Autodesk ID', 'First name', 'Last name', 'Email', 'Offering name', 'Seat assignment', 'Assigned date', 'User activity', 'Days inactive', 'Access option', 'Days used', 'Last accessed'],
         ['h1', 'Ann', 'Berg', 'Ann@Contoso.com', 'Revit', 'Assigned', '2025-01-10T00:00:00Z', 'Active', 3, 'Named User', 120, '2025-09-27'],
         ['h2', '*****', '*****', '*****', 'AutoCAD LT', 'Assigned', '2025-02-01T00:00:00Z', 'Inactive', 200, 'Named User', 0, ''],
-        ['h3', 'Cy', 'Dahl', 'cy@contoso.com', 'AutoCAD', 'Unassigned', '2025-13-01', 'Inactive', 10, 'Named User', 2, ''],
+        ['h3', 'Cy', 'Dahl', 'cy@contoso.com', '', 'Unassigned', '2025-03-01', 'Inactive', 10, 'Named User', 2, ''],
       ],
     },
   ]);
@@ -260,7 +260,7 @@ test('Usage Report XLSX: filter block on sheet 1, Title Case rows on sheet 2', a
   ]);
   const rej = await db.one<{ line: number; reason: string }>('SELECT line, reason FROM rejects');
   assert.equal(rej!.line, 4, 'the XLSX row number of the bad row');
-  assert.match(rej!.reason, /assigned_date "2025-13-01" is not a date/);
+  assert.match(rej!.reason, /offering_name is empty/);
   db.close();
   // The app imports with the kind and mapping the scan showed: the filter sheet, which lacks the mapped
   // headers, is passed over for the sheet that has them.
@@ -367,5 +367,42 @@ test('a copy of a loaded export under another name is every row a duplicate, its
   // Read as another kind, or mapped otherwise, the same bytes are read again.
   const mapped = await importFiles(db, [{ path: b, kind: 'sessions', mapping: { device_name: null } }], { settings: settings() });
   assert.equal(mapped.sources[0]!.rows_rejected, 1, 'read again under its own mapping');
+  db.close();
+});
+
+test('an optional date or number that does not read loads its row blank, noted on the file; a missing required value still rejects', async () => {
+  const dir = tempDir();
+  const db = await freshDb(dir);
+  const p = write(
+    dir,
+    'Usage Report.csv',
+    [
+      'Email,Offering name,Seat assignment,Assigned date,Days inactive,Days used,Last accessed',
+      'ana@contoso.com,Revit,assigned,1/5/2025,2,140,9/28/2025',
+      'ben@contoso.com,AutoCAD,assigned,1/5/2025,n/a,0,Never',
+      'cy@contoso.com,AutoCAD,assigned,sometime,3,12,Never',
+      'dee@contoso.com,,assigned,1/5/2025,3,12,9/1/2025',
+    ].join('\n'),
+  );
+  const r = await importFiles(db, [{ path: p }], { settings: settings() });
+  assert.deepEqual(r.refused, []);
+  const s = r.sources[0]!;
+  // ben and cy hold assignments: rejecting them would lose the seats and make their use a gap.
+  assert.deepEqual([s.rows_loaded, s.rows_rejected], [3, 1]);
+  const rows = await db.all(
+    `SELECT "user", CAST(assigned_date AS VARCHAR) AS assigned, days_inactive, CAST(last_accessed AS VARCHAR) AS last, CAST(extra AS VARCHAR) AS extra FROM usage_report ORDER BY "user"`,
+  );
+  assert.deepEqual(rows, [
+    { user: 'ana@contoso.com', assigned: '2025-01-05', days_inactive: 2, last: '2025-09-28', extra: null },
+    { user: 'ben@contoso.com', assigned: '2025-01-05', days_inactive: null, last: null, extra: '{"Days inactive":"n/a","Last accessed":"Never"}' },
+    { user: 'cy@contoso.com', assigned: null, days_inactive: 3, last: null, extra: '{"Assigned date":"sometime","Last accessed":"Never"}' },
+  ]);
+  const [rej] = await db.all(`SELECT line, reason FROM rejects`);
+  assert.deepEqual(rej, { line: 5, reason: 'offering_name is empty' });
+  const [src] = await db.all(`SELECT CAST(notes AS VARCHAR) AS notes FROM sources`);
+  const notes = JSON.parse(String(src!.notes)) as string[];
+  assert.ok(notes.includes('2 rows loaded with Last accessed blank: "Never" (the first) on line 3 does not read; the text is kept with each row'), notes.join(' | '));
+  assert.ok(notes.includes('1 row loaded with Days inactive blank: "n/a" on line 3 does not read; the text is kept with the row'), notes.join(' | '));
+  assert.ok(notes.includes('1 row loaded with Assigned date blank: "sometime" on line 4 does not read; the text is kept with the row'), notes.join(' | '));
   db.close();
 });
