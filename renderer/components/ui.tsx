@@ -21,7 +21,7 @@ export function PageHeader(props: { title: string; lead: ReactNode; actions?: Re
 
 export function Stat(props: { label: string; value: ReactNode; hint?: ReactNode; tone?: 'good' | 'warn' | 'bad' }) {
   return (
-    <div className={`stat ${props.tone ?? ''}`}>
+    <div className={`stat ${props.tone ?? ''}`} role="group" aria-label={props.label}>
       <div className="stat-label">{props.label}</div>
       <div className="stat-value num">{props.value}</div>
       {props.hint && <div className="stat-hint">{props.hint}</div>}

@@ -1,6 +1,7 @@
 // Step 3: coverage before trusting findings: usage calendar per site, telemetry gaps, identities
 // joined or left unmatched, disagreements between sources, unknown products.
 import type { Output } from '../../analysis/api/contract';
+import type { SourceSummary } from '../../analysis/model';
 import { api } from '../api/client';
 import { useApp, useWarned } from '../store';
 import { DataTable, type Column } from '../components/DataTable';
@@ -29,6 +30,8 @@ function siteName(s: string): string {
 export function QualityStep() {
   const summary = useApp((s) => s.summary);
   const q = useLoad(() => api('quality.get', {}), [summary]);
+  // The files loaded now, not the last review's list: after a removal the tiles agree with the calendar.
+  const loaded = useLoad(() => api('sources.list', {}), [summary]);
   return (
     <div className="page">
       <PageHeader title="Data quality" lead="Check coverage before trusting the findings: where telemetry is missing an auditor assumes the worst case, and unmatched identities can hide or duplicate users." />
@@ -38,17 +41,15 @@ export function QualityStep() {
         <>
           {q.loading && !q.data && <Loading what="data quality" />}
           {q.error && <ErrorBox message={`Could not load data quality: ${q.error}. Run the review again on Load data, then come back.`} />}
-          {q.data && <QualityBody q={q.data} />}
+          {q.data && <QualityBody q={q.data} sources={loaded.data ?? summary.sources} />}
         </>
       )}
     </div>
   );
 }
 
-function QualityBody({ q }: { q: Q }) {
-  const summary = useApp((s) => s.summary);
+function QualityBody({ q, sources }: { q: Q; sources: Output<'sources.list'> | SourceSummary[] }) {
   const outsideWindow = useWarned('usage_outside_window');
-  const sources = summary?.sources ?? [];
   const rejected = sources.reduce((a, s) => a + s.rows_rejected, 0);
   const duplicates = sources.reduce((a, s) => a + s.rows_duplicate, 0);
   return (

@@ -812,6 +812,11 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await goStep(p, 'Compliance gaps');
     await p.getByRole('status', { name: 'Review out of date' }).waitFor();
     await shot(p, '13b-source-removed');
+    // Data quality counts the files loaded now, as its calendar does, not the last review's list.
+    await goStep(p, 'Data quality');
+    const loadedTile = p.getByRole('group', { name: 'Sources loaded' });
+    await loadedTile.waitFor();
+    assert.match((await loadedTile.innerText()).replace(/\s+/g, ' '), /^Sources loaded 2 3 rows$/i, 'sessions-q3.csv (3 rows) and sessions-none.csv; odd.csv removed');
 
     const foreign = w.requests.filter((u) => !u.startsWith(`${served.origin}/`) && !u.startsWith('data:'));
     assert.deepEqual(foreign, [], 'no request left 127.0.0.1 during the whole session');
