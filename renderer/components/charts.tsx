@@ -45,12 +45,14 @@ export function UsageHeatMap(props: { cells: { site: string; day: string; users:
   const labelW = 30;
   // Cells grow with the card (up to a size that still reads as a calendar); a narrow window scrolls instead.
   const cell = avail > 0 ? Math.max(9, Math.min(20, Math.floor((avail - labelW) / weeks) - gap)) : 11;
-  const w = labelW + weeks * (cell + gap);
   // Two label rows under the weeks: the month, and the year under the first month shown and under each January.
   const h = 7 * (cell + gap) + 30;
   const months = days.flatMap((d, i) => (i === 0 || d.slice(8, 10) === '01' ? [{ d, wk: Math.floor(i / 7) }] : []))
     // A label for a partial first week only when the next month's label does not crowd it.
     .filter((m, i, all) => i > 0 || (all[1]?.wk ?? Infinity) - m.wk >= 3);
+  // Wide enough for the last label ("Sep", "2026") even when it starts in the last week or only a week is shown.
+  const lastLabelX = months.length ? labelW + months[months.length - 1]!.wk * (cell + gap) : 0;
+  const w = Math.max(labelW + weeks * (cell + gap), lastLabelX + 30);
   return (
     <div className="heatmaps" ref={ref}>
       {sites.map((site) => {

@@ -1,7 +1,6 @@
 // Step 3: coverage before trusting findings: usage calendar per site, telemetry gaps, identities
 // joined or left unmatched, disagreements between sources, unknown products.
 import type { Output } from '../../analysis/api/contract';
-import type { SourceSummary } from '../../analysis/model';
 import { api } from '../api/client';
 import { useApp, useWarned } from '../store';
 import { DataTable, type Column } from '../components/DataTable';
@@ -39,16 +38,16 @@ export function QualityStep() {
         <NeedsReview what="the usage calendar per site, telemetry gaps and identity matches" />
       ) : (
         <>
-          {q.loading && !q.data && <Loading what="data quality" />}
-          {q.error && <ErrorBox message={`Could not load data quality: ${q.error}. Run the review again on Load data, then come back.`} />}
-          {q.data && <QualityBody q={q.data} sources={loaded.data ?? summary.sources} />}
+          {(q.loading || loaded.loading) && !(q.data && loaded.data) && <Loading what="data quality" />}
+          {(q.error || loaded.error) && <ErrorBox message={`Could not load data quality: ${q.error ?? loaded.error}. Run the review again on Load data, then come back.`} />}
+          {q.data && loaded.data && <QualityBody q={q.data} sources={loaded.data} />}
         </>
       )}
     </div>
   );
 }
 
-function QualityBody({ q, sources }: { q: Q; sources: Output<'sources.list'> | SourceSummary[] }) {
+function QualityBody({ q, sources }: { q: Q; sources: Output<'sources.list'> }) {
   const outsideWindow = useWarned('usage_outside_window');
   const rejected = sources.reduce((a, s) => a + s.rows_rejected, 0);
   const duplicates = sources.reduce((a, s) => a + s.rows_duplicate, 0);

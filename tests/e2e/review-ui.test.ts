@@ -817,6 +817,16 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     const loadedTile = p.getByRole('group', { name: 'Sources loaded' });
     await loadedTile.waitFor();
     assert.match((await loadedTile.innerText()).replace(/\s+/g, ' '), /^Sources loaded 2 3 rows$/i, 'sessions-q3.csv (3 rows) and sessions-none.csv; odd.csv removed');
+    // A calendar of a few days in one month still shows its month and year in full.
+    const calendar = p.getByRole('img', { name: /^Usage calendar for / }).first();
+    await calendar.waitFor();
+    const labels = await calendar.evaluate((svg) => {
+      const width = (svg as SVGSVGElement).width.baseVal.value;
+      // The month and year labels (the weekday names sit left of the weeks).
+      return [...svg.querySelectorAll('g > text')].map((t) => ({ text: t.textContent, right: (t as SVGTextElement).getBBox().x + (t as SVGTextElement).getBBox().width, width }));
+    });
+    assert.ok(labels.some((l) => /^20\d\d$/.test(l.text ?? '')), JSON.stringify(labels));
+    for (const l of labels) assert.ok(l.right <= l.width, `"${l.text}" ends at ${l.right} px, past the calendar's ${l.width} px`);
 
     const foreign = w.requests.filter((u) => !u.startsWith(`${served.origin}/`) && !u.startsWith('data:'));
     assert.deepEqual(foreign, [], 'no request left 127.0.0.1 during the whole session');
