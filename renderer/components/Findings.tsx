@@ -136,8 +136,9 @@ export function FindingsWorkbench(props: {
     try {
       await saveDecisions(ids, d);
       setPending(null);
-      // A bulk decision is done with its selection: the bar closes rather than describe what was just applied.
-      if (ids.length > 1) setSelected(new Set());
+      // A decision applied is done with its selection: the bar closes rather than stay open on a row that may
+      // have scrolled away, ready to take the next reason typed for another finding.
+      setSelected(new Set());
     } catch (e) {
       setError(decisionError(e));
     }
@@ -288,6 +289,7 @@ export function FindingsWorkbench(props: {
             // the previous selection may be applied to this one.
             key={`${draft?.action ?? ''}|${[...selectedIds].sort().join('|')}`}
             count={selectedIds.length}
+            subject={selectedIds.length === 1 && byId.get(selectedIds[0]!) ? describeFinding(byId.get(selectedIds[0]!)!) : null}
             // Every action some selected finding takes; one that only some take is applied to those (the bar says so).
             actions={[...new Set(selectedIds.flatMap((id) => { const f = byId.get(id); return f ? actionsOf(f) : []; }))]}
             takes={(a) => selectedIds.filter((id) => { const f = byId.get(id); return f !== undefined && actionsOf(f).includes(a); }).length}
@@ -328,6 +330,8 @@ export function FindingsWorkbench(props: {
 
 function DecisionBar(props: {
   count: number;
+  /** The one finding selected, named: the bar says whose decision it holds. */
+  subject: string | null;
   actions: Action[];
   withOwner: boolean;
   initial: DecisionInput | undefined;
@@ -387,6 +391,9 @@ function DecisionBar(props: {
         apply(false);
       }}
     >
+      <p className="decision-subject" data-testid="decision-subject">
+        {props.subject ? <>For <span className="strong">{props.subject}</span></> : `For ${props.count.toLocaleString('en-US')} selected findings`}
+      </p>
       <div className="decision-fields">
         <label className="field compact">
           <span>Action</span>

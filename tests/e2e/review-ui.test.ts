@@ -307,6 +307,9 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     assert.equal(await rowA.getByRole('combobox').inputValue(), 'keep');
     const kept = (await callApi<{ finding_id: string; action: string; justification: string | null }[]>(served, 'decisions.list', {})).filter((d) => !decided.has(d.finding_id));
     assert.deepEqual(kept.map((d) => [d.action, d.justification]), [['keep', 'Project lead, back in November']]);
+    // Applied, the bar closes: it cannot stay on A, scrolled away, and take a reason meant for another row.
+    await bar.waitFor({ state: 'detached' });
+    assert.equal(await rowA.getByRole('checkbox').isChecked(), false);
 
     // Select B, unselect A: nothing of A's decision is left in the bar to be applied to B.
     await rowB.getByRole('checkbox').check();
@@ -326,6 +329,14 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     assert.equal(await bar.count(), 0, 'no decision bar for rows the analyst cannot see');
     await p.getByRole('searchbox', { name: 'Search Reclamation candidates' }).fill('');
     assert.equal(await rowB.getByRole('checkbox').isChecked(), false);
+
+    // The bar names the one finding it holds; a decision saved from another row's dropdown closes it.
+    await rowA.getByRole('checkbox').check();
+    assert.equal((await bar.getByTestId('decision-subject').innerText()).trim(), `For ${undecided[0]}`);
+    await rowB.getByRole('combobox').selectOption('investigate');
+    await bar.waitFor({ state: 'detached' });
+    const now = (await callApi<{ finding_id: string; action: string; justification: string | null }[]>(served, 'decisions.list', {})).filter((d) => !decided.has(d.finding_id));
+    assert.deepEqual(now.map((d) => [d.action, d.justification]).sort(), [['investigate', null], ['keep', 'Project lead, back in November']], 'A keeps its reason; B is Investigate');
 
     // Escape closes the evidence panel.
     await rowA.getByRole('button', { name: /^Show evidence for / }).click();
