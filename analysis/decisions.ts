@@ -55,7 +55,7 @@ export async function clearDecisions(db: EngagementDb, findingIds: string[]): Pr
   return cleared;
 }
 
-async function asOfOf(db: EngagementDb): Promise<string | null> {
+export async function asOfOf(db: EngagementDb): Promise<string | null> {
   const r = await db.one<{ d: string | null }>('SELECT CAST(as_of AS VARCHAR) AS d FROM review_runs ORDER BY run_id DESC LIMIT 1');
   return r?.d ?? null;
 }
@@ -89,7 +89,6 @@ export async function carryDecisions(from: string | EngagementDb, to: Engagement
   return rows.length;
 }
 
-/** Findings new, resolved and still open since the previous engagement (by stable finding id). */
 /** What a resolved finding was, as last quarter's engagement recorded it (it is not in this quarter's findings). */
 export interface ResolvedFinding {
   finding_id: string;
@@ -102,14 +101,32 @@ export interface ResolvedFinding {
   detail: string | null;
 }
 
+/** Last quarter's decision on a finding, as its engagement recorded it. */
+export type PreviousDecision = Pick<Decision, 'finding_id' | 'action' | 'owner' | 'due_date' | 'justification'>;
+
+/** Findings new, resolved and still open since the previous engagement (by stable finding id), with last quarter's decisions. */
 export async function compareWithPrevious(
   prevDb: EngagementDb,
   db: EngagementDb,
-): Promise<{ previous_as_of: string | null; new: string[]; resolved: string[]; still_open: string[]; resolved_findings: ResolvedFinding[] }> {
-  const ids = async (d: EngagementDb) => new Set((await d.all<{ id: string }>('SELECT finding_id AS id FROM findings ORDER BY finding_id')).map((r) => r.id));
-  const before = await ids(prevDb);
-  const now = await ids(db);
-  const resolved = [...before].filter((id) => !now.has(id));
+): Promise<{
+  previous_as_of: string | null;
+  new: string[];
+  resolved: string[];
+  still_open: string[];
+  resolved_findings: ResolvedFinding[];
+  previous_values: Array<{ finding_id: string; annual_value: number }>;
+  previous_decisions: PreviousDecision[];
+  carryable: number;
+}> {
+  // Largest value first (then by id), so each list opens on what matters most.
+  const values = async (d: EngagementDb) =>
+    new Map((await d.all<{ id: string; v: number }>('SELECT finding_id AS id, annual_value AS v FROM findings ORDER BY annual_value DESC, finding_id')).map((r) => [r.id, Number(r.v)]));
+  const before = await values(prevDb);
+  const now = await values(db);
+  const resolved = [...before.keys()].filter((id) => !now.has(id));
+  const stillOpen = [...now.keys()].filter((id) => before.has(id));
+  const previousDecisions = (await listDecisions(prevDb)).filter((d) => before.has(d.finding_id));
+  const decidedHere = new Set((await db.all<{ id: string }>('SELECT finding_id AS id FROM decisions')).map((r) => r.id));
   // Read from last quarter's engagement (the findings table is the same in every schema version), largest first.
   const rows = await prevDb.all<ResolvedFinding & Record<string, unknown>>(
     `SELECT finding_id, type, family, "user", product, offering, annual_value, detail FROM findings
@@ -118,9 +135,14 @@ export async function compareWithPrevious(
   );
   return {
     previous_as_of: await asOfOf(prevDb),
-    new: [...now].filter((id) => !before.has(id)),
+    new: [...now.keys()].filter((id) => !before.has(id)),
     resolved,
-    still_open: [...now].filter((id) => before.has(id)),
+    still_open: stillOpen,
     resolved_findings: rows.map((r) => ({ ...r, annual_value: Number(r.annual_value) })),
+    // What a still-open finding was worth then, where that differs from now.
+    previous_values: stillOpen.filter((id) => before.get(id) !== now.get(id)).map((id) => ({ finding_id: id, annual_value: before.get(id)! })),
+    previous_decisions: previousDecisions.map(({ finding_id, action, owner, due_date, justification }) => ({ finding_id, action, owner, due_date, justification })),
+    // What carryDecisions would copy: a decision of last quarter on a finding still open and undecided here.
+    carryable: previousDecisions.filter((d) => now.has(d.finding_id) && !decidedHere.has(d.finding_id)).length,
   };
 }

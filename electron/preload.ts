@@ -64,6 +64,7 @@ const workbench: WorkbenchDesktopApi & { pathForFile(file: File): string } = {
   'export.workbook': (input) => call('export.workbook', input),
   'export.evidencePack': (input) => call('export.evidencePack', input),
   'compare.previous': (input) => call('compare.previous', input),
+  'decisions.carry': (input) => call('decisions.carry', input),
   'pack.open': (input) => call('pack.open', input),
   'pack.verify': (input) => call('pack.verify', input),
   'pack.evidence': (input) => call('pack.evidence', input),

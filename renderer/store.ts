@@ -21,6 +21,8 @@ export const STEPS = [
 export type StepId = (typeof STEPS)[number]['id'];
 
 export type PackView = Output<'pack.open'> & { path: string };
+/** A comparison with last quarter's engagement, and the file it was made against. */
+export type Comparison = Output<'compare.previous'> & { path: string };
 
 export interface DecisionInput {
   action: Decision['action'];
@@ -38,6 +40,11 @@ interface State {
   decisions: Map<string, Decision>;
   jobs: Record<string, ProgressEvent>;
   pack: PackView | null;
+  /** The comparison with last quarter made on Export: kept while the analyst visits other steps. */
+  comparison: Comparison | null;
+  setComparison(c: Comparison | null): void;
+  /** Copies last quarter's decisions onto this quarter's undecided findings, then re-reads the decisions. */
+  carryDecisions(path: string): Promise<number>;
   /** Settlement assumptions being tried and not yet saved: kept while the analyst visits other steps. */
   scenarioDraft: ScenarioAssumptions | null;
   setScenarioDraft(a: ScenarioAssumptions | null): void;
@@ -72,6 +79,19 @@ export const useApp = create<State>((set, get) => ({
   jobs: {},
   pack: null,
   scenarioDraft: null,
+  comparison: null,
+  setComparison(c) {
+    set({ comparison: c });
+  },
+  async carryDecisions(path) {
+    const r = await api('decisions.carry', { path });
+    const decisions = await api('decisions.list', {});
+    set({
+      decisions: new Map(decisions.map((d) => [d.finding_id, d])),
+      notice: r.carried === 0 ? 'No decision to carry: every finding still open has one here already.' : `Carried ${r.carried === 1 ? '1 decision' : `${r.carried.toLocaleString('en-US')} decisions`} from last quarter${r.from_as_of ? ` (as of ${r.from_as_of})` : ''}.`,
+    });
+    return r.carried;
+  },
   setScenarioDraft(a) {
     set({ scenarioDraft: a });
   },
@@ -107,7 +127,7 @@ export const useApp = create<State>((set, get) => ({
   async refresh() {
     const info = await api('engagement.info', {});
     if (!info) {
-      set({ info: null, summary: null, settings: null, findings: null, decisions: new Map(), scenarioDraft: null });
+      set({ info: null, summary: null, settings: null, findings: null, decisions: new Map(), scenarioDraft: null, comparison: null });
       return;
     }
     const [summary, settings, findings, decisions] = await Promise.all([
@@ -120,7 +140,7 @@ export const useApp = create<State>((set, get) => ({
   },
   async openedEngagement(info) {
     // Nothing of the previously open engagement stays on screen while this one loads.
-    set({ info, pack: null, summary: null, settings: null, findings: null, decisions: new Map(), scenarioDraft: null });
+    set({ info, pack: null, summary: null, settings: null, findings: null, decisions: new Map(), scenarioDraft: null, comparison: null });
     // The step shows as soon as the summary and settings are here; the findings (12,000+ on a large
     // estate) and decisions follow, and the steps that list them say "Loading findings" until then.
     const [summary, settings] = await Promise.all([api('summary.get', {}), api('settings.get', {})]);

@@ -128,7 +128,15 @@ export const ComparisonSchema = z.object({
   resolved_findings: z
     .array(z.object({ finding_id: z.string(), type: z.string(), family: z.string(), user: z.string().nullable(), product: z.string().nullable(), offering: z.string().nullable(), annual_value: z.number(), detail: z.string().nullable().default(null) }))
     .default([]),
-  /** Why the comparison may mean little: another client's engagement, or one not earlier than this review. */
+  /** A still-open finding's value last quarter, where it changed. */
+  previous_values: z.array(z.object({ finding_id: z.string(), annual_value: z.number() })).default([]),
+  /** Last quarter's decisions on its findings (still open or resolved now). */
+  previous_decisions: z.array(DecisionSchema.pick({ finding_id: true, action: true, owner: true, due_date: true, justification: true })).default([]),
+  /** Last quarter's decisions that `decisions.carry` would copy: on findings still open and undecided here. */
+  carryable: z.number().int().default(0),
+  /** Last quarter's headline figures, to set this quarter's against. */
+  previous_headline: HeadlineSchema.nullable().default(null),
+  /** What to bear in mind when reading the comparison. */
   warnings: z.array(z.string()).default([]),
 });
 
@@ -180,6 +188,8 @@ export const API = {
   'export.workbook': { input: z.object({ jobId: JobId, dir: Path.optional() }), output: z.object({ path: z.string() }) },
   'export.evidencePack': { input: z.object({ jobId: JobId, dir: Path.optional() }), output: z.object({ path: z.string(), fingerprint: z.string() }) },
   'compare.previous': { input: z.object({ path: Path }), output: ComparisonSchema },
+  /** Copies last quarter's decisions onto the findings still open here that have none yet. */
+  'decisions.carry': { input: z.object({ path: Path }), output: z.object({ carried: z.number().int(), from_as_of: z.string().nullable() }) },
   'pack.open': {
     input: z.object({ path: Path }),
     output: z.object({

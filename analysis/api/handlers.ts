@@ -15,7 +15,7 @@ import { getEvidence } from '../rules/evidence';
 import { getRenewal, renewalBrief } from '../rules/renewal';
 import { removeSource } from '../ingest/remove-source';
 import { computeScenarios } from '../scenarios';
-import { setDecisions, listDecisions, clearDecisions, compareWithPrevious } from '../decisions';
+import { setDecisions, listDecisions, clearDecisions, compareWithPrevious, carryDecisions, asOfOf } from '../decisions';
 import { writeWorkbook } from '../export/workbook';
 import { writeEvidencePack } from '../export/evidence-pack';
 import { verifyPack } from '../export/verify';
@@ -24,6 +24,7 @@ import { generateSample } from '../sample/generate';
 import { getQuality } from '../quality';
 import { listPriceBook } from '../pricebook';
 import { buildSummary, readSummary, listAllFindings, setSummaryScenarios } from '../summary';
+import type { Summary } from '../model';
 import { gapLinesForScenarios } from '../rules/gap-lines';
 
 export interface HandlerContext {
@@ -138,6 +139,37 @@ export function createEngine(opts: EngineOptions) {
     return next;
   }
 
+  /**
+   * Opens last quarter's engagement read-only for a comparison or a carry-over, refusing what findings matched
+   * by id would make meaningless: the open engagement itself, another client's, one never reviewed, one not earlier.
+   */
+  async function withPrevious<T>(e: Engagement, path: string, fn: (prev: Engagement) => Promise<T>): Promise<T> {
+    const choose = `choose last quarter's engagement file (.lrtw) of ${e.settings.client}`;
+    if (!existsSync(path)) throw new ApiError('invalid_input', `${path} does not exist: ${choose}.`);
+    if (realpathSync(path) === realpathSync(e.path)) throw new ApiError('invalid_input', `That is the engagement open now: ${choose}.`);
+    let prev: Engagement;
+    try {
+      prev = await Engagement.open(path, { readOnly: true });
+    } catch (err) {
+      // A spreadsheet or other file chosen by mistake is the analyst's error, not the engine's.
+      if (err instanceof ApiError) throw err;
+      throw new ApiError('invalid_input', err instanceof Error ? err.message : `${path} is not an engagement file: ${choose}.`);
+    }
+    try {
+      const norm = (x: string) => x.trim().toLowerCase();
+      if (norm(prev.settings.client) !== norm(e.settings.client)) {
+        throw new ApiError('invalid_input', `That engagement is of ${prev.settings.client}, not ${e.settings.client}: findings only match this client's own earlier quarter. If the client was renamed, give both the same client name in Settings.`);
+      }
+      const then = await asOfOf(prev.db);
+      if (then === null) throw new ApiError('invalid_input', `That engagement of ${prev.settings.client} has no review yet, so it has no findings to compare: ${choose}, or open it and run its review first.`);
+      const now = e.settings.as_of ?? (await readSummary(e.db))?.as_of ?? null;
+      if (now && then >= now) throw new ApiError('invalid_input', `That engagement is as of ${then}, not earlier than this review (${now}): ${choose}.`);
+      return await fn(prev);
+    } finally {
+      prev.close();
+    }
+  }
+
   async function infoOf(e: Engagement): Promise<EngagementInfo> {
     const summary = await readSummary(e.db);
     return {
@@ -147,15 +179,7 @@ export function createEngine(opts: EngineOptions) {
       as_of: summary?.as_of ?? e.settings.as_of ?? null,
       read_only: e.readOnly,
       reviewed: summary !== null,
-      headline: summary
-        ? {
-            savings_annual: summary.savings_annual.total ?? 0,
-            gap_units: summary.gap_units,
-            findings: Object.values(summary.findings).reduce((a, b) => a + b, 0),
-            audit_exposure_high: summary.scenarios.audit_no_cooperation_high,
-            currency: summary.currency,
-          }
-        : null,
+      headline: headlineOf(summary),
       changed_since_review: summary ? await changedSinceReview(e) : [],
     };
   }
@@ -376,27 +400,15 @@ export function createEngine(opts: EngineOptions) {
     'compare.previous': (input) =>
       serial(async () => {
         const e = need();
-        if (!existsSync(input.path)) throw new ApiError('invalid_input', `${input.path} does not exist: choose last quarter's engagement file (.lrtw) of ${e.settings.client}.`);
-        if (realpathSync(input.path) === realpathSync(e.path)) {
-          throw new ApiError('invalid_input', `That is the engagement open now: choose last quarter's engagement file (.lrtw) of ${e.settings.client}.`);
-        }
-        const prev = await Engagement.open(input.path, { readOnly: true });
-        try {
+        return withPrevious(e, input.path, async (prev) => {
           const cmp = await compareWithPrevious(prev.db, e.db);
-          // Findings are matched by id, which holds for the same client's earlier quarter only: say so otherwise.
-          const warnings: string[] = [];
-          const norm = (x: string) => x.trim().toLowerCase();
-          if (norm(prev.settings.client) !== norm(e.settings.client)) {
-            warnings.push(`That engagement is of ${prev.settings.client}, not ${e.settings.client}: the comparison only means something against this client's earlier quarter.`);
-          }
-          const now = e.settings.as_of ?? (await readSummary(e.db))?.as_of ?? null;
-          if (cmp.previous_as_of && now && cmp.previous_as_of >= now) {
-            warnings.push(`That engagement is as of ${cmp.previous_as_of}, not earlier than this review (${now}): choose last quarter's.`);
-          }
-          return { ...cmp, warnings };
-        } finally {
-          prev.close();
-        }
+          return { ...cmp, previous_headline: headlineOf(await readSummary(prev.db)), warnings: [] };
+        });
+      }),
+    'decisions.carry': (input) =>
+      serial(async () => {
+        const e = writable();
+        return withPrevious(e, input.path, async (prev) => ({ carried: await carryDecisions(prev.db, e.db), from_as_of: await asOfOf(prev.db) }));
       }),
     'pack.open': (input) => serial(async () => openPack(input.path)),
     'pack.verify': (input) => serial(async () => verifyPack(input.path)),
@@ -493,3 +505,15 @@ export function toApiError(e: unknown): ApiErrorBody {
   return { code: 'failed', message: e instanceof Error ? e.message : String(e) };
 }
 
+
+/** The figures the start screen and a comparison show for a review (null before the first one). */
+function headlineOf(summary: Summary | null): EngagementInfo['headline'] {
+  if (!summary) return null;
+  return {
+    savings_annual: summary.savings_annual.total ?? 0,
+    gap_units: summary.gap_units,
+    findings: Object.values(summary.findings).reduce((a, b) => a + b, 0),
+    audit_exposure_high: summary.scenarios.audit_no_cooperation_high,
+    currency: summary.currency,
+  };
+}

@@ -2,14 +2,13 @@
 // last quarter's engagement: findings new, resolved and still open.
 import { useMemo, useState } from 'react';
 import { FileSpreadsheet, FolderOpen, GitCompare, PackageCheck } from 'lucide-react';
-import type { Output } from '../../analysis/api/contract';
 import { api, errorMessage, newJobId, shell } from '../api/client';
-import { useApp } from '../store';
+import { useApp, type Comparison } from '../store';
+import { DECISION_LABELS } from '../api/shared';
 import { describeFinding } from '../components/Findings';
 import { Card, Empty, ErrorBox, Loading, PageHeader, ProgressBar, Stat, Success, useJob, useLoad } from '../components/ui';
 import { date, int, money } from '../format';
 
-type Comparison = Output<'compare.previous'>;
 
 export function ExportStep() {
   const info = useApp((s) => s.info);
@@ -22,11 +21,16 @@ export function ExportStep() {
   const [workbook, setWorkbook] = useState<string | null>(null);
   const [pack, setPack] = useState<{ path: string; fingerprint: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [prevPath, setPrevPath] = useState('');
-  const [cmp, setCmp] = useState<(Comparison & { path: string }) | null>(null);
+  const cmp = useApp((s) => s.comparison);
+  const setCmp = useApp((s) => s.setComparison);
+  const [prevPath, setPrevPath] = useState(cmp?.path ?? '');
   const [comparing, setComparing] = useState(false);
   const recent = useLoad(() => api('engagement.recent', {}), []);
-  const others = (recent.data ?? []).filter((r) => r.path !== info?.path);
+  // Only what a comparison can be made with: this client's earlier quarters that have been reviewed.
+  const asOf = summary?.as_of ?? info?.as_of ?? null;
+  const others = (recent.data ?? []).filter(
+    (r) => r.path !== info?.path && r.headline !== null && r.client.trim().toLowerCase() === (info?.client ?? '').trim().toLowerCase() && (!asOf || (r.as_of !== null && r.as_of < asOf)),
+  );
   const defaultDir = info ? `${info.folder}/exports` : 'the engagement\'s exports folder';
 
   async function run(what: 'workbook' | 'pack') {
@@ -92,7 +96,7 @@ export function ExportStep() {
             {pack && <Success>Evidence pack written to <span className="mono">{pack.path}</span><br />Signing key fingerprint <span className="mono">SHA256:{pack.fingerprint}</span>: give it to the auditor separately from the folder.</Success>}
           </Card>
           <Card title="Compare with last quarter" id="compare">
-            <p className="muted">Choose last quarter's engagement; findings are matched by their stable ids.</p>
+            <p className="muted">Choose last quarter's engagement of {info?.client ?? 'this client'}; findings are matched by their stable ids, and last quarter's decisions can be carried over to the findings still open.</p>
             {desktop ? (
               <button type="button" className="btn" disabled={comparing} onClick={() => void desktop.pickPreviousEngagement().then((p) => (p ? compare(p) : undefined))}>
                 <GitCompare size={16} aria-hidden /> Choose last quarter's engagement…
@@ -114,7 +118,7 @@ export function ExportStep() {
               </div>
             )}
             {comparing && <Loading what="the comparison" />}
-            {cmp && <ComparisonView cmp={cmp} />}
+            {cmp && <ComparisonView cmp={cmp} onCarried={() => void compare(cmp.path)} />}
           </Card>
         </>
       )}
@@ -122,9 +126,14 @@ export function ExportStep() {
   );
 }
 
-function ComparisonView({ cmp }: { cmp: Comparison & { path: string } }) {
+function ComparisonView({ cmp, onCarried }: { cmp: Comparison; onCarried: () => void }) {
   const findings = useApp((s) => s.findings);
+  const decisions = useApp((s) => s.decisions);
+  const carry = useApp((s) => s.carryDecisions);
   const currency = useApp((s) => s.settings?.currency ?? 'USD');
+  const summary = useApp((s) => s.summary);
+  const [carrying, setCarrying] = useState(false);
+  const [error, setError] = useState<string | null>(null);
   // This quarter's findings describe new and still-open ones; resolved ones come as last quarter recorded them.
   const byId = useMemo(() => {
     const m = new Map<string, { type: string; family: string; user: string | null; product: string | null; offering: string | null; annual_value: number; detail: string | null }>();
@@ -132,11 +141,13 @@ function ComparisonView({ cmp }: { cmp: Comparison & { path: string } }) {
     for (const f of findings ?? []) m.set(f.finding_id, f);
     return m;
   }, [findings, cmp.resolved_findings]);
+  const before = useMemo(() => new Map(cmp.previous_decisions.map((d) => [d.finding_id, d])), [cmp.previous_decisions]);
+  const wasWorth = useMemo(() => new Map(cmp.previous_values.map((v) => [v.finding_id, v.annual_value])), [cmp.previous_values]);
   const groups = [
-    { label: 'New since last quarter', ids: cmp.new, tone: cmp.new.length ? 'bad' : 'good' },
-    // Largest first, as the engine ordered them.
-    { label: 'Resolved', ids: cmp.resolved_findings.length === cmp.resolved.length ? cmp.resolved_findings.map((f) => f.finding_id) : cmp.resolved, tone: 'good' },
-    { label: 'Still open', ids: cmp.still_open, tone: cmp.still_open.length ? 'warn' : 'good' },
+    // Each list largest first, as the engine ordered them.
+    { key: 'new', label: 'New since last quarter', ids: cmp.new, tone: cmp.new.length ? 'bad' : 'good' },
+    { key: 'resolved', label: 'Resolved', ids: cmp.resolved_findings.length === cmp.resolved.length ? cmp.resolved_findings.map((f) => f.finding_id) : cmp.resolved, tone: 'good' },
+    { key: 'open', label: 'Still open', ids: cmp.still_open, tone: cmp.still_open.length ? 'warn' : 'good' },
   ] as const;
   // Savings and the cost of closing gaps are different money: summed apart.
   const valueOf = (ids: readonly string[], family: 'savings' | 'gap') => ids.reduce((a, id) => { const f = byId.get(id); return a + (f?.family === family ? f.annual_value : 0); }, 0);
@@ -148,30 +159,80 @@ function ComparisonView({ cmp }: { cmp: Comparison & { path: string } }) {
     const shown = parts.filter(([v]) => v > 0).map(([v, what]) => `${money(v, currency)} ${what}`);
     return shown.length ? shown.join(' · ') : 'No money attached';
   };
+  // What last quarter decided, in a line: "Last quarter: Reclaim · Dana Lee · due 31 Jul 2026 (overdue)".
+  const decidedThen = (id: string) => {
+    const d = before.get(id);
+    if (!d) return null;
+    const overdue = d.due_date && summary?.as_of && d.due_date < summary.as_of;
+    return `Last quarter: ${DECISION_LABELS[d.action as keyof typeof DECISION_LABELS] ?? d.action}${d.owner ? ` · ${d.owner}` : ''}${d.due_date ? ` · due ${date(d.due_date)}${overdue ? ' (overdue)' : ''}` : ''}${d.justification ? ` · “${d.justification}”` : ''}`;
+  };
+  const prev = cmp.previous_headline;
+  const undecidedCarry = cmp.carryable;
+  async function carryOver() {
+    setCarrying(true);
+    setError(null);
+    try {
+      await carry(cmp.path);
+      onCarried();
+    } catch (e) {
+      setError(`Nothing was carried: ${errorMessage(e)}`);
+    } finally {
+      setCarrying(false);
+    }
+  }
   return (
     <div className="compare" role="region" aria-label="Comparison with last quarter">
       <p className="muted small">Compared with <span className="mono">{cmp.path}</span>{cmp.previous_as_of ? ` (as of ${date(cmp.previous_as_of)})` : ''}.</p>
       {cmp.warnings.map((w) => <div key={w} className="alert warn" role="alert"><div className="alert-body">{w}</div></div>)}
+      {error && <ErrorBox message={error} onDismiss={() => setError(null)} />}
       <div className="stats">
         {groups.map((g) => <Stat key={g.label} label={g.label} value={int(g.ids.length)} tone={g.tone} />)}
       </div>
+      {prev && summary && (
+        <p className="small" data-testid="compare-headline">
+          Last quarter {money(prev.savings_annual, currency)} of savings a year, {int(prev.gap_units)} gap {prev.gap_units === 1 ? 'unit' : 'units'}, audit exposure up to {money(prev.audit_exposure_high, currency)};
+          now {money(summary.savings_annual.total ?? 0, currency)}, {int(summary.gap_units)}, up to {money(summary.scenarios.audit_no_cooperation_high, currency)}.
+        </p>
+      )}
+      {undecidedCarry > 0 && (
+        <div className="carry" role="group" aria-label="Carry last quarter's decisions">
+          <p className="small">
+            {undecidedCarry === 1 ? '1 finding still open was' : `${int(undecidedCarry)} findings still open were`} decided last quarter and {undecidedCarry === 1 ? 'has' : 'have'} no decision here yet.
+            Carrying copies the action, owner, due date and reason; decisions made here stay as they are.
+          </p>
+          <button type="button" className="btn primary" disabled={carrying} onClick={() => void carryOver()}>
+            Carry {undecidedCarry === 1 ? '1 decision' : `${int(undecidedCarry)} decisions`} from last quarter
+          </button>
+        </div>
+      )}
       <div className="grid-3">
         {groups.map((g) => (
           <div key={g.label}>
             <h3>{g.label}</h3>
             {g.ids.length > 0 && (
-              <p className="muted small" data-testid={`compare-value-${g.label === 'Resolved' ? 'resolved' : g.label === 'Still open' ? 'open' : 'new'}`}>
-                {valueText(g.ids, g.label === 'Resolved')}
+              <p className="muted small" data-testid={`compare-value-${g.key}`}>
+                {valueText(g.ids, g.key === 'resolved')}
               </p>
             )}
             {g.ids.length === 0 ? <p className="muted">None.</p> : (
               <ul className="list compare-list" aria-label={g.label}>
                 {g.ids.slice(0, 200).map((id) => {
                   const f = byId.get(id);
+                  const then = g.key === 'new' ? null : decidedThen(id);
+                  const was = g.key === 'open' ? wasWorth.get(id) : undefined;
+                  const nowDecided = g.key === 'open' ? decisions.get(id) : undefined;
                   return (
                     <li key={id}>
-                      <span className="ellipsis-cell" title={f ? describeFinding(f) : id}>{f ? describeFinding(f) : <span className="mono small">{id}</span>}</span>
-                      {f && <span className="mono small muted">{money(f.annual_value, currency)}</span>}
+                      <div className="compare-item">
+                        <span>{f ? describeFinding(f) : <span className="mono small">{id}</span>}</span>
+                        {then && <span className="muted small">{then}{nowDecided ? `; now ${DECISION_LABELS[nowDecided.action]}` : ''}</span>}
+                      </div>
+                      {f && (
+                        <span className="mono small muted compare-money">
+                          {money(f.annual_value, currency)}
+                          {was !== undefined && <><br />was {money(was, currency)}</>}
+                        </span>
+                      )}
                     </li>
                   );
                 })}

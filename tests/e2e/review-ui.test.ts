@@ -66,8 +66,14 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
 
   it('walks the sample review through every step', async () => {
     const p = w.page;
-    // "Last quarter": an engagement made through the API before the walk, compared with on Export.
-    const previous = await callApi<{ path: string }>(served, 'sample.create', { jobId: 'e2e-previous', seed: 2 });
+    // "Last quarter": an engagement made through the API before the walk, reviewed as of three months earlier,
+    // with decisions of its own; compared with on Export, and its decisions carried over.
+    const previous = await callApi<{ path: string }>(served, 'sample.create', { jobId: 'e2e-previous' });
+    await callApi(served, 'settings.update', { settings: { as_of: '2026-06-30' } });
+    await callApi(served, 'review.run', { jobId: 'e2e-previous-review' });
+    // Ten of its reclamation findings (the later tests need undecided ones and signals of their own).
+    const lastQuarter = (await callApi<{ finding_id: string; family: string }[]>(served, 'findings.list', {})).filter((f) => f.family === 'savings').slice(0, 10);
+    await callApi(served, 'decisions.set', { finding_ids: lastQuarter.map((f) => f.finding_id), action: 'investigate', owner: 'Dana Lee', due_date: '2026-07-31', justification: 'Ask the team lead' });
     const sampleCalls: string[] = [];
     p.on('request', (r) => {
       if (r.url().endsWith('/api/sample.create')) sampleCalls.push(r.postData() ?? '');
@@ -182,7 +188,7 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await p.getByRole('button', { name: 'Write workbook' }).click();
     await p.getByText(/^Workbook written to/).waitFor({ timeout: 120_000 });
     // Compare with last quarter: the recent engagement offered as a one-click choice.
-    const comparison = await callApi<{ new: string[]; resolved: string[]; still_open: string[]; warnings: string[] }>(served, 'compare.previous', { path: previous.path });
+    const comparison = await callApi<{ new: string[]; resolved: string[]; still_open: string[]; carryable: number }>(served, 'compare.previous', { path: previous.path });
     await p.locator(`button.chip[title="${previous.path}"]`).click();
     const cmp = p.getByRole('region', { name: 'Comparison with last quarter' });
     await cmp.waitFor();
@@ -190,9 +196,22 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     assert.match(statText, new RegExp(`New since last quarter ${comparison.new.length.toLocaleString('en-US')}\\b`, 'i'));
     assert.match(statText, new RegExp(`Resolved ${comparison.resolved.length.toLocaleString('en-US')}\\b`, 'i'));
     assert.match(statText, new RegExp(`Still open ${comparison.still_open.length.toLocaleString('en-US')}\\b`, 'i'));
-    // The earlier sample has the same review date: the comparison says it is no earlier quarter.
-    assert.ok(comparison.warnings.some((x) => /not earlier than this review/.test(x)), comparison.warnings.join('\n'));
-    for (const x of comparison.warnings) await cmp.getByText(x).waitFor();
+    assert.match(await cmp.getByTestId('compare-headline').innerText(), /^Last quarter \$[\d,]+ of savings a year, \d+ gap units?, audit exposure up to \$[\d,]+; now \$[\d,]+, \d+, up to \$[\d,]+\.$/);
+    // Last quarter's decisions: shown on the findings still open (its due date passed by now), and carried over on request
+    // to those undecided here; decisions made here stay.
+    assert.ok(comparison.carryable > 0 && comparison.carryable <= comparison.still_open.length, `${comparison.carryable} of ${comparison.still_open.length}`);
+    const decidedHere = new Map((await callApi<{ finding_id: string; action: string }[]>(served, 'decisions.list', {})).map((d) => [d.finding_id, d.action]));
+    await cmp.getByRole('list', { name: 'Still open' }).getByText('Last quarter: Investigate · Dana Lee · due 2026-07-31 (overdue) · “Ask the team lead”', { exact: false }).first().waitFor();
+    await cmp.getByRole('button', { name: `Carry ${comparison.carryable.toLocaleString('en-US')} decisions from last quarter` }).click();
+    await p.getByText(`Carried ${comparison.carryable.toLocaleString('en-US')} decisions from last quarter (as of 2026-06-30).`).waitFor();
+    const after = await callApi<{ finding_id: string; action: string; carried_from: string | null }[]>(served, 'decisions.list', {});
+    assert.equal(after.filter((d) => d.carried_from === '2026-06-30').length, comparison.carryable);
+    for (const [id, action] of decidedHere) assert.equal(after.find((d) => d.finding_id === id)?.action, action, 'a decision made here is kept');
+    await cmp.getByRole('group', { name: "Carry last quarter's decisions" }).waitFor({ state: 'detached' });
+    // The comparison stays while the analyst visits another step.
+    await goStep(p, 'Reclamation');
+    await goStep(p, 'Export');
+    await cmp.waitFor();
     // Savings and the value of gaps are summed apart, never into one figure.
     if (comparison.new.length > 0) {
       const now = await callApi<{ finding_id: string; family: string; annual_value: number }[]>(served, 'findings.list', {});

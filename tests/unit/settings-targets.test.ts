@@ -10,6 +10,8 @@ import { createEngine, dispatch, type HandlerContext } from '../../analysis/api/
 import type { ApiError } from '../../analysis/api/contract';
 import type { Settings } from '../../analysis/settings';
 import { cellsOf, openXlsx } from '../export/xlsx-xml';
+import { Engagement } from '../../analysis/engagement';
+import { defaultSettings } from '../../analysis/settings';
 
 const ctx: HandlerContext = { emitProgress: () => undefined, signalFor: () => new AbortController().signal };
 let root = '';
@@ -159,6 +161,24 @@ test('comparing the engagement with itself, or with a file that is no engagement
   }
   assert.equal(readFileSync(empty).length, 0, 'an empty file is not written to');
   await assert.rejects(call('compare.previous', { path: info.folder }), /is a folder, not an engagement file/);
+});
+
+test('a comparison or carry-over is refused against another client, an engagement never reviewed, or a spreadsheet', async () => {
+  const info = (await call('engagement.info', {})) as { client: string };
+  const other = await Engagement.create(join(root, 'fabrikam.lrtw'), { ...defaultSettings(), client: 'Fabrikam Ltd', as_of: '2026-06-30' });
+  other.close();
+  const unreviewed = await Engagement.create(join(root, 'contoso-q1.lrtw'), { ...defaultSettings(), client: info.client.toUpperCase(), as_of: '2026-03-31' });
+  unreviewed.close();
+  const decided = await call('decisions.list', {});
+  const xlsx = join(root, 'budget.xlsx');
+  writeFileSync(xlsx, 'PK\u0003\u0004 not an engagement');
+  for (const method of ['compare.previous', 'decisions.carry']) {
+    await assert.rejects(call(method, { path: join(root, 'fabrikam.lrtw') }), (e: ApiError) => e.code === 'invalid_input' && e.message.startsWith(`That engagement is of Fabrikam Ltd, not ${info.client}: findings only match this client's own earlier quarter.`));
+    // The client's name matched regardless of case; the engagement has no review to compare with.
+    await assert.rejects(call(method, { path: join(root, 'contoso-q1.lrtw') }), (e: ApiError) => e.code === 'invalid_input' && /has no review yet, so it has no findings to compare/.test(e.message));
+    await assert.rejects(call(method, { path: xlsx }), (e: ApiError) => e.code === 'invalid_input' && /budget\.xlsx is not an engagement file \(\.lrtw\)/.test(e.message));
+  }
+  assert.deepEqual(await call('decisions.list', {}), decided, 'nothing was carried');
 });
 
 test('renewal targets the analyst sets reach the Renewal step, the workbook and the report', async () => {
