@@ -218,14 +218,12 @@ export function FindingsWorkbench(props: {
           const d = decisions.get(f.finding_id);
           if (props.readOnly) return d ? ACTION_LABELS[d.action] : '—';
           return (
-            <select
-              className="cell-select"
-              aria-label={`Decision for ${describeFinding(f)}`}
+            <RowDecisionSelect
+              label={`Decision for ${describeFinding(f)}`}
               // The reason of a Keep or a Dispute, on hover: it is written in the decision bar and the workbook.
               title={d?.justification ?? undefined}
               value={d?.action ?? ''}
-              onChange={(e) => {
-                const v = e.target.value as Action | '';
+              onCommit={(v) => {
                 if (v === '') void clearDecisions([f.finding_id]).catch((err: unknown) => setError(errorMessage(err)));
                 else if (NEEDS_REASON.includes(v) && !d?.justification?.trim()) {
                   // The reason is written in the decision bar: open it for this row with the action chosen.
@@ -233,13 +231,9 @@ export function FindingsWorkbench(props: {
                   setPending({ id: f.finding_id, action: v });
                 } else void decide([f.finding_id], { action: v, owner: d?.owner ?? null, due_date: d?.due_date ?? null, justification: d?.justification ?? null });
               }}
-            >
-              <option value="">Undecided</option>
-              {/* The saved action is always listed, so the row shows the decision as it is. */}
-              {[...actionsOf(f), ...(d && !actionsOf(f).includes(d.action) ? [d.action] : [])].map((a) => (
-                <option key={a} value={a}>{ACTION_LABELS[a]}</option>
-              ))}
-            </select>
+              // The saved action is always listed, so the row shows the decision as it is.
+              options={[...actionsOf(f), ...(d && !actionsOf(f).includes(d.action) ? [d.action] : [])]}
+            />
           );
         },
       },
@@ -325,6 +319,48 @@ export function FindingsWorkbench(props: {
       </div>
       {evidenceFor && <EvidencePanel finding={evidenceFor} currency={currency} onClose={() => setEvidenceFor(null)} />}
     </div>
+  );
+}
+
+/**
+ * A row's decision. Picked with the mouse it is saved at once; with the keyboard, arrows only move the choice
+ * (Chromium fires a change on every arrow press of a closed select) and Enter or leaving the field saves it,
+ * Escape puts it back: walking past Reclaim on the way to Keep saves nothing.
+ */
+function RowDecisionSelect(props: { label: string; title: string | undefined; value: Action | ''; options: Action[]; onCommit: (v: Action | '') => void }) {
+  const [choice, setChoice] = useState<Action | ''>(props.value);
+  const keyboard = useRef(false);
+  useEffect(() => setChoice(props.value), [props.value]);
+  const commit = (v: Action | '') => {
+    if (v !== props.value) props.onCommit(v);
+  };
+  return (
+    <select
+      className="cell-select"
+      aria-label={props.label}
+      title={props.title}
+      value={choice}
+      onPointerDown={() => { keyboard.current = false; }}
+      onKeyDown={(e) => {
+        keyboard.current = true;
+        if (e.key === 'Enter') commit(choice);
+        else if (e.key === 'Escape' && choice !== props.value) {
+          e.preventDefault(); // the decision bar's Escape stays for the bar
+          setChoice(props.value);
+        }
+      }}
+      onChange={(e) => {
+        const v = e.target.value as Action | '';
+        setChoice(v);
+        if (!keyboard.current) commit(v);
+      }}
+      onBlur={() => commit(choice)}
+    >
+      <option value="">Undecided</option>
+      {props.options.map((a) => (
+        <option key={a} value={a}>{ACTION_LABELS[a]}</option>
+      ))}
+    </select>
   );
 }
 

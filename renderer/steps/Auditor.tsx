@@ -19,7 +19,8 @@ export function AuditorView({ pack }: { pack: PackView }) {
   const detailRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!open) return;
-    detailRef.current?.scrollIntoView({ block: 'start', behavior: 'smooth' });
+    // Smooth unless the system asks for reduced motion.
+    detailRef.current?.scrollIntoView({ block: 'start', behavior: window.matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' });
     detailRef.current?.focus({ preventScroll: true });
     // Escape closes the detail, as it closes the evidence panel in the review.
     const onKey = (e: KeyboardEvent) => {

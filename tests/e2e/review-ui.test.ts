@@ -366,6 +366,35 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     assert.deepEqual(w.consoleErrors, []);
   });
 
+  it('a row decision moved through with the arrow keys is saved only on Enter; Escape puts it back', async () => {
+    const p = w.page;
+    const { rows } = await reclamationTable(p, 5);
+    let row = rows.first();
+    for (let i = 0; ; i++) {
+      row = rows.nth(i);
+      if ((await row.getByRole('combobox').inputValue()) === '') break;
+    }
+    const id = async () => (await callApi<{ finding_id: string; action: string }[]>(served, 'decisions.list', {})).length;
+    const before = await id();
+    const select = row.getByRole('combobox');
+    await select.focus();
+    await p.keyboard.press('ArrowDown');
+    await p.keyboard.press('ArrowDown');
+    assert.equal(await id(), before, 'walking through the actions saves none of them');
+    await p.keyboard.press('Escape');
+    assert.equal(await select.inputValue(), '');
+    await p.keyboard.press('ArrowDown');
+    const picked = await select.inputValue();
+    await p.keyboard.press('Enter');
+    await p.getByText('Saved the decision.').waitFor();
+    assert.equal(await id(), before + 1);
+    assert.equal(picked, 'reclaim');
+    // Leaving the field saves what it shows: cleared again for the tests that follow.
+    await select.selectOption('');
+    await select.blur();
+    await p.getByText('Cleared the decision.').waitFor();
+  });
+
   it('a decision applied to several findings says which already have one, and can leave those as they are', async () => {
     const p = w.page;
     const { grid, bar, rows } = await reclamationTable(p, 7);
