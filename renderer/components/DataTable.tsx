@@ -1,7 +1,7 @@
 // The one table of the app: virtualised (smooth at 10,000+ rows), sortable, filterable per column,
 // searchable, keyboard navigable (arrows, Home/End, PageUp/Down, Space selects, Enter opens) and with
 // row selection for bulk decisions. Rows are absolutely positioned inside a scroll body.
-import { memo, useMemo, useRef, useState, useEffect, useCallback, useDeferredValue, type ReactNode, type KeyboardEvent } from 'react';
+import { memo, useMemo, useRef, useState, useEffect, useLayoutEffect, useCallback, useDeferredValue, type ReactNode, type KeyboardEvent } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { ArrowDown, ArrowUp, ArrowUpDown, Search } from 'lucide-react';
 
@@ -74,8 +74,18 @@ interface RowProps<T> {
 
 /** One body row; memoised so scrolling renders only the rows that come into view, not every visible row again. */
 const BodyRow = memo(function BodyRow<T>(p: RowProps<T>) {
+  const ref = useRef<HTMLDivElement>(null);
+  // One Tab stop per table, not three per row: only the active row's controls (its checkbox, decision and
+  // evidence button) take Tab; arrows move the active row. After every render, as cells may draw new controls.
+  useLayoutEffect(() => {
+    for (const el of ref.current?.querySelectorAll<HTMLElement>('a[href], button, input, select, textarea') ?? []) {
+      if (p.active) el.removeAttribute('tabindex');
+      else el.tabIndex = -1;
+    }
+  });
   return (
     <div
+      ref={ref}
       id={p.domId}
       role="row"
       aria-rowindex={p.index + 2}
@@ -84,6 +94,8 @@ const BodyRow = memo(function BodyRow<T>(p: RowProps<T>) {
       className={`dt-row${p.selected ? ' selected' : ''}${p.active ? ' active' : ''}${p.open ? ' open' : ''}`}
       style={{ gridTemplateColumns: p.template, transform: `translateY(${p.start}px)`, height: ROW_HEIGHT }}
       onClick={() => p.onActivate(p.index)}
+      // A control reached inside the row (a click, or Tab into the active row) makes it the active row.
+      onFocus={() => { if (!p.active) p.onActivate(p.index); }}
       onDoubleClick={() => p.onOpen(p.row)}
     >
       {p.selectable && (
@@ -225,7 +237,8 @@ export function DataTable<T>(props: DataTableProps<T>) {
         aria-rowcount={view.length + 1}
         aria-multiselectable={selectable || undefined}
         tabIndex={0}
-        aria-activedescendant={activeRow ? `${idBase}-${active}` : undefined}
+        // Only a row that is drawn: a screen reader is never pointed at one scrolled out of the DOM.
+        aria-activedescendant={activeRow && virtualizer.getVirtualItems().some((vi) => vi.index === active) ? `${idBase}-${active}` : undefined}
         onKeyDown={onKey}
         style={{ height: Math.min(props.height ?? 420, HEAD_HEIGHT + Math.max(view.length, 3) * ROW_HEIGHT + 2) }}
       >

@@ -112,7 +112,20 @@ export function FindingsWorkbench(props: {
   const clearDecisions = useApp((s) => s.clearDecisions);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const byId = useMemo(() => new Map(props.findings.map((f) => [f.finding_id, f])), [props.findings]);
-  const closeBar = useCallback(() => setSelected(new Set()), []);
+  // When the bar closes (applied, or Escape) with the focus in it, the focus goes back to the table, not to
+  // the page's body, where a keyboard or screen-reader user would lose their place.
+  const { label } = props;
+  const refocusTable = useCallback(() => {
+    requestAnimationFrame(() => {
+      const a = document.activeElement;
+      if (a && a !== document.body && !a.closest('.decision-bar')) return;
+      document.querySelector<HTMLElement>(`[role=grid][aria-label="${CSS.escape(label)}"]`)?.focus();
+    });
+  }, [label]);
+  const closeBar = useCallback(() => {
+    setSelected(new Set());
+    refocusTable();
+  }, [refocusTable]);
   const { actions, signalActions } = props;
   const actionsOf = useCallback((f: Finding) => (f.family === 'signal' && signalActions ? signalActions : actions), [actions, signalActions]);
   // An action chosen in a row's own dropdown that still needs its reason: the row becomes the selection
@@ -138,7 +151,7 @@ export function FindingsWorkbench(props: {
       setPending(null);
       // A decision applied is done with its selection: the bar closes rather than stay open on a row that may
       // have scrolled away, ready to take the next reason typed for another finding.
-      setSelected(new Set());
+      closeBar();
     } catch (e) {
       setError(decisionError(e));
     }
