@@ -86,11 +86,12 @@ export const useApp = create<State>((set, get) => ({
   async carryDecisions(path) {
     const r = await api('decisions.carry', { path });
     const decisions = await api('decisions.list', {});
+    const what = [r.carried ? (r.carried === 1 ? '1 decision' : `${r.carried.toLocaleString('en-US')} decisions`) : null, r.targets ? (r.targets === 1 ? '1 renewal target' : `${r.targets} renewal targets`) : null].filter(Boolean);
     set({
       decisions: new Map(decisions.map((d) => [d.finding_id, d])),
-      notice: r.carried === 0 ? 'No decision to carry: every finding still open has one here already.' : `Carried ${r.carried === 1 ? '1 decision' : `${r.carried.toLocaleString('en-US')} decisions`} from last quarter${r.from_as_of ? ` (as of ${r.from_as_of})` : ''}.`,
+      notice: what.length === 0 ? 'Nothing to carry: every finding still open and every renewal line has a decision or target here already.' : `Carried ${what.join(' and ')} from last quarter${r.from_as_of ? ` (as of ${r.from_as_of})` : ''}.`,
     });
-    return r.carried;
+    return r.carried + r.targets;
   },
   setScenarioDraft(a) {
     set({ scenarioDraft: a });

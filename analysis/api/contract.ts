@@ -134,6 +134,8 @@ export const ComparisonSchema = z.object({
   previous_decisions: z.array(DecisionSchema.pick({ finding_id: true, action: true, owner: true, due_date: true, justification: true })).default([]),
   /** Last quarter's decisions that `decisions.carry` would copy: on findings still open and undecided here. */
   carryable: z.number().int().default(0),
+  /** Last quarter's renewal targets (the analyst's) that `decisions.carry` would set on lines without one here. */
+  carryable_targets: z.number().int().default(0),
   /** Last quarter's headline figures, to set this quarter's against. */
   previous_headline: HeadlineSchema.nullable().default(null),
   /** What to bear in mind when reading the comparison. */
@@ -188,8 +190,8 @@ export const API = {
   'export.workbook': { input: z.object({ jobId: JobId, dir: Path.optional() }), output: z.object({ path: z.string() }) },
   'export.evidencePack': { input: z.object({ jobId: JobId, dir: Path.optional() }), output: z.object({ path: z.string(), fingerprint: z.string() }) },
   'compare.previous': { input: z.object({ path: Path }), output: ComparisonSchema },
-  /** Copies last quarter's decisions onto the findings still open here that have none yet. */
-  'decisions.carry': { input: z.object({ path: Path }), output: z.object({ carried: z.number().int(), from_as_of: z.string().nullable() }) },
+  /** Copies last quarter's decisions onto the findings still open here that have none yet, and its renewal targets onto lines without one. */
+  'decisions.carry': { input: z.object({ path: Path }), output: z.object({ carried: z.number().int(), targets: z.number().int(), from_as_of: z.string().nullable() }) },
   'pack.open': {
     input: z.object({ path: Path }),
     output: z.object({

@@ -12,7 +12,7 @@ import { importFiles, scanFiles } from '../ingest/import';
 import { listRefused } from '../usage';
 import { runReview, listFindings } from '../review';
 import { getEvidence } from '../rules/evidence';
-import { getRenewal, renewalBrief } from '../rules/renewal';
+import { getRenewal, renewalBrief, renewalTargetsToCarry, carryRenewalTargets } from '../rules/renewal';
 import { removeSource } from '../ingest/remove-source';
 import { computeScenarios } from '../scenarios';
 import { setDecisions, listDecisions, clearDecisions, compareWithPrevious, carryDecisions, asOfOf } from '../decisions';
@@ -402,13 +402,18 @@ export function createEngine(opts: EngineOptions) {
         const e = need();
         return withPrevious(e, input.path, async (prev) => {
           const cmp = await compareWithPrevious(prev.db, e.db);
-          return { ...cmp, previous_headline: headlineOf(await readSummary(prev.db)), warnings: [] };
+          const targets = await renewalTargetsToCarry(prev.db, e.db);
+          return { ...cmp, carryable_targets: targets.length, previous_headline: headlineOf(await readSummary(prev.db)), warnings: [] };
         });
       }),
     'decisions.carry': (input) =>
       serial(async () => {
         const e = writable();
-        return withPrevious(e, input.path, async (prev) => ({ carried: await carryDecisions(prev.db, e.db), from_as_of: await asOfOf(prev.db) }));
+        return withPrevious(e, input.path, async (prev) => ({
+          carried: await carryDecisions(prev.db, e.db),
+          targets: await carryRenewalTargets(prev.db, e.db),
+          from_as_of: await asOfOf(prev.db),
+        }));
       }),
     'pack.open': (input) => serial(async () => openPack(input.path)),
     'pack.verify': (input) => serial(async () => verifyPack(input.path)),

@@ -212,6 +212,28 @@ export async function renewalBrief(db: EngagementDb): Promise<BriefRow[]> {
     FROM (${brief}) b LEFT JOIN renewal_targets t ON t.offering = b.line ORDER BY b.offering, b.line`);
 }
 
+/**
+ * Last quarter's renewal targets that the analyst set (not the engine's recommendations), for the lines of this
+ * quarter's brief that have no target of the analyst's yet: what carrying them over would set.
+ */
+export async function renewalTargetsToCarry(prev: EngagementDb, db: EngagementDb): Promise<Array<{ line: string; target: number }>> {
+  const theirs = (await renewalBrief(prev)).filter((r) => r.analyst_target !== null);
+  if (theirs.length === 0) return [];
+  const open = new Set((await renewalBrief(db)).filter((r) => r.analyst_target === null).map((r) => r.line));
+  return theirs.filter((r) => open.has(r.line)).map((r) => ({ line: r.line, target: Math.round(r.analyst_target!) }));
+}
+
+/** Sets last quarter's targets on this quarter's lines without one (renewalTargetsToCarry); returns how many. */
+export async function carryRenewalTargets(prev: EngagementDb, db: EngagementDb): Promise<number> {
+  const rows = await renewalTargetsToCarry(prev, db);
+  if (rows.length === 0) return 0;
+  await db.transaction(async () => {
+    for (const r of rows) await db.run('INSERT OR REPLACE INTO renewal_targets (offering, target_quantity, updated_at) VALUES ($1, $2, current_timestamp)', [r.line, r.target]);
+    await db.audit('renewal.carry', { carried: rows.length, lines: rows.map((r) => r.line) });
+  });
+  return rows.length;
+}
+
 /** The brief as exported (workbook, report): the analyst's target in force, and the reason saying so with the recommendation. */
 export async function exportedBrief(db: EngagementDb): Promise<Omit<BriefRow, 'analyst_target'>[]> {
   return (await renewalBrief(db)).map(({ analyst_target, ...b }) =>

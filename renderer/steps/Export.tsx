@@ -168,6 +168,8 @@ function ComparisonView({ cmp, onCarried }: { cmp: Comparison; onCarried: () => 
   };
   const prev = cmp.previous_headline;
   const undecidedCarry = cmp.carryable;
+  const targets = cmp.carryable_targets;
+  const carryWhat = [undecidedCarry ? (undecidedCarry === 1 ? '1 decision' : `${int(undecidedCarry)} decisions`) : null, targets ? (targets === 1 ? '1 renewal target' : `${int(targets)} renewal targets`) : null].filter(Boolean).join(' and ');
   async function carryOver() {
     setCarrying(true);
     setError(null);
@@ -194,14 +196,15 @@ function ComparisonView({ cmp, onCarried }: { cmp: Comparison; onCarried: () => 
           now {money(summary.savings_annual.total ?? 0, currency)}, {int(summary.gap_units)}, up to {money(summary.scenarios.audit_no_cooperation_high, currency)}.
         </p>
       )}
-      {undecidedCarry > 0 && (
+      {carryWhat && (
         <div className="carry" role="group" aria-label="Carry last quarter's decisions">
           <p className="small">
-            {undecidedCarry === 1 ? '1 finding still open was' : `${int(undecidedCarry)} findings still open were`} decided last quarter and {undecidedCarry === 1 ? 'has' : 'have'} no decision here yet.
-            Carrying copies the action, owner, due date and reason; decisions made here stay as they are.
+            {undecidedCarry > 0 && <>{undecidedCarry === 1 ? '1 finding still open was' : `${int(undecidedCarry)} findings still open were`} decided last quarter and {undecidedCarry === 1 ? 'has' : 'have'} no decision here yet: carrying copies the action, owner, due date and reason. </>}
+            {targets > 0 && <>{targets === 1 ? '1 renewal line had a target' : `${int(targets)} renewal lines had targets`} of yours last quarter and {targets === 1 ? 'has' : 'have'} none here. </>}
+            What was decided here stays as it is.
           </p>
           <button type="button" className="btn primary" disabled={carrying} onClick={() => void carryOver()}>
-            Carry {undecidedCarry === 1 ? '1 decision' : `${int(undecidedCarry)} decisions`} from last quarter
+            Carry {carryWhat} from last quarter
           </button>
         </div>
       )}

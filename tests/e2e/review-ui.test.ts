@@ -74,6 +74,10 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     // Ten of its reclamation findings (the later tests need undecided ones and signals of their own).
     const lastQuarter = (await callApi<{ finding_id: string; family: string }[]>(served, 'findings.list', {})).filter((f) => f.family === 'savings').slice(0, 10);
     await callApi(served, 'decisions.set', { finding_ids: lastQuarter.map((f) => f.finding_id), action: 'investigate', owner: 'Dana Lee', due_date: '2026-07-31', justification: 'Ask the team lead' });
+    // And a renewal target of the analyst's on its last line (the walk sets this quarter's first one itself).
+    const lastLine = (await callApi<{ line: string; target_quantity: number }[]>(served, 'renewal.get', {})).at(-1);
+    const carriedTarget = lastLine!.target_quantity + 3;
+    await callApi(served, 'renewal.setTargets', { targets: { [lastLine!.line]: carriedTarget } });
     const sampleCalls: string[] = [];
     p.on('request', (r) => {
       if (r.url().endsWith('/api/sample.create')) sampleCalls.push(r.postData() ?? '');
@@ -202,8 +206,10 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     assert.ok(comparison.carryable > 0 && comparison.carryable <= comparison.still_open.length, `${comparison.carryable} of ${comparison.still_open.length}`);
     const decidedHere = new Map((await callApi<{ finding_id: string; action: string }[]>(served, 'decisions.list', {})).map((d) => [d.finding_id, d.action]));
     await cmp.getByRole('list', { name: 'Still open' }).getByText('Last quarter: Investigate · Dana Lee · due 2026-07-31 (overdue) · “Ask the team lead”', { exact: false }).first().waitFor();
-    await cmp.getByRole('button', { name: `Carry ${comparison.carryable.toLocaleString('en-US')} decisions from last quarter` }).click();
-    await p.getByText(`Carried ${comparison.carryable.toLocaleString('en-US')} decisions from last quarter (as of 2026-06-30).`).waitFor();
+    await cmp.getByRole('button', { name: `Carry ${comparison.carryable.toLocaleString('en-US')} decisions and 1 renewal target from last quarter` }).click();
+    await p.getByText(`Carried ${comparison.carryable.toLocaleString('en-US')} decisions and 1 renewal target from last quarter (as of 2026-06-30).`).waitFor();
+    const brief = await callApi<{ line: string; target_quantity: number }[]>(served, 'renewal.get', {});
+    assert.equal(brief.find((r) => r.line === lastLine!.line)?.target_quantity, carriedTarget, "last quarter's target is this quarter's");
     const after = await callApi<{ finding_id: string; action: string; carried_from: string | null }[]>(served, 'decisions.list', {});
     assert.equal(after.filter((d) => d.carried_from === '2026-06-30').length, comparison.carryable);
     for (const [id, action] of decidedHere) assert.equal(after.find((d) => d.finding_id === id)?.action, action, 'a decision made here is kept');
@@ -395,6 +401,40 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await p.getByText('Cleared the decision.').waitFor();
   });
 
+  it('a table is a few Tab stops, not three per row: Tab reaches the active row\'s controls and leaves the table', async () => {
+    const p = w.page;
+    const { grid, rows } = await reclamationTable(p, 20);
+    await p.getByRole('searchbox', { name: 'Search Reclamation candidates' }).focus();
+    let stops = 0;
+    let inRow = 0;
+    for (; stops < 60; stops++) {
+      await p.keyboard.press('Tab');
+      const where = await p.evaluate(() => {
+        const a = document.activeElement;
+        const g = a?.closest('[role=grid]');
+        // Body rows carry an id (the header and filter rows do not).
+        return { inGrid: !!g, inRow: !!a?.closest('[role=row][id]') };
+      });
+      if (where.inRow) inRow++;
+      if (!where.inGrid && stops > 0) break;
+    }
+    assert.ok(stops < 40, `${stops} Tab presses to get past a table of ${await rows.count()} drawn rows`);
+    // Arrow to the third row, then Tab: its controls, not the first row's.
+    await grid.focus();
+    await p.keyboard.press('ArrowDown');
+    await p.keyboard.press('ArrowDown');
+    const third = await grid.locator('[role=row][id]').nth(2).getAttribute('aria-label');
+    for (let i = 0; i < 12; i++) {
+      await p.keyboard.press('Tab');
+      const row = await p.evaluate(() => document.activeElement?.closest('[role=row][id]')?.getAttribute('aria-label') ?? null);
+      if (row) {
+        assert.equal(row, third);
+        break;
+      }
+    }
+    assert.ok(inRow <= 3, `${inRow} stops inside rows`);
+  });
+
   it('a decision applied to several findings says which already have one, and can leave those as they are', async () => {
     const p = w.page;
     const { grid, bar, rows } = await reclamationTable(p, 7);
@@ -419,8 +459,9 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
       const v = await grid.getByRole('row', { name: x.name, exact: true }).getByRole('combobox').inputValue();
       assert.equal(v, x.action === 'keep' ? 'keep' : 'reclaim', x.name);
     }
-    // Done with its selection, the bar closes; Escape closes it too.
+    // Done with its selection, the bar closes, and the focus (on the Apply button) goes back to the table; Escape closes it too.
     await bar.waitFor({ state: 'detached' });
+    await p.waitForFunction(() => document.activeElement?.getAttribute('aria-label') === 'Reclamation candidates');
     await grid.getByRole('row', { name: picked[0]!.name, exact: true }).getByRole('checkbox').check();
     await bar.waitFor();
     // From anywhere on the page, not only inside the bar.
@@ -503,7 +544,7 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await brief.getByRole('spinbutton').first().waitFor();
     const labels = brief.getByText(/^Target set by the analyst \(recommended [\d,]+\)$/);
     await labels.nth(1).waitFor();
-    assert.equal(await labels.count(), 2, 'this offering and the one set in the walk, no other');
+    assert.equal(await labels.count(), 3, 'this offering, the one set in the walk and the one carried from last quarter, no other');
     // Enter, then leaving the field while that save is still on its way: the one value is sent once.
     const calls: string[] = [];
     const count = (r: { url(): string; postData(): string | null }) => {
@@ -661,6 +702,15 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
       });
       assert.ok(widths.grid > 700, `the table keeps its width under the panel (${widths.grid}px)`);
       assert.ok(widths.content <= widths.grid, 'no column of the gap register scrolls out of view');
+      // The panel sits below the top bar, as tall as the window below it, and scrolls its evidence itself.
+      await p.getByRole('list', { name: 'Evidence rows' }).getByRole('listitem').first().waitFor();
+      const panel = await p.evaluate(() => {
+        const el = document.querySelector('.evidence-panel')!;
+        const r = el.getBoundingClientRect();
+        return { top: r.top, bottom: r.bottom, scrolls: el.scrollHeight > el.clientHeight };
+      });
+      assert.ok(panel.top >= 56 && panel.bottom <= 700, `the panel spans ${panel.top}-${panel.bottom}px of a 700 px window`);
+      assert.ok(panel.scrolls, 'its evidence scrolls inside it');
       await p.keyboard.press('Escape');
       await goStep(p, 'Renewal');
       const target = p.getByRole('spinbutton', { name: /^Target quantity for / }).first();
