@@ -4,7 +4,7 @@ import { create } from 'zustand';
 import type { Decision, EngagementInfo, Output, ProgressEvent } from '../analysis/api/contract';
 import type { Finding, Summary } from '../analysis/model';
 import type { ScenarioAssumptions, Settings } from '../analysis/settings';
-import { api, client, errorMessage, newJobId, type OpenRequest } from './api/client';
+import { api, client, errorMessage, isCancelled, newJobId, type OpenRequest } from './api/client';
 
 export const STEPS = [
   { id: 'start', label: 'Start' },
@@ -195,15 +195,20 @@ export function useWarned(...codes: string[]): boolean {
  * for the progress bar, then null when it ends; the app's figures are read again after. Resolves with why
  * the review did not finish, or null.
  */
-export async function runReviewJob(onJob: (jobId: string | null) => void): Promise<string | null> {
+export async function runReviewJob(onJob: (jobId: string | null) => void): Promise<{ error: string | null; cancelled: boolean }> {
   const jobId = newJobId('review');
   onJob(jobId);
   try {
     await api('review.run', { jobId });
     await useApp.getState().refresh();
-    return null;
+    return { error: null, cancelled: false };
   } catch (e) {
-    return `The review did not finish: ${errorMessage(e)}`;
+    // A cancel the analyst asked for is news, not an error: said as a notice, in the engine's words.
+    if (isCancelled(e)) {
+      useApp.getState().setNotice(errorMessage(e));
+      return { error: null, cancelled: true };
+    }
+    return { error: `The review did not finish: ${errorMessage(e)}`, cancelled: false };
   } finally {
     onJob(null);
   }

@@ -16,7 +16,7 @@ import { getRenewal, renewalBrief, renewalTargetsToCarry, carryRenewalTargets } 
 import { removeSource } from '../ingest/remove-source';
 import { computeScenarios } from '../scenarios';
 import { setDecisions, listDecisions, clearDecisions, compareWithPrevious, carryDecisions, asOfOf } from '../decisions';
-import { writeWorkbook } from '../export/workbook';
+import { ExportCancelled, writeWorkbook } from '../export/workbook';
 import { writeEvidencePack } from '../export/evidence-pack';
 import { verifyPack } from '../export/verify';
 import { openPack, packEvidence } from '../export/open-pack';
@@ -383,7 +383,7 @@ export function createEngine(opts: EngineOptions) {
         const e = need();
         await refuseStaleExport(e, 'workbook');
         progress(ctx, input.jobId, 'workbook', 'Writing the workbook…');
-        const path = await writeWorkbook(e.db, e.settings, input.dir ?? join(e.folder, 'exports'));
+        const path = await cancellable(() => writeWorkbook(e.db, e.settings, input.dir ?? join(e.folder, 'exports'), { signal: ctx.signalFor(input.jobId) }));
         progress(ctx, input.jobId, 'workbook', 'Workbook written', 1, 1, true);
         return { path };
       }),
@@ -393,7 +393,7 @@ export function createEngine(opts: EngineOptions) {
         await refuseStaleExport(e, 'evidence pack');
         progress(ctx, input.jobId, 'evidence', 'Writing the evidence pack…');
         const out = input.dir ?? join(e.folder, 'exports');
-        const r = await writeEvidencePack(e.db, e.settings, out, { keyDir: opts.keyDir });
+        const r = await cancellable(() => writeEvidencePack(e.db, e.settings, out, { keyDir: opts.keyDir, signal: ctx.signalFor(input.jobId) }));
         progress(ctx, input.jobId, 'evidence', 'Evidence pack written', 1, 1, true);
         return r;
       }),
@@ -521,4 +521,14 @@ function headlineOf(summary: Summary | null): EngagementInfo['headline'] {
     audit_exposure_high: summary.scenarios.audit_no_cooperation_high,
     currency: summary.currency,
   };
+}
+
+/** An export cancelled by the analyst answers `cancelled` (not a failure), saying nothing was left behind. */
+async function cancellable<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (e) {
+    if (e instanceof ExportCancelled) throw new ApiError('cancelled', e.message);
+    throw e;
+  }
 }

@@ -23,7 +23,7 @@ import { csvLine } from './csv';
 import { renderReport } from './report-html';
 import { gapLineOf, scenarioTotals } from './settlement';
 import { loadOrCreateSigningKey } from './signing-key';
-import { OPTIMISATION_TYPES, RECLAMATION_TYPES, writeWorkbook } from './workbook';
+import { ExportCancelled, OPTIMISATION_TYPES, RECLAMATION_TYPES, writeWorkbook } from './workbook';
 
 export interface EvidencePackOptions {
   /** Where the analyst's signing key lives; default $LRTW_KEY_DIR or ~/.lrt-workbench/keys/. */
@@ -34,6 +34,8 @@ export interface EvidencePackOptions {
   now?: Date;
   /** Folder name inside outDir; default `<client>_<as_of>_evidence-pack`. */
   name?: string;
+  /** Cancels between the pack's parts (and its workbook's sheets): the half-built folder is removed. */
+  signal?: AbortSignal;
   /** Source copies started earlier with startSourceCopies (moved into the pack instead of copied now). */
   sourceCopies?: SourceCopies;
 }
@@ -151,13 +153,24 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
     // findings.csv (DATA-CONTRACT §3.2 columns) and evidence.csv, streamed in large blocks and hashed as written.
     // Hashes of files the pack wrote or copied, reused by the manifest: nothing large is read twice.
     const knownHash = new Map<string, string>();
+    const cancelled = () => {
+      if (opts.signal?.aborted) throw new ExportCancelled('evidence pack');
+    };
     const fcsv = await profiled('pack findings.csv', () => writeFindingsCsv(db, join(data, 'findings.csv')));
     knownHash.set('data/findings.csv', fcsv.sha256);
+    cancelled();
     const ecsv = await profiled('pack evidence.csv', () => writeEvidenceCsv(db, join(data, 'evidence.csv')));
     knownHash.set('data/evidence.csv', ecsv.sha256);
+    cancelled();
 
     const wbName = workbookFileName(settings.client, asOf);
-    await profiled('pack workbook', () => writeWorkbook(db, settings, data, { protect: true, fileName: wbName }));
+    try {
+      await profiled('pack workbook', () => writeWorkbook(db, settings, data, { protect: true, fileName: wbName, signal: opts.signal }));
+    } catch (e) {
+      if (e instanceof ExportCancelled) cancelled();
+      throw e;
+    }
+    cancelled();
     writeFileSync(join(data, 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
     // Every price the review used and where it came from: a value in findings.csv is checked against it.
     const prices = await db.all<{ code: string; licence_model: string | null; name: string | null; annual_price: number | null; list_price: number | null; flex_tokens_per_day: number | null; source: string; list_source: string | null }>(
@@ -265,6 +278,7 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
   } catch (e) {
     await copying.catch(() => undefined); // no copy may still be writing into the folder being removed
     rmSync(work, { recursive: true, force: true });
+    if (e instanceof ExportCancelled) throw e;
     throw new Error(`Could not write the evidence pack ${finalPath}: ${(e as Error).message}`);
   }
   return { path: finalPath, fingerprint: key.fingerprint };

@@ -35,6 +35,15 @@ export interface WorkbookOptions {
   protect?: boolean;
   /** File name inside outDir; defaults to `<client>_<as_of>_quarterly-review.xlsx`. */
   fileName?: string;
+  /** Cancels between sheets: the partial file is removed and nothing carries the workbook's name. */
+  signal?: AbortSignal;
+}
+
+/** What a cancelled export throws (the API answers `cancelled`); the writer has removed what it wrote. */
+export class ExportCancelled extends Error {
+  constructor(what: string) {
+    super(`Cancelled: the ${what} was not written, and nothing of it was left in the folder.`);
+  }
 }
 
 const productName = (code: string | null): string | null => (code ? (loadCatalogue().get(code)?.name ?? null) : null);
@@ -246,6 +255,9 @@ export async function writeWorkbook(db: EngagementDb, settings: Settings, outDir
   const f = moneyFormats(settings.currency);
   const ctx: Ctx = { f, settings, asOf, protect: opts.protect === true };
   const password = opts.protect ? randomBytes(18).toString('base64') : null;
+  const cancelled = () => {
+    if (opts.signal?.aborted) throw new ExportCancelled('workbook');
+  };
 
   // Counts first: Summary is written first and its formulas address the other sheets' ranges.
   const nRecl = await countFindings(db, RECLAMATION_TYPES);
@@ -295,6 +307,7 @@ export async function writeWorkbook(db: EngagementDb, settings: Settings, outDir
     const sum = await sheet('Summary', 0, 'FF1F3864');
     await writeSummary(db, sum, ctx, { nRecl, nOpt, nGap, savingsByType, gapByType, scenarios, gapUnits: gapLines.reduce((a, l) => a + l.units, 0) });
     sum.commit();
+    cancelled();
 
     // The Decisions sheet's rows are known first: the registers' decision columns refer to them.
     const decisions = await decisionRows(db);
@@ -304,6 +317,7 @@ export async function writeWorkbook(db: EngagementDb, settings: Settings, outDir
     const recl = await sheet('Reclamation', 1, 'FF548235');
     await writeTable(recl, savingsColumns(decRow), findingPages(db, RECLAMATION_TYPES), f);
     recl.commit();
+    cancelled();
 
     // ---------- Gap Register ----------
     const gap = await sheet('Gap Register', 1, 'FFC00000');
@@ -312,31 +326,37 @@ export async function writeWorkbook(db: EngagementDb, settings: Settings, outDir
     };
     await writeTable(gap, gapColumns(decRow), gapPages(), f);
     gap.commit();
+    cancelled();
 
     // ---------- Optimisation ----------
     const opt = await sheet('Optimisation', 1, 'FF2E75B6');
     await writeTable(opt, savingsColumns(decRow), findingPages(db, OPTIMISATION_TYPES), f);
     opt.commit();
+    cancelled();
 
     // ---------- Renewal ----------
     const ren = await sheet('Renewal', 1, 'FF7030A0');
     await writeTable(ren, RENEWAL_COLUMNS, [await renewalRows(db)], f);
     ren.commit();
+    cancelled();
 
     // ---------- Settlement ----------
     const set = await sheet('Settlement', 1, 'FFBF8F00');
     writeSettlement(set, ctx, nGap, scenarios, gapLines);
     set.commit();
+    cancelled();
 
     // ---------- Assumptions ----------
     const asm = await sheet('Assumptions', 1, 'FFBF8F00');
     writeAssumptions(asm, ctx);
     asm.commit();
+    cancelled();
 
     // ---------- Data Quality ----------
     const dq = await sheet('Data Quality', 1, 'FF7F7F7F');
     await writeDataQuality(db, dq, ctx);
     dq.commit();
+    cancelled();
 
     // ---------- Decisions ----------
     const dec = await sheet('Decisions', 1, 'FF7F7F7F');
@@ -350,11 +370,13 @@ export async function writeWorkbook(db: EngagementDb, settings: Settings, outDir
       });
     }
     dec.commit();
+    cancelled();
 
     await wb.commit();
     renameSync(partial, path);
   } catch (e) {
     rmSync(partial, { force: true });
+    if (e instanceof ExportCancelled) throw e;
     throw new Error(`Could not write the workbook ${path}: ${(e as Error).message}. Check the folder is writable and the file is not open in Excel.`);
   }
   return path;

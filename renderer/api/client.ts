@@ -201,6 +201,11 @@ export function errorMessage(e: unknown): string {
   return toClientError(e).message;
 }
 
+/** The job was cancelled at the analyst's request (the engine says what was kept). */
+export function isCancelled(e: unknown): boolean {
+  return toClientError(e).code === 'cancelled';
+}
+
 /** The engine refused the input against the contract: callers say in plain words what the limits are rather than show the schema's message. */
 export function isInvalidInput(e: unknown): boolean {
   return toClientError(e).code === 'invalid_input';

@@ -19,7 +19,7 @@ export function StaleReview({ changed }: { changed: readonly ('data' | 'settings
         : 'Settings changed since the last review';
   async function run() {
     setError(null);
-    setError(await runReviewJob(setJob));
+    setError((await runReviewJob(setJob)).error);
   }
   return (
     <div className="alert warn" role="status" aria-label="Review out of date">

@@ -2,7 +2,7 @@
 // last quarter's engagement: findings new, resolved and still open.
 import { useMemo, useState } from 'react';
 import { FileSpreadsheet, FolderOpen, GitCompare, PackageCheck } from 'lucide-react';
-import { api, errorMessage, newJobId, shell } from '../api/client';
+import { api, errorMessage, isCancelled, newJobId, shell } from '../api/client';
 import { useApp, type Comparison } from '../store';
 import { DECISION_LABELS } from '../api/shared';
 import { describeFinding } from '../components/Findings';
@@ -41,7 +41,8 @@ export function ExportStep() {
       if (what === 'workbook') setWorkbook((await api('export.workbook', { jobId: id, dir: dir.trim() || undefined })).path);
       else setPack(await api('export.evidencePack', { jobId: id, dir: dir.trim() || undefined }));
     } catch (e) {
-      setError(`${what === 'workbook' ? 'The workbook' : 'The evidence pack'} was not written: ${errorMessage(e)} Check that the output folder exists and is writable, or leave it empty to use ${defaultDir}.`);
+      if (isCancelled(e)) useApp.getState().setNotice(errorMessage(e));
+      else setError(`${what === 'workbook' ? 'The workbook' : 'The evidence pack'} was not written: ${errorMessage(e)} Check that the output folder exists and is writable, or leave it empty to use ${defaultDir}.`);
     } finally {
       setJob(null);
     }

@@ -130,10 +130,10 @@ export function LoadDataStep() {
   async function runReview() {
     setError(null);
     setPhase('reviewing');
-    const failed = await runReviewJob(setJob);
+    const r = await runReviewJob(setJob);
     setPhase('idle');
-    if (failed) setError(failed);
-    else setStep('quality');
+    if (r.error) setError(r.error);
+    else if (!r.cancelled) setStep('quality');
   }
 
   // Desktop: the system's own dialogs give real paths, so nothing is copied.

@@ -178,8 +178,8 @@ export function SettingsStep() {
   }
   async function saveAndReview() {
     if (!(await save())) return;
-    const failed = await runReviewJob(setJob);
-    if (failed) setError(failed);
+    const r = await runReviewJob(setJob);
+    if (r.error) setError(r.error);
   }
   const addSuggestion = (k: 'email' | 'network' | 'ip', v: string) => {
     setText((t) => ({ ...t, [k]: lines(t[k]).includes(v) ? t[k] : [...lines(t[k]), v].join('\n') }));

@@ -665,6 +665,14 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await stale.waitFor();
     assert.match(await stale.innerText(), /^Settings changed since the last review\. The figures below are the last review's/);
     await shot(p, '09c-review-out-of-date');
+    // Cancelled at once: said as a notice, not as an error, and the figures stay out of date.
+    await stale.getByRole('button', { name: 'Run the review' }).click();
+    await stale.getByRole('button', { name: 'Cancel' }).click();
+    await p.getByText('The review was cancelled; the previous findings are unchanged.').waitFor();
+    assert.equal(await stale.getByText(/did not finish/).count(), 0, 'a cancel is no error');
+    // Chromium logs the cancelled call's HTTP 409 answer itself; that one line is expected, nothing else.
+    assert.ok(w.consoleErrors.every((e) => /status of 409/.test(e)), w.consoleErrors.join('\n'));
+    w.consoleErrors.length = 0;
     await stale.getByRole('button', { name: 'Run the review' }).click();
     await stale.waitFor({ state: 'detached', timeout: 60_000 });
     await callApi(served, 'settings.update', { settings: { thresholds: { new_domain_min_users: 5 } } });

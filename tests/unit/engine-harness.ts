@@ -9,7 +9,8 @@ import { createEngine, dispatch, type HandlerContext } from '../../analysis/api/
 export interface TestEngine {
   /** The temp folder holding the engine's state and keys (and whatever the tests write). */
   readonly root: string;
-  call(method: string, input: unknown): Promise<unknown>;
+  /** `cancelled`: the job's signal is aborted from the start, as when the analyst pressed Cancel at once. */
+  call(method: string, input: unknown, opts?: { cancelled?: boolean }): Promise<unknown>;
 }
 
 export function useTestEngine(prefix: string): TestEngine {
@@ -25,9 +26,9 @@ export function useTestEngine(prefix: string): TestEngine {
     get root() {
       return root;
     },
-    call(method, input) {
+    call(method, input, opts) {
       if (!engine) throw new Error('the test engine starts before the tests');
-      return dispatch(engine, method, input, ctx);
+      return dispatch(engine, method, input, opts?.cancelled ? { ...ctx, signalFor: () => AbortSignal.abort() } : ctx);
     },
   };
 }
