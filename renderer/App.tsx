@@ -4,7 +4,7 @@ import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { BarChart3, ClipboardCheck, Database, FileOutput, Gauge, Home, Recycle, Scale, Settings2, ShieldAlert, TrendingUp, Upload } from 'lucide-react';
 import { STEPS, useApp, startProgressFeed, type StepId } from './store';
 import { api, client, onEngineRestarted, shell } from './api/client';
-import { Empty, ErrorBox, Loading } from './components/ui';
+import { Empty, ErrorBox, Loading, useFocusRescue } from './components/ui';
 import { AlertTriangle, X } from 'lucide-react';
 import { money, int, date } from './format';
 import { ScreenBoundary } from './components/ScreenBoundary';
@@ -56,6 +56,7 @@ export function App() {
   const [foldedWarnings, setFoldedWarnings] = useState<string | null>(null);
   const navRefs = useRef<(HTMLButtonElement | null)[]>([]);
   const main = useRef<HTMLElement>(null);
+  useFocusRescue(main);
 
   useEffect(() => {
     const stop = startProgressFeed();
@@ -116,6 +117,8 @@ export function App() {
   const findingsCount = summary ? Object.values(summary.findings).reduce((a, b) => a + b, 0) : 0;
   return (
     <div className="shell">
+      {/* The first Tab on every screen: past the ten steps, straight to the step's content. */}
+      <a className="skip-link" href="#main" onClick={(e) => { e.preventDefault(); main.current?.focus(); }}>Skip to the content</a>
       <aside className="sidebar">
         <div className="brand">
           <ClipboardCheck size={22} aria-hidden />
@@ -181,7 +184,7 @@ export function App() {
             <div className="topbar-title muted">No engagement open</div>
           )}
         </header>
-        <main ref={main} className="main" aria-label={pack ? 'Auditor mode' : STEPS.find((s) => s.id === step)?.label}>
+        <main ref={main} id="main" tabIndex={-1} className="main" aria-label={pack ? 'Auditor mode' : STEPS.find((s) => s.id === step)?.label}>
           {banner && (
             <div className="page-top">
               <div className={`alert ${banner.tone}`} role="alert" aria-label="Engine notice">

@@ -116,15 +116,14 @@ export function FindingsWorkbench(props: {
   // the page's body, where a keyboard or screen-reader user would lose their place.
   const { label } = props;
   const refocusTable = useCallback(() => {
-    requestAnimationFrame(() => {
-      const a = document.activeElement;
-      if (a && a !== document.body && !a.closest('.decision-bar')) return;
-      document.querySelector<HTMLElement>(`[role=grid][aria-label="${CSS.escape(label)}"]`)?.focus();
-    });
+    const a = document.activeElement;
+    if (a && a !== document.body && !a.closest('.decision-bar')) return;
+    document.querySelector<HTMLElement>(`[role=grid][aria-label="${CSS.escape(label)}"]`)?.focus();
   }, [label]);
   const closeBar = useCallback(() => {
-    setSelected(new Set());
+    // Before the bar goes, while the focus is still seen to be in it.
     refocusTable();
+    setSelected(new Set());
   }, [refocusTable]);
   const { actions, signalActions } = props;
   const actionsOf = useCallback((f: Finding) => (f.family === 'signal' && signalActions ? signalActions : actions), [actions, signalActions]);
@@ -518,6 +517,16 @@ export function EvidencePanel(props: { finding: Finding; currency: string; onClo
   const decision = useApp((s) => s.decisions.get(f.finding_id));
   const panelRef = useRef<HTMLElement>(null);
   const { onClose } = props;
+  // Opened, the panel takes the focus (a screen reader reads its name); closed, the focus goes back to what opened
+  // it (the row's evidence button, or the table) instead of the page's body.
+  useEffect(() => {
+    const opener = document.activeElement instanceof HTMLElement && document.activeElement !== document.body ? document.activeElement : null;
+    panelRef.current?.focus({ preventScroll: true });
+    return () => {
+      const a = document.activeElement;
+      if (opener?.isConnected && (!a || a === document.body || panelRef.current?.contains(a))) opener.focus({ preventScroll: true });
+    };
+  }, [f.finding_id]);
   // Escape closes the panel from anywhere on the page (unless something inside already used the key).
   useEffect(() => {
     const onKey = (e: globalThis.KeyboardEvent) => {
@@ -527,7 +536,7 @@ export function EvidencePanel(props: { finding: Finding; currency: string; onClo
     return () => document.removeEventListener('keydown', onKey);
   }, [onClose]);
   return (
-    <aside ref={panelRef} className="evidence-panel" aria-label="Evidence">
+    <aside ref={panelRef} className="evidence-panel" aria-label="Evidence" tabIndex={-1}>
       <div className="panel-head">
         <div>
           <div className="eyebrow">{typeLabel(f.type)}</div>

@@ -1,6 +1,6 @@
 // Small shared pieces: page header, stat tiles, progress bar, empty/loading/error states, and
 // hooks for loading engine data and following a long job.
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { AlertTriangle, CheckCircle2, Inbox, Loader2, X } from 'lucide-react';
 import { errorMessage } from '../api/client';
 import { useApp } from '../store';
@@ -88,10 +88,17 @@ export function Success(props: { children: ReactNode }) {
 export function ProgressBar(props: { label: string; event: ProgressEvent | undefined; onCancel?: () => void }) {
   const e = props.event;
   const frac = e && e.total ? Math.min(1, e.done / e.total) : null;
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  // The button that started the job is disabled or gone now: the focus goes to Cancel, not to the page's body.
+  useLayoutEffect(() => {
+    const a = document.activeElement as HTMLButtonElement | null;
+    if (!a || a === document.body || a.disabled || !a.isConnected) cancelRef.current?.focus();
+  }, []);
   return (
     <div className="progress">
       <div className="progress-top">
-        <span className="progress-label">{e?.message || props.label}</span>
+        {/* Read out as it changes: which file, which phase. */}
+        <span className="progress-label" aria-live="polite">{e?.message || props.label}</span>
         <span className="progress-meta num">
           {/* The message names the file and its own rows; the count here is the whole import's. */}
           {e?.file && !e.message?.startsWith(e.file) ? `${e.file} · ` : ''}
@@ -110,7 +117,7 @@ export function ProgressBar(props: { label: string; event: ProgressEvent | undef
         <div className="progress-fill" style={{ width: frac === null ? '35%' : `${frac * 100}%` }} />
       </div>
       {props.onCancel && (
-        <button type="button" className="btn subtle small" onClick={props.onCancel}>
+        <button ref={cancelRef} type="button" className="btn subtle small" onClick={props.onCancel}>
           Cancel
         </button>
       )}
@@ -174,4 +181,38 @@ export function useNarrow(): boolean {
     return () => m.removeEventListener('change', on);
   }, []);
   return narrow;
+}
+
+/**
+ * Keeps keyboard focus from falling to the page's body when the focused control is removed or disabled (a
+ * confirmation replacing its button, a folded note, a step that changes under it): the focus moves to the first
+ * control still there in the nearest surviving part of the page, else to `fallback` (the main content).
+ */
+export function useFocusRescue(fallback: RefObject<HTMLElement | null>): void {
+  useEffect(() => {
+    let path: HTMLElement[] = [];
+    const onIn = (e: FocusEvent) => {
+      path = [];
+      for (let el = e.target instanceof HTMLElement ? e.target : null; el && el !== document.body; el = el.parentElement) path.push(el);
+    };
+    const rescue = () => {
+      const lost = path[0];
+      if (!lost || (document.activeElement && document.activeElement !== document.body)) return;
+      if (lost.isConnected && !(lost as HTMLButtonElement).disabled) return; // a click on nothing, or the window left: as the browser does
+      for (const el of path.slice(1)) {
+        if (!el.isConnected) continue;
+        const next = el.querySelector<HTMLElement>('button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), a[href], [tabindex="0"]');
+        if (next) return next.focus();
+        if (el === fallback.current) break;
+      }
+      fallback.current?.focus({ preventScroll: true });
+    };
+    const watch = new MutationObserver(rescue);
+    watch.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['disabled'] });
+    document.addEventListener('focusin', onIn);
+    return () => {
+      watch.disconnect();
+      document.removeEventListener('focusin', onIn);
+    };
+  }, [fallback]);
 }

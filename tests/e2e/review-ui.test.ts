@@ -257,6 +257,12 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
 
   it('scrolls only the content: the step list and top bar stay put, and a new step starts at the top', async () => {
     const p = w.page;
+    // The first Tab reaches "Skip to the content", past the ten steps.
+    await p.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await p.keyboard.press('Tab');
+    assert.equal(await p.evaluate(() => document.activeElement?.textContent), 'Skip to the content');
+    await p.keyboard.press('Enter');
+    assert.equal(await p.evaluate(() => document.activeElement?.id), 'main');
     await goStep(p, 'Data quality');
     await p.getByRole('img', { name: /^Usage calendar for / }).first().waitFor();
     const layout = () =>
@@ -363,12 +369,14 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     const now = (await callApi<{ finding_id: string; action: string; justification: string | null }[]>(served, 'decisions.list', {})).filter((d) => !decided.has(d.finding_id));
     assert.deepEqual(now.map((d) => [d.action, d.justification]).sort(), [['investigate', null], ['keep', 'Project lead, back in November']], 'A keeps its reason; B is Investigate');
 
-    // Escape closes the evidence panel.
+    // The evidence panel takes the focus when it opens; Escape closes it and the focus goes back to the button.
     await rowA.getByRole('button', { name: /^Show evidence for / }).click();
     const panel = p.getByRole('complementary', { name: 'Evidence' });
     await panel.waitFor();
+    await p.waitForFunction(() => document.activeElement?.classList.contains('evidence-panel'));
     await p.keyboard.press('Escape');
     await panel.waitFor({ state: 'detached' });
+    await p.waitForFunction(() => /^Show evidence for /.test(document.activeElement?.getAttribute('aria-label') ?? ''));
     assert.deepEqual(w.consoleErrors, []);
   });
 
@@ -920,8 +928,12 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     // A file loaded by mistake is removed from Load data after a confirmation; the review then says it is out of date.
     await goStep(p, 'Load data');
     const oddRow = p.getByRole('row', { name: /odd\.csv/ }).filter({ has: p.getByRole('cell', { name: 'LRT sessions' }) });
-    await oddRow.getByRole('button', { name: 'Remove odd.csv' }).click();
+    // From the keyboard: the confirmation replaces the button, and the focus stays in the row, not on the page's body.
+    await oddRow.getByRole('button', { name: 'Remove odd.csv' }).focus();
+    await p.keyboard.press('Enter');
     const confirm = oddRow.getByRole('group', { name: 'Confirm removing odd.csv' });
+    await confirm.waitFor();
+    await p.waitForFunction(() => document.activeElement !== document.body && !!document.activeElement?.closest('tr'));
     assert.match(await confirm.innerText(), /Remove its 1 row\?/);
     await confirm.getByRole('button', { name: 'Remove', exact: true }).click();
     await p.getByText('Removed odd.csv and its 1 row. Run the review again for figures without it.').waitFor();
