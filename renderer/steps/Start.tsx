@@ -28,7 +28,12 @@ export function StartStep() {
   const info = useApp((s) => s.info);
   const recent = useLoad(() => api('engagement.recent', {}), []);
   const desktop = shell();
-  const [error, setError] = useState<string | null>(null);
+  // An error is shown in the form it came from, next to its field (the top of the page may be out of view).
+  const [error, setErrorState] = useState<{ what: string; text: string } | null>(null);
+  const setError = (text: string | null, what = 'page') => setErrorState(text === null ? null : { what, text });
+  const errorIn = (what: string) =>
+    error?.what === what ? <div id={`${what}-error`}><ErrorBox message={error.text} onDismiss={() => setErrorState(null)} /></div> : null;
+  const invalid = (what: string) => (error?.what === what ? { 'aria-invalid': true, 'aria-describedby': `${what}-error` } : {});
   const [note, setNote] = useState<string | null>(null);
   const [client, setClient] = useState('');
   const [asOf, setAsOf] = useState('');
@@ -55,7 +60,7 @@ export function StartStep() {
     try {
       await fn();
     } catch (e) {
-      setError(errorMessage(e));
+      setError(errorMessage(e), what);
     } finally {
       setBusy(null);
     }
@@ -99,7 +104,8 @@ export function StartStep() {
         title="Quarterly licence review"
         lead="Load a client's Autodesk usage exports, walk the review step by step, and hand out a reclamation list, a compliance gap register with settlement scenarios, and a renewal brief."
       />
-      {error && <ErrorBox message={error} onDismiss={() => setError(null)} />}
+      {errorIn('page')}
+      {errorIn('sample')}
       {info && (
         <div className="alert info" role="status">
           <div className="alert-body">
@@ -129,15 +135,18 @@ export function StartStep() {
               e.preventDefault();
               void run('pack', async () => {
                 const r = await api('pack.open', { path: packPath.trim() });
+                // A folder that is no pack at all is a wrong path, said here; a pack that fails verification opens, saying so.
+                if (!r.verify.ok && r.verify.not_a_pack) throw new Error(`Not an evidence pack. ${r.verify.message}`);
                 openPack({ ...r, path: packPath.trim() });
               });
             }}
           >
-            <input aria-label="Evidence pack folder" placeholder={desktop ? 'Folder path, or File › Open Evidence Pack…' : '/path/to/evidence-pack'} value={packPath} onChange={(e) => setPackPath(e.target.value)} required />
+            <input aria-label="Evidence pack folder" placeholder={desktop ? 'Folder path, or File › Open Evidence Pack…' : '/path/to/evidence-pack'} value={packPath} onChange={(e) => setPackPath(e.target.value)} required {...invalid('pack')} />
             <button type="submit" className="btn" disabled={busy !== null || !packPath.trim()}>
               <ShieldCheck size={16} aria-hidden /> Open evidence pack
             </button>
           </form>
+          {errorIn('pack')}
         </Card>
       </div>
 
@@ -160,7 +169,7 @@ export function StartStep() {
             </thead>
             <tbody>
               {recent.data.map((r) => (
-                <tr key={r.path}>
+                <tr key={r.path} aria-current={info?.path === r.path ? 'true' : undefined}>
                   <td>
                     <div className="strong">{r.client}</div>
                     <div className="muted small mono ellipsis" title={r.path}>{r.path}</div>
@@ -171,22 +180,28 @@ export function StartStep() {
                   <td className="right num">{r.headline ? int(r.headline.findings) : 'Not reviewed'}</td>
                   <td className="right num">{r.headline ? money(r.headline.audit_exposure_high, r.headline.currency) : '—'}</td>
                   <td className="right">
-                    <button
-                      type="button"
-                      className="btn small"
-                      // The file's path tells apart two engagements of one client and date (two samples, a copy).
-                      aria-label={`Open ${r.client}${r.as_of ? ` as of ${r.as_of}` : ''}, ${r.path}`}
-                      disabled={busy !== null}
-                      onClick={() => void run('open', async () => openedEngagement(await api('engagement.open', { path: r.path })))}
-                    >
-                      <FolderOpen size={14} aria-hidden /> Open
-                    </button>
+                    {info?.path === r.path ? (
+                      // The one open now: two rows of one client read alike otherwise.
+                      <span className="badge">Open now</span>
+                    ) : (
+                      <button
+                        type="button"
+                        className="btn small"
+                        // The file's path tells apart two engagements of one client and date (two samples, a copy).
+                        aria-label={`Open ${r.client}${r.as_of ? ` as of ${r.as_of}` : ''}, ${r.path}`}
+                        disabled={busy !== null}
+                        onClick={() => void run('recent', async () => openedEngagement(await api('engagement.open', { path: r.path })))}
+                      >
+                        <FolderOpen size={14} aria-hidden /> Open
+                      </button>
+                    )}
                   </td>
                 </tr>
               ))}
             </tbody>
           </table>
         )}
+        {errorIn('recent')}
       </Card>
 
       <div className="grid-2">
@@ -226,6 +241,7 @@ export function StartStep() {
               <Plus size={16} aria-hidden /> {desktop ? 'Create engagement…' : 'Create engagement'}
             </button>
           </form>
+          {errorIn('create')}
         </Card>
         <Card title="Open an engagement file" id="open">
           <form
@@ -237,13 +253,14 @@ export function StartStep() {
           >
             <div className="field">
               <label htmlFor="open-path">Engagement file (.lrtw)</label>
-              <input id="open-path" value={openPath} onChange={(e) => setOpenPath(e.target.value)} required placeholder="/path/to/engagement.lrtw" />
+              <input id="open-path" value={openPath} onChange={(e) => setOpenPath(e.target.value)} required placeholder="/path/to/engagement.lrtw" {...invalid('open')} />
               {desktop && <div className="hint">Or use File › Open Engagement… to choose it in a dialog.</div>}
             </div>
             <button type="submit" className="btn" disabled={busy !== null}>
               <FolderOpen size={16} aria-hidden /> Open engagement
             </button>
           </form>
+          {errorIn('open')}
         </Card>
       </div>
     </div>

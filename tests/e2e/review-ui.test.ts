@@ -798,14 +798,22 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await shot(p, '11-auditor-tampered');
     await p.getByRole('button', { name: 'Close evidence pack' }).click();
 
-    // The pack's data folder chosen by mistake: said in words, never a system error.
+    // The pack's data folder chosen by mistake: said in words next to the field (never a system error), and
+    // auditor mode is not entered for a folder that is no pack.
     await goStep(p, 'Start');
-    await p.getByRole('textbox', { name: 'Evidence pack folder' }).fill(data);
+    // The engagement open now is marked in the recent list (two rows of one client read alike otherwise).
+    const openNow = p.locator('.recent-table tr[aria-current="true"]');
+    assert.equal(await openNow.count(), 1);
+    assert.match(await openNow.innerText(), /Open now/);
+    const packField = p.getByRole('textbox', { name: 'Evidence pack folder' });
+    await packField.fill(data);
     await p.getByRole('button', { name: 'Open evidence pack' }).click();
-    await banner.waitFor();
-    assert.match(await banner.innerText(), /Not an evidence pack[\s\S]*Choose the pack folder itself/);
+    const refusal = p.locator('#pack-error').getByRole('alert');
+    await refusal.waitFor();
+    assert.match(await refusal.innerText(), /Not an evidence pack\.[\s\S]*Choose the pack folder itself/);
+    assert.equal(await packField.getAttribute('aria-invalid'), 'true');
+    assert.equal(await banner.count(), 0, 'no auditor mode for a folder that is no pack');
     assert.doesNotMatch(await p.locator('body').innerText(), /ENOENT|scandir/);
-    await p.getByRole('button', { name: 'Close evidence pack' }).click();
   });
 
   it('a new engagement: the default folder is under the engine\'s state folder and every step says what to do next', async () => {
