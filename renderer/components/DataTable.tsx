@@ -257,7 +257,8 @@ export function DataTable<T>(props: DataTableProps<T>) {
                     <button
                       type="button"
                       className="dt-sort"
-                      aria-label={`Sort by ${c.header}`}
+                      // Named by the column alone (a screen reader reads it as each cell's header); the sort is aria-sort's.
+                      title={`Sort by ${c.header}`}
                       onClick={() => setSort((s) => (s?.id === c.id ? (s.desc ? null : { id: c.id, desc: true }) : { id: c.id, desc: false }))}
                     >
                       <span>{c.header}</span>

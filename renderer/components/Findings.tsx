@@ -39,7 +39,8 @@ export function evidenceColumn(header: string, width: string, open: (f: Finding)
     width,
     filterable: false,
     render: (f) => (
-      <button type="button" className="link-btn" aria-label={`Show evidence for ${describeFinding(f)}`} onClick={() => open(f)}>
+      // The name holds the count the button shows, so a voice user saying what they see reaches it.
+      <button type="button" className="link-btn" aria-label={`Show evidence for ${describeFinding(f)}: ${int(f.evidence_count)} ${f.evidence_count === 1 ? 'row' : 'rows'}`} onClick={() => open(f)}>
         <FileSearch size={14} aria-hidden /> {int(f.evidence_count)}
       </button>
     ),
