@@ -142,7 +142,7 @@ export function App() {
                     // In auditor mode the review steps would show the open engagement, not the pack: the pack is
                     // closed on purpose (its own button) or from Start, never by a stray click.
                     disabled={pack !== null && s.id !== 'start'}
-                    title={pack !== null && s.id !== 'start' ? 'Close the evidence pack first: auditor mode shows only the pack.' : undefined}
+                    title={pack !== null && s.id !== 'start' ? 'Close the evidence pack first: auditor mode shows only the pack.' : s.label}
                     onClick={() => { useApp.getState().closePack(); setStep(s.id); }}
                     onKeyDown={(e) => onNavKey(e, i)}
                   >

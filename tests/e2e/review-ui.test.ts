@@ -739,6 +739,23 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     }
   });
 
+  it('at 200 % zoom (640 × 400 CSS px) the steps fold to named icons and the client\'s name shows whole', async () => {
+    const p = w.page;
+    await p.setViewportSize({ width: 640, height: 400 });
+    try {
+      await goStep(p, 'Reclamation');
+      const step = p.getByRole('navigation', { name: 'Review steps' }).getByRole('button', { name: 'Compliance gaps' });
+      const box = (await step.boundingBox())!;
+      assert.ok(box.width < 60, `the step is an icon (${box.width}px wide)`);
+      const name = await p.locator('.topbar .client-name').evaluate((el) => ({ shown: el.clientWidth, full: el.scrollWidth }));
+      assert.ok(name.full <= name.shown, `the client's name is not cut (${name.shown} of ${name.full}px)`);
+      await step.click();
+      await p.getByRole('main', { name: 'Compliance gaps' }).waitFor();
+    } finally {
+      await p.setViewportSize({ width: 1440, height: 900 });
+    }
+  });
+
   it('shows a verified pack as verified and a tampered pack as FAILED in auditor mode', async () => {
     const p = w.page;
     const out = mkdtempSync(join(tmpdir(), 'lrtw-e2e-pack-'));
