@@ -99,6 +99,11 @@ export interface ResolvedFinding {
   offering: string | null;
   annual_value: number;
   detail: string | null;
+  /**
+   * Whether the finding's user is anywhere in this quarter's data (a user list, the usage report, any usage):
+   * false tells "the person left" from "the seat was reclaimed" or "the gap was closed". Null without a user.
+   */
+  user_in_data: boolean | null;
 }
 
 /** Last quarter's decision on a finding, as its engagement recorded it. */
@@ -128,17 +133,32 @@ export async function compareWithPrevious(
   const previousDecisions = (await listDecisions(prevDb)).filter((d) => before.has(d.finding_id));
   const decidedHere = new Set((await db.all<{ id: string }>('SELECT finding_id AS id FROM decisions')).map((r) => r.id));
   // Read from last quarter's engagement (the findings table is the same in every schema version), largest first.
-  const rows = await prevDb.all<ResolvedFinding & Record<string, unknown>>(
+  const rows = await prevDb.all<Omit<ResolvedFinding, 'user_in_data'> & Record<string, unknown>>(
     `SELECT finding_id, type, family, "user", product, offering, annual_value, detail FROM findings
      WHERE list_contains(string_split($1, chr(31)), finding_id) ORDER BY annual_value DESC, finding_id`,
     [resolved.join('\u001f')],
+  );
+  // Which of the resolved findings' users this quarter's data still names at all.
+  const users = [...new Set(rows.map((r) => r.user).filter((u): u is string => typeof u === 'string'))];
+  const present = new Set(
+    users.length === 0
+      ? []
+      : (
+          await db.all<{ u: string }>(
+            `WITH wanted AS (SELECT unnest(string_split($1, chr(31))) AS u)
+             SELECT u FROM wanted w WHERE EXISTS (SELECT 1 FROM users x WHERE x."user" = w.u) OR EXISTS (SELECT 1 FROM usage_report x WHERE x."user" = w.u)
+               OR EXISTS (SELECT 1 FROM sessions x WHERE x."user" = w.u) OR EXISTS (SELECT 1 FROM usage_daily x WHERE x."user" = w.u)
+               OR EXISTS (SELECT 1 FROM tokenflex x WHERE x."user" = w.u)`,
+            [users.join('\u001f')],
+          )
+        ).map((r) => r.u),
   );
   return {
     previous_as_of: await asOfOf(prevDb),
     new: [...now.keys()].filter((id) => !before.has(id)),
     resolved,
     still_open: stillOpen,
-    resolved_findings: rows.map((r) => ({ ...r, annual_value: Number(r.annual_value) })),
+    resolved_findings: rows.map((r) => ({ ...r, annual_value: Number(r.annual_value), user_in_data: r.user === null ? null : present.has(r.user) })),
     // What a still-open finding was worth then, where that differs from now.
     previous_values: stillOpen.filter((id) => before.get(id) !== now.get(id)).map((id) => ({ finding_id: id, annual_value: before.get(id)! })),
     previous_decisions: previousDecisions.map(({ finding_id, action, owner, due_date, justification }) => ({ finding_id, action, owner, due_date, justification })),

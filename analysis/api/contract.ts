@@ -126,7 +126,7 @@ export const ComparisonSchema = z.object({
   new: z.array(z.string()), resolved: z.array(z.string()), still_open: z.array(z.string()),
   /** The resolved findings as last quarter recorded them (they are not in this quarter's findings), largest value first. */
   resolved_findings: z
-    .array(z.object({ finding_id: z.string(), type: z.string(), family: z.string(), user: z.string().nullable(), product: z.string().nullable(), offering: z.string().nullable(), annual_value: z.number(), detail: z.string().nullable().default(null) }))
+    .array(z.object({ finding_id: z.string(), type: z.string(), family: z.string(), user: z.string().nullable(), product: z.string().nullable(), offering: z.string().nullable(), annual_value: z.number(), detail: z.string().nullable().default(null), user_in_data: z.boolean().nullable().default(null) }))
     .default([]),
   /** A still-open finding's value last quarter, where it changed. */
   previous_values: z.array(z.object({ finding_id: z.string(), annual_value: z.number() })).default([]),

@@ -144,6 +144,7 @@ function ComparisonView({ cmp, onCarried }: { cmp: Comparison; onCarried: () => 
   }, [findings, cmp.resolved_findings]);
   const before = useMemo(() => new Map(cmp.previous_decisions.map((d) => [d.finding_id, d])), [cmp.previous_decisions]);
   const wasWorth = useMemo(() => new Map(cmp.previous_values.map((v) => [v.finding_id, v.annual_value])), [cmp.previous_values]);
+  const gone = useMemo(() => new Set(cmp.resolved_findings.filter((f) => f.user_in_data === false).map((f) => f.finding_id)), [cmp.resolved_findings]);
   const groups = [
     // Each list largest first, as the engine ordered them.
     { key: 'new', label: 'New since last quarter', ids: cmp.new, tone: cmp.new.length ? 'bad' : 'good' },
@@ -230,6 +231,8 @@ function ComparisonView({ cmp, onCarried }: { cmp: Comparison; onCarried: () => 
                       <div className="compare-item">
                         <span>{f ? describeFinding(f) : <span className="mono small">{id}</span>}</span>
                         {then && <span className="muted small">{then}{nowDecided ? `; now ${DECISION_LABELS[nowDecided.action]}` : ''}</span>}
+                        {/* "Resolved" because the person left, not because the seat was reclaimed or the gap closed. */}
+                        {g.key === 'resolved' && gone.has(id) && <span className="muted small">The user is not in this quarter's data at all: left, or renamed (check the identity map).</span>}
                       </div>
                       {f && (
                         <span className="mono small muted compare-money">

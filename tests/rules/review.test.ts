@@ -15,7 +15,7 @@ import { FINDINGS_CSV_COLUMNS } from '../../analysis/model';
 
 const D = '2026-09-30';
 
-async function quarter(e: Estate, opts: { sleeperUsesAgain?: boolean } = {}) {
+async function quarter(e: Estate, opts: { sleeperUsesAgain?: boolean; strayGone?: boolean } = {}) {
   await e.insert('subscriptions', [
     { offering: 'AECCOL', seat_quantity: 10, start_date: '2026-01-01', end_date: '2026-12-31' },
     { offering: 'RVT', seat_quantity: 2, start_date: '2026-01-01', end_date: '2026-12-31' },
@@ -38,7 +38,7 @@ async function quarter(e: Estate, opts: { sleeperUsesAgain?: boolean } = {}) {
     }
   }
   for (const d of days('2026-01-05', 18, 15)) rows.push({ user: 'a4@contoso.com', product: 'ACD', day: d }); // two days a month
-  rows.push({ user: 'x@contoso.com', product: 'RVT', day: '2026-09-01' }); // unassigned use of RVT
+  if (!opts.strayGone) rows.push({ user: 'x@contoso.com', product: 'RVT', day: '2026-09-01' }); // unassigned use of RVT
   if (opts.sleeperUsesAgain) rows.push({ user: '=HYPERLINK("http://x")@contoso.com', product: 'RVT', day: addDays(D, -3) });
   await e.insert('usage_daily', rows);
 }
@@ -120,10 +120,32 @@ test('decisions carry to next quarter by finding id; comparison lists new, resol
     assert.deepEqual(cmp.resolved, [dormantId]);
     // What the resolved finding was, from last quarter's engagement: it is not among this quarter's findings.
     const was = of(q1.findings, 'dormant_user')[0]!;
-    assert.deepEqual(cmp.resolved_findings, [{ finding_id: dormantId, type: 'dormant_user', family: was.family, user: was.user, product: was.product, offering: was.offering, annual_value: was.annual_value, detail: was.detail }]);
+    assert.deepEqual(cmp.resolved_findings, [{ finding_id: dormantId, type: 'dormant_user', family: was.family, user: was.user, product: was.product, offering: was.offering, annual_value: was.annual_value, detail: was.detail, user_in_data: true }]);
     assert.ok(!q2.findings.some((f) => f.finding_id === dormantId));
     assert.ok(cmp.still_open.includes(unId));
     assert.equal(cmp.new.length + cmp.still_open.length, q2.findings.length);
+  } finally {
+    prev.close();
+    next.close();
+  }
+});
+
+test('a finding resolved because its user is gone from the data says so; last quarter\'s decisions and values come along', async () => {
+  const prev = await makeEstate();
+  const next = await makeEstate();
+  try {
+    await quarter(prev);
+    const q1 = await prev.review({ corporate_email_domains: ['contoso.com'] });
+    const stray = of(q1.findings, 'unassigned_usage')[0]!;
+    await setDecisions(prev.db, [stray.finding_id], { action: 'buy', owner: 'IT', due_date: '2026-10-31', justification: null });
+    await quarter(next, { strayGone: true });
+    await next.review({ corporate_email_domains: ['contoso.com'] });
+    const cmp = await compareWithPrevious(prev.db, next.db);
+    const gone = cmp.resolved_findings.find((f) => f.finding_id === stray.finding_id);
+    assert.equal(gone?.user_in_data, false, 'x@contoso.com is in no table of this quarter');
+    assert.ok(cmp.resolved_findings.filter((f) => f.finding_id !== stray.finding_id).every((f) => f.user_in_data !== false));
+    assert.deepEqual(cmp.previous_decisions.find((d) => d.finding_id === stray.finding_id), { finding_id: stray.finding_id, action: 'buy', owner: 'IT', due_date: '2026-10-31', justification: null });
+    assert.equal(cmp.carryable, 0, 'nothing to carry: the decided finding is resolved');
   } finally {
     prev.close();
     next.close();
