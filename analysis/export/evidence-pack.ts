@@ -2,9 +2,10 @@
 // files byte for byte, findings.csv, evidence.csv, the protected workbook, settings.json, summary.json
 // and a self-contained HTML report, with an Ed25519 signature over the tag manifest. The tag manifest
 // covers bag-info.txt (which carries the public key), so changing one byte anywhere fails `verify`.
+import { makeOutputDir } from './output-dir';
 import { profiled, profileLog, profileMark } from '../db/profile';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { randomBytes, sign } from 'node:crypto';
 import type { EngagementDb } from '../db/engine';
 import type { Settings } from '../settings';
@@ -81,9 +82,9 @@ export interface SourceCopies {
  * Call discardSourceCopies when done, whatever happened.
  */
 export async function startSourceCopies(db: EngagementDb, outDir: string): Promise<SourceCopies> {
-  const out = resolve(outDir);
+  const out = makeOutputDir(outDir);
   const dir = join(out, `.lrtw-source-copies-${randomBytes(4).toString('hex')}`);
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir);
   const { toCopy } = planSources(await sourceRows(db));
   const copying = copySources(toCopy, dir);
   copying.catch(() => undefined); // awaited by the pack or by discardSourceCopies
@@ -119,8 +120,7 @@ async function copySources(files: readonly { from: string; seg: string }[], dir:
 }
 
 export async function writeEvidencePack(db: EngagementDb, settings: Settings, outDir: string, opts: EvidencePackOptions = {}): Promise<{ path: string; fingerprint: string }> {
-  const out = resolve(outDir);
-  mkdirSync(out, { recursive: true });
+  const out = makeOutputDir(outDir);
   const key = loadOrCreateSigningKey(opts.keyDir, [out, dirname(db.path)]);
   const asOf = await resolveAsOf(db, settings);
   const name = safeFileSegment(opts.name ?? evidencePackName(settings.client, asOf));

@@ -2,11 +2,12 @@
 // 100,000 lines stays in bounded memory. Client data goes in as plain values only (text as text);
 // the only formulas are ours: Settlement totals over the Gap Register and the Assumptions cells, and
 // Summary figures over the other sheets, each with its cached result equal to the engine's figure.
+import { makeOutputDir } from './output-dir';
 import ExcelJS from 'exceljs';
 import { DecisionActionSchema } from '../api/contract';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { EngagementDb } from '../db/engine';
 import type { Settings } from '../settings';
 import { DECISION_LABELS, GAP_TYPES, LICENCE_MODEL_LABELS, RECOMMENDATION_LABELS, SIGNAL_TYPES, type Scenarios } from '../model';
@@ -248,8 +249,7 @@ async function protectIfAsked(ws: ExcelJS.Worksheet, password: string | null): P
 
 export async function writeWorkbook(db: EngagementDb, settings: Settings, outDir: string, opts: WorkbookOptions = {}): Promise<string> {
   const asOf = await resolveAsOf(db, settings);
-  const dir = resolve(outDir);
-  mkdirSync(dir, { recursive: true });
+  const dir = makeOutputDir(outDir);
   const path = join(dir, opts.fileName ?? workbookFileName(settings.client, asOf));
   const partial = `${path}.partial`;
   const f = moneyFormats(settings.currency);

@@ -1,5 +1,5 @@
-// Cancel on Export stops the write: the workbook or the evidence pack is not written, the API answers
-// `cancelled` (not a failure), and nothing half-written is left in the output folder.
+// Export stops cleanly: Cancel stops the write (the API answers `cancelled`, nothing half-written is left in
+// the output folder), and an output folder that cannot be made is refused at once rather than hanging the engine.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
@@ -23,4 +23,12 @@ test('a cancelled workbook or evidence pack answers cancelled and leaves nothing
   const wb = (await t.call('export.workbook', { jobId: 'w', dir: out })) as { path: string };
   const pack = (await t.call('export.evidencePack', { jobId: 'p', dir: out })) as { path: string };
   assert.deepEqual(readdirSync(out).sort(), [pack.path, wb.path].map((p) => p.slice(out.length + 1)).sort());
+});
+
+test('an output folder that cannot be made is refused at once, saying so (under /proc Node would loop for ever)', { skip: !existsSync('/proc/self') && 'no /proc here' }, async () => {
+  const started = Date.now();
+  for (const method of ['export.workbook', 'export.evidencePack']) {
+    await assert.rejects(t.call(method, { jobId: 'x', dir: '/proc/lrtw-nope/out' }), /The folder \/proc\/lrtw-nope cannot be made \(ENOENT\): choose a folder you can write into\./);
+  }
+  assert.ok(Date.now() - started < 10_000);
 });
