@@ -89,6 +89,7 @@ export function UsageHeatMap(props: { cells: { site: string; day: string; users:
           </figure>
         );
       })}
+      <HeatMapTable cells={props.cells} />
       <div className="legend" style={{ paddingLeft: labelW }}>
         <span className="muted">0 users</span>
         {[0, 0.25, 0.5, 0.75, 1].map((t) => (
@@ -223,5 +224,47 @@ export function ScenarioChart(props: { bars: { label: string; low: number; high:
         );
       })}
     </svg>
+  );
+}
+
+/**
+ * The calendar's figures as a table, per site and month (days with use, user-days, the busiest day): what the
+ * shades say, for a keyboard or screen-reader user and for anyone who wants the numbers.
+ */
+function HeatMapTable(props: { cells: { site: string; day: string; users: number }[] }) {
+  const rows = useMemo(() => {
+    const m = new Map<string, { site: string; month: string; days: number; userDays: number; busiest: number }>();
+    for (const c of props.cells) {
+      if (c.users <= 0) continue;
+      const key = `${c.site}|${c.day.slice(0, 7)}`;
+      const r = m.get(key) ?? { site: c.site, month: c.day.slice(0, 7), days: 0, userDays: 0, busiest: 0 };
+      r.days++;
+      r.userDays += c.users;
+      r.busiest = Math.max(r.busiest, c.users);
+      m.set(key, r);
+    }
+    return [...m.values()].sort((a, b) => a.site.localeCompare(b.site) || a.month.localeCompare(b.month));
+  }, [props.cells]);
+  return (
+    <details className="heatmap-table">
+      <summary>Show the calendar as a table (per site and month)</summary>
+      <table className="simple-table">
+        <caption className="sr-only">Usage per site and month</caption>
+        <thead>
+          <tr><th scope="col">Site</th><th scope="col">Month</th><th scope="col" className="right">Days with use</th><th scope="col" className="right">User-days</th><th scope="col" className="right">Busiest day (users)</th></tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={`${r.site}|${r.month}`}>
+              <td>{r.site}</td>
+              <td className="num">{new Date(`${r.month}-01T00:00:00Z`).toLocaleString('en-US', { month: 'short', year: 'numeric', timeZone: 'UTC' })}</td>
+              <td className="right num">{r.days.toLocaleString('en-US')}</td>
+              <td className="right num">{r.userDays.toLocaleString('en-US')}</td>
+              <td className="right num">{r.busiest.toLocaleString('en-US')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </details>
   );
 }

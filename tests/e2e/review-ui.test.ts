@@ -981,6 +981,26 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     });
     assert.ok(labels.some((l) => /^20\d\d$/.test(l.text ?? '')), JSON.stringify(labels));
     for (const l of labels) assert.ok(l.right <= l.width, `"${l.text}" ends at ${l.right} px, past the calendar's ${l.width} px`);
+    // The calendar's figures as a table, opened from the keyboard: per site and month, as quality.get counts them.
+    const q = await callApi<{ heatmap: { site: string; day: string; users: number }[] }>(served, 'quality.get', {});
+    const expected = new Map<string, { days: number; userDays: number }>();
+    for (const c of q.heatmap.filter((x) => x.users > 0)) {
+      const k = `${c.site}|${c.day.slice(0, 7)}`;
+      const e = expected.get(k) ?? { days: 0, userDays: 0 };
+      e.days++;
+      e.userDays += c.users;
+      expected.set(k, e);
+    }
+    const summary = p.getByText('Show the calendar as a table (per site and month)');
+    await summary.focus();
+    await p.keyboard.press('Enter');
+    const table = p.getByRole('table', { name: 'Usage per site and month' });
+    await table.waitFor();
+    const bodyRows = table.locator('tbody tr');
+    assert.equal(await bodyRows.count(), expected.size);
+    const [first] = [...expected.values()];
+    const cells = await bodyRows.first().locator('td').allInnerTexts();
+    assert.deepEqual([cells[2], cells[3]], [String(first!.days), String(first!.userDays)]);
 
     const foreign = w.requests.filter((u) => !u.startsWith(`${served.origin}/`) && !u.startsWith('data:'));
     assert.deepEqual(foreign, [], 'no request left 127.0.0.1 during the whole session');
