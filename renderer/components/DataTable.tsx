@@ -193,6 +193,8 @@ export function DataTable<T>(props: DataTableProps<T>) {
     const i = Math.max(0, Math.min(view.length - 1, to));
     setActive(i);
     virtualizer.scrollToIndex(i, { align: 'auto' });
+    // The table may itself be partly below the fold: the page scrolls too, so the active row is seen.
+    requestAnimationFrame(() => document.getElementById(`${idBase}-${i}`)?.scrollIntoView({ block: 'nearest' }));
   }
   function onKey(e: KeyboardEvent<HTMLDivElement>) {
     if (e.target !== e.currentTarget) return;
