@@ -42,3 +42,13 @@ export function bytes(n: number): string {
 
 // Finding names are defined once, with the finding types (analysis/model.ts).
 export { typeLabel } from './api/shared';
+
+/** "1 decision", "17 decisions". */
+export function count(n: number, one: string, many = `${one}s`): string {
+  return `${int(n)} ${n === 1 ? one : many}`;
+}
+
+/** What a carry-over from last quarter holds: "17 decisions and 1 renewal target" ('' when nothing). */
+export function carriedText(decisions: number, targets: number): string {
+  return [decisions ? count(decisions, 'decision') : null, targets ? count(targets, 'renewal target') : null].filter(Boolean).join(' and ');
+}

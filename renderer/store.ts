@@ -5,6 +5,7 @@ import type { Decision, EngagementInfo, Output, ProgressEvent } from '../analysi
 import type { Finding, Summary } from '../analysis/model';
 import type { ScenarioAssumptions, Settings } from '../analysis/settings';
 import { api, client, errorMessage, isCancelled, newJobId, type OpenRequest } from './api/client';
+import { carriedText } from './format';
 
 export const STEPS = [
   { id: 'start', label: 'Start' },
@@ -86,10 +87,10 @@ export const useApp = create<State>((set, get) => ({
   async carryDecisions(path) {
     const r = await api('decisions.carry', { path });
     const decisions = await api('decisions.list', {});
-    const what = [r.carried ? (r.carried === 1 ? '1 decision' : `${r.carried.toLocaleString('en-US')} decisions`) : null, r.targets ? (r.targets === 1 ? '1 renewal target' : `${r.targets} renewal targets`) : null].filter(Boolean);
+    const what = carriedText(r.carried, r.targets);
     set({
       decisions: new Map(decisions.map((d) => [d.finding_id, d])),
-      notice: what.length === 0 ? 'Nothing to carry: every finding still open and every renewal line has a decision or target here already.' : `Carried ${what.join(' and ')} from last quarter${r.from_as_of ? ` (as of ${r.from_as_of})` : ''}.`,
+      notice: what === '' ? 'Nothing to carry: every finding still open and every renewal line has a decision or target here already.' : `Carried ${what} from last quarter${r.from_as_of ? ` (as of ${r.from_as_of})` : ''}.`,
     });
     return r.carried + r.targets;
   },

@@ -138,8 +138,6 @@ export const ComparisonSchema = z.object({
   carryable_targets: z.number().int().default(0),
   /** Last quarter's headline figures, to set this quarter's against. */
   previous_headline: HeadlineSchema.nullable().default(null),
-  /** What to bear in mind when reading the comparison. */
-  warnings: z.array(z.string()).default([]),
 });
 
 /** Every method: name -> input and output schema. Progress-reporting methods take a jobId. */

@@ -403,7 +403,7 @@ export function createEngine(opts: EngineOptions) {
         return withPrevious(e, input.path, async (prev) => {
           const cmp = await compareWithPrevious(prev.db, e.db);
           const targets = await renewalTargetsToCarry(prev.db, e.db);
-          return { ...cmp, carryable_targets: targets.length, previous_headline: headlineOf(await readSummary(prev.db)), warnings: [] };
+          return { ...cmp, carryable_targets: targets.length, previous_headline: headlineOf(await readSummary(prev.db)) };
         });
       }),
     'decisions.carry': (input) =>

@@ -7,8 +7,7 @@ import { useApp, type Comparison } from '../store';
 import { DECISION_LABELS } from '../api/shared';
 import { describeFinding } from '../components/Findings';
 import { Card, Empty, ErrorBox, Loading, PageHeader, ProgressBar, Stat, Success, useJob, useLoad } from '../components/ui';
-import { date, int, money } from '../format';
-
+import { carriedText, date, int, money } from '../format';
 
 export function ExportStep() {
   const info = useApp((s) => s.info);
@@ -161,17 +160,17 @@ function ComparisonView({ cmp, onCarried }: { cmp: Comparison; onCarried: () => 
     const shown = parts.filter(([v]) => v > 0).map(([v, what]) => `${money(v, currency)} ${what}`);
     return shown.length ? shown.join(' · ') : 'No money attached';
   };
-  // What last quarter decided, in a line: "Last quarter: Reclaim · Dana Lee · due 31 Jul 2026 (overdue)".
+  // What last quarter decided, in a line: "Last quarter: Reclaim · Dana Lee · due 2026-07-31 (overdue)".
   const decidedThen = (id: string) => {
     const d = before.get(id);
     if (!d) return null;
     const overdue = d.due_date && summary?.as_of && d.due_date < summary.as_of;
-    return `Last quarter: ${DECISION_LABELS[d.action as keyof typeof DECISION_LABELS] ?? d.action}${d.owner ? ` · ${d.owner}` : ''}${d.due_date ? ` · due ${date(d.due_date)}${overdue ? ' (overdue)' : ''}` : ''}${d.justification ? ` · “${d.justification}”` : ''}`;
+    return `Last quarter: ${DECISION_LABELS[d.action] ?? d.action}${d.owner ? ` · ${d.owner}` : ''}${d.due_date ? ` · due ${date(d.due_date)}${overdue ? ' (overdue)' : ''}` : ''}${d.justification ? ` · “${d.justification}”` : ''}`;
   };
   const prev = cmp.previous_headline;
   const undecidedCarry = cmp.carryable;
   const targets = cmp.carryable_targets;
-  const carryWhat = [undecidedCarry ? (undecidedCarry === 1 ? '1 decision' : `${int(undecidedCarry)} decisions`) : null, targets ? (targets === 1 ? '1 renewal target' : `${int(targets)} renewal targets`) : null].filter(Boolean).join(' and ');
+  const carryWhat = carriedText(undecidedCarry, targets);
   async function carryOver() {
     setCarrying(true);
     setError(null);
@@ -187,7 +186,6 @@ function ComparisonView({ cmp, onCarried }: { cmp: Comparison; onCarried: () => 
   return (
     <div className="compare" role="region" aria-label="Comparison with last quarter">
       <p className="muted small">Compared with <span className="mono">{cmp.path}</span>{cmp.previous_as_of ? ` (as of ${date(cmp.previous_as_of)})` : ''}.</p>
-      {cmp.warnings.map((w) => <div key={w} className="alert warn" role="alert"><div className="alert-body">{w}</div></div>)}
       {error && <ErrorBox message={error} onDismiss={() => setError(null)} />}
       <div className="stats">
         {groups.map((g) => <Stat key={g.label} label={g.label} value={int(g.ids.length)} tone={g.tone} />)}

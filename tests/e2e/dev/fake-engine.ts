@@ -132,7 +132,7 @@ export function createFakeEngine(): EngineHost {
     },
     'export.workbook': async (i: { jobId: string }, ctx) => (await job(ctx, i.jobId, 3), { path: '/tmp/fake/exports/Contoso_2026-09-30_quarterly-review.xlsx' }),
     'export.evidencePack': async (i: { jobId: string }, ctx) => (await job(ctx, i.jobId, 3), { path: '/tmp/fake/exports/evidence-pack', fingerprint: 'SHA256:3f9a…c21e' }),
-    'compare.previous': async () => ({ previous_as_of: '2026-06-30', new: ['F-DOR-00001'], resolved: ['F-UNA-00002', 'F-SHA-00003'], warnings: [], still_open: ['F-OUT-00004'] }),
+    'compare.previous': async () => ({ previous_as_of: '2026-06-30', new: ['F-DOR-00001'], resolved: ['F-UNA-00002', 'F-SHA-00003'], still_open: ['F-OUT-00004'] }),
     'pack.open': async (i: { path: string }) => ({ verify: i.path.includes('bad') ? { ok: false, message: 'Hash mismatch in data/findings.csv', failing_file: 'data/findings.csv', fingerprint: null, not_a_pack: false } : { ok: true, message: 'Every file and the signature check out.', failing_file: null, fingerprint: 'SHA256:3f9a', not_a_pack: false }, summary: summary(), findings: findings.slice(0, 300), report_html: '<h1>Report</h1><p>Findings…</p>' }),
     'pack.verify': async () => ({ ok: true, message: 'verified', failing_file: null, fingerprint: null, not_a_pack: false }),
   };
