@@ -157,7 +157,7 @@ export const API = {
     input: z.object({ source_id: z.number().int().min(1) }),
     output: z.object({ file: z.string(), rows: z.number(), import_again: z.array(z.string()) }),
   },
-  'sources.list': { input: Empty, output: z.array(SourceSummarySchema.extend({ source_id: z.number(), imported_at: z.string(), mapping: MappingSchema.nullable() })) },
+  'sources.list': { input: Empty, output: z.array(SourceSummarySchema.extend({ source_id: z.number(), imported_at: z.string(), mapping: MappingSchema.nullable(), notes: z.array(z.string()).default([]) })) },
   'refused.list': { input: Empty, output: z.array(RefusedSchema) },
   'rejects.list': { input: z.object({ source_id: z.number().int().optional(), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(5000).default(500) }), output: z.object({ total: z.number(), rows: z.array(RejectRowSchema) }) },
   'settings.get': { input: Empty, output: SettingsSchema },

@@ -9,6 +9,7 @@ import { Engagement } from '../engagement';
 import { applySettingsPatch, parseSettings, defaultSettings, scenarioRangeProblem, SettingsSchema, type ScenarioAssumptions, type Settings } from '../settings';
 import { findSettingsFile, readSettingsFile, readSettingsPatch, SettingsFileError, settingsDiffer } from '../settings-file';
 import { importFiles, scanFiles } from '../ingest/import';
+import { needsAttention } from '../ingest/normalise';
 import { listRefused } from '../usage';
 import { runReview, listFindings } from '../review';
 import { getEvidence } from '../rules/evidence';
@@ -275,10 +276,15 @@ export function createEngine(opts: EngineOptions) {
     'sources.list': () =>
       serial(async () =>
         (
-          await need().db.all<{ source_id: number; file: string; kind: string; sha256: string; rows_read: number; rows_loaded: number; rows_rejected: number; rows_duplicate: number; imported_at: string; mapping: string | null }>(
-            `SELECT source_id, file, kind, sha256, rows_read, rows_loaded, rows_rejected, rows_duplicate, strftime(imported_at, '%Y-%m-%d %H:%M:%S') AS imported_at, mapping FROM sources ORDER BY source_id`,
+          await need().db.all<{ source_id: number; file: string; kind: string; sha256: string; rows_read: number; rows_loaded: number; rows_rejected: number; rows_duplicate: number; imported_at: string; mapping: string | null; notes: string | null }>(
+            `SELECT source_id, file, kind, sha256, rows_read, rows_loaded, rows_rejected, rows_duplicate, strftime(imported_at, '%Y-%m-%d %H:%M:%S') AS imported_at, mapping, CAST(notes AS VARCHAR) AS notes FROM sources ORDER BY source_id`,
           )
-        ).map((r) => ({ ...r, mapping: r.mapping ? (JSON.parse(r.mapping) as Record<string, string | null>) : null })),
+        ).map((r) => ({
+          ...r,
+          mapping: r.mapping ? (JSON.parse(r.mapping) as Record<string, string | null>) : null,
+          // What the analyst must still see once the file is loaded: how its dates were read, values loaded blank.
+          notes: (r.notes ? z.array(z.string()).catch([]).parse(JSON.parse(r.notes)) : []).filter(needsAttention),
+        })),
       ),
     'refused.list': () => serial(async () => listRefused(need().db)),
     'rejects.list': (input) =>

@@ -26,6 +26,12 @@ export interface NormaliseContext {
  */
 export type BlankedValues = Map<string, { rows: number; line: number; text: string }>;
 
+/** A source note the analyst must see beside the loaded file (how its dates were read, values loaded blank), not only on the card before import. */
+export function needsAttention(note: string): boolean {
+  return (Object.values(DATE_NOTES) as string[]).includes(note) || BLANKED_NOTE.test(note);
+}
+const BLANKED_NOTE = /^\d+ rows? loaded with .+ blank: /;
+
 /** What a file's card says of the values it loaded blank. */
 export function blankedNotes(b: BlankedValues | undefined): string[] {
   if (!b) return [];

@@ -219,8 +219,13 @@ export async function renewalBrief(db: EngagementDb): Promise<BriefRow[]> {
 export async function renewalTargetsToCarry(prev: EngagementDb, db: EngagementDb): Promise<Array<{ line: string; target: number }>> {
   const theirs = (await renewalBrief(prev)).filter((r) => r.analyst_target !== null);
   if (theirs.length === 0) return [];
-  const open = new Set((await renewalBrief(db)).filter((r) => r.analyst_target === null).map((r) => r.line));
-  return theirs.filter((r) => open.has(r.line)).map((r) => ({ line: r.line, target: Math.round(r.analyst_target!) }));
+  // A line takes one when nothing was saved for it this quarter and last quarter's target is not simply this
+  // quarter's recommendation (carrying that would change nothing, and be offered again and again).
+  const saved = new Set((await db.all<{ line: string }>('SELECT offering AS line FROM renewal_targets')).map((r) => r.line));
+  const now = new Map((await renewalBrief(db)).map((r) => [r.line, r.target_quantity]));
+  return theirs
+    .map((r) => ({ line: r.line, target: Math.round(r.analyst_target!) }))
+    .filter((t) => now.has(t.line) && !saved.has(t.line) && now.get(t.line) !== t.target);
 }
 
 /** Sets last quarter's targets on this quarter's lines without one (renewalTargetsToCarry); returns how many. */

@@ -109,6 +109,8 @@ export function FindingsWorkbench(props: {
 }) {
   const currency = useApp((s) => s.settings?.currency ?? s.summary?.currency ?? 'USD');
   const decisions = useApp((s) => s.decisions);
+  // The review date: a due date before it was missed by the time of this review.
+  const asOf = useApp((s) => s.summary?.as_of ?? null);
   const saveDecisions = useApp((s) => s.saveDecisions);
   const clearDecisions = useApp((s) => s.clearDecisions);
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -235,7 +237,8 @@ export function FindingsWorkbench(props: {
               label={`Decision for ${describeFinding(f)}`}
               // The reason of a Keep or a Dispute, on hover: it is written in the decision bar and the workbook.
               title={d?.justification ?? undefined}
-              value={d?.action ?? ''}
+              // An action waiting for its reason in the bar shows here until the bar is left; then the saved one again.
+              value={pending?.id === f.finding_id ? pending.action : d?.action ?? ''}
               onCommit={(v) => {
                 if (v === '') void clearDecisions([f.finding_id]).catch((err: unknown) => setError(errorMessage(err)));
                 else if (NEEDS_REASON.includes(v) && !d?.justification?.trim()) {
@@ -261,15 +264,15 @@ export function FindingsWorkbench(props: {
               },
               text: (f: Finding) => {
                 const d = decisions.get(f.finding_id);
-                return d?.owner || d?.due_date ? `${d.owner ?? 'No owner'} ${d.due_date ? `due ${date(d.due_date)}` : 'no due date'}` : '';
+                return d?.owner || d?.due_date ? `${d.owner ?? 'No owner'} ${dueText(d, asOf)}${d.carried_from ? ' carried' : ''}` : '';
               },
               render: (f: Finding) => {
                 const d = decisions.get(f.finding_id);
                 if (!d?.owner && !d?.due_date) return <span className="muted">—</span>;
                 return (
-                  <span className="two-line">
-                    <span className="ellipsis-cell">{d.owner ?? 'No owner'}</span>
-                    <span className="muted small num nowrap">{d.due_date ? `due ${date(d.due_date)}` : 'no due date'}</span>
+                  <span className="two-line" title={d.carried_from ? `Carried from last quarter's review (as of ${d.carried_from})` : undefined}>
+                    <span className="ellipsis-cell">{d.owner ?? 'No owner'}{d.carried_from ? <span className="muted small"> · carried</span> : null}</span>
+                    <span className={`small num nowrap ${overdue(d, asOf) ? 'bad' : 'muted'}`}>{dueText(d, asOf)}</span>
                   </span>
                 );
               },
@@ -281,7 +284,7 @@ export function FindingsWorkbench(props: {
       evidenceColumn('Evidence', '92px', setEvidenceFor),
     ];
     return cols;
-  }, [decisions, currency, actionsOf, props.extraColumns, props.readOnly, props.hideOffering, props.withOwner, props.withSeverity, compact, narrow, tight]);
+  }, [decisions, pending, asOf, currency, actionsOf, props.extraColumns, props.readOnly, props.hideOffering, props.withOwner, props.withSeverity, compact, narrow, tight]);
 
   const selectedIds = [...selected];
   const single = selectedIds.length === 1 ? decisions.get(selectedIds[0]!) : undefined;
@@ -356,7 +359,10 @@ function RowDecisionSelect(props: { label: string; title: string | undefined; va
       onPointerDown={() => { keyboard.current = false; }}
       onKeyDown={(e) => {
         keyboard.current = true;
-        if (e.key === 'Enter') commit(choice);
+        if (e.key === 'Enter') {
+          e.preventDefault(); // saved: the option list is not opened as well
+          commit(choice);
+        }
         else if (e.key === 'Escape' && choice !== props.value) {
           e.preventDefault(); // the decision bar's Escape stays for the bar
           setChoice(props.value);
@@ -512,8 +518,15 @@ function DecisionBar(props: {
   );
 }
 
+/** A decision's due date as the tables and the panel say it: "due 2026-08-15 (overdue)" once the review date passed it. */
+function dueText(d: Pick<Decision, 'due_date'>, asOf: string | null): string {
+  return d.due_date ? `due ${date(d.due_date)}${overdue(d, asOf) ? ' (overdue)' : ''}` : 'no due date';
+}
+const overdue = (d: Pick<Decision, 'due_date'>, asOf: string | null): boolean => !!d.due_date && !!asOf && d.due_date < asOf;
+
 export function EvidencePanel(props: { finding: Finding; currency: string; onClose: () => void }) {
   const f = props.finding;
+  const asOf = useApp((s) => s.summary?.as_of ?? null);
   const ev = useLoad(() => api('findings.evidence', { finding_id: f.finding_id, limit: 1000 }), [f.finding_id]);
   const decision = useApp((s) => s.decisions.get(f.finding_id));
   const panelRef = useRef<HTMLElement>(null);
@@ -557,7 +570,7 @@ export function EvidencePanel(props: { finding: Finding; currency: string; onClo
         {f.months !== null && f.family === 'gap' && (<><dt>Months of exposure</dt><dd className="num">{int(f.months)}</dd></>)}
         <dt>First / last seen</dt><dd className="num">{date(f.first_seen)} → {date(f.last_seen)}</dd>
         {f.detail && (<><dt>Detail</dt><dd>{readableDetail(f.detail, props.currency)}</dd></>)}
-        {decision && (<><dt>Decision</dt><dd>{ACTION_LABELS[decision.action]}{decision.owner ? ` · ${decision.owner}` : ''}{decision.due_date ? ` · due ${date(decision.due_date)}` : ''}{decision.justification ? <div className="muted">{decision.justification}</div> : null}</dd></>)}
+        {decision && (<><dt>Decision</dt><dd>{ACTION_LABELS[decision.action]}{decision.owner ? ` · ${decision.owner}` : ''}{decision.due_date ? ` · ${dueText(decision, asOf)}` : ''}{decision.justification ? <div className="muted">{decision.justification}</div> : null}{decision.carried_from ? <div className="muted small">Carried from last quarter&apos;s review (as of {decision.carried_from})</div> : null}</dd></>)}
       </dl>
       <h3>Evidence {ev.data ? <span className="muted num">({int(ev.data.total)}{ev.data.total > ev.data.rows.length ? `, first ${int(ev.data.rows.length)} shown` : ''})</span> : null}</h3>
       {ev.loading && <Loading what="evidence" />}

@@ -197,13 +197,18 @@ export function useFocusRescue(fallback: RefObject<HTMLElement | null>): void {
     };
     const rescue = () => {
       const lost = path[0];
-      if (!lost || (document.activeElement && document.activeElement !== document.body)) return;
-      if (lost.isConnected && !(lost as HTMLButtonElement).disabled) return; // a click on nothing, or the window left: as the browser does
+      if (!lost) return;
+      const gone = !lost.isConnected || (lost as HTMLButtonElement).disabled === true;
+      // A disabled control may still be the active element for a moment (the browser moves the focus to the body
+      // only when it next renders), so it counts as lost already.
+      const a = document.activeElement;
+      if (!gone || (a && a !== document.body && a !== lost)) return;
       for (const el of path.slice(1)) {
         if (!el.isConnected) continue;
+        // The main content itself when the step changed under the focus: the new page starts there.
+        if (el === fallback.current) break;
         const next = el.querySelector<HTMLElement>('button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), a[href], [tabindex="0"]');
         if (next) return next.focus();
-        if (el === fallback.current) break;
       }
       fallback.current?.focus({ preventScroll: true });
     };

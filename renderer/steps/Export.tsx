@@ -47,16 +47,18 @@ export function ExportStep() {
     }
   }
 
+  // A refused comparison is said next to its field, not at the top of the page.
+  const [compareError, setCompareError] = useState<string | null>(null);
   async function compare(path: string) {
     if (!path.trim()) return;
-    setError(null);
+    setCompareError(null);
     // A new comparison replaces the last one, also when it fails: no old result stays under a new error.
     setCmp(null);
     setComparing(true);
     try {
       setCmp({ ...(await api('compare.previous', { path: path.trim() })), path: path.trim() });
     } catch (e) {
-      setError(`Could not compare with ${path}: ${errorMessage(e)}`);
+      setCompareError(`Could not compare with ${path}: ${errorMessage(e)}`);
     } finally {
       setComparing(false);
     }
@@ -103,7 +105,14 @@ export function ExportStep() {
               </button>
             ) : (
               <form className="inline-form" onSubmit={(e) => { e.preventDefault(); void compare(prevPath); }}>
-                <input aria-label="Last quarter's engagement file" placeholder="/path/to/last-quarter.lrtw" value={prevPath} onChange={(e) => setPrevPath(e.target.value)} />
+                <input
+                  aria-label="Last quarter's engagement file"
+                  placeholder="/path/to/last-quarter.lrtw"
+                  value={prevPath}
+                  onChange={(e) => setPrevPath(e.target.value)}
+                  aria-invalid={compareError ? true : undefined}
+                  aria-describedby={compareError ? 'compare-error' : undefined}
+                />
                 <button type="submit" className="btn" disabled={!prevPath.trim() || comparing}><GitCompare size={16} aria-hidden /> Compare</button>
               </form>
             )}
@@ -117,6 +126,7 @@ export function ExportStep() {
                 ))}
               </div>
             )}
+            {compareError && <div id="compare-error"><ErrorBox message={compareError} onDismiss={() => setCompareError(null)} /></div>}
             {comparing && <Loading what="the comparison" />}
             {cmp && <ComparisonView cmp={cmp} onCarried={() => void compare(cmp.path)} />}
           </Card>

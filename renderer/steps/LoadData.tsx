@@ -448,10 +448,13 @@ function LoadedSources(props: { tick: number; imported: unknown; onCount: (n: nu
   useEffect(() => {
     if (props.imported) setImportAgain(null);
   }, [props.imported]);
+  const tableRef = useRef<HTMLDivElement>(null);
   async function remove(id: number, file: string) {
     setRemoveError(null);
     try {
       const r = await api('sources.remove', { source_id: id });
+      // The focus goes to the list of sources, not to the next file's Remove button (one Enter from another removal).
+      tableRef.current?.focus();
       setRemoving(null);
       setImportAgain(r.import_again.length ? { file: r.file, files: r.import_again } : null);
       setNotice(`Removed ${r.file} and its ${int(r.rows)} ${r.rows === 1 ? 'row' : 'rows'}. Run the review again for figures without it.`);
@@ -481,7 +484,7 @@ function LoadedSources(props: { tick: number; imported: unknown; onCount: (n: nu
         {sources.error && <ErrorBox message={sources.error} />}
         {!sources.loading && sources.data && sources.data.length === 0 && <Empty title="Nothing loaded yet">Drop files above, or give a folder path, to load the client's data.</Empty>}
         {sources.data && sources.data.length > 0 && (
-          <div className="table-scroll">
+          <div className="table-scroll" ref={tableRef} tabIndex={-1} aria-label="Loaded sources">
             <table className="simple-table sources-table">
               <thead>
                 <tr>
@@ -493,7 +496,10 @@ function LoadedSources(props: { tick: number; imported: unknown; onCount: (n: nu
               <tbody>
                 {sources.data.map((s) => (
                   <tr key={s.source_id}>
-                    <td className="mono file" title={`${s.file}\nSHA-256 ${s.sha256}`}>{s.file}</td>
+                    <td className="file">
+                      <div className="mono" title={`${s.file}\nSHA-256 ${s.sha256}`}>{s.file}</div>
+                      {s.notes.map((n) => <div key={n} className="field-note info small">{n}</div>)}
+                    </td>
                     <td>{KIND_LABELS[s.kind as InputKind] ?? s.kind}{s.rows_read === 0 && <div className="muted small">no data rows (a header only)</div>}</td>
                     <td className="right num">{int(s.rows_read)}</td>
                     <td className="right num">{int(s.rows_loaded)}</td>
@@ -510,7 +516,8 @@ function LoadedSources(props: { tick: number; imported: unknown; onCount: (n: nu
                         <span className="confirm-inline" role="group" aria-label={`Confirm removing ${s.file}`}>
                           <span className="small">Remove its {int(s.rows_loaded)} {s.rows_loaded === 1 ? 'row' : 'rows'}?</span>
                           <button type="button" className="btn small danger" onClick={() => void remove(s.source_id, s.file)}>Remove</button>
-                          <button type="button" className="btn small subtle" onClick={() => setRemoving(null)}>Keep</button>
+                          {/* The safe answer takes the focus: a second Enter keeps the file. */}
+                          <button type="button" className="btn small subtle" autoFocus onClick={() => setRemoving(null)}>Keep</button>
                         </span>
                       )}
                     </td>

@@ -71,8 +71,8 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     const previous = await callApi<{ path: string }>(served, 'sample.create', { jobId: 'e2e-previous' });
     await callApi(served, 'settings.update', { settings: { as_of: '2026-06-30' } });
     await callApi(served, 'review.run', { jobId: 'e2e-previous-review' });
-    // Ten of its reclamation findings (the later tests need undecided ones and signals of their own).
-    const lastQuarter = (await callApi<{ finding_id: string; family: string }[]>(served, 'findings.list', {})).filter((f) => f.family === 'savings').slice(0, 10);
+    // Ten of its dormant users (the later tests need undecided ones and signals of their own).
+    const lastQuarter = (await callApi<{ finding_id: string; type: string }[]>(served, 'findings.list', {})).filter((f) => f.type === 'dormant_user').slice(0, 10);
     await callApi(served, 'decisions.set', { finding_ids: lastQuarter.map((f) => f.finding_id), action: 'investigate', owner: 'Dana Lee', due_date: '2026-07-31', justification: 'Ask the team lead' });
     // And a renewal target of the analyst's on its last line (the walk sets this quarter's first one itself).
     const lastLine = (await callApi<{ line: string; target_quantity: number }[]>(served, 'renewal.get', {})).at(-1);
@@ -214,8 +214,18 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     assert.equal(after.filter((d) => d.carried_from === '2026-06-30').length, comparison.carryable);
     for (const [id, action] of decidedHere) assert.equal(after.find((d) => d.finding_id === id)?.action, action, 'a decision made here is kept');
     await cmp.getByRole('group', { name: "Carry last quarter's decisions" }).waitFor({ state: 'detached' });
-    // The comparison stays while the analyst visits another step.
+    // A carried decision says so where it is shown, its passed due date flagged.
+    const carriedId = after.find((d) => d.carried_from === '2026-06-30')!.finding_id;
+    const carriedFinding = (await callApi<{ finding_id: string; user: string | null }[]>(served, 'findings.list', {})).find((f) => f.finding_id === carriedId)!;
     await goStep(p, 'Reclamation');
+    await p.getByRole('searchbox', { name: 'Search Reclamation candidates' }).fill(carriedFinding.user!);
+    await p.getByRole('grid', { name: 'Reclamation candidates' }).getByRole('button', { name: /^Show evidence for / }).first().click();
+    const carriedPanel = p.getByRole('complementary', { name: 'Evidence' });
+    await carriedPanel.getByText("Carried from last quarter's review (as of 2026-06-30)").waitFor();
+    assert.match(await carriedPanel.innerText(), /Investigate · Dana Lee · due 2026-07-31 \(overdue\)/);
+    await p.keyboard.press('Escape');
+    await p.getByRole('searchbox', { name: 'Search Reclamation candidates' }).fill('');
+    // The comparison stays while the analyst visits another step.
     await goStep(p, 'Export');
     await cmp.waitFor();
     // Savings and the value of gaps are summed apart, never into one figure.
@@ -958,10 +968,13 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await p.keyboard.press('Enter');
     const confirm = oddRow.getByRole('group', { name: 'Confirm removing odd.csv' });
     await confirm.waitFor();
-    await p.waitForFunction(() => document.activeElement !== document.body && !!document.activeElement?.closest('tr'));
+    // The safe answer has the focus: a second Enter keeps the file.
+    await p.waitForFunction(() => document.activeElement?.textContent === 'Keep' && !!document.activeElement.closest('tr'));
     assert.match(await confirm.innerText(), /Remove its 1 row\?/);
     await confirm.getByRole('button', { name: 'Remove', exact: true }).click();
     await p.getByText('Removed odd.csv and its 1 row. Run the review again for figures without it.').waitFor();
+    // The focus is on the list of sources, not on another file's Remove button.
+    assert.equal(await p.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Loaded sources');
     await oddRow.waitFor({ state: 'detached' });
     await goStep(p, 'Compliance gaps');
     await p.getByRole('status', { name: 'Review out of date' }).waitFor();

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { makeEstate, of, days, addDays, type Estate } from './helpers';
 import { findingIdOf } from '../../analysis/rules/ids';
 import { getEvidence } from '../../analysis/rules/evidence';
-import { getRenewal } from '../../analysis/rules/renewal';
+import { carryRenewalTargets, getRenewal, renewalBrief, renewalTargetsToCarry } from '../../analysis/rules/renewal';
 import { writeFindingsCsv } from '../../analysis/findings-csv';
 import { neutraliseFormula } from '../../analysis/export/csv';
 import { setDecisions, listDecisions, clearDecisions, carryDecisions, compareWithPrevious } from '../../analysis/decisions';
@@ -146,6 +146,28 @@ test('a finding resolved because its user is gone from the data says so; last qu
     assert.ok(cmp.resolved_findings.filter((f) => f.finding_id !== stray.finding_id).every((f) => f.user_in_data !== false));
     assert.deepEqual(cmp.previous_decisions.find((d) => d.finding_id === stray.finding_id), { finding_id: stray.finding_id, action: 'buy', owner: 'IT', due_date: '2026-10-31', justification: null });
     assert.equal(cmp.carryable, 0, 'nothing to carry: the decided finding is resolved');
+  } finally {
+    prev.close();
+    next.close();
+  }
+});
+
+test('last quarter\'s renewal targets carry once, onto lines without one, and not where they are this quarter\'s recommendation', async () => {
+  const prev = await makeEstate();
+  const next = await makeEstate();
+  try {
+    await quarter(prev);
+    await prev.review({ corporate_email_domains: ['contoso.com'] });
+    await quarter(next);
+    await next.review({ corporate_email_domains: ['contoso.com'] });
+    const [a, b] = await renewalBrief(prev.db);
+    await prev.db.run('INSERT INTO renewal_targets (offering, target_quantity) VALUES ($1, $2), ($3, $4)', [a!.line, a!.target_quantity! + 2, b!.line, b!.target_quantity! + 5]);
+    // This quarter recommends for b what the analyst set last quarter: nothing to carry there.
+    await next.db.run('UPDATE renewal_brief SET target_quantity = $2 WHERE line = $1', [b!.line, b!.target_quantity! + 5]);
+    assert.deepEqual(await renewalTargetsToCarry(prev.db, next.db), [{ line: a!.line, target: a!.target_quantity! + 2 }]);
+    assert.equal(await carryRenewalTargets(prev.db, next.db), 1);
+    assert.equal((await renewalBrief(next.db)).find((r) => r.line === a!.line)?.analyst_target, a!.target_quantity! + 2);
+    assert.deepEqual(await renewalTargetsToCarry(prev.db, next.db), [], 'carried once: not offered again');
   } finally {
     prev.close();
     next.close();

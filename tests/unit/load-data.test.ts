@@ -101,3 +101,17 @@ test("a folder's engagement.json is found, compared and applied on request, as t
   // No engagement.json: nothing found.
   assert.deepEqual(await call('settings.find', { paths: [join(folder, 'sessions.csv')] }), { file: null, client: null, differs: [], problem: null });
 });
+
+test('a loaded source lists what the analyst must still see of it: values loaded blank and how its dates were read, not its encoding', async () => {
+  const info = (await call('engagement.info', {})) as Info;
+  const file = join(info.folder, 'usage-report-never.csv');
+  writeFileSync(file, ['Email,Offering name,Seat assignment,Days inactive,Last accessed', 'ana@contoso.com,Revit,assigned,2,31/08/2026', 'ben@contoso.com,AutoCAD,assigned,n/a,Never'].join('\n'));
+  await call('import.run', { jobId: 'never', files: [{ path: file }] });
+  const source = ((await call('sources.list', {})) as (Source & { notes: string[] })[]).find((s) => s.file === 'usage-report-never.csv')!;
+  assert.equal(source.rows_loaded, 2);
+  assert.deepEqual(source.notes, [
+    'dates read day first (D/M/YYYY): the file writes dates such as 31/03/2026',
+    '1 row loaded with Days inactive blank: "n/a" on line 3 does not read; the text is kept with the row',
+    '1 row loaded with Last accessed blank: "Never" on line 3 does not read; the text is kept with the row',
+  ]);
+});
