@@ -195,6 +195,16 @@ export function App() {
             </div>
           )}
           {error && <div className="page-top"><ErrorBox message={error} onDismiss={() => setError(null)} /></div>}
+          {!pack && info?.later_quarter && step !== 'start' && (
+            <div className="page-top">
+              <div className="alert info" role="status" aria-label="Earlier quarter">
+                <div className="alert-body">
+                  <strong>An earlier quarter.</strong> A later review of {info.client} (as of {date(info.later_quarter.as_of)}) is among your recent engagements:
+                  what you change here reaches neither it nor the workbook and pack already handed out for this quarter. To work on the current quarter, open the later one from Start.
+                </div>
+              </div>
+            </div>
+          )}
           {!pack && info && step !== 'start' && step !== 'load' && info.changed_since_review.length > 0 && (
             <div className="page-top">
               <StaleReview changed={info.changed_since_review} />

@@ -29,6 +29,8 @@ export const EngagementInfoSchema = z.object({
   headline: HeadlineSchema.nullable(),
   /** What changed since the last review, so its figures no longer show it: data imported, or settings (other than the settlement rates, which apply at once). */
   changed_since_review: z.array(z.enum(['data', 'settings'])).default([]),
+  /** A later reviewed quarter of the same client among the recent engagements: this one is last quarter's, already handed out. */
+  later_quarter: z.object({ path: z.string(), as_of: z.string() }).nullable().default(null),
 });
 export type EngagementInfo = z.infer<typeof EngagementInfoSchema>;
 

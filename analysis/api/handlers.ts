@@ -124,6 +124,15 @@ export function createEngine(opts: EngineOptions) {
       return [];
     }
   }
+  /** The latest reviewed engagement of the same client with a later review date, among the recent ones. */
+  function laterQuarterOf(path: string, client: string, asOf: string | null): { path: string; as_of: string } | null {
+    if (!asOf) return null;
+    const norm = (x: string) => x.trim().toLowerCase();
+    const later = readRecent()
+      .filter((r): r is typeof r & { as_of: string } => r.path !== path && r.headline != null && r.as_of !== null && r.as_of > asOf && norm(r.client) === norm(client))
+      .sort((a, b) => b.as_of.localeCompare(a.as_of))[0];
+    return later ? { path: later.path, as_of: later.as_of } : null;
+  }
   async function remember(e: Engagement): Promise<void> {
     const info = await infoOf(e);
     const list = readRecent().filter((r) => r.path !== e.path);
@@ -182,6 +191,7 @@ export function createEngine(opts: EngineOptions) {
       reviewed: summary !== null,
       headline: headlineOf(summary),
       changed_since_review: summary ? await changedSinceReview(e) : [],
+      later_quarter: laterQuarterOf(e.path, e.settings.client, summary?.as_of ?? e.settings.as_of ?? null),
     };
   }
 

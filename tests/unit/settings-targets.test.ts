@@ -234,3 +234,14 @@ test('the recent list carries the headline of the latest review, not only of the
   assert.equal(recent[0]?.path, path);
   assert.ok(recent[0]?.headline, 'the reviewed engagement shows its headline');
 });
+
+test('an earlier quarter opened again says a later review of the client exists; the later one says nothing', async () => {
+  const later = (await call('engagement.info', {})) as { path: string; client: string; as_of: string; reviewed: boolean; later_quarter: unknown };
+  assert.ok(later.reviewed);
+  assert.equal(later.later_quarter, null);
+  const earlier = (await call('engagement.create', { path: join(root, 'q-earlier.lrtw'), client: later.client, as_of: '2026-03-31' })) as { later_quarter: unknown };
+  assert.deepEqual(earlier.later_quarter, { path: later.path, as_of: later.as_of });
+  // Another client's later review is no later quarter of this one.
+  const other = (await call('engagement.create', { path: join(root, 'other-client.lrtw'), client: 'Fabrikam Ltd', as_of: '2026-03-31' })) as { later_quarter: unknown };
+  assert.equal(other.later_quarter, null);
+});

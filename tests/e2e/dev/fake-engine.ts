@@ -69,7 +69,7 @@ export function createFakeEngine(): EngineHost {
     warning_codes: [],
   });
   const info = (): Output<'engagement.info'> =>
-    open ? { path: '/tmp/fake/engagement.lrtw', folder: '/tmp/fake', client: settings.client, as_of: settings.as_of ?? null, read_only: false, reviewed: true, headline: { savings_annual: 622000, gap_units: 57, findings: findings.length, audit_exposure_high: 582000, currency: settings.currency }, changed_since_review: [] } : null;
+    open ? { path: '/tmp/fake/engagement.lrtw', folder: '/tmp/fake', client: settings.client, as_of: settings.as_of ?? null, read_only: false, reviewed: true, headline: { savings_annual: 622000, gap_units: 57, findings: findings.length, audit_exposure_high: 582000, currency: settings.currency }, changed_since_review: [], later_quarter: null } : null;
 
   async function job(ctx: HandlerContextLike, jobId: string, steps: number) {
     for (let i = 1; i <= steps; i++) {
