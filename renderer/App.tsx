@@ -200,7 +200,7 @@ export function App() {
               <div className="alert info" role="status" aria-label="Earlier quarter">
                 <div className="alert-body">
                   <strong>An earlier quarter.</strong> A later review of {info.client} (as of {date(info.later_quarter.as_of)}) is among your recent engagements:
-                  what you change here reaches neither it nor the workbook and pack already handed out for this quarter. To work on the current quarter, open the later one from Start.
+                  {info.reviewed ? 'what you change here reaches neither it nor the workbook and pack already handed out for this quarter.' : 'what you change here does not reach it.'} To work on the current quarter, open the later one from Start.
                 </div>
               </div>
             </div>
