@@ -43,6 +43,24 @@ async function quarter(e: Estate, opts: { sleeperUsesAgain?: boolean; strayGone?
   await e.insert('usage_daily', rows);
 }
 
+type Reviewed = Awaited<ReturnType<Estate['review']>>;
+
+/** Last quarter's and this quarter's estates, each reviewed as the Contoso fixture; both closed after `fn`. */
+async function twoQuarters(nextOpts: Parameters<typeof quarter>[1], fn: (prev: Estate, q1: Reviewed, next: Estate, q2: Reviewed) => Promise<void>): Promise<void> {
+  const prev = await makeEstate();
+  const next = await makeEstate();
+  try {
+    await quarter(prev);
+    const q1 = await prev.review({ corporate_email_domains: ['contoso.com'] });
+    await quarter(next, nextOpts);
+    const q2 = await next.review({ corporate_email_domains: ['contoso.com'] });
+    await fn(prev, q1, next, q2);
+  } finally {
+    prev.close();
+    next.close();
+  }
+}
+
 test('re-running gives the same findings and ids; ids are the hash of (type, user, product, offering); evidence and CSV', async () => {
   const e = await makeEstate();
   const f = await makeEstate();
@@ -98,19 +116,13 @@ test('re-running gives the same findings and ids; ids are the hash of (type, use
 });
 
 test('decisions carry to next quarter by finding id; comparison lists new, resolved and still open', async () => {
-  const prev = await makeEstate();
-  const next = await makeEstate();
-  try {
-    await quarter(prev);
-    const q1 = await prev.review({ corporate_email_domains: ['contoso.com'] });
+  await twoQuarters({ sleeperUsesAgain: true }, async (prev, q1, next, q2) => {
     const dormantId = of(q1.findings, 'dormant_user')[0]!.finding_id;
     const unId = of(q1.findings, 'unassigned_usage')[0]!.finding_id;
     assert.equal(await setDecisions(prev.db, [dormantId, unId], { action: 'investigate', owner: 'IT', due_date: '2026-10-31', justification: null }), 2);
     assert.equal(await clearDecisions(prev.db, [dormantId]), 1);
     await setDecisions(prev.db, [dormantId], { action: 'reclaim', owner: 'Ana', due_date: '2026-10-15', justification: 'left the company' });
 
-    await quarter(next, { sleeperUsesAgain: true });
-    const q2 = await next.review({ corporate_email_domains: ['contoso.com'] });
     const carried = await carryDecisions(prev.db, next.db);
     assert.equal(carried, 1, 'only the still-present finding takes its decision along');
     const decisions = await listDecisions(next.db);
@@ -124,42 +136,24 @@ test('decisions carry to next quarter by finding id; comparison lists new, resol
     assert.ok(!q2.findings.some((f) => f.finding_id === dormantId));
     assert.ok(cmp.still_open.includes(unId));
     assert.equal(cmp.new.length + cmp.still_open.length, q2.findings.length);
-  } finally {
-    prev.close();
-    next.close();
-  }
+  });
 });
 
 test('a finding resolved because its user is gone from the data says so; last quarter\'s decisions and values come along', async () => {
-  const prev = await makeEstate();
-  const next = await makeEstate();
-  try {
-    await quarter(prev);
-    const q1 = await prev.review({ corporate_email_domains: ['contoso.com'] });
+  await twoQuarters({ strayGone: true }, async (prev, q1, next) => {
     const stray = of(q1.findings, 'unassigned_usage')[0]!;
     await setDecisions(prev.db, [stray.finding_id], { action: 'buy', owner: 'IT', due_date: '2026-10-31', justification: null });
-    await quarter(next, { strayGone: true });
-    await next.review({ corporate_email_domains: ['contoso.com'] });
     const cmp = await compareWithPrevious(prev.db, next.db);
     const gone = cmp.resolved_findings.find((f) => f.finding_id === stray.finding_id);
     assert.equal(gone?.user_in_data, false, 'x@contoso.com is in no table of this quarter');
     assert.ok(cmp.resolved_findings.filter((f) => f.finding_id !== stray.finding_id).every((f) => f.user_in_data !== false));
     assert.deepEqual(cmp.previous_decisions.find((d) => d.finding_id === stray.finding_id), { finding_id: stray.finding_id, action: 'buy', owner: 'IT', due_date: '2026-10-31', justification: null });
     assert.equal(cmp.carryable, 0, 'nothing to carry: the decided finding is resolved');
-  } finally {
-    prev.close();
-    next.close();
-  }
+  });
 });
 
 test('last quarter\'s renewal targets carry once, onto lines without one, and not where they are this quarter\'s recommendation', async () => {
-  const prev = await makeEstate();
-  const next = await makeEstate();
-  try {
-    await quarter(prev);
-    await prev.review({ corporate_email_domains: ['contoso.com'] });
-    await quarter(next);
-    await next.review({ corporate_email_domains: ['contoso.com'] });
+  await twoQuarters({}, async (prev, _q1, next) => {
     const [a, b] = await renewalBrief(prev.db);
     await prev.db.run('INSERT INTO renewal_targets (offering, target_quantity) VALUES ($1, $2), ($3, $4)', [a!.line, a!.target_quantity! + 2, b!.line, b!.target_quantity! + 5]);
     // This quarter recommends for b what the analyst set last quarter: nothing to carry there.
@@ -168,10 +162,7 @@ test('last quarter\'s renewal targets carry once, onto lines without one, and no
     assert.equal(await carryRenewalTargets(prev.db, next.db), 1);
     assert.equal((await renewalBrief(next.db)).find((r) => r.line === a!.line)?.analyst_target, a!.target_quantity! + 2);
     assert.deepEqual(await renewalTargetsToCarry(prev.db, next.db), [], 'carried once: not offered again');
-  } finally {
-    prev.close();
-    next.close();
-  }
+  });
 });
 
 test('renewal brief: a Flex token pool is judged by tokens used against tokens bought, not by users against seats', async () => {
