@@ -15,7 +15,7 @@ import { DEFAULT_LIMITS, type IngestLimits } from './limits';
 import { RefusalError, type ParsedItem } from './types';
 import { isTabularKind, type TabularKind } from './aliases';
 import { detectAs, findHeaderRow, MappingError, type Detection } from './detect';
-import { blankedNotes, checkTimezone, DATE_NOTES, makeRowNormaliser, newDateOrder, type DateOrder, type NormaliseContext } from './normalise';
+import { blankedNotes, checkTimezone, DATE_NOTES, dayFirstNote, makeRowNormaliser, newDateOrder, type DateOrder, type NormaliseContext } from './normalise';
 import { decodeBytes, detectEncoding, readTextRecords, sniffDelimiter, Utf8Validator, type TextEncoding, type TextRecord } from './text-reader';
 import { CancelledError, type LoadCounts } from './loader';
 import { NativeScanner, type NativeScanResult } from './native-scan';
@@ -571,7 +571,7 @@ class DayFirstDates extends Error {}
 /** What the file's card says of its slash dates (null when it has none, or nothing needs saying). */
 function dateOrderNote(d: DateOrder): string | null {
   if (d.seen === 0) return null;
-  if (d.dayFirst) return DATE_NOTES.dayFirst;
+  if (d.dayFirst) return dayFirstNote(d);
   if (d.firstOver12 && d.secondOver12) return DATE_NOTES.mixed;
   if (!d.secondOver12) return DATE_NOTES.unsettled;
   return null;

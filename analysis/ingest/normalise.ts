@@ -28,7 +28,7 @@ export type BlankedValues = Map<string, { rows: number; line: number; text: stri
 
 /** A source note the analyst must see beside the loaded file (how its dates were read, values loaded blank), not only on the card before import. */
 export function needsAttention(note: string): boolean {
-  return (Object.values(DATE_NOTES) as string[]).includes(note) || BLANKED_NOTE.test(note);
+  return (Object.values(DATE_NOTES) as string[]).includes(note) || note.startsWith(`${DATE_NOTES.dayFirst}:`) || BLANKED_NOTE.test(note);
 }
 const BLANKED_NOTE = /^\d+ rows? loaded with .+ blank: /;
 
@@ -54,14 +54,20 @@ export interface DateOrder {
   secondOver12: boolean;
   /** Slash dates seen. */
   seen: number;
+  /** The first date that can only be day first, as the file writes it (the note quotes it). */
+  dayFirstExample?: string;
 }
 
 /** What a source's notes say of its slash dates; review-warnings.ts reads the last two back. */
 export const DATE_NOTES = {
-  dayFirst: 'dates read day first (D/M/YYYY): the file writes dates such as 31/03/2026',
+  /** Followed by ": the file writes dates such as <one of its own>" (dayFirstNote). */
+  dayFirst: 'dates read day first (D/M/YYYY)',
   mixed: 'dates are written both day first and month first: those that cannot be M/D/YYYY are rejected; check the export',
   unsettled: 'dates such as 03/04/2026 are read month first (M/D/YYYY, as Autodesk writes them): no date in the file settles the order, so check one against the source',
 } as const;
+
+/** What a day-first file's card says, quoting one of its own dates. */
+export const dayFirstNote = (d: DateOrder): string => `${DATE_NOTES.dayFirst}: the file writes dates such as ${d.dayFirstExample ?? '31/03/2026'}`;
 
 export const newDateOrder = (dayFirst = false): DateOrder => ({ dayFirst, firstOver12: false, secondOver12: false, seen: 0 });
 
@@ -141,7 +147,10 @@ export function parseTimestamp(text: string, tz: string, order?: DateOrder): str
     const dots = m[2] === '.';
     if (order && !dots) {
       order.seen++;
-      if (a > 12) order.firstOver12 = true;
+      if (a > 12) {
+        order.firstOver12 = true;
+        order.dayFirstExample ??= `${m[1]}${m[2]}${m[3]}${m[2]}${m[4]}`;
+      }
       if (b > 12) order.secondOver12 = true;
     }
     [mo, d] = dots || order?.dayFirst ? [b, a] : [a, b];

@@ -270,7 +270,8 @@ export function FindingsWorkbench(props: {
                 const d = decisions.get(f.finding_id);
                 if (!d?.owner && !d?.due_date) return <span className="muted">—</span>;
                 return (
-                  <span className="two-line" title={d.carried_from ? `Carried from last quarter's review (as of ${d.carried_from})` : undefined}>
+                  // The whole text on hover: a narrow column cuts "· carried" and "(overdue)".
+                  <span className="two-line" title={`${d.owner ?? 'No owner'}, ${dueText(d, asOf)}${d.carried_from ? `; carried from last quarter's review (as of ${d.carried_from})` : ''}`}>
                     <span className="ellipsis-cell">{d.owner ?? 'No owner'}{d.carried_from ? <span className="muted small"> · carried</span> : null}</span>
                     <span className={`small num nowrap ${overdue(d, asOf) ? 'bad' : 'muted'}`}>{dueText(d, asOf)}</span>
                   </span>

@@ -58,7 +58,8 @@ export function ExportStep() {
     try {
       setCmp({ ...(await api('compare.previous', { path: path.trim() })), path: path.trim() });
     } catch (e) {
-      setCompareError(`Could not compare with ${path}: ${errorMessage(e)}`);
+      // The engine's sentence names the file already.
+      setCompareError(`Could not compare: ${errorMessage(e)}`);
     } finally {
       setComparing(false);
     }

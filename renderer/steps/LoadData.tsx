@@ -513,7 +513,18 @@ function LoadedSources(props: { tick: number; imported: unknown; onCount: (n: nu
                         <button type="button" className="btn small subtle" aria-label={`Remove ${s.file}`} onClick={() => { setRemoving(s.source_id); setRemoveError(null); }}>Remove</button>
                       )}
                       {removing === s.source_id && (
-                        <span className="confirm-inline" role="group" aria-label={`Confirm removing ${s.file}`}>
+                        <span
+                          className="confirm-inline"
+                          role="group"
+                          aria-label={`Confirm removing ${s.file}`}
+                          // Escape answers "Keep", as a dialog would.
+                          onKeyDown={(e) => {
+                            if (e.key === 'Escape') {
+                              e.preventDefault();
+                              setRemoving(null);
+                            }
+                          }}
+                        >
                           <span className="small">Remove its {int(s.rows_loaded)} {s.rows_loaded === 1 ? 'row' : 'rows'}?</span>
                           <button type="button" className="btn small danger" onClick={() => void remove(s.source_id, s.file)}>Remove</button>
                           {/* The safe answer takes the focus: a second Enter keeps the file. */}

@@ -136,7 +136,7 @@ export function StartStep() {
               void run('pack', async () => {
                 const r = await api('pack.open', { path: packPath.trim() });
                 // A folder that is no pack at all is a wrong path, said here; a pack that fails verification opens, saying so.
-                if (!r.verify.ok && r.verify.not_a_pack) throw new Error(`Not an evidence pack. ${r.verify.message}`);
+                if (!r.verify.ok && r.verify.not_a_pack) throw new Error(/[.!?]$/.test(r.verify.message.trim()) ? r.verify.message.trim() : `${r.verify.message.trim()}.`);
                 openPack({ ...r, path: packPath.trim() });
               });
             }}

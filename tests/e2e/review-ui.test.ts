@@ -837,7 +837,7 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await p.getByRole('button', { name: 'Open evidence pack' }).click();
     const refusal = p.locator('#pack-error').getByRole('alert');
     await refusal.waitFor();
-    assert.match(await refusal.innerText(), /Not an evidence pack\.[\s\S]*Choose the pack folder itself/);
+    assert.match(await refusal.innerText(), /is not an evidence pack[\s\S]*Choose the pack folder itself[\s\S]*\.$/);
     assert.equal(await packField.getAttribute('aria-invalid'), 'true');
     assert.equal(await banner.count(), 0, 'no auditor mode for a folder that is no pack');
     assert.doesNotMatch(await p.locator('body').innerText(), /ENOENT|scandir/);
@@ -930,6 +930,8 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
 
     await p.getByRole('button', { name: 'Import 3 files' }).click();
     await p.getByRole('heading', { name: 'Import finished' }).waitFor({ timeout: 60_000 });
+    // The import button is gone: the focus went to a control one can see, not the visually hidden file input.
+    assert.equal(await p.evaluate(() => !!document.activeElement?.closest('.sr-only') || document.activeElement === document.body), false);
     assert.equal(await p.getByRole('status', { name: 'Files with no rows' }).innerText(), 'sessions-none.csv holds no data rows (a header only): check the export was not filtered to nothing.');
     await p.getByText('1 file was refused').waitFor();
     const rejects = p.getByRole('grid', { name: 'Rejected rows' });

@@ -110,7 +110,7 @@ test('a loaded source lists what the analyst must still see of it: values loaded
   const source = ((await call('sources.list', {})) as (Source & { notes: string[] })[]).find((s) => s.file === 'usage-report-never.csv')!;
   assert.equal(source.rows_loaded, 2);
   assert.deepEqual(source.notes, [
-    'dates read day first (D/M/YYYY): the file writes dates such as 31/03/2026',
+    'dates read day first (D/M/YYYY): the file writes dates such as 31/08/2026',
     '1 row loaded with Days inactive blank: "n/a" on line 3 does not read; the text is kept with the row',
     '1 row loaded with Last accessed blank: "Never" on line 3 does not read; the text is kept with the row',
   ]);
