@@ -149,7 +149,7 @@ export async function benchUi(): Promise<void> {
       });
       await step(`Data quality: heat map, gaps, identities${r}`, nav('Data quality'), visible(main('Data quality').getByRole('img', { name: /^Usage calendar for / })));
       await step(`Reclamation: findings table${r}`, nav('Reclamation'), visible(p.getByRole('grid', { name: 'Reclamation candidates' }).getByRole('row', { name: /^Dormant user · / })));
-      await step(`Reclamation: sort by user${r}`, () => p.getByRole('grid', { name: 'Reclamation candidates' }).getByRole('button', { name: 'Sort by User' }).click(), () =>
+      await step(`Reclamation: sort by user${r}`, () => p.getByRole('grid', { name: 'Reclamation candidates' }).getByRole('columnheader', { name: 'User' }).getByRole('button').click(), () =>
         p.getByRole('grid', { name: 'Reclamation candidates' }).locator('[aria-sort="ascending"]').waitFor({ timeout: WAIT_MS }),
       );
       await step(`Compliance gaps: gap register${r}`, nav('Compliance gaps'), visible(p.getByRole('grid', { name: 'Gap register' }).getByRole('button', { name: /^Show evidence for / })));
@@ -159,8 +159,8 @@ export async function benchUi(): Promise<void> {
       await p.getByRole('searchbox', { name: 'Search Gap register' }).fill('');
       const register = p.getByRole('grid', { name: 'Gap register' });
       await step(`Compliance gaps: sort by evidence${r}`, async () => {
-        await register.getByRole('button', { name: 'Sort by Evidence' }).click();
-        await register.getByRole('button', { name: 'Sort by Evidence' }).click();
+        await register.getByRole('columnheader', { name: 'Evidence' }).getByRole('button').click();
+        await register.getByRole('columnheader', { name: 'Evidence' }).getByRole('button').click();
       }, () => register.locator('[aria-sort="descending"]').waitFor({ timeout: WAIT_MS }));
       if (heavy) {
         // Sorted by evidence, descending: the first row is the finding with the most evidence rows.
