@@ -123,9 +123,13 @@ export function FindingsWorkbench(props: {
     if (a && a !== document.body && !a.closest('.decision-bar')) return;
     document.querySelector<HTMLElement>(`[role=grid][aria-label="${CSS.escape(label)}"]`)?.focus();
   }, [label]);
+  // A reason typed in the bar and not applied: a new selection starts a fresh bar (so it cannot land on other
+  // findings), and says the reason was dropped rather than lose it without a word. Applied or closed, nothing is said.
+  const typedReason = useRef('');
   const closeBar = useCallback(() => {
     // Before the bar goes, while the focus is still seen to be in it.
     refocusTable();
+    typedReason.current = '';
     setSelected(new Set());
   }, [refocusTable]);
   const { actions, signalActions } = props;
@@ -141,7 +145,10 @@ export function FindingsWorkbench(props: {
   const compact = evidenceFor !== null && !narrow;
   const tight = compact || narrow;
 
+  const setNotice = useApp((s) => s.setNotice);
   function select(next: Set<string>) {
+    if (typedReason.current.trim()) setNotice(`The reason you typed ("${typedReason.current.trim().slice(0, 60)}") was not saved: the selection changed before Apply.`);
+    typedReason.current = '';
     setSelected(next);
     setPending(null);
   }
@@ -316,6 +323,7 @@ export function FindingsWorkbench(props: {
             }
             onClear={() => void clearDecisions(selectedIds).catch((e: unknown) => setError(errorMessage(e)))}
             onClose={closeBar}
+            onReasonTyped={(text) => { typedReason.current = text === (single?.justification ?? '') ? '' : text; }}
           />
         )}
         <DataTable
@@ -402,6 +410,8 @@ function DecisionBar(props: {
   onClear: () => void;
   /** Escape: the bar closes (the selection is cleared). */
   onClose: () => void;
+  /** The justification as typed, so a selection change can say an unapplied reason was dropped. */
+  onReasonTyped: (text: string) => void;
 }) {
   const [action, setAction] = useState<Action>(props.initial?.action ?? props.actions[0]!);
   const [owner, setOwner] = useState(props.initial?.owner ?? '');
@@ -481,7 +491,10 @@ function DecisionBar(props: {
             aria-describedby={missing && needsReason && !why.trim() ? 'why-needed' : undefined}
             value={why}
             maxLength={LIMITS.justification}
-            onChange={(e) => setWhy(e.target.value)}
+            onChange={(e) => {
+              setWhy(e.target.value);
+              props.onReasonTyped(e.target.value);
+            }}
             placeholder={needsReason ? 'Required for this action' : 'Optional'}
           />
         </label>

@@ -362,12 +362,15 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await bar.getByRole('combobox', { name: 'Action' }).selectOption('keep');
     await bar.getByRole('button', { name: 'Apply to 1 finding' }).click();
     await bar.getByRole('alert').filter({ hasText: '“Keep” needs a reason' }).waitFor();
+    // A reason typed and not applied is dropped when the selection changes, saying so.
+    await bar.getByRole('textbox', { name: 'Justification' }).fill('Back after parental leave');
 
     // A search that hides B unselects it: the count says so and there is no bar to apply to an unseen row.
     const userA = (await rowA.getAttribute('aria-label'))!.split(' · ')[1]!;
     await p.getByRole('searchbox', { name: 'Search Reclamation candidates' }).fill(userA);
     await p.waitForFunction(() => /^1 of \d+ rows?$/.test(document.querySelector('.dt-count')?.textContent?.trim() ?? ''));
     assert.equal(await bar.count(), 0, 'no decision bar for rows the analyst cannot see');
+    await p.getByText('The reason you typed ("Back after parental leave") was not saved: the selection changed before Apply.').waitFor();
     await p.getByRole('searchbox', { name: 'Search Reclamation candidates' }).fill('');
     assert.equal(await rowB.getByRole('checkbox').isChecked(), false);
 
