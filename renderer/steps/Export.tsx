@@ -1,6 +1,6 @@
 // Step 9: write the workbook and the evidence pack (and say exactly where they went); compare with
 // last quarter's engagement: findings new, resolved and still open.
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { FileSpreadsheet, FolderOpen, GitCompare, PackageCheck } from 'lucide-react';
 import { api, errorMessage, isCancelled, newJobId, shell } from '../api/client';
 import { useApp, type Comparison } from '../store';
@@ -57,13 +57,26 @@ export function ExportStep() {
     setComparing(true);
     try {
       setCmp({ ...(await api('compare.previous', { path: path.trim() })), path: path.trim() });
+      if (info) localStorage.setItem(compareKey(info.path), path.trim());
     } catch (e) {
       // The engine's sentence names the file already.
       setCompareError(`Could not compare: ${errorMessage(e)}`);
+      // Not offered again on arrival once refused (moved, or no longer earlier).
+      if (info && localStorage.getItem(compareKey(info.path)) === path.trim()) localStorage.removeItem(compareKey(info.path));
     } finally {
       setComparing(false);
     }
   }
+
+  // The engagement compared with last time it was open: compared again on arrival, as the analyst left it.
+  const remembered = info && !cmp && summary ? localStorage.getItem(compareKey(info.path)) : null;
+  useEffect(() => {
+    if (remembered) {
+      setPrevPath(remembered);
+      void compare(remembered);
+    }
+    // Once per engagement opened: compare() is not a dependency (it would run again on every render).
+  }, [remembered]);
 
   return (
     <div className="page">
@@ -261,3 +274,6 @@ function ComparisonView({ cmp, onCarried }: { cmp: Comparison; onCarried: () => 
     </div>
   );
 }
+
+/** Where the engagement last compared with is remembered, per engagement file. */
+const compareKey = (path: string) => `lrtw.compare:${path}`;

@@ -225,9 +225,13 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     assert.match(await carriedPanel.innerText(), /Investigate · Dana Lee · due 2026-07-31 \(overdue\)/);
     await p.keyboard.press('Escape');
     await p.getByRole('searchbox', { name: 'Search Reclamation candidates' }).fill('');
-    // The comparison stays while the analyst visits another step.
+    // The comparison stays while the analyst visits another step, and is made again when the engagement is opened again.
     await goStep(p, 'Export');
     await cmp.waitFor();
+    await p.reload();
+    await goStep(p, 'Export');
+    await cmp.waitFor();
+    assert.match(await cmp.innerText(), /Compared with .*\(as of 2026-06-30\)/);
     // Savings and the value of gaps are summed apart, never into one figure.
     if (comparison.new.length > 0) {
       const now = await callApi<{ finding_id: string; family: string; annual_value: number }[]>(served, 'findings.list', {});
