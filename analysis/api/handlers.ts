@@ -127,9 +127,8 @@ export function createEngine(opts: EngineOptions) {
   /** The latest reviewed engagement of the same client with a later review date, among the recent ones. */
   function laterQuarterOf(path: string, client: string, asOf: string | null): { path: string; as_of: string } | null {
     if (!asOf) return null;
-    const norm = (x: string) => x.trim().toLowerCase();
     const later = readRecent()
-      .filter((r): r is typeof r & { as_of: string } => r.path !== path && r.headline != null && r.as_of !== null && r.as_of > asOf && norm(r.client) === norm(client))
+      .filter((r): r is typeof r & { as_of: string } => r.path !== path && r.headline != null && r.as_of !== null && r.as_of > asOf && sameClient(r.client, client))
       .sort((a, b) => b.as_of.localeCompare(a.as_of))[0];
     return later ? { path: later.path, as_of: later.as_of } : null;
   }
@@ -166,8 +165,7 @@ export function createEngine(opts: EngineOptions) {
       throw new ApiError('invalid_input', err instanceof Error ? err.message : `${path} is not an engagement file: ${choose}.`);
     }
     try {
-      const norm = (x: string) => x.trim().toLowerCase();
-      if (norm(prev.settings.client) !== norm(e.settings.client)) {
+      if (!sameClient(prev.settings.client, e.settings.client)) {
         throw new ApiError('invalid_input', `That engagement is of ${prev.settings.client}, not ${e.settings.client}: findings only match this client's own earlier quarter. If the client was renamed, give both the same client name in Settings.`);
       }
       const then = await asOfOf(prev.db);
@@ -490,10 +488,6 @@ function checkScenarioRanges(method: string, s: ScenarioAssumptions, prefix: str
 }
 
 /**
- * What the last review does not show yet: files imported after it, or settings that differ from those it ran
- * with (the settlement rates aside: saving them updates the stored scenarios at once).
- */
-/**
  * Outputs are the latest review's: after files were imported or removed, or settings changed, a workbook or a
  * signed pack would mix that review's findings with today's sources and settings (and still verify).
  */
@@ -504,6 +498,10 @@ async function refuseStaleExport(e: Engagement, what: string): Promise<void> {
   throw new ApiError('invalid_input', `The ${what} was not written: ${since} since the last review, so its figures would not match its sources and settings. Run the review again, then export.`);
 }
 
+/**
+ * What the last review does not show yet: files imported or removed after it, or settings that differ from those
+ * it ran with (the settlement rates aside: saving them updates the stored scenarios at once).
+ */
 async function changedSinceReview(e: Engagement): Promise<('data' | 'settings')[]> {
   const row = await e.db.one<{ settings: string; newer: boolean }>(
     `SELECT r.settings, coalesce((SELECT max(imported_at) FROM sources) > r.finished_at, false)
@@ -526,6 +524,10 @@ export function toApiError(e: unknown): ApiErrorBody {
   return { code: 'failed', message: e instanceof Error ? e.message : String(e) };
 }
 
+/** Two engagements are of one client when their names match, case and edge spaces aside (quarters are matched so). */
+function sameClient(a: string, b: string): boolean {
+  return a.trim().toLowerCase() === b.trim().toLowerCase();
+}
 
 /** The figures the start screen and a comparison show for a review (null before the first one). */
 function headlineOf(summary: Summary | null): EngagementInfo['headline'] {

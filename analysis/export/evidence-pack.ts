@@ -164,12 +164,7 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
     cancelled();
 
     const wbName = workbookFileName(settings.client, asOf);
-    try {
-      await profiled('pack workbook', () => writeWorkbook(db, settings, data, { protect: true, fileName: wbName, signal: opts.signal }));
-    } catch (e) {
-      if (e instanceof ExportCancelled) cancelled();
-      throw e;
-    }
+    await profiled('pack workbook', () => writeWorkbook(db, settings, data, { protect: true, fileName: wbName, signal: opts.signal }));
     cancelled();
     writeFileSync(join(data, 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
     // Every price the review used and where it came from: a value in findings.csv is checked against it.
@@ -278,7 +273,8 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
   } catch (e) {
     await copying.catch(() => undefined); // no copy may still be writing into the folder being removed
     rmSync(work, { recursive: true, force: true });
-    if (e instanceof ExportCancelled) throw e;
+    // Cancelled within the pack's workbook too: the pack is what was not written.
+    if (e instanceof ExportCancelled) throw new ExportCancelled('evidence pack');
     throw new Error(`Could not write the evidence pack ${finalPath}: ${(e as Error).message}`);
   }
   return { path: finalPath, fingerprint: key.fingerprint };
