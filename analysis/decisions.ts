@@ -77,16 +77,20 @@ async function withDb<T>(from: string | EngagementDb, fn: (db: EngagementDb) => 
 export async function carryDecisions(from: string | EngagementDb, to: EngagementDb): Promise<number> {
   const { prev, label } = await withDb(from, async (p) => ({ prev: await listDecisions(p), label: (await asOfOf(p)) ?? p.path }));
   if (prev.length === 0) return 0;
-  const present = new Set((await to.all<{ id: string }>('SELECT finding_id AS id FROM findings')).map((r) => r.id));
-  const mine = new Set((await to.all<{ id: string }>('SELECT finding_id AS id FROM decisions')).map((r) => r.id));
-  const rows = prev
-    .filter((d) => present.has(d.finding_id) && !mine.has(d.finding_id))
+  const rows = (await decisionsToCarry(prev, to))
     .map((d): [string, string, string | null, string | null, string | null, string | null] => [d.finding_id, d.action, d.owner, d.due_date, d.justification, label]);
   await to.transaction(async () => {
     await insertDecisions(to, rows);
     await to.audit('decisions.carry', { from: label, carried: rows.length });
   });
   return rows.length;
+}
+
+/** Of last quarter's decisions, those on findings still present here and undecided here: what a carry-over copies. */
+async function decisionsToCarry<D extends Pick<Decision, 'finding_id'>>(prev: D[], to: EngagementDb): Promise<D[]> {
+  const present = new Set((await to.all<{ id: string }>('SELECT finding_id AS id FROM findings')).map((r) => r.id));
+  const mine = new Set((await to.all<{ id: string }>('SELECT finding_id AS id FROM decisions')).map((r) => r.id));
+  return prev.filter((d) => present.has(d.finding_id) && !mine.has(d.finding_id));
 }
 
 /** What a resolved finding was, as last quarter's engagement recorded it (it is not in this quarter's findings). */
@@ -130,8 +134,8 @@ export async function compareWithPrevious(
   const now = await values(db);
   const resolved = [...before.keys()].filter((id) => !now.has(id));
   const stillOpen = [...now.keys()].filter((id) => before.has(id));
-  const previousDecisions = (await listDecisions(prevDb)).filter((d) => before.has(d.finding_id));
-  const decidedHere = new Set((await db.all<{ id: string }>('SELECT finding_id AS id FROM decisions')).map((r) => r.id));
+  const prevAll = await listDecisions(prevDb);
+  const previousDecisions = prevAll.filter((d) => before.has(d.finding_id));
   // Read from last quarter's engagement (the findings table is the same in every schema version), largest first.
   const rows = await prevDb.all<Omit<ResolvedFinding, 'user_in_data'> & Record<string, unknown>>(
     `SELECT finding_id, type, family, "user", product, offering, annual_value, detail FROM findings
@@ -162,7 +166,7 @@ export async function compareWithPrevious(
     // What a still-open finding was worth then, where that differs from now.
     previous_values: stillOpen.filter((id) => before.get(id) !== now.get(id)).map((id) => ({ finding_id: id, annual_value: before.get(id)! })),
     previous_decisions: previousDecisions.map(({ finding_id, action, owner, due_date, justification }) => ({ finding_id, action, owner, due_date, justification })),
-    // What carryDecisions would copy: a decision of last quarter on a finding still open and undecided here.
-    carryable: previousDecisions.filter((d) => now.has(d.finding_id) && !decidedHere.has(d.finding_id)).length,
+    // Counted as carryDecisions chooses them, so the offer and the carry agree.
+    carryable: (await decisionsToCarry(prevAll, db)).length,
   };
 }
