@@ -52,3 +52,11 @@ export function count(n: number, one: string, many = `${one}s`): string {
 export function carriedText(decisions: number, targets: number): string {
   return [decisions ? count(decisions, 'decision') : null, targets ? count(targets, 'renewal target') : null].filter(Boolean).join(' and ');
 }
+
+/** A decision's due date passed by the review date (as of): missed by the time of this review. */
+export const overdue = (d: { due_date: string | null }, asOf: string | null | undefined): boolean => !!d.due_date && !!asOf && d.due_date < asOf;
+
+/** A decision's due date as the app says it: "due 2026-08-15 (overdue)" once the review date passed it. */
+export function dueText(d: { due_date: string | null }, asOf: string | null | undefined): string {
+  return d.due_date ? `due ${date(d.due_date)}${overdue(d, asOf) ? ' (overdue)' : ''}` : 'no due date';
+}

@@ -11,7 +11,7 @@ import { DECISION_LABELS, LIMITS } from '../api/shared';
 import { useApp, type DecisionInput } from '../store';
 import { DataTable, type Column } from './DataTable';
 import { Empty, ErrorBox, Loading, useLoad, useNarrow } from './ui';
-import { date, int, money, typeLabel } from '../format';
+import { date, dueText, int, money, overdue, typeLabel } from '../format';
 
 export type Action = Decision['action'];
 
@@ -371,8 +371,7 @@ function RowDecisionSelect(props: { label: string; title: string | undefined; va
         if (e.key === 'Enter') {
           e.preventDefault(); // saved: the option list is not opened as well
           commit(choice);
-        }
-        else if (e.key === 'Escape' && choice !== props.value) {
+        } else if (e.key === 'Escape' && choice !== props.value) {
           e.preventDefault(); // the decision bar's Escape stays for the bar
           setChoice(props.value);
         }
@@ -531,12 +530,6 @@ function DecisionBar(props: {
     </form>
   );
 }
-
-/** A decision's due date as the tables and the panel say it: "due 2026-08-15 (overdue)" once the review date passed it. */
-function dueText(d: Pick<Decision, 'due_date'>, asOf: string | null): string {
-  return d.due_date ? `due ${date(d.due_date)}${overdue(d, asOf) ? ' (overdue)' : ''}` : 'no due date';
-}
-const overdue = (d: Pick<Decision, 'due_date'>, asOf: string | null): boolean => !!d.due_date && !!asOf && d.due_date < asOf;
 
 export function EvidencePanel(props: { finding: Finding; currency: string; onClose: () => void }) {
   const f = props.finding;

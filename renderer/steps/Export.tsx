@@ -7,7 +7,7 @@ import { useApp, type Comparison } from '../store';
 import { DECISION_LABELS } from '../api/shared';
 import { describeFinding } from '../components/Findings';
 import { Card, Empty, ErrorBox, Loading, PageHeader, ProgressBar, Stat, Success, useJob, useLoad } from '../components/ui';
-import { carriedText, date, int, money } from '../format';
+import { carriedText, date, dueText, int, money } from '../format';
 
 export function ExportStep() {
   const info = useApp((s) => s.info);
@@ -188,8 +188,7 @@ function ComparisonView({ cmp, onCarried }: { cmp: Comparison; onCarried: () => 
   const decidedThen = (id: string) => {
     const d = before.get(id);
     if (!d) return null;
-    const overdue = d.due_date && summary?.as_of && d.due_date < summary.as_of;
-    return `Last quarter: ${DECISION_LABELS[d.action] ?? d.action}${d.owner ? ` · ${d.owner}` : ''}${d.due_date ? ` · due ${date(d.due_date)}${overdue ? ' (overdue)' : ''}` : ''}${d.justification ? ` · “${d.justification}”` : ''}`;
+    return `Last quarter: ${DECISION_LABELS[d.action] ?? d.action}${d.owner ? ` · ${d.owner}` : ''}${d.due_date ? ` · ${dueText(d, summary?.as_of)}` : ''}${d.justification ? ` · “${d.justification}”` : ''}`;
   };
   const prev = cmp.previous_headline;
   const undecidedCarry = cmp.carryable;
