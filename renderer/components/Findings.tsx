@@ -3,7 +3,7 @@
 // once), and the evidence side panel one click away.
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { FileSearch, X } from 'lucide-react';
+import { AlertTriangle, FileSearch, X } from 'lucide-react';
 import type { Decision, Output } from '../../analysis/api/contract';
 import type { Finding } from '../../analysis/model';
 import { api, errorMessage, isInvalidInput } from '../api/client';
@@ -280,12 +280,19 @@ export function FindingsWorkbench(props: {
                   // The whole text on hover: a narrow column cuts "· carried" and "(overdue)".
                   <span className="two-line" title={`${d.owner ?? 'No owner'}, ${dueText(d, asOf)}${d.carried_from ? `; carried from last quarter's review (as of ${d.carried_from})` : ''}`}>
                     <span className="ellipsis-cell">{d.owner ?? 'No owner'}{d.carried_from ? <span className="muted small"> · carried</span> : null}</span>
-                    <span className={`small num nowrap ${overdue(d, asOf) ? 'bad' : 'muted'}`}>{dueText(d, asOf)}</span>
+                    {overdue(d, asOf) ? (
+                      // Compact in the narrow column: a warning mark (read out as "overdue") before the date.
+                      <span className="small num nowrap bad">
+                        <AlertTriangle size={12} aria-hidden /> <span className="sr-only">overdue, </span>due {date(d.due_date)}
+                      </span>
+                    ) : (
+                      <span className="small num nowrap muted">{dueText(d, asOf)}</span>
+                    )}
                   </span>
                 );
               },
-              // Never narrower than "due 2026-12-15" and the header with its sort icon.
-              width: 'minmax(120px, 0.8fr)',
+              // Never narrower than "due 2026-12-15 (overdue)" or "Owner · carried", with the header's sort icon.
+              width: 'minmax(150px, 0.8fr)',
             },
           ]
         : []),
