@@ -17,10 +17,10 @@ export const TAG_FILES = [BAGIT, BAG_INFO, MANIFEST] as const;
 /** 1 MiB reads: 16x fewer calls than the 64 KB default; measured as fast as 4-8 MiB and kinder to the CPU caches. */
 const READ_CHUNK = 1024 * 1024;
 
-export function sha256File(path: string): Promise<string> {
+export function sha256File(path: string, signal?: AbortSignal): Promise<string> {
   return new Promise((resolveHash, reject) => {
     const h = createHash('sha256');
-    createReadStream(path, { highWaterMark: READ_CHUNK })
+    createReadStream(path, { highWaterMark: READ_CHUNK, signal })
       .on('data', (c) => h.update(c))
       .on('error', reject)
       .on('end', () => resolveHash(h.digest('hex')));
@@ -33,11 +33,11 @@ export function sha256File(path: string): Promise<string> {
  * 800 MB of sources that is faster than a one-pass read-hash-write through JavaScript buffers, which
  * moves every byte through user space twice, and the read-back comes from the page cache.
  */
-export async function copyAndHash(from: string, to: string): Promise<{ sha256: string; bytes: number }> {
+export async function copyAndHash(from: string, to: string, signal?: AbortSignal): Promise<{ sha256: string; bytes: number }> {
   // A copy-on-write clone where the file system has them (APFS, Btrfs, XFS): instant, and still a copy
   // that later edits of the source cannot reach; elsewhere an ordinary kernel copy.
   await copyFile(from, to, fsConstants.COPYFILE_EXCL | fsConstants.COPYFILE_FICLONE);
-  const [sha256, st] = await Promise.all([sha256File(to), stat(to)]);
+  const [sha256, st] = await Promise.all([sha256File(to, signal), stat(to)]);
   return { sha256, bytes: st.size };
 }
 

@@ -109,12 +109,21 @@ export const PRICES_CSV_HEADER = ['code', 'licence_model', 'name', 'annual_price
 /** Rows shown in the HTML report per table; the full lists are in findings.csv and the workbook. */
 const REPORT_ROWS = 2000;
 
-/** Copies each source into `dir` one after another (one disk stream at a time); file name -> SHA-256 of the copy. */
-async function copySources(files: readonly { from: string; seg: string }[], dir: string): Promise<Map<string, string>> {
+/**
+ * Copies each source into `dir` one after another (one disk stream at a time); file name -> SHA-256 of the copy.
+ * A cancel stops between files and within a copy's read-back, so Cancel answers within one kernel copy.
+ */
+export async function copySources(files: readonly { from: string; seg: string }[], dir: string, signal?: AbortSignal): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const f of files) {
-    const r = await profiled(`pack copy+hash ${f.seg}`, () => copyAndHash(f.from, join(dir, f.seg)));
-    out.set(f.seg, r.sha256);
+    if (signal?.aborted) throw new ExportCancelled('evidence pack');
+    try {
+      const r = await profiled(`pack copy+hash ${f.seg}`, () => copyAndHash(f.from, join(dir, f.seg), signal));
+      out.set(f.seg, r.sha256);
+    } catch (e) {
+      if (signal?.aborted) throw new ExportCancelled('evidence pack');
+      throw e;
+    }
   }
   return out;
 }
@@ -146,7 +155,7 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
         return hashes;
       });
     } else {
-      copying = copySources(toCopy, join(data, 'sources'));
+      copying = copySources(toCopy, join(data, 'sources'), opts.signal);
     }
     copying.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled meanwhile
 

@@ -3,10 +3,12 @@
 // byte for byte, and must verify; the staging folder must not outlive the run.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { discardSourceCopies, startSourceCopies, writeEvidencePack } from '../../analysis/export/evidence-pack';
+import { copySources, discardSourceCopies, startSourceCopies, writeEvidencePack } from '../../analysis/export/evidence-pack';
+import { sha256File } from '../../analysis/export/bagit';
+import { ExportCancelled } from '../../analysis/export/workbook';
 import { verifyPack } from '../../analysis/export/verify';
 import { buildFixture, disposeFixture, type Fixture } from './fixture';
 
@@ -75,4 +77,21 @@ test('copies started for other sources are not used: the pack copies what it nee
   assert.equal((await verifyPack(pack.path)).ok, true);
   for (const s of fx.sourceFiles) assert.ok(readFileSync(join(pack.path, 'data', 'sources', s.file)).equals(s.bytes), s.file);
   assert.equal(existsSync(copies.dir), false);
+});
+
+test('Cancel stops the source copies: nothing more is copied once cancelled, and a copy being read back stops', async () => {
+  const dir = mkdtempSync(join(fx.dir, 'cancel-'));
+  const from = join(dir, 'a.csv');
+  writeFileSync(from, 'x'.repeat(4 * 1024 * 1024));
+  const files = [0, 1, 2].map((i) => ({ from, seg: `copy-${i}.csv` }));
+  // Cancelled before the copies start: none is made (before, every copy ran to its end, gigabytes at scale).
+  await assert.rejects(copySources(files, join(dir, 'none'), AbortSignal.abort()), ExportCancelled);
+  assert.equal(existsSync(join(dir, 'none', 'copy-0.csv')), false);
+  // The read-back that hashes a copy stops too.
+  await assert.rejects(sha256File(from, AbortSignal.abort()), { name: 'AbortError' });
+  // Uncancelled, every copy is made and hashed.
+  mkdirSync(join(dir, 'all'));
+  const hashes = await copySources(files, join(dir, 'all'));
+  assert.deepEqual([...hashes.keys()], ['copy-0.csv', 'copy-1.csv', 'copy-2.csv']);
+  assert.equal(new Set(hashes.values()).size, 1);
 });
