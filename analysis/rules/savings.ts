@@ -132,7 +132,9 @@ export async function runSavings(ctx: RuleContext): Promise<void> {
         string_agg(_aa.offering || ' (' || replace(c.claimed_by, '_', ' ') || ')', ', ' ORDER BY _aa.offering) FILTER (WHERE c.usr IS NOT NULL) AS claimed
       FROM _aa JOIN _price pr ON pr.code = _aa.offering LEFT JOIN (SELECT usr, offering, min(claimed_by) AS claimed_by FROM _claimed GROUP BY ALL) c
         ON c.usr = _aa.usr AND c.offering = _aa.offering, _p
-      WHERE _aa.usr NOT IN (SELECT usr FROM _dormant) GROUP BY _aa.usr, _p.d_fw, _p.d),
+      -- Frequency is counted in usage days, so only a user with usage rows has one: a user known to be active only
+      -- from usage_report.last_accessed has an unknown frequency, not zero days (no saving is claimed on them).
+      WHERE _aa.usr NOT IN (SELECT usr FROM _dormant) AND _aa.usr IN (SELECT usr FROM _upm) GROUP BY _aa.usr, _p.d_fw, _p.d),
     days AS (
       SELECT u.usr, u.product, count(*) AS n, any_value(pr.tokens) AS tokens, min(u.day) AS first_day, max(u.day) AS last_day
       FROM _ud u JOIN _price pr ON pr.code = u.product, _p WHERE u.day > _p.d_fw AND u.day <= _p.d GROUP BY u.usr, u.product),

@@ -93,6 +93,9 @@ test('last used falls back to usage_report.last_accessed for users with no usage
     assert.deepEqual(dormant.map((f) => f.user), ['old@contoso.com']);
     assert.equal(dormant[0]!.last_seen, '2026-03-01');
     assert.equal(of(findings, 'unused_assignment').length, 0);
+    // Active only by last_accessed: how often is unknown (no usage rows), so no low-frequency saving is claimed
+    // as if the user had 0 usage days.
+    assert.deepEqual(of(findings, 'low_frequency_user'), []);
   } finally {
     e.close();
   }
