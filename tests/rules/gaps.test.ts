@@ -218,3 +218,27 @@ test('an offering bought as Named User and network at different prices: each lin
     e.close();
   }
 });
+
+test("a Named User line without a price is priced from the book, never from the network line's price", async () => {
+  const e = await makeEstate();
+  try {
+    await e.insert('subscriptions', [
+      { offering: 'INVPROSA', seat_quantity: 5, start_date: '2026-01-01', end_date: '2026-12-31' },
+      { offering: 'INVPROSA', seat_quantity: 2, start_date: '2026-01-01', end_date: '2026-12-31', licence_model: 'network', unit_price: 1700 },
+      // Bought only as network: its one line's price is the offering's price.
+      { offering: 'CIV3D', seat_quantity: 1, start_date: '2026-01-01', end_date: '2026-12-31', licence_model: 'network', unit_price: 1900 },
+    ]);
+    const rows = [];
+    for (const day of ['2026-04-10', '2026-05-12', '2026-06-15']) for (let i = 0; i < 3; i++) rows.push(s(`n${i}@contoso.com`, 'INVPROSA', day, { licence_type: 'network', device_name: `h${i}` }));
+    rows.push(s('u1@contoso.com', 'INVPROSA', '2026-07-01'), s('u1@contoso.com', 'CIV3D', '2026-07-01'));
+    await e.insert('sessions', rows);
+    const { findings } = await e.review(SETTINGS);
+    const [net] = of(findings, 'network_over_use');
+    const una = of(findings, 'unassigned_usage');
+    assert.equal(net!.price, 1700, 'network over-use: the network line');
+    assert.equal(una.find((f) => f.product === 'INVPROSA')!.price, 2800, 'Named User use: the price book, not the network line');
+    assert.equal(una.find((f) => f.product === 'CIV3D')!.price, 1900, 'an offering bought only as network: its line');
+  } finally {
+    e.close();
+  }
+});
