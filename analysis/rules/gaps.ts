@@ -26,6 +26,17 @@ async function emitGapLines(ctx: RuleContext): Promise<void> {
   await ctx.db.run(`DELETE FROM _gap_stage`);
 }
 
+
+/**
+ * SQL for the sessions of `rel` (columns st, et and `keys`, both constant SQL) with each key's overlapping or touching
+ * sessions merged into one span: what one holder occupies, for a sweep that counts holders at once.
+ */
+const mergedSpans = (rel: string, keys: string): string => `(
+  WITH ordered AS (
+    SELECT ${keys}, st, et, max(et) OVER (PARTITION BY ${keys} ORDER BY st, et ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end FROM ${rel}),
+  islands AS (
+    SELECT *, sum(CASE WHEN prev_end IS NULL OR st > prev_end THEN 1 ELSE 0 END) OVER (PARTITION BY ${keys} ORDER BY st, et ROWS UNBOUNDED PRECEDING) AS isl FROM ordered)
+  SELECT ${keys}, min(st) AS st, max(et) AS et FROM islands GROUP BY ${keys}, isl)`;
 export async function runGaps(ctx: RuleContext): Promise<void> {
   const { db } = ctx;
   await db.run(`CREATE OR REPLACE TEMP TABLE _gap_stage (type VARCHAR, severity VARCHAR, usr VARCHAR, product VARCHAR, offering VARCHAR,
@@ -123,12 +134,7 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
   // Peak simultaneous devices: merge each device's own overlapping sessions, then sweep.
   await db.run(`CREATE OR REPLACE TEMP TABLE _shared_peak AS
     WITH s AS (SELECT ss.* FROM _ss ss JOIN _shared USING (usr, product)),
-    ordered AS (
-      SELECT *, max(et) OVER (PARTITION BY usr, product, device ORDER BY st, et ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end FROM s),
-    islands AS (
-      SELECT *, sum(CASE WHEN prev_end IS NULL OR st > prev_end THEN 1 ELSE 0 END) OVER (PARTITION BY usr, product, device ORDER BY st, et ROWS UNBOUNDED PRECEDING) AS isl
-      FROM ordered),
-    merged AS (SELECT usr, product, device, min(st) AS st, max(et) AS et FROM islands GROUP BY usr, product, device, isl),
+    merged AS ${mergedSpans('s', 'usr, product, device')},
     ev AS (SELECT usr, product, st AS t, 1 AS delta FROM merged UNION ALL SELECT usr, product, et, -1 FROM merged),
     run AS (SELECT usr, product, sum(delta) OVER (PARTITION BY usr, product ORDER BY t, delta ROWS UNBOUNDED PRECEDING) AS level FROM ev)
     SELECT usr, product, max(level) AS peak FROM run GROUP BY usr, product`);
@@ -150,15 +156,21 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
     FROM _serial_rows`);
   await emitGapLines(ctx);
 
-  // network_over_use: sustained months where peak simultaneous network sessions exceed network seats.
+  // network_over_use: sustained months where the peak of network seats held at once exceeds the network seats.
   await db.run(`CREATE OR REPLACE TEMP TABLE _ns AS
-    SELECT l.tbl, l.source_id, l.line, l.product, l.st, CASE WHEN l.et IS NULL OR l.et <= l.st THEN l.st + INTERVAL 1 SECOND ELSE l.et END AS et
+    SELECT l.tbl, l.source_id, l.line, l.product, l.st, CASE WHEN l.et IS NULL OR l.et <= l.st THEN l.st + INTERVAL 1 SECOND ELSE l.et END AS et,
+      -- Who holds the seat: FlexNet counts one user's check-outs on one host as one seat (Autodesk's licences group
+      -- duplicates by user and host), so a second AutoCAD window is no second seat. A row naming no user or no host
+      -- holds a seat of its own.
+      CASE WHEN l.usr IS NOT NULL AND l.device IS NOT NULL THEN l.usr || chr(10) || lower(l.device) ELSE l.tbl || chr(10) || l.source_id || chr(10) || l.line END AS who
     FROM _lb l WHERE l.claim = 'network' AND l.st IS NOT NULL
       AND l.product IN (SELECT product FROM _ent WHERE model = 'network')`);
-  // Peak simultaneous network sessions per product and day (the renewal brief sizes network lines by it too).
+  // The seats held: each holder's overlapping sessions of a product merged into one span.
+  await db.run(`CREATE OR REPLACE TEMP TABLE _nseat AS SELECT product, st, et FROM ${mergedSpans('_ns', 'product, who')}`);
+  // Peak seats held at once per product and day (the renewal brief sizes network lines by it too).
   // peak_at: the first instant of the day's peak (the sessions open then are the ones over the seats).
   await db.run(`CREATE OR REPLACE TEMP TABLE _net_daily AS
-    WITH ev AS (SELECT product, st AS t, 1 AS delta FROM _ns UNION ALL SELECT product, et, -1 FROM _ns),
+    WITH ev AS (SELECT product, st AS t, 1 AS delta FROM _nseat UNION ALL SELECT product, et, -1 FROM _nseat),
     run AS (SELECT product, t, delta, sum(delta) OVER (PARTITION BY product ORDER BY t, delta ROWS UNBOUNDED PRECEDING) AS level FROM ev)
     SELECT product, CAST(t AS DATE) AS day, max(level) AS peak, arg_max(t, (level, -epoch(t))) AS peak_at FROM run WHERE delta = 1 GROUP BY ALL`);
   await db.run(`CREATE OR REPLACE TEMP TABLE _net_month AS
@@ -183,7 +195,7 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
     SELECT 'network_over_use', 'medium', NULL, g.product,
       entitlement_of(g.product, g.last_day, 'network'),
       g.units, g.first_day, g.last_day,
-      printf('peak simultaneous network sessions above the network seats in %s (largest excess %d)', plural(g.months, 'month'), g.units)
+      printf('peak network seats in use at once (one per user and host) above the network seats in %s (largest excess %d)', plural(g.months, 'month'), g.units)
     FROM g`);
   // Each month's evidence is the sessions open at its peak instant: exactly the peak, against the seats then.
   await addEvidence(db, `SELECT fid('network_over_use', NULL, n.product, NULL, NULL), s.tbl, s.source_id, s.line,

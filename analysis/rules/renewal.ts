@@ -73,7 +73,7 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
       UNION ALL
       SELECT line, m, usr FROM _rm_claim),
     -- A network line is sized by how many sessions run at once, not by how many people use it in a month: its
-    -- monthly figure is the month's peak of simultaneous network sessions of a covered product (_net_daily).
+    -- monthly figure is the month's peak of network seats in use at once (one per user and host) of a covered product (_net_daily).
     net_peak AS (
       SELECT k.line, CAST(date_trunc('month', n.day) AS DATE) AS m, max(n.peak) AS users
       FROM _contract k JOIN _covers c ON c.offering = k.offering JOIN _net_daily n ON n.product = c.product, _p
@@ -171,7 +171,7 @@ export async function saveRenewal(db: EngagementDb): Promise<void> {
              || CASE WHEN idle_seats > 0 THEN printf('; %d of its seats %s idle (Reclamation list) and can be reassigned before buying more', idle_seats, CASE WHEN idle_seats = 1 THEN 'is' ELSE 'are' END) ELSE '' END
            WHEN NOT sized THEN 'no network session data to size it (load the licence server''s FlexNet logs, or sessions that claim a network licence)'
            WHEN needed < seats THEN printf('peak %d %s over the last six complete months plus %g%% buffer needs %g of %g seats', peak,
-             CASE WHEN model = 'network' THEN 'simultaneous network sessions' ELSE 'monthly active users' END, CAST(buf * 100 AS DOUBLE), CAST(needed AS DOUBLE), CAST(seats AS DOUBLE))
+             CASE WHEN model = 'network' THEN 'network seats in use at once' ELSE 'monthly active users' END, CAST(buf * 100 AS DOUBLE), CAST(needed AS DOUBLE), CAST(seats AS DOUBLE))
            WHEN active_assignments > 0 AND low_frequency_users >= 0.25 * active_assignments THEN printf('%d of %d assigned users are low-frequency users', low_frequency_users, active_assignments)
            ELSE 'seats match use' END
     FROM _rb, (SELECT buf FROM _p)`);

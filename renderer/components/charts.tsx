@@ -121,7 +121,7 @@ export type RenewalMeasure = 'users' | 'concurrent';
 
 export function ActiveVsSeats(props: { name: string; monthly: { month: string; active_users: number; seats: number }[]; measure?: RenewalMeasure }) {
   const concurrent = props.measure === 'concurrent';
-  const what = concurrent ? 'Peak simultaneous sessions' : 'Monthly active users';
+  const what = concurrent ? 'Peak seats in use at once' : 'Monthly active users';
   const data = props.monthly;
   const W = 560;
   const H = 200;
@@ -153,7 +153,7 @@ export function ActiveVsSeats(props: { name: string; monthly: { month: string; a
         <path d={line('active_users')} fill="none" stroke={PALETTE[0]} strokeWidth={2.5} />
         {data.map((d, i) => (
           <circle key={d.month} cx={x(i)} cy={y(d.active_users)} r={3} fill={PALETTE[0]}>
-            <title>{`${d.month}: ${d.active_users} ${concurrent ? 'sessions at once at the peak' : 'active users'}, ${d.seats} seats`}</title>
+            <title>{`${d.month}: ${d.active_users} ${concurrent ? 'seats in use at once at the peak' : 'active users'}, ${d.seats} seats`}</title>
           </circle>
         ))}
       </svg>

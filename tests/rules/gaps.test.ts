@@ -242,3 +242,34 @@ test("a Named User line without a price is priced from the book, never from the 
     e.close();
   }
 });
+
+test('network_over_use: one user checking out twice on one host holds one seat, as FlexNet counts it; on two hosts, two', async () => {
+  const e = await makeEstate();
+  try {
+    await e.insert('subscriptions', [{ offering: 'CIV3D', seat_quantity: 2, start_date: '2026-01-01', end_date: '2026-12-31', licence_model: 'network' }]);
+    const rows: ReturnType<typeof s>[] = [];
+    const at = (user: string, host: string, day: string, from: string, to: string) =>
+      rows.push(s(user, 'CIV3D', day, { licence_type: 'network', device_name: host, start_time: `${day} ${from}`, end_time: `${day} ${to}` }));
+    for (const day of ['2026-04-10', '2026-05-12', '2026-06-15']) {
+      // Two users, each with three overlapping check-outs on their own PC: 2 seats of 2, no over-use.
+      for (const u of ['a', 'b']) {
+        at(`${u}@contoso.com`, `pc-${u}`, day, '09:00:00', '12:00:00');
+        at(`${u}@contoso.com`, `PC-${u.toUpperCase()}`, day, '10:00:00', '11:00:00'); // host names compare without case
+        at(`${u}@contoso.com`, `pc-${u}`, day, '11:30:00', '13:00:00');
+      }
+    }
+    await e.insert('sessions', rows);
+    assert.deepEqual(of((await e.review(SETTINGS)).findings, 'network_over_use'), [], 'duplicate check-outs are no extra seats');
+    // The same user at once on a second host takes a third seat, in each of three months: over-use by 1.
+    rows.length = 0;
+    for (const day of ['2026-04-10', '2026-05-12', '2026-06-15']) at('a@contoso.com', 'laptop-a', day, '09:30:00', '10:30:00');
+    await e.insert('sessions', rows);
+    const [net] = of((await e.review(SETTINGS)).findings, 'network_over_use');
+    assert.equal(net?.units, 1);
+    assert.match(net!.detail ?? '', /^peak network seats in use at once \(one per user and host\) above the network seats in 3 months/);
+    const ev = await getEvidence(e.db, net!.finding_id, 100);
+    assert.ok(ev.rows.some((r) => r.note === 'network session open at 2026-05-12 09:30:00: 3 at once against 2 seats'), ev.rows.map((r) => r.note).join(' | '));
+  } finally {
+    e.close();
+  }
+});

@@ -258,7 +258,7 @@ test('renewal brief: an offering with Named User and network seats is two lines,
     assert.equal(network.peak_monthly_active, 2);
     assert.equal(network.recommendation, 'reduce');
     assert.equal(network.target_quantity, 3);
-    assert.equal(network.reason, 'peak 2 simultaneous network sessions over the last six complete months plus 5% buffer needs 3 of 4 seats');
+    assert.equal(network.reason, 'peak 2 network seats in use at once over the last six complete months plus 5% buffer needs 3 of 4 seats');
     assert.deepEqual(network.monthly.at(-1), { month: '2026-09', active_users: 1, seats: 4 });
     assert.deepEqual(network.monthly.find((m) => m.month === '2025-06'), { month: '2025-06', active_users: 0, seats: 2 }, 'the ended line counted in its own months');
     assert.deepEqual(named.monthly.at(-1), { month: '2026-09', active_users: 3, seats: 4 });
