@@ -12,7 +12,7 @@ import { DATE_NOTES } from './ingest/normalise';
 const list = (codes: readonly string[], max = 6) => (codes.length <= max ? codes.join(', ') : `${codes.slice(0, max).join(', ')} and ${codes.length - max} more`);
 
 /** What a warning is about, so a screen can say which of its figures it touches. */
-export type WarningCode = 'usage_outside_window' | 'sources_outside_window' | 'no_subscriptions' | 'currency_unconverted' | 'price_unmatched' | 'flex_rate_missing' | 'sources_mostly_rejected' | 'no_corporate_domains' | 'corporate_domains_unmatched' | 'no_usage' | 'usage_in_future' | 'date_order';
+export type WarningCode = 'usage_outside_window' | 'sources_outside_window' | 'no_subscriptions' | 'currency_unconverted' | 'price_unmatched' | 'flex_rate_missing' | 'sources_mostly_rejected' | 'no_corporate_domains' | 'corporate_domains_unmatched' | 'no_usage' | 'no_named_user_usage' | 'usage_in_future' | 'date_order';
 export interface ReviewWarning {
   code: WarningCode;
   message: string;
@@ -93,6 +93,27 @@ export async function reviewWarnings(db: EngagementDb, settings: Settings, asOf:
       'no_usage',
       'No usage was loaded (no LRT sessions, daily usage or Token Flex rows), so every assigned user reads as dormant and no compliance gap can be found. Load the usage exports and run the review again.',
     );
+  }
+
+  // Usage, but none that shows Named User use (FlexNet network sessions and Token Flex only, say): every assigned
+  // Named User without a network login of the same name reads as dormant, "never used", and Named User lines as reducible.
+  if (Number(usageRows?.n ?? 0) > 0) {
+    const named = await db.one<{ assigned: number; named: number }>(
+      `SELECT (SELECT count(DISTINCT "user") FROM (
+           SELECT "user" FROM users WHERE lower(trim(coalesce(seat_assignment, ''))) <> 'unassigned'
+           UNION ALL SELECT "user" FROM usage_report WHERE lower(trim(coalesce(seat_assignment, ''))) = 'assigned')) AS assigned,
+         -- Whether any exists (the first row found ends each scan): millions of sessions need not be counted.
+         (SELECT count(*) FROM (SELECT 1 FROM sessions WHERE lower(licence_type) IS DISTINCT FROM 'network' LIMIT 1))
+           + (SELECT count(*) FROM (SELECT 1 FROM usage_daily LIMIT 1))
+           + (SELECT count(*) FROM (SELECT 1 FROM usage_report WHERE last_accessed IS NOT NULL LIMIT 1)) AS named`,
+    );
+    const assigned = Number(named?.assigned ?? 0);
+    if (assigned > 0 && Number(named?.named ?? 0) === 0) {
+      push(
+        'no_named_user_usage',
+        `No Named User usage was loaded (the usage is network sessions and Token Flex only), so ${assigned === 1 ? 'the assigned user reads' : `the ${assigned} assigned users read`} as dormant unless they also check out network licences under the same name, and Named User lines read as reducible. Load the LRT session export, Autodesk Account's daily usage or its Usage Report and run the review again.`,
+      );
+    }
   }
 
   // Usage dated after today (the review date comes from the last usage day): a day-first export read month first,

@@ -154,3 +154,22 @@ test('a misspelt corporate domain, no usage at all, and dates that may be read i
   assert.equal(eu.warnings[eu.warning_codes.indexOf('date_order')], 'In sessions-eu.csv no slash date settles day or month first, so they were read month first (M/D/YYYY); if it writes day first (31/03/2026), a date such as 05/03/2026 was read as 3 May. Check a few dates against the source before trusting the figures.');
   assert.match(eu.warnings[eu.warning_codes.indexOf('usage_in_future')]!, /^Usage is dated up to 2099-12-12, after today \(\d{4}-\d\d-\d\d\): dates were read in the wrong order/);
 });
+
+test('assigned Named Users with only network sessions and Token Flex loaded: said before they are read as dormant', async () => {
+  await call('engagement.create', { path: join(engine.root, 'net', 'net.lrtw'), client: 'Northwind', as_of: '2018-08-31' });
+  const dir = join(engine.root, 'net-in');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'roster.csv'), 'email,offering_name,seat_assignment,assigned_date\nann@northwind.com,Revit,Assigned,2017-09-01\nbo@northwind.com,AutoCAD,Assigned,2017-09-01\ncy@northwind.com,Revit,Unassigned,2017-09-01\n');
+  await call('import.run', { jobId: 'n1', files: [{ path: join(FIXTURES, 'flexnet') }, { path: join(FIXTURES, 'tokenflex') }, { path: join(dir, 'roster.csv') }] });
+  const only = (await call('review.run', { jobId: 'n2' })) as Summary;
+  assert.ok(only.warning_codes.includes('no_named_user_usage'), only.warning_codes.join(', '));
+  assert.equal(
+    only.warnings[only.warning_codes.indexOf('no_named_user_usage')],
+    "No Named User usage was loaded (the usage is network sessions and Token Flex only), so the 2 assigned users read as dormant unless they also check out network licences under the same name, and Named User lines read as reducible. Load the LRT session export, Autodesk Account's daily usage or its Usage Report and run the review again.",
+  );
+  // One Named User session is enough to judge the others by.
+  writeFileSync(join(dir, 'sessions.csv'), 'session_id,user,product,start_time,end_time,licence_type\ns1,ann@northwind.com,Revit,2018-08-01 09:00,2018-08-01 10:00,Named User\n');
+  await call('import.run', { jobId: 'n3', files: [{ path: join(dir, 'sessions.csv') }] });
+  const named = (await call('review.run', { jobId: 'n4' })) as Summary;
+  assert.ok(!named.warning_codes.includes('no_named_user_usage'), named.warning_codes.join(', '));
+});
