@@ -135,7 +135,12 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
     flex_used AS (
       SELECT CASE WHEN EXISTS (SELECT 1 FROM tokenflex)
         THEN (SELECT sum(tokens) FROM tokenflex t, _p WHERE t.usage_date > _p.d - INTERVAL 12 MONTH AND t.usage_date <= _p.d)
-        ELSE (SELECT sum(tokens) FROM usage_daily u, _p WHERE u.licence_type = 'flex' AND u.day > _p.d - INTERVAL 12 MONTH AND u.day <= _p.d) END AS used),
+        ELSE (SELECT sum(tokens) FROM usage_daily u, _p WHERE u.licence_type = 'flex' AND u.day > _p.d - INTERVAL 12 MONTH AND u.day <= _p.d) END AS used,
+        -- The days the token data covers: "0 tokens used" from an export of another year must say so.
+        CASE WHEN EXISTS (SELECT 1 FROM tokenflex) THEN (SELECT min(usage_date) FROM tokenflex)
+          ELSE (SELECT min(day) FROM usage_daily WHERE licence_type = 'flex') END AS flex_first,
+        CASE WHEN EXISTS (SELECT 1 FROM tokenflex) THEN (SELECT max(usage_date) FROM tokenflex)
+          ELSE (SELECT max(day) FROM usage_daily WHERE licence_type = 'flex') END AS flex_last),
     -- Whether a network line has any session-level data to size it (FlexNet check-outs, sessions claiming a network licence).
     net_data AS (
       SELECT DISTINCT k.line FROM _contract k JOIN _covers c ON c.offering = k.offering JOIN _net_daily n ON n.product = c.product, _p
@@ -146,6 +151,7 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
       coalesce(den.n, 0) AS true_denials, coalesce(gaps.units, 0) AS gap_units, CASE WHEN k.main THEN coalesce(lowf.n, 0) ELSE 0 END AS low_frequency_users,
       CAST(ceil(coalesce(stats.peak, 0) * (1 + _p.buf)) AS DOUBLE) AS needed,
       k.model = 'flex' AND flex.offering IS NOT NULL AS flex_pool, coalesce(flex.bought, 0) AS tokens_bought, coalesce(flex_used.used, 0) AS tokens_used,
+      flex_used.flex_first, flex_used.flex_last, CAST(_p.d - INTERVAL 12 MONTH AS DATE) AS flex_from,
       CASE WHEN k.main THEN coalesce(idle.n, 0) ELSE 0 END AS idle_seats
     FROM _contract k LEFT JOIN stats USING (line) LEFT JOIN assigned USING (offering) LEFT JOIN act USING (offering)
       LEFT JOIN claim_act USING (line) LEFT JOIN lowf USING (offering) LEFT JOIN gaps USING (line) LEFT JOIN den USING (line) LEFT JOIN flex USING (offering) LEFT JOIN idle USING (offering), flex_used, _p`);
@@ -167,6 +173,10 @@ export async function saveRenewal(db: EngagementDb): Promise<void> {
       CASE WHEN flex_pool THEN printf('Flex token pool, sized by tokens: %s of %s tokens used in the 12 months to the review date', format('{:,}', CAST(round(tokens_used) AS BIGINT)), format('{:,}', CAST(round(tokens_bought) AS BIGINT)))
              || CASE WHEN tokens_bought > 0 THEN printf(' (%d%%)', CAST(round(100 * tokens_used / tokens_bought) AS BIGINT)) ELSE '' END
              || CASE WHEN tokens_used > tokens_bought THEN '; more were used than bought: size the next pool on use' ELSE '' END
+             || CASE WHEN flex_last IS NULL THEN '; no Token Flex usage is loaded (load the Token Flex usage export)'
+                  WHEN flex_last <= flex_from OR flex_first > (SELECT d FROM _p) THEN printf('; the Token Flex usage loaded runs from %s to %s, outside those 12 months: load a current export', flex_first, flex_last)
+                  WHEN flex_first > flex_from + 1 THEN printf('; the Token Flex usage loaded starts on %s, so it covers only part of those 12 months', flex_first)
+                  ELSE '' END
            WHEN gap_units > 0 THEN printf('the gap register holds %s %s', plural(CAST(gap_units AS BIGINT), 'unit'), CASE WHEN main THEN 'for its products' ELSE 'of network over-use' END)
              || CASE WHEN idle_seats > 0 THEN printf('; %d of its seats %s idle (Reclamation list) and can be reassigned before buying more', idle_seats, CASE WHEN idle_seats = 1 THEN 'is' ELSE 'are' END) ELSE '' END
            WHEN NOT sized THEN 'no network session data to size it (load the licence server''s FlexNet logs, or sessions that claim a network licence)'

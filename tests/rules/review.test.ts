@@ -186,6 +186,25 @@ test('renewal brief: a Flex token pool is judged by tokens used against tokens b
   }
 });
 
+test('renewal brief: a Flex pool whose token export is of another year, or starts within the year, says so', async () => {
+  const e = await makeEstate();
+  try {
+    await e.insert('subscriptions', [{ offering: 'FLEX', seat_quantity: 1, start_date: '2026-01-01', end_date: '2026-12-31', licence_model: 'flex', tokens: 5000 }]);
+    const reason = async () => (await getRenewal(e.db, (c) => c)).find((b) => b.offering === 'FLEX')!.reason;
+    await e.review({ as_of: D });
+    assert.equal(await reason(), 'Flex token pool, sized by tokens: 0 of 5,000 tokens used in the 12 months to the review date (0%); no Token Flex usage is loaded (load the Token Flex usage export)');
+    await e.insert('tokenflex', [{ usage_date: '2016-01-04', product: 'RVT', tokens: 900 }, { usage_date: '2016-12-30', product: 'RVT', tokens: 100 }]);
+    await e.review({ as_of: D });
+    assert.equal(await reason(), 'Flex token pool, sized by tokens: 0 of 5,000 tokens used in the 12 months to the review date (0%); the Token Flex usage loaded runs from 2016-01-04 to 2016-12-30, outside those 12 months: load a current export');
+    await e.insert('tokenflex', [{ usage_date: '2026-07-01', product: 'RVT', tokens: 400 }]);
+    await e.db.run("DELETE FROM tokenflex WHERE usage_date < DATE '2020-01-01'");
+    await e.review({ as_of: D });
+    assert.equal(await reason(), 'Flex token pool, sized by tokens: 400 of 5,000 tokens used in the 12 months to the review date (8%); the Token Flex usage loaded starts on 2026-07-01, so it covers only part of those 12 months');
+  } finally {
+    e.close();
+  }
+});
+
 test('renewal brief: increase for gaps, reduce to peak plus buffer, convert to Flex, keep; monthly series', async () => {
   const e = await makeEstate();
   try {
