@@ -138,8 +138,12 @@ function anchorDay(msg: string): number | null {
     const mon = MONTHS[m[1]!.toLowerCase()];
     return mon ? dayNumber(+m[3]!, mon, +m[2]!) : null;
   }
-  m = /\bstarted on .*\((\d{1,2})\/(\d{1,2})\/(\d{4})\)\s*$/.exec(msg);
-  if (m) return dayNumber(+m[3]!, +m[1]!, +m[2]!);
+  // "started on HOST (IBM PC) (3/1/2016)": the date that ends the line. Found by the words, then the tail alone: one
+  // regex with `started on .*\(` backtracks over every "(" of every "started on", hours on a hostile log.
+  if (/\bstarted on /.test(msg)) {
+    m = /\((\d{1,2})\/(\d{1,2})\/(\d{4})\)\s*$/.exec(msg.length > 256 ? msg.slice(-256) : msg);
+    if (m) return dayNumber(+m[3]!, +m[1]!, +m[2]!);
+  }
   return null;
 }
 
