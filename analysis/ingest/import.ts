@@ -2,7 +2,7 @@
 // stream rows through the normaliser into the loader. Each file loads in one transaction (whole or not
 // at all); a file that cannot be read is refused with a reason and the import goes on.
 import { createReadStream, existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, lstat, readdir, rm, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';
 import type { EngagementDb } from '../db/engine';
@@ -68,22 +68,35 @@ type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 const byName = (a: string, b: string): number => collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
 
-/** Folders expand recursively to their files, sorted by name; engagement.json (also chosen alone), *.lrtw and hidden files are skipped. */
-export async function expandPaths(paths: string[]): Promise<string[]> {
-  const out: string[] = [];
+/** Why a link met inside a chosen folder is not read (the analyst may still choose its target by name). */
+export const LINK_NOT_FOLLOWED =
+  'This is a symbolic link inside the chosen folder. Links in a folder are not followed, so no file from outside the folder (another client\'s export, a key file) is read or packed by accident. Choose the file it points to by name to load it.';
+
+/**
+ * Folders expand recursively to their files, sorted by name; engagement.json (also chosen alone), *.lrtw and hidden
+ * files are skipped. A path chosen by name is read wherever a link takes it; a link met inside a folder is not followed
+ * (a client's archive can carry links to anywhere on the analyst's disk) and is listed in `links`, to be refused.
+ */
+export async function expandPaths(paths: string[]): Promise<{ files: string[]; links: string[] }> {
+  const files: string[] = [];
+  const links: string[] = [];
   const walk = async (p: string, top: boolean): Promise<void> => {
     const name = basename(p);
-    // engagement.json holds settings, not data (chosen on its own too): settings.find offers to apply it.
-    if (name === 'engagement.json' && !(await stat(p)).isDirectory()) return;
     if (!top && (name.startsWith('.') || name.toLowerCase().endsWith('.lrtw'))) return;
-    const st = await stat(p);
+    const st = top ? await stat(p) : await lstat(p);
+    if (st.isSymbolicLink()) {
+      links.push(p);
+      return;
+    }
+    // engagement.json holds settings, not data (chosen on its own too): settings.find offers to apply it.
+    if (name === 'engagement.json' && !st.isDirectory()) return;
     if (st.isDirectory()) {
       const names = (await readdir(p)).sort(byName);
       for (const n of names) await walk(join(p, n), false);
-    } else if (st.isFile()) out.push(p);
+    } else if (st.isFile()) files.push(p);
   };
   for (const p of paths) await walk(resolve(p), true);
-  return out;
+  return { files, links };
 }
 
 interface FileFacts {
@@ -361,7 +374,9 @@ export async function scanFiles(db: EngagementDb | null, paths: string[], settin
   const files: string[] = [];
   for (const p of paths) {
     try {
-      files.push(...(await expandPaths([p])));
+      const found = await expandPaths([p]);
+      files.push(...found.files);
+      for (const l of found.links) plans.push(emptyPlan(l, 0, LINK_NOT_FOLLOWED));
     } catch (e) {
       plans.push(emptyPlan(p, 0, unreadable(p, e)));
     }
@@ -431,7 +446,9 @@ export async function importFiles(db: EngagementDb, files: ImportFileRequest[], 
   const queue: ImportFileRequest[] = [];
   for (const f of files) {
     try {
-      for (const p of await expandPaths([f.path])) queue.push({ ...f, path: p });
+      const found = await expandPaths([f.path]);
+      for (const p of found.files) queue.push({ ...f, path: p });
+      for (const l of found.links) await recordRefusal(db, { path: l, file: basename(l), size: null, sha256: null }, LINK_NOT_FOLLOWED, refused);
     } catch (e) {
       await recordRefusal(db, { path: resolve(f.path), file: basename(f.path), size: null, sha256: null }, unreadable(f.path, e), refused);
     }

@@ -2,7 +2,7 @@
 // "client export" folder might: every hostile file is refused with a reason, every good file loads exactly.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync, mkdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -170,6 +170,36 @@ test('a folder mixing hostile and good files: hostile refused with reasons, good
     assert.ok(peakRss < 2 * 1024 ** 3 * 0.75, `resident memory peaked at ${(peakRss / 1024 ** 2).toFixed(0)} MiB`);
   } finally {
     clearInterval(sampler);
+    db.close();
+  }
+});
+
+test('links inside a chosen folder are refused, not followed: nothing from outside it is loaded or quoted; a link chosen by name loads', async () => {
+  // Outside the client's folder: the analyst's own files (another client's roster, a credentials file).
+  const secret = join(root, 'analyst-own');
+  mkdirSync(secret, { recursive: true });
+  writeFileSync(join(secret, 'credentials'), 'aws_access_key_id = AKIASECRETSECRET\n');
+  writeFileSync(join(secret, 'otherclient-users.csv'), 'email,first_name,last_name,offering_name\nceo@otherclient.com,Other,Client,AutoCAD\n');
+  const folder = join(root, 'linked-exports');
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, 'users.csv'), 'email,first_name,last_name,offering_name\nann@contoso.com,Ann,Lee,Revit\n');
+  symlinkSync(join(secret, 'credentials'), join(folder, 'notes.csv'));
+  symlinkSync(join(secret, 'otherclient-users.csv'), join(folder, 'users-extra.csv'));
+  symlinkSync(secret, join(folder, 'subdir'));
+  symlinkSync('.', join(folder, 'loop')); // a folder linking to itself stopped the whole import (ELOOP)
+  const db = await EngagementDb.open(join(root, 'links.lrtw'));
+  try {
+    const result = await importFiles(db, [{ path: folder }], { settings: defaultSettings() });
+    assert.deepEqual(result.sources.map((s) => s.file), ['users.csv']);
+    assert.deepEqual(result.refused.map((r) => r.file).sort(), ['loop', 'notes.csv', 'subdir', 'users-extra.csv']);
+    for (const r of result.refused) assert.match(r.reason, /^This is a symbolic link inside the chosen folder\. Links in a folder are not followed/);
+    assert.ok(!JSON.stringify(result).includes('AKIASECRET'), 'no content of a linked file is quoted');
+    const users = await db.all<{ user: string }>('SELECT "user" FROM users ORDER BY 1');
+    assert.deepEqual(users.map((u) => u.user), ['ann@contoso.com']);
+    // Chosen by name, the link is the analyst's choice: it loads.
+    const chosen = await importFiles(db, [{ path: join(folder, 'users-extra.csv') }], { settings: defaultSettings() });
+    assert.deepEqual(chosen.sources.map((s) => [s.file, s.rows_loaded]), [['users-extra.csv', 1]]);
+  } finally {
     db.close();
   }
 });
