@@ -17,9 +17,12 @@ const RESAVE = 'Open it in Excel and save it again as .xlsx, or export the sheet
 const MAX_META_PART_BYTES = 32 * 1024 ** 2;
 /** Shared strings and materialised cells (gaps included) are bounded so a small file cannot fill memory. */
 const MAX_SHARED_STRINGS = 32_000_000;
-const MAX_TOTAL_CELLS = 60_000_000;
+/** Every value is held in memory (about 200 bytes a cell): 12 million fit well inside the engine's heap. */
+const MAX_TOTAL_CELLS = 12_000_000;
 /** Excel's own sheet bounds. */
 const MAX_EXCEL_ROW = 1_048_576;
+/** Rows across the workbook's sheets (about 500 bytes each held): one full sheet and a half. A 2 MB file of bare rows inflates to tens of millions. */
+const MAX_WORKBOOK_ROWS = 1_572_864;
 const MAX_EXCEL_COL = 16_384;
 /** Bytes decoded per step; keeps every JS string far below V8's maximum string length. */
 const DECODE_CHUNK_BYTES = 16 * 1024 ** 2;
@@ -699,8 +702,12 @@ class SheetSink implements XmlSink {
           const r = a.get('r');
           if (r !== undefined) num = /^\s*[0-9]{1,8}\s*$/.test(r) ? Number(r) : 0;
         }
-        if (num === -1) this.line = this.lastLine + 1; // rows without r follow the previous one
-        else if (num >= 1 && num <= MAX_EXCEL_ROW) this.line = num;
+        if (num === -1) {
+          this.line = this.lastLine + 1; // rows without r follow the previous one
+          if (this.line > MAX_EXCEL_ROW) {
+            throw new RefusalError(`Sheet "${this.sheetName}" holds more than Excel's ${MAX_EXCEL_ROW.toLocaleString('en-US')} rows, so no spreadsheet program wrote it. Export the data as CSV instead.`);
+          }
+        } else if (num >= 1 && num <= MAX_EXCEL_ROW) this.line = num;
         else throw damaged(`sheet "${this.sheetName}" has an invalid row number "${(a.get('r') ?? '').slice(0, 20)}"`);
         this.lastLine = this.line;
         this.cells = [];
@@ -816,8 +823,8 @@ class SheetSink implements XmlSink {
     this.cells = null;
     if (cells.length === 0) return; // a row with no values holds no data
     this.budget.rows++;
-    if (this.budget.rows > this.limits.maxRows) {
-      throw new RefusalError(`This workbook holds more than ${this.limits.maxRows} rows, the limit for one file. Split it into smaller files.`);
+    if (this.budget.rows > Math.min(this.limits.maxRows, MAX_WORKBOOK_ROWS)) {
+      throw new RefusalError(`This workbook holds more than ${Math.min(this.limits.maxRows, MAX_WORKBOOK_ROWS).toLocaleString('en-US')} rows, the limit for one workbook. Split it into smaller files or export each sheet as CSV.`);
     }
     this.rows.push({ line: this.line, cells });
   }
