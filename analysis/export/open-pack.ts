@@ -1,7 +1,7 @@
 // Auditor mode: opens an evidence pack read-only. It verifies first (hashes and signature) and then
 // reads summary.json, findings.csv and report.html from the payload; nothing here writes to the pack.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { FindingSchema, SummarySchema, familyOf, FindingTypeSchema, FINDINGS_CSV_COLUMNS, type Finding, type Summary } from '../model';
 import { verifyPack, type VerifyResult } from './verify';
 import { readTextRecords } from '../ingest/text-reader';
@@ -28,9 +28,15 @@ export interface OpenedPack {
   decisions: PackDecision[];
 }
 
+/** A regular file of the pack (never a link: a pack may come from anywhere), when small enough to show. */
+function plainFile(path: string): boolean {
+  if (!existsSync(path)) return false;
+  const st = lstatSync(path);
+  return st.isFile() && st.size <= MAX_VIEW_BYTES;
+}
+
 function readSmall(path: string): string | null {
-  if (!existsSync(path) || !statSync(path).isFile() || statSync(path).size > MAX_VIEW_BYTES) return null;
-  return readFileSync(path, 'utf8');
+  return plainFile(path) ? readFileSync(path, 'utf8') : null;
 }
 
 /** The CSV-injection apostrophe the pack writer adds, undone for reading. */
@@ -110,7 +116,7 @@ export async function openPack(path: string): Promise<OpenedPack> {
     }
   }
   const csv = readSmall(join(root, 'data', 'findings.csv'));
-  return { verify, summary, findings: csv ? findingsFromCsv(csv) : [], report_html: readSmall(join(root, 'data', 'report.html')), decisions: decisionsOf(root, summary) };
+  return { verify, summary, findings: csv ? findingsFromCsv(csv) : [], report_html: readSmall(join(root, 'data', 'report.html')), decisions: verify.ok ? decisionsOf(root, summary) : [] };
 }
 
 /**
@@ -120,11 +126,13 @@ export async function openPack(path: string): Promise<OpenedPack> {
 function decisionsOf(root: string, summary: Summary | null): PackDecision[] {
   const data = join(root, 'data');
   if (!existsSync(data) || !statSync(data).isDirectory()) return [];
+  // The workbook summary.json names, only as a file of data/ itself ("../x.xlsx" would read outside the pack).
   const named = summary?.outputs.workbook;
-  const file = named && existsSync(join(data, named)) ? named : readdirSync(data).find((f) => f.toLowerCase().endsWith('.xlsx'));
+  const plainName = named && basename(named) === named && named !== '..' && !named.includes('\\') ? named : null;
+  const file = plainName && existsSync(join(data, plainName)) ? plainName : readdirSync(data).find((f) => f.toLowerCase().endsWith('.xlsx'));
   if (!file) return [];
   const path = join(data, file);
-  if (!statSync(path).isFile() || statSync(path).size > MAX_VIEW_BYTES) return [];
+  if (!plainFile(path)) return [];
   try {
     const sheet = readXlsx(readFileSync(path), DEFAULT_LIMITS).find((s) => s.name === 'Decisions');
     if (!sheet) return [];

@@ -133,19 +133,47 @@ async function checkHash(root: string, rel: string, expected: string, manifest: 
   if (got !== expected) throw new PackFailure(rel, `${rel} does not match its SHA-256 in ${manifest}: it was changed after the pack was signed`);
 }
 
-/** CLI: `verify PACK` — prints "verified" and the signing key fingerprint (exit 0), or the failing file (exit 1). */
+/** A fingerprint as typed or pasted ("SHA256:ab12:…", spaces, any case) in the form verifyPack reports it. */
+export function normaliseFingerprint(text: string): string {
+  return text.trim().replace(/^sha-?256:\s*/i, '').replace(/\s+/g, '').toLowerCase();
+}
+
+/**
+ * CLI: `verify PACK [--fingerprint SHA256:…]` — prints "verified" and the signing key fingerprint (exit 0), or the
+ * failing file (exit 1). Anyone can sign a pack with a key of their own, so the fingerprint the analyst gave the
+ * auditor (by another channel) can be pinned: a pack signed by any other key is then not verified.
+ */
 export async function runVerifyCommand(argv: string[]): Promise<number> {
   const args = argv[0] === 'verify' ? argv.slice(1) : argv;
-  const pack = args.find((a) => !a.startsWith('-'));
+  let expected: string | null = null;
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--fingerprint') {
+      const v = args[++i];
+      if (!v) {
+        console.error('verify: --fingerprint needs the fingerprint the analyst gave you, e.g. --fingerprint SHA256:1a2b:…');
+        return 1;
+      }
+      expected = normaliseFingerprint(v);
+    } else if (a.startsWith('--fingerprint=')) expected = normaliseFingerprint(a.slice('--fingerprint='.length));
+    else rest.push(a);
+  }
+  const pack = rest.find((a) => !a.startsWith('-'));
   if (!pack) {
     console.error('verify: give the evidence pack folder, e.g. `lrtw verify Contoso_2026-09-30_evidence-pack`.');
     return 1;
   }
   const r = await verifyPack(pack);
+  if (r.ok && expected !== null && r.fingerprint !== expected) {
+    console.error(`NOT verified: ${BAG_INFO}`);
+    console.error(`The pack is intact but signed by a different key (SHA256:${r.fingerprint}) than the one you expected (SHA256:${expected}): someone other than the analyst signed it. Do not rely on it; ask the analyst for the pack and its fingerprint again.`);
+    return 1;
+  }
   if (r.ok) {
     console.log('verified');
     console.log(`signing key fingerprint: SHA256:${r.fingerprint}`);
-    console.log('Compare this fingerprint with the one the analyst gave you.');
+    console.log(expected !== null ? 'It is the fingerprint you expected.' : 'Compare this fingerprint with the one the analyst gave you (or pass it with --fingerprint): anyone can sign a pack with a key of their own.');
     return 0;
   }
   console.error(`NOT verified: ${r.failing_file ?? pack}`);

@@ -6,6 +6,7 @@ import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirS
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { resign } from './forge';
 import { writeEvidencePack } from '../../analysis/export/evidence-pack';
 import { runVerifyCommand, verifyPack } from '../../analysis/export/verify';
 import { openPack } from '../../analysis/export/open-pack';
@@ -88,6 +89,27 @@ describe('evidence pack', () => {
     }
     assert.equal(logs[0], 'verified');
     assert.ok(logs.join('\n').includes(fingerprint));
+  });
+
+  it('a pack changed and signed again with another key is intact but not the analyst\'s: pinned to the analyst\'s fingerprint, the CLI refuses it', async () => {
+    const d = copy();
+    // The forger downgrades the findings and signs with a key of their own.
+    const f = join(d, 'data', 'findings.csv');
+    writeFileSync(f, readFileSync(f, 'utf8').replace(/,high,/g, ',low,'));
+    const forger = resign(d);
+    assert.notEqual(forger, fingerprint);
+    const r = await verifyPack(d);
+    assert.deepEqual([r.ok, r.fingerprint], [true, forger], 'intact and signed: by the forger');
+    const out = await captured(() => runVerifyCommand(['verify', d, '--fingerprint', `SHA256:${fingerprint.toUpperCase()}`]));
+    assert.equal(out.code, 1);
+    assert.equal(out.err[0], 'NOT verified: bag-info.txt');
+    assert.match(out.err[1]!, new RegExp(`^The pack is intact but signed by a different key \\(SHA256:${forger}\\) than the one you expected \\(SHA256:${fingerprint}\\)`));
+    const unpinned = await captured(() => runVerifyCommand([d]));
+    assert.equal(unpinned.code, 0);
+    assert.match(unpinned.log.join('\n'), /Compare this fingerprint with the one the analyst gave you \(or pass it with --fingerprint\): anyone can sign a pack/);
+    // The analyst's own pack, pinned to the analyst's key, verifies.
+    const pinned = await captured(() => runVerifyCommand([pack, `--fingerprint=${fingerprint}`]));
+    assert.deepEqual([pinned.code, pinned.log[0], pinned.log[2]], [0, 'verified', 'It is the fingerprint you expected.']);
   });
 
   it('fails naming the payload file when one byte changes', async () => {
@@ -268,3 +290,17 @@ describe('evidence pack', () => {
     assert.ok(opened.report_html?.includes('Licence review'));
   });
 });
+
+/** Runs a CLI command with its console output captured. */
+async function captured(run: () => Promise<number>): Promise<{ code: number; log: string[]; err: string[] }> {
+  const log: string[] = [];
+  const err: string[] = [];
+  const [l, e] = [console.log, console.error];
+  console.log = (...a: unknown[]) => void log.push(a.join(' '));
+  console.error = (...a: unknown[]) => void err.push(a.join(' '));
+  try {
+    return { code: await run(), log, err };
+  } finally {
+    [console.log, console.error] = [l, e];
+  }
+}

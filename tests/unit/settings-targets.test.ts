@@ -3,13 +3,14 @@
 // not only the Renewal step.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEngine, dispatch, type HandlerContext } from '../../analysis/api/handlers';
 import type { ApiError } from '../../analysis/api/contract';
 import type { Settings } from '../../analysis/settings';
 import { cellsOf, openXlsx } from '../export/xlsx-xml';
+import { resign } from '../export/forge';
 import { Engagement } from '../../analysis/engagement';
 import { defaultSettings } from '../../analysis/settings';
 
@@ -147,6 +148,23 @@ test("auditor mode reads the analyst's decisions from the pack's workbook", asyn
   assert.deepEqual(mine, { finding_id: gap.finding_id, action: 'Dispute', owner: 'Ana', due_date: '2026-12-15', justification: 'Licensed under the 2024 true-up' });
   const all = (await call('decisions.list', {})) as unknown[];
   assert.equal(opened.decisions.length, all.length, 'every recorded decision, no undecided rows');
+
+  // A pack re-signed by someone else whose summary.json names a workbook outside it ("../../x.xlsx"): auditor mode
+  // reads nothing outside the pack; and a pack that fails verification is read for nothing but its banner's facts.
+  const forged = join(root, 'forged-pack');
+  cpSync(path, forged, { recursive: true });
+  const sj = join(forged, 'data', 'summary.json');
+  const summary = JSON.parse(readFileSync(sj, 'utf8')) as { outputs: { workbook: string } };
+  renameSync(join(forged, 'data', summary.outputs.workbook), join(root, 'outside.xlsx'));
+  writeFileSync(sj, JSON.stringify({ ...summary, outputs: { ...summary.outputs, workbook: '../../outside.xlsx' } }));
+  resign(forged);
+  const outside = (await call('pack.open', { path: forged })) as { verify: { ok: boolean }; decisions: unknown[] };
+  assert.deepEqual([outside.verify.ok, outside.decisions], [true, []]);
+  const damaged = join(root, 'damaged-pack');
+  cpSync(path, damaged, { recursive: true });
+  appendFileSync(join(damaged, 'data', 'findings.csv'), 'X\n');
+  const failed = (await call('pack.open', { path: damaged })) as { verify: { ok: boolean }; decisions: unknown[] };
+  assert.deepEqual([failed.verify.ok, failed.decisions], [false, []]);
 });
 
 test('comparing the engagement with itself, or with a file that is no engagement, is refused, naming what to choose', async () => {
