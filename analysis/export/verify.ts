@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { VerifyResultSchema } from '../api/contract';
 import { BAGIT, BAG_INFO, MANIFEST, SIGNATURE, TAGMANIFEST, TAG_FILES, parseBagInfo, parseManifest, sha256File, walkFiles } from './bagit';
 import { fingerprintOf, publicKeyFromRaw } from './signing-key';
+import { normaliseFingerprint } from './fingerprint-text';
 
 export interface VerifyResult {
   ok: boolean;
@@ -131,11 +132,6 @@ async function checkHash(root: string, rel: string, expected: string, manifest: 
   if (!st.isFile()) throw new PackFailure(rel, `${rel} is not a regular file`);
   const got = await sha256File(p);
   if (got !== expected) throw new PackFailure(rel, `${rel} does not match its SHA-256 in ${manifest}: it was changed after the pack was signed`);
-}
-
-/** A fingerprint as typed or pasted ("SHA256:ab12:…", spaces, any case) in the form verifyPack reports it. */
-export function normaliseFingerprint(text: string): string {
-  return text.trim().replace(/^sha-?256:\s*/i, '').replace(/\s+/g, '').toLowerCase();
 }
 
 /**

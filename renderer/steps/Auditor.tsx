@@ -1,7 +1,8 @@
 // Auditor mode: an evidence pack opened read-only. Verification first, plainly; then the findings,
 // each with its evidence rows (source file and line), and the report. Nothing here can change the pack.
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { ShieldAlert, ShieldCheck, X } from 'lucide-react';
+import { z } from 'zod';
+import { ShieldAlert, ShieldCheck, ShieldQuestion, X } from 'lucide-react';
 import type { Finding } from '../../analysis/model';
 import { useApp, type PackView } from '../store';
 import { DataTable, type Column } from '../components/DataTable';
@@ -9,6 +10,44 @@ import { Card, ErrorBox, Loading, PageHeader, Stat, useLoad } from '../component
 import { api } from '../api/client';
 import { describeFinding, evidenceColumn, productColumn } from '../components/Findings';
 import { date, int, money, typeLabel } from '../format';
+import { normaliseFingerprint } from '../../analysis/export/fingerprint-text';
+
+/**
+ * Signing keys this auditor has confirmed with an analyst (by comparing fingerprints over another channel), kept on
+ * this machine. A pack that verifies proves only that nothing changed since someone signed it: anyone can sign.
+ */
+const CONFIRMED_KEYS = 'lrtw.confirmedKeys';
+const ConfirmedKeysSchema = z.array(z.object({ fingerprint: z.string(), client: z.string().nullable(), confirmed: z.string() }));
+type ConfirmedKey = z.infer<typeof ConfirmedKeysSchema>[number];
+
+function confirmedKeys(): ConfirmedKey[] {
+  try {
+    const parsed = ConfirmedKeysSchema.safeParse(JSON.parse(localStorage.getItem(CONFIRMED_KEYS) ?? '[]'));
+    return parsed.success ? parsed.data : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Whether the signer is confirmed: the fingerprint was compared now or before, or a different one was given. */
+type KeyCheck = { state: 'unconfirmed' } | { state: 'confirmed'; when: string; client: string | null } | { state: 'mismatch'; expected: string };
+
+function useKeyCheck(fingerprint: string | null, client: string | null): [KeyCheck, (typed: string) => void] {
+  const known = fingerprint ? confirmedKeys().find((k) => k.fingerprint === fingerprint) : undefined;
+  const [check, setCheck] = useState<KeyCheck>(known ? { state: 'confirmed', when: known.confirmed, client: known.client } : { state: 'unconfirmed' });
+  const compare = (typed: string) => {
+    const expected = normaliseFingerprint(typed);
+    if (!fingerprint || expected === '') return;
+    if (expected !== fingerprint) {
+      setCheck({ state: 'mismatch', expected });
+      return;
+    }
+    const when = new Date().toISOString().slice(0, 10);
+    localStorage.setItem(CONFIRMED_KEYS, JSON.stringify([...confirmedKeys().filter((k) => k.fingerprint !== fingerprint), { fingerprint, client, confirmed: when }]));
+    setCheck({ state: 'confirmed', when, client });
+  };
+  return [check, compare];
+}
 
 export function AuditorView({ pack }: { pack: PackView }) {
   const closePack = useApp((s) => s.closePack);
@@ -39,9 +78,7 @@ export function AuditorView({ pack }: { pack: PackView }) {
     // As in the review: the evidence is one click away (a double click or Enter on the row opens it too).
     evidenceColumn('Evidence rows', '130px', setOpen),
   ], [currency]);
-  const v = pack.verify;
-  // The folder was never a pack (the wrong folder was chosen), rather than a damaged one.
-  const notAPack = !v.ok && v.not_a_pack;
+  const notAPack = !pack.verify.ok && pack.verify.not_a_pack;
   return (
     <div className="page">
       <PageHeader
@@ -49,16 +86,7 @@ export function AuditorView({ pack }: { pack: PackView }) {
         lead={<span className="mono">{pack.path}</span>}
         actions={<button type="button" className="btn" onClick={closePack}><X size={16} aria-hidden /> Close evidence pack</button>}
       />
-      <div className={`verify-banner ${v.ok ? 'ok' : 'failed'}`} role="status" aria-label="Verification result">
-        {v.ok ? <ShieldCheck size={36} aria-hidden /> : <ShieldAlert size={36} aria-hidden />}
-        <div>
-          <div className="verify-title">{v.ok ? 'Verified' : notAPack ? 'Not an evidence pack' : `FAILED${v.failing_file ? `: ${v.failing_file}` : ''}`}</div>
-          {v.message.trim().toLowerCase() !== 'verified' && <div>{v.message}</div>}
-          {v.ok && <div>Every file's SHA-256 matches the manifest and the manifest's signature checks out.</div>}
-          {v.fingerprint && <div className="small">Signing key fingerprint <span className="mono">SHA256:{v.fingerprint}</span></div>}
-          {!v.ok && !notAPack && <div className="small">Do not rely on this pack. Ask the consultant for a fresh copy and compare the key fingerprint with the one they gave you.</div>}
-        </div>
-      </div>
+      <VerifyBanner pack={pack} />
       {/* A folder that is no pack has nothing more to show than the banner's advice. */}
       {!notAPack && pack.summary && (
         <div className="stats">
@@ -105,6 +133,52 @@ export function AuditorView({ pack }: { pack: PackView }) {
         )}
       </Card>
       </>)}
+    </div>
+  );
+}
+
+/**
+ * The verification result, and who signed: intact and signed is amber until the auditor has compared the signing
+ * key's fingerprint with the one the analyst gave them (then green, and remembered); a different key is a failure.
+ */
+function VerifyBanner({ pack }: { pack: PackView }) {
+  const v = pack.verify;
+  // The folder was never a pack (the wrong folder was chosen), rather than a damaged one.
+  const notAPack = !v.ok && v.not_a_pack;
+  const [check, compare] = useKeyCheck(v.ok ? v.fingerprint : null, pack.summary?.client ?? null);
+  const [typed, setTyped] = useState('');
+  const tone = !v.ok || check.state === 'mismatch' ? 'failed' : check.state === 'confirmed' ? 'ok' : 'unconfirmed';
+  const title = !v.ok
+    ? notAPack ? 'Not an evidence pack' : `FAILED${v.failing_file ? `: ${v.failing_file}` : ''}`
+    : check.state === 'mismatch' ? 'FAILED: signed by a different key'
+    : check.state === 'confirmed' ? 'Verified: signed by the key you confirmed'
+    : 'Intact and signed: confirm who signed it';
+  return (
+    <div className={`verify-banner ${tone}`} role="status" aria-label="Verification result">
+      {tone === 'ok' ? <ShieldCheck size={36} aria-hidden /> : tone === 'failed' ? <ShieldAlert size={36} aria-hidden /> : <ShieldQuestion size={36} aria-hidden />}
+      <div className="verify-body">
+        <div className="verify-title">{title}</div>
+        {v.message.trim().toLowerCase() !== 'verified' && <div>{v.message}</div>}
+        {v.ok && <div>Every file's SHA-256 matches the manifest and the manifest's signature checks out.</div>}
+        {v.fingerprint && <div className="small">Signing key fingerprint <span className="mono">SHA256:{v.fingerprint}</span></div>}
+        {v.ok && check.state === 'confirmed' && (
+          <div className="small">You confirmed this key{check.client ? ` for ${check.client}` : ''} on {date(check.when)}.</div>
+        )}
+        {v.ok && check.state === 'mismatch' && (
+          <div className="small">The consultant gave you <span className="mono">SHA256:{check.expected}</span>. Someone other than them signed this pack: do not rely on it, and ask them for the pack and its fingerprint again.</div>
+        )}
+        {v.ok && check.state !== 'confirmed' && (
+          <form className="key-check" onSubmit={(e) => { e.preventDefault(); compare(typed); }}>
+            <p className="small">Anyone can sign a pack with a key of their own. Compare the fingerprint with the one the consultant gave you by phone or another channel than the pack's.</p>
+            <label htmlFor="expected-fingerprint">Fingerprint the consultant gave you</label>
+            <div className="row">
+              <input id="expected-fingerprint" className="mono" value={typed} onChange={(e) => setTyped(e.target.value)} placeholder="SHA256:1a2b:3c4d:…" spellCheck={false} autoComplete="off" />
+              <button type="submit" className="btn" disabled={normaliseFingerprint(typed) === ''}>Compare</button>
+            </div>
+          </form>
+        )}
+        {!v.ok && !notAPack && <div className="small">Do not rely on this pack. Ask the consultant for a fresh copy and compare the key fingerprint with the one they gave you.</div>}
+      </div>
     </div>
   );
 }

@@ -782,7 +782,18 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await p.getByRole('button', { name: 'Open evidence pack' }).click();
     const banner = p.getByRole('status', { name: 'Verification result' });
     await banner.waitFor({ timeout: 60_000 });
-    assert.match(await banner.innerText(), /Verified/);
+    // Intact and signed, but by whom is the auditor's to confirm: a wrong fingerprint fails, the analyst's confirms.
+    assert.match(await banner.innerText(), /^Intact and signed: confirm who signed it/);
+    const { fingerprint } = await callApi<{ fingerprint: string }>(served, 'pack.verify', { path: pack.path });
+    const expected = banner.getByRole('textbox', { name: 'Fingerprint the consultant gave you' });
+    await expected.fill(`SHA256:${'0'.repeat(4)}${fingerprint.slice(4)}`);
+    await banner.getByRole('button', { name: 'Compare' }).click();
+    await banner.getByText('FAILED: signed by a different key').waitFor();
+    await shot(p, '10a-auditor-other-key');
+    await expected.fill(` sha256:${fingerprint.toUpperCase()} `);
+    await banner.getByRole('button', { name: 'Compare' }).click();
+    await banner.getByText('Verified: signed by the key you confirmed').waitFor();
+    assert.equal(await expected.count(), 0, 'confirmed: nothing more to compare');
     assert.equal(await p.getByRole('combobox', { name: /^Decision for / }).count(), 0, 'nothing is editable in auditor mode');
     const packGrid = p.getByRole('grid', { name: 'Findings in the pack' });
     assert.ok((await packGrid.getByRole('row').count()) > 2, 'the pack\'s findings are listed');
@@ -813,6 +824,13 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     assert.equal(headerBg, 'rgb(31, 56, 100)', 'the report is styled (navy header)');
     assert.deepEqual(w.consoleErrors.filter((e) => /Content Security Policy/i.test(e)), []);
     await shot(p, '10-auditor-verified');
+    await p.getByRole('button', { name: 'Close evidence pack' }).click();
+    // The confirmed key is remembered: opened again, the pack shows as verified at once.
+    await goStep(p, 'Start');
+    await p.getByRole('textbox', { name: 'Evidence pack folder' }).fill(pack.path);
+    await p.getByRole('button', { name: 'Open evidence pack' }).click();
+    await banner.getByText('Verified: signed by the key you confirmed').waitFor();
+    assert.match(await banner.innerText(), /You confirmed this key for .+ on /);
     await p.getByRole('button', { name: 'Close evidence pack' }).click();
 
     // Flip one byte of a payload file.
