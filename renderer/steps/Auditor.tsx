@@ -10,7 +10,7 @@ import { Card, ErrorBox, Loading, PageHeader, Stat, useLoad } from '../component
 import { api } from '../api/client';
 import { describeFinding, evidenceColumn, productColumn } from '../components/Findings';
 import { date, int, money, typeLabel } from '../format';
-import { normaliseFingerprint } from '../../analysis/export/fingerprint-text';
+import { normaliseFingerprint } from '../api/shared';
 
 /**
  * Signing keys this auditor has confirmed with an analyst (by comparing fingerprints over another channel), kept on
