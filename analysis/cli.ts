@@ -1,6 +1,6 @@
 // The command line (DATA-CONTRACT §3.1): `npm run cli -- <review|sample|verify> ...`.
 // The same engine the desktop app hosts; one line of progress per file on a terminal.
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { Engagement } from './engagement';
 import { defaultSettings, isCalendarDate, type Settings } from './settings';
@@ -58,6 +58,8 @@ function loadSettings(inputDir: string, configPath: string | undefined, asOf: st
     } catch (e) {
       throw e instanceof SettingsFileError ? new UsageError(e.message) : e;
     }
+    // Said, with what it sets: a settings file in the client's folder changes domains, prices and thresholds.
+    console.log(`Settings from ${path}: ${settingsKeys(path)}.`);
   } else if (configPath) {
     throw new UsageError(`${path} does not exist. Check the --config path.`);
   }
@@ -66,6 +68,12 @@ function loadSettings(inputDir: string, configPath: string | undefined, asOf: st
     settings = { ...settings, as_of: asOf };
   }
   return settings;
+}
+
+/** The top-level keys a settings file sets (it parsed already), for the run's log. */
+function settingsKeys(path: string): string {
+  const keys = Object.keys(JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>);
+  return keys.length ? `sets ${keys.join(', ')}` : 'sets nothing (defaults)';
 }
 
 /** One line per file: its counts when it is done; on a terminal also a live line while it loads. */

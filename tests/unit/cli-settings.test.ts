@@ -98,9 +98,12 @@ test('a review that loads nothing exits 2 and still writes summary.json with eve
   mkdirSync(input, { recursive: true });
   writeFileSync(join(input, 'subscriptions.xlsx'), randomBytes(4096));
   writeFileSync(join(input, 'empty.csv'), '');
+  // A settings file found in the client's folder is applied, and the log says so and what it sets.
+  writeFileSync(join(input, 'engagement.json'), '{"client": "Fabrikam", "corporate_email_domains": ["fabrikam.com"]}');
   const out = join(root, 'out-nothing');
   const r = cli('review', '--input', input, '--out', out);
   assert.equal(r.code, 2, r.err);
+  assert.ok(r.out.includes(`Settings from ${join(input, 'engagement.json')}: sets client, corporate_email_domains.`), r.out);
   assert.match(r.err, /nothing usable was loaded .* the reasons are in .*summary\.json/);
   const summaryPath = join(out, 'summary.json');
   assert.ok(existsSync(summaryPath));
