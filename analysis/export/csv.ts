@@ -1,5 +1,6 @@
 // CSV for the evidence pack (RFC 4180, UTF-8, CRLF). Text that a spreadsheet would run as a formula
-// (starting with = + - @, tab or CR) is prefixed with an apostrophe, the usual CSV-injection guard;
+// (starting with = + - @, tab or CR) is prefixed with an apostrophe, the usual CSV-injection guard, after
+// control and bidi-override characters are dropped;
 // numbers are written in full precision, never rounded.
 import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
@@ -12,11 +13,24 @@ export function neutraliseFormula(text: string): string {
   return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
 }
 
+/**
+ * Characters no client value legitimately holds that still do harm in an output: C0 controls but TAB, CR and LF
+ * (a NUL cuts a line short in many readers), DEL, and the bidi embeddings, overrides and isolates that make
+ * "moc.osotnoc@nna" read as an innocent address. Dropped from every text the pack and the reports write.
+ */
+const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g;
+/** The same set for DuckDB's regexp_replace (RE2 syntax, inside a SQL string literal). */
+export const CONTROL_CHARS_RE2 = '[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]';
+
+export function withoutControls(text: string): string {
+  return text.replace(CONTROL_CHARS, '');
+}
+
 export function csvField(v: CsvValue): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
   if (typeof v === 'boolean') return v ? 'true' : 'false';
-  const s = neutraliseFormula(v);
+  const s = neutraliseFormula(withoutControls(v));
   return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

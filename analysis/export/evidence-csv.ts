@@ -8,11 +8,15 @@ import { dirname, join } from 'node:path';
 import type { EngagementDb } from '../db/engine';
 import { sha256File } from './bagit';
 import { JS_WHITESPACE_RE2 } from '../db/js-whitespace';
+import { CONTROL_CHARS_RE2 } from './csv';
 
 export const EVIDENCE_CSV_HEADER = ['finding_id', 'table', 'source_id', 'file', 'line', 'note'] as const;
 
-/** neutraliseFormula(x) in SQL: text a spreadsheet would run as a formula gets a leading apostrophe. */
-const guardSql = (x: string) => `CASE WHEN regexp_matches(${x}, '^[=+\\-@\\t\\r]') THEN '''' || ${x} ELSE ${x} END`;
+/** neutraliseFormula(withoutControls(x)) in SQL: controls dropped, then text a spreadsheet would run as a formula gets a leading apostrophe. */
+const guardSql = (x: string) => {
+  const t = `regexp_replace(${x}, '${CONTROL_CHARS_RE2}', '', 'g')`;
+  return `CASE WHEN regexp_matches(${t}, '^[=+\\-@\\t\\r]') THEN '''' || ${t} ELSE ${t} END`;
+};
 
 /** The rest of csvField in SQL, on guarded text g: '' for NULL; quoted when it holds a quote, comma or line break, or is edged by space. */
 const quoteSql = (g: string) =>

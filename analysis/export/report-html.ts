@@ -6,6 +6,7 @@ import type { ScenarioAssumptions } from '../settings';
 import type { FindingRow, RenewalRow, SourceRow, RefusedRow } from './data';
 import { SCENARIO_KEYS, SCENARIO_LABELS, typeLabel } from './settlement';
 import { REPORT_CSS } from './report-style';
+import { withoutControls } from './csv';
 
 export interface ReportInput {
   client: string;
@@ -39,7 +40,7 @@ export interface ReportInput {
 
 export function esc(v: unknown): string {
   if (v === null || v === undefined) return '';
-  return String(v)
+  return withoutControls(String(v))
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')

@@ -20,6 +20,8 @@ const EVIDENCE_HEADER = ['finding_id', 'table', 'source_id', 'file', 'line', 'no
 const TRICKY = [
   '=HYPERLINK("http://x","y")', '+44 20 7946 0958', '-1', '@SUM(A1)', '\tlead tab', '\rlead cr', 'a,b', 'say "hi"', 'two\nlines',
   'crlf\r\nend', ' lead space', 'trail space ', '\u00a0nbsp', 'ideographic\u3000', 'plain', '', "it's", 'Zoë Ærø — 設計',
+  // Controls and bidi overrides are dropped (a NUL cuts a line short; U+202E shows an address reversed), before the guard.
+  'nul\u0000byte', 'ctl\u0001\u000b\u001f\u007fend', '\u202emoc.osotnoc@nna', '\u0001=cmd', 'iso\u2066late\u2069',
 ];
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
@@ -78,6 +80,8 @@ describe('streamed CSV exports', () => {
     assert.ok(text.includes(`\r\n"F-=HYPERLINK(""http://x"",""y"")","'=HYPERLINK(""http://x"",""y"")",1,lrt-sessions.csv,,"'=HYPERLINK(""http://x"",""y"")"\r\n`), 'formula text is neutralised, quotes doubled');
     assert.ok(text.includes(`\r\nF-@SUM(A1),sessions,9,,,'@SUM(A1)\r\n`), 'a source without a source row has an empty file; null line is empty');
     assert.ok(text.includes(`\r\n"F-two\nlines","two\nlines",9,,8001,"two\nlines"\r\n`), 'line breaks are quoted');
+    assert.doesNotMatch(text, /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]/, 'no control or bidi character is written');
+    assert.ok(text.includes(',nulbyte\r\n') && text.includes(',ctlend\r\n') && text.includes(',moc.osotnoc@nna\r\n') && text.includes(",'=cmd\r\n"), 'dropped, then guarded');
     assert.ok(text.includes(`\r\nF-\u00a0nbsp,"\u00a0nbsp",3,`), 'a leading Unicode space is quoted, an inner one is not');
     assert.ok(text.includes(`\r\nG-big,sessions,1,lrt-sessions.csv,9007199254740991,max safe line\r\n`), 'large line numbers in full');
     assert.ok(text.includes(`,3,"'=cmd,""x"".csv",`), 'a formula-like file name is neutralised and quoted');
