@@ -111,12 +111,12 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
     -- network line, every other gap to its main line.
     offering_seats AS (SELECT offering, sum(seats) AS seats FROM _contract GROUP BY offering),
     gap_to AS (
-      SELECT f.units, f.type = 'network_over_use' AS net, coalesce(
+      SELECT f.units, f.last_seen, f.type = 'network_over_use' AS net, coalesce(
           (SELECT k.offering FROM offering_seats k WHERE k.offering = f.offering),
           (SELECT arg_min(c.offering, (c.offering <> f.product, -k.seats, c.offering)) FROM _covers c JOIN offering_seats k ON k.offering = c.offering WHERE c.product = f.product)) AS offering
       FROM _f f WHERE f.family = 'gap'),
     gaps AS (
-      SELECT k.line, sum(g.units) AS units FROM gap_to g JOIN _contract k ON k.offering = g.offering
+      SELECT k.line, sum(g.units) AS units, max(g.last_seen) AS gap_last FROM gap_to g JOIN _contract k ON k.offering = g.offering
         AND CASE WHEN g.net AND EXISTS (SELECT 1 FROM _contract n WHERE n.offering = g.offering AND n.model = 'network') THEN k.model = 'network' ELSE k.main END
       GROUP BY k.line),
     -- Denials are network seats running out: they count for the offering's network line.
@@ -148,7 +148,7 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
     SELECT k.line, k.offering, k.model, k.main, k.seats, k.model <> 'network' OR k.line IN (SELECT line FROM net_data) AS sized,
       CASE WHEN k.main THEN coalesce(assigned.n, 0) ELSE 0 END AS active_assignments, CASE WHEN k.main THEN coalesce(act.n, 0) ELSE coalesce(claim_act.n, 0) END AS active_users,
       coalesce(stats.peak, 0) AS peak, CASE WHEN coalesce(stats.before, 0) > 0 THEN stats.recent / stats.before END AS trend,
-      coalesce(den.n, 0) AS true_denials, coalesce(gaps.units, 0) AS gap_units, CASE WHEN k.main THEN coalesce(lowf.n, 0) ELSE 0 END AS low_frequency_users,
+      coalesce(den.n, 0) AS true_denials, coalesce(gaps.units, 0) AS gap_units, gaps.gap_last, CASE WHEN k.main THEN coalesce(lowf.n, 0) ELSE 0 END AS low_frequency_users,
       CAST(ceil(coalesce(stats.peak, 0) * (1 + _p.buf)) AS DOUBLE) AS needed,
       k.model = 'flex' AND flex.offering IS NOT NULL AS flex_pool, coalesce(flex.bought, 0) AS tokens_bought, coalesce(flex_used.used, 0) AS tokens_used,
       flex_used.flex_first, flex_used.flex_last, CAST(_p.d - INTERVAL 12 MONTH AS DATE) AS flex_from,
@@ -178,13 +178,15 @@ export async function saveRenewal(db: EngagementDb): Promise<void> {
                   WHEN flex_first > flex_from + 1 THEN printf('; the Token Flex usage loaded starts on %s, so it covers only part of those 12 months', flex_first)
                   ELSE '' END
            WHEN gap_units > 0 THEN printf('the gap register holds %s %s', plural(CAST(gap_units AS BIGINT), 'unit'), CASE WHEN main THEN 'for its products' ELSE 'of network over-use' END)
+             -- Gaps that ended long ago (a lookback of years) may be settled by now: said before seats are bought for them.
+             || CASE WHEN gap_last < CAST(_p.d - INTERVAL 6 MONTH AS DATE) THEN printf('; the last of it was on %s, before the six months the seats are sized on: check it still applies before buying', gap_last) ELSE '' END
              || CASE WHEN idle_seats > 0 THEN printf('; %d of its seats %s idle (Reclamation list) and can be reassigned before buying more', idle_seats, CASE WHEN idle_seats = 1 THEN 'is' ELSE 'are' END) ELSE '' END
            WHEN NOT sized THEN 'no network session data to size it (load the licence server''s FlexNet logs, or sessions that claim a network licence)'
            WHEN needed < seats THEN printf('peak %d %s over the last six complete months plus %g%% buffer needs %g of %g seats', peak,
              CASE WHEN model = 'network' THEN 'network seats in use at once' ELSE 'monthly active users' END, CAST(buf * 100 AS DOUBLE), CAST(needed AS DOUBLE), CAST(seats AS DOUBLE))
            WHEN active_assignments > 0 AND low_frequency_users >= 0.25 * active_assignments THEN printf('%d of %d assigned users are low-frequency users', low_frequency_users, active_assignments)
            ELSE 'seats match use' END
-    FROM _rb, (SELECT buf FROM _p)`);
+    FROM _rb, _p`);
   await db.run(`INSERT INTO renewal_monthly SELECT line, strftime(m, '%Y-%m'), active_users, seats FROM _rm`);
 }
 

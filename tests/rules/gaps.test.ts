@@ -273,3 +273,22 @@ test('network_over_use: one user checking out twice on one host holds one seat, 
     e.close();
   }
 });
+
+test('renewal: a network line increased for over-use that ended before the six months it is sized on says so', async () => {
+  const e = await makeEstate();
+  try {
+    await e.insert('subscriptions', [{ offering: 'INVPROSA', seat_quantity: 2, start_date: '2025-01-01', end_date: '2026-12-31', licence_model: 'network' }]);
+    const rows = [];
+    for (const day of ['2025-10-10', '2025-11-12', '2025-12-15']) for (let i = 0; i < 3; i++) rows.push(s(`n${i}@contoso.com`, 'INVPROSA', day, { licence_type: 'network', device_name: `h${i}` }));
+    rows.push(s('n0@contoso.com', 'INVPROSA', '2026-09-01', { licence_type: 'network', device_name: 'h0' }));
+    await e.insert('sessions', rows);
+    await e.review(SETTINGS);
+    const [line] = await e.db.all<{ recommendation: string; reason: string }>("SELECT recommendation, reason FROM renewal_brief WHERE offering = 'INVPROSA'");
+    assert.deepEqual(line, {
+      recommendation: 'increase',
+      reason: 'the gap register holds 1 unit for its products; the last of it was on 2025-12-15, before the six months the seats are sized on: check it still applies before buying',
+    });
+  } finally {
+    e.close();
+  }
+});
