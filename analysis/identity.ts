@@ -75,9 +75,9 @@ const BUILD_SQL = `
       FROM id_seen s JOIN id_roster r ON r.local_part = s.key WHERE s.kind = 'login' AND r.n = 1
     UNION ALL SELECT s.key, s.key, 'login',
            CASE WHEN r.n > 1 THEN 'ambiguous: local part of ' || r.n || ' roster e-mails (' || r.emails || '); add an identity_map row'
-                ELSE 'no roster e-mail has this local part' END, 5, 0
+                ELSE 'no roster e-mail has this local part' END || ' (seen in ' || s.seen_in || ')', 5, 0
       FROM id_seen s LEFT JOIN id_roster r ON r.local_part = s.key WHERE s.kind = 'login'
-    UNION ALL SELECT key, val, 'hashed', 'masked identity (hashed Autodesk id) kept as its own user', 5, 0 FROM id_seen WHERE kind = 'hashed'
+    UNION ALL SELECT key, val, 'hashed', 'masked identity (hashed Autodesk id) kept as its own user (seen in ' || seen_in || ')', 5, 0 FROM id_seen WHERE kind = 'hashed'
   )
   SELECT alias, "user", method, detail FROM cand
   QUALIFY row_number() OVER (PARTITION BY alias ORDER BY prio, tiebreak, "user") = 1`;

@@ -65,10 +65,11 @@ export async function computeQuality(db: EngagementDb): Promise<Quality> {
     FROM findings WHERE type = 'telemetry_gap' ORDER BY first_seen`);
 
   const identities = await db.all<{ alias: string; user: string; method: string; detail: string | null }>(
-    `SELECT alias, "user", method, detail FROM identities WHERE method <> 'unmatched' AND alias <> "user" ORDER BY method, alias LIMIT 5000`,
+    `SELECT alias, "user", method, detail FROM identities WHERE method IN ('map', 'hashed', 'local_part') AND alias <> lower("user") ORDER BY method, alias LIMIT 5000`,
   );
   const unmatched = await db.all<{ alias: string; seen_in: string }>(
-    `SELECT alias, coalesce(detail, '') AS seen_in FROM identities WHERE method = 'unmatched' ORDER BY alias LIMIT 5000`,
+    // As resolveIdentities reports them: logins no roster e-mail claims, and masked ids kept as their own user.
+    `SELECT alias, coalesce(detail, '') AS seen_in FROM identities WHERE method = 'login' OR (method = 'hashed' AND alias = lower("user")) ORDER BY alias LIMIT 5000`,
   );
 
   // The portal's last_accessed against the telemetry's last usage day of the same user.

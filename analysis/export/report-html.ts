@@ -133,7 +133,7 @@ export function renderReport(r: ReportInput): string {
 <body>
 <header>
 <h1>Licence review — ${esc(r.client)}</h1>
-<div class="sub">Autodesk named-user licences: reclamation, compliance gaps, settlement scenarios and renewal. Read-only evidence report.</div>
+<div class="sub">Autodesk licences (Named User, network and Flex): reclamation, compliance gaps, settlement scenarios and renewal. Read-only evidence report.</div>
 <dl>
 <div><dt>As of</dt><dd>${esc(r.asOf ?? 'undated')}</dd></div>
 <div><dt>Currency</dt><dd>${esc(r.currency)}</dd></div>

@@ -399,7 +399,7 @@ async function writeSummary(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ctx, x
   const { f, settings } = ctx;
   ws.columns = [{ width: 46 }, { width: 14 }, { width: 14 }, { width: 20 }, { width: 64 }];
   const L = new Layout(ws, f);
-  L.title('Quarterly licence review', 'Autodesk named-user licences: what to reclaim, what to buy, what an audit would cost.');
+  L.title('Quarterly licence review', 'Autodesk licences (Named User, network and Flex): what to reclaim, what to buy, what an audit would cost.');
   const fact = (r: ExcelJS.Row) => {
     r.getCell(1).font = { name: 'Calibri', bold: true };
     r.getCell(2).alignment = { horizontal: 'left' };

@@ -642,7 +642,9 @@ function evidenceFields(values: Record<string, unknown>): [string, string][] {
   for (const [k, v] of Object.entries(values)) {
     if (HIDDEN_FIELDS.has(k) || v === null || v === undefined || v === '') continue;
     const label = k.endsWith('_raw') ? `${k.slice(0, -4).replace(/_/g, ' ')} as written` : k === 'extra' ? 'other columns' : k.replace(/_/g, ' ');
-    out.push([label, typeof v === 'object' ? JSON.stringify(v) : String(v)]);
+    // A computed fraction (a duration of 214.7333… minutes) reads to two places; whole numbers and text as stored.
+    const text = typeof v === 'object' ? JSON.stringify(v) : typeof v === 'number' && !Number.isInteger(v) ? String(Math.round(v * 100) / 100) : String(v);
+    out.push([label, text]);
   }
   return out;
 }

@@ -18,7 +18,7 @@ const idCols: Column<Q['identities'][number]>[] = [
 ];
 const unmatchedCols: Column<Q['unmatched'][number]>[] = [
   { id: 'alias', header: 'Alias', value: (r) => r.alias, width: 'minmax(160px, 1fr)' },
-  { id: 'seen', header: 'Seen in', value: (r) => r.seen_in, width: 'minmax(160px, 1fr)' },
+  { id: 'seen', header: 'Why, and where seen', value: (r) => r.seen_in, width: 'minmax(200px, 2fr)' },
 ];
 
 /** The engine may hand a sentence ("site X: no usage at all for …") where the site goes; the table shows the site. */
