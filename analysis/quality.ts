@@ -20,7 +20,7 @@ export interface Quality {
 }
 
 /** Bump the version when computeQuality's output changes for the same data: stored entries are then recomputed. */
-const QUALITY_VIEW = { name: 'quality', version: 2, schema: QualitySchema };
+const QUALITY_VIEW = { name: 'quality', version: 3, schema: QualitySchema };
 
 /**
  * Data quality for the UI: the stored result when it matches the data, else computed now. `store`
@@ -99,6 +99,10 @@ export async function computeQuality(db: EngagementDb): Promise<Quality> {
     SELECT product, any_value(product_raw) AS product_raw, count(*)::INTEGER AS rows FROM (
       SELECT product, product_raw FROM sessions UNION ALL SELECT product, product_raw FROM usage_daily
       UNION ALL SELECT product, product_raw FROM tokenflex WHERE product IS NOT NULL
+      -- Offerings bought or assigned under a name the catalogue does not know entitle nothing but themselves.
+      UNION ALL SELECT offering, offering_raw FROM subscriptions WHERE offering IS NOT NULL
+      UNION ALL SELECT offering, offering_raw FROM users WHERE offering IS NOT NULL
+      UNION ALL SELECT offering, offering_raw FROM usage_report WHERE offering IS NOT NULL
     ) GROUP BY product`);
   const unknown_products = products
     .filter((p) => !catalogue.get(p.product))

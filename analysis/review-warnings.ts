@@ -12,7 +12,7 @@ import { DATE_NOTES } from './ingest/normalise';
 const list = (codes: readonly string[], max = 6) => (codes.length <= max ? codes.join(', ') : `${codes.slice(0, max).join(', ')} and ${codes.length - max} more`);
 
 /** What a warning is about, so a screen can say which of its figures it touches. */
-export type WarningCode = 'usage_outside_window' | 'sources_outside_window' | 'no_subscriptions' | 'currency_unconverted' | 'price_unmatched' | 'flex_rate_missing' | 'sources_mostly_rejected' | 'no_corporate_domains' | 'corporate_domains_unmatched' | 'no_usage' | 'no_named_user_usage' | 'usage_in_future' | 'date_order';
+export type WarningCode = 'usage_outside_window' | 'sources_outside_window' | 'no_subscriptions' | 'currency_unconverted' | 'price_unmatched' | 'offering_unknown' | 'flex_rate_missing' | 'sources_mostly_rejected' | 'no_corporate_domains' | 'corporate_domains_unmatched' | 'no_usage' | 'no_named_user_usage' | 'usage_in_future' | 'date_order';
 export interface ReviewWarning {
   code: WarningCode;
   message: string;
@@ -214,6 +214,20 @@ export async function reviewWarnings(db: EngagementDb, settings: Settings, asOf:
         `The price${unmatched.length === 1 ? '' : 's'} given for ${list(unmatched)} match${unmatched.length === 1 ? 'es' : ''} no product of the catalogue or the loaded data, so ${unmatched.length === 1 ? 'it is' : 'they are'} not used. Check the product code (the price book in Settings; "prices" in engagement.json).`,
       );
     }
+  }
+  // A subscription or assignment under an offering name the catalogue does not know ("Autocad Civil 2019 Network")
+  // covers nothing but itself: the use of its products reads as out of scope or unassigned.
+  const offerings = await db.all<{ code: string; raw: string | null }>(
+    `SELECT offering AS code, any_value(offering_raw) AS raw FROM (
+       SELECT offering, offering_raw FROM subscriptions UNION ALL SELECT offering, offering_raw FROM users UNION ALL SELECT offering, offering_raw FROM usage_report)
+     WHERE offering IS NOT NULL GROUP BY offering ORDER BY offering`,
+  );
+  const unknownOfferings = offerings.filter((o) => !catalogue.get(o.code)).map((o) => o.raw ?? o.code);
+  if (unknownOfferings.length > 0) {
+    push(
+      'offering_unknown',
+      `The catalogue does not know the offering${unknownOfferings.length === 1 ? '' : 's'} ${list(unknownOfferings.map((o) => `"${o}"`), 4)}, so ${unknownOfferings.length === 1 ? 'it covers' : 'they cover'} no product but ${unknownOfferings.length === 1 ? 'itself' : 'themselves'}: the use of ${unknownOfferings.length === 1 ? 'its' : 'their'} products reads as unassigned or out of scope. Write the offering's Autodesk name or product code in the export (Data quality lists them) and load it again.`,
+    );
   }
   // Low-frequency users whose products have no Flex token rate claim no saving (their Flex cost is unknown):
   // a headline that silently leaves them at 0 reads as "nothing to save".

@@ -97,7 +97,7 @@ function QualityBody({ q, sources }: { q: Q; sources: Output<'sources.list'> }) 
           )}
           {q.unknown_products.length > 0 && (
             <>
-              <h3>Products not in the catalogue</h3>
+              <h3>Products and offerings not in the catalogue</h3>
               <ul className="list">
                 {q.unknown_products.map((u) => (
                   <li key={u.product_raw}><span className="mono">{u.product_raw}</span> <span className="muted num">{int(u.rows)} rows</span></li>

@@ -167,6 +167,13 @@ test('assigned Named Users with only network sessions and Token Flex loaded: sai
     only.warnings[only.warning_codes.indexOf('no_named_user_usage')],
     "No Named User usage was loaded (the usage is network sessions and Token Flex only), so the 2 assigned users read as dormant unless they also check out network licences under the same name, and Named User lines read as reducible. Load the LRT session export, Autodesk Account's daily usage or its Usage Report and run the review again.",
   );
+  // A subscription under an offering name the catalogue does not know is named, in Data quality too.
+  writeFileSync(join(dir, 'subs.csv'), 'Offering Name,Seat Quantity,Start Date,End Date,Access\nAutocad Civil 2019 Network,3,01/01/2018,12/31/2018,Multi-user\n');
+  await call('import.run', { jobId: 'n1b', files: [{ path: join(dir, 'subs.csv') }] });
+  const unknown = (await call('review.run', { jobId: 'n2b' })) as Summary;
+  assert.match(unknown.warnings[unknown.warning_codes.indexOf('offering_unknown')] ?? '', /^The catalogue does not know the offering "Autocad Civil 2019 Network", so it covers no product but itself/);
+  const dq = (await call('quality.get', {})) as { unknown_products: { product_raw: string }[] };
+  assert.ok(dq.unknown_products.some((u) => u.product_raw === 'Autocad Civil 2019 Network'), JSON.stringify(dq.unknown_products));
   // The licence server's logins that no roster e-mail claims are listed as unmatched, saying why and where seen.
   const q = (await call('quality.get', {})) as { unmatched: { alias: string; seen_in: string }[] };
   assert.ok(q.unmatched.length > 10, `${q.unmatched.length} unmatched`);
