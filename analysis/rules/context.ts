@@ -154,12 +154,14 @@ export async function prepareContext(db: EngagementDb, settings: Settings, catal
   await db.run(`CREATE OR REPLACE TEMP VIEW _u AS
     SELECT 'sessions' AS tbl, source_id, line, "user" AS usr, product, CAST(start_time AS DATE) AS day, lower(licence_type) AS claim,
       lower(nullif(trim(network_domain), '')) AS site, coalesce(nullif(device_id, ''), nullif(device_name, '')) AS device,
-      start_time AS st, coalesce(end_time, start_time + to_microseconds(CAST(round(duration_minutes * 60000000) AS BIGINT))) AS et
+      start_time AS st, coalesce(end_time, start_time + to_microseconds(CAST(round(duration_minutes * 60000000) AS BIGINT))) AS et,
+      -- The offering whose licence the session took (a FlexNet package, an LRT offering column): whose seats it used.
+      licence_offering AS lo
     FROM sessions
     UNION ALL
-    SELECT 'usage_daily', source_id, line, "user", product, day, lower(licence_type), NULL, NULL, NULL, NULL FROM usage_daily
+    SELECT 'usage_daily', source_id, line, "user", product, day, lower(licence_type), NULL, NULL, NULL, NULL, NULL FROM usage_daily
     UNION ALL
-    SELECT 'tokenflex', source_id, line, "user", product, usage_date, 'flex', NULL, nullif(machine, ''), session_start, NULL
+    SELECT 'tokenflex', source_id, line, "user", product, usage_date, 'flex', NULL, nullif(machine, ''), session_start, NULL, NULL
     FROM tokenflex WHERE product IS NOT NULL`);
   // The rows of _u that name a network domain (sessions only), with the site computed once per distinct raw
   // value: trim/lower on every row is what made site questions slow at millions of sessions.

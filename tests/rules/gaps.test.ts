@@ -292,3 +292,31 @@ test('renewal: a network line increased for over-use that ended before the six m
     e.close();
   }
 });
+
+test('network seats are pooled by the licence a session took: a Collection seat is not also an AutoCAD seat', async () => {
+  const e = await makeEstate();
+  try {
+    await e.insert('subscriptions', [
+      { offering: 'ACD', seat_quantity: 2, start_date: '2026-01-01', end_date: '2026-12-31', licence_model: 'network' },
+      { offering: 'AECCOL', seat_quantity: 3, start_date: '2026-01-01', end_date: '2026-12-31', licence_model: 'network' },
+    ]);
+    const rows: ReturnType<typeof s>[] = [];
+    const at = (user: string, product: string, lo: string, day: string) =>
+      rows.push(s(user, product, day, { licence_type: 'network', device_name: `pc-${user}`, licence_offering: lo }));
+    for (const day of ['2026-04-10', '2026-05-12', '2026-06-15']) {
+      // AutoCAD through its own feature, three at once: over its 2 seats, whatever the Collection has free.
+      for (const u of ['a1', 'a2', 'a3']) at(`${u}@contoso.com`, 'ACD', 'ACD', day);
+      // Civil 3D and AutoCAD through the Collection's package: 3 at once, its 3 seats.
+      for (const u of ['c1', 'c2']) at(`${u}@contoso.com`, 'CIV3D', 'AECCOL', day);
+      at('c3@contoso.com', 'ACD', 'AECCOL', day);
+    }
+    await e.insert('sessions', rows);
+    const { findings } = await e.review(SETTINGS);
+    const net = of(findings, 'network_over_use');
+    assert.deepEqual(net.map((f) => `${f.product} ${f.offering} ${f.units}`), ['ACD ACD 1'], 'AutoCAD is over its own seats; the Collection is not');
+    const brief = await e.db.all<{ line: string; peak_monthly_active: number; recommendation: string }>('SELECT line, peak_monthly_active, recommendation FROM renewal_brief ORDER BY line');
+    assert.deepEqual(brief.map((b) => [b.line, b.peak_monthly_active, b.recommendation]), [['ACD', 3, 'increase'], ['AECCOL', 3, 'keep']], 'each line is sized by its own pool');
+  } finally {
+    e.close();
+  }
+});
