@@ -107,7 +107,7 @@ export const RenewalRowSchema = z.object({
   line: z.string(),
   offering: z.string(), licence_model: z.string().nullable(), name: z.string(),
   /** What peak_monthly_active and the monthly series count: users, or (a network line) sessions at once. */
-  measure: z.enum(['users', 'concurrent']).default('users'), seats: z.number(), active_assignments: z.number(), active_users: z.number(),
+  measure: z.enum(['users', 'concurrent', 'tokens']).default('users'), seats: z.number(), active_assignments: z.number(), active_users: z.number(),
   peak_monthly_active: z.number(), trend: z.number().nullable(), true_denials: z.number(),
   recommendation: z.enum(['increase', 'reduce', 'convert_to_flex', 'keep']),
   /** The quantity to renew: the analyst's target when set_by_analyst, else the engine's recommended_quantity. */

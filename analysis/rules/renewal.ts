@@ -79,14 +79,23 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
       SELECT k.line, CAST(date_trunc('month', n.day) AS DATE) AS m, max(n.peak) AS users
       FROM _contract k JOIN (SELECT DISTINCT offering, product FROM _pool_ent) c ON c.offering = k.offering JOIN _net_daily n ON n.product = c.product, _p
       WHERE k.model = 'network' AND n.day > _p.lb_start AND n.day <= _p.d GROUP BY ALL),
+    -- A Flex token pool's monthly figure is the tokens used in the month (the Token Flex export when loaded, else the
+    -- Flex rows of daily usage), against its seats' counterpart: the tokens bought, a twelfth a month.
+    flex_tokens AS (
+      SELECT k.line, CAST(date_trunc('month', t.day) AS DATE) AS m, CAST(round(sum(t.tokens)) AS BIGINT) AS users
+      FROM _contract k, (
+        SELECT usage_date AS day, tokens FROM tokenflex
+        UNION ALL SELECT day, tokens FROM usage_daily WHERE licence_type = 'flex' AND NOT EXISTS (SELECT 1 FROM tokenflex)) t, _p
+      WHERE k.model = 'flex' AND t.day > _p.lb_start AND t.day <= _p.d GROUP BY ALL),
     active AS (
-      SELECT line, m, count(*) AS users FROM users_in_month WHERE line NOT IN (SELECT line FROM _contract WHERE model = 'network') GROUP BY ALL
-      UNION ALL SELECT line, m, users FROM net_peak),
+      SELECT line, m, count(*) AS users FROM users_in_month WHERE line NOT IN (SELECT line FROM _contract WHERE model IN ('network', 'flex')) GROUP BY ALL
+      UNION ALL SELECT line, m, users FROM net_peak
+      UNION ALL SELECT line, m, users FROM flex_tokens),
     seats AS (
-      SELECT k.line, months.m, coalesce(sum(e.seats), 0) AS seats
+      SELECT k.line, months.m, CASE WHEN k.model = 'flex' THEN coalesce(sum(e.tokens), 0) / 12.0 ELSE coalesce(sum(e.seats), 0) END AS seats
       FROM _contract k CROSS JOIN months LEFT JOIN _e e ON e.offering = k.offering AND e.model = k.model
         AND e.s <= least(months.m_end, (SELECT d FROM _p)) AND e.e >= least(months.m_end, (SELECT d FROM _p))
-      GROUP BY ALL)
+      GROUP BY k.line, k.model, months.m)
     SELECT s.line, s.m, months.m_end, coalesce(a.users, 0) AS active_users, s.seats, months.m_end <= (SELECT d FROM _p) AS complete
     FROM seats s JOIN months USING (m) LEFT JOIN active a ON a.line = s.line AND a.m = s.m`);
   await db.run(`CREATE OR REPLACE TEMP TABLE _rb AS
@@ -291,7 +300,7 @@ export async function getRenewal(db: EngagementDb, names: (code: string) => stri
       offering: b.offering,
       licence_model: b.licence_model,
       name: lineName(b, brief, names),
-      measure: b.licence_model === 'network' ? 'concurrent' : 'users',
+      measure: b.licence_model === 'network' ? 'concurrent' : b.licence_model === 'flex' ? 'tokens' : 'users',
       seats: Number(b.seats ?? 0),
       active_assignments: Number(b.active_assignments ?? 0),
       active_users: Number(b.active_users ?? 0),

@@ -115,13 +115,23 @@ function niceMax(v: number): number {
   return 10 * p;
 }
 
-/** Monthly active users (line) against seats (step line) over the lookback. */
-/** What a renewal line's monthly figure counts: people using it, or (a network line) sessions running at once. */
-export type RenewalMeasure = 'users' | 'concurrent';
+/**
+ * What a renewal line's monthly figure counts: people using it, (a network line) seats in use at once, or (a Flex
+ * token pool) tokens used, against a twelfth of the tokens bought.
+ */
+export type RenewalMeasure = 'users' | 'concurrent' | 'tokens';
 
+const MEASURE_TEXT: Record<RenewalMeasure, { what: string; seats: string; point: string; desc: string }> = {
+  users: { what: 'Monthly active users', seats: 'Seats', point: 'active users', desc: 'active' },
+  concurrent: { what: 'Peak seats in use at once', seats: 'Seats', point: 'seats in use at once at the peak', desc: 'at once' },
+  tokens: { what: 'Tokens used in the month', seats: 'Tokens bought, a twelfth a month', point: 'tokens used', desc: 'tokens used' },
+};
+
+/** A renewal line's monthly figure (line) against its seats (step line) over the lookback. */
 export function ActiveVsSeats(props: { name: string; monthly: { month: string; active_users: number; seats: number }[]; measure?: RenewalMeasure }) {
-  const concurrent = props.measure === 'concurrent';
-  const what = concurrent ? 'Peak seats in use at once' : 'Monthly active users';
+  const text = MEASURE_TEXT[props.measure ?? 'users'];
+  const what = text.what;
+  const whole = (n: number) => Math.round(n).toLocaleString('en-US');
   const data = props.monthly;
   const W = 560;
   const H = 200;
@@ -139,27 +149,28 @@ export function ActiveVsSeats(props: { name: string; monthly: { month: string; a
   return (
     <figure className="chart">
       <svg viewBox={`0 0 ${W} ${H}`} width="100%" role="img" aria-label={`${what} against seats for ${props.name}`}>
-        <desc>{data.map((d) => `${d.month}: ${d.active_users} ${concurrent ? 'at once' : 'active'} of ${d.seats} seats`).join('; ')}</desc>
+        <desc>{data.map((d) => `${d.month}: ${whole(d.active_users)} ${text.desc} of ${whole(d.seats)} ${props.measure === 'tokens' ? 'a month bought' : 'seats'}`).join('; ')}</desc>
         {ticks.map((t) => (
           <g key={t}>
             <line x1={pad.l} x2={W - pad.r} y1={y(t)} y2={y(t)} className="gridline" />
-            <text x={pad.l - 6} y={y(t) + 4} textAnchor="end" className="axis num">{Math.round(t)}</text>
+            <text x={pad.l - 6} y={y(t) + 4} textAnchor="end" className="axis num">{t >= 10_000 ? `${Math.round(t / 1000)}k` : Math.round(t)}</text>
           </g>
         ))}
-        {data.map((d, i) => (i % every === 0 || i === data.length - 1) && (
+        {/* Every `every`-th month, and the last: the one before it is left out when the two would overlap. */}
+        {data.map((d, i) => (i === data.length - 1 || (i % every === 0 && data.length - 1 - i >= Math.max(1, Math.ceil(every / 2)))) && (
           <text key={d.month} x={x(i)} y={H - 8} textAnchor="middle" className="axis">{monthLabel(d.month)}</text>
         ))}
         <path d={step} fill="none" stroke="#9aa5b1" strokeWidth={2} strokeDasharray="5 4" />
         <path d={line('active_users')} fill="none" stroke={PALETTE[0]} strokeWidth={2.5} />
         {data.map((d, i) => (
           <circle key={d.month} cx={x(i)} cy={y(d.active_users)} r={3} fill={PALETTE[0]}>
-            <title>{`${d.month}: ${d.active_users} ${concurrent ? 'seats in use at once at the peak' : 'active users'}, ${d.seats} seats`}</title>
+            <title>{`${d.month}: ${whole(d.active_users)} ${text.point}, ${props.measure === 'tokens' ? `${whole(d.seats)} a month bought` : `${whole(d.seats)} seats`}`}</title>
           </circle>
         ))}
       </svg>
       <figcaption className="legend">
         <span className="key" style={{ background: PALETTE[0] }} /> {what}
-        <span className="key dashed" /> Seats
+        <span className="key dashed" /> {text.seats}
       </figcaption>
     </figure>
   );

@@ -154,7 +154,7 @@ export function RenewalStep() {
                         <td className="right num">{int(x.seats)}</td>
                         <td className="right num">{int(x.active_assignments)}</td>
                         <td className="right num">{int(x.active_users)}</td>
-                        <td className="right num">{int(x.peak_monthly_active)}{x.measure === 'concurrent' && <div className="muted small">at once</div>}</td>
+                        <td className="right num">{int(x.peak_monthly_active)}{x.measure === 'concurrent' && <div className="muted small">at once</div>}{x.measure === 'tokens' && <div className="muted small">tokens</div>}</td>
                         <td className="right num">{x.trend === null ? '—' : `×${x.trend.toFixed(2)}`}</td>
                         <td className="right num">{int(x.true_denials)}</td>
                         <td className="rec-cell">

@@ -181,6 +181,12 @@ test('renewal brief: a Flex token pool is judged by tokens used against tokens b
     assert.equal(flex.recommendation, 'keep', 'never "reduce to 0" for want of users');
     assert.equal(flex.target_quantity, 1);
     assert.equal(flex.reason, 'Flex token pool, sized by tokens: 6,000 of 5,000 tokens used in the 12 months to the review date (120%); more were used than bought: size the next pool on use');
+    // Charted as tokens a month against a twelfth of the tokens bought (while the line is in term), not as users.
+    assert.equal(flex.measure, 'tokens');
+    const month = (m: string) => flex.monthly.find((x) => x.month === m);
+    assert.deepEqual([month('2025-06')?.active_users, month('2025-06')?.seats], [9999, 0]);
+    assert.equal(flex.monthly.reduce((a, x) => a + x.active_users, 0), 6000 + 9999);
+    assert.ok(Math.abs((month('2026-03')?.seats ?? 0) - 5000 / 12) < 1e-9, String(month('2026-03')?.seats));
   } finally {
     e.close();
   }
