@@ -18,6 +18,7 @@ export function neutraliseFormula(text: string): string {
  * (a NUL cuts a line short in many readers), DEL, and the bidi embeddings, overrides and isolates that make
  * "moc.osotnoc@nna" read as an innocent address. Dropped from every text the pack and the reports write.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g;
 /** The same set for DuckDB's regexp_replace (RE2 syntax, inside a SQL string literal). */
 export const CONTROL_CHARS_RE2 = '[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]';
