@@ -184,7 +184,7 @@ export function FindingsWorkbench(props: {
           : (f) => <span className="wrap2 type-name">{typeLabel(f.type)}</span>,
         // Wide enough for the longest type names in full ("Contractor, unassigned" on one line above its
         // severity; "Low-frequency user (Flex)" on up to two lines).
-        width: props.withSeverity ? (narrow ? '160px' : 'minmax(160px, 1.2fr)') : narrow ? 'minmax(120px, 1fr)' : 'minmax(140px, 1.2fr)',
+        width: props.withSeverity ? (narrow ? '160px' : compact ? 'minmax(140px, 1.2fr)' : 'minmax(160px, 1.2fr)') : narrow ? 'minmax(120px, 1fr)' : 'minmax(140px, 1.2fr)',
       },
       {
         id: 'user',
@@ -203,7 +203,7 @@ export function FindingsWorkbench(props: {
           ),
         // The widest flexible track: e-mail addresses are what the analyst scans; the full value is in the tooltip.
         // Narrower with the evidence panel open, so the compact table still fits at 1280 px.
-        width: narrow ? 'minmax(120px, 2fr)' : compact ? 'minmax(130px, 2fr)' : 'minmax(160px, 2.4fr)',
+        width: narrow ? 'minmax(120px, 2fr)' : compact ? 'minmax(100px, 2fr)' : 'minmax(160px, 2.4fr)',
       },
       // With the evidence panel open the table keeps only what a decision needs, so nothing scrolls out of view.
       ...(compact

@@ -714,6 +714,13 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
         await grid.getByRole('button', { name: /^Show evidence for / }).first().waitFor();
         const widths = await grid.evaluate((g) => ({ client: g.clientWidth, content: g.scrollWidth }));
         assert.ok(widths.content <= widths.client, `${step}: the table is ${widths.content}px in ${widths.client}px`);
+        // With the evidence panel open beside it too (it was 4 px too wide, and the bar it needed hid a row).
+        await grid.getByRole('button', { name: /^Show evidence for / }).first().click();
+        await p.getByRole('complementary', { name: 'Evidence' }).waitFor();
+        const beside = await grid.evaluate((g) => ({ client: g.clientWidth, content: g.scrollWidth }));
+        assert.ok(beside.content <= beside.client, `${step} beside the evidence: the table is ${beside.content}px in ${beside.client}px`);
+        await p.keyboard.press('Escape');
+        await p.getByRole('complementary', { name: 'Evidence' }).waitFor({ state: 'detached' });
       }
     } finally {
       await p.setViewportSize({ width: 1440, height: 900 });
