@@ -19,11 +19,12 @@ export function PageHeader(props: { title: string; lead: ReactNode; actions?: Re
   );
 }
 
-export function Stat(props: { label: string; value: ReactNode; hint?: ReactNode; tone?: 'good' | 'warn' | 'bad' }) {
+/** A headline figure. `wrap`: a name rather than a figure, on up to two lines instead of cut to one. */
+export function Stat(props: { label: string; value: ReactNode; hint?: ReactNode; tone?: 'good' | 'warn' | 'bad'; wrap?: boolean }) {
   return (
     <div className={`stat ${props.tone ?? ''}`} role="group" aria-label={props.label}>
       <div className="stat-label">{props.label}</div>
-      <div className="stat-value num">{props.value}</div>
+      <div className={`stat-value num${props.wrap ? ' wrap' : ''}`} title={typeof props.value === 'string' ? props.value : undefined}>{props.value}</div>
       {props.hint && <div className="stat-hint">{props.hint}</div>}
     </div>
   );

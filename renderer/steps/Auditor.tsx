@@ -69,9 +69,10 @@ export function AuditorView({ pack }: { pack: PackView }) {
     return () => document.removeEventListener('keydown', onKey);
   }, [open]);
   const cols = useMemo<Column<Finding>[]>(() => [
-    { id: 'type', header: 'Type', value: (f) => typeLabel(f.type), width: 'minmax(190px, 1.2fr)' },
+    // Fits a 1280 px window with the Evidence rows column in view.
+    { id: 'type', header: 'Type', value: (f) => typeLabel(f.type), width: 'minmax(170px, 1.2fr)' },
     { id: 'severity', header: 'Severity', value: (f) => f.severity, render: (f) => <span className={`sev ${f.severity}`}>{f.severity}</span>, width: '96px' },
-    { id: 'user', header: 'User', value: (f) => f.user, text: (f) => f.user ?? 'Estate-wide', render: (f) => (f.user ? <span className="ellipsis-cell" title={f.user}>{f.user}</span> : <span className="muted">Estate-wide</span>), width: 'minmax(200px, 2.4fr)' },
+    { id: 'user', header: 'User', value: (f) => f.user, text: (f) => f.user ?? 'Estate-wide', render: (f) => (f.user ? <span className="ellipsis-cell" title={f.user}>{f.user}</span> : <span className="muted">Estate-wide</span>), width: 'minmax(170px, 2.4fr)' },
     productColumn('minmax(110px, 1fr)'),
     { id: 'units', header: 'Units', value: (f) => f.units, align: 'right', width: '80px' },
     { id: 'value', header: 'Annual value', value: (f) => f.annual_value, text: (f) => money(f.annual_value, currency), render: (f) => money(f.annual_value, currency), align: 'right', width: '130px' },
@@ -90,7 +91,7 @@ export function AuditorView({ pack }: { pack: PackView }) {
       {/* A folder that is no pack has nothing more to show than the banner's advice. */}
       {!notAPack && pack.summary && (
         <div className="stats">
-          <Stat label="Client" value={pack.summary.client} hint={`As of ${date(pack.summary.as_of)}`} />
+          <Stat label="Client" value={pack.summary.client} hint={`As of ${date(pack.summary.as_of)}`} wrap />
           <Stat label="Savings per year" value={money(pack.summary.savings_annual.total ?? 0, currency)} />
           <Stat label="Gap units" value={int(pack.summary.gap_units)} />
           <Stat label="Audit exposure (high)" value={money(pack.summary.scenarios.audit_no_cooperation_high, currency)} />

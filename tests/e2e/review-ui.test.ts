@@ -804,6 +804,13 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     assert.equal(await p.getByRole('combobox', { name: /^Decision for / }).count(), 0, 'nothing is editable in auditor mode');
     const packGrid = p.getByRole('grid', { name: 'Findings in the pack' });
     assert.ok((await packGrid.getByRole('row').count()) > 2, 'the pack\'s findings are listed');
+    // At 1280 px every column, the evidence included, is in view, and the client's name is not cut.
+    await p.setViewportSize({ width: 1280, height: 800 });
+    const fit = await packGrid.evaluate((g) => ({ client: g.clientWidth, content: g.scrollWidth }));
+    assert.ok(fit.content <= fit.client, `the pack's findings are ${fit.content}px in ${fit.client}px`);
+    const client = await p.getByRole('group', { name: 'Client' }).locator('.stat-value').evaluate((el) => ({ shown: el.clientHeight, full: el.scrollHeight }));
+    assert.ok(client.full <= client.shown, 'the client\'s name shows whole');
+    await p.setViewportSize({ width: 1440, height: 900 });
     // Gap lines name their product, and the collection covering it apart: one user's lines in a collection differ.
     await packGrid.getByRole('textbox', { name: 'Filter Product' }).fill('in AECCOL');
     await packGrid.getByText('in AECCOL', { exact: true }).first().waitFor();
