@@ -24,6 +24,17 @@ try {
     await w.page.waitForTimeout(800);
     await w.page.screenshot({ path: `/tmp/probe-${f}.png` });
   }
+  await goStep(w.page, 'Compliance gaps');
+  const g = w.page.getByRole('grid', { name: 'Gap register' });
+  await g.getByRole('button', { name: /^Show evidence for / }).first().click();
+  await w.page.getByRole('complementary', { name: 'Evidence' }).waitFor();
+  await w.page.waitForTimeout(400);
+  console.log('gaps+panel', JSON.stringify(await g.evaluate((el) => ({ sw: el.scrollWidth, cw: el.clientWidth, sh: el.scrollHeight, ch: el.clientHeight }))));
+  await w.page.screenshot({ path: '/tmp/probe-gaps-panel.png' });
+  await goStep(w.page, 'Renewal');
+  const flexChart = w.page.locator('figure.chart').last();
+  await flexChart.scrollIntoViewIfNeeded();
+  await w.page.screenshot({ path: '/tmp/probe-charts.png' });
   const gaps = await callApi<{ type: string; product: string | null; offering: string | null; units: number; detail: string | null }[]>(s, 'findings.list', {});
   console.log(JSON.stringify(gaps.map((g) => [g.type, g.product, g.offering, g.units, g.detail])));
 } finally {
