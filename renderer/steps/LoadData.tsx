@@ -15,6 +15,9 @@ import { bytes, date, int } from '../format';
 type RejectRow = Output<'rejects.list'>['rows'][number];
 type Plan = FilePlan & { include: boolean };
 
+/** What a loaded file with nothing in it holds: a log has server lines but no check-out, an export only its header. */
+const noRows = (kind: string): string => (kind === 'flexnet_log' ? 'no check-outs or denials (server lines only)' : 'no data rows (a header only)');
+
 export function LoadDataStep() {
   const refresh = useApp((s) => s.refresh);
   const setStep = useApp((s) => s.setStep);
@@ -411,8 +414,7 @@ function ImportResult(props: { result: Output<'import.run'>; onReview?: () => vo
         // Loaded, but nothing in it: usually an export run with a filter that matched nothing.
         <div className="alert warn" role="status" aria-label="Files with no rows">
           <div className="alert-body">
-            {r.sources.filter((s) => s.rows_read === 0).map((s) => s.file).join(', ')}{' '}
-            {r.sources.filter((s) => s.rows_read === 0).length === 1 ? 'holds' : 'hold'} no data rows (a header only): check the export was not filtered to nothing.
+            {r.sources.filter((s) => s.rows_read === 0).map((s) => `${s.file} holds ${noRows(s.kind)}`).join('; ')}: check the export was not filtered to nothing, and covers the period.
           </div>
         </div>
       )}
@@ -500,7 +502,7 @@ function LoadedSources(props: { tick: number; imported: unknown; onCount: (n: nu
                       <div className="mono" title={`${s.file}\nSHA-256 ${s.sha256}`}>{s.file}</div>
                       {s.notes.map((n) => <div key={n} className="field-note info small">{n}</div>)}
                     </td>
-                    <td>{KIND_LABELS[s.kind as InputKind] ?? s.kind}{s.rows_read === 0 && <div className="muted small">no data rows (a header only)</div>}</td>
+                    <td>{KIND_LABELS[s.kind as InputKind] ?? s.kind}{s.rows_read === 0 && <div className="muted small">{noRows(s.kind)}</div>}</td>
                     <td className="right num">{int(s.rows_read)}</td>
                     <td className="right num">{int(s.rows_loaded)}</td>
                     <td className={`right num ${s.rows_rejected ? 'bad' : ''}`}>{int(s.rows_rejected)}</td>

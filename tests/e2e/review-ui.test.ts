@@ -971,7 +971,7 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await p.getByRole('heading', { name: 'Import finished' }).waitFor({ timeout: 60_000 });
     // The import button is gone: the focus went to a control one can see, not the visually hidden file input.
     assert.equal(await p.evaluate(() => !!document.activeElement?.closest('.sr-only') || document.activeElement === document.body), false);
-    assert.equal(await p.getByRole('status', { name: 'Files with no rows' }).innerText(), 'sessions-none.csv holds no data rows (a header only): check the export was not filtered to nothing.');
+    assert.equal(await p.getByRole('status', { name: 'Files with no rows' }).innerText(), 'sessions-none.csv holds no data rows (a header only): check the export was not filtered to nothing, and covers the period.');
     await p.getByText('1 file was refused').waitFor();
     const rejects = p.getByRole('grid', { name: 'Rejected rows' });
     const rejectRow = rejects.getByRole('row', { name: 'sessions-q3.csv line 4' });
