@@ -26,7 +26,6 @@ async function emitGapLines(ctx: RuleContext): Promise<void> {
   await ctx.db.run(`DELETE FROM _gap_stage`);
 }
 
-
 /**
  * SQL for the sessions of `rel` (columns st, et and `keys`, both constant SQL) with each key's overlapping or touching
  * sessions merged into one span: what one holder occupies, for a sweep that counts holders at once.
@@ -37,6 +36,7 @@ const mergedSpans = (rel: string, keys: string): string => `(
   islands AS (
     SELECT *, sum(CASE WHEN prev_end IS NULL OR st > prev_end THEN 1 ELSE 0 END) OVER (PARTITION BY ${keys} ORDER BY st, et ROWS UNBOUNDED PRECEDING) AS isl FROM ordered)
   SELECT ${keys}, min(st) AS st, max(et) AS et FROM islands GROUP BY ${keys}, isl)`;
+
 export async function runGaps(ctx: RuleContext): Promise<void> {
   const { db } = ctx;
   await db.run(`CREATE OR REPLACE TEMP TABLE _gap_stage (type VARCHAR, severity VARCHAR, usr VARCHAR, product VARCHAR, offering VARCHAR,
