@@ -162,10 +162,29 @@ export function SettlementStep() {
                   ))}
                 </tbody>
               </table>
+              <DisputedNote currency={currency} />
             </>
           )}
         </Card>
       </div>
     </div>
+  );
+}
+
+/**
+ * The scenarios price the whole gap register, as an auditor would until a dispute is accepted: what of it the analyst
+ * disputes is said beside them, so a settlement figure is never read as having left a disputed line out (or in) unseen.
+ */
+function DisputedNote({ currency }: { currency: string }) {
+  const findings = useApp((s) => s.findings);
+  const decisions = useApp((s) => s.decisions);
+  const gaps = (findings ?? []).filter((f) => f.family === 'gap');
+  const disputed = gaps.filter((f) => decisions.get(f.finding_id)?.action === 'dispute');
+  if (disputed.length === 0) return null;
+  const value = disputed.reduce((a, f) => a + f.annual_value, 0);
+  return (
+    <p className="muted small" role="note">
+      {disputed.length} of {gaps.length} gap lines ({money(value, currency)} a year) are disputed. The scenarios include them, as an auditor would until the dispute is accepted; the justification of each is on the Decisions sheet of the workbook.
+    </p>
   );
 }

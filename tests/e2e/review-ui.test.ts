@@ -627,6 +627,24 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     assert.equal(await low.inputValue(), saved);
   });
 
+  it('says beside the scenarios which gap lines are disputed, and that the scenarios still include them', async () => {
+    const p = w.page;
+    const gaps = (await callApi<{ finding_id: string; family: string; annual_value: number }[]>(served, 'findings.list', {})).filter((f) => f.family === 'gap');
+    const two = gaps.slice(0, 2);
+    await callApi(served, 'decisions.set', { finding_ids: two.map((f) => f.finding_id), action: 'dispute', owner: null, due_date: null, justification: 'Licensed under the 2024 true-up' });
+    try {
+      await p.reload();
+      await goStep(p, 'Settlement');
+      const note = p.getByRole('note');
+      await note.waitFor();
+      const value = two.reduce((a, f) => a + f.annual_value, 0);
+      assert.match(await note.innerText(), new RegExp(`^2 of ${gaps.length} gap lines \\(\\$${Math.round(value).toLocaleString('en-US')} a year\\) are disputed\\. The scenarios include them`));
+    } finally {
+      await callApi(served, 'decisions.clear', { finding_ids: two.map((f) => f.finding_id) });
+      await p.reload();
+    }
+  });
+
   it('refuses a bad setting in the form\'s own words, and keeps the engagement as it was', async () => {
     const p = w.page;
     await goStep(p, 'Settings');
