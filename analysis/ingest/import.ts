@@ -263,11 +263,16 @@ async function prepare(facts: FileFacts, limits: IngestLimits, req: ImportFileRe
   const headText = decodeBytes(facts.head, encoding);
   const encNote = `encoding ${encoding}${facts.head[0] === 0xef || facts.head[0] === 0xff || facts.head[0] === 0xfe ? ' (with byte-order mark)' : ''}`;
   if (req.kind === 'flexnet_log' || (!forced && looksLikeFlexnetLog(headText))) {
+    // What the analyst checks on a log is its check-outs, not the server's start-up banner: those are shown when
+    // the first 64 KB hold any, with the server the banner names.
+    const lines = headText.split(/\r\n|\n|\r/);
+    const events = lines.filter((l) => /\) (?:OUT|IN|DENIED|UNSUPPORTED): "/.test(l));
+    const server = /\bstarted on (\S+)/.exec(lines.find((l) => /\bstarted on /.test(l)) ?? '')?.[1];
     return {
       type: 'flexnet',
       encoding,
-      notes: [encNote, 'FlexNet debug log'],
-      preview: headText.split(/\r\n|\n|\r/).slice(0, PREVIEW_ROWS).map((l) => [l]),
+      notes: [encNote, 'FlexNet debug log', ...(server ? [`server ${server}`] : []), events.length ? 'its first check-outs' : 'no check-out in its first 64 KB: its first lines'],
+      preview: (events.length ? events : lines).slice(0, PREVIEW_ROWS).map((l) => [l]),
     };
   }
 

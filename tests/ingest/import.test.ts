@@ -279,6 +279,9 @@ test('a FlexNet debug log is recognised by its content and a repeated import is 
   const scan = await scanFiles(db, [path], settings());
   assert.equal(scan[0]!.kind, 'flexnet_log');
   assert.equal(scan[0]!.refused, null);
+  // The card previews the log's check-outs (not its start-up banner) and names its server.
+  assert.ok(scan[0]!.preview.length > 0 && scan[0]!.preview.every((r) => /\) (OUT|IN|DENIED|UNSUPPORTED): "/.test(r[0]!)), JSON.stringify(scan[0]!.preview.slice(0, 3)));
+  assert.ok(scan[0]!.notes.includes('its first check-outs'), scan[0]!.notes.join(' | '));
   const first = await importFiles(db, [{ path }], { settings: settings() });
   const s = first.sources[0]!;
   assert.equal(s.kind, 'flexnet_log');
