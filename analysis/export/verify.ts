@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { VerifyResultSchema } from '../api/contract';
 import { BAGIT, BAG_INFO, MANIFEST, SIGNATURE, TAGMANIFEST, TAG_FILES, parseBagInfo, parseManifest, sha256File, walkFiles } from './bagit';
 import { fingerprintOf, publicKeyFromRaw } from './signing-key';
-import { normaliseFingerprint } from './fingerprint-text';
+import { fingerprintText, sameFingerprint } from './fingerprint-text';
 
 export interface VerifyResult {
   ok: boolean;
@@ -136,8 +136,8 @@ async function checkHash(root: string, rel: string, expected: string, manifest: 
 
 /**
  * CLI: `verify PACK [--fingerprint SHA256:…]` — prints "verified" and the signing key fingerprint (exit 0), or the
- * failing file (exit 1). Anyone can sign a pack with a key of their own, so the fingerprint the analyst gave the
- * auditor (by another channel) can be pinned: a pack signed by any other key is then not verified.
+ * failing file (exit 1). Anyone can sign a pack with a key of their own, so the fingerprint the consultant gave the
+ * auditor (by another channel) can be pinned, in any spelling: a pack signed by any other key is then not verified.
  */
 export async function runVerifyCommand(argv: string[]): Promise<number> {
   const args = argv[0] === 'verify' ? argv.slice(1) : argv;
@@ -148,11 +148,11 @@ export async function runVerifyCommand(argv: string[]): Promise<number> {
     if (a === '--fingerprint') {
       const v = args[++i];
       if (!v) {
-        console.error('verify: --fingerprint needs the fingerprint the analyst gave you, e.g. --fingerprint SHA256:1a2b:…');
+        console.error('verify: --fingerprint needs the fingerprint the consultant gave you, e.g. --fingerprint SHA256:1a2b:…');
         return 1;
       }
-      expected = normaliseFingerprint(v);
-    } else if (a.startsWith('--fingerprint=')) expected = normaliseFingerprint(a.slice('--fingerprint='.length));
+      expected = v;
+    } else if (a.startsWith('--fingerprint=')) expected = a.slice('--fingerprint='.length);
     else rest.push(a);
   }
   const pack = rest.find((a) => !a.startsWith('-'));
@@ -161,15 +161,15 @@ export async function runVerifyCommand(argv: string[]): Promise<number> {
     return 1;
   }
   const r = await verifyPack(pack);
-  if (r.ok && expected !== null && r.fingerprint !== expected) {
-    console.error(`NOT verified: ${BAG_INFO}`);
-    console.error(`The pack is intact but signed by a different key (SHA256:${r.fingerprint}) than the one you expected (SHA256:${expected}): someone other than the analyst signed it. Do not rely on it; ask the analyst for the pack and its fingerprint again.`);
+  if (r.ok && expected !== null && !sameFingerprint(r.fingerprint ?? '', expected)) {
+    console.error(`NOT verified: ${BAG_INFO} (its signing key is not the one you expected)`);
+    console.error(`The pack is intact but signed by a different key (SHA256:${r.fingerprint}) than the one you expected (SHA256:${fingerprintText(expected)}): someone other than the consultant signed it. Do not rely on it; ask the consultant for the pack and its fingerprint again.`);
     return 1;
   }
   if (r.ok) {
     console.log('verified');
     console.log(`signing key fingerprint: SHA256:${r.fingerprint}`);
-    console.log(expected !== null ? 'It is the fingerprint you expected.' : 'Compare this fingerprint with the one the analyst gave you (or pass it with --fingerprint): anyone can sign a pack with a key of their own.');
+    console.log(expected !== null ? 'It is the fingerprint you expected.' : 'Compare this fingerprint with the one the consultant gave you (or pass it with --fingerprint): anyone can sign a pack with a key of their own.');
     return 0;
   }
   console.error(`NOT verified: ${r.failing_file ?? pack}`);

@@ -10,7 +10,7 @@ import { Card, ErrorBox, Loading, PageHeader, Stat, useLoad } from '../component
 import { api } from '../api/client';
 import { describeFinding, evidenceColumn, productColumn } from '../components/Findings';
 import { date, int, money, typeLabel } from '../format';
-import { normaliseFingerprint } from '../api/shared';
+import { fingerprintText, normaliseFingerprint, sameFingerprint } from '../api/shared';
 
 /**
  * Signing keys this auditor has confirmed with an analyst (by comparing fingerprints over another channel), kept on
@@ -36,10 +36,10 @@ function useKeyCheck(fingerprint: string | null, client: string | null): [KeyChe
   const known = fingerprint ? confirmedKeys().find((k) => k.fingerprint === fingerprint) : undefined;
   const [check, setCheck] = useState<KeyCheck>(known ? { state: 'confirmed', when: known.confirmed, client: known.client } : { state: 'unconfirmed' });
   const compare = (typed: string) => {
-    const expected = normaliseFingerprint(typed);
-    if (!fingerprint || expected === '') return;
-    if (expected !== fingerprint) {
-      setCheck({ state: 'mismatch', expected });
+    if (!fingerprint || normaliseFingerprint(typed) === '') return;
+    // With or without colons, spaces or "SHA256:", in any case: the hex digits are compared.
+    if (!sameFingerprint(typed, fingerprint)) {
+      setCheck({ state: 'mismatch', expected: fingerprintText(typed) });
       return;
     }
     const when = new Date().toISOString().slice(0, 10);
@@ -160,7 +160,11 @@ function VerifyBanner({ pack }: { pack: PackView }) {
       <div className="verify-body">
         <div className="verify-title">{title}</div>
         {v.message.trim().toLowerCase() !== 'verified' && <div>{v.message}</div>}
-        {v.ok && <div>Every file's SHA-256 matches the manifest and the manifest's signature checks out.</div>}
+        {v.ok && (
+          <div>
+            Every file's SHA-256 matches the manifest and the manifest's signature checks out{check.state === 'mismatch' ? ', but with a key other than the one you were given.' : '.'}
+          </div>
+        )}
         {v.fingerprint && <div className="small">Signing key fingerprint <span className="mono">SHA256:{v.fingerprint}</span></div>}
         {v.ok && check.state === 'confirmed' && (
           <div className="small">You confirmed this key{check.client ? ` for ${check.client}` : ''} on {date(check.when)}.</div>

@@ -102,14 +102,19 @@ describe('evidence pack', () => {
     assert.deepEqual([r.ok, r.fingerprint], [true, forger], 'intact and signed: by the forger');
     const out = await captured(() => runVerifyCommand(['verify', d, '--fingerprint', `SHA256:${fingerprint.toUpperCase()}`]));
     assert.equal(out.code, 1);
-    assert.equal(out.err[0], 'NOT verified: bag-info.txt');
+    assert.equal(out.err[0], 'NOT verified: bag-info.txt (its signing key is not the one you expected)');
     assert.match(out.err[1]!, new RegExp(`^The pack is intact but signed by a different key \\(SHA256:${forger}\\) than the one you expected \\(SHA256:${fingerprint}\\)`));
     const unpinned = await captured(() => runVerifyCommand([d]));
     assert.equal(unpinned.code, 0);
-    assert.match(unpinned.log.join('\n'), /Compare this fingerprint with the one the analyst gave you \(or pass it with --fingerprint\): anyone can sign a pack/);
+    assert.match(unpinned.log.join('\n'), /Compare this fingerprint with the one the consultant gave you \(or pass it with --fingerprint\): anyone can sign a pack/);
     // The analyst's own pack, pinned to the analyst's key, verifies.
     const pinned = await captured(() => runVerifyCommand([pack, `--fingerprint=${fingerprint}`]));
     assert.deepEqual([pinned.code, pinned.log[0], pinned.log[2]], [0, 'verified', 'It is the fingerprint you expected.']);
+    // However it was passed on: without colons, in groups with spaces, upper case.
+    for (const spelling of [fingerprint.replace(/:/g, ''), fingerprint.replace(/:/g, ' ').toUpperCase(), `sha256: ${fingerprint}`]) {
+      const same = await captured(() => runVerifyCommand([pack, '--fingerprint', spelling]));
+      assert.equal(same.code, 0, `${spelling}: ${same.err.join(' ')}`);
+    }
   });
 
   it('fails naming the payload file when one byte changes', async () => {
