@@ -236,15 +236,14 @@ export async function prepareContext(db: EngagementDb, settings: Settings, catal
   // One line's unit and list price together (not the highest of each from different lines): of the lines in term
   // at D (else all), the Named User line's, else the latest, the dearest.
   await db.run(`CREATE OR REPLACE TEMP TABLE _price AS
-    -- A network line's price is the network line's own (_price_net): an offering also bought otherwise takes its price
-    -- from those other lines, else from the settings or the book, never from the network line.
+    -- A network line's price is the network line's own (_price_net, for network over-use): every other finding takes
+    -- its price from the offering's other lines, else from the settings or the book, never from a network seat's price.
     WITH line AS (
-      SELECT offering AS code, bool_or(model IS DISTINCT FROM 'network') AS has_other,
+      SELECT offering AS code,
         arg_max({'u': unit_price, 'l': list_price}, (CASE WHEN s <= _p.d AND e >= _p.d THEN 1 ELSE 0 END, model = 'named_user', e, s, unit_price))
-          FILTER (WHERE unit_price IS NOT NULL AND model IS DISTINCT FROM 'network') AS pick_other,
-        arg_max({'u': unit_price, 'l': list_price}, (CASE WHEN s <= _p.d AND e >= _p.d THEN 1 ELSE 0 END, e, s, unit_price)) FILTER (WHERE unit_price IS NOT NULL) AS pick_any
+          FILTER (WHERE unit_price IS NOT NULL AND model IS DISTINCT FROM 'network') AS pick
       FROM _e, _p GROUP BY offering),
-    sub AS (SELECT code, pick.u AS unit_price, pick.l AS list_price FROM (SELECT code, CASE WHEN has_other THEN pick_other ELSE pick_any END AS pick FROM line))
+    sub AS (SELECT code, pick.u AS unit_price, pick.l AS list_price FROM line)
     SELECT c.code,
       coalesce(sub.unit_price, o.annual, k.annual) AS price_raw,
       coalesce(sub.unit_price, o.annual, k.annual, 0) AS price,

@@ -157,25 +157,28 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
   await emitGapLines(ctx);
 
   // network_over_use: sustained months where the peak of network seats held at once exceeds the network seats.
-  // The seats a network session holds are its pool's: the offering whose licence it took when that is known and
-  // bought as network (FlexNet logs name the package: Civil 3D through the AEC Collection uses a Collection seat,
-  // AutoCAD through its own feature an AutoCAD seat), else its product's own network lines, and only for a product
-  // bought as network through a collection alone the collection's (covers). A pool is compared with its own seats:
-  // one Collection seat is never counted for AutoCAD and for Civil 3D at once.
+  // The seats a network session holds are its pool's, an offering bought as network: the offering whose licence it
+  // took when that is known and so bought (FlexNet logs name the package: Civil 3D through the AEC Collection uses a
+  // Collection seat, AutoCAD through its own feature an AutoCAD seat), else its product when so bought, else the
+  // network collection covering the product (the one with most seats), where it joins the collection's own sessions.
+  // Each pool is compared with its own seats: one Collection seat is never counted for AutoCAD and Civil 3D at once,
+  // and Map 3D checked out beside three Collection seats in use is a fourth.
   await db.run(`CREATE OR REPLACE TEMP TABLE _net_direct AS SELECT DISTINCT offering FROM _e WHERE model = 'network' AND offering IS NOT NULL`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE _cover_pool AS
+    SELECT product, arg_min(offering, (-seats, offering)) AS pool FROM _ent
+    WHERE model = 'network' AND product NOT IN (SELECT offering FROM _net_direct) GROUP BY product`);
   await db.run(`CREATE OR REPLACE TEMP TABLE _ns AS
     SELECT l.tbl, l.source_id, l.line,
-      CASE WHEN l.lo IN (SELECT offering FROM _net_direct) THEN l.lo ELSE l.product END AS product,
+      CASE WHEN l.lo IN (SELECT offering FROM _net_direct) THEN l.lo WHEN l.product IN (SELECT offering FROM _net_direct) THEN l.product ELSE cp.pool END AS product,
       l.st, CASE WHEN l.et IS NULL OR l.et <= l.st THEN l.st + INTERVAL 1 SECOND ELSE l.et END AS et,
       -- Who holds the seat: FlexNet counts one user's check-outs on one host as one seat (Autodesk's licences group
       -- duplicates by user and host), so a second AutoCAD window is no second seat. A row naming no user or no host
       -- holds a seat of its own.
       CASE WHEN l.usr IS NOT NULL AND l.device IS NOT NULL THEN l.usr || chr(10) || lower(l.device) ELSE l.tbl || chr(10) || l.source_id || chr(10) || l.line END AS who
-    FROM _lb l WHERE l.claim = 'network' AND l.st IS NOT NULL
+    FROM _lb l LEFT JOIN _cover_pool cp ON cp.product = l.product WHERE l.claim = 'network' AND l.st IS NOT NULL
       AND (l.product IN (SELECT product FROM _ent WHERE model = 'network') OR l.lo IN (SELECT offering FROM _net_direct))`);
-  // Each pool's network seats per entitlement line: the pool's own lines when it has any, else the lines covering it.
-  await db.run(`CREATE OR REPLACE TEMP TABLE _pool_ent AS
-    SELECT e.* FROM _ent e WHERE e.model = 'network' AND (e.offering = e.product OR e.product NOT IN (SELECT offering FROM _net_direct))`);
+  // Each pool's network seats: the network lines of that offering itself.
+  await db.run(`CREATE OR REPLACE TEMP TABLE _pool_ent AS SELECT e.* FROM _ent e WHERE e.model = 'network' AND e.offering = e.product`);
   // The seats held: each holder's overlapping sessions of a product merged into one span.
   await db.run(`CREATE OR REPLACE TEMP TABLE _nseat AS SELECT product, st, et FROM ${mergedSpans('_ns', 'product, who')}`);
   // Peak seats held at once per product and day (the renewal brief sizes network lines by it too).

@@ -73,11 +73,11 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
       UNION ALL
       SELECT line, m, usr FROM _rm_claim),
     -- A network line is sized by how many sessions run at once, not by how many people use it in a month: its
-    -- monthly figure is the month's peak of network seats in use at once (one per user and host) of a pool whose seats
-    -- are the line's (_net_daily, _pool_ent: AutoCAD's own sessions count for the AutoCAD line, not the Collection's).
+    -- monthly figure is the month's peak of network seats in use at once (one per user and host) in the line's own
+    -- pool (_net_daily, by offering: AutoCAD's own sessions count for the AutoCAD line, not the Collection's).
     net_peak AS (
       SELECT k.line, CAST(date_trunc('month', n.day) AS DATE) AS m, max(n.peak) AS users
-      FROM _contract k JOIN (SELECT DISTINCT offering, product FROM _pool_ent) c ON c.offering = k.offering JOIN _net_daily n ON n.product = c.product, _p
+      FROM _contract k JOIN _net_daily n ON n.product = k.offering, _p
       WHERE k.model = 'network' AND n.day > _p.lb_start AND n.day <= _p.d GROUP BY ALL),
     -- A Flex token pool's monthly figure is the tokens used in the month (the Token Flex export when loaded, else the
     -- Flex rows of daily usage), against its seats' counterpart: the tokens bought, a twelfth a month.
@@ -153,7 +153,7 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
           ELSE (SELECT max(day) FROM usage_daily WHERE licence_type = 'flex') END AS flex_last),
     -- Whether a network line has any session-level data to size it (FlexNet check-outs, sessions claiming a network licence).
     net_data AS (
-      SELECT DISTINCT k.line FROM _contract k JOIN (SELECT DISTINCT offering, product FROM _pool_ent) c ON c.offering = k.offering JOIN _net_daily n ON n.product = c.product, _p
+      SELECT DISTINCT k.line FROM _contract k JOIN _net_daily n ON n.product = k.offering, _p
       WHERE k.model = 'network' AND n.day > _p.lb_start AND n.day <= _p.d)
     SELECT k.line, k.offering, k.model, k.main, k.seats, k.model <> 'network' OR k.line IN (SELECT line FROM net_data) AS sized,
       CASE WHEN k.main THEN coalesce(assigned.n, 0) ELSE 0 END AS active_assignments, CASE WHEN k.main THEN coalesce(act.n, 0) ELSE coalesce(claim_act.n, 0) END AS active_users,

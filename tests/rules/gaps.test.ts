@@ -219,13 +219,13 @@ test('an offering bought as Named User and network at different prices: each lin
   }
 });
 
-test("a Named User line without a price is priced from the book, never from the network line's price", async () => {
+test("Named User findings are priced from the book when the Named User line has no price, never from the network line's price", async () => {
   const e = await makeEstate();
   try {
     await e.insert('subscriptions', [
       { offering: 'INVPROSA', seat_quantity: 5, start_date: '2026-01-01', end_date: '2026-12-31' },
       { offering: 'INVPROSA', seat_quantity: 2, start_date: '2026-01-01', end_date: '2026-12-31', licence_model: 'network', unit_price: 1700 },
-      // Bought only as network: its one line's price is the offering's price.
+      // Bought only as network: a Named User finding still takes the book's price, not a network seat's.
       { offering: 'CIV3D', seat_quantity: 1, start_date: '2026-01-01', end_date: '2026-12-31', licence_model: 'network', unit_price: 1900 },
     ]);
     const rows = [];
@@ -237,7 +237,7 @@ test("a Named User line without a price is priced from the book, never from the 
     const una = of(findings, 'unassigned_usage');
     assert.equal(net!.price, 1700, 'network over-use: the network line');
     assert.equal(una.find((f) => f.product === 'INVPROSA')!.price, 2800, 'Named User use: the price book, not the network line');
-    assert.equal(una.find((f) => f.product === 'CIV3D')!.price, 1900, 'an offering bought only as network: its line');
+    assert.equal(una.find((f) => f.product === 'CIV3D')!.price, 2500, 'an offering bought only as network: the book, for Named User use');
   } finally {
     e.close();
   }
@@ -316,6 +316,13 @@ test('network seats are pooled by the licence a session took: a Collection seat 
     assert.deepEqual(net.map((f) => `${f.product} ${f.offering} ${f.units}`), ['ACD ACD 1'], 'AutoCAD is over its own seats; the Collection is not');
     const brief = await e.db.all<{ line: string; peak_monthly_active: number; recommendation: string }>('SELECT line, peak_monthly_active, recommendation FROM renewal_brief ORDER BY line');
     assert.deepEqual(brief.map((b) => [b.line, b.peak_monthly_active, b.recommendation]), [['ACD', 3, 'increase'], ['AECCOL', 3, 'keep']], 'each line is sized by its own pool');
+    // Civil 3D checked out under its own feature (no package line), bought as network only through the Collection:
+    // it joins the Collection's pool, where it is a fourth seat beside the three in use.
+    rows.length = 0;
+    for (const day of ['2026-04-10', '2026-05-12', '2026-06-15']) at('c4@contoso.com', 'CIV3D', 'CIV3D', day);
+    await e.insert('sessions', rows);
+    const more = of((await e.review(SETTINGS)).findings, 'network_over_use');
+    assert.deepEqual(more.map((f) => `${f.product} ${f.offering} ${f.units}`).sort(), ['ACD ACD 1', 'AECCOL AECCOL 1']);
   } finally {
     e.close();
   }
