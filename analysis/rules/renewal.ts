@@ -195,6 +195,9 @@ export async function saveRenewal(db: EngagementDb): Promise<void> {
            WHEN needed < seats THEN printf('peak %d %s over the last six complete months plus %g%% buffer needs %g of %g seats', peak,
              CASE WHEN model = 'network' THEN 'network seats in use at once' ELSE 'monthly active users' END, CAST(buf * 100 AS DOUBLE), CAST(needed AS DOUBLE), CAST(seats AS DOUBLE))
            WHEN active_assignments > 0 AND low_frequency_users >= 0.25 * active_assignments THEN printf('%d of %d assigned users are low-frequency users', low_frequency_users, active_assignments)
+           -- Keep (no gap to buy for), but said when the peak fills the seats and the buffer would want more.
+           WHEN sized AND needed > seats THEN printf('at capacity: peak %d %s over the last six complete months on %g seats; with the %g%% buffer it would need %g', peak,
+             CASE WHEN model = 'network' THEN 'network seats in use at once' ELSE 'monthly active users' END, CAST(seats AS DOUBLE), CAST(buf * 100 AS DOUBLE), CAST(needed AS DOUBLE))
            ELSE 'seats match use' END
     FROM _rb, _p`);
   await db.run(`INSERT INTO renewal_monthly SELECT line, strftime(m, '%Y-%m'), active_users, seats FROM _rm`);

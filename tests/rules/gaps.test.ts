@@ -316,6 +316,8 @@ test('network seats are pooled by the licence a session took: a Collection seat 
     assert.deepEqual(net.map((f) => `${f.product} ${f.offering} ${f.units}`), ['ACD ACD 1'], 'AutoCAD is over its own seats; the Collection is not');
     const brief = await e.db.all<{ line: string; peak_monthly_active: number; recommendation: string }>('SELECT line, peak_monthly_active, recommendation FROM renewal_brief ORDER BY line');
     assert.deepEqual(brief.map((b) => [b.line, b.peak_monthly_active, b.recommendation]), [['ACD', 3, 'increase'], ['AECCOL', 3, 'keep']], 'each line is sized by its own pool');
+    const [full] = await e.db.all<{ reason: string }>("SELECT reason FROM renewal_brief WHERE line = 'AECCOL'");
+    assert.equal(full?.reason, 'at capacity: peak 3 network seats in use at once over the last six complete months on 3 seats; with the 5% buffer it would need 4', 'a full pool is not "seats match use"');
     // Civil 3D checked out under its own feature (no package line), bought as network only through the Collection:
     // it joins the Collection's pool, where it is a fourth seat beside the three in use.
     rows.length = 0;
