@@ -19,8 +19,9 @@ Usage:
       the workbook and the evidence pack to --out. Without --input it reviews the bundled sample estate.
   npm run cli -- sample --out DIR [--users N] [--months M] [--seed S]
       Writes a realistic synthetic engagement (every input kind plus engagement.json).
-  npm run cli -- verify PACK
-      Checks every hash and the signature of an evidence pack; exit 0 and "verified", or names the first file that fails.`;
+  npm run cli -- verify PACK [--fingerprint SHA256:…]
+      Checks every hash and the signature of an evidence pack; exit 0 and "verified", or names the first file that fails.
+      --fingerprint: the signing key's fingerprint the consultant gave you; a pack signed by another key fails.`;
 
 export interface ParsedArgs {
   positional: string[];

@@ -201,6 +201,8 @@ export const API = {
       report_html: z.string().nullable(),
       /** The analyst's decisions as the pack's workbook records them (Decisions sheet), as written there. */
       decisions: z.array(z.object({ finding_id: z.string(), action: z.string(), owner: z.string().nullable(), due_date: z.string().nullable(), justification: z.string().nullable() })).default([]),
+      /** What "verified" does not say: sources not packed as reviewed, findings not adding up to the summary. */
+      notes: z.array(z.string()).default([]),
     }),
   },
   'pack.verify': { input: z.object({ path: Path }), output: VerifyResultSchema },

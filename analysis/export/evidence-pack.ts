@@ -44,7 +44,8 @@ export interface EvidencePackOptions {
 type SourceRow = Awaited<ReturnType<typeof sourceRows>>[number];
 
 interface SourcePlan {
-  packed: (SourceRow & { included: boolean; packPath: string | null })[];
+  /** packedAs: the SHA-256 of the copy packed when it is not the one recorded at import (packed as found). */
+  packed: (SourceRow & { included: boolean; packPath: string | null; packedAs?: string })[];
   toCopy: { from: string; seg: string }[];
 }
 
@@ -188,6 +189,26 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
     // As summary.json beside the outputs names them (DATA-CONTRACT): the workbook in this pack and the pack itself.
     if (summary) writeFileSync(join(data, 'summary.json'), `${JSON.stringify({ ...summary, outputs: { workbook: wbName, evidence_pack: name } }, null, 2)}\n`);
 
+    // The sources: every copy finished, then what could not be packed as imported, in source order (before the report,
+    // which marks a source packed as found, not as reviewed).
+    const t2 = profileMark();
+    const copied = await copying;
+    profileLog('pack sources (wait for the background copies)', t2);
+    const missing: string[] = [];
+    for (const s of packed) {
+      if (!s.included || !s.packPath) {
+        missing.push(`${s.file}: no stored copy found at ${s.stored_path ?? s.original_path ?? '(no path recorded)'}; imported with sha256 ${s.sha256}, ${s.size_bytes} bytes.`);
+        continue;
+      }
+      const got = copied.get(s.packPath.slice('data/sources/'.length))!;
+      knownHash.set(s.packPath, got);
+      if (got !== s.sha256.toLowerCase()) {
+        s.packedAs = got;
+        missing.push(`${s.file}: the stored copy (${s.stored_path ?? s.original_path}) no longer matches the SHA-256 recorded at import (${s.sha256}); it is packed as found (sha256 ${got}).`);
+      }
+    }
+    if (missing.length) writeFileSync(join(data, 'SOURCES-NOT-PACKED.txt'), `Source files that could not be packed as imported:\n\n${missing.map((m) => `- ${m}`).join('\n')}\n`);
+
     // The report.
     const t0 = profileMark();
     const gapLines = [];
@@ -201,7 +222,10 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
       fingerprint: key.fingerprint,
       scenarios: scenarioTotals(gapLines, settings.scenario),
       savingsByType: await savingsByTypeOf(db),
-      warnings: asOf ? (await reviewWarnings(db, settings, asOf)).map((w) => w.message) : [],
+      warnings: [
+        ...(asOf ? (await reviewWarnings(db, settings, asOf)).map((w) => w.message) : []),
+        ...(missing.length ? [`${missing.length === 1 ? 'One source file is' : `${missing.length} source files are`} not in this pack as reviewed (see data/SOURCES-NOT-PACKED.txt and the Sources table): the findings resting on ${missing.length === 1 ? 'it' : 'them'} cannot be traced to the packed ${missing.length === 1 ? 'copy' : 'copies'}.`] : []),
+      ],
       gapUnits: gapLines.reduce((a, l) => a + l.line.units, 0),
       gaps: await topFindings(db, GAP_TYPES, REPORT_ROWS),
       gapTotal: gapLines.length,
@@ -221,23 +245,6 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
     writeFileSync(join(data, 'report.html'), html);
     profileLog('pack report', t0);
 
-    // The sources: every copy finished, then what could not be packed as imported, in source order.
-    const t2 = profileMark();
-    const copied = await copying;
-    profileLog('pack sources (wait for the background copies)', t2);
-    const missing: string[] = [];
-    for (const s of packed) {
-      if (!s.included || !s.packPath) {
-        missing.push(`${s.file}: no stored copy found at ${s.stored_path ?? s.original_path ?? '(no path recorded)'}; imported with sha256 ${s.sha256}, ${s.size_bytes} bytes.`);
-        continue;
-      }
-      const got = copied.get(s.packPath.slice('data/sources/'.length))!;
-      knownHash.set(s.packPath, got);
-      if (got !== s.sha256.toLowerCase()) {
-        missing.push(`${s.file}: the stored copy (${s.stored_path ?? s.original_path}) no longer matches the SHA-256 recorded at import (${s.sha256}); it is packed as found (sha256 ${got}).`);
-      }
-    }
-    if (missing.length) writeFileSync(join(data, 'SOURCES-NOT-PACKED.txt'), `Source files that could not be packed as imported:\n\n${missing.map((m) => `- ${m}`).join('\n')}\n`);
 
     // Manifests, bag-info, signature.
     const t1 = profileMark();

@@ -26,6 +26,8 @@ export interface OpenedPack {
   findings: Finding[];
   report_html: string | null;
   decisions: PackDecision[];
+  /** What an auditor must know beside "verified": see packNotes. */
+  notes: string[];
 }
 
 /** A regular file of the pack (never a link: a pack may come from anywhere), when small enough to show. */
@@ -104,19 +106,58 @@ export async function openPack(path: string): Promise<OpenedPack> {
   const verify = await verifyPack(root);
   // A folder that is no pack (its data folder chosen, a path that is gone) has nothing more to read: the
   // verification says what to choose instead.
-  if (verify.not_a_pack) return { verify, summary: null, findings: [], report_html: null, decisions: [] };
-  let summary: Summary | null = null;
-  const s = readSmall(join(root, 'data', 'summary.json'));
-  if (s) {
-    try {
-      const p = SummarySchema.safeParse(JSON.parse(s));
-      summary = p.success ? p.data : null;
-    } catch {
-      summary = null;
-    }
-  }
+  if (verify.not_a_pack) return { verify, summary: null, findings: [], report_html: null, decisions: [], notes: [] };
+  const summary = readSummary(root);
   const csv = readSmall(join(root, 'data', 'findings.csv'));
-  return { verify, summary, findings: csv ? findingsFromCsv(csv) : [], report_html: readSmall(join(root, 'data', 'report.html')), decisions: verify.ok ? decisionsOf(root, summary) : [] };
+  const findings = csv ? findingsFromCsv(csv) : [];
+  return {
+    verify,
+    summary,
+    findings,
+    report_html: readSmall(join(root, 'data', 'report.html')),
+    decisions: verify.ok ? decisionsOf(root, summary) : [],
+    notes: verify.ok ? packNotes(root, summary, findings) : [],
+  };
+}
+
+/**
+ * What "verified" does not say, read from a verified pack: sources that are not in it as they were reviewed (the pack
+ * lists them in SOURCES-NOT-PACKED.txt), and findings.csv not adding up to summary.json's counts (a pack re-signed
+ * after an edit of one and not the other). Verified means unchanged since the key signed it, not that the figures
+ * are right: an auditor recomputes them from the packed sources and settings.
+ */
+export function packNotes(root: string, summary: Summary | null = readSummary(root), findings: Finding[] | null = null): string[] {
+  const notes: string[] = [];
+  const notPacked = readSmall(join(root, 'data', 'SOURCES-NOT-PACKED.txt'));
+  if (notPacked) {
+    const items = notPacked.split(/\r?\n/).filter((l) => l.startsWith('- ')).map((l) => l.slice(2));
+    notes.push(`${items.length === 1 ? 'One source file is' : `${items.length} source files are`} not in the pack as ${items.length === 1 ? 'it was' : 'they were'} reviewed (data/SOURCES-NOT-PACKED.txt), so the findings cannot be traced to ${items.length === 1 ? 'it' : 'them'}: ${items.join(' ')}`);
+  }
+  const list = findings ?? (() => {
+    const csv = readSmall(join(root, 'data', 'findings.csv'));
+    return csv ? findingsFromCsv(csv) : [];
+  })();
+  if (summary) {
+    const counted = new Map<string, number>();
+    for (const f of list) counted.set(f.type, (counted.get(f.type) ?? 0) + 1);
+    const types = new Set([...Object.keys(summary.findings), ...counted.keys()]);
+    const differ = [...types].sort().filter((t) => (summary.findings[t] ?? 0) !== (counted.get(t) ?? 0)).map((t) => `${t} ${counted.get(t) ?? 0} listed, ${summary.findings[t] ?? 0} in the summary`);
+    const units = list.filter((f) => f.family === 'gap').reduce((a, f) => a + f.units, 0);
+    if (Math.abs(units - summary.gap_units) > 1e-9) differ.push(`gap units ${units} listed, ${summary.gap_units} in the summary`);
+    if (differ.length) notes.push(`findings.csv does not add up to summary.json (${differ.join('; ')}): the pack was changed and signed again after the review. Do not rely on either; recompute them from the packed sources.`);
+  }
+  return notes;
+}
+
+function readSummary(root: string): Summary | null {
+  const s = readSmall(join(root, 'data', 'summary.json'));
+  if (!s) return null;
+  try {
+    const p = SummarySchema.safeParse(JSON.parse(s));
+    return p.success ? p.data : null;
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -25,7 +25,7 @@ export interface ReportInput {
   optimisation: FindingRow[];
   optimisationTotal: number;
   renewal: RenewalRow[];
-  sources: (SourceRow & { included: boolean; packPath: string | null })[];
+  sources: (SourceRow & { included: boolean; packPath: string | null; packedAs?: string })[];
   refused: RefusedRow[];
   rejects: number;
   signals: number;
@@ -100,7 +100,10 @@ export function renderReport(r: ReportInput): string {
   const sourceRows = r.sources
     .map(
       (s) => `<tr><td>${esc(s.file)}</td><td>${esc(s.kind)}</td><td class="num">${num(s.rows_read)}</td><td class="num">${num(s.rows_loaded)}</td><td class="num">${num(s.rows_rejected)}</td><td class="num">${num(s.rows_duplicate)}</td>
-<td class="num">${num(s.size_bytes)}</td><td class="mono">${esc(s.sha256)}</td><td>${s.included ? `<span class="pill ok">in pack</span>` : `<span class="pill missing">missing</span>`}</td></tr>`,
+<td class="num">${num(s.size_bytes)}</td><td class="mono">${esc(s.sha256)}</td><td>${
+        !s.included ? `<span class="pill missing">missing</span>`
+        : s.packedAs ? `<span class="pill missing">changed since reviewed</span><div class="mono">packed as found: ${esc(s.packedAs)}</div>`
+        : `<span class="pill ok">in pack</span>`}</td></tr>`,
     )
     .join('');
   const refusedRows = r.refused.map((x) => `<tr><td>${esc(x.file)}</td><td>${esc(x.reason)}</td></tr>`).join('');
@@ -183,9 +186,9 @@ ${r.refused.length ? `<h2>Files refused<span class="count">${num(r.refused.lengt
 <p class="note">Rows read = loaded + rejected + duplicate; a duplicate is a row an earlier file (an overlapping export) already loaded.</p>
 
 <h2>Tracing a figure</h2>
-<p class="note">Every finding is in <code>data/findings.csv</code>; <code>data/evidence.csv</code> gives the rows each rests on (table, source file, line, and what the row shows); the files themselves are in <code>data/sources/</code> byte for byte, so each row can be read at its line; <code>data/prices.csv</code> holds every price the review used and where it came from (a subscription line's unit price, the engagement's settings or the shipped price book), <code>data/settings.json</code> the thresholds, assumptions and the analyst's own prices, and the workbook (${esc(r.workbookName)}) recomputes the scenarios with live formulas.</p>
+<p class="note">Every finding is in <code>data/findings.csv</code>; <code>data/evidence.csv</code> gives the rows each rests on (table, source file, line, and what the row shows); the files themselves are in <code>data/sources/</code> byte for byte, so each row can be read at its line; <code>data/prices.csv</code> holds every price the review used and where it came from (a subscription line's unit price, the engagement's settings or the shipped price book), <code>data/settings.json</code> the thresholds, assumptions and the analyst's own prices, and the workbook (${esc(r.workbookName)}) recomputes the scenarios with live formulas. To recompute every finding from the packed sources and settings, run <code>lrtw review --input &lt;pack&gt;/data/sources --config &lt;pack&gt;/data/settings.json --out &lt;folder&gt;</code> and compare its findings.csv with this pack's.</p>
 
-<footer>This report is part of a signed BagIt evidence pack. Check it with <code>lrtw verify &lt;pack&gt;</code>: every file’s SHA-256 and the Ed25519 signature over the tag manifest must match, and the signing key fingerprint above must be the analyst’s.</footer>
+<footer>This report is part of a signed BagIt evidence pack. Check it with <code>lrtw verify &lt;pack&gt; --fingerprint SHA256:…</code>, giving the fingerprint the consultant sent you apart from the pack (the one printed above is the pack’s own claim): every file’s SHA-256 and the Ed25519 signature over the tag manifest must match, with that key. Verified means unchanged since that key signed it, not that the figures are right.</footer>
 </main>
 </body>
 </html>

@@ -170,6 +170,10 @@ export async function runVerifyCommand(argv: string[]): Promise<number> {
     console.log('verified');
     console.log(`signing key fingerprint: SHA256:${r.fingerprint}`);
     console.log(expected !== null ? 'It is the fingerprint you expected.' : 'Compare this fingerprint with the one the consultant gave you (or pass it with --fingerprint): anyone can sign a pack with a key of their own.');
+    // Loaded here, not at the top: open-pack reads packs with verifyPack, and this module would import it back.
+    const { packNotes } = await import('./open-pack');
+    for (const note of packNotes(resolve(pack))) console.log(`Note: ${note}`);
+    console.log(`Verified means unchanged since this key signed it, not that the figures are right: to recompute them, run lrtw review --input "${join(resolve(pack), 'data', 'sources')}" --config "${join(resolve(pack), 'data', 'settings.json')}" --out <folder> and compare.`);
     return 0;
   }
   console.error(`NOT verified: ${r.failing_file ?? pack}`);

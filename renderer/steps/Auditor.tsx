@@ -148,7 +148,9 @@ function VerifyBanner({ pack }: { pack: PackView }) {
   const notAPack = !v.ok && v.not_a_pack;
   const [check, compare] = useKeyCheck(v.ok ? v.fingerprint : null, pack.summary?.client ?? null);
   const [typed, setTyped] = useState('');
-  const tone = !v.ok || check.state === 'mismatch' ? 'failed' : check.state === 'confirmed' ? 'ok' : 'unconfirmed';
+  const notes = pack.notes ?? [];
+  // Confirmed, but with something verification cannot vouch for (sources not as reviewed, figures not adding up): amber.
+  const tone = !v.ok || check.state === 'mismatch' ? 'failed' : check.state === 'confirmed' && notes.length === 0 ? 'ok' : 'unconfirmed';
   const title = !v.ok
     ? notAPack ? 'Not an evidence pack' : `FAILED${v.failing_file ? `: ${v.failing_file}` : ''}`
     : check.state === 'mismatch' ? 'FAILED: signed by a different key'
@@ -166,6 +168,12 @@ function VerifyBanner({ pack }: { pack: PackView }) {
           </div>
         )}
         {v.fingerprint && <div className="small">Signing key fingerprint <span className="mono">SHA256:{v.fingerprint}</span></div>}
+        {v.ok && notes.length > 0 && (
+          <ul className="verify-notes" aria-label="What verification does not vouch for">
+            {notes.map((n) => <li key={n}>{n}</li>)}
+          </ul>
+        )}
+        {v.ok && <div className="small">Verified means unchanged since this key signed it, not that the figures are right: the report's last section says how to recompute them from the packed sources and settings.</div>}
         {v.ok && check.state === 'confirmed' && (
           <div className="small">You confirmed this key{check.client ? ` for ${check.client}` : ''} on {date(check.when)}.</div>
         )}

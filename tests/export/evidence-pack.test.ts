@@ -285,6 +285,30 @@ describe('evidence pack', () => {
     assert.match(text, /data\/evidence\.csv gives the rows each rests on/);
   });
 
+  it('a source changed since it was reviewed is packed as found and said so: in the report, by verify and in auditor mode', async () => {
+    const src = fx.sourceFiles[0]!;
+    writeFileSync(src.path, Buffer.concat([src.bytes, Buffer.from('extra,row\n')]));
+    try {
+      const r = await writeEvidencePack(fx.db, fx.settings, join(fx.dir, 'exports-changed'), { keyDir, toolVersion: '0.1.0', now: new Date('2026-10-02T09:30:00Z') });
+      assert.equal((await verifyPack(r.path)).ok, true, 'intact as signed');
+      const report = readFileSync(join(r.path, 'data', 'report.html'), 'utf8');
+      assert.match(report, /changed since reviewed<\/span><div class="mono">packed as found: [0-9a-f]{64}<\/div>/);
+      // The fixture also holds a source whose stored copy is gone: two in all.
+      assert.match(report, /2 source files are not in this pack as reviewed \(see data\/SOURCES-NOT-PACKED\.txt/);
+      const out = await captured(() => runVerifyCommand([r.path]));
+      assert.equal(out.code, 0);
+      const note = out.log.find((l) => l.startsWith('Note: 2 source files are not in the pack as they were reviewed (data/SOURCES-NOT-PACKED.txt), so the findings cannot be traced to them: '));
+      assert.ok(note?.includes(`${src.file}: the stored copy`), out.log.join('\n'));
+      assert.match(out.log.at(-1)!, /^Verified means unchanged since this key signed it, not that the figures are right: to recompute them, run lrtw review --input /);
+      const opened = await openPack(r.path);
+      assert.deepEqual(opened.notes, [note!.slice('Note: '.length)]);
+      // The pristine pack notes only the source whose copy was gone before.
+      assert.match((await openPack(pack)).notes.join(' '), /^One source file is not in the pack as it was reviewed/);
+    } finally {
+      writeFileSync(src.path, src.bytes);
+    }
+  });
+
   it('opens in auditor mode with the verification result, findings and report', async () => {
     const opened = await openPack(pack);
     assert.equal(opened.verify.ok, true);

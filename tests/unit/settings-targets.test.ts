@@ -160,6 +160,18 @@ test("auditor mode reads the analyst's decisions from the pack's workbook", asyn
   resign(forged);
   const outside = (await call('pack.open', { path: forged })) as { verify: { ok: boolean }; decisions: unknown[] };
   assert.deepEqual([outside.verify.ok, outside.decisions], [true, []]);
+  // A pack whose findings.csv lost a line and was signed again no longer adds up to its summary: said beside "verified".
+  const edited = join(root, 'edited-pack');
+  cpSync(path, edited, { recursive: true });
+  const fcsv = join(edited, 'data', 'findings.csv');
+  const lines = readFileSync(fcsv, 'utf8').split('\r\n');
+  const gapLine = lines.findIndex((l) => l.startsWith(`${gap.finding_id},`));
+  writeFileSync(fcsv, [...lines.slice(0, gapLine), ...lines.slice(gapLine + 1)].join('\r\n'));
+  resign(edited);
+  const opened2 = (await call('pack.open', { path: edited })) as { verify: { ok: boolean }; notes: string[] };
+  assert.equal(opened2.verify.ok, true);
+  assert.match(opened2.notes.join(' '), /^findings\.csv does not add up to summary\.json \(\w+ \d+ listed, \d+ in the summary; gap units \d+ listed, \d+ in the summary\): the pack was changed and signed again/);
+  assert.deepEqual(((await call('pack.open', { path })) as { notes: string[] }).notes, [], 'the pack as written adds up');
   const damaged = join(root, 'damaged-pack');
   cpSync(path, damaged, { recursive: true });
   appendFileSync(join(damaged, 'data', 'findings.csv'), 'X\n');
