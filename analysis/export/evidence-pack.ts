@@ -25,6 +25,7 @@ import { renderReport } from './report-html';
 import { gapLineOf, scenarioTotals } from './settlement';
 import { loadOrCreateSigningKey } from './signing-key';
 import { ExportCancelled, OPTIMISATION_TYPES, RECLAMATION_TYPES, writeWorkbook } from './workbook';
+import { settingsDeviations } from './deviations';
 
 export interface EvidencePackOptions {
   /** Where the analyst's signing key lives; default $LRTW_KEY_DIR or ~/.lrt-workbench/keys/. */
@@ -240,6 +241,8 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
       signals: await countFindings(db, SIGNAL_TYPES),
       signalRows: await topFindings(db, SIGNAL_TYPES, REPORT_ROWS),
       assumptions: settings.scenario,
+      lookbackMonths: settings.thresholds.lookback_months,
+      deviations: settingsDeviations(settings),
       workbookName: wbName,
     });
     writeFileSync(join(data, 'report.html'), html);

@@ -7,6 +7,7 @@ import type { FindingRow, RenewalRow, SourceRow, RefusedRow } from './data';
 import { SCENARIO_KEYS, SCENARIO_LABELS, typeLabel } from './settlement';
 import { REPORT_CSS } from './report-style';
 import { withoutControls } from './csv';
+import type { Deviation } from './deviations';
 
 export interface ReportInput {
   client: string;
@@ -33,6 +34,10 @@ export interface ReportInput {
   signalRows: FindingRow[];
   /** The settlement assumptions the scenarios were computed with. */
   assumptions: ScenarioAssumptions;
+  /** The review window, in months before the as-of date (thresholds.lookback_months). */
+  lookbackMonths: number;
+  /** Settings that differ from the shipped defaults (deviations.ts). */
+  deviations: Deviation[];
   workbookName: string;
   /** review-warnings.ts: what to check before trusting the figures. */
   warnings: string[];
@@ -139,6 +144,7 @@ export function renderReport(r: ReportInput): string {
 <div class="sub">Autodesk licences (Named User, network and Flex): reclamation, compliance gaps, settlement scenarios and renewal. Read-only evidence report.</div>
 <dl>
 <div><dt>As of</dt><dd>${esc(r.asOf ?? 'undated')}</dd></div>
+<div><dt>Lookback</dt><dd>${num(r.lookbackMonths)} months</dd></div>
 <div><dt>Currency</dt><dd>${esc(r.currency)}</dd></div>
 <div><dt>Packed</dt><dd>${esc(r.baggingDate)}</dd></div>
 <div><dt>Tool</dt><dd>${esc(r.toolVersion)}</dd></div>
@@ -163,6 +169,10 @@ ${r.warnings.map((w) => `<div class="warn"><strong>Check first:</strong> ${esc(w
 <table><thead><tr><th>Scenario</th><th>What it assumes</th><th class="num">Total cost</th><th class="num">Above closing now</th></tr></thead><tbody>${scenarioRows}</tbody></table>
 <p class="note">Each gap line costs its units × unit price now; the back period is units × price × months exposed ÷ 12 (months from its first use to the review date, at most the lookback), at these rates:</p>
 <table><thead><tr><th>Assumption</th><th class="num">Value</th><th>What it means</th></tr></thead><tbody>${assumptionRows}</tbody></table>
+
+<h2>Settings that differ from the defaults<span class="count">${num(r.deviations.length)}</span></h2>
+${r.deviations.length ? `<p class="note">A shorter lookback, a looser threshold, lower rates or a price below the book all move the figures above; each is here beside the value LRT Workbench ships with (all settings are in <code>data/settings.json</code>).</p>
+<table><thead><tr><th>Setting</th><th class="num">This review</th><th class="num">Default</th></tr></thead><tbody>${r.deviations.map((d) => `<tr><td class="mono nowrap">${esc(d.setting)}</td><td class="num">${esc(d.value)}</td><td class="num">${esc(d.default)}</td></tr>`).join('')}</tbody></table>` : '<p class="note">Every threshold, settlement rate and price is LRT Workbench\'s default (prices from subscription lines aside, which <code>data/prices.csv</code> lists).</p>'}
 
 <h2>Compliance gap register<span class="count">${num(r.gapTotal)} lines</span></h2>
 ${r.gaps.length ? `<div class="scroll"><table><thead><tr><th>Finding</th><th>Type</th><th>Severity</th><th>User</th><th>Product</th><th class="num">Units</th><th class="num">Unit price</th><th class="num">List price</th><th class="num">Months</th><th class="num">Annual value</th><th>First seen</th><th>Last seen</th><th>Decision</th><th>Detail</th></tr></thead><tbody>${gapRows}</tbody></table></div>${capped(r.gaps.length, r.gapTotal, 'gap lines')}` : '<p class="note">No compliance gaps in the lookback.</p>'}

@@ -283,6 +283,10 @@ describe('evidence pack', () => {
     assert.match(text, /Rows read = loaded \+ rejected \+ duplicate/);
     assert.match(html, /<h2>Signals<span class="count">/);
     assert.match(text, /data\/evidence\.csv gives the rows each rests on/);
+    // The window, and what this review's settings change from the defaults (the fixture's list price of RVT).
+    assert.match(text, /Lookback \d+ months/);
+    assert.match(text, /Settings that differ from the defaults \d+ .* prices\.RVT\.list_annual 3100 2985/);
+    assert.match(text, /To recompute every finding from the packed sources and settings, run lrtw review --input/);
   });
 
   it('a source changed since it was reviewed is packed as found and said so: in the report, by verify and in auditor mode', async () => {
