@@ -183,10 +183,15 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
   await db.run(`CREATE OR REPLACE TEMP TABLE _nseat AS SELECT product, st, et FROM ${mergedSpans('_ns', 'product, who')}`);
   // Peak seats held at once per product and day (the renewal brief sizes network lines by it too).
   // peak_at: the first instant of the day's peak (the sessions open then are the ones over the seats).
+  // A seat held across midnight is in use on the next day too, though no session starts then: each day a pool's seats
+  // span gets a probe at its first instant (delta 0), where the running level counts what is open.
   await db.run(`CREATE OR REPLACE TEMP TABLE _net_daily AS
-    WITH ev AS (SELECT product, st AS t, 1 AS delta FROM _nseat UNION ALL SELECT product, et, -1 FROM _nseat),
+    WITH probes AS (
+      SELECT product, unnest(generate_series(date_trunc('day', min(st)) + INTERVAL 1 DAY, date_trunc('day', max(et)), INTERVAL 1 DAY)) AS t
+      FROM _nseat GROUP BY product),
+    ev AS (SELECT product, st AS t, 1 AS delta FROM _nseat UNION ALL SELECT product, et, -1 FROM _nseat UNION ALL SELECT product, t, 0 FROM probes),
     run AS (SELECT product, t, delta, sum(delta) OVER (PARTITION BY product ORDER BY t, delta ROWS UNBOUNDED PRECEDING) AS level FROM ev)
-    SELECT product, CAST(t AS DATE) AS day, max(level) AS peak, arg_max(t, (level, -epoch(t))) AS peak_at FROM run WHERE delta = 1 GROUP BY ALL`);
+    SELECT product, CAST(t AS DATE) AS day, max(level) AS peak, arg_max(t, (level, -epoch(t))) AS peak_at FROM run WHERE delta >= 0 GROUP BY ALL HAVING max(level) > 0`);
   await db.run(`CREATE OR REPLACE TEMP TABLE _net_month AS
     WITH daily AS (SELECT * FROM _net_daily),
     seats AS (

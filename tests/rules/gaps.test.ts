@@ -329,3 +329,23 @@ test('network seats are pooled by the licence a session took: a Collection seat 
     e.close();
   }
 });
+
+test('a network seat held across midnight into a new month counts in that month, though no session starts in it', async () => {
+  const e = await makeEstate();
+  try {
+    await e.insert('subscriptions', [{ offering: 'CIV3D', seat_quantity: 1, start_date: '2026-01-01', end_date: '2026-12-31', licence_model: 'network' }]);
+    const held = (user: string, from: string, to: string) => s(user, 'CIV3D', from.slice(0, 10), { licence_type: 'network', device_name: `pc-${user}`, start_time: from, end_time: to });
+    // Two seats held over each month's turn (on 1 seat), in three months running; nothing starts in May, June or July.
+    await e.insert('sessions', [
+      held('a@contoso.com', '2026-04-30 20:00:00', '2026-05-02 10:00:00'), held('b@contoso.com', '2026-04-30 21:00:00', '2026-05-01 09:00:00'),
+      held('a@contoso.com', '2026-05-31 20:00:00', '2026-06-02 10:00:00'), held('b@contoso.com', '2026-05-31 21:00:00', '2026-06-01 09:00:00'),
+      held('a@contoso.com', '2026-06-30 20:00:00', '2026-07-02 10:00:00'), held('b@contoso.com', '2026-06-30 21:00:00', '2026-07-01 09:00:00'),
+    ]);
+    const [net] = of((await e.review(SETTINGS)).findings, 'network_over_use');
+    // April, May, June on the days the sessions start; May, June, July at midnight: four months over the seat.
+    assert.equal(net?.detail, 'peak network seats in use at once (one per user and host) above the network seats in 4 months (largest excess 1)');
+    assert.deepEqual([net?.first_seen, net?.last_seen], ['2026-04-30', '2026-07-01']);
+  } finally {
+    e.close();
+  }
+});
