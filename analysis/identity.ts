@@ -22,20 +22,20 @@ const isMasked = (col: string) => MASKED.replace('%s', col);
 /** Empty, NULL or `*****`: the row is identified by its hashed id, if any. */
 const noUser = (col: string) => `(${col} IS NULL OR trim(${col}) = '' OR ${isMasked(col)})`;
 
-/** Every identity-bearing value in the fact tables: key (lower-cased), value as written, kind and table. */
+/** Every identity-bearing value in the fact tables: key (lower-cased), value as written, kind and where seen (in the analyst's words). */
 const SEEN_SQL = `
   CREATE OR REPLACE TEMP TABLE id_seen AS
   WITH raw(val, kind, tbl) AS (
-    SELECT user_raw, 'user', 'sessions' FROM sessions WHERE NOT ${noUser('user_raw')}
-    UNION ALL SELECT user_raw, 'user', 'flexnet_events' FROM flexnet_events WHERE NOT ${noUser('user_raw')}
-    UNION ALL SELECT user_raw, 'user', 'tokenflex' FROM tokenflex WHERE NOT ${noUser('user_raw')}
-    UNION ALL SELECT user_raw, 'user', 'usage_daily' FROM usage_daily WHERE NOT ${noUser('user_raw')}
-    UNION ALL SELECT hashed_autodesk_id, 'hashed', 'usage_daily' FROM usage_daily
+    SELECT user_raw, 'user', 'session exports or FlexNet logs' FROM sessions WHERE NOT ${noUser('user_raw')}
+    UNION ALL SELECT user_raw, 'user', 'FlexNet logs' FROM flexnet_events WHERE NOT ${noUser('user_raw')}
+    UNION ALL SELECT user_raw, 'user', 'Token Flex exports' FROM tokenflex WHERE NOT ${noUser('user_raw')}
+    UNION ALL SELECT user_raw, 'user', 'daily usage' FROM usage_daily WHERE NOT ${noUser('user_raw')}
+    UNION ALL SELECT hashed_autodesk_id, 'hashed', 'daily usage' FROM usage_daily
       WHERE ${noUser('user_raw')} AND NOT ${noUser('hashed_autodesk_id')}
-    UNION ALL SELECT user_raw, 'user', 'usage_report' FROM usage_report WHERE NOT ${noUser('user_raw')}
-    UNION ALL SELECT hashed_autodesk_id, 'hashed', 'usage_report' FROM usage_report
+    UNION ALL SELECT user_raw, 'user', 'the Usage Report' FROM usage_report WHERE NOT ${noUser('user_raw')}
+    UNION ALL SELECT hashed_autodesk_id, 'hashed', 'the Usage Report' FROM usage_report
       WHERE ${noUser('user_raw')} AND NOT ${noUser('hashed_autodesk_id')}
-    UNION ALL SELECT coalesce(user_raw, "user"), 'user', 'users' FROM users WHERE NOT ${noUser('coalesce(user_raw, "user")')}
+    UNION ALL SELECT coalesce(user_raw, "user"), 'user', 'user exports' FROM users WHERE NOT ${noUser('coalesce(user_raw, "user")')}
   )
   SELECT lower(trim(val)) AS key, min(trim(val)) AS val,
          CASE WHEN bool_or(kind = 'hashed') AND NOT bool_or(kind = 'user') THEN 'hashed'

@@ -93,9 +93,9 @@ test('joins logins, e-mails, hashed ids; the map wins over the default join', as
     ['pat', 'patricia.q@contoso.com', 'map'],
   ]);
   assert.deepEqual(first.unmatched, [
-    { alias: 'asmith', seen_in: 'sessions' },
-    { alias: 'ghost', seen_in: 'sessions' },
-    { alias: 'hash-aaa', seen_in: 'usage_daily' },
+    { alias: 'asmith', seen_in: 'session exports or FlexNet logs' },
+    { alias: 'ghost', seen_in: 'session exports or FlexNet logs' },
+    { alias: 'hash-aaa', seen_in: 'daily usage' },
   ]);
 });
 
