@@ -168,7 +168,7 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
     SELECT product, arg_min(offering, (-seats, offering)) AS pool FROM _ent
     WHERE model = 'network' AND product NOT IN (SELECT offering FROM _net_direct) GROUP BY product`);
   await db.run(`CREATE OR REPLACE TEMP TABLE _ns AS
-    SELECT l.tbl, l.source_id, l.line,
+    SELECT l.tbl, l.source_id, l.line, l.usr,
       CASE WHEN l.lo IN (SELECT offering FROM _net_direct) THEN l.lo WHEN l.product IN (SELECT offering FROM _net_direct) THEN l.product ELSE cp.pool END AS product,
       l.st, CASE WHEN l.et IS NULL OR l.et <= l.st THEN l.st + INTERVAL 1 SECOND ELSE l.et END AS et,
       -- Who holds the seat: FlexNet counts one user's check-outs on one host as one seat (Autodesk's licences group

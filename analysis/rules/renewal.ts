@@ -107,7 +107,13 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
       FROM ranked GROUP BY line),
     -- What assignments say belongs to the offering's main line.
     assigned AS (SELECT offering, count(*) AS n FROM _aa GROUP BY offering),
-    claim_act AS (SELECT line, count(DISTINCT usr) AS n FROM _claim_ud, _p WHERE last_day > _p.d_dd GROUP BY line),
+    -- A network line's users are those holding its own pool's seats (the sessions _ns assigns to it), not everyone
+    -- using a product it covers: AutoCAD taken through the Collection's package is a Collection user.
+    claim_act AS (
+      SELECT line, count(DISTINCT usr) AS n FROM _claim_ud, _p WHERE last_day > _p.d_dd AND line NOT IN (SELECT line FROM _contract WHERE model = 'network') GROUP BY line
+      UNION ALL
+      SELECT k.line, count(DISTINCT s.usr) FROM _contract k JOIN _ns s ON s.product = k.offering, _p
+      WHERE k.model = 'network' AND s.usr IS NOT NULL AND CAST(s.st AS DATE) > _p.d_dd GROUP BY k.line),
     act AS (
       SELECT aa.offering, count(DISTINCT aa.usr) AS n FROM _aa aa, _p
       WHERE EXISTS (SELECT 1 FROM _last_up x JOIN _covers c ON c.product = x.product
@@ -156,7 +162,7 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
       SELECT DISTINCT k.line FROM _contract k JOIN _net_daily n ON n.product = k.offering, _p
       WHERE k.model = 'network' AND n.day > _p.lb_start AND n.day <= _p.d)
     SELECT k.line, k.offering, k.model, k.main, k.seats, k.model <> 'network' OR k.line IN (SELECT line FROM net_data) AS sized,
-      CASE WHEN k.main THEN coalesce(assigned.n, 0) ELSE 0 END AS active_assignments, CASE WHEN k.main THEN coalesce(act.n, 0) ELSE coalesce(claim_act.n, 0) END AS active_users,
+      CASE WHEN k.main THEN coalesce(assigned.n, 0) ELSE 0 END AS active_assignments, CASE WHEN k.main AND k.model <> 'network' THEN coalesce(act.n, 0) ELSE coalesce(claim_act.n, 0) END AS active_users,
       coalesce(stats.peak, 0) AS peak, CASE WHEN coalesce(stats.before, 0) > 0 THEN stats.recent / stats.before END AS trend,
       coalesce(den.n, 0) AS true_denials, coalesce(gaps.units, 0) AS gap_units, gaps.gap_last, CASE WHEN k.main THEN coalesce(lowf.n, 0) ELSE 0 END AS low_frequency_users,
       CAST(ceil(coalesce(stats.peak, 0) * (1 + _p.buf)) AS DOUBLE) AS needed,

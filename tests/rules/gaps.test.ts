@@ -303,7 +303,8 @@ test('network seats are pooled by the licence a session took: a Collection seat 
     const rows: ReturnType<typeof s>[] = [];
     const at = (user: string, product: string, lo: string, day: string) =>
       rows.push(s(user, product, day, { licence_type: 'network', device_name: `pc-${user}`, licence_offering: lo }));
-    for (const day of ['2026-04-10', '2026-05-12', '2026-06-15']) {
+    // Three months running (a sustained over-use), and once in September (within the 90 days active users count).
+    for (const day of ['2026-04-10', '2026-05-12', '2026-06-15', '2026-09-10']) {
       // AutoCAD through its own feature, three at once: over its 2 seats, whatever the Collection has free.
       for (const u of ['a1', 'a2', 'a3']) at(`${u}@contoso.com`, 'ACD', 'ACD', day);
       // Civil 3D and AutoCAD through the Collection's package: 3 at once, its 3 seats.
@@ -314,8 +315,10 @@ test('network seats are pooled by the licence a session took: a Collection seat 
     const { findings } = await e.review(SETTINGS);
     const net = of(findings, 'network_over_use');
     assert.deepEqual(net.map((f) => `${f.product} ${f.offering} ${f.units}`), ['ACD ACD 1'], 'AutoCAD is over its own seats; the Collection is not');
-    const brief = await e.db.all<{ line: string; peak_monthly_active: number; recommendation: string }>('SELECT line, peak_monthly_active, recommendation FROM renewal_brief ORDER BY line');
+    const brief = await e.db.all<{ line: string; peak_monthly_active: number; recommendation: string; active_users: number }>('SELECT line, peak_monthly_active, recommendation, active_users FROM renewal_brief ORDER BY line');
     assert.deepEqual(brief.map((b) => [b.line, b.peak_monthly_active, b.recommendation]), [['ACD', 3, 'increase'], ['AECCOL', 3, 'keep']], 'each line is sized by its own pool');
+    // Each line's users are those holding its pool's seats: c3's AutoCAD through the package is a Collection user.
+    assert.deepEqual(brief.map((b) => [b.line, b.active_users]), [['ACD', 3], ['AECCOL', 3]]);
     const [full] = await e.db.all<{ reason: string }>("SELECT reason FROM renewal_brief WHERE line = 'AECCOL'");
     assert.equal(full?.reason, 'at capacity: peak 3 network seats in use at once over the last six complete months on 3 seats; with the 5% buffer it would need 4', 'a full pool is not "seats match use"');
     // Civil 3D checked out under its own feature (no package line), bought as network only through the Collection:
