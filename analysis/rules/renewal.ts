@@ -197,6 +197,8 @@ export async function saveRenewal(db: EngagementDb): Promise<void> {
              -- Gaps that ended long ago (a lookback of years) may be settled by now: said before seats are bought for them.
              || CASE WHEN gap_last < CAST(_p.d - INTERVAL 6 MONTH AS DATE) THEN printf('; the last of it was on %s, before the six months the seats are sized on: check it still applies before buying', gap_last) ELSE '' END
              || CASE WHEN idle_seats > 0 THEN printf('; %d of its seats %s idle (Reclamation list) and can be reassigned before buying more', idle_seats, CASE WHEN idle_seats = 1 THEN 'is' ELSE 'are' END) ELSE '' END
+           -- An offering name the catalogue does not know matches no session's product or package (offering_unknown).
+           WHEN NOT sized AND offering NOT IN (SELECT code FROM _cat) THEN 'the catalogue does not know this offering, so no session can be matched to it: write its Autodesk name or product code in the subscriptions export and load it again'
            WHEN NOT sized THEN 'no network session data to size it (load the licence server''s FlexNet logs, or sessions that claim a network licence)'
            WHEN needed < seats THEN printf('peak %d %s over the last six complete months plus %g%% buffer needs %g of %g seats', peak,
              CASE WHEN model = 'network' THEN 'network seats in use at once' ELSE 'monthly active users' END, CAST(buf * 100 AS DOUBLE), CAST(needed AS DOUBLE), CAST(seats AS DOUBLE))

@@ -174,6 +174,10 @@ test('assigned Named Users with only network sessions and Token Flex loaded: sai
   assert.match(unknown.warnings[unknown.warning_codes.indexOf('offering_unknown')] ?? '', /^The catalogue does not know the offering "Autocad Civil 2019 Network", so it covers no product but itself/);
   const dq = (await call('quality.get', {})) as { unknown_products: { product_raw: string }[] };
   assert.ok(dq.unknown_products.some((u) => u.product_raw === 'Autocad Civil 2019 Network'), JSON.stringify(dq.unknown_products));
+  // Its renewal line says why no session sizes it, not that the FlexNet logs are missing.
+  const lines = (await call('renewal.get', {})) as { offering: string; reason: string }[];
+  const unknownLine = lines.find((l) => !/^[A-Z0-9]+$/.test(l.offering) || l.offering.includes(' '));
+  assert.match(unknownLine?.reason ?? JSON.stringify(lines.map((l) => l.offering)), /^the catalogue does not know this offering, so no session can be matched to it/);
   // The licence server's logins that no roster e-mail claims are listed as unmatched, saying why and where seen.
   const q = (await call('quality.get', {})) as { unmatched: { alias: string; seen_in: string }[] };
   assert.ok(q.unmatched.length > 10, `${q.unmatched.length} unmatched`);
