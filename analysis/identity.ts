@@ -27,7 +27,7 @@ const SEEN_SQL = `
   CREATE OR REPLACE TEMP TABLE id_seen AS
   WITH raw(val, kind, tbl) AS (
     SELECT user_raw, 'user', 'session exports or FlexNet logs' FROM sessions WHERE NOT ${noUser('user_raw')}
-    UNION ALL SELECT user_raw, 'user', 'FlexNet logs' FROM flexnet_events WHERE NOT ${noUser('user_raw')}
+    UNION ALL SELECT user_raw, 'user', 'session exports or FlexNet logs' FROM flexnet_events WHERE NOT ${noUser('user_raw')}
     UNION ALL SELECT user_raw, 'user', 'Token Flex exports' FROM tokenflex WHERE NOT ${noUser('user_raw')}
     UNION ALL SELECT user_raw, 'user', 'daily usage' FROM usage_daily WHERE NOT ${noUser('user_raw')}
     UNION ALL SELECT hashed_autodesk_id, 'hashed', 'daily usage' FROM usage_daily

@@ -198,14 +198,15 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
     const missing: string[] = [];
     for (const s of packed) {
       if (!s.included || !s.packPath) {
-        missing.push(`${s.file}: no stored copy found at ${s.stored_path ?? s.original_path ?? '(no path recorded)'}; imported with sha256 ${s.sha256}, ${s.size_bytes} bytes.`);
+        // No local path in the pack: it travels to the auditor, and the analyst's folders are none of its business.
+        missing.push(`${s.file}: the copy kept at import was not found (moved or deleted since); imported with sha256 ${s.sha256}, ${s.size_bytes} bytes.`);
         continue;
       }
       const got = copied.get(s.packPath.slice('data/sources/'.length))!;
       knownHash.set(s.packPath, got);
       if (got !== s.sha256.toLowerCase()) {
         s.packedAs = got;
-        missing.push(`${s.file}: the stored copy (${s.stored_path ?? s.original_path}) no longer matches the SHA-256 recorded at import (${s.sha256}); it is packed as found (sha256 ${got}).`);
+        missing.push(`${s.file}: the copy kept at import no longer matches the SHA-256 recorded then (${s.sha256}); it is packed as found (sha256 ${got}).`);
       }
     }
     if (missing.length) writeFileSync(join(data, 'SOURCES-NOT-PACKED.txt'), `Source files that could not be packed as imported:\n\n${missing.map((m) => `- ${m}`).join('\n')}\n`);

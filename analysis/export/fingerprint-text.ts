@@ -4,7 +4,13 @@
 
 /** The fingerprint's hex digits, lower case: what two fingerprints are compared by. */
 export function normaliseFingerprint(text: string): string {
-  return text.trim().replace(/^sha-?256:\s*/i, '').replace(/[^0-9a-f]/gi, '').toLowerCase();
+  // The label goes first, however it is written ("Fingerprint: SHA256 …", "sha256=…"): its letters a-f are no digits.
+  return text.trim().replace(/^(?:fingerprint\s*[:=]?\s*)?sha-?256\s*[:=]?\s*/i, '').replace(/[^0-9a-f]/gi, '').toLowerCase();
+}
+
+/** Whether a typed fingerprint has a fingerprint's 64 hex digits: anything else is a typing slip, not another key. */
+export function isWholeFingerprint(text: string): boolean {
+  return /^[0-9a-f]{64}$/.test(normaliseFingerprint(text)) && /^[\s0-9a-f:]*$/i.test(text.trim().replace(/^(?:fingerprint\s*[:=]?\s*)?sha-?256\s*[:=]?\s*/i, ''));
 }
 
 /** The fingerprint as verify prints it: hex in groups of four, joined by colons. */

@@ -133,6 +133,15 @@ export function packNotes(root: string, summary: Summary | null = readSummary(ro
     const items = notPacked.split(/\r?\n/).filter((l) => l.startsWith('- ')).map((l) => l.slice(2));
     notes.push(`${items.length === 1 ? 'One source file is' : `${items.length} source files are`} not in the pack as ${items.length === 1 ? 'it was' : 'they were'} reviewed (data/SOURCES-NOT-PACKED.txt), so the findings cannot be traced to ${items.length === 1 ? 'it' : 'them'}: ${items.join(' ')}`);
   }
+  // Each source the review read, in the pack as it was read: its SHA-256 in summary.json among the packed copies'
+  // (a source the pack already lists as not packed as reviewed is said above).
+  if (summary) {
+    const packedHashes = new Set(
+      (readSmall(join(root, 'manifest-sha256.txt')) ?? '').split('\n').filter((l) => / {2}data\/sources\//.test(l)).map((l) => l.slice(0, 64).toLowerCase()),
+    );
+    const swapped = summary.sources.filter((x) => x.sha256 && !packedHashes.has(x.sha256.toLowerCase()) && !(notPacked ?? '').includes(`- ${x.file}:`)).map((x) => x.file);
+    if (swapped.length) notes.push(`${swapped.join(', ')}: the packed copy is not the file the review read (its SHA-256 is not the one summary.json records), and the pack does not say why: it was changed and signed again after the review.`);
+  }
   const list = findings ?? (() => {
     const csv = readSmall(join(root, 'data', 'findings.csv'));
     return csv ? findingsFromCsv(csv) : [];
@@ -144,6 +153,12 @@ export function packNotes(root: string, summary: Summary | null = readSummary(ro
     const differ = [...types].sort().filter((t) => (summary.findings[t] ?? 0) !== (counted.get(t) ?? 0)).map((t) => `${t} ${counted.get(t) ?? 0} listed, ${summary.findings[t] ?? 0} in the summary`);
     const units = list.filter((f) => f.family === 'gap').reduce((a, f) => a + f.units, 0);
     if (Math.abs(units - summary.gap_units) > 1e-9) differ.push(`gap units ${units} listed, ${summary.gap_units} in the summary`);
+    // And the money: each savings lever's findings against the summary's figure for it (rounded there to whole units).
+    for (const [type, total] of Object.entries(summary.savings_annual).sort()) {
+      if (type === 'total') continue;
+      const listed = list.filter((f) => f.type === type).reduce((a, f) => a + f.annual_value, 0);
+      if (Math.abs(listed - total) > Math.max(1, Math.abs(total) * 1e-6)) differ.push(`${type} ${Math.round(listed)} a year listed, ${Math.round(total)} in the summary`);
+    }
     if (differ.length) notes.push(`findings.csv does not add up to summary.json (${differ.join('; ')}): the pack was changed and signed again after the review. Do not rely on either; recompute them from the packed sources.`);
   }
   return notes;

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { VerifyResultSchema } from '../api/contract';
 import { BAGIT, BAG_INFO, MANIFEST, SIGNATURE, TAGMANIFEST, TAG_FILES, parseBagInfo, parseManifest, sha256File, walkFiles } from './bagit';
 import { fingerprintOf, publicKeyFromRaw } from './signing-key';
-import { fingerprintText, sameFingerprint } from './fingerprint-text';
+import { fingerprintText, isWholeFingerprint, sameFingerprint } from './fingerprint-text';
 
 export interface VerifyResult {
   ok: boolean;
@@ -158,6 +158,10 @@ export async function runVerifyCommand(argv: string[]): Promise<number> {
   const pack = rest.find((a) => !a.startsWith('-'));
   if (!pack) {
     console.error('verify: give the evidence pack folder, e.g. `lrtw verify Contoso_2026-09-30_evidence-pack`.');
+    return 1;
+  }
+  if (expected !== null && !isWholeFingerprint(expected)) {
+    console.error(`verify: --fingerprint ${expected} is not a whole fingerprint (64 hex digits, as SHA256:1a2b:3c4d:… with 16 groups): check it with the consultant.`);
     return 1;
   }
   const r = await verifyPack(pack);

@@ -6,7 +6,7 @@ export { METHOD_NAMES, ProgressEventSchema, ApiErrorSchema } from '../../analysi
 export { INPUT_KINDS, GAP_TYPES, SIGNAL_TYPES, RECOMMENDATION_LABELS, DECISION_LABELS, LICENCE_MODEL_LABELS, KIND_LABELS, mostlyRejected, typeLabel } from '../../analysis/model';
 export { ScenarioSchema, coveringEntry } from '../../analysis/settings';
 /** The auditor's screen compares a typed fingerprint as `verify --fingerprint` does. */
-export { fingerprintText, normaliseFingerprint, sameFingerprint } from '../../analysis/export/fingerprint-text';
+export { fingerprintText, isWholeFingerprint, normaliseFingerprint, sameFingerprint } from '../../analysis/export/fingerprint-text';
 
 /** Input limits of the contract: the fields stop where the engine would refuse. */
 export { INPUT_LIMITS as LIMITS } from '../../analysis/api/contract';

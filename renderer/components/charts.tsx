@@ -148,7 +148,7 @@ export function ActiveVsSeats(props: { name: string; monthly: { month: string; a
   const every = Math.max(1, Math.ceil(data.length / 8));
   return (
     <figure className="chart">
-      <svg viewBox={`0 0 ${W} ${H}`} width="100%" role="img" aria-label={`${what} against seats for ${props.name}`}>
+      <svg viewBox={`0 0 ${W} ${H}`} width="100%" role="img" aria-label={`${what} against ${text.seats.toLowerCase()} for ${props.name}`}>
         <desc>{data.map((d) => `${d.month}: ${whole(d.active_users)} ${text.desc} of ${whole(d.seats)} ${props.measure === 'tokens' ? 'a month bought' : 'seats'}`).join('; ')}</desc>
         {ticks.map((t) => (
           <g key={t}>

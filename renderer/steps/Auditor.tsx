@@ -10,7 +10,7 @@ import { Card, ErrorBox, Loading, PageHeader, Stat, useLoad } from '../component
 import { api } from '../api/client';
 import { describeFinding, evidenceColumn, productColumn } from '../components/Findings';
 import { date, int, money, typeLabel } from '../format';
-import { fingerprintText, normaliseFingerprint, sameFingerprint } from '../api/shared';
+import { fingerprintText, isWholeFingerprint, normaliseFingerprint, sameFingerprint } from '../api/shared';
 
 /**
  * Signing keys this auditor has confirmed with an analyst (by comparing fingerprints over another channel), kept on
@@ -30,13 +30,18 @@ function confirmedKeys(): ConfirmedKey[] {
 }
 
 /** Whether the signer is confirmed: the fingerprint was compared now or before, or a different one was given. */
-type KeyCheck = { state: 'unconfirmed' } | { state: 'confirmed'; when: string; client: string | null } | { state: 'mismatch'; expected: string };
+type KeyCheck = { state: 'unconfirmed'; slip?: string } | { state: 'confirmed'; when: string; client: string | null } | { state: 'mismatch'; expected: string };
 
 function useKeyCheck(fingerprint: string | null, client: string | null): [KeyCheck, (typed: string) => void] {
   const known = fingerprint ? confirmedKeys().find((k) => k.fingerprint === fingerprint) : undefined;
   const [check, setCheck] = useState<KeyCheck>(known ? { state: 'confirmed', when: known.confirmed, client: known.client } : { state: 'unconfirmed' });
   const compare = (typed: string) => {
     if (!fingerprint || normaliseFingerprint(typed) === '') return;
+    // A slip (a group missing, a letter that is no hex digit) is said as such: it says nothing about who signed.
+    if (!isWholeFingerprint(typed)) {
+      setCheck({ state: 'unconfirmed', slip: 'That is not a whole fingerprint: it has 64 hex digits, in 16 groups of four. Check what you typed against what the consultant gave you.' });
+      return;
+    }
     // With or without colons, spaces or "SHA256:", in any case: the hex digits are compared.
     if (!sameFingerprint(typed, fingerprint)) {
       setCheck({ state: 'mismatch', expected: fingerprintText(typed) });
@@ -188,6 +193,7 @@ function VerifyBanner({ pack }: { pack: PackView }) {
               <input id="expected-fingerprint" className="mono" value={typed} onChange={(e) => setTyped(e.target.value)} placeholder="SHA256:1a2b:3c4d:…" spellCheck={false} autoComplete="off" />
               <button type="submit" className="btn" disabled={normaliseFingerprint(typed) === ''}>Compare</button>
             </div>
+            {check.state === 'unconfirmed' && check.slip && <div className="field-note" role="alert">{check.slip}</div>}
           </form>
         )}
         {!v.ok && !notAPack && <div className="small">Do not rely on this pack. Ask the consultant for a fresh copy and compare the key fingerprint with the one they gave you.</div>}

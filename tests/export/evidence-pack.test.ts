@@ -53,7 +53,7 @@ describe('evidence pack', () => {
     for (const f of ['findings.csv', 'evidence.csv', 'settings.json', 'report.html', 'sources', 'Contoso-Engineering_2026-09-30_quarterly-review.xlsx']) assert.ok(data.includes(f), `data/${f}`);
     // Sources byte for byte; the one whose stored copy is gone is named, not dropped.
     for (const s of fx.sourceFiles) assert.equal(sha(readFileSync(join(pack, 'data', 'sources', s.file))), sha(s.bytes), s.file);
-    assert.match(readFileSync(join(pack, 'data', 'SOURCES-NOT-PACKED.txt'), 'utf8'), /flexlm-debug\.log: no stored copy/);
+    assert.match(readFileSync(join(pack, 'data', 'SOURCES-NOT-PACKED.txt'), 'utf8'), /flexlm-debug\.log: the copy kept at import was not found/);
     // Payload-Oxum and the manifest cover every payload file.
     const manifest = readFileSync(join(pack, 'manifest-sha256.txt'), 'utf8').trim().split('\n');
     let bytes = 0;
@@ -111,10 +111,15 @@ describe('evidence pack', () => {
     const pinned = await captured(() => runVerifyCommand([pack, `--fingerprint=${fingerprint}`]));
     assert.deepEqual([pinned.code, pinned.log[0], pinned.log[2]], [0, 'verified', 'It is the fingerprint you expected.']);
     // However it was passed on: without colons, in groups with spaces, upper case.
-    for (const spelling of [fingerprint.replace(/:/g, ''), fingerprint.replace(/:/g, ' ').toUpperCase(), `sha256: ${fingerprint}`]) {
+    const hex = fingerprint.replace(/:/g, '');
+    for (const spelling of [hex, fingerprint.replace(/:/g, ' ').toUpperCase(), `sha256: ${fingerprint}`, `SHA256 ${hex}`, `sha256=${hex}`, `Fingerprint: SHA256:${fingerprint}`]) {
       const same = await captured(() => runVerifyCommand([pack, '--fingerprint', spelling]));
       assert.equal(same.code, 0, `${spelling}: ${same.err.join(' ')}`);
     }
+    // A slip in typing is said as one, not as another signer.
+    const slip = await captured(() => runVerifyCommand([pack, '--fingerprint', fingerprint.slice(0, -5)]));
+    assert.equal(slip.code, 1);
+    assert.match(slip.err[0]!, /is not a whole fingerprint \(64 hex digits, as SHA256:1a2b:3c4d:… with 16 groups\): check it with the consultant\.$/);
   });
 
   it('fails naming the payload file when one byte changes', async () => {
@@ -302,7 +307,8 @@ describe('evidence pack', () => {
       const out = await captured(() => runVerifyCommand([r.path]));
       assert.equal(out.code, 0);
       const note = out.log.find((l) => l.startsWith('Note: 2 source files are not in the pack as they were reviewed (data/SOURCES-NOT-PACKED.txt), so the findings cannot be traced to them: '));
-      assert.ok(note?.includes(`${src.file}: the stored copy`), out.log.join('\n'));
+      assert.ok(note?.includes(`${src.file}: the copy kept at import no longer matches`), out.log.join('\n'));
+      assert.ok(!readFileSync(join(r.path, 'data', 'SOURCES-NOT-PACKED.txt'), 'utf8').includes(fx.dir), 'no local path travels in the pack');
       assert.match(out.log.at(-1)!, /^Verified means unchanged since this key signed it, not that the figures are right: to recompute them, run lrtw review --input /);
       const opened = await openPack(r.path);
       assert.deepEqual(opened.notes, [note!.slice('Note: '.length)]);

@@ -3,7 +3,7 @@
 // not only the Renewal step.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEngine, dispatch, type HandlerContext } from '../../analysis/api/handlers';
@@ -172,6 +172,21 @@ test("auditor mode reads the analyst's decisions from the pack's workbook", asyn
   assert.equal(opened2.verify.ok, true);
   assert.match(opened2.notes.join(' '), /^findings\.csv does not add up to summary\.json \(\w+ \d+ listed, \d+ in the summary; gap units \d+ listed, \d+ in the summary\): the pack was changed and signed again/);
   assert.deepEqual(((await call('pack.open', { path })) as { notes: string[] }).notes, [], 'the pack as written adds up');
+  // Savings tripled in findings.csv, and a source swapped for another file, each re-signed: both are said.
+  const inflated = join(root, 'inflated-pack');
+  cpSync(path, inflated, { recursive: true });
+  const icsv = join(inflated, 'data', 'findings.csv');
+  writeFileSync(icsv, readFileSync(icsv, 'utf8').split('\r\n').map((l) => {
+    const cells = l.split(',');
+    return cells[1] === 'dormant_user' ? [...cells.slice(0, 7), String(Number(cells[7]) * 3), ...cells.slice(8)].join(',') : l;
+  }).join('\r\n'));
+  const srcDir = join(inflated, 'data', 'sources');
+  const swappedFile = readdirSync(srcDir).find((f) => f.endsWith('.csv'))!;
+  appendFileSync(join(srcDir, swappedFile), 'someone,else\n');
+  resign(inflated);
+  const notes = ((await call('pack.open', { path: inflated })) as { notes: string[] }).notes.join(' | ');
+  assert.match(notes, /findings\.csv does not add up to summary\.json \(dormant_user \d+ a year listed, \d+ in the summary\)/);
+  assert.match(notes, new RegExp(`${swappedFile.replace(/\./g, '\\.')}: the packed copy is not the file the review read`));
   const damaged = join(root, 'damaged-pack');
   cpSync(path, damaged, { recursive: true });
   appendFileSync(join(damaged, 'data', 'findings.csv'), 'X\n');
