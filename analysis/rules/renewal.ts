@@ -80,7 +80,7 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
       FROM _contract k JOIN _net_daily n ON n.product = k.offering, _p
       WHERE k.model = 'network' AND n.day > _p.lb_start AND n.day <= _p.d GROUP BY ALL),
     -- A Flex token pool's monthly figure is the tokens used in the month (the Token Flex export when loaded, else the
-    -- Flex rows of daily usage), against its seats' counterpart: the tokens bought, a twelfth a month.
+    -- Flex rows of daily usage), against its seats' counterpart: the tokens bought, spread over the line's term.
     flex_tokens AS (
       SELECT k.line, CAST(date_trunc('month', t.day) AS DATE) AS m, CAST(round(sum(t.tokens)) AS BIGINT) AS users
       FROM _contract k, (
@@ -92,7 +92,8 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
       UNION ALL SELECT line, m, users FROM net_peak
       UNION ALL SELECT line, m, users FROM flex_tokens),
     seats AS (
-      SELECT k.line, months.m, CASE WHEN k.model = 'flex' THEN coalesce(sum(e.tokens), 0) / 12.0 ELSE coalesce(sum(e.seats), 0) END AS seats
+      SELECT k.line, months.m, CASE WHEN k.model = 'flex' THEN coalesce(sum(e.tokens / greatest(1, date_diff('month', e.s, CAST(e.e + INTERVAL 1 DAY AS DATE)))), 0)
+        ELSE coalesce(sum(e.seats), 0) END AS seats
       FROM _contract k CROSS JOIN months LEFT JOIN _e e ON e.offering = k.offering AND e.model = k.model
         AND e.s <= least(months.m_end, (SELECT d FROM _p)) AND e.e >= least(months.m_end, (SELECT d FROM _p))
       GROUP BY k.line, k.model, months.m)
@@ -144,8 +145,13 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
     idle AS (SELECT offering, count(DISTINCT usr) AS n FROM _claimed WHERE claimed_by IN ('dormant_user', 'unused_assignment') GROUP BY offering),
     -- A Flex token pool is sized by tokens, not by users against seats: tokens bought on the lines in term at D
     -- against tokens used in the 12 months to D (the Token Flex export when loaded, else Flex rows of daily usage).
+    -- Tokens are bought for a line's whole term: a 36-month line's 150,000 tokens are 50,000 a year, the figure the
+    -- 12 months of use are judged against.
     flex AS (
-      SELECT e.offering, sum(coalesce(e.tokens, 0)) AS bought FROM _e e, _p
+      SELECT e.offering, sum(coalesce(e.tokens, 0)) AS bought_term,
+        sum(coalesce(e.tokens, 0) * 12.0 / greatest(1, date_diff('month', e.s, CAST(e.e + INTERVAL 1 DAY AS DATE)))) AS bought,
+        max(greatest(1, date_diff('month', e.s, CAST(e.e + INTERVAL 1 DAY AS DATE)))) AS term_months
+      FROM _e e, _p
       WHERE e.model = 'flex' AND e.offering IS NOT NULL AND e.s <= _p.d AND e.e >= _p.d
       GROUP BY e.offering),
     flex_used AS (
@@ -166,7 +172,7 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
       coalesce(stats.peak, 0) AS peak, CASE WHEN coalesce(stats.before, 0) > 0 THEN stats.recent / stats.before END AS trend,
       coalesce(den.n, 0) AS true_denials, coalesce(gaps.units, 0) AS gap_units, gaps.gap_last, CASE WHEN k.main THEN coalesce(lowf.n, 0) ELSE 0 END AS low_frequency_users,
       CAST(ceil(coalesce(stats.peak, 0) * (1 + _p.buf)) AS DOUBLE) AS needed,
-      k.model = 'flex' AND flex.offering IS NOT NULL AS flex_pool, coalesce(flex.bought, 0) AS tokens_bought, coalesce(flex_used.used, 0) AS tokens_used,
+      k.model = 'flex' AND flex.offering IS NOT NULL AS flex_pool, coalesce(flex.bought, 0) AS tokens_bought, coalesce(flex.bought_term, 0) AS tokens_bought_term, flex.term_months, coalesce(flex_used.used, 0) AS tokens_used,
       flex_used.flex_first, flex_used.flex_last, CAST(_p.d - INTERVAL 12 MONTH AS DATE) AS flex_from,
       CASE WHEN k.main THEN coalesce(idle.n, 0) ELSE 0 END AS idle_seats
     FROM _contract k LEFT JOIN stats USING (line) LEFT JOIN assigned USING (offering) LEFT JOIN act USING (offering)
@@ -188,6 +194,7 @@ export async function saveRenewal(db: EngagementDb): Promise<void> {
            WHEN active_assignments > 0 AND low_frequency_users >= 0.25 * active_assignments THEN seats - low_frequency_users ELSE seats END,
       CASE WHEN flex_pool THEN printf('Flex token pool, sized by tokens: %s of %s tokens used in the 12 months to the review date', format('{:,}', CAST(round(tokens_used) AS BIGINT)), format('{:,}', CAST(round(tokens_bought) AS BIGINT)))
              || CASE WHEN tokens_bought > 0 THEN printf(' (%d%%)', CAST(round(100 * tokens_used / tokens_bought) AS BIGINT)) ELSE '' END
+             || CASE WHEN round(tokens_bought_term) <> round(tokens_bought) THEN printf(', a year''s share of the %s bought for a %d-month term', format('{:,}', CAST(round(tokens_bought_term) AS BIGINT)), term_months) ELSE '' END
              || CASE WHEN tokens_used > tokens_bought THEN '; more were used than bought: size the next pool on use' ELSE '' END
              || CASE WHEN flex_last IS NULL THEN '; no Token Flex usage is loaded (load the Token Flex usage export)'
                   WHEN flex_last <= flex_from OR flex_first > (SELECT d FROM _p) THEN printf('; the Token Flex usage loaded runs from %s to %s, outside those 12 months: load a current export', flex_first, flex_last)

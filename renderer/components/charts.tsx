@@ -124,7 +124,7 @@ export type RenewalMeasure = 'users' | 'concurrent' | 'tokens';
 const MEASURE_TEXT: Record<RenewalMeasure, { what: string; seats: string; point: string; desc: string }> = {
   users: { what: 'Monthly active users', seats: 'Seats', point: 'active users', desc: 'active' },
   concurrent: { what: 'Peak seats in use at once', seats: 'Seats', point: 'seats in use at once at the peak', desc: 'at once' },
-  tokens: { what: 'Tokens used in the month', seats: 'Tokens bought, a twelfth a month', point: 'tokens used', desc: 'tokens used' },
+  tokens: { what: 'Tokens used in the month', seats: 'Tokens bought, spread over the term', point: 'tokens used', desc: 'tokens used' },
 };
 
 /** A renewal line's monthly figure (line) against its seats (step line) over the lookback. */

@@ -211,6 +211,21 @@ test('renewal brief: a Flex pool whose token export is of another year, or start
   }
 });
 
+test('renewal brief: tokens bought for a three-year term are judged a year at a time', async () => {
+  const e = await makeEstate();
+  try {
+    await e.insert('subscriptions', [{ offering: 'FLEX', seat_quantity: 0, start_date: '2024-10-01', end_date: '2027-09-30', licence_model: 'flex', tokens: 150000 }]);
+    // A year of use (the export starts before the 12 months judged, with a row of no tokens).
+    await e.insert('tokenflex', [{ usage_date: '2025-09-01', product: 'RVT', tokens: 0 }, ...days('2025-10-15', 100, 3).map((d) => ({ usage_date: d, product: 'RVT', tokens: 400 }))]);
+    await e.review({ as_of: D });
+    const flex = (await getRenewal(e.db, (c) => c)).find((b) => b.offering === 'FLEX')!;
+    assert.equal(flex.reason, "Flex token pool, sized by tokens: 40,000 of 50,000 tokens used in the 12 months to the review date (80%), a year's share of the 150,000 bought for a 36-month term");
+    assert.ok(Math.abs((flex.monthly.find((m) => m.month === '2026-03')?.seats ?? 0) - 150000 / 36) < 1e-6, 'the chart spreads the tokens over the term');
+  } finally {
+    e.close();
+  }
+});
+
 test('renewal brief: increase for gaps, reduce to peak plus buffer, convert to Flex, keep; monthly series', async () => {
   const e = await makeEstate();
   try {
