@@ -68,6 +68,7 @@ const workbench: WorkbenchDesktopApi & { pathForFile(file: File): string } = {
   'pack.open': (input) => call('pack.open', input),
   'pack.verify': (input) => call('pack.verify', input),
   'pack.evidence': (input) => call('pack.evidence', input),
+  'pack.sourceLine': (input) => call('pack.sourceLine', input),
   onProgress: (cb: (e: ProgressEvent) => void) => subscribe(PROGRESS_CHANNEL, cb),
   onEngineRestarted: (cb: (e: EngineRestartedEvent) => void) => subscribe(ENGINE_RESTARTED_CHANNEL, cb),
   pathForFile: (file: File) => webUtils.getPathForFile(file),

@@ -209,7 +209,12 @@ export const API = {
   /** A finding's rows of the pack's evidence.csv (auditor mode), at most `limit` of `total`. */
   'pack.evidence': {
     input: z.object({ path: Path, finding_id: z.string().min(1).max(64), limit: z.number().int().min(1).max(5000).default(1000) }),
-    output: z.object({ total: z.number(), rows: z.array(z.object({ table: z.string(), file: z.string().nullable(), line: z.number().nullable(), note: z.string().nullable() })) }),
+    output: z.object({ total: z.number(), rows: z.array(z.object({ table: z.string(), source_id: z.number().nullable().default(null), file: z.string().nullable(), line: z.number().nullable(), note: z.string().nullable() })) }),
+  },
+  /** The text of one line of a source file in a pack: what an evidence row rests on. */
+  'pack.sourceLine': {
+    input: z.object({ path: Path, source_id: z.number().int().nullable(), file: z.string().min(1).max(1000), line: z.number().int().min(1).max(1_000_000_000) }),
+    output: z.object({ text: z.string().nullable(), reason: z.string().nullable() }),
   },
 } as const;
 

@@ -20,7 +20,7 @@ import { setDecisions, listDecisions, clearDecisions, compareWithPrevious, carry
 import { ExportCancelled, writeWorkbook } from '../export/workbook';
 import { writeEvidencePack } from '../export/evidence-pack';
 import { verifyPack } from '../export/verify';
-import { openPack, packEvidence } from '../export/open-pack';
+import { openPack, packEvidence, packSourceLine } from '../export/open-pack';
 import { generateSample } from '../sample/generate';
 import { getQuality } from '../quality';
 import { listPriceBook } from '../pricebook';
@@ -432,6 +432,7 @@ export function createEngine(opts: EngineOptions) {
     'pack.open': (input) => serial(async () => openPack(input.path)),
     'pack.verify': (input) => serial(async () => verifyPack(input.path)),
     'pack.evidence': (input) => serial(async () => packEvidence(input.path, input.finding_id, input.limit)),
+    'pack.sourceLine': (input) => serial(async () => packSourceLine(input.path, input.source_id, input.file, input.line)),
   };
 
   return {

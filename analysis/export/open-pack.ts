@@ -1,7 +1,9 @@
 // Auditor mode: opens an evidence pack read-only. It verifies first (hashes and signature) and then
 // reads summary.json, findings.csv and report.html from the payload; nothing here writes to the pack.
-import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { createReadStream, existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { basename, dirname, join, resolve } from 'node:path';
+import { safeFileSegment } from './file-names';
 import { FindingSchema, SummarySchema, familyOf, FindingTypeSchema, FINDINGS_CSV_COLUMNS, type Finding, type Summary } from '../model';
 import { verifyPack, type VerifyResult } from './verify';
 import { readTextRecords } from '../ingest/text-reader';
@@ -211,6 +213,7 @@ function decisionsOf(root: string, summary: Summary | null): PackDecision[] {
 
 export interface PackEvidenceRow {
   table: string;
+  source_id: number | null;
   file: string | null;
   line: number | null;
   note: string | null;
@@ -243,9 +246,38 @@ export async function packEvidence(path: string, findingId: string, limit: numbe
       if (rows.length < limit) {
         const get = (c: (typeof EVIDENCE_CSV_HEADER)[number]) => unguard(r.cells[col(c)] ?? '');
         const line = get('line');
-        rows.push({ table: get('table'), file: get('file') || null, line: line === '' ? null : Number(line), note: get('note') || null });
+        const sid = get('source_id');
+        rows.push({ table: get('table'), source_id: sid === '' ? null : Number(sid), file: get('file') || null, line: line === '' ? null : Number(line), note: get('note') || null });
       }
     }
   }
   return { total, rows };
+}
+
+/** Longest source line shown: a row of an export is far shorter; a hostile one is cut, not sent whole. */
+const MAX_SHOWN_LINE = 4000;
+
+/**
+ * The text of line `line` of a source file in the pack (data/sources), as the auditor would read it there: what an
+ * evidence row rests on, without opening a file of millions of lines by hand. The file is found as the pack names
+ * its copies (evidence-pack.ts planSources: the file's safe name, or "<source id>-<name>" for a second of a name),
+ * read only as a regular file inside data/sources, and decoded as UTF-8. An Excel workbook has rows, not lines.
+ */
+export async function packSourceLine(path: string, sourceId: number | null, file: string, line: number): Promise<{ text: string | null; reason: string | null }> {
+  const dir = join(resolve(path), 'data', 'sources');
+  const seg = safeFileSegment(file);
+  const candidates = [...(sourceId !== null ? [`${sourceId}-${seg}`] : []), seg].map((n) => join(dir, n));
+  const found = candidates.find((c) => dirname(c) === dir && existsSync(c) && lstatSync(c).isFile());
+  if (!found) return { text: null, reason: `The pack holds no copy of ${file} (see data/SOURCES-NOT-PACKED.txt).` };
+  if (/\.xlsx$/i.test(found)) return { text: null, reason: `${file} is an Excel workbook: open data/sources/${basename(found)} at row ${line} of its data sheet.` };
+  const rl = createInterface({ input: createReadStream(found, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let n = 0;
+  try {
+    for await (const text of rl) {
+      if (++n === line) return { text: text.length > MAX_SHOWN_LINE ? `${text.slice(0, MAX_SHOWN_LINE)}…` : text, reason: null };
+    }
+  } finally {
+    rl.close();
+  }
+  return { text: null, reason: `${file} has ${n} lines, not ${line}.` };
 }

@@ -202,17 +202,36 @@ function VerifyBanner({ pack }: { pack: PackView }) {
   );
 }
 
-type EvidenceRow = { table: string; file: string | null; line: number | null; note: string | null };
-const EVIDENCE_COLS: Column<EvidenceRow>[] = [
+type EvidenceRow = { table: string; source_id: number | null; file: string | null; line: number | null; note: string | null };
+const evidenceCols = (show: (r: EvidenceRow) => void): Column<EvidenceRow>[] => [
   { id: 'file', header: 'Source file', value: (r) => r.file, width: 'minmax(200px, 2fr)' },
   { id: 'line', header: 'Line', value: (r) => r.line, align: 'right', width: '90px' },
   { id: 'table', header: 'Table', value: (r) => r.table, width: '130px' },
   { id: 'note', header: 'Note', value: (r) => r.note, width: 'minmax(200px, 2fr)' },
+  {
+    id: 'show',
+    header: 'The line',
+    value: () => null,
+    filterable: false,
+    render: (r) => (r.file && r.line ? <button type="button" className="btn subtle small" aria-label={`Show line ${r.line} of ${r.file}`} onClick={() => show(r)}>Show</button> : null),
+    width: '96px',
+  },
 ];
 
 /** The finding's rows of the pack's evidence.csv: where in the client's own files each fact behind it is. */
 function PackEvidence({ path, finding }: { path: string; finding: Finding }) {
   const ev = useLoad(() => api('pack.evidence', { path, finding_id: finding.finding_id, limit: 1000 }), [path, finding.finding_id]);
+  // The source line an evidence row names, read from the pack's copy: what the row rests on, in the client's own words.
+  const [shown, setShown] = useState<{ row: EvidenceRow; text: string | null; reason: string | null } | null>(null);
+  const show = (row: EvidenceRow) => {
+    if (!row.file || !row.line) return;
+    void api('pack.sourceLine', { path, source_id: row.source_id, file: row.file, line: row.line }).then(
+      (r) => setShown({ row, ...r }),
+      (e: unknown) => setShown({ row, text: null, reason: `Could not read the line: ${String(e)}` }),
+    );
+  };
+  // show reads only path and setShown: the columns change with the pack.
+  const cols = useMemo(() => evidenceCols(show), [path]);
   if (ev.loading && !ev.data) return <Loading what="the evidence rows" />;
   if (ev.error) return <ErrorBox message={`Could not read the pack's evidence.csv: ${ev.error}`} />;
   if (!ev.data) return null;
@@ -224,7 +243,13 @@ function PackEvidence({ path, finding }: { path: string; finding: Finding }) {
           : `${int(ev.data.total)} ${ev.data.total === 1 ? 'row' : 'rows'} of evidence.csv${ev.data.total > ev.data.rows.length ? `, the first ${int(ev.data.rows.length)} shown` : ''}; each names a line of a source file in data/sources.`}
       </p>
       {ev.data.rows.length > 0 && (
-        <DataTable label="Evidence of the finding" rows={ev.data.rows} columns={EVIDENCE_COLS} rowKey={(r) => `${r.file ?? ''}:${r.line ?? ''}:${r.table}:${r.note ?? ''}`} rowLabel={(r) => `${r.file ?? r.table} line ${r.line ?? '—'}`} height={260} empty="No rows." />
+        <DataTable label="Evidence of the finding" rows={ev.data.rows} columns={cols} rowKey={(r) => `${r.file ?? ''}:${r.line ?? ''}:${r.table}:${r.note ?? ''}`} rowLabel={(r) => `${r.file ?? r.table} line ${r.line ?? '—'}`} onOpen={show} height={260} empty="No rows." />
+      )}
+      {shown && (
+        <div className="source-line" role="region" aria-label="Source line">
+          <div className="small muted">{shown.row.file}, line {int(shown.row.line ?? 0)} (data/sources, as the client exported it)</div>
+          {shown.text !== null ? <pre className="mono">{shown.text}</pre> : <p className="muted">{shown.reason}</p>}
+        </div>
       )}
     </div>
   );

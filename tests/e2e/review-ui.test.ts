@@ -842,6 +842,11 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     const evidence = detail.getByRole('grid', { name: 'Evidence of the finding' });
     await evidence.getByRole('row', { name: /line \d+$/ }).first().waitFor();
     assert.match(await detail.innerText(), /\d[\d,]* rows? of evidence\.csv/);
+    // The line itself, from the pack's copy of the client's file.
+    await evidence.getByRole('button', { name: /^Show line \d+ of / }).first().click();
+    const sourceLine = detail.getByRole('region', { name: 'Source line' });
+    await sourceLine.locator('pre').waitFor();
+    assert.ok((await sourceLine.locator('pre').innerText()).length > 5, 'the line is shown');
     const decisions = await callApi<{ finding_id: string }[]>(served, 'decisions.list', {});
     assert.match(await detail.innerText(), decisions.length ? /Decision\s/ : /None recorded in the pack's workbook/);
     await p.waitForTimeout(600); // the smooth scroll that brings the detail into view

@@ -149,6 +149,19 @@ test("auditor mode reads the analyst's decisions from the pack's workbook", asyn
   const all = (await call('decisions.list', {})) as unknown[];
   assert.equal(opened.decisions.length, all.length, 'every recorded decision, no undecided rows');
 
+  // An evidence row's source line, read from the pack's own copy: the very line of the client's file it names.
+  const ev = (await call('pack.evidence', { path, finding_id: gap.finding_id })) as { rows: { source_id: number | null; file: string | null; line: number | null }[] };
+  const row = ev.rows.find((r) => r.file && r.line && /\.(csv|log)$/.test(r.file))!;
+  const shown = (await call('pack.sourceLine', { path, source_id: row.source_id, file: row.file, line: row.line })) as { text: string | null; reason: string | null };
+  const packedLines = readFileSync(join(path, 'data', 'sources', row.file!), 'utf8').split(/\r?\n/);
+  assert.equal(shown.text, packedLines[row.line! - 1]);
+  const beyond = (await call('pack.sourceLine', { path, source_id: row.source_id, file: row.file, line: packedLines.length + 5 })) as { text: string | null; reason: string | null };
+  assert.equal(beyond.text, null);
+  assert.match(beyond.reason ?? '', /has \d+ lines, not \d+\./);
+  // A name that leaves data/sources reads nothing.
+  const escape = (await call('pack.sourceLine', { path, source_id: null, file: '../settings.json', line: 1 })) as { text: string | null };
+  assert.equal(escape.text, null);
+
   // A pack re-signed by someone else whose summary.json names a workbook outside it ("../../x.xlsx"): auditor mode
   // reads nothing outside the pack; and a pack that fails verification is read for nothing but its banner's facts.
   const forged = join(root, 'forged-pack');
