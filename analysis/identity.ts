@@ -66,8 +66,8 @@ const BUILD_SQL = `
   WITH cand(alias, "user", method, detail, prio, tiebreak) AS (
     SELECT lower(trim(alias)),
            CASE WHEN trim("user") LIKE '%_@_%' THEN lower(trim("user")) ELSE trim("user") END,
-           'map', 'identity_map (source ' || source_id || ', line ' || line || ')', 1, -(source_id * 1e9 + line)
-    FROM identity_map WHERE trim(alias) <> '' AND trim("user") <> ''
+           'map', 'the identity map (' || coalesce((SELECT s.file FROM sources s WHERE s.source_id = m.source_id), 'source ' || m.source_id) || ', line ' || line || ')', 1, -(source_id * 1e9 + line)
+    FROM identity_map m WHERE trim(alias) <> '' AND trim("user") <> ''
     UNION ALL SELECT key, key, 'email', NULL, 2, 0 FROM id_seen WHERE kind = 'email'
     UNION ALL SELECT p.key, p.email, 'hashed', 'paired with ' || p.email || ' in the Autodesk export', 3, 0
       FROM id_pairs p JOIN id_seen s ON s.key = p.key WHERE p.n = 1

@@ -214,7 +214,7 @@ export const API = {
   /** The text of one line of a source file in a pack: what an evidence row rests on. */
   'pack.sourceLine': {
     input: z.object({ path: Path, source_id: z.number().int().nullable(), file: z.string().min(1).max(1000), line: z.number().int().min(1).max(1_000_000_000) }),
-    output: z.object({ text: z.string().nullable(), reason: z.string().nullable() }),
+    output: z.object({ text: z.string().nullable(), reason: z.string().nullable(), header: z.string().nullable().default(null) }),
   },
 } as const;
 

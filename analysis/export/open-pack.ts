@@ -263,21 +263,26 @@ const MAX_SHOWN_LINE = 4000;
  * its copies (evidence-pack.ts planSources: the file's safe name, or "<source id>-<name>" for a second of a name),
  * read only as a regular file inside data/sources, and decoded as UTF-8. An Excel workbook has rows, not lines.
  */
-export async function packSourceLine(path: string, sourceId: number | null, file: string, line: number): Promise<{ text: string | null; reason: string | null }> {
+export async function packSourceLine(path: string, sourceId: number | null, file: string, line: number): Promise<{ text: string | null; reason: string | null; header: string | null }> {
   const dir = join(resolve(path), 'data', 'sources');
   const seg = safeFileSegment(file);
   const candidates = [...(sourceId !== null ? [`${sourceId}-${seg}`] : []), seg].map((n) => join(dir, n));
   const found = candidates.find((c) => dirname(c) === dir && existsSync(c) && lstatSync(c).isFile());
-  if (!found) return { text: null, reason: `The pack holds no copy of ${file} (see data/SOURCES-NOT-PACKED.txt).` };
-  if (/\.xlsx$/i.test(found)) return { text: null, reason: `${file} is an Excel workbook: open data/sources/${basename(found)} at row ${line} of its data sheet.` };
+  if (!found) return { text: null, reason: `The pack holds no copy of ${file} (see data/SOURCES-NOT-PACKED.txt).`, header: null };
+  if (/\.xlsx$/i.test(found)) return { text: null, reason: `${file} is an Excel workbook: open data/sources/${basename(found)} at row ${line} of its data sheet.`, header: null };
+  // A table's first line names its columns (a log has none): shown with the line, so no one counts commas.
+  const table = !/\.log$/i.test(found);
+  let header: string | null = null;
   const rl = createInterface({ input: createReadStream(found, { encoding: 'utf8' }), crlfDelay: Infinity });
   let n = 0;
   try {
+    const cut = (t: string) => (t.length > MAX_SHOWN_LINE ? `${t.slice(0, MAX_SHOWN_LINE)}…` : t);
     for await (const text of rl) {
-      if (++n === line) return { text: text.length > MAX_SHOWN_LINE ? `${text.slice(0, MAX_SHOWN_LINE)}…` : text, reason: null };
+      if (++n === 1 && table && line > 1) header = cut(text);
+      if (n === line) return { text: cut(text), reason: null, header };
     }
   } finally {
     rl.close();
   }
-  return { text: null, reason: `${file} has ${n} lines, not ${line}.` };
+  return { text: null, reason: `${file} has ${n} lines, not ${line}.`, header: null };
 }

@@ -46,7 +46,7 @@ export const ASSUMPTION_NAMES: { key: keyof ScenarioAssumptions; name: string; l
   { key: 'negotiated_back_period_rate', name: 'Negotiated_back_period_rate', label: 'Negotiated back-period rate', means: 'Share of the back period paid when a gap found at the annual review is negotiated.' },
   { key: 'audit_settlement_rate_low', name: 'Audit_settlement_rate_low', label: 'Audit settlement rate (low)', means: 'Multiple of the list-price back period paid in a negotiated audit settlement, low end.' },
   { key: 'audit_settlement_rate_high', name: 'Audit_settlement_rate_high', label: 'Audit settlement rate (high)', means: 'Same, high end.' },
-  { key: 'no_cooperation_loading_low', name: 'No_cooperation_loading_low', label: 'No-cooperation loading (low)', means: 'Legal and audit costs on top of the list-price back period when cooperation is limited, low end.' },
+  { key: 'no_cooperation_loading_low', name: 'No_cooperation_loading_low', label: 'No-cooperation loading (low)', means: 'Legal and audit costs on top of the list-price back period in an audit without cooperation, low end.' },
   { key: 'no_cooperation_loading_high', name: 'No_cooperation_loading_high', label: 'No-cooperation loading (high)', means: 'Same, high end.' },
 ];
 

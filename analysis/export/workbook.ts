@@ -436,7 +436,7 @@ async function writeSummary(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ctx, x
   L.row([{ v: 'Seats to buy (compliance gaps)' }, {}, {}, { kind: 'int', formula: `C${seatsTotalRow}`, result: x.gapUnits }, { v: 'units across every gap line in the Gap Register', indent: true }], big('FF1F3864'));
   L.row([{ v: 'Cost to close the gaps now' }, {}, {}, { kind: 'money0', formula: 'Settlement!$C$2', result: x.scenarios.self_review_best }, { v: 'self-review, best case', indent: true }], big('FF1F3864'));
   L.row([{ v: 'If an audit finds them (low)' }, {}, {}, { kind: 'money0', formula: 'Settlement!$C$4', result: x.scenarios.audit_negotiated_low }, { v: 'audit settled by negotiation', indent: true }], big('FFC00000'));
-  L.row([{ v: 'If an audit finds them (high)' }, {}, {}, { kind: 'money0', formula: 'Settlement!$C$7', result: x.scenarios.audit_no_cooperation_high }, { v: 'audit with limited cooperation', indent: true }], big('FFC00000'));
+  L.row([{ v: 'If an audit finds them (high)' }, {}, {}, { kind: 'money0', formula: 'Settlement!$C$7', result: x.scenarios.audit_no_cooperation_high }, { v: 'audit without cooperation, high end', indent: true }], big('FFC00000'));
   L.blank();
 
   // Savings by lever: COUNTIFS/SUMIFS over the Reclamation and Optimisation sheets. Findings counts every

@@ -222,7 +222,7 @@ const evidenceCols = (show: (r: EvidenceRow) => void): Column<EvidenceRow>[] => 
 function PackEvidence({ path, finding }: { path: string; finding: Finding }) {
   const ev = useLoad(() => api('pack.evidence', { path, finding_id: finding.finding_id, limit: 1000 }), [path, finding.finding_id]);
   // The source line an evidence row names, read from the pack's copy: what the row rests on, in the client's own words.
-  const [shown, setShown] = useState<{ row: EvidenceRow; text: string | null; reason: string | null } | null>(null);
+  const [shown, setShown] = useState<{ row: EvidenceRow; text: string | null; reason: string | null; header?: string | null } | null>(null);
   const show = (row: EvidenceRow) => {
     if (!row.file || !row.line) return;
     void api('pack.sourceLine', { path, source_id: row.source_id, file: row.file, line: row.line }).then(
@@ -247,8 +247,13 @@ function PackEvidence({ path, finding }: { path: string; finding: Finding }) {
       )}
       {shown && (
         <div className="source-line" role="region" aria-label="Source line">
-          <div className="small muted">{shown.row.file}, line {int(shown.row.line ?? 0)} (data/sources, as the client exported it)</div>
-          {shown.text !== null ? <pre className="mono">{shown.text}</pre> : <p className="muted">{shown.reason}</p>}
+          <div className="small muted">{shown.row.file}, line {shown.row.line} (data/sources, as the client exported it)</div>
+          {shown.text !== null ? (
+            <>
+              {shown.header && <pre className="mono muted" aria-label="Line 1, the column names">{shown.header}</pre>}
+              <pre className="mono">{shown.text}</pre>
+            </>
+          ) : <p className="muted">{shown.reason}</p>}
         </div>
       )}
     </div>

@@ -184,7 +184,7 @@ function DisputedNote({ currency }: { currency: string }) {
   const value = disputed.reduce((a, f) => a + f.annual_value, 0);
   return (
     <p className="muted small" role="note">
-      {disputed.length} of {gaps.length} gap lines ({money(value, currency)} a year) are disputed. The scenarios include them, as an auditor would until the dispute is accepted; the justification of each is on the Decisions sheet of the workbook.
+      {disputed.length} of {gaps.length} gap lines ({money(value, currency)} a year) {disputed.length === 1 ? 'is' : 'are'} disputed. The scenarios include {disputed.length === 1 ? 'it' : 'them'}, as an auditor would until the dispute is accepted; the justification of each is on the Decisions sheet of the workbook.
     </p>
   );
 }

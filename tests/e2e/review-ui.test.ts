@@ -845,8 +845,11 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     // The line itself, from the pack's copy of the client's file.
     await evidence.getByRole('button', { name: /^Show line \d+ of / }).first().click();
     const sourceLine = detail.getByRole('region', { name: 'Source line' });
-    await sourceLine.locator('pre').waitFor();
-    assert.ok((await sourceLine.locator('pre').innerText()).length > 5, 'the line is shown');
+    await sourceLine.locator('pre').last().waitFor();
+    assert.ok((await sourceLine.locator('pre').last().innerText()).length > 5, 'the line is shown');
+    // With the file's column names, when it is a table and the line is not its first.
+    const names = sourceLine.getByLabel('Line 1, the column names');
+    if (await names.count()) assert.match(await names.innerText(), /,/);
     const decisions = await callApi<{ finding_id: string }[]>(served, 'decisions.list', {});
     assert.match(await detail.innerText(), decisions.length ? /Decision\s/ : /None recorded in the pack's workbook/);
     await p.waitForTimeout(600); // the smooth scroll that brings the detail into view

@@ -84,6 +84,8 @@ test('joins logins, e-mails, hashed ids; the map wins over the default join', as
   assert.equal(byAlias.get('pat')!.method, 'map');
   assert.equal(byAlias.get('asmith')!.method, 'login');
   assert.match(byAlias.get('asmith')!.detail!, /ambiguous.*asmith@contoso\.com, asmith@fabrikam\.com/);
+  // The map's row, in the analyst's words (its file when the source is known, else its source number), not a table name.
+  assert.match(byAlias.get('pat')!.detail!, /^the identity map \((source 2|[^)]+\.(csv|xlsx)), line 1\)$/);
   assert.deepEqual([byAlias.get('hash-aaa')!.user, byAlias.get('hash-aaa')!.method], ['HASH-AAA', 'hashed']);
   assert.ok(!byAlias.has('*****'), 'the mask itself is never an identity');
 

@@ -155,6 +155,7 @@ test("auditor mode reads the analyst's decisions from the pack's workbook", asyn
   const shown = (await call('pack.sourceLine', { path, source_id: row.source_id, file: row.file, line: row.line })) as { text: string | null; reason: string | null };
   const packedLines = readFileSync(join(path, 'data', 'sources', row.file!), 'utf8').split(/\r?\n/);
   assert.equal(shown.text, packedLines[row.line! - 1]);
+  if (row.file!.endsWith('.csv') && row.line! > 1) assert.equal((shown as { header: string | null }).header, packedLines[0], "a table's line comes with its column names");
   const beyond = (await call('pack.sourceLine', { path, source_id: row.source_id, file: row.file, line: packedLines.length + 5 })) as { text: string | null; reason: string | null };
   assert.equal(beyond.text, null);
   assert.match(beyond.reason ?? '', /has \d+ lines, not \d+\./);
