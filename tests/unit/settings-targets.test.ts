@@ -152,10 +152,10 @@ test("auditor mode reads the analyst's decisions from the pack's workbook", asyn
   // An evidence row's source line, read from the pack's own copy: the very line of the client's file it names.
   const ev = (await call('pack.evidence', { path, finding_id: gap.finding_id })) as { rows: { source_id: number | null; file: string | null; line: number | null }[] };
   const row = ev.rows.find((r) => r.file && r.line && /\.(csv|log)$/.test(r.file))!;
-  const shown = (await call('pack.sourceLine', { path, source_id: row.source_id, file: row.file, line: row.line })) as { text: string | null; reason: string | null };
+  const shown = (await call('pack.sourceLine', { path, source_id: row.source_id, file: row.file, line: row.line })) as { text: string | null; reason: string | null; header: string | null };
   const packedLines = readFileSync(join(path, 'data', 'sources', row.file!), 'utf8').split(/\r?\n/);
   assert.equal(shown.text, packedLines[row.line! - 1]);
-  if (row.file!.endsWith('.csv') && row.line! > 1) assert.equal((shown as { header: string | null }).header, packedLines[0], "a table's line comes with its column names");
+  if (row.file!.endsWith('.csv') && row.line! > 1) assert.equal(shown.header, packedLines[0], "a table's line comes with its column names");
   const beyond = (await call('pack.sourceLine', { path, source_id: row.source_id, file: row.file, line: packedLines.length + 5 })) as { text: string | null; reason: string | null };
   assert.equal(beyond.text, null);
   assert.match(beyond.reason ?? '', /has \d+ lines, not \d+\./);
