@@ -51,6 +51,12 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
       GROUP BY ALL`);
   }
   await db.run(`CREATE OR REPLACE TEMP VIEW _rm_claim AS SELECT line, m, usr FROM _claim_ud`);
+  // The Flex tokens used, day by day: the Token Flex export when loaded, else the Flex rows of daily usage.
+  await db.run(`CREATE OR REPLACE TEMP VIEW _tokens AS
+    SELECT usage_date AS day, tokens FROM tokenflex
+    UNION ALL SELECT day, tokens FROM usage_daily WHERE licence_type = 'flex' AND NOT EXISTS (SELECT 1 FROM tokenflex)`);
+  // Whole months a subscription line's term covers (a line's tokens are bought for its whole term).
+  await db.run(`CREATE OR REPLACE TEMP MACRO term_months(s, e) AS greatest(1, date_diff('month', s, CAST(e + INTERVAL 1 DAY AS DATE)))`);
   await db.run(`CREATE OR REPLACE TEMP TABLE _rm AS
     WITH months AS (
       SELECT CAST(m AS DATE) AS m, CAST(m + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE) AS m_end FROM _p,
@@ -79,21 +85,18 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
       SELECT k.line, CAST(date_trunc('month', n.day) AS DATE) AS m, max(n.peak) AS users
       FROM _contract k JOIN _net_daily n ON n.product = k.offering, _p
       WHERE k.model = 'network' AND n.day > _p.lb_start AND n.day <= _p.d GROUP BY ALL),
-    -- A Flex token pool's monthly figure is the tokens used in the month (the Token Flex export when loaded, else the
-    -- Flex rows of daily usage), against its seats' counterpart: the tokens bought, spread over the line's term.
+    -- A Flex token pool's monthly figure is the tokens used in the month, against its seats' counterpart: the tokens
+    -- bought, spread over the line's term.
     flex_tokens AS (
       SELECT k.line, CAST(date_trunc('month', t.day) AS DATE) AS m, CAST(round(sum(t.tokens)) AS BIGINT) AS users
-      FROM _contract k, (
-        SELECT usage_date AS day, tokens FROM tokenflex
-        UNION ALL SELECT day, tokens FROM usage_daily WHERE licence_type = 'flex' AND NOT EXISTS (SELECT 1 FROM tokenflex)) t, _p
+      FROM _contract k, _tokens t, _p
       WHERE k.model = 'flex' AND t.day > _p.lb_start AND t.day <= _p.d GROUP BY ALL),
     active AS (
       SELECT line, m, count(*) AS users FROM users_in_month WHERE line NOT IN (SELECT line FROM _contract WHERE model IN ('network', 'flex')) GROUP BY ALL
       UNION ALL SELECT line, m, users FROM net_peak
       UNION ALL SELECT line, m, users FROM flex_tokens),
     seats AS (
-      SELECT k.line, months.m, CASE WHEN k.model = 'flex' THEN coalesce(sum(e.tokens / greatest(1, date_diff('month', e.s, CAST(e.e + INTERVAL 1 DAY AS DATE)))), 0)
-        ELSE coalesce(sum(e.seats), 0) END AS seats
+      SELECT k.line, months.m, CASE WHEN k.model = 'flex' THEN coalesce(sum(e.tokens / term_months(e.s, e.e)), 0) ELSE coalesce(sum(e.seats), 0) END AS seats
       FROM _contract k CROSS JOIN months LEFT JOIN _e e ON e.offering = k.offering AND e.model = k.model
         AND e.s <= least(months.m_end, (SELECT d FROM _p)) AND e.e >= least(months.m_end, (SELECT d FROM _p))
       GROUP BY k.line, k.model, months.m)
@@ -149,20 +152,15 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
     -- 12 months of use are judged against.
     flex AS (
       SELECT e.offering, sum(coalesce(e.tokens, 0)) AS bought_term,
-        sum(coalesce(e.tokens, 0) * 12.0 / greatest(1, date_diff('month', e.s, CAST(e.e + INTERVAL 1 DAY AS DATE)))) AS bought,
-        max(greatest(1, date_diff('month', e.s, CAST(e.e + INTERVAL 1 DAY AS DATE)))) AS term_months
+        sum(coalesce(e.tokens, 0) * 12.0 / term_months(e.s, e.e)) AS bought, max(term_months(e.s, e.e)) AS term_months
       FROM _e e, _p
       WHERE e.model = 'flex' AND e.offering IS NOT NULL AND e.s <= _p.d AND e.e >= _p.d
       GROUP BY e.offering),
+    -- Tokens used in the 12 months to D, and the days the token data covers: "0 tokens used" from an export of
+    -- another year must say so.
     flex_used AS (
-      SELECT CASE WHEN EXISTS (SELECT 1 FROM tokenflex)
-        THEN (SELECT sum(tokens) FROM tokenflex t, _p WHERE t.usage_date > _p.d - INTERVAL 12 MONTH AND t.usage_date <= _p.d)
-        ELSE (SELECT sum(tokens) FROM usage_daily u, _p WHERE u.licence_type = 'flex' AND u.day > _p.d - INTERVAL 12 MONTH AND u.day <= _p.d) END AS used,
-        -- The days the token data covers: "0 tokens used" from an export of another year must say so.
-        CASE WHEN EXISTS (SELECT 1 FROM tokenflex) THEN (SELECT min(usage_date) FROM tokenflex)
-          ELSE (SELECT min(day) FROM usage_daily WHERE licence_type = 'flex') END AS flex_first,
-        CASE WHEN EXISTS (SELECT 1 FROM tokenflex) THEN (SELECT max(usage_date) FROM tokenflex)
-          ELSE (SELECT max(day) FROM usage_daily WHERE licence_type = 'flex') END AS flex_last),
+      SELECT sum(t.tokens) FILTER (WHERE t.day > _p.d - INTERVAL 12 MONTH AND t.day <= _p.d) AS used, min(t.day) AS flex_first, max(t.day) AS flex_last
+      FROM _tokens t, _p),
     -- Whether a network line has any session-level data to size it (FlexNet check-outs, sessions claiming a network licence).
     net_data AS (
       SELECT DISTINCT k.line FROM _contract k JOIN _net_daily n ON n.product = k.offering, _p
@@ -208,13 +206,14 @@ export async function saveRenewal(db: EngagementDb): Promise<void> {
            WHEN NOT sized AND offering NOT IN (SELECT code FROM _cat) THEN 'the catalogue does not know this offering, so no session can be matched to it: write its Autodesk name or product code in the subscriptions export and load it again'
            WHEN NOT sized THEN 'no network session data to size it (load the licence server''s FlexNet logs, or sessions that claim a network licence)'
            WHEN needed < seats THEN printf('peak %d %s over the last six complete months plus %g%% buffer needs %g of %g seats', peak,
-             CASE WHEN model = 'network' THEN 'network seats in use at once' ELSE 'monthly active users' END, CAST(buf * 100 AS DOUBLE), CAST(needed AS DOUBLE), CAST(seats AS DOUBLE))
+             counts, CAST(buf * 100 AS DOUBLE), CAST(needed AS DOUBLE), CAST(seats AS DOUBLE))
            WHEN active_assignments > 0 AND low_frequency_users >= 0.25 * active_assignments THEN printf('%d of %d assigned users are low-frequency users', low_frequency_users, active_assignments)
            -- Keep (no gap to buy for), but said when the peak fills the seats and the buffer would want more.
            WHEN sized AND needed > seats THEN printf('at capacity: peak %d %s over the last six complete months on %g seats; with the %g%% buffer it would need %g', peak,
-             CASE WHEN model = 'network' THEN 'network seats in use at once' ELSE 'monthly active users' END, CAST(seats AS DOUBLE), CAST(buf * 100 AS DOUBLE), CAST(needed AS DOUBLE))
+             counts, CAST(seats AS DOUBLE), CAST(buf * 100 AS DOUBLE), CAST(needed AS DOUBLE))
            ELSE 'seats match use' END
-    FROM _rb, _p`);
+    -- counts: what a line's peak counts, in the reasons.
+    FROM (SELECT *, CASE WHEN model = 'network' THEN 'network seats in use at once' ELSE 'monthly active users' END AS counts FROM _rb), _p`);
   await db.run(`INSERT INTO renewal_monthly SELECT line, strftime(m, '%Y-%m'), active_users, seats FROM _rm`);
 }
 
