@@ -18,7 +18,7 @@ import {
 import { BAGIT, BAGIT_TXT, BAG_INFO, MANIFEST, SIGNATURE, TAGMANIFEST, TAG_FILES, bagInfoValue, copyAndHash, manifestText, sha256File, walkFiles } from './bagit';
 import { writeFindingsCsv } from '../findings-csv';
 import { reviewWarnings } from '../review-warnings';
-import { evidencePackName, safeFileSegment, workbookFileName } from './file-names';
+import { evidencePackName, packedSourceNames, safeFileSegment, workbookFileName } from './file-names';
 import { writeEvidenceCsv } from './evidence-csv';
 import { csvLine } from './csv';
 import { renderReport } from './report-html';
@@ -56,8 +56,8 @@ function planSources(sources: readonly SourceRow[]): SourcePlan {
   const packed: SourcePlan['packed'] = [];
   const toCopy: SourcePlan['toCopy'] = [];
   for (const s of sources) {
-    let seg = safeFileSegment(s.file);
-    if (used.has(seg.toLowerCase())) seg = `${s.source_id}-${seg}`;
+    const names = packedSourceNames(s.file, s.source_id);
+    const seg = used.has(names.plain.toLowerCase()) ? names.second : names.plain;
     used.add(seg.toLowerCase());
     const from = s.stored_path ?? s.original_path;
     if (from && existsSync(from) && statSync(from).isFile()) {

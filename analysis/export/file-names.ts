@@ -32,3 +32,12 @@ export function safeFileSegment(name: string): string {
   const cleaned = base.replace(/[\u0000-\u001f\u007f%]/g, '_').replace(/^\.+/, '_').trim();
   return cleaned.slice(0, 180) || 'unnamed';
 }
+
+/**
+ * The names a source's copy can have in a pack's data/sources: its safe name, or, for a later source of the same
+ * name, the name after its source id. The pack writer takes the first free one; a reader tries the second first.
+ */
+export function packedSourceNames(file: string, sourceId: number): { plain: string; second: string } {
+  const plain = safeFileSegment(file);
+  return { plain, second: `${sourceId}-${plain}` };
+}

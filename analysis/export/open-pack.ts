@@ -3,7 +3,8 @@
 import { createReadStream, existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { basename, dirname, join, resolve } from 'node:path';
-import { safeFileSegment } from './file-names';
+import { packedSourceNames } from './file-names';
+import { MANIFEST, parseManifest } from './bagit';
 import { FindingSchema, SummarySchema, familyOf, FindingTypeSchema, FINDINGS_CSV_COLUMNS, type Finding, type Summary } from '../model';
 import { verifyPack, type VerifyResult } from './verify';
 import { readTextRecords } from '../ingest/text-reader';
@@ -138,9 +139,7 @@ export function packNotes(root: string, summary: Summary | null = readSummary(ro
   // Each source the review read, in the pack as it was read: its SHA-256 in summary.json among the packed copies'
   // (a source the pack already lists as not packed as reviewed is said above).
   if (summary) {
-    const packedHashes = new Set(
-      (readSmall(join(root, 'manifest-sha256.txt')) ?? '').split('\n').filter((l) => / {2}data\/sources\//.test(l)).map((l) => l.slice(0, 64).toLowerCase()),
-    );
+    const packedHashes = new Set(parseManifest(readSmall(join(root, MANIFEST)) ?? '', MANIFEST).filter((e) => e.path.startsWith('data/sources/')).map((e) => e.sha256));
     const swapped = summary.sources.filter((x) => x.sha256 && !packedHashes.has(x.sha256.toLowerCase()) && !(notPacked ?? '').includes(`- ${x.file}:`)).map((x) => x.file);
     if (swapped.length) notes.push(`${swapped.join(', ')}: the packed copy is not the file the review read (its SHA-256 is not the one summary.json records), and the pack does not say why: it was changed and signed again after the review.`);
   }
@@ -260,13 +259,13 @@ const MAX_SHOWN_LINE = 4000;
 /**
  * The text of line `line` of a source file in the pack (data/sources), as the auditor would read it there: what an
  * evidence row rests on, without opening a file of millions of lines by hand. The file is found as the pack names
- * its copies (evidence-pack.ts planSources: the file's safe name, or "<source id>-<name>" for a second of a name),
+ * its copies (packedSourceNames: the file's safe name, or the name after its source id for a second of a name),
  * read only as a regular file inside data/sources, and decoded as UTF-8. An Excel workbook has rows, not lines.
  */
 export async function packSourceLine(path: string, sourceId: number | null, file: string, line: number): Promise<{ text: string | null; reason: string | null; header: string | null }> {
   const dir = join(resolve(path), 'data', 'sources');
-  const seg = safeFileSegment(file);
-  const candidates = [...(sourceId !== null ? [`${sourceId}-${seg}`] : []), seg].map((n) => join(dir, n));
+  const names = packedSourceNames(file, sourceId ?? 0);
+  const candidates = [...(sourceId !== null ? [names.second] : []), names.plain].map((n) => join(dir, n));
   const found = candidates.find((c) => dirname(c) === dir && existsSync(c) && lstatSync(c).isFile());
   if (!found) return { text: null, reason: `The pack holds no copy of ${file} (see data/SOURCES-NOT-PACKED.txt).`, header: null };
   if (/\.xlsx$/i.test(found)) return { text: null, reason: `${file} is an Excel workbook: open data/sources/${basename(found)} at row ${line} of its data sheet.`, header: null };
