@@ -1,10 +1,10 @@
 // The command line (DATA-CONTRACT §3.1): `npm run cli -- <review|sample|verify> ...`.
 // The same engine the desktop app hosts; one line of progress per file on a terminal.
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { Engagement } from './engagement';
 import { defaultSettings, isCalendarDate, type Settings } from './settings';
-import { readSettingsFile, SettingsFileError } from './settings-file';
+import { readSettingsFile, readSettingsPatch, SettingsFileError } from './settings-file';
 import { runVerifyCommand } from './export/verify';
 import { runFullReview, type ReviewPhase } from './review-run';
 import { runSampleCommand } from './sample/cli-sample';
@@ -71,9 +71,9 @@ function loadSettings(inputDir: string, configPath: string | undefined, asOf: st
   return settings;
 }
 
-/** The top-level keys a settings file sets (it parsed already), for the run's log. */
+/** The top-level keys a settings file sets (as the app applies them: readSettingsPatch), for the run's log. */
 function settingsKeys(path: string): string {
-  const keys = Object.keys(JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>);
+  const keys = Object.keys(readSettingsPatch(path));
   return keys.length ? `sets ${keys.join(', ')}` : 'sets nothing (defaults)';
 }
 

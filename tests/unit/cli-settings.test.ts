@@ -99,7 +99,8 @@ test('a review that loads nothing exits 2 and still writes summary.json with eve
   writeFileSync(join(input, 'subscriptions.xlsx'), randomBytes(4096));
   writeFileSync(join(input, 'empty.csv'), '');
   // A settings file found in the client's folder is applied, and the log says so and what it sets.
-  writeFileSync(join(input, 'engagement.json'), '{"client": "Fabrikam", "corporate_email_domains": ["fabrikam.com"]}');
+  // Saved with a byte-order mark, as Windows editors do: read like any other (its log line once crashed the review).
+  writeFileSync(join(input, 'engagement.json'), '\uFEFF{"client": "Fabrikam", "corporate_email_domains": ["fabrikam.com"]}');
   const out = join(root, 'out-nothing');
   const r = cli('review', '--input', input, '--out', out);
   assert.equal(r.code, 2, r.err);
