@@ -33,8 +33,11 @@ function confirmedKeys(): ConfirmedKey[] {
 type KeyCheck = { state: 'unconfirmed'; slip?: string } | { state: 'confirmed'; when: string; client: string | null } | { state: 'mismatch'; expected: string };
 
 function useKeyCheck(fingerprint: string | null, client: string | null): [KeyCheck, (typed: string) => void] {
-  const known = fingerprint ? confirmedKeys().find((k) => k.fingerprint === fingerprint) : undefined;
-  const [check, setCheck] = useState<KeyCheck>(known ? { state: 'confirmed', when: known.confirmed, client: known.client } : { state: 'unconfirmed' });
+  // Read once, when the pack opens: a key confirmed before shows as confirmed.
+  const [check, setCheck] = useState<KeyCheck>(() => {
+    const known = fingerprint ? confirmedKeys().find((k) => k.fingerprint === fingerprint) : undefined;
+    return known ? { state: 'confirmed', when: known.confirmed, client: known.client } : { state: 'unconfirmed' };
+  });
   const compare = (typed: string) => {
     if (!fingerprint || normaliseFingerprint(typed) === '') return;
     // A slip (a group missing, a letter that is no hex digit) is said as such: it says nothing about who signed.
