@@ -51,6 +51,12 @@ export const mostlyRejected = (s: { rows_read: number; rows_rejected: number }):
 
 /** A subscription line's licence model as the Autodesk Account names it (renewal lines of one offering). */
 export const LICENCE_MODEL_LABELS: Record<string, string> = { named_user: 'Named User', network: 'Network', flex: 'Flex', serial: 'Serial' };
+/**
+ * What a renewal line's seats, peak and target count: users on seats, (a network line) seats in use at once, or
+ * (a Flex token pool) tokens, its seats and target then being tokens a year.
+ */
+export type RenewalMeasure = 'users' | 'concurrent' | 'tokens';
+export const renewalMeasure = (model: string | null): RenewalMeasure => (model === 'network' ? 'concurrent' : model === 'flex' ? 'tokens' : 'users');
 /** A decision's action as the analyst reads it, in the app, the workbook and the pack's report. */
 export const DECISION_LABELS: Readonly<Record<string, string>> = {
   reclaim: 'Reclaim', keep: 'Keep', buy: 'Buy', remediate: 'Remediate', dispute: 'Dispute', investigate: 'Investigate', accept: 'Accept', reject: 'Reject',

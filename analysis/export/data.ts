@@ -192,6 +192,26 @@ export async function renewalRows(db: EngagementDb): Promise<RenewalRow[]> {
   return parseRows(RenewalRowSchema, await exportedBrief(db), 'renewal_brief');
 }
 
+/** A renewal line with the unit price it is costed at (null: the review had no price for it). */
+export interface PricedRenewal { r: RenewalRow; price: number | null }
+
+/**
+ * The renewal lines with the unit price each is costed at on the Renewal sheet: a seat a year as the review priced
+ * the offering (a network line's own price when its subscription line priced it apart), a Flex pool's tokens at
+ * the Flex token price.
+ */
+export async function pricedRenewalRows(db: EngagementDb, tokenPrice: number): Promise<PricedRenewal[]> {
+  const rows = await renewalRows(db);
+  // An engagement reviewed before review_prices (schema 5) has none: its lines are left unpriced.
+  const stored = (await db.one(`SELECT 1 AS x FROM information_schema.tables WHERE table_name = 'review_prices'`)) !== undefined;
+  const prices = stored ? await db.all<{ code: string; licence_model: string | null; annual_price: number | null }>('SELECT code, licence_model, annual_price FROM review_prices') : [];
+  const priceOf = (code: string, model: string | null) => prices.find((p) => p.code === code && p.licence_model === model)?.annual_price ?? null;
+  return rows.map((r) => {
+    const price = r.licence_model === 'flex' ? tokenPrice : r.licence_model === 'network' ? (priceOf(r.offering, 'network') ?? priceOf(r.offering, null)) : priceOf(r.offering, null);
+    return { r, price: price === null ? null : Number(price) };
+  });
+}
+
 export async function sourceRows(db: EngagementDb): Promise<SourceRow[]> {
   const rows = await db.all(`SELECT source_id, file, original_path, stored_path, sha256, size_bytes, kind, rows_read, rows_loaded,
     rows_rejected, rows_duplicate, CAST(imported_at AS VARCHAR) AS imported_at FROM sources ORDER BY source_id`);

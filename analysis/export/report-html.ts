@@ -1,7 +1,7 @@
 // The read-only HTML report inside the evidence pack: one self-contained file (inline CSS, no scripts,
 // no external assets, no network URLs; a CSP forbids loading anything). Every string is escaped,
 // and ':' too, so client text such as "http://..." can never become a link or a fetch.
-import { DECISION_LABELS, LICENCE_MODEL_LABELS, RECOMMENDATION_LABELS, type Scenarios } from '../model';
+import { DECISION_LABELS, LICENCE_MODEL_LABELS, RECOMMENDATION_LABELS, renewalMeasure, type Scenarios } from '../model';
 import type { ScenarioAssumptions } from '../settings';
 import type { FindingRow, RenewalRow, SourceRow, RefusedRow } from './data';
 import { SCENARIO_KEYS, SCENARIO_LABELS, typeLabel } from './settlement';
@@ -94,11 +94,13 @@ export function renderReport(r: ReportInput): string {
       )
       .join('');
 
+  // A Flex token pool's seats and target are tokens a year (renewal.ts).
+  const tokens = (x: RenewalRow) => (renewalMeasure(x.licence_model) === 'tokens' ? ' <span class="note">tokens a year</span>' : '');
   const renewalRows = r.renewal
     .map(
-      (x) => `<tr><td>${esc(x.offering)}${x.licence_model ? ` <span class="note">${esc(LICENCE_MODEL_LABELS[x.licence_model] ?? x.licence_model)}</span>` : ''}</td><td class="num">${num(x.seats)}</td><td class="num">${num(x.active_assignments)}</td><td class="num">${num(x.active_users)}</td>
+      (x) => `<tr><td>${esc(x.offering)}${x.licence_model ? ` <span class="note">${esc(LICENCE_MODEL_LABELS[x.licence_model] ?? x.licence_model)}</span>` : ''}</td><td class="num">${num(x.seats)}${tokens(x)}</td><td class="num">${num(x.active_assignments)}</td><td class="num">${num(x.active_users)}</td>
 <td class="num">${num(x.peak_monthly_active)}</td><td class="num">${x.trend === null ? '—' : `×${x.trend.toFixed(2)}`}</td><td class="num">${num(x.true_denials)}</td>
-<td><span class="pill">${esc(RECOMMENDATION_LABELS[x.recommendation] ?? x.recommendation)}</span></td><td class="num">${num(x.target_quantity)}</td><td>${esc(x.reason)}</td></tr>`,
+<td><span class="pill">${esc(RECOMMENDATION_LABELS[x.recommendation] ?? x.recommendation)}</span></td><td class="num">${num(x.target_quantity)}${tokens(x)}</td><td>${esc(x.reason)}</td></tr>`,
     )
     .join('');
 
@@ -184,7 +186,7 @@ ${r.reclamation.length ? `<table><thead><tr><th>Finding</th><th>Type</th><th>Use
 ${r.optimisation.length ? `<table><thead><tr><th>Finding</th><th>Type</th><th>User</th><th>Offering</th><th class="num">Seats</th><th class="num">Annual value</th><th>Last seen</th><th>Detail</th><th>Decision</th></tr></thead><tbody>${savingsTable(r.optimisation)}</tbody></table>${capped(r.optimisation.length, r.optimisationTotal, 'optimisation candidates')}` : '<p class="note">No optimisation candidates.</p>'}
 
 <h2>Renewal brief</h2>
-${r.renewal.length ? `<table><thead><tr><th>Offering</th><th class="num">Seats</th><th class="num">Assigned</th><th class="num">Active users</th><th class="num">Peak monthly (network: at once)</th><th class="num">Trend</th><th class="num">Denials</th><th>Recommendation</th><th class="num">Target</th><th>Reason</th></tr></thead><tbody>${renewalRows}</tbody></table>` : '<p class="note">No offerings under contract.</p>'}
+${r.renewal.length ? `<table><thead><tr><th>Offering</th><th class="num">Seats</th><th class="num">Assigned</th><th class="num">Active users</th><th class="num">Peak monthly (network: at once; Flex: tokens)</th><th class="num">Trend</th><th class="num">Denials</th><th>Recommendation</th><th class="num">Target</th><th>Reason</th></tr></thead><tbody>${renewalRows}</tbody></table>` : '<p class="note">No offerings under contract.</p>'}
 
 <h2>Signals<span class="count">${num(r.signals)} signals</span></h2>
 ${r.signalRows.length ? `<div class="scroll"><table><thead><tr><th>Signal</th><th>Product</th><th class="num">Units</th><th>From</th><th>To</th><th>Detail</th><th class="num">Evidence rows</th></tr></thead><tbody>${signalRows}</tbody></table></div>${capped(r.signalRows.length, r.signals, 'signals')}` : '<p class="note">No telemetry gaps, usage spikes, new domains or network denials.</p>'}

@@ -72,7 +72,9 @@ export async function writeTable<T>(ws: ExcelJS.Worksheet, columns: readonly Tab
         if (formula !== null) {
           // The cached result is the value as written (text, date or number); a formula's text is no Text cell.
           const cached = cell.value;
-          cell.value = { formula, result: NUMERIC.has(c.kind) ? Number(cached ?? 0) : cached instanceof Date || typeof cached === 'string' ? cached : '' };
+          // A blank cached number stays blank (a formula that answers "" until an input is filled in).
+          const blank = cached === null || cached === undefined;
+          cell.value = { formula, result: NUMERIC.has(c.kind) ? (blank ? '' : Number(cached)) : cached instanceof Date || typeof cached === 'string' ? cached : '' };
           if (c.kind === 'text') cell.numFmt = 'General';
           // A date the formula finds later (a due date entered on another sheet) shows as a date, not a serial.
           else if (c.kind === 'date' || c.kind === 'datetime') cell.numFmt = numFmtOf(c.kind, f)!;

@@ -10,11 +10,11 @@ import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EngagementDb } from '../db/engine';
 import type { Settings } from '../settings';
-import { DECISION_LABELS, GAP_TYPES, LICENCE_MODEL_LABELS, RECOMMENDATION_LABELS, SIGNAL_TYPES, type Scenarios } from '../model';
+import { DECISION_LABELS, GAP_TYPES, LICENCE_MODEL_LABELS, RECOMMENDATION_LABELS, SIGNAL_TYPES, renewalMeasure, type Scenarios } from '../model';
 import { loadCatalogue } from '../catalogue/catalogue';
 import {
-  allFindings, countFindings, savingsByTypeOf, decisionRows, findingPages, refusedRows, rejectCount, rejectPages, renewalRows, resolveAsOf, sourceRows,
-  type FindingRow, type RejectRow, type SourceRow, type DecisionRow, type RenewalRow, type RefusedRow,
+  allFindings, countFindings, savingsByTypeOf, decisionRows, findingPages, pricedRenewalRows, refusedRows, rejectCount, rejectPages, resolveAsOf, sourceRows,
+  type FindingRow, type RejectRow, type SourceRow, type DecisionRow, type PricedRenewal, type RefusedRow,
 } from './data';
 import { workbookFileName } from './file-names';
 import { ASSUMPTION_NAMES, SCENARIO_KEYS, SCENARIO_LABELS, gapLineOf, scenarioTotals, typeLabel, type GapLine } from './settlement';
@@ -140,21 +140,39 @@ const REGISTER_SHEETS: ReadonlySet<string> = new Set(['Reclamation', 'Gap Regist
 /** Gap Register column letters the Settlement and Summary formulas read. */
 export const GAP_COL = { type: 'B', units: 'G', price: 'H', list: 'I', months: 'J', value: 'K', decision: 'O' } as const;
 
-const RENEWAL_COLUMNS: TableColumn<RenewalRow>[] = [
-  { header: 'Offering', kind: 'text', value: (r) => r.offering },
-  { header: 'Name', kind: 'text', value: (r) => productName(r.offering), max: 44 },
+/** Renewal sheet column letters its cost formulas and the Summary read. */
+const REN_COL = { seats: 'E', target: 'L', price: 'M', now: 'N', atTarget: 'O', change: 'P' } as const;
+/** A line's annual cost at a quantity: blank when the line has no unit price. */
+const costAt = (q: number | null, price: number | null) => (price === null ? null : Number(q ?? 0) * price);
+/** Seats × unit price, live; blank until a line without a price has one entered. */
+const costFormula = (qCol: string) => (n: number) => `IF(${REN_COL.price}${n}="","",${qCol}${n}*${REN_COL.price}${n})`;
+
+const RENEWAL_COLUMNS: TableColumn<PricedRenewal>[] = [
+  { header: 'Offering', kind: 'text', value: ({ r }) => r.offering },
+  { header: 'Name', kind: 'text', value: ({ r }) => productName(r.offering), max: 44 },
   // An offering renewed under two licence models has a row for each (renewal.ts).
-  { header: 'Licence model', kind: 'text', value: (r) => (r.licence_model ? (LICENCE_MODEL_LABELS[r.licence_model] ?? r.licence_model) : null) },
-  { header: 'Seats', kind: 'num', value: (r) => r.seats },
-  { header: 'Active assignments', kind: 'int', value: (r) => r.active_assignments },
-  { header: 'Active users', kind: 'int', value: (r) => r.active_users },
+  { header: 'Licence model', kind: 'text', value: ({ r }) => (r.licence_model ? (LICENCE_MODEL_LABELS[r.licence_model] ?? r.licence_model) : null) },
+  // A Flex token pool is sized in tokens: its Seats and Target are tokens a year (renewal.ts).
+  { header: 'Counted in', kind: 'text', value: ({ r }) => (renewalMeasure(r.licence_model) === 'tokens' ? 'tokens a year' : 'seats') },
+  { header: 'Seats', kind: 'num', value: ({ r }) => r.seats },
+  { header: 'Active assignments', kind: 'int', value: ({ r }) => r.active_assignments },
+  { header: 'Active users', kind: 'int', value: ({ r }) => r.active_users },
   // A network line is sized by sessions at once (renewal.ts), a Named User line by monthly active users.
-  { header: 'Peak monthly active (network: at once)', kind: 'int', value: (r) => r.peak_monthly_active },
-  { header: 'Trend', kind: 'ratio', value: (r) => r.trend },
-  { header: 'True denials', kind: 'int', value: (r) => r.true_denials },
-  { header: 'Recommendation', kind: 'text', center: true, value: (r) => RECOMMENDATION_LABELS[r.recommendation] ?? r.recommendation },
-  { header: 'Target quantity', kind: 'num', value: (r) => r.target_quantity },
-  { header: 'Reason', kind: 'text', value: (r) => r.reason, max: 80 },
+  { header: 'Peak monthly (users; network: at once; Flex: tokens)', kind: 'int', value: ({ r }) => r.peak_monthly_active },
+  { header: 'Trend', kind: 'ratio', value: ({ r }) => r.trend },
+  { header: 'True denials', kind: 'int', value: ({ r }) => r.true_denials },
+  { header: 'Recommendation', kind: 'text', center: true, value: ({ r }) => RECOMMENDATION_LABELS[r.recommendation] ?? r.recommendation },
+  { header: 'Target quantity', kind: 'num', value: ({ r }) => r.target_quantity },
+  { header: 'Unit price (a seat a year; Flex: a token)', kind: 'money', value: ({ price }) => price, min: 14 },
+  // Live: finance edits a target or a price and the line's cost and the Summary's renewal totals follow.
+  { header: 'Annual cost now', kind: 'money0', value: ({ r, price }) => costAt(r.seats, price), min: 14, formula: costFormula(REN_COL.seats) },
+  { header: 'Annual cost at target', kind: 'money0', value: ({ r, price }) => costAt(r.target_quantity, price), min: 14, formula: costFormula(REN_COL.target) },
+  {
+    header: 'Change', kind: 'money0', min: 12,
+    value: ({ r, price }) => (price === null ? null : (costAt(r.target_quantity, price) ?? 0) - (costAt(r.seats, price) ?? 0)),
+    formula: (n) => `IF(${REN_COL.price}${n}="","",${REN_COL.atTarget}${n}-${REN_COL.now}${n})`,
+  },
+  { header: 'Reason', kind: 'text', value: ({ r }) => r.reason, max: 80 },
 ];
 
 const DECISION_COLUMNS: TableColumn<DecisionRow>[] = [
@@ -278,12 +296,16 @@ export async function writeWorkbook(db: EngagementDb, settings: Settings, outDir
   }
   const scenarios = scenarioTotals(keyed, settings.scenario);
   const savingsByType = await savingsByTypeOf(db);
+  const renewal = await pricedRenewalRows(db, settings.flex_token_price);
 
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: partial, useStyles: true, useSharedStrings: false });
   wb.creator = 'LRT Workbench';
   wb.created = asOf ? new Date(`${asOf}T00:00:00Z`) : new Date(0);
   wb.modified = wb.created;
-  const frozen = (ySplit: number): Partial<ExcelJS.AddWorksheetOptions> => ({ views: [{ state: 'frozen', xSplit: 0, ySplit, showGridLines: true }] });
+  // A sheet with nothing to freeze (Summary) gets a plain view: a frozen pane without a split is malformed.
+  const frozen = (ySplit: number): Partial<ExcelJS.AddWorksheetOptions> => ({
+    views: [ySplit > 0 ? { state: 'frozen', xSplit: 0, ySplit, showGridLines: true } : { state: 'normal', showGridLines: true }],
+  });
   const margins = { left: 0.4, right: 0.4, top: 0.5, bottom: 0.5, header: 0.3, footer: 0.3 };
   const sheet = async (name: (typeof SHEETS)[number], ySplit: number, tab: string) => {
     // Printed or saved as PDF, landscape: a narrow sheet one page wide; a register (a header row over many wide
@@ -305,7 +327,7 @@ export async function writeWorkbook(db: EngagementDb, settings: Settings, outDir
   try {
     // ---------- Summary ----------
     const sum = await sheet('Summary', 0, 'FF1F3864');
-    await writeSummary(db, sum, ctx, { nRecl, nOpt, nGap, savingsByType, gapByType, scenarios, gapUnits: gapLines.reduce((a, l) => a + l.units, 0) });
+    await writeSummary(db, sum, ctx, { nRecl, nOpt, nGap, savingsByType, gapByType, scenarios, gapUnits: gapLines.reduce((a, l) => a + l.units, 0), renewal });
     sum.commit();
     cancelled();
 
@@ -336,7 +358,7 @@ export async function writeWorkbook(db: EngagementDb, settings: Settings, outDir
 
     // ---------- Renewal ----------
     const ren = await sheet('Renewal', 1, 'FF7030A0');
-    await writeTable(ren, RENEWAL_COLUMNS, [await renewalRows(db)], f);
+    await writeTable(ren, RENEWAL_COLUMNS, [renewal], f);
     ren.commit();
     cancelled();
 
@@ -390,6 +412,8 @@ interface SummaryFacts {
   gapByType: Map<string, { n: number; units: number; value: number }>;
   scenarios: Scenarios;
   gapUnits: number;
+  /** The renewal lines with their unit prices, as the Renewal sheet lists them. */
+  renewal: PricedRenewal[];
 }
 
 /** What the evidence pack's locked copy says of its inputs (the analyst's own workbook lets finance change them). */
@@ -504,13 +528,14 @@ async function writeSummary(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ctx, x
   });
   L.row([{ v: ctx.protect ? READ_ONLY_INPUTS : 'Change the yellow cells on the Assumptions sheet to test other settlement terms; these figures recalculate.' }], (r) => (r.getCell(1).font = { name: 'Calibri', italic: true, size: 9, color: { argb: 'FF595959' } }));
   L.blank();
+  if (x.renewal.length) writeRenewalCost(L, x.renewal);
 
   // Headline counts: plain values from the engagement.
   const sources = await sourceRows(db);
   const refused = await refusedRows(db);
   const rejects = await rejectCount(db);
   const nSignals = await countFindings(db, SIGNAL_TYPES);
-  const renewal = await renewalRows(db);
+  const renewal = x.renewal.map((p) => p.r);
   const rec = (k: string) => renewal.filter((r) => r.recommendation === k).length;
   L.section('Headline counts', ['Count']);
   const count = (label: string, n: number) => L.row([{ v: label, indent: true }, { kind: 'int', v: n }]);
@@ -572,7 +597,8 @@ async function writeSummary(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ctx, x
   const todo: string[] = [];
   const analystTargets = (await renewalBrief(db)).filter((b) => b.analyst_target !== null && b.analyst_target !== undefined).length;
   // Gap units the renewal lines cannot raise: products no offering under contract covers (bought new, not renewed).
-  const increases = renewal.filter((r) => r.recommendation === 'increase').reduce((a, r) => a + Math.max(0, Number(r.target_quantity ?? 0) - Number(r.seats ?? 0)), 0);
+  // A Flex pool's increase is tokens, not seats.
+  const increases = renewal.filter((r) => r.recommendation === 'increase' && renewalMeasure(r.licence_model) !== 'tokens').reduce((a, r) => a + Math.max(0, Number(r.target_quantity ?? 0) - Number(r.seats ?? 0)), 0);
   const unplaced = Math.max(0, x.gapUnits - increases);
   if (renewal.length) {
     todo.push(
@@ -592,6 +618,30 @@ async function writeSummary(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ctx, x
  * as live formulas over the registers' Decision columns (themselves read from the Decisions sheet), so what
  * finance decides there is counted here too. Savings count only what is counted in savings, as the app does.
  */
+/**
+ * What the renewal costs a year at the current seats and at the targets: sums over the Renewal sheet's live cost
+ * columns, so a target finance edits there moves these.
+ */
+function writeRenewalCost(L: Layout, rows: readonly PricedRenewal[]): void {
+  const n = rows.length;
+  const sumOf = (col: string, v: (p: PricedRenewal) => number | null) => ({
+    kind: 'money0' as const, formula: `SUM(${colRange('Renewal', col, n)})`, result: rows.reduce((a, p) => a + (v(p) ?? 0), 0),
+  });
+  const now = (p: PricedRenewal) => costAt(p.r.seats, p.price);
+  const at = (p: PricedRenewal) => costAt(p.r.target_quantity, p.price);
+  const note = (text: string) => (r: ExcelJS.Row) => {
+    r.getCell(5).font = { name: 'Calibri', color: { argb: 'FF595959' }, size: 9 };
+    if (text) r.getCell(5).value = text;
+  };
+  L.section('Renewal: annual cost of the contract lines', ['', '', 'Cost']);
+  L.row([{ v: 'At the current seats', indent: true }, {}, {}, sumOf(REN_COL.now, now)], note('seats (Flex: tokens a year) × unit price, per line on the Renewal sheet'));
+  L.row([{ v: 'At the renewal targets', indent: true }, {}, {}, sumOf(REN_COL.atTarget, at)], note('edit a line\'s target quantity on the Renewal sheet and this follows'));
+  L.row([{ v: 'Change at renewal', indent: true }, {}, {}, sumOf(REN_COL.change, (p) => (p.price === null ? null : (at(p) ?? 0) - (now(p) ?? 0)))], boldTotal(4));
+  const unpriced = rows.filter((p) => p.price === null).length;
+  if (unpriced > 0) L.row([{ v: `${plural(unpriced, 'line')} without a unit price ${unpriced === 1 ? 'is' : 'are'} left out: enter a price on the Renewal sheet to cost ${unpriced === 1 ? 'it' : 'them'}.` }], (r) => (r.getCell(1).font = { name: 'Calibri', italic: true, size: 9, color: { argb: 'FF595959' } }));
+  L.blank();
+}
+
 async function writeDecisionTally(db: EngagementDb, L: Layout, x: SummaryFacts): Promise<void> {
   const cached = await db.all<{ action: string; n: number; units: number; value: number }>(
     `SELECT d.action, count(*) AS n, sum(f.units) AS units,

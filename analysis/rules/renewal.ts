@@ -5,7 +5,7 @@ import type { EngagementDb } from '../db/engine';
 import type { RuleContext } from './context';
 import { RenewalRowSchema } from '../api/contract';
 import { loadCatalogue } from '../catalogue/catalogue';
-import { LICENCE_MODEL_LABELS } from '../model';
+import { LICENCE_MODEL_LABELS, renewalMeasure } from '../model';
 
 export type RenewalRow = z.infer<typeof RenewalRowSchema>;
 
@@ -172,6 +172,11 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
       CAST(ceil(coalesce(stats.peak, 0) * (1 + _p.buf)) AS DOUBLE) AS needed,
       k.model = 'flex' AND flex.offering IS NOT NULL AS flex_pool, coalesce(flex.bought, 0) AS tokens_bought, coalesce(flex.bought_term, 0) AS tokens_bought_term, flex.term_months, coalesce(flex_used.used, 0) AS tokens_used,
       flex_used.flex_first, flex_used.flex_last, CAST(_p.d - INTERVAL 12 MONTH AS DATE) AS flex_from,
+      -- How far the token data covers the 12 months judged: a pool is reduced only on a whole year of use.
+      CASE WHEN flex_used.flex_last IS NULL THEN 'none'
+           WHEN flex_used.flex_last <= CAST(_p.d - INTERVAL 12 MONTH AS DATE) OR flex_used.flex_first > _p.d THEN 'outside'
+           WHEN flex_used.flex_first > CAST(_p.d - INTERVAL 12 MONTH AS DATE) + 1 THEN 'partial' ELSE 'full' END AS flex_cover,
+      CAST(ceil(coalesce(flex_used.used, 0) * (1 + _p.buf)) AS DOUBLE) AS flex_needed,
       CASE WHEN k.main THEN coalesce(idle.n, 0) ELSE 0 END AS idle_seats
     FROM _contract k LEFT JOIN stats USING (line) LEFT JOIN assigned USING (offering) LEFT JOIN act USING (offering)
       LEFT JOIN claim_act USING (line) LEFT JOIN lowf USING (offering) LEFT JOIN gaps USING (line) LEFT JOIN den USING (line) LEFT JOIN flex USING (offering) LEFT JOIN idle USING (offering), flex_used, _p`);
@@ -185,23 +190,31 @@ export async function saveRenewal(db: EngagementDb): Promise<void> {
   await db.run('DELETE FROM renewal_brief');
   await db.run(`INSERT INTO renewal_brief (line, offering, licence_model, seats, active_assignments, active_users, peak_monthly_active, trend, true_denials,
       recommendation, target_quantity, reason)
-    SELECT line, offering, model, seats, active_assignments, active_users, peak, trend, true_denials,
-      CASE WHEN flex_pool THEN 'keep' WHEN gap_units > 0 THEN 'increase' WHEN NOT sized THEN 'keep' WHEN needed < seats THEN 'reduce'
+    SELECT line, offering, model, CASE WHEN flex_pool THEN round(tokens_bought) ELSE seats END, active_assignments, active_users, peak, trend, true_denials,
+      CASE WHEN flex_pool THEN flex_rec WHEN gap_units > 0 THEN 'increase' WHEN NOT sized THEN 'keep' WHEN needed < seats THEN 'reduce'
            WHEN active_assignments > 0 AND low_frequency_users >= 0.25 * active_assignments THEN 'convert_to_flex' ELSE 'keep' END,
-      CASE WHEN flex_pool THEN seats WHEN gap_units > 0 THEN seats + gap_units WHEN NOT sized THEN seats WHEN needed < seats THEN needed
+      CASE WHEN flex_pool THEN CASE WHEN flex_rec = 'keep' THEN round(tokens_bought) ELSE flex_needed END WHEN gap_units > 0 THEN seats + gap_units WHEN NOT sized THEN seats WHEN needed < seats THEN needed
            WHEN active_assignments > 0 AND low_frequency_users >= 0.25 * active_assignments THEN seats - low_frequency_users ELSE seats END,
       CASE WHEN flex_pool THEN printf('Flex token pool, sized by tokens: %s of %s tokens used in the 12 months to the review date', format('{:,}', CAST(round(tokens_used) AS BIGINT)), format('{:,}', CAST(round(tokens_bought) AS BIGINT)))
              || CASE WHEN tokens_bought > 0 THEN printf(' (%d%%)', CAST(round(100 * tokens_used / tokens_bought) AS BIGINT)) ELSE '' END
              || CASE WHEN round(tokens_bought_term) <> round(tokens_bought) THEN printf(', a year''s share of the %s bought for a %d-month term', format('{:,}', CAST(round(tokens_bought_term) AS BIGINT)), term_months) ELSE '' END
-             || CASE WHEN tokens_used > tokens_bought THEN '; more were used than bought: size the next pool on use' ELSE '' END
-             || CASE WHEN flex_last IS NULL THEN '; no Token Flex usage is loaded (load the Token Flex usage export)'
-                  WHEN flex_last <= flex_from OR flex_first > (SELECT d FROM _p) THEN printf('; the Token Flex usage loaded runs from %s to %s, outside those 12 months: load a current export', flex_first, flex_last)
-                  WHEN flex_first > flex_from + 1 THEN printf('; the Token Flex usage loaded starts on %s, so it covers only part of those 12 months', flex_first)
+             -- Tokens used beyond those bought are billed as overage: priced at the Flex token price (Assumptions).
+             || CASE WHEN tokens_used > tokens_bought THEN printf('; %s more were used than bought (about %s of overage at the Flex token price)',
+                  format('{:,}', CAST(round(tokens_used - tokens_bought) AS BIGINT)), money_text((tokens_used - tokens_bought) * tp)) ELSE '' END
+             || CASE WHEN flex_cover = 'none' THEN '; no Token Flex usage is loaded (load the Token Flex usage export)'
+                  WHEN flex_cover = 'outside' THEN printf('; the Token Flex usage loaded runs from %s to %s, outside those 12 months: load a current export', flex_first, flex_last)
+                  WHEN flex_cover = 'partial' THEN printf('; the Token Flex usage loaded starts on %s, so it covers only part of those 12 months', flex_first)
                   ELSE '' END
+             || CASE WHEN flex_rec <> 'keep' THEN printf('; with the %g%% buffer the next year needs %s tokens', CAST(buf * 100 AS DOUBLE), format('{:,}', CAST(flex_needed AS BIGINT)))
+                  WHEN flex_cover = 'partial' THEN ': too little to size the pool on' ELSE '' END
            WHEN gap_units > 0 THEN printf('the gap register holds %s %s', plural(CAST(gap_units AS BIGINT), 'unit'), CASE WHEN main THEN 'for its products' ELSE 'of network over-use' END)
              -- Gaps that ended long ago (a lookback of years) may be settled by now: said before seats are bought for them.
              || CASE WHEN gap_last < CAST(_p.d - INTERVAL 6 MONTH AS DATE) THEN printf('; the last of it was on %s, before the six months the seats are sized on: check it still applies before buying', gap_last) ELSE '' END
-             || CASE WHEN idle_seats > 0 THEN printf('; %d of its seats %s idle (Reclamation list) and can be reassigned before buying more', idle_seats, CASE WHEN idle_seats = 1 THEN 'is' ELSE 'are' END) ELSE '' END
+             -- The target buys for every gap unit (RULES.md); what reassigning the idle seats first would leave to buy is said.
+             || CASE WHEN idle_seats > 0 THEN printf('; %d of its seats %s idle (Reclamation list): reassigned to the users behind the gaps, they would cover %s, and a target of %g would do',
+                  idle_seats, CASE WHEN idle_seats = 1 THEN 'is' ELSE 'are' END,
+                  CASE WHEN idle_seats >= gap_units THEN CASE WHEN gap_units = 1 THEN 'it' ELSE printf('all %d', CAST(gap_units AS BIGINT)) END ELSE printf('%d of the %d units', idle_seats, CAST(gap_units AS BIGINT)) END,
+                  CAST(seats + greatest(0, gap_units - idle_seats) AS DOUBLE)) ELSE '' END
            -- An offering name the catalogue does not know matches no session's product or package (offering_unknown).
            WHEN NOT sized AND offering NOT IN (SELECT code FROM _cat) THEN 'the catalogue does not know this offering, so no session can be matched to it: write its Autodesk name or product code in the subscriptions export and load it again'
            WHEN NOT sized THEN 'no network session data to size it (load the licence server''s FlexNet logs, or sessions that claim a network licence)'
@@ -213,7 +226,12 @@ export async function saveRenewal(db: EngagementDb): Promise<void> {
              counts, CAST(seats AS DOUBLE), CAST(buf * 100 AS DOUBLE), CAST(needed AS DOUBLE))
            ELSE 'seats match use' END
     -- counts: what a line's peak counts, in the reasons.
-    FROM (SELECT *, CASE WHEN model = 'network' THEN 'network seats in use at once' ELSE 'monthly active users' END AS counts FROM _rb), _p`);
+    -- flex_rec: a Flex pool is increased when more tokens were used than bought, reduced when a whole year of use
+    -- plus the buffer needs fewer than bought, kept otherwise (no data, or part of a year).
+    FROM (SELECT *, CASE WHEN model = 'network' THEN 'network seats in use at once' ELSE 'monthly active users' END AS counts,
+        CASE WHEN flex_cover IN ('none', 'outside') THEN 'keep' WHEN tokens_used > tokens_bought THEN 'increase'
+             WHEN flex_cover = 'full' AND flex_needed < round(tokens_bought) THEN 'reduce' ELSE 'keep' END AS flex_rec
+      FROM _rb), _p`);
   await db.run(`INSERT INTO renewal_monthly SELECT line, strftime(m, '%Y-%m'), active_users, seats FROM _rm`);
 }
 
@@ -317,7 +335,7 @@ export async function getRenewal(db: EngagementDb, names: (code: string) => stri
       offering: b.offering,
       licence_model: b.licence_model,
       name: lineName(b, brief, names),
-      measure: b.licence_model === 'network' ? 'concurrent' : b.licence_model === 'flex' ? 'tokens' : 'users',
+      measure: renewalMeasure(b.licence_model),
       seats: Number(b.seats ?? 0),
       active_assignments: Number(b.active_assignments ?? 0),
       active_users: Number(b.active_users ?? 0),

@@ -5,6 +5,7 @@
 export { METHOD_NAMES, ProgressEventSchema, ApiErrorSchema } from '../../analysis/api/contract';
 export { INPUT_KINDS, GAP_TYPES, SIGNAL_TYPES, RECOMMENDATION_LABELS, DECISION_LABELS, LICENCE_MODEL_LABELS, KIND_LABELS, mostlyRejected, typeLabel } from '../../analysis/model';
 export { ScenarioSchema, coveringEntry } from '../../analysis/settings';
+export type { RenewalMeasure } from '../../analysis/model';
 /** The auditor's screen compares a typed fingerprint as `verify --fingerprint` does. */
 export { fingerprintText, isWholeFingerprint, normaliseFingerprint, sameFingerprint } from '../../analysis/export/fingerprint-text';
 

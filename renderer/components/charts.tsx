@@ -1,6 +1,7 @@
 // Charts as plain SVG React components: nothing from the network, no chart library. Each chart has
 // an accessible name and a text alternative (title/desc), and numbers use tabular figures.
 import { useEffect, useMemo, useState } from 'react';
+import type { RenewalMeasure } from '../api/shared';
 
 export const PALETTE = ['#2f6f8f', '#4f9d8a', '#c08a3e', '#8a6bb0', '#b65c5c', '#5b7fb5'];
 
@@ -115,11 +116,6 @@ function niceMax(v: number): number {
   return 10 * p;
 }
 
-/**
- * What a renewal line's monthly figure counts: people using it, (a network line) seats in use at once, or (a Flex
- * token pool) tokens used, against a twelfth of the tokens bought.
- */
-export type RenewalMeasure = 'users' | 'concurrent' | 'tokens';
 
 const MEASURE_TEXT: Record<RenewalMeasure, { what: string; seats: string; point: string; desc: string }> = {
   users: { what: 'Monthly active users', seats: 'Seats', point: 'active users', desc: 'active' },

@@ -151,7 +151,7 @@ export function RenewalStep() {
                     return (
                       <tr key={x.line}>
                         <td><div className="strong">{x.name}</div><div className="muted small"><span className="mono">{x.offering}</span>{x.licence_model && <> · {LICENCE_MODEL_LABELS[x.licence_model] ?? x.licence_model}</>}</div></td>
-                        <td className="right num">{int(x.seats)}</td>
+                        <td className="right num">{int(x.seats)}{x.measure === 'tokens' && <div className="muted small">tokens a year</div>}</td>
                         <td className="right num">{int(x.active_assignments)}</td>
                         <td className="right num">{int(x.active_users)}</td>
                         <td className="right num">{int(x.peak_monthly_active)}{x.measure === 'concurrent' && <div className="muted small">at once</div>}{x.measure === 'tokens' && <div className="muted small">tokens</div>}</td>
@@ -169,7 +169,7 @@ export function RenewalStep() {
                             min={0}
                             max={LIMITS.target}
                             step={1}
-                            aria-label={`Target quantity for ${x.name}`}
+                            aria-label={x.measure === 'tokens' ? `Target tokens a year for ${x.name}` : `Target quantity for ${x.name}`}
                             aria-invalid={bad || undefined}
                             aria-describedby={bad ? `target-${domId(x.line)}-problem` : undefined}
                             value={text[x.line] ?? String(x.target_quantity)}
@@ -178,6 +178,7 @@ export function RenewalStep() {
                             onBlur={(e) => void save(x.line, e.target.value)}
                             onKeyDown={(e) => { if (e.key === 'Enter') void save(x.line, e.currentTarget.value); }}
                           />
+                          {x.measure === 'tokens' && <div className="muted small">tokens a year</div>}
                           {bad && <div id={`target-${domId(x.line)}-problem`} className="field-note" role="alert">{TARGET_RULE}</div>}
                         </td>
                       </tr>

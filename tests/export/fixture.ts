@@ -117,6 +117,12 @@ export async function buildFixture(settingsOverride: Record<string, unknown> = {
     ('AECCOL', 40, 38, 29, 31, 0.92, 0, 'reduce', 33, 'peak 31 users × 1.05 = 33 < 40 seats', 'AECCOL'),
     ('RVT', 12, 12, 12, 13, 1.18, 0, 'increase', 14, 'gap register holds 2 unassigned Revit users', 'RVT'),
     ('ACD', 10, 9, 7, 8, 1.0, 2, 'keep', 10, NULL, 'ACD')`);
+  // A Flex token pool, sized in tokens a year (renewal.ts).
+  await db.run(`INSERT INTO renewal_brief (offering, licence_model, seats, active_assignments, active_users, peak_monthly_active, trend, true_denials, recommendation, target_quantity, reason, line) VALUES
+    ('FLEX', 'flex', 5000, 0, 0, 610, 1.1, 0, 'increase', 6300, 'Flex token pool, sized by tokens: 6,000 of 5,000 tokens used', 'FLEX')`);
+  // The prices the review used: ACD has none (its renewal line is left uncosted).
+  await db.run(`INSERT INTO review_prices (code, licence_model, name, annual_price, list_price, flex_tokens_per_day, source, list_source) VALUES
+    ('AECCOL', NULL, 'AEC Collection', 3810, 3810, NULL, 'price book', 'price book'), ('RVT', NULL, 'Revit', 2985, 3100, 10, 'engagement settings', 'price book')`);
   await db.run(`INSERT INTO decisions (finding_id, action, owner, due_date, justification) VALUES
     ('G-0001', 'buy', 'Jane Okafor (Finance)', '2026-10-31', 'Assign a Revit seat; user is a new hire'),
     ('S-0002', 'reclaim', $1, '2026-10-15', NULL)`, [EVIL.plus]);

@@ -217,6 +217,24 @@ describe('workbook recalculated by LibreOffice', { skip }, () => {
     assert.equal(recl.find((r) => r[0] === 'S-0002')![rh.indexOf('Owner')], EVIL.plus);
   });
 
+  it("moves the renewal's cost when finance changes a line's target", async () => {
+    const cells = await cellsOf(await openXlsx(path), 'Renewal');
+    const row = cells.find((c) => c.ref.startsWith('A') && c.text === 'RVT')!.ref.slice(1);
+    const copy = join(work, 'renewal-target.xlsx');
+    // Renewal!L holds the target quantity: RVT's 14 seats become 20.
+    await variant(path, copy, [{ sheet: 'Renewal', ref: `L${row}`, value: 20 }]);
+    const renewal = sheetCsv(profile, copy, 5, join(work, 'renewal-target'));
+    const head = renewal[0]!;
+    const rvt = renewal.find((r) => r[0] === 'RVT')!;
+    close(Number(rvt[head.indexOf('Annual cost at target')]), 20 * 2985, 'RVT at its new target');
+    close(Number(rvt[head.indexOf('Change')]), 8 * 2985, 'RVT change');
+    const summary = sheetCsv(profile, copy, 1, join(work, 'renewal-summary'));
+    const at = (label: string) => Number(summary.find((r) => r[0]?.trim() === label)![3]);
+    const token = fx.settings.flex_token_price;
+    close(at('At the renewal targets'), 33 * 3810 + 20 * 2985 + 6300 * token, 'renewal at the targets');
+    close(at('Change at renewal'), 33 * 3810 + 20 * 2985 + 6300 * token - (40 * 3810 + 12 * 2985 + 5000 * token), 'renewal change');
+  });
+
   it('moves the totals when finance changes an assumption cell', async () => {
     const copy = join(work, 'changed.xlsx');
     // Assumptions!B2 = negotiated back-period rate, B6 = no-cooperation loading (high).

@@ -179,6 +179,53 @@ describe('finance workbook', () => {
     assert.ok(widths.every((w) => w >= 8 && w <= 70), `column widths fit: ${widths.join(',')}`);
   });
 
+  it('costs each renewal line at its unit price with live formulas, and totals the renewal on the Summary', async () => {
+    const ws = wb.getWorksheet('Renewal')!;
+    const header = (ws.getRow(1).values as unknown[]).slice(1);
+    const col = (h: string) => header.indexOf(h) + 1;
+    assert.deepEqual(header.slice(11, 16), ['Target quantity', 'Unit price (a seat a year; Flex: a token)', 'Annual cost now', 'Annual cost at target', 'Change']);
+    const byLine = new Map<string, ExcelJS.Row>();
+    ws.eachRow((r, n) => { if (n > 1) byLine.set(String(r.getCell(1).value), r); });
+    const line = (code: string) => byLine.get(code) ?? assert.fail(`no ${code} line`);
+    // Seats and target × unit price, live: a target finance edits moves the line's cost.
+    const rvt = line('RVT');
+    const n = rvt.number;
+    assert.equal(rvt.getCell(col('Unit price (a seat a year; Flex: a token)')).value, 2985);
+    assert.equal((rvt.getCell(col('Annual cost now')).value as ExcelJS.CellFormulaValue).formula, `IF(M${n}="","",E${n}*M${n})`);
+    assert.equal((rvt.getCell(col('Annual cost at target')).value as ExcelJS.CellFormulaValue).formula, `IF(M${n}="","",L${n}*M${n})`);
+    close(resultOf(rvt.getCell(col('Annual cost now')).value), 12 * 2985, 'RVT now');
+    close(resultOf(rvt.getCell(col('Change')).value), 2 * 2985, 'RVT change');
+    // A Flex pool is counted in tokens a year, costed at the Flex token price.
+    const flex = line('FLEX');
+    assert.equal(flex.getCell(col('Counted in')).value, 'tokens a year');
+    assert.equal(rvt.getCell(col('Counted in')).value, 'seats');
+    close(resultOf(flex.getCell(col('Annual cost at target')).value), 6300 * fx.settings.flex_token_price, 'Flex at target');
+    // A line the review had no price for is blank, not a cost of 0.
+    const acd = line('ACD');
+    assert.equal(acd.getCell(col('Unit price (a seat a year; Flex: a token)')).value, null);
+    assert.notEqual(typeof (acd.getCell(col('Annual cost now')).value as ExcelJS.CellFormulaValue).result, 'number', 'no cached 0');
+    // The Summary sums the Renewal sheet's cost columns and says which lines are left out.
+    const sum = wb.getWorksheet('Summary')!;
+    const rowOf = (label: string) => { let at = 0; sum.eachRow((r, k) => { if (String(r.getCell(1).value).trim() === label) at = k; }); return at || assert.fail(`no "${label}" row`); };
+    const now = 40 * 3810 + 12 * 2985 + 5000 * fx.settings.flex_token_price;
+    const target = 33 * 3810 + 14 * 2985 + 6300 * fx.settings.flex_token_price;
+    const cell = (label: string) => sum.getCell(`D${rowOf(label)}`).value as ExcelJS.CellFormulaValue;
+    assert.equal(cell('At the current seats').formula, "SUM(Renewal!$N$2:$N$5)");
+    close(resultOf(cell('At the current seats')), now, 'renewal now');
+    close(resultOf(cell('At the renewal targets')), target, 'renewal at targets');
+    close(resultOf(cell('Change at renewal')), target - now, 'renewal change');
+    let note = '';
+    sum.eachRow((r) => { const t = String(r.getCell(1).value ?? ''); if (t.includes('without a unit price')) note = t; });
+    assert.equal(note, '1 line without a unit price is left out: enter a price on the Renewal sheet to cost it.');
+  });
+
+  it("leaves the Summary's view unfrozen (it has no header row) and freezes the registers' header", async () => {
+    const zip = await openXlsx(path);
+    const summary = await sheetXml(zip, 'Summary');
+    assert.doesNotMatch(summary, /state="frozen"/, 'a frozen pane without a split is malformed');
+    assert.match(await sheetXml(zip, 'Renewal'), /<pane [^>]*ySplit="1"[^>]*state="frozen"/);
+  });
+
   it('protects every sheet of the evidence-pack copy', async () => {
     const p = await writeWorkbook(fx.db, fx.settings, join(fx.dir, 'pack-copy'), { protect: true });
     const zip = await openXlsx(p);

@@ -178,9 +178,11 @@ test('renewal brief: a Flex token pool is judged by tokens used against tokens b
     await e.insert('usage_daily', [{ user: 'r1@contoso.com', product: 'RVT', day: '2026-09-01' }]);
     await e.review({ as_of: D });
     const flex = (await getRenewal(e.db, (c) => c)).find((b) => b.offering === 'FLEX')!;
-    assert.equal(flex.recommendation, 'keep', 'never "reduce to 0" for want of users');
-    assert.equal(flex.target_quantity, 1);
-    assert.equal(flex.reason, 'Flex token pool, sized by tokens: 6,000 of 5,000 tokens used in the 12 months to the review date (120%); more were used than bought: size the next pool on use');
+    // Sized in tokens a year, not by the contract line's seat quantity (1): 6,000 used plus the 5% buffer.
+    assert.equal(flex.recommendation, 'increase', 'more tokens used than bought');
+    assert.equal(flex.seats, 5000);
+    assert.equal(flex.target_quantity, 6300);
+    assert.equal(flex.reason, 'Flex token pool, sized by tokens: 6,000 of 5,000 tokens used in the 12 months to the review date (120%); 1,000 more were used than bought (about USD 3,000 of overage at the Flex token price); with the 5% buffer the next year needs 6,300 tokens');
     // Charted as tokens a month against a twelfth of the tokens bought (while the line is in term), not as users.
     assert.equal(flex.measure, 'tokens');
     const month = (m: string) => flex.monthly.find((x) => x.month === m);
@@ -205,7 +207,10 @@ test('renewal brief: a Flex pool whose token export is of another year, or start
     await e.insert('tokenflex', [{ usage_date: '2026-07-01', product: 'RVT', tokens: 400 }]);
     await e.db.run("DELETE FROM tokenflex WHERE usage_date < DATE '2020-01-01'");
     await e.review({ as_of: D });
-    assert.equal(await reason(), 'Flex token pool, sized by tokens: 400 of 5,000 tokens used in the 12 months to the review date (8%); the Token Flex usage loaded starts on 2026-07-01, so it covers only part of those 12 months');
+    assert.equal(await reason(), 'Flex token pool, sized by tokens: 400 of 5,000 tokens used in the 12 months to the review date (8%); the Token Flex usage loaded starts on 2026-07-01, so it covers only part of those 12 months: too little to size the pool on');
+    // Part of a year never reduces a pool (nor does no data, above): kept at the tokens bought.
+    const flex = (await getRenewal(e.db, (c) => c)).find((b) => b.offering === 'FLEX')!;
+    assert.deepEqual([flex.recommendation, flex.seats, flex.target_quantity], ['keep', 5000, 5000]);
   } finally {
     e.close();
   }
@@ -219,7 +224,9 @@ test('renewal brief: tokens bought for a three-year term are judged a year at a 
     await e.insert('tokenflex', [{ usage_date: '2025-09-01', product: 'RVT', tokens: 0 }, ...days('2025-10-15', 100, 3).map((d) => ({ usage_date: d, product: 'RVT', tokens: 400 }))]);
     await e.review({ as_of: D });
     const flex = (await getRenewal(e.db, (c) => c)).find((b) => b.offering === 'FLEX')!;
-    assert.equal(flex.reason, "Flex token pool, sized by tokens: 40,000 of 50,000 tokens used in the 12 months to the review date (80%), a year's share of the 150,000 bought for a 36-month term");
+    assert.equal(flex.reason, "Flex token pool, sized by tokens: 40,000 of 50,000 tokens used in the 12 months to the review date (80%), a year's share of the 150,000 bought for a 36-month term; with the 5% buffer the next year needs 42,000 tokens");
+    // A whole year of use plus the buffer needs fewer tokens than a year's share: reduce the next purchase to that.
+    assert.deepEqual([flex.recommendation, flex.seats, flex.target_quantity], ['reduce', 50000, 42000]);
     assert.ok(Math.abs((flex.monthly.find((m) => m.month === '2026-03')?.seats ?? 0) - 150000 / 36) < 1e-6, 'the chart spreads the tokens over the term');
   } finally {
     e.close();
@@ -243,7 +250,7 @@ test('renewal brief: increase for gaps, reduce to peak plus buffer, convert to F
     assert.equal(by.RVT!.recommendation, 'increase');
     assert.equal(by.RVT!.target_quantity, 3);
     // One of its two seats is held by a dormant user: the brief says to reassign it first.
-    assert.equal(by.RVT!.reason, 'the gap register holds 1 unit for its products; 1 of its seats is idle (Reclamation list) and can be reassigned before buying more');
+    assert.equal(by.RVT!.reason, 'the gap register holds 1 unit for its products; 1 of its seats is idle (Reclamation list): reassigned to the users behind the gaps, they would cover it, and a target of 2 would do');
     // ACD: 4 assigned, a4 uses it twice a month: a quarter are low-frequency users.
     assert.equal(by.ACD!.recommendation, 'convert_to_flex');
     assert.equal(by.ACD!.active_assignments, 4);
