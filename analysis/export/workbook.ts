@@ -122,8 +122,8 @@ const gapColumns = (decRow: DecisionRowOf | null): TableColumn<GapRow>[] => [
   { header: 'Product', kind: 'text', value: (r) => nameWithCode(r.f.product), max: 36 },
   { header: 'Offering', kind: 'text', value: (r) => nameWithCode(r.f.offering), max: 36 },
   { header: 'Units', kind: 'num', value: (r) => r.line.units },
-  { header: 'Unit price', kind: 'money', value: (r) => r.line.price, min: 12 },
-  { header: 'List price', kind: 'money', value: (r) => r.line.list_price, min: 12 },
+  { header: 'Unit price (a year)', kind: 'money', value: (r) => r.line.price, min: 12 },
+  { header: 'List price (a year)', kind: 'money', value: (r) => r.line.list_price, min: 12 },
   { header: 'Months exposed', kind: 'int', value: (r) => r.line.months },
   // Units × unit price, live: finance may correct a line's units or price and the totals follow.
   { header: 'Annual value', kind: 'money', value: (r) => r.f.annual_value, min: 14, formula: (n) => `${GAP_COL.units}${n}*${GAP_COL.price}${n}` },
@@ -459,8 +459,8 @@ async function writeSummary(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ctx, x
   L.row([{ v: 'Savings to reclaim (annual)' }, {}, {}, { kind: 'money0', formula: `D${savingsTotalRow}`, result: savingsTotalValue }, { v: 'dormant users, unused assignments and optimisation levers', indent: true }], big('FF375623'));
   L.row([{ v: 'Seats to buy (compliance gaps)' }, {}, {}, { kind: 'int', formula: `C${seatsTotalRow}`, result: x.gapUnits }, { v: 'units across every gap line in the Gap Register', indent: true }], big('FF1F3864'));
   L.row([{ v: 'Cost to close the gaps now' }, {}, {}, { kind: 'money0', formula: 'Settlement!$C$2', result: x.scenarios.self_review_best }, { v: 'self-review, best case', indent: true }], big('FF1F3864'));
-  L.row([{ v: 'If an audit finds them (low)' }, {}, {}, { kind: 'money0', formula: 'Settlement!$C$4', result: x.scenarios.audit_negotiated_low }, { v: 'audit settled by negotiation', indent: true }], big('FFC00000'));
-  L.row([{ v: 'If an audit finds them (high)' }, {}, {}, { kind: 'money0', formula: 'Settlement!$C$7', result: x.scenarios.audit_no_cooperation_high }, { v: 'audit without cooperation, high end', indent: true }], big('FFC00000'));
+  L.row([{ v: 'If an audit finds them (negotiated, low)' }, {}, {}, { kind: 'money0', formula: 'Settlement!$C$4', result: x.scenarios.audit_negotiated_low }, { v: 'audit settled by negotiation', indent: true }], big('FFC00000'));
+  L.row([{ v: 'If an audit finds them (no cooperation, high)' }, {}, {}, { kind: 'money0', formula: 'Settlement!$C$7', result: x.scenarios.audit_no_cooperation_high }, { v: 'audit without cooperation, high end', indent: true }], big('FFC00000'));
   L.blank();
 
   // Savings by lever: COUNTIFS/SUMIFS over the Reclamation and Optimisation sheets. Findings counts every
@@ -669,7 +669,9 @@ async function writeDecisionTally(db: EngagementDb, L: Layout, x: SummaryFacts):
   const total = x.nRecl + x.nOpt + x.nGap;
   const last = L.rowNo;
   const first = last - Object.keys(DECISION_LABELS).length + 1;
-  L.row([{ v: 'Undecided', indent: true }, { kind: 'int', formula: `${total}-SUM(B${first}:B${last})`, result: total - decided }]);
+  // The registers' findings counted live (their ID column less the header), not the count written today.
+  const findings = [...savings, gap].map((w) => `(COUNTA(${w}!$A:$A)-1)`).join('+');
+  L.row([{ v: 'Undecided', indent: true }, { kind: 'int', formula: `${findings}-SUM(B${first}:B${last})`, result: total - decided }]);
 }
 
 function writeSettlement(ws: ExcelJS.Worksheet, ctx: Ctx, nGap: number, s: Scenarios, lines: GapLine[]): void {
@@ -717,6 +719,7 @@ function writeSettlement(ws: ExcelJS.Worksheet, ctx: Ctx, nGap: number, s: Scena
   L.row([{ v: 'Annual cost at list prices' }, { v: 'Σ units × list price' }, { kind: 'money0', formula: gl, result: sum((l) => l.units * l.list_price) }]);
   L.row([{ v: 'Back period at list prices' }, { v: 'Σ units × list price × months exposed ÷ 12' }, { kind: 'money0', formula: glm, result: sum((l) => l.units * l.list_price * (l.months / 12)) }]);
   L.blank();
+  L.row([{ v: 'Each total is a year of the licences short (at your prices, or at list price for an audit without cooperation) plus a one-off back period for the months exposed.' }], (r) => (r.getCell(1).font = { name: 'Calibri', italic: true, size: 9, color: { argb: 'FF595959' } }));
   L.row([{ v: 'The totals are live formulas over the Gap Register (units, unit price, list price, months exposed) and the named cells on the Assumptions sheet.' }], (r) => (r.getCell(1).font = { name: 'Calibri', italic: true, size: 9, color: { argb: 'FF595959' } }));
 }
 
@@ -757,7 +760,7 @@ function writeAssumptions(ws: ExcelJS.Worksheet, ctx: Ctx): void {
   ref('Usage spike minimum (users)', 'int', t.spike_min_users, 'A spike also adds at least this many users.');
   ref('New domain minimum (users)', 'int', t.new_domain_min_users);
   ref('Renewal buffer', 'pct', t.renewal_buffer);
-  ref('Flex token price', 'money', settings.flex_token_price);
+  ref('Flex token price (a token)', 'money', settings.flex_token_price, 'Costs a Flex pool\'s tokens on the Renewal sheet and Flex conversions on Optimisation.');
   const prices = Object.entries(settings.prices);
   if (prices.length) {
     L.blank();

@@ -149,7 +149,7 @@ describe('workbook recalculated by LibreOffice', { skip }, () => {
     close(Number(row('Total savings')[3]), savings, 'total savings');
     close(Number(row('Savings to reclaim (annual)')[3]), savings, 'at a glance: savings');
     close(Number(row('Seats to buy (compliance gaps)')[3]), GAPS.reduce((a, g) => a + g.units, 0), 'at a glance: seats to buy');
-    close(Number(row('If an audit finds them (low)')[3]), expectedScenarios(fx.settings).audit_negotiated_low!, 'at a glance: audit low');
+    close(Number(row('If an audit finds them (negotiated, low)')[3]), expectedScenarios(fx.settings).audit_negotiated_low!, 'at a glance: audit low');
     close(Number(row('Self-review, best case')[3]), expectedScenarios(fx.settings).self_review_best!, 'summary best case');
     close(Number(row('Audit, no cooperation (high)')[3]), expectedScenarios(fx.settings).audit_no_cooperation_high!, 'summary worst case');
     // "What to do this quarter": the live lines recompute to the text the workbook was written with.

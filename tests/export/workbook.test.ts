@@ -49,8 +49,8 @@ describe('finance workbook', () => {
     for (const g of GAPS) {
       const r = byId.get(g.id)!;
       assert.equal(r.getCell(col('Units')).value, g.units, g.id);
-      assert.equal(r.getCell(col('Unit price')).value, g.price, g.id);
-      assert.equal(r.getCell(col('List price')).value, g.list_price ?? g.price, `${g.id} list price falls back to price`);
+      assert.equal(r.getCell(col('Unit price (a year)')).value, g.price, g.id);
+      assert.equal(r.getCell(col('List price (a year)')).value, g.list_price ?? g.price, `${g.id} list price falls back to price`);
       assert.equal(r.getCell(col('Months exposed')).value, g.months, g.id);
       const first = r.getCell(col('First seen')).value as Date;
       assert.equal(first.toISOString().slice(0, 10), g.first_seen, `${g.id} first seen is a real date`);
@@ -62,8 +62,8 @@ describe('finance workbook', () => {
       const v = r.getCell(col('Annual value')).value as ExcelJS.CellFormulaValue;
       assert.equal(v.formula, `G${n}*H${n}`);
       assert.equal(header[6], 'Units');
-      assert.equal(header[7], 'Unit price');
-      close(Number(v.result), Number(r.getCell(col('Units')).value) * Number(r.getCell(col('Unit price')).value), `row ${n} annual value`);
+      assert.equal(header[7], 'Unit price (a year)');
+      close(Number(v.result), Number(r.getCell(col('Units')).value) * Number(r.getCell(col('Unit price (a year)')).value), `row ${n} annual value`);
     });
   });
 
