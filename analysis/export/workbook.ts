@@ -102,16 +102,19 @@ const savingsColumns = (decRow: DecisionRowOf | null): TableColumn<FindingRow>[]
   { header: 'Offering', kind: 'text', value: (r) => nameWithCode(r.offering), max: 44 },
   { header: 'Product', kind: 'text', value: (r) => nameWithCode(r.product), max: 36 },
   { header: 'Seats', kind: 'num', value: (r) => r.units },
-  { header: 'Annual value', kind: 'money', value: (r) => r.annual_value, min: 14 },
+  // What one seat saves a year (a dormant seat's price; a lever's saving per seat), so the value is live: finance
+  // may correct a price or the seats and the Summary's savings follow.
+  { header: 'Saving a seat (a year)', kind: 'money', value: (r) => (r.units > 0 ? r.annual_value / r.units : null), min: 12 },
+  { header: 'Annual value', kind: 'money', value: (r) => r.annual_value, min: 14, formula: (n, r) => (r.units > 0 ? `${SAV.units}${n}*${SAV.unit}${n}` : null) },
   { header: 'Counted in savings', kind: 'text', center: true, value: (r) => (r.counted_in_savings ? 'Yes' : 'No') },
   { header: 'First seen', kind: 'date', value: (r) => r.first_seen },
   { header: 'Last seen', kind: 'date', value: (r) => r.last_seen },
   { header: 'Evidence rows', kind: 'int', value: (r) => r.evidence_count },
-  ...decisionColumns((r: FindingRow) => r, decRow, 'P'),
+  ...decisionColumns((r: FindingRow) => r, decRow, 'Q'),
   { header: 'Detail', kind: 'text', value: (r) => r.detail, max: 70 },
   ...decisionLookup((r: FindingRow) => r, decRow),
 ];
-const SAV = { type: 'B', units: 'F', value: 'G', counted: 'H', decision: 'L' } as const;
+const SAV = { type: 'B', units: 'F', unit: 'G', value: 'H', counted: 'I', decision: 'M' } as const;
 
 interface GapRow { f: FindingRow; line: GapLine }
 const gapColumns = (decRow: DecisionRowOf | null): TableColumn<GapRow>[] => [

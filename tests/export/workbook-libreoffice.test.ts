@@ -217,6 +217,17 @@ describe('workbook recalculated by LibreOffice', { skip }, () => {
     assert.equal(recl.find((r) => r[0] === 'S-0002')![rh.indexOf('Owner')], EVIL.plus);
   });
 
+  it('moves the savings when finance corrects what a reclaimed seat saves', async () => {
+    const cells = await cellsOf(await openXlsx(path), 'Reclamation');
+    const row = cells.find((c) => c.ref.startsWith('A') && c.text === 'S-0002')!.ref.slice(1);
+    const copy = join(work, 'seat-saving.xlsx');
+    // Reclamation!G holds what one seat saves a year: S-0002's two Revit seats at 2,985 become 3,500 each.
+    await variant(path, copy, [{ sheet: 'Reclamation', ref: `G${row}`, value: 3500 }]);
+    const summary = sheetCsv(profile, copy, 1, join(work, 'seat-saving'));
+    const savings = SAVINGS.filter((x) => x.counted).reduce((a, x) => a + x.value, 0);
+    close(Number(summary.find((r) => r[0]?.trim() === 'Total savings')![3]), savings - 5970 + 2 * 3500, 'total savings after the correction');
+  });
+
   it("moves the renewal's cost when finance changes a line's target", async () => {
     const cells = await cellsOf(await openXlsx(path), 'Renewal');
     const row = cells.find((c) => c.ref.startsWith('A') && c.text === 'RVT')!.ref.slice(1);

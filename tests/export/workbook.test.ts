@@ -165,7 +165,7 @@ describe('finance workbook', () => {
     const gap = await sheetXml(zip, 'Gap Register');
     assert.match(gap, /<pane [^>]*ySplit="1"[^>]*state="frozen"/);
     assert.match(gap, /<autoFilter ref="A1:S1"\/>/);
-    assert.match(await sheetXml(zip, 'Reclamation'), /<autoFilter ref="A1:P1"\/>/);
+    assert.match(await sheetXml(zip, 'Reclamation'), /<autoFilter ref="A1:Q1"\/>/);
     const styles = await zip.file('xl/styles.xml')!.async('string');
     assert.match(styles, /formatCode="&quot;\$&quot;#,##0\.00/);
     // <col min max width>: adjacent columns of equal width share one element.
