@@ -12,7 +12,7 @@ import { DATE_NOTES } from './ingest/normalise';
 const list = (codes: readonly string[], max = 6) => (codes.length <= max ? codes.join(', ') : `${codes.slice(0, max).join(', ')} and ${codes.length - max} more`);
 
 /** What a warning is about, so a screen can say which of its figures it touches. */
-export type WarningCode = 'usage_outside_window' | 'sources_outside_window' | 'no_subscriptions' | 'currency_unconverted' | 'price_unmatched' | 'offering_unknown' | 'flex_rate_missing' | 'sources_mostly_rejected' | 'no_corporate_domains' | 'corporate_domains_unmatched' | 'no_usage' | 'no_named_user_usage' | 'usage_in_future' | 'date_order';
+export type WarningCode = 'usage_outside_window' | 'sources_outside_window' | 'no_subscriptions' | 'currency_unconverted' | 'price_unmatched' | 'offering_unknown' | 'flex_rate_missing' | 'sources_mostly_rejected' | 'no_corporate_domains' | 'corporate_domains_unmatched' | 'no_usage' | 'no_named_user_usage' | 'flex_pool_missing' | 'usage_in_future' | 'date_order';
 export interface ReviewWarning {
   code: WarningCode;
   message: string;
@@ -81,6 +81,19 @@ export async function reviewWarnings(db: EngagementDb, settings: Settings, asOf:
   const subs = await db.one<{ n: number }>('SELECT count(*) AS n FROM subscriptions');
   if (Number(subs?.n ?? 0) === 0 && span?.first) {
     push('no_subscriptions', 'No subscriptions were loaded, so nothing is entitled: every product in use is reported out of scope. Load the Autodesk Account subscriptions export to judge compliance.');
+  }
+
+  // Token Flex consumption beside a contract with no Flex pool: the subscriptions export lacks the Flex agreement
+  // the tokens were billed against, so the renewal brief has no pool to size and no token use is judged.
+  const flex = await db.one<{ tokens: number; pools: number }>(
+    `SELECT (SELECT count(*) FROM tokenflex) + (SELECT count(*) FROM usage_daily WHERE licence_type = 'flex') AS tokens,
+       (SELECT count(*) FROM subscriptions WHERE licence_model = 'flex') AS pools`,
+  );
+  if (Number(flex?.tokens ?? 0) > 0 && Number(flex?.pools ?? 0) === 0 && Number(subs?.n ?? 0) > 0) {
+    push(
+      'flex_pool_missing',
+      'Token Flex usage is loaded but no subscription line is a Flex token pool, so the renewal brief has no pool to size against the tokens used (Flex use is still never a compliance gap: Autodesk billed it). Load the subscriptions export that holds the Flex agreement (offering "Autodesk Flex", or licence model "flex", with the tokens bought).',
+    );
   }
 
   // No usage at all beside assignments or a contract: every assigned user reads as dormant and no gap can show.

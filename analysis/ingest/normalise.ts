@@ -560,7 +560,12 @@ const ROW_BUILDERS: Record<TabularKind, (h: Helpers) => Values> = {
     const modelText = get('licence_model');
     let model = claimOf(modelText);
     if (model === 'unknown') model = claimOf(get('plan'));
+    // Autodesk's Subscriptions export has no licence model column: a line whose offering is Flex tokens is a
+    // Flex pool all the same (read as Named User seats, its tokens became 150,000 seats to reduce to 0, and the
+    // pool's use gaps).
+    if (model === 'unknown' && offering !== null && cat.get(offering)?.function_group === 'flex') model = 'flex';
     if (model === 'unknown') model = 'named_user';
+    const tokens = num('tokens');
     return {
       contract_number: get('contract_number'),
       offering,
@@ -580,7 +585,8 @@ const ROW_BUILDERS: Record<TabularKind, (h: Helpers) => Values> = {
       licence_model: model,
       unit_price: num('unit_price'),
       list_price: num('list_price'),
-      tokens: num('tokens'),
+      // A Flex line without a tokens column gives its tokens as the line's quantity (as Autodesk's export does).
+      tokens: tokens ?? (model === 'flex' ? seats : null),
     };
   },
 

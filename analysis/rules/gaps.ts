@@ -4,8 +4,10 @@
 // (months rounded up from first_seen to D, at least 1, at most lookback_months) and first/last seen.
 //
 // Entitlement choices where RULES leaves room:
-// - a Flex-claimed usage row is entitled on a day any `flex` subscription line is in term (tokens are
-//   spent on any product), or when a line covers its product;
+// - a Flex-claimed usage row is never out of scope: tokens are spent on any product, and a claim that took
+//   tokens was metered and billed by Autodesk against a Flex agreement, even one the subscriptions export lacks
+//   or whose term it does not show (the review warns, flex_pool_missing). Read as use without a licence, a
+//   Token Flex export gave a gap line per product used (142 on Autodesk's own sample);
 // - out-of-scope use (no line entitles the product that day) is never also unassigned use: the
 //   unassigned rules only look at days the product is entitled.
 import { addEvidence, wantUsage, type RuleContext } from './context';
@@ -48,14 +50,13 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
   await db.run(`CREATE OR REPLACE TEMP TABLE _pd AS
     SELECT x.product, x.day,
       EXISTS (SELECT 1 FROM _ent e WHERE e.product = x.product AND x.day BETWEEN e.s AND e.e) AS ent,
-      EXISTS (SELECT 1 FROM _e e WHERE e.model = 'flex' AND x.day BETWEEN e.s AND e.e) AS flex_ent,
       EXISTS (SELECT 1 FROM _ent e WHERE e.model = 'serial' AND e.product = x.product AND x.day BETWEEN e.s AND e.e) AS serial_ent
     FROM (SELECT DISTINCT product, day FROM _upd, _p WHERE day > _p.lb_start AND day <= _p.d) x`);
 
   // out_of_scope_product
   await db.run(`CREATE OR REPLACE TEMP TABLE _oos_rows AS
     SELECT l.tbl, l.source_id, l.line, l.usr, l.product, l.day, l.claim, l.device
-    FROM _u l JOIN (SELECT product, day, flex_ent FROM _pd WHERE NOT ent) x USING (product, day) WHERE NOT (l.claim = 'flex' AND x.flex_ent)`);
+    FROM _u l JOIN (SELECT product, day FROM _pd WHERE NOT ent) x USING (product, day) WHERE l.claim IS DISTINCT FROM 'flex'`);
   await db.run(`INSERT INTO _gap_stage
     WITH monthly AS (
       SELECT product, date_trunc('month', day) AS m, count(DISTINCT coalesce(usr, 'device:' || device)) AS users

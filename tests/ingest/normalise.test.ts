@@ -111,6 +111,23 @@ test('subscriptions: seat numbers and prices parsed, licence model from text wit
   assert.match(n(['Revit', '2.5', '', '', ''], 4).reject?.reason ?? '', /seat_quantity "2.5" is not a whole number/);
 });
 
+test("subscriptions: Autodesk's export (no licence model column) still reads a Flex line as a token pool, its quantity as tokens", () => {
+  const headers = ['Contract number', 'Offering name', 'Seat quantity', 'Start date', 'End date'];
+  const n = makeRowNormaliser(detectAs('subscriptions', headers), headers, ctx);
+  const flex = n(['110099', 'Autodesk Flex', '150,000', '2025-10-01', '2026-09-30'], 2).row?.values;
+  assert.equal(flex?.offering, 'FLEX');
+  assert.equal(flex?.licence_model, 'flex');
+  assert.equal(flex?.tokens, 150000);
+  // Other offerings keep the Named User default, and carry no tokens.
+  const revit = n(['110100', 'Revit', '12', '2025-10-01', '2026-09-30'], 3).row?.values;
+  assert.deepEqual([revit?.licence_model, revit?.tokens], ['named_user', null]);
+  // A tokens column, when there is one, is the tokens bought (the quantity is then the line's seats).
+  const withTokens = ['Offering name', 'Seat quantity', 'Licence model', 'Tokens'];
+  const t = makeRowNormaliser(detectAs('subscriptions', withTokens), withTokens, ctx);
+  assert.deepEqual([t(['Flex', '1', 'Flex', '5000'], 2).row?.values.tokens, t(['Flex', '1', 'Flex', '5000'], 2).row?.values.seat_quantity], [5000, 1]);
+  assert.equal(t(['Flex', '40000', 'flex', ''], 3).row?.values.tokens, 40000, 'a Flex line with its tokens cell empty gives them as its quantity');
+});
+
 test('users: seat_assignment defaults to assigned; unknown columns are kept as extra', () => {
   const headers = ['Email', 'Offering', 'Assigned date', 'Badge colour'];
   const n = makeRowNormaliser(detectAs('users', headers), headers, ctx);

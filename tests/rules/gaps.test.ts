@@ -141,7 +141,7 @@ test('network_over_use: peak simultaneous network sessions above seats in sustai
   }
 });
 
-test('Flex use is entitled by a Flex subscription line in term; without one it is out of scope', async () => {
+test('Flex use is never out of scope: tokens Autodesk metered were billed, even outside the Flex line the export shows', async () => {
   const e = await makeEstate();
   try {
     await e.insert('subscriptions', [{ offering: null, contract_number: 'FLEX-1', seat_quantity: 0, start_date: '2026-03-01', end_date: '2027-02-28', licence_model: 'flex', tokens: 5000 }]);
@@ -150,10 +150,17 @@ test('Flex use is entitled by a Flex subscription line in term; without one it i
       { usage_date: '2026-03-02', product: 'MAYA', tokens: 8, user: 'f@contoso.com' },
       { usage_date: '2026-03-03', product: 'INVPROSA', tokens: 9, user: null },
     ]);
+    // A Named User session of Maya on a day nothing entitles it is still out of scope.
+    await e.insert('usage_daily', [{ user: 'n@contoso.com', product: 'MAYA', day: '2026-03-04', licence_type: 'named_user' }]);
     const { findings } = await e.review(SETTINGS);
     const oos = of(findings, 'out_of_scope_product');
-    assert.deepEqual(oos.map((f) => `${f.product} ${f.units} ${f.first_seen} ${f.last_seen}`), ['MAYA 1 2026-02-27 2026-02-27']);
+    assert.deepEqual(oos.map((f) => `${f.product} ${f.units} ${f.first_seen} ${f.last_seen}`), ['MAYA 1 2026-03-04 2026-03-04']);
     assert.equal(of(findings, 'unassigned_usage').length + of(findings, 'contractor_unassigned').length, 0);
+    // Without any Flex line at all (the subscriptions export lacks the agreement), Flex use is no gap either.
+    await e.db.run("DELETE FROM subscriptions WHERE licence_model = 'flex'");
+    await e.insert('subscriptions', [{ offering: 'ACD', seat_quantity: 1, start_date: '2025-10-01', end_date: '2026-09-30' }]);
+    const again = await e.review(SETTINGS);
+    assert.deepEqual(of(again.findings, 'out_of_scope_product').map((f) => f.product), ['MAYA']);
   } finally {
     e.close();
   }

@@ -172,6 +172,22 @@ test('assigned Named Users with only network sessions and Token Flex loaded: sai
   await call('import.run', { jobId: 'n1b', files: [{ path: join(dir, 'subs.csv') }] });
   const unknown = (await call('review.run', { jobId: 'n2b' })) as Summary;
   assert.match(unknown.warnings[unknown.warning_codes.indexOf('offering_unknown')] ?? '', /^The catalogue does not know the offering "Autocad Civil 2019 Network", so it covers no product but itself/);
+  // Token Flex use beside a contract with no Flex pool: said, and none of it is a compliance gap (Autodesk billed it).
+  assert.match(unknown.warnings[unknown.warning_codes.indexOf('flex_pool_missing')] ?? unknown.warning_codes.join(', '), /^Token Flex usage is loaded but no subscription line is a Flex token pool/);
+  // The out-of-scope lines left are the licence server's network products: none rests on a Token Flex row.
+  const oos = (await call('findings.list', { types: ['out_of_scope_product'] })) as { finding_id: string; product: string }[];
+  assert.ok(oos.length > 0, 'the network sessions still show their out-of-scope products');
+  for (const f of oos) {
+    const ev = (await call('findings.evidence', { finding_id: f.finding_id, limit: 10000 })) as { rows: { table: string }[] };
+    assert.deepEqual([...new Set(ev.rows.map((r) => r.table))], ['sessions'], `${f.product} rests on ${[...new Set(ev.rows.map((r) => r.table))].join(', ')}`);
+  }
+  // The Flex agreement in Autodesk's own export form (no licence model column, the tokens as the quantity) is a pool.
+  writeFileSync(join(dir, 'subs-flex.csv'), 'Offering Name,Seat Quantity,Start Date,End Date\nAutodesk Flex,"150,000",01/01/2018,12/31/2018\n');
+  await call('import.run', { jobId: 'n1c', files: [{ path: join(dir, 'subs-flex.csv') }] });
+  const pooled = (await call('review.run', { jobId: 'n2c' })) as Summary;
+  assert.ok(!pooled.warning_codes.includes('flex_pool_missing'), pooled.warning_codes.join(', '));
+  const pool = ((await call('renewal.get', {})) as { offering: string; licence_model: string | null; seats: number; measure: string }[]).find((l) => l.offering === 'FLEX');
+  assert.deepEqual([pool?.licence_model, pool?.measure, pool?.seats], ['flex', 'tokens', 150000]);
   const dq = (await call('quality.get', {})) as { unknown_products: { product_raw: string }[] };
   assert.ok(dq.unknown_products.some((u) => u.product_raw === 'Autocad Civil 2019 Network'), JSON.stringify(dq.unknown_products));
   // Its renewal line says why no session sizes it, not that the FlexNet logs are missing.
