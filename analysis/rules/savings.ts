@@ -150,11 +150,15 @@ export async function runSavings(ctx: RuleContext): Promise<void> {
   // rate leaves the Flex cost unknown, so no saving is claimed until the rate is set (it would be overstated).
   await db.run(`INSERT INTO _f SELECT fid('low_frequency_user', usr, NULL, NULL, NULL), 'low_frequency_user', 'savings', 'low', usr, NULL, offering,
       1, CASE WHEN no_rate IS NULL THEN greatest(0, remaining - flex) ELSE 0 END, total, NULL, months, first_day, last_day,
-      printf('%s in %d observed months (%.2f/month); Flex estimate %s/yr against %s/yr of assignments', plural(n, 'usage day'), months, per_month, money_text(flex), money_text(total))
+      -- The estimate's arithmetic is given, so it can be checked: tokens (usage days x each product's tokens a day) x the
+      -- token price, scaled from the observed months to a year.
+      printf('%s in %d observed months (%.2f/month); Flex estimate %s/yr (%s tokens x %s %s a token x 12/%d months) against %s/yr of assignments',
+        plural(n, 'usage day'), months, per_month, money_text(flex), format('{:,}', CAST(round(tokens) AS BIGINT)), (SELECT code FROM _currency),
+        format('{:.2f}', _p.tp), months, money_text(total))
         || CASE WHEN claimed IS NOT NULL THEN '; already counted: ' || claimed ELSE '' END
         || CASE WHEN no_rate IS NOT NULL THEN '${NO_FLEX_RATE}' || no_rate || '${NO_FLEX_RATE_END}' ELSE '' END,
       no_rate IS NULL AND remaining - flex > 0
-    FROM _lf`);
+    FROM _lf, _p`);
   await wantUsage(db, `SELECT fid('low_frequency_user', l.usr, NULL, NULL, NULL), l.usr, NULL, _p.d_fw, _p.d, false, false,
       'use in the frequency window', false
     FROM _lf l, _p`);

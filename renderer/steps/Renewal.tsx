@@ -152,11 +152,12 @@ export function RenewalStep() {
                       <tr key={x.line}>
                         <td><div className="strong">{x.name}</div><div className="muted small"><span className="mono">{x.offering}</span>{x.licence_model && <> · {LICENCE_MODEL_LABELS[x.licence_model] ?? x.licence_model}</>}</div></td>
                         <td className="right num">{int(x.seats)}{x.measure === 'tokens' && <div className="muted small">tokens a year</div>}</td>
-                        <td className="right num">{int(x.active_assignments)}</td>
+                        {/* Only Named User seats are assigned, and only network seats are denied: elsewhere a 0 would read as a finding. */}
+                        <td className="right num">{x.measure === 'users' ? int(x.active_assignments) : <span className="muted" title="Not assigned: these seats are not Named User seats">—</span>}</td>
                         <td className="right num">{int(x.active_users)}</td>
                         <td className="right num">{int(x.peak_monthly_active)}{x.measure === 'concurrent' && <div className="muted small">at once</div>}{x.measure === 'tokens' && <div className="muted small">tokens</div>}</td>
                         <td className="right num">{x.trend === null ? '—' : `×${x.trend.toFixed(2)}`}</td>
-                        <td className="right num">{int(x.true_denials)}</td>
+                        <td className="right num">{x.measure === 'concurrent' ? int(x.true_denials) : <span className="muted" title="Only network seats are denied">—</span>}</td>
                         <td className="rec-cell">
                           <span className={`rec ${x.recommendation}`}>{RECOMMENDATION_LABELS[x.recommendation]}</span>
                           <div className="muted small">{sentence(reason)}</div>

@@ -216,7 +216,7 @@ test('low_frequency_user: usage days per observed month below the threshold, Fle
     const rare = lf.find((f) => f.user === 'rare@contoso.com')!;
     // Flex: 40 days x 10 tokens x $3, over 12 observed months scaled to 12 = 1200.
     assert.equal(rare.annual_value, 3000 - 1200);
-    assert.match(rare.detail ?? '', /Flex estimate USD 1,200\/yr against USD 3,000\/yr of assignments/);
+    assert.match(rare.detail ?? '', /Flex estimate USD 1,200\/yr \(400 tokens x USD 3\.00 a token x 12\/12 months\) against USD 3,000\/yr of assignments/);
     const three = lf.find((f) => f.user === 'threemonths@contoso.com')!;
     // 6 days x 7 tokens x $3 = 126 in 3 months, scaled to 12 months = 504.
     assert.equal(three.annual_value, 2000 - 504);
