@@ -115,6 +115,8 @@ export const RenewalRowSchema = z.object({
   /** Why the engine recommends what it does. */
   reason: z.string(),
   monthly: z.array(z.object({ month: z.string(), active_users: z.number(), seats: z.number() })),
+  /** A Flex token pool's tokens used per product in the 12 months to the review date, most first (empty otherwise). */
+  tokens_by_product: z.array(z.object({ product: z.string(), name: z.string(), tokens: z.number() })).default([]),
 });
 
 export const VerifyResultSchema = z.object({

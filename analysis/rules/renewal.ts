@@ -9,6 +9,22 @@ import { LICENCE_MODEL_LABELS, renewalMeasure } from '../model';
 
 export type RenewalRow = z.infer<typeof RenewalRowSchema>;
 
+/** The Flex tokens used, day by day and product: the Token Flex export when loaded, else the Flex rows of daily usage. */
+const TOKENS_USED = `SELECT usage_date AS day, product, tokens FROM tokenflex
+  UNION ALL SELECT day, product, tokens FROM usage_daily WHERE licence_type = 'flex' AND NOT EXISTS (SELECT 1 FROM tokenflex)`;
+
+/** Tokens used per product in the 12 months to the last review's date (what a Flex pool is judged on), most first. */
+async function tokensByProduct(db: EngagementDb, names: (code: string) => string): Promise<Array<{ product: string; name: string; tokens: number }>> {
+  if (!(await hasTable(db, 'review_runs'))) return [];
+  const rows = await db.all<{ product: string; tokens: number }>(
+    `WITH d AS (SELECT as_of AS d FROM review_runs ORDER BY run_id DESC LIMIT 1)
+     SELECT t.product, sum(t.tokens) AS tokens FROM (${TOKENS_USED}) t, d
+     WHERE t.day > d.d - INTERVAL 12 MONTH AND t.day <= d.d AND t.product IS NOT NULL
+     GROUP BY t.product HAVING sum(t.tokens) > 0 ORDER BY tokens DESC, t.product`,
+  );
+  return rows.map((r) => ({ product: r.product, name: names(r.product), tokens: Number(r.tokens) }));
+}
+
 /**
  * Created on demand (additive to schema.ts), rewritten by every review: monthly active users vs seats per
  * renewal line. Engagements reviewed before lines were split by licence model key it by `offering`.
@@ -51,10 +67,7 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
       GROUP BY ALL`);
   }
   await db.run(`CREATE OR REPLACE TEMP VIEW _rm_claim AS SELECT line, m, usr FROM _claim_ud`);
-  // The Flex tokens used, day by day: the Token Flex export when loaded, else the Flex rows of daily usage.
-  await db.run(`CREATE OR REPLACE TEMP VIEW _tokens AS
-    SELECT usage_date AS day, tokens FROM tokenflex
-    UNION ALL SELECT day, tokens FROM usage_daily WHERE licence_type = 'flex' AND NOT EXISTS (SELECT 1 FROM tokenflex)`);
+  await db.run(`CREATE OR REPLACE TEMP VIEW _tokens AS ${TOKENS_USED}`);
   // Whole months a subscription line's term covers (a line's tokens are bought for its whole term).
   await db.run(`CREATE OR REPLACE TEMP MACRO term_months(s, e) AS greatest(1, date_diff('month', s, CAST(e + INTERVAL 1 DAY AS DATE)))`);
   await db.run(`CREATE OR REPLACE TEMP TABLE _rm AS
@@ -329,6 +342,7 @@ export async function getRenewal(db: EngagementDb, names: (code: string) => stri
     list.push({ month: m.month, active_users: Number(m.active_users), seats: Number(m.seats) });
     byLine.set(m.line, list);
   }
+  const byProduct = brief.some((b) => renewalMeasure(b.licence_model) === 'tokens') ? await tokensByProduct(db, names) : [];
   return brief.map((b) =>
     RenewalRowSchema.parse({
       line: b.line,
@@ -348,6 +362,7 @@ export async function getRenewal(db: EngagementDb, names: (code: string) => stri
       set_by_analyst: b.analyst_target !== null && b.analyst_target !== undefined,
       reason: b.reason ?? '',
       monthly: byLine.get(b.line) ?? [],
+      tokens_by_product: renewalMeasure(b.licence_model) === 'tokens' ? byProduct : [],
     }),
   );
 }

@@ -4,7 +4,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { api, errorMessage, isInvalidInput } from '../api/client';
 import { LICENCE_MODEL_LABELS, LIMITS, RECOMMENDATION_LABELS } from '../api/shared';
 import { useApp } from '../store';
-import { ActiveVsSeats } from '../components/charts';
+import { ActiveVsSeats, HBars } from '../components/charts';
 import { Card, Empty, ErrorBox, Loading, NeedsReview, PageHeader, useLoad } from '../components/ui';
 import { int } from '../format';
 
@@ -194,11 +194,32 @@ export function RenewalStep() {
             {r.data.map((x) => (
               <Card key={x.line} title={x.name} id={`chart-${domId(x.line)}`}>
                 <ActiveVsSeats name={x.name} measure={x.measure} monthly={firstMonth ? x.monthly.filter((m) => m.month >= firstMonth) : x.monthly} />
+                {x.tokens_by_product.length > 0 && <TokensByProduct name={x.name} items={x.tokens_by_product} />}
               </Card>
             ))}
           </div>
         </>
       )}
+    </div>
+  );
+}
+
+/** Where a Flex pool's tokens went in the 12 months judged: the largest products, the rest summed. */
+function TokensByProduct(props: { name: string; items: { product: string; name: string; tokens: number }[] }) {
+  const TOP = 8;
+  const top = props.items.slice(0, TOP);
+  const rest = props.items.slice(TOP);
+  const restTokens = rest.reduce((a, x) => a + x.tokens, 0);
+  const total = props.items.reduce((a, x) => a + x.tokens, 0);
+  const tokens = (n: number) => Math.round(n).toLocaleString('en-US');
+  return (
+    <div className="tokens-by-product">
+      <h4 className="small strong">Where the tokens went, 12 months to the review date</h4>
+      <HBars label={`Tokens used per product from ${props.name}`} items={top.map((x) => ({ label: x.name === x.product ? x.product : `${x.name} (${x.product})`, value: x.tokens }))} format={tokens} />
+      <p className="muted small">
+        {tokens(total)} tokens on {props.items.length} {props.items.length === 1 ? 'product' : 'products'}
+        {rest.length > 0 && <>; {rest.length} more {rest.length === 1 ? 'product' : 'products'} used {tokens(restTokens)} ({Math.round((100 * restTokens) / Math.max(1, total))}%)</>}.
+      </p>
     </div>
   );
 }

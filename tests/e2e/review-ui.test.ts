@@ -161,6 +161,11 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
 
     await goStep(p, 'Renewal');
     await p.getByRole('img', { name: /^Monthly active users against seats for / }).first().waitFor();
+    // The Flex pool is sized in tokens a year, and shows where its tokens went.
+    await p.getByRole('spinbutton', { name: 'Target tokens a year for Autodesk Flex' }).waitFor();
+    const spent = p.getByRole('img', { name: 'Tokens used per product from Autodesk Flex' });
+    const used = ((await spent.locator('desc').textContent()) ?? '').split('; ').map((x) => Number(x.replace(/^.*: /, '').replace(/,/g, '')));
+    assert.ok(used.length > 1 && used.every((n, i) => n > 0 && (i === 0 || n <= used[i - 1]!)), `most first: ${used.join(', ')}`);
     // The analyst's target quantity is saved in the engagement as they leave the field (no save button).
     const target = p.getByRole('spinbutton', { name: /^Target quantity for / }).first();
     const offeringName = (await target.getAttribute('aria-label'))!.replace('Target quantity for ', '');

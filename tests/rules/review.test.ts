@@ -185,6 +185,9 @@ test('renewal brief: a Flex token pool is judged by tokens used against tokens b
     assert.equal(flex.reason, 'Flex token pool, sized by tokens: 6,000 of 5,000 tokens used in the 12 months to the review date (120%); 1,000 more were used than bought (about USD 3,000 of overage at the Flex token price); with the 5% buffer the next year needs 6,300 tokens');
     // Charted as tokens a month against a twelfth of the tokens bought (while the line is in term), not as users.
     assert.equal(flex.measure, 'tokens');
+    // Where the tokens went in the 12 months judged (the row before them is not counted), most first.
+    assert.deepEqual(flex.tokens_by_product, [{ product: 'RVT', name: 'RVT', tokens: 6000 }]);
+    assert.deepEqual((await getRenewal(e.db, (c) => c)).find((b) => b.offering === 'RVT')!.tokens_by_product, [], 'only a Flex pool lists tokens');
     const month = (m: string) => flex.monthly.find((x) => x.month === m);
     assert.deepEqual([month('2025-06')?.active_users, month('2025-06')?.seats], [9999, 0]);
     assert.equal(flex.monthly.reduce((a, x) => a + x.active_users, 0), 6000 + 9999);
