@@ -283,6 +283,16 @@ const yearOf = (prodRaw: string): string | null => /\b((?:19|20)\d{2})\b/.exec(p
 const featureCodeOf = (prodRaw: string): string | null => (/^\d{5}[A-Z0-9]+_/i.test(prodRaw) ? prodRaw.toUpperCase() : null);
 
 /** A product or offering name -> [catalogue code or UPPER(raw), raw]. */
+/**
+ * A Token Flex row's tokens: Autodesk charges tokens, it does not credit them here, so a negative count (a hand
+ * edit, or a correction line) is rejected rather than silently lowering the pool's use.
+ */
+function tokensConsumed(n: number | null, text: string | null): number {
+  const tokens = need(n, 'tokensConsumed is empty');
+  if (tokens < 0) throw new RowError(`tokensConsumed "${text ?? tokens}" is negative: Token Flex usage charges tokens; correct the row or remove it and load the file again`);
+  return tokens;
+}
+
 function product(cat: Catalogue, raw: string | null): [string | null, string | null] {
   if (raw === null) return [null, null];
   return [resolveCached(cat, raw) ?? raw.toUpperCase(), raw];
@@ -607,7 +617,7 @@ const ROW_BUILDERS: Record<TabularKind, (h: Helpers) => Values> = {
       product: resolved ?? raw.toUpperCase(),
       product_raw: raw,
       product_name: name,
-      tokens: need(num('tokens'), 'tokensConsumed is empty'),
+      tokens: tokensConsumed(num('tokens'), get('tokens')),
       user: normaliseUser(userRaw),
       user_raw: userRaw,
       machine: get('machine'),

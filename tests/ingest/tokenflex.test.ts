@@ -100,3 +100,13 @@ test('API layout with userName, machineName, sessionStartDate, chargedItemID, cu
   const id = await db.one<{ method: string }>(`SELECT method FROM identities WHERE alias = 'ann.lee@contoso.com'`);
   assert.equal(id?.method, 'email');
 });
+
+test('a negative tokensConsumed is rejected with its line and what to do, not loaded to lower the pool', async () => {
+  const file = join(dir, 'tokenflex-negative.csv');
+  writeFileSync(file, 'contractYear,tokenPool,usageCategory,usageDate,productLineCode,productName,tokensConsumed\n1,POOL,DESKTOP_PRODUCT,2025-03-03,RVT,Revit,10\n1,POOL,DESKTOP_PRODUCT,2025-03-04,RVT,Revit,-5\n');
+  const res = await importFiles(db, [{ path: file }], { settings: defaultSettings() });
+  const src = res.sources[0]!;
+  assert.deepEqual([src.kind, src.rows_read, src.rows_loaded, src.rows_rejected], ['tokenflex', 2, 1, 1]);
+  const rej = await db.one<{ line: number; reason: string }>('SELECT line, reason FROM rejects WHERE source_id = $1', [src.source_id ?? -1]);
+  assert.deepEqual(rej, { line: 3, reason: 'tokensConsumed "-5" is negative: Token Flex usage charges tokens; correct the row or remove it and load the file again' });
+});
