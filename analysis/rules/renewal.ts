@@ -190,7 +190,9 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
            WHEN flex_used.flex_last <= CAST(_p.d - INTERVAL 12 MONTH AS DATE) OR flex_used.flex_first > _p.d THEN 'outside'
            WHEN flex_used.flex_first > CAST(_p.d - INTERVAL 12 MONTH AS DATE) + 1 THEN 'partial' ELSE 'full' END AS flex_cover,
       CAST(ceil(coalesce(flex_used.used, 0) * (1 + _p.buf)) AS DOUBLE) AS flex_needed,
-      CASE WHEN k.main THEN coalesce(idle.n, 0) ELSE 0 END AS idle_seats
+      CASE WHEN k.main THEN coalesce(idle.n, 0) ELSE 0 END AS idle_seats,
+      -- Named User seats bought and held by nobody: free for a gap user as much as an idle one.
+      CASE WHEN k.main AND k.model = 'named_user' THEN greatest(0, k.seats - coalesce(assigned.n, 0)) ELSE 0 END AS unassigned_seats
     FROM _contract k LEFT JOIN stats USING (line) LEFT JOIN assigned USING (offering) LEFT JOIN act USING (offering)
       LEFT JOIN claim_act USING (line) LEFT JOIN lowf USING (offering) LEFT JOIN gaps USING (line) LEFT JOIN den USING (line) LEFT JOIN flex USING (offering) LEFT JOIN idle USING (offering), flex_used, _p`);
 }
@@ -224,10 +226,12 @@ export async function saveRenewal(db: EngagementDb): Promise<void> {
              -- Gaps that ended long ago (a lookback of years) may be settled by now: said before seats are bought for them.
              || CASE WHEN gap_last < CAST(_p.d - INTERVAL 6 MONTH AS DATE) THEN printf('; the last of it was on %s, before the six months the seats are sized on: check it still applies before buying', gap_last) ELSE '' END
              -- The target buys for every gap unit (RULES.md); what reassigning the idle seats first would leave to buy is said.
-             || CASE WHEN idle_seats > 0 THEN printf('; %d of its seats %s idle (Reclamation list): reassigned to the users behind the gaps, they would cover %s, and a target of %g would do',
-                  idle_seats, CASE WHEN idle_seats = 1 THEN 'is' ELSE 'are' END,
-                  CASE WHEN idle_seats >= gap_units THEN CASE WHEN gap_units = 1 THEN 'it' ELSE printf('all %d', CAST(gap_units AS BIGINT)) END ELSE printf('%d of the %d units', idle_seats, CAST(gap_units AS BIGINT)) END,
-                  CAST(seats + greatest(0, gap_units - idle_seats) AS DOUBLE)) ELSE '' END
+             || CASE WHEN free_seats > 0 THEN printf('; %d of its seats %s free (%s): given to the users behind the gaps, they would cover %s, and a target of %g would do',
+                  free_seats, CASE WHEN free_seats = 1 THEN 'is' ELSE 'are' END,
+                  CASE WHEN unassigned_seats = 0 THEN 'idle, on the Reclamation list' WHEN idle_seats = 0 THEN 'never assigned'
+                       ELSE printf('%d idle on the Reclamation list, %d never assigned', idle_seats, CAST(unassigned_seats AS BIGINT)) END,
+                  CASE WHEN free_seats >= gap_units THEN CASE WHEN gap_units = 1 THEN 'it' ELSE printf('all %d', CAST(gap_units AS BIGINT)) END ELSE printf('%d of the %d units', CAST(free_seats AS BIGINT), CAST(gap_units AS BIGINT)) END,
+                  CAST(seats + greatest(0, gap_units - free_seats) AS DOUBLE)) ELSE '' END
            -- An offering name the catalogue does not know matches no session's product or package (offering_unknown).
            WHEN NOT sized AND offering NOT IN (SELECT code FROM _cat) THEN 'the catalogue does not know this offering, so no session can be matched to it: write its Autodesk name or product code in the subscriptions export and load it again'
            WHEN NOT sized THEN 'no network session data to size it (load the licence server''s FlexNet logs, or sessions that claim a network licence)'
@@ -241,7 +245,7 @@ export async function saveRenewal(db: EngagementDb): Promise<void> {
     -- counts: what a line's peak counts, in the reasons.
     -- flex_rec: a Flex pool is increased when more tokens were used than bought, reduced when a whole year of use
     -- plus the buffer needs fewer than bought, kept otherwise (no data, or part of a year).
-    FROM (SELECT *, CASE WHEN model = 'network' THEN 'network seats in use at once' ELSE 'monthly active users' END AS counts,
+    FROM (SELECT *, CASE WHEN model = 'network' THEN 'network seats in use at once' ELSE 'monthly active users' END AS counts, CAST(idle_seats + unassigned_seats AS BIGINT) AS free_seats,
         CASE WHEN flex_cover IN ('none', 'outside') THEN 'keep' WHEN tokens_used > tokens_bought THEN 'increase'
              WHEN flex_cover = 'full' AND flex_needed < round(tokens_bought) THEN 'reduce' ELSE 'keep' END AS flex_rec
       FROM _rb), _p`);
