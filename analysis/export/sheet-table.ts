@@ -67,6 +67,8 @@ export async function writeTable<T>(ws: ExcelJS.Worksheet, columns: readonly Tab
       columns.forEach((c, i) => {
         const cell = row.getCell(i + 1);
         putCell(cell, c.kind, c.value(r), f);
+        // An empty number cell keeps its column's format, for a value finance enters there later.
+        if (cell.value === null && NUMERIC.has(c.kind)) cell.numFmt = numFmtOf(c.kind, f) ?? 'General';
         // The header is row 1, so this data row is row n + 2.
         const formula = c.formula?.(n + 2, r) ?? null;
         if (formula !== null) {

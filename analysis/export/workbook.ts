@@ -143,6 +143,10 @@ const REGISTER_SHEETS: ReadonlySet<string> = new Set(['Reclamation', 'Gap Regist
 /** Gap Register column letters the Settlement and Summary formulas read. */
 export const GAP_COL = { type: 'B', units: 'G', price: 'H', list: 'I', months: 'J', value: 'K', decision: 'O' } as const;
 
+/** The Flex token price input on the Assumptions sheet: the row after the settlement assumptions. */
+const FLEX_TOKEN_PRICE = 'Flex_token_price';
+const FLEX_TOKEN_PRICE_CELL = `Assumptions!$B$${ASSUMPTION_NAMES.length + 2}`;
+
 /** Renewal sheet column letters its cost formulas and the Summary read. */
 const REN_COL = { seats: 'E', target: 'L', price: 'M', now: 'N', atTarget: 'O', change: 'P' } as const;
 /** A line's annual cost at a quantity: blank when the line has no unit price. */
@@ -158,15 +162,17 @@ const RENEWAL_COLUMNS: TableColumn<PricedRenewal>[] = [
   // A Flex token pool is sized in tokens: its Seats and Target are tokens a year (renewal.ts).
   { header: 'Counted in', kind: 'text', value: ({ r }) => (renewalMeasure(r.licence_model) === 'tokens' ? 'tokens a year' : 'seats') },
   { header: 'Seats', kind: 'num', value: ({ r }) => r.seats },
-  { header: 'Active assignments', kind: 'int', value: ({ r }) => r.active_assignments },
+  // Only Named User seats are assigned, and only network seats are denied: elsewhere a 0 would read as a finding.
+  { header: 'Active assignments', kind: 'int', value: ({ r }) => (renewalMeasure(r.licence_model) === 'users' ? r.active_assignments : null) },
   { header: 'Active users', kind: 'int', value: ({ r }) => r.active_users },
   // A network line is sized by sessions at once (renewal.ts), a Named User line by monthly active users.
   { header: 'Peak monthly (users; network: at once; Flex: tokens)', kind: 'int', value: ({ r }) => r.peak_monthly_active },
   { header: 'Trend', kind: 'ratio', value: ({ r }) => r.trend },
-  { header: 'True denials', kind: 'int', value: ({ r }) => r.true_denials },
+  { header: 'True denials', kind: 'int', value: ({ r }) => (renewalMeasure(r.licence_model) === 'concurrent' ? r.true_denials : null) },
   { header: 'Recommendation', kind: 'text', center: true, value: ({ r }) => RECOMMENDATION_LABELS[r.recommendation] ?? r.recommendation },
   { header: 'Target quantity', kind: 'num', value: ({ r }) => r.target_quantity },
-  { header: 'Unit price (a seat a year; Flex: a token)', kind: 'money', value: ({ price }) => price, min: 14 },
+  // A Flex pool's tokens at the Assumptions sheet's Flex token price, live.
+  { header: 'Unit price (a seat a year; Flex: a token)', kind: 'money', value: ({ price }) => price, min: 14, formula: (_n, x) => (renewalMeasure(x.r.licence_model) === 'tokens' ? FLEX_TOKEN_PRICE : null) },
   // Live: finance edits a target or a price and the line's cost and the Summary's renewal totals follow.
   { header: 'Annual cost now', kind: 'money0', value: ({ r, price }) => costAt(r.seats, price), min: 14, formula: costFormula(REN_COL.seats) },
   { header: 'Annual cost at target', kind: 'money0', value: ({ r, price }) => costAt(r.target_quantity, price), min: 14, formula: costFormula(REN_COL.target) },
@@ -184,8 +190,9 @@ const DECISION_COLUMNS: TableColumn<DecisionRow>[] = [
   { header: 'User', kind: 'text', value: (r) => r.user, max: 40 },
   { header: 'Product', kind: 'text', value: (r) => nameWithCode(r.product), max: 36 },
   { header: 'Offering', kind: 'text', value: (r) => nameWithCode(r.offering), max: 36 },
-  { header: 'Action', kind: 'text', center: true, value: (r) => decisionLabel(r.action) },
-  { header: 'Owner', kind: 'text', value: (r) => r.owner, max: 30 },
+  // Wide enough for the longest action ("Investigate") and a name, when finance fills them in.
+  { header: 'Action', kind: 'text', center: true, value: (r) => decisionLabel(r.action), min: 13 },
+  { header: 'Owner', kind: 'text', value: (r) => r.owner, min: 16, max: 30 },
   { header: 'Due date', kind: 'date', value: (r) => r.due_date },
   { header: 'Justification', kind: 'text', value: (r) => r.justification, max: 80 },
   { header: 'Updated', kind: 'datetime', value: (r) => r.updated_at },
@@ -326,6 +333,7 @@ export async function writeWorkbook(db: EngagementDb, settings: Settings, outDir
     return ws;
   };
   for (const a of ASSUMPTION_NAMES) wb.definedNames.add(`Assumptions!$B$${ASSUMPTION_NAMES.indexOf(a) + 2}`, a.name);
+  wb.definedNames.add(FLEX_TOKEN_PRICE_CELL, FLEX_TOKEN_PRICE);
 
   try {
     // ---------- Summary ----------
@@ -424,7 +432,8 @@ const READ_ONLY_INPUTS = "The yellow cells hold the settlement assumptions this 
 
 async function writeSummary(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ctx, x: SummaryFacts): Promise<void> {
   const { f, settings } = ctx;
-  ws.columns = [{ width: 46 }, { width: 14 }, { width: 14 }, { width: 20 }, { width: 64 }];
+  // Column A holds the longest labels beside a value in B ("Offerings under contract (9 contract lines: …)").
+  ws.columns = [{ width: 62 }, { width: 14 }, { width: 14 }, { width: 20 }, { width: 64 }];
   const L = new Layout(ws, f);
   L.title('Quarterly licence review', 'Autodesk licences (Named User, network and Flex): what to reclaim, what to buy, what an audit would cost.');
   const fact = (r: ExcelJS.Row) => {
@@ -551,7 +560,7 @@ async function writeSummary(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ctx, x
   count('Compliance gap lines', x.nGap);
   count('Signals (telemetry gaps, spikes, new domains, denials)', nSignals);
   const offerings = new Set(renewal.map((r) => r.offering)).size;
-  count(offerings === renewal.length ? 'Offerings under contract' : `Offerings under contract (${renewal.length} contract lines: Named User and network seats apart)`, offerings);
+  count(offerings === renewal.length ? 'Offerings under contract' : `Offerings under contract (in ${renewal.length} lines, one per licence model)`, offerings);
   L.blank();
 
   // The first three lines are formulas over the figures above, so an edited line or assumption moves them too.
@@ -640,8 +649,14 @@ function writeRenewalCost(L: Layout, rows: readonly PricedRenewal[]): void {
   L.row([{ v: 'At the current seats', indent: true }, {}, {}, sumOf(REN_COL.now, now)], note('seats (Flex: tokens a year) × unit price, per line on the Renewal sheet'));
   L.row([{ v: 'At the renewal targets', indent: true }, {}, {}, sumOf(REN_COL.atTarget, at)], note('edit a line\'s target quantity on the Renewal sheet and this follows'));
   L.row([{ v: 'Change at renewal', indent: true }, {}, {}, sumOf(REN_COL.change, (p) => (p.price === null ? null : (at(p) ?? 0) - (now(p) ?? 0)))], boldTotal(4));
+  // Live too: a price entered on the Renewal sheet takes its line off this note.
   const unpriced = rows.filter((p) => p.price === null).length;
-  if (unpriced > 0) L.row([{ v: `${plural(unpriced, 'line')} without a unit price ${unpriced === 1 ? 'is' : 'are'} left out: enter a price on the Renewal sheet to cost ${unpriced === 1 ? 'it' : 'them'}.` }], (r) => (r.getCell(1).font = { name: 'Calibri', italic: true, size: 9, color: { argb: 'FF595959' } }));
+  const blank = `COUNTBLANK(${colRange('Renewal', REN_COL.price, n)})`;
+  const text = (k: number) => (k === 0 ? '' : `${plural(k, 'line')} without a unit price ${k === 1 ? 'is' : 'are'} left out: enter a price on the Renewal sheet to cost ${k === 1 ? 'it' : 'them'}.`);
+  L.row([{
+    formula: `IF(${blank}=0,"",IF(${blank}=1,"${text(1)}",${blank}&" lines without a unit price are left out: enter a price on the Renewal sheet to cost them."))`,
+    result: text(unpriced),
+  }], (r) => (r.getCell(1).font = { name: 'Calibri', italic: true, size: 9, color: { argb: 'FF595959' } }));
   L.blank();
 }
 
@@ -722,7 +737,7 @@ function writeSettlement(ws: ExcelJS.Worksheet, ctx: Ctx, nGap: number, s: Scena
   L.row([{ v: 'Annual cost at list prices' }, { v: 'Σ units × list price' }, { kind: 'money0', formula: gl, result: sum((l) => l.units * l.list_price) }]);
   L.row([{ v: 'Back period at list prices' }, { v: 'Σ units × list price × months exposed ÷ 12' }, { kind: 'money0', formula: glm, result: sum((l) => l.units * l.list_price * (l.months / 12)) }]);
   L.blank();
-  L.row([{ v: 'Each total is a year of the licences short (at your prices, or at list price for an audit without cooperation) plus a one-off back period for the months exposed.' }], (r) => (r.getCell(1).font = { name: 'Calibri', italic: true, size: 9, color: { argb: 'FF595959' } }));
+  L.row([{ v: 'Each total is a year of the licences short (at your prices, or at list price for an audit without cooperation) plus, except in the best case, a one-off back period for the months exposed.' }], (r) => (r.getCell(1).font = { name: 'Calibri', italic: true, size: 9, color: { argb: 'FF595959' } }));
   L.row([{ v: 'The totals are live formulas over the Gap Register (units, unit price, list price, months exposed) and the named cells on the Assumptions sheet.' }], (r) => (r.getCell(1).font = { name: 'Calibri', italic: true, size: 9, color: { argb: 'FF595959' } }));
 }
 
@@ -734,16 +749,21 @@ function writeAssumptions(ws: ExcelJS.Worksheet, ctx: Ctx): void {
   header.commit();
   const L = new Layout(ws, f);
   L.rowNo = 1;
-  for (const a of ASSUMPTION_NAMES) {
-    L.row([{ v: a.label }, { kind: 'rate', v: settings.scenario[a.key] }, { v: `${a.means} (name: ${a.name})`, indent: true }], (r) => {
-      const c = r.getCell(2);
-      c.fill = inputFill;
-      c.font = { name: 'Calibri', bold: true, color: { argb: 'FF0000FF' } };
-      if (!ctx.protect) c.protection = { locked: false };
-      c.border = { top: { style: 'thin', color: { argb: 'FFBF8F00' } }, bottom: { style: 'thin', color: { argb: 'FFBF8F00' } }, left: { style: 'thin', color: { argb: 'FFBF8F00' } }, right: { style: 'thin', color: { argb: 'FFBF8F00' } } };
-    });
-  }
-  L.row([{ v: ctx.protect ? READ_ONLY_INPUTS : 'Yellow cells are inputs: change them and the Settlement and Summary figures recalculate.' }], (r) => (r.getCell(1).font = { name: 'Calibri', italic: true, size: 9, color: { argb: 'FF595959' } }));
+  // A yellow input cell, unlocked in the analyst's copy.
+  const input = (r: ExcelJS.Row) => {
+    const c = r.getCell(2);
+    c.fill = inputFill;
+    c.font = { name: 'Calibri', bold: true, color: { argb: 'FF0000FF' } };
+    if (!ctx.protect) c.protection = { locked: false };
+    c.border = { top: { style: 'thin', color: { argb: 'FFBF8F00' } }, bottom: { style: 'thin', color: { argb: 'FFBF8F00' } }, left: { style: 'thin', color: { argb: 'FFBF8F00' } }, right: { style: 'thin', color: { argb: 'FFBF8F00' } } };
+  };
+  for (const a of ASSUMPTION_NAMES) L.row([{ v: a.label }, { kind: 'rate', v: settings.scenario[a.key] }, { v: `${a.means} (name: ${a.name})`, indent: true }], input);
+  // On the row FLEX_TOKEN_PRICE_CELL names.
+  L.row([
+    { v: 'Flex token price (a token)' }, { kind: 'money', v: settings.flex_token_price },
+    { v: `Costs the Flex pool's tokens on the Renewal sheet, which follows a change; the Optimisation sheet's Flex estimates were computed at the review's price and do not. (name: ${FLEX_TOKEN_PRICE})`, indent: true },
+  ], input);
+  L.row([{ v: ctx.protect ? READ_ONLY_INPUTS : 'Yellow cells are inputs: change them and the Settlement, Renewal and Summary figures recalculate.' }], (r) => (r.getCell(1).font = { name: 'Calibri', italic: true, size: 9, color: { argb: 'FF595959' } }));
   L.blank();
   L.section('Review settings used (for reference)', ['Value'], 3);
   const t = settings.thresholds;
@@ -763,7 +783,6 @@ function writeAssumptions(ws: ExcelJS.Worksheet, ctx: Ctx): void {
   ref('Usage spike minimum (users)', 'int', t.spike_min_users, 'A spike also adds at least this many users.');
   ref('New domain minimum (users)', 'int', t.new_domain_min_users);
   ref('Renewal buffer', 'pct', t.renewal_buffer);
-  ref('Flex token price (a token)', 'money', settings.flex_token_price, 'Costs a Flex pool\'s tokens on the Renewal sheet and Flex conversions on Optimisation.');
   const prices = Object.entries(settings.prices);
   if (prices.length) {
     L.blank();

@@ -232,8 +232,8 @@ describe('workbook recalculated by LibreOffice', { skip }, () => {
     const cells = await cellsOf(await openXlsx(path), 'Renewal');
     const row = cells.find((c) => c.ref.startsWith('A') && c.text === 'RVT')!.ref.slice(1);
     const copy = join(work, 'renewal-target.xlsx');
-    // Renewal!L holds the target quantity: RVT's 14 seats become 20.
-    await variant(path, copy, [{ sheet: 'Renewal', ref: `L${row}`, value: 20 }]);
+    // Renewal!L holds the target quantity: RVT's 14 seats become 20; the Flex token price (Assumptions!B7) becomes 2.
+    await variant(path, copy, [{ sheet: 'Renewal', ref: `L${row}`, value: 20 }, { sheet: 'Assumptions', ref: 'B7', value: 2 }]);
     const renewal = sheetCsv(profile, copy, 5, join(work, 'renewal-target'));
     const head = renewal[0]!;
     const rvt = renewal.find((r) => r[0] === 'RVT')!;
@@ -241,7 +241,8 @@ describe('workbook recalculated by LibreOffice', { skip }, () => {
     close(Number(rvt[head.indexOf('Change')]), 8 * 2985, 'RVT change');
     const summary = sheetCsv(profile, copy, 1, join(work, 'renewal-summary'));
     const at = (label: string) => Number(summary.find((r) => r[0]?.trim() === label)![3]);
-    const token = fx.settings.flex_token_price;
+    const token = 2;
+    close(Number(renewal.find((r) => r[0] === 'FLEX')![head.indexOf('Annual cost at target')]), 6300 * token, 'the Flex pool at the new token price');
     close(at('At the renewal targets'), 33 * 3810 + 20 * 2985 + 6300 * token, 'renewal at the targets');
     close(at('Change at renewal'), 33 * 3810 + 20 * 2985 + 6300 * token - (40 * 3810 + 12 * 2985 + 5000 * token), 'renewal change');
   });

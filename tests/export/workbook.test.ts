@@ -214,9 +214,18 @@ describe('finance workbook', () => {
     close(resultOf(cell('At the current seats')), now, 'renewal now');
     close(resultOf(cell('At the renewal targets')), target, 'renewal at targets');
     close(resultOf(cell('Change at renewal')), target - now, 'renewal change');
-    let note = '';
-    sum.eachRow((r) => { const t = String(r.getCell(1).value ?? ''); if (t.includes('without a unit price')) note = t; });
-    assert.equal(note, '1 line without a unit price is left out: enter a price on the Renewal sheet to cost it.');
+    // Live: a price entered on the Renewal sheet takes the line off the note.
+    let note: ExcelJS.CellFormulaValue | null = null;
+    sum.eachRow((r) => { const v = r.getCell(1).value; if (v && typeof v === 'object' && 'formula' in v && v.formula.includes('COUNTBLANK(Renewal!$M$2:$M$5)')) note = v; });
+    assert.equal((note as ExcelJS.CellFormulaValue | null)?.result, '1 line without a unit price is left out: enter a price on the Renewal sheet to cost it.');
+    // The Flex pool's tokens are priced at the Assumptions sheet's Flex token price, a yellow input.
+    assert.equal((flex.getCell(col('Unit price (a seat a year; Flex: a token)')).value as ExcelJS.CellFormulaValue).formula, 'Flex_token_price');
+    const asm = wb.getWorksheet('Assumptions')!;
+    assert.equal(asm.getCell('A7').value, 'Flex token price (a token)');
+    assert.equal(asm.getCell('B7').value, fx.settings.flex_token_price);
+    // Assignments and denials only where they apply: a Flex pool has neither, a Named User line no denials.
+    assert.deepEqual([flex.getCell(col('Active assignments')).value, flex.getCell(col('True denials')).value, rvt.getCell(col('True denials')).value], [null, null, null]);
+    assert.equal(rvt.getCell(col('Active assignments')).value, 12);
   });
 
   it("leaves the Summary's view unfrozen (it has no header row) and freezes the registers' header", async () => {
