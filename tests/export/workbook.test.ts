@@ -215,9 +215,9 @@ describe('finance workbook', () => {
     close(resultOf(cell('At the renewal targets')), target, 'renewal at targets');
     close(resultOf(cell('Change at renewal')), target - now, 'renewal change');
     // Live: a price entered on the Renewal sheet takes the line off the note.
-    let note: ExcelJS.CellFormulaValue | null = null;
-    sum.eachRow((r) => { const v = r.getCell(1).value; if (v && typeof v === 'object' && 'formula' in v && v.formula.includes('COUNTBLANK(Renewal!$M$2:$M$5)')) note = v; });
-    assert.equal((note as ExcelJS.CellFormulaValue | null)?.result, '1 line without a unit price is left out: enter a price on the Renewal sheet to cost it.');
+    let note: unknown = null;
+    sum.eachRow((r) => { const v = r.getCell(1).value as ExcelJS.CellFormulaValue | null; if (v?.formula?.includes('COUNTBLANK(Renewal!$M$2:$M$5)')) note = v.result; });
+    assert.equal(note, '1 line without a unit price is left out: enter a price on the Renewal sheet to cost it.');
     // The Flex pool's tokens are priced at the Assumptions sheet's Flex token price, a yellow input.
     assert.equal((flex.getCell(col('Unit price (a seat a year; Flex: a token)')).value as ExcelJS.CellFormulaValue).formula, 'Flex_token_price');
     const asm = wb.getWorksheet('Assumptions')!;
