@@ -214,14 +214,21 @@ export async function saveRenewal(db: EngagementDb): Promise<void> {
              || CASE WHEN tokens_bought > 0 THEN printf(' (%d%%)', CAST(round(100 * tokens_used / tokens_bought) AS BIGINT)) ELSE '' END
              || CASE WHEN round(tokens_bought_term) <> round(tokens_bought) THEN printf(', a year''s share of the %s bought for a %d-month term', format('{:,}', CAST(round(tokens_bought_term) AS BIGINT)), term_months) ELSE '' END
              -- Tokens used beyond those bought are billed as overage: priced at the Flex token price (Assumptions).
-             || CASE WHEN tokens_used > tokens_bought THEN printf('; %s more were used than bought (about %s of overage at the Flex token price)',
-                  format('{:,}', CAST(round(tokens_used - tokens_bought) AS BIGINT)), money_text((tokens_used - tokens_bought) * tp)) ELSE '' END
+             -- Against a year's share of a longer term the pool is not spent yet: the excess is the rate at which it will be.
+             || CASE WHEN tokens_used > tokens_bought AND round(tokens_bought_term) <> round(tokens_bought)
+                  THEN printf('; %s more than a year''s share were used (about %s a year at the Flex token price, as overage once the pool runs out)',
+                    format('{:,}', CAST(round(tokens_used - tokens_bought) AS BIGINT)), money_text((tokens_used - tokens_bought) * tp))
+                  WHEN tokens_used > tokens_bought THEN printf('; %s more were used than bought (about %s of overage at the Flex token price)',
+                    format('{:,}', CAST(round(tokens_used - tokens_bought) AS BIGINT)), money_text((tokens_used - tokens_bought) * tp)) ELSE '' END
              || CASE WHEN flex_cover = 'none' THEN '; no Token Flex usage is loaded (load the Token Flex usage export)'
                   WHEN flex_cover = 'outside' THEN printf('; the Token Flex usage loaded runs from %s to %s, outside those 12 months: load a current export', flex_first, flex_last)
                   WHEN flex_cover = 'partial' THEN printf('; the Token Flex usage loaded starts on %s, so it covers only part of those 12 months', flex_first)
                   ELSE '' END
              || CASE WHEN flex_rec <> 'keep' THEN printf('; with the %g%% buffer the next year needs %s tokens', CAST(buf * 100 AS DOUBLE), format('{:,}', CAST(flex_needed AS BIGINT)))
                   WHEN flex_cover = 'partial' THEN ': too little to size the pool on' ELSE '' END
+             -- Users Optimisation would move to Flex draw on the same pool: said, not added (they are proposals).
+             || CASE WHEN conv_users > 0 THEN printf('; the %s Optimisation would move to Flex would use about %s tokens a year more', plural(conv_users, 'low-frequency user'),
+                  format('{:,}', CAST(round(conv_tokens) AS BIGINT))) ELSE '' END
            WHEN gap_units > 0 THEN printf('the gap register holds %s %s', plural(CAST(gap_units AS BIGINT), 'unit'), CASE WHEN main THEN 'for its products' ELSE 'of network over-use' END)
              -- Gaps that ended long ago (a lookback of years) may be settled by now: said before seats are bought for them.
              || CASE WHEN gap_last < CAST(_p.d - INTERVAL 6 MONTH AS DATE) THEN printf('; the last of it was on %s, before the six months the seats are sized on: check it still applies before buying', gap_last) ELSE '' END
@@ -245,7 +252,10 @@ export async function saveRenewal(db: EngagementDb): Promise<void> {
     -- counts: what a line's peak counts, in the reasons.
     -- flex_rec: a Flex pool is increased when more tokens were used than bought, reduced when a whole year of use
     -- plus the buffer needs fewer than bought, kept otherwise (no data, or part of a year).
+    -- conv_*: the low-frequency users counted as Flex conversions (savings.ts _lf), their tokens a year.
     FROM (SELECT *, CASE WHEN model = 'network' THEN 'network seats in use at once' ELSE 'monthly active users' END AS counts, CAST(idle_seats + unassigned_seats AS BIGINT) AS free_seats,
+        (SELECT count(*) FROM _lf WHERE no_rate IS NULL AND remaining - flex > 0) AS conv_users,
+        (SELECT coalesce(sum(tokens * 12.0 / months), 0) FROM _lf WHERE no_rate IS NULL AND remaining - flex > 0) AS conv_tokens,
         CASE WHEN flex_cover IN ('none', 'outside') THEN 'keep' WHEN tokens_used > tokens_bought THEN 'increase'
              WHEN flex_cover = 'full' AND flex_needed < round(tokens_bought) THEN 'reduce' ELSE 'keep' END AS flex_rec
       FROM _rb), _p`);

@@ -176,13 +176,16 @@ test('renewal brief: a Flex token pool is judged by tokens used against tokens b
     const rows = days('2025-10-15', 60, 5).map((d) => ({ usage_date: d, product: 'RVT', tokens: 100 }));
     await e.insert('tokenflex', [...rows, { usage_date: '2025-06-01', product: 'RVT', tokens: 9999 }]);
     await e.insert('usage_daily', [{ user: 'r1@contoso.com', product: 'RVT', day: '2026-09-01' }]);
-    await e.review({ as_of: D });
+    // A Revit user on it once a month: Optimisation moves them to Flex, 12 days x 10 tokens a year from the same pool.
+    await e.insert('users', [{ user: 'lf@contoso.com', offering: 'RVT', assigned_date: '2024-01-01' }]);
+    await e.insert('usage_daily', days('2025-10-05', 12, 30).map((d) => ({ user: 'lf@contoso.com', product: 'RVT', day: d, licence_type: 'named_user' })));
+    await e.review({ as_of: D, flex_token_price: 3 });
     const flex = (await getRenewal(e.db, (c) => c)).find((b) => b.offering === 'FLEX')!;
     // Sized in tokens a year, not by the contract line's seat quantity (1): 6,000 used plus the 5% buffer.
     assert.equal(flex.recommendation, 'increase', 'more tokens used than bought');
     assert.equal(flex.seats, 5000);
     assert.equal(flex.target_quantity, 6300);
-    assert.equal(flex.reason, 'Flex token pool, sized by tokens: 6,000 of 5,000 tokens used in the 12 months to the review date (120%); 1,000 more were used than bought (about USD 3,000 of overage at the Flex token price); with the 5% buffer the next year needs 6,300 tokens');
+    assert.equal(flex.reason, 'Flex token pool, sized by tokens: 6,000 of 5,000 tokens used in the 12 months to the review date (120%); 1,000 more were used than bought (about USD 3,000 of overage at the Flex token price); with the 5% buffer the next year needs 6,300 tokens; the 1 low-frequency user Optimisation would move to Flex would use about 120 tokens a year more');
     // Charted as tokens a month against a twelfth of the tokens bought (while the line is in term), not as users.
     assert.equal(flex.measure, 'tokens');
     // Where the tokens went in the 12 months judged (the row before them is not counted), most first.
