@@ -22,6 +22,21 @@ const isMasked = (col: string) => MASKED.replace('%s', col);
 /** Empty, NULL or `*****`: the row is identified by its hashed id, if any. */
 const noUser = (col: string) => `(${col} IS NULL OR trim(${col}) = '' OR ${isMasked(col)})`;
 
+/**
+ * An alias's key as normaliseUser reads the value: invisible characters dropped, trimmed, an e-mail address taken
+ * out of the forms mail clients write (`Ann Lee <ann@x.com>`, `mailto:`, quoted, a trailing list separator), and
+ * lower-cased. Keyed on the raw text alone, `Ann Lee <ann@x.com>` was a user of its own beside ann@x.com.
+ */
+const USER_KEY_MACROS = [
+  // The plain case (ASCII, none of < " ' ; , mailto:) costs what lower(trim()) did: millions of rows take it.
+  `CREATE OR REPLACE TEMP MACRO user_key(v) AS CASE
+     WHEN strlen(v) = length(v) AND NOT (contains(v, '<') OR contains(v, '"') OR contains(v, '''') OR contains(v, ';') OR contains(v, ',') OR v ILIKE '%mailto:%')
+     THEN lower(trim(v)) ELSE user_key_written(trim(regexp_replace(v, '[\\x{200B}-\\x{200D}\\x{2060}\\x{FEFF}]', '', 'g'))) END`,
+  `CREATE OR REPLACE TEMP MACRO user_key_written(x) AS CASE WHEN NOT contains(x, '@') THEN lower(x)
+     ELSE lower(coalesce(nullif(regexp_extract(x, '<\\s*([^<>\\s]+@[^<>\\s]+?)\\s*>', 1), ''),
+       trim(regexp_replace(regexp_replace(x, '^mailto:', '', 'i'), '^["'']+|["'';,]+$', '', 'g')))) END`,
+];
+
 /** Every identity-bearing value in the fact tables: key (lower-cased), value as written, kind and where seen (in the analyst's words). */
 const SEEN_SQL = `
   CREATE OR REPLACE TEMP TABLE id_seen AS
@@ -37,35 +52,35 @@ const SEEN_SQL = `
       WHERE ${noUser('user_raw')} AND NOT ${noUser('hashed_autodesk_id')}
     UNION ALL SELECT coalesce(user_raw, "user"), 'user', 'user exports' FROM users WHERE NOT ${noUser('coalesce(user_raw, "user")')}
   )
-  SELECT lower(trim(val)) AS key, min(trim(val)) AS val,
+  SELECT user_key(val) AS key, min(trim(val)) AS val,
          CASE WHEN bool_or(kind = 'hashed') AND NOT bool_or(kind = 'user') THEN 'hashed'
-              WHEN lower(trim(val)) LIKE '%_@_%' THEN 'email' ELSE 'login' END AS kind,
+              WHEN user_key(val) LIKE '%_@_%' THEN 'email' ELSE 'login' END AS kind,
          string_agg(DISTINCT tbl, ', ' ORDER BY tbl) AS seen_in
-  FROM raw GROUP BY lower(trim(val))`;
+  FROM raw GROUP BY user_key(val)`;
 
 /** Roster e-mails (users, usage_report) by local part. */
 const ROSTER_SQL = `
   CREATE OR REPLACE TEMP TABLE id_roster AS
   SELECT split_part(e, '@', 1) AS local_part, count(DISTINCT e) AS n, string_agg(DISTINCT e, ', ' ORDER BY e) AS emails, min(e) AS email
   FROM (
-    SELECT lower(trim(coalesce(user_raw, "user"))) AS e FROM users
-    UNION ALL SELECT lower(trim(user_raw)) FROM usage_report
+    SELECT user_key(coalesce(user_raw, "user")) AS e FROM users
+    UNION ALL SELECT user_key(user_raw) FROM usage_report
   ) WHERE e LIKE '%_@_%'
   GROUP BY 1`;
 
 /** Hashed ids that exports print next to exactly one e-mail. */
 const PAIRS_SQL = `
   CREATE OR REPLACE TEMP TABLE id_pairs AS
-  SELECT lower(trim(hashed_autodesk_id)) AS key, min(lower(trim(user_raw))) AS email, count(DISTINCT lower(trim(user_raw))) AS n
+  SELECT lower(trim(hashed_autodesk_id)) AS key, min(user_key(user_raw)) AS email, count(DISTINCT user_key(user_raw)) AS n
   FROM (SELECT hashed_autodesk_id, user_raw FROM usage_report UNION ALL SELECT hashed_autodesk_id, user_raw FROM usage_daily)
-  WHERE NOT ${noUser('hashed_autodesk_id')} AND NOT ${noUser('user_raw')} AND lower(trim(user_raw)) LIKE '%_@_%'
+  WHERE NOT ${noUser('hashed_autodesk_id')} AND NOT ${noUser('user_raw')} AND user_key(user_raw) LIKE '%_@_%'
   GROUP BY 1`;
 
 const BUILD_SQL = `
   INSERT INTO identities (alias, "user", method, detail)
   WITH cand(alias, "user", method, detail, prio, tiebreak) AS (
-    SELECT lower(trim(alias)),
-           CASE WHEN trim("user") LIKE '%_@_%' THEN lower(trim("user")) ELSE trim("user") END,
+    SELECT user_key(alias),
+           CASE WHEN trim("user") LIKE '%_@_%' THEN user_key("user") ELSE trim("user") END,
            'map', 'the identity map (' || coalesce((SELECT s.file FROM sources s WHERE s.source_id = m.source_id), 'source ' || m.source_id) || ', line ' || line || ')', 1, -(source_id * 1e9 + line)
     FROM identity_map m WHERE trim(alias) <> '' AND trim("user") <> ''
     UNION ALL SELECT key, key, 'email', NULL, 2, 0 FROM id_seen WHERE kind = 'email'
@@ -84,17 +99,19 @@ const BUILD_SQL = `
 
 /** Fact tables whose `user` is rewritten, and the expression that gives each row's alias key. */
 const FACT_KEYS: Array<{ table: string; key: string }> = [
-  { table: 'sessions', key: 'lower(trim(t.user_raw))' },
-  { table: 'flexnet_events', key: 'lower(trim(t.user_raw))' },
-  { table: 'tokenflex', key: 'lower(trim(t.user_raw))' },
-  { table: 'usage_daily', key: `CASE WHEN ${noUser('t.user_raw')} THEN lower(trim(t.hashed_autodesk_id)) ELSE lower(trim(t.user_raw)) END` },
-  { table: 'usage_report', key: `CASE WHEN ${noUser('t.user_raw')} THEN lower(trim(t.hashed_autodesk_id)) ELSE lower(trim(t.user_raw)) END` },
+  { table: 'sessions', key: 'user_key(t.user_raw)' },
+  { table: 'flexnet_events', key: 'user_key(t.user_raw)' },
+  { table: 'tokenflex', key: 'user_key(t.user_raw)' },
+  { table: 'usage_daily', key: `CASE WHEN ${noUser('t.user_raw')} THEN lower(trim(t.hashed_autodesk_id)) ELSE user_key(t.user_raw) END` },
+  { table: 'usage_report', key: `CASE WHEN ${noUser('t.user_raw')} THEN lower(trim(t.hashed_autodesk_id)) ELSE user_key(t.user_raw) END` },
 ];
 
 /** Rebuilds `identities` from identity_map rows and the default joins, then rewrites `user` in every fact table. */
 export async function resolveIdentities(db: EngagementDb): Promise<IdentityReport> {
   const owned = await beginIfNone(db);
   try {
+    // user_key_written first: user_key's body names it.
+    for (const m of [...USER_KEY_MACROS].reverse()) await db.run(m);
     await db.run(SEEN_SQL);
     await db.run(ROSTER_SQL);
     await db.run(PAIRS_SQL);

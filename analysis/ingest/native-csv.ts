@@ -180,6 +180,7 @@ function needsJs(col: string, type: ColType): string | null {
     case 'number':
       return `${f(col)} IS NULL`;
     case 'user':
+      return USER_NEEDS_JS(v(col));
     case 'lower':
       return NON_ASCII(col);
     case 'claim':
@@ -282,6 +283,11 @@ const TYPED_NULL: Record<ColType, string> = {
 };
 
 const NON_ASCII = (col: string) => `strlen(${v(col)}) <> length(${v(col)})`;
+/**
+ * A user cell normaliseUser reads beyond trim and lower-case: non-ASCII (invisible characters too), or an address as
+ * mail clients write it (`Name <addr>`, `mailto:`, quoted, a trailing list separator). These go through JS.
+ */
+const USER_NEEDS_JS = (x: string) => `(strlen(${x}) <> length(${x}) OR (contains(${x}, '@') AND regexp_matches(${x}, '[<>"'';,]|^mailto:', 'i')))`;
 
 /** SQL expressions for the canonical values of one column, plus the joins they need. */
 interface ColumnSql {
@@ -374,7 +380,7 @@ async function buildMaps(db: EngagementDb, st: NativeStage, ctx: NormaliseContex
     user: (col) => {
       if (!has(col)) return 'NULL';
       const x = `s.${v(col)}`;
-      return `CASE WHEN ${x} IS NULL THEN NULL WHEN strlen(${x}) <> length(${x}) THEN ${m(col)} WHEN ${masked(x)} THEN NULL WHEN contains(${x}, '@') THEN lower(${x}) ELSE ${x} END`;
+      return `CASE WHEN ${x} IS NULL THEN NULL WHEN ${USER_NEEDS_JS(x)} THEN ${m(col)} WHEN ${masked(x)} THEN NULL WHEN contains(${x}, '@') THEN lower(${x}) ELSE ${x} END`;
     },
     code: (col) => m(col),
     year: (col) => m(col, 'b'),

@@ -220,11 +220,24 @@ export function isMasked(v: string): boolean {
 }
 
 /** Trimmed; e-mail addresses lower-cased; masked (`*****`) -> null. */
+/** Characters no address holds that a pasted one can carry invisibly: zero-width spaces and joiners, the BOM. */
+const INVISIBLE_RE = /[\u200B-\u200D\u2060\uFEFF]/g;
+
 export function normaliseUser(v: string | null): string | null {
   if (v === null) return null;
-  const t = v.trim();
+  const t = v.replace(INVISIBLE_RE, '').trim();
   if (t === '' || isMasked(t)) return null;
-  return t.includes('@') ? t.toLowerCase() : t;
+  return t.includes('@') ? emailAddress(t).toLowerCase() : t;
+}
+
+/**
+ * The address in an e-mail cell as mail clients and spreadsheets write it: `Ann Lee <ann@x.com>`, `mailto:ann@x.com`,
+ * quoted, or with a list separator after it. Read as written, each became a user of its own beside the address.
+ */
+function emailAddress(t: string): string {
+  const angled = /<\s*([^<>\s]+@[^<>\s]+?)\s*>/.exec(t);
+  if (angled) return angled[1]!;
+  return t.replace(/^mailto:/i, '').replace(/^["']+|["';,]+$/g, '').trim();
 }
 
 /** Licence claim wording -> named_user | flex | network | serial | unknown. */

@@ -409,3 +409,19 @@ test('an optional date or number that does not read loads its row blank, noted o
   assert.ok(notes.includes('1 row loaded with Assigned date blank: "sometime" on line 4 does not read; the text is kept with the row'), notes.join(' | '));
   db.close();
 });
+
+test('e-mail addresses as mail clients write them are the same user, read natively or by the JS reader', async () => {
+  const written = ['Ann Lee <Ann.Lee@Contoso.com>', 'mailto:ann.lee@contoso.com', 'ann.lee@contoso.com;', 'ann.lee@contoso.com\u200b', 'ANN.LEE@CONTOSO.COM'];
+  for (const native of [true, false]) {
+    const dir = tempDir();
+    const db = await freshDb(dir);
+    const lines = written.map((u, i) => `S${i},${u},Revit,2025,PC-1,2025-03-0${i + 1} 09:00:00,2025-03-0${i + 1} 11:30:00,Named User,10.0.0.1`);
+    const p = write(dir, 'lrt.csv', [SESSIONS_HEADER, ...lines].join('\n') + '\n');
+    const r = await importFiles(db, [{ path: p }], { settings: settings(), native });
+    assert.equal(r.sources[0]!.rows_loaded, written.length, `native ${native}`);
+    const users = await db.all<{ u: string; raw: string }>('SELECT "user" AS u, user_raw AS raw FROM sessions ORDER BY session_id');
+    assert.deepEqual([...new Set(users.map((x) => x.u))], ['ann.lee@contoso.com'], `native ${native}: ${users.map((x) => x.u).join(' | ')}`);
+    assert.equal(users[0]!.raw, 'Ann Lee <Ann.Lee@Contoso.com>', 'the text as written stays with the row');
+    db.close();
+  }
+});
