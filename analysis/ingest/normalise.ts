@@ -220,6 +220,15 @@ export function isMasked(v: string): boolean {
 }
 
 /** Trimmed; e-mail addresses lower-cased; masked (`*****`) -> null. */
+/**
+ * A totals line under a table ("Total", "Grand total: 26 users", "Totals 33"): a spreadsheet's sum, not a record.
+ * Read as one it became a subscription of offering TOTAL, or a user.
+ */
+const TOTALS_RE = /^(?:grand\s+|sub-?\s*)?totals?\b\s*(?::|$|\d)/i;
+function rejectTotals(text: string | null, what: string): void {
+  if (text !== null && !text.includes('@') && TOTALS_RE.test(text.trim())) throw new RowError(`a totals line ("${text.trim()}"), not ${what}: left out`);
+}
+
 /** Characters no address holds that a pasted one can carry invisibly: zero-width spaces and joiners, the BOM. */
 const INVISIBLE_RE = /[\u200B-\u200D\u2060\uFEFF]/g;
 
@@ -489,6 +498,7 @@ const ROW_BUILDERS: Record<TabularKind, (h: Helpers) => Values> = {
 
   usage_report({ get, num, optDate, optNum, cat }) {
     const userRaw = get('user');
+    rejectTotals(userRaw ?? get('offering'), 'a user');
     const hashed = get('hashed_autodesk_id');
     const user = normaliseUser(userRaw) ?? (hashed !== null && !isMasked(hashed) ? hashed : null);
     if (user === null) throw new RowError('row has no user: email and hashed_autodesk_id are empty or masked');
@@ -549,6 +559,7 @@ const ROW_BUILDERS: Record<TabularKind, (h: Helpers) => Values> = {
 
   users({ get, optDate, cat }) {
     const userRaw = get('user');
+    rejectTotals(userRaw ?? get('offering'), 'a user');
     const user = normaliseUser(userRaw) ?? unmask(get('autodesk_id'));
     if (user === null) throw new RowError('row has no user: email is empty or masked and autodesk_id is empty');
     const [prod, prodRaw] = product(cat, get('product'));
@@ -577,6 +588,7 @@ const ROW_BUILDERS: Record<TabularKind, (h: Helpers) => Values> = {
   },
 
   subscriptions({ get, date, optDate, num, cat }) {
+    for (const col of ['contract_number', 'offering'] as const) rejectTotals(get(col), 'a subscription line');
     const [offering, offeringRaw] = product(cat, need(get('offering'), 'offering_name is empty'));
     const seats = need(num('seat_quantity'), 'seat_quantity is empty');
     if (seats < 0) throw new RowError(`seat_quantity "${get('seat_quantity')}" is negative`);

@@ -128,6 +128,20 @@ test("subscriptions: Autodesk's export (no licence model column) still reads a F
   assert.equal(t(['Flex', '40000', 'flex', ''], 3).row?.values.tokens, 40000, 'a Flex line with its tokens cell empty gives them as its quantity');
 });
 
+test('a totals line under a table is a reject saying so, not a subscription of offering TOTAL or a user', () => {
+  const sh = ['Contract number', 'Offering name', 'Seat quantity', 'Start date', 'End date'];
+  const subs = makeRowNormaliser(detectAs('subscriptions', sh), sh, ctx);
+  assert.equal(subs(['', 'Total', '33', '', ''], 9).reject?.reason, 'a totals line ("Total"), not a subscription line: left out');
+  assert.equal(subs(['Grand total: 3 contracts', '', '33', '', ''], 10).reject?.reason, 'a totals line ("Grand total: 3 contracts"), not a subscription line: left out');
+  assert.equal(subs(['110001', 'Revit', '12', '2025-10-01', '2026-09-30'], 2).row?.values.offering, 'RVT');
+  const uh = ['Email', 'Offering'];
+  const users = makeRowNormaliser(detectAs('users', uh), uh, ctx);
+  assert.equal(users(['Total: 26 users', ''], 28).reject?.reason, 'a totals line ("Total: 26 users"), not a user: left out');
+  // A login or an address that starts with the word is a user.
+  assert.equal(users(['totalsmith@contoso.com', 'Revit'], 3).row?.values.user, 'totalsmith@contoso.com');
+  assert.equal(users(['totally', 'Revit'], 4).row?.values.user, 'totally');
+});
+
 test('users: seat_assignment defaults to assigned; unknown columns are kept as extra', () => {
   const headers = ['Email', 'Offering', 'Assigned date', 'Badge colour'];
   const n = makeRowNormaliser(detectAs('users', headers), headers, ctx);
