@@ -15,7 +15,7 @@ import { DEFAULT_LIMITS, type IngestLimits } from './limits';
 import { RefusalError, type ParsedItem } from './types';
 import { isTabularKind, type TabularKind } from './aliases';
 import { detectAs, findHeaderRow, MappingError, type Detection } from './detect';
-import { blankedNotes, checkTimezone, DATE_NOTES, dayFirstNote, makeRowNormaliser, newDateOrder, type DateOrder, type NormaliseContext } from './normalise';
+import { blankedNotes, checkTimezone, DATE_NOTES, dayFirstNote, makeRowNormaliser, newDateOrder, newNumberStyle, NUMBER_NOTES, type DateOrder, type NormaliseContext, type NumberStyle } from './normalise';
 import { decodeBytes, detectEncoding, readTextRecords, sniffDelimiter, Utf8Validator, type TextEncoding, type TextRecord } from './text-reader';
 import { CancelledError, type LoadCounts } from './loader';
 import { NativeScanner, type NativeScanResult } from './native-scan';
@@ -512,14 +512,21 @@ export async function importFiles(db: EngagementDb, files: ImportFileRequest[], 
       };
       plan = await prepare(facts, limits, req, opts.signal);
       const twin = await twinOf(db, facts.sha256, plan);
-      let summary: SourceSummary;
-      try {
-        summary = await importOne(db, facts, plan, req, { ...ctx, dates: newDateOrder(), blanked: new Map() }, limits, opts, onRows, twin);
-      } catch (e) {
-        if (!(e instanceof DayFirstDates)) throw e;
-        // Read month first, its dates showed they are day first (31/03/2026): rolled back, and read again so.
-        plan = await prepare(facts, limits, req, opts.signal);
-        summary = await importOne(db, facts, plan, req, { ...ctx, dates: newDateOrder(true), blanked: new Map() }, limits, opts, onRows);
+      let summary: SourceSummary | null = null;
+      // Read month first with a decimal point, a file may show its dates are day first (31/03/2026) or its numbers
+      // have a decimal comma (2.985,00): rolled back, and read again so (each at most once).
+      let dayFirst = false;
+      let decimalComma = false;
+      for (let attempt = 0; summary === null; attempt++) {
+        try {
+          if (attempt > 0) plan = await prepare(facts, limits, req, opts.signal);
+          const fileCtx = { ...ctx, dates: newDateOrder(dayFirst), numbers: newNumberStyle(decimalComma), blanked: new Map() };
+          summary = await importOne(db, facts, plan, req, fileCtx, limits, opts, onRows, attempt === 0 ? twin : undefined);
+        } catch (e) {
+          if (e instanceof DayFirstDates && !dayFirst) dayFirst = true;
+          else if (e instanceof DecimalCommaNumbers && !decimalComma) decimalComma = true;
+          else throw e;
+        }
       }
       profileLog(`import ${file}`, t0);
       totalRows += summary.rows_read;
@@ -589,6 +596,16 @@ async function twinOf(db: EngagementDb, sha256: string, plan: Plan): Promise<Twi
 
 /** A file's slash dates turned out day first: thrown inside its transaction, so the month-first load rolls back. */
 class DayFirstDates extends Error {}
+class DecimalCommaNumbers extends Error {}
+
+/** What the file's card says of its decimal mark (null when nothing needs saying). */
+function numberNote(n: NumberStyle): string | null {
+  if (n.commaExample !== undefined && n.pointExample !== undefined) return `${NUMBER_NOTES.mixed} ("${n.commaExample}", "${n.pointExample}")`;
+  if (n.decimalComma) return `${NUMBER_NOTES.comma}: the file writes numbers such as "${n.commaExample ?? n.ambiguousExample ?? ''}"`;
+  if (n.ambiguous > 0 && n.pointExample === undefined)
+    return `${NUMBER_NOTES.unsettled} "${n.ambiguousExample ?? ''}" were read with a decimal point, as nothing in the file settles its decimal mark; if it writes a decimal comma they are thousands: check a few against the source`;
+  return null;
+}
 
 /** What the file's card says of its slash dates (null when it has none, or nothing needs saying). */
 function dateOrderNote(d: DateOrder): string | null {
@@ -752,8 +769,13 @@ async function importOne(
     // caller reads the file again day first, and this transaction rolls back.
     const dates = ctx.dates;
     if (dates && !dates.dayFirst && dates.firstOver12 && !dates.secondOver12) throw new DayFirstDates();
+    // Values read with a decimal point that the file's own numbers show have a decimal comma: read again so.
+    const numbers = ctx.numbers;
+    if (numbers && !numbers.decimalComma && numbers.ambiguous > 0 && numbers.commaExample !== undefined && numbers.pointExample === undefined) throw new DecimalCommaNumbers();
     const dateNote = dates ? dateOrderNote(dates) : null;
     if (dateNote) plan.notes.push(dateNote);
+    const numNote = numbers ? numberNote(numbers) : null;
+    if (numNote) plan.notes.push(numNote);
     plan.notes.push(...blankedNotes(ctx.blanked));
     await db.run('UPDATE sources SET rows_read = $2, rows_loaded = $3, rows_rejected = $4, rows_duplicate = $5, notes = $6 WHERE source_id = $1', [
       sourceId,

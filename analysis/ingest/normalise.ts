@@ -16,7 +16,35 @@ export interface NormaliseContext {
   dates?: DateOrder;
   /** Optional descriptive values of one file that did not read and were loaded blank (import.ts notes them). */
   blanked?: BlankedValues;
+  /** How one file writes its numbers, and what they showed (import.ts decides the decimal mark per file). */
+  numbers?: NumberStyle;
 }
+
+/**
+ * A file's decimal mark, learnt from its own numbers as its slash dates' order is: "2.985,00" or "1,5" can only be
+ * written with a decimal comma, "2,985.00" or "1.5" only with a decimal point. "2.985" and "1,200" can be either:
+ * they are read with the file's mark (a point, until the file shows a comma). Read with a point, a European price
+ * list's "€2.985" was a price of 2.985.
+ */
+export interface NumberStyle {
+  decimalComma: boolean;
+  /** The first value only a decimal comma reads, as written. */
+  commaExample?: string;
+  /** The first value only a decimal point reads, as written. */
+  pointExample?: string;
+  /** Values either mark reads (2.985, 1,200), and the first of them. */
+  ambiguous: number;
+  ambiguousExample?: string;
+}
+
+export const newNumberStyle = (decimalComma = false): NumberStyle => ({ decimalComma, ambiguous: 0 });
+
+/** What a source's notes say of its decimal mark. */
+export const NUMBER_NOTES = {
+  comma: 'numbers read with a decimal comma',
+  mixed: 'numbers are written with both decimal marks (a decimal comma and a decimal point): check them against the source',
+  unsettled: 'numbers such as',
+};
 
 /**
  * Per column header: how many rows had an optional descriptive value that did not read (a "Never" under Last
@@ -192,7 +220,7 @@ export function parseDate(text: string, tz: string, order?: DateOrder): string |
 // ---------- numbers, users, claims ----------
 
 /** Numbers as exports write them: `1,234.50`, `1.234,50`, `$ 2,985`, `(120)`, `12 %`. */
-export function parseNumber(text: string): number | null {
+export function parseNumber(text: string, style?: NumberStyle): number | null {
   let s = text.trim().replace(/[\s\u00a0\u202f'$€£¥%]|USD|EUR|GBP|CHF/g, '');
   let neg = false;
   if (/^\(.*\)$/.test(s)) {
@@ -202,12 +230,33 @@ export function parseNumber(text: string): number | null {
   if (s === '') return null;
   const lastComma = s.lastIndexOf(',');
   const lastDot = s.lastIndexOf('.');
+  const comma = () => { if (style && style.commaExample === undefined) style.commaExample = text.trim(); };
+  const point = () => { if (style && style.pointExample === undefined) style.pointExample = text.trim(); };
   if (lastComma >= 0 && lastDot >= 0) {
+    if (lastComma > lastDot) comma();
+    else point();
     s = lastComma > lastDot ? s.replace(/\./g, '').replace(',', '.') : s.replace(/,/g, '');
+  } else if (/^-?[1-9]\d{0,2}[.,]\d{3}$/.test(s)) {
+    // One group of three after one mark: a thousands separator or a decimal mark, as the file writes numbers.
+    if (style) {
+      style.ambiguous++;
+      style.ambiguousExample ??= text.trim();
+    }
+    const thousands = (lastComma >= 0) !== (style?.decimalComma === true);
+    s = thousands ? s.replace(/[.,]/, '') : s.replace(',', '.');
   } else if (lastComma >= 0) {
-    s = /^-?\d{1,3}(,\d{3})+$/.test(s) ? s.replace(/,/g, '') : s.replace(',', '.');
-  } else if (/^-?\d{1,3}(\.\d{3}){2,}$/.test(s)) {
+    if (/^-?[1-9]\d{0,2}(,\d{3})+$/.test(s)) {
+      point();
+      s = s.replace(/,/g, '');
+    } else {
+      comma();
+      s = s.replace(',', '.');
+    }
+  } else if (/^-?[1-9]\d{0,2}(\.\d{3}){2,}$/.test(s)) {
+    comma();
     s = s.replace(/\./g, '');
+  } else if (lastDot >= 0) {
+    point();
   }
   if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s)) return null;
   const n = Number(s);
@@ -219,7 +268,6 @@ export function isMasked(v: string): boolean {
   return /^\*{3,}$/.test(v);
 }
 
-/** Trimmed; e-mail addresses lower-cased; masked (`*****`) -> null. */
 /**
  * A totals line under a table ("Total", "Grand total: 26 users", "Totals 33"): a spreadsheet's sum, not a record.
  * Read as one it became a subscription of offering TOTAL, or a user.
@@ -232,6 +280,7 @@ function rejectTotals(text: string | null, what: string): void {
 /** Characters no address holds that a pasted one can carry invisibly: zero-width spaces and joiners, the BOM. */
 const INVISIBLE_RE = /[\u200B-\u200D\u2060\uFEFF]/g;
 
+/** Trimmed; e-mail addresses lower-cased; masked (`*****`) -> null. */
 export function normaliseUser(v: string | null): string | null {
   if (v === null) return null;
   const t = v.replace(INVISIBLE_RE, '').trim();
@@ -338,7 +387,7 @@ export function makeRowNormaliser(det: Detection, headers: string[], ctx: Normal
   const build = ROW_BUILDERS[det.kind];
 
   // One reader object per file, re-pointed at each row: no closures allocated per row on the hot path.
-  const reader = new CellReader(idx, types, ctx.timezone, ctx.catalogue, ctx.dates, headers, ctx.blanked ?? new Map());
+  const reader = new CellReader(idx, types, ctx.timezone, ctx.catalogue, ctx.dates, headers, ctx.blanked ?? new Map(), ctx.numbers);
   const fn = ((cells: string[], line: number): ParsedItem => {
     reader.cells = cells;
     reader.line = line;
@@ -380,6 +429,7 @@ class CellReader {
     private readonly order: DateOrder | undefined,
     private readonly headers: string[],
     private readonly blanked: BlankedValues,
+    private readonly numbers: NumberStyle | undefined,
   ) {}
 
   get = (col: string): string | null => {
@@ -410,7 +460,7 @@ class CellReader {
   num = (col: string): number | null => {
     const v = this.get(col);
     if (v === null) return null;
-    const n = parseNumber(v);
+    const n = parseNumber(v, this.numbers);
     if (n === null) throw new RowError(`${col} "${v}" is not a number`);
     if (this.types.get(col) === 'integer') {
       if (!Number.isInteger(n)) throw new RowError(`${col} "${v}" is not a whole number`);

@@ -425,3 +425,26 @@ test('e-mail addresses as mail clients write them are the same user, read native
     db.close();
   }
 });
+
+test("a file's numbers are read with its own decimal mark: a European price list's 2.985 is 2,985, said on the file", async () => {
+  const dir = tempDir();
+  const db = await freshDb(dir);
+  // The first line's values could be either; the second line's price shows the file writes a decimal comma.
+  const eu = write(dir, 'subs-eu.csv', 'Contract Number;Offering Name;Seat Quantity;Start Date;End Date;Unit Price;Tokens\r\n'
+    + '110001;Revit;1.200;2025-10-01;2026-09-30;€2.985;\r\n110002;AutoCAD;12;2025-10-01;2026-09-30;2.030,50 €;\r\n110003;Autodesk Flex;1;2025-10-01;2026-09-30;;1.100\r\n');
+  const r = await importFiles(db, [{ path: eu }], { settings: settings() });
+  assert.deepEqual([r.sources[0]!.rows_loaded, r.sources[0]!.rows_rejected], [3, 0]);
+  const rows = await db.all<{ c: string; seats: number; price: number | null; tokens: number | null }>('SELECT contract_number AS c, seat_quantity AS seats, unit_price AS price, tokens FROM subscriptions ORDER BY c');
+  assert.deepEqual(rows.map((x) => [x.c, Number(x.seats), x.price === null ? null : Number(x.price), x.tokens === null ? null : Number(x.tokens)]), [
+    ['110001', 1200, 2985, null], ['110002', 12, 2030.5, null], ['110003', 1, null, 1100],
+  ]);
+  const notes = (await db.one<{ notes: string }>('SELECT notes FROM sources'))!.notes;
+  assert.ok(JSON.parse(notes).includes('numbers read with a decimal comma: the file writes numbers such as "2.030,50 €"'), notes);
+  // Nothing in this file settles it: read with a decimal point, and said.
+  const us = write(dir, 'subs-unsettled.csv', 'Contract Number,Offering Name,Seat Quantity,Start Date,End Date,Unit Price\n110009,Maya,3,2025-10-01,2026-09-30,1.975\n');
+  const u = await importFiles(db, [{ path: us }], { settings: settings() });
+  assert.equal(Number((await db.one<{ p: number }>(`SELECT unit_price AS p FROM subscriptions WHERE contract_number = '110009'`))!.p), 1.975);
+  const unotes = JSON.parse((await db.one<{ notes: string }>('SELECT notes FROM sources WHERE source_id = $1', [u.sources[0]!.source_id ?? -1]))!.notes) as string[];
+  assert.ok(unotes.some((n) => n.startsWith('numbers such as "1.975" were read with a decimal point')), unotes.join(' | '));
+  db.close();
+});

@@ -2,7 +2,7 @@
 // numbers as finance writes them, licence claims, masked users, unknown products kept.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTimestamp, parseDate, parseNumber, claimOf, normaliseUser, makeRowNormaliser } from '../../analysis/ingest/normalise';
+import { parseTimestamp, parseDate, parseNumber, claimOf, normaliseUser, makeRowNormaliser, newNumberStyle } from '../../analysis/ingest/normalise';
 import { detectAs } from '../../analysis/ingest/detect';
 import { loadCatalogue } from '../../analysis/catalogue/catalogue';
 
@@ -49,6 +49,22 @@ test('numbers with thousands separators, currency signs and decimal commas', () 
   assert.equal(parseNumber('USD 3,000'), 3000);
   assert.equal(parseNumber('ten'), null);
   assert.equal(parseNumber(''), null);
+  // A leading zero is never a thousands group.
+  assert.equal(parseNumber('0,125'), 0.125);
+  assert.equal(parseNumber('0.125'), 0.125);
+});
+
+test("one group of three after one mark is read with the file's decimal mark, and the file's numbers say which", () => {
+  const point = newNumberStyle();
+  assert.deepEqual([parseNumber('2.985', point), parseNumber('1,200', point)], [2.985, 1200]);
+  assert.deepEqual([point.ambiguous, point.ambiguousExample, point.commaExample, point.pointExample], [2, '2.985', undefined, undefined]);
+  const comma = newNumberStyle(true);
+  assert.deepEqual([parseNumber('2.985', comma), parseNumber('1,200', comma), parseNumber('€ 2.030,50', comma)], [2985, 1.2, 2030.5]);
+  assert.equal(comma.commaExample, '€ 2.030,50');
+  // What settles it: values only one mark reads.
+  const seen = newNumberStyle();
+  for (const v of ['1,5', '12.50', '1.234.567']) parseNumber(v, seen);
+  assert.deepEqual([seen.commaExample, seen.pointExample], ['1,5', '12.50']);
 });
 
 test('licence claims map to the five claim types', () => {
