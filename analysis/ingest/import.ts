@@ -222,6 +222,7 @@ async function prepare(facts: FileFacts, limits: IngestLimits, req: ImportFileRe
     // A sheet without the headers a mapping names (Autodesk's filter sheet before the data) is passed over;
     // its refusal is the file's only when no sheet has them.
     let refusal: MappingError | null = null;
+    const tables: Array<{ sheet: (typeof sheets)[number]; offset: number; detection: Detection }> = [];
     for (const sheet of sheets) {
       let found: ReturnType<typeof chooseHeader>;
       try {
@@ -231,6 +232,7 @@ async function prepare(facts: FileFacts, limits: IngestLimits, req: ImportFileRe
         refusal ??= e;
         continue;
       }
+      if (found) tables.push({ sheet, ...found });
       if (found && (!best || found.detection.score > best.detection.score)) best = { sheet, ...found };
     }
     if (!best && refusal) throw refusal;
@@ -241,6 +243,13 @@ async function prepare(facts: FileFacts, limits: IngestLimits, req: ImportFileRe
     // Blank rows (formatting left below the data) are not rows.
     const body = sheet.rows.slice(offset + 1).filter((r) => r.cells.some((c) => c.trim() !== ''));
     const notes = [`sheet "${sheet.name}", header on row ${sheet.rows[offset]!.line}`];
+    // One sheet is read per file: another sheet holding the same kind of table (a roster split by team) is said, not
+    // passed over in silence.
+    for (const t of tables) {
+      if (t.sheet === sheet || t.detection.kind !== detection.kind) continue;
+      const rows = t.sheet.rows.slice(t.offset + 1).filter((r) => r.cells.some((c) => c.trim() !== '')).length;
+      if (rows > 0) notes.push(`not read: sheet "${t.sheet.name}" holds ${rows.toLocaleString('en-US')} more ${rows === 1 ? 'row' : 'rows'} of the same kind; save that sheet as its own CSV and load it too`);
+    }
     return {
       type: 'tabular',
       detection,

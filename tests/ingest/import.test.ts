@@ -448,3 +448,19 @@ test("a file's numbers are read with its own decimal mark: a European price list
   assert.ok(unotes.some((n) => n.startsWith('numbers such as "1.975" were read with a decimal point')), unotes.join(' | '));
   db.close();
 });
+
+test('a workbook whose roster runs over two sheets says which sheet was not read', async () => {
+  const dir = tempDir();
+  const db = await freshDb(dir);
+  const p = join(dir, 'roster.xlsx');
+  const header = ['Email', 'Offering name', 'Seat assignment'];
+  await writeWorkbook(p, [
+    { name: 'Engineering', rows: [header, ['ann@contoso.com', 'Revit', 'Assigned'], ['bo@contoso.com', 'AutoCAD', 'Assigned'], ['cy@contoso.com', 'Revit', 'Assigned']] },
+    { name: 'Design', rows: [header, ['di@contoso.com', 'Revit', 'Assigned'], ['ed@contoso.com', 'Maya', 'Assigned']] },
+    { name: 'Notes', rows: [['Exported by IT on 2026-09-30']] },
+  ]);
+  const plan = (await scanFiles(db, [p], settings()))[0]!;
+  assert.equal(plan.sheet, 'Engineering');
+  assert.ok(plan.notes.includes('not read: sheet "Design" holds 2 more rows of the same kind; save that sheet as its own CSV and load it too'), plan.notes.join(' | '));
+  db.close();
+});
