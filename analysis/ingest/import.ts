@@ -243,6 +243,7 @@ async function prepare(facts: FileFacts, limits: IngestLimits, req: ImportFileRe
     // Blank rows (formatting left below the data) are not rows.
     const body = sheet.rows.slice(offset + 1).filter((r) => r.cells.some((c) => c.trim() !== ''));
     const notes = [`sheet "${sheet.name}", header on row ${sheet.rows[offset]!.line}`];
+    if (sheet.filledDown) notes.push(`merged cells read down: ${sheet.filledDown.toLocaleString('en-US')} ${sheet.filledDown === 1 ? 'cell takes' : 'cells take'} the value of the merged cell above`);
     // One sheet is read per file: another sheet holding the same kind of table (a roster split by team) is said, not
     // passed over in silence.
     for (const t of tables) {

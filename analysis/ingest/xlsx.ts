@@ -10,6 +10,66 @@ import { ZipArchive, formatBytes, type ZipEntry } from './zip';
 export interface XlsxSheet {
   name: string;
   rows: Array<{ line: number; cells: string[] }>;
+  /** Cells that took the value of a merged cell above them (mergeCells). */
+  filledDown?: number;
+}
+
+/** Merged ranges read per sheet: Excel's own limit. */
+const MAX_MERGES = 65_530;
+/** Cells merged ranges may fill down, per sheet. */
+const MAX_MERGE_VISITS = 5_000_000;
+
+/**
+ * "A5:A7" -> rows 5..7 of column 0, or null. Only a range over two or more rows matters: its value stands for each
+ * row it covers (a contract number merged over the contract's lines).
+ */
+export function mergeRange(ref: string): { r1: number; r2: number; c: number } | null {
+  const m = /^\s*([A-Za-z]{1,3})([0-9]{1,7}):([A-Za-z]{1,3})([0-9]{1,7})\s*$/.exec(ref);
+  if (!m) return null;
+  const col = (letters: string) => [...letters.toUpperCase()].reduce((a, ch) => a * 26 + ch.charCodeAt(0) - 64, 0) - 1;
+  const r1 = Number(m[2]);
+  const r2 = Number(m[4]);
+  if (r1 < 1 || r2 <= r1 || r2 > MAX_EXCEL_ROW) return null;
+  return { r1, r2, c: Math.min(col(m[1]!), col(m[3]!)) };
+}
+
+/**
+ * Fills each merged range's value down the rows it covers (in its first column), as a reader of the sheet sees it:
+ * read as written, a contract's second and third lines had no contract number or dates (and a line without dates is
+ * in term for ever). Only rows the sheet holds and empty cells are filled. Returns how many cells were.
+ */
+export function fillMergedDown(rows: Array<{ line: number; cells: string[] }>, merges: ReadonlyArray<{ r1: number; r2: number; c: number }>, maxColumns: number): number {
+  if (merges.length === 0) return 0;
+  // Rows come in ascending order (OOXML requires it); sorted again in case, for the binary search.
+  const sorted = [...rows].sort((a, b) => a.line - b.line);
+  const first = (line: number) => {
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid]!.line < line) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  // Rows visited, bounded: overlapping merges over a whole sheet would otherwise cost merges x rows.
+  let budget = MAX_MERGE_VISITS;
+  let filled = 0;
+  for (const m of merges) {
+    if (m.c >= maxColumns) continue;
+    const top = sorted[first(m.r1)];
+    const value = top?.line === m.r1 ? (top.cells[m.c] ?? '') : '';
+    if (value.trim() === '') continue;
+    for (let i = first(m.r1 + 1); i < sorted.length && sorted[i]!.line <= m.r2; i++) {
+      if (--budget < 0) throw new RefusalError(`This workbook's merged cells cover more than ${MAX_MERGE_VISITS.toLocaleString('en-US')} cells. ${RESAVE}`);
+      const r = sorted[i]!;
+      if ((r.cells[m.c] ?? '').trim() !== '') continue;
+      while (r.cells.length < m.c) r.cells.push('');
+      r.cells[m.c] = value;
+      filled++;
+    }
+  }
+  return filled;
 }
 
 const RESAVE = 'Open it in Excel and save it again as .xlsx, or export the sheet as CSV.';
@@ -107,7 +167,8 @@ export function readXlsx(bytes: Buffer, limits: IngestLimits): XlsxSheet[] {
     const sink = new SheetSink(s.name, shared, dateKinds, workbook.date1904, limits, cellCap, budget);
     scanPart(zip.read(entry), sink, tokenCap);
     if (!sink.isSheet) throw damaged(`the part for sheet "${s.name}" is empty`);
-    sheets.push({ name: s.name, rows: sink.rows });
+    const filledDown = fillMergedDown(sink.rows, sink.merges, limits.maxColumns);
+    sheets.push({ name: s.name, rows: sink.rows, ...(filledDown > 0 ? { filledDown } : {}) });
   }
   if (sheets.length === 0) throw new RefusalError(`This workbook has no sheets. ${RESAVE}`);
   return sheets;
@@ -656,6 +717,8 @@ interface SheetBudget {
 class SheetSink implements XmlSink {
   wantText = false;
   rows: Array<{ line: number; cells: string[] }> = [];
+  /** Merged ranges over two or more rows (mergeCells, after the sheet's data). */
+  merges: Array<{ r1: number; r2: number; c: number }> = [];
   isSheet = false;
   private depth = 0;
   private inSheetData = false;
@@ -695,6 +758,12 @@ class SheetSink implements XmlSink {
       case 'sheetData':
         this.inSheetData = true;
         break;
+      case 'mergeCell': {
+        if (this.inSheetData || this.merges.length >= MAX_MERGES) break;
+        const range = mergeRange(a.get('ref') ?? '');
+        if (range) this.merges.push(range);
+        break;
+      }
       case 'row': {
         if (!this.inSheetData) break;
         let num = a.int('r', -1);

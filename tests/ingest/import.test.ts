@@ -464,3 +464,32 @@ test('a workbook whose roster runs over two sheets says which sheet was not read
   assert.ok(plan.notes.includes('not read: sheet "Design" holds 2 more rows of the same kind; save that sheet as its own CSV and load it too'), plan.notes.join(' | '));
   db.close();
 });
+
+test("an Autodesk-style subscriptions workbook's merged contract cells stand for every line they cover", async () => {
+  const dir = tempDir();
+  const db = await freshDb(dir);
+  const p = join(dir, 'subscriptions.xlsx');
+  await writeWorkbook(p, [{
+    name: 'Subscriptions',
+    rows: [
+      ['Subscriptions'], [],
+      ['Contract Number', 'Offering Name', 'Seat Quantity', 'Start Date', 'End Date'],
+      ['110001', 'Revit', 12, '2025-10-01', '2026-09-30'],
+      ['', 'AutoCAD', 5, '', ''],
+      ['', 'Maya', 2, '', ''],
+      ['110002', 'AutoCAD LT', 3, '2025-01-01', '2025-12-31'],
+    ],
+    // The contract's number and term merged over its three lines, as the export lays them out.
+    merges: ['A4:A6', 'D4:D6', 'E4:E6', 'A1:E1'],
+  }]);
+  const r = await importFiles(db, [{ path: p }], { settings: settings() });
+  assert.deepEqual([r.sources[0]!.rows_loaded, r.sources[0]!.rows_rejected], [4, 0]);
+  const rows = await db.all<{ c: string; o: string; s: string; e: string }>(
+    'SELECT contract_number AS c, offering AS o, CAST(start_date AS VARCHAR) AS s, CAST(end_date AS VARCHAR) AS e FROM subscriptions ORDER BY o');
+  assert.deepEqual(rows.map((x) => `${x.o} ${x.c} ${x.s} ${x.e}`), [
+    'ACD 110001 2025-10-01 2026-09-30', 'ACDLT 110002 2025-01-01 2025-12-31', 'MAYA 110001 2025-10-01 2026-09-30', 'RVT 110001 2025-10-01 2026-09-30',
+  ]);
+  const notes = JSON.parse((await db.one<{ notes: string }>('SELECT notes FROM sources'))!.notes) as string[];
+  assert.ok(notes.includes('merged cells read down: 6 cells take the value of the merged cell above'), notes.join(' | '));
+  db.close();
+});
