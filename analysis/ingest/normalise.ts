@@ -103,8 +103,8 @@ export class RowError extends Error {}
 
 // ---------- dates ----------
 
-export const TS_EXPECTED = 'expected ISO 8601, YYYY-MM-DD HH:MM[:SS] or M/D/YYYY H:MM[:SS] [AM/PM]';
-export const DATE_EXPECTED = 'expected YYYY-MM-DD, ISO 8601 or M/D/YYYY';
+export const TS_EXPECTED = 'expected ISO 8601, YYYY-MM-DD HH:MM[:SS], M/D/YYYY H:MM[:SS] [AM/PM] or 15-Feb-2026';
+export const DATE_EXPECTED = 'expected YYYY-MM-DD, ISO 8601, M/D/YYYY or 15-Feb-2026';
 /** What a reject says a date should look like, in the order the file's slash dates are read. */
 export const tsExpected = (order?: DateOrder) => (order?.dayFirst ? TS_EXPECTED.replace('M/D/YYYY', 'D/M/YYYY') : TS_EXPECTED);
 export const dateExpected = (order?: DateOrder) => (order?.dayFirst ? DATE_EXPECTED.replace('M/D/YYYY', 'D/M/YYYY') : DATE_EXPECTED);
@@ -116,6 +116,48 @@ const ISO_RE = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\
  * does), and a two-digit year (3/31/26: 2026).
  */
 const US_RE = /^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*([AaPp][Mm])?)?$/;
+
+/**
+ * Dates with the month's English name, as Excel's and Autodesk's reports write them: 15-Feb-2026, 15 February 2026,
+ * Feb 15, 2026 (each with an optional time and AM/PM); and ISO dates with AM/PM (2026-04-01 11:22 PM) or with no
+ * separators at all (20260401).
+ */
+const DAY_NAME_RE = /^(\d{1,2})[-\s./]([A-Za-z]{3,9})\.?[-\s./,]+(\d{4}|\d{2})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$/;
+const NAME_DAY_RE = /^([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$/;
+const ISO_AMPM_RE = /^(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])$/;
+const COMPACT_RE = /^(\d{4})(\d{2})(\d{2})$/;
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+const FULL_MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+
+function monthOf(name: string): number {
+  const n = name.toLowerCase();
+  const full = FULL_MONTHS.indexOf(n);
+  if (full >= 0) return full + 1;
+  return n === 'sept' ? 9 : MONTHS.indexOf(n) + 1;
+}
+
+/** 12-hour time to 24-hour, or -1 when the hour is no 12-hour hour. */
+function hour24(h: number, ampm: string | undefined): number {
+  if (!ampm) return h;
+  if (h < 1 || h > 12) return -1;
+  const pm = ampm.toUpperCase() === 'PM';
+  return h === 12 ? (pm ? 12 : 0) : pm ? h + 12 : h;
+}
+
+/** The parts of a date written with a month name, AM/PM after an ISO date, or YYYYMMDD; null when it is none of them. */
+function otherDateParts(s: string): { y: number; mo: number; d: number; h: number; mi: number; se: number } | null {
+  let m = DAY_NAME_RE.exec(s);
+  if (m) {
+    const y = m[3]!.length === 2 ? 2000 + +m[3]! : +m[3]!;
+    return { y, mo: monthOf(m[2]!), d: +m[1]!, h: m[4] === undefined ? 0 : hour24(+m[4], m[7]), mi: m[5] === undefined ? 0 : +m[5], se: m[6] === undefined ? 0 : +m[6] };
+  }
+  if ((m = NAME_DAY_RE.exec(s))) {
+    return { y: +m[3]!, mo: monthOf(m[1]!), d: +m[2]!, h: m[4] === undefined ? 0 : hour24(+m[4], m[7]), mi: m[5] === undefined ? 0 : +m[5], se: m[6] === undefined ? 0 : +m[6] };
+  }
+  if ((m = ISO_AMPM_RE.exec(s))) return { y: +m[1]!, mo: +m[2]!, d: +m[3]!, h: hour24(+m[4]!, m[7]), mi: +m[5]!, se: m[6] === undefined ? 0 : +m[6] };
+  if ((m = COMPACT_RE.exec(s))) return { y: +m[1]!, mo: +m[2]!, d: +m[3]!, h: 0, mi: 0, se: 0 };
+  return null;
+}
 
 const pad2 = (n: number) => (n < 10 ? '0' + n : String(n));
 
@@ -194,7 +236,11 @@ export function parseTimestamp(text: string, tz: string, order?: DateOrder): str
         else if (ampm === 'PM' && h !== 12) h += 12;
       }
     }
-  } else return null;
+  } else {
+    const o = otherDateParts(s);
+    if (o === null || o.mo < 1 || o.h < 0) return null;
+    ({ y, mo, d, h, mi, se } = o);
+  }
   if (y < 1900 || y > 2200 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || se > 59) return null;
   const local = `${y}-${pad2(mo)}-${pad2(d)} ${pad2(h)}:${pad2(mi)}:${pad2(se)}`;
   if (!offset) return local;

@@ -16,6 +16,12 @@ test('each accepted date format gives the same wall-clock time', () => {
   assert.equal(parseTimestamp('3/7/2025 12:15 PM', 'UTC'), '2025-03-07 12:15:00');
   assert.equal(parseTimestamp('2025-03-07', 'UTC'), '2025-03-07 00:00:00');
   assert.equal(parseDate('3/7/2025', 'UTC'), '2025-03-07');
+  // Month names as reports write them, AM/PM after an ISO date, and YYYYMMDD.
+  for (const s of ['7-Mar-2025 14:05:09', '07 March 2025 2:05:09 PM', 'Mar 7, 2025 14:05:09', 'March 7th 2025 2:05:09 pm', '2025-03-07 2:05:09 PM']) {
+    assert.equal(parseTimestamp(s, 'UTC'), want, s);
+  }
+  for (const s of ['15-Feb-2026', '15-Feb-26', '15 Sept 2026', 'Feb 15, 2026', '20260215']) assert.match(parseDate(s, 'UTC') ?? 'null', /^2026-0[29]-15$/, s);
+  for (const s of ['31-Feb-2026', '15-Foo-2026', '2026-02-15 13:00 PM', '20261315']) assert.equal(parseDate(s, 'UTC'), null, s);
 });
 
 test('date columns keep the calendar date as written, also with an offset', () => {
@@ -101,7 +107,7 @@ test('sessions: end = start + duration, catalogue products, unknown product kept
   assert.equal(b.row?.values.licence_type, 'unknown');
   const bad = n(['c@x.com', 'Revit', '13/45/2025 9:00', '', '', ''], 9);
   assert.equal(bad.reject?.line, 9);
-  assert.equal(bad.reject?.reason, 'start_time "13/45/2025 9:00" is not a date (expected ISO 8601, YYYY-MM-DD HH:MM[:SS] or M/D/YYYY H:MM[:SS] [AM/PM])');
+  assert.equal(bad.reject?.reason, 'start_time "13/45/2025 9:00" is not a date (expected ISO 8601, YYYY-MM-DD HH:MM[:SS], M/D/YYYY H:MM[:SS] [AM/PM] or 15-Feb-2026)');
   assert.match(n(['', 'Revit', '2025-03-01 09:00', '', '', ''], 10).reject?.reason ?? '', /user and device_name are both empty/);
 });
 
