@@ -15,7 +15,7 @@ import type { Detection } from './detect';
 import type { IngestLimits } from './limits';
 import type { LoadCounts } from './loader';
 import { columnsOf, dedupSelect } from './loader';
-import { claimOf, dateExpected, normaliseUser, parseDate, parseNumber, parseTimestamp, productFacts, tsExpected, type DateOrder, type NormaliseContext } from './normalise';
+import { claimOf, dateExpected, normaliseUser, parseDate, parseDuration, parseNumber, parseTimestamp, productFacts, tsExpected, type DateOrder, type NormaliseContext } from './normalise';
 import { RefusalError, rowLimitReason } from './types';
 import { profiled } from '../db/profile';
 import { JS_WHITESPACE, JS_WHITESPACE_RE2 } from '../db/js-whitespace';
@@ -324,7 +324,7 @@ async function buildMaps(db: EngagementDb, st: NativeStage, ctx: NormaliseContex
         break;
       case 'number':
         join(col, await jsMap(db, col, st.jsValues.get(col) ?? [], (raw) => {
-          const n = parseNumber(raw);
+          const n = col === 'duration_minutes' ? parseDuration(raw) : parseNumber(raw);
           return [n === null ? null : String(n), null, null];
         }));
         break;
@@ -434,7 +434,7 @@ function kindSelect(kind: TabularKind, m: ColumnSql, order?: DateOrder): { value
         WHEN ${m.bad('start_time')} THEN 'start_time ' || ${said('start_time')} || ' is not a date (' || ${lit(tsExpected(order))} || ')'
         WHEN ${start} IS NULL THEN 'start_time is empty'
         WHEN ${m.bad('end_time')} THEN 'end_time ' || ${said('end_time')} || ' is not a date (' || ${lit(tsExpected(order))} || ')'
-        WHEN ${m.bad('duration_minutes')} THEN 'duration_minutes ' || ${said('duration_minutes')} || ' is not a number'
+        WHEN ${m.bad('duration_minutes')} THEN 'duration_minutes ' || ${said('duration_minutes')} || ' is not a number of minutes (or H:MM)'
         WHEN ${dur} < 0 THEN 'duration_minutes ' || ${said('duration_minutes')} || ' is negative'
         WHEN ${end} < ${start} THEN 'end_time ' || ${said('end_time')} || ' is before start_time ' || ${said('start_time')}
         WHEN ${m.bad('tokens')} THEN 'tokens ' || ${said('tokens')} || ' is not a number'

@@ -310,6 +310,16 @@ export function parseNumber(text: string, style?: NumberStyle): number | null {
   return neg ? -n : n;
 }
 
+/**
+ * A duration in minutes: a number, or a time of day's form as a spreadsheet shows a duration (2:38 is 158 minutes,
+ * 1:02:30 is 62.5).
+ */
+export function parseDuration(text: string, style?: NumberStyle): number | null {
+  const m = /^\s*(\d{1,4}):([0-5]\d)(?::([0-5]\d))?\s*$/.exec(text);
+  if (m) return +m[1]! * 60 + +m[2]! + (m[3] === undefined ? 0 : +m[3] / 60);
+  return parseNumber(text, style);
+}
+
 export function isMasked(v: string): boolean {
   return /^\*{3,}$/.test(v);
 }
@@ -515,6 +525,15 @@ class CellReader {
     return n;
   };
 
+  /** A duration in minutes (parseDuration): a number, or H:MM[:SS]. */
+  minutes = (col: string): number | null => {
+    const v = this.get(col);
+    if (v === null) return null;
+    const n = parseDuration(v, this.numbers);
+    if (n === null) throw new RowError(`${col} "${v}" is not a number of minutes (or H:MM)`);
+    return n;
+  };
+
   /** An optional descriptive date: one that does not read loads blank (noted), instead of rejecting the row. */
   optDate = (col: string): string | null => this.lenient(col, this.date);
   /** An optional descriptive number, likewise. */
@@ -548,7 +567,7 @@ function need<T>(v: T | null, message: string): T {
 const lower = (v: string | null) => (v === null ? null : v.toLowerCase());
 
 const ROW_BUILDERS: Record<TabularKind, (h: Helpers) => Values> = {
-  sessions({ get, ts, num, cat }) {
+  sessions({ get, ts, num, minutes, cat }) {
     const userRaw = get('user');
     const user = normaliseUser(userRaw);
     const device = get('device_name');
@@ -556,7 +575,7 @@ const ROW_BUILDERS: Record<TabularKind, (h: Helpers) => Values> = {
     const [prod, prodRaw] = product(cat, need(get('product'), 'product is empty'));
     const start = need(ts('start_time'), 'start_time is empty');
     let end = ts('end_time');
-    let duration = num('duration_minutes');
+    let duration = minutes('duration_minutes');
     if (duration !== null && duration < 0) throw new RowError(`duration_minutes "${get('duration_minutes')}" is negative`);
     const startMs = wallMs(start);
     if (end !== null) {
@@ -622,7 +641,7 @@ const ROW_BUILDERS: Record<TabularKind, (h: Helpers) => Values> = {
       licence_type: claim === 'unknown' && access === null ? 'named_user' : claim,
       days_used: optNum('days_used'),
       monthly_average: optNum('monthly_average'),
-      tokens_used: num('tokens_used'),
+      tokens_used: optNum('tokens_used'),
       last_accessed: optDate('last_accessed'),
     };
   },
@@ -683,7 +702,7 @@ const ROW_BUILDERS: Record<TabularKind, (h: Helpers) => Values> = {
     };
   },
 
-  subscriptions({ get, date, optDate, num, cat }) {
+  subscriptions({ get, date, optDate, num, optNum, cat }) {
     for (const col of ['contract_number', 'offering'] as const) rejectTotals(get(col), 'a subscription line');
     const [offering, offeringRaw] = product(cat, need(get('offering'), 'offering_name is empty'));
     const seats = need(num('seat_quantity'), 'seat_quantity is empty');
@@ -714,8 +733,9 @@ const ROW_BUILDERS: Record<TabularKind, (h: Helpers) => Values> = {
       plan: get('plan'),
       contract_manager_email: lower(get('contract_manager_email')),
       licence_model: model,
-      unit_price: num('unit_price'),
-      list_price: num('list_price'),
+      // Prices are descriptive here (the price book has its own): one that does not read (Excel's "€ -") loads blank, noted.
+      unit_price: optNum('unit_price'),
+      list_price: optNum('list_price'),
       // A Flex line without a tokens column gives its tokens as the line's quantity (as Autodesk's export does).
       tokens: tokens ?? (model === 'flex' ? seats : null),
     };

@@ -493,3 +493,20 @@ test("an Autodesk-style subscriptions workbook's merged contract cells stand for
   assert.ok(notes.includes('merged cells read down: 6 cells take the value of the merged cell above'), notes.join(' | '));
   db.close();
 });
+
+test("a spreadsheet's \"-\" for a price or tokens loads the row with that value blank; a duration written 2:38 is 158 minutes", async () => {
+  for (const native of [true, false]) {
+    const dir = tempDir();
+    const db = await freshDb(dir);
+    const subs = write(dir, 'subs.csv', 'Contract Number,Offering Name,Seat Quantity,Start Date,End Date,Unit Price\n110001,Revit,12,2025-10-01,2026-09-30,€ -\n110002,Maya,2,2025-10-01,2026-09-30,1975\n');
+    const ur = write(dir, 'ur.csv', 'Email,Offering name,Seat assignment,Days used,Tokens used\nann@contoso.com,Revit,Assigned,12,-\n');
+    const sess = write(dir, 'lrt.csv', `${SESSIONS_HEADER},duration_minutes\nS1,ann@contoso.com,Revit,2025,PC-1,2025-03-03 09:00:00,,Named User,10.0.0.1,2:38\nS2,ann@contoso.com,Revit,2025,PC-1,2025-03-04 09:00:00,,Named User,10.0.0.1,1:02:30\nS3,ann@contoso.com,Revit,2025,PC-1,2025-03-05 09:00:00,,Named User,10.0.0.1,soon\n`);
+    const r = await importFiles(db, [{ path: subs }, { path: ur }, { path: sess }], { settings: settings(), native });
+    assert.deepEqual(r.sources.map((x) => [x.rows_loaded, x.rows_rejected]), [[2, 0], [1, 0], [2, 1]], `native ${native}`);
+    assert.equal((await db.one<{ p: number | null }>(`SELECT unit_price AS p FROM subscriptions WHERE contract_number = '110001'`))!.p, null);
+    const mins = await db.all<{ d: number; e: string }>('SELECT duration_minutes AS d, CAST(end_time AS VARCHAR) AS e FROM sessions ORDER BY session_id');
+    assert.deepEqual(mins.map((x) => [Number(x.d), x.e]), [[158, '2025-03-03 11:38:00'], [62.5, '2025-03-04 10:02:30']]);
+    assert.equal((await db.one<{ reason: string }>('SELECT reason FROM rejects'))!.reason, 'duration_minutes "soon" is not a number of minutes (or H:MM)');
+    db.close();
+  }
+});
