@@ -45,8 +45,36 @@ export function mapHeaders(spec: KindSpec, headers: string[]): Map<string, numbe
       }
     }
   }
+  // Last, headers with a unit or zone in brackets after the name ("Session Start (UTC)", "Duration (min)"): matched
+  // by the name before the brackets, when nothing else took the column.
+  const bareIndex = new Map<string, number>();
+  headers.forEach((h, i) => {
+    const bare = normHeader(bareHeader(h));
+    if (bare && bare !== normHeader(h) && !bareIndex.has(bare) && !used.has(i)) bareIndex.set(bare, i);
+  });
+  if (bareIndex.size > 0) {
+    for (const col of spec.columns) {
+      if (out.has(col.name)) continue;
+      for (const a of [col.name, ...col.aliases]) {
+        const i = bareIndex.get(normHeader(a));
+        if (i !== undefined && !used.has(i)) {
+          out.set(col.name, i);
+          used.add(i);
+          break;
+        }
+      }
+    }
+  }
   return out;
 }
+
+/** A header without a trailing bracketed unit or zone: "Session Start (UTC)" -> "Session Start". */
+export function bareHeader(h: string): string {
+  return h.replace(/\s*[([][^()[\]]{1,24}[)\]]\s*$/, '');
+}
+
+/** A header that says its times are UTC ("Session Start (UTC)", "Start [GMT]"). */
+export const UTC_HEADER_RE = /[([]\s*(?:utc|gmt|z)\s*[)\]]\s*$/i;
 
 function build(spec: KindSpec, headers: string[], index: Map<string, number>): Detection {
   const mapping: Record<string, string | null> = {};

@@ -14,7 +14,7 @@ import { resolveIdentities } from '../identity';
 import { DEFAULT_LIMITS, type IngestLimits } from './limits';
 import { RefusalError, type ParsedItem } from './types';
 import { isTabularKind, type TabularKind } from './aliases';
-import { detectAs, findHeaderRow, MappingError, type Detection } from './detect';
+import { detectAs, findHeaderRow, MappingError, UTC_HEADER_RE, type Detection } from './detect';
 import { blankedNotes, checkTimezone, DATE_NOTES, dayFirstNote, makeRowNormaliser, newDateOrder, newNumberStyle, NUMBER_NOTES, type DateOrder, type NormaliseContext, type NumberStyle } from './normalise';
 import { decodeBytes, detectEncoding, readTextRecords, sniffDelimiter, Utf8Validator, type TextEncoding, type TextRecord } from './text-reader';
 import { CancelledError, type LoadCounts } from './loader';
@@ -677,7 +677,9 @@ async function importOne(
   let native: NativeStage | null = null;
   if (!twin && opts.native !== false && plan.type === 'tabular' && plan.headerLine !== null && plan.delimiter !== null) {
     const d = plan.detection;
-    if (nativeBlocker(d.kind, d, plan.headers, plan.encoding, plan.delimiter, facts.native.blocker) === null) {
+    // DuckDB's reader takes times as engagement-local: a column headed as UTC in another zone is the JS reader's.
+    const utcElsewhere = ctx.timezone !== 'UTC' && plan.headers.some((h) => UTC_HEADER_RE.test(h));
+    if (!utcElsewhere && nativeBlocker(d.kind, d, plan.headers, plan.encoding, plan.delimiter, facts.native.blocker) === null) {
       const interrupt = () => db.conn.interrupt();
       opts.signal?.addEventListener('abort', interrupt);
       // The request is built first: the progress callback below is a closure, where the checks above do not narrow.

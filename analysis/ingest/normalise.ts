@@ -5,7 +5,7 @@
 import type { Catalogue } from '../catalogue/catalogue';
 import type { Claim } from '../model';
 import { KIND_SPECS, type TabularKind } from './aliases';
-import type { Detection } from './detect';
+import { UTC_HEADER_RE, type Detection } from './detect';
 import type { CanonicalTable, CellValue, ParsedItem } from './types';
 
 export interface NormaliseContext {
@@ -500,9 +500,11 @@ class CellReader {
   ts = (col: string): string | null => {
     const v = this.get(col);
     if (v === null) return null;
-    const out = parseTimestamp(v, this.tz, this.order);
-    if (out === null) throw new RowError(`${col} "${v}" is not a date (${tsExpected(this.order)})`);
-    return out;
+    // A column headed as UTC ("Session Start (UTC)") is UTC wall-clock time, moved into the engagement's zone.
+    const utc = this.tz !== 'UTC' && UTC_HEADER_RE.test(this.headers[this.idx.get(col) ?? -1] ?? '');
+    const read = parseTimestamp(v, utc ? 'UTC' : this.tz, this.order);
+    if (read === null) throw new RowError(`${col} "${v}" is not a date (${tsExpected(this.order)})`);
+    return utc ? wallClock(Date.parse(`${read.replace(' ', 'T')}Z`), this.tz) : read;
   };
 
   date = (col: string): string | null => {

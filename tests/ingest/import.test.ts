@@ -510,3 +510,18 @@ test("a spreadsheet's \"-\" for a price or tokens loads the row with that value 
     db.close();
   }
 });
+
+test('a header with a unit or zone in brackets maps by its name; times headed as UTC move into the engagement zone', async () => {
+  const header = 'Session ID,User,Product,Device name,Session Start (UTC),Session End (UTC),Duration (min),Licence type';
+  const line = 'S1,ann@contoso.com,Revit,PC-1,2025-03-03 23:30:00,2025-03-04 01:00:00,90,Named User';
+  for (const [tz, start] of [['UTC', '2025-03-03 23:30:00'], ['Europe/Berlin', '2025-03-04 00:30:00']] as const) {
+    const dir = tempDir();
+    const db = await freshDb(dir);
+    const p = write(dir, 'lrt.csv', `${header}\n${line}\n`);
+    const r = await importFiles(db, [{ path: p }], { settings: { ...settings(), timezone: tz } });
+    assert.deepEqual(r.refused, [], tz);
+    const row = await db.one<{ s: string; d: number }>('SELECT CAST(start_time AS VARCHAR) AS s, duration_minutes AS d FROM sessions');
+    assert.deepEqual([row?.s, Number(row?.d)], [start, 90], tz);
+    db.close();
+  }
+});
