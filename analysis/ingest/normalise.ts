@@ -126,6 +126,11 @@ const DAY_NAME_RE = /^(\d{1,2})[-\s./]([A-Za-z]{3,9})\.?[-\s./,]+(\d{4}|\d{2})(?
 const NAME_DAY_RE = /^([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$/;
 const ISO_AMPM_RE = /^(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])$/;
 const COMPACT_RE = /^(\d{4})(\d{2})(\d{2})$/;
+/**
+ * An Excel day number in a date column (a workbook cell left in General format, or one pasted into a CSV): 20000
+ * to 80000 is 1954 to 2119, and no other reading of such a number in a date column makes sense.
+ */
+const SERIAL_RE = /^[2-7]\d{4}(?:\.\d+)?$/;
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const FULL_MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
 
@@ -156,6 +161,12 @@ function otherDateParts(s: string): { y: number; mo: number; d: number; h: numbe
   }
   if ((m = ISO_AMPM_RE.exec(s))) return { y: +m[1]!, mo: +m[2]!, d: +m[3]!, h: hour24(+m[4]!, m[7]), mi: +m[5]!, se: m[6] === undefined ? 0 : +m[6] };
   if ((m = COMPACT_RE.exec(s))) return { y: +m[1]!, mo: +m[2]!, d: +m[3]!, h: 0, mi: 0, se: 0 };
+  if ((m = SERIAL_RE.exec(s))) {
+    // Excel's day number (1900 system: day 1 is 1 Jan 1900, counted from 30 Dec 1899 past its phantom 29 Feb).
+    const ms = Math.round((Number(s) - 25569) * 86_400_000);
+    const t = new Date(ms);
+    return { y: t.getUTCFullYear(), mo: t.getUTCMonth() + 1, d: t.getUTCDate(), h: t.getUTCHours(), mi: t.getUTCMinutes(), se: t.getUTCSeconds() };
+  }
   return null;
 }
 

@@ -22,6 +22,10 @@ test('each accepted date format gives the same wall-clock time', () => {
   }
   for (const s of ['15-Feb-2026', '15-Feb-26', '15 Sept 2026', 'Feb 15, 2026', '20260215']) assert.match(parseDate(s, 'UTC') ?? 'null', /^2026-0[29]-15$/, s);
   for (const s of ['31-Feb-2026', '15-Foo-2026', '2026-02-15 13:00 PM', '20261315']) assert.equal(parseDate(s, 'UTC'), null, s);
+  // An Excel day number left in a General cell: 46068 is 15 Feb 2026; with a fraction, a time of day.
+  assert.equal(parseDate('46068', 'UTC'), '2026-02-15');
+  assert.equal(parseTimestamp('46068.5', 'UTC'), '2026-02-15 12:00:00');
+  for (const s of ['123', '19999', '80000', '4606']) assert.equal(parseDate(s, 'UTC'), null, s);
 });
 
 test('date columns keep the calendar date as written, also with an offset', () => {
@@ -39,7 +43,7 @@ test('an instant with an offset is converted to the engagement time zone; local 
 });
 
 test('impossible dates are not dates', () => {
-  for (const s of ['13/45/2025 9:00', '2025-02-29', '2024-13-01', '2025-04-31 10:00', '2025-01-01 24:00', '2025-01-01 10:60', '3/7/2025 13:00 PM', 'yesterday', '45000']) {
+  for (const s of ['13/45/2025 9:00', '2025-02-29', '2024-13-01', '2025-04-31 10:00', '2025-01-01 24:00', '2025-01-01 10:60', '3/7/2025 13:00 PM', 'yesterday', '4500', '450000']) {
     assert.equal(parseTimestamp(s, 'UTC'), null, s);
   }
   assert.equal(parseTimestamp('2024-02-29 10:00', 'UTC'), '2024-02-29 10:00:00', 'leap day exists in 2024');
