@@ -15,7 +15,7 @@ import type { Detection } from './detect';
 import type { IngestLimits } from './limits';
 import type { LoadCounts } from './loader';
 import { columnsOf, dedupSelect } from './loader';
-import { claimOf, dateExpected, normaliseUser, parseDate, parseDuration, parseNumber, parseTimestamp, productFacts, tsExpected, type DateOrder, type NormaliseContext } from './normalise';
+import { claimOf, dateExpected, EMPTY_ROW, normaliseUser, parseDate, parseDuration, parseNumber, parseTimestamp, productFacts, tsExpected, type DateOrder, type NormaliseContext } from './normalise';
 import { RefusalError, rowLimitReason } from './types';
 import { profiled } from '../db/profile';
 import { JS_WHITESPACE, JS_WHITESPACE_RE2 } from '../db/js-whitespace';
@@ -397,6 +397,15 @@ const masked = (x: string) => `(${x} LIKE '***%' AND ltrim(${x}, '*') = '')`;
 
 /** The canonical values and the reject reason (NULL for a good row), in the JS normaliser's order. */
 function kindSelect(kind: TabularKind, m: ColumnSql, order?: DateOrder): { values: Record<string, string>; reason: string } {
+  const r = kindReason(kind, m, order);
+  // Every cell empty (every column of a native file is mapped): the row is empty, whatever it lacks first.
+  const empty = (COLUMNS_OF[kind] ?? []).filter((c) => m.has(c)).map((c) => `s.${v(c)} IS NULL`).join(' AND ') || 'false';
+  return { values: r.values, reason: `CASE WHEN ${empty} THEN ${lit(EMPTY_ROW)} ELSE ${r.reason} END` };
+}
+
+const COLUMNS_OF: Partial<Record<TabularKind, string[]>> = Object.fromEntries(Object.entries(COLUMNS).map(([k, cols]) => [k, Object.keys(cols)]));
+
+function kindReason(kind: TabularKind, m: ColumnSql, order?: DateOrder): { values: Record<string, string>; reason: string } {
   /** SQL text of a quoted cell for a reason message: the cell as the analyst wrote it (trimmed). */
   const said = (col: string) => (m.has(col) ? `'"' || s.${v(col)} || '"'` : `''`);
   const raw = (col: string) => m.value(col);

@@ -442,6 +442,9 @@ export interface RowNormaliser {
 }
 
 /** Builds the per-row function for one detected file. Header texts are only ever data here. */
+/** The reason an empty line is a reject (the JS reader and DuckDB's alike). */
+export const EMPTY_ROW = 'the row is empty (only separators)';
+
 export function makeRowNormaliser(det: Detection, headers: string[], ctx: NormaliseContext): RowNormaliser {
   const spec = KIND_SPECS[det.kind];
   const types = new Map(spec.columns.map((c) => [c.name, c.type] as const));
@@ -460,6 +463,8 @@ export function makeRowNormaliser(det: Detection, headers: string[], ctx: Normal
     reader.line = line;
     reader.kept = null;
     try {
+      // A line of separators only (",,,,," under a table) is said to be empty, not blamed on its first missing value.
+      if (cells.every((c) => c.trim() === '')) throw new RowError(EMPTY_ROW);
       const values = build(reader);
       let extra: Array<[string, string]> | null = reader.kept;
       for (const [i, h] of extraIdx) {

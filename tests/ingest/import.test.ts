@@ -525,3 +525,15 @@ test('a header with a unit or zone in brackets maps by its name; times headed as
     db.close();
   }
 });
+
+test('a line of separators only is a reject that says the row is empty, by both readers', async () => {
+  for (const native of [true, false]) {
+    const dir = tempDir();
+    const db = await freshDb(dir);
+    const p = write(dir, 'lrt.csv', [SESSIONS_HEADER, sessionLine(1), ',,,,,,,,', sessionLine(2)].join('\n') + '\n');
+    const r = await importFiles(db, [{ path: p }], { settings: settings(), native });
+    assert.deepEqual([r.sources[0]!.rows_loaded, r.sources[0]!.rows_rejected], [2, 1], `native ${native}`);
+    assert.deepEqual(await db.one('SELECT line, reason FROM rejects'), { line: 3, reason: 'the row is empty (only separators)' }, `native ${native}`);
+    db.close();
+  }
+});
