@@ -629,7 +629,7 @@ const ROW_BUILDERS: Record<TabularKind, (h: Helpers) => Values> = {
     };
   },
 
-  usage_report({ get, num, optDate, optNum, cat }) {
+  usage_report({ get, optDate, optNum, cat }) {
     const userRaw = get('user');
     rejectTotals(userRaw ?? get('offering'), 'a user');
     const hashed = get('hashed_autodesk_id');
