@@ -58,7 +58,7 @@ const decisionLabel = (a: string | null): string | null => (a ? (DECISION_LABELS
 const DECISION_ACTIONS = DecisionActionSchema.options;
 
 /** Decisions sheet columns the registers read (DECISION_COLUMNS below). */
-const DEC_COL = { id: 'A', action: 'F', owner: 'G', due: 'H' } as const;
+const DEC_COL = { id: 'A', type: 'B', action: 'F', owner: 'G', due: 'H' } as const;
 /** Each finding's row on the Decisions sheet as written (the cached results of the registers' lookups). */
 type DecisionRowOf = ReadonlyMap<string, number>;
 
@@ -690,6 +690,10 @@ async function writeDecisionTally(db: EngagementDb, L: Layout, x: SummaryFacts):
   // The registers' findings counted live (their ID column less the header), not the count written today.
   const findings = [...savings, gap].map((w) => `(COUNTA(${w}!$A:$A)-1)`).join('+');
   L.row([{ v: 'Undecided', indent: true }, { kind: 'int', formula: `${findings}-SUM(B${first}:B${last})`, result: total - decided }]);
+  // Signals carry no money and sit on no register, only on the Decisions sheet: their decisions are counted there.
+  const signalsDecided = Number((await db.one<{ n: number }>(`SELECT count(*) AS n FROM decisions d JOIN findings f USING (finding_id) WHERE f.family = 'signal'`))?.n ?? 0);
+  const byType = SIGNAL_TYPES.map((t) => `COUNTIFS(${dec(R('Decisions'), DEC_COL.type)},"${typeLabel(t)}",${dec(R('Decisions'), DEC_COL.action)},"<>")`).join('+');
+  L.row([{ v: 'Signals with a decision (Decisions sheet; no money)', indent: true }, { kind: 'int', formula: byType, result: signalsDecided }]);
 }
 
 function writeSettlement(ws: ExcelJS.Worksheet, ctx: Ctx, nGap: number, s: Scenarios, lines: GapLine[]): void {

@@ -187,7 +187,8 @@ describe('workbook recalculated by LibreOffice', { skip }, () => {
     const rowOf = (id: string) => cells.find((c) => c.ref.startsWith('A') && c.text === id)!.ref.slice(1);
     // G-0003 has no decision yet: finance picks "Dispute" for it on the Decisions sheet (its Action cell, F).
     const copy = join(work, 'decided.xlsx');
-    await variant(path, copy, [], [{ sheet: 'Decisions', ref: `F${rowOf('G-0003')}`, text: 'Dispute' }]);
+    // And "Investigate" for the telemetry-gap signal X-0001, which sits on no register.
+    await variant(path, copy, [], [{ sheet: 'Decisions', ref: `F${rowOf('G-0003')}`, text: 'Dispute' }, { sheet: 'Decisions', ref: `F${rowOf('X-0001')}`, text: 'Investigate' }]);
     const rows = sheetCsv(profile, copy, 3, join(work, 'decided'));
     const head = rows[0]!;
     const at = (id: string, col: string) => rows.find((r) => r[0] === id)![head.indexOf(col)];
@@ -204,6 +205,7 @@ describe('workbook recalculated by LibreOffice', { skip }, () => {
     assert.deepEqual(tally('Reclaim'), [1, 2, 5970]);
     assert.deepEqual(tally('Dispute'), [1, g3.units, g3.units * g3.price]);
     assert.equal(tally('Undecided')[0], GAPS.length + SAVINGS.length - 3);
+    assert.equal(tally('Signals with a decision (Decisions sheet; no money)')[0], 1);
     // Decisions found by Finding ID: the sheet sorted another way (its rows reversed) keeps each with its finding.
     const reversed = join(work, 'decided-reversed.xlsx');
     await reverseRows(copy, reversed, 'Decisions');
