@@ -101,12 +101,12 @@ test('a file loaded with most of its rows rejected is named before the figures, 
   await call('sample.create', { jobId: 's5', users: 60 });
   const dir = join(engine.root, 'serial');
   mkdirSync(dir, { recursive: true });
-  // Excel serial dates where dates belong: 3 of 4 rows rejected.
+  // Times of day without their date where timestamps belong: 3 of 4 rows rejected.
   writeFileSync(
     join(dir, 'sessions-serial.csv'),
     'session_id,user,product,start_time,end_time,licence_type\n' +
-      'q1,ann@contoso.com,RVT,46112.406354,46112.5,named_user\nq2,bo@contoso.com,RVT,46113.406354,46113.5,named_user\n' +
-      'q3,cy@contoso.com,RVT,46114.406354,46114.5,named_user\nq4,di@contoso.com,RVT,2026-09-01 09:00:00,2026-09-01 10:00:00,named_user\n',
+      'q1,ann@contoso.com,RVT,09:45,12:00,named_user\nq2,bo@contoso.com,RVT,09:46,12:00,named_user\n' +
+      'q3,cy@contoso.com,RVT,09:47,12:00,named_user\nq4,di@contoso.com,RVT,2026-09-01 09:00:00,2026-09-01 10:00:00,named_user\n',
   );
   await call('import.run', { jobId: 'i5', files: [{ path: join(dir, 'sessions-serial.csv') }] });
   const s = (await call('review.run', { jobId: 'r8' })) as Summary;
