@@ -233,7 +233,12 @@ async function prepare(facts: FileFacts, limits: IngestLimits, req: ImportFileRe
         continue;
       }
       if (found) tables.push({ sheet, ...found });
-      if (found && (!best || found.detection.score > best.detection.score)) best = { sheet, ...found };
+    }
+    // The visible sheet with the best-matching header; a hidden sheet (an archive kept out of sight) only when no
+    // visible sheet holds a table. Before, a hidden 2023 archive in front of the visible sheet was the one read.
+    for (const t of tables) {
+      const better = !best || (best.sheet.hidden === true && t.sheet.hidden !== true) || (best.sheet.hidden === t.sheet.hidden && t.detection.score > best.detection.score);
+      if (better) best = t;
     }
     if (!best && refusal) throw refusal;
     if (!best) throw unknownKind(`any sheet (${sheets.map((s) => s.name).join(', ') || 'none'})`, sheets[0]?.rows[0]?.cells);
@@ -249,7 +254,9 @@ async function prepare(facts: FileFacts, limits: IngestLimits, req: ImportFileRe
     for (const t of tables) {
       if (t.sheet === sheet || t.detection.kind !== detection.kind) continue;
       const rows = t.sheet.rows.slice(t.offset + 1).filter((r) => r.cells.some((c) => c.trim() !== '')).length;
-      if (rows > 0) notes.push(`not read: sheet "${t.sheet.name}" holds ${rows.toLocaleString('en-US')} more ${rows === 1 ? 'row' : 'rows'} of the same kind; save that sheet as its own CSV and load it too`);
+      if (rows > 0) {
+        notes.push(`not read: ${t.sheet.hidden ? 'hidden ' : ''}sheet "${t.sheet.name}" holds ${rows.toLocaleString('en-US')} more ${rows === 1 ? 'row' : 'rows'} of the same kind; ${t.sheet.hidden ? 'if it is current, unhide it and ' : ''}save that sheet as its own CSV and load it too`);
+      }
     }
     return {
       type: 'tabular',

@@ -12,6 +12,8 @@ export interface XlsxSheet {
   rows: Array<{ line: number; cells: string[] }>;
   /** Cells that took the value of a merged cell above them (mergeCells). */
   filledDown?: number;
+  /** Hidden in Excel (an archive or lookup sheet kept out of sight): read only when no visible sheet holds a table. */
+  hidden?: boolean;
 }
 
 /** Merged ranges read per sheet: Excel's own limit. */
@@ -159,7 +161,7 @@ export function readXlsx(bytes: Buffer, limits: IngestLimits): XlsxSheet[] {
     if (!rel) throw damaged(`the sheet "${s.name}" has no data part`);
     if (!rel.type.endsWith('/worksheet')) {
       // Chart sheets and dialog sheets hold no cells; listed so the sheet order stays as in Excel.
-      sheets.push({ name: s.name, rows: [] });
+      sheets.push({ name: s.name, rows: [], ...(s.hidden ? { hidden: true } : {}) });
       continue;
     }
     const entry = zip.find(rel.target);
@@ -168,7 +170,7 @@ export function readXlsx(bytes: Buffer, limits: IngestLimits): XlsxSheet[] {
     scanPart(zip.read(entry), sink, tokenCap);
     if (!sink.isSheet) throw damaged(`the part for sheet "${s.name}" is empty`);
     const filledDown = fillMergedDown(sink.rows, sink.merges, limits.maxColumns);
-    sheets.push({ name: s.name, rows: sink.rows, ...(filledDown > 0 ? { filledDown } : {}) });
+    sheets.push({ name: s.name, rows: sink.rows, ...(filledDown > 0 ? { filledDown } : {}), ...(s.hidden ? { hidden: true } : {}) });
   }
   if (sheets.length === 0) throw new RefusalError(`This workbook has no sheets. ${RESAVE}`);
   return sheets;
@@ -571,7 +573,7 @@ class WorkbookSink implements XmlSink {
   wantText = false;
   isWorkbook = false;
   date1904 = false;
-  sheets: Array<{ name: string; relId: string | null }> = [];
+  sheets: Array<{ name: string; relId: string | null; hidden: boolean }> = [];
   private depth = 0;
   private inSheets = false;
   open(name: string, a: Attrs): void {
@@ -586,7 +588,8 @@ class WorkbookSink implements XmlSink {
     } else if (name === 'sheet' && this.inSheets) {
       if (this.sheets.length >= 10_000) throw damaged('it lists more sheets than Excel allows');
       const sheetName = a.get('name') ?? `Sheet${this.sheets.length + 1}`;
-      this.sheets.push({ name: sheetName, relId: a.get('id') ?? null });
+      const state = (a.get('state') ?? '').toLowerCase();
+      this.sheets.push({ name: sheetName, relId: a.get('id') ?? null, hidden: state === 'hidden' || state === 'veryhidden' });
     }
   }
   close(name: string): void {

@@ -462,6 +462,16 @@ test('a workbook whose roster runs over two sheets says which sheet was not read
   const plan = (await scanFiles(db, [p], settings()))[0]!;
   assert.equal(plan.sheet, 'Engineering');
   assert.ok(plan.notes.includes('not read: sheet "Design" holds 2 more rows of the same kind; save that sheet as its own CSV and load it too'), plan.notes.join(' | '));
+  // A hidden sheet in front (last year's archive) is passed over for the visible one, and named.
+  const archived = join(dir, 'subscriptions.xlsx');
+  const sh = ['Contract Number', 'Offering Name', 'Seat Quantity', 'Start Date', 'End Date'];
+  await writeWorkbook(archived, [
+    { name: 'Archive 2023', hidden: true, rows: [sh, ['100001', 'Revit', 36, '2023-01-01', '2023-12-31'], ['100002', 'Maya', 6, '2023-01-01', '2023-12-31']] },
+    { name: 'Subscriptions', rows: [sh, ['110001', 'Revit', 12, '2025-10-01', '2026-09-30']] },
+  ]);
+  const sub = (await scanFiles(db, [archived], settings()))[0]!;
+  assert.equal(sub.sheet, 'Subscriptions');
+  assert.ok(sub.notes.some((n) => n.startsWith('not read: hidden sheet "Archive 2023" holds 2 more rows of the same kind; if it is current, unhide it')), sub.notes.join(' | '));
   db.close();
 });
 
