@@ -7,12 +7,12 @@ import { loadCatalogue, type Catalogue } from './catalogue/catalogue';
 import { priceOverrides } from './pricebook';
 import { NO_FLEX_RATE, NO_FLEX_RATE_END } from './rules/savings';
 import { mostlyRejected } from './model';
-import { DATE_NOTES } from './ingest/normalise';
+import { DATE_NOTES, NUMBER_NOTES } from './ingest/normalise';
 
 const list = (codes: readonly string[], max = 6) => (codes.length <= max ? codes.join(', ') : `${codes.slice(0, max).join(', ')} and ${codes.length - max} more`);
 
 /** What a warning is about, so a screen can say which of its figures it touches. */
-export type WarningCode = 'usage_outside_window' | 'sources_outside_window' | 'no_subscriptions' | 'currency_unconverted' | 'price_unmatched' | 'offering_unknown' | 'flex_rate_missing' | 'sources_mostly_rejected' | 'no_corporate_domains' | 'corporate_domains_unmatched' | 'no_usage' | 'no_named_user_usage' | 'flex_pool_missing' | 'usage_in_future' | 'date_order';
+export type WarningCode = 'usage_outside_window' | 'sources_outside_window' | 'no_subscriptions' | 'currency_unconverted' | 'price_unmatched' | 'offering_unknown' | 'flex_rate_missing' | 'sources_mostly_rejected' | 'no_corporate_domains' | 'corporate_domains_unmatched' | 'no_usage' | 'no_named_user_usage' | 'flex_pool_missing' | 'usage_in_future' | 'date_order' | 'number_mark';
 export interface ReviewWarning {
   code: WarningCode;
   message: string;
@@ -153,6 +153,14 @@ export async function reviewWarnings(db: EngagementDb, settings: Settings, asOf:
     ];
     push('date_order', `${parts.join('; ').replace(/^./, (c) => c.toUpperCase())}. Check a few dates against the source before trusting the figures.`);
   }
+
+  // Files whose numbers never settled their decimal mark, where a value either could be was read (import.ts NUMBER_NOTES):
+  // a price of 2.985 may be 2,985.
+  const marks = dated.flatMap((s) => {
+    const note = ((s.notes ? (JSON.parse(s.notes) as unknown) : []) as unknown[]).find((n): n is string => typeof n === 'string' && n.startsWith(NUMBER_NOTES.unsettled));
+    return note ? [`${s.file}: ${note.slice(NUMBER_NOTES.unsettled.length).trim()}`] : [];
+  });
+  if (marks.length > 0) push('number_mark', `Nothing settles the decimal mark of ${marks.length === 1 ? 'a file' : `${marks.length} files`}: ${marks.join('; ')}. Check a few numbers against the source before trusting the figures.`);
 
   // Without corporate e-mail domains every user counts as an employee (RULES.md "corporate user"): where the
   // users' addresses span several domains, a contractor's unassigned use reads as an employee's.

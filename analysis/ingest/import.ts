@@ -15,7 +15,7 @@ import { DEFAULT_LIMITS, type IngestLimits } from './limits';
 import { RefusalError, type ParsedItem } from './types';
 import { isTabularKind, type TabularKind } from './aliases';
 import { detectAs, findHeaderRow, MappingError, UTC_HEADER_RE, type Detection } from './detect';
-import { blankedNotes, checkTimezone, DATE_NOTES, dayFirstNote, makeRowNormaliser, newDateOrder, newNumberStyle, NUMBER_NOTES, type DateOrder, type NormaliseContext, type NumberStyle } from './normalise';
+import { blankedNotes, checkTimezone, DATE_NOTES, dayFirstNote, makeRowNormaliser, newDateOrder, newNumberStyle, NUMBER_NOTES, settledMark, type DateOrder, type NormaliseContext, type NumberStyle } from './normalise';
 import { decodeBytes, detectEncoding, readTextRecords, sniffDelimiter, Utf8Validator, type TextEncoding, type TextRecord } from './text-reader';
 import { CancelledError, type LoadCounts } from './loader';
 import { NativeScanner, type NativeScanResult } from './native-scan';
@@ -533,7 +533,10 @@ export async function importFiles(db: EngagementDb, files: ImportFileRequest[], 
       // Read month first with a decimal point, a file may show its dates are day first (31/03/2026) or its numbers
       // have a decimal comma (2.985,00): rolled back, and read again so (each at most once).
       let dayFirst = false;
-      let decimalComma = false;
+      // A file separated by semicolons comes from a locale whose decimal mark is the comma (Excel writes CSV so there):
+      // its ambiguous numbers are read with a comma until the file shows otherwise.
+      let decimalComma = plan.type === 'tabular' && plan.delimiter === ';';
+      const marks = new Set<boolean>([decimalComma]);
       for (let attempt = 0; summary === null; attempt++) {
         try {
           if (attempt > 0) plan = await prepare(facts, limits, req, opts.signal);
@@ -541,8 +544,10 @@ export async function importFiles(db: EngagementDb, files: ImportFileRequest[], 
           summary = await importOne(db, facts, plan, req, fileCtx, limits, opts, onRows, attempt === 0 ? twin : undefined);
         } catch (e) {
           if (e instanceof DayFirstDates && !dayFirst) dayFirst = true;
-          else if (e instanceof DecimalCommaNumbers && !decimalComma) decimalComma = true;
-          else throw e;
+          else if (e instanceof OtherDecimalMark && !marks.has(e.comma)) {
+            decimalComma = e.comma;
+            marks.add(e.comma);
+          } else throw e;
         }
       }
       profileLog(`import ${file}`, t0);
@@ -613,14 +618,24 @@ async function twinOf(db: EngagementDb, sha256: string, plan: Plan): Promise<Twi
 
 /** A file's slash dates turned out day first: thrown inside its transaction, so the month-first load rolls back. */
 class DayFirstDates extends Error {}
-class DecimalCommaNumbers extends Error {}
+/** The file's numbers settle the other decimal mark than the one its ambiguous values were read with. */
+class OtherDecimalMark extends Error {
+  constructor(readonly comma: boolean) {
+    super('the file settles the other decimal mark');
+  }
+}
 
 /** What the file's card says of its decimal mark (null when nothing needs saying). */
 function numberNote(n: NumberStyle): string | null {
+  const settled = settledMark(n);
   if (n.commaExample !== undefined && n.pointExample !== undefined) return `${NUMBER_NOTES.mixed} ("${n.commaExample}", "${n.pointExample}")`;
-  if (n.decimalComma) return `${NUMBER_NOTES.comma}: the file writes numbers such as "${n.commaExample ?? n.ambiguousExample ?? ''}"`;
-  if (n.ambiguous > 0 && n.pointExample === undefined)
-    return `${NUMBER_NOTES.unsettled} "${n.ambiguousExample ?? ''}" were read with a decimal point, as nothing in the file settles its decimal mark; if it writes a decimal comma they are thousands: check a few against the source`;
+  if (settled === 'comma') return `${NUMBER_NOTES.comma}: the file writes numbers such as "${n.commaExample ?? ''}"`;
+  if (n.ambiguous > 0 && settled === null) {
+    const example = n.ambiguousExample ?? '';
+    return n.decimalComma
+      ? `${NUMBER_NOTES.unsettled} "${example}" was read with a decimal comma (${example.replace(/[.,]/, '')}), as the file is separated by semicolons; if it writes a decimal point, such numbers are a thousand times too large`
+      : `${NUMBER_NOTES.unsettled} "${example}" was read with a decimal point; if the file writes a decimal comma, such numbers are a thousand times too small`;
+  }
   return null;
 }
 
@@ -788,9 +803,10 @@ async function importOne(
     // caller reads the file again day first, and this transaction rolls back.
     const dates = ctx.dates;
     if (dates && !dates.dayFirst && dates.firstOver12 && !dates.secondOver12) throw new DayFirstDates();
-    // Values read with a decimal point that the file's own numbers show have a decimal comma: read again so.
+    // Ambiguous values read with one mark where the file's own numbers settle the other: read again so.
     const numbers = ctx.numbers;
-    if (numbers && !numbers.decimalComma && numbers.ambiguous > 0 && numbers.commaExample !== undefined && numbers.pointExample === undefined) throw new DecimalCommaNumbers();
+    const settled = numbers ? settledMark(numbers) : null;
+    if (numbers && numbers.ambiguous > 0 && settled !== null && (settled === 'comma') !== numbers.decimalComma) throw new OtherDecimalMark(settled === 'comma');
     const dateNote = dates ? dateOrderNote(dates) : null;
     if (dateNote) plan.notes.push(dateNote);
     const numNote = numbers ? numberNote(numbers) : null;

@@ -39,12 +39,19 @@ export interface NumberStyle {
 
 export const newNumberStyle = (decimalComma = false): NumberStyle => ({ decimalComma, ambiguous: 0 });
 
-/** What a source's notes say of its decimal mark. */
+/** What a source's notes say of its decimal mark (review-warnings.ts finds the unsettled ones by their start). */
 export const NUMBER_NOTES = {
   comma: 'numbers read with a decimal comma',
   mixed: 'numbers are written with both decimal marks (a decimal comma and a decimal point): check them against the source',
-  unsettled: 'numbers such as',
+  unsettled: 'nothing in the file settles its decimal mark:',
 };
+
+/** The mark a file's own numbers settle: only a comma reads some, only a point reads others; null when neither or both. */
+export function settledMark(n: NumberStyle): 'comma' | 'point' | null {
+  if (n.commaExample !== undefined && n.pointExample === undefined) return 'comma';
+  if (n.pointExample !== undefined && n.commaExample === undefined) return 'point';
+  return null;
+}
 
 /**
  * Per column header: how many rows had an optional descriptive value that did not read (a "Never" under Last

@@ -445,7 +445,17 @@ test("a file's numbers are read with its own decimal mark: a European price list
   const u = await importFiles(db, [{ path: us }], { settings: settings() });
   assert.equal(Number((await db.one<{ p: number }>(`SELECT unit_price AS p FROM subscriptions WHERE contract_number = '110009'`))!.p), 1.975);
   const unotes = JSON.parse((await db.one<{ notes: string }>('SELECT notes FROM sources WHERE source_id = $1', [u.sources[0]!.source_id ?? -1]))!.notes) as string[];
-  assert.ok(unotes.some((n) => n.startsWith('numbers such as "1.975" were read with a decimal point')), unotes.join(' | '));
+  assert.ok(unotes.includes('nothing in the file settles its decimal mark: "1.975" was read with a decimal point; if the file writes a decimal comma, such numbers are a thousand times too small'), unotes.join(' | '));
+  // A file separated by semicolons (Excel's CSV where the comma is the decimal mark) reads them with a comma, and says so.
+  const semi = write(dir, 'subs-semicolon.csv', 'Contract Number;Offering Name;Seat Quantity;Start Date;End Date;Tokens\n110010;Autodesk Flex;1;15.10.2025;14.10.2026;1.100\n');
+  const sc = await importFiles(db, [{ path: semi }], { settings: settings() });
+  assert.equal(Number((await db.one<{ t: number }>(`SELECT tokens AS t FROM subscriptions WHERE contract_number = '110010'`))!.t), 1100);
+  const snotes = JSON.parse((await db.one<{ notes: string }>('SELECT notes FROM sources WHERE source_id = $1', [sc.sources[0]!.source_id ?? -1]))!.notes) as string[];
+  assert.ok(snotes.includes('nothing in the file settles its decimal mark: "1.100" was read with a decimal comma (1100), as the file is separated by semicolons; if it writes a decimal point, such numbers are a thousand times too large'), snotes.join(' | '));
+  // The same file with a value only a decimal point reads (1.5) is read again with a point.
+  const semiPoint = write(dir, 'subs-semicolon-point.csv', 'Contract Number;Offering Name;Seat Quantity;Start Date;End Date;Tokens;Unit Price\n110011;Autodesk Flex;1;15.10.2025;14.10.2026;1.100;2.5\n');
+  await importFiles(db, [{ path: semiPoint }], { settings: settings() });
+  assert.equal(Number((await db.one<{ t: number }>(`SELECT tokens AS t FROM subscriptions WHERE contract_number = '110011'`))!.t), 1.1);
   db.close();
 });
 

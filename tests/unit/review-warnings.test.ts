@@ -153,6 +153,15 @@ test('a misspelt corporate domain, no usage at all, and dates that may be read i
   assert.ok(!eu.warning_codes.includes('no_usage'));
   assert.equal(eu.warnings[eu.warning_codes.indexOf('date_order')], 'In sessions-eu.csv no slash date settles day or month first, so they were read month first (M/D/YYYY); if it writes day first (31/03/2026), a date such as 05/03/2026 was read as 3 May. Check a few dates against the source before trusting the figures.');
   assert.match(eu.warnings[eu.warning_codes.indexOf('usage_in_future')]!, /^Usage is dated up to 2099-12-12, after today \(\d{4}-\d\d-\d\d\): dates were read in the wrong order/);
+  // A subscriptions file whose only numbers could take either decimal mark: the mark it was read with is said.
+  assert.ok(!eu.warning_codes.includes('number_mark'));
+  writeFileSync(join(dir, 'subs-eu.csv'), 'Offering Name;Seat Quantity;Start Date;End Date;Unit Price\nRevit;1;2025-10-01;2026-09-30;2.985\n');
+  await call('import.run', { jobId: 'i9', files: [{ path: join(dir, 'subs-eu.csv') }] });
+  const mark = (await call('review.run', { jobId: 'r14' })) as Summary;
+  assert.equal(
+    mark.warnings[mark.warning_codes.indexOf('number_mark')],
+    'Nothing settles the decimal mark of a file: subs-eu.csv: "2.985" was read with a decimal comma (2985), as the file is separated by semicolons; if it writes a decimal point, such numbers are a thousand times too large. Check a few numbers against the source before trusting the figures.',
+  );
 });
 
 test('assigned Named Users with only network sessions and Token Flex loaded: said before they are read as dormant', async () => {
