@@ -30,11 +30,11 @@ const noUser = (col: string) => `(${col} IS NULL OR trim(${col}) = '' OR ${isMas
 const USER_KEY_MACROS = [
   // The plain case (ASCII, none of < " ' ; , mailto:) costs what lower(trim()) did: millions of rows take it.
   `CREATE OR REPLACE TEMP MACRO user_key(v) AS CASE
-     WHEN strlen(v) = length(v) AND NOT (contains(v, '<') OR contains(v, '"') OR contains(v, '''') OR contains(v, ';') OR contains(v, ',') OR v ILIKE '%mailto:%')
+     WHEN strlen(v) = length(v) AND NOT (contains(v, '<') OR contains(v, '"') OR contains(v, '''') OR contains(v, ';') OR contains(v, ',') OR contains(v, '[') OR contains(v, '(') OR v ILIKE '%mailto:%')
      THEN lower(trim(v)) ELSE user_key_written(trim(regexp_replace(v, '[\\x{200B}-\\x{200D}\\x{2060}\\x{FEFF}]', '', 'g'))) END`,
   `CREATE OR REPLACE TEMP MACRO user_key_written(x) AS CASE WHEN NOT contains(x, '@') THEN lower(x)
      ELSE lower(coalesce(nullif(regexp_extract(x, '<\\s*([^<>\\s]+@[^<>\\s]+?)\\s*>', 1), ''),
-       trim(regexp_replace(regexp_replace(x, '^mailto:', '', 'i'), '^["'']+|["'';,]+$', '', 'g')))) END`,
+       trim(regexp_replace(regexp_replace(regexp_replace(regexp_replace(x, '\\s*\\([^()]*\\)\\s*$', ''), '^\\[|\\]$', '', 'g'), '^mailto:', '', 'i'), '^["'']+|["'';,]+$', '', 'g')))) END`,
 ];
 
 /** Every identity-bearing value in the fact tables: key (lower-cased), value as written, kind and where seen (in the analyst's words). */

@@ -285,9 +285,9 @@ const TYPED_NULL: Record<ColType, string> = {
 const NON_ASCII = (col: string) => `strlen(${v(col)}) <> length(${v(col)})`;
 /**
  * A user cell normaliseUser reads beyond trim and lower-case: non-ASCII (invisible characters too), or an address as
- * mail clients write it (`Name <addr>`, `mailto:`, quoted, a trailing list separator). These go through JS.
+ * mail clients write it (`Name <addr>`, `[mailto:addr]`, `addr (Name)`, quoted, a trailing list separator). These go through JS.
  */
-const USER_NEEDS_JS = (x: string) => `(strlen(${x}) <> length(${x}) OR (contains(${x}, '@') AND regexp_matches(${x}, '[<>"'';,]|^mailto:', 'i')))`;
+const USER_NEEDS_JS = (x: string) => `(strlen(${x}) <> length(${x}) OR (contains(${x}, '@') AND regexp_matches(${x}, '[<>"'';,\\[(]|^mailto:', 'i')))`;
 
 /** SQL expressions for the canonical values of one column, plus the joins they need. */
 interface ColumnSql {

@@ -364,12 +364,13 @@ export function normaliseUser(v: string | null): string | null {
 
 /**
  * The address in an e-mail cell as mail clients and spreadsheets write it: `Ann Lee <ann@x.com>`, `mailto:ann@x.com`,
- * quoted, or with a list separator after it. Read as written, each became a user of its own beside the address.
+ * `[mailto:ann@x.com]`, `ann@x.com (Ann Lee)`, quoted, or with a list separator after it. Read as written, each became a user of its own beside the address.
  */
 function emailAddress(t: string): string {
   const angled = /<\s*([^<>\s]+@[^<>\s]+?)\s*>/.exec(t);
   if (angled) return angled[1]!;
-  return t.replace(/^mailto:/i, '').replace(/^["']+|["';,]+$/g, '').trim();
+  // `ann@x.com (Ann Lee)`, `[mailto:ann@x.com]` (an Outlook paste), then the prefix and quotes.
+  return t.replace(/\s*\([^()]*\)\s*$/, '').replace(/^\[|\]$/g, '').replace(/^mailto:/i, '').replace(/^["']+|["';,]+$/g, '').trim();
 }
 
 /** Licence claim wording -> named_user | flex | network | serial | unknown. */

@@ -411,7 +411,7 @@ test('an optional date or number that does not read loads its row blank, noted o
 });
 
 test('e-mail addresses as mail clients write them are the same user, read natively or by the JS reader', async () => {
-  const written = ['Ann Lee <Ann.Lee@Contoso.com>', 'mailto:ann.lee@contoso.com', 'ann.lee@contoso.com;', 'ann.lee@contoso.com\u200b', 'ANN.LEE@CONTOSO.COM'];
+  const written = ['Ann Lee <Ann.Lee@Contoso.com>', 'mailto:ann.lee@contoso.com', 'ann.lee@contoso.com;', 'ann.lee@contoso.com\u200b', 'ANN.LEE@CONTOSO.COM', '[mailto:ann.lee@contoso.com]', 'ann.lee@contoso.com (Ann Lee)'];
   for (const native of [true, false]) {
     const dir = tempDir();
     const db = await freshDb(dir);
