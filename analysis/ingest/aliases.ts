@@ -26,6 +26,9 @@ export interface KindSpec {
   signature: Record<string, number>;
 }
 
+/** Kinds DuckDB's own reader may take (native-csv.ts): their reject reasons are computed in SQL as well as in JS. */
+export const NATIVE_KINDS: readonly TabularKind[] = ['sessions', 'usage_daily'];
+
 /** `Last accessed` = `last_accessed` = `LastAccessed` = `last-accessed`. */
 export function normHeader(h: string): string {
   return h

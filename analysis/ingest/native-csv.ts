@@ -10,7 +10,7 @@
 // Anything unexpected (a line count that differs, an over-long line, more cells than headers, DuckDB
 // refusing the path) makes `stageNative` return null and the JS path takes the file.
 import type { EngagementDb } from '../db/engine';
-import type { TabularKind } from './aliases';
+import { NATIVE_KINDS, type TabularKind } from './aliases';
 import type { Detection } from './detect';
 import type { IngestLimits } from './limits';
 import type { LoadCounts } from './loader';
@@ -24,7 +24,7 @@ const debug = (msg: string) => {
   if (process.env.LRTW_DEBUG_NATIVE) process.stderr.write(`native: ${msg}\n`);
 };
 
-export const NATIVE_KINDS: readonly TabularKind[] = ['sessions', 'usage_daily'];
+export { NATIVE_KINDS } from './aliases';
 
 type ColType = 'text' | 'user' | 'product' | 'timestamp' | 'date' | 'number' | 'claim' | 'lower';
 

@@ -4,7 +4,7 @@
 // unknown product is kept (upper-cased, with its raw text) so data quality can list it.
 import type { Catalogue } from '../catalogue/catalogue';
 import type { Claim } from '../model';
-import { KIND_SPECS, type TabularKind } from './aliases';
+import { KIND_SPECS, NATIVE_KINDS, normHeader, type TabularKind } from './aliases';
 import { UTC_HEADER_RE, type Detection } from './detect';
 import type { CanonicalTable, CellValue, ParsedItem } from './types';
 
@@ -450,6 +450,18 @@ export interface RowNormaliser {
 }
 
 /** Builds the per-row function for one detected file. Header texts are only ever data here. */
+/**
+ * Rejects the header repeated after a page break (read as data it was a user "email" holding offering OFFERING_NAME)
+ * and a page footer ("Page 1 of 2", read as a user).
+ */
+function checkPageFurniture(cells: string[], headerKeys: string[]): void {
+  const filled = cells.filter((c) => c.trim() !== '');
+  if (filled.length >= 2 && cells.every((c, i) => c.trim() === '' || normHeader(c) === headerKeys[i])) {
+    throw new RowError('the header row again (a page break in the export), not data: left out');
+  }
+  if (filled.length === 1 && /^page\s+\d+(\s*(of|\/)\s*\d+)?$/i.test(filled[0]!.trim())) throw new RowError(`a page footer ("${filled[0]!.trim()}"), not data: left out`);
+}
+
 /** The reason an empty line is a reject (the JS reader and DuckDB's alike). */
 export const EMPTY_ROW = 'the row is empty (only separators)';
 
@@ -463,6 +475,10 @@ export function makeRowNormaliser(det: Detection, headers: string[], ctx: Normal
     if (!used.has(i)) extraIdx.push([i, h.trim() === '' ? `column_${i + 1}` : h]);
   });
   const build = ROW_BUILDERS[det.kind];
+  // Page furniture of a report printed to CSV (the header again after a page break, "Page 1 of 2"), in the small
+  // kinds only: DuckDB's reader, which takes the large ones, gives its own reason for such a line.
+  const pageFurniture = !NATIVE_KINDS.includes(det.kind);
+  const headerKeys = headers.map(normHeader);
 
   // One reader object per file, re-pointed at each row: no closures allocated per row on the hot path.
   const reader = new CellReader(idx, types, ctx.timezone, ctx.catalogue, ctx.dates, headers, ctx.blanked ?? new Map(), ctx.numbers);
@@ -473,6 +489,7 @@ export function makeRowNormaliser(det: Detection, headers: string[], ctx: Normal
     try {
       // A line of separators only (",,,,," under a table) is said to be empty, not blamed on its first missing value.
       if (cells.every((c) => c.trim() === '')) throw new RowError(EMPTY_ROW);
+      if (pageFurniture) checkPageFurniture(cells, headerKeys);
       const values = build(reader);
       let extra: Array<[string, string]> | null = reader.kept;
       for (const [i, h] of extraIdx) {

@@ -168,6 +168,14 @@ test('a totals line under a table is a reject saying so, not a subscription of o
   assert.equal(users(['totally', 'Revit'], 4).row?.values.user, 'totally');
 });
 
+test("a report's page furniture printed to CSV is a reject saying so: the header again after a page break, a page footer", () => {
+  const uh = ['Email', 'Offering name', 'Seat assignment'];
+  const users = makeRowNormaliser(detectAs('users', uh), uh, ctx);
+  assert.equal(users(['email', 'Offering Name', 'Seat Assignment'], 17).reject?.reason, 'the header row again (a page break in the export), not data: left out');
+  assert.equal(users(['Page 1 of 2', '', ''], 16).reject?.reason, 'a page footer ("Page 1 of 2"), not data: left out');
+  assert.equal(users(['ann@contoso.com', 'Revit', 'Assigned'], 18).row?.values.user, 'ann@contoso.com');
+});
+
 test('users: seat_assignment defaults to assigned; unknown columns are kept as extra', () => {
   const headers = ['Email', 'Offering', 'Assigned date', 'Badge colour'];
   const n = makeRowNormaliser(detectAs('users', headers), headers, ctx);
