@@ -529,6 +529,9 @@ class CellReader {
     private readonly numbers: NumberStyle | undefined,
   ) {}
 
+  /** Whether the file has this column at all (a blank cell and no column are told apart). */
+  has = (col: string): boolean => this.idx.has(col);
+
   get = (col: string): string | null => {
     const i = this.idx.get(col);
     if (i === undefined) return null;
@@ -745,7 +748,7 @@ const ROW_BUILDERS: Record<TabularKind, (h: Helpers) => Values> = {
     };
   },
 
-  subscriptions({ get, date, optDate, num, optNum, cat }) {
+  subscriptions({ get, has, date, optDate, num, optNum, cat }) {
     for (const col of ['contract_number', 'offering'] as const) rejectTotals(get(col), 'a subscription line');
     const [offering, offeringRaw] = product(cat, need(get('offering'), 'offering_name is empty'));
     const seats = need(num('seat_quantity'), 'seat_quantity is empty');
@@ -779,8 +782,9 @@ const ROW_BUILDERS: Record<TabularKind, (h: Helpers) => Values> = {
       // Prices are descriptive here (the price book has its own): one that does not read (Excel's "€ -") loads blank, noted.
       unit_price: optNum('unit_price'),
       list_price: optNum('list_price'),
-      // A Flex line without a tokens column gives its tokens as the line's quantity (as Autodesk's export does).
-      tokens: tokens ?? (model === 'flex' ? seats : null),
+      // A Flex line in a file without a tokens column gives its tokens as the line's quantity (as Autodesk's export
+      // does); in a file with one, a blank cell is tokens unknown (renewal.ts says so), not one token.
+      tokens: tokens ?? (model === 'flex' && !has('tokens') ? seats : null),
     };
   },
 

@@ -163,12 +163,21 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
     -- against tokens used in the 12 months to D (the Token Flex export when loaded, else Flex rows of daily usage).
     -- Tokens are bought for a line's whole term: a 36-month line's 150,000 tokens are 50,000 a year, the figure the
     -- 12 months of use are judged against.
+    -- Each line counts the share of its tokens that falls in those 12 months (its months in them over its term's
+    -- months): a top-up bought for the last 7 months of the year adds all its tokens, a pool renewed mid-year adds
+    -- the old pool's share and the new one's. Months no line in the export covers (a pool begun 9 months ago, the one
+    -- before it not exported) are filled at the same rate. bought_term and term_months describe the lines in term at D.
     flex AS (
-      SELECT e.offering, sum(coalesce(e.tokens, 0)) AS bought_term,
-        sum(coalesce(e.tokens, 0) * 12.0 / term_months(e.s, e.e)) AS bought, max(term_months(e.s, e.e)) AS term_months
+      SELECT e.offering,
+        sum(coalesce(e.tokens, 0)) FILTER (WHERE e.e >= _p.d) AS bought_term,
+        sum(coalesce(e.tokens, 0) * term_months(greatest(e.s, CAST(_p.d - INTERVAL 12 MONTH AS DATE) + 1), least(e.e, _p.d)) / term_months(e.s, e.e))
+          * 12.0 / term_months(greatest(min(e.s), CAST(_p.d - INTERVAL 12 MONTH AS DATE) + 1), least(max(e.e), _p.d)) AS bought,
+        max(term_months(e.s, e.e)) FILTER (WHERE e.e >= _p.d) AS term_months,
+        bool_or(e.tokens IS NOT NULL) AS tokens_known
       FROM _e e, _p
-      WHERE e.model = 'flex' AND e.offering IS NOT NULL AND e.s <= _p.d AND e.e >= _p.d
-      GROUP BY e.offering),
+      WHERE e.model = 'flex' AND e.offering IS NOT NULL AND e.s <= _p.d AND e.e > CAST(_p.d - INTERVAL 12 MONTH AS DATE)
+        AND e.offering IN (SELECT offering FROM _contract WHERE model = 'flex')
+      GROUP BY e.offering, _p.d),
     -- Tokens used in the 12 months to D, and the days the token data covers: "0 tokens used" from an export of
     -- another year must say so.
     flex_used AS (
@@ -183,7 +192,7 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
       coalesce(stats.peak, 0) AS peak, CASE WHEN coalesce(stats.before, 0) > 0 THEN stats.recent / stats.before END AS trend,
       coalesce(den.n, 0) AS true_denials, coalesce(gaps.units, 0) AS gap_units, gaps.gap_last, CASE WHEN k.main THEN coalesce(lowf.n, 0) ELSE 0 END AS low_frequency_users,
       CAST(ceil(coalesce(stats.peak, 0) * (1 + _p.buf)) AS DOUBLE) AS needed,
-      k.model = 'flex' AND flex.offering IS NOT NULL AS flex_pool, coalesce(flex.bought, 0) AS tokens_bought, coalesce(flex.bought_term, 0) AS tokens_bought_term, flex.term_months, coalesce(flex_used.used, 0) AS tokens_used,
+      k.model = 'flex' AND flex.offering IS NOT NULL AS flex_pool, coalesce(flex.tokens_known, false) AS tokens_known, coalesce(flex.bought, 0) AS tokens_bought, coalesce(flex.bought_term, 0) AS tokens_bought_term, flex.term_months, coalesce(flex_used.used, 0) AS tokens_used,
       flex_used.flex_first, flex_used.flex_last, CAST(_p.d - INTERVAL 12 MONTH AS DATE) AS flex_from,
       -- How far the token data covers the 12 months judged: a pool is reduced only on a whole year of use.
       CASE WHEN flex_used.flex_last IS NULL THEN 'none'
@@ -210,7 +219,9 @@ export async function saveRenewal(db: EngagementDb): Promise<void> {
            WHEN active_assignments > 0 AND low_frequency_users >= 0.25 * active_assignments THEN 'convert_to_flex' ELSE 'keep' END,
       CASE WHEN flex_pool THEN CASE WHEN flex_rec = 'keep' THEN round(tokens_bought) ELSE flex_needed END WHEN gap_units > 0 THEN seats + gap_units WHEN NOT sized THEN seats WHEN needed < seats THEN needed
            WHEN active_assignments > 0 AND low_frequency_users >= 0.25 * active_assignments THEN seats - low_frequency_users ELSE seats END,
-      CASE WHEN flex_pool THEN printf('Flex token pool, sized by tokens: %s of %s tokens used in the 12 months to the review date', format('{:,}', CAST(round(tokens_used) AS BIGINT)), format('{:,}', CAST(round(tokens_bought) AS BIGINT)))
+      CASE WHEN flex_pool AND NOT tokens_known THEN printf('Flex token pool: the subscriptions export gives no tokens bought for it, so it cannot be sized (%s tokens used in the 12 months to the review date); add the tokens bought (a Tokens column) and load it again',
+             format('{:,}', CAST(round(tokens_used) AS BIGINT)))
+           WHEN flex_pool THEN printf('Flex token pool, sized by tokens: %s of %s tokens used in the 12 months to the review date', format('{:,}', CAST(round(tokens_used) AS BIGINT)), format('{:,}', CAST(round(tokens_bought) AS BIGINT)))
              || CASE WHEN tokens_bought > 0 THEN printf(' (%d%%)', CAST(round(100 * tokens_used / tokens_bought) AS BIGINT)) ELSE '' END
              || CASE WHEN round(tokens_bought_term) <> round(tokens_bought) THEN printf(', a year''s share of the %s bought for a %d-month term', format('{:,}', CAST(round(tokens_bought_term) AS BIGINT)), term_months) ELSE '' END
              -- Tokens used beyond those bought are billed as overage: priced at the Flex token price (Assumptions).
@@ -256,7 +267,7 @@ export async function saveRenewal(db: EngagementDb): Promise<void> {
     FROM (SELECT *, CASE WHEN model = 'network' THEN 'network seats in use at once' ELSE 'monthly active users' END AS counts, CAST(idle_seats + unassigned_seats AS BIGINT) AS free_seats,
         (SELECT count(*) FROM _lf WHERE no_rate IS NULL AND remaining - flex > 0) AS conv_users,
         (SELECT coalesce(sum(tokens * 12.0 / months), 0) FROM _lf WHERE no_rate IS NULL AND remaining - flex > 0) AS conv_tokens,
-        CASE WHEN flex_cover IN ('none', 'outside') THEN 'keep' WHEN tokens_used > tokens_bought THEN 'increase'
+        CASE WHEN flex_cover IN ('none', 'outside') OR NOT tokens_known THEN 'keep' WHEN tokens_used > tokens_bought THEN 'increase'
              WHEN flex_cover = 'full' AND flex_needed < round(tokens_bought) THEN 'reduce' ELSE 'keep' END AS flex_rec
       FROM _rb), _p`);
   await db.run(`INSERT INTO renewal_monthly SELECT line, strftime(m, '%Y-%m'), active_users, seats FROM _rm`);

@@ -151,7 +151,7 @@ test("subscriptions: Autodesk's export (no licence model column) still reads a F
   const withTokens = ['Offering name', 'Seat quantity', 'Licence model', 'Tokens'];
   const t = makeRowNormaliser(detectAs('subscriptions', withTokens), withTokens, ctx);
   assert.deepEqual([t(['Flex', '1', 'Flex', '5000'], 2).row?.values.tokens, t(['Flex', '1', 'Flex', '5000'], 2).row?.values.seat_quantity], [5000, 1]);
-  assert.equal(t(['Flex', '40000', 'flex', ''], 3).row?.values.tokens, 40000, 'a Flex line with its tokens cell empty gives them as its quantity');
+  assert.equal(t(['Flex', '1', 'flex', ''], 3).row?.values.tokens, null, 'in a file with a tokens column, a blank cell is tokens unknown, not the quantity');
 });
 
 test('a totals line under a table is a reject saying so, not a subscription of offering TOTAL or a user', () => {

@@ -239,6 +239,31 @@ test('renewal brief: tokens bought for a three-year term are judged a year at a 
   }
 });
 
+test('renewal brief: a top-up for the last months of the year counts whole; a pool without its tokens bought is not sized', async () => {
+  const e = await makeEstate();
+  try {
+    await e.insert('subscriptions', [
+      { offering: 'FLEX', seat_quantity: 1, start_date: '2025-10-01', end_date: '2026-09-30', licence_model: 'flex', tokens: 100000 },
+      { offering: 'FLEX', seat_quantity: 1, start_date: '2026-03-01', end_date: '2026-09-30', licence_model: 'flex', tokens: 50000 },
+    ]);
+    await e.insert('tokenflex', days('2025-10-01', 100, 3).map((d) => ({ usage_date: d, product: 'RVT', tokens: 1200 })));
+    await e.review({ as_of: D });
+    const flex = async () => (await getRenewal(e.db, (c) => c)).find((b) => b.offering === 'FLEX')!;
+    // 150,000 tokens for the year (the top-up is not spread over 12 months), 120,000 used: 126,000 with the buffer.
+    const pool = await flex();
+    assert.deepEqual([pool.seats, pool.recommendation, pool.target_quantity], [150000, 'reduce', 126000]);
+    assert.equal(pool.reason, 'Flex token pool, sized by tokens: 120,000 of 150,000 tokens used in the 12 months to the review date (80%); with the 5% buffer the next year needs 126,000 tokens');
+    // A Flex line whose tokens the export does not give: not read as one token, and not sized.
+    await e.db.run('UPDATE subscriptions SET tokens = NULL');
+    await e.review({ as_of: D });
+    const unknown = await flex();
+    assert.deepEqual([unknown.seats, unknown.recommendation], [0, 'keep']);
+    assert.equal(unknown.reason, 'Flex token pool: the subscriptions export gives no tokens bought for it, so it cannot be sized (120,000 tokens used in the 12 months to the review date); add the tokens bought (a Tokens column) and load it again');
+  } finally {
+    e.close();
+  }
+});
+
 test('renewal brief: increase for gaps, reduce to peak plus buffer, convert to Flex, keep; monthly series', async () => {
   const e = await makeEstate();
   try {
