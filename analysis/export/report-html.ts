@@ -98,7 +98,7 @@ export function renderReport(r: ReportInput): string {
   const tokens = (x: RenewalRow) => (renewalMeasure(x.licence_model) === 'tokens' ? ' <span class="note">tokens a year</span>' : '');
   const renewalRows = r.renewal
     .map(
-      (x) => `<tr><td>${esc(x.offering)}${x.licence_model ? ` <span class="note">${esc(LICENCE_MODEL_LABELS[x.licence_model] ?? x.licence_model)}</span>` : ''}</td><td class="num">${num(x.seats)}${tokens(x)}</td><td class="num">${renewalMeasure(x.licence_model) === 'users' ? num(x.active_assignments) : '—'}</td><td class="num">${num(x.active_users)}</td>
+      (x) => `<tr><td>${esc(x.offering)}${x.licence_model ? ` <span class="note">${esc(LICENCE_MODEL_LABELS[x.licence_model] ?? x.licence_model)}</span>` : ''}</td><td class="num">${num(x.seats)}${tokens(x)}</td><td class="num">${renewalMeasure(x.licence_model) === 'users' ? num(x.active_assignments) : '—'}</td><td class="num">${renewalMeasure(x.licence_model) === 'tokens' && !x.active_users ? '—' : num(x.active_users)}</td>
 <td class="num">${num(x.peak_monthly_active)}</td><td class="num">${x.trend === null ? '—' : `×${x.trend.toFixed(2)}`}</td><td class="num">${renewalMeasure(x.licence_model) === 'concurrent' ? num(x.true_denials) : '—'}</td>
 <td><span class="pill">${esc(RECOMMENDATION_LABELS[x.recommendation] ?? x.recommendation)}</span></td><td class="num">${num(x.target_quantity)}${tokens(x)}</td><td>${esc(x.reason)}</td></tr>`,
     )

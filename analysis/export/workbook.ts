@@ -164,7 +164,8 @@ const RENEWAL_COLUMNS: TableColumn<PricedRenewal>[] = [
   { header: 'Seats', kind: 'num', value: ({ r }) => r.seats },
   // Only Named User seats are assigned, and only network seats are denied: elsewhere a 0 would read as a finding.
   { header: 'Active assignments', kind: 'int', value: ({ r }) => (renewalMeasure(r.licence_model) === 'users' ? r.active_assignments : null) },
-  { header: 'Active users', kind: 'int', value: ({ r }) => r.active_users },
+  // A token pool's users are known only from user-level token rows: none loaded is no figure, not 0 users.
+  { header: 'Active users', kind: 'int', value: ({ r }) => (renewalMeasure(r.licence_model) === 'tokens' && !r.active_users ? null : r.active_users) },
   // A network line is sized by sessions at once (renewal.ts), a Named User line by monthly active users.
   { header: 'Peak monthly (users; network: at once; Flex: tokens)', kind: 'int', value: ({ r }) => r.peak_monthly_active },
   { header: 'Trend', kind: 'ratio', value: ({ r }) => r.trend },

@@ -232,8 +232,8 @@ export async function saveRenewal(db: EngagementDb): Promise<void> {
                   WHEN tokens_used > tokens_bought THEN printf('; %s more were used than bought (about %s of overage at the Flex token price)',
                     format('{:,}', CAST(round(tokens_used - tokens_bought) AS BIGINT)), money_text((tokens_used - tokens_bought) * tp)) ELSE '' END
              || CASE WHEN flex_cover = 'none' THEN '; no Token Flex usage is loaded (load the Token Flex usage export)'
-                  WHEN flex_cover = 'outside' THEN printf('; the Token Flex usage loaded runs from %s to %s, outside those 12 months: load a current export', flex_first, flex_last)
-                  WHEN flex_cover = 'partial' THEN printf('; the Token Flex usage loaded starts on %s, so it covers only part of those 12 months', flex_first)
+                  WHEN flex_cover = 'outside' THEN printf('; the Flex token usage loaded runs from %s to %s, outside those 12 months: load a current export', flex_first, flex_last)
+                  WHEN flex_cover = 'partial' THEN printf('; the Flex token usage loaded starts on %s, so it covers only part of those 12 months', flex_first)
                   ELSE '' END
              || CASE WHEN flex_rec <> 'keep' THEN printf('; with the %g%% buffer the next year needs %s tokens', CAST(buf * 100 AS DOUBLE), format('{:,}', CAST(flex_needed AS BIGINT)))
                   WHEN flex_cover = 'partial' THEN ': too little to size the pool on' ELSE '' END
@@ -334,12 +334,14 @@ export async function carryRenewalTargets(prev: EngagementDb, db: EngagementDb):
   return rows.length;
 }
 
+const whole = (n: number) => Math.round(n).toLocaleString('en-US');
+
 /** The brief as exported (workbook, report): the analyst's target in force, and the reason saying so with the recommendation. */
 export async function exportedBrief(db: EngagementDb): Promise<Omit<BriefRow, 'analyst_target'>[]> {
   return (await renewalBrief(db)).map(({ analyst_target, ...b }) =>
     analyst_target === null || analyst_target === undefined
       ? b
-      : { ...b, target_quantity: analyst_target, reason: `${b.reason ?? ''}; the analyst set the target to ${analyst_target} (recommended ${Number(b.target_quantity ?? 0)})` },
+      : { ...b, target_quantity: analyst_target, reason: `${b.reason ?? ''}; the analyst set the target to ${whole(analyst_target)} (recommended ${whole(Number(b.target_quantity ?? 0))})` },
   );
 }
 

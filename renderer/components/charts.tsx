@@ -188,7 +188,8 @@ export function HBars(props: { label: string; items: { label: string; value: num
         const bw = ((W - labelW - valueW) * it.value) / max;
         return (
           <g key={it.label} transform={`translate(0 ${n * rowH})`}>
-            <text x={0} y={19} className="bar-label">{it.label}</text>
+            {/* A long name is cut to its column, whole in the tooltip and the chart's text alternative. */}
+            <text x={0} y={19} className="bar-label">{it.label.length > 32 ? `${it.label.slice(0, 31)}…` : it.label}<title>{it.label}</title></text>
             <rect x={labelW} y={6} width={Math.max(2, bw)} height={18} rx={3} fill={it.color ?? PALETTE[n % PALETTE.length]} />
             <text x={labelW + bw + 8} y={19} className="bar-value num">{props.format(it.value)}</text>
           </g>

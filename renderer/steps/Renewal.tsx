@@ -154,7 +154,8 @@ export function RenewalStep() {
                         <td className="right num">{int(x.seats)}{x.measure === 'tokens' && <div className="muted small">tokens a year</div>}</td>
                         {/* Only Named User seats are assigned, and only network seats are denied: elsewhere a 0 would read as a finding. */}
                         <td className="right num">{x.measure === 'users' ? int(x.active_assignments) : <span className="muted" title="Not assigned: these seats are not Named User seats">—</span>}</td>
-                        <td className="right num">{int(x.active_users)}</td>
+                        {/* A token pool's use is counted in tokens: without user-level token rows, no one is "0 users". */}
+                        <td className="right num">{x.measure === 'tokens' && x.active_users === 0 ? <span className="muted" title="The token usage loaded names no users">—</span> : int(x.active_users)}</td>
                         <td className="right num">{int(x.peak_monthly_active)}{x.measure === 'concurrent' && <div className="muted small">at once</div>}{x.measure === 'tokens' && <div className="muted small">tokens</div>}</td>
                         <td className="right num">{x.trend === null ? '—' : `×${x.trend.toFixed(2)}`}</td>
                         <td className="right num">{x.measure === 'concurrent' ? int(x.true_denials) : <span className="muted" title="Only network seats are denied">—</span>}</td>
@@ -193,7 +194,7 @@ export function RenewalStep() {
           <div className="grid-2">
             {r.data.map((x) => (
               <Card key={x.line} title={x.name} id={`chart-${domId(x.line)}`}>
-                <ActiveVsSeats name={x.name} measure={x.measure} monthly={firstMonth ? x.monthly.filter((m) => m.month >= firstMonth) : x.monthly} />
+                <ActiveVsSeats name={x.name} measure={x.measure} monthly={chartMonths(x, firstMonth)} />
                 {x.tokens_by_product.length > 0 && <TokensByProduct name={x.name} items={x.tokens_by_product} />}
               </Card>
             ))}
@@ -202,6 +203,15 @@ export function RenewalStep() {
       )}
     </div>
   );
+}
+
+/**
+ * The months a line's chart draws: from the first month with usage in any source, and a token pool from its own first
+ * month of token use (months before the Token Flex export starts hold no data, not zero tokens).
+ */
+function chartMonths(x: { measure: string; monthly: { month: string; active_users: number; seats: number }[] }, firstMonth: string | null) {
+  const from = x.measure === 'tokens' ? (x.monthly.find((m) => m.active_users > 0)?.month ?? firstMonth) : firstMonth;
+  return from ? x.monthly.filter((m) => m.month >= from) : x.monthly;
 }
 
 /** Where a Flex pool's tokens went in the 12 months judged: the largest products, the rest summed. */

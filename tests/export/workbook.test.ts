@@ -225,6 +225,8 @@ describe('finance workbook', () => {
     assert.equal(asm.getCell('B7').value, fx.settings.flex_token_price);
     // Assignments and denials only where they apply: a Flex pool has neither, a Named User line no denials.
     assert.deepEqual([flex.getCell(col('Active assignments')).value, flex.getCell(col('True denials')).value, rvt.getCell(col('True denials')).value], [null, null, null]);
+    // A token pool whose usage names no users has no user count, not 0 users.
+    assert.equal(flex.getCell(col('Active users')).value, null);
     assert.equal(rvt.getCell(col('Active assignments')).value, 12);
   });
 

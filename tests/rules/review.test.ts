@@ -209,11 +209,11 @@ test('renewal brief: a Flex pool whose token export is of another year, or start
     assert.equal(await reason(), 'Flex token pool, sized by tokens: 0 of 5,000 tokens used in the 12 months to the review date (0%); no Token Flex usage is loaded (load the Token Flex usage export)');
     await e.insert('tokenflex', [{ usage_date: '2016-01-04', product: 'RVT', tokens: 900 }, { usage_date: '2016-12-30', product: 'RVT', tokens: 100 }]);
     await e.review({ as_of: D });
-    assert.equal(await reason(), 'Flex token pool, sized by tokens: 0 of 5,000 tokens used in the 12 months to the review date (0%); the Token Flex usage loaded runs from 2016-01-04 to 2016-12-30, outside those 12 months: load a current export');
+    assert.equal(await reason(), 'Flex token pool, sized by tokens: 0 of 5,000 tokens used in the 12 months to the review date (0%); the Flex token usage loaded runs from 2016-01-04 to 2016-12-30, outside those 12 months: load a current export');
     await e.insert('tokenflex', [{ usage_date: '2026-07-01', product: 'RVT', tokens: 400 }]);
     await e.db.run("DELETE FROM tokenflex WHERE usage_date < DATE '2020-01-01'");
     await e.review({ as_of: D });
-    assert.equal(await reason(), 'Flex token pool, sized by tokens: 400 of 5,000 tokens used in the 12 months to the review date (8%); the Token Flex usage loaded starts on 2026-07-01, so it covers only part of those 12 months: too little to size the pool on');
+    assert.equal(await reason(), 'Flex token pool, sized by tokens: 400 of 5,000 tokens used in the 12 months to the review date (8%); the Flex token usage loaded starts on 2026-07-01, so it covers only part of those 12 months: too little to size the pool on');
     // Part of a year never reduces a pool (nor does no data, above): kept at the tokens bought.
     const flex = (await getRenewal(e.db, (c) => c)).find((b) => b.offering === 'FLEX')!;
     assert.deepEqual([flex.recommendation, flex.seats, flex.target_quantity], ['keep', 5000, 5000]);
