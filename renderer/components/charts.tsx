@@ -149,7 +149,7 @@ export function ActiveVsSeats(props: { name: string; monthly: { month: string; a
         {ticks.map((t) => (
           <g key={t}>
             <line x1={pad.l} x2={W - pad.r} y1={y(t)} y2={y(t)} className="gridline" />
-            <text x={pad.l - 6} y={y(t) + 4} textAnchor="end" className="axis num">{max >= 10_000 ? `${Number((t / 1000).toFixed(1))}k` : Math.round(t)}</text>
+            <text x={pad.l - 6} y={y(t) + 4} textAnchor="end" className="axis num">{max >= 10_000 && t > 0 ? `${Number((t / 1000).toFixed(1))}k` : Math.round(t)}</text>
           </g>
         ))}
         {/* Every `every`-th month, and the last: the one before it is left out when the two would overlap. */}
