@@ -540,7 +540,7 @@ export async function importFiles(db: EngagementDb, files: ImportFileRequest[], 
       for (let attempt = 0; summary === null; attempt++) {
         try {
           if (attempt > 0) plan = await prepare(facts, limits, req, opts.signal);
-          const fileCtx = { ...ctx, dates: newDateOrder(dayFirst), numbers: newNumberStyle(decimalComma), blanked: new Map() };
+          const fileCtx = { ...ctx, dates: newDateOrder(dayFirst), numbers: newNumberStyle(decimalComma), blanked: new Map(), overlong: { rows: 0, line: 0 } };
           summary = await importOne(db, facts, plan, req, fileCtx, limits, opts, onRows, attempt === 0 ? twin : undefined);
         } catch (e) {
           if (e instanceof DayFirstDates && !dayFirst) dayFirst = true;
@@ -811,6 +811,10 @@ async function importOne(
     if (dateNote) plan.notes.push(dateNote);
     const numNote = numbers ? numberNote(numbers) : null;
     if (numNote) plan.notes.push(numNote);
+    const over = ctx.overlong;
+    if (over && over.rows > 0) {
+      plan.notes.push(`${over.rows.toLocaleString('en-US')} ${over.rows === 1 ? 'row holds' : 'rows hold'} more values than the header has columns (${over.rows === 1 ? 'on' : 'the first on'} line ${over.line}): a value with an unquoted separator shifts the values after it, so check ${over.rows === 1 ? 'it' : 'them'} against the source`);
+    }
     plan.notes.push(...blankedNotes(ctx.blanked));
     await db.run('UPDATE sources SET rows_read = $2, rows_loaded = $3, rows_rejected = $4, rows_duplicate = $5, notes = $6 WHERE source_id = $1', [
       sourceId,

@@ -18,6 +18,8 @@ export interface NormaliseContext {
   blanked?: BlankedValues;
   /** How one file writes its numbers, and what they showed (import.ts decides the decimal mark per file). */
   numbers?: NumberStyle;
+  /** Rows holding more values than the header has columns, and the first of them (import.ts notes them). */
+  overlong?: { rows: number; line: number };
 }
 
 /**
@@ -497,9 +499,18 @@ export function makeRowNormaliser(det: Detection, headers: string[], ctx: Normal
         if (v !== undefined && v.trim() !== '') (extra ??= []).push([h, v]);
       }
       if (cells.length > headers.length) {
+        let beyond = false;
         for (let i = headers.length; i < cells.length; i++) {
           const v = cells[i]!;
-          if (v.trim() !== '') (extra ??= []).push([`column_${i + 1}`, v]);
+          if (v.trim() !== '') {
+            (extra ??= []).push([`column_${i + 1}`, v]);
+            beyond = true;
+          }
+        }
+        // A value holding an unquoted separator shifts every value after it: loaded as read, and said on the file.
+        if (beyond && ctx.overlong) {
+          if (ctx.overlong.rows === 0) ctx.overlong.line = line;
+          ctx.overlong.rows++;
         }
       }
       return { row: { table: spec.table, line, values, extra } };

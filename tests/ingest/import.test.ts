@@ -557,3 +557,14 @@ test('a line of separators only is a reject that says the row is empty, by both 
     db.close();
   }
 });
+
+test('a row holding more values than the header has columns (an unquoted separator) is said on the file', async () => {
+  const dir = tempDir();
+  const db = await freshDb(dir);
+  const p = write(dir, 'roster.csv', 'Email,Last name,Offering name\nann@contoso.com,Lee,Revit\nmei@contoso.com,Nguyen, Jr.,Revit\nbo@contoso.com,Berg,AutoCAD\n');
+  const r = await importFiles(db, [{ path: p }], { settings: settings() });
+  assert.equal(r.sources[0]!.rows_loaded, 3);
+  const notes = JSON.parse((await db.one<{ notes: string }>('SELECT notes FROM sources'))!.notes) as string[];
+  assert.ok(notes.includes('1 row holds more values than the header has columns (on line 3): a value with an unquoted separator shifts the values after it, so check it against the source'), notes.join(' | '));
+  db.close();
+});
