@@ -207,7 +207,9 @@ export async function pricedRenewalRows(db: EngagementDb, tokenPrice: number): P
   const prices = stored ? await db.all<{ code: string; licence_model: string | null; annual_price: number | null }>('SELECT code, licence_model, annual_price FROM review_prices') : [];
   const priceOf = (code: string, model: string | null) => prices.find((p) => p.code === code && p.licence_model === model)?.annual_price ?? null;
   return rows.map((r) => {
-    const price = r.licence_model === 'flex' ? tokenPrice : r.licence_model === 'network' ? (priceOf(r.offering, 'network') ?? priceOf(r.offering, null)) : priceOf(r.offering, null);
+    // A Flex pool whose tokens bought the export does not give (0 tokens a year) is left uncosted, and said so, not costed at 0.
+    const flexUnknown = r.licence_model === 'flex' && !r.seats;
+    const price = flexUnknown ? null : r.licence_model === 'flex' ? tokenPrice : r.licence_model === 'network' ? (priceOf(r.offering, 'network') ?? priceOf(r.offering, null)) : priceOf(r.offering, null);
     return { r, price: price === null ? null : Number(price) };
   });
 }

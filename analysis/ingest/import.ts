@@ -15,7 +15,7 @@ import { DEFAULT_LIMITS, type IngestLimits } from './limits';
 import { RefusalError, type ParsedItem } from './types';
 import { isTabularKind, NATIVE_KINDS, type TabularKind } from './aliases';
 import { detectAs, findHeaderRow, MappingError, UTC_HEADER_RE, type Detection } from './detect';
-import { blankedNotes, checkTimezone, DATE_NOTES, dayFirstNote, makeRowNormaliser, newDateOrder, newNumberStyle, NUMBER_NOTES, settledMark, type DateOrder, type NormaliseContext, type NumberStyle } from './normalise';
+import { blankedNotes, checkTimezone, DATE_NOTES, dayFirstNote, makeRowNormaliser, newDateOrder, newNumberStyle, NUMBER_NOTES, READING_NOTES, settledMark, type DateOrder, type NormaliseContext, type NumberStyle } from './normalise';
 import { decodeBytes, detectEncoding, readTextRecords, sniffDelimiter, Utf8Validator, type TextEncoding, type TextRecord } from './text-reader';
 import { CancelledError, type LoadCounts } from './loader';
 import { NativeScanner, type NativeScanResult } from './native-scan';
@@ -248,14 +248,14 @@ async function prepare(facts: FileFacts, limits: IngestLimits, req: ImportFileRe
     // Blank rows (formatting left below the data) are not rows.
     const body = sheet.rows.slice(offset + 1).filter((r) => r.cells.some((c) => c.trim() !== ''));
     const notes = [`sheet "${sheet.name}", header on row ${sheet.rows[offset]!.line}`];
-    if (sheet.filledDown) notes.push(`merged cells read down: ${sheet.filledDown.toLocaleString('en-US')} ${sheet.filledDown === 1 ? 'cell takes' : 'cells take'} the value of the merged cell above`);
+    if (sheet.filledDown) notes.push(`${READING_NOTES.mergedDown} ${sheet.filledDown.toLocaleString('en-US')} ${sheet.filledDown === 1 ? 'cell takes' : 'cells take'} the value of the merged cell above`);
     // One sheet is read per file: another sheet holding the same kind of table (a roster split by team) is said, not
     // passed over in silence.
     for (const t of tables) {
       if (t.sheet === sheet || t.detection.kind !== detection.kind) continue;
       const rows = t.sheet.rows.slice(t.offset + 1).filter((r) => r.cells.some((c) => c.trim() !== '')).length;
       if (rows > 0) {
-        notes.push(`not read: ${t.sheet.hidden ? 'hidden ' : ''}sheet "${t.sheet.name}" holds ${rows.toLocaleString('en-US')} more ${rows === 1 ? 'row' : 'rows'} of the same kind; ${t.sheet.hidden ? 'if it is current, unhide it and ' : ''}save that sheet as its own CSV and load it too`);
+        notes.push(`${READING_NOTES.notRead} ${t.sheet.hidden ? 'hidden ' : ''}sheet "${t.sheet.name}" holds ${rows.toLocaleString('en-US')} more ${rows === 1 ? 'row' : 'rows'} of the same kind; ${t.sheet.hidden ? 'if it is current, unhide it and ' : ''}save that sheet as its own CSV and load it too`);
       }
     }
     return {
@@ -818,7 +818,7 @@ async function importOne(
     if (numNote) plan.notes.push(numNote);
     const over = ctx.overlong;
     if (over && over.rows > 0) {
-      plan.notes.push(`${over.rows.toLocaleString('en-US')} ${over.rows === 1 ? 'row holds' : 'rows hold'} more values than the header has columns (${over.rows === 1 ? 'on' : 'the first on'} line ${over.line}): a value with an unquoted separator shifts the values after it, so check ${over.rows === 1 ? 'it' : 'them'} against the source`);
+      plan.notes.push(`${over.rows.toLocaleString('en-US')} ${over.rows === 1 ? 'row holds' : 'rows hold'} ${READING_NOTES.overlong} (${over.rows === 1 ? 'on' : 'the first on'} line ${over.line}): a value with an unquoted separator shifts the values after it, so check ${over.rows === 1 ? 'it' : 'them'} against the source`);
     }
     plan.notes.push(...blankedNotes(ctx.blanked));
     await db.run('UPDATE sources SET rows_read = $2, rows_loaded = $3, rows_rejected = $4, rows_duplicate = $5, notes = $6 WHERE source_id = $1', [

@@ -63,9 +63,21 @@ export function settledMark(n: NumberStyle): 'comma' | 'point' | null {
  */
 export type BlankedValues = Map<string, { rows: number; line: number; text: string }>;
 
-/** A source note the analyst must see beside the loaded file (how its dates were read, values loaded blank), not only on the card before import. */
+/** How the notes of what a file's reading changed begin (import.ts writes them): the analyst sees them beside the loaded file. */
+export const READING_NOTES = {
+  mergedDown: 'merged cells read down:',
+  notRead: 'not read:',
+  overlong: 'more values than the header has columns',
+} as const;
+
+/**
+ * A source note the analyst must see beside the loaded file, not only on the card before import: how its dates and
+ * numbers were read, values loaded blank, merged cells filled down, sheets not read, rows with values beyond the header.
+ */
 export function needsAttention(note: string): boolean {
-  return (Object.values(DATE_NOTES) as string[]).includes(note) || note.startsWith(`${DATE_NOTES.dayFirst}:`) || BLANKED_NOTE.test(note);
+  return (Object.values(DATE_NOTES) as string[]).includes(note) || note.startsWith(`${DATE_NOTES.dayFirst}:`) || BLANKED_NOTE.test(note)
+    || Object.values(NUMBER_NOTES).some((n) => note.startsWith(n))
+    || note.startsWith(READING_NOTES.mergedDown) || note.startsWith(READING_NOTES.notRead) || note.includes(READING_NOTES.overlong);
 }
 const BLANKED_NOTE = /^\d+ rows? loaded with .+ blank: /;
 

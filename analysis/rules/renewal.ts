@@ -218,7 +218,8 @@ export async function saveRenewal(db: EngagementDb): Promise<void> {
       CASE WHEN flex_pool THEN flex_rec WHEN gap_units > 0 THEN 'increase' WHEN NOT sized THEN 'keep' WHEN needed < seats THEN 'reduce'
            WHEN active_assignments > 0 AND low_frequency_users >= 0.25 * active_assignments THEN 'convert_to_flex' ELSE 'keep' END,
       CASE WHEN flex_pool THEN CASE WHEN flex_rec = 'keep' THEN round(tokens_bought) ELSE flex_needed END WHEN gap_units > 0 THEN seats + gap_units WHEN NOT sized THEN seats WHEN needed < seats THEN needed
-           WHEN active_assignments > 0 AND low_frequency_users >= 0.25 * active_assignments THEN seats - low_frequency_users ELSE seats END,
+           -- Never below none: more users assigned than seats bought (5 on 4) all low-frequency gave a target of -1.
+           WHEN active_assignments > 0 AND low_frequency_users >= 0.25 * active_assignments THEN greatest(0, seats - low_frequency_users) ELSE seats END,
       CASE WHEN flex_pool AND NOT tokens_known THEN printf('Flex token pool: the subscriptions export gives no tokens bought for it, so it cannot be sized (%s tokens used in the 12 months to the review date); add the tokens bought (a Tokens column) and load it again',
              format('{:,}', CAST(round(tokens_used) AS BIGINT)))
            WHEN flex_pool THEN printf('Flex token pool, sized by tokens: %s of %s tokens used in the 12 months to the review date', format('{:,}', CAST(round(tokens_used) AS BIGINT)), format('{:,}', CAST(round(tokens_bought) AS BIGINT)))

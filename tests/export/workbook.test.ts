@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { basename, join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { writeWorkbook, SHEETS } from '../../analysis/export/workbook';
+import { pricedRenewalRows } from '../../analysis/export/data';
 import { buildFixture, disposeFixture, expectedScenarios, EVIL, GAPS, SAVINGS, type Fixture } from './fixture';
 import { allFormulas, cellsOf, openXlsx, sheetXml } from './xlsx-xml';
 
@@ -228,6 +229,16 @@ describe('finance workbook', () => {
     // A token pool whose usage names no users has no user count, not 0 users.
     assert.equal(flex.getCell(col('Active users')).value, null);
     assert.equal(rvt.getCell(col('Active assignments')).value, 12);
+  });
+
+  it('leaves a Flex pool whose tokens bought are unknown uncosted, not costed at 0', async () => {
+    await fx.db.run(`UPDATE renewal_brief SET seats = 0 WHERE line = 'FLEX'`);
+    try {
+      const flex = (await pricedRenewalRows(fx.db, fx.settings.flex_token_price)).find((p) => p.r.line === 'FLEX')!;
+      assert.equal(flex.price, null);
+    } finally {
+      await fx.db.run(`UPDATE renewal_brief SET seats = 5000 WHERE line = 'FLEX'`);
+    }
   });
 
   it("leaves the Summary's view unfrozen (it has no header row) and freezes the registers' header", async () => {

@@ -264,6 +264,23 @@ test('renewal brief: a top-up for the last months of the year counts whole; a po
   }
 });
 
+test('renewal brief: converting to Flex never sets a target below none, also with more users assigned than seats', async () => {
+  const e = await makeEstate();
+  try {
+    await e.insert('subscriptions', [{ offering: 'ACD', seat_quantity: 1, start_date: '2025-10-01', end_date: '2026-09-30' }]);
+    // Two users on one AutoCAD seat, each on it once a month: both low-frequency.
+    await e.insert('users', ['a@contoso.com', 'b@contoso.com'].map((user) => ({ user, offering: 'ACD', assigned_date: '2024-01-01' })));
+    for (const user of ['a@contoso.com', 'b@contoso.com']) {
+      await e.insert('usage_daily', days('2025-10-05', 12, 30).map((d) => ({ user, product: 'ACD', day: d, licence_type: 'named_user' })));
+    }
+    await e.review({ as_of: D, flex_token_price: 3 });
+    const acd = (await getRenewal(e.db, (c) => c)).find((b) => b.offering === 'ACD')!;
+    assert.deepEqual([acd.recommendation, acd.target_quantity], ['convert_to_flex', 0]);
+  } finally {
+    e.close();
+  }
+});
+
 test('renewal brief: increase for gaps, reduce to peak plus buffer, convert to Flex, keep; monthly series', async () => {
   const e = await makeEstate();
   try {

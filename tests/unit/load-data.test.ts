@@ -115,3 +115,15 @@ test('a loaded source lists what the analyst must still see of it: values loaded
     '1 row loaded with Last accessed blank: "Never" on line 3 does not read; the text is kept with the row',
   ]);
 });
+
+test('a loaded source keeps in view how its numbers were read and rows with values beyond its header', async () => {
+  const info = (await call('engagement.info', {})) as Info;
+  const file = join(info.folder, 'subs-eu-notes.csv');
+  writeFileSync(file, ['Offering name;Seat quantity;Start date;End date;Unit price;Team', 'Revit;2;2025-10-01;2026-09-30;2.985,00 €;Design', 'Maya;1;2025-10-01;2026-09-30;1.975;Media;extra'].join('\n'));
+  await call('import.run', { jobId: 'eu-notes', files: [{ path: file }] });
+  const source = ((await call('sources.list', {})) as (Source & { notes: string[] })[]).find((s) => s.file === 'subs-eu-notes.csv')!;
+  assert.deepEqual(source.notes, [
+    'numbers read with a decimal comma: the file writes numbers such as "2.985,00 €"',
+    '1 row holds more values than the header has columns (on line 3): a value with an unquoted separator shifts the values after it, so check it against the source',
+  ]);
+});
