@@ -244,8 +244,9 @@ export async function saveRenewal(db: EngagementDb): Promise<void> {
            WHEN gap_units > 0 THEN printf('the gap register holds %s %s', plural(CAST(gap_units AS BIGINT), 'unit'), CASE WHEN main THEN 'for its products' ELSE 'of network over-use' END)
              -- Gaps that ended long ago (a lookback of years) may be settled by now: said before seats are bought for them.
              || CASE WHEN gap_last < CAST(_p.d - INTERVAL 6 MONTH AS DATE) THEN printf('; the last of it was on %s, before the six months the seats are sized on: check it still applies before buying', gap_last) ELSE '' END
-             -- The target buys for every gap unit (RULES.md); what reassigning the idle seats first would leave to buy is said.
-             || CASE WHEN free_seats > 0 THEN printf('; %d of its seats %s free (%s): given to the users behind the gaps, they would cover %s, and a target of %g would do',
+             -- The target buys a seat for every gap unit (RULES.md); what giving the gap users the free seats would leave to buy is
+             -- said, as the alternative to it (not as a contradiction of it).
+             || CASE WHEN free_seats > 0 THEN printf('; %d of its seats %s free (%s): given to the users behind the gaps, they would cover %s, so a target of %g would do instead of a seat bought for every gap unit',
                   free_seats, CASE WHEN free_seats = 1 THEN 'is' ELSE 'are' END,
                   CASE WHEN unassigned_seats = 0 THEN 'idle, on the Reclamation list' WHEN idle_seats = 0 THEN 'never assigned'
                        ELSE printf('%d idle on the Reclamation list, %d never assigned', idle_seats, CAST(unassigned_seats AS BIGINT)) END,

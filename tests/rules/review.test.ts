@@ -298,7 +298,7 @@ test('renewal brief: increase for gaps, reduce to peak plus buffer, convert to F
     assert.equal(by.RVT!.recommendation, 'increase');
     assert.equal(by.RVT!.target_quantity, 3);
     // One of its two seats is held by a dormant user: the brief says to reassign it first.
-    assert.equal(by.RVT!.reason, 'the gap register holds 1 unit for its products; 1 of its seats is free (idle, on the Reclamation list): given to the users behind the gaps, they would cover it, and a target of 2 would do');
+    assert.equal(by.RVT!.reason, 'the gap register holds 1 unit for its products; 1 of its seats is free (idle, on the Reclamation list): given to the users behind the gaps, they would cover it, so a target of 2 would do instead of a seat bought for every gap unit');
     // ACD: 4 assigned, a4 uses it twice a month: a quarter are low-frequency users.
     assert.equal(by.ACD!.recommendation, 'convert_to_flex');
     assert.equal(by.ACD!.active_assignments, 4);
