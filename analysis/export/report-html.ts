@@ -119,7 +119,7 @@ export function renderReport(r: ReportInput): string {
     .sort((x, y) => x.type.localeCompare(y.type) || (x.first_seen ?? '').localeCompare(y.first_seen ?? '') || x.finding_id.localeCompare(y.finding_id))
     .map(
       (x) => `<tr><td class="nowrap">${esc(typeLabel(x.type))}</td><td>${esc(x.product ?? '')}</td><td class="num">${num(x.units)}</td><td class="date">${esc(x.first_seen)}</td>
-<td class="date">${esc(x.last_seen)}</td><td>${esc(x.detail)}</td><td class="num">${num(x.evidence_count)}</td></tr>`,
+<td class="date">${esc(x.last_seen)}</td><td>${esc(x.detail)}</td><td class="num">${num(x.evidence_count)}</td><td>${esc(x.action ? (DECISION_LABELS[x.action] ?? x.action) : null)}</td></tr>`,
     )
     .join('');
   const a = r.assumptions;
@@ -189,7 +189,7 @@ ${r.optimisation.length ? `<table><thead><tr><th>Finding</th><th>Type</th><th>Us
 ${r.renewal.length ? `<table><thead><tr><th>Offering</th><th class="num">Seats</th><th class="num">Assigned</th><th class="num">Active users</th><th class="num">Peak monthly (network: at once; Flex: tokens)</th><th class="num">Trend</th><th class="num">Denials</th><th>Recommendation</th><th class="num">Target</th><th>Reason</th></tr></thead><tbody>${renewalRows}</tbody></table>` : '<p class="note">No offerings under contract.</p>'}
 
 <h2>Signals<span class="count">${num(r.signals)} signals</span></h2>
-${r.signalRows.length ? `<div class="scroll"><table><thead><tr><th>Signal</th><th>Product</th><th class="num">Units</th><th>From</th><th>To</th><th>Detail</th><th class="num">Evidence rows</th></tr></thead><tbody>${signalRows}</tbody></table></div>${capped(r.signalRows.length, r.signals, 'signals')}` : '<p class="note">No telemetry gaps, usage spikes, new domains or network denials.</p>'}
+${r.signalRows.length ? `<div class="scroll"><table><thead><tr><th>Signal</th><th>Product</th><th class="num">Units</th><th>From</th><th>To</th><th>Detail</th><th class="num">Evidence rows</th><th>Decision</th></tr></thead><tbody>${signalRows}</tbody></table></div>${capped(r.signalRows.length, r.signals, 'signals')}` : '<p class="note">No telemetry gaps, usage spikes, new domains or network denials.</p>'}
 
 <h2>Sources<span class="count">${num(r.sources.length)} files, ${num(r.rejects)} rejected rows, ${num(r.signals)} signals</span></h2>
 <table><thead><tr><th>File</th><th>Kind</th><th class="num">Rows read</th><th class="num">Loaded</th><th class="num">Rejected</th><th class="num">Duplicate</th><th class="num">Bytes</th><th>SHA-256</th><th>Copy</th></tr></thead><tbody>${sourceRows}</tbody></table>

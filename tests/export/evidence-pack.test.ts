@@ -287,6 +287,8 @@ describe('evidence pack', () => {
     assert.match(text, /Rows read Loaded Rejected Duplicate Bytes/);
     assert.match(text, /Rows read = loaded \+ rejected \+ duplicate/);
     assert.match(html, /<h2>Signals<span class="count">/);
+    // A signal's decision is in the report too (the usage spike the fixture's analyst chose to investigate).
+    assert.match(text, /Usage spike RVT 31 2026-06-01 2026-06-30 31 users vs 14 on average \d+ Investigate/);
     assert.match(text, /data\/evidence\.csv gives the rows each rests on/);
     // The window, and what this review's settings change from the defaults (the fixture's list price of RVT).
     assert.match(text, /Lookback \d+ months/);

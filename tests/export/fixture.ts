@@ -125,7 +125,8 @@ export async function buildFixture(settingsOverride: Record<string, unknown> = {
     ('AECCOL', NULL, 'AEC Collection', 3810, 3810, NULL, 'price book', 'price book'), ('RVT', NULL, 'Revit', 2985, 3100, 10, 'engagement settings', 'price book')`);
   await db.run(`INSERT INTO decisions (finding_id, action, owner, due_date, justification) VALUES
     ('G-0001', 'buy', 'Jane Okafor (Finance)', '2026-10-31', 'Assign a Revit seat; user is a new hire'),
-    ('S-0002', 'reclaim', $1, '2026-10-15', NULL)`, [EVIL.plus]);
+    ('S-0002', 'reclaim', $1, '2026-10-15', NULL),
+    ('X-0002', 'investigate', 'Jane Okafor (Finance)', NULL, 'Spike in Revit users: a new project?')`, [EVIL.plus]);
   return { dir, db, settings, sourceFiles };
 }
 
