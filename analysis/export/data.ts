@@ -192,8 +192,11 @@ export async function renewalRows(db: EngagementDb): Promise<RenewalRow[]> {
   return parseRows(RenewalRowSchema, await exportedBrief(db), 'renewal_brief');
 }
 
-/** A renewal line with the unit price it is costed at (null: the review had no price for it). */
-export interface PricedRenewal { r: RenewalRow; price: number | null }
+/**
+ * A renewal line with the unit price it is costed at (null: the review had no price for it); `tokenSetting` when it
+ * is the Flex token price setting (the workbook links it to the Assumptions sheet).
+ */
+export interface PricedRenewal { r: RenewalRow; price: number | null; tokenSetting?: boolean }
 
 /**
  * The renewal lines with the unit price each is costed at on the Renewal sheet: a seat a year as the review priced
@@ -204,12 +207,17 @@ export async function pricedRenewalRows(db: EngagementDb, tokenPrice: number): P
   const rows = await renewalRows(db);
   // An engagement reviewed before review_prices (schema 5) has none: its lines are left unpriced.
   const stored = (await db.one(`SELECT 1 AS x FROM information_schema.tables WHERE table_name = 'review_prices'`)) !== undefined;
-  const prices = stored ? await db.all<{ code: string; licence_model: string | null; annual_price: number | null }>('SELECT code, licence_model, annual_price FROM review_prices') : [];
+  const prices = stored ? await db.all<{ code: string; licence_model: string | null; annual_price: number | null; source: string }>('SELECT code, licence_model, annual_price, source FROM review_prices') : [];
   const priceOf = (code: string, model: string | null) => prices.find((p) => p.code === code && p.licence_model === model)?.annual_price ?? null;
   return rows.map((r) => {
-    // A Flex pool whose tokens bought the export does not give (0 tokens a year) is left uncosted, and said so, not costed at 0.
-    const flexUnknown = r.licence_model === 'flex' && !r.seats;
-    const price = flexUnknown ? null : r.licence_model === 'flex' ? tokenPrice : r.licence_model === 'network' ? (priceOf(r.offering, 'network') ?? priceOf(r.offering, null)) : priceOf(r.offering, null);
+    if (r.licence_model === 'flex') {
+      // A Flex pool whose tokens bought the export does not give (0 tokens a year) is left uncosted, and said so, not
+      // costed at 0. Its tokens are costed at the subscription line's own price when it has one, else the setting.
+      if (!r.seats) return { r, price: null };
+      const own = prices.find((p) => p.code === r.offering && p.licence_model === null && p.source === 'subscription line')?.annual_price ?? null;
+      return own === null ? { r, price: tokenPrice, tokenSetting: true } : { r, price: Number(own) };
+    }
+    const price = r.licence_model === 'network' ? (priceOf(r.offering, 'network') ?? priceOf(r.offering, null)) : priceOf(r.offering, null);
     return { r, price: price === null ? null : Number(price) };
   });
 }

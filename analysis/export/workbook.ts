@@ -172,8 +172,8 @@ const RENEWAL_COLUMNS: TableColumn<PricedRenewal>[] = [
   { header: 'True denials', kind: 'int', value: ({ r }) => (renewalMeasure(r.licence_model) === 'concurrent' ? r.true_denials : null) },
   { header: 'Recommendation', kind: 'text', center: true, value: ({ r }) => RECOMMENDATION_LABELS[r.recommendation] ?? r.recommendation },
   { header: 'Target quantity', kind: 'num', value: ({ r }) => r.target_quantity },
-  // A Flex pool's tokens at the Assumptions sheet's Flex token price, live.
-  { header: 'Unit price (a seat a year; Flex: a token)', kind: 'money', value: ({ price }) => price, min: 14, formula: (_n, x) => (renewalMeasure(x.r.licence_model) === 'tokens' && x.price !== null ? FLEX_TOKEN_PRICE : null) },
+  // A Flex pool's tokens at the Assumptions sheet's Flex token price, live (at the pool's own price when its line has one).
+  { header: 'Unit price (a seat a year; Flex: a token)', kind: 'money', value: ({ price }) => price, min: 14, formula: (_n, x) => (x.tokenSetting ? FLEX_TOKEN_PRICE : null) },
   // Live: finance edits a target or a price and the line's cost and the Summary's renewal totals follow.
   { header: 'Annual cost now', kind: 'money0', value: ({ r, price }) => costAt(r.seats, price), min: 14, formula: costFormula(REN_COL.seats) },
   { header: 'Annual cost at target', kind: 'money0', value: ({ r, price }) => costAt(r.target_quantity, price), min: 14, formula: costFormula(REN_COL.target) },

@@ -173,7 +173,9 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
         sum(coalesce(e.tokens, 0) * term_months(greatest(e.s, CAST(_p.d - INTERVAL 12 MONTH AS DATE) + 1), least(e.e, _p.d)) / term_months(e.s, e.e))
           * 12.0 / term_months(greatest(min(e.s), CAST(_p.d - INTERVAL 12 MONTH AS DATE) + 1), least(max(e.e), _p.d)) AS bought,
         max(term_months(e.s, e.e)) FILTER (WHERE e.e >= _p.d) AS term_months,
-        bool_or(e.tokens IS NOT NULL) AS tokens_known
+        bool_or(e.tokens IS NOT NULL) AS tokens_known,
+        -- The price a token was bought at, when the subscription line gives one (else the Flex token price setting).
+        max(e.unit_price) FILTER (WHERE e.e >= _p.d) AS token_price
       FROM _e e, _p
       WHERE e.model = 'flex' AND e.offering IS NOT NULL AND e.s <= _p.d AND e.e > CAST(_p.d - INTERVAL 12 MONTH AS DATE)
         AND e.offering IN (SELECT offering FROM _contract WHERE model = 'flex')
@@ -192,7 +194,7 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
       coalesce(stats.peak, 0) AS peak, CASE WHEN coalesce(stats.before, 0) > 0 THEN stats.recent / stats.before END AS trend,
       coalesce(den.n, 0) AS true_denials, coalesce(gaps.units, 0) AS gap_units, gaps.gap_last, CASE WHEN k.main THEN coalesce(lowf.n, 0) ELSE 0 END AS low_frequency_users,
       CAST(ceil(coalesce(stats.peak, 0) * (1 + _p.buf)) AS DOUBLE) AS needed,
-      k.model = 'flex' AND flex.offering IS NOT NULL AS flex_pool, coalesce(flex.tokens_known, false) AS tokens_known, coalesce(flex.bought, 0) AS tokens_bought, coalesce(flex.bought_term, 0) AS tokens_bought_term, flex.term_months, coalesce(flex_used.used, 0) AS tokens_used,
+      k.model = 'flex' AND flex.offering IS NOT NULL AS flex_pool, coalesce(flex.tokens_known, false) AS tokens_known, coalesce(flex.token_price, _p.tp) AS token_price, coalesce(flex.bought, 0) AS tokens_bought, coalesce(flex.bought_term, 0) AS tokens_bought_term, flex.term_months, coalesce(flex_used.used, 0) AS tokens_used,
       flex_used.flex_first, flex_used.flex_last, CAST(_p.d - INTERVAL 12 MONTH AS DATE) AS flex_from,
       -- How far the token data covers the 12 months judged: a pool is reduced only on a whole year of use.
       CASE WHEN flex_used.flex_last IS NULL THEN 'none'
@@ -225,13 +227,13 @@ export async function saveRenewal(db: EngagementDb): Promise<void> {
            WHEN flex_pool THEN printf('Flex token pool, sized by tokens: %s of %s tokens used in the 12 months to the review date', format('{:,}', CAST(round(tokens_used) AS BIGINT)), format('{:,}', CAST(round(tokens_bought) AS BIGINT)))
              || CASE WHEN tokens_bought > 0 THEN printf(' (%d%%)', CAST(round(100 * tokens_used / tokens_bought) AS BIGINT)) ELSE '' END
              || CASE WHEN round(tokens_bought_term) <> round(tokens_bought) THEN printf(', a year''s share of the %s bought for a %d-month term', format('{:,}', CAST(round(tokens_bought_term) AS BIGINT)), term_months) ELSE '' END
-             -- Tokens used beyond those bought are billed as overage: priced at the Flex token price (Assumptions).
+             -- Tokens used beyond those bought are billed as overage: priced at the pool's own token price, else the Flex token price.
              -- Against a year's share of a longer term the pool is not spent yet: the excess is the rate at which it will be.
              || CASE WHEN tokens_used > tokens_bought AND round(tokens_bought_term) <> round(tokens_bought)
-                  THEN printf('; %s more than a year''s share were used (about %s a year at the Flex token price, as overage once the pool runs out)',
-                    format('{:,}', CAST(round(tokens_used - tokens_bought) AS BIGINT)), money_text((tokens_used - tokens_bought) * tp))
-                  WHEN tokens_used > tokens_bought THEN printf('; %s more were used than bought (about %s of overage at the Flex token price)',
-                    format('{:,}', CAST(round(tokens_used - tokens_bought) AS BIGINT)), money_text((tokens_used - tokens_bought) * tp)) ELSE '' END
+                  THEN printf('; %s more than a year''s share were used (about %s a year at %s a token, as overage once the pool runs out)',
+                    format('{:,}', CAST(round(tokens_used - tokens_bought) AS BIGINT)), money_text((tokens_used - tokens_bought) * token_price), token_price_text)
+                  WHEN tokens_used > tokens_bought THEN printf('; %s more were used than bought (about %s of overage at %s a token)',
+                    format('{:,}', CAST(round(tokens_used - tokens_bought) AS BIGINT)), money_text((tokens_used - tokens_bought) * token_price), token_price_text) ELSE '' END
              || CASE WHEN flex_cover = 'none' THEN '; no Token Flex usage is loaded (load the Token Flex usage export)'
                   WHEN flex_cover = 'outside' THEN printf('; the Flex token usage loaded runs from %s to %s, outside those 12 months: load a current export', flex_first, flex_last)
                   WHEN flex_cover = 'partial' THEN printf('; the Flex token usage loaded starts on %s, so it covers only part of those 12 months', flex_first)
@@ -267,6 +269,7 @@ export async function saveRenewal(db: EngagementDb): Promise<void> {
     -- plus the buffer needs fewer than bought, kept otherwise (no data, or part of a year).
     -- conv_*: the low-frequency users counted as Flex conversions (savings.ts _lf), their tokens a year.
     FROM (SELECT *, CASE WHEN model = 'network' THEN 'network seats in use at once' ELSE 'monthly active users' END AS counts, CAST(idle_seats + unassigned_seats AS BIGINT) AS free_seats,
+        (SELECT code FROM _currency) || ' ' || format('{:.2f}', token_price) AS token_price_text,
         (SELECT count(*) FROM _lf WHERE no_rate IS NULL AND remaining - flex > 0) AS conv_users,
         (SELECT coalesce(sum(tokens * 12.0 / months), 0) FROM _lf WHERE no_rate IS NULL AND remaining - flex > 0) AS conv_tokens,
         CASE WHEN flex_cover IN ('none', 'outside') OR NOT tokens_known THEN 'keep' WHEN tokens_used > tokens_bought THEN 'increase'

@@ -231,13 +231,22 @@ describe('finance workbook', () => {
     assert.equal(rvt.getCell(col('Active assignments')).value, 12);
   });
 
-  it('leaves a Flex pool whose tokens bought are unknown uncosted, not costed at 0', async () => {
+  it("leaves a Flex pool whose tokens bought are unknown uncosted, not costed at 0, and costs one at its line's own token price", async () => {
     await fx.db.run(`UPDATE renewal_brief SET seats = 0 WHERE line = 'FLEX'`);
     try {
       const flex = (await pricedRenewalRows(fx.db, fx.settings.flex_token_price)).find((p) => p.r.line === 'FLEX')!;
       assert.equal(flex.price, null);
     } finally {
       await fx.db.run(`UPDATE renewal_brief SET seats = 5000 WHERE line = 'FLEX'`);
+    }
+    // A pool whose subscription line gives its token price is costed at it, not linked to the setting.
+    const flexOf = async () => (await pricedRenewalRows(fx.db, fx.settings.flex_token_price)).find((p) => p.r.line === 'FLEX')!;
+    assert.deepEqual([(await flexOf()).price, (await flexOf()).tokenSetting], [fx.settings.flex_token_price, true]);
+    await fx.db.run(`INSERT INTO review_prices VALUES ('FLEX', NULL, 'Autodesk Flex', 2.5, 2.5, NULL, 'subscription line', 'subscription line')`);
+    try {
+      assert.deepEqual([(await flexOf()).price, (await flexOf()).tokenSetting], [2.5, undefined]);
+    } finally {
+      await fx.db.run(`DELETE FROM review_prices WHERE code = 'FLEX'`);
     }
   });
 

@@ -169,7 +169,7 @@ test('renewal brief: a Flex token pool is judged by tokens used against tokens b
   const e = await makeEstate();
   try {
     await e.insert('subscriptions', [
-      { offering: 'FLEX', seat_quantity: 1, start_date: '2026-01-01', end_date: '2026-12-31', licence_model: 'flex', tokens: 5000 },
+      { offering: 'FLEX', seat_quantity: 1, start_date: '2026-01-01', end_date: '2026-12-31', licence_model: 'flex', tokens: 5000, unit_price: 2.5 },
       { offering: 'RVT', seat_quantity: 2, start_date: '2026-01-01', end_date: '2026-12-31' },
     ]);
     // 6,000 tokens in the 12 months to D (one row outside them does not count); no user names the pool.
@@ -181,11 +181,12 @@ test('renewal brief: a Flex token pool is judged by tokens used against tokens b
     await e.insert('usage_daily', days('2025-10-05', 12, 30).map((d) => ({ user: 'lf@contoso.com', product: 'RVT', day: d, licence_type: 'named_user' })));
     await e.review({ as_of: D, flex_token_price: 3 });
     const flex = (await getRenewal(e.db, (c) => c)).find((b) => b.offering === 'FLEX')!;
-    // Sized in tokens a year, not by the contract line's seat quantity (1): 6,000 used plus the 5% buffer.
+    // Sized in tokens a year, not by the contract line's seat quantity (1): 6,000 used plus the 5% buffer; the overage
+    // priced at the pool's own token price (2.50), not the Flex token price setting (3).
     assert.equal(flex.recommendation, 'increase', 'more tokens used than bought');
     assert.equal(flex.seats, 5000);
     assert.equal(flex.target_quantity, 6300);
-    assert.equal(flex.reason, 'Flex token pool, sized by tokens: 6,000 of 5,000 tokens used in the 12 months to the review date (120%); 1,000 more were used than bought (about USD 3,000 of overage at the Flex token price); with the 5% buffer the next year needs 6,300 tokens; the 1 low-frequency user Optimisation would move to Flex would use about 120 tokens a year more');
+    assert.equal(flex.reason, 'Flex token pool, sized by tokens: 6,000 of 5,000 tokens used in the 12 months to the review date (120%); 1,000 more were used than bought (about USD 2,500 of overage at USD 2.50 a token); with the 5% buffer the next year needs 6,300 tokens; the 1 low-frequency user Optimisation would move to Flex would use about 120 tokens a year more');
     // Charted as tokens a month against a twelfth of the tokens bought (while the line is in term), not as users.
     assert.equal(flex.measure, 'tokens');
     // Where the tokens went in the 12 months judged (the row before them is not counted), most first.
