@@ -3,7 +3,7 @@
 // kept (they are keyed by stable finding ids). Re-running on the same data and settings gives the same
 // findings with the same ids.
 import type { EngagementDb } from './db/engine';
-import { defaultSettings, type Settings, type ScenarioAssumptions } from './settings';
+import type { Settings, ScenarioAssumptions } from './settings';
 import type { ProgressEvent } from './api/contract';
 import { ApiError } from './api/contract';
 import { FINDING_TYPES, SAVINGS_TYPES, FindingSchema, type Finding, type Scenarios, type UsageEntry } from './model';
@@ -76,7 +76,7 @@ export async function runReview(db: EngagementDb, settings: Settings, opts: Revi
         FROM _price_net n LEFT JOIN _price p USING (code)`);
       // The Flex token price (Flex estimates, a Flex pool's overage and cost): a price the review used like any other.
       await db.run(`INSERT INTO review_prices VALUES ('FLEX', 'flex', 'Flex token (price a token)', $1, $1, NULL, $2, $2)`, [
-        settings.flex_token_price, settings.flex_token_price === defaultSettings().flex_token_price ? 'default Flex token price' : 'engagement settings',
+        settings.flex_token_price, 'the Flex token price setting',
       ]);
       const run = await db.one<{ id: number }>('SELECT coalesce(max(run_id), 0) + 1 AS id FROM review_runs');
       await db.run('INSERT INTO review_runs (run_id, as_of, settings) VALUES ($1, CAST($2 AS DATE), $3)', [Number(run?.id ?? 1), ctx.asOf, JSON.stringify(settings)]);

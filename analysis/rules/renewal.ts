@@ -116,8 +116,10 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
     SELECT s.line, s.m, months.m_end, coalesce(a.users, 0) AS active_users, s.seats, months.m_end <= (SELECT d FROM _p) AS complete
     FROM seats s JOIN months USING (m) LEFT JOIN active a ON a.line = s.line AND a.m = s.m`);
   await db.run(`CREATE OR REPLACE TEMP TABLE _rb AS
-    WITH ranked AS (
-      SELECT line, active_users, row_number() OVER (PARTITION BY line ORDER BY m DESC) AS k FROM _rm WHERE complete),
+    -- Months before the first month with usage in any source hold no data, not zero use: a trend against them read x3.00.
+    WITH first_m AS (SELECT CAST(date_trunc('month', min(day)) AS DATE) AS fm FROM _upd),
+    ranked AS (
+      SELECT line, active_users, row_number() OVER (PARTITION BY line ORDER BY m DESC) AS k FROM _rm, first_m WHERE complete AND m >= coalesce(first_m.fm, m)),
     stats AS (
       SELECT line, max(active_users) FILTER (WHERE k <= 6) AS peak,
         avg(active_users) FILTER (WHERE k <= 3) AS recent, avg(active_users) FILTER (WHERE k BETWEEN 4 AND 6) AS before

@@ -152,8 +152,10 @@ export async function runSavings(ctx: RuleContext): Promise<void> {
       1, CASE WHEN no_rate IS NULL THEN greatest(0, remaining - flex) ELSE 0 END, total, NULL, months, first_day, last_day,
       -- The estimate's arithmetic is given, so it can be checked: tokens (usage days x each product's tokens a day) x the
       -- token price, scaled from the observed months to a year.
-      printf('%s in %d observed months (%.2f/month); Flex estimate %s/yr (%s tokens x %s %s a token x 12/%d months) against %s/yr of assignments',
-        plural(n, 'usage day'), months, per_month, money_text(flex), format('{:,}', CAST(round(tokens) AS BIGINT)), (SELECT code FROM _currency),
+      -- With a product lacking a rate, the figure is only the rated products' part: said so, not as the estimate.
+      printf('%s in %d observed months (%.2f/month); %s %s/yr (%s tokens x %s %s a token x 12/%d months) against %s/yr of assignments',
+        plural(n, 'usage day'), months, per_month, CASE WHEN no_rate IS NULL THEN 'Flex estimate' ELSE 'Flex estimate for the products with a rate' END,
+        money_text(flex), format('{:,}', CAST(round(tokens) AS BIGINT)), (SELECT code FROM _currency),
         format('{:.2f}', _p.tp), months, money_text(total))
         || CASE WHEN claimed IS NOT NULL THEN '; already counted: ' || claimed ELSE '' END
         || CASE WHEN no_rate IS NOT NULL THEN '${NO_FLEX_RATE}' || no_rate || '${NO_FLEX_RATE_END}' ELSE '' END,

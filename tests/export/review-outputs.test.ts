@@ -111,13 +111,13 @@ test("an auditor recomputes every gap line's value from the pack alone: units ×
   const pack = readdirSync(out).find((n) => n.endsWith('_evidence-pack'))!;
   const [head, ...rows] = parseCsv(readFileSync(join(out, pack, 'data', 'prices.csv'), 'utf8')).filter((r) => r.length > 1);
   assert.deepEqual(head, ['code', 'licence_model', 'name', 'annual_price', 'list_price', 'flex_tokens_per_day', 'source', 'list_source']);
-  assert.ok(rows.every((r) => r[3] === '' || ['subscription line', 'subscription line (network)', 'engagement settings', 'price book', 'the unit price', 'default Flex token price'].includes(r[7]!)), 'every list price says where it came from');
+  assert.ok(rows.every((r) => r[3] === '' || ['subscription line', 'subscription line (network)', 'engagement settings', 'price book', 'the unit price', 'the Flex token price setting'].includes(r[7]!)), 'every list price says where it came from');
   const price = new Map(rows.map((r) => [`${r[0]!}${r[1] ? `:${r[1]}` : ''}`, { annual: r[3] === '' ? null : Number(r[3]), source: r[6]! }]));
   // The sample's engagement.json prices Revit itself; the rest come from the shipped book.
   assert.equal(price.get('RVT')?.source, 'engagement settings');
   assert.equal(price.get('ACD')?.source, 'price book');
-  // The Flex token price is listed too, with where it came from (the sample's engagement.json leaves the default).
-  assert.deepEqual(price.get('FLEX:flex'), { annual: 3, source: 'default Flex token price' });
+  // The Flex token price is listed too, with where it came from.
+  assert.deepEqual(price.get('FLEX:flex'), { annual: 3, source: 'the Flex token price setting' });
   const [fhead, ...findings] = parseCsv(readFileSync(join(out, pack, 'data', 'findings.csv'), 'utf8')).filter((r) => r.length > 1);
   const col = (name: string) => fhead!.indexOf(name);
   const gaps = findings.filter((f) => (GAP_TYPES as readonly string[]).includes(f[col('type')]!));

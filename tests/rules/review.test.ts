@@ -282,6 +282,21 @@ test('renewal brief: converting to Flex never sets a target below none, also wit
   }
 });
 
+test('renewal brief: the trend does not count the months before any data as months nobody used it', async () => {
+  const e = await makeEstate();
+  try {
+    await e.insert('subscriptions', [{ offering: 'ACD', seat_quantity: 1, start_date: '2025-10-01', end_date: '2026-09-30' }]);
+    await e.insert('users', [{ user: 'a@contoso.com', offering: 'ACD', assigned_date: '2024-01-01' }]);
+    // The exports start in May: one user, every week since.
+    await e.insert('usage_daily', days('2026-05-04', 22, 7).map((d) => ({ user: 'a@contoso.com', product: 'ACD', day: d, licence_type: 'named_user' })));
+    await e.review({ as_of: D });
+    const acd = (await getRenewal(e.db, (c) => c)).find((b) => b.offering === 'ACD')!;
+    assert.equal(acd.trend, 1, 'one user every month there is data: flat, not x1.5 against an April with no data');
+  } finally {
+    e.close();
+  }
+});
+
 test('renewal brief: increase for gaps, reduce to peak plus buffer, convert to Flex, keep; monthly series', async () => {
   const e = await makeEstate();
   try {

@@ -190,6 +190,8 @@ test('low_frequency_user: a product without a Flex token rate leaves the saving 
     assert.equal(lf.annual_value, 0);
     assert.equal(lf.counted_in_savings, false);
     assert.match(lf.detail ?? '', /no Flex token rate for ZZZ, so the Flex cost is unknown and no saving is counted: set its Flex tokens per day in the price book$/);
+    // The figure quoted is the rated products' part only, and says so (here none: 0 tokens).
+    assert.match(lf.detail ?? '', /; Flex estimate for the products with a rate USD 0\/yr \(0 tokens x /);
   } finally {
     e.close();
   }
