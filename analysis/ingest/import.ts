@@ -545,6 +545,7 @@ export async function importFiles(db: EngagementDb, files: ImportFileRequest[], 
           if (attempt > 0) plan = await prepare(facts, limits, req, opts.signal);
           const fileCtx = {
             ...ctx, dates: newDateOrder(dayFirst), numbers: perFileMark ? newNumberStyle(decimalComma) : undefined, blanked: new Map(), overlong: { rows: 0, line: 0 },
+            delimiter: plan.type === 'tabular' && plan.delimiter ? plan.delimiter : ',',
           };
           summary = await importOne(db, facts, plan, req, fileCtx, limits, opts, onRows, attempt === 0 ? twin : undefined);
         } catch (e) {

@@ -543,13 +543,12 @@ export async function loadNative(db: EngagementDb, st: NativeStage, sourceId: nu
     );
     rejected = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM temp.main.native_rej'))?.n ?? 0);
     if (rejected > 0) {
-      // Reject raw text as the JS normaliser writes it: cells re-joined with commas, quoted when needed.
-      const rawLine = `array_to_string(list_transform(string_split(l, $3), c -> CASE WHEN regexp_matches(c, '[",\\r\\n]') THEN '"' || replace(c, '"', '""') || '"' ELSE c END), ',')`;
+      // Reject raw text: the line as the file writes it (a plain file's line holds no quote), as the JS reader writes it too.
       await profiled('native rejects', () =>
         db.run(
           `INSERT INTO rejects (source_id, line, raw, reason)
-           SELECT $1, ${skip} + r.rn, ${rawLine}, r.reason FROM ${linesOf('$2', skip, maxLineBytes(st.req.limits))} x JOIN temp.main.native_rej r USING (rn)`,
-          [sourceId, st.req.path, st.req.delimiter],
+           SELECT $1, ${skip} + r.rn, x.l, r.reason FROM ${linesOf('$2', skip, maxLineBytes(st.req.limits))} x JOIN temp.main.native_rej r USING (rn)`,
+          [sourceId, st.req.path],
         ),
       );
     }

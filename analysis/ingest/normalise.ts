@@ -20,6 +20,8 @@ export interface NormaliseContext {
   numbers?: NumberStyle;
   /** Rows holding more values than the header has columns, and the first of them (import.ts notes them). */
   overlong?: { rows: number; line: number };
+  /** The file's delimiter (a comma for a workbook): a reject's text is written with it, as the file writes the line. */
+  delimiter?: string;
 }
 
 /**
@@ -411,8 +413,14 @@ function claimOfUncached(text: string): Claim {
 
 // ---------- rows ----------
 
-function rawLine(cells: string[]): string {
-  return cells.map((c) => (/[",\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',');
+/**
+ * A rejected record's text as the file writes it: its cells joined with the file's own delimiter (a comma for a
+ * workbook), quoted only where they must be. A plain line comes back exactly as written, which is what DuckDB's
+ * reader stores for the same line.
+ */
+function rawLine(cells: string[], delimiter: string): string {
+  const needs = (c: string) => c.includes('"') || c.includes(delimiter) || c.includes('\r') || c.includes('\n');
+  return cells.map((c) => (needs(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(delimiter);
 }
 
 /** Resolutions per catalogue: exports repeat a handful of product names millions of times. */
@@ -492,6 +500,7 @@ export function makeRowNormaliser(det: Detection, headers: string[], ctx: Normal
   // Page furniture of a report printed to CSV (the header again after a page break, "Page 1 of 2"), in the small
   // kinds only: DuckDB's reader, which takes the large ones, gives its own reason for such a line.
   const pageFurniture = !NATIVE_KINDS.includes(det.kind);
+  const delimiter = ctx.delimiter ?? ',';
   const headerKeys = headers.map(normHeader);
 
   // One reader object per file, re-pointed at each row: no closures allocated per row on the hot path.
@@ -527,7 +536,7 @@ export function makeRowNormaliser(det: Detection, headers: string[], ctx: Normal
       }
       return { row: { table: spec.table, line, values, extra } };
     } catch (e) {
-      if (e instanceof RowError) return { reject: { line, raw: rawLine(cells), reason: e.message } };
+      if (e instanceof RowError) return { reject: { line, raw: rawLine(cells, delimiter), reason: e.message } };
       throw e;
     }
   }) as RowNormaliser;

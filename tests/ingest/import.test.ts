@@ -568,3 +568,17 @@ test('a row holding more values than the header has columns (an unquoted separat
   assert.ok(notes.includes('1 row holds more values than the header has columns (on line 3): a value with an unquoted separator shifts the values after it, so check it against the source'), notes.join(' | '));
   db.close();
 });
+
+test("a reject's text is the line as the file writes it, with its own delimiter, by both readers", async () => {
+  const bad = 'S2;ann@contoso.com;Revit;2025;PC-1;2025-02-30 09:00:00;;Named User;10.0.0.1';
+  for (const native of [true, false]) {
+    const dir = tempDir();
+    const db = await freshDb(dir);
+    const good = 'S1;ann@contoso.com;Revit;2025;PC-1;2025-03-03 09:00:00;2025-03-03 10:00:00;Named User;10.0.0.1';
+    const p = write(dir, 'lrt-semicolon.csv', [SESSIONS_HEADER.replace(/,/g, ';'), good, bad].join('\r\n') + '\r\n');
+    const r = await importFiles(db, [{ path: p }], { settings: settings(), native });
+    assert.deepEqual([r.sources[0]!.rows_loaded, r.sources[0]!.rows_rejected], [1, 1], `native ${native}`);
+    assert.equal((await db.one<{ raw: string }>('SELECT raw FROM rejects'))!.raw, bad, `native ${native}`);
+    db.close();
+  }
+});
