@@ -594,9 +594,12 @@ class CellReader {
   num = (col: string): number | null => {
     const v = this.get(col);
     if (v === null) return null;
-    const n = parseNumber(v, this.numbers);
+    let n = parseNumber(v, this.numbers);
     if (n === null) throw new RowError(`${col} "${v}" is not a number`);
     if (this.types.get(col) === 'integer') {
+      // A count holds no fraction: "1.200" seats, read with a decimal point in a file nothing settles, is 1,200.
+      const grouped = /^(-?[1-9]\d{0,2})[.,](\d{3})$/.exec(v.trim());
+      if (!Number.isInteger(n) && grouped) n = Number(grouped[1]! + grouped[2]!);
       if (!Number.isInteger(n)) throw new RowError(`${col} "${v}" is not a whole number`);
       if (Math.abs(n) > 2_000_000_000) throw new RowError(`${col} "${v}" is out of range`);
     }

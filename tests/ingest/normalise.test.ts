@@ -135,6 +135,8 @@ test('subscriptions: seat numbers and prices parsed, licence model from text wit
   assert.equal(a.row?.values.licence_model, 'named_user');
   assert.equal(n(['Revit', '5', '', '', 'Multi-user'], 3).row?.values.licence_model, 'network');
   assert.match(n(['Revit', '2.5', '', '', ''], 4).reject?.reason ?? '', /seat_quantity "2.5" is not a whole number/);
+  // A count holds no fraction: one group of three after a point is thousands there.
+  assert.equal(n(['Revit', '1.200', '', '', ''], 5).row?.values.seat_quantity, 1200);
 });
 
 test("subscriptions: Autodesk's export (no licence model column) still reads a Flex line as a token pool, its quantity as tokens", () => {
