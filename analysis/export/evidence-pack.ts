@@ -22,6 +22,8 @@ import { evidencePackName, packedSourceNames, safeFileSegment, workbookFileName 
 import { writeEvidenceCsv } from './evidence-csv';
 import { csvLine } from './csv';
 import { renderReport } from './report-html';
+import { loadCatalogue } from '../catalogue/catalogue';
+import { tokensByProduct } from '../rules/renewal';
 import { gapLineOf, scenarioTotals } from './settlement';
 import { loadOrCreateSigningKey } from './signing-key';
 import { ExportCancelled, OPTIMISATION_TYPES, RECLAMATION_TYPES, writeWorkbook } from './workbook';
@@ -215,6 +217,7 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
     const t0 = profileMark();
     const gapLines = [];
     for await (const p of findingPages(db, GAP_TYPES)) for (const g of p) gapLines.push({ finding_id: g.finding_id, line: gapLineOf(g) });
+    const renewal = await renewalRows(db);
     const html = renderReport({
       client: settings.client,
       asOf,
@@ -235,7 +238,9 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
       reclamationTotal: await countFindings(db, RECLAMATION_TYPES),
       optimisation: await topFindings(db, OPTIMISATION_TYPES, REPORT_ROWS),
       optimisationTotal: await countFindings(db, OPTIMISATION_TYPES),
-      renewal: await renewalRows(db),
+      renewal,
+      // Where a Flex pool's tokens went (the Renewal step's card), for the auditor and finance too.
+      tokensByProduct: renewal.some((r) => r.licence_model === 'flex') ? await tokensByProduct(db, (c) => loadCatalogue().get(c)?.name ?? c) : [],
       sources: packed,
       refused: await refusedRows(db),
       rejects: await rejectCount(db),

@@ -26,6 +26,8 @@ export interface ReportInput {
   optimisation: FindingRow[];
   optimisationTotal: number;
   renewal: RenewalRow[];
+  /** A Flex pool's tokens used per product in the 12 months to the review date, most first (empty without a pool). */
+  tokensByProduct: Array<{ product: string; name: string; tokens: number }>;
   sources: (SourceRow & { included: boolean; packPath: string | null; packedAs?: string })[];
   refused: RefusedRow[];
   rejects: number;
@@ -94,6 +96,13 @@ export function renderReport(r: ReportInput): string {
       )
       .join('');
 
+  // Where a Flex pool's tokens went in the 12 months judged: the products, most first (the Renewal step's card).
+  const tokenTotal = r.tokensByProduct.reduce((a, x) => a + x.tokens, 0);
+  const tokensTable = r.tokensByProduct.length
+    ? `<h3>Where the Flex tokens went, 12 months to the review date</h3><table><thead><tr><th>Product</th><th class="num">Tokens</th><th class="num">Share</th></tr></thead><tbody>${r.tokensByProduct
+        .map((x) => `<tr><td>${esc(x.name === x.product ? x.product : `${x.name} (${x.product})`)}</td><td class="num">${num(x.tokens)}</td><td class="num">${num(Math.round((100 * x.tokens) / Math.max(1, tokenTotal)))}%</td></tr>`)
+        .join('')}</tbody></table>`
+    : '';
   // A Flex token pool's seats and target are tokens a year (renewal.ts).
   const tokens = (x: RenewalRow) => (renewalMeasure(x.licence_model) === 'tokens' ? ' <span class="note">tokens a year</span>' : '');
   const renewalRows = r.renewal
@@ -187,6 +196,7 @@ ${r.optimisation.length ? `<table><thead><tr><th>Finding</th><th>Type</th><th>Us
 
 <h2>Renewal brief</h2>
 ${r.renewal.length ? `<table><thead><tr><th>Offering</th><th class="num">Seats</th><th class="num">Assigned</th><th class="num">Active users</th><th class="num">Peak monthly (network: at once; Flex: tokens)</th><th class="num">Trend</th><th class="num">Denials</th><th>Recommendation</th><th class="num">Target</th><th>Reason</th></tr></thead><tbody>${renewalRows}</tbody></table>` : '<p class="note">No offerings under contract.</p>'}
+${tokensTable}
 
 <h2>Signals<span class="count">${num(r.signals)} signals</span></h2>
 ${r.signalRows.length ? `<div class="scroll"><table><thead><tr><th>Signal</th><th>Product</th><th class="num">Units</th><th>From</th><th>To</th><th>Detail</th><th class="num">Evidence rows</th><th>Decision</th></tr></thead><tbody>${signalRows}</tbody></table></div>${capped(r.signalRows.length, r.signals, 'signals')}` : '<p class="note">No telemetry gaps, usage spikes, new domains or network denials.</p>'}

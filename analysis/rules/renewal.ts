@@ -14,7 +14,7 @@ const TOKENS_USED = `SELECT usage_date AS day, product, tokens FROM tokenflex
   UNION ALL SELECT day, product, tokens FROM usage_daily WHERE licence_type = 'flex' AND NOT EXISTS (SELECT 1 FROM tokenflex)`;
 
 /** Tokens used per product in the 12 months to the last review's date (what a Flex pool is judged on), most first. */
-async function tokensByProduct(db: EngagementDb, names: (code: string) => string): Promise<Array<{ product: string; name: string; tokens: number }>> {
+export async function tokensByProduct(db: EngagementDb, names: (code: string) => string): Promise<Array<{ product: string; name: string; tokens: number }>> {
   if (!(await hasTable(db, 'review_runs'))) return [];
   const rows = await db.all<{ product: string; tokens: number }>(
     `WITH d AS (SELECT as_of AS d FROM review_runs ORDER BY run_id DESC LIMIT 1)
@@ -201,7 +201,8 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
       -- How far the token data covers the 12 months judged: a pool is reduced only on a whole year of use.
       CASE WHEN flex_used.flex_last IS NULL THEN 'none'
            WHEN flex_used.flex_last <= CAST(_p.d - INTERVAL 12 MONTH AS DATE) OR flex_used.flex_first > _p.d THEN 'outside'
-           WHEN flex_used.flex_first > CAST(_p.d - INTERVAL 12 MONTH AS DATE) + 1 THEN 'partial' ELSE 'full' END AS flex_cover,
+           -- Part of the year: a month or more of it before the first token row (days without use at its start are not).
+           WHEN flex_used.flex_first > CAST(_p.d - INTERVAL 12 MONTH AS DATE) + 31 THEN 'partial' ELSE 'full' END AS flex_cover,
       CAST(ceil(coalesce(flex_used.used, 0) * (1 + _p.buf)) AS DOUBLE) AS flex_needed,
       CASE WHEN k.main THEN coalesce(idle.n, 0) ELSE 0 END AS idle_seats,
       -- Named User seats bought and held by nobody: free for a gap user as much as an idle one.

@@ -129,3 +129,15 @@ test("an auditor recomputes every gap line's value from the pack alone: units ×
     assert.ok(Math.abs(Number(f[col('units')]) * p.annual! - Number(f[col('annual_value')])) < 1e-6, `${f[col('finding_id')]}: ${f[col('units')]} × ${p.annual} = ${f[col('annual_value')]}`);
   }
 });
+
+test("the pack's report shows where the Flex pool's tokens went, adding up to the tokens its renewal line judges", () => {
+  const pack = readdirSync(out).find((n) => n.endsWith('_evidence-pack'))!;
+  const html = readFileSync(join(out, pack, 'data', 'report.html'), 'utf8');
+  const at = html.indexOf('<h3>Where the Flex tokens went, 12 months to the review date</h3>');
+  assert.ok(at > 0, 'the tokens table');
+  const table = html.slice(at, html.indexOf('</table>', at));
+  const tokens = [...table.matchAll(/<td class="num">([\d,]+)<\/td><td class="num">\d+%<\/td>/g)].map((m) => Number(m[1]!.replace(/,/g, '')));
+  assert.ok(tokens.length > 1 && tokens.every((t, i) => i === 0 || t <= tokens[i - 1]!), `most first: ${tokens.join(', ')}`);
+  const used = /Flex token pool, sized by tokens(?::|&#58;) ([\d,]+) of/.exec(html)?.[1];
+  assert.equal(tokens.reduce((a, t) => a + t, 0), Number(used?.replace(/,/g, '')));
+});

@@ -247,7 +247,8 @@ test('renewal brief: a top-up for the last months of the year counts whole; a po
       { offering: 'FLEX', seat_quantity: 1, start_date: '2025-10-01', end_date: '2026-09-30', licence_model: 'flex', tokens: 100000 },
       { offering: 'FLEX', seat_quantity: 1, start_date: '2026-03-01', end_date: '2026-09-30', licence_model: 'flex', tokens: 50000 },
     ]);
-    await e.insert('tokenflex', days('2025-10-01', 100, 3).map((d) => ({ usage_date: d, product: 'RVT', tokens: 1200 })));
+    // The first token row a few days into the year (no use on its first days) still makes a whole year of data.
+    await e.insert('tokenflex', days('2025-10-06', 100, 3).map((d) => ({ usage_date: d, product: 'RVT', tokens: 1200 })));
     await e.review({ as_of: D });
     const flex = async () => (await getRenewal(e.db, (c) => c)).find((b) => b.offering === 'FLEX')!;
     // 150,000 tokens for the year (the top-up is not spread over 12 months), 120,000 used: 126,000 with the buffer.
