@@ -109,7 +109,7 @@ export function renderReport(r: ReportInput): string {
     .map(
       (x) => `<tr><td>${esc(x.offering)}${x.licence_model ? ` <span class="note">${esc(LICENCE_MODEL_LABELS[x.licence_model] ?? x.licence_model)}</span>` : ''}</td><td class="num">${num(x.seats)}${tokens(x)}</td><td class="num">${renewalMeasure(x.licence_model) === 'users' ? num(x.active_assignments) : '—'}</td><td class="num">${renewalMeasure(x.licence_model) === 'tokens' && !x.active_users ? '—' : num(x.active_users)}</td>
 <td class="num">${num(x.peak_monthly_active)}</td><td class="num">${x.trend === null ? '—' : `×${x.trend.toFixed(2)}`}</td><td class="num">${renewalMeasure(x.licence_model) === 'concurrent' ? num(x.true_denials) : '—'}</td>
-<td><span class="pill">${esc(RECOMMENDATION_LABELS[x.recommendation] ?? x.recommendation)}</span></td><td class="num">${num(x.target_quantity)}${tokens(x)}</td><td>${esc(x.reason)}</td></tr>`,
+<td><span class="pill">${esc(RECOMMENDATION_LABELS[x.recommendation] ?? x.recommendation)}</span></td><td class="num">${num(x.target_quantity)}${tokens(x)}</td><td class="detail">${esc(x.reason)}</td></tr>`,
     )
     .join('');
 
@@ -195,7 +195,7 @@ ${r.reclamation.length ? `<table><thead><tr><th>Finding</th><th>Type</th><th>Use
 ${r.optimisation.length ? `<table><thead><tr><th>Finding</th><th>Type</th><th>User</th><th>Offering</th><th class="num">Seats</th><th class="num">Annual value</th><th>Last seen</th><th>Detail</th><th>Decision</th></tr></thead><tbody>${savingsTable(r.optimisation)}</tbody></table>${capped(r.optimisation.length, r.optimisationTotal, 'optimisation candidates')}` : '<p class="note">No optimisation candidates.</p>'}
 
 <h2>Renewal brief</h2>
-${r.renewal.length ? `<table><thead><tr><th>Offering</th><th class="num">Seats</th><th class="num">Assigned</th><th class="num">Active users</th><th class="num">Peak monthly (network: at once; Flex: tokens)</th><th class="num">Trend</th><th class="num">Denials</th><th>Recommendation</th><th class="num">Target</th><th>Reason</th></tr></thead><tbody>${renewalRows}</tbody></table>` : '<p class="note">No offerings under contract.</p>'}
+${r.renewal.length ? `<div class="scroll"><table><thead><tr><th>Offering</th><th class="num">Seats</th><th class="num">Assigned</th><th class="num">Active users</th><th class="num">Peak monthly<br><span class="note">network: at once;<br>Flex: tokens</span></th><th class="num">Trend</th><th class="num">Denials</th><th>Recommendation</th><th class="num">Target</th><th>Reason</th></tr></thead><tbody>${renewalRows}</tbody></table></div>` : '<p class="note">No offerings under contract.</p>'}
 ${tokensTable}
 
 <h2>Signals<span class="count">${num(r.signals)} signals</span></h2>
