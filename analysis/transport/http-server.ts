@@ -222,11 +222,14 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
         else cb(null, chunk);
       },
     });
+    const out = createWriteStream(target, { flags: 'wx' });
     try {
-      await pipeline(req, limiter, createWriteStream(target, { flags: 'wx' }));
+      await pipeline(req, limiter, out);
       sendJson(res, 200, { path: target, file: basename(target), size_bytes: seen });
     } catch (e) {
-      // Never leave a half-written file in the inbox.
+      // Never leave a half-written file in the inbox. The file is removed once its stream has closed: a stream still
+      // opening when the upload failed would otherwise create it again after the removal.
+      if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
       rmSync(target, { force: true });
       if (seen > maxUpload) sendError(res, 'invalid_input', `${name} is larger than the upload limit of ${maxUpload} bytes. Use the folder path field instead.`, 413);
       else sendError(res, 'failed', `Could not store ${name}: ${(e as Error).message}. Try again, or give the folder path instead.`, 500);
