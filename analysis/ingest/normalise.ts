@@ -7,6 +7,7 @@ import type { Claim } from '../model';
 import { KIND_SPECS, NATIVE_KINDS, normHeader, type TabularKind } from './aliases';
 import { UTC_HEADER_RE, type Detection } from './detect';
 import type { CanonicalTable, CellValue, ParsedItem } from './types';
+import { DateKind, serialToText } from './xlsx';
 
 export interface NormaliseContext {
   catalogue: Catalogue;
@@ -184,12 +185,6 @@ function otherDateParts(s: string): { y: number; mo: number; d: number; h: numbe
   }
   if ((m = ISO_AMPM_RE.exec(s))) return { y: +m[1]!, mo: +m[2]!, d: +m[3]!, h: hour24(+m[4]!, m[7]), mi: +m[5]!, se: m[6] === undefined ? 0 : +m[6] };
   if ((m = COMPACT_RE.exec(s))) return { y: +m[1]!, mo: +m[2]!, d: +m[3]!, h: 0, mi: 0, se: 0 };
-  if ((m = SERIAL_RE.exec(s))) {
-    // Excel's day number (1900 system: day 1 is 1 Jan 1900, counted from 30 Dec 1899 past its phantom 29 Feb).
-    const ms = Math.round((Number(s) - 25569) * 86_400_000);
-    const t = new Date(ms);
-    return { y: t.getUTCFullYear(), mo: t.getUTCMonth() + 1, d: t.getUTCDate(), h: t.getUTCHours(), mi: t.getUTCMinutes(), se: t.getUTCSeconds() };
-  }
   return null;
 }
 
@@ -263,13 +258,13 @@ export function parseTimestamp(text: string, tz: string, order?: DateOrder): str
       h = +m[5];
       mi = +m[6]!;
       se = m[7] !== undefined ? +m[7] : 0;
-      const ampm = m[9]?.toUpperCase();
-      if (ampm) {
-        if (h < 1 || h > 12) return null;
-        if (ampm === 'AM' && h === 12) h = 0;
-        else if (ampm === 'PM' && h !== 12) h += 12;
-      }
+      h = hour24(h, m[9]);
+      if (h < 0) return null;
     }
+  } else if (SERIAL_RE.test(s)) {
+    // Excel's day number, converted as the workbook reader converts a date cell (1900 system).
+    const text = serialToText(Number(s), false, DateKind.Date);
+    return text === null ? null : parseTimestamp(text, tz);
   } else {
     const o = otherDateParts(s);
     if (o === null || o.mo < 1 || o.h < 0) return null;
@@ -450,7 +445,6 @@ export function productFacts(cat: Catalogue, raw: string): { code: string; year:
 const yearOf = (prodRaw: string): string | null => /\b((?:19|20)\d{2})\b/.exec(prodRaw)?.[1] ?? null;
 const featureCodeOf = (prodRaw: string): string | null => (/^\d{5}[A-Z0-9]+_/i.test(prodRaw) ? prodRaw.toUpperCase() : null);
 
-/** A product or offering name -> [catalogue code or UPPER(raw), raw]. */
 /**
  * A Token Flex row's tokens: Autodesk charges tokens, it does not credit them here, so a negative count (a hand
  * edit, or a correction line) is rejected rather than silently lowering the pool's use.
@@ -461,6 +455,7 @@ function tokensConsumed(n: number | null, text: string | null): number {
   return tokens;
 }
 
+/** A product or offering name -> [catalogue code or UPPER(raw), raw]. */
 function product(cat: Catalogue, raw: string | null): [string | null, string | null] {
   if (raw === null) return [null, null];
   return [resolveCached(cat, raw) ?? raw.toUpperCase(), raw];
@@ -471,7 +466,6 @@ export interface RowNormaliser {
   (cells: string[], line: number): ParsedItem;
 }
 
-/** Builds the per-row function for one detected file. Header texts are only ever data here. */
 /**
  * Rejects the header repeated after a page break (read as data it was a user "email" holding offering OFFERING_NAME)
  * and a page footer ("Page 1 of 2", read as a user).
@@ -487,6 +481,7 @@ function checkPageFurniture(cells: string[], headerKeys: string[]): void {
 /** The reason an empty line is a reject (the JS reader and DuckDB's alike). */
 export const EMPTY_ROW = 'the row is empty (only separators)';
 
+/** Builds the per-row function for one detected file. Header texts are only ever data here. */
 export function makeRowNormaliser(det: Detection, headers: string[], ctx: NormaliseContext): RowNormaliser {
   const spec = KIND_SPECS[det.kind];
   const types = new Map(spec.columns.map((c) => [c.name, c.type] as const));
