@@ -3,9 +3,9 @@
 import { z } from 'zod';
 import type { EngagementDb, SqlParam } from '../db/engine';
 import type { Settings } from '../settings';
-import { SummarySchema, type Summary } from '../model';
+import { renewalMeasure, SummarySchema, type Summary } from '../model';
 import { columnChunks, type ColumnChunk } from './column-stream';
-import { exportedBrief } from '../rules/renewal';
+import { exportedBrief, hasTable } from '../rules/renewal';
 
 const num = z.number();
 const numOrNull = z.number();
@@ -206,11 +206,10 @@ export interface PricedRenewal { r: RenewalRow; price: number | null; tokenSetti
 export async function pricedRenewalRows(db: EngagementDb, tokenPrice: number): Promise<PricedRenewal[]> {
   const rows = await renewalRows(db);
   // An engagement reviewed before review_prices (schema 5) has none: its lines are left unpriced.
-  const stored = (await db.one(`SELECT 1 AS x FROM information_schema.tables WHERE table_name = 'review_prices'`)) !== undefined;
-  const prices = stored ? await db.all<{ code: string; licence_model: string | null; annual_price: number | null; source: string }>('SELECT code, licence_model, annual_price, source FROM review_prices') : [];
+  const prices = (await hasTable(db, 'review_prices')) ? await db.all<{ code: string; licence_model: string | null; annual_price: number | null; source: string }>('SELECT code, licence_model, annual_price, source FROM review_prices') : [];
   const priceOf = (code: string, model: string | null) => prices.find((p) => p.code === code && p.licence_model === model)?.annual_price ?? null;
   return rows.map((r) => {
-    if (r.licence_model === 'flex') {
+    if (renewalMeasure(r.licence_model) === 'tokens') {
       // A Flex pool whose tokens bought the export does not give (0 tokens a year) is left uncosted, and said so, not
       // costed at 0. Its tokens are costed at the subscription line's own price when it has one, else the setting.
       if (!r.seats) return { r, price: null };

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { randomBytes, sign } from 'node:crypto';
 import type { EngagementDb } from '../db/engine';
 import type { Settings } from '../settings';
-import { GAP_TYPES, SIGNAL_TYPES } from '../model';
+import { GAP_TYPES, SIGNAL_TYPES, renewalMeasure } from '../model';
 import { TOOL_NAME, TOOL_VERSION } from '../version';
 import {
   countFindings, findingPages, savingsByTypeOf, latestSummary, refusedRows, rejectCount, renewalRows, resolveAsOf, sourceRows,
@@ -240,7 +240,7 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
       optimisationTotal: await countFindings(db, OPTIMISATION_TYPES),
       renewal,
       // Where a Flex pool's tokens went (the Renewal step's card), for the auditor and finance too.
-      tokensByProduct: renewal.some((r) => r.licence_model === 'flex') ? await tokensByProduct(db, (c) => loadCatalogue().get(c)?.name ?? c) : [],
+      tokensByProduct: renewal.some((r) => renewalMeasure(r.licence_model) === 'tokens') ? await tokensByProduct(db, (c) => loadCatalogue().get(c)?.name ?? c) : [],
       sources: packed,
       refused: await refusedRows(db),
       rejects: await rejectCount(db),

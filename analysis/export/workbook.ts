@@ -433,7 +433,7 @@ const READ_ONLY_INPUTS = "The yellow cells hold the settlement assumptions this 
 
 async function writeSummary(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ctx, x: SummaryFacts): Promise<void> {
   const { f, settings } = ctx;
-  // Column A holds the longest labels beside a value in B ("Offerings under contract (9 contract lines: …)").
+  // Column A holds the longest labels beside a value in B ("Signals (telemetry gaps, spikes, new domains, denials)").
   ws.columns = [{ width: 62 }, { width: 14 }, { width: 14 }, { width: 20 }, { width: 64 }];
   const L = new Layout(ws, f);
   L.title('Quarterly licence review', 'Autodesk licences (Named User, network and Flex): what to reclaim, what to buy, what an audit would cost.');

@@ -295,7 +295,8 @@ export type BriefRow = {
   analyst_target: number | null;
 };
 
-const hasTable = async (db: EngagementDb, table: string): Promise<boolean> =>
+/** Whether the engagement holds a table (one reviewed by an older version may lack it). */
+export const hasTable = async (db: EngagementDb, table: string): Promise<boolean> =>
   (await db.one(`SELECT 1 AS x FROM information_schema.tables WHERE table_name = $1`, [table])) !== undefined;
 const hasColumn = async (db: EngagementDb, table: string, column: string): Promise<boolean> =>
   (await db.one(`SELECT 1 AS x FROM information_schema.columns WHERE table_name = $1 AND column_name = $2`, [table, column])) !== undefined;
