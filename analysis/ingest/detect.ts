@@ -18,53 +18,43 @@ export interface Detection {
   score: number;
 }
 
-/** Maps headers to the columns of one kind: exact canonical names first, then aliases in order. */
+/**
+ * Maps headers to the columns of one kind: exact canonical names first, then aliases in order, then (for headers
+ * with a unit or zone in brackets after the name, "Session Start (UTC)", "Duration (min)") the name before the
+ * brackets, when nothing else took the column.
+ */
 export function mapHeaders(spec: KindSpec, headers: string[]): Map<string, number> {
-  const firstIndex = new Map<string, number>();
-  headers.forEach((h, i) => {
-    const n = normHeader(h);
-    if (n && !firstIndex.has(n)) firstIndex.set(n, i);
-  });
+  /** The first header (not yet taken) of each key. */
+  const keyed = (key: (h: string) => string) => {
+    const index = new Map<string, number>();
+    headers.forEach((h, i) => {
+      const n = key(h);
+      if (n && !index.has(n) && !used.has(i)) index.set(n, i);
+    });
+    return index;
+  };
   const used = new Set<number>();
   const out = new Map<string, number>();
-  for (const col of spec.columns) {
-    const i = firstIndex.get(normHeader(col.name));
-    if (i !== undefined && !used.has(i)) {
-      out.set(col.name, i);
-      used.add(i);
-    }
-  }
-  for (const col of spec.columns) {
-    if (out.has(col.name)) continue;
-    for (const a of col.aliases) {
-      const i = firstIndex.get(normHeader(a));
+  const firstIndex = keyed(normHeader);
+  /** Gives column `col` the first header of `index` among `names` not yet taken. */
+  const take = (index: Map<string, number>, col: string, names: readonly string[]) => {
+    if (out.has(col)) return;
+    for (const a of names) {
+      const i = index.get(normHeader(a));
       if (i !== undefined && !used.has(i)) {
-        out.set(col.name, i);
+        out.set(col, i);
         used.add(i);
-        break;
+        return;
       }
     }
-  }
-  // Last, headers with a unit or zone in brackets after the name ("Session Start (UTC)", "Duration (min)"): matched
-  // by the name before the brackets, when nothing else took the column.
-  const bareIndex = new Map<string, number>();
-  headers.forEach((h, i) => {
+  };
+  for (const col of spec.columns) take(firstIndex, col.name, [col.name]);
+  for (const col of spec.columns) take(firstIndex, col.name, col.aliases);
+  const bareIndex = keyed((h) => {
     const bare = normHeader(bareHeader(h));
-    if (bare && bare !== normHeader(h) && !bareIndex.has(bare) && !used.has(i)) bareIndex.set(bare, i);
+    return bare !== normHeader(h) ? bare : '';
   });
-  if (bareIndex.size > 0) {
-    for (const col of spec.columns) {
-      if (out.has(col.name)) continue;
-      for (const a of [col.name, ...col.aliases]) {
-        const i = bareIndex.get(normHeader(a));
-        if (i !== undefined && !used.has(i)) {
-          out.set(col.name, i);
-          used.add(i);
-          break;
-        }
-      }
-    }
-  }
+  for (const col of spec.columns) take(bareIndex, col.name, [col.name, ...col.aliases]);
   return out;
 }
 

@@ -399,11 +399,9 @@ const masked = (x: string) => `(${x} LIKE '***%' AND ltrim(${x}, '*') = '')`;
 function kindSelect(kind: TabularKind, m: ColumnSql, order?: DateOrder): { values: Record<string, string>; reason: string } {
   const r = kindReason(kind, m, order);
   // Every cell empty (every column of a native file is mapped): the row is empty, whatever it lacks first.
-  const empty = (COLUMNS_OF[kind] ?? []).filter((c) => m.has(c)).map((c) => `s.${v(c)} IS NULL`).join(' AND ') || 'false';
+  const empty = Object.keys(COLUMNS[kind] ?? {}).filter((c) => m.has(c)).map((c) => `s.${v(c)} IS NULL`).join(' AND ') || 'false';
   return { values: r.values, reason: `CASE WHEN ${empty} THEN ${lit(EMPTY_ROW)} ELSE ${r.reason} END` };
 }
-
-const COLUMNS_OF: Partial<Record<TabularKind, string[]>> = Object.fromEntries(Object.entries(COLUMNS).map(([k, cols]) => [k, Object.keys(cols)]));
 
 function kindReason(kind: TabularKind, m: ColumnSql, order?: DateOrder): { values: Record<string, string>; reason: string } {
   /** SQL text of a quoted cell for a reason message: the cell as the analyst wrote it (trimmed). */
