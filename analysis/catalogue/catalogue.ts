@@ -36,17 +36,23 @@ export type CatalogueFile = z.infer<typeof CatalogueFileSchema>;
 
 /** Header-style normalisation: case, spaces, punctuation and a leading "Autodesk" do not matter. */
 export function normaliseName(s: string): string {
+  return fullName(s.normalize('NFKD').toLowerCase().replace(/^autodesk\s+/, ''));
+}
+
+/** The same, keeping a leading "Autodesk": two entries may differ only by it ("InfraWorks", "Autodesk InfraWorks"). */
+function fullName(s: string): string {
   return s
     .normalize('NFKD')
     .toLowerCase()
     .replace(/[\u2013\u2014]/g, '-')
-    .replace(/^autodesk\s+/, '')
     .replace(/[^a-z0-9]+/g, '');
 }
 
 export class Catalogue {
   private readonly byCode = new Map<string, CatalogueEntry>();
   private readonly byName = new Map<string, string>();
+  /** Names and aliases as written (a leading "Autodesk" kept): an exact name wins over one matched without it. */
+  private readonly byFullName = new Map<string, string>();
   private readonly byStem = new Map<string, string>();
 
   constructor(readonly file: CatalogueFile) {
@@ -56,6 +62,8 @@ export class Catalogue {
       for (const n of [e.name, ...e.aliases]) {
         const k = normaliseName(n);
         if (k && !this.byName.has(k)) this.byName.set(k, e.code);
+        const full = fullName(n);
+        if (full && !this.byFullName.has(full)) this.byFullName.set(full, e.code);
       }
     }
     for (const e of file.entries) {
@@ -81,7 +89,7 @@ export class Catalogue {
     // A code written as a code (RVT, REVIT) is that code; mixed case ("Revit") is read as a name first.
     const exact = this.byCode.get(t);
     if (exact) return exact.code;
-    const byName = this.byName.get(normaliseName(t));
+    const byName = this.byFullName.get(fullName(t)) ?? this.byName.get(normaliseName(t));
     if (byName) return byName;
     const direct = this.byCode.get(t.toUpperCase());
     if (direct) return direct.code;

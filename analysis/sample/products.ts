@@ -3,7 +3,7 @@
 /** Names as LRT and the Autodesk portal write them (each resolves through the catalogue). */
 export const DISPLAY_NAME: Record<string, string> = {
   ACD: 'AutoCAD', ACDLT: 'AutoCAD LT', RVT: 'Revit', CIV3D: 'Civil 3D', NAVMAN: 'Navisworks Manage', '3DSMAX': '3ds Max',
-  RECAP: 'ReCap Pro', FORMIT: 'FormIt Pro', MAP: 'AutoCAD Map 3D', INFMDR: 'InfraWorks', VEHTRK: 'Vehicle Tracking',
+  RECAP: 'ReCap Pro', FORMIT: 'FormIt Pro', MAP: 'AutoCAD Map 3D', INFMDR: 'Autodesk InfraWorks', VEHTRK: 'Vehicle Tracking',
   RSAPRO: 'Robot Structural Analysis Professional', ADSTPR: 'Advance Steel', INVPROSA: 'Inventor Professional',
   AMECH_PP: 'AutoCAD Mechanical', VRDDES: 'VRED Design', NINCAD: 'Nastran In-CAD', MAYA: 'Maya', ARNOL: 'Arnold',
   MBXPRO: 'Mudbox', MOBPRO: 'MotionBuilder', VRDPRO: 'VRED Professional',
