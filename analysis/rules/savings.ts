@@ -26,11 +26,18 @@ export async function runSavings(ctx: RuleContext): Promise<void> {
     FROM _aa aa JOIN _price pr ON pr.code = aa.offering LEFT JOIN _user_act ua ON ua.usr = aa.usr, _p
     GROUP BY aa.usr, _p.d_dd
     HAVING min(aa.asg) <= _p.d_dd AND NOT coalesce(bool_or(ua.recent), false)`);
+  // A user with no use by D may still have used something after it (an export running past the review date):
+  // "never used" would then contradict the data the analyst can see, so the detail says when.
+  await db.run(`CREATE OR REPLACE TEMP TABLE _after_d AS
+    SELECT u.usr, min(u.day) AS first_after FROM _u_days u, _p WHERE u.day > _p.d AND u.usr IN (SELECT usr FROM _dormant WHERE last_day IS NULL) GROUP BY u.usr`);
   // The offering is named when the user holds one assignment (most do); with several, the detail lists them.
   await db.run(`INSERT INTO _f SELECT fid('dormant_user', usr, NULL, NULL, NULL), 'dormant_user', 'savings', 'medium', usr, NULL,
       CASE WHEN n = 1 THEN offerings END,
       n, value, NULL, NULL, NULL, first_day, last_day,
-      CASE WHEN last_day IS NULL THEN 'never used' ELSE 'last used ' || CAST(last_day AS VARCHAR) END || '; assignments: ' || offerings
+      CASE WHEN last_day IS NOT NULL THEN 'last used ' || CAST(last_day AS VARCHAR)
+           WHEN (SELECT first_after FROM _after_d a WHERE a.usr = _dormant.usr) IS NOT NULL
+             THEN 'no use by the review date (first use ' || CAST((SELECT first_after FROM _after_d a WHERE a.usr = _dormant.usr) AS VARCHAR) || ', after it)'
+           ELSE 'never used' END || '; assignments: ' || offerings
         || coalesce('; the usage report says last accessed ' || CAST((SELECT CASE WHEN max(r.last_accessed) IS DISTINCT FROM _dormant.last_day THEN max(r.last_accessed) END
              FROM usage_report r WHERE r."user" = _dormant.usr AND r.last_accessed IS NOT NULL) AS VARCHAR) || ' (sources disagree)', ''),
       value > 0

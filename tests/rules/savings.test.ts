@@ -21,11 +21,17 @@ test('dormant_user: usage on D - dormant_days is dormant, the day after is not; 
       { user: 'edge@contoso.com', offering: 'RVT', assigned_date: '2025-01-01' },
       { user: 'inside@contoso.com', offering: 'ACD', assigned_date: '2025-01-01' },
       { user: 'never@contoso.com', offering: 'RVT' }, // unknown assigned date counts as long ago
+      { user: 'later@contoso.com', offering: 'ACD', assigned_date: '2025-01-01' }, // first use only after D
     ]);
-    await e.insert('sessions', [session('edge@contoso.com', 'ACD', EDGE), session('inside@contoso.com', 'ACD', addDays(EDGE, 1))]);
+    await e.insert('sessions', [
+      session('edge@contoso.com', 'ACD', EDGE), session('inside@contoso.com', 'ACD', addDays(EDGE, 1)),
+      session('later@contoso.com', 'ACD', addDays(D, 5)),
+    ]);
     const { findings } = await e.review({ as_of: D });
     const dormant = of(findings, 'dormant_user');
-    assert.deepEqual(dormant.map((f) => f.user).sort(), ['edge@contoso.com', 'never@contoso.com']);
+    assert.deepEqual(dormant.map((f) => f.user).sort(), ['edge@contoso.com', 'later@contoso.com', 'never@contoso.com']);
+    // Use after the review date does not count, but the detail does not call it "never used" either.
+    assert.equal(dormant.find((f) => f.user === 'later@contoso.com')!.detail, `no use by the review date (first use ${addDays(D, 5)}, after it); assignments: ACD`);
     const edge = dormant.find((f) => f.user === 'edge@contoso.com')!;
     assert.equal(edge.units, 2);
     assert.equal(edge.annual_value, 2000 + 3000);
