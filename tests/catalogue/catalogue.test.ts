@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadCatalogue, normaliseName, CatalogueFileSchema } from '../../analysis/catalogue/catalogue';
+import { loadCatalogue, CatalogueFileSchema } from '../../analysis/catalogue/catalogue';
 
 const FIXTURES = join(process.cwd(), '..', 'shared', 'fixtures');
 const cat = loadCatalogue();
