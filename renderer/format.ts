@@ -8,7 +8,8 @@ export function money(n: number | null | undefined, currency: string, opts: { co
   if (!f) {
     try {
       f = new Intl.NumberFormat('en-US', opts.compact
-        ? { style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1 }
+        // Three significant digits: $278K beside $372K (not $278K beside $372.3K), $1.26M.
+        ? { style: 'currency', currency, notation: 'compact', maximumSignificantDigits: 3 }
         : { style: 'currency', currency, maximumFractionDigits: 0 });
     } catch {
       f = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });

@@ -117,6 +117,12 @@ export const RenewalRowSchema = z.object({
   monthly: z.array(z.object({ month: z.string(), active_users: z.number(), seats: z.number() })),
   /** A Flex token pool's tokens used per product in the 12 months to the review date, most first (empty otherwise). */
   tokens_by_product: z.array(z.object({ product: z.string(), name: z.string(), tokens: z.number() })).default([]),
+  /**
+   * What a seat costs a year (a Flex pool: a token), as the workbook's Renewal sheet costs the line; null when the review
+   * had no price for it. `price_from_setting`: a Flex pool's tokens at the Flex token price setting (no price of its own).
+   */
+  unit_price: z.number().nullable().default(null),
+  price_from_setting: z.boolean().default(false),
 });
 
 export const VerifyResultSchema = z.object({

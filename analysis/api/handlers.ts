@@ -19,6 +19,7 @@ import { computeScenarios } from '../scenarios';
 import { setDecisions, listDecisions, clearDecisions, compareWithPrevious, carryDecisions, asOfOf } from '../decisions';
 import { ExportCancelled, writeWorkbook } from '../export/workbook';
 import { writeEvidencePack } from '../export/evidence-pack';
+import { pricedRenewalRows } from '../export/data';
 import { verifyPack } from '../export/verify';
 import { openPack, packEvidence, packSourceLine } from '../export/open-pack';
 import { generateSample } from '../sample/generate';
@@ -366,7 +367,12 @@ export function createEngine(opts: EngineOptions) {
     // Read from the view cache the review filled; computed (and kept, unless read-only) when stale.
     'quality.get': () => serial(async () => getQuality(need().db, need().settings, { store: !need().readOnly })),
     'renewal.get': () =>
-      serial(async () => getRenewal(need().db)),
+      serial(async () => {
+        const { db, settings } = need();
+        // Priced as the workbook's Renewal sheet prices them, so the step's costs and the workbook's agree.
+        const priced = new Map((await pricedRenewalRows(db, settings.flex_token_price)).map((p) => [p.r.line, p]));
+        return (await getRenewal(db)).map((r) => ({ ...r, unit_price: priced.get(r.line)?.price ?? null, price_from_setting: priced.get(r.line)?.tokenSetting ?? false }));
+      }),
     'renewal.setTargets': (input) =>
       serial(async () => {
         const db = writable().db;

@@ -12,7 +12,7 @@ import type { Settings } from '../settings';
 import { GAP_TYPES, SIGNAL_TYPES, renewalMeasure } from '../model';
 import { TOOL_NAME, TOOL_VERSION } from '../version';
 import {
-  countFindings, findingPages, savingsByTypeOf, latestSummary, refusedRows, rejectCount, renewalRows, resolveAsOf, sourceRows,
+  countFindings, findingPages, savingsByTypeOf, latestSummary, pricedRenewalRows, refusedRows, rejectCount, resolveAsOf, sourceRows,
   topFindings,
 } from './data';
 import { BAGIT, BAGIT_TXT, BAG_INFO, MANIFEST, SIGNATURE, TAGMANIFEST, TAG_FILES, bagInfoValue, copyAndHash, manifestText, sha256File, walkFiles } from './bagit';
@@ -217,7 +217,7 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
     const t0 = profileMark();
     const gapLines = [];
     for await (const p of findingPages(db, GAP_TYPES)) for (const g of p) gapLines.push({ finding_id: g.finding_id, line: gapLineOf(g) });
-    const renewal = await renewalRows(db);
+    const renewal = await pricedRenewalRows(db, settings.flex_token_price);
     const html = renderReport({
       client: settings.client,
       asOf,
@@ -240,7 +240,7 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
       optimisationTotal: await countFindings(db, OPTIMISATION_TYPES),
       renewal,
       // Where a Flex pool's tokens went (the Renewal step's card), for the auditor and finance too.
-      tokensByProduct: renewal.some((r) => renewalMeasure(r.licence_model) === 'tokens') ? await tokensByProduct(db, (c) => loadCatalogue().get(c)?.name ?? c) : [],
+      tokensByProduct: renewal.some((p) => renewalMeasure(p.r.licence_model) === 'tokens') ? await tokensByProduct(db, (c) => loadCatalogue().get(c)?.name ?? c) : [],
       sources: packed,
       refused: await refusedRows(db),
       rejects: await rejectCount(db),

@@ -3,7 +3,7 @@
 // and ':' too, so client text such as "http://..." can never become a link or a fetch.
 import { DECISION_LABELS, LICENCE_MODEL_LABELS, RECOMMENDATION_LABELS, renewalMeasure, type Scenarios } from '../model';
 import type { ScenarioAssumptions } from '../settings';
-import type { FindingRow, RenewalRow, SourceRow, RefusedRow } from './data';
+import type { FindingRow, PricedRenewal, RenewalRow, SourceRow, RefusedRow } from './data';
 import { SCENARIO_KEYS, SCENARIO_LABELS, typeLabel } from './settlement';
 import { REPORT_CSS } from './report-style';
 import { withoutControls } from './csv';
@@ -25,7 +25,8 @@ export interface ReportInput {
   reclamationTotal: number;
   optimisation: FindingRow[];
   optimisationTotal: number;
-  renewal: RenewalRow[];
+  /** The renewal lines with the unit price each is costed at (the workbook's Renewal sheet). */
+  renewal: PricedRenewal[];
   /** A Flex pool's tokens used per product in the 12 months to the review date, most first (empty without a pool). */
   tokensByProduct: Array<{ product: string; name: string; tokens: number }>;
   sources: (SourceRow & { included: boolean; packPath: string | null; packedAs?: string })[];
@@ -105,13 +106,22 @@ export function renderReport(r: ReportInput): string {
     : '';
   // A Flex token pool's seats and target are tokens a year (renewal.ts).
   const tokens = (x: RenewalRow) => (renewalMeasure(x.licence_model) === 'tokens' ? ' <span class="note">tokens a year</span>' : '');
+  // Costed as the workbook's Renewal sheet costs them: seats (a Flex pool: tokens) × unit price, now and at the target.
+  const cost = (q: number | null, price: number | null) => (q === null || price === null ? null : q * price);
+  const moneyCell = (n: number | null) => `<td class="num">${n === null ? '—' : esc(money(n))}</td>`;
   const renewalRows = r.renewal
     .map(
-      (x) => `<tr><td>${esc(x.offering)}${x.licence_model ? ` <span class="note">${esc(LICENCE_MODEL_LABELS[x.licence_model] ?? x.licence_model)}</span>` : ''}</td><td class="num">${num(x.seats)}${tokens(x)}</td><td class="num">${renewalMeasure(x.licence_model) === 'users' ? num(x.active_assignments) : '—'}</td><td class="num">${renewalMeasure(x.licence_model) === 'tokens' && !x.active_users ? '—' : num(x.active_users)}</td>
+      ({ r: x, price }) => `<tr><td>${esc(x.offering)}${x.licence_model ? ` <span class="note">${esc(LICENCE_MODEL_LABELS[x.licence_model] ?? x.licence_model)}</span>` : ''}</td><td class="num">${num(x.seats)}${tokens(x)}</td><td class="num">${renewalMeasure(x.licence_model) === 'users' ? num(x.active_assignments) : '—'}</td><td class="num">${renewalMeasure(x.licence_model) === 'tokens' && !x.active_users ? '—' : num(x.active_users)}</td>
 <td class="num">${num(x.peak_monthly_active)}</td><td class="num">${x.trend === null ? '—' : `×${x.trend.toFixed(2)}`}</td><td class="num">${renewalMeasure(x.licence_model) === 'concurrent' ? num(x.true_denials) : '—'}</td>
-<td><span class="pill">${esc(RECOMMENDATION_LABELS[x.recommendation] ?? x.recommendation)}</span></td><td class="num">${num(x.target_quantity)}${tokens(x)}</td><td class="detail">${esc(x.reason)}</td></tr>`,
+<td class="detail"><span class="pill">${esc(RECOMMENDATION_LABELS[x.recommendation] ?? x.recommendation)}</span><br>${esc(x.reason)}</td><td class="num">${num(x.target_quantity)}${tokens(x)}</td>
+<td class="num">${price === null ? '—' : esc(money(price, price < 10 ? 2 : 0))}</td>${moneyCell(cost(x.seats, price))}${moneyCell(cost(x.target_quantity, price))}</tr>`,
     )
     .join('');
+  const priced = r.renewal.filter((p) => p.price !== null);
+  const unpriced = r.renewal.length - priced.length;
+  const renewalTotal = priced.length
+    ? `<tr class="total"><td colspan="10">Annual cost of the contract lines${unpriced ? ` <span class="note">(${unpriced} without a price left out)</span>` : ''}<br><span class="note">Targets follow the review's rule: a seat for every gap unit, idle seats kept; the reasons name the smaller target free seats would allow, and the Reclamation list's savings are not netted off.</span></td>${moneyCell(priced.reduce((a, p) => a + (cost(p.r.seats, p.price) ?? 0), 0))}${moneyCell(priced.reduce((a, p) => a + (cost(p.r.target_quantity, p.price) ?? 0), 0))}</tr>`
+    : '';
 
   const sourceRows = r.sources
     .map(
@@ -195,7 +205,7 @@ ${r.reclamation.length ? `<table><thead><tr><th>Finding</th><th>Type</th><th>Use
 ${r.optimisation.length ? `<table><thead><tr><th>Finding</th><th>Type</th><th>User</th><th>Offering</th><th class="num">Seats</th><th class="num">Annual value</th><th>Last seen</th><th>Detail</th><th>Decision</th></tr></thead><tbody>${savingsTable(r.optimisation)}</tbody></table>${capped(r.optimisation.length, r.optimisationTotal, 'optimisation candidates')}` : '<p class="note">No optimisation candidates.</p>'}
 
 <h2>Renewal brief</h2>
-${r.renewal.length ? `<div class="scroll"><table><thead><tr><th>Offering</th><th class="num">Seats</th><th class="num">Assigned</th><th class="num">Active users</th><th class="num">Peak monthly<br><span class="note">network: at once;<br>Flex: tokens</span></th><th class="num">Trend</th><th class="num">Denials</th><th>Recommendation</th><th class="num">Target</th><th>Reason</th></tr></thead><tbody>${renewalRows}</tbody></table></div>` : '<p class="note">No offerings under contract.</p>'}
+${r.renewal.length ? `<div class="scroll"><table><thead><tr><th>Offering</th><th class="num">Seats</th><th class="num">Assigned</th><th class="num">Active<br>users</th><th class="num">Peak<br>monthly<br><span class="note">network: at once;<br>Flex: tokens</span></th><th class="num">Trend</th><th class="num">Denials</th><th>Recommendation and reason</th><th class="num">Target</th><th class="num">Unit price<br><span class="note">a seat a year;<br>Flex: a token</span></th><th class="num">Cost now<br><span class="note">a year</span></th><th class="num">At target<br><span class="note">a year</span></th></tr></thead><tbody>${renewalRows}${renewalTotal}</tbody></table></div>` : '<p class="note">No offerings under contract.</p>'}
 ${tokensTable}
 
 <h2>Signals<span class="count">${num(r.signals)} signals</span></h2>

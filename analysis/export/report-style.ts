@@ -32,7 +32,7 @@ td.date,td.nowrap{white-space:nowrap}
 td.mono.nowrap{word-break:normal}
 td.detail{min-width:260px}
 td.mono{font-family:Consolas,"SFMono-Regular",Menlo,monospace;font-size:11.5px;word-break:break-all}
-tr.total td{font-weight:650;border-top:2px solid var(--navy);background:#fff}
+tr.total td{font-weight:650;border-top:2px solid var(--navy);background:#fff}tr.total .note{font-weight:400}
 .pill{display:inline-block;padding:1px 8px;border-radius:10px;font-size:11px;font-weight:600;background:#eef1f6;color:var(--muted)}
 .pill.high{background:#fdecea;color:var(--red)} .pill.medium{background:#fff4e0;color:var(--amber)} .pill.low{background:#e8f5e9;color:var(--green)}
 .pill.missing{background:#fdecea;color:var(--red)} .pill.ok{background:#e8f5e9;color:var(--green)}

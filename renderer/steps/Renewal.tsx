@@ -6,7 +6,7 @@ import { LICENCE_MODEL_LABELS, LIMITS, RECOMMENDATION_LABELS } from '../api/shar
 import { useApp } from '../store';
 import { ActiveVsSeats, HBars } from '../components/charts';
 import { Card, Empty, ErrorBox, Loading, NeedsReview, PageHeader, useLoad } from '../components/ui';
-import { int } from '../format';
+import { int, money } from '../format';
 
 
 /** The engine's reason as a sentence of its own ("the gap register holds 7 units" -> "The gap register holds 7 units."). */
@@ -32,8 +32,12 @@ function parseTarget(text: string): number | null {
 /** How long typing may pause before a valid target is saved (leaving the field saves at once). */
 const SAVE_DELAY_MS = 600;
 
+/** A line's annual cost at a quantity: seats (a Flex pool: tokens) × unit price; null when unpriced. */
+const costAt = (quantity: number | null, price: number | null) => (quantity === null || price === null ? null : quantity * price);
+
 export function RenewalStep() {
   const summary = useApp((s) => s.summary);
+  const currency = useApp((s) => s.settings?.currency ?? 'USD');
   const readOnly = useApp((s) => s.info?.read_only ?? false);
   const setNotice = useApp((s) => s.setNotice);
   const r = useLoad(() => api('renewal.get', {}), [summary]);
@@ -112,6 +116,9 @@ export function RenewalStep() {
     };
   }, []);
 
+  /** The target as typed when it is a valid quantity (costs follow typing), else the one held. */
+  const targetOf = (x: { line: string; target_quantity: number }) => parseTarget(text[x.line] ?? '') ?? stored[x.line] ?? x.target_quantity;
+
   return (
     <div className="page">
       <PageHeader
@@ -138,7 +145,7 @@ export function RenewalStep() {
                     <th scope="col" className="right">Trend</th>
                     <th scope="col" className="right">Denials</th>
                     <th scope="col">Recommendation</th>
-                    <th scope="col" className="right">Target</th>
+                    <th scope="col" className="right">Target<div className="muted small">and its annual cost</div></th>
                   </tr>
                 </thead>
                 <tbody>
@@ -182,11 +189,13 @@ export function RenewalStep() {
                           />
                           {x.measure === 'tokens' && <div className="muted small">tokens a year</div>}
                           {bad && <div id={`target-${domId(x.line)}-problem`} className="field-note" role="alert">{TARGET_RULE}</div>}
+                          <LineCost row={x} target={targetOf(x)} currency={currency} />
                         </td>
                       </tr>
                     );
                   })}
                 </tbody>
+                <CostTotals rows={r.data} targetOf={targetOf} currency={currency} />
               </table>
             </div>
           </Card>
@@ -231,5 +240,51 @@ function TokensByProduct(props: { name: string; items: { product: string; name: 
         {rest.length > 0 && <>; {rest.length} more {rest.length === 1 ? 'product' : 'products'} used {tokens(restTokens)} ({Math.round((100 * restTokens) / Math.max(1, total))}%)</>}.
       </p>
     </div>
+  );
+}
+
+interface CostRow { line: string; name: string; measure: string; seats: number; target_quantity: number; unit_price: number | null; price_from_setting: boolean }
+
+/** A line's annual cost at its target, with the cost at today's seats and the change (the workbook's Renewal sheet). */
+function LineCost(props: { row: CostRow; target: number; currency: string }) {
+  const { row, target, currency } = props;
+  if (row.unit_price === null) {
+    return <div className="line-cost muted small" title="The review has no price for this offering: enter one in the price book (Settings) to cost it">no price</div>;
+  }
+  const unit = row.measure === 'tokens' ? `a token${row.price_from_setting ? ' (the Flex token price setting)' : ''}` : 'a seat a year';
+  const price = row.unit_price < 10 ? row.unit_price.toFixed(2) : money(row.unit_price, currency);
+  return <CostLines now={costAt(row.seats, row.unit_price)!} at={costAt(target, row.unit_price)!} currency={currency} title={`At ${price} ${unit}`} />;
+}
+
+/** Cost at the target, today's cost and the change between them. */
+function CostLines(props: { now: number; at: number; currency: string; title?: string }) {
+  const change = props.at - props.now;
+  return (
+    <div className="line-cost" title={props.title}>
+      <div className="strong">{money(props.at, props.currency)}</div>
+      <div className="muted small">now {money(props.now, props.currency)}</div>
+      {change !== 0 && <div className={`small ${change > 0 ? 'cost-up' : 'cost-down'}`}>{change > 0 ? '+' : '−'}{money(Math.abs(change), props.currency)}</div>}
+    </div>
+  );
+}
+
+/** What the renewal costs a year at today's seats and at the targets, over the priced lines; unpriced lines are named. */
+function CostTotals(props: { rows: CostRow[]; targetOf: (x: CostRow) => number; currency: string }) {
+  const { rows } = props;
+  const priced = rows.filter((x) => x.unit_price !== null);
+  const unpriced = rows.filter((x) => x.unit_price === null);
+  const now = priced.reduce((a, x) => a + costAt(x.seats, x.unit_price)!, 0);
+  const at = priced.reduce((a, x) => a + costAt(props.targetOf(x), x.unit_price)!, 0);
+  return (
+    <tfoot>
+      <tr className="cost-total">
+        <th scope="row">All lines</th>
+        <td colSpan={7} className="right">
+          <div className="strong">Annual cost of the contract lines{unpriced.length > 0 && <span className="muted small">, without {unpriced.map((x) => x.name).join(', ')} (no price)</span>}</div>
+          <div className="muted small">Targets follow the review's rule: a seat for every gap unit, idle seats kept. The reasons name the smaller target free seats would allow; the Reclamation list's savings are not netted off.</div>
+        </td>
+        <td className="right num"><CostLines now={now} at={at} currency={props.currency} /></td>
+      </tr>
+    </tfoot>
   );
 }

@@ -13,6 +13,8 @@ let browser: Browser;
 let w: Watched;
 
 const money = (n: number) => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 }).format(n);
+/** A figure as literal text in a pattern ($ and . are not pattern characters there). */
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 
 /** The Reclamation step's table, its decision bar and its dormant-user rows, once at least `rows` are drawn. */
@@ -173,8 +175,18 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await target.fill(String(wanted));
     await target.press('Tab');
     await p.getByText(`Saved the target for ${offeringName}.`).waitFor();
-    const renewal = await callApi<{ name: string; target_quantity: number }[]>(served, 'renewal.get', {});
-    assert.equal(renewal.find((r) => r.name === offeringName)?.target_quantity, wanted);
+    const renewal = await callApi<{ name: string; seats: number; target_quantity: number; unit_price: number | null }[]>(served, 'renewal.get', {});
+    const line = renewal.find((r) => r.name === offeringName)!;
+    assert.equal(line.target_quantity, wanted);
+    // Each line is costed as the workbook's Renewal sheet costs it: at the target, against today's seats; the
+    // footer sums the priced lines and follows the target just typed.
+    assert.ok(line.unit_price !== null && line.unit_price > 0, 'the sample prices every seat line');
+    const cell = target.locator('xpath=ancestor::td[1]');
+    assert.match(await cell.innerText(), new RegExp(`${escapeRe(money(wanted * line.unit_price))}\\s+now ${escapeRe(money(line.seats * line.unit_price))}\\s+\\+${escapeRe(money((wanted - line.seats) * line.unit_price))}`));
+    const priced = renewal.filter((r) => r.unit_price !== null);
+    const totals = await p.getByRole('row', { name: /^All lines/ }).innerText();
+    assert.ok(totals.includes(money(priced.reduce((a, r) => a + r.target_quantity * r.unit_price!, 0))), totals);
+    assert.ok(totals.includes(`now ${money(priced.reduce((a, r) => a + r.seats * r.unit_price!, 0))}`), totals);
     await shot(p, '07-renewal');
 
     await goStep(p, 'Settlement');

@@ -141,3 +141,19 @@ test("the pack's report shows where the Flex pool's tokens went, adding up to th
   const used = /Flex token pool, sized by tokens(?::|&#58;) ([\d,]+) of/.exec(html)?.[1];
   assert.equal(tokens.reduce((a, t) => a + t, 0), Number(used?.replace(/,/g, '')));
 });
+
+test("the pack's report costs the renewal as the workbook does: the same totals now and at the targets", async () => {
+  const pack = readdirSync(out).find((n) => n.endsWith('_evidence-pack'))!;
+  const html = readFileSync(join(out, pack, 'data', 'report.html'), 'utf8');
+  const total = /<tr class="total"><td colspan="10">Annual cost of the contract lines[^]*?<\/td><td class="num">([^<]+)<\/td><td class="num">([^<]+)<\/td>/.exec(html);
+  assert.ok(total, 'the renewal total row');
+  const usd = (s: string) => Number(s.replace(/[$,]/g, ''));
+  const cells = await cellsOf(await openXlsx(join(out, summary.outputs.workbook!)), 'Summary');
+  const figure = (label: string) => {
+    const row = cells.find((c) => c.text === label)!.ref.replace(/^[A-Z]+/, '');
+    return Math.round(Number(cells.find((c) => c.ref === `D${row}`)!.value));
+  };
+  assert.ok(figure('At the current seats') > 0);
+  assert.equal(usd(total[1]!), figure('At the current seats'));
+  assert.equal(usd(total[2]!), figure('At the renewal targets'));
+});
