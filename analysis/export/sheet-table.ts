@@ -1,7 +1,7 @@
 // Streams one table (header row + data rows) into a worksheet of ExcelJS's streaming writer: rows are
 // committed as they are written, so memory stays bounded however long the register is.
 import type ExcelJS from 'exceljs';
-import { columnLetter, displayWidth, numFmtOf, putCell, styleHeaderRow, type CellInput, type CellKind, type Formats } from './sheet-style';
+import { columnLetter, displayWidth, inputFill, numFmtOf, putCell, styleHeaderRow, type CellInput, type CellKind, type Formats } from './sheet-style';
 
 export interface TableColumn<T> {
   header: string;
@@ -20,6 +20,8 @@ export interface TableColumn<T> {
   formula?: (row: number, item: T) => string | null;
   /** A working column formulas read, kept out of sight (and out of print). */
   hidden?: boolean;
+  /** A column finance fills in or changes (a target, a price, a decision): yellow, as the Assumptions inputs. */
+  input?: boolean;
 }
 
 const NUMERIC: ReadonlySet<CellKind> = new Set(['money', 'money0', 'int', 'num', 'pct', 'rate', 'ratio']);
@@ -83,6 +85,7 @@ export async function writeTable<T>(ws: ExcelJS.Worksheet, columns: readonly Tab
         }
         const a = aligns[i];
         if (a) cell.alignment = a;
+        if (c.input) cell.fill = inputFill;
       });
       row.commit();
       n++;

@@ -167,13 +167,15 @@ const RENEWAL_COLUMNS: TableColumn<PricedRenewal>[] = [
   // A token pool's users are known only from user-level token rows: none loaded is no figure, not 0 users.
   { header: 'Active users', kind: 'int', value: ({ r }) => (renewalMeasure(r.licence_model) === 'tokens' && !r.active_users ? null : r.active_users) },
   // A network line is sized by sessions at once (renewal.ts), a Named User line by monthly active users.
-  { header: 'Peak monthly (users; network: at once; Flex: tokens)', kind: 'int', value: ({ r }) => r.peak_monthly_active },
+  // A Flex pool's peak is its busiest month's tokens, beside Seats in tokens a year.
+  { header: 'Peak monthly (users; network: at once; Flex: tokens in its busiest month)', kind: 'int', value: ({ r }) => r.peak_monthly_active },
   { header: 'Trend', kind: 'ratio', value: ({ r }) => r.trend },
   { header: 'True denials', kind: 'int', value: ({ r }) => (renewalMeasure(r.licence_model) === 'concurrent' ? r.true_denials : null) },
   { header: 'Recommendation', kind: 'text', center: true, value: ({ r }) => RECOMMENDATION_LABELS[r.recommendation] ?? r.recommendation },
-  { header: 'Target quantity', kind: 'num', value: ({ r }) => r.target_quantity },
+  // Inputs: finance changes a target, or enters a price for a line the review had none for.
+  { header: 'Target quantity', kind: 'num', value: ({ r }) => r.target_quantity, input: true },
   // A Flex pool's tokens at the Assumptions sheet's Flex token price, live (at the pool's own price when its line has one).
-  { header: 'Unit price (a seat a year; Flex: a token)', kind: 'money', value: ({ price }) => price, min: 14, formula: (_n, x) => (x.tokenSetting ? FLEX_TOKEN_PRICE : null) },
+  { header: 'Unit price (a seat a year; Flex: a token)', kind: 'money', value: ({ price }) => price, min: 14, formula: (_n, x) => (x.tokenSetting ? FLEX_TOKEN_PRICE : null), input: true },
   // Live: finance edits a target or a price and the line's cost and the Summary's renewal totals follow.
   { header: 'Annual cost now', kind: 'money0', value: ({ r, price }) => costAt(r.seats, price), min: 14, formula: costFormula(REN_COL.seats) },
   { header: 'Annual cost at target', kind: 'money0', value: ({ r, price }) => costAt(r.target_quantity, price), min: 14, formula: costFormula(REN_COL.target) },
@@ -192,10 +194,10 @@ const DECISION_COLUMNS: TableColumn<DecisionRow>[] = [
   { header: 'Product', kind: 'text', value: (r) => nameWithCode(r.product), max: 36 },
   { header: 'Offering', kind: 'text', value: (r) => nameWithCode(r.offering), max: 36 },
   // Wide enough for the longest action ("Investigate") and a name, when finance fills them in.
-  { header: 'Action', kind: 'text', center: true, value: (r) => decisionLabel(r.action), min: 13 },
-  { header: 'Owner', kind: 'text', value: (r) => r.owner, min: 16, max: 30 },
-  { header: 'Due date', kind: 'date', value: (r) => r.due_date },
-  { header: 'Justification', kind: 'text', value: (r) => r.justification, max: 80 },
+  { header: 'Action', kind: 'text', center: true, value: (r) => decisionLabel(r.action), min: 13, input: true },
+  { header: 'Owner', kind: 'text', value: (r) => r.owner, min: 16, max: 30, input: true },
+  { header: 'Due date', kind: 'date', value: (r) => r.due_date, input: true },
+  { header: 'Justification', kind: 'text', value: (r) => r.justification, max: 80, input: true },
   { header: 'Updated', kind: 'datetime', value: (r) => r.updated_at },
   { header: 'Carried from', kind: 'text', value: (r) => r.carried_from },
 ];
@@ -648,7 +650,7 @@ function writeRenewalCost(L: Layout, rows: readonly PricedRenewal[]): void {
   };
   L.section('Renewal: annual cost of the contract lines', ['', '', 'Cost']);
   L.row([{ v: 'At the current seats', indent: true }, {}, {}, sumOf(REN_COL.now, now)], note('seats (Flex: tokens a year) × unit price, per line on the Renewal sheet'));
-  L.row([{ v: 'At the renewal targets', indent: true }, {}, {}, sumOf(REN_COL.atTarget, at)], note('edit a line\'s target quantity on the Renewal sheet and this follows'));
+  L.row([{ v: 'At the renewal targets', indent: true }, {}, {}, sumOf(REN_COL.atTarget, at)], note('edit a line\'s target quantity (yellow) on the Renewal sheet and this follows'));
   L.row([{ v: 'Change at renewal', indent: true }, {}, {}, sumOf(REN_COL.change, (p) => (p.price === null ? null : (at(p) ?? 0) - (now(p) ?? 0)))], boldTotal(4));
   // Live too: a price entered on the Renewal sheet takes its line off this note.
   const unpriced = rows.filter((p) => p.price === null).length;
@@ -658,6 +660,9 @@ function writeRenewalCost(L: Layout, rows: readonly PricedRenewal[]): void {
     formula: `IF(${blank}=0,"",IF(${blank}=1,"${text(1)}",${blank}&" lines without a unit price are left out: enter a price on the Renewal sheet to cost them."))`,
     result: text(unpriced),
   }], (r) => (r.getCell(1).font = { name: 'Calibri', italic: true, size: 9, color: { argb: 'FF595959' } }));
+  // The savings above and these targets overlap: said, so finance does not add the two.
+  L.row([{ v: "The targets follow the review's rule: a seat bought for every gap unit, idle seats kept. The Reclamation savings above are not netted off them; each Renewal line's reason names the smaller target its free seats would allow." }],
+    (r) => (r.getCell(1).font = { name: 'Calibri', italic: true, size: 9, color: { argb: 'FF595959' } }));
   L.blank();
 }
 
@@ -740,8 +745,14 @@ function writeSettlement(ws: ExcelJS.Worksheet, ctx: Ctx, nGap: number, s: Scena
   L.row([{ v: 'Units short' }, { v: 'Σ units (seats to buy)' }, { kind: 'num', formula: `SUM(${U})`, result: sum((l) => l.units) }]);
   L.row([{ v: 'Annual cost at your prices' }, { v: 'Σ units × unit price' }, { kind: 'money0', formula: gc, result: s.self_review_best }]);
   L.row([{ v: 'Annual cost at list prices' }, { v: 'Σ units × list price' }, { kind: 'money0', formula: gl, result: sum((l) => l.units * l.list_price) }]);
+  // The typical scenario's back period is at your prices: shown, so a price edited on the Gap Register can be followed.
+  L.row([{ v: 'Back period at your prices' }, { v: 'Σ units × unit price × months exposed ÷ 12' }, { kind: 'money0', formula: gcm, result: sum((l) => l.units * l.price * (l.months / 12)) }]);
   L.row([{ v: 'Back period at list prices' }, { v: 'Σ units × list price × months exposed ÷ 12' }, { kind: 'money0', formula: glm, result: sum((l) => l.units * l.list_price * (l.months / 12)) }]);
   L.blank();
+  // A low rate typed above its high one turns a range upside down: said live, beside the totals it distorts.
+  const pairs = `OR(Audit_settlement_rate_low>Audit_settlement_rate_high,No_cooperation_loading_low>No_cooperation_loading_high)`;
+  L.row([{ formula: `IF(${pairs},"Check the Assumptions sheet: a low rate is above its high one, so a scenario's low total may exceed its high total.","")`, result: '' }],
+    (r) => (r.getCell(1).font = { name: 'Calibri', bold: true, size: 10, color: { argb: 'FFC00000' } }));
   L.row([{ v: 'Each total is a year of the licences short (at your prices, or at list price for an audit without cooperation) plus, except in the best case, a one-off back period for the months exposed.' }], (r) => (r.getCell(1).font = { name: 'Calibri', italic: true, size: 9, color: { argb: 'FF595959' } }));
   L.row([{ v: 'The totals are live formulas over the Gap Register (units, unit price, list price, months exposed) and the named cells on the Assumptions sheet.' }], (r) => (r.getCell(1).font = { name: 'Calibri', italic: true, size: 9, color: { argb: 'FF595959' } }));
 }

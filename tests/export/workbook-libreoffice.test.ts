@@ -138,6 +138,19 @@ describe('workbook recalculated by LibreOffice', { skip }, () => {
     SCENARIO_ORDER.forEach((k, i) => close(Number(rows[i + 1]![2]), expected[k]!, k));
     // "Above closing now" is a formula too.
     close(Number(rows[6]![3]), expected.audit_no_cooperation_high! - expected.self_review_best!, 'above closing now');
+    // The typical scenario's back period, at your prices, is shown among the inputs: typical = best + it × the negotiated rate.
+    const back = rows.find((r) => r[0] === 'Back period at your prices');
+    assert.ok(back, 'the back period at your prices is shown');
+    close(Number(back[2]), (expected.self_review_typical! - expected.self_review_best!) / fx.settings.scenario.negotiated_back_period_rate, 'back period at your prices');
+    assert.ok(!rows.some((r) => r[0]!.startsWith('Check the Assumptions sheet')), 'no range warning while every low rate is at most its high one');
+  });
+
+  it('says so when finance types a low rate above its high one', async () => {
+    const copy = join(work, 'upside-down.xlsx');
+    // Assumptions!B3 = audit settlement rate (low), B4 = (high).
+    await variant(path, copy, [{ sheet: 'Assumptions', ref: 'B3', value: 2 }, { sheet: 'Assumptions', ref: 'B4', value: 1 }]);
+    const rows = sheetCsv(profile, copy, 6, join(work, 'upside-down'));
+    assert.ok(rows.some((r) => r[0]!.startsWith('Check the Assumptions sheet: a low rate is above its high one')), rows.map((r) => r[0]).join(' | '));
   });
 
   it('recomputes the Summary savings and scenario links', async () => {

@@ -229,6 +229,14 @@ describe('finance workbook', () => {
     // A token pool whose usage names no users has no user count, not 0 users.
     assert.equal(flex.getCell(col('Active users')).value, null);
     assert.equal(rvt.getCell(col('Active assignments')).value, 12);
+    // What finance is told to edit is yellow, as the Assumptions inputs are: the target and the unit price, not the
+    // figures computed from them.
+    const yellow = (c: ExcelJS.Cell) => (c.fill as ExcelJS.FillPattern | undefined)?.fgColor?.argb === 'FFFFF2CC';
+    assert.ok(yellow(asm.getCell('B7')), 'the Assumptions inputs are yellow');
+    for (const r of [rvt, flex]) {
+      assert.ok(yellow(r.getCell(col('Target quantity'))) && yellow(r.getCell(col('Unit price (a seat a year; Flex: a token)'))), `${String(r.getCell(1).value)}: inputs yellow`);
+      assert.ok(!yellow(r.getCell(col('Annual cost at target'))) && !yellow(r.getCell(col('Seats'))), `${String(r.getCell(1).value)}: computed cells are not`);
+    }
   });
 
   it("leaves a Flex pool whose tokens bought are unknown uncosted, not costed at 0, and costs one at its line's own token price", async () => {
