@@ -100,7 +100,7 @@ export function GapsStep() {
             <Stat label="Signals" value={int(findings.length - gaps.length)} hint="Telemetry gaps, spikes, new domains, denials" />
           </div>
           <div className="segmented" role="group" aria-label="Show gap type">
-            {[['all', 'All'], ['gaps', 'All gaps'], ...GAP_TYPES.filter((t) => counts.get(t)).map((t) => [t, typeLabel(t)]), ['signals', 'Signals']].map(([id, label]) => (
+            {[['all', 'Gaps and signals'], ['gaps', 'All gaps'], ...GAP_TYPES.filter((t) => counts.get(t)).map((t) => [t, typeLabel(t)]), ['signals', 'Signals']].map(([id, label]) => (
               <button key={id} type="button" aria-pressed={type === id} className={type === id ? 'on' : ''} onClick={() => setType(id!)}>
                 {label} <span className="num muted">{id === 'all' ? findings.length : id === 'gaps' ? gaps.length : id === 'signals' ? findings.length - gaps.length : counts.get(id!) ?? 0}</span>
               </button>

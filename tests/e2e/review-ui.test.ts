@@ -533,7 +533,7 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await p.getByRole('group', { name: 'Show gap type' }).getByRole('button', { name: /^Signals/ }).click();
     await shot(p, '06b-signals');
     // A gap line and a signal chosen together: a purchase applies to the gap line only, and the bar says so.
-    await p.getByRole('group', { name: 'Show gap type' }).getByRole('button', { name: /^All\b/ }).first().click();
+    await p.getByRole('group', { name: 'Show gap type' }).getByRole('button', { name: /^Gaps and signals/ }).click();
     // AutoCAD's rows: its gap lines and its network-denial signals, few enough to be drawn together.
     await grid.getByRole('textbox', { name: 'Filter Product' }).fill('ACD');
     await p.waitForFunction(() => /^\d+ of \d+ rows?$/.test(document.querySelector('.dt-count')?.textContent?.trim() ?? ''));
