@@ -23,7 +23,7 @@ import {
   type CellInput, type CellKind, type Formats,
 } from './sheet-style';
 import { reviewWarnings } from '../review-warnings';
-import { renewalBrief } from '../rules/renewal';
+import { renewalBrief, tokensByProduct } from '../rules/renewal';
 import { writeTable, type TableColumn } from './sheet-table';
 
 export const SHEETS = ['Summary', 'Reclamation', 'Gap Register', 'Optimisation', 'Renewal', 'Settlement', 'Assumptions', 'Data Quality', 'Decisions'] as const;
@@ -544,6 +544,8 @@ async function writeSummary(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ctx, x
   L.row([{ v: ctx.protect ? READ_ONLY_INPUTS : 'Change the yellow cells on the Assumptions sheet to test other settlement terms; these figures recalculate.' }], (r) => (r.getCell(1).font = { name: 'Calibri', italic: true, size: 9, color: { argb: 'FF595959' } }));
   L.blank();
   if (x.renewal.length) writeRenewalCost(L, x.renewal);
+  // Where a Flex pool's tokens went (the Renewal step's card and the report's table): what finance asks of its cost.
+  if (x.renewal.some((p) => renewalMeasure(p.r.licence_model) === 'tokens')) await writeTokensByProduct(db, L);
 
   // Headline counts: plain values from the engagement.
   const sources = await sourceRows(db);
@@ -663,6 +665,21 @@ function writeRenewalCost(L: Layout, rows: readonly PricedRenewal[]): void {
   // The savings above and these targets overlap: said, so finance does not add the two.
   L.row([{ v: "The targets follow the review's rule: a seat bought for every gap unit, idle seats kept. The Reclamation savings above are not netted off them; each Renewal line's reason names the smaller target its free seats would allow." }],
     (r) => (r.getCell(1).font = { name: 'Calibri', italic: true, size: 9, color: { argb: 'FF595959' } }));
+  L.blank();
+}
+
+/** The Flex pool's tokens used per product in the 12 months to the review date, most first; the smallest summed. */
+async function writeTokensByProduct(db: EngagementDb, L: Layout): Promise<void> {
+  const items = await tokensByProduct(db, (c) => productName(c) ?? c);
+  if (!items.length) return;
+  const TOP = 10;
+  const total = items.reduce((a, t) => a + t.tokens, 0);
+  const rest = items.slice(TOP);
+  L.section('Flex tokens used, 12 months to the review date', ['Tokens', 'Share']);
+  const line = (label: string, tokens: number) => L.row([{ v: label, indent: true }, { kind: 'int', v: tokens }, { kind: 'pct', v: total > 0 ? tokens / total : 0 }]);
+  for (const t of items.slice(0, TOP)) line(t.name === t.product ? t.product : `${t.name} (${t.product})`, t.tokens);
+  if (rest.length) line(plural(rest.length, 'more product'), rest.reduce((a, t) => a + t.tokens, 0));
+  L.row([{ v: 'Total', indent: true }, { kind: 'int', v: total }, { kind: 'pct', v: 1 }], boldTotal(3));
   L.blank();
 }
 

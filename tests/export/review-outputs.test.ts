@@ -157,3 +157,19 @@ test("the pack's report costs the renewal as the workbook does: the same totals 
   assert.equal(usd(total[1]!), figure('At the current seats'));
   assert.equal(usd(total[2]!), figure('At the renewal targets'));
 });
+
+test("the workbook's Summary shows where the Flex pool's tokens went, adding up to the tokens its renewal line judges", async () => {
+  const cells = await cellsOf(await openXlsx(join(out, summary.outputs.workbook!)), 'Summary');
+  const head = cells.find((c) => c.text === 'Flex tokens used, 12 months to the review date');
+  assert.ok(head, 'the tokens section');
+  const first = Number(head.ref.replace(/^[A-Z]+/, ''));
+  const totalRow = cells.find((c) => c.text === 'Total' && Number(c.ref.replace(/^[A-Z]+/, '')) > first)!.ref.replace(/^[A-Z]+/, '');
+  const tokens = cells.filter((c) => /^B\d+$/.test(c.ref) && Number(c.ref.slice(1)) > first && Number(c.ref.slice(1)) < Number(totalRow)).map((c) => Number(c.value));
+  assert.ok(tokens.length > 1 && tokens.every((t, i) => i === 0 || t <= tokens[i - 1]!), `most first: ${tokens.join(', ')}`);
+  const total = Number(cells.find((c) => c.ref === `B${totalRow}`)!.value);
+  assert.equal(Math.round(tokens.reduce((a, t) => a + t, 0)), Math.round(total));
+  // The same tokens the Flex line's reason counts as used.
+  const ren = await cellsOf(await openXlsx(join(out, summary.outputs.workbook!)), 'Renewal');
+  const reason = ren.find((c) => /^Flex token pool, sized by tokens: /.test(c.text ?? ''))!.text!;
+  assert.equal(Math.round(total), Number(/sized by tokens: ([\d,]+) of/.exec(reason)![1]!.replace(/,/g, '')));
+});
