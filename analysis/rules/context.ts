@@ -232,6 +232,9 @@ export async function prepareContext(db: EngagementDb, settings: Settings, catal
   await db.run(`CREATE OR REPLACE TEMP MACRO entitlement_of(p, d, m) AS
     (SELECT arg_min(e.offering, (e.offering <> p, e.offering)) FROM _ent e WHERE e.product = p AND d BETWEEN e.s AND e.e AND (m IS NULL OR e.model = m))`);
 
+  // The book's list prices are in its own currency: in another currency they never outrank a price given in the
+  // engagement's (a EUR unit price beside a USD list price made list-price audit scenarios mix the two).
+  const bookInCurrency = catalogue.file.currency === settings.currency;
   // price(o): entitlement unit_price (the line in term at D first, then the latest), else settings, else the book.
   // One line's unit and list price together (not the highest of each from different lines): of the lines in term
   // at D (else all), the Named User line's, else the latest, the dearest.
@@ -247,15 +250,14 @@ export async function prepareContext(db: EngagementDb, settings: Settings, catal
     SELECT c.code,
       coalesce(sub.unit_price, o.annual, k.annual) AS price_raw,
       coalesce(sub.unit_price, o.annual, k.annual, 0) AS price,
-      coalesce(sub.list_price, o.list_annual, k.list_annual, sub.unit_price, o.annual, k.annual, 0) AS list_price,
+      ${listPrice('coalesce', bookInCurrency)} AS list_price,
       coalesce(o.tokens, k.tokens) AS tokens,
       coalesce(k.kind, 'product') AS kind, k.fgroup, coalesce(k.name, c.code) AS name,
       -- Where the price came from, for the evidence pack's prices.csv (the same precedence as price_raw).
       CASE WHEN sub.unit_price IS NOT NULL THEN 'subscription line' WHEN o.annual IS NOT NULL THEN 'engagement settings'
            WHEN k.annual IS NOT NULL THEN 'price book' ELSE 'none' END AS price_source,
       -- And of the list price, in coalesce's order above (a list price nowhere given is the unit price).
-      CASE WHEN sub.list_price IS NOT NULL THEN 'subscription line' WHEN o.list_annual IS NOT NULL THEN 'engagement settings'
-           WHEN k.list_annual IS NOT NULL THEN 'price book' WHEN coalesce(sub.unit_price, o.annual, k.annual) IS NOT NULL THEN 'the unit price' ELSE 'none' END AS list_source
+      ${listPrice('source', bookInCurrency)} AS list_source
     FROM _codes c LEFT JOIN sub ON sub.code = c.code LEFT JOIN _price_override o ON o.code = c.code LEFT JOIN _cat k ON k.code = c.code`);
   // A network line priced apart from the Named User line: network over-use is priced from it (RULES.md price(o):
   // the entitlement's unit price, and the entitlement exceeded is the network line).
@@ -334,4 +336,17 @@ export async function releaseContext(db: EngagementDb): Promise<void> {
     if (!/^_[a-z0-9_]+$/.test(r.name)) continue;
     await db.run(`DROP ${r.kind === 'VIEW' ? 'VIEW' : 'TABLE'} IF EXISTS ${r.name}`);
   }
+}
+
+/**
+ * list(o) in precedence order: the subscription line's list price, the settings', the book's, else the unit price
+ * (a list price nowhere given is the unit price). When the book is in another currency than the engagement, its list
+ * price comes after the engagement-currency unit prices. `source` gives where the value came from, for prices.csv.
+ */
+function listPrice(as: 'coalesce' | 'source', bookInCurrency: boolean): string {
+  const order: Array<[string, string]> = bookInCurrency
+    ? [['sub.list_price', 'subscription line'], ['o.list_annual', 'engagement settings'], ['k.list_annual', 'price book'], ['sub.unit_price', 'the unit price'], ['o.annual', 'the unit price'], ['k.annual', 'the unit price']]
+    : [['sub.list_price', 'subscription line'], ['o.list_annual', 'engagement settings'], ['sub.unit_price', 'the unit price'], ['o.annual', 'the unit price'], ['k.list_annual', 'price book'], ['k.annual', 'the unit price']];
+  if (as === 'coalesce') return `coalesce(${order.map(([x]) => x).join(', ')}, 0)`;
+  return `CASE ${order.map(([x, label]) => `WHEN ${x} IS NOT NULL THEN '${label}'`).join(' ')} ELSE 'none' END`;
 }

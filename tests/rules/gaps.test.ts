@@ -359,3 +359,29 @@ test('a network seat held across midnight into a new month counts in that month,
     e.close();
   }
 });
+
+test("in another currency than the price book's, a unit price given in the engagement's currency is the list price too, not the book's list price", async () => {
+  for (const currency of ['EUR', 'USD']) {
+    const e = await makeEstate();
+    try {
+      // ACD bought at 1900 in the engagement's currency, no list price given; RVT has no price but the book's.
+      await e.insert('subscriptions', [
+        { offering: 'ACD', seat_quantity: 1, start_date: '2026-01-01', end_date: '2026-12-31', unit_price: 1900 },
+        { offering: 'RVT', seat_quantity: 1, start_date: '2026-01-01', end_date: '2026-12-31' },
+      ]);
+      await e.insert('sessions', [s('u1@contoso.com', 'ACD', '2026-07-01'), s('u1@contoso.com', 'RVT', '2026-07-01')]);
+      const { findings } = await e.review({ ...SETTINGS, currency });
+      const una = of(findings, 'unassigned_usage');
+      const acd = una.find((f) => f.product === 'ACD')!;
+      const rvt = una.find((f) => f.product === 'RVT')!;
+      // In USD the book's list price (2100) is the client's currency too; in EUR it would mix USD into the audit scenarios.
+      assert.deepEqual([acd.price, acd.list_price], currency === 'USD' ? [1900, 2100] : [1900, 1900], `${currency}: ACD`);
+      // Priced from the book either way (and said by currency_unconverted in EUR): the book's own pair.
+      assert.deepEqual([rvt.price, rvt.list_price], [3000, 3100], `${currency}: RVT`);
+      const src = await e.db.all<{ code: string; list_source: string }>(`SELECT code, list_source FROM review_prices WHERE code IN ('ACD', 'RVT') AND licence_model IS NULL ORDER BY code`);
+      assert.deepEqual(src.map((r) => r.list_source), [currency === 'USD' ? 'price book' : 'the unit price', 'price book']);
+    } finally {
+      e.close();
+    }
+  }
+});
