@@ -26,3 +26,15 @@ test('a shorter lookback, a looser threshold, lower rates and a price below the 
     { setting: 'prices.VRDPRO.list_annual', value: '100', default: String(vred.list_annual) },
   ]);
 });
+
+test('a review in another currency says so, with each price beside the book in its own currency, and a time zone set', () => {
+  const d = defaultSettings();
+  const cat = loadCatalogue();
+  const rvt = cat.get('RVT')!;
+  const s = { ...d, currency: 'EUR', timezone: 'Europe/Berlin', prices: { RVT: { annual: 2790 } } };
+  assert.deepEqual(settingsDeviations(s), [
+    { setting: 'currency', value: 'EUR', default: cat.file.currency },
+    { setting: 'timezone', value: 'Europe/Berlin', default: 'UTC' },
+    { setting: 'prices.RVT.annual', value: '2790 EUR', default: `${rvt.annual} ${cat.file.currency}` },
+  ]);
+});
