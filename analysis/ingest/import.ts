@@ -13,7 +13,7 @@ import { loadCatalogue } from '../catalogue/catalogue';
 import { resolveIdentities } from '../identity';
 import { DEFAULT_LIMITS, type IngestLimits } from './limits';
 import { RefusalError, type ParsedItem } from './types';
-import { isTabularKind, NATIVE_KINDS, type TabularKind } from './aliases';
+import { isTabularKind, type TabularKind } from './aliases';
 import { detectAs, findHeaderRow, MappingError, UTC_HEADER_RE, type Detection } from './detect';
 import { blankedNotes, checkTimezone, DATE_NOTES, dayFirstNote, makeRowNormaliser, newDateOrder, newNumberStyle, NUMBER_NOTES, READING_NOTES, settledMark, type DateOrder, type NormaliseContext, type NumberStyle } from './normalise';
 import { decodeBytes, detectEncoding, readTextRecords, sniffDelimiter, Utf8Validator, type TextEncoding, type TextRecord } from './text-reader';
@@ -537,14 +537,11 @@ export async function importFiles(db: EngagementDb, files: ImportFileRequest[], 
       // its ambiguous numbers are read with a comma until the file shows otherwise.
       let decimalComma = plan.type === 'tabular' && plan.delimiter === ';';
       const marks = new Set<boolean>([decimalComma]);
-      // The large kinds DuckDB may read keep the one reading both readers share (a decimal point for 1.234): their
-      // numbers are durations and token counts, and the two readers must load the same rows.
-      const perFileMark = !(plan.type === 'tabular' && NATIVE_KINDS.includes(plan.detection.kind));
       for (let attempt = 0; summary === null; attempt++) {
         try {
           if (attempt > 0) plan = await prepare(facts, limits, req, opts.signal);
           const fileCtx = {
-            ...ctx, dates: newDateOrder(dayFirst), numbers: perFileMark ? newNumberStyle(decimalComma) : undefined, blanked: new Map(), overlong: { rows: 0, line: 0 },
+            ...ctx, dates: newDateOrder(dayFirst), numbers: newNumberStyle(decimalComma), blanked: new Map(), overlong: { rows: 0, line: 0 },
             delimiter: plan.type === 'tabular' && plan.delimiter ? plan.delimiter : ',',
           };
           summary = await importOne(db, facts, plan, req, fileCtx, limits, opts, onRows, attempt === 0 ? twin : undefined);

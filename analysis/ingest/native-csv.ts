@@ -90,7 +90,7 @@ const f = (col: string) => q(`f_${col}`);
  * SQL for the fast, exact parse of one value shape (NULL sends the value to the JS lookup table), in two
  * steps so the parse runs once per value: `parse` on the trimmed text, `accept` on its result p.
  */
-function fastParse(type: ColType, x: string, p: string): { parse: string; accept: string } | null {
+function fastParse(type: ColType, x: string, p: string, decimalComma: boolean): { parse: string; accept: string } | null {
   switch (type) {
     case 'timestamp':
       // Zero-padded YYYY-MM-DD HH:MM:SS only: the layout by LIKE (cheaper than a regex), then DuckDB's own
@@ -107,6 +107,10 @@ function fastParse(type: ColType, x: string, p: string): { parse: string; accept
         accept: `CASE WHEN year(${p}) BETWEEN 1900 AND 2200 THEN ${p} END`,
       };
     case 'number':
+      // A file read with a decimal comma (a semicolon file, until its numbers say otherwise): "1.250" is 1250 there,
+      // and "1.5" tells the file's mark is a point. Every number goes to the JS parser, which reads it with the
+      // file's mark and learns the mark from it (the import reads the file again when it settles the other one).
+      if (decimalComma) return null;
       return { parse: `CASE WHEN regexp_full_match(${x}, '-?[0-9]{1,15}(\\.[0-9]{1,15})?') THEN CAST(${x} AS DOUBLE) END`, accept: p };
     default:
       return null;
@@ -154,7 +158,7 @@ function trimmedCell(c: string, spacesOnly: boolean, spaceEdged: boolean): strin
 function stageSql(req: NativeRequest, mapped: Map<string, ColType>): string {
   const cellCols = [...req.detection.index].map(([col, idx]) => `${trimmedCell(`c${idx}`, req.spacesOnly, req.spaceEdged)} AS ${v(col)}`).join(', ');
   const parsed = [...mapped].flatMap(([col, type]) => {
-    const fp = fastParse(type, v(col), q(`p_${col}`));
+    const fp = fastParse(type, v(col), q(`p_${col}`), req.ctx.numbers?.decimalComma === true);
     return fp ? [{ col, ...fp }] : [];
   });
   const parseCols = parsed.map((x) => `, ${x.parse} AS ${q(`p_${x.col}`)}`).join('');
@@ -173,11 +177,12 @@ const stageParams = (req: NativeRequest) => (req.spacesOnly ? [req.path, req.del
 const STAGE = '(SELECT rowid + 1 AS rn, * FROM temp.main.native_stage)';
 
 /** The distinct values of one column that the JS normaliser must see (SQL handles the rest). */
-function needsJs(col: string, type: ColType): string | null {
+function needsJs(col: string, type: ColType, decimalComma: boolean): string | null {
   switch (type) {
+    case 'number':
+      return decimalComma ? 'true' : `${f(col)} IS NULL`;
     case 'timestamp':
     case 'date':
-    case 'number':
       return `${f(col)} IS NULL`;
     case 'user':
       return USER_NEEDS_JS(v(col));
@@ -203,7 +208,7 @@ export async function stageNative(db: EngagementDb, req: NativeRequest): Promise
   const mapped = new Map<string, ColType>();
   for (const col of req.detection.index.keys()) mapped.set(col, COLUMNS[req.kind]![col]!);
   const lists = [...mapped].flatMap(([col, type]) => {
-    const need = needsJs(col, type);
+    const need = needsJs(col, type, req.ctx.numbers?.decimalComma === true);
     return need ? [`list(DISTINCT ${v(col)}) FILTER (WHERE ${v(col)} IS NOT NULL AND ${need}) AS ${q(`m_${col}`)}`] : [];
   });
   // Sessions keyed by session id need the in-file de-duplication step only when an id repeats. Distinct
@@ -323,8 +328,9 @@ async function buildMaps(db: EngagementDb, st: NativeStage, ctx: NormaliseContex
         join(col, await jsMap(db, col, st.jsValues.get(col) ?? [], (raw) => [parseDate(raw, ctx.timezone, ctx.dates), null, null]));
         break;
       case 'number':
+        // With the file's decimal mark, which the values read here may settle (import.ts reads the file again then).
         join(col, await jsMap(db, col, st.jsValues.get(col) ?? [], (raw) => {
-          const n = col === 'duration_minutes' ? parseDuration(raw) : parseNumber(raw);
+          const n = col === 'duration_minutes' ? parseDuration(raw, ctx.numbers) : parseNumber(raw, ctx.numbers);
           return [n === null ? null : String(n), null, null];
         }));
         break;
@@ -362,7 +368,7 @@ async function buildMaps(db: EngagementDb, st: NativeStage, ctx: NormaliseContex
       case 'date':
         return `coalesce(s.${f(col)}, CAST(${m(col)} AS DATE))`;
       case 'number':
-        return `coalesce(s.${f(col)}, CAST(${m(col)} AS DOUBLE))`;
+        return ctx.numbers?.decimalComma === true ? `CAST(${m(col)} AS DOUBLE)` : `coalesce(s.${f(col)}, CAST(${m(col)} AS DOUBLE))`;
       case 'lower':
         return `CASE WHEN ${x} IS NULL THEN NULL WHEN strlen(${x}) = length(${x}) THEN lower(${x}) ELSE ${m(col)} END`;
       case 'claim':

@@ -582,3 +582,28 @@ test("a reject's text is the line as the file writes it, with its own delimiter,
     db.close();
   }
 });
+
+test("session and daily-usage exports are read with their own decimal mark too, by DuckDB's reader and the JS reader alike", async () => {
+  for (const native of [true, false]) {
+    const dir = tempDir();
+    const db = await freshDb(dir);
+    // A semicolon file (Excel's CSV where the comma is the decimal mark): 90,5 minutes settles the comma, so 1.250 tokens are 1250.
+    const sess = write(dir, 'sessions-eu.csv', 'session_id;user;product;start_time;duration_minutes;tokens\n'
+      + 's1;ann@contoso.com;AutoCAD;2026-09-01 09:00:00;90,5;1.250\ns2;bo@contoso.com;Revit;2026-09-02 09:00:00;45;7,5\n');
+    // Nothing settles this one: read with a comma, as a semicolon file, and said.
+    const daily = write(dir, 'daily-eu.csv', 'Email;Product;Day Used;Tokens\nann@contoso.com;AutoCAD;2026-09-01;2.985\n');
+    // A value only a decimal point reads (1.5): the file is read again with a point, so 2.985 is 2.985.
+    const dailyPoint = write(dir, 'daily-point.csv', 'Email;Product;Day Used;Tokens\nbo@contoso.com;Revit;2026-09-01;2.985\nbo@contoso.com;Revit;2026-09-02;1.5\n');
+    const r = await importFiles(db, [{ path: sess }, { path: daily }, { path: dailyPoint }], { settings: settings(), native });
+    assert.deepEqual(r.sources.map((x) => [x.rows_loaded, x.rows_rejected]), [[2, 0], [1, 0], [2, 0]], `native ${native}`);
+    const s = await db.all<{ id: string; d: number; t: number }>('SELECT session_id AS id, duration_minutes AS d, tokens AS t FROM sessions ORDER BY id');
+    assert.deepEqual(s.map((x) => [x.id, Number(x.d), Number(x.t)]), [['s1', 90.5, 1250], ['s2', 45, 7.5]], `native ${native}`);
+    const d = await db.all<{ u: string; t: number }>('SELECT "user" AS u, tokens AS t FROM usage_daily ORDER BY u, day');
+    assert.deepEqual(d.map((x) => [x.u, Number(x.t)]), [['ann@contoso.com', 2985], ['bo@contoso.com', 2.985], ['bo@contoso.com', 1.5]], `native ${native}`);
+    const notes = (await db.all<{ notes: string }>('SELECT notes FROM sources ORDER BY source_id')).map((x) => JSON.parse(x.notes) as string[]);
+    assert.equal(notes[0]!.includes('read by DuckDB (plain CSV)'), native, `native ${native}: which reader`);
+    assert.ok(notes[0]!.some((n) => n.startsWith('numbers read with a decimal comma')), `native ${native}: ${notes[0]!.join(' | ')}`);
+    assert.ok(notes[1]!.some((n) => n.startsWith('nothing in the file settles its decimal mark: "2.985" was read with a decimal comma (2985)')), `native ${native}: ${notes[1]!.join(' | ')}`);
+    db.close();
+  }
+});
