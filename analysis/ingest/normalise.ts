@@ -357,7 +357,8 @@ export function isMasked(v: string): boolean {
  * A totals line under a table ("Total", "Grand total: 26 users", "Totals 33"): a spreadsheet's sum, not a record.
  * Read as one it became a subscription of offering TOTAL, or a user.
  */
-const TOTALS_RE = /^(?:grand\s+|sub-?\s*)?totals?\b\s*(?::|$|\d)/i;
+// As the exports of an English, German, French or Italian Excel write it: Total, Summe, Gesamtsumme, Somme, Totale.
+const TOTALS_RE = /^(?:(?:grand\s+|sub-?\s*)?totals?|total\s+g[ée]n[ée]ral|(?:zwischen|gesamt)?summe|gesamt(?:ergebnis)?|somme|totale)\b\s*(?::|$|\d)/i;
 function rejectTotals(text: string | null, what: string): void {
   if (text !== null && !text.includes('@') && TOTALS_RE.test(text.trim())) throw new RowError(`a totals line ("${text.trim()}"), not ${what}: left out`);
 }

@@ -168,6 +168,12 @@ test('a totals line under a table is a reject saying so, not a subscription of o
   // A login or an address that starts with the word is a user.
   assert.equal(users(['totalsmith@contoso.com', 'Revit'], 3).row?.values.user, 'totalsmith@contoso.com');
   assert.equal(users(['totally', 'Revit'], 4).row?.values.user, 'totally');
+  // A German, French or Italian Excel's totals line, under a file of contractors' assignments.
+  for (const word of ['Summe', 'Gesamtsumme', 'Gesamt: 12', 'Zwischensumme', 'Somme', 'Total général', 'Totale 4']) {
+    assert.equal(users([word, '3'], 30).reject?.reason, `a totals line ("${word}"), not a user: left out`, word);
+  }
+  assert.equal(users(['summer.lee@contoso.com', 'Revit'], 5).row?.values.user, 'summer.lee@contoso.com');
+  assert.equal(users(['Summers', 'Revit'], 6).row?.values.user, 'Summers');
 });
 
 test("a report's page furniture printed to CSV is a reject saying so: the header again after a page break, a page footer", () => {
