@@ -1,16 +1,17 @@
 // Number, money and date formatting in one place so every figure lines up the same way.
 const moneyCache = new Map<string, Intl.NumberFormat>();
 
-export function money(n: number | null | undefined, currency: string, opts: { compact?: boolean } = {}): string {
+/** Money in the engagement's currency: whole units; `compact` for chart labels; `cents` for a unit price such as a token's. */
+export function money(n: number | null | undefined, currency: string, opts: { compact?: boolean; cents?: boolean } = {}): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '—';
-  const key = `${currency}:${opts.compact ? 'c' : 'f'}`;
+  const key = `${currency}:${opts.compact ? 'c' : opts.cents ? 'm' : 'f'}`;
   let f = moneyCache.get(key);
   if (!f) {
     try {
       f = new Intl.NumberFormat('en-US', opts.compact
         // Three significant digits: $278K beside $372K (not $278K beside $372.3K), $1.26M.
         ? { style: 'currency', currency, notation: 'compact', maximumSignificantDigits: 3 }
-        : { style: 'currency', currency, maximumFractionDigits: 0 });
+        : opts.cents ? { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 2 } : { style: 'currency', currency, maximumFractionDigits: 0 });
     } catch {
       f = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
     }

@@ -162,7 +162,7 @@ export const useApp = create<State>((set, get) => ({
     const now = new Date().toISOString();
     const next = new Map(get().decisions);
     for (const id of ids) next.set(id, { finding_id: id, ...d, updated_at: now });
-    set({ decisions: next, notice: `Saved ${ids.length === 1 ? 'the decision' : `${ids.length} decisions`}.` });
+    set({ decisions: next, notice: `Saved ${ids.length === 1 ? 'the decision' : `${ids.length.toLocaleString('en-US')} decisions`}.` });
   },
   async clearDecisions(ids) {
     if (ids.length === 0) return;

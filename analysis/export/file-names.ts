@@ -1,9 +1,13 @@
 // File and folder names of the exports: `<client>_<as_of>_quarterly-review.xlsx` and
 // `<client>_<as_of>_evidence-pack` (DATA-CONTRACT §3.2), with the client slugged so any name is a safe file name.
 
+/** Letters NFKD does not fold to ASCII, written as their languages spell them without the letter. */
+const SPELLED: Record<string, string> = { ß: 'ss', æ: 'ae', Æ: 'AE', œ: 'oe', Œ: 'OE', ø: 'o', Ø: 'O', ł: 'l', Ł: 'L', đ: 'd', Đ: 'D', þ: 'th', Þ: 'TH' };
+
 /** ASCII letters, digits and dashes only; accents folded; never empty, never a path. */
 export function slugForFileName(s: string, fallback = 'client'): string {
   const slug = s
+    .replace(/[ßæÆœŒøØłŁđĐþÞ]/g, (c) => SPELLED[c] ?? c)
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .replace(/[^A-Za-z0-9]+/g, '-')

@@ -8,6 +8,7 @@ export { ScenarioSchema, coveringEntry } from '../../analysis/settings';
 export type { RenewalMeasure } from '../../analysis/model';
 /** The auditor's screen compares a typed fingerprint as `verify --fingerprint` does. */
 export { fingerprintText, isWholeFingerprint, normaliseFingerprint, sameFingerprint } from '../../analysis/export/fingerprint-text';
+export { slugForFileName } from '../../analysis/export/file-names';
 
 /** Input limits of the contract: the fields stop where the engine would refuse. */
 export { INPUT_LIMITS as LIMITS } from '../../analysis/api/contract';

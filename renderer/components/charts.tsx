@@ -65,7 +65,7 @@ export function UsageHeatMap(props: { cells: { site: string; day: string; users:
             </figcaption>
             <div className="chart-scroll">
               <svg width={w} height={h} role="img" aria-label={`Usage calendar for ${site}`}>
-                <desc>{`Daily distinct users at ${site} from ${days[0]} to ${days[days.length - 1]}; busiest day ${max} ${max === 1 ? 'user' : 'users'}.`}</desc>
+                <desc>{`Daily distinct users at ${site} from ${days[0]} to ${days[days.length - 1]}; busiest day ${max.toLocaleString('en-US')} ${max === 1 ? 'user' : 'users'}.`}</desc>
                 {WEEKDAY_LABELS.map(([dow, name]) => (
                   <text key={name} x={0} y={dow * (cell + gap) + cell / 2 + 3.5} className="axis" aria-hidden>{name}</text>
                 ))}
@@ -73,7 +73,7 @@ export function UsageHeatMap(props: { cells: { site: string; day: string; users:
                   const v = lookup.get(`${site}|${d}`) ?? 0;
                   return (
                     <rect key={d} x={labelW + Math.floor(i / 7) * (cell + gap)} y={(i % 7) * (cell + gap)} width={cell} height={cell} rx={2} fill={heatFill(v, max)}>
-                      <title>{`${d}: ${v} ${v === 1 ? 'user' : 'users'}`}</title>
+                      <title>{`${d}: ${v.toLocaleString('en-US')} ${v === 1 ? 'user' : 'users'}`}</title>
                     </rect>
                   );
                 })}
@@ -96,7 +96,7 @@ export function UsageHeatMap(props: { cells: { site: string; day: string; users:
         {[0, 0.25, 0.5, 0.75, 1].map((t) => (
           <span key={t} className="swatch" style={{ background: heatFill(t * max, max) }} />
         ))}
-        <span className="muted num">{`${max} ${max === 1 ? 'user' : 'users'} (busiest day)`}</span>
+        <span className="muted num">{`${max.toLocaleString('en-US')} ${max === 1 ? 'user' : 'users'} (busiest day)`}</span>
       </div>
     </div>
   );
@@ -149,7 +149,7 @@ export function ActiveVsSeats(props: { name: string; monthly: { month: string; a
         {ticks.map((t) => (
           <g key={t}>
             <line x1={pad.l} x2={W - pad.r} y1={y(t)} y2={y(t)} className="gridline" />
-            <text x={pad.l - 6} y={y(t) + 4} textAnchor="end" className="axis num">{max >= 10_000 && t > 0 ? `${Number((t / 1000).toFixed(1))}k` : Math.round(t)}</text>
+            <text x={pad.l - 6} y={y(t) + 4} textAnchor="end" className="axis num">{max >= 10_000 && t > 0 ? `${Number((t / 1000).toFixed(1))}k` : whole(t)}</text>
           </g>
         ))}
         {/* Every `every`-th month, and the last: the one before it is left out when the two would overlap. */}

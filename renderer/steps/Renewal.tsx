@@ -252,7 +252,7 @@ function LineCost(props: { row: CostRow; target: number; currency: string }) {
     return <div className="line-cost muted small" title="The review has no price for this offering: enter one in the price book (Settings) to cost it">no price</div>;
   }
   const unit = row.measure === 'tokens' ? `a token${row.price_from_setting ? ' (the Flex token price setting)' : ''}` : 'a seat a year';
-  const price = row.unit_price < 10 ? row.unit_price.toFixed(2) : money(row.unit_price, currency);
+  const price = money(row.unit_price, currency, { cents: row.unit_price < 10 });
   return <CostLines now={costAt(row.seats, row.unit_price)!} at={costAt(target, row.unit_price)!} currency={currency} title={`At ${price} ${unit}`} />;
 }
 

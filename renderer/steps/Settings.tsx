@@ -277,7 +277,7 @@ export function SettingsStep() {
             {`${unpriced.toLocaleString('en-US')} of ${priceRows.length.toLocaleString('en-US')} catalogue ${priceRows.length === 1 ? 'product' : 'products'} ${unpriced === 1 ? 'has' : 'have'} no price in the shipped price book (no public list price), listed last with dashes; set one here if the client uses ${unpriced === 1 ? 'it' : 'them'}.`}
           </p>
         )}
-        <p className="muted small">Token price {money(draft.flex_token_price, draft.currency)} per token.</p>
+        <p className="muted small">Token price {money(draft.flex_token_price, draft.currency, { cents: true })} per token.</p>
       </Card>
     </div>
   );

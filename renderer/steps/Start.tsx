@@ -6,9 +6,11 @@ import { api, engineStateDir, errorMessage, newJobId, shell } from '../api/clien
 import { useApp } from '../store';
 import { Card, Empty, ErrorBox, Loading, PageHeader, useJob, useLoad } from '../components/ui';
 import { date, int, money } from '../format';
+import { slugForFileName } from '../api/shared';
 
+/** The engagement file's name from the client's, folded as the exports' names are (Müller & Söhne: muller-sohne, not m-ller-s-hne). */
 function slug(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'engagement';
+  return slugForFileName(s, 'engagement').toLowerCase();
 }
 
 /** Where new engagements go in serve mode: the engine's state folder, else the folder of a recent one. */

@@ -929,15 +929,17 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
   it('a new engagement: the default folder is under the engine\'s state folder and every step says what to do next', async () => {
     const p = w.page;
     await goStep(p, 'Start');
-    await p.getByRole('textbox', { name: 'Client', exact: true }).fill('Northwind Partners');
+    await p.getByRole('textbox', { name: 'Client', exact: true }).fill('Müller & Söhne Straßenbau');
     const folder = await p.getByRole('textbox', { name: 'Folder', exact: true }).inputValue();
     assert.ok(folder.startsWith(served.stateDir), `default folder ${folder} is under ${served.stateDir}`);
     await p.getByRole('button', { name: 'Create engagement' }).click();
     await p.getByRole('main', { name: 'Load data' }).waitFor();
     await p.getByText('Nothing loaded yet').waitFor();
     const info = await callApi<{ path: string; client: string }>(served, 'engagement.info', {});
-    assert.equal(info.client, 'Northwind Partners');
+    assert.equal(info.client, 'Müller & Söhne Straßenbau');
     assert.ok(info.path.startsWith(folder), 'the engagement file is in the folder shown');
+    // Named as the workbook and the pack are named: letters folded, not dropped (m-ller-s-hne-stra-enbau).
+    assert.match(info.path, /muller-sohne-strassenbau[^/\\]*\.lrtw$/);
     for (const step of ['Data quality', 'Reclamation', 'Compliance gaps', 'Optimisation', 'Renewal', 'Settlement']) {
       await goStep(p, step);
       const main = p.getByRole('main', { name: step });

@@ -286,10 +286,10 @@ describe('finance workbook', () => {
   });
 
   it('uses the currency of the engagement', async () => {
-    const eur = await buildFixture({ currency: 'EUR', client: 'Müller & Söhne GmbH / Köln' });
+    const eur = await buildFixture({ currency: 'EUR', client: 'Müller & Söhne Straßenbau GmbH / Köln' });
     try {
       const p = await writeWorkbook(eur.db, eur.settings, join(eur.dir, 'x'));
-      assert.equal(basename(p), 'Muller-Sohne-GmbH-Koln_2026-09-30_quarterly-review.xlsx');
+      assert.equal(basename(p), 'Muller-Sohne-Strassenbau-GmbH-Koln_2026-09-30_quarterly-review.xlsx');
       const styles = await (await openXlsx(p)).file('xl/styles.xml')!.async('string');
       assert.match(styles, /formatCode="&quot;€&quot;#,##0\.00/);
     } finally {
