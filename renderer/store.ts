@@ -63,12 +63,26 @@ interface State {
   closePack(): void;
   /** A file the desktop shell asked to open (menu, OS, second launch): an engagement or an evidence pack. */
   handleOpenRequest(r: OpenRequest): Promise<void>;
+  /**
+   * The deliverable being written on Export, and what the last writes gave: kept while the analyst visits other
+   * steps, so its progress and Cancel are there on return and a second write cannot start meanwhile.
+   */
+  exportJob: { id: string; what: Deliverable } | null;
+  exported: Exported;
+  /** Writes the workbook or the evidence pack into `dir` (the engagement's exports folder when undefined). */
+  writeDeliverable(what: Deliverable, dir: string | undefined, defaultDir: string): Promise<void>;
+  dismissExportError(): void;
   /** Shown as a banner until dismissed (e.g. the engine was restarted). */
   banner: { tone: 'warn' | 'error'; text: string } | null;
   setBanner(b: { tone: 'warn' | 'error'; text: string } | null): void;
 }
 
 const stepKey = (path: string) => `lrtw.step:${path}`;
+
+export type Deliverable = 'workbook' | 'pack';
+export interface Exported { workbook: string | null; pack: { path: string; fingerprint: string } | null; error: string | null }
+const NOTHING_EXPORTED: Exported = { workbook: null, pack: null, error: null };
+const DELIVERABLE_NAMES: Record<Deliverable, string> = { workbook: 'the workbook', pack: 'the evidence pack' };
 
 export const useApp = create<State>((set, get) => ({
   info: null,
@@ -81,6 +95,34 @@ export const useApp = create<State>((set, get) => ({
   pack: null,
   scenarioDraft: null,
   comparison: null,
+  exportJob: null,
+  exported: NOTHING_EXPORTED,
+  async writeDeliverable(what, dir, defaultDir) {
+    if (get().exportJob) return;
+    const id = newJobId(what);
+    const path = get().info?.path;
+    set({ exportJob: { id, what }, exported: { ...get().exported, error: null } });
+    try {
+      if (what === 'workbook') {
+        const r = await api('export.workbook', { jobId: id, dir });
+        if (get().info?.path === path) set({ exported: { ...get().exported, workbook: r.path } });
+      } else {
+        const r = await api('export.evidencePack', { jobId: id, dir });
+        if (get().info?.path === path) set({ exported: { ...get().exported, pack: r } });
+      }
+    } catch (e) {
+      if (isCancelled(e)) set({ notice: errorMessage(e) });
+      else if (get().info?.path === path) {
+        const name = DELIVERABLE_NAMES[what];
+        set({ exported: { ...get().exported, error: `${name[0]!.toUpperCase()}${name.slice(1)} was not written: ${errorMessage(e)} Check that the output folder exists and is writable, or leave it empty to use ${defaultDir}.` } });
+      }
+    } finally {
+      set({ exportJob: null });
+    }
+  },
+  dismissExportError() {
+    set({ exported: { ...get().exported, error: null } });
+  },
   setComparison(c) {
     set({ comparison: c });
   },
@@ -129,7 +171,7 @@ export const useApp = create<State>((set, get) => ({
   async refresh() {
     const info = await api('engagement.info', {});
     if (!info) {
-      set({ info: null, summary: null, settings: null, findings: null, decisions: new Map(), scenarioDraft: null, comparison: null });
+      set({ info: null, summary: null, settings: null, findings: null, decisions: new Map(), scenarioDraft: null, comparison: null, exported: NOTHING_EXPORTED });
       return;
     }
     const [summary, settings, findings, decisions] = await Promise.all([
@@ -142,7 +184,7 @@ export const useApp = create<State>((set, get) => ({
   },
   async openedEngagement(info) {
     // Nothing of the previously open engagement stays on screen while this one loads.
-    set({ info, pack: null, summary: null, settings: null, findings: null, decisions: new Map(), scenarioDraft: null, comparison: null });
+    set({ info, pack: null, summary: null, settings: null, findings: null, decisions: new Map(), scenarioDraft: null, comparison: null, exported: NOTHING_EXPORTED });
     // The step shows as soon as the summary and settings are here; the findings (12,000+ on a large
     // estate) and decisions follow, and the steps that list them say "Loading findings" until then.
     const [summary, settings] = await Promise.all([api('summary.get', {}), api('settings.get', {})]);
@@ -158,11 +200,16 @@ export const useApp = create<State>((set, get) => ({
   },
   async saveDecisions(ids, d) {
     if (ids.length === 0) return;
+    // The engine answers in order: while a deliverable is written, the save waits for it. Said, so a decision on
+    // screen is not taken as saved before it is.
+    const writing = get().exportJob;
+    const what = ids.length === 1 ? 'the decision' : `${ids.length.toLocaleString('en-US')} decisions`;
+    if (writing) set({ notice: `Saving ${what} once ${DELIVERABLE_NAMES[writing.what]} is written…` });
     await api('decisions.set', { finding_ids: ids, ...d });
     const now = new Date().toISOString();
     const next = new Map(get().decisions);
     for (const id of ids) next.set(id, { finding_id: id, ...d, updated_at: now });
-    set({ decisions: next, notice: `Saved ${ids.length === 1 ? 'the decision' : `${ids.length.toLocaleString('en-US')} decisions`}.` });
+    set({ decisions: next, notice: `Saved ${what}.` });
   },
   async clearDecisions(ids) {
     if (ids.length === 0) return;

@@ -413,7 +413,9 @@ export function createEngine(opts: EngineOptions) {
         await refuseStaleExport(e, 'evidence pack');
         progress(ctx, input.jobId, 'evidence', 'Writing the evidence pack…');
         const out = input.dir ?? join(e.folder, 'exports');
-        const r = await cancellable(() => writeEvidencePack(e.db, e.settings, out, { keyDir: opts.keyDir, signal: ctx.signalFor(input.jobId) }));
+        const r = await cancellable(() =>
+          writeEvidencePack(e.db, e.settings, out, { keyDir: opts.keyDir, signal: ctx.signalFor(input.jobId), onPart: (message, part, parts) => progress(ctx, input.jobId, 'evidence', `${message}…`, part, parts) }),
+        );
         progress(ctx, input.jobId, 'evidence', 'Evidence pack written', 1, 1, true);
         return r;
       }),

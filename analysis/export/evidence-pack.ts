@@ -42,7 +42,15 @@ export interface EvidencePackOptions {
   signal?: AbortSignal;
   /** Source copies started earlier with startSourceCopies (moved into the pack instead of copied now). */
   sourceCopies?: SourceCopies;
+  /** Each part as it starts (part of PACK_PARTS), so a long pack shows where it is. */
+  onPart?: (message: string, part: number, parts: number) => void;
 }
+
+/** The parts of writing a pack, in order, as its progress names them. */
+const PACK_PARTS = [
+  'Writing findings.csv', 'Writing evidence.csv (every row behind each finding)', 'Writing the read-only workbook',
+  'Copying the source files into the pack', 'Writing the report', 'Hashing and signing the pack',
+] as const;
 
 type SourceRow = Awaited<ReturnType<typeof sourceRows>>[number];
 
@@ -169,14 +177,18 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
     const cancelled = () => {
       if (opts.signal?.aborted) throw new ExportCancelled('evidence pack');
     };
+    const part = (i: number) => opts.onPart?.(PACK_PARTS[i]!, i, PACK_PARTS.length);
+    part(0);
     const fcsv = await profiled('pack findings.csv', () => writeFindingsCsv(db, join(data, 'findings.csv')));
     knownHash.set('data/findings.csv', fcsv.sha256);
     cancelled();
+    part(1);
     const ecsv = await profiled('pack evidence.csv', () => writeEvidenceCsv(db, join(data, 'evidence.csv')));
     knownHash.set('data/evidence.csv', ecsv.sha256);
     cancelled();
 
     const wbName = workbookFileName(settings.client, asOf);
+    part(2);
     await profiled('pack workbook', () => writeWorkbook(db, settings, data, { protect: true, fileName: wbName, signal: opts.signal }));
     cancelled();
     writeFileSync(join(data, 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
@@ -195,6 +207,7 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
     // The sources: every copy finished, then what could not be packed as imported, in source order (before the report,
     // which marks a source packed as found, not as reviewed).
     const t2 = profileMark();
+    part(3);
     const copied = await copying;
     profileLog('pack sources (wait for the background copies)', t2);
     const missing: string[] = [];
@@ -214,6 +227,7 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
     if (missing.length) writeFileSync(join(data, 'SOURCES-NOT-PACKED.txt'), `Source files that could not be packed as imported:\n\n${missing.map((m) => `- ${m}`).join('\n')}\n`);
 
     // The report.
+    part(4);
     const t0 = profileMark();
     const gapLines = [];
     for await (const p of findingPages(db, GAP_TYPES)) for (const g of p) gapLines.push({ finding_id: g.finding_id, line: gapLineOf(g) });
@@ -256,6 +270,7 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
 
 
     // Manifests, bag-info, signature.
+    part(5);
     const t1 = profileMark();
     const payload = walkFiles(data, 'data');
     const entries: { path: string; sha256: string }[] = [];

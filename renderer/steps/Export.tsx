@@ -2,7 +2,7 @@
 // last quarter's engagement: findings new, resolved and still open.
 import { useEffect, useMemo, useState } from 'react';
 import { FileSpreadsheet, FolderOpen, GitCompare, PackageCheck } from 'lucide-react';
-import { api, errorMessage, isCancelled, newJobId, shell } from '../api/client';
+import { api, errorMessage, shell } from '../api/client';
 import { useApp, type Comparison } from '../store';
 import { DECISION_LABELS } from '../api/shared';
 import { describeFinding } from '../components/Findings';
@@ -15,11 +15,12 @@ export function ExportStep() {
   const setStep = useApp((s) => s.setStep);
   const desktop = shell();
   const [dir, setDir] = useState('');
-  const [job, setJob] = useState<{ id: string; what: string } | null>(null);
+  // In the store: a write goes on (and can be cancelled) while the analyst visits other steps.
+  const job = useApp((s) => s.exportJob);
   const event = useJob(job?.id ?? null);
-  const [workbook, setWorkbook] = useState<string | null>(null);
-  const [pack, setPack] = useState<{ path: string; fingerprint: string } | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { workbook, pack, error } = useApp((s) => s.exported);
+  const writeDeliverable = useApp((s) => s.writeDeliverable);
+  const dismissError = useApp((s) => s.dismissExportError);
   const cmp = useApp((s) => s.comparison);
   const setCmp = useApp((s) => s.setComparison);
   const [prevPath, setPrevPath] = useState(cmp?.path ?? '');
@@ -32,20 +33,7 @@ export function ExportStep() {
   );
   const defaultDir = info ? `${info.folder}/exports` : 'the engagement\'s exports folder';
 
-  async function run(what: 'workbook' | 'pack') {
-    setError(null);
-    const id = newJobId(what);
-    setJob({ id, what });
-    try {
-      if (what === 'workbook') setWorkbook((await api('export.workbook', { jobId: id, dir: dir.trim() || undefined })).path);
-      else setPack(await api('export.evidencePack', { jobId: id, dir: dir.trim() || undefined }));
-    } catch (e) {
-      if (isCancelled(e)) useApp.getState().setNotice(errorMessage(e));
-      else setError(`${what === 'workbook' ? 'The workbook' : 'The evidence pack'} was not written: ${errorMessage(e)} Check that the output folder exists and is writable, or leave it empty to use ${defaultDir}.`);
-    } finally {
-      setJob(null);
-    }
-  }
+  const run = (what: 'workbook' | 'pack') => void writeDeliverable(what, dir.trim() || undefined, defaultDir);
 
   // A refused comparison is said next to its field, not at the top of the page.
   const [compareError, setCompareError] = useState<string | null>(null);
@@ -81,7 +69,7 @@ export function ExportStep() {
   return (
     <div className="page">
       <PageHeader title="Export" lead="Write the Excel workbook for finance and the signed, read-only evidence pack for auditors; compare with last quarter's engagement to see what is new, resolved and still open." />
-      {error && <ErrorBox message={error} onDismiss={() => setError(null)} />}
+      {error && <ErrorBox message={error} onDismiss={dismissError} />}
       {!summary ? (
         <Card>
           <Empty title="Nothing to export yet" action={<button type="button" className="btn primary" onClick={() => setStep('load')}>Go to Load data</button>}>
@@ -104,8 +92,8 @@ export function ExportStep() {
               <div className="hint">Leave empty to write into <span className="mono">{defaultDir}</span>.</div>
             </div>
             <div className="button-row">
-              <button type="button" className="btn primary" disabled={job !== null} onClick={() => void run('workbook')}><FileSpreadsheet size={16} aria-hidden /> Write workbook</button>
-              <button type="button" className="btn primary" disabled={job !== null} onClick={() => void run('pack')}><PackageCheck size={16} aria-hidden /> Write evidence pack</button>
+              <button type="button" className="btn primary" disabled={job !== null} onClick={() => run('workbook')}><FileSpreadsheet size={16} aria-hidden /> Write workbook</button>
+              <button type="button" className="btn primary" disabled={job !== null} onClick={() => run('pack')}><PackageCheck size={16} aria-hidden /> Write evidence pack</button>
             </div>
             {job && <ProgressBar label={job.what === 'workbook' ? 'Writing the workbook' : 'Writing the evidence pack'} event={event} onCancel={() => void api('job.cancel', { jobId: job.id })} />}
             {workbook && <Success>Workbook written to <span className="mono">{workbook}</span></Success>}

@@ -208,6 +208,23 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await goStep(p, 'Export');
     await p.getByRole('button', { name: 'Write workbook' }).click();
     await p.getByText(/^Workbook written to/).waitFor({ timeout: 120_000 });
+    // A write goes on while the analyst visits other steps: back on Export, its progress and Cancel are there (and
+    // no second write can start), or, once done, where it went.
+    await p.getByRole('button', { name: 'Write evidence pack' }).click();
+    await goStep(p, 'Settlement');
+    await goStep(p, 'Export');
+    const writing = p.getByRole('progressbar', { name: 'Writing the evidence pack' });
+    const written = p.getByText(/^Evidence pack written to/);
+    await writing.or(written).first().waitFor();
+    if (await writing.isVisible()) {
+      assert.equal(await p.getByRole('button', { name: 'Write evidence pack' }).isDisabled(), true, 'no second pack while one is written');
+      await p.getByRole('button', { name: /^Cancel/ }).waitFor();
+    }
+    await written.waitFor({ timeout: 120_000 });
+    await goStep(p, 'Renewal');
+    await goStep(p, 'Export');
+    await p.getByText(/^Workbook written to/).waitFor();
+    await written.waitFor();
     // Compare with last quarter: the recent engagement offered as a one-click choice.
     const comparison = await callApi<{ new: string[]; resolved: string[]; still_open: string[]; carryable: number }>(served, 'compare.previous', { path: previous.path });
     await p.locator(`button.chip[title="${previous.path}"]`).click();

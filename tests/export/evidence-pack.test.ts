@@ -243,7 +243,11 @@ describe('evidence pack', () => {
     const priv = join(keyDir, 'signing-key.pem');
     assert.ok(existsSync(priv));
     if (process.platform !== 'win32') assert.equal(statSync(priv).mode & 0o777, 0o600);
-    const again = await writeEvidencePack(fx.db, fx.settings, join(fx.dir, 'exports-2'), { keyDir, toolVersion: '0.1.0' });
+    // Each part is said as it starts (the Export step's progress), in order, ending with the signature.
+    const parts: Array<[string, number, number]> = [];
+    const again = await writeEvidencePack(fx.db, fx.settings, join(fx.dir, 'exports-2'), { keyDir, toolVersion: '0.1.0', onPart: (m, i, n) => parts.push([m, i, n]) });
+    assert.deepEqual(parts.map(([, i, n]) => `${i}/${n}`), ['0/6', '1/6', '2/6', '3/6', '4/6', '5/6']);
+    assert.deepEqual([parts[0]![0], parts[5]![0]], ['Writing findings.csv', 'Hashing and signing the pack']);
     assert.equal(again.fingerprint, fingerprint, 'the same analyst key signs every pack');
     assert.equal((await verifyPack(again.path)).ok, true);
     await assert.rejects(
