@@ -141,13 +141,18 @@ export async function reviewWarnings(db: EngagementDb, settings: Settings, asOf:
 
   // Files whose slash dates never settled day or month first, or mix both (import.ts DATE_NOTES).
   const dated = await db.all<{ file: string; notes: string | null }>(`SELECT file, notes FROM sources ORDER BY source_id`);
-  const noted = (note: string) => dated.filter((s) => (s.notes ?? '').includes(JSON.stringify(note))).map((s) => s.file);
+  const notesOf = (s: { notes: string | null }) => ((s.notes ? (JSON.parse(s.notes) as unknown) : []) as unknown[]).filter((n): n is string => typeof n === 'string');
+  const noted = (start: string) => dated.filter((s) => notesOf(s).some((n) => n.startsWith(start))).map((s) => s.file);
   const unsettled = noted(DATE_NOTES.unsettled);
   const mixed = noted(DATE_NOTES.mixed);
   if (unsettled.length > 0 || mixed.length > 0) {
+    // One of the files' own dates, with both its readings (unsettledDateNote), rather than a made-up one.
+    const example = dated.flatMap((s) => notesOf(s).filter((n) => n.startsWith(DATE_NOTES.unsettled)).map((n) => ({ file: s.file, m: /: ("[^"]+" was read as [^,]+), which day first would be ([^;]+);/.exec(n) })))
+      .find((x) => x.m !== null);
+    const instance = example?.m ? `${example.m[1]} in ${example.file}, which day first would be ${example.m[2]}` : 'a date such as 05/03/2026 was read as 3 May';
     const parts = [
       ...(unsettled.length
-        ? [`in ${list(unsettled, 4)} no slash date settles day or month first, so they were read month first (M/D/YYYY); if ${unsettled.length === 1 ? 'it writes' : 'they write'} day first (31/03/2026), a date such as 05/03/2026 was read as 3 May`]
+        ? [`in ${list(unsettled, 4)} no slash date settles day or month first, so they were read month first (M/D/YYYY); if ${unsettled.length === 1 ? 'it writes' : 'they write'} day first (31/03/2026), ${instance}`]
         : []),
       ...(mixed.length ? [`${list(mixed, 4)} ${mixed.length === 1 ? 'writes' : 'write'} dates both day first and month first: the dates that cannot be month first were rejected`] : []),
     ];

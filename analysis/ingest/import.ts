@@ -15,7 +15,7 @@ import { DEFAULT_LIMITS, type IngestLimits } from './limits';
 import { RefusalError, type ParsedItem } from './types';
 import { isTabularKind, type TabularKind } from './aliases';
 import { detectAs, findHeaderRow, MappingError, UTC_HEADER_RE, type Detection } from './detect';
-import { blankedNotes, checkTimezone, DATE_NOTES, dayFirstNote, makeRowNormaliser, newDateOrder, newNumberStyle, NUMBER_NOTES, READING_NOTES, settledMark, type DateOrder, type NormaliseContext, type NumberStyle } from './normalise';
+import { blankedNotes, checkTimezone, DATE_NOTES, dayFirstNote, unsettledDateNote, makeRowNormaliser, newDateOrder, newNumberStyle, NUMBER_NOTES, READING_NOTES, settledMark, type DateOrder, type NormaliseContext, type NumberStyle } from './normalise';
 import { decodeBytes, detectEncoding, readTextRecords, sniffDelimiter, Utf8Validator, type TextEncoding, type TextRecord } from './text-reader';
 import { CancelledError, type LoadCounts } from './loader';
 import { NativeScanner, type NativeScanResult } from './native-scan';
@@ -647,7 +647,7 @@ function dateOrderNote(d: DateOrder): string | null {
   if (d.seen === 0) return null;
   if (d.dayFirst) return dayFirstNote(d);
   if (d.firstOver12 && d.secondOver12) return DATE_NOTES.mixed;
-  if (!d.secondOver12) return DATE_NOTES.unsettled;
+  if (!d.secondOver12) return unsettledDateNote(d);
   return null;
 }
 

@@ -78,7 +78,7 @@ export const READING_NOTES = {
  * numbers were read, values loaded blank, merged cells filled down, sheets not read, rows with values beyond the header.
  */
 export function needsAttention(note: string): boolean {
-  return (Object.values(DATE_NOTES) as string[]).includes(note) || note.startsWith(`${DATE_NOTES.dayFirst}:`) || BLANKED_NOTE.test(note)
+  return (Object.values(DATE_NOTES) as string[]).some((n) => note.startsWith(n)) || BLANKED_NOTE.test(note)
     || Object.values(NUMBER_NOTES).some((n) => note.startsWith(n))
     || note.startsWith(READING_NOTES.mergedDown) || note.startsWith(READING_NOTES.notRead) || note.includes(READING_NOTES.overlong);
 }
@@ -108,6 +108,8 @@ export interface DateOrder {
   seen: number;
   /** The first date that can only be day first, as the file writes it (the note quotes it). */
   dayFirstExample?: string;
+  /** The first date either order reads as a different day (01/09/2026), as written and as its numbers (the note quotes it). */
+  ambiguousExample?: { text: string; first: number; second: number; year: number };
 }
 
 /** What a source's notes say of its slash dates; review-warnings.ts reads the last two back. */
@@ -115,8 +117,19 @@ export const DATE_NOTES = {
   /** Followed by ": the file writes dates such as <one of its own>" (dayFirstNote). */
   dayFirst: 'dates read day first (D/M/YYYY)',
   mixed: 'dates are written both day first and month first: those that cannot be M/D/YYYY are rejected; check the export',
-  unsettled: 'dates such as 03/04/2026 are read month first (M/D/YYYY, as Autodesk writes them): no date in the file settles the order, so check one against the source',
+  /** Followed by the file's own example (unsettledDateNote). */
+  unsettled: 'no date in the file settles whether its slash dates are month or day first; they were read month first (M/D/YYYY, as Autodesk writes them)',
 } as const;
+
+const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const dayText = (year: number, month: number, day: number) => `${day} ${MONTH_NAMES[month - 1] ?? month} ${year}`;
+
+/** What an unsettled file's card says, quoting one of its own dates and both its readings. */
+export function unsettledDateNote(d: DateOrder): string {
+  const x = d.ambiguousExample;
+  if (!x) return `${DATE_NOTES.unsettled}; check one against the source`;
+  return `${DATE_NOTES.unsettled}: "${x.text}" was read as ${dayText(x.year, x.first, x.second)}, which day first would be ${dayText(x.year, x.second, x.first)}; check one against the source`;
+}
 
 /** What a day-first file's card says, quoting one of its own dates. */
 export const dayFirstNote = (d: DateOrder): string => `${DATE_NOTES.dayFirst}: the file writes dates such as ${d.dayFirstExample ?? '31/03/2026'}`;
@@ -251,6 +264,7 @@ export function parseTimestamp(text: string, tz: string, order?: DateOrder): str
         order.dayFirstExample ??= `${m[1]}${m[2]}${m[3]}${m[2]}${m[4]}`;
       }
       if (b > 12) order.secondOver12 = true;
+      if (a <= 12 && b <= 12 && a !== b) order.ambiguousExample ??= { text: `${m[1]}${m[2]}${m[3]}${m[2]}${m[4]}`, first: a, second: b, year: m[4]!.length === 2 ? 2000 + +m[4]! : +m[4]! };
     }
     [mo, d] = dots || order?.dayFirst ? [b, a] : [a, b];
     y = m[4]!.length === 2 ? 2000 + +m[4]! : +m[4]!;
