@@ -586,7 +586,8 @@ export function EvidencePanel(props: { finding: Finding; currency: string; onClo
         {f.detail && (<><dt>Detail</dt><dd>{readableDetail(f.detail, props.currency)}</dd></>)}
         {decision && (<><dt>Decision</dt><dd>{ACTION_LABELS[decision.action]}{decision.owner ? ` · ${decision.owner}` : ''}{decision.due_date ? ` · ${dueText(decision, asOf)}` : ''}{decision.justification ? <div className="muted">{decision.justification}</div> : null}{decision.carried_from ? <div className="muted small">Carried from last quarter&apos;s review (as of {decision.carried_from})</div> : null}</dd></>)}
       </dl>
-      <h3>Evidence {ev.data ? <span className="muted num">({int(ev.data.total)}{ev.data.total > ev.data.rows.length ? `, first ${int(ev.data.rows.length)} shown` : ''})</span> : null}</h3>
+      {/* The review keeps at most EVIDENCE_CAP rows per finding (the count stays exact): said so, not as rows left unshown. */}
+      <h3>Evidence {ev.data ? <span className="muted num">({int(ev.data.total)}{ev.data.total > ev.data.rows.length ? `; the review keeps ${int(ev.data.rows.length)} of them` : ''})</span> : null}</h3>
       {ev.loading && <Loading what="evidence" />}
       {ev.error && <ErrorBox message={`Could not load the evidence: ${ev.error}`} />}
       {ev.data && ev.data.rows.length === 0 && <Empty title="No evidence rows">The engine recorded no source rows for this finding.</Empty>}

@@ -244,6 +244,8 @@ function PackEvidence({ path, finding }: { path: string; finding: Finding }) {
         {ev.data.total === 0
           ? 'The pack lists no evidence rows for this finding.'
           : `${int(ev.data.total)} ${ev.data.total === 1 ? 'row' : 'rows'} of evidence.csv${ev.data.total > ev.data.rows.length ? `, the first ${int(ev.data.rows.length)} shown` : ''}; each names a line of a source file in data/sources.`}
+        {/* The review keeps at most 1,000 rows per finding and counts them all: an auditor must not read the difference as rows missing. */}
+        {ev.data.total < finding.evidence_count && ` The finding counts ${int(finding.evidence_count)} evidence rows; the review keeps ${int(ev.data.total)} of them per finding, so the pack lists those. The count is exact: recomputing from the packed sources finds them all.`}
       </p>
       {ev.data.rows.length > 0 && (
         <DataTable label="Evidence of the finding" rows={ev.data.rows} columns={cols} rowKey={(r) => `${r.file ?? ''}:${r.line ?? ''}:${r.table}:${r.note ?? ''}`} rowLabel={(r) => `${r.file ?? r.table} line ${r.line ?? '—'}`} onOpen={show} height={260} empty="No rows." />
