@@ -146,17 +146,22 @@ export function FindingsWorkbench(props: {
   const tight = compact || narrow;
 
   const setNotice = useApp((s) => s.setNotice);
+  // Counts selections made: a save that ends after the analyst has selected something else leaves that selection be.
+  const selections = useRef(0);
   function select(next: Set<string>) {
     if (typedReason.current.trim()) setNotice(`The reason you typed ("${typedReason.current.trim().slice(0, 60)}") was not saved: the selection changed before Apply.`);
     typedReason.current = '';
+    selections.current++;
     setSelected(next);
     setPending(null);
   }
 
   async function decide(ids: string[], d: DecisionInput) {
     setError(null);
+    const made = selections.current;
     try {
       await saveDecisions(ids, d);
+      if (selections.current !== made) return;
       setPending(null);
       // A decision applied is done with its selection: the bar closes rather than stay open on a row that may
       // have scrolled away, ready to take the next reason typed for another finding.
@@ -250,6 +255,7 @@ export function FindingsWorkbench(props: {
                 if (v === '') void clearDecisions([f.finding_id]).catch((err: unknown) => setError(errorMessage(err)));
                 else if (NEEDS_REASON.includes(v) && !d?.justification?.trim()) {
                   // The reason is written in the decision bar: open it for this row with the action chosen.
+                  selections.current++;
                   setSelected(new Set([f.finding_id]));
                   setPending({ id: f.finding_id, action: v });
                 } else void decide([f.finding_id], { action: v, owner: d?.owner ?? null, due_date: d?.due_date ?? null, justification: d?.justification ?? null });

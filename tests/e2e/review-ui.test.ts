@@ -420,6 +420,27 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     const now = (await callApi<{ finding_id: string; action: string; justification: string | null }[]>(served, 'decisions.list', {})).filter((d) => !decided.has(d.finding_id));
     assert.deepEqual(now.map((d) => [d.action, d.justification]).sort(), [['investigate', null], ['keep', 'Project lead, back in November']], 'A keeps its reason; B is Investigate');
 
+    // A save that takes its time (a large selection, an engine busy writing a pack) does not take the selection made
+    // meanwhile with it: the bar stays open on the new one.
+    await p.route('**/api/decisions.set', async (route) => {
+      await new Promise((r) => setTimeout(r, 1500));
+      await route.continue();
+    });
+    await rowB.getByRole('checkbox').check();
+    await bar.getByRole('combobox', { name: 'Action' }).selectOption('investigate');
+    const saved = p.waitForResponse('**/api/decisions.set');
+    await bar.getByRole('button', { name: 'Apply to 1 finding' }).click();
+    await rowA.getByRole('checkbox').check();
+    await rowB.getByRole('checkbox').uncheck();
+    await saved;
+    await p.unroute('**/api/decisions.set');
+    await p.waitForTimeout(200);
+    assert.equal(await bar.count(), 1, 'the bar stays on the selection made during the save');
+    assert.equal((await bar.getByTestId('decision-subject').innerText()).trim(), `For ${undecided[0]}`);
+    assert.equal(await rowA.getByRole('checkbox').isChecked(), true);
+    await rowA.getByRole('checkbox').uncheck();
+    await bar.waitFor({ state: 'detached' });
+
     // The evidence panel takes the focus when it opens; Escape closes it and the focus goes back to the button.
     await rowA.getByRole('button', { name: /^Show evidence for / }).click();
     const panel = p.getByRole('complementary', { name: 'Evidence' });
