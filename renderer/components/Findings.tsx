@@ -10,7 +10,7 @@ import { api, errorMessage, isInvalidInput } from '../api/client';
 import { DECISION_LABELS, LIMITS } from '../api/shared';
 import { useApp, type DecisionInput } from '../store';
 import { DataTable, type Column } from './DataTable';
-import { Empty, ErrorBox, Loading, useLoad, useNarrow } from './ui';
+import { Empty, ErrorBox, Loading, useLoad, useNarrow, useWindowFill } from './ui';
 import { date, dueText, int, money, overdue, typeLabel } from '../format';
 
 export type Action = Decision['action'];
@@ -142,6 +142,8 @@ export function FindingsWorkbench(props: {
   // A narrow window (1024 px) shows the evidence panel over the table, so the table keeps its columns
   // but drops Units and Owner (both in the evidence panel) and tightens the rest, so Decision stays in view.
   const narrow = useNarrow();
+  // Thousands of rows: a tall window shows more of them (the page above the table takes 440–560 px).
+  const gridHeight = useWindowFill(460, 560);
   const compact = evidenceFor !== null && !narrow;
   const tight = compact || narrow;
 
@@ -352,7 +354,7 @@ export function FindingsWorkbench(props: {
           activeKey={evidenceFor?.finding_id ?? null}
           initialSort={{ id: 'value', desc: true }}
           empty={props.empty}
-          height={460}
+          height={gridHeight}
         />
       </div>
       {evidenceFor && <EvidencePanel finding={evidenceFor} currency={currency} onClose={() => setEvidenceFor(null)} />}

@@ -185,6 +185,22 @@ export function useNarrow(): boolean {
 }
 
 /**
+ * A height that grows with the window: a register shows more rows on a tall screen, never fewer than `min` px.
+ * `reserve` is what the page keeps above and below it (headers, stats, filters).
+ */
+export function useWindowFill(min: number, reserve: number): number {
+  const fit = () => (typeof window === 'undefined' ? min : Math.max(min, Math.round(window.innerHeight - reserve)));
+  const [h, setH] = useState(fit);
+  useEffect(() => {
+    const on = () => setH(fit());
+    window.addEventListener('resize', on);
+    return () => window.removeEventListener('resize', on);
+    // fit reads only min and reserve.
+  }, [min, reserve]);
+  return h;
+}
+
+/**
  * Keeps keyboard focus from falling to the page's body when the focused control is removed or disabled (a
  * confirmation replacing its button, a folded note, a step that changes under it): the focus moves to the first
  * control still there in the nearest surviving part of the page, else to `fallback` (the main content).

@@ -777,6 +777,24 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await callApi(served, 'review.run', { jobId: 'e2e-restore' });
   });
 
+  it('shows more register rows in a taller window, never fewer than on a laptop', async () => {
+    const p = w.page;
+    const heights: number[] = [];
+    try {
+      for (const height of [800, 1200]) {
+        await p.setViewportSize({ width: 1440, height });
+        await goStep(p, 'Reclamation');
+        const grid = p.getByRole('main', { name: 'Reclamation' }).getByRole('grid').first();
+        await grid.getByRole('button', { name: /^Show evidence for / }).first().waitFor();
+        await p.waitForTimeout(100);
+        heights.push(await grid.evaluate((g) => (g as HTMLElement).offsetHeight));
+      }
+    } finally {
+      await p.setViewportSize({ width: 1440, height: 900 });
+    }
+    assert.ok(heights[0]! >= 460 && heights[1]! >= heights[0]! + 150, `grid heights ${heights.join(' then ')}`);
+  });
+
   it('fits every register at 1280 px: no column, the evidence button included, scrolls out of view', async () => {
     const p = w.page;
     await p.setViewportSize({ width: 1280, height: 800 });
