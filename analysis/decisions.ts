@@ -31,12 +31,46 @@ export async function setDecisions(db: EngagementDb, findingIds: string[], input
   return ids.length;
 }
 
+/**
+ * Puts decisions back as they were before a change (the app's Undo of a decision applied to many findings): these
+ * rows again, with their own times and carried-from marks, and no decision on the findings in `none`.
+ */
+export async function restoreDecisions(db: EngagementDb, rows: Decision[], none: string[]): Promise<number> {
+  const back = rows.map((r) => DecisionSchema.parse(r));
+  await db.transaction(async () => {
+    for (let i = 0; i < none.length; i += 500) {
+      const batch = none.slice(i, i + 500);
+      await db.run(`DELETE FROM decisions WHERE finding_id IN (${batch.map((_, k) => `$${k + 1}`).join(', ')})`, batch);
+    }
+    for (let i = 0; i < back.length; i += 500) {
+      const batch = back.slice(i, i + 500);
+      const ph = batch.map((_, r) => `($${r * 7 + 1}, $${r * 7 + 2}, $${r * 7 + 3}, CAST($${r * 7 + 4} AS DATE), $${r * 7 + 5}, coalesce(CAST($${r * 7 + 6} AS TIMESTAMP), current_timestamp), $${r * 7 + 7})`).join(', ');
+      await db.run(
+        `INSERT OR REPLACE INTO decisions (finding_id, action, owner, due_date, justification, updated_at, carried_from) VALUES ${ph}`,
+        batch.flatMap((d) => [d.finding_id, d.action, d.owner, d.due_date, d.justification, d.updated_at ?? null, d.carried_from ?? null]),
+      );
+    }
+    await db.audit('decisions.restore', { restored: back.length, cleared: none.length }, 'analyst');
+  });
+  return back.length + none.length;
+}
+
+const DECISION_COLUMNS = `finding_id, action, owner, CAST(due_date AS VARCHAR) AS due_date, justification, CAST(updated_at AS VARCHAR) AS updated_at, carried_from`;
+
 export async function listDecisions(db: EngagementDb): Promise<Decision[]> {
-  const rows = await db.all(
-    `SELECT finding_id, action, owner, CAST(due_date AS VARCHAR) AS due_date, justification, CAST(updated_at AS VARCHAR) AS updated_at, carried_from
-     FROM decisions ORDER BY finding_id`,
-  );
+  const rows = await db.all(`SELECT ${DECISION_COLUMNS} FROM decisions ORDER BY finding_id`);
   return rows.map((r) => DecisionSchema.parse(r));
+}
+
+/** The decisions these findings hold now, as stored (a change's Undo puts them back exactly). */
+export async function decisionsOf(db: EngagementDb, findingIds: string[]): Promise<Decision[]> {
+  const out: Decision[] = [];
+  for (let i = 0; i < findingIds.length; i += 500) {
+    const batch = findingIds.slice(i, i + 500);
+    const rows = await db.all(`SELECT ${DECISION_COLUMNS} FROM decisions WHERE finding_id IN (${batch.map((_, k) => `$${k + 1}`).join(', ')}) ORDER BY finding_id`, batch);
+    out.push(...rows.map((r) => DecisionSchema.parse(r)));
+  }
+  return out;
 }
 
 export async function clearDecisions(db: EngagementDb, findingIds: string[]): Promise<number> {

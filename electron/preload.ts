@@ -57,6 +57,7 @@ const workbench: WorkbenchDesktopApi & { pathForFile(file: File): string } = {
   'decisions.list': (input) => call('decisions.list', input),
   'decisions.set': (input) => call('decisions.set', input),
   'decisions.clear': (input) => call('decisions.clear', input),
+  'decisions.restore': (input) => call('decisions.restore', input),
   'quality.get': (input) => call('quality.get', input),
   'renewal.get': (input) => call('renewal.get', input),
   'renewal.setTargets': (input) => call('renewal.setTargets', input),

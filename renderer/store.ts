@@ -6,6 +6,7 @@ import type { Finding, Summary } from '../analysis/model';
 import type { ScenarioAssumptions, Settings } from '../analysis/settings';
 import { api, client, errorMessage, isCancelled, newJobId, type OpenRequest } from './api/client';
 import { carriedText } from './format';
+import { DECISION_LABELS } from './api/shared';
 
 export const STEPS = [
   { id: 'start', label: 'Start' },
@@ -59,6 +60,9 @@ interface State {
   openedEngagement(info: EngagementInfo): Promise<void>;
   saveDecisions(ids: string[], d: DecisionInput): Promise<void>;
   clearDecisions(ids: string[]): Promise<void>;
+  /** The last change made to several findings at once, with what they held before it (Undo puts that back). */
+  lastBulk: BulkChange | null;
+  undoBulk(): Promise<void>;
   openPack(view: PackView): void;
   closePack(): void;
   /** A file the desktop shell asked to open (menu, OS, second launch): an engagement or an evidence pack. */
@@ -78,6 +82,15 @@ interface State {
 }
 
 const stepKey = (path: string) => `lrtw.step:${path}`;
+
+export interface BulkChange { what: string; before: Decision[]; none: string[] }
+/** What a change to several findings replaced, for its Undo; a change to one finding has none (its row shows it). */
+function bulkOf(ids: string[], before: Decision[], what: (replaced: number) => string): BulkChange | null {
+  if (ids.length < 2) return null;
+  const had = new Set(before.map((d) => d.finding_id));
+  return { what: what(before.length), before, none: ids.filter((id) => !had.has(id)) };
+}
+const count = (n: number, one: string, many: string) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
 export type Deliverable = 'workbook' | 'pack';
 export interface Exported { workbook: string | null; pack: { path: string; fingerprint: string } | null; error: string | null }
@@ -171,7 +184,7 @@ export const useApp = create<State>((set, get) => ({
   async refresh() {
     const info = await api('engagement.info', {});
     if (!info) {
-      set({ info: null, summary: null, settings: null, findings: null, decisions: new Map(), scenarioDraft: null, comparison: null, exported: NOTHING_EXPORTED });
+      set({ info: null, summary: null, settings: null, findings: null, decisions: new Map(), scenarioDraft: null, comparison: null, exported: NOTHING_EXPORTED, lastBulk: null });
       return;
     }
     const [summary, settings, findings, decisions] = await Promise.all([
@@ -184,7 +197,7 @@ export const useApp = create<State>((set, get) => ({
   },
   async openedEngagement(info) {
     // Nothing of the previously open engagement stays on screen while this one loads.
-    set({ info, pack: null, summary: null, settings: null, findings: null, decisions: new Map(), scenarioDraft: null, comparison: null, exported: NOTHING_EXPORTED });
+    set({ info, pack: null, summary: null, settings: null, findings: null, decisions: new Map(), scenarioDraft: null, comparison: null, exported: NOTHING_EXPORTED, lastBulk: null });
     // The step shows as soon as the summary and settings are here; the findings (12,000+ on a large
     // estate) and decisions follow, and the steps that list them say "Loading findings" until then.
     const [summary, settings] = await Promise.all([api('summary.get', {}), api('settings.get', {})]);
@@ -205,18 +218,31 @@ export const useApp = create<State>((set, get) => ({
     const writing = get().exportJob;
     const what = ids.length === 1 ? 'the decision' : `${ids.length.toLocaleString('en-US')} decisions`;
     if (writing) set({ notice: `Saving ${what} once ${DELIVERABLE_NAMES[writing.what]} is written…` });
-    await api('decisions.set', { finding_ids: ids, ...d });
+    const { replaced } = await api('decisions.set', { finding_ids: ids, ...d });
     const now = new Date().toISOString();
     const next = new Map(get().decisions);
     for (const id of ids) next.set(id, { finding_id: id, ...d, updated_at: now });
-    set({ decisions: next, notice: `Saved ${what}.` });
+    set({ decisions: next, notice: `Saved ${what}.`, lastBulk: bulkOf(ids, replaced, (n) =>
+      `Applied “${DECISION_LABELS[d.action] ?? d.action}” to ${count(ids.length, 'finding', 'findings')}${n ? `, replacing ${count(n, 'earlier decision', 'earlier decisions')}` : ''}`) });
   },
   async clearDecisions(ids) {
     if (ids.length === 0) return;
-    await api('decisions.clear', { finding_ids: ids });
+    const { removed } = await api('decisions.clear', { finding_ids: ids });
     const next = new Map(get().decisions);
     for (const id of ids) next.delete(id);
-    set({ decisions: next, notice: `Cleared ${ids.length === 1 ? 'the decision' : `${ids.length} decisions`}.` });
+    const what = ids.length === 1 ? 'the decision' : `${ids.length.toLocaleString('en-US')} decisions`;
+    set({ decisions: next, notice: `Cleared ${what}.`, lastBulk: bulkOf(ids, removed, () => `Cleared the decisions of ${count(ids.length, 'finding', 'findings')}`) });
+  },
+  lastBulk: null,
+  async undoBulk() {
+    const b = get().lastBulk;
+    if (!b) return;
+    await api('decisions.restore', { decisions: b.before, none: b.none });
+    const next = new Map(get().decisions);
+    for (const id of b.none) next.delete(id);
+    for (const d of b.before) next.set(d.finding_id, d);
+    const n = b.before.length + b.none.length;
+    set({ decisions: next, lastBulk: null, notice: `Put ${n.toLocaleString('en-US')} findings back as they were.` });
   },
   openPack(view) {
     set({ pack: view });

@@ -188,8 +188,11 @@ export const API = {
   'findings.list': { input: z.object({ types: z.array(z.string()).optional() }), output: z.array(FindingSchema) },
   'findings.evidence': { input: z.object({ finding_id: z.string().max(128), limit: z.number().int().min(1).max(10000).default(1000) }), output: z.object({ total: z.number(), rows: z.array(EvidenceRowSchema) }) },
   'decisions.list': { input: Empty, output: z.array(DecisionSchema) },
-  'decisions.set': { input: z.object({ finding_ids: z.array(z.string().max(128)).min(1).max(100000), action: DecisionActionSchema, owner: z.string().max(INPUT_LIMITS.owner).nullable(), due_date: IsoDate.nullable(), justification: z.string().max(INPUT_LIMITS.justification).nullable() }), output: z.object({ saved: z.number() }) },
-  'decisions.clear': { input: z.object({ finding_ids: z.array(z.string().max(128)).min(1).max(100000) }), output: z.object({ cleared: z.number() }) },
+  'decisions.set': { input: z.object({ finding_ids: z.array(z.string().max(128)).min(1).max(100000), action: DecisionActionSchema, owner: z.string().max(INPUT_LIMITS.owner).nullable(), due_date: IsoDate.nullable(), justification: z.string().max(INPUT_LIMITS.justification).nullable() }), output: z.object({ saved: z.number(), replaced: z.array(DecisionSchema).default([]) }) },
+  /** `replaced`/`removed`: the decisions the change took away, as stored (decisions.restore puts them back). */
+  'decisions.clear': { input: z.object({ finding_ids: z.array(z.string().max(128)).min(1).max(100000) }), output: z.object({ cleared: z.number(), removed: z.array(DecisionSchema).default([]) }) },
+  /** Undo: puts the given decisions back as they were and clears those on `none` (findings that had none). */
+  'decisions.restore': { input: z.object({ decisions: z.array(DecisionSchema).max(100000), none: z.array(z.string().max(128)).max(100000) }), output: z.object({ restored: z.number() }) },
   'quality.get': { input: Empty, output: QualitySchema },
   'renewal.get': { input: Empty, output: z.array(RenewalRowSchema) },
   /** The analyst's target quantity per renewal line, keyed by RenewalRow.line (RenewalRow.target_quantity then reflects it). Added for the Renewal step. */

@@ -16,7 +16,7 @@ import { getEvidence } from '../rules/evidence';
 import { getRenewal, renewalBrief, renewalTargetsToCarry, carryRenewalTargets } from '../rules/renewal';
 import { removeSource } from '../ingest/remove-source';
 import { computeScenarios } from '../scenarios';
-import { setDecisions, listDecisions, clearDecisions, compareWithPrevious, carryDecisions, asOfOf } from '../decisions';
+import { setDecisions, listDecisions, clearDecisions, decisionsOf, restoreDecisions, compareWithPrevious, carryDecisions, asOfOf } from '../decisions';
 import { ExportCancelled, writeWorkbook } from '../export/workbook';
 import { writeEvidencePack } from '../export/evidence-pack';
 import { pricedRenewalRows } from '../export/data';
@@ -362,8 +362,19 @@ export function createEngine(opts: EngineOptions) {
     'findings.evidence': (input) => serial(async () => getEvidence(need().db, input.finding_id, input.limit)),
     'decisions.list': () => serial(async () => listDecisions(need().db)),
     'decisions.set': (input) =>
-      serial(async () => ({ saved: await setDecisions(writable().db, input.finding_ids, { action: input.action, owner: input.owner, due_date: input.due_date, justification: input.justification }) })),
-    'decisions.clear': (input) => serial(async () => ({ cleared: await clearDecisions(writable().db, input.finding_ids) })),
+      serial(async () => {
+        const db = writable().db;
+        // What the change replaces, as stored, goes back with the answer: the app's Undo restores it exactly.
+        const replaced = input.finding_ids.length > 1 ? await decisionsOf(db, input.finding_ids) : [];
+        return { saved: await setDecisions(db, input.finding_ids, { action: input.action, owner: input.owner, due_date: input.due_date, justification: input.justification }), replaced };
+      }),
+    'decisions.clear': (input) =>
+      serial(async () => {
+        const db = writable().db;
+        const removed = input.finding_ids.length > 1 ? await decisionsOf(db, input.finding_ids) : [];
+        return { cleared: await clearDecisions(db, input.finding_ids), removed };
+      }),
+    'decisions.restore': (input) => serial(async () => ({ restored: await restoreDecisions(writable().db, input.decisions, input.none) })),
     // Read from the view cache the review filled; computed (and kept, unless read-only) when stale.
     'quality.get': () => serial(async () => getQuality(need().db, need().settings, { store: !need().readOnly })),
     'renewal.get': () =>

@@ -113,6 +113,9 @@ export function FindingsWorkbench(props: {
   const asOf = useApp((s) => s.summary?.as_of ?? null);
   const saveDecisions = useApp((s) => s.saveDecisions);
   const clearDecisions = useApp((s) => s.clearDecisions);
+  const lastBulk = useApp((s) => s.lastBulk);
+  const undoBulk = useApp((s) => s.undoBulk);
+  const [undoing, setUndoing] = useState(false);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const byId = useMemo(() => new Map(props.findings.map((f) => [f.finding_id, f])), [props.findings]);
   // When the bar closes (applied, or Escape) with the focus in it, the focus goes back to the table, not to
@@ -316,6 +319,23 @@ export function FindingsWorkbench(props: {
     <div className={`workbench ${evidenceFor ? 'with-panel' : ''}`}>
       <div className="workbench-main">
         {error && <ErrorBox message={error} onDismiss={() => setError(null)} />}
+        {/* A change to many findings at once can be taken back until the next change: it may have replaced reasons. */}
+        {!props.readOnly && lastBulk && (lastBulk.none.some((id) => byId.has(id)) || lastBulk.before.some((d) => byId.has(d.finding_id))) && (
+          <div className="undo-strip" role="status">
+            <span>{lastBulk.what}.</span>
+            <button
+              type="button"
+              className="btn subtle small"
+              disabled={undoing}
+              onClick={() => {
+                setUndoing(true);
+                undoBulk().catch((e: unknown) => setError(`Nothing was put back: ${errorMessage(e)}`)).finally(() => setUndoing(false));
+              }}
+            >
+              Undo
+            </button>
+          </div>
+        )}
         {!props.readOnly && selectedIds.length > 0 && (
           <DecisionBar
             // A new selection (or an action picked in a row) starts a fresh bar: nothing typed for

@@ -549,6 +549,20 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await p.keyboard.press('Escape');
     await bar.waitFor({ state: 'detached' });
     await shot(p, '05c-bulk-decided');
+
+    // All three at once, the Keep and its reason replaced: said, and Undo puts each back as it was.
+    const before = await callApi<{ finding_id: string }[]>(served, 'decisions.list', {});
+    for (const x of picked) await grid.getByRole('row', { name: x.name, exact: true }).getByRole('checkbox').check();
+    await bar.getByRole('combobox', { name: 'Action' }).selectOption('investigate');
+    await bar.getByRole('button', { name: 'Apply to all 3' }).click();
+    await p.getByText('Saved 3 decisions.').waitFor();
+    const strip = p.getByRole('status').filter({ hasText: 'Applied “Investigate” to 3 findings, replacing 3 earlier decisions.' });
+    await strip.waitFor();
+    await strip.getByRole('button', { name: 'Undo' }).click();
+    await p.getByText('Put 3 findings back as they were.').waitFor();
+    await strip.waitFor({ state: 'detached' });
+    assert.deepEqual(await callApi<{ finding_id: string }[]>(served, 'decisions.list', {}), before, 'every decision as it was, the Keep\'s reason too');
+    for (const x of picked) assert.equal(await grid.getByRole('row', { name: x.name, exact: true }).getByRole('combobox').inputValue(), x.action === 'keep' ? 'keep' : 'reclaim', x.name);
   });
 
   it('signals in the gap register say what they are about, carry no money and take no purchase', async () => {

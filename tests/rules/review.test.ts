@@ -10,7 +10,7 @@ import { getEvidence } from '../../analysis/rules/evidence';
 import { carryRenewalTargets, getRenewal, renewalBrief, renewalTargetsToCarry } from '../../analysis/rules/renewal';
 import { writeFindingsCsv } from '../../analysis/findings-csv';
 import { neutraliseFormula } from '../../analysis/export/csv';
-import { setDecisions, listDecisions, clearDecisions, carryDecisions, compareWithPrevious } from '../../analysis/decisions';
+import { setDecisions, listDecisions, clearDecisions, carryDecisions, compareWithPrevious, restoreDecisions } from '../../analysis/decisions';
 import { FINDINGS_CSV_COLUMNS } from '../../analysis/model';
 
 const D = '2026-09-30';
@@ -392,4 +392,23 @@ test('renewal brief: a network line with no session-level data is kept, saying w
   } finally {
     e.close();
   }
+});
+
+test('Undo of a decision applied to many findings puts each back as it was: its reason, time and carried mark, or none', async () => {
+  await twoQuarters({ sleeperUsesAgain: true }, async (prev, q1, next, q2) => {
+    // Two findings open in both quarters: one decided last quarter and carried, one never decided.
+    const open = q1.findings.filter((f) => q2.findings.some((g) => g.finding_id === f.finding_id)).map((f) => f.finding_id);
+    assert.ok(open.length >= 2, `findings open in both quarters: ${open.length}`);
+    const [carriedId, other] = open as [string, string];
+    await setDecisions(prev.db, [carriedId], { action: 'reclaim', owner: 'Ana', due_date: '2026-10-15', justification: 'left the company' });
+    await carryDecisions(prev.db, next.db);
+    const before = await listDecisions(next.db);
+    const held = before.find((d) => d.finding_id === carriedId);
+    assert.ok(held?.carried_from, 'a carried decision to put back');
+    // One change over both: the carried decision replaced, the other finding decided for the first time.
+    await setDecisions(next.db, [carriedId, other], { action: 'investigate', owner: null, due_date: null, justification: null });
+    assert.equal(await restoreDecisions(next.db, [held], [other]), 2);
+    const after = await listDecisions(next.db);
+    assert.deepEqual(after, before, 'as it was, to the time it was saved');
+  });
 });
