@@ -14,6 +14,7 @@ export interface PriceBookRow {
   source: string;
   source_date: string;
   overridden: boolean;
+  currency: string;
 }
 
 /**
@@ -46,6 +47,8 @@ export function listPriceBook(settings: Settings, catalogue: Catalogue = loadCat
       source: o ? 'engagement settings' : e.source,
       source_date: o ? (settings.as_of ?? '') : e.source_date,
       overridden: Boolean(o),
+      // The shipped book's prices are in its own currency; an override is in the engagement's.
+      currency: o ? settings.currency : catalogue.file.currency,
     };
   });
 }

@@ -87,6 +87,8 @@ export const PriceBookRowSchema = z.object({
   code: z.string(), name: z.string(), kind: z.enum(['product', 'collection']), function_group: z.string().nullable(),
   annual: z.number().nullable(), list_annual: z.number().nullable(), flex_tokens_per_day: z.number().nullable(),
   source: z.string(), source_date: z.string(), overridden: z.boolean(),
+  /** The currency of this row's prices: the book's own for a shipped price, the engagement's for an override. */
+  currency: z.string().default('USD'),
 });
 
 export const QualitySchema = z.object({

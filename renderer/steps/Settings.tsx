@@ -147,7 +147,8 @@ export function SettingsStep() {
       { id: 'annual', header: `Annual (${cur})`, value: (r) => draft?.prices[r.code]?.annual ?? r.annual, render: (r) => edit(r, 'annual', 'Annual price'), align: 'right', width: '136px' },
       { id: 'list', header: `List (${cur})`, value: (r) => draft?.prices[r.code]?.list_annual ?? r.list_annual, render: (r) => edit(r, 'list_annual', 'List price'), align: 'right', width: '116px' },
       { id: 'tokens', header: 'Tokens/day', value: (r) => draft?.prices[r.code]?.flex_tokens_per_day ?? r.flex_tokens_per_day, render: (r) => edit(r, 'flex_tokens_per_day', 'Flex tokens per day'), align: 'right', width: '116px' },
-      { id: 'source', header: 'Source', value: (r) => (draft?.prices[r.code] ? 'Engagement override' : r.source), width: 'minmax(110px, 1.5fr)' },
+      // A shipped price in another currency than the engagement's is said so on its row: it is used as it is, unconverted.
+      { id: 'source', header: 'Source', value: (r) => (draft?.prices[r.code] ? 'Engagement override' : r.currency !== cur && r.annual !== null ? `${r.source} · ${r.currency}, not converted` : r.source), width: 'minmax(110px, 1.5fr)' },
       { id: 'date', header: 'Date', value: (r) => r.source_date, width: '100px' },
     ];
   }, [draft, readOnly]);
