@@ -285,6 +285,24 @@ describe('finance workbook', () => {
     }
   });
 
+  it("lists on Data Quality how files were read where it matters (dates' order, decimal mark), as the app shows beside them", async () => {
+    const note = 'no date in the file settles whether its slash dates are month or day first; they were read month first (M/D/YYYY, as Autodesk writes them): "01/09/2026" was read as 9 January 2026, which day first would be 1 September 2026; check one against the source';
+    await fx.db.run('UPDATE sources SET notes = $1 WHERE source_id = 1', [JSON.stringify(['encoding utf-8', 'delimiter ;', note])]);
+    try {
+      const p = await writeWorkbook(fx.db, fx.settings, join(fx.dir, 'exports-notes'));
+      const book = new ExcelJS.Workbook();
+      await book.xlsx.readFile(p);
+      const rows: string[][] = [];
+      book.getWorksheet('Data Quality')!.eachRow((r) => rows.push([String(r.getCell(1).value ?? ''), String(r.getCell(2).value ?? '')]));
+      const head = rows.findIndex((r) => r[0]!.startsWith('How files were read: check these against the source (1)'));
+      assert.ok(head > 0, rows.map((r) => r[0]).join(' | '));
+      const file = (await fx.db.one<{ file: string }>('SELECT file FROM sources WHERE source_id = 1'))!.file;
+      assert.deepEqual(rows[head + 2], [file, note], 'the note, not the encoding or delimiter');
+    } finally {
+      await fx.db.run('UPDATE sources SET notes = NULL WHERE source_id = 1');
+    }
+  });
+
   it('uses the currency of the engagement', async () => {
     const eur = await buildFixture({ currency: 'EUR', client: 'Müller & Söhne Straßenbau GmbH / Köln' });
     try {
