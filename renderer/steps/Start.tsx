@@ -148,6 +148,8 @@ export function StartStep() {
               <ShieldCheck size={16} aria-hidden /> Open evidence pack
             </button>
           </form>
+          {/* Verifying reads every byte of the pack (gigabytes of sources on a large client): said while it runs. */}
+          {busy === 'pack' && <p className="muted small" role="status"><Loader2 size={14} className="spin" aria-hidden /> Verifying every file's hash and the signature before anything is shown; a pack with large sources takes a while.</p>}
           {errorIn('pack')}
         </Card>
       </div>

@@ -891,7 +891,16 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     const pack = await callApi<{ path: string }>(served, 'export.evidencePack', { jobId: 'e2e-pack', dir: out });
     await goStep(p, 'Start');
     await p.getByRole('textbox', { name: 'Evidence pack folder' }).fill(pack.path);
+    // Verifying a large pack takes a while: it says so while it runs (held back here so it is seen).
+    await p.route('**/api/pack.open', async (route) => {
+      await new Promise((r) => setTimeout(r, 800));
+      await route.continue();
+    });
+    const opened = p.waitForResponse('**/api/pack.open');
     await p.getByRole('button', { name: 'Open evidence pack' }).click();
+    await p.getByRole('status').filter({ hasText: "Verifying every file's hash and the signature" }).waitFor();
+    await opened;
+    await p.unroute('**/api/pack.open');
     const banner = p.getByRole('status', { name: 'Verification result' });
     await banner.waitFor({ timeout: 60_000 });
     // Intact and signed, but by whom is the auditor's to confirm: a wrong fingerprint fails, the analyst's confirms.
