@@ -28,8 +28,16 @@ export async function runSavings(ctx: RuleContext): Promise<void> {
     HAVING min(aa.asg) <= _p.d_dd AND NOT coalesce(bool_or(ua.recent), false)`);
   // A user with no use by D may still have used something after it (an export running past the review date):
   // "never used" would then contradict the data the analyst can see, so the detail says when.
-  await db.run(`CREATE OR REPLACE TEMP TABLE _after_d AS
-    SELECT u.usr, min(u.day) AS first_after FROM _u_days u, _p WHERE u.day > _p.d AND u.usr IN (SELECT usr FROM _dormant WHERE last_day IS NULL) GROUP BY u.usr`);
+  // Each usage table filtered by D as a constant, so its time-ordered blocks are skipped by their min/max, not read.
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE _after_d AS
+     SELECT usr, min(d) AS first_after FROM (
+       SELECT "user" AS usr, CAST(start_time AS DATE) AS d FROM sessions WHERE start_time >= CAST($1 AS DATE) + INTERVAL 1 DAY
+       UNION ALL SELECT "user", day FROM usage_daily WHERE day > CAST($1 AS DATE)
+       UNION ALL SELECT "user", usage_date FROM tokenflex WHERE usage_date > CAST($1 AS DATE))
+     WHERE usr IN (SELECT usr FROM _dormant WHERE last_day IS NULL) GROUP BY usr`,
+    [ctx.asOf],
+  );
   // The offering is named when the user holds one assignment (most do); with several, the detail lists them.
   await db.run(`INSERT INTO _f SELECT fid('dormant_user', usr, NULL, NULL, NULL), 'dormant_user', 'savings', 'medium', usr, NULL,
       CASE WHEN n = 1 THEN offerings END,
