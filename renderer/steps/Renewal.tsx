@@ -249,7 +249,9 @@ interface CostRow { line: string; name: string; measure: string; seats: number; 
 function LineCost(props: { row: CostRow; target: number; currency: string }) {
   const { row, target, currency } = props;
   if (row.unit_price === null) {
-    return <div className="line-cost muted small" title="The review has no price for this offering: enter one in the price book (Settings) to cost it">no price</div>;
+    // A Flex pool is left uncosted when the export gives no tokens bought (its reason says so), not for want of a price.
+    const why = row.measure === 'tokens' ? 'The subscriptions export gives no tokens bought for this pool, so it is not costed' : 'The review has no price for this offering: enter one in the price book (Settings) to cost it';
+    return <div className="line-cost muted small" title={why}>{row.measure === 'tokens' ? 'not costed' : 'no price'}</div>;
   }
   const unit = row.measure === 'tokens' ? `a token${row.price_from_setting ? ' (the Flex token price setting)' : ''}` : 'a seat a year';
   const price = money(row.unit_price, currency, { cents: row.unit_price < 10 });
@@ -280,7 +282,7 @@ function CostTotals(props: { rows: CostRow[]; targetOf: (x: CostRow) => number; 
       <tr className="cost-total">
         <th scope="row">All lines</th>
         <td colSpan={7} className="right">
-          <div className="strong">Annual cost of the contract lines{unpriced.length > 0 && <span className="muted small">, without {unpriced.map((x) => x.name).join(', ')} (no price)</span>}</div>
+          <div className="strong">Annual cost of the contract lines{unpriced.length > 0 && <span className="muted small">, without {unpriced.map((x) => x.name).join(', ')} (not costed)</span>}</div>
           <div className="muted small">Targets follow the review's rule: a seat for every gap unit, idle seats kept. The reasons name the smaller target free seats would allow; the Reclamation list's savings are not netted off.</div>
         </td>
         <td className="right num"><CostLines now={now} at={at} currency={props.currency} /></td>
