@@ -149,7 +149,8 @@ export async function reviewWarnings(db: EngagementDb, settings: Settings, asOf:
     // One of the files' own dates, with both its readings (unsettledDateNote), rather than a made-up one.
     const example = dated.flatMap((s) => notesOf(s).filter((n) => n.startsWith(DATE_NOTES.unsettled)).map((n) => ({ file: s.file, m: /: ("[^"]+" was read as [^,]+), which day first would be ([^;]+);/.exec(n) })))
       .find((x) => x.m !== null);
-    const instance = example?.m ? `${example.m[1]} in ${example.file}, which day first would be ${example.m[2]}` : 'a date such as 05/03/2026 was read as 3 May';
+    // The file is named only when several are listed (one is named at the sentence's start already).
+    const instance = example?.m ? `${example.m[1]}${unsettled.length > 1 ? ` in ${example.file}` : ''}, which day first would be ${example.m[2]}` : 'a date such as 05/03/2026 was read as 3 May';
     const parts = [
       ...(unsettled.length
         ? [`in ${list(unsettled, 4)} no slash date settles day or month first, so they were read month first (M/D/YYYY); if ${unsettled.length === 1 ? 'it writes' : 'they write'} day first (31/03/2026), ${instance}`]

@@ -151,7 +151,7 @@ test('a misspelt corporate domain, no usage at all, and dates that may be read i
   await call('import.run', { jobId: 'i8', files: [{ path: join(dir, 'sessions-eu.csv') }] });
   const eu = (await call('review.run', { jobId: 'r13' })) as Summary;
   assert.ok(!eu.warning_codes.includes('no_usage'));
-  assert.equal(eu.warnings[eu.warning_codes.indexOf('date_order')], 'In sessions-eu.csv no slash date settles day or month first, so they were read month first (M/D/YYYY); if it writes day first (31/03/2026), "03/09/2026" was read as 9 March 2026 in sessions-eu.csv, which day first would be 3 September 2026. Check a few dates against the source before trusting the figures.');
+  assert.equal(eu.warnings[eu.warning_codes.indexOf('date_order')], 'In sessions-eu.csv no slash date settles day or month first, so they were read month first (M/D/YYYY); if it writes day first (31/03/2026), "03/09/2026" was read as 9 March 2026, which day first would be 3 September 2026. Check a few dates against the source before trusting the figures.');
   // The file's card quotes the same date of its own, with both readings.
   const euNotes = (await call('sources.list', {})) as Array<{ file: string; notes: string[] }>;
   assert.ok(euNotes.find((x) => x.file === 'sessions-eu.csv')!.notes.includes('no date in the file settles whether its slash dates are month or day first; they were read month first (M/D/YYYY, as Autodesk writes them): "03/09/2026" was read as 9 March 2026, which day first would be 3 September 2026; check one against the source'), JSON.stringify(euNotes));
