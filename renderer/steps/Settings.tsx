@@ -109,8 +109,11 @@ export function SettingsStep() {
     setText({ email: settings.corporate_email_domains.join('\n'), network: settings.corporate_network_domains.join('\n'), ip: settings.corporate_ip_ranges.join('\n') });
   }, [settings]);
 
+  // The book's own currency (every shipped row carries it); an engagement in another sees it said, not under its own.
+  const bookCurrency = pricebook.data?.find((r) => !r.overridden)?.currency ?? null;
   const priceCols = useMemo<Column<PriceRow>[]>(() => {
     const cur = draft?.currency ?? 'USD';
+    const sameCurrency = bookCurrency === null || bookCurrency === cur;
     const edit = (r: PriceRow, k: keyof Override, label: string) => {
       const o = draft?.prices[r.code]?.[k];
       const base = k === 'annual' ? r.annual : k === 'list_annual' ? r.list_annual : r.flex_tokens_per_day;
@@ -144,14 +147,14 @@ export function SettingsStep() {
       { id: 'code', header: 'Code', value: (r) => r.code, width: '84px', render: (r) => <span className="mono">{r.code}</span> },
       { id: 'name', header: 'Product or collection', value: (r) => r.name, width: 'minmax(150px, 2fr)' },
       { id: 'kind', header: 'Kind', value: (r) => r.kind, width: '92px' },
-      { id: 'annual', header: `Annual (${cur})`, value: (r) => draft?.prices[r.code]?.annual ?? r.annual, render: (r) => edit(r, 'annual', 'Annual price'), align: 'right', width: '136px' },
-      { id: 'list', header: `List (${cur})`, value: (r) => draft?.prices[r.code]?.list_annual ?? r.list_annual, render: (r) => edit(r, 'list_annual', 'List price'), align: 'right', width: '116px' },
+      { id: 'annual', header: sameCurrency ? `Annual (${cur})` : 'Annual', value: (r) => draft?.prices[r.code]?.annual ?? r.annual, render: (r) => edit(r, 'annual', 'Annual price'), align: 'right', width: '136px' },
+      { id: 'list', header: sameCurrency ? `List (${cur})` : 'List', value: (r) => draft?.prices[r.code]?.list_annual ?? r.list_annual, render: (r) => edit(r, 'list_annual', 'List price'), align: 'right', width: '116px' },
       { id: 'tokens', header: 'Tokens/day', value: (r) => draft?.prices[r.code]?.flex_tokens_per_day ?? r.flex_tokens_per_day, render: (r) => edit(r, 'flex_tokens_per_day', 'Flex tokens per day'), align: 'right', width: '116px' },
       // A shipped price in another currency than the engagement's is said so on its row: it is used as it is, unconverted.
-      { id: 'source', header: 'Source', value: (r) => (draft?.prices[r.code] ? 'Engagement override' : r.currency !== cur && r.annual !== null ? `${r.source} · ${r.currency}, not converted` : r.source), width: 'minmax(110px, 1.5fr)' },
+      { id: 'source', header: 'Source', value: (r) => (draft?.prices[r.code] ? `Engagement override (${cur})` : r.currency !== cur && r.annual !== null ? `${r.currency}, not converted · ${r.source}` : r.source), width: 'minmax(110px, 1.5fr)' },
       { id: 'date', header: 'Date', value: (r) => r.source_date, width: '100px' },
     ];
-  }, [draft, readOnly]);
+  }, [draft, readOnly, bookCurrency]);
 
   if (!draft) return <Loading what="settings" />;
   const sugg = quality.data?.suggestions;
@@ -270,6 +273,12 @@ export function SettingsStep() {
         <p className="muted">Figures from the shipped price book with their source and date. Edit a figure to override it for this engagement; entitlement prices in the subscriptions export take precedence.</p>
         {pricebook.loading && !pricebook.data && <Loading what="the price book" />}
         {pricebook.error && <ErrorBox message={pricebook.error} />}
+        {/* The shipped book is in its own currency: in an engagement of another, said before the figures, not only per row. */}
+        {bookCurrency && bookCurrency !== draft.currency && (
+          <div className="alert warn" role="note">
+            <div className="alert-body">The shipped prices are in {bookCurrency} and are used as they are, not converted to {draft.currency}. Enter {draft.currency} prices for the products the client uses (an entered price is in {draft.currency}); prices from the client's subscriptions export take precedence.</div>
+          </div>
+        )}
         {pricebook.data && (
           <DataTable label="Price book" rows={priceRows} columns={priceCols} rowKey={(r) => r.code} rowLabel={(r) => r.name} height={520} empty="The price book is empty." />
         )}

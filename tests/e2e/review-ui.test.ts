@@ -714,6 +714,22 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     }
   });
 
+  it('says, above the price book, that shipped USD prices are not converted when the engagement is in another currency', async () => {
+    const p = w.page;
+    await goStep(p, 'Settings');
+    const grid = p.getByRole('grid', { name: 'Price book' });
+    await grid.waitFor();
+    const note = p.getByRole('note').filter({ hasText: 'The shipped prices are in USD and are used as they are, not converted to EUR' });
+    assert.equal(await note.count(), 0, 'in USD nothing to say');
+    const currency = p.getByLabel('Currency', { exact: true });
+    await currency.fill('EUR');
+    await note.waitFor();
+    assert.equal(await grid.getByRole('columnheader', { name: /^Annual \(EUR\)/ }).count(), 0, 'no EUR heading over USD figures');
+    await currency.fill('USD');
+    await note.waitFor({ state: 'detached' });
+    await goStep(p, 'Data quality');
+  });
+
   it('refuses a bad setting in the form\'s own words, and keeps the engagement as it was', async () => {
     const p = w.page;
     await goStep(p, 'Settings');
