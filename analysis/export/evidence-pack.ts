@@ -253,6 +253,11 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
       optimisation: await topFindings(db, OPTIMISATION_TYPES, REPORT_ROWS),
       optimisationTotal: await countFindings(db, OPTIMISATION_TYPES),
       renewal,
+      // In another currency than the book's, what the book priced is marked on its rows (currency_unconverted names them too).
+      unconverted: {
+        bookCurrency: loadCatalogue().file.currency,
+        codes: new Set(settings.currency === loadCatalogue().file.currency ? [] : prices.filter((p) => p.source === 'price book').map((p) => p.code)),
+      },
       // Where a Flex pool's tokens went (the Renewal step's card), for the auditor and finance too.
       tokensByProduct: renewal.some((p) => renewalMeasure(p.r.licence_model) === 'tokens') ? await tokensByProduct(db, (c) => loadCatalogue().get(c)?.name ?? c) : [],
       sources: packed,

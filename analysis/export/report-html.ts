@@ -27,6 +27,11 @@ export interface ReportInput {
   optimisationTotal: number;
   /** The renewal lines with the unit price each is costed at (the workbook's Renewal sheet). */
   renewal: PricedRenewal[];
+  /**
+   * Codes priced from the shipped book when the engagement is in another currency (currency_unconverted): their
+   * figures are the book's, shown in the engagement's currency without conversion, so each is marked where shown.
+   */
+  unconverted?: { bookCurrency: string; codes: ReadonlySet<string> };
   /** A Flex pool's tokens used per product in the 12 months to the review date, most first (empty without a pool). */
   tokensByProduct: Array<{ product: string; name: string; tokens: number }>;
   sources: (SourceRow & { included: boolean; packPath: string | null; packedAs?: string })[];
@@ -81,10 +86,12 @@ export function renderReport(r: ReportInput): string {
     (k) => `<tr><td><strong>${esc(SCENARIO_LABELS[k].label)}</strong></td><td>${esc(SCENARIO_LABELS[k].means)}</td><td class="num">${money(r.scenarios[k])}</td><td class="num">${money(r.scenarios[k] - r.scenarios.self_review_best)}</td></tr>`,
   ).join('');
 
+  const unconverted = (code: string | null) =>
+    code && r.unconverted?.codes.has(code) ? `<br><span class="note">${esc(r.unconverted.bookCurrency)} book price, not converted</span>` : '';
   const gapRows = r.gaps
     .map(
       (g) => `<tr><td class="mono nowrap">${esc(g.finding_id)}</td><td class="nowrap">${esc(typeLabel(g.type))}</td><td>${sev(g.severity)}</td><td>${esc(g.user)}</td><td>${esc(g.product)}</td>
-<td class="num">${num(g.units)}</td><td class="num">${money(g.price, 2)}</td><td class="num">${money(g.list_price ?? g.price, 2)}</td><td class="num">${num(g.months)}</td>
+<td class="num">${num(g.units)}</td><td class="num">${money(g.price, 2)}${unconverted(g.product)}</td><td class="num">${money(g.list_price ?? g.price, 2)}</td><td class="num">${num(g.months)}</td>
 <td class="num">${money(g.annual_value)}</td><td class="date">${esc(g.first_seen)}</td><td class="date">${esc(g.last_seen)}</td><td>${esc(g.action ? (DECISION_LABELS[g.action] ?? g.action) : null)}</td><td class="detail">${esc(g.detail)}</td></tr>`,
     )
     .join('');
@@ -93,7 +100,7 @@ export function renderReport(r: ReportInput): string {
     rows
       .map(
         (s) => `<tr><td class="mono">${esc(s.finding_id)}</td><td>${esc(typeLabel(s.type))}</td><td>${esc(s.user)}</td><td>${esc(s.offering ?? s.product)}</td>
-<td class="num">${num(s.units)}</td><td class="num">${money(s.annual_value)}</td><td class="date">${esc(s.last_seen)}</td><td>${esc(s.detail)}</td><td>${esc(s.action ? (DECISION_LABELS[s.action] ?? s.action) : null)}</td></tr>`,
+<td class="num">${num(s.units)}</td><td class="num">${money(s.annual_value)}${s.annual_value > 0 ? unconverted(s.offering ?? s.product) : ''}</td><td class="date">${esc(s.last_seen)}</td><td>${esc(s.detail)}</td><td>${esc(s.action ? (DECISION_LABELS[s.action] ?? s.action) : null)}</td></tr>`,
       )
       .join('');
 
@@ -114,7 +121,7 @@ export function renderReport(r: ReportInput): string {
       ({ r: x, price }) => `<tr><td>${esc(x.offering)}${x.licence_model ? ` <span class="note">${esc(LICENCE_MODEL_LABELS[x.licence_model] ?? x.licence_model)}</span>` : ''}</td><td class="num">${num(x.seats)}${tokens(x)}</td><td class="num">${renewalMeasure(x.licence_model) === 'users' ? num(x.active_assignments) : '—'}</td><td class="num">${renewalMeasure(x.licence_model) === 'tokens' && !x.active_users ? '—' : num(x.active_users)}</td>
 <td class="num">${num(x.peak_monthly_active)}</td><td class="num">${x.trend === null ? '—' : `×${x.trend.toFixed(2)}`}</td><td class="num">${renewalMeasure(x.licence_model) === 'concurrent' ? num(x.true_denials) : '—'}</td>
 <td class="detail"><span class="pill">${esc(RECOMMENDATION_LABELS[x.recommendation] ?? x.recommendation)}</span><br>${esc(x.reason)}</td><td class="num">${num(x.target_quantity)}${tokens(x)}</td>
-<td class="num">${price === null ? '—' : esc(money(price, price < 10 ? 2 : 0))}</td>${moneyCell(cost(x.seats, price))}${moneyCell(cost(x.target_quantity, price))}</tr>`,
+<td class="num">${price === null ? '—' : esc(money(price, price < 10 ? 2 : 0))}${renewalMeasure(x.licence_model) === 'tokens' ? '' : unconverted(x.offering)}</td>${moneyCell(cost(x.seats, price))}${moneyCell(cost(x.target_quantity, price))}</tr>`,
     )
     .join('');
   const priced = r.renewal.filter((p) => p.price !== null);

@@ -349,3 +349,20 @@ async function captured(run: () => Promise<number>): Promise<{ code: number; log
     [console.log, console.error] = [l, e];
   }
 }
+
+describe("evidence pack of a review in another currency than the price book's", () => {
+  it("marks each figure the book priced as the book's, not converted; a price the engagement gave is not marked", async () => {
+    const fx = await buildFixture({ currency: 'EUR' });
+    try {
+      const keys = join(mkdtempSync(join(tmpdir(), 'lrtw-keys-')), 'keys');
+      const r = await writeEvidencePack(fx.db, fx.settings, join(fx.dir, 'exports'), { keyDir: keys, toolVersion: '0.1.0' });
+      const html = readFileSync(join(r.path, 'data', 'report.html'), 'utf8');
+      const row = (id: string) => html.slice(html.indexOf(`>${id}<`), html.indexOf('</tr>', html.indexOf(`>${id}<`)));
+      // S-0001 is an AEC Collection saving (the book's price), S-0002 a Revit one (priced in the engagement's settings).
+      assert.match(row('S-0001'), /USD book price, not converted/);
+      assert.doesNotMatch(row('S-0002'), /not converted/);
+    } finally {
+      disposeFixture(fx);
+    }
+  });
+});
