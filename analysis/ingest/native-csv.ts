@@ -15,7 +15,7 @@ import type { Detection } from './detect';
 import type { IngestLimits } from './limits';
 import type { LoadCounts } from './loader';
 import { columnsOf, dedupSelect } from './loader';
-import { claimOf, dateExpected, EMPTY_ROW, normaliseUser, parseDate, parseDuration, parseNumber, parseTimestamp, productFacts, tsExpected, type DateOrder, type NormaliseContext } from './normalise';
+import { claimOf, dateExpected, EMPTY_ROW, normaliseUser, parseDate, parseDuration, parseNumber, parseTimestamp, productFacts, TOTALS_PATTERN, totalsReason, tsExpected, type DateOrder, type NormaliseContext } from './normalise';
 import { RefusalError, rowLimitReason } from './types';
 import { profiled } from '../db/profile';
 import { JS_WHITESPACE, JS_WHITESPACE_RE2 } from '../db/js-whitespace';
@@ -412,6 +412,14 @@ function kindSelect(kind: TabularKind, m: ColumnSql, order?: DateOrder): { value
 function kindReason(kind: TabularKind, m: ColumnSql, order?: DateOrder): { values: Record<string, string>; reason: string } {
   /** SQL text of a quoted cell for a reason message: the cell as the analyst wrote it (trimmed). */
   const said = (col: string) => (m.has(col) ? `'"' || s.${v(col)} || '"'` : `''`);
+  /** A totals line under the export (no product, a totals word in `col`), as normalise.ts rejectTotals reads it. */
+  const totals = (col: string, what: string) => {
+    if (!m.has(col) || !m.has('product')) return '';
+    // The message around the cell, from the JS reader's own text (a NUL marks where the cell goes).
+    const [before = '', after = ''] = totalsReason('\u0000', what).split('\u0000');
+    return `WHEN s.${v('product')} IS NULL AND s.${v(col)} IS NOT NULL AND NOT contains(s.${v(col)}, '@') AND regexp_matches(s.${v(col)}, ${lit(`(?i)${TOTALS_PATTERN}`)})
+      THEN ${lit(before)} || s.${v(col)} || ${lit(after)}`;
+  };
   const raw = (col: string) => m.value(col);
   if (kind === 'sessions') {
     const start = raw('start_time');
@@ -441,6 +449,7 @@ function kindReason(kind: TabularKind, m: ColumnSql, order?: DateOrder): { value
         licence_offering: m.code('licence_offering'),
       },
       reason: `CASE
+        ${totals('session_id', 'a session')} ${totals('user', 'a session')}
         WHEN ${user} IS NULL AND ${raw('device_name')} IS NULL THEN
           CASE WHEN ${raw('user')} IS NOT NULL THEN 'user ' || ${said('user')} || ' is masked and device_name is empty' ELSE 'user and device_name are both empty' END
         WHEN ${raw('product')} IS NULL THEN 'product is empty'
@@ -475,6 +484,7 @@ function kindReason(kind: TabularKind, m: ColumnSql, order?: DateOrder): { value
       team: raw('team'),
     },
     reason: `CASE
+      ${totals('user', 'a usage row')}
       WHEN ${user} IS NULL THEN 'row has no user: email and hashed_autodesk_id are empty or masked'
       WHEN ${raw('product')} IS NULL THEN 'product is empty'
       WHEN ${m.bad('tokens')} THEN 'tokens ' || ${said('tokens')} || ' is not a number'

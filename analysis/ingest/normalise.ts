@@ -372,9 +372,12 @@ export function isMasked(v: string): boolean {
  * Read as one it became a subscription of offering TOTAL, or a user.
  */
 // As the exports of an English, German, French or Italian Excel write it: Total, Summe, Gesamtsumme, Somme, Totale.
-const TOTALS_RE = /^(?:(?:grand\s+|sub-?\s*)?totals?|total\s+g[ée]n[ée]ral|(?:zwischen|gesamt)?summe|gesamt(?:ergebnis)?|somme|totale)\b\s*(?::|$|\d)/i;
+export const TOTALS_PATTERN = '^(?:(?:grand\\s+|sub-?\\s*)?totals?|total\\s+g[ée]n[ée]ral|(?:zwischen|gesamt)?summe|gesamt(?:ergebnis)?|somme|totale)\\b\\s*(?::|$|\\d)';
+const TOTALS_RE = new RegExp(TOTALS_PATTERN, 'i');
+/** What a totals line is rejected as (native-csv.ts writes the same in SQL). */
+export const totalsReason = (text: string, what: string) => `a totals line ("${text}"), not ${what}: left out`;
 function rejectTotals(text: string | null, what: string): void {
-  if (text !== null && !text.includes('@') && TOTALS_RE.test(text.trim())) throw new RowError(`a totals line ("${text.trim()}"), not ${what}: left out`);
+  if (text !== null && !text.includes('@') && TOTALS_RE.test(text.trim())) throw new RowError(totalsReason(text.trim(), what));
 }
 
 /** Characters no address holds that a pasted one can carry invisibly: zero-width spaces and joiners, the BOM. */
@@ -659,6 +662,8 @@ const lower = (v: string | null) => (v === null ? null : v.toLowerCase());
 
 const ROW_BUILDERS: Record<TabularKind, (h: Helpers) => Values> = {
   sessions({ get, ts, num, minutes, cat }) {
+    // A totals line under the export has no product; its word stands in the first columns.
+    if (get('product') === null) for (const col of ['session_id', 'user'] as const) rejectTotals(get(col), 'a session');
     const userRaw = get('user');
     const user = normaliseUser(userRaw);
     const device = get('device_name');
@@ -738,6 +743,7 @@ const ROW_BUILDERS: Record<TabularKind, (h: Helpers) => Values> = {
   },
 
   usage_daily({ get, date, num, cat }) {
+    if (get('product') === null) rejectTotals(get('user'), 'a usage row');
     const userRaw = get('user');
     const hashed = get('hashed_autodesk_id');
     const user = normaliseUser(userRaw) ?? (hashed !== null && !isMasked(hashed) ? hashed : null);

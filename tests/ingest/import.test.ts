@@ -607,3 +607,21 @@ test("session and daily-usage exports are read with their own decimal mark too, 
     db.close();
   }
 });
+
+test("a totals line under a session or daily-usage export is a reject saying so, by DuckDB's reader and the JS reader alike", async () => {
+  for (const native of [true, false]) {
+    const dir = tempDir();
+    const db = await freshDb(dir);
+    const sess = write(dir, 'sessions-de.csv', 'session_id;user;product;start_time;duration_minutes\n'
+      + 's1;ann@contoso.com;AutoCAD;2026-09-01 09:00:00;90\ns2;bo@contoso.com;Revit;2026-09-02 09:00:00;45\nSumme;2;;;135\n');
+    const daily = write(dir, 'daily-en.csv', 'Email,Product,Day Used,Tokens\nann@contoso.com,AutoCAD,2026-09-01,7\nGrand total: 1 user,,,7\n');
+    const r = await importFiles(db, [{ path: sess }, { path: daily }], { settings: settings(), native });
+    assert.deepEqual(r.sources.map((x) => [x.rows_loaded, x.rows_rejected]), [[2, 1], [1, 1]], `native ${native}`);
+    const rejects = await db.all<{ line: number; reason: string }>('SELECT line, reason FROM rejects ORDER BY source_id, line');
+    assert.deepEqual(rejects.map((x) => [x.line, x.reason]), [
+      [4, 'a totals line ("Summe"), not a session: left out'],
+      [3, 'a totals line ("Grand total: 1 user"), not a usage row: left out'],
+    ], `native ${native}`);
+    db.close();
+  }
+});
