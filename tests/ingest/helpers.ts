@@ -25,3 +25,19 @@ export function settings(over: Partial<Settings> = {}): Settings {
 }
 
 export const FIXTURES = new URL('../../../shared/fixtures/', import.meta.url).pathname;
+
+/**
+ * Runs `fn` once with DuckDB's own CSV reader allowed (native) and once with the JS reader only, each on a fresh
+ * engagement in a fresh folder: the two readers must load the same rows, rejects and notes.
+ */
+export async function eachReader(fn: (native: boolean, db: EngagementDb, dir: string) => Promise<void>): Promise<void> {
+  for (const native of [true, false]) {
+    const dir = tempDir();
+    const db = await freshDb(dir);
+    try {
+      await fn(native, db, dir);
+    } finally {
+      db.close();
+    }
+  }
+}

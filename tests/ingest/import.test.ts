@@ -6,7 +6,7 @@ import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { importFiles, scanFiles } from '../../analysis/ingest/import';
 import type { ProgressEvent } from '../../analysis/api/contract';
-import { tempDir, freshDb, write, settings, FIXTURES } from './helpers';
+import { tempDir, freshDb, write, settings, FIXTURES, eachReader } from './helpers';
 import { writeWorkbook } from './xlsx-helpers';
 
 const SESSIONS_HEADER = 'session_id,user,product,version,device_name,start_time,end_time,licence_type,ip_address';
@@ -584,9 +584,7 @@ test("a reject's text is the line as the file writes it, with its own delimiter,
 });
 
 test("session and daily-usage exports are read with their own decimal mark too, by DuckDB's reader and the JS reader alike", async () => {
-  for (const native of [true, false]) {
-    const dir = tempDir();
-    const db = await freshDb(dir);
+  await eachReader(async (native, db, dir) => {
     // A semicolon file (Excel's CSV where the comma is the decimal mark): 90,5 minutes settles the comma, so 1.250 tokens are 1250.
     const sess = write(dir, 'sessions-eu.csv', 'session_id;user;product;start_time;duration_minutes;tokens\n'
       + 's1;ann@contoso.com;AutoCAD;2026-09-01 09:00:00;90,5;1.250\ns2;bo@contoso.com;Revit;2026-09-02 09:00:00;45;7,5\n');
@@ -604,14 +602,11 @@ test("session and daily-usage exports are read with their own decimal mark too, 
     assert.equal(notes[0]!.includes('read by DuckDB (plain CSV)'), native, `native ${native}: which reader`);
     assert.ok(notes[0]!.some((n) => n.startsWith('numbers read with a decimal comma')), `native ${native}: ${notes[0]!.join(' | ')}`);
     assert.ok(notes[1]!.some((n) => n.startsWith('nothing in the file settles its decimal mark: "2.985" was read with a decimal comma (2985)')), `native ${native}: ${notes[1]!.join(' | ')}`);
-    db.close();
-  }
+  });
 });
 
 test("a totals line under a session or daily-usage export is a reject saying so, by DuckDB's reader and the JS reader alike", async () => {
-  for (const native of [true, false]) {
-    const dir = tempDir();
-    const db = await freshDb(dir);
+  await eachReader(async (native, db, dir) => {
     const sess = write(dir, 'sessions-de.csv', 'session_id;user;product;start_time;duration_minutes\n'
       + 's1;ann@contoso.com;AutoCAD;2026-09-01 09:00:00;90\ns2;bo@contoso.com;Revit;2026-09-02 09:00:00;45\nSumme;2;;;135\n');
     const daily = write(dir, 'daily-en.csv', 'Email,Product,Day Used,Tokens\nann@contoso.com,AutoCAD,2026-09-01,7\nGrand total: 1 user,,,7\n');
@@ -622,6 +617,5 @@ test("a totals line under a session or daily-usage export is a reject saying so,
       [4, 'a totals line ("Summe"), not a session: left out'],
       [3, 'a totals line ("Grand total: 1 user"), not a usage row: left out'],
     ], `native ${native}`);
-    db.close();
-  }
+  });
 });
