@@ -412,9 +412,7 @@ test('an optional date or number that does not read loads its row blank, noted o
 
 test('e-mail addresses as mail clients write them are the same user, read natively or by the JS reader', async () => {
   const written = ['Ann Lee <Ann.Lee@Contoso.com>', 'mailto:ann.lee@contoso.com', 'ann.lee@contoso.com;', 'ann.lee@contoso.com\u200b', 'ANN.LEE@CONTOSO.COM', '[mailto:ann.lee@contoso.com]', 'ann.lee@contoso.com (Ann Lee)'];
-  for (const native of [true, false]) {
-    const dir = tempDir();
-    const db = await freshDb(dir);
+  await eachReader(async (native, db, dir) => {
     const lines = written.map((u, i) => `S${i},${u},Revit,2025,PC-1,2025-03-0${i + 1} 09:00:00,2025-03-0${i + 1} 11:30:00,Named User,10.0.0.1`);
     const p = write(dir, 'lrt.csv', [SESSIONS_HEADER, ...lines].join('\n') + '\n');
     const r = await importFiles(db, [{ path: p }], { settings: settings(), native });
@@ -422,8 +420,7 @@ test('e-mail addresses as mail clients write them are the same user, read native
     const users = await db.all<{ u: string; raw: string }>('SELECT "user" AS u, user_raw AS raw FROM sessions ORDER BY session_id');
     assert.deepEqual([...new Set(users.map((x) => x.u))], ['ann.lee@contoso.com'], `native ${native}: ${users.map((x) => x.u).join(' | ')}`);
     assert.equal(users[0]!.raw, 'Ann Lee <Ann.Lee@Contoso.com>', 'the text as written stays with the row');
-    db.close();
-  }
+  });
 });
 
 test("a file's numbers are read with its own decimal mark: a European price list's 2.985 is 2,985, said on the file", async () => {
@@ -515,9 +512,7 @@ test("an Autodesk-style subscriptions workbook's merged contract cells stand for
 });
 
 test("a spreadsheet's \"-\" for a price or tokens loads the row with that value blank; a duration written 2:38 is 158 minutes", async () => {
-  for (const native of [true, false]) {
-    const dir = tempDir();
-    const db = await freshDb(dir);
+  await eachReader(async (native, db, dir) => {
     const subs = write(dir, 'subs.csv', 'Contract Number,Offering Name,Seat Quantity,Start Date,End Date,Unit Price\n110001,Revit,12,2025-10-01,2026-09-30,€ -\n110002,Maya,2,2025-10-01,2026-09-30,1975\n');
     const ur = write(dir, 'ur.csv', 'Email,Offering name,Seat assignment,Days used,Tokens used\nann@contoso.com,Revit,Assigned,12,-\n');
     const sess = write(dir, 'lrt.csv', `${SESSIONS_HEADER},duration_minutes\nS1,ann@contoso.com,Revit,2025,PC-1,2025-03-03 09:00:00,,Named User,10.0.0.1,2:38\nS2,ann@contoso.com,Revit,2025,PC-1,2025-03-04 09:00:00,,Named User,10.0.0.1,1:02:30\nS3,ann@contoso.com,Revit,2025,PC-1,2025-03-05 09:00:00,,Named User,10.0.0.1,soon\n`);
@@ -527,8 +522,7 @@ test("a spreadsheet's \"-\" for a price or tokens loads the row with that value 
     const mins = await db.all<{ d: number; e: string }>('SELECT duration_minutes AS d, CAST(end_time AS VARCHAR) AS e FROM sessions ORDER BY session_id');
     assert.deepEqual(mins.map((x) => [Number(x.d), x.e]), [[158, '2025-03-03 11:38:00'], [62.5, '2025-03-04 10:02:30']]);
     assert.equal((await db.one<{ reason: string }>('SELECT reason FROM rejects'))!.reason, 'duration_minutes "soon" is not a number of minutes (or H:MM)');
-    db.close();
-  }
+  });
 });
 
 test('a header with a unit or zone in brackets maps by its name; times headed as UTC move into the engagement zone', async () => {
@@ -547,15 +541,12 @@ test('a header with a unit or zone in brackets maps by its name; times headed as
 });
 
 test('a line of separators only is a reject that says the row is empty, by both readers', async () => {
-  for (const native of [true, false]) {
-    const dir = tempDir();
-    const db = await freshDb(dir);
+  await eachReader(async (native, db, dir) => {
     const p = write(dir, 'lrt.csv', [SESSIONS_HEADER, sessionLine(1), ',,,,,,,,', sessionLine(2)].join('\n') + '\n');
     const r = await importFiles(db, [{ path: p }], { settings: settings(), native });
     assert.deepEqual([r.sources[0]!.rows_loaded, r.sources[0]!.rows_rejected], [2, 1], `native ${native}`);
     assert.deepEqual(await db.one('SELECT line, reason FROM rejects'), { line: 3, reason: 'the row is empty (only separators)' }, `native ${native}`);
-    db.close();
-  }
+  });
 });
 
 test('a row holding more values than the header has columns (an unquoted separator) is said on the file', async () => {
@@ -571,16 +562,13 @@ test('a row holding more values than the header has columns (an unquoted separat
 
 test("a reject's text is the line as the file writes it, with its own delimiter, by both readers", async () => {
   const bad = 'S2;ann@contoso.com;Revit;2025;PC-1;2025-02-30 09:00:00;;Named User;10.0.0.1';
-  for (const native of [true, false]) {
-    const dir = tempDir();
-    const db = await freshDb(dir);
+  await eachReader(async (native, db, dir) => {
     const good = 'S1;ann@contoso.com;Revit;2025;PC-1;2025-03-03 09:00:00;2025-03-03 10:00:00;Named User;10.0.0.1';
     const p = write(dir, 'lrt-semicolon.csv', [SESSIONS_HEADER.replace(/,/g, ';'), good, bad].join('\r\n') + '\r\n');
     const r = await importFiles(db, [{ path: p }], { settings: settings(), native });
     assert.deepEqual([r.sources[0]!.rows_loaded, r.sources[0]!.rows_rejected], [1, 1], `native ${native}`);
     assert.equal((await db.one<{ raw: string }>('SELECT raw FROM rejects'))!.raw, bad, `native ${native}`);
-    db.close();
-  }
+  });
 });
 
 test("session and daily-usage exports are read with their own decimal mark too, by DuckDB's reader and the JS reader alike", async () => {

@@ -102,12 +102,17 @@ test("a folder's engagement.json is found, compared and applied on request, as t
   assert.deepEqual(await call('settings.find', { paths: [join(folder, 'sessions.csv')] }), { file: null, client: null, differs: [], problem: null });
 });
 
-test('a loaded source lists what the analyst must still see of it: values loaded blank and how its dates were read, not its encoding', async () => {
+/** Writes `name` into the engagement's folder, imports it and returns it as Load data lists it, notes included. */
+async function loadedSource(name: string, lines: string[]): Promise<Source & { notes: string[] }> {
   const info = (await call('engagement.info', {})) as Info;
-  const file = join(info.folder, 'usage-report-never.csv');
-  writeFileSync(file, ['Email,Offering name,Seat assignment,Days inactive,Last accessed', 'ana@contoso.com,Revit,assigned,2,31/08/2026', 'ben@contoso.com,AutoCAD,assigned,n/a,Never'].join('\n'));
-  await call('import.run', { jobId: 'never', files: [{ path: file }] });
-  const source = ((await call('sources.list', {})) as (Source & { notes: string[] })[]).find((s) => s.file === 'usage-report-never.csv')!;
+  const file = join(info.folder, name);
+  writeFileSync(file, lines.join('\n'));
+  await call('import.run', { jobId: `load-${name.replace(/[^A-Za-z0-9_-]/g, '-')}`, files: [{ path: file }] });
+  return ((await call('sources.list', {})) as (Source & { notes: string[] })[]).find((s) => s.file === name)!;
+}
+
+test('a loaded source lists what the analyst must still see of it: values loaded blank and how its dates were read, not its encoding', async () => {
+  const source = await loadedSource('usage-report-never.csv', ['Email,Offering name,Seat assignment,Days inactive,Last accessed', 'ana@contoso.com,Revit,assigned,2,31/08/2026', 'ben@contoso.com,AutoCAD,assigned,n/a,Never']);
   assert.equal(source.rows_loaded, 2);
   assert.deepEqual(source.notes, [
     'dates read day first (D/M/YYYY): the file writes dates such as 31/08/2026',
@@ -117,11 +122,7 @@ test('a loaded source lists what the analyst must still see of it: values loaded
 });
 
 test('a loaded source keeps in view how its numbers were read and rows with values beyond its header', async () => {
-  const info = (await call('engagement.info', {})) as Info;
-  const file = join(info.folder, 'subs-eu-notes.csv');
-  writeFileSync(file, ['Offering name;Seat quantity;Start date;End date;Unit price;Team', 'Revit;2;2025-10-01;2026-09-30;2.985,00 €;Design', 'Maya;1;2025-10-01;2026-09-30;1.975;Media;extra'].join('\n'));
-  await call('import.run', { jobId: 'eu-notes', files: [{ path: file }] });
-  const source = ((await call('sources.list', {})) as (Source & { notes: string[] })[]).find((s) => s.file === 'subs-eu-notes.csv')!;
+  const source = await loadedSource('subs-eu-notes.csv', ['Offering name;Seat quantity;Start date;End date;Unit price;Team', 'Revit;2;2025-10-01;2026-09-30;2.985,00 €;Design', 'Maya;1;2025-10-01;2026-09-30;1.975;Media;extra']);
   assert.deepEqual(source.notes, [
     'numbers read with a decimal comma: the file writes numbers such as "2.985,00 €"',
     '1 row holds more values than the header has columns (on line 3): a value with an unquoted separator shifts the values after it, so check it against the source',
