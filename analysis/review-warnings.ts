@@ -7,7 +7,7 @@ import { loadCatalogue, type Catalogue } from './catalogue/catalogue';
 import { priceOverrides } from './pricebook';
 import { NO_FLEX_RATE, NO_FLEX_RATE_END } from './rules/savings';
 import { mostlyRejected } from './model';
-import { DATE_NOTES, NUMBER_NOTES } from './ingest/normalise';
+import { DATE_NOTES, NUMBER_NOTES, sourceNotes } from './ingest/normalise';
 
 const list = (codes: readonly string[], max = 6) => (codes.length <= max ? codes.join(', ') : `${codes.slice(0, max).join(', ')} and ${codes.length - max} more`);
 
@@ -141,13 +141,12 @@ export async function reviewWarnings(db: EngagementDb, settings: Settings, asOf:
 
   // Files whose slash dates never settled day or month first, or mix both (import.ts DATE_NOTES).
   const dated = await db.all<{ file: string; notes: string | null }>(`SELECT file, notes FROM sources ORDER BY source_id`);
-  const notesOf = (s: { notes: string | null }) => ((s.notes ? (JSON.parse(s.notes) as unknown) : []) as unknown[]).filter((n): n is string => typeof n === 'string');
-  const noted = (start: string) => dated.filter((s) => notesOf(s).some((n) => n.startsWith(start))).map((s) => s.file);
+  const noted = (start: string) => dated.filter((s) => sourceNotes(s.notes).some((n) => n.startsWith(start))).map((s) => s.file);
   const unsettled = noted(DATE_NOTES.unsettled);
   const mixed = noted(DATE_NOTES.mixed);
   if (unsettled.length > 0 || mixed.length > 0) {
     // One of the files' own dates, with both its readings (unsettledDateNote), rather than a made-up one.
-    const example = dated.flatMap((s) => notesOf(s).filter((n) => n.startsWith(DATE_NOTES.unsettled)).map((n) => ({ file: s.file, m: /: ("[^"]+" was read as [^,]+), which day first would be ([^;]+);/.exec(n) })))
+    const example = dated.flatMap((s) => sourceNotes(s.notes).filter((n) => n.startsWith(DATE_NOTES.unsettled)).map((n) => ({ file: s.file, m: /: ("[^"]+" was read as [^,]+), which day first would be ([^;]+);/.exec(n) })))
       .find((x) => x.m !== null);
     // The file is named only when several are listed (one is named at the sentence's start already).
     const instance = example?.m ? `${example.m[1]}${unsettled.length > 1 ? ` in ${example.file}` : ''}, which day first would be ${example.m[2]}` : 'a date such as 05/03/2026 was read as 3 May';
@@ -163,7 +162,7 @@ export async function reviewWarnings(db: EngagementDb, settings: Settings, asOf:
   // Files whose numbers never settled their decimal mark, where a value either could be was read (import.ts NUMBER_NOTES):
   // a price of 2.985 may be 2,985.
   const marks = dated.flatMap((s) => {
-    const note = ((s.notes ? (JSON.parse(s.notes) as unknown) : []) as unknown[]).find((n): n is string => typeof n === 'string' && n.startsWith(NUMBER_NOTES.unsettled));
+    const note = sourceNotes(s.notes).find((n) => n.startsWith(NUMBER_NOTES.unsettled));
     return note ? [`${s.file}: ${note.slice(NUMBER_NOTES.unsettled.length).trim()}`] : [];
   });
   if (marks.length > 0) push('number_mark', `Nothing settles the decimal mark of ${marks.length === 1 ? 'a file' : `${marks.length} files`}: ${marks.join('; ')}. Check a few numbers against the source before trusting the figures.`);

@@ -9,7 +9,7 @@ import { Engagement } from '../engagement';
 import { applySettingsPatch, parseSettings, defaultSettings, scenarioRangeProblem, SettingsSchema, type ScenarioAssumptions, type Settings } from '../settings';
 import { findSettingsFile, readSettingsFile, readSettingsPatch, SettingsFileError, settingsDiffer } from '../settings-file';
 import { importFiles, scanFiles } from '../ingest/import';
-import { needsAttention } from '../ingest/normalise';
+import { needsAttention, sourceNotes } from '../ingest/normalise';
 import { listRefused } from '../usage';
 import { runReview, listFindings } from '../review';
 import { getEvidence } from '../rules/evidence';
@@ -292,7 +292,7 @@ export function createEngine(opts: EngineOptions) {
           ...r,
           mapping: r.mapping ? (JSON.parse(r.mapping) as Record<string, string | null>) : null,
           // What the analyst must still see once the file is loaded: how its dates were read, values loaded blank.
-          notes: (r.notes ? z.array(z.string()).catch([]).parse(JSON.parse(r.notes)) : []).filter(needsAttention),
+          notes: sourceNotes(r.notes).filter(needsAttention),
         })),
       ),
     'refused.list': () => serial(async () => listRefused(need().db)),

@@ -24,7 +24,7 @@ import {
 } from './sheet-style';
 import { reviewWarnings } from '../review-warnings';
 import { renewalBrief, tokensByProduct } from '../rules/renewal';
-import { needsAttention } from '../ingest/normalise';
+import { needsAttention, sourceNotes } from '../ingest/normalise';
 import { writeTable, type TableColumn } from './sheet-table';
 
 export const SHEETS = ['Summary', 'Reclamation', 'Gap Register', 'Optimisation', 'Renewal', 'Settlement', 'Assumptions', 'Data Quality', 'Decisions'] as const;
@@ -865,10 +865,9 @@ async function writeDataQuality(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ct
   L.blank();
   // How files were read where it matters to the figures (dates' order, decimal mark, blanked values, sheets not
   // read): what the app shows beside each loaded file, so finance and the auditor can check it against the source.
-  const reading = (await db.all<{ file: string; notes: string | null }>('SELECT file, notes FROM sources ORDER BY source_id')).flatMap((x) => {
-    const notes = x.notes ? (JSON.parse(x.notes) as unknown) : [];
-    return (Array.isArray(notes) ? notes : []).filter((n): n is string => typeof n === 'string' && needsAttention(n)).map((n) => ({ file: x.file, note: n }));
-  });
+  const reading = (await db.all<{ file: string; notes: string | null }>('SELECT file, notes FROM sources ORDER BY source_id')).flatMap((x) =>
+    sourceNotes(x.notes).filter(needsAttention).map((note) => ({ file: x.file, note })),
+  );
   if (reading.length) {
     block(`How files were read: check these against the source (${reading.length})`, ['File', 'Note'], []);
     for (const r of reading) L.row([{ v: r.file }, { v: r.note, indent: true }]);

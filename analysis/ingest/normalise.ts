@@ -84,6 +84,17 @@ export function needsAttention(note: string): boolean {
 }
 const BLANKED_NOTE = /^\d+ rows? loaded with .+ blank: /;
 
+/** A source's notes as stored (sources.notes, a JSON list of sentences); anything else reads as none. */
+export function sourceNotes(stored: string | null): string[] {
+  if (!stored) return [];
+  try {
+    const v = JSON.parse(stored) as unknown;
+    return Array.isArray(v) ? v.filter((n): n is string => typeof n === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
 /** What a file's card says of the values it loaded blank. */
 export function blankedNotes(b: BlankedValues | undefined): string[] {
   if (!b) return [];
