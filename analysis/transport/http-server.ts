@@ -4,8 +4,8 @@
 // SameSite=Strict cookie; the x-lrtw-token header for API calls) and a loopback Host header, which
 // stops DNS rebinding. Payloads are validated against the contract by the engine host's dispatch.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
@@ -140,12 +140,31 @@ export function safeUploadName(raw: string): string {
   return name || 'upload';
 }
 
-function uniquePath(dir: string, name: string): string {
-  const ext = extname(name);
-  const stem = name.slice(0, name.length - ext.length);
-  let candidate = join(dir, name);
-  for (let i = 2; existsSync(candidate); i++) candidate = join(dir, `${stem} (${i})${ext}`);
-  return candidate;
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+/**
+ * Where an upload of `name` (already written to `temp`) belongs in the inbox, keeping its own name: the file name is
+ * what the sources list, the findings' evidence and the auditor's pack cite, so a second file of the same name goes
+ * into a numbered folder (inbox/2/name), never to "name (2)". The same bytes chosen again are the file already there.
+ */
+async function placeUpload(inbox: string, name: string, temp: string, size: number, sha256: string): Promise<string> {
+  for (let i = 1; ; i++) {
+    const dir = i === 1 ? inbox : join(inbox, String(i));
+    const candidate = join(dir, name);
+    if (!existsSync(candidate)) {
+      mkdirSync(dir, { recursive: true });
+      renameSync(temp, candidate);
+      return candidate;
+    }
+    if (statSync(candidate).size === size && (await sha256Of(candidate)) === sha256) {
+      rmSync(temp, { force: true });
+      return candidate;
+    }
+  }
 }
 
 export async function startHttpServer(opts: HttpServerOptions): Promise<RunningServer> {
@@ -213,19 +232,21 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
     }
     const inbox = join(folder, 'inbox');
     mkdirSync(inbox, { recursive: true });
-    const target = uniquePath(inbox, name);
+    // Written under a hidden temporary name first: placeUpload needs the whole file's hash to tell a file chosen again.
+    const target = join(inbox, `.upload-${randomBytes(8).toString('hex')}`);
+    const hash = createHash('sha256');
     let seen = 0;
     const limiter = new Transform({
       transform(chunk: Buffer, _enc, cb) {
         seen += chunk.length;
-        if (seen > maxUpload) cb(new Error(`${name} is larger than the upload limit of ${maxUpload} bytes.`));
-        else cb(null, chunk);
+        if (seen > maxUpload) return cb(new Error(`${name} is larger than the upload limit of ${maxUpload} bytes.`));
+        hash.update(chunk);
+        cb(null, chunk);
       },
     });
     const out = createWriteStream(target, { flags: 'wx' });
     try {
       await pipeline(req, limiter, out);
-      sendJson(res, 200, { path: target, file: basename(target), size_bytes: seen });
     } catch (e) {
       // Never leave a half-written file in the inbox. The file is removed once its stream has closed: a stream still
       // opening when the upload failed would otherwise create it again after the removal.
@@ -233,6 +254,13 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
       rmSync(target, { force: true });
       if (seen > maxUpload) sendError(res, 'invalid_input', `${name} is larger than the upload limit of ${maxUpload} bytes. Use the folder path field instead.`, 413);
       else sendError(res, 'failed', `Could not store ${name}: ${(e as Error).message}. Try again, or give the folder path instead.`, 500);
+      return;
+    }
+    try {
+      sendJson(res, 200, { path: await placeUpload(inbox, name, target, seen, hash.digest('hex')), file: name, size_bytes: seen });
+    } catch (e) {
+      rmSync(target, { force: true });
+      sendError(res, 'failed', `Could not store ${name}: ${(e as Error).message}. Try again, or give the folder path instead.`, 500);
     }
   }
 

@@ -4,7 +4,7 @@
 // The engine behind it is a small stub: these tests are about the transport, not the rules.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -153,8 +153,18 @@ describe('local HTTP transport', () => {
     const stored = JSON.parse(r.body) as { path: string };
     assert.equal(stored.path, join(folder, 'inbox', 'usage report.csv'));
     assert.equal(readFileSync(stored.path, 'utf8'), 'user,product\na@b.com,RVT\n');
-    const again = JSON.parse((await raw('/api/upload', { method: 'POST', headers: { ...h, 'x-lrtw-filename': 'usage%20report.csv' }, body: 'x' })).body) as { path: string };
-    assert.equal(again.path, join(folder, 'inbox', 'usage report (2).csv'), 'an upload never overwrites an earlier one');
+    // The same file chosen again is the file already stored; another file of the same name keeps its name (the
+    // name sources, evidence and the pack cite) in a numbered folder, and never overwrites the first.
+    const upload = async (body: string) => JSON.parse((await raw('/api/upload', { method: 'POST', headers: { ...h, 'x-lrtw-filename': 'usage%20report.csv' }, body })).body) as { path: string; file: string };
+    const same = await upload('user,product\na@b.com,RVT\n');
+    assert.equal(same.path, stored.path, 'the same bytes chosen again are the stored file');
+    const other = await upload('x');
+    assert.equal(other.path, join(folder, 'inbox', '2', 'usage report.csv'));
+    assert.equal(other.file, 'usage report.csv');
+    assert.equal(readFileSync(stored.path, 'utf8'), 'user,product\na@b.com,RVT\n', 'an upload never overwrites an earlier one');
+    assert.equal((await upload('x')).path, other.path);
+    assert.equal((await upload('y')).path, join(folder, 'inbox', '3', 'usage report.csv'));
+    assert.deepEqual(readdirSync(join(folder, 'inbox')).sort(), ['2', '3', 'usage report.csv'], 'no temporary file is left behind');
     const big = await raw('/api/upload', { method: 'POST', headers: { ...h, 'x-lrtw-filename': 'big.csv' }, body: Buffer.alloc(2048, 65) });
     assert.equal(big.status, 413);
     assert.equal(existsSync(join(folder, 'inbox', 'big.csv')), false);
