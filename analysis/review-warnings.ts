@@ -12,7 +12,7 @@ import { DATE_NOTES, NUMBER_NOTES, sourceNotes } from './ingest/normalise';
 const list = (codes: readonly string[], max = 6) => (codes.length <= max ? codes.join(', ') : `${codes.slice(0, max).join(', ')} and ${codes.length - max} more`);
 
 /** What a warning is about, so a screen can say which of its figures it touches. */
-export type WarningCode = 'usage_outside_window' | 'sources_outside_window' | 'no_subscriptions' | 'currency_unconverted' | 'price_unmatched' | 'offering_unknown' | 'flex_rate_missing' | 'sources_mostly_rejected' | 'no_corporate_domains' | 'corporate_domains_unmatched' | 'no_usage' | 'no_named_user_usage' | 'flex_pool_missing' | 'usage_in_future' | 'date_order' | 'number_mark';
+export type WarningCode = 'usage_outside_window' | 'sources_outside_window' | 'no_subscriptions' | 'currency_unconverted' | 'price_unmatched' | 'offering_unknown' | 'flex_rate_missing' | 'sources_mostly_rejected' | 'no_corporate_domains' | 'corporate_domains_unmatched' | 'no_usage' | 'no_named_user_usage' | 'flex_pool_missing' | 'usage_in_future' | 'usage_after_review_date' | 'date_order' | 'number_mark';
 export interface ReviewWarning {
   code: WarningCode;
   message: string;
@@ -40,27 +40,54 @@ export async function reviewWarnings(db: EngagementDb, settings: Settings, asOf:
     );
   }
 
-  // Some sources wholly outside the window (an old log beside current exports): loaded, and read by nothing.
-  if (!out.some((w) => w.code === 'usage_outside_window')) {
-    const idle = await db.all<{ file: string; first: string; last: string }>(
-      `WITH per AS (
-         SELECT source_id, CAST(start_time AS DATE) AS d FROM sessions
-         UNION ALL SELECT source_id, day FROM usage_daily
-         UNION ALL SELECT source_id, usage_date FROM tokenflex
-         UNION ALL SELECT source_id, CAST(ts AS DATE) FROM flexnet_events),
-       span AS (SELECT source_id, min(d) AS lo, max(d) AS hi FROM per GROUP BY source_id)
-       SELECT s.file, CAST(lo AS VARCHAR) AS first, CAST(hi AS VARCHAR) AS last FROM span JOIN sources s USING (source_id)
-       WHERE hi <= CAST($1 AS DATE) - to_months(CAST($2 AS INTEGER)) OR lo > CAST($1 AS DATE)
-       ORDER BY s.file`,
-      [asOf, settings.thresholds.lookback_months],
-    );
-    if (idle.length > 0) {
-      const named = idle.map((r) => `${r.file} (${r.first === r.last ? r.first : `${r.first} to ${r.last}`})`);
-      push(
-        'sources_outside_window',
-        `${list(named, 4)} ${idle.length === 1 ? 'holds' : 'hold'} no usage in the review window (the ${settings.thresholds.lookback_months} months to ${asOf}), so ${idle.length === 1 ? 'it counts' : 'they count'} in no finding. Load current exports in ${idle.length === 1 ? 'its' : 'their'} place if ${idle.length === 1 ? 'it was' : 'they were'} meant to be reviewed.`,
+  // Each usage source's first and last day, for the two warnings on sources outside the review window.
+  const spans = out.some((w) => w.code === 'usage_outside_window')
+    ? []
+    : await db.all<{ source_id: number; file: string; first: string; last: string; before_window: boolean; after_date: boolean }>(
+        `WITH per AS (
+           SELECT source_id, CAST(start_time AS DATE) AS d FROM sessions
+           UNION ALL SELECT source_id, day FROM usage_daily
+           UNION ALL SELECT source_id, usage_date FROM tokenflex
+           UNION ALL SELECT source_id, CAST(ts AS DATE) FROM flexnet_events),
+         span AS (SELECT source_id, min(d) AS lo, max(d) AS hi FROM per GROUP BY source_id)
+         SELECT source_id, s.file, CAST(lo AS VARCHAR) AS first, CAST(hi AS VARCHAR) AS last,
+           hi <= CAST($1 AS DATE) - to_months(CAST($2 AS INTEGER)) AS before_window, hi > CAST($1 AS DATE) AS after_date
+         FROM span JOIN sources s USING (source_id) ORDER BY s.file`,
+        [asOf, settings.thresholds.lookback_months],
       );
-    }
+
+  // Some sources wholly outside the window (an old log beside current exports): loaded, and read by nothing.
+  const idle = spans.filter((r) => r.before_window || r.first > asOf);
+  if (idle.length > 0) {
+    const named = idle.map((r) => `${r.file} (${r.first === r.last ? r.first : `${r.first} to ${r.last}`})`);
+    push(
+      'sources_outside_window',
+      `${list(named, 4)} ${idle.length === 1 ? 'holds' : 'hold'} no usage in the review window (the ${settings.thresholds.lookback_months} months to ${asOf}), so ${idle.length === 1 ? 'it counts' : 'they count'} in no finding. Load current exports in ${idle.length === 1 ? 'its' : 'their'} place if ${idle.length === 1 ? 'it was' : 'they were'} meant to be reviewed.`,
+    );
+  }
+
+  // Usage rows after the review date in files that also hold usage up to it: left out of every finding, which is right
+  // when the exports run past the review date, and a silent loss when the dates were misread (a day-first file read
+  // month first moves 5 November to 11 May). Counted per file, as the analyst checks them file by file.
+  // (Source ids are the engagement's own integers, the only values written into this SQL.)
+  const straddling = spans.filter((r) => r.after_date && r.first <= asOf).map((r) => r.source_id);
+  if (straddling.length > 0) {
+    const after = await db.all<{ file: string; rows: number; first: string; last: string }>(
+      `WITH per AS (
+         SELECT source_id, CAST(start_time AS DATE) AS d FROM sessions WHERE start_time >= CAST($1 AS DATE) + INTERVAL 1 DAY
+         UNION ALL SELECT source_id, day FROM usage_daily WHERE day > CAST($1 AS DATE)
+         UNION ALL SELECT source_id, usage_date FROM tokenflex WHERE usage_date > CAST($1 AS DATE)
+         UNION ALL SELECT source_id, CAST(ts AS DATE) FROM flexnet_events WHERE ts >= CAST($1 AS DATE) + INTERVAL 1 DAY)
+       SELECT s.file, count(*) AS rows, CAST(min(d) AS VARCHAR) AS first, CAST(max(d) AS VARCHAR) AS last
+       FROM per JOIN sources s USING (source_id) WHERE source_id IN (${straddling.map((id) => Math.trunc(Number(id))).join(', ')}) GROUP BY s.file ORDER BY s.file`,
+      [asOf],
+    );
+    const named = after.map((r) => `${Number(r.rows).toLocaleString('en-US')} in ${r.file} (${r.first === r.last ? r.first : `${r.first} to ${r.last}`})`);
+    const total = after.reduce((a, r) => a + Number(r.rows), 0);
+    push(
+      'usage_after_review_date',
+      `${total === 1 ? 'One usage row is' : `${total.toLocaleString('en-US')} usage rows are`} dated after the review date (${asOf}): ${list(named, 4)}. They count in no finding. Set the review date later (As of, in Settings; as_of in engagement.json) if they belong to this review; if a file writes its dates day first, check that they were read so.`,
+    );
   }
 
   // Files most of whose rows were rejected (a date order or layout the reader could not follow): loaded, yet

@@ -216,3 +216,31 @@ test('assigned Named Users with only network sessions and Token Flex loaded: sai
   const named = (await call('review.run', { jobId: 'n4' })) as Summary;
   assert.ok(!named.warning_codes.includes('no_named_user_usage'), named.warning_codes.join(', '));
 });
+
+test('usage rows after the review date in a file that also holds usage up to it are counted and named, not silently left out', async () => {
+  await call('engagement.create', { path: join(engine.root, 'late', 'late.lrtw'), client: 'Tailspin', as_of: '2026-03-31' });
+  const dir = join(engine.root, 'late-in');
+  mkdirSync(dir, { recursive: true });
+  // A day-first export whose dates never settle the order: 05/04/2026 (5 April) is read as 4 May, after the review date.
+  writeFileSync(
+    join(dir, 'sessions-uk.csv'),
+    'session_id,user,product,start_time,end_time,licence_type\n' +
+      'u1,ann@tailspin.com,Revit,03/02/2026 09:00,03/02/2026 10:00,Named User\n' +
+      'u2,ann@tailspin.com,Revit,05/04/2026 09:00,05/04/2026 10:00,Named User\n' +
+      'u3,bo@tailspin.com,Revit,06/04/2026 09:00,06/04/2026 10:00,Named User\n',
+  );
+  // A file wholly after the review date is named by sources_outside_window instead.
+  writeFileSync(join(dir, 'sessions-next.csv'), 'session_id,user,product,start_time,end_time,licence_type\nn1,cy@tailspin.com,Revit,2026-04-20 09:00:00,2026-04-20 10:00:00,Named User\n');
+  await call('import.run', { jobId: 'l1', files: [{ path: join(dir, 'sessions-uk.csv') }, { path: join(dir, 'sessions-next.csv') }] });
+  const s = (await call('review.run', { jobId: 'l2' })) as Summary;
+  assert.equal(
+    s.warnings[s.warning_codes.indexOf('usage_after_review_date')],
+    '2 usage rows are dated after the review date (2026-03-31): 2 in sessions-uk.csv (2026-05-04 to 2026-06-04). They count in no finding. Set the review date later (As of, in Settings; as_of in engagement.json) if they belong to this review; if a file writes its dates day first, check that they were read so.',
+  );
+  assert.match(s.warnings[s.warning_codes.indexOf('sources_outside_window')] ?? s.warning_codes.join(', '), /^sessions-next\.csv \(2026-04-20\) holds no usage in the review window/);
+  assert.ok(s.warning_codes.includes('date_order'), 'the unsettled date order is said as well');
+  // With the review date after the last usage day nothing is left out, and nothing is said.
+  await call('settings.update', { settings: { as_of: '2026-06-30' } });
+  const later = (await call('review.run', { jobId: 'l3' })) as Summary;
+  assert.ok(!later.warning_codes.includes('usage_after_review_date'), later.warning_codes.join(', '));
+});
