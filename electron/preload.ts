@@ -43,6 +43,7 @@ const workbench: WorkbenchDesktopApi & { pathForFile(file: File): string } = {
   'job.cancel': (input) => call('job.cancel', input),
   'sources.list': (input) => call('sources.list', input),
   'sources.remove': (input) => call('sources.remove', input),
+  'sources.line': (input) => call('sources.line', input),
   'settings.find': (input) => call('settings.find', input),
   'settings.applyFile': (input) => call('settings.applyFile', input),
   'refused.list': (input) => call('refused.list', input),

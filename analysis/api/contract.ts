@@ -170,6 +170,11 @@ export const API = {
     output: z.object({ file: z.string(), rows: z.number(), import_again: z.array(z.string()) }),
   },
   'sources.list': { input: Empty, output: z.array(SourceSummarySchema.extend({ source_id: z.number(), imported_at: z.string(), mapping: MappingSchema.nullable(), notes: z.array(z.string()).default([]) })) },
+  /** A loaded row's line as its file writes it (evidence: the parsed values beside the text they came from). Added for the evidence panel. */
+  'sources.line': {
+    input: z.object({ source_id: z.number().int().min(1), line: z.number().int().min(1) }),
+    output: z.object({ file: z.string(), line: z.number(), text: z.string().nullable(), note: z.string().nullable() }),
+  },
   'refused.list': { input: Empty, output: z.array(RefusedSchema) },
   'rejects.list': { input: z.object({ source_id: z.number().int().optional(), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(5000).default(500) }), output: z.object({ total: z.number(), rows: z.array(RejectRowSchema) }) },
   'settings.get': { input: Empty, output: SettingsSchema },

@@ -13,6 +13,7 @@ import { needsAttention, sourceNotes } from '../ingest/normalise';
 import { listRefused } from '../usage';
 import { runReview, listFindings } from '../review';
 import { getEvidence } from '../rules/evidence';
+import { readSourceLine } from '../ingest/source-line';
 import { getRenewal, renewalBrief, renewalTargetsToCarry, carryRenewalTargets } from '../rules/renewal';
 import { removeSource } from '../ingest/remove-source';
 import { computeScenarios } from '../scenarios';
@@ -295,6 +296,12 @@ export function createEngine(opts: EngineOptions) {
           notes: sourceNotes(r.notes).filter(needsAttention),
         })),
       ),
+    'sources.line': (input) =>
+      serial(async () => {
+        const got = await readSourceLine(need().db, input.source_id, input.line);
+        if (!got) throw new ApiError('not_found', `No loaded source ${input.source_id} in this engagement: it was removed. Run the review again.`);
+        return got;
+      }),
     'refused.list': () => serial(async () => listRefused(need().db)),
     'rejects.list': (input) =>
       serial(async () => {

@@ -637,6 +637,19 @@ function EvidenceList(props: { rows: EvidenceRow[]; scrollRef: RefObject<HTMLEle
   // Where the list starts inside the scrolling panel (below the finding's facts, whose height varies).
   useLayoutEffect(() => setOffset(listRef.current?.offsetTop ?? 0));
   const v = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => 300, overscan: 4, gap: 8, scrollMargin: offset });
+  // The lines opened to be read as the file writes them, by row index: fetched when opened, kept while the panel is open.
+  const [lines, setLines] = useState<Map<number, LineState>>(new Map());
+  const toggleLine = (index: number, sourceId: number, line: number) => {
+    if (lines.has(index)) {
+      setLines((m) => new Map([...m].filter(([k]) => k !== index)));
+      return;
+    }
+    setLines((m) => new Map(m).set(index, { loading: true }));
+    api('sources.line', { source_id: sourceId, line }).then(
+      (got) => setLines((m) => (m.has(index) ? new Map(m).set(index, { got }) : m)),
+      (e: unknown) => setLines((m) => (m.has(index) ? new Map(m).set(index, { error: e instanceof Error ? e.message : String(e) }) : m)),
+    );
+  };
   return (
     <ol ref={listRef} className="evidence-list virtual" aria-label="Evidence rows" style={{ height: v.getTotalSize() }}>
       {v.getVirtualItems().map((item) => {
@@ -646,8 +659,14 @@ function EvidenceList(props: { rows: EvidenceRow[]; scrollRef: RefObject<HTMLEle
             <div className="evidence-src">
               <span className="tag">{r.table}</span>
               {r.file && <span className="mono">{r.file}{r.line !== null ? `:${r.line}` : ''}</span>}
+              {r.source_id !== null && r.line !== null && (
+                <button type="button" className="btn subtle small" aria-expanded={lines.has(item.index)} onClick={() => toggleLine(item.index, r.source_id!, r.line!)}>
+                  {lines.has(item.index) ? 'Hide the line' : 'Line as written'}
+                </button>
+              )}
             </div>
             {r.note && <div className="evidence-note">{r.note}</div>}
+            {lines.has(item.index) && <SourceLineText state={lines.get(item.index)!} />}
             <div className="evidence-values">
               {evidenceFields(r.values).map(([k, val]) => (
                 <span key={k}><span className="muted">{k}</span> {val}</span>
@@ -657,6 +676,21 @@ function EvidenceList(props: { rows: EvidenceRow[]; scrollRef: RefObject<HTMLEle
         );
       })}
     </ol>
+  );
+}
+
+type LineState = { loading: true } | { got: Output<'sources.line'> } | { error: string };
+
+/** One evidence row's line as its file writes it, or why it cannot be shown. */
+function SourceLineText(props: { state: LineState }) {
+  const st = props.state;
+  if ('loading' in st) return <div className="evidence-line muted" role="status">Reading the line…</div>;
+  if ('error' in st) return <div className="evidence-line" role="alert">Could not read the line: {st.error}</div>;
+  return (
+    <div className="evidence-line">
+      {st.got.text !== null && <pre className="mono" aria-label={`Line ${st.got.line} of ${st.got.file} as written`}>{st.got.text}</pre>}
+      {st.got.note && <div className="muted small">{st.got.note}</div>}
+    </div>
   );
 }
 

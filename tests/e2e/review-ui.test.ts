@@ -154,6 +154,14 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     const fields = await panel.locator('.evidence-list li').first().locator('.evidence-values .muted').allInnerTexts();
     assert.ok(fields.length > 0, 'the row shows its values');
     for (const f of fields) assert.doesNotMatch(f, /^(source_id|line|row_key)$|_raw$|_/, `field label "${f}"`);
+    // The row's line as its file writes it, one click away: the values beside the text they were read from.
+    const firstRow = panel.locator('.evidence-list li').first();
+    const [file, lineNo] = (await firstRow.locator('.evidence-src .mono').innerText()).split(':');
+    await firstRow.getByRole('button', { name: 'Line as written' }).click();
+    const asWritten = await firstRow.getByLabel(`Line ${lineNo} of ${file} as written`).innerText();
+    const user = await firstRow.locator('.evidence-values > span').filter({ has: p.locator('.muted', { hasText: /^user as written$/ }) }).innerText().catch(() => null);
+    if (user) assert.ok(asWritten.includes(user.replace(/^user as written\s*/, '')), `${asWritten} holds ${user}`);
+    assert.match(asWritten, /,/, 'a CSV line');
     await shot(p, '05-compliance-gaps');
     await panel.getByRole('button', { name: 'Close evidence' }).click();
 
