@@ -1,6 +1,7 @@
 // Versioned schema of the engagement file. Each migration runs once, in order, in one transaction;
 // `meta.schema_version` records how far a file has come, so an older engagement opens in a newer app.
 import type { EngagementDb } from './engine';
+import { columnsOf, rowKeySql } from '../ingest/loader';
 
 /** Columns every canonical fact table carries: where the row came from and its de-duplication key. */
 const PROVENANCE = `source_id INTEGER NOT NULL, line BIGINT NOT NULL, row_key VARCHAR NOT NULL, extra JSON`;
@@ -8,7 +9,8 @@ const PROVENANCE = `source_id INTEGER NOT NULL, line BIGINT NOT NULL, row_key VA
 /** The canonical fact tables (each carries PROVENANCE): a source's rows are in these and in `rejects`. */
 export const SOURCE_TABLES = ['sessions', 'usage_report', 'usage_daily', 'users', 'subscriptions', 'tokenflex', 'flexnet_events', 'identity_map'] as const;
 
-export const MIGRATIONS: { version: number; name: string; sql: string[] }[] = [
+/** `run` follows `sql`, in the same transaction, for a step SQL text alone cannot say (one per table, by its columns). */
+export const MIGRATIONS: { version: number; name: string; sql: string[]; run?: (db: EngagementDb) => Promise<void> }[] = [
   {
     version: 1,
     name: 'canonical model, sources, rejects, settings, audit log, findings, decisions',
@@ -115,6 +117,23 @@ export const MIGRATIONS: { version: number; name: string; sql: string[] }[] = [
         flex_tokens_per_day DOUBLE, source VARCHAR NOT NULL, list_source VARCHAR)`,
     ],
   },
+  {
+    version: 6,
+    // Rows loaded before keep de-duplicating against new imports: their keys are computed again the new way. Only rows
+    // whose key is the row hash (not a session id) and whose address as written has a capital letter change.
+    name: 'the de-duplication key reads the address as written without its case',
+    sql: [],
+    run: async (db) => {
+      for (const table of SOURCE_TABLES) {
+        const cols = await columnsOf(db, table);
+        if (!cols.position.has('user_raw')) continue;
+        await db.run(
+          `UPDATE ${table} SET row_key = ${rowKeySql(table, cols.names)}
+           WHERE user_raw IS DISTINCT FROM lower(user_raw) AND row_key = ${rowKeySql(table, cols.names, { userCase: true })}`,
+        );
+      }
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
@@ -130,6 +149,7 @@ export async function migrate(db: EngagementDb): Promise<void> {
     if (m.version <= current) continue;
     await db.transaction(async () => {
       for (const stmt of m.sql) await db.run(stmt);
+      await m.run?.(db);
       await db.run(`INSERT OR REPLACE INTO meta VALUES ('schema_version', $1)`, [String(m.version)]);
       await db.audit('migrate', { version: m.version, name: m.name });
     });

@@ -79,8 +79,11 @@ export function extraJson(extra: Array<[string, string]> | null | undefined): st
  * (JS reader or DuckDB's own CSV reader) keys the same row the same way: the session id when a session
  * has one, else an MD5 of the row's values as JSON text.
  */
-export function rowKeySql(table: CanonicalTable, names: readonly string[]): string {
-  const hash = `md5(to_json([${names.map((n) => `CAST("${n}" AS VARCHAR)`).join(', ')}]))`;
+export function rowKeySql(table: CanonicalTable, names: readonly string[], opts: { userCase?: boolean } = {}): string {
+  // The address as written counts without its case: overlapping exports that spell one address Ann.Lee@ and ann.lee@
+  // hold the same row, not two (the user column itself is lower-cased already). `userCase` is the key before schema 6.
+  const cell = (n: string) => (n === 'user_raw' && !opts.userCase ? `lower(CAST("${n}" AS VARCHAR))` : `CAST("${n}" AS VARCHAR)`);
+  const hash = `md5(to_json([${names.map(cell).join(', ')}]))`;
   // CASE, not coalesce: the hash is computed only for rows that lack a session id.
   return table === 'sessions' ? `CASE WHEN "session_id" IS NOT NULL THEN "session_id" ELSE ${hash} END` : hash;
 }

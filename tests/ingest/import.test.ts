@@ -607,3 +607,16 @@ test("a totals line under a session or daily-usage export is a reject saying so,
     ], `native ${native}`);
   });
 });
+
+test('overlapping daily-usage exports that write one address in another case hold the same rows once, by both readers', async () => {
+  await eachReader(async (native, db, dir) => {
+    // September's export and October's overlap on 30 September; October's writes Ann's address capitalised.
+    const sep = write(dir, 'daily-sep.csv', 'Email,Product,Day Used,Tokens\nAnn.Lee@contoso.com,AutoCAD,2026-09-29,\nann.lee@contoso.com,Revit,2026-09-30,12\n');
+    const oct = write(dir, 'daily-oct.csv', 'Email,Product,Day Used,Tokens\nANN.LEE@CONTOSO.COM,Revit,2026-09-30,12\nANN.LEE@CONTOSO.COM,Revit,2026-10-01,12\n');
+    const r = await importFiles(db, [{ path: sep }, { path: oct }], { settings: settings(), native });
+    assert.deepEqual(r.sources.map((x) => [x.rows_loaded, x.rows_duplicate]), [[2, 0], [1, 1]], `native ${native}`);
+    // The Flex tokens of 30 September are counted once, and each row keeps the spelling it was loaded with.
+    const rows = await db.all<{ day: string; raw: string; t: number | null }>(`SELECT CAST(day AS VARCHAR) AS day, user_raw AS raw, tokens AS t FROM usage_daily ORDER BY day`);
+    assert.deepEqual(rows.map((x) => [x.day, x.raw, x.t === null ? null : Number(x.t)]), [['2026-09-29', 'Ann.Lee@contoso.com', null], ['2026-09-30', 'ann.lee@contoso.com', 12], ['2026-10-01', 'ANN.LEE@CONTOSO.COM', 12]], `native ${native}`);
+  });
+});
