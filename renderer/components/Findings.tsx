@@ -1,7 +1,7 @@
 // The findings workbench shared by Reclamation, Compliance gaps and Optimisation: a table of
 // findings with their decisions, a decision bar for the selection (bulk or one by one, saved at
 // once), and the evidence side panel one click away.
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode, type RefObject } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { AlertTriangle, FileSearch, X } from 'lucide-react';
 import type { Decision, Output } from '../../analysis/api/contract';
@@ -316,8 +316,14 @@ export function FindingsWorkbench(props: {
   const single = selectedIds.length === 1 ? decisions.get(selectedIds[0]!) : undefined;
   const draft = pending && selectedIds.length === 1 && selectedIds[0] === pending.id ? pending : null;
   return (
-    <div className={`workbench ${evidenceFor ? 'with-panel' : ''}`}>
-      <div className="workbench-main">
+    <div
+      className={`workbench ${evidenceFor ? 'with-panel' : ''}`}
+      // A press on the covered table (inert, so the press lands here) closes the panel over it, as a sheet closes.
+      onMouseDown={narrow && evidenceFor ? (e) => { if (!(e.target as HTMLElement).closest('.evidence-panel')) setEvidenceFor(null); } : undefined}
+    >
+      {/* In a narrow window the evidence panel lies over the table: what it covers is out of reach (no Tab lands on a
+          decision hidden under it) until the panel closes. */}
+      <div className="workbench-main" inert={narrow && evidenceFor !== null}>
         {error && <ErrorBox message={error} onDismiss={() => setError(null)} />}
         {/* A change to many findings at once can be taken back until the next change: it may have replaced reasons. */}
         {!props.readOnly && lastBulk && (lastBulk.none.some((id) => byId.has(id)) || lastBulk.before.some((d) => byId.has(d.finding_id))) && (
@@ -377,7 +383,7 @@ export function FindingsWorkbench(props: {
           height={gridHeight}
         />
       </div>
-      {evidenceFor && <EvidencePanel finding={evidenceFor} currency={currency} onClose={() => setEvidenceFor(null)} />}
+      {evidenceFor && <EvidencePanel finding={evidenceFor} currency={currency} modal={narrow} onClose={() => setEvidenceFor(null)} />}
     </div>
   );
 }
@@ -566,7 +572,11 @@ function DecisionBar(props: {
   );
 }
 
-export function EvidencePanel(props: { finding: Finding; currency: string; onClose: () => void }) {
+/** The panel's focusable controls, in order (for keeping Tab inside it while it lies over the table). */
+const FOCUSABLE = 'button:not([disabled]), [href], input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+/** `modal`: the panel lies over the table (a narrow window), so it is a dialog and Tab stays inside it. */
+export function EvidencePanel(props: { finding: Finding; currency: string; modal?: boolean; onClose: () => void }) {
   const f = props.finding;
   const asOf = useApp((s) => s.summary?.as_of ?? null);
   const ev = useLoad(() => api('findings.evidence', { finding_id: f.finding_id, limit: 1000 }), [f.finding_id]);
@@ -592,7 +602,15 @@ export function EvidencePanel(props: { finding: Finding; currency: string; onClo
     return () => document.removeEventListener('keydown', onKey);
   }, [onClose]);
   return (
-    <aside ref={panelRef} className="evidence-panel" aria-label="Evidence" tabIndex={-1}>
+    <aside
+      ref={panelRef}
+      className="evidence-panel"
+      aria-label="Evidence"
+      tabIndex={-1}
+      role={props.modal ? 'dialog' : undefined}
+      aria-modal={props.modal ? true : undefined}
+      onKeyDown={props.modal ? (e) => keepTabInside(e, panelRef.current) : undefined}
+    >
       <div className="panel-head">
         <div>
           <div className="eyebrow">{typeLabel(f.type)}</div>
@@ -622,6 +640,23 @@ export function EvidencePanel(props: { finding: Finding; currency: string; onClo
       {ev.data && ev.data.rows.length > 0 && <EvidenceList rows={ev.data.rows} scrollRef={panelRef} />}
     </aside>
   );
+}
+
+/** Tab from the last control goes to the first, Shift+Tab from the first (or the panel itself) to the last. */
+function keepTabInside(e: KeyboardEvent<HTMLElement>, panel: HTMLElement | null): void {
+  if (e.key !== 'Tab' || !panel) return;
+  const items = [...panel.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => el.offsetParent !== null);
+  if (items.length === 0) return;
+  const first = items[0]!;
+  const last = items[items.length - 1]!;
+  const at = document.activeElement;
+  if (e.shiftKey && (at === first || at === panel)) {
+    e.preventDefault();
+    last.focus();
+  } else if (!e.shiftKey && at === last) {
+    e.preventDefault();
+    first.focus();
+  }
 }
 
 type EvidenceRow = Output<'findings.evidence'>['rows'][number];

@@ -864,7 +864,13 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
       await p.locator('.headline').waitFor();
       const grid = p.getByRole('grid', { name: 'Gap register' });
       await grid.getByRole('button', { name: /^Show evidence for / }).first().click();
-      await p.getByRole('complementary', { name: 'Evidence' }).waitFor();
+      // Over the table the panel is a dialog: Tab and Shift+Tab stay inside it, never on a decision hidden under it.
+      const dialog = p.getByRole('dialog', { name: 'Evidence' });
+      await dialog.waitFor();
+      for (const key of ['Shift+Tab', 'Shift+Tab', 'Shift+Tab', 'Tab', 'Tab', 'Tab', 'Tab']) {
+        await p.keyboard.press(key);
+        assert.equal(await p.evaluate(() => Boolean(document.activeElement?.closest('.evidence-panel'))), true, `focus stays in the panel after ${key}`);
+      }
       const widths = await p.evaluate(() => {
         const g = document.querySelector('[role=grid][aria-label="Gap register"]')!;
         return { grid: g.clientWidth, content: g.scrollWidth };
@@ -880,7 +886,14 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
       });
       assert.ok(panel.top >= 56 && panel.bottom <= 700, `the panel spans ${panel.top}-${panel.bottom}px of a 700 px window`);
       assert.ok(panel.scrolls, 'its evidence scrolls inside it');
+      // A press on the covered table closes the panel, and the table is in reach again.
+      const table = (await grid.boundingBox())!;
+      await p.mouse.click(table.x + 60, table.y + 200);
+      await dialog.waitFor({ state: 'detached' });
+      await grid.getByRole('button', { name: /^Show evidence for / }).first().click();
+      await dialog.waitFor();
       await p.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
       await goStep(p, 'Renewal');
       const target = p.getByRole('spinbutton', { name: /^Target quantity for / }).first();
       await target.waitFor();
