@@ -1,6 +1,7 @@
 // summary.json `usage`, `sources` and `refused` (DATA-CONTRACT §3.2), computed in SQL over the canonical tables.
 import type { EngagementDb } from './db/engine';
 import { loadCatalogue } from './catalogue/catalogue';
+import { seatDenialSql } from './rules/denials';
 import type { Refused, SourceSummary, UsageEntry } from './model';
 
 interface UsageRow {
@@ -52,7 +53,7 @@ export async function computeUsage(db: EngagementDb, opts: { reviewedUpTo?: stri
         UNION ALL SELECT product, lower(machine) FROM tokenflex
       ) WHERE device IS NOT NULL GROUP BY product
     ),
-    den AS (SELECT product, count(*) AS denials FROM flexnet_events WHERE event = 'DENIED' AND true_denial IS DISTINCT FROM false GROUP BY product),
+    den AS (SELECT product, count(*) AS denials FROM flexnet_events WHERE event = 'DENIED' AND true_denial IS DISTINCT FROM false AND ${seatDenialSql('reason')} GROUP BY product),
     tf AS (SELECT product, sum(tokens) AS tokens FROM tokenflex GROUP BY product),
     ud AS (SELECT product, sum(tokens) AS tokens FROM usage_daily WHERE tokens IS NOT NULL GROUP BY product)
     SELECT p.product,

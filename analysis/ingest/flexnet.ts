@@ -838,6 +838,9 @@ function denialRows(denials: Denial[], co: Checkouts, productOf: (feature: strin
     }
     const extra: Array<[string, string]> = [];
     if (other) extra.push(['companion_feature', other.feature], ['companion_line', String(other.line)]);
+    // The package refused is the pool that ran out (the renewal brief counts the denial for its line).
+    const pkg = main.kind === 'package' ? main : other?.kind === 'package' ? other : null;
+    if (pkg) extra.push(['package_offering', productOf(pkg.feature)]);
     rows.push({
       table: 'flexnet_events',
       line: Math.min(d.line, partner?.line ?? d.line),

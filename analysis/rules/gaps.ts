@@ -115,12 +115,14 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
     FROM _gap_stage g, _p`);
   await emitGapLines(ctx);
 
-  // shared_account: overlapping sessions of one user and product on distinct devices.
+  // shared_account: overlapping sessions of one user and product on distinct devices. A network check-out is a seat
+  // of the server's pool, not a person's licence: one login on two hosts holds two network seats, which the peak of
+  // network seats (network_over_use) already counts, so network sessions are no sign of a shared Named User account.
   await db.run(`CREATE OR REPLACE TEMP TABLE _ss AS
     SELECT row_number() OVER () AS sid, tbl, source_id, line, usr, product, device, st, et
-    FROM _lb l SEMI JOIN (SELECT usr, product FROM _lb WHERE tbl = 'sessions' AND usr IS NOT NULL AND device IS NOT NULL
+    FROM _lb l SEMI JOIN (SELECT usr, product FROM _lb WHERE tbl = 'sessions' AND claim IS DISTINCT FROM 'network' AND usr IS NOT NULL AND device IS NOT NULL
                           GROUP BY usr, product HAVING min(device) <> max(device)) m ON m.usr = l.usr AND m.product = l.product
-    WHERE l.tbl = 'sessions' AND l.usr IS NOT NULL AND l.device IS NOT NULL AND l.et IS NOT NULL AND l.et > l.st`);
+    WHERE l.tbl = 'sessions' AND l.claim IS DISTINCT FROM 'network' AND l.usr IS NOT NULL AND l.device IS NOT NULL AND l.et IS NOT NULL AND l.et > l.st`);
   await db.run(`CREATE OR REPLACE TEMP TABLE _ss_day AS
     SELECT sid, usr, product, device, st, et, unnest(generate_series(CAST(st AS DATE), least(CAST(et AS DATE), CAST(st AS DATE) + 2), INTERVAL 1 DAY)) AS bucket
     FROM _ss`);
@@ -158,10 +160,12 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
   await emitGapLines(ctx);
 
   // network_over_use: sustained months where the peak of network seats held at once exceeds the network seats.
-  // The seats a network session holds are its pool's, an offering bought as network: the offering whose licence it
-  // took when that is known and so bought (FlexNet logs name the package: Civil 3D through the AEC Collection uses a
-  // Collection seat, AutoCAD through its own feature an AutoCAD seat), else its product when so bought, else the
-  // network collection covering the product (the one with most seats), where it joins the collection's own sessions.
+  // The seats a network session holds are its pool's: the offering whose licence it took when that is known (FlexNet
+  // logs name the package: Civil 3D through the AEC Collection uses a Collection seat, AutoCAD through its own package
+  // an AutoCAD seat, even where a network Collection covering AutoCAD is bought and the AutoCAD package is not: its
+  // seats are then none of the contract's network lines, and it is compared with none), else its product when bought
+  // as network, else the network collection covering the product (the one with most seats), where it joins the
+  // collection's own sessions.
   // Each pool is compared with its own seats: one Collection seat is never counted for AutoCAD and Civil 3D at once,
   // and Map 3D checked out beside three Collection seats in use is a fourth.
   await db.run(`CREATE OR REPLACE TEMP TABLE _net_direct AS SELECT DISTINCT offering FROM _e WHERE model = 'network' AND offering IS NOT NULL`);
@@ -170,14 +174,14 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
     WHERE model = 'network' AND product NOT IN (SELECT offering FROM _net_direct) GROUP BY product`);
   await db.run(`CREATE OR REPLACE TEMP TABLE _ns AS
     SELECT l.tbl, l.source_id, l.line, l.usr,
-      CASE WHEN l.lo IN (SELECT offering FROM _net_direct) THEN l.lo WHEN l.product IN (SELECT offering FROM _net_direct) THEN l.product ELSE cp.pool END AS product,
+      CASE WHEN l.lo IS NOT NULL THEN l.lo WHEN l.product IN (SELECT offering FROM _net_direct) THEN l.product ELSE cp.pool END AS product,
       l.st, CASE WHEN l.et IS NULL OR l.et <= l.st THEN l.st + INTERVAL 1 SECOND ELSE l.et END AS et,
       -- Who holds the seat: FlexNet counts one user's check-outs on one host as one seat (Autodesk's licences group
       -- duplicates by user and host), so a second AutoCAD window is no second seat. A row naming no user or no host
       -- holds a seat of its own.
       CASE WHEN l.usr IS NOT NULL AND l.device IS NOT NULL THEN l.usr || chr(10) || lower(l.device) ELSE l.tbl || chr(10) || l.source_id || chr(10) || l.line END AS who
     FROM _lb l LEFT JOIN _cover_pool cp ON cp.product = l.product WHERE l.claim = 'network' AND l.st IS NOT NULL
-      AND (l.product IN (SELECT product FROM _ent WHERE model = 'network') OR l.lo IN (SELECT offering FROM _net_direct))`);
+      AND (l.lo IN (SELECT offering FROM _net_direct) OR (l.lo IS NULL AND l.product IN (SELECT product FROM _ent WHERE model = 'network')))`);
   // Each pool's network seats: the network lines of that offering itself.
   await db.run(`CREATE OR REPLACE TEMP TABLE _pool_ent AS SELECT e.* FROM _ent e WHERE e.model = 'network' AND e.offering = e.product`);
   // The seats held: each holder's overlapping sessions of a product merged into one span.

@@ -154,9 +154,11 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
       SELECT k.line, sum(g.units) AS units, max(g.last_seen) AS gap_last FROM gap_to g JOIN _contract k ON k.offering = g.offering
         AND CASE WHEN g.net AND EXISTS (SELECT 1 FROM _contract n WHERE n.offering = g.offering AND n.model = 'network') THEN k.model = 'network' ELSE k.main END
       GROUP BY k.line),
-    -- Denials are network seats running out: they count for the offering's network line.
+    -- Denials are network seats running out: they count for the network line of the pool that ran out, the package
+    -- FlexNet names (a standalone Revit package's denial is not the AEC Collection's), else the lines covering the product.
     den AS (
-      SELECT k.line, count(*) AS n FROM _contract k JOIN _covers c ON c.offering = k.offering JOIN _den d ON d.product = c.product AND d.is_true
+      SELECT k.line, count(*) AS n FROM _contract k JOIN _den d ON d.is_true
+        AND (d.pkg = k.offering OR (d.pkg IS NULL AND d.product IN (SELECT c.product FROM _covers c WHERE c.offering = k.offering)))
       WHERE k.model = 'network'
       GROUP BY k.line),
     -- Seats of the offering held by dormant users or unused (the Reclamation list): reassign before buying.

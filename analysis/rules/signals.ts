@@ -1,6 +1,7 @@
 // Signals (RULES.md "Signals"): telemetry_gap, usage_spike, new_domain, network_denials. No money; on the
 // register so the analyst sees them. All look inside the lookback. Per-site / per-month signals put the
 // site or month into the finding id (key), so the same hole or spike keeps its id next quarter.
+import { seatDenialSql } from './denials';
 import { addEvidence, wantUsage, type RuleContext } from './context';
 
 export async function runSignals(ctx: RuleContext): Promise<void> {
@@ -97,17 +98,22 @@ export async function runSignals(ctx: RuleContext): Promise<void> {
         WHERE site IN (SELECT domain FROM _newdom WHERE kind = 'network') AND day <= _p.d) r
       ON n.kind = 'network' AND r.site = n.domain`);
 
-  // network_denials: product x month; a denial retried successfully within 60 s is counted apart.
+  // network_denials: product x month; a denial retried successfully within 60 s is counted apart, and so is one for
+  // another reason than a pool out of seats (denials.ts). pkg: the package denied, whose pool ran out (renewal.ts).
   await db.run(`CREATE OR REPLACE TEMP TABLE _den AS
     SELECT 'flexnet_events' AS tbl, source_id, line, coalesce(product, feature) AS product, CAST(ts AS DATE) AS day,
-      strftime(ts, '%Y-%m') AS month, coalesce(true_denial, true) AS is_true
+      strftime(ts, '%Y-%m') AS month, ${seatDenialSql('reason')} AS for_seats, coalesce(true_denial, true) AND ${seatDenialSql('reason')} AS is_true,
+      json_extract_string(extra, '$.package_offering') AS pkg
     FROM flexnet_events, _p WHERE upper(event) = 'DENIED' AND CAST(ts AS DATE) > _p.lb_start AND CAST(ts AS DATE) <= _p.d`);
   await db.run(`INSERT INTO _f SELECT fid('network_denials', NULL, product, NULL, month), 'network_denials', 'signal', 'low',
       NULL, product, NULL, count(*) FILTER (WHERE is_true), 0, NULL, NULL, NULL, min(day), max(day),
       printf('%s in %s: %s', product, month, plural(count(*) FILTER (WHERE is_true), 'true denial'))
         || CASE WHEN count(*) FILTER (WHERE NOT is_true) > 0
-             THEN printf(' (besides %s retried successfully within 60 s, not counted)', plural(count(*) FILTER (WHERE NOT is_true), 'denial')) ELSE '' END, false
+             THEN ' (besides ' || concat_ws(' and ',
+               CASE WHEN count(*) FILTER (WHERE for_seats AND NOT is_true) > 0 THEN printf('%s retried successfully within 60 s', plural(count(*) FILTER (WHERE for_seats AND NOT is_true), 'denial')) END,
+               CASE WHEN count(*) FILTER (WHERE NOT for_seats) > 0 THEN printf('%s for another reason than seats in use (an EXCLUDE list, a feature or version the server lacks)', plural(count(*) FILTER (WHERE NOT for_seats), 'denial')) END)
+               || ', not counted)' ELSE '' END, false
     FROM _den GROUP BY product, month`);
   await addEvidence(db, `SELECT fid('network_denials', NULL, product, NULL, month), tbl, source_id, line,
-      CASE WHEN is_true THEN 'true denial' ELSE 'denial retried within 60 s' END FROM _den`);
+      CASE WHEN is_true THEN 'true denial' WHEN for_seats THEN 'denial retried within 60 s' ELSE 'denial for another reason than seats in use' END FROM _den`);
 }

@@ -38,6 +38,11 @@ test('2018 log imports: sessions per product, one denial, users joined to the ro
     `SELECT count(*) FILTER (WHERE event = 'DENIED' AND true_denial IS NOT FALSE) AS n, count(*) FILTER (WHERE event = 'DENIED') AS all FROM flexnet_events`,
   );
   assert.deepEqual(denials, { n: 0, all: 1 });
+  // The package refused is recorded (the pool that ran out: AutoCAD's own, 64300ACD_F, not the AEC Collection).
+  assert.equal((await db.one<{ p: string }>(`SELECT json_extract_string(extra, '$.package_offering') AS p FROM flexnet_events WHERE event = 'DENIED'`))?.p, 'ACD');
+  // And each session's pool: the package it was checked out under.
+  const pools = await db.all<{ product: string; lo: string | null; n: number }>(`SELECT product, licence_offering AS lo, count(*) AS n FROM sessions GROUP BY ALL ORDER BY ALL`);
+  assert.deepEqual(pools.map((r) => `${r.product} ${r.lo} ${r.n}`), ['3DSMAX AECCOL 1', 'ACD ACD 2', 'ACD AECCOL 1', 'CIV3D AECCOL 80', 'MAP AECCOL 1']);
   const john = await db.all<{ user: string }>(`SELECT DISTINCT "user" FROM sessions WHERE user_raw = 'JohnDoe'`);
   assert.deepEqual(john, [{ user: 'johndoe@contoso.com' }]);
   const giovanni = await db.all<{ user: string }>(`SELECT DISTINCT "user" FROM sessions WHERE user_raw = 'Giovanni'`);

@@ -101,6 +101,29 @@ test('shared_account: overlap of at least shared_overlap_minutes on at least sha
   }
 });
 
+test('a network login on two hosts at once is two network seats, not a shared account', async () => {
+  const e = await makeEstate();
+  try {
+    await e.insert('subscriptions', [
+      { offering: 'ACD', seat_quantity: 4, start_date: '2025-01-01', end_date: '2027-01-01', licence_model: 'network' },
+      { offering: 'RVT', seat_quantity: 4, start_date: '2025-01-01', end_date: '2027-01-01' },
+    ]);
+    await e.insert('users', [{ user: 'jsmith@contoso.com', offering: 'RVT', assigned_date: '2025-01-01' }]);
+    const rows = [];
+    for (const d of days('2026-06-01', 3)) {
+      // AutoCAD from the licence server on desktop and laptop at once: each check-out holds a network seat.
+      for (const host of ['JS-DESKTOP', 'JS-LAPTOP']) rows.push(s('jsmith@contoso.com', 'ACD', d, { licence_type: 'network', device_name: host, start_time: `${d} 09:00:00`, end_time: `${d} 12:00:00` }));
+      // Revit, a Named User licence, on both at once: a shared account.
+      for (const host of ['JS-DESKTOP', 'JS-LAPTOP']) rows.push(s('jsmith@contoso.com', 'RVT', d, { device_name: host, start_time: `${d} 13:00:00`, end_time: `${d} 15:00:00` }));
+    }
+    await e.insert('sessions', rows);
+    const { findings } = await e.review(SETTINGS);
+    assert.deepEqual(of(findings, 'shared_account').map((f) => `${f.user} ${f.product} ${f.units}`), ['jsmith@contoso.com RVT 1']);
+  } finally {
+    e.close();
+  }
+});
+
 test('network_over_use: peak simultaneous network sessions above seats in sustained consecutive months', async () => {
   const e = await makeEstate();
   try {
@@ -328,10 +351,22 @@ test('network seats are pooled by the licence a session took: a Collection seat 
     assert.deepEqual(brief.map((b) => [b.line, b.active_users]), [['ACD', 3], ['AECCOL', 3]]);
     const [full] = await e.db.all<{ reason: string }>("SELECT reason FROM renewal_brief WHERE line = 'AECCOL'");
     assert.equal(full?.reason, 'at capacity: peak 3 network seats in use at once over the last six complete months on 3 seats; with the 5% buffer it would need 4', 'a full pool is not "seats match use"');
-    // Civil 3D checked out under its own feature (no package line), bought as network only through the Collection:
-    // it joins the Collection's pool, where it is a fourth seat beside the three in use.
+    // Civil 3D checked out under a standalone Civil 3D package (FlexNet names it), which the contract does not buy as
+    // network: its seat is that package's, not a fourth Collection seat, though the Collection covers Civil 3D.
     rows.length = 0;
     for (const day of ['2026-04-10', '2026-05-12', '2026-06-15']) at('c4@contoso.com', 'CIV3D', 'CIV3D', day);
+    await e.insert('sessions', rows);
+    const own = of((await e.review(SETTINGS)).findings, 'network_over_use');
+    assert.deepEqual(own.map((f) => `${f.product} ${f.offering} ${f.units}`).sort(), ['ACD ACD 1']);
+    assert.deepEqual(
+      (await e.db.all<{ line: string; peak_monthly_active: number }>('SELECT line, peak_monthly_active FROM renewal_brief ORDER BY line')).map((b) => [b.line, b.peak_monthly_active]),
+      [['ACD', 3], ['AECCOL', 3]],
+      "the Collection's peak is its own package's seats",
+    );
+    // Civil 3D whose licence is not known (no package named), bought as network only through the Collection: it joins
+    // the Collection's pool, where it is a fourth seat beside the three in use.
+    rows.length = 0;
+    for (const day of ['2026-04-10', '2026-05-12', '2026-06-15']) rows.push(s('c5@contoso.com', 'CIV3D', day, { licence_type: 'network', device_name: 'pc-c5' }));
     await e.insert('sessions', rows);
     const more = of((await e.review(SETTINGS)).findings, 'network_over_use');
     assert.deepEqual(more.map((f) => `${f.product} ${f.offering} ${f.units}`).sort(), ['ACD ACD 1', 'AECCOL AECCOL 1']);

@@ -58,6 +58,37 @@ test('usage_spike: months with no telemetry at all are no baseline (an old log b
   }
 });
 
+test('a denial for another reason than seats in use (EXCLUDE list, no such feature) is no true denial; a denial counts for the package refused', async () => {
+  const e = await makeEstate();
+  try {
+    await e.insert('subscriptions', [
+      { offering: 'AECCOL', seat_quantity: 2, start_date: '2026-01-01', end_date: '2026-12-31', licence_model: 'network' },
+      { offering: 'RVT', seat_quantity: 3, start_date: '2026-01-01', end_date: '2026-12-31', licence_model: 'network' },
+    ]);
+    const denied = (day: string, reason: string, pkg: string | null) => ({
+      ts: `${day} 10:00:00`, event: 'DENIED', feature: '86979RVT_2023_0F', product: 'RVT', user: 'v@contoso.com', true_denial: true, reason,
+      extra: pkg ? JSON.stringify({ package_offering: pkg }) : null,
+    });
+    await e.insert('flexnet_events', [
+      // Seats in use, FlexNet's -4: true denials; one through the Collection's package, two through Revit's own.
+      denied('2026-05-04', 'Licensed number of users already reached. (-4,342)', 'AECCOL'),
+      denied('2026-05-05', 'Licensed number of users already reached. (-4,342)', 'RVT'),
+      denied('2026-05-06', 'Licensed number of users already reached. (-4,342)', 'RVT'),
+      // Not for want of seats: no true denials, and said apart.
+      denied('2026-05-07', 'User/host on EXCLUDE list for feature. (-38,349)', 'RVT'),
+      denied('2026-05-08', 'No such feature exists. (-5,414)', null),
+    ]);
+    const { findings } = await e.review({ as_of: D });
+    const den = of(findings, 'network_denials');
+    assert.deepEqual(den.map((f) => `${f.product} ${f.units}`), ['RVT 3']);
+    assert.equal(den[0]!.detail, 'RVT in 2026-05: 3 true denials (besides 2 denials for another reason than seats in use (an EXCLUDE list, a feature or version the server lacks), not counted)');
+    const brief = await e.db.all<{ line: string; true_denials: number }>('SELECT line, true_denials FROM renewal_brief ORDER BY line');
+    assert.deepEqual(brief.map((b) => [b.line, Number(b.true_denials)]), [['AECCOL', 1], ['RVT', 2]], 'each pool counts the denials of its own package');
+  } finally {
+    e.close();
+  }
+});
+
 test('usage_spike, new_domain and network_denials', async () => {
   const e = await makeEstate();
   try {
