@@ -126,6 +126,7 @@ async function loadSessions(db: EngagementDb, sourceId: number, held: { scan: Fl
   if (Number(staged?.n) !== read) throw new Error(`staged ${String(staged?.n)} of ${read} sessions`);
   if (signal?.aborted) throw new CancelledError();
 
+  await supersedeOpenAtEnd(db, sourceId, opts.file ?? 'a later log');
   const names = cols.names.map((n) => `"${n}"`).join(', ');
   const res = await db.conn.run(
     `INSERT INTO sessions (source_id, line, row_key, extra, ${names})
@@ -134,6 +135,32 @@ async function loadSessions(db: EngagementDb, sourceId: number, held: { scan: Fl
   );
   opts.onRows?.(read);
   return Number(res.rowsChanged);
+}
+
+/**
+ * A session still open where an earlier-loaded log ends (an older copy of this server's log, cut off) was closed there
+ * by the end of that log, not by the user: the same session in this log, which runs on to its real end, replaces it.
+ * Otherwise the copy loaded first would keep the cut-off sessions and this log's lines would be duplicates, shortening
+ * the sessions and losing the seats they held after the cut. The replaced rows count as duplicates of their source,
+ * noted on it, so each source's rows stay loaded + rejected + duplicate.
+ */
+async function supersedeOpenAtEnd(db: EngagementDb, sourceId: number, file: string): Promise<void> {
+  await db.run(`CREATE OR REPLACE TEMP TABLE fx_supersede AS
+    SELECT s.source_id, s.row_key FROM sessions s JOIN temp.main.fx_stage f ON f.session_id = s.row_key
+    WHERE s.row_key >= 'flexnet-' AND s.row_key < 'flexnet.' AND s.source_id <> $1
+      AND json_extract_string(s.extra, '$.ended_by') = 'end of log' AND f.end_time > s.end_time`, [sourceId]);
+  const per = await db.all<{ source_id: number; n: number }>('SELECT source_id, count(*) AS n FROM temp.main.fx_supersede GROUP BY source_id');
+  for (const { source_id: id, n } of per) {
+    const count = Number(n);
+    const note = `${count.toLocaleString('en-US')} ${count === 1 ? 'session' : 'sessions'} still open where this log ends ${count === 1 ? 'was' : 'were'} replaced by the same ${count === 1 ? 'session' : 'sessions'} in ${file}, which runs on to ${count === 1 ? 'its' : 'their'} real end: counted as duplicates here`;
+    await db.run(
+      `UPDATE sources SET rows_loaded = rows_loaded - $2, rows_duplicate = rows_duplicate + $2,
+         notes = to_json(list_append(coalesce(json_transform(notes, '["VARCHAR"]'), []), $3)) WHERE source_id = $1`,
+      [Number(id), count, note],
+    );
+  }
+  if (per.length > 0) await db.run('DELETE FROM sessions WHERE row_key IN (SELECT row_key FROM temp.main.fx_supersede) AND source_id IN (SELECT source_id FROM temp.main.fx_supersede)');
+  await db.run('DROP TABLE IF EXISTS temp.main.fx_supersede');
 }
 
 /** Writes the log's users, features and one row of numbers per session into the fx_ tables. */

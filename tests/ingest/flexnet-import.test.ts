@@ -62,3 +62,31 @@ test('re-importing the same log (under another name) loads nothing new', async (
   }
   assert.equal((await db.one<{ n: number }>(`SELECT count(*) AS n FROM sessions`))!.n, 85);
 });
+
+test('an older, cut-off copy of a log loaded first: the full log closes the sessions the copy left open, as if loaded alone', async () => {
+  const alone = await EngagementDb.open(join(dir, 'alone.lrtw'));
+  const both = await EngagementDb.open(join(dir, 'both.lrtw'));
+  try {
+    await importFiles(alone, [{ path: LOG }], { settings: defaultSettings() });
+    const lines = readFileSync(LOG, 'utf8').split('\n');
+    const copy = join(dir, 'LIC01-debug-copy.log');
+    writeFileSync(copy, lines.slice(0, 600).join('\n') + '\n');
+    const res = await importFiles(both, [{ path: copy }, { path: LOG }], { settings: defaultSettings() });
+    const sessions = (db: EngagementDb) =>
+      db.all<{ id: string; e: string; by: string }>(`SELECT session_id AS id, CAST(end_time AS VARCHAR) AS e, json_extract_string(extra, '$.ended_by') AS by FROM sessions ORDER BY id`);
+    const full = await sessions(alone);
+    assert.deepEqual(await sessions(both), full, 'the same sessions with the same ends as the full log alone');
+    const sources = await both.all<{ file: string; rows_read: number; rows_loaded: number; rows_rejected: number; rows_duplicate: number; notes: string }>(
+      'SELECT file, rows_read, rows_loaded, rows_rejected, rows_duplicate, CAST(notes AS VARCHAR) AS notes FROM sources ORDER BY source_id',
+    );
+    for (const s of sources) assert.equal(Number(s.rows_read), Number(s.rows_loaded) + Number(s.rows_rejected) + Number(s.rows_duplicate), `${s.file}: every row counted once`);
+    const replaced = (JSON.parse(sources[0]!.notes) as string[]).find((n) => / still open where this log ends (was|were) replaced by the same/.test(n));
+    assert.ok(replaced, sources[0]!.notes);
+    const n = Number(/^(\d+)/.exec(replaced)![1]);
+    assert.ok(n > 0 && Number(res.sources[0]!.rows_loaded) - n === Number(sources[0]!.rows_loaded), `${n} sessions moved from the copy to the full log`);
+    assert.equal(sources.reduce((a, s) => a + Number(s.rows_loaded), 0) - 1, full.length, 'the two sources hold the full log\'s sessions (and its denial) once');
+  } finally {
+    alone.close();
+    both.close();
+  }
+});
