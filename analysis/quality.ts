@@ -3,6 +3,7 @@
 // At millions of sessions the heat map alone reads every fact row, so the result is computed once after
 // each review (refreshQualityCache, called by buildSummary) and kept in the engagement (view-cache.ts).
 // A stale or missing entry (data imported since, or a file reviewed by an older version) is recomputed.
+import { writeServerSites } from './rules/sites';
 import type { EngagementDb } from './db/engine';
 import type { Settings } from './settings';
 import { QualitySchema } from './api/contract';
@@ -44,6 +45,7 @@ export async function computeQuality(db: EngagementDb): Promise<Quality> {
   const bounds = await db.one<{ last: string | null; named: number }>(`
     SELECT CAST(greatest((SELECT max(start_time) FROM sessions)::DATE, (SELECT max(day) FROM usage_daily)) AS VARCHAR) AS last,
            (SELECT count(*) FROM (SELECT 1 FROM sessions WHERE network_domain IS NOT NULL LIMIT 1))::INTEGER AS named`);
+  await writeServerSites(db);
   const heatmap =
     bounds?.last == null
       ? []
@@ -52,15 +54,23 @@ export async function computeQuality(db: EngagementDb): Promise<Quality> {
     WITH u AS (
       SELECT network_domain AS site, CAST(start_time AS DATE) AS day, "user" FROM sessions WHERE start_time >= CAST($1 AS DATE) - INTERVAL 364 DAY
       UNION ALL SELECT NULL, day, "user" FROM usage_daily WHERE day > CAST($1 AS DATE) - INTERVAL 365 DAY
-    )
+    ),
+    -- Each licence server is a row of its own too (its check-outs), beside the whole estate: a server down for weeks
+    -- shows as its own empty stretch, as the telemetry gap signal reads it.
+    servers AS (
+      SELECT ss.site, CAST(s.start_time AS DATE) AS day, s."user" FROM sessions s JOIN _server_site ss USING (source_id)
+      WHERE s.start_time >= CAST($1 AS DATE) - INTERVAL 364 DAY)
     SELECT CASE WHEN $2 = 0 THEN 'Whole estate' ELSE coalesce(site, 'No site recorded') END AS site,
            strftime(day, '%Y-%m-%d') AS day, count(DISTINCT "user")::INTEGER AS users
-    FROM u GROUP BY ALL ORDER BY site, day`,
+    FROM u GROUP BY ALL
+    UNION ALL
+    SELECT site, strftime(day, '%Y-%m-%d') AS day, count(DISTINCT "user")::INTEGER AS users FROM servers GROUP BY ALL
+    ORDER BY site, day`,
           [bounds.last, Number(bounds.named)],
         );
 
   const telemetry_gaps = await db.all<{ site: string; from: string; to: string; days: number }>(`
-    SELECT coalesce(nullif(regexp_extract(detail, '^site (.*?): no usage', 1), ''), 'Whole estate') AS site, strftime(first_seen, '%Y-%m-%d') AS "from",
+    SELECT coalesce(nullif(regexp_extract(detail, '^(?:site )?(.*?): no usage', 1), ''), 'Whole estate') AS site, strftime(first_seen, '%Y-%m-%d') AS "from",
            strftime(last_seen, '%Y-%m-%d') AS "to", units::INTEGER AS days
     FROM findings WHERE type = 'telemetry_gap' ORDER BY first_seen`);
 

@@ -15,7 +15,7 @@ import { DEFAULT_LIMITS, type IngestLimits } from './limits';
 import { RefusalError, type ParsedItem } from './types';
 import { isTabularKind, type TabularKind } from './aliases';
 import { detectAs, findHeaderRow, MappingError, UTC_HEADER_RE, type Detection } from './detect';
-import { blankedNotes, checkTimezone, DATE_NOTES, dayFirstNote, unsettledDateNote, makeRowNormaliser, newDateOrder, newNumberStyle, NUMBER_NOTES, READING_NOTES, settledMark, type DateOrder, type NormaliseContext, type NumberStyle } from './normalise';
+import { blankedNotes, checkTimezone, DATE_NOTES, dayFirstNote, unsettledDateNote, makeRowNormaliser, newDateOrder, newNumberStyle, NUMBER_NOTES, READING_NOTES, SERVER_NOTE, settledMark, type DateOrder, type NormaliseContext, type NumberStyle } from './normalise';
 import { decodeBytes, detectEncoding, readTextRecords, sniffDelimiter, Utf8Validator, type TextEncoding, type TextRecord } from './text-reader';
 import { CancelledError, type LoadCounts } from './loader';
 import { NativeScanner, type NativeScanResult } from './native-scan';
@@ -288,7 +288,7 @@ async function prepare(facts: FileFacts, limits: IngestLimits, req: ImportFileRe
     return {
       type: 'flexnet',
       encoding,
-      notes: [encNote, 'FlexNet debug log', ...(server ? [`server ${server}`] : []), events.length ? 'its first check-outs' : 'no check-out in its first 64 KB: its first lines'],
+      notes: [encNote, 'FlexNet debug log', ...(server ? [`${SERVER_NOTE}${server}`] : []), events.length ? 'its first check-outs' : 'no check-out in its first 64 KB: its first lines'],
       preview: (events.length ? events : lines).slice(0, PREVIEW_ROWS).map((l) => [l]),
     };
   }

@@ -84,6 +84,9 @@ export function needsAttention(note: string): boolean {
 }
 const BLANKED_NOTE = /^\d+ rows? loaded with .+ blank: /;
 
+/** A FlexNet log's note naming its licence server (from its banner): the server is a site (signals.ts telemetry gaps). */
+export const SERVER_NOTE = 'server ';
+
 /** A source's notes as stored (sources.notes, a JSON list of sentences); anything else reads as none. */
 export function sourceNotes(stored: string | null): string[] {
   if (!stored) return [];

@@ -2,6 +2,7 @@
 // register so the analyst sees them. All look inside the lookback. Per-site / per-month signals put the
 // site or month into the finding id (key), so the same hole or spike keeps its id next quarter.
 import { seatDenialSql } from './denials';
+import { SERVER_SITE_PREFIX, writeServerSites } from './sites';
 import { addEvidence, wantUsage, type RuleContext } from './context';
 
 export async function runSignals(ctx: RuleContext): Promise<void> {
@@ -14,16 +15,20 @@ export async function runSignals(ctx: RuleContext): Promise<void> {
     SELECT site, usr, day, min(day) AS first_day, max(day) AS last_day, GROUPING(usr) AS by_day
     FROM _u_site, _p WHERE day <= _p.d GROUP BY GROUPING SETS ((site, day), (site, usr))`);
 
-  // telemetry_gap: per network domain (the whole estate when no row names one).
+  // telemetry_gap: per network domain (the whole estate when no row names one), and per licence server: a FlexNet log
+  // is one server's telemetry, and a server down for weeks is a hole even while other servers or exports report use on
+  // those days (sites.ts); its check-outs and denials show it was up.
   const sites = await db.one<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM _site_g, _p WHERE by_day = 1 AND day > _p.lb_start LIMIT 1)`);
   const bySite = Number(sites?.n ?? 0) > 0;
-  await db.run(bySite
-    ? `CREATE OR REPLACE TEMP VIEW _site_rows AS SELECT site, tbl, source_id, line, day FROM _u_site`
-    : `CREATE OR REPLACE TEMP VIEW _site_rows AS SELECT 'estate' AS site, tbl, source_id, line, day FROM _u`);
+  await writeServerSites(db);
+  await db.run(`CREATE OR REPLACE TEMP VIEW _server_rows AS
+    SELECT ss.site, 'sessions' AS tbl, s.source_id, s.line, CAST(s.start_time AS DATE) AS day FROM sessions s JOIN _server_site ss USING (source_id)
+    UNION ALL SELECT ss.site, 'flexnet_events', e.source_id, e.line, CAST(e.ts AS DATE) FROM flexnet_events e JOIN _server_site ss USING (source_id)`);
+  await db.run(`CREATE OR REPLACE TEMP VIEW _site_rows AS ${bySite ? `SELECT site, tbl, source_id, line, day FROM _u_site` : `SELECT 'estate' AS site, tbl, source_id, line, day FROM _u`}
+    UNION ALL SELECT site, tbl, source_id, line, day FROM _server_rows`);
   // The days with any usage per site, from the grouped tables (_pd holds every (product, day) of the lookback).
-  await db.run(bySite
-    ? `CREATE OR REPLACE TEMP VIEW _site_days AS SELECT site, day FROM _site_g, _p WHERE by_day = 1 AND day > _p.lb_start`
-    : `CREATE OR REPLACE TEMP VIEW _site_days AS SELECT DISTINCT 'estate' AS site, day FROM _pd`);
+  await db.run(`CREATE OR REPLACE TEMP VIEW _site_days AS ${bySite ? `SELECT site, day FROM _site_g, _p WHERE by_day = 1 AND day > _p.lb_start` : `SELECT DISTINCT 'estate' AS site, day FROM _pd`}
+    UNION ALL SELECT DISTINCT site, day FROM _server_rows, _p WHERE day > _p.lb_start AND day <= _p.d`);
   await db.run(`CREATE OR REPLACE TEMP TABLE _tgap AS
     WITH days AS (SELECT site, day FROM _site_days),
     nxt AS (SELECT site, day, lead(day) OVER (PARTITION BY site ORDER BY day) AS next_day FROM days)
@@ -32,7 +37,8 @@ export async function runSignals(ctx: RuleContext): Promise<void> {
     FROM nxt, _p WHERE next_day IS NOT NULL AND next_day - day - 1 >= _p.tgd`);
   await db.run(`INSERT INTO _f SELECT fid('telemetry_gap', NULL, NULL, NULL, site || '|' || CAST(gap_from AS VARCHAR)), 'telemetry_gap', 'signal', 'medium',
       NULL, NULL, NULL, days, 0, NULL, NULL, NULL, gap_from, gap_to,
-      printf('site %s: no usage at all for %d consecutive days (%s to %s); an auditor fills such a hole with the worst case', site, days, CAST(gap_from AS VARCHAR), CAST(gap_to AS VARCHAR)),
+      printf('%s: no usage at all for %d consecutive days (%s to %s); an auditor fills such a hole with the worst case',
+        CASE WHEN starts_with(site, '${SERVER_SITE_PREFIX}') THEN site ELSE 'site ' || site END, days, CAST(gap_from AS VARCHAR), CAST(gap_to AS VARCHAR)),
       false
     FROM _tgap`);
   // An equi-join on (site, day) for the two edge days of each gap (usage days inside the lookback, so the

@@ -28,3 +28,41 @@ test("the 2018 log's standalone AutoCAD package is no AEC Collection seat: the C
   const users = new Set(evidence.rows.map((r) => r.values.user_raw).filter(Boolean));
   assert.ok(!users.has('Wittenburg') && !users.has('SlabaughT'), [...users].join(', '));
 });
+
+/** A licence server's log: its banner, then one AutoCAD check-out a weekday (09:00-12:00) on the given days. */
+function serverLog(server: string, days: string[]): string {
+  const us = (d: string) => { const [y, m, dd] = d.split('-'); return `${Number(m)}/${Number(dd)}/${y}`; };
+  const lines = [`15:49:10 (lmgrd) FlexNet Licensing (v11.16.2.0 build 242433 x64_n6) started on ${server} (IBM PC) (${us(days[0]!)})`];
+  for (const d of days) {
+    lines.push(` 0:00:00 (lmgrd) TIMESTAMP ${us(d)}`);
+    lines.push(` 9:00:00 (adskflex) OUT: "64300ACD_F" ann@PC-${server}  `, ` 9:00:00 (adskflex) OUT: "87545ACD_2023_0F" ann@PC-${server}  `);
+    lines.push(`12:00:00 (adskflex) IN: "87545ACD_2023_0F" ann@PC-${server}  `, `12:00:00 (adskflex) IN: "64300ACD_F" ann@PC-${server}  `);
+  }
+  return lines.join('\n') + '\n';
+}
+
+function weekdays(from: string, to: string, skip: (d: string) => boolean = () => false): string[] {
+  const out: string[] = [];
+  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000) {
+    const d = new Date(t);
+    const iso = d.toISOString().slice(0, 10);
+    if (d.getUTCDay() !== 0 && d.getUTCDay() !== 6 && !skip(iso)) out.push(iso);
+  }
+  return out;
+}
+
+test("a licence server's weeks without a line are a telemetry gap, though another server logs use on those days", async () => {
+  await call('engagement.create', { path: join(engine.root, 't', 't.lrtw'), client: 'Fabrikam', as_of: '2026-03-31' });
+  const dir = join(engine.root, 'logs');
+  mkdirSync(dir, { recursive: true });
+  // LIC01 is down from 10 January to 1 February; LIC02 logs every weekday.
+  writeFileSync(join(dir, 'lic01.log'), serverLog('LIC01', weekdays('2025-10-01', '2026-03-31', (d) => d >= '2026-01-10' && d <= '2026-02-01')));
+  writeFileSync(join(dir, 'lic02.log'), serverLog('LIC02', weekdays('2025-10-01', '2026-03-31')));
+  await call('import.run', { jobId: 'i', files: [{ path: dir }] });
+  await call('review.run', { jobId: 'r' });
+  const gaps = (await call('findings.list', { types: ['telemetry_gap'] })) as Finding[];
+  assert.deepEqual(gaps.map((f) => `${f.units} ${f.first_seen} ${f.last_seen}`), ['23 2026-01-10 2026-02-01']);
+  assert.match(gaps[0]!.detail ?? '', /^licence server LIC01: no usage at all for 23 consecutive days \(2026-01-10 to 2026-02-01\)/);
+  const evidence = (await call('findings.evidence', { finding_id: gaps[0]!.finding_id })) as { rows: Array<{ file: string | null; note: string | null }> };
+  assert.deepEqual([...new Set(evidence.rows.map((r) => `${r.file} ${r.note}`))].sort(), ['lic01.log first usage after the gap', 'lic01.log last usage before the gap']);
+});

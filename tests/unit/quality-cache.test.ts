@@ -23,7 +23,13 @@ const REFERENCE_HEATMAP = `
   last AS (SELECT max(day) AS d FROM u)
   SELECT CASE WHEN named.n = 0 THEN 'Whole estate' ELSE coalesce(site, 'No site recorded') END AS site,
          strftime(day, '%Y-%m-%d') AS day, count(DISTINCT "user")::INTEGER AS users
-  FROM u, last, named WHERE day > last.d - INTERVAL 365 DAY GROUP BY ALL ORDER BY site, day`;
+  FROM u, last, named WHERE day > last.d - INTERVAL 365 DAY GROUP BY ALL
+  UNION ALL
+  -- And a row per licence server (named by its log's banner note): its own check-outs.
+  SELECT 'licence server ' || coalesce(nullif(regexp_extract(CAST(src.notes AS VARCHAR), '"server ([^"]+)"', 1), ''), src.file) AS site,
+         strftime(CAST(s.start_time AS DATE), '%Y-%m-%d') AS day, count(DISTINCT s."user")::INTEGER AS users
+  FROM sessions s JOIN sources src USING (source_id), last WHERE src.kind = 'flexnet_log' AND CAST(s.start_time AS DATE) > last.d - INTERVAL 365 DAY GROUP BY ALL
+  ORDER BY site, day`;
 
 test('data quality and the findings list are stored by the review, equal the tables, and are recomputed after new data', { timeout: 120_000 }, async () => {
   const root = mkdtempSync(join(tmpdir(), 'lrtw-quality-cache-'));
