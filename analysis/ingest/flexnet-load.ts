@@ -10,6 +10,7 @@ import type { EngagementDb } from '../db/engine';
 import { ENDED_BY, FlexnetLog, scanItems, sessionParts, splitFeature, type FlexnetScan } from './flexnet';
 import { CancelledError, columnsOf, dedupSelect, LoadError, loadItems, type LoadCounts, type LoadOptions } from './loader';
 import { RefusalError, rowLimitReason, type ParsedItem } from './types';
+import { READING_NOTES } from './normalise';
 
 
 /** loadItems, with a FlexNet log (readFlexnetLog) taking the column path. Same counts, same rows. */
@@ -152,7 +153,7 @@ async function supersedeOpenAtEnd(db: EngagementDb, sourceId: number, file: stri
   const per = await db.all<{ source_id: number; n: number }>('SELECT source_id, count(*) AS n FROM temp.main.fx_supersede GROUP BY source_id');
   for (const { source_id: id, n } of per) {
     const count = Number(n);
-    const note = `${count.toLocaleString('en-US')} ${count === 1 ? 'session' : 'sessions'} still open where this log ends ${count === 1 ? 'was' : 'were'} replaced by the same ${count === 1 ? 'session' : 'sessions'} in ${file}, which runs on to ${count === 1 ? 'its' : 'their'} real end: counted as duplicates here`;
+    const note = `${count.toLocaleString('en-US')} ${count === 1 ? 'session' : 'sessions'} ${READING_NOTES.superseded} ${count === 1 ? 'was' : 'were'} replaced by the same ${count === 1 ? 'session' : 'sessions'} in ${file}, which runs on to ${count === 1 ? 'its' : 'their'} real end: counted as duplicates here`;
     await db.run(
       `UPDATE sources SET rows_loaded = rows_loaded - $2, rows_duplicate = rows_duplicate + $2,
          notes = to_json(list_append(coalesce(json_transform(notes, '["VARCHAR"]'), []), $3)) WHERE source_id = $1`,

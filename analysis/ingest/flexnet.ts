@@ -337,6 +337,8 @@ export class FlexnetLog implements Iterable<ParsedItem> {
     private readonly day0: number | null,
     private readonly catalogue: Catalogue,
     private readonly rejectLimits = LOG_REJECT_LIMITS,
+    /** Moves the server's wall-clock times into the engagement's zone (log-zone.ts), when the two differ. */
+    private readonly shift: ((wallSeconds: number) => number) | null = null,
   ) {
     this.source = source;
   }
@@ -369,6 +371,15 @@ export class FlexnetLog implements Iterable<ParsedItem> {
   }
 
   private finish({ rejects, checkouts, denials }: LogScanResult): FlexnetScan {
+    const shift = this.shift;
+    if (shift) {
+      // Every time at once, before sessions are paired and denials judged: order and gaps stay as the server logged them.
+      for (let c = 0; c < checkouts.size; c++) {
+        checkouts.start[c] = shift(checkouts.start[c]!);
+        checkouts.end[c] = shift(checkouts.end[c]!);
+      }
+      for (const d of denials) d.ts = shift(d.ts);
+    }
     const product = productMemo(this.catalogue);
     const sessions = planSessions(checkouts, product);
     return { rejects, checkouts, sessions, denials: denialRows(denials, checkouts, product).sort((a, b) => a.line - b.line), product };
@@ -394,14 +405,14 @@ export function readFlexnetLog(text: string, ctx: { catalogue: Catalogue }): Fle
  * readFlexnetLog for a log read from its file in blocks: the date is found first (usually in the first
  * block; a log with no date is read to its end and refused), then the log is read again when loaded.
  */
-export async function openFlexnetLog(blocks: LogBlocks, ctx: { catalogue: Catalogue; rejectLimits?: typeof LOG_REJECT_LIMITS }): Promise<FlexnetLog> {
+export async function openFlexnetLog(blocks: LogBlocks, ctx: { catalogue: Catalogue; rejectLimits?: typeof LOG_REJECT_LIMITS; shift?: ((wallSeconds: number) => number) | null }): Promise<FlexnetLog> {
   const finder = new DayZeroFinder();
   let first = true;
   for await (const block of blocks()) {
     if (finder.push(block, first)) break;
     first = false;
   }
-  return new FlexnetLog(blocks, finder.result(), ctx.catalogue, ctx.rejectLimits);
+  return new FlexnetLog(blocks, finder.result(), ctx.catalogue, ctx.rejectLimits, ctx.shift ?? null);
 }
 
 function* flexnetItems(log: FlexnetLog): Generator<ParsedItem> {

@@ -23,6 +23,7 @@ import { dropNative, loadNative, nativeBlocker, stageNative, type NativeStage } 
 import { sniffBytes } from './sniff';
 import { readXlsx } from './xlsx';
 import { looksLikeFlexnetLog, openFlexnetLog } from './flexnet';
+import { logTimeZone, logZoneNote, zoneShifter } from './log-zone';
 import { logBlocks } from './log-blocks';
 import { loadParsedItems } from './flexnet-load';
 import { profiled, profileLog, profileMark } from '../db/profile';
@@ -694,7 +695,11 @@ async function importOne(
         signal: opts.signal,
         onBytes: (done, size) => onRows(0, `reading the log, ${size > 0 ? Math.floor((done / size) * 100) : 100} %`),
       });
-    items = await openFlexnetLog(blocks, { catalogue: ctx.catalogue });
+    // The server's clock, as its banner names it, moved into the engagement's: two servers in two zones are one clock.
+    const zone = logTimeZone(decodeBytes(facts.head, plan.encoding));
+    const shift = zone?.iana ? zoneShifter(zone.iana, ctx.timezone) : null;
+    plan.notes.push(logZoneNote(zone, ctx.timezone, shift !== null));
+    items = await openFlexnetLog(blocks, { catalogue: ctx.catalogue, shift });
   }
 
   // Large plain CSV files: DuckDB reads them itself, staged before the transaction so a file it cannot

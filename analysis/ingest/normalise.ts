@@ -8,6 +8,7 @@ import { KIND_SPECS, NATIVE_KINDS, normHeader, type TabularKind } from './aliase
 import { UTC_HEADER_RE, type Detection } from './detect';
 import type { CanonicalTable, CellValue, ParsedItem } from './types';
 import { DateKind, serialToText } from './xlsx';
+import { zoneNoteNeedsAttention } from './log-zone';
 
 export interface NormaliseContext {
   catalogue: Catalogue;
@@ -71,16 +72,20 @@ export const READING_NOTES = {
   mergedDown: 'merged cells read down:',
   notRead: 'not read:',
   overlong: 'more values than the header has columns',
+  /** A FlexNet log's sessions replaced by the same sessions from a fuller log (flexnet-load.ts). */
+  superseded: 'still open where this log ends',
 } as const;
 
 /**
  * A source note the analyst must see beside the loaded file, not only on the card before import: how its dates and
- * numbers were read, values loaded blank, merged cells filled down, sheets not read, rows with values beyond the header.
+ * numbers were read, values loaded blank, merged cells filled down, sheets not read, rows with values beyond the header,
+ * a log's clock moved or not known, a log's sessions replaced by a fuller log's.
  */
 export function needsAttention(note: string): boolean {
   return (Object.values(DATE_NOTES) as string[]).some((n) => note.startsWith(n)) || BLANKED_NOTE.test(note)
     || Object.values(NUMBER_NOTES).some((n) => note.startsWith(n))
-    || note.startsWith(READING_NOTES.mergedDown) || note.startsWith(READING_NOTES.notRead) || note.includes(READING_NOTES.overlong);
+    || note.startsWith(READING_NOTES.mergedDown) || note.startsWith(READING_NOTES.notRead) || note.includes(READING_NOTES.overlong)
+    || note.includes(READING_NOTES.superseded) || zoneNoteNeedsAttention(note);
 }
 const BLANKED_NOTE = /^\d+ rows? loaded with .+ blank: /;
 

@@ -29,14 +29,18 @@ test("the 2018 log's standalone AutoCAD package is no AEC Collection seat: the C
   assert.ok(!users.has('Wittenburg') && !users.has('SlabaughT'), [...users].join(', '));
 });
 
-/** A licence server's log: its banner, then one AutoCAD check-out a weekday (09:00-12:00) on the given days. */
-function serverLog(server: string, days: string[]): string {
+/**
+ * A licence server's log: its banner (naming its clock's zone when given), then AutoCAD check-outs on the given days,
+ * 09:00-12:00 on the server's clock, one per user.
+ */
+function serverLog(server: string, days: string[], opts: { zone?: string; users?: string[] } = {}): string {
   const us = (d: string) => { const [y, m, dd] = d.split('-'); return `${Number(m)}/${Number(dd)}/${y}`; };
-  const lines = [`15:49:10 (lmgrd) FlexNet Licensing (v11.16.2.0 build 242433 x64_n6) started on ${server} (IBM PC) (${us(days[0]!)})`];
+  const lines = opts.zone ? [`15:49:07 (lmgrd) Server's System Date and Time: Thu Oct 01 2025 15:49:07 ${opts.zone}`] : [];
+  lines.push(`15:49:10 (lmgrd) FlexNet Licensing (v11.16.2.0 build 242433 x64_n6) started on ${server} (IBM PC) (${us(days[0]!)})`);
   for (const d of days) {
     lines.push(` 0:00:00 (lmgrd) TIMESTAMP ${us(d)}`);
-    lines.push(` 9:00:00 (adskflex) OUT: "64300ACD_F" ann@PC-${server}  `, ` 9:00:00 (adskflex) OUT: "87545ACD_2023_0F" ann@PC-${server}  `);
-    lines.push(`12:00:00 (adskflex) IN: "87545ACD_2023_0F" ann@PC-${server}  `, `12:00:00 (adskflex) IN: "64300ACD_F" ann@PC-${server}  `);
+    for (const u of opts.users ?? ['ann']) lines.push(` 9:00:00 (adskflex) OUT: "64300ACD_F" ${u}@PC-${u}  `, ` 9:00:00 (adskflex) OUT: "87545ACD_2023_0F" ${u}@PC-${u}  `);
+    for (const u of opts.users ?? ['ann']) lines.push(`12:00:00 (adskflex) IN: "87545ACD_2023_0F" ${u}@PC-${u}  `, `12:00:00 (adskflex) IN: "64300ACD_F" ${u}@PC-${u}  `);
   }
   return lines.join('\n') + '\n';
 }
@@ -65,4 +69,25 @@ test("a licence server's weeks without a line are a telemetry gap, though anothe
   assert.match(gaps[0]!.detail ?? '', /^licence server LIC01: no usage at all for 23 consecutive days \(2026-01-10 to 2026-02-01\)/);
   const evidence = (await call('findings.evidence', { finding_id: gaps[0]!.finding_id })) as { rows: Array<{ file: string | null; note: string | null }> };
   assert.deepEqual([...new Set(evidence.rows.map((r) => `${r.file} ${r.note}`))].sort(), ['lic01.log first usage after the gap', 'lic01.log last usage before the gap']);
+});
+
+test("two servers in two time zones are one clock: New York's morning is London's afternoon, not more seats at once", async () => {
+  await call('engagement.create', { path: join(engine.root, 'z', 'z.lrtw'), client: 'Fabrikam', as_of: '2026-03-31' });
+  await call('settings.update', { settings: { timezone: 'Europe/London' } });
+  const dir = join(engine.root, 'zones');
+  mkdirSync(dir, { recursive: true });
+  const days = weekdays('2025-12-01', '2026-03-31');
+  writeFileSync(join(dir, 'lon.log'), serverLog('LIC-LON', days, { zone: 'GMT Standard Time', users: ['a1', 'a2', 'a3'] }));
+  writeFileSync(join(dir, 'nyc.log'), serverLog('LIC-NYC', days, { zone: 'Eastern Standard Time', users: ['b1', 'b2'] }));
+  writeFileSync(join(dir, 'subscriptions.csv'), 'Offering Name,Seat Quantity,Start Date,End Date,Access\nAutoCAD,4,2025-01-01,2026-12-31,Multi-user\n');
+  await call('import.run', { jobId: 'i', files: [{ path: dir }] });
+  await call('review.run', { jobId: 'r' });
+  // London's three seats 09:00-12:00 and New York's two 14:00-17:00 London time: 3 at once on 4 seats, no over-use.
+  assert.deepEqual((await call('findings.list', { types: ['network_over_use'] })) as Finding[], []);
+  const sources = (await call('sources.list', {})) as Array<{ file: string; notes: string[] }>;
+  assert.ok(
+    sources.find((x) => x.file === 'nyc.log')!.notes.includes("clock: the server's times (Eastern Standard Time, America/New_York) were moved into the engagement's time zone (Europe/London)"),
+    JSON.stringify(sources.map((x) => x.notes)),
+  );
+  assert.ok(!sources.find((x) => x.file === 'lon.log')!.notes.some((n) => n.startsWith('clock:')), 'a log already on the engagement\'s clock needs no word');
 });
