@@ -4,8 +4,8 @@
 // covers bag-info.txt (which carries the public key), so changing one byte anywhere fails `verify`.
 import { makeOutputDir } from './output-dir';
 import { profiled, profileLog, profileMark } from '../db/profile';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
 import { randomBytes, sign } from 'node:crypto';
 import type { EngagementDb } from '../db/engine';
 import type { Settings } from '../settings';
@@ -55,8 +55,8 @@ const PACK_PARTS = [
 type SourceRow = Awaited<ReturnType<typeof sourceRows>>[number];
 
 interface SourcePlan {
-  /** packedAs: the SHA-256 of the copy packed when it is not the one recorded at import (packed as found). */
-  packed: (SourceRow & { included: boolean; packPath: string | null; packedAs?: string })[];
+  /** changedTo: the SHA-256 the source has now when it is not the one recorded at import (then it is not packed). */
+  packed: (SourceRow & { included: boolean; packPath: string | null; changedTo?: string })[];
   toCopy: { from: string; seg: string }[];
 }
 
@@ -70,7 +70,10 @@ function planSources(sources: readonly SourceRow[]): SourcePlan {
     const seg = used.has(names.plain.toLowerCase()) ? names.second : names.plain;
     used.add(seg.toLowerCase());
     const from = s.stored_path ?? s.original_path;
-    if (from && existsSync(from) && statSync(from).isFile()) {
+    // A regular file only, never through a link: an engagement file can come from elsewhere, and its paths must not
+    // make the signed pack carry whatever they point at. What is copied is packed only if its SHA-256 is the one
+    // recorded at import (see writeEvidencePack), which a file the engagement never imported cannot have.
+    if (from && isAbsolute(from) && existsSync(from) && lstatSync(from).isFile()) {
       toCopy.push({ from, seg });
       packed.push({ ...s, included: true, packPath: `data/sources/${seg}` });
     } else {
@@ -205,7 +208,7 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
     if (summary) writeFileSync(join(data, 'summary.json'), `${JSON.stringify({ ...summary, outputs: { workbook: wbName, evidence_pack: name } }, null, 2)}\n`);
 
     // The sources: every copy finished, then what could not be packed as imported, in source order (before the report,
-    // which marks a source packed as found, not as reviewed).
+    // which marks a source changed since the review).
     const t2 = profileMark();
     part(3);
     const copied = await copying;
@@ -218,11 +221,17 @@ export async function writeEvidencePack(db: EngagementDb, settings: Settings, ou
         continue;
       }
       const got = copied.get(s.packPath.slice('data/sources/'.length))!;
-      knownHash.set(s.packPath, got);
       if (got !== s.sha256.toLowerCase()) {
-        s.packedAs = got;
-        missing.push(`${s.file}: the copy kept at import no longer matches the SHA-256 recorded then (${s.sha256}); it is packed as found (sha256 ${got}).`);
+        // Bytes that are not the ones reviewed show nothing an auditor can trace, and packing them as found would let a
+        // changed path carry any file into a signed pack: they are taken out again and named as not packed.
+        rmSync(join(work, s.packPath), { force: true });
+        s.changedTo = got;
+        s.included = false;
+        s.packPath = null;
+        missing.push(`${s.file}: the copy kept at import no longer matches the SHA-256 recorded then (${s.sha256}; now ${got}), so it is not packed: the file changed since it was reviewed.`);
+        continue;
       }
+      knownHash.set(s.packPath, got);
     }
     if (missing.length) writeFileSync(join(data, 'SOURCES-NOT-PACKED.txt'), `Source files that could not be packed as imported:\n\n${missing.map((m) => `- ${m}`).join('\n')}\n`);
 

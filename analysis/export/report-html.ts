@@ -34,7 +34,7 @@ export interface ReportInput {
   unconverted?: { bookCurrency: string; codes: ReadonlySet<string> };
   /** A Flex pool's tokens used per product in the 12 months to the review date, most first (empty without a pool). */
   tokensByProduct: Array<{ product: string; name: string; tokens: number }>;
-  sources: (SourceRow & { included: boolean; packPath: string | null; packedAs?: string })[];
+  sources: (SourceRow & { included: boolean; packPath: string | null; changedTo?: string })[];
   refused: RefusedRow[];
   rejects: number;
   signals: number;
@@ -134,8 +134,8 @@ export function renderReport(r: ReportInput): string {
     .map(
       (s) => `<tr><td>${esc(s.file)}</td><td>${esc(s.kind)}</td><td class="num">${num(s.rows_read)}</td><td class="num">${num(s.rows_loaded)}</td><td class="num">${num(s.rows_rejected)}</td><td class="num">${num(s.rows_duplicate)}</td>
 <td class="num">${num(s.size_bytes)}</td><td class="mono">${esc(s.sha256)}</td><td>${
-        !s.included ? `<span class="pill missing">missing</span>`
-        : s.packedAs ? `<span class="pill missing">changed since reviewed</span><div class="mono">packed as found: ${esc(s.packedAs)}</div>`
+        s.changedTo ? `<span class="pill missing">changed since reviewed</span><div class="mono">not packed; now ${esc(s.changedTo)}</div>`
+        : !s.included ? `<span class="pill missing">missing</span>`
         : `<span class="pill ok">in pack</span>`}</td></tr>`,
     )
     .join('');

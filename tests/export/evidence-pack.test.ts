@@ -2,7 +2,7 @@
 // the file, after any change; the signing key stays outside engagements; the report is inert HTML.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -300,14 +300,17 @@ describe('evidence pack', () => {
     assert.match(text, /To recompute every finding from the packed sources and settings, run lrtw review --input/);
   });
 
-  it('a source changed since it was reviewed is packed as found and said so: in the report, by verify and in auditor mode', async () => {
+  it('a source changed since it was reviewed is not packed, and said so: in the report, by verify and in auditor mode', async () => {
     const src = fx.sourceFiles[0]!;
     writeFileSync(src.path, Buffer.concat([src.bytes, Buffer.from('extra,row\n')]));
     try {
       const r = await writeEvidencePack(fx.db, fx.settings, join(fx.dir, 'exports-changed'), { keyDir, toolVersion: '0.1.0', now: new Date('2026-10-02T09:30:00Z') });
       assert.equal((await verifyPack(r.path)).ok, true, 'intact as signed');
       const report = readFileSync(join(r.path, 'data', 'report.html'), 'utf8');
-      assert.match(report, /changed since reviewed<\/span><div class="mono">packed as found: [0-9a-f]{64}<\/div>/);
+      assert.match(report, /changed since reviewed<\/span><div class="mono">not packed; now [0-9a-f]{64}<\/div>/);
+      // Bytes that are not the ones reviewed are not in the pack at all.
+      const packedBytes = readdirSync(join(r.path, 'data', 'sources')).map((f) => readFileSync(join(r.path, 'data', 'sources', f)));
+      assert.ok(!packedBytes.some((b) => b.includes('extra,row')), 'the changed file is not packed');
       // The fixture also holds a source whose stored copy is gone: two in all.
       assert.match(report, /2 source files are not in this pack as reviewed \(see data\/SOURCES-NOT-PACKED\.txt/);
       const out = await captured(() => runVerifyCommand([r.path]));
@@ -322,6 +325,26 @@ describe('evidence pack', () => {
       assert.match((await openPack(pack)).notes.join(' '), /^One source file is not in the pack as it was reviewed/);
     } finally {
       writeFileSync(src.path, src.bytes);
+    }
+  });
+
+  it('an engagement whose source paths were pointed at other files (the signing key, a link) packs none of them', async () => {
+    const keyFile = readdirSync(keyDir).map((f) => join(keyDir, f)).find((f) => readFileSync(f, 'utf8').includes('PRIVATE KEY'))!;
+    const link = join(fx.dir, 'link-to-key.csv');
+    symlinkSync(keyFile, link);
+    const before = await fx.db.all<{ source_id: number; stored_path: string | null; original_path: string | null }>('SELECT source_id, stored_path, original_path FROM sources ORDER BY source_id');
+    // As an engagement file from elsewhere could hold them: one source pointed at the key, another at a link to it.
+    await fx.db.run('UPDATE sources SET stored_path = $2 WHERE source_id = $1', [Number(before[0]!.source_id), keyFile]);
+    await fx.db.run('UPDATE sources SET stored_path = $2 WHERE source_id = $1', [Number(before[1]!.source_id), link]);
+    try {
+      const r = await writeEvidencePack(fx.db, fx.settings, join(fx.dir, 'exports-hostile'), { keyDir, toolVersion: '0.1.0', now: new Date('2026-10-02T09:30:00Z') });
+      const secret = readFileSync(keyFile);
+      const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
+      for (const f of walk(r.path)) assert.ok(!readFileSync(f).includes(secret.subarray(0, 64)), `${f} holds none of the key`);
+      assert.match(readFileSync(join(r.path, 'data', 'SOURCES-NOT-PACKED.txt'), 'utf8'), /no longer matches the SHA-256 recorded then .* so it is not packed/);
+    } finally {
+      for (const b of before) await fx.db.run('UPDATE sources SET stored_path = $2, original_path = $3 WHERE source_id = $1', [Number(b.source_id), b.stored_path, b.original_path]);
+      rmSync(link, { force: true });
     }
   });
 
