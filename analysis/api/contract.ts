@@ -173,7 +173,7 @@ export const API = {
   /** A loaded row's line as its file writes it (evidence: the parsed values beside the text they came from). Added for the evidence panel. */
   'sources.line': {
     input: z.object({ source_id: z.number().int().min(1), line: z.number().int().min(1) }),
-    output: z.object({ file: z.string(), line: z.number(), text: z.string().nullable(), note: z.string().nullable() }),
+    output: z.object({ file: z.string(), line: z.number(), text: z.string().nullable(), note: z.string().nullable(), header: z.string().nullable() }),
   },
   'refused.list': { input: Empty, output: z.array(RefusedSchema) },
   'rejects.list': { input: z.object({ source_id: z.number().int().optional(), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(5000).default(500) }), output: z.object({ total: z.number(), rows: z.array(RejectRowSchema) }) },

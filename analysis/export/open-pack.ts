@@ -1,7 +1,6 @@
 // Auditor mode: opens an evidence pack read-only. It verifies first (hashes and signature) and then
 // reads summary.json, findings.csv and report.html from the payload; nothing here writes to the pack.
-import { createReadStream, existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { packedSourceNames } from './file-names';
 import { MANIFEST, parseManifest } from './bagit';
@@ -11,6 +10,7 @@ import { readTextRecords } from '../ingest/text-reader';
 import { readXlsx } from '../ingest/xlsx';
 import { DEFAULT_LIMITS } from '../ingest/limits';
 import { EVIDENCE_CSV_HEADER } from './evidence-csv';
+import { cutLine, recordAt } from '../ingest/source-line';
 
 /** Files larger than this are not loaded into the viewer (they stay in the pack). */
 const MAX_VIEW_BYTES = 64 * 1024 * 1024;
@@ -253,9 +253,6 @@ export async function packEvidence(path: string, findingId: string, limit: numbe
   return { total, rows };
 }
 
-/** Longest source line shown: a row of an export is far shorter; a hostile one is cut, not sent whole. */
-const MAX_SHOWN_LINE = 4000;
-
 /**
  * The text of line `line` of a source file in the pack (data/sources), as the auditor would read it there: what an
  * evidence row rests on, without opening a file of millions of lines by hand. The file is found as the pack names
@@ -269,19 +266,11 @@ export async function packSourceLine(path: string, sourceId: number | null, file
   const found = candidates.find((c) => dirname(c) === dir && existsSync(c) && lstatSync(c).isFile());
   if (!found) return { text: null, reason: `The pack holds no copy of ${file} (see data/SOURCES-NOT-PACKED.txt).`, header: null };
   if (/\.xlsx$/i.test(found)) return { text: null, reason: `${file} is an Excel workbook: open data/sources/${basename(found)} at row ${line} of its data sheet.`, header: null };
-  // A table's first line names its columns (a log has none): shown with the line, so no one counts commas.
+  // A table's first line names its columns (a log has none): shown with the line, so no one counts commas. Read with a
+  // bound on what a line may hold (a hostile line of hundreds of MB is scanned, not held).
   const table = !/\.log$/i.test(found);
-  let header: string | null = null;
-  const rl = createInterface({ input: createReadStream(found, { encoding: 'utf8' }), crlfDelay: Infinity });
-  let n = 0;
-  try {
-    const cut = (t: string) => (t.length > MAX_SHOWN_LINE ? `${t.slice(0, MAX_SHOWN_LINE)}…` : t);
-    for await (const text of rl) {
-      if (++n === 1 && table && line > 1) header = cut(text);
-      if (n === line) return { text: cut(text), reason: null, header };
-    }
-  } finally {
-    rl.close();
-  }
-  return { text: null, reason: `${file} has ${n} lines, not ${line}.`, header: null };
+  const record = await recordAt(found, 'utf-8', line, table);
+  if (record.length === 0) return { text: null, reason: `${file} has no line ${line}.`, header: null };
+  const header = table && line > 1 ? cutLine((await recordAt(found, 'utf-8', 1, false))[0] ?? '') : null;
+  return { text: cutLine(record.join('\n')), reason: null, header };
 }

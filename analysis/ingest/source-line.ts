@@ -1,7 +1,9 @@
 // A loaded row's line as its file writes it, read back from the copy kept with the engagement (or, failing that,
 // the original file while it is unchanged in size): what the analyst compares the parsed values with, a date
 // written day first say. Text sources only; a workbook's row is named by sheet and row.
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, lstatSync, statSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import type { EngagementDb } from '../db/engine';
 import type { TextEncoding } from './text-reader';
 
@@ -16,28 +18,58 @@ export interface SourceLine {
   /** The record's text (its physical lines joined by \n), or null with `note` saying why there is none. */
   text: string | null;
   note: string | null;
+  /** A table's first line, which names its columns (a log has none): shown with the line, so no one counts commas. */
+  header: string | null;
 }
 
 const ENCODINGS: readonly string[] = ['utf-8', 'utf-16le', 'utf-16be', 'windows-1252'];
 
 export async function readSourceLine(db: EngagementDb, sourceId: number, line: number): Promise<SourceLine | null> {
-  const src = await db.one<{ file: string; kind: string; stored_path: string | null; original_path: string | null; size_bytes: number; sheet: string | null; encoding: string | null }>(
-    'SELECT file, kind, stored_path, original_path, size_bytes, sheet, encoding FROM sources WHERE source_id = $1',
+  const src = await db.one<{ file: string; kind: string; stored_path: string | null; original_path: string | null; size_bytes: number; sha256: string; sheet: string | null; encoding: string | null }>(
+    'SELECT file, kind, stored_path, original_path, size_bytes, sha256, sheet, encoding FROM sources WHERE source_id = $1',
     [sourceId],
   );
   if (!src) return null;
-  const none = (note: string): SourceLine => ({ file: src.file, line, text: null, note });
+  const none = (note: string): SourceLine => ({ file: src.file, line, text: null, note, header: null });
   if (src.sheet !== null) return none(`${src.file} is a workbook: this is row ${line.toLocaleString('en-US')} of its sheet "${src.sheet}".`);
   const encoding = (ENCODINGS.includes(src.encoding ?? '') ? src.encoding : 'utf-8') as TextEncoding;
   const size = Number(src.size_bytes);
-  // The copy kept with the engagement is the file as loaded; the original counts only while its size is unchanged.
-  const path = [src.stored_path, src.original_path].find((p): p is string => p !== null && existsSync(p) && statSync(p).size === size);
+  // The copy kept with the engagement is the file as loaded; the original counts only while its bytes are unchanged.
+  // Either is read only as a regular file (no link) holding the bytes recorded at import: an engagement file can come
+  // from elsewhere, and its paths must not show what they point at.
+  let path: string | undefined;
+  for (const p of [src.stored_path, src.original_path]) {
+    if (p !== null && isAbsolute(p) && existsSync(p) && lstatSync(p).isFile() && statSync(p).size === size && (await sha256Verified(p, src.sha256))) {
+      path = p;
+      break;
+    }
+  }
   if (!path) return none(`${src.file} is no longer where it was loaded from${src.original_path ? ` (${src.original_path})` : ''}, or it has changed since: its line cannot be shown. The values above are the row as it was loaded.`);
   // A log's line is one line; a table's record may go on while a quoted cell holds line breaks.
-  const lines = await physicalLines(path, encoding, line, src.kind !== 'flexnet_log');
+  const lines = await recordAt(path, encoding, line, src.kind !== 'flexnet_log');
   if (lines.length === 0) return none(`${src.file} has no line ${line.toLocaleString('en-US')}.`);
   const text = lines.join('\n');
-  return { file: src.file, line, text: text.length > MAX_LINE_CHARS ? text.slice(0, MAX_LINE_CHARS) : text, note: text.length > MAX_LINE_CHARS ? `The line is ${text.length.toLocaleString('en-US')} characters long; its first ${MAX_LINE_CHARS.toLocaleString('en-US')} are shown.` : null };
+  const header = src.kind !== 'flexnet_log' && line > 1 ? cutLine((await recordAt(path, encoding, 1, false))[0] ?? '') : null;
+  return { file: src.file, line, text: cutLine(text), note: text.length > MAX_LINE_CHARS ? `The line is longer than ${MAX_LINE_CHARS.toLocaleString('en-US')} characters; its first ${MAX_LINE_CHARS.toLocaleString('en-US')} are shown.` : null, header };
+}
+
+/** A line cut to MAX_LINE_CHARS, marked where it was cut. */
+export const cutLine = (text: string): string => (text.length > MAX_LINE_CHARS ? `${text.slice(0, MAX_LINE_CHARS)}…` : text);
+
+/** Files whose SHA-256 was checked, by path, size and modification time: a 1 GB export is hashed once, not per line. */
+const verified = new Map<string, string>();
+
+async function sha256Verified(path: string, sha256: string): Promise<boolean> {
+  const st = statSync(path);
+  const key = `${path}\u0000${st.size}\u0000${st.mtimeMs}`;
+  let got = verified.get(key);
+  if (got === undefined) {
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) hash.update(chunk);
+    got = hash.digest('hex');
+    verified.set(key, got);
+  }
+  return got === sha256.toLowerCase();
 }
 
 /**
@@ -45,7 +77,7 @@ export async function readSourceLine(db: EngagementDb, sourceId: number, line: n
  * The file is streamed and only the wanted lines are decoded. In UTF-16 a line break is two bytes, so those files
  * are decoded as they stream (they are small: exports that large are UTF-8).
  */
-async function physicalLines(path: string, encoding: TextEncoding, line: number, record: boolean): Promise<string[]> {
+export async function recordAt(path: string, encoding: TextEncoding, line: number, record: boolean): Promise<string[]> {
   const wide = encoding === 'utf-16le' || encoding === 'utf-16be';
   const decoder = new TextDecoder(encoding);
   const out: string[] = [];

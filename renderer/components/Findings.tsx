@@ -723,6 +723,7 @@ function SourceLineText(props: { state: LineState }) {
   if ('error' in st) return <div className="evidence-line" role="alert">Could not read the line: {st.error}</div>;
   return (
     <div className="evidence-line">
+      {st.got.header !== null && st.got.text !== null && <pre className="mono header" aria-label={`Line 1 of ${st.got.file}, its column names`}>{st.got.header}</pre>}
       {st.got.text !== null && <pre className="mono" aria-label={`Line ${st.got.line} of ${st.got.file} as written`}>{st.got.text}</pre>}
       {st.got.note && <div className="muted small">{st.got.note}</div>}
     </div>

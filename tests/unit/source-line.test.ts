@@ -2,7 +2,7 @@
 // in the file's own encoding, a quoted record over several lines whole, and a plain reason where there is no line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useTestEngine } from './engine-harness';
 import { FIXTURES } from '../ingest/helpers';
@@ -26,18 +26,24 @@ test('an evidence row\'s line is shown as its file writes it: encoding, CRLF, a 
   // A Windows-1252 export (Zoë in one byte) and a UTF-16 one with its byte order mark.
   writeFileSync(join(dir, 'ansi.csv'), Buffer.from(`${HEADER}\ns4,zo\xeb@tailspin.com,Revit,2026-02-16 09:00:00,2026-02-16 10:00:00,Named User\n`, 'latin1'));
   writeFileSync(join(dir, 'wide.csv'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${HEADER}\r\ns5,dee@tailspin.com,Revit,2026-02-17 09:00:00,2026-02-17 10:00:00,Named User\r\n`, 'utf16le')]));
-  await call('import.run', { jobId: 'i', files: ['uk.csv', 'ansi.csv', 'wide.csv'].map((f) => ({ path: join(dir, f) })).concat([{ path: join(FIXTURES, 'flexnet') }]) });
+  writeFileSync(join(dir, 'long.csv'), `${HEADER}\ns6,eve@tailspin.com,Revit,2026-02-18 09:00:00,2026-02-18 10:00:00,Named User\n${'x'.repeat(3_000_000)}\ns7,eve@tailspin.com,Revit,2026-02-18 09:00:00,2026-02-18 10:00:00,Named User\n`);
+  await call('import.run', { jobId: 'i', files: ['uk.csv', 'ansi.csv', 'wide.csv', 'long.csv'].map((f) => ({ path: join(dir, f) })).concat([{ path: join(FIXTURES, 'flexnet') }]) });
   const sources = (await call('sources.list', {})) as Source[];
   const id = (file: string) => sources.find((s) => s.file === file)!.source_id;
   const line = (file: string, n: number) => call('sources.line', { source_id: id(file), line: n }) as Promise<Line>;
 
-  assert.deepEqual(await line('uk.csv', 2), { file: 'uk.csv', line: 2, text: 's1,ann@tailspin.com,Revit,13/02/2026 09:00,13/02/2026 10:00,Named User,PC-1', note: null });
+  assert.deepEqual(await line('uk.csv', 2), { file: 'uk.csv', line: 2, text: 's1,ann@tailspin.com,Revit,13/02/2026 09:00,13/02/2026 10:00,Named User,PC-1', note: null, header: `${HEADER},device_name` });
   assert.equal((await line('uk.csv', 3)).text, 's2,bo@tailspin.com,Revit,14/02/2026 09:00,14/02/2026 10:00,Named User,"PC-2\nDesk B"');
   assert.equal((await line('uk.csv', 5)).text, 's3,cy@tailspin.com,Revit,15/02/2026 09:00,15/02/2026 10:00,Named User,PC-3');
   assert.equal((await line('ansi.csv', 2)).text, 's4,zoë@tailspin.com,Revit,2026-02-16 09:00:00,2026-02-16 10:00:00,Named User');
   assert.equal((await line('wide.csv', 1)).text, HEADER);
   assert.equal((await line('wide.csv', 2)).text, 's5,dee@tailspin.com,Revit,2026-02-17 09:00:00,2026-02-17 10:00:00,Named User');
-  assert.deepEqual(await line('uk.csv', 99), { file: 'uk.csv', line: 99, text: null, note: 'uk.csv has no line 99.' });
+  assert.deepEqual(await line('uk.csv', 99), { file: 'uk.csv', line: 99, text: null, note: 'uk.csv has no line 99.', header: null });
+  // A hostile line of megabytes is scanned, not held, and shown cut.
+  const long = (await line('long.csv', 3));
+  assert.equal(long.text, `${'x'.repeat(4000)}…`);
+  assert.match(long.note ?? '', /^The line is longer than 4,000 characters; its first 4,000 are shown\.$/);
+  assert.equal((await line('long.csv', 4)).text, 's7,eve@tailspin.com,Revit,2026-02-18 09:00:00,2026-02-18 10:00:00,Named User', 'the line after it');
 
   // The line an evidence row points to is the line its values were read from.
   await call('review.run', { jobId: 'r' });
@@ -57,6 +63,12 @@ test('an evidence row\'s line is shown as its file writes it: encoding, CRLF, a 
   rmSync(join(dir, 'uk.csv'));
   assert.equal((await line('uk.csv', 2)).text?.startsWith('s1,'), true);
   const info = (await call('engagement.info', {})) as { folder: string };
+  // A copy whose bytes are no longer those loaded (same size) is not read: its line would not be the row's.
+  const stored = readdirSync(join(info.folder, 'sources')).find((f) => f.endsWith('-uk.csv'))!;
+  const bytes = readFileSync(join(info.folder, 'sources', stored));
+  writeFileSync(join(info.folder, 'sources', stored), Buffer.from(bytes.toString('latin1').replace('s1,ann', 's1,eve'), 'latin1'));
+  assert.equal((await line('uk.csv', 2)).text, null, 'a changed copy is not read');
+  writeFileSync(join(info.folder, 'sources', stored), bytes);
   renameSync(join(info.folder, 'sources'), join(info.folder, 'sources-moved'));
   const gone = await line('uk.csv', 2);
   assert.equal(gone.text, null);
