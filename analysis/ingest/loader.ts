@@ -5,6 +5,10 @@
 import type { DuckDBAppender } from '@duckdb/node-api';
 import type { EngagementDb } from '../db/engine';
 import { RefusalError, rowLimitReason, type CanonicalRow, type CanonicalTable, type CellValue, type ParsedItem } from './types';
+import { cutRaw } from './normalise';
+
+/** Longest reject reason kept: a reason quotes cells already cut (normalise.ts quoted); this bounds the rest. */
+const MAX_REASON = 2000;
 
 export interface LoadCounts {
   rows_read: number;
@@ -231,8 +235,9 @@ export async function loadItems(
         lastLine = item.reject.line;
         rejects.appendInteger(sourceId);
         rejects.appendBigInt(BigInt(item.reject.line));
-        rejects.appendVarchar(item.reject.raw);
-        rejects.appendVarchar(item.reject.reason);
+        // Every reader's reject is kept cut (a hostile line of megabytes, a cell quoted whole in a reason).
+        rejects.appendVarchar(cutRaw(item.reject.raw));
+        rejects.appendVarchar(item.reject.reason.length > MAX_REASON ? `${item.reject.reason.slice(0, MAX_REASON)}…` : item.reject.reason);
         rejects.endRow();
         rejected++;
       } else {

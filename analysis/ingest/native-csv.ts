@@ -15,7 +15,7 @@ import type { Detection } from './detect';
 import type { IngestLimits } from './limits';
 import type { LoadCounts } from './loader';
 import { columnsOf, dedupSelect } from './loader';
-import { claimOf, dateExpected, EMPTY_ROW, normaliseUser, parseDate, parseDuration, parseNumber, parseTimestamp, productFacts, TOTALS_PATTERN, totalsReason, tsExpected, type DateOrder, type NormaliseContext } from './normalise';
+import { claimOf, dateExpected, EMPTY_ROW, MAX_REJECT_RAW, normaliseUser, quoted, quotedSql, parseDate, parseDuration, parseNumber, parseTimestamp, productFacts, TOTALS_PATTERN, totalsReason, tsExpected, type DateOrder, type NormaliseContext } from './normalise';
 import { RefusalError, rowLimitReason } from './types';
 import { profiled } from '../db/profile';
 import { JS_WHITESPACE, JS_WHITESPACE_RE2 } from '../db/js-whitespace';
@@ -411,14 +411,14 @@ function kindSelect(kind: TabularKind, m: ColumnSql, order?: DateOrder): { value
 
 function kindReason(kind: TabularKind, m: ColumnSql, order?: DateOrder): { values: Record<string, string>; reason: string } {
   /** SQL text of a quoted cell for a reason message: the cell as the analyst wrote it (trimmed). */
-  const said = (col: string) => (m.has(col) ? `'"' || s.${v(col)} || '"'` : `''`);
+  const said = (col: string) => (m.has(col) ? quotedSql(`s.${v(col)}`) : `''`);
   /** A totals line under the export (no product, a totals word in `col`), as normalise.ts rejectTotals reads it. */
   const totals = (col: string, what: string) => {
     if (!m.has(col) || !m.has('product')) return '';
     // The message around the cell, from the JS reader's own text (a NUL marks where the cell goes).
-    const [before = '', after = ''] = totalsReason('\u0000', what).split('\u0000');
+    const [before = '', after = ''] = totalsReason('\u0000', what).split(quoted('\u0000'));
     return `WHEN s.${v('product')} IS NULL AND s.${v(col)} IS NOT NULL AND NOT contains(s.${v(col)}, '@') AND regexp_matches(s.${v(col)}, ${lit(`(?i)${TOTALS_PATTERN}`)})
-      THEN ${lit(before)} || s.${v(col)} || ${lit(after)}`;
+      THEN ${lit(before)} || ${quotedSql(`s.${v(col)}`)} || ${lit(after)}`;
   };
   const raw = (col: string) => m.value(col);
   if (kind === 'sessions') {
@@ -561,7 +561,8 @@ export async function loadNative(db: EngagementDb, st: NativeStage, sourceId: nu
       await profiled('native rejects', () =>
         db.run(
           `INSERT INTO rejects (source_id, line, raw, reason)
-           SELECT $1, ${skip} + r.rn, x.l, r.reason FROM ${linesOf('$2', skip, maxLineBytes(st.req.limits))} x JOIN temp.main.native_rej r USING (rn)`,
+           SELECT $1, ${skip} + r.rn, CASE WHEN length(x.l) > ${MAX_REJECT_RAW} THEN left(x.l, ${MAX_REJECT_RAW}) || '…' ELSE x.l END, r.reason
+           FROM ${linesOf('$2', skip, maxLineBytes(st.req.limits))} x JOIN temp.main.native_rej r USING (rn)`,
           [sourceId, st.req.path],
         ),
       );

@@ -108,7 +108,7 @@ export function blankedNotes(b: BlankedValues | undefined): string[] {
   if (!b) return [];
   return [...b].map(
     ([header, v]) =>
-      `${v.rows} row${v.rows === 1 ? '' : 's'} loaded with ${header} blank: "${v.text}"${v.rows === 1 ? '' : ' (the first)'} on line ${v.line} does not read; the text is kept with ${v.rows === 1 ? 'the row' : 'each row'}`,
+      `${v.rows} row${v.rows === 1 ? '' : 's'} loaded with ${header} blank: ${quoted(v.text)}${v.rows === 1 ? '' : ' (the first)'} on line ${v.line} does not read; the text is kept with ${v.rows === 1 ? 'the row' : 'each row'}`,
   );
 }
 
@@ -393,8 +393,23 @@ export function isMasked(v: string): boolean {
 // As the exports of an English, German, French or Italian Excel write it: Total, Summe, Gesamtsumme, Somme, Totale.
 export const TOTALS_PATTERN = '^(?:(?:grand\\s+|sub-?\\s*)?totals?|total\\s+g[ée]n[ée]ral|(?:zwischen|gesamt)?summe|gesamt(?:ergebnis)?|somme|totale)\\b\\s*(?::|$|\\d)';
 const TOTALS_RE = new RegExp(TOTALS_PATTERN, 'i');
+/**
+ * A cell quoted in a reject's reason, cut at MAX_QUOTED characters (marked): a hostile cell of a megabyte would otherwise
+ * be written out again in every reason. native-csv.ts quotes the same way in SQL (quotedSql).
+ */
+export const MAX_QUOTED = 200;
+export const quoted = (v: unknown): string => {
+  const t = String(v);
+  return `"${t.length > MAX_QUOTED ? `${t.slice(0, MAX_QUOTED)}…` : t}"`;
+};
+/** SQL for quoted(x), x a VARCHAR expression (our own column names only). */
+export const quotedSql = (x: string): string => `'"' || CASE WHEN length(${x}) > ${MAX_QUOTED} THEN left(${x}, ${MAX_QUOTED}) || '…' ELSE ${x} END || '"'`;
+/** Longest reject text kept, the line as written: a hostile line of megabytes is kept cut, marked (loader.ts, native-csv.ts). */
+export const MAX_REJECT_RAW = 2000;
+export const cutRaw = (t: string): string => (t.length > MAX_REJECT_RAW ? `${t.slice(0, MAX_REJECT_RAW)}…` : t);
+
 /** What a totals line is rejected as (native-csv.ts writes the same in SQL). */
-export const totalsReason = (text: string, what: string) => `a totals line ("${text}"), not ${what}: left out`;
+export const totalsReason = (text: string, what: string) => `a totals line (${quoted(text)}), not ${what}: left out`;
 function rejectTotals(text: string | null, what: string): void {
   if (text !== null && !text.includes('@') && TOTALS_RE.test(text.trim())) throw new RowError(totalsReason(text.trim(), what));
 }
@@ -452,7 +467,13 @@ function claimOfUncached(text: string): Claim {
  */
 function rawLine(cells: string[], delimiter: string): string {
   const needs = (c: string) => c.includes('"') || c.includes(delimiter) || c.includes('\r') || c.includes('\n');
-  return cells.map((c) => (needs(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(delimiter);
+  // Built only as far as it is kept (cutRaw): cells of a megabyte each are not joined whole first.
+  let out = '';
+  for (let i = 0; i < cells.length && out.length <= MAX_REJECT_RAW; i++) {
+    const c = cells[i]!.length > MAX_REJECT_RAW ? cells[i]!.slice(0, MAX_REJECT_RAW + 1) : cells[i]!;
+    out += (i > 0 ? delimiter : '') + (needs(c) ? `"${c.replace(/"/g, '""')}"` : c);
+  }
+  return cutRaw(out);
 }
 
 /** Resolutions per catalogue: exports repeat a handful of product names millions of times. */
@@ -488,7 +509,7 @@ const featureCodeOf = (prodRaw: string): string | null => (/^\d{5}[A-Z0-9]+_/i.t
  */
 function tokensConsumed(n: number | null, text: string | null): number {
   const tokens = need(n, 'tokensConsumed is empty');
-  if (tokens < 0) throw new RowError(`tokensConsumed "${text ?? tokens}" is negative: Token Flex usage charges tokens; correct the row or remove it and load the file again`);
+  if (tokens < 0) throw new RowError(`tokensConsumed ${quoted(text ?? tokens)} is negative: Token Flex usage charges tokens; correct the row or remove it and load the file again`);
   return tokens;
 }
 
@@ -512,7 +533,7 @@ function checkPageFurniture(cells: string[], headerKeys: string[]): void {
   if (filled.length >= 2 && cells.every((c, i) => c.trim() === '' || normHeader(c) === headerKeys[i])) {
     throw new RowError('the header row again (a page break in the export), not data: left out');
   }
-  if (filled.length === 1 && /^page\s+\d+(\s*(of|\/)\s*\d+)?$/i.test(filled[0]!.trim())) throw new RowError(`a page footer ("${filled[0]!.trim()}"), not data: left out`);
+  if (filled.length === 1 && /^page\s+\d+(\s*(of|\/)\s*\d+)?$/i.test(filled[0]!.trim())) throw new RowError(`a page footer (${quoted(filled[0]!.trim())}), not data: left out`);
 }
 
 /** The reason an empty line is a reject (the JS reader and DuckDB's alike). */
@@ -611,7 +632,7 @@ class CellReader {
     // A column headed as UTC ("Session Start (UTC)") is UTC wall-clock time, moved into the engagement's zone.
     const utc = this.tz !== 'UTC' && UTC_HEADER_RE.test(this.headers[this.idx.get(col) ?? -1] ?? '');
     const read = parseTimestamp(v, utc ? 'UTC' : this.tz, this.order);
-    if (read === null) throw new RowError(`${col} "${v}" is not a date (${tsExpected(this.order)})`);
+    if (read === null) throw new RowError(`${col} ${quoted(v)} is not a date (${tsExpected(this.order)})`);
     return utc ? wallClock(Date.parse(`${read.replace(' ', 'T')}Z`), this.tz) : read;
   };
 
@@ -619,7 +640,7 @@ class CellReader {
     const v = this.get(col);
     if (v === null) return null;
     const out = parseDate(v, this.tz, this.order);
-    if (out === null) throw new RowError(`${col} "${v}" is not a date (${dateExpected(this.order)})`);
+    if (out === null) throw new RowError(`${col} ${quoted(v)} is not a date (${dateExpected(this.order)})`);
     return out;
   };
 
@@ -627,13 +648,13 @@ class CellReader {
     const v = this.get(col);
     if (v === null) return null;
     let n = parseNumber(v, this.numbers);
-    if (n === null) throw new RowError(`${col} "${v}" is not a number`);
+    if (n === null) throw new RowError(`${col} ${quoted(v)} is not a number`);
     if (this.types.get(col) === 'integer') {
       // A count holds no fraction: "1.200" seats, read with a decimal point in a file nothing settles, is 1,200.
       const grouped = /^(-?[1-9]\d{0,2})[.,](\d{3})$/.exec(v.trim());
       if (!Number.isInteger(n) && grouped) n = Number(grouped[1]! + grouped[2]!);
-      if (!Number.isInteger(n)) throw new RowError(`${col} "${v}" is not a whole number`);
-      if (Math.abs(n) > 2_000_000_000) throw new RowError(`${col} "${v}" is out of range`);
+      if (!Number.isInteger(n)) throw new RowError(`${col} ${quoted(v)} is not a whole number`);
+      if (Math.abs(n) > 2_000_000_000) throw new RowError(`${col} ${quoted(v)} is out of range`);
     }
     return n;
   };
@@ -643,7 +664,7 @@ class CellReader {
     const v = this.get(col);
     if (v === null) return null;
     const n = parseDuration(v, this.numbers);
-    if (n === null) throw new RowError(`${col} "${v}" is not a number of minutes (or H:MM)`);
+    if (n === null) throw new RowError(`${col} ${quoted(v)} is not a number of minutes (or H:MM)`);
     return n;
   };
 
@@ -686,16 +707,16 @@ const ROW_BUILDERS: Record<TabularKind, (h: Helpers) => Values> = {
     const userRaw = get('user');
     const user = normaliseUser(userRaw);
     const device = get('device_name');
-    if (user === null && device === null) throw new RowError(userRaw ? `user "${userRaw}" is masked and device_name is empty` : 'user and device_name are both empty');
+    if (user === null && device === null) throw new RowError(userRaw ? `user ${quoted(userRaw)} is masked and device_name is empty` : 'user and device_name are both empty');
     const [prod, prodRaw] = product(cat, need(get('product'), 'product is empty'));
     const start = need(ts('start_time'), 'start_time is empty');
     let end = ts('end_time');
     let duration = minutes('duration_minutes');
-    if (duration !== null && duration < 0) throw new RowError(`duration_minutes "${get('duration_minutes')}" is negative`);
+    if (duration !== null && duration < 0) throw new RowError(`duration_minutes ${quoted(get('duration_minutes'))} is negative`);
     const startMs = wallMs(start);
     if (end !== null) {
       const endMs = wallMs(end);
-      if (endMs < startMs) throw new RowError(`end_time "${get('end_time')}" is before start_time "${get('start_time')}"`);
+      if (endMs < startMs) throw new RowError(`end_time ${quoted(get('end_time'))} is before start_time ${quoted(get('start_time'))}`);
       if (duration === null) duration = (endMs - startMs) / 60_000;
     } else if (duration !== null) {
       end = new Date(startMs + Math.round(duration * 60_000)).toISOString().slice(0, 19).replace('T', ' ');
@@ -822,7 +843,7 @@ const ROW_BUILDERS: Record<TabularKind, (h: Helpers) => Values> = {
     for (const col of ['contract_number', 'offering'] as const) rejectTotals(get(col), 'a subscription line');
     const [offering, offeringRaw] = product(cat, need(get('offering'), 'offering_name is empty'));
     const seats = need(num('seat_quantity'), 'seat_quantity is empty');
-    if (seats < 0) throw new RowError(`seat_quantity "${get('seat_quantity')}" is negative`);
+    if (seats < 0) throw new RowError(`seat_quantity ${quoted(get('seat_quantity'))} is negative`);
     const modelText = get('licence_model');
     let model = claimOf(modelText);
     if (model === 'unknown') model = claimOf(get('plan'));

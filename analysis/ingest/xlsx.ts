@@ -81,6 +81,11 @@ const MAX_META_PART_BYTES = 32 * 1024 ** 2;
 const MAX_SHARED_STRINGS = 32_000_000;
 /** Every value is held in memory (about 200 bytes a cell): 12 million fit well inside the engine's heap. */
 const MAX_TOTAL_CELLS = 12_000_000;
+/**
+ * Most characters of text all cells of a workbook may hold. One shared string may be used by any number of cells, so a
+ * workbook of a few KB can stand for gigabytes of text: the uncompressed-size limit does not bound what its rows hold.
+ */
+const MAX_TOTAL_CHARS = 512 * 1024 ** 2;
 /** Excel's own sheet bounds. */
 const MAX_EXCEL_ROW = 1_048_576;
 /** Rows across the workbook's sheets (about 500 bytes each held): one full sheet and a half. A 2 MB file of bare rows inflates to tens of millions. */
@@ -154,7 +159,7 @@ export function readXlsx(bytes: Buffer, limits: IngestLimits): XlsxSheet[] {
     shared = sink.strings;
   }
 
-  const budget: SheetBudget = { rows: 0, cells: 0 };
+  const budget: SheetBudget = { rows: 0, cells: 0, chars: 0 };
   const sheets: XlsxSheet[] = [];
   for (const s of workbook.sheets) {
     const rel = s.relId === null ? undefined : relById.get(s.relId);
@@ -715,6 +720,8 @@ class SharedStringsSink implements XmlSink {
 interface SheetBudget {
   rows: number;
   cells: number;
+  /** Characters of text in all cells read, a shared string counted each time a cell uses it. */
+  chars: number;
 }
 
 class SheetSink implements XmlSink {
@@ -873,6 +880,10 @@ class SheetSink implements XmlSink {
     const value = this.cellText();
     this.nextCol = this.col + 1;
     if (value === '') return; // an empty (e.g. only styled) cell does not widen the row
+    this.budget.chars += value.length;
+    if (this.budget.chars > MAX_TOTAL_CHARS) {
+      throw new RefusalError(`This workbook's cells hold more than ${MAX_TOTAL_CHARS.toLocaleString('en-US')} characters of text in all (one text used by many cells counts each time). ${RESAVE}`);
+    }
     if (this.col >= this.limits.maxColumns) {
       throw new RefusalError(
         `Sheet "${this.sheetName}" row ${this.line} has a value in column ${this.col + 1}, beyond the limit of ${this.limits.maxColumns} columns. Delete the unused columns or export the sheet as CSV.`,

@@ -312,3 +312,15 @@ test('stored (uncompressed) parts are limited too', () => {
   assert.throws(() => readXlsx(stored, { ...DEFAULT_LIMITS, maxEntryBytes: 2 * 1024 * 1024 }), (e: unknown) => e instanceof RefusalError && /more than 2 MiB/.test(e.reason));
   assert.deepEqual(readXlsx(stored, DEFAULT_LIMITS)[0]?.rows, []);
 });
+
+test('one long shared text used by thousands of cells (a few KB standing for gigabytes) is refused by its text in all', async () => {
+  // 999,000 characters once, used by column A of 3,000 rows: 3 billion characters if every cell were taken whole.
+  const rows = Array.from({ length: 3000 }, (_, i) => `<row r="${i + 2}"><c r="A${i + 2}" t="s"><v>0</v></c><c r="B${i + 2}" t="inlineStr"><is><t>RVT</t></is></c></row>`).join('');
+  const bytes = buildXlsx({
+    sheets: [{ name: 'Sessions', xml: sheetXml(`<row r="1"><c r="A1" t="inlineStr"><is><t>user</t></is></c><c r="B1" t="inlineStr"><is><t>product</t></is></c></row>${rows}`) }],
+    sharedStrings: ['x'.repeat(999_000)],
+  });
+  assert.ok(bytes.length < 100_000, `${bytes.length} bytes`);
+  const r = await runIsolated(file('shared-amplified.xlsx', bytes), 'xlsx', DEFAULT_LIMITS, 120_000);
+  assertRefused(r, 'one shared text in 3,000 cells', /cells hold more than 536,870,912 characters of text in all/);
+});

@@ -620,3 +620,17 @@ test('overlapping daily-usage exports that write one address in another case hol
     assert.deepEqual(rows.map((x) => [x.day, x.raw, x.t === null ? null : Number(x.t)]), [['2026-09-29', 'Ann.Lee@contoso.com', null], ['2026-09-30', 'ann.lee@contoso.com', 12], ['2026-10-01', 'ANN.LEE@CONTOSO.COM', 12]], `native ${native}`);
   });
 });
+
+test('a rejected line of near a megabyte is kept cut, and its reason quotes the cell cut, by both readers', async () => {
+  await eachReader(async (native, db, dir) => {
+    const huge = '9'.repeat(900_000);
+    const p = write(dir, 'sessions.csv', [SESSIONS_HEADER, sessionLine(1), `S-huge,x@contoso.com,Revit,2025,PC-1,${huge},,Named User,`, sessionLine(2)].join('\n') + '\n');
+    const r = await importFiles(db, [{ path: p }], { settings: settings(), native });
+    assert.deepEqual([r.sources[0]!.rows_loaded, r.sources[0]!.rows_rejected], [2, 1], `native ${native}`);
+    const rej = (await db.one<{ raw: string; reason: string }>('SELECT raw, reason FROM rejects'))!;
+    assert.equal(rej.raw.length, 2001, `native ${native}: the line kept is cut`);
+    assert.ok(rej.raw.startsWith('S-huge,x@contoso.com,Revit,2025,PC-1,999') && rej.raw.endsWith('9…'), `native ${native}`);
+    assert.ok(rej.reason.startsWith(`start_time "${'9'.repeat(200)}…" is not a date (`), `native ${native}: ${rej.reason.slice(0, 300)}`);
+    assert.ok(rej.reason.length < 400, `native ${native}: the reason quotes the cell cut`);
+  });
+});
