@@ -63,14 +63,19 @@ export function isoToDate(s: string): Date | null {
   return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)));
 }
 
-/** Writes one value as its kind. Text is always a string cell (the formula-injection guard). */
+/** Most characters an Excel cell holds: a longer text makes Excel call the file damaged and cut it itself. */
+export const EXCEL_CELL_CHARS = 32_767;
+/** Client text cut to what a cell holds, marked where it was cut. */
+export const cellText = (t: string): string => (t.length > EXCEL_CELL_CHARS ? `${t.slice(0, EXCEL_CELL_CHARS - 1)}…` : t);
+
+/** Writes one value as its kind. Text is always a string cell (the formula-injection guard), never longer than a cell holds. */
 export function putCell(cell: ExcelJS.Cell, kind: CellKind, v: CellInput, f: Formats): void {
   if (v === null || v === undefined || v === '') {
     cell.value = null;
     return;
   }
   if (kind === 'text') {
-    cell.value = String(v);
+    cell.value = cellText(String(v));
     cell.numFmt = '@';
     return;
   }
@@ -80,13 +85,13 @@ export function putCell(cell: ExcelJS.Cell, kind: CellKind, v: CellInput, f: For
       cell.value = d;
       cell.numFmt = numFmtOf(kind, f)!;
     } else {
-      cell.value = String(v);
+      cell.value = cellText(String(v));
     }
     return;
   }
   const n = typeof v === 'number' ? v : Number(v);
   if (!Number.isFinite(n)) {
-    cell.value = String(v);
+    cell.value = cellText(String(v));
     return;
   }
   cell.value = n;

@@ -27,6 +27,9 @@ import { renewalBrief, tokensByProduct } from '../rules/renewal';
 import { needsAttention, sourceNotes } from '../ingest/normalise';
 import { writeTable, type TableColumn } from './sheet-table';
 
+/** Rejected rows the Data Quality sheet lists (the count above them stays exact). */
+const MAX_REJECTS_LISTED = 10_000;
+
 export const SHEETS = ['Summary', 'Reclamation', 'Gap Register', 'Optimisation', 'Renewal', 'Settlement', 'Assumptions', 'Data Quality', 'Decisions'] as const;
 
 export const RECLAMATION_TYPES = ['dormant_user', 'unused_assignment'] as const;
@@ -887,9 +890,14 @@ async function writeDataQuality(db: EngagementDb, ws: ExcelJS.Worksheet, ctx: Ct
   if (!signals.length) L.row([{ v: 'None.' }]);
   L.blank();
   const nRejects = await rejectCount(db);
-  block(`Rejected rows (${nRejects})`, ['File', 'Line', 'Reason', '', '', '', '', 'Raw text'], [2]);
-  for await (const page of rejectPages(db)) {
+  // A sheet holds 1,048,576 rows: a file of a million bad lines would make Excel call the workbook damaged. The first
+  // MAX_REJECTS_LISTED show what went wrong; the count stays exact.
+  const listed = Math.min(nRejects, MAX_REJECTS_LISTED);
+  block(`Rejected rows (${nRejects.toLocaleString('en-US')}${listed < nRejects ? `; the first ${listed.toLocaleString('en-US')} by file and line are listed` : ''})`, ['File', 'Line', 'Reason', '', '', '', '', 'Raw text'], [2]);
+  let written = 0;
+  pages: for await (const page of rejectPages(db)) {
     for (const r of page as RejectRow[]) {
+      if (written++ >= listed) break pages;
       L.row([{ v: r.file }, { kind: 'int', v: r.line }, { v: r.reason, indent: true }, {}, {}, {}, {}, { v: r.raw, indent: true }], (x) => (x.getCell(8).font = { name: 'Consolas', size: 9 }));
     }
   }
