@@ -102,12 +102,32 @@ const OBJECTS: { path: (p: string[]) => boolean; shape: Shape }[] = [
   { path: (p) => p.length === 2 && p[0] === 'prices', shape: PriceOverrideSchema.shape },
 ];
 
+const MAX_DEPTH = 32;
+
+/** The offset of the first bracket opening level `max` + 1 (outside strings), or null. */
+function tooDeep(text: string, max: number): number | null {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // a backslash escapes the next character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > max) return i;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return null;
+}
+
 /** The first key that no setting has, with its path, or null. */
 function unknownKey(value: unknown, path: string[] = []): { path: string[]; known: string[] } | null {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
   const fixed = OBJECTS.find((o) => o.path(path));
   for (const [k, v] of Object.entries(value)) {
-    if (fixed && !(k in fixed.shape)) return { path: [...path, k], known: Object.keys(fixed.shape) };
+    // Own keys only: "constructor" or "__proto__" is no setting, though every object has them through its prototype.
+    if (fixed && !Object.hasOwn(fixed.shape, k)) return { path: [...path, k], known: Object.keys(fixed.shape) };
     const inner = unknownKey(v, [...path, k]);
     if (inner) return inner;
   }
@@ -118,6 +138,13 @@ function unknownKey(value: unknown, path: string[] = []): { path: string[]; know
 export function parseSettingsText(raw: string, file: string): Settings {
   // Windows editors save UTF-8 with a byte-order mark; it is not part of the JSON.
   const text = raw.replace(/^\uFEFF/, '');
+  // No setting nests deeper than a few levels: a file nested thousands deep (hostile or broken) is named here, before
+  // the parser and the checks below recurse through it.
+  const deep = tooDeep(text, MAX_DEPTH);
+  if (deep !== null) {
+    const at = lineColumn(text, deep);
+    throw new SettingsFileError(`${file} line ${at.line}, column ${at.column}: nested more than ${MAX_DEPTH} levels deep, deeper than any setting. Fix the file.`);
+  }
   let json: unknown;
   try {
     json = JSON.parse(text);

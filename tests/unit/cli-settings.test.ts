@@ -66,6 +66,12 @@ test('engagement.json mistakes name the line and the fix', () => {
   assert.match(errorOf('{\n "scenario": {\n  "audit_settlement_rate_low": 2,\n  "audit_settlement_rate_high": 1.5\n }\n}')!, /^engagement\.json line 3: scenario\.audit_settlement_rate_low: enter at most the high end \(1\.5\)/);
   assert.match(errorOf('{\n\n "as_of": "2026-02-30"\n}')!, /^engagement\.json line 3: as_of: not a calendar date/);
   assert.match(errorOf('[1, 2]')!, /expected a JSON object of settings/);
+  // Hostile shapes: nested 200,000 deep (named, not a stack overflow), and keys every object has through its prototype.
+  assert.match(errorOf(`{"client": ${'['.repeat(200_000)}${']'.repeat(200_000)}}`)!, /^engagement\.json line 1, column \d+: nested more than 32 levels deep, deeper than any setting\. Fix the file\.$/);
+  assert.equal(errorOf('{"client": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}'), null, 'brackets inside a string are text');
+  assert.match(errorOf('{"constructor": 1}')!, /^engagement\.json line 1: constructor is not a setting/);
+  assert.match(errorOf('{"thresholds": {"toString": 1}}')!, /thresholds\.toString is not a setting/);
+  assert.match(errorOf('{"__proto__": {"client": "X"}}')!, /__proto__ is not a setting/);
 });
 
 test('engagement.json saved with a byte-order mark reads like any other', () => {
