@@ -73,14 +73,19 @@ const byName = (a: string, b: string): number => collator.compare(a, b) || (a < 
 export const LINK_NOT_FOLLOWED =
   'This is a symbolic link inside the chosen folder. Links in a folder are not followed, so no file from outside the folder (another client\'s export, a key file) is read or packed by accident. Choose the file it points to by name to load it.';
 
+/** Why a device, pipe or socket (chosen, or met inside a folder) is not read: it is no file, and may never end. */
+export const NOT_A_FILE = 'This is not a regular file (a device, pipe or socket), so it is not read: reading it could wait for ever. Choose the export files themselves.';
+
 /**
  * Folders expand recursively to their files, sorted by name; engagement.json (also chosen alone), *.lrtw and hidden
  * files are skipped. A path chosen by name is read wherever a link takes it; a link met inside a folder is not followed
- * (a client's archive can carry links to anywhere on the analyst's disk) and is listed in `links`, to be refused.
+ * (a client's archive can carry links to anywhere on the analyst's disk) and is listed in `links`, to be refused; a
+ * device, pipe or socket is listed in `special`, to be refused too (never dropped unsaid).
  */
-export async function expandPaths(paths: string[]): Promise<{ files: string[]; links: string[] }> {
+export async function expandPaths(paths: string[]): Promise<{ files: string[]; links: string[]; special: string[] }> {
   const files: string[] = [];
   const links: string[] = [];
+  const special: string[] = [];
   const walk = async (p: string, top: boolean): Promise<void> => {
     const name = basename(p);
     if (!top && (name.startsWith('.') || name.toLowerCase().endsWith('.lrtw'))) return;
@@ -95,9 +100,10 @@ export async function expandPaths(paths: string[]): Promise<{ files: string[]; l
       const names = (await readdir(p)).sort(byName);
       for (const n of names) await walk(join(p, n), false);
     } else if (st.isFile()) files.push(p);
+    else special.push(p);
   };
   for (const p of paths) await walk(resolve(p), true);
-  return { files, links };
+  return { files, links, special };
 }
 
 interface FileFacts {
@@ -400,6 +406,7 @@ export async function scanFiles(db: EngagementDb | null, paths: string[], settin
       const found = await expandPaths([p]);
       files.push(...found.files);
       for (const l of found.links) plans.push(emptyPlan(l, 0, LINK_NOT_FOLLOWED));
+      for (const x of found.special) plans.push(emptyPlan(x, 0, NOT_A_FILE));
     } catch (e) {
       plans.push(emptyPlan(p, 0, unreadable(p, e)));
     }
@@ -472,6 +479,7 @@ export async function importFiles(db: EngagementDb, files: ImportFileRequest[], 
       const found = await expandPaths([f.path]);
       for (const p of found.files) queue.push({ ...f, path: p });
       for (const l of found.links) await recordRefusal(db, { path: l, file: basename(l), size: null, sha256: null }, LINK_NOT_FOLLOWED, refused);
+      for (const x of found.special) await recordRefusal(db, { path: x, file: basename(x), size: null, sha256: null }, NOT_A_FILE, refused);
     } catch (e) {
       await recordRefusal(db, { path: resolve(f.path), file: basename(f.path), size: null, sha256: null }, unreadable(f.path, e), refused);
     }

@@ -6,9 +6,10 @@ import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync, mkd
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import ExcelJS from 'exceljs';
 import { EngagementDb } from '../../analysis/db/engine';
-import { importFiles } from '../../analysis/ingest/import';
+import { importFiles, scanFiles } from '../../analysis/ingest/import';
 import { defaultSettings } from '../../analysis/settings';
 import { buildXlsx, buildZip, sheetXml, zipBomb, xmlEscape, type RawEntry } from './zip-builder';
 
@@ -199,6 +200,24 @@ test('links inside a chosen folder are refused, not followed: nothing from outsi
     // Chosen by name, the link is the analyst's choice: it loads.
     const chosen = await importFiles(db, [{ path: join(folder, 'users-extra.csv') }], { settings: defaultSettings() });
     assert.deepEqual(chosen.sources.map((s) => [s.file, s.rows_loaded]), [['users-extra.csv', 1]]);
+  } finally {
+    db.close();
+  }
+});
+
+test('a pipe in a chosen folder, or a device chosen by name, is refused with its reason, never read nor dropped unsaid', async () => {
+  const folder = join(root, 'with-pipe');
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, 'users.csv'), 'email,first_name,last_name,offering_name\nann@contoso.com,Ann,Lee,Revit\n');
+  execFileSync('mkfifo', [join(folder, 'pipe.csv')]);
+  const db = await EngagementDb.open(join(root, 'pipe.lrtw'));
+  try {
+    const result = await importFiles(db, [{ path: folder }, { path: '/dev/zero' }], { settings: defaultSettings() });
+    assert.deepEqual(result.sources.map((s) => s.file), ['users.csv']);
+    assert.deepEqual(result.refused.map((r) => r.file).sort(), ['pipe.csv', 'zero']);
+    for (const r of result.refused) assert.match(r.reason, /^This is not a regular file \(a device, pipe or socket\), so it is not read/);
+    const plans = await scanFiles(db, [folder, '/dev/zero'], defaultSettings());
+    assert.deepEqual(plans.filter((x) => x.refused).map((x) => x.file).sort(), ['pipe.csv', 'zero']);
   } finally {
     db.close();
   }
