@@ -105,6 +105,15 @@ export function App() {
   useEffect(() => {
     main.current?.scrollTo({ top: 0 });
   }, [step, pack]);
+  // The window's title and a polite announcement name the step: a step opened from the list is otherwise silent.
+  const stepLabel = pack ? 'Auditor mode' : (STEPS.find((s) => s.id === step)?.label ?? '');
+  const [announced, setAnnounced] = useState('');
+  const firstStep = useRef(true);
+  useEffect(() => {
+    document.title = [stepLabel, info?.client, 'LRT Workbench'].filter(Boolean).join(' · ');
+    if (firstStep.current) firstStep.current = false;
+    else setAnnounced(`${stepLabel}${info?.client ? `, ${info.client}` : ''}`);
+  }, [stepLabel, info?.client]);
 
   function onNavKey(e: KeyboardEvent<HTMLElement>, i: number) {
     const to = e.key === 'ArrowDown' ? i + 1 : e.key === 'ArrowUp' ? i - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? STEPS.length - 1 : null;
@@ -119,6 +128,7 @@ export function App() {
     <div className="shell">
       {/* The first Tab on every screen: past the ten steps, straight to the step's content. */}
       <a className="skip-link" href="#main" onClick={(e) => { e.preventDefault(); main.current?.focus(); }}>Skip to the content</a>
+      <div className="sr-only" role="status" aria-live="polite">{announced}</div>
       <aside className="sidebar">
         <div className="brand">
           <ClipboardCheck size={22} aria-hidden />
@@ -145,6 +155,8 @@ export function App() {
                     title={pack !== null && s.id !== 'start' ? 'Close the evidence pack first: auditor mode shows only the pack.' : s.label}
                     onClick={() => { useApp.getState().closePack(); setStep(s.id); }}
                     onKeyDown={(e) => onNavKey(e, i)}
+                    // The step list is one Tab stop (the current step; arrows move along it), not ten.
+                    tabIndex={current || ((pack !== null || !STEPS.some((x) => x.id === step)) && i === 0) ? 0 : -1}
                   >
                     <span className="step-no num" aria-hidden>{i}</span>
                     <Icon size={16} aria-hidden />

@@ -70,7 +70,12 @@ interface RowProps<T> {
   onToggle: (key: string) => void;
   onActivate: (index: number) => void;
   onOpen: (row: T) => void;
+  /** Up or Down on a row's checkbox or button: the same control one row on. */
+  onStep: (index: number, delta: number, control: number) => void;
 }
+
+/** The controls a row can hold, in order (the active row's take Tab). */
+const ROW_CONTROLS = 'a[href], button, input, select, textarea';
 
 /** One body row; memoised so scrolling renders only the rows that come into view, not every visible row again. */
 const BodyRow = memo(function BodyRow<T>(p: RowProps<T>) {
@@ -78,7 +83,7 @@ const BodyRow = memo(function BodyRow<T>(p: RowProps<T>) {
   // One Tab stop per table, not three per row: only the active row's controls (its checkbox, decision and
   // evidence button) take Tab; arrows move the active row. After every render, as cells may draw new controls.
   useLayoutEffect(() => {
-    for (const el of ref.current?.querySelectorAll<HTMLElement>('a[href], button, input, select, textarea') ?? []) {
+    for (const el of ref.current?.querySelectorAll<HTMLElement>(ROW_CONTROLS) ?? []) {
       if (p.active) el.removeAttribute('tabindex');
       else el.tabIndex = -1;
     }
@@ -91,12 +96,22 @@ const BodyRow = memo(function BodyRow<T>(p: RowProps<T>) {
       aria-rowindex={p.index + 2}
       aria-selected={p.selectable ? p.selected : undefined}
       aria-label={p.label}
+      // What the row's cells say, column by column: moving through rows, a screen reader hears the figures and the
+      // decision, not only the name (the grid moves by row, so its cells are never announced one by one).
+      aria-description={rowDescription(p.columns, p.row)}
       className={`dt-row${p.selected ? ' selected' : ''}${p.active ? ' active' : ''}${p.open ? ' open' : ''}`}
       style={{ gridTemplateColumns: p.template, transform: `translateY(${p.start}px)`, height: ROW_HEIGHT }}
       onClick={() => p.onActivate(p.index)}
       // A control reached inside the row (a click, or Tab into the active row) makes it the active row.
       onFocus={() => { if (!p.active) p.onActivate(p.index); }}
       onDoubleClick={() => p.onOpen(p.row)}
+      onKeyDown={(e) => {
+        // A checkbox or button keeps the arrows of the table (a select's arrows choose its value, so not there).
+        const t = e.target as HTMLElement;
+        if ((e.key !== 'ArrowDown' && e.key !== 'ArrowUp') || !(t instanceof HTMLButtonElement || (t instanceof HTMLInputElement && t.type === 'checkbox'))) return;
+        e.preventDefault();
+        p.onStep(p.index, e.key === 'ArrowDown' ? 1 : -1, [...(ref.current?.querySelectorAll(ROW_CONTROLS) ?? [])].indexOf(t));
+      }}
     >
       {p.selectable && (
         <div className="dt-cell dt-check" role="gridcell">
@@ -115,6 +130,25 @@ const BodyRow = memo(function BodyRow<T>(p: RowProps<T>) {
   );
 }) as <T>(p: RowProps<T>) => ReactNode;
 
+/** "Annual value $2,995, Decision Undecided, …": each column's shown text (empty cells left out). */
+function rowDescription<T>(columns: readonly Column<T>[], row: T): string {
+  return columns
+    .map((c) => {
+      const t = c.text ? c.text(row) : c.value(row);
+      return t === null || t === '' ? null : `${c.header} ${String(t)}`;
+    })
+    .filter((x): x is string => x !== null)
+    .join(', ');
+}
+
+/** A column's place among the filterable columns (the filters are one Tab stop, moved along with the arrows). */
+function filterIndexOf<T>(columns: readonly Column<T>[], i: number): number {
+  let n = 0;
+  for (let k = 0; k < i && k < columns.length; k++) if (columns[k]!.filterable !== false) n++;
+  return n;
+}
+const filterCount = <T,>(columns: readonly Column<T>[]) => columns.filter((c) => c.filterable !== false).length;
+
 export function DataTable<T>(props: DataTableProps<T>) {
   const { columns, rows, rowKey, selectable, selected, onSelectedChange, onOpen, label } = props;
   const [sort, setSort] = useState<{ id: string; desc: boolean } | null>(props.initialSort ?? null);
@@ -122,6 +156,18 @@ export function DataTable<T>(props: DataTableProps<T>) {
   const [search, setSearch] = useState('');
   const [active, setActive] = useState(0);
   const scrollRef = useRef<HTMLDivElement>(null);
+  // The header's sort buttons are one Tab stop, and its filters another (arrows move along each): a table of eight
+  // columns is not sixteen Tabs between the search and the rows.
+  const [sortStop, setSortStop] = useState(0);
+  const [filterStop, setFilterStop] = useState(0);
+  const headRef = useRef<HTMLDivElement>(null);
+  const focusHead = (kind: 'sort' | 'filter', i: number) => {
+    const list = headRef.current?.querySelectorAll<HTMLElement>(kind === 'sort' ? '.dt-sort' : '.dt-filter');
+    if (!list || list.length === 0) return;
+    const at = Math.max(0, Math.min(list.length - 1, i));
+    (kind === 'sort' ? setSortStop : setFilterStop)(at);
+    list[at]!.focus();
+  };
 
   // Typing stays responsive at 10,000+ rows: the filtered, sorted view follows the input at lower priority.
   const deferredSearch = useDeferredValue(search);
@@ -149,9 +195,22 @@ export function DataTable<T>(props: DataTableProps<T>) {
     return out;
   }, [rows, columns, sort, deferredFilters, deferredSearch]);
 
+  // The active row is a finding, not a place: when the view is sorted or filtered again (a decision saved in a table
+  // sorted by Decision moves its row), the active row follows its finding to its new place.
+  const activeKey = useRef<string | null>(null);
   useEffect(() => {
+    const at = activeKey.current === null ? -1 : view.findIndex((r) => rowKey(r) === activeKey.current);
+    if (at >= 0 && at !== active) {
+      setActive(at);
+      return;
+    }
     if (active >= view.length) setActive(Math.max(0, view.length - 1));
-  }, [view.length, active]);
+    // Only a new view moves the active row (active is read, not watched: moving it with the arrows does not run this).
+  }, [view]);
+  const activeRowKey = view[active] ? rowKey(view[active]!) : null;
+  useEffect(() => {
+    activeKey.current = activeRowKey;
+  }, [activeRowKey]);
 
   const virtualizer = useVirtualizer({ count: view.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12, scrollPaddingStart: HEAD_HEIGHT });
   const template = [selectable ? '44px' : null, ...columns.map((c) => c.width ?? 'minmax(120px, 1fr)')].filter(Boolean).join(' ');
@@ -196,13 +255,22 @@ export function DataTable<T>(props: DataTableProps<T>) {
     // The table may itself be partly below the fold: the page scrolls too, so the active row is seen.
     requestAnimationFrame(() => document.getElementById(`${idBase}-${i}`)?.scrollIntoView({ block: 'nearest' }));
   }
+  const moveRef = useRef(move);
+  moveRef.current = move;
+  const step = useCallback((index: number, delta: number, control: number) => {
+    const to = Math.max(0, index + delta);
+    moveRef.current(to);
+    // The same control in the row moved to, once it is drawn as the active row.
+    requestAnimationFrame(() => document.getElementById(`${idBaseRef.current}-${to}`)?.querySelectorAll<HTMLElement>(ROW_CONTROLS)[control]?.focus());
+  }, []);
   function onKey(e: KeyboardEvent<HTMLDivElement>) {
     if (e.target !== e.currentTarget) return;
     const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 400) / ROW_HEIGHT) - 1);
     const row = view[active];
     switch (e.key) {
       case 'ArrowDown': move(active + 1); break;
-      case 'ArrowUp': move(active - 1); break;
+      // From the first row, up goes to the column filters (or the sort buttons) above it.
+      case 'ArrowUp': if (active === 0) focusHead(filterCount(columns) > 0 ? 'filter' : 'sort', filterCount(columns) > 0 ? filterStop : sortStop); else move(active - 1); break;
       case 'PageDown': move(active + page); break;
       case 'PageUp': move(active - page); break;
       case 'Home': move(0); break;
@@ -217,6 +285,8 @@ export function DataTable<T>(props: DataTableProps<T>) {
   const filtered = view.length !== rows.length;
   const activeRow = view[active];
   const idBase = useMemo(() => `dt-${label.replace(/\W+/g, '-').toLowerCase()}`, [label]);
+  const idBaseRef = useRef(idBase);
+  idBaseRef.current = idBase;
 
   return (
     <div className="dt">
@@ -245,20 +315,30 @@ export function DataTable<T>(props: DataTableProps<T>) {
         style={{ height: Math.min(props.height ?? 420, HEAD_HEIGHT + Math.max(view.length, 3) * ROW_HEIGHT + 2) }}
       >
         <div className="dt-inner" style={{ minWidth }}>
-          <div className="dt-head" role="rowgroup">
+          <div className="dt-head" role="rowgroup" ref={headRef}>
             <div className="dt-row dt-header-row" role="row" aria-rowindex={1} style={{ gridTemplateColumns: template }}>
               {selectable && (
                 <div className="dt-cell dt-check" role="columnheader">
                   <input type="checkbox" aria-label="Select all visible rows" checked={!!allSelected} onChange={toggleAll} />
                 </div>
               )}
-              {columns.map((c) => {
+              {columns.map((c, i) => {
                 const dir = sort?.id === c.id ? (sort.desc ? 'descending' : 'ascending') : 'none';
                 return (
                   <div key={c.id} className={`dt-cell ${c.align === 'right' ? 'right' : ''}`} role="columnheader" aria-sort={dir}>
                     <button
                       type="button"
                       className="dt-sort"
+                      tabIndex={i === Math.min(sortStop, columns.length - 1) ? 0 : -1}
+                      aria-keyshortcuts="ArrowLeft ArrowRight ArrowDown"
+                      onFocus={() => setSortStop(i)}
+                      onKeyDown={(e) => {
+                        const to = e.key === 'ArrowRight' ? i + 1 : e.key === 'ArrowLeft' ? i - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? columns.length - 1 : null;
+                        if (to !== null) focusHead('sort', to);
+                        else if (e.key === 'ArrowDown') focusHead('filter', filterIndexOf(columns, i));
+                        else return;
+                        e.preventDefault();
+                      }}
                       // Named by the column alone (a screen reader reads it as each cell's header); the sort is aria-sort's.
                       title={`Sort by ${c.header}`}
                       onClick={() => setSort((s) => (s?.id === c.id ? (s.desc ? null : { id: c.id, desc: true }) : { id: c.id, desc: false }))}
@@ -272,7 +352,7 @@ export function DataTable<T>(props: DataTableProps<T>) {
             </div>
             <div className="dt-row dt-filter-row" role="row" style={{ gridTemplateColumns: template }}>
               {selectable && <div className="dt-cell" role="gridcell" />}
-              {columns.map((c) => (
+              {columns.map((c, i) => (
                 <div key={c.id} className="dt-cell" role="gridcell">
                   {c.filterable !== false && (
                     <input
@@ -280,7 +360,22 @@ export function DataTable<T>(props: DataTableProps<T>) {
                       aria-label={`Filter ${c.header}`}
                       placeholder="Filter"
                       value={filters[c.id] ?? ''}
+                      tabIndex={filterIndexOf(columns, i) === Math.min(filterStop, filterCount(columns) - 1) ? 0 : -1}
+                      aria-keyshortcuts="ArrowLeft ArrowRight ArrowUp ArrowDown"
+                      onFocus={() => setFilterStop(filterIndexOf(columns, i))}
                       onChange={(e) => setFilters((f) => ({ ...f, [c.id]: e.target.value }))}
+                      onKeyDown={(e) => {
+                        // Left and Right move the caret inside the text, and the next filter from its edge.
+                        const el = e.currentTarget;
+                        const atStart = el.selectionStart === 0 && el.selectionEnd === 0;
+                        const atEnd = el.selectionStart === el.value.length && el.selectionEnd === el.value.length;
+                        if (e.key === 'ArrowRight' && atEnd) focusHead('filter', filterIndexOf(columns, i) + 1);
+                        else if (e.key === 'ArrowLeft' && atStart) focusHead('filter', filterIndexOf(columns, i) - 1);
+                        else if (e.key === 'ArrowUp') focusHead('sort', i);
+                        else if (e.key === 'ArrowDown') scrollRef.current?.focus();
+                        else return;
+                        e.preventDefault();
+                      }}
                     />
                   )}
                 </div>
@@ -313,6 +408,7 @@ export function DataTable<T>(props: DataTableProps<T>) {
                       onToggle={toggle}
                       onActivate={setActive}
                       onOpen={openRow}
+                      onStep={step}
                     />
                   );
                 })}

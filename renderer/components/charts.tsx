@@ -7,7 +7,7 @@ export const PALETTE = ['#2f6f8f', '#4f9d8a', '#c08a3e', '#8a6bb0', '#b65c5c', '
 
 const WEEKDAY_LABELS: [number, string][] = [[1, 'Mon'], [3, 'Wed'], [5, 'Fri']];
 const HEAT_EMPTY = '#eef1f4';
-const heatFill = (v: number, max: number) => (v === 0 ? HEAT_EMPTY : `rgba(47,111,143,${(0.18 + 0.82 * (v / max)).toFixed(3)})`);
+const heatFill = (v: number, max: number) => (v === 0 ? HEAT_EMPTY : `rgba(47,111,143,${(0.3 + 0.7 * (v / max)).toFixed(3)})`);
 
 /** Width of an element, following resizes (the heat map sizes its cells to the card it sits in). */
 function useWidth<E extends HTMLElement>(): [(el: E | null) => void, number] {
@@ -156,7 +156,7 @@ export function ActiveVsSeats(props: { name: string; monthly: { month: string; a
         {data.map((d, i) => (i === data.length - 1 || (i % every === 0 && data.length - 1 - i >= Math.max(1, Math.ceil(every / 2)))) && (
           <text key={d.month} x={x(i)} y={H - 8} textAnchor="middle" className="axis">{monthLabel(d.month)}</text>
         ))}
-        <path d={step} fill="none" stroke="#9aa5b1" strokeWidth={2} strokeDasharray="5 4" />
+        <path d={step} fill="none" stroke="#6b7785" strokeWidth={2} strokeDasharray="5 4" />
         <path d={line('active_users')} fill="none" stroke={PALETTE[0]} strokeWidth={2.5} />
         {data.map((d, i) => (
           <circle key={d.month} cx={x(i)} cy={y(d.active_users)} r={3} fill={PALETTE[0]}>

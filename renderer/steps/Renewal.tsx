@@ -86,12 +86,19 @@ export function RenewalStep() {
       if (sending.current.get(line) === n) sending.current.delete(line);
     }
   }
+  // A value changed with the arrow keys waits for Enter or leaving the field: a keyboard user passing through the
+  // targets must not rewrite the renewal a step at a time.
+  const stepped = useRef(false);
   function edit(line: string, value: string) {
     setText((t) => ({ ...t, [line]: value }));
     clearTimeout(timers.current.get(line));
     // A corrected value clears its message at once; a new mistake is only pointed out on leaving the field.
     if (parseTarget(value) === null) return;
     setInvalid((v) => ({ ...v, [line]: false }));
+    if (stepped.current) {
+      stepped.current = false;
+      return;
+    }
     timers.current.set(line, setTimeout(() => void save(line, value), SAVE_DELAY_MS));
   }
   // Leaving the step: a save still waiting goes out now, and a value the engine would refuse is named, not dropped silently.
@@ -169,7 +176,7 @@ export function RenewalStep() {
                         <td className="rec-cell">
                           <span className={`rec ${x.recommendation}`}>{RECOMMENDATION_LABELS[x.recommendation]}</span>
                           <div className="muted small">{sentence(reason)}</div>
-                          {held !== recommended && <div className="tag analyst">Target set by the analyst (recommended {int(recommended)})</div>}
+                          {held !== recommended && <div id={`target-${domId(x.line)}-set`} className="tag analyst">Target set by the analyst (recommended {int(recommended)})</div>}
                         </td>
                         <td className="right target-cell">
                           <input
@@ -180,16 +187,19 @@ export function RenewalStep() {
                             step={1}
                             aria-label={x.measure === 'tokens' ? `Target tokens a year for ${x.name}` : `Target quantity for ${x.name}`}
                             aria-invalid={bad || undefined}
-                            aria-describedby={bad ? `target-${domId(x.line)}-problem` : undefined}
+                            aria-describedby={[bad ? `target-${domId(x.line)}-problem` : null, `target-${domId(x.line)}-cost`, held !== recommended ? `target-${domId(x.line)}-set` : null].filter(Boolean).join(' ')}
                             value={text[x.line] ?? String(x.target_quantity)}
                             disabled={readOnly}
                             onChange={(e) => edit(x.line, e.target.value)}
                             onBlur={(e) => void save(x.line, e.target.value)}
-                            onKeyDown={(e) => { if (e.key === 'Enter') void save(x.line, e.currentTarget.value); }}
+                            onKeyDown={(e) => {
+                              if (e.key === 'Enter') void save(x.line, e.currentTarget.value);
+                              else if (e.key === 'ArrowUp' || e.key === 'ArrowDown' || e.key === 'PageUp' || e.key === 'PageDown') stepped.current = true;
+                            }}
                           />
                           {x.measure === 'tokens' && <div className="muted small">tokens a year</div>}
                           {bad && <div id={`target-${domId(x.line)}-problem`} className="field-note" role="alert">{TARGET_RULE}</div>}
-                          <LineCost row={x} target={targetOf(x)} currency={currency} />
+                          <div id={`target-${domId(x.line)}-cost`}><LineCost row={x} target={targetOf(x)} currency={currency} /></div>
                         </td>
                       </tr>
                     );

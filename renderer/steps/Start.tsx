@@ -159,6 +159,7 @@ export function StartStep() {
         {recent.error && <ErrorBox message={`Could not list recent engagements: ${recent.error}`} />}
         {recent.data && recent.data.length === 0 && <Empty title="No engagements yet">Create one below, or try the sample data to see the review end to end.</Empty>}
         {recent.data && recent.data.length > 0 && (
+          <div className="table-scroll">
           <table className="simple-table recent-table">
             <thead>
               <tr>
@@ -204,6 +205,7 @@ export function StartStep() {
               ))}
             </tbody>
           </table>
+          </div>
         )}
         {errorIn('recent')}
       </Card>

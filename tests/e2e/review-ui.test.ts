@@ -506,12 +506,26 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
       if (where.inRow) inRow++;
       if (!where.inGrid && stops > 0) break;
     }
-    assert.ok(stops < 40, `${stops} Tab presses to get past a table of ${await rows.count()} drawn rows`);
+    // The grid, select-all, the sort buttons (one stop), the filters (one stop) and the active row's three controls.
+    assert.ok(stops <= 8, `${stops} Tab presses to get past a table of ${await rows.count()} drawn rows`);
+    // Along the header with the arrows: the sort buttons, then down to the filters and into the rows.
+    const sortStop = grid.locator('.dt-sort[tabindex="0"]');
+    await sortStop.focus();
+    await p.keyboard.press('ArrowRight');
+    const second = await p.evaluate(() => document.activeElement?.textContent ?? '');
+    assert.notEqual(second, '', 'the next sort button');
+    await p.keyboard.press('ArrowDown');
+    assert.match(await p.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? ''), /^Filter /);
+    await p.keyboard.press('ArrowDown');
+    assert.equal(await p.evaluate(() => document.activeElement?.getAttribute('role')), 'grid', 'down from the filters is the rows');
+    // Each row tells a screen reader its figures and decision, not only its name.
+    assert.match((await rows.first().getAttribute('aria-description')) ?? '', /Decision /);
     // Arrow to the third row, then Tab: its controls, not the first row's.
     await grid.focus();
     await p.keyboard.press('ArrowDown');
     await p.keyboard.press('ArrowDown');
-    const third = await grid.locator('[role=row][id]').nth(2).getAttribute('aria-label');
+    const activeId = await grid.getAttribute('aria-activedescendant');
+    const third = await p.locator(`[id="${activeId}"]`).getAttribute('aria-label');
     for (let i = 0; i < 12; i++) {
       await p.keyboard.press('Tab');
       const row = await p.evaluate(() => document.activeElement?.closest('[role=row][id]')?.getAttribute('aria-label') ?? null);
@@ -661,6 +675,22 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await p.waitForTimeout(800); // past the typing pause, which must not send it again either
     p.off('request', count);
     assert.deepEqual(calls.map((c) => JSON.parse(c) as unknown), [{ targets: { [(await stored()).line]: original + 6 } }]);
+    // The arrow keys step the value without saving it a step at a time: Enter (or leaving the field) saves it.
+    p.on('request', count);
+    calls.length = 0;
+    await again.focus();
+    await again.press('ArrowUp');
+    await again.press('ArrowUp');
+    assert.equal(await again.inputValue(), String(original + 8));
+    await p.waitForTimeout(900);
+    assert.deepEqual(calls, [], 'nothing is sent while the arrows step');
+    await again.press('Enter');
+    await p.getByText(`Saved the target for ${name}.`).waitFor();
+    p.off('request', count);
+    assert.equal((await stored()).target_quantity, original + 8);
+    // The field's description carries its cost and whether the analyst set it.
+    const described = await again.getAttribute('aria-describedby');
+    assert.ok(described?.includes('-cost') && described.includes('-set'), described ?? '');
     const reasons = await brief.locator('.rec-cell > .muted').allInnerTexts();
     assert.ok(reasons.every((r) => /^[A-Z].*\.$/.test(r) && !r.includes('the analyst set')), reasons.join(' | '));
     await shot(p, '07b-renewal-targets');
@@ -903,6 +933,20 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     } finally {
       await p.setViewportSize({ width: 1440, height: 900 });
     }
+  });
+
+  it('the step list is one Tab stop; opening a step names it in the window title and to a screen reader', async () => {
+    const p = w.page;
+    await goStep(p, 'Renewal');
+    const nav = p.getByRole('navigation', { name: 'Review steps' });
+    const stops = await nav.locator('button[tabindex="0"]').allInnerTexts();
+    assert.deepEqual(stops.map((t) => t.replace(/^\d+\s*/, '').trim()), ['Renewal'], 'only the current step takes Tab');
+    await nav.getByRole('button', { name: 'Renewal' }).focus();
+    await p.keyboard.press('ArrowDown');
+    await p.keyboard.press('Enter');
+    await p.waitForFunction(() => document.title.startsWith('Settlement · '));
+    assert.match(await p.title(), /^Settlement · .+ · LRT Workbench$/);
+    await p.getByRole('status').filter({ hasText: /^Settlement, / }).waitFor({ state: 'attached' });
   });
 
   it('at 200 % zoom (640 × 400 CSS px) the steps fold to named icons and the client\'s name shows whole', async () => {
