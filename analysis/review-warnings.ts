@@ -12,7 +12,7 @@ import { DATE_NOTES, NUMBER_NOTES, sourceNotes } from './ingest/normalise';
 const list = (codes: readonly string[], max = 6) => (codes.length <= max ? codes.join(', ') : `${codes.slice(0, max).join(', ')} and ${codes.length - max} more`);
 
 /** What a warning is about, so a screen can say which of its figures it touches. */
-export type WarningCode = 'usage_outside_window' | 'sources_outside_window' | 'no_subscriptions' | 'currency_unconverted' | 'price_unmatched' | 'offering_unknown' | 'flex_rate_missing' | 'sources_mostly_rejected' | 'no_corporate_domains' | 'corporate_domains_unmatched' | 'no_usage' | 'no_named_user_usage' | 'flex_pool_missing' | 'usage_in_future' | 'usage_after_review_date' | 'date_order' | 'number_mark';
+export type WarningCode = 'usage_outside_window' | 'sources_outside_window' | 'no_subscriptions' | 'currency_unconverted' | 'price_unmatched' | 'offering_unknown' | 'flex_rate_missing' | 'sources_mostly_rejected' | 'no_corporate_domains' | 'corporate_domains_unmatched' | 'no_usage' | 'no_named_user_usage' | 'flex_pool_missing' | 'usage_in_future' | 'usage_after_review_date' | 'network_without_network_line' | 'date_order' | 'number_mark';
 export interface ReviewWarning {
   code: WarningCode;
   message: string;
@@ -88,6 +88,38 @@ export async function reviewWarnings(db: EngagementDb, settings: Settings, asOf:
       'usage_after_review_date',
       `${total === 1 ? 'One usage row is' : `${total.toLocaleString('en-US')} usage rows are`} dated after the review date (${asOf}): ${list(named, 4)}. They count in no finding. Set the review date later (As of, in Settings; as_of in engagement.json) if they belong to this review; if a file writes its dates day first, check that they were read so.`,
     );
+  }
+
+  // Network check-outs (a licence server's) of products no network subscription line covers: the server serves licences
+  // the contract does not list (perpetual ones, another contract, a server left running after a trade-in to Named User).
+  // RULES.md's gaps judge network seats only where a network line exists, so this use is said here, with its peak.
+  if (Number((await db.one<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM sessions WHERE licence_type = 'network' LIMIT 1)`))?.n ?? 0) > 0) {
+    const lines = await db.all<{ offering: string }>(`SELECT DISTINCT offering FROM subscriptions WHERE licence_model = 'network' AND offering IS NOT NULL`);
+    const networkOfferings = new Set(lines.map((l) => l.offering));
+    const covered = new Set(lines.flatMap((l) => catalogue.covers(l.offering)));
+    const used = await db.all<{ product: string; lo: string | null; sessions: number; users: number; first: string; last: string }>(
+      `SELECT product, licence_offering AS lo, count(*) AS sessions, count(DISTINCT "user") AS users,
+         CAST(min(start_time)::DATE AS VARCHAR) AS first, CAST(max(start_time)::DATE AS VARCHAR) AS last
+       FROM sessions WHERE licence_type = 'network' AND start_time < CAST($1 AS DATE) + INTERVAL 1 DAY
+         AND start_time >= CAST($1 AS DATE) + INTERVAL 1 DAY - to_months(CAST($2 AS INTEGER))
+       GROUP BY ALL ORDER BY sessions DESC`,
+      [asOf, settings.thresholds.lookback_months],
+    );
+    // A session's pool is the package it took when named (gaps.ts), else its product.
+    const unlisted = used.filter((u) => (u.lo !== null ? !networkOfferings.has(u.lo) : !covered.has(u.product)));
+    if (unlisted.length > 0) {
+      const byCode = new Map<string, { sessions: number; users: number }>();
+      for (const u of unlisted) {
+        const code = u.lo ?? u.product;
+        const x = byCode.get(code) ?? { sessions: 0, users: 0 };
+        byCode.set(code, { sessions: x.sessions + Number(u.sessions), users: Math.max(x.users, Number(u.users)) });
+      }
+      const named = [...byCode].map(([code, x]) => `${catalogue.get(code)?.name ?? code} (${x.sessions.toLocaleString('en-US')} ${x.sessions === 1 ? 'check-out' : 'check-outs'})`);
+      push(
+        'network_without_network_line',
+        `A licence server served network licences that no subscription line lists as network: ${list(named, 4)}. Their use is not weighed against any network seats, so no over-use can show for it. The server holds licences the subscriptions export does not show (perpetual ones, another contract, or a server left running after a move to Named User): check its licence file against the contract.`,
+      );
+    }
   }
 
   // Files most of whose rows were rejected (a date order or layout the reader could not follow): loaded, yet

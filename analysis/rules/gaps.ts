@@ -215,11 +215,16 @@ export async function runGaps(ctx: RuleContext): Promise<void> {
     SELECT r.* FROM runs r JOIN (SELECT product, grp FROM runs GROUP BY ALL HAVING count(*) >= (SELECT sus FROM _p)) q USING (product, grp)`);
   // The offering is the network entitlement exceeded: the one in force on the last day of over-use.
   await db.run(`INSERT INTO _gap_stage
-    WITH g AS (SELECT product, max(excess) AS units, min(first_day) AS first_day, max(last_day) AS last_day, count(*) AS months FROM _net_month GROUP BY product)
+    WITH g AS (
+      SELECT product, max(excess) AS units, min(first_day) AS first_day, max(last_day) AS last_day, count(*) AS months,
+        -- The month of the largest excess, as the evidence shows it: so many at once on so many seats, when.
+        arg_max({'n': peak_n, 's': peak_seats, 'at': peak_at}, (excess, -epoch(peak_at))) AS top
+      FROM _net_month GROUP BY product)
     SELECT 'network_over_use', 'medium', NULL, g.product,
       entitlement_of(g.product, g.last_day, 'network'),
       g.units, g.first_day, g.last_day,
-      printf('peak network seats in use at once (one per user and host) above the network seats in %s (largest excess %d)', plural(g.months, 'month'), g.units)
+      printf('peak network seats in use at once (one per user and host) above the network seats in %s (largest excess %d: %d at once on %s, %s)',
+        plural(g.months, 'month'), g.units, g.top.n, plural(CAST(g.top.s AS BIGINT), 'seat'), strftime(g.top.at, '%Y-%m-%d %H:%M'))
     FROM g`);
   // Each month's evidence is the sessions open at its peak instant: exactly the peak, against the seats then.
   await addEvidence(db, `SELECT fid('network_over_use', NULL, n.product, NULL, NULL), s.tbl, s.source_id, s.line,

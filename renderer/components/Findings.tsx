@@ -740,12 +740,36 @@ function evidenceFields(values: Record<string, unknown>): [string, string][] {
   const out: [string, string][] = [];
   for (const [k, v] of Object.entries(values)) {
     if (HIDDEN_FIELDS.has(k) || v === null || v === undefined || v === '') continue;
+    // The row's other columns (or a log's notes, such as how a session ended) each as a field of its own, not as JSON.
+    if (k === 'extra') {
+      const other = extraFields(v);
+      if (other) {
+        out.push(...other);
+        continue;
+      }
+    }
     const label = k.endsWith('_raw') ? `${k.slice(0, -4).replace(/_/g, ' ')} as written` : k === 'extra' ? 'other columns' : k.replace(/_/g, ' ');
     // A computed fraction (a duration of 214.7333… minutes) reads to two places; whole numbers and text as stored.
     const text = typeof v === 'object' ? JSON.stringify(v) : typeof v === 'number' && !Number.isInteger(v) ? String(Math.round(v * 100) / 100) : String(v);
     out.push([label, text]);
   }
   return out;
+}
+
+/** A row's extra columns as [label, text] pairs, or null when they are not an object of plain values. */
+function extraFields(v: unknown): [string, string][] | null {
+  let o: unknown = v;
+  if (typeof v === 'string') {
+    try {
+      o = JSON.parse(v);
+    } catch {
+      return null;
+    }
+  }
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) return null;
+  return Object.entries(o as Record<string, unknown>)
+    .filter(([, x]) => x !== null && x !== '' && typeof x !== 'object')
+    .map(([key, x]) => [key.replace(/_/g, ' '), String(x)]);
 }
 
 /** Loads findings of the given types from the store (already fetched), with loading/empty states. */

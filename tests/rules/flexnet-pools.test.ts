@@ -91,3 +91,23 @@ test("two servers in two time zones are one clock: New York's morning is London'
   );
   assert.ok(!sources.find((x) => x.file === 'lon.log')!.notes.some((n) => n.startsWith('clock:')), 'a log already on the engagement\'s clock needs no word');
 });
+
+test('a licence server serving licences no subscription line lists as network is said, with what it served', async () => {
+  await call('engagement.create', { path: join(engine.root, 'n', 'n.lrtw'), client: 'Fabrikam', as_of: '2026-03-31' });
+  const dir = join(engine.root, 'traded');
+  mkdirSync(dir, { recursive: true });
+  // A server left running after the move to Named User: six AutoCAD seats at once, and the contract holds Named User only.
+  writeFileSync(join(dir, 'lic.log'), serverLog('LIC01', weekdays('2026-01-05', '2026-03-31'), { users: ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'] }));
+  writeFileSync(join(dir, 'subscriptions.csv'), 'Offering Name,Seat Quantity,Start Date,End Date,Access\nAutoCAD,4,2025-01-01,2026-12-31,Single-user\n');
+  await call('import.run', { jobId: 'i', files: [{ path: dir }] });
+  const s = (await call('review.run', { jobId: 'r' })) as { warnings: string[]; warning_codes: string[] };
+  assert.match(
+    s.warnings[s.warning_codes.indexOf('network_without_network_line')] ?? s.warning_codes.join(', '),
+    /^A licence server served network licences that no subscription line lists as network: AutoCAD \(\d+ check-outs\)\. Their use is not weighed against any network seats/,
+  );
+  // With the network line in the contract, the server's use is weighed against it, and nothing is said.
+  writeFileSync(join(dir, 'subscriptions-network.csv'), 'Offering Name,Seat Quantity,Start Date,End Date,Access\nAutoCAD,6,2025-01-01,2026-12-31,Multi-user\n');
+  await call('import.run', { jobId: 'i2', files: [{ path: join(dir, 'subscriptions-network.csv') }] });
+  const again = (await call('review.run', { jobId: 'r2' })) as { warning_codes: string[] };
+  assert.ok(!again.warning_codes.includes('network_without_network_line'), again.warning_codes.join(', '));
+});

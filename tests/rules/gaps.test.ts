@@ -388,7 +388,7 @@ test('a network seat held across midnight into a new month counts in that month,
     ]);
     const [net] = of((await e.review(SETTINGS)).findings, 'network_over_use');
     // April, May, June on the days the sessions start; May, June, July at midnight: four months over the seat.
-    assert.equal(net?.detail, 'peak network seats in use at once (one per user and host) above the network seats in 4 months (largest excess 1)');
+    assert.equal(net?.detail, 'peak network seats in use at once (one per user and host) above the network seats in 4 months (largest excess 1: 2 at once on 1 seat, 2026-04-30 21:00)');
     assert.deepEqual([net?.first_seen, net?.last_seen], ['2026-04-30', '2026-07-01']);
   } finally {
     e.close();
