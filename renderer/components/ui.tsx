@@ -224,10 +224,12 @@ export function useFocusRescue(fallback: RefObject<HTMLElement | null>): void {
         if (!el.isConnected) continue;
         // The main content itself when the step changed under the focus: the new page starts there.
         if (el === fallback.current) break;
-        // The first control a person can see (a visually hidden file input would show no focus anywhere).
-        const next = [...el.querySelectorAll<HTMLElement>('button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), a[href], [tabindex="0"]')].find(
-          (c) => !c.closest('.sr-only') && c.getBoundingClientRect().width > 1,
-        );
+        // The control the page names for this (data-rescue: what the task goes on with), else the first control a
+        // person can see (a visually hidden file input would show no focus anywhere).
+        const seen = (c: HTMLElement) => !c.closest('.sr-only') && c.getBoundingClientRect().width > 1;
+        const next =
+          [...el.querySelectorAll<HTMLElement>('[data-rescue]:not([disabled])')].find(seen) ??
+          [...el.querySelectorAll<HTMLElement>('button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), a[href], [tabindex="0"]')].find(seen);
         if (next) return next.focus();
       }
       fallback.current?.focus({ preventScroll: true });

@@ -64,8 +64,16 @@ export function AuditorView({ pack }: { pack: PackView }) {
   const decisionOf = useMemo(() => new Map(pack.decisions.map((d) => [d.finding_id, d])), [pack.decisions]);
   // The detail opens under the table: brought into view (and focus) so the click visibly does something.
   const detailRef = useRef<HTMLDivElement>(null);
+  // What opened the detail (the row's evidence button, or the table): the focus goes back there when it closes.
+  const opener = useRef<HTMLElement | null>(null);
   useEffect(() => {
-    if (!open) return;
+    if (!open) {
+      const o = opener.current;
+      opener.current = null;
+      if (o?.isConnected) o.focus({ preventScroll: true });
+      return;
+    }
+    if (!opener.current && document.activeElement instanceof HTMLElement && document.activeElement !== document.body && !detailRef.current?.contains(document.activeElement)) opener.current = document.activeElement;
     // Smooth unless the system asks for reduced motion.
     detailRef.current?.scrollIntoView({ block: 'start', behavior: window.matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' });
     detailRef.current?.focus({ preventScroll: true });

@@ -92,7 +92,7 @@ export function ExportStep() {
               <div className="hint">Leave empty to write into <span className="mono">{defaultDir}</span>.</div>
             </div>
             <div className="button-row">
-              <button type="button" className="btn primary" disabled={job !== null} onClick={() => run('workbook')}><FileSpreadsheet size={16} aria-hidden /> Write workbook</button>
+              <button type="button" className="btn primary" data-rescue disabled={job !== null} onClick={() => run('workbook')}><FileSpreadsheet size={16} aria-hidden /> Write workbook</button>
               <button type="button" className="btn primary" disabled={job !== null} onClick={() => run('pack')}><PackageCheck size={16} aria-hidden /> Write evidence pack</button>
             </div>
             {job && <ProgressBar label={job.what === 'workbook' ? 'Writing the workbook' : 'Writing the evidence pack'} event={event} onCancel={() => void api('job.cancel', { jobId: job.id })} />}

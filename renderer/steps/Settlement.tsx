@@ -113,7 +113,7 @@ export function SettlementStep() {
       <div className="settlement">
         <Card title="Assumptions" id="assumptions">
           <div className="sliders">
-            {SLIDERS.map((s) => (
+            {SLIDERS.map((s, i) => (
               <div className="slider" key={s.key}>
                 <div className="slider-top">
                   <label htmlFor={`sl-${s.key}`}>{s.label}</label>
@@ -121,6 +121,8 @@ export function SettlementStep() {
                 </div>
                 <input
                   id={`sl-${s.key}`}
+                  // Revert or Save taken away under the focus: it goes on at the first assumption, not the page's top.
+                  data-rescue={i === 0 || undefined}
                   type="range"
                   min={0}
                   max={s.max}

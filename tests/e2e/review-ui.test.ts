@@ -732,6 +732,8 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await note.getByRole('button', { name: 'Revert to the saved assumptions' }).click();
     await note.waitFor({ state: 'detached' });
     assert.equal(await low.inputValue(), saved);
+    // The button gone, the focus goes on at the first assumption.
+    await p.waitForFunction(() => (document.activeElement as HTMLInputElement | null)?.type === 'range');
   });
 
   it('says beside the scenarios which gap lines are disputed, and that the scenarios still include them', async () => {
@@ -1035,6 +1037,8 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await shot(p, '10b-auditor-evidence');
     await p.keyboard.press('Escape');
     await detail.waitFor({ state: 'detached' });
+    // The focus goes back to what opened the detail, not to the page's search.
+    await p.waitForFunction(() => /^Show evidence for /.test(document.activeElement?.getAttribute('aria-label') ?? ''));
     const report = p.frameLocator('iframe[title="Evidence pack report"]');
     await report.getByRole('heading').first().waitFor();
     // The report keeps its own stylesheet under the app's CSP (allowed by its hash, nothing else inline).
