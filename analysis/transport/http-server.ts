@@ -1,8 +1,11 @@
 // Local HTTP transport (ARCHITECTURE.md "One contract, two transports"): the same engine and the
 // built renderer on 127.0.0.1 only, guarded by a per-launch token. Used by `npm run serve` and the
-// end-to-end tests. Every request needs the token (query on the first page load, then an HttpOnly
-// SameSite=Strict cookie; the x-lrtw-token header for API calls) and a loopback Host header, which
-// stops DNS rebinding. Payloads are validated against the contract by the engine host's dispatch.
+// end-to-end tests. Every API call needs the token (the x-lrtw-token header; the query for the event
+// stream) and every request a loopback Host header, which stops DNS rebinding. The page and its assets
+// hold nothing secret and need no token; the token reaches the page only in the address printed at start
+// (injected as a meta tag for that load), and the page keeps it in its tab's sessionStorage. No cookie:
+// a browser sends 127.0.0.1's cookies to every port on it, so any local listener the browser visits
+// would receive it. Payloads are validated against the contract by the engine host's dispatch.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -75,7 +78,6 @@ const STATUS: Record<ApiErrorBody['code'], number> = {
   failed: 500,
 };
 
-const COOKIE = 'lrtw_token';
 const MAX_JSON_BYTES = 8 * 1024 * 1024;
 // An upload may be as large as any file the importer accepts, no larger.
 const DEFAULT_MAX_UPLOAD = DEFAULT_LIMITS.maxFileBytes;
@@ -87,15 +89,6 @@ function sameToken(a: string | undefined | null, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function cookieToken(req: IncomingMessage): string | undefined {
-  const raw = req.headers.cookie;
-  if (!raw) return undefined;
-  for (const part of raw.split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === COOKIE) return v.join('=');
-  }
-  return undefined;
-}
 
 function securityHeaders(res: ServerResponse): void {
   res.setHeader('Content-Security-Policy', CSP);
@@ -178,12 +171,14 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
   });
   let port = 0;
 
-  const indexHtml = (): string | null => {
+  const indexHtml = (withToken: boolean): string | null => {
     const p = join(staticDir, 'index.html');
     if (!existsSync(p)) return null;
-    // The page reads the token from this meta tag, so a reload (cookie only) can still call the API.
+    const html = readFileSync(p, 'utf8');
+    // Only the load that brings the token gets it (and the state folder) in meta tags; the page keeps them for its tab.
+    if (!withToken) return html;
     const stateMeta = opts.stateDir ? `\n<meta name="lrtw-state-dir" content="${opts.stateDir.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;')}">` : '';
-    return readFileSync(p, 'utf8').replace('<head>', `<head>\n<meta name="lrtw-token" content="${token}">${stateMeta}`);
+    return html.replace('<head>', `<head>\n<meta name="lrtw-token" content="${token}">${stateMeta}`);
   };
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
@@ -275,11 +270,10 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
     });
   }
 
-  function handleStatic(req: IncomingMessage, res: ServerResponse, pathname: string, setCookie: boolean): void {
+  function handleStatic(req: IncomingMessage, res: ServerResponse, pathname: string, withToken: boolean): void {
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 'invalid_input', 'Only GET is served here.', 405);
-    if (setCookie) res.setHeader('Set-Cookie', `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
     if (pathname === '/' || pathname === '/index.html') {
-      const html = indexHtml();
+      const html = indexHtml(withToken);
       if (html === null) return sendError(res, 'not_found', `The renderer is not built (${staticDir}/index.html is missing). Run npm run build.`, 404);
       res.writeHead(200, { 'Content-Type': MIME['.html']!, 'Content-Length': Buffer.byteLength(html) });
       res.end(req.method === 'HEAD' ? undefined : html);
@@ -314,18 +308,13 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
     const queryToken = url.searchParams.get('token');
     const headerToken = req.headers['x-lrtw-token'];
     const isApi = url.pathname.startsWith('/api/');
-    let ok: boolean;
-    let setCookie = false;
-    if (isApi && req.method === 'POST') {
-      // State-changing calls need the header: a cookie alone could be replayed by another page.
-      ok = sameToken(typeof headerToken === 'string' ? headerToken : undefined, token);
-    } else if (sameToken(queryToken, token)) {
-      ok = true;
-      setCookie = !isApi;
-    } else {
-      ok = sameToken(cookieToken(req), token) || sameToken(typeof headerToken === 'string' ? headerToken : undefined, token);
-    }
+    const queryOk = sameToken(queryToken, token);
+    // API calls need the header (another page can put nothing there); the event stream, which cannot send headers,
+    // the query. The page and its assets are no secret: they are served to any loopback request.
+    const ok = !isApi ? true : req.method === 'POST' ? sameToken(typeof headerToken === 'string' ? headerToken : undefined, token) : queryOk;
     if (!ok) return sendError(res, 'invalid_input', 'Missing or wrong access token. Open the address printed by npm run serve.', 403);
+    // A wrong token in the page's address is said, not silently served a page that cannot call the engine.
+    if (!isApi && queryToken !== null && !queryOk) return sendError(res, 'invalid_input', 'Wrong access token. Open the address printed by npm run serve.', 403);
 
     const done = (p: Promise<void>) => p.catch((e: unknown) => {
       if (!res.headersSent) sendError(res, 'failed', (e as Error).message);
@@ -334,7 +323,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
     if (url.pathname === '/api/events') return handleEvents(req, res);
     if (url.pathname === '/api/upload') return void done(handleUpload(req, res));
     if (isApi) return void done(handleApi(req, res, url.pathname.slice('/api/'.length)));
-    handleStatic(req, res, url.pathname, setCookie);
+    handleStatic(req, res, url.pathname, queryOk);
   });
   // Uploads can be large and slow; leave the socket open while bytes arrive.
   server.requestTimeout = 0;

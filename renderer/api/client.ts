@@ -28,8 +28,23 @@ export function onEngineRestarted(cb: (e: EngineRestartedEvent) => void): () => 
 
 /** Serve mode: the engine's state folder, injected by the server as a meta tag (null when absent). */
 export function engineStateDir(): string | null {
-  const meta = typeof document !== 'undefined' ? document.querySelector<HTMLMetaElement>('meta[name="lrtw-state-dir"]') : null;
-  return meta?.content || null;
+  return kept('lrtw-state-dir', null);
+}
+
+/**
+ * Serve mode: a value the server gave this tab's first load in a meta tag (the token, the state folder), kept in the
+ * tab's sessionStorage so a reload (whose page carries none) still has it. No cookie holds it: a browser would send
+ * it to every port on 127.0.0.1.
+ */
+function kept(name: string, fromQuery: string | null): string | null {
+  if (typeof document === 'undefined') return null;
+  const given = fromQuery || document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)?.content || null;
+  try {
+    if (given) sessionStorage.setItem(name, given);
+    return given ?? sessionStorage.getItem(name);
+  } catch {
+    return given;
+  }
 }
 
 /** An error from the engine or the transport, with the contract's code and a message for the analyst. */
@@ -60,14 +75,12 @@ function toClientError(e: unknown): ClientError {
 }
 
 function readToken(): string {
-  const meta = document.querySelector<HTMLMetaElement>('meta[name="lrtw-token"]');
-  if (meta?.content) return meta.content;
-  return new URLSearchParams(location.search).get('token') ?? '';
+  return kept('lrtw-token', new URLSearchParams(location.search).get('token')) ?? '';
 }
 
 function httpApi(): WorkbenchApi & { upload(file: File, onProgress?: (sent: number) => void): Promise<UploadResult> } {
   const token = readToken();
-  // Keep the token out of the address bar (and screenshots); the cookie and meta tag carry it now.
+  // Keep the token out of the address bar (and screenshots); the tab's sessionStorage keeps it now.
   if (location.search.includes('token=')) history.replaceState(null, '', location.pathname);
   const listeners = new Set<(e: ProgressEvent) => void>();
   let source: EventSource | null = null;

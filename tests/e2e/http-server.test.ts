@@ -66,29 +66,32 @@ describe('local HTTP transport', () => {
     assert.ok(addr && typeof addr === 'object' && addr.address === '127.0.0.1');
   });
 
-  it('refuses every request without the token', async () => {
-    assert.equal((await raw('/')).status, 403);
-    assert.equal((await raw('/main.js')).status, 403);
+  it('refuses every API call without the token, and a page address with a wrong one', async () => {
     assert.equal((await raw('/api/engagement.info', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status, 403);
     assert.equal((await raw('/?token=wrong')).status, 403);
     assert.equal((await raw('/api/events')).status, 403);
+    assert.equal((await raw('/api/events?token=wrong')).status, 403);
   });
 
-  it('serves the page with the token, sets a strict cookie, and sends the CSP', async () => {
+  it('gives the token only to the load that brings it, sets no cookie, and sends the CSP', async () => {
     const r = await raw(`/?token=${s.token}`);
     assert.equal(r.status, 200);
-    assert.match(String(r.headers['set-cookie']), /HttpOnly/);
-    assert.match(String(r.headers['set-cookie']), /SameSite=Strict/);
+    // No cookie: a browser would send it to every port on 127.0.0.1, to any local listener it visits.
+    assert.equal(r.headers['set-cookie'], undefined);
     assert.match(String(r.headers['content-security-policy']), /default-src 'self'/);
     const csp = String(r.headers['content-security-policy']);
     assert.doesNotMatch(csp, /unsafe-eval/);
     assert.match(csp, /script-src 'self'(;|$)/, 'no inline or evaluated script');
     assert.match(r.body, /<meta name="lrtw-token" content="/);
-    const cookie = String(r.headers['set-cookie']).split(';')[0]!;
-    const js = await raw('/main.js', { headers: { cookie } });
+    // The page and its assets hold no secret: a load without the token (a reload) gets the page, and no token in it.
+    const bare = await raw('/');
+    assert.equal(bare.status, 200);
+    assert.ok(!bare.body.includes(s.token) && !bare.body.includes('lrtw-token') && !bare.body.includes('lrtw-state-dir'), 'no token or local path without the token');
+    const js = await raw('/main.js');
     assert.equal(js.status, 200);
     assert.match(String(js.headers['content-type']), /text\/javascript/);
-    const font = await raw('/assets/inter.woff2', { headers: { cookie } });
+    assert.ok(!js.body.includes(s.token));
+    const font = await raw('/assets/inter.woff2');
     assert.equal(font.headers['content-type'], 'font/woff2');
   });
 
@@ -107,9 +110,10 @@ describe('local HTTP transport', () => {
     }
   });
 
-  it('needs the header token for API calls (the cookie alone is not enough) and maps errors to statuses', async () => {
+  it('needs the header token for API calls (a cookie or the query is not enough) and maps errors to statuses', async () => {
     const cookie = `lrtw_token=${s.token}`;
     assert.equal((await raw('/api/engagement.info', { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{}' })).status, 403);
+    assert.equal((await raw(`/api/engagement.info?token=${s.token}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status, 403);
     const h = { 'x-lrtw-token': s.token, 'content-type': 'application/json' };
     const ok = await raw('/api/engagement.info', { method: 'POST', headers: h, body: '{}' });
     assert.equal(ok.status, 200);
