@@ -70,7 +70,8 @@ export async function computeQuality(db: EngagementDb): Promise<Quality> {
         );
 
   const telemetry_gaps = await db.all<{ site: string; from: string; to: string; days: number }>(`
-    SELECT coalesce(nullif(regexp_extract(detail, '^(?:site )?(.*?): no usage', 1), ''), 'Whole estate') AS site, strftime(first_seen, '%Y-%m-%d') AS "from",
+    SELECT CASE WHEN coalesce(nullif(regexp_extract(detail, '^(?:site )?(.*?): no usage', 1), ''), 'estate') = 'estate' THEN 'Whole estate'
+             ELSE regexp_extract(detail, '^(?:site )?(.*?): no usage', 1) END AS site, strftime(first_seen, '%Y-%m-%d') AS "from",
            strftime(last_seen, '%Y-%m-%d') AS "to", units::INTEGER AS days
     FROM findings WHERE type = 'telemetry_gap' ORDER BY first_seen`);
 

@@ -86,7 +86,7 @@ export async function reviewWarnings(db: EngagementDb, settings: Settings, asOf:
     const total = after.reduce((a, r) => a + Number(r.rows), 0);
     push(
       'usage_after_review_date',
-      `${total === 1 ? 'One usage row is' : `${total.toLocaleString('en-US')} usage rows are`} dated after the review date (${asOf}): ${list(named, 4)}. They count in no finding. Set the review date later (As of, in Settings; as_of in engagement.json) if they belong to this review; if a file writes its dates day first, check that they were read so.`,
+      `${total === 1 ? 'One usage row is' : `${total.toLocaleString('en-US')} usage rows are`} dated after the review date (${asOf}): ${list(named, 4)}. They count in no finding. Set the review date later (As of, in Settings; as_of in engagement.json) if they belong to this review; if a file writes its dates day first, check that they were read so (a licence server's log in another time zone moves its late sessions past midnight in the engagement's).`,
     );
   }
 

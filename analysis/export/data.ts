@@ -67,6 +67,8 @@ export const SourceRowSchema = z.object({
   rows_rejected: num,
   rows_duplicate: num,
   imported_at: strOrNull,
+  /** The source's notes as stored (JSON list): how it was read (sourceNotes reads them). */
+  notes: strOrNull.optional(),
 });
 export type SourceRow = z.infer<typeof SourceRowSchema>;
 
@@ -223,7 +225,7 @@ export async function pricedRenewalRows(db: EngagementDb, tokenPrice: number): P
 
 export async function sourceRows(db: EngagementDb): Promise<SourceRow[]> {
   const rows = await db.all(`SELECT source_id, file, original_path, stored_path, sha256, size_bytes, kind, rows_read, rows_loaded,
-    rows_rejected, rows_duplicate, CAST(imported_at AS VARCHAR) AS imported_at FROM sources ORDER BY source_id`);
+    rows_rejected, rows_duplicate, CAST(imported_at AS VARCHAR) AS imported_at, CAST(notes AS VARCHAR) AS notes FROM sources ORDER BY source_id`);
   return parseRows(SourceRowSchema, rows, 'sources');
 }
 

@@ -7,6 +7,7 @@ import type { FindingRow, PricedRenewal, RenewalRow, SourceRow, RefusedRow } fro
 import { SCENARIO_KEYS, SCENARIO_LABELS, typeLabel } from './settlement';
 import { REPORT_CSS } from './report-style';
 import { withoutControls } from './csv';
+import { needsAttention, sourceNotes } from '../ingest/normalise';
 import type { Deviation } from './deviations';
 
 export interface ReportInput {
@@ -132,7 +133,7 @@ export function renderReport(r: ReportInput): string {
 
   const sourceRows = r.sources
     .map(
-      (s) => `<tr><td>${esc(s.file)}</td><td>${esc(s.kind)}</td><td class="num">${num(s.rows_read)}</td><td class="num">${num(s.rows_loaded)}</td><td class="num">${num(s.rows_rejected)}</td><td class="num">${num(s.rows_duplicate)}</td>
+      (s) => `<tr><td>${esc(s.file)}${sourceNotes(s.notes ?? null).filter(needsAttention).map((n) => `<div class="note">${esc(n)}</div>`).join('')}</td><td>${esc(s.kind)}</td><td class="num">${num(s.rows_read)}</td><td class="num">${num(s.rows_loaded)}</td><td class="num">${num(s.rows_rejected)}</td><td class="num">${num(s.rows_duplicate)}</td>
 <td class="num">${num(s.size_bytes)}</td><td class="mono">${esc(s.sha256)}</td><td>${
         s.changedTo ? `<span class="pill missing">changed since reviewed</span><div class="mono">not packed; now ${esc(s.changedTo)}</div>`
         : !s.included ? `<span class="pill missing">missing</span>`
@@ -222,7 +223,7 @@ ${r.signalRows.length ? `<div class="scroll"><table><thead><tr><th>Signal</th><t
 <table><thead><tr><th>File</th><th>Kind</th><th class="num">Rows read</th><th class="num">Loaded</th><th class="num">Rejected</th><th class="num">Duplicate</th><th class="num">Bytes</th><th>SHA-256</th><th>Copy</th></tr></thead><tbody>${sourceRows}</tbody></table>
 ${r.refused.length ? `<h2>Files refused<span class="count">${num(r.refused.length)}</span></h2><table><thead><tr><th>File</th><th>Reason</th></tr></thead><tbody>${refusedRows}</tbody></table>` : ''}
 
-<p class="note">Rows read = loaded + rejected + duplicate; a duplicate is a row an earlier file (an overlapping export) already loaded.</p>
+<p class="note">Rows read = loaded + rejected + duplicate; a duplicate is a row another file holds too (an earlier, overlapping export; or, for a cut-off copy of a licence server's log, the fuller log that replaced its open sessions). Under a file, how it was read where that needs checking.</p>
 
 <h2>Tracing a figure</h2>
 <p class="note">Every finding is in <code>data/findings.csv</code>; <code>data/evidence.csv</code> gives the rows each rests on (table, source file, line, and what the row shows); the files themselves are in <code>data/sources/</code> byte for byte, so each row can be read at its line; <code>data/prices.csv</code> holds every price the review used and where it came from (a subscription line's unit price, the engagement's settings or the shipped price book), <code>data/settings.json</code> the thresholds, assumptions and the analyst's own prices, and the workbook (${esc(r.workbookName)}) recomputes the scenarios with live formulas. To recompute every finding from the packed sources and settings, run <code>lrtw review --input &lt;pack&gt;/data/sources --config &lt;pack&gt;/data/settings.json --out &lt;folder&gt;</code> and compare its findings.csv with this pack's.</p>

@@ -589,6 +589,13 @@ export async function importFiles(db: EngagementDb, files: ImportFileRequest[], 
   if (sources.length > 0) {
     emit({ phase: 'identities', file: null, done: totalRows, total: null, rows_per_second: null, message: 'Resolving identities', finished: false });
     await profiled('identities', () => resolveIdentities(db));
+    // A later file can change an earlier one's counts (a full FlexNet log replaces sessions a cut-off copy left open):
+    // the result gives each file's counts as they stand at the end, as sources.list and summary.json do.
+    for (const src of sources) {
+      if (src.source_id === undefined) continue;
+      const now = await db.one<{ rows_loaded: number; rows_duplicate: number }>('SELECT rows_loaded, rows_duplicate FROM sources WHERE source_id = $1', [src.source_id]);
+      if (now) Object.assign(src, { rows_loaded: Number(now.rows_loaded), rows_duplicate: Number(now.rows_duplicate) });
+    }
   }
   const elapsed = (Date.now() - started) / 1000;
   emit({

@@ -157,8 +157,11 @@ export async function runRenewal(ctx: RuleContext): Promise<void> {
     -- Denials are network seats running out: they count for the network line of the pool that ran out, the package
     -- FlexNet names (a standalone Revit package's denial is not the AEC Collection's), else the lines covering the product.
     den AS (
-      SELECT k.line, count(*) AS n FROM _contract k JOIN _den d ON d.is_true
-        AND (d.pkg = k.offering OR (d.pkg IS NULL AND d.product IN (SELECT c.product FROM _covers c WHERE c.offering = k.offering)))
+      SELECT k.line, count(*) AS n FROM _contract k JOIN (
+          -- A denial naming no package is its product's pool's, as a session is (gaps.ts _ns): the product's own network
+          -- line when it is bought as network, else the network collection covering it with most seats.
+          SELECT coalesce(d.pkg, CASE WHEN d.product IN (SELECT offering FROM _net_direct) THEN d.product ELSE cp.pool END) AS pool
+          FROM _den d LEFT JOIN _cover_pool cp ON cp.product = d.product WHERE d.is_true) d ON d.pool = k.offering
       WHERE k.model = 'network'
       GROUP BY k.line),
     -- Seats of the offering held by dormant users or unused (the Reclamation list): reassign before buying.
@@ -265,7 +268,12 @@ export async function saveRenewal(db: EngagementDb): Promise<void> {
            WHEN needed < seats THEN printf('peak %d %s over the last six complete months plus %g%% buffer needs %g of %g seats', peak,
              counts, CAST(buf * 100 AS DOUBLE), CAST(needed AS DOUBLE), CAST(seats AS DOUBLE))
            WHEN active_assignments > 0 AND low_frequency_users >= 0.25 * active_assignments THEN printf('%d of %d assigned users are low-frequency users', low_frequency_users, active_assignments)
-           -- Keep (no gap to buy for), but said when the peak fills the seats and the buffer would want more.
+           -- Keep (no gap to buy for), but said when the peak fills the seats and the buffer would want more, and when the
+           -- peak went above the seats without a gap (network use above the seats for fewer than the sustained months).
+           WHEN sized AND peak > seats THEN printf('over the seats at its peak, with no gap to buy for: peak %d %s over the last six complete months on %g seats%s; with the %g%% buffer it would need %g',
+             peak, counts, CAST(seats AS DOUBLE),
+             CASE WHEN model = 'network' THEN printf(', in fewer than the %d months running a network over-use gap needs', (SELECT sus FROM _p)) ELSE '' END,
+             CAST(buf * 100 AS DOUBLE), CAST(needed AS DOUBLE))
            WHEN sized AND needed > seats THEN printf('at capacity: peak %d %s over the last six complete months on %g seats; with the %g%% buffer it would need %g', peak,
              counts, CAST(seats AS DOUBLE), CAST(buf * 100 AS DOUBLE), CAST(needed AS DOUBLE))
            ELSE 'seats match use' END

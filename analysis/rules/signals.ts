@@ -35,6 +35,9 @@ export async function runSignals(ctx: RuleContext): Promise<void> {
     SELECT site, day AS before_day, next_day AS after_day, CAST(day + 1 AS DATE) AS gap_from, CAST(next_day - 1 AS DATE) AS gap_to,
       CAST(next_day - day - 1 AS INTEGER) AS days
     FROM nxt, _p WHERE next_day IS NOT NULL AND next_day - day - 1 >= _p.tgd`);
+  // An estate whose only telemetry is one licence server has the same hole twice: the server's names it.
+  await db.run(`DELETE FROM _tgap WHERE site = 'estate' AND EXISTS (
+      SELECT 1 FROM _tgap s WHERE starts_with(s.site, '${SERVER_SITE_PREFIX}') AND s.gap_from = _tgap.gap_from AND s.gap_to = _tgap.gap_to)`);
   await db.run(`INSERT INTO _f SELECT fid('telemetry_gap', NULL, NULL, NULL, site || '|' || CAST(gap_from AS VARCHAR)), 'telemetry_gap', 'signal', 'medium',
       NULL, NULL, NULL, days, 0, NULL, NULL, NULL, gap_from, gap_to,
       printf('%s: no usage at all for %d consecutive days (%s to %s); an auditor fills such a hole with the worst case',

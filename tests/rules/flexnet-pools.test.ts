@@ -2,7 +2,7 @@
 // package): network over-use of the Collection counts the Collection package's seats only, as FlexNet does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useTestEngine } from '../unit/engine-harness';
@@ -69,6 +69,28 @@ test("a licence server's weeks without a line are a telemetry gap, though anothe
   assert.match(gaps[0]!.detail ?? '', /^licence server LIC01: no usage at all for 23 consecutive days \(2026-01-10 to 2026-02-01\)/);
   const evidence = (await call('findings.evidence', { finding_id: gaps[0]!.finding_id })) as { rows: Array<{ file: string | null; note: string | null }> };
   assert.deepEqual([...new Set(evidence.rows.map((r) => `${r.file} ${r.note}`))].sort(), ['lic01.log first usage after the gap', 'lic01.log last usage before the gap']);
+  // With that server the estate's only telemetry, the hole is the server's, said once (not again as the estate's).
+  await call('engagement.create', { path: join(engine.root, 't1', 't1.lrtw'), client: 'Fabrikam', as_of: '2026-03-31' });
+  await call('import.run', { jobId: 'i1', files: [{ path: join(dir, 'lic01.log') }] });
+  await call('review.run', { jobId: 'r1' });
+  const once = (await call('findings.list', { types: ['telemetry_gap'] })) as Finding[];
+  assert.deepEqual(once.map((f) => (f.detail ?? '').split(':')[0]), ['licence server LIC01']);
+});
+
+test('a network pool above its seats for fewer months than a gap needs is kept, and its reason says it went over', async () => {
+  await call('engagement.create', { path: join(engine.root, 'o', 'o.lrtw'), client: 'Fabrikam', as_of: '2026-03-31' });
+  const dir = join(engine.root, 'over');
+  mkdirSync(dir, { recursive: true });
+  // Six at once in March only, on four seats: no over-use gap (three months running are needed), but not "at capacity".
+  writeFileSync(join(dir, 'lic.log'), serverLog('LIC01', weekdays('2025-10-01', '2026-02-27'), { users: ['u1', 'u2', 'u3'] }) + serverLog('LIC01', weekdays('2026-03-02', '2026-03-31'), { users: ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'] }).split('\n').slice(1).join('\n'));
+  writeFileSync(join(dir, 'subscriptions.csv'), 'Offering Name,Seat Quantity,Start Date,End Date,Access\nAutoCAD,4,2025-01-01,2026-12-31,Multi-user\n');
+  await call('import.run', { jobId: 'i', files: [{ path: dir }] });
+  await call('review.run', { jobId: 'r' });
+  assert.deepEqual((await call('findings.list', { types: ['network_over_use'] })) as Finding[], []);
+  const brief = (await call('renewal.get', {})) as Array<{ line: string; recommendation: string; reason: string }>;
+  const acd = brief.find((b) => b.line === 'ACD')!;
+  assert.equal(acd.recommendation, 'keep');
+  assert.match(acd.reason, /^over the seats at its peak, with no gap to buy for: peak 6 network seats in use at once over the last six complete months on 4 seats, in fewer than the 3 months running a network over-use gap needs/);
 });
 
 test("two servers in two time zones are one clock: New York's morning is London's afternoon, not more seats at once", async () => {
@@ -90,6 +112,11 @@ test("two servers in two time zones are one clock: New York's morning is London'
     JSON.stringify(sources.map((x) => x.notes)),
   );
   assert.ok(!sources.find((x) => x.file === 'lon.log')!.notes.some((n) => n.startsWith('clock:')), 'a log already on the engagement\'s clock needs no word');
+  // The auditor's report says it too, under the file.
+  const pack = (await call('export.evidencePack', { jobId: 'p', dir: join(engine.root, 'zones-out') })) as { path: string };
+  const report = readFileSync(join(pack.path, 'data', 'report.html'), 'utf8');
+  const decoded = report.replace(/&#(\d+);/g, (_m, n: string) => String.fromCharCode(Number(n)));
+  assert.ok(decoded.includes(`<td>nyc.log<div class="note">clock: the server's times (Eastern Standard Time, America/New_York) were moved into the engagement's time zone (Europe/London)</div></td>`), decoded.slice(decoded.indexOf('nyc.log') - 20, decoded.indexOf('nyc.log') + 300));
 });
 
 test('a licence server serving licences no subscription line lists as network is said, with what it served', async () => {

@@ -77,13 +77,15 @@ test('a denial for another reason than seats in use (EXCLUDE list, no such featu
       // Not for want of seats: no true denials, and said apart.
       denied('2026-05-07', 'User/host on EXCLUDE list for feature. (-38,349)', 'RVT'),
       denied('2026-05-08', 'No such feature exists. (-5,414)', null),
+      // Seats in use, no package named: Revit's own pool (bought as network), not also the Collection covering Revit.
+      denied('2026-05-09', 'Licensed number of users already reached. (-4,342)', null),
     ]);
     const { findings } = await e.review({ as_of: D });
     const den = of(findings, 'network_denials');
-    assert.deepEqual(den.map((f) => `${f.product} ${f.units}`), ['RVT 3']);
-    assert.equal(den[0]!.detail, 'RVT in 2026-05: 3 true denials (besides 2 denials for another reason than seats in use (an EXCLUDE list, a feature or version the server lacks), not counted)');
+    assert.deepEqual(den.map((f) => `${f.product} ${f.units}`), ['RVT 4']);
+    assert.equal(den[0]!.detail, 'RVT in 2026-05: 4 true denials (besides 2 denials for another reason than seats in use (an EXCLUDE list, a feature or version the server lacks), not counted)');
     const brief = await e.db.all<{ line: string; true_denials: number }>('SELECT line, true_denials FROM renewal_brief ORDER BY line');
-    assert.deepEqual(brief.map((b) => [b.line, Number(b.true_denials)]), [['AECCOL', 1], ['RVT', 2]], 'each pool counts the denials of its own package');
+    assert.deepEqual(brief.map((b) => [b.line, Number(b.true_denials)]), [['AECCOL', 1], ['RVT', 3]], 'each pool counts the denials of its own package');
   } finally {
     e.close();
   }

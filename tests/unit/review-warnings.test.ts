@@ -235,7 +235,7 @@ test('usage rows after the review date in a file that also holds usage up to it 
   const s = (await call('review.run', { jobId: 'l2' })) as Summary;
   assert.equal(
     s.warnings[s.warning_codes.indexOf('usage_after_review_date')],
-    '2 usage rows are dated after the review date (2026-03-31): 2 in sessions-uk.csv (2026-05-04 to 2026-06-04). They count in no finding. Set the review date later (As of, in Settings; as_of in engagement.json) if they belong to this review; if a file writes its dates day first, check that they were read so.',
+    "2 usage rows are dated after the review date (2026-03-31): 2 in sessions-uk.csv (2026-05-04 to 2026-06-04). They count in no finding. Set the review date later (As of, in Settings; as_of in engagement.json) if they belong to this review; if a file writes its dates day first, check that they were read so (a licence server's log in another time zone moves its late sessions past midnight in the engagement's).",
   );
   assert.match(s.warnings[s.warning_codes.indexOf('sources_outside_window')] ?? s.warning_codes.join(', '), /^sessions-next\.csv \(2026-04-20\) holds no usage in the review window/);
   assert.ok(s.warning_codes.includes('date_order'), 'the unsettled date order is said as well');
