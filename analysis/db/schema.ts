@@ -134,6 +134,12 @@ export const MIGRATIONS: { version: number; name: string; sql: string[]; run?: (
       }
     },
   },
+  {
+    version: 7,
+    // A licence server up but idle (its TIMESTAMP lines go on) is no telemetry gap; a server down, or its log missing, is.
+    name: "the days each FlexNet log has any line on (the server was up and logging)",
+    sql: [`CREATE TABLE IF NOT EXISTS log_days (source_id INTEGER NOT NULL, day DATE NOT NULL)`],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

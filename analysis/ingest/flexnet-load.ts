@@ -28,6 +28,10 @@ export async function loadFlexnetLog(db: EngagementDb, sourceId: number, log: Fl
   // Held only until DuckDB has the check-outs (loadSessions lets go): a large log's are hundreds of MB
   // that the joins after should not share memory with. No local variable keeps the scan.
   const held: { scan: FlexnetScan | null } = { scan: await log.read() };
+  // The days the server logged anything (signals.ts: a server up but idle is no telemetry gap).
+  if (held.scan!.liveDays.length) {
+    await db.run(`INSERT INTO log_days SELECT $1, CAST(d AS DATE) FROM unnest(string_split($2, ',')) t(d)`, [sourceId, held.scan!.liveDays.join(',')]);
+  }
   const maxRows = opts.maxRows ?? Number.MAX_SAFE_INTEGER;
   const read = held.scan!.sessions.length;
   const lastLine = read > 0 ? held.scan!.sessions[read - 1]!.line : 0;

@@ -322,6 +322,11 @@ export interface FlexnetScan {
   /** Denial rows in line order. */
   denials: CanonicalRow[];
   product: (feature: string) => string;
+  /**
+   * The days (YYYY-MM-DD, in the engagement's zone) on which the log has any dated line, TIMESTAMP lines included:
+   * the server was up and logging then, with check-outs or not (a telemetry gap is a stretch without them).
+   */
+  liveDays: string[];
 }
 
 /**
@@ -370,8 +375,9 @@ export class FlexnetLog implements Iterable<ParsedItem> {
     return source;
   }
 
-  private finish({ rejects, checkouts, denials }: LogScanResult): FlexnetScan {
+  private finish({ rejects, checkouts, denials, liveHours }: LogScanResult): FlexnetScan {
     const shift = this.shift;
+    const liveDays = [...new Set([...liveHours].map((h) => new Date((shift ? shift(h) : h) * 1000).toISOString().slice(0, 10)))].sort();
     if (shift) {
       // Every time at once, before sessions are paired and denials judged: order and gaps stay as the server logged them.
       for (let c = 0; c < checkouts.size; c++) {
@@ -382,7 +388,7 @@ export class FlexnetLog implements Iterable<ParsedItem> {
     }
     const product = productMemo(this.catalogue);
     const sessions = planSessions(checkouts, product);
-    return { rejects, checkouts, sessions, denials: denialRows(denials, checkouts, product).sort((a, b) => a.line - b.line), product };
+    return { rejects, checkouts, sessions, denials: denialRows(denials, checkouts, product).sort((a, b) => a.line - b.line), product, liveDays };
   }
 
   [Symbol.iterator](): Iterator<ParsedItem> {
@@ -459,6 +465,8 @@ interface LogScanResult {
   rejects: RowReject[];
   checkouts: Checkouts;
   denials: Denial[];
+  /** The hours (epoch seconds of each hour's start, the server's clock) with any dated line. */
+  liveHours: Set<number>;
 }
 
 /** What a log scan keeps between blocks; the same result for a log pushed whole or in blocks of whole lines. */
@@ -495,6 +503,7 @@ function logScanner(day0: number | null, limits = LOG_REJECT_LIMITS): LogScanner
   const whoSpans = new SpanIds();
   const keyIds = new Map<string, number>();
   const denials: Denial[] = [];
+  const liveHours = new Set<number>();
   const open = new Map<number, number[]>(); // FEATURE + user@host (numbered) -> FIFO of open check-outs
   let lastTs: number | null = null; // last line of the running server (banner preamble excluded)
   let inBox = false;
@@ -607,6 +616,7 @@ function logScanner(day0: number | null, limits = LOG_REJECT_LIMITS): LogScanner
       if (a !== null) day = a;
       if (day !== null) ts = day * 86_400 + p.tod;
     }
+    if (ts !== null) liveHours.add(Math.floor(ts / 3600) * 3600);
     if (!timed || ts === null) {
       const raw = text.slice(ls, le);
       if (EVENT_WORD_RX.test(raw) && /"/.test(raw)) reject(no, ls, le, REASON_NO_PREFIX);
@@ -665,7 +675,7 @@ function logScanner(day0: number | null, limits = LOG_REJECT_LIMITS): LogScanner
     },
     end() {
       closeAll(lastTs, ENDED_BY.indexOf('end of log'));
-      return { rejects, checkouts, denials };
+      return { rejects, checkouts, denials, liveHours };
     },
   };
 }

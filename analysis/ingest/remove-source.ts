@@ -25,6 +25,7 @@ export async function removeSource(db: EngagementDb, sourceId: number): Promise<
   await db.transaction(async () => {
     for (const table of SOURCE_TABLES) rows += Number((await db.conn.run(`DELETE FROM ${table} WHERE source_id = $1`, [sourceId])).rowsChanged);
     await db.run('DELETE FROM rejects WHERE source_id = $1', [sourceId]);
+    await db.run('DELETE FROM log_days WHERE source_id = $1', [sourceId]);
     await db.run('DELETE FROM sources WHERE source_id = $1', [sourceId]);
     await db.audit('sources.remove', { source_id: sourceId, file: src.file, kind: src.kind, rows }, 'analyst');
     // Identities come from the rows loaded (and an identity map's); they are resolved again without these.

@@ -27,8 +27,10 @@ export async function runSignals(ctx: RuleContext): Promise<void> {
   await db.run(`CREATE OR REPLACE TEMP VIEW _site_rows AS ${bySite ? `SELECT site, tbl, source_id, line, day FROM _u_site` : `SELECT 'estate' AS site, tbl, source_id, line, day FROM _u`}
     UNION ALL SELECT site, tbl, source_id, line, day FROM _server_rows`);
   // The days with any usage per site, from the grouped tables (_pd holds every (product, day) of the lookback).
+  // A licence server's days are those its log has any line on (TIMESTAMP lines go on while it is idle), with its check-outs.
   await db.run(`CREATE OR REPLACE TEMP VIEW _site_days AS ${bySite ? `SELECT site, day FROM _site_g, _p WHERE by_day = 1 AND day > _p.lb_start` : `SELECT DISTINCT 'estate' AS site, day FROM _pd`}
-    UNION ALL SELECT DISTINCT site, day FROM _server_rows, _p WHERE day > _p.lb_start AND day <= _p.d`);
+    UNION ALL SELECT DISTINCT site, day FROM (SELECT site, day FROM _server_rows UNION ALL SELECT ss.site, l.day FROM log_days l JOIN _server_site ss USING (source_id)), _p
+      WHERE day > _p.lb_start AND day <= _p.d`);
   await db.run(`CREATE OR REPLACE TEMP TABLE _tgap AS
     WITH days AS (SELECT site, day FROM _site_days),
     nxt AS (SELECT site, day, lead(day) OVER (PARTITION BY site ORDER BY day) AS next_day FROM days)
@@ -40,8 +42,10 @@ export async function runSignals(ctx: RuleContext): Promise<void> {
       SELECT 1 FROM _tgap s WHERE starts_with(s.site, '${SERVER_SITE_PREFIX}') AND s.gap_from = _tgap.gap_from AND s.gap_to = _tgap.gap_to)`);
   await db.run(`INSERT INTO _f SELECT fid('telemetry_gap', NULL, NULL, NULL, site || '|' || CAST(gap_from AS VARCHAR)), 'telemetry_gap', 'signal', 'medium',
       NULL, NULL, NULL, days, 0, NULL, NULL, NULL, gap_from, gap_to,
-      printf('%s: no usage at all for %d consecutive days (%s to %s); an auditor fills such a hole with the worst case',
-        CASE WHEN starts_with(site, '${SERVER_SITE_PREFIX}') THEN site ELSE 'site ' || site END, days, CAST(gap_from AS VARCHAR), CAST(gap_to AS VARCHAR)),
+      CASE WHEN starts_with(site, '${SERVER_SITE_PREFIX}')
+        THEN printf('%s: no usage at all for %d consecutive days (%s to %s), and no line in its log: the server was down or its log for those days is missing; an auditor fills such a hole with the worst case',
+          site, days, CAST(gap_from AS VARCHAR), CAST(gap_to AS VARCHAR))
+        ELSE printf('site %s: no usage at all for %d consecutive days (%s to %s); an auditor fills such a hole with the worst case', site, days, CAST(gap_from AS VARCHAR), CAST(gap_to AS VARCHAR)) END,
       false
     FROM _tgap`);
   // An equi-join on (site, day) for the two edge days of each gap (usage days inside the lookback, so the

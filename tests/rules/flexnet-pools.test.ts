@@ -33,12 +33,14 @@ test("the 2018 log's standalone AutoCAD package is no AEC Collection seat: the C
  * A licence server's log: its banner (naming its clock's zone when given), then AutoCAD check-outs on the given days,
  * 09:00-12:00 on the server's clock, one per user.
  */
-function serverLog(server: string, days: string[], opts: { zone?: string; users?: string[] } = {}): string {
+function serverLog(server: string, days: string[], opts: { zone?: string; users?: string[]; idle?: string[] } = {}): string {
   const us = (d: string) => { const [y, m, dd] = d.split('-'); return `${Number(m)}/${Number(dd)}/${y}`; };
   const lines = opts.zone ? [`15:49:07 (lmgrd) Server's System Date and Time: Thu Oct 01 2025 15:49:07 ${opts.zone}`] : [];
   lines.push(`15:49:10 (lmgrd) FlexNet Licensing (v11.16.2.0 build 242433 x64_n6) started on ${server} (IBM PC) (${us(days[0]!)})`);
-  for (const d of days) {
+  // Days the server is up but nobody checks out: its TIMESTAMP lines go on.
+  for (const d of [...days, ...(opts.idle ?? [])].sort()) {
     lines.push(` 0:00:00 (lmgrd) TIMESTAMP ${us(d)}`);
+    if (!days.includes(d)) continue;
     for (const u of opts.users ?? ['ann']) lines.push(` 9:00:00 (adskflex) OUT: "64300ACD_F" ${u}@PC-${u}  `, ` 9:00:00 (adskflex) OUT: "87545ACD_2023_0F" ${u}@PC-${u}  `);
     for (const u of opts.users ?? ['ann']) lines.push(`12:00:00 (adskflex) IN: "87545ACD_2023_0F" ${u}@PC-${u}  `, `12:00:00 (adskflex) IN: "64300ACD_F" ${u}@PC-${u}  `);
   }
@@ -137,4 +139,24 @@ test('a licence server serving licences no subscription line lists as network is
   await call('import.run', { jobId: 'i2', files: [{ path: join(dir, 'subscriptions-network.csv') }] });
   const again = (await call('review.run', { jobId: 'r2' })) as { warning_codes: string[] };
   assert.ok(!again.warning_codes.includes('network_without_network_line'), again.warning_codes.join(', '));
+});
+
+test("a licence server up but idle (its TIMESTAMP lines go on, nobody checks out) is no telemetry gap", async () => {
+  await call('engagement.create', { path: join(engine.root, 'idle', 'idle.lrtw'), client: 'Fabrikam', as_of: '2026-03-31' });
+  const dir = join(engine.root, 'idle-logs');
+  mkdirSync(dir, { recursive: true });
+  const shutdown = (d: string) => d >= '2025-12-20' && d <= '2026-01-05';
+  writeFileSync(join(dir, 'lic01.log'), serverLog('LIC01', weekdays('2025-10-01', '2026-03-31', shutdown), { idle: weekdays('2025-12-20', '2026-01-05') }));
+  await call('import.run', { jobId: 'i', files: [{ path: dir }] });
+  await call('review.run', { jobId: 'r' });
+  // (The estate as a whole still shows the stretch without usage, as RULES.md defines its telemetry gap; the server does not.)
+  const idle = ((await call('findings.list', { types: ['telemetry_gap'] })) as Finding[]).map((f) => (f.detail ?? '').split(':')[0]);
+  assert.deepEqual(idle, ['site estate']);
+  // Without those lines (the server down, or its log for those days missing), the same stretch is a gap.
+  writeFileSync(join(dir, 'lic02.log'), serverLog('LIC02', weekdays('2025-10-01', '2026-03-31', shutdown)));
+  await call('import.run', { jobId: 'i2', files: [{ path: join(dir, 'lic02.log') }] });
+  await call('review.run', { jobId: 'r2' });
+  const gaps = (await call('findings.list', { types: ['telemetry_gap'] })) as Finding[];
+  assert.deepEqual(gaps.map((f) => (f.detail ?? '').split(':')[0]), ['licence server LIC02']);
+  assert.match(gaps[0]!.detail ?? '', /and no line in its log: the server was down or its log for those days is missing/);
 });
