@@ -587,6 +587,8 @@ export function EvidencePanel(props: { finding: Finding; currency: string; modal
   // it (the row's evidence button, or the table) instead of the page's body.
   useEffect(() => {
     const opener = document.activeElement instanceof HTMLElement && document.activeElement !== document.body ? document.activeElement : null;
+    // Another finding opens at its top (its name and facts), not where the last one was scrolled to.
+    panelRef.current?.scrollTo({ top: 0 });
     panelRef.current?.focus({ preventScroll: true });
     return () => {
       const a = document.activeElement;
@@ -637,7 +639,8 @@ export function EvidencePanel(props: { finding: Finding; currency: string; modal
       {ev.loading && <Loading what="evidence" />}
       {ev.error && <ErrorBox message={`Could not load the evidence: ${ev.error}`} />}
       {ev.data && ev.data.rows.length === 0 && <Empty title="No evidence rows">The engine recorded no source rows for this finding.</Empty>}
-      {ev.data && ev.data.rows.length > 0 && <EvidenceList rows={ev.data.rows} scrollRef={panelRef} />}
+      {/* Keyed by the finding: a line opened for one finding's row is never shown on another's. */}
+      {ev.data && ev.data.rows.length > 0 && <EvidenceList key={f.finding_id} rows={ev.data.rows} scrollRef={panelRef} />}
     </aside>
   );
 }

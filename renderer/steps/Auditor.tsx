@@ -138,7 +138,7 @@ export function AuditorView({ pack }: { pack: PackView }) {
                 })()}
               </dd>
             </dl>
-            <PackEvidence path={pack.path} finding={open} />
+            <PackEvidence key={open.finding_id} path={pack.path} finding={open} />
           </div>
         )}
       </Card>

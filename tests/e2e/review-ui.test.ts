@@ -163,6 +163,13 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     if (user) assert.ok(asWritten.includes(user.replace(/^user as written\s*/, '')), `${asWritten} holds ${user}`);
     assert.match(asWritten, /,/, 'a CSV line');
     await shot(p, '05-compliance-gaps');
+    // Another finding's evidence, opened while this one's panel is scrolled and a line is open: it starts at its top,
+    // every row closed (a line shown is always its own row's).
+    await panel.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+    await register.getByRole('button', { name: /^Show evidence for / }).nth(1).click();
+    await p.waitForFunction(() => (document.querySelector('.evidence-panel')?.scrollTop ?? 1) === 0);
+    await panel.locator('.evidence-list li').first().waitFor();
+    assert.equal(await panel.getByRole('button', { name: 'Hide the line' }).count(), 0, 'no line is open on the other finding');
     await panel.getByRole('button', { name: 'Close evidence' }).click();
 
     await goStep(p, 'Optimisation');
