@@ -36,10 +36,13 @@ export async function refreshQualityCache(db: EngagementDb): Promise<void> {
   await cachedView(db, QUALITY_VIEW, () => computeQuality(db), { store: true });
 }
 
+/** The calendar row of usage that names no network domain: Autodesk's daily usage, and sessions without a domain. */
+export const NO_SITE = 'No network domain (daily usage, sessions without one)';
+
 /** Data quality straight from the tables (no cache). */
 export async function computeQuality(db: EngagementDb): Promise<Quality> {
   // Usage per site over the last year of data: sites are network domains, as the telemetry_gap rule
-  // reads them; usage without a domain (Autodesk daily usage, sessions without one) is "No site recorded".
+  // reads them; usage without a domain (Autodesk daily usage, sessions without one) is a row named so.
   // An estate with no domains at all is one row, "Whole estate". The last day and whether any site is
   // named come first (min/max from the column statistics), so the year's filter is pushed into the scans.
   const bounds = await db.one<{ last: string | null; named: number }>(`
@@ -60,7 +63,7 @@ export async function computeQuality(db: EngagementDb): Promise<Quality> {
     servers AS (
       SELECT ss.site, CAST(s.start_time AS DATE) AS day, s."user" FROM sessions s JOIN _server_site ss USING (source_id)
       WHERE s.start_time >= CAST($1 AS DATE) - INTERVAL 364 DAY)
-    SELECT CASE WHEN $2 = 0 THEN 'Whole estate' ELSE coalesce(site, 'No site recorded') END AS site,
+    SELECT CASE WHEN $2 = 0 THEN 'Whole estate' ELSE coalesce(site, '${NO_SITE}') END AS site,
            strftime(day, '%Y-%m-%d') AS day, count(DISTINCT "user")::INTEGER AS users
     FROM u GROUP BY ALL
     UNION ALL

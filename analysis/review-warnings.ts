@@ -327,7 +327,8 @@ export async function reviewWarnings(db: EngagementDb, settings: Settings, asOf:
     const n = Number(noRate!.users);
     push(
       'flex_rate_missing',
-      `${n} low-frequency user${n === 1 ? '' : 's'} claim${n === 1 ? 's' : ''} no saving: the price book has no Flex token rate for ${list(products)}, so the Flex cost is unknown. Set Flex tokens per day for ${products.length === 1 ? 'it' : 'them'} (the price book in Settings; "prices" in engagement.json) to count the saving.`,
+      // Products by name, with the code the price book and engagement.json take.
+      `No saving is counted for ${n} low-frequency user${n === 1 ? '' : 's'}: the price book has no Flex token rate for ${list(products.map((c) => (catalogue.get(c)?.name ? `${catalogue.get(c)!.name} (${c})` : c)))}, so the Flex cost is unknown. Set Flex tokens per day for ${products.length === 1 ? 'it' : 'them'} (the price book in Settings; "prices" in engagement.json) to count the saving.`,
     );
   }
   return out;

@@ -56,6 +56,8 @@ export const FilePlanSchema = z.object({
   notes: z.array(z.string()),
   /** When a file of this name and size was imported into the engagement before (YYYY-MM-DD), or null. */
   already_loaded: z.string().nullable().default(null),
+  /** When another file of this name (another size: another export) was imported before (YYYY-MM-DD), or null. */
+  same_name_loaded: z.string().nullable().default(null),
 });
 export type FilePlan = z.infer<typeof FilePlanSchema>;
 

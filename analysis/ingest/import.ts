@@ -436,7 +436,7 @@ export async function scanFiles(db: EngagementDb | null, paths: string[], settin
           preview: plan.preview,
           refused: null,
           notes: plan.notes,
-          already_loaded: null,
+          already_loaded: null, same_name_loaded: null,
         });
       }
     } catch (e) {
@@ -454,11 +454,17 @@ async function markLoaded(db: EngagementDb, plans: FilePlan[]): Promise<FilePlan
   );
   const key = (file: string, size: number) => `${size}\u0000${file}`;
   const when = new Map(loaded.map((r) => [key(r.file, Number(r.size_bytes)), r.day]));
-  return plans.map((p) => ({ ...p, already_loaded: p.refused === null ? (when.get(key(p.file, p.size_bytes)) ?? null) : null }));
+  // Another export under the same name (a corrected one, a later month's): said, as both would then be loaded.
+  const byName = new Map<string, string>();
+  for (const r of loaded) if ((byName.get(r.file) ?? '') < r.day) byName.set(r.file, r.day);
+  return plans.map((p) => {
+    const same = p.refused === null ? (when.get(key(p.file, p.size_bytes)) ?? null) : null;
+    return { ...p, already_loaded: same, same_name_loaded: p.refused === null && same === null ? (byName.get(p.file) ?? null) : null };
+  });
 }
 
 function emptyPlan(path: string, size: number, refused: string | null): FilePlan {
-  return { path, file: basename(path), size_bytes: size, kind: null, sheet: null, headers: [], mapping: {}, unmapped_headers: [], missing_required: [], missing_required_columns: [], preview: [], refused, notes: [], already_loaded: null };
+  return { path, file: basename(path), size_bytes: size, kind: null, sheet: null, headers: [], mapping: {}, unmapped_headers: [], missing_required: [], missing_required_columns: [], preview: [], refused, notes: [], already_loaded: null, same_name_loaded: null };
 }
 
 // ---------- import ----------

@@ -346,6 +346,11 @@ function PlanCard(props: { plan: Plan; onChange: (p: Plan) => void; onKind: (kin
           <div className="alert-body">Already loaded on {date(p.already_loaded)} (a file of this name and size): importing it again adds only rows not loaded yet, the rest count as duplicates. Tick it to import it anyway.</div>
         </div>
       )}
+      {p.same_name_loaded !== null && p.refused === null && (
+        <div className="alert info" role="status" aria-label={`Another ${p.file} is loaded`}>
+          <div className="alert-body">Another file named {p.file} was loaded on {date(p.same_name_loaded)} (of another size: another export). This one is imported beside it, and rows both hold count once. If this one replaces it, remove the older one from the loaded files first.</div>
+        </div>
+      )}
       {p.notes.length > 0 && <p className="muted small notes">{p.notes.join(' · ')}</p>}
       {p.refused === null && canonical.length > 0 && (
         <details className="mapping" open={p.missing_required.length > 0}>

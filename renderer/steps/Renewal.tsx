@@ -195,6 +195,12 @@ export function RenewalStep() {
                             onKeyDown={(e) => {
                               if (e.key === 'Enter') void save(x.line, e.currentTarget.value);
                               else if (e.key === 'ArrowUp' || e.key === 'ArrowDown' || e.key === 'PageUp' || e.key === 'PageDown') stepped.current = true;
+                              else if (e.key === 'Escape') {
+                                // Back to the target as saved: nothing typed or stepped since is kept.
+                                clearTimeout(timers.current.get(x.line));
+                                setText((t) => ({ ...t, [x.line]: String(held) }));
+                                setInvalid((v) => ({ ...v, [x.line]: false }));
+                              }
                             }}
                           />
                           {x.measure === 'tokens' && <div className="muted small">tokens a year</div>}

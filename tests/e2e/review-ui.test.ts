@@ -695,6 +695,13 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     await p.getByText(`Saved the target for ${name}.`).waitFor();
     p.off('request', count);
     assert.equal((await stored()).target_quantity, original + 8);
+    // Escape puts back the target as saved: a step taken by mistake is not kept on leaving the field.
+    await again.press('ArrowUp');
+    await again.press('Escape');
+    assert.equal(await again.inputValue(), String(original + 8));
+    await again.press('Tab');
+    await p.waitForTimeout(300);
+    assert.equal((await stored()).target_quantity, original + 8);
     // The field's description carries its cost and whether the analyst set it.
     const described = await again.getAttribute('aria-describedby');
     assert.ok(described?.includes('-cost') && described.includes('-set'), described ?? '');

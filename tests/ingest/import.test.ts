@@ -113,7 +113,12 @@ test('a path that does not exist is refused on its own, saying so; the other pat
   assert.match(again[0]!.already_loaded ?? '', /^\d{4}-\d{2}-\d{2}$/);
   assert.equal(again[1]!.already_loaded, null);
   write(dir, 'roster.csv', 'email,first_name,last_name,offering_name\nann@x.com,Ann,Lee,Revit\ncy@x.com,Cy,Ho,Revit\n');
-  assert.equal((await scanFiles(db, [good], settings()))[0]!.already_loaded, null, 'same name, other size: a new export');
+  const changed = (await scanFiles(db, [good], settings()))[0]!;
+  assert.equal(changed.already_loaded, null, 'same name, other size: a new export');
+  // ... said as another file of the same name, which would be loaded beside it.
+  assert.match(changed.same_name_loaded ?? '', /^\d{4}-\d{2}-\d{2}$/);
+  assert.equal(again[0]!.same_name_loaded, null, 'the same file is already loaded, not another of its name');
+  assert.equal(again[1]!.same_name_loaded, null);
   db.close();
 });
 

@@ -21,7 +21,7 @@ const REFERENCE_HEATMAP = `
     UNION ALL SELECT NULL, day, "user" FROM usage_daily
   ), named AS (SELECT count(*) AS n FROM (SELECT 1 FROM u WHERE site IS NOT NULL LIMIT 1)),
   last AS (SELECT max(day) AS d FROM u)
-  SELECT CASE WHEN named.n = 0 THEN 'Whole estate' ELSE coalesce(site, 'No site recorded') END AS site,
+  SELECT CASE WHEN named.n = 0 THEN 'Whole estate' ELSE coalesce(site, 'No network domain (daily usage, sessions without one)') END AS site,
          strftime(day, '%Y-%m-%d') AS day, count(DISTINCT "user")::INTEGER AS users
   FROM u, last, named WHERE day > last.d - INTERVAL 365 DAY GROUP BY ALL
   UNION ALL

@@ -80,7 +80,7 @@ test('low-frequency users that claim no saving for want of a Flex token rate are
   await call('sample.create', { jobId: 's4' });
   const s = (await call('review.run', { jobId: 'r6' })) as Summary;
   assert.deepEqual(s.warning_codes, ['flex_rate_missing']);
-  const m = /^(\d+) low-frequency users claim no saving: the price book has no Flex token rate for ([A-Z0-9_, ]+?)(?: and \d+ more)?, so the Flex cost is unknown\. Set Flex tokens per day for them/.exec(s.warnings[0]!);
+  const m = /^No saving is counted for (\d+) low-frequency users: the price book has no Flex token rate for (.+?)(?: and \d+ more)?, so the Flex cost is unknown\. Set Flex tokens per day for them/.exec(s.warnings[0]!);
   assert.ok(m, s.warnings[0]);
   const findings = (await call('findings.list', {})) as { type: string; annual_value: number; detail: string | null }[];
   const unpriced = findings.filter((f) => f.type === 'low_frequency_user' && (f.detail ?? '').includes('no Flex token rate for'));
@@ -89,7 +89,10 @@ test('low-frequency users that claim no saving for want of a Flex token rate are
   // Rates for the products named: the warning goes and those users' savings count.
   const settings = (await call('settings.get', {})) as { prices: Record<string, Record<string, number>> };
   const prices = { ...settings.prices };
-  for (const code of m[2]!.split(', ')) prices[code] = { ...(prices[code] ?? {}), flex_tokens_per_day: 1 };
+  // Each product by its name and, in brackets, the code the settings take ("Arnold (ARNOL)").
+  const codes = m[2]!.split(', ').map((x) => /\(([A-Z0-9_]+)\)$/.exec(x)?.[1] ?? x);
+  assert.ok(m[2]!.split(', ').every((x) => /^.+ \([A-Z0-9_]+\)$/.test(x)), m[2]);
+  for (const code of codes) prices[code] = { ...(prices[code] ?? {}), flex_tokens_per_day: 1 };
   await call('settings.update', { settings: { prices } });
   const priced = (await call('review.run', { jobId: 'r7' })) as Summary;
   assert.deepEqual(priced.warning_codes, m[0]!.includes(' more') ? ['flex_rate_missing'] : []);
