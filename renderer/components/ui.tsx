@@ -78,10 +78,16 @@ export function ErrorBox(props: { message: string; onDismiss?: () => void }) {
 }
 
 export function Success(props: { children: ReactNode }) {
+  // A live region drawn together with its text may go unsaid: it is drawn empty first and filled a moment later.
+  const [filled, setFilled] = useState(false);
+  useEffect(() => {
+    const t = setTimeout(() => setFilled(true), 50);
+    return () => clearTimeout(t);
+  }, []);
   return (
     <div className="alert success" role="status">
       <CheckCircle2 size={18} aria-hidden />
-      <div className="alert-body">{props.children}</div>
+      <div className="alert-body">{filled ? props.children : null}</div>
     </div>
   );
 }
