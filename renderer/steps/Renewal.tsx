@@ -38,6 +38,7 @@ const costAt = (quantity: number | null, price: number | null) => (quantity === 
 export function RenewalStep() {
   const summary = useApp((s) => s.summary);
   const currency = useApp((s) => s.settings?.currency ?? 'USD');
+  const dormantDays = useApp((s) => s.settings?.thresholds.dormant_days ?? 90);
   const readOnly = useApp((s) => s.info?.read_only ?? false);
   const setNotice = useApp((s) => s.setNotice);
   const r = useLoad(() => api('renewal.get', {}), [summary]);
@@ -147,7 +148,8 @@ export function RenewalStep() {
                     <th scope="col">Offering</th>
                     <th scope="col" className="right">Seats</th>
                     <th scope="col" className="right">Assigned</th>
-                    <th scope="col" className="right">Active users</th>
+                    {/* RULES.md: assigned users with use in the last dormant_days (a network line: those holding its seats). */}
+                    <th scope="col" className="right" title={`Assigned users with use in the last ${dormantDays} days (a network line: the users holding its seats)`}>Active users</th>
                     <th scope="col" className="right">Peak monthly</th>
                     <th scope="col" className="right">Trend</th>
                     <th scope="col" className="right">Denials</th>
