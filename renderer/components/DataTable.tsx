@@ -34,6 +34,11 @@ export interface DataTableProps<T> {
   onOpen?: (row: T) => void;
   /** Accessible name of a row (used by tests and screen readers). */
   rowLabel?: (row: T) => string;
+  /**
+   * D on the table: the decision for the selection (the active row's when nothing is selected), without Tabbing back
+   * up to the decision bar above the table. Given where rows take a decision.
+   */
+  onDecide?: () => void;
   height?: number;
   empty: ReactNode;
   toolbar?: ReactNode;
@@ -277,6 +282,12 @@ export function DataTable<T>(props: DataTableProps<T>) {
       case 'End': move(view.length - 1); break;
       case ' ': if (row && selectable) toggle(rowKey(row)); break;
       case 'Enter': if (row && onOpen) onOpen(row); break;
+      case 'd':
+      case 'D':
+        if (!props.onDecide || e.ctrlKey || e.metaKey || e.altKey) return;
+        if (row && selectable && (selected?.size ?? 0) === 0) toggle(rowKey(row));
+        props.onDecide();
+        break;
       default: return;
     }
     e.preventDefault();
@@ -308,6 +319,7 @@ export function DataTable<T>(props: DataTableProps<T>) {
         aria-label={label}
         aria-rowcount={view.length + 1}
         aria-multiselectable={selectable || undefined}
+        aria-keyshortcuts={props.onDecide ? 'D' : undefined}
         tabIndex={0}
         // Only a row that is drawn: a screen reader is never pointed at one scrolled out of the DOM.
         aria-activedescendant={activeRow && virtualizer.getVirtualItems().some((vi) => vi.index === active) ? `${idBase}-${active}` : undefined}

@@ -373,6 +373,8 @@ export function FindingsWorkbench(props: {
           columns={columns}
           rowKey={(f) => f.finding_id}
           rowLabel={describeFinding}
+          // D: to the decision bar's Action (it opens with the selection, so it is looked for over a few frames).
+          onDecide={props.readOnly ? undefined : focusDecisionBar}
           selectable={!props.readOnly}
           selected={selected}
           onSelectedChange={select}
@@ -570,6 +572,13 @@ function DecisionBar(props: {
       </div>
     </form>
   );
+}
+
+/** Focuses the decision bar's Action once the bar is drawn (it opens with a selection made a moment before). */
+function focusDecisionBar(tries = 6): void {
+  const action = document.querySelector<HTMLSelectElement>('form[aria-label="Decision for the selected findings"] select[aria-label="Action"]');
+  if (action) action.focus();
+  else if (tries > 0) requestAnimationFrame(() => focusDecisionBar(tries - 1));
 }
 
 /** The panel's focusable controls, in order (for keeping Tab inside it while it lies over the table). */

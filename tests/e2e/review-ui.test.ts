@@ -527,6 +527,15 @@ describe('review UI over serve mode', { timeout: 600_000 }, () => {
     assert.equal(await p.evaluate(() => document.activeElement?.getAttribute('role')), 'grid', 'down from the filters is the rows');
     // Each row tells a screen reader its figures and decision, not only its name.
     assert.match((await rows.first().getAttribute('aria-description')) ?? '', /Decision /);
+    // D on the table: the active row selected and the decision bar's Action focused, no Tabbing back up to it.
+    assert.equal(await grid.getAttribute('aria-keyshortcuts'), 'D');
+    await p.keyboard.press('d');
+    await p.waitForFunction(() => document.activeElement?.getAttribute('aria-label') === 'Action' && !!document.activeElement.closest('form'));
+    assert.equal(await grid.getByRole('row', { selected: true }).count(), 1);
+    // Escape closes the bar and clears the selection, and the focus goes back to the table.
+    await p.keyboard.press('Escape');
+    await p.waitForFunction(() => document.activeElement?.getAttribute('role') === 'grid');
+    assert.equal(await grid.getByRole('row', { selected: true }).count(), 0);
     // Arrow to the third row, then Tab: its controls, not the first row's.
     await grid.focus();
     await p.keyboard.press('ArrowDown');
