@@ -10,7 +10,7 @@ import { readTextRecords } from '../ingest/text-reader';
 import { readXlsx } from '../ingest/xlsx';
 import { DEFAULT_LIMITS } from '../ingest/limits';
 import { EVIDENCE_CSV_HEADER } from './evidence-csv';
-import { cutLine, recordAt } from '../ingest/source-line';
+import { lineWithHeader } from '../ingest/source-line';
 
 /** Files larger than this are not loaded into the viewer (they stay in the pack). */
 const MAX_VIEW_BYTES = 64 * 1024 * 1024;
@@ -266,11 +266,8 @@ export async function packSourceLine(path: string, sourceId: number | null, file
   const found = candidates.find((c) => dirname(c) === dir && existsSync(c) && lstatSync(c).isFile());
   if (!found) return { text: null, reason: `The pack holds no copy of ${file} (see data/SOURCES-NOT-PACKED.txt).`, header: null };
   if (/\.xlsx$/i.test(found)) return { text: null, reason: `${file} is an Excel workbook: open data/sources/${basename(found)} at row ${line} of its data sheet.`, header: null };
-  // A table's first line names its columns (a log has none): shown with the line, so no one counts commas. Read with a
-  // bound on what a line may hold (a hostile line of hundreds of MB is scanned, not held).
-  const table = !/\.log$/i.test(found);
-  const record = await recordAt(found, 'utf-8', line, table);
-  if (record.length === 0) return { text: null, reason: `${file} has no line ${line}.`, header: null };
-  const header = table && line > 1 ? cutLine((await recordAt(found, 'utf-8', 1, false))[0] ?? '') : null;
-  return { text: cutLine(record.join('\n')), reason: null, header };
+  // Read with a bound on what a line may hold (a hostile line of hundreds of MB is scanned, not held).
+  const got = await lineWithHeader(found, 'utf-8', line, !/\.log$/i.test(found));
+  if (!got) return { text: null, reason: `${file} has no line ${line}.`, header: null };
+  return { text: got.text, reason: null, header: got.header };
 }

@@ -1,11 +1,11 @@
 // A loaded row's line as its file writes it, read back from the copy kept with the engagement (or, failing that,
 // the original file while it is unchanged in size): what the analyst compares the parsed values with, a date
 // written day first say. Text sources only; a workbook's row is named by sheet and row.
-import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, lstatSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import type { EngagementDb } from '../db/engine';
 import type { TextEncoding } from './text-reader';
+import { sha256File } from '../export/bagit';
 
 /** Longest line text returned: a line beyond it is cut (the rest is not evidence anyone reads on screen). */
 export const MAX_LINE_CHARS = 4000;
@@ -45,16 +45,26 @@ export async function readSourceLine(db: EngagementDb, sourceId: number, line: n
     }
   }
   if (!path) return none(`${src.file} is no longer where it was loaded from${src.original_path ? ` (${src.original_path})` : ''}, or it has changed since: its line cannot be shown. The values above are the row as it was loaded.`);
-  // A log's line is one line; a table's record may go on while a quoted cell holds line breaks.
-  const lines = await recordAt(path, encoding, line, src.kind !== 'flexnet_log');
-  if (lines.length === 0) return none(`${src.file} has no line ${line.toLocaleString('en-US')}.`);
-  const text = lines.join('\n');
-  const header = src.kind !== 'flexnet_log' && line > 1 ? cutLine((await recordAt(path, encoding, 1, false))[0] ?? '') : null;
-  return { file: src.file, line, text: cutLine(text), note: text.length > MAX_LINE_CHARS ? `The line is longer than ${MAX_LINE_CHARS.toLocaleString('en-US')} characters; its first ${MAX_LINE_CHARS.toLocaleString('en-US')} are shown.` : null, header };
+  const got = await lineWithHeader(path, encoding, line, src.kind !== 'flexnet_log');
+  if (!got) return none(`${src.file} has no line ${line.toLocaleString('en-US')}.`);
+  return { file: src.file, line, text: got.text, note: got.cut ? `The line is longer than ${MAX_LINE_CHARS.toLocaleString('en-US')} characters; its first ${MAX_LINE_CHARS.toLocaleString('en-US')} are shown.` : null, header: got.header };
 }
 
 /** A line cut to MAX_LINE_CHARS, marked where it was cut. */
-export const cutLine = (text: string): string => (text.length > MAX_LINE_CHARS ? `${text.slice(0, MAX_LINE_CHARS)}…` : text);
+const cutLine = (text: string): string => (text.length > MAX_LINE_CHARS ? `${text.slice(0, MAX_LINE_CHARS)}…` : text);
+
+/**
+ * Line `line` of a file as shown beside a row (the app's evidence panel and auditor mode): cut to MAX_LINE_CHARS, and
+ * for a table (`table`: a record may go on while a quoted cell holds line breaks) with its first line, which names
+ * the columns, so no one counts commas. Null when the file has no such line.
+ */
+export async function lineWithHeader(path: string, encoding: TextEncoding, line: number, table: boolean): Promise<{ text: string; header: string | null; cut: boolean } | null> {
+  const lines = await recordAt(path, encoding, line, table);
+  if (lines.length === 0) return null;
+  const text = lines.join('\n');
+  const header = table && line > 1 ? cutLine((await recordAt(path, encoding, 1, false))[0] ?? '') : null;
+  return { text: cutLine(text), header, cut: text.length > MAX_LINE_CHARS };
+}
 
 /** Files whose SHA-256 was checked, by path, size and modification time: a 1 GB export is hashed once, not per line. */
 const verified = new Map<string, string>();
@@ -64,9 +74,7 @@ async function sha256Verified(path: string, sha256: string): Promise<boolean> {
   const key = `${path}\u0000${st.size}\u0000${st.mtimeMs}`;
   let got = verified.get(key);
   if (got === undefined) {
-    const hash = createHash('sha256');
-    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) hash.update(chunk);
-    got = hash.digest('hex');
+    got = await sha256File(path);
     verified.set(key, got);
   }
   return got === sha256.toLowerCase();
@@ -77,7 +85,7 @@ async function sha256Verified(path: string, sha256: string): Promise<boolean> {
  * The file is streamed and only the wanted lines are decoded. In UTF-16 a line break is two bytes, so those files
  * are decoded as they stream (they are small: exports that large are UTF-8).
  */
-export async function recordAt(path: string, encoding: TextEncoding, line: number, record: boolean): Promise<string[]> {
+async function recordAt(path: string, encoding: TextEncoding, line: number, record: boolean): Promise<string[]> {
   const wide = encoding === 'utf-16le' || encoding === 'utf-16be';
   const decoder = new TextDecoder(encoding);
   const out: string[] = [];

@@ -15,6 +15,7 @@ import { Transform } from 'node:stream';
 import type { ApiErrorBody, ProgressEvent } from '../api/contract';
 import { DEFAULT_LIMITS } from '../ingest/limits';
 import { RENDERER_CSP } from '../../renderer/build';
+import { sha256File } from '../export/bagit';
 
 /** What the transport needs from the engine; analysis/api/handlers.ts provides every piece. */
 export interface HandlerContextLike {
@@ -133,12 +134,6 @@ export function safeUploadName(raw: string): string {
   return name || 'upload';
 }
 
-async function sha256Of(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) hash.update(chunk);
-  return hash.digest('hex');
-}
-
 /**
  * Where an upload of `name` (already written to `temp`) belongs in the inbox, keeping its own name: the file name is
  * what the sources list, the findings' evidence and the auditor's pack cite, so a second file of the same name goes
@@ -153,7 +148,7 @@ async function placeUpload(inbox: string, name: string, temp: string, size: numb
       renameSync(temp, candidate);
       return candidate;
     }
-    if (statSync(candidate).size === size && (await sha256Of(candidate)) === sha256) {
+    if (statSync(candidate).size === size && (await sha256File(candidate)) === sha256) {
       rmSync(temp, { force: true });
       return candidate;
     }
