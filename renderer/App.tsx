@@ -107,12 +107,12 @@ export function App() {
   }, [step, pack]);
   // The window's title and a polite announcement name the step: a step opened from the list is otherwise silent.
   const stepLabel = pack ? 'Auditor mode' : (STEPS.find((s) => s.id === step)?.label ?? '');
-  const announced = useApp((s) => s.announcement);
+  const [announced, setAnnounced] = useState('');
   const firstStep = useRef(true);
   useEffect(() => {
     document.title = [stepLabel, info?.client, 'LRT Workbench'].filter(Boolean).join(' · ');
     if (firstStep.current) firstStep.current = false;
-    else useApp.getState().announce(`${stepLabel}${info?.client ? `, ${info.client}` : ''}`);
+    else setAnnounced(`${stepLabel}${info?.client ? `, ${info.client}` : ''}`);
   }, [stepLabel, info?.client]);
 
   function onNavKey(e: KeyboardEvent<HTMLElement>, i: number) {

@@ -52,9 +52,6 @@ interface State {
   setScenarioDraft(a: ScenarioAssumptions | null): void;
   error: string | null;
   notice: string | null;
-  /** Said to a screen reader through a live region that is always there (a status drawn with its text may go unsaid). */
-  announcement: string;
-  announce(text: string): void;
   setStep(step: StepId): void;
   setError(e: unknown): void;
   setNotice(text: string | null): void;
@@ -157,7 +154,6 @@ export const useApp = create<State>((set, get) => ({
   },
   error: null,
   notice: null,
-  announcement: '',
   banner: null,
   setBanner(b) {
     set({ banner: b });
@@ -184,10 +180,6 @@ export const useApp = create<State>((set, get) => ({
   },
   setNotice(text) {
     set({ notice: text });
-  },
-  announce(text) {
-    // The same text twice is said twice: a zero-width space tells the two apart for the live region.
-    set((st) => ({ announcement: st.announcement === text ? `${text}\u200b` : text }));
   },
   async refresh() {
     const info = await api('engagement.info', {});

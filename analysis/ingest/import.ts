@@ -436,7 +436,8 @@ export async function scanFiles(db: EngagementDb | null, paths: string[], settin
           preview: plan.preview,
           refused: null,
           notes: plan.notes,
-          already_loaded: null, same_name_loaded: null,
+          already_loaded: null,
+          same_name_loaded: null,
         });
       }
     } catch (e) {

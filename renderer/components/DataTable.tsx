@@ -275,7 +275,11 @@ export function DataTable<T>(props: DataTableProps<T>) {
     switch (e.key) {
       case 'ArrowDown': move(active + 1); break;
       // From the first row, up goes to the column filters (or the sort buttons) above it.
-      case 'ArrowUp': if (active === 0) focusHead(filterCount(columns) > 0 ? 'filter' : 'sort', filterCount(columns) > 0 ? filterStop : sortStop); else move(active - 1); break;
+      case 'ArrowUp':
+        if (active > 0) move(active - 1);
+        else if (filterCount(columns) > 0) focusHead('filter', filterStop);
+        else focusHead('sort', sortStop);
+        break;
       case 'PageDown': move(active + page); break;
       case 'PageUp': move(active - page); break;
       case 'Home': move(0); break;

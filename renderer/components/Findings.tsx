@@ -10,7 +10,7 @@ import { api, errorMessage, isInvalidInput } from '../api/client';
 import { DECISION_LABELS, LIMITS } from '../api/shared';
 import { useApp, type DecisionInput } from '../store';
 import { DataTable, type Column } from './DataTable';
-import { Empty, ErrorBox, Loading, useLoad, useNarrow, useWindowFill } from './ui';
+import { Empty, ErrorBox, FOCUSABLE, Loading, useLoad, useNarrow, useWindowFill } from './ui';
 import { date, dueText, int, money, overdue, typeLabel } from '../format';
 
 export type Action = Decision['action'];
@@ -580,9 +580,6 @@ function focusDecisionBar(tries = 6): void {
   if (action) action.focus();
   else if (tries > 0) requestAnimationFrame(() => focusDecisionBar(tries - 1));
 }
-
-/** The panel's focusable controls, in order (for keeping Tab inside it while it lies over the table). */
-const FOCUSABLE = 'button:not([disabled]), [href], input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
 
 /** `modal`: the panel lies over the table (a narrow window), so it is a dialog and Tab stays inside it. */
 export function EvidencePanel(props: { finding: Finding; currency: string; modal?: boolean; onClose: () => void }) {

@@ -206,6 +206,9 @@ export function useWindowFill(min: number, reserve: number): number {
   return h;
 }
 
+/** The controls Tab can reach (enabled ones, links and elements in the Tab order). */
+export const FOCUSABLE = 'button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), a[href], [tabindex="0"]';
+
 /**
  * Keeps keyboard focus from falling to the page's body when the focused control is removed or disabled (a
  * confirmation replacing its button, a folded note, a step that changes under it): the focus moves to the first
@@ -235,7 +238,7 @@ export function useFocusRescue(fallback: RefObject<HTMLElement | null>): void {
         const seen = (c: HTMLElement) => !c.closest('.sr-only') && c.getBoundingClientRect().width > 1;
         const next =
           [...el.querySelectorAll<HTMLElement>('[data-rescue]:not([disabled])')].find(seen) ??
-          [...el.querySelectorAll<HTMLElement>('button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), a[href], [tabindex="0"]')].find(seen);
+          [...el.querySelectorAll<HTMLElement>(FOCUSABLE)].find(seen);
         if (next) return next.focus();
       }
       fallback.current?.focus({ preventScroll: true });
