@@ -73,10 +73,10 @@ export async function computeQuality(db: EngagementDb): Promise<Quality> {
         );
 
   const telemetry_gaps = await db.all<{ site: string; from: string; to: string; days: number }>(`
-    SELECT CASE WHEN coalesce(nullif(regexp_extract(detail, '^(?:site )?(.*?): no usage', 1), ''), 'estate') = 'estate' THEN 'Whole estate'
-             ELSE regexp_extract(detail, '^(?:site )?(.*?): no usage', 1) END AS site, strftime(first_seen, '%Y-%m-%d') AS "from",
-           strftime(last_seen, '%Y-%m-%d') AS "to", units::INTEGER AS days
-    FROM findings WHERE type = 'telemetry_gap' ORDER BY first_seen`);
+    SELECT CASE WHEN site IN ('', 'estate') THEN 'Whole estate' ELSE site END AS site, "from", "to", days FROM (
+      SELECT regexp_extract(detail, '^(?:site )?(.*?): no usage', 1) AS site, strftime(first_seen, '%Y-%m-%d') AS "from",
+             strftime(last_seen, '%Y-%m-%d') AS "to", units::INTEGER AS days, first_seen
+      FROM findings WHERE type = 'telemetry_gap') ORDER BY first_seen`);
 
   const identities = await db.all<{ alias: string; user: string; method: string; detail: string | null }>(
     `SELECT alias, "user", method, detail FROM identities WHERE method IN ('map', 'hashed', 'local_part') AND alias <> lower("user") ORDER BY method, alias LIMIT 5000`,
